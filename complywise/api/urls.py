@@ -1,0 +1,34 @@
+"""All API routes under /api/; each app contributes its own router registrations."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+
+class Router(SimpleRouter):
+    # Accept both /api/scans and /api/scans/ — the seed contract writes no trailing slash.
+    def __init__(self) -> None:
+        super().__init__(trailing_slash=False)
+        self.trailing_slash = "/?"
+
+
+router = Router()
+router.register("tokens", views.ApiTokenViewSet, basename="token")
+
+urlpatterns = [path("me", views.MeView.as_view(), name="me")]
+
+
+def build_urlpatterns():
+    from evidence.api.urls import register as register_evidence
+    from frameworks.api.urls import register as register_frameworks
+    from integrations.api.urls import register as register_integrations
+    from scans.api.urls import register as register_scans
+
+    extra = []
+    for register in (register_frameworks, register_integrations, register_scans, register_evidence):
+        extra += register(router) or []
+    return urlpatterns + extra + router.urls
+
+
+urlpatterns = build_urlpatterns()

@@ -1,0 +1,60 @@
+"""The one base for tenant-owned API endpoints: no endpoint can forget the tenant."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import mixins, viewsets
+from rest_framework.generics import GenericAPIView
+
+from complywise.permissions import TenantRolePermission
+
+
+class TenantScopedMixin:
+    """Scopes ``queryset`` to the tenant of the credential before anything else runs."""
+
+    permission_classes = [TenantRolePermission]
+    action_roles: dict = {}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        tenant = getattr(self.request, "tenant", None)
+        if tenant is None:
+            # Only reachable during schema generation, where no request tenant exists.
+            return queryset.none()
+        return self.scope_queryset(queryset, tenant)
+
+    def scope_queryset(self, queryset, tenant):
+        return queryset.for_tenant(tenant)
+
+    def get_object(self):
+        # A malformed id and another tenant's id both answer 404, like a missing one.
+        try:
+            return super().get_object()
+        except (ValueError, TypeError) as exc:
+            raise Http404 from exc
+
+
+class TenantScopedReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class TenantScopedViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    pass
+
+
+class TenantScopedGenericViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+    pass
+
+
+class TenantScopedAPIView(TenantScopedMixin, GenericAPIView):
+    pass
+
+
+__all__ = [
+    "TenantScopedAPIView",
+    "TenantScopedGenericViewSet",
+    "TenantScopedMixin",
+    "TenantScopedReadOnlyViewSet",
+    "TenantScopedViewSet",
+    "mixins",
+]

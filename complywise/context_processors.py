@@ -1,0 +1,14 @@
+from .selectors import memberships_for_user
+from .tenancy import resolve_membership
+
+
+def tenancy(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = getattr(request, "membership", None) or resolve_membership(request)
+    return {
+        "current_membership": membership,
+        "current_tenant": membership.tenant if membership else None,
+        "user_memberships": memberships_for_user(user=user),
+    }

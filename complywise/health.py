@@ -1,0 +1,49 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_broker() -> None:
+    from complywise.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _check_storage() -> None:
+    from django.core.files.storage import storages
+
+    storages["evidence"].exists("healthcheck")
+
+
+CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}
+
+
+def readyz(request):
+    results = {}
+    for name, probe in CHECKS.items():
+        try:
+            probe()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - a probe must report any failure, not crash
+            logger.warning("readiness check failed", extra={"check": name, "error": str(exc)})
+            results[name] = f"error: {type(exc).__name__}"
+    ok = all(v == "ok" for v in results.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": results}, status=200 if ok else 503)

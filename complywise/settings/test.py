@@ -1,0 +1,10 @@
+"""Settings for the test suite: the embedded default (or DATABASE_URL/CELERY_BROKER_URL when set)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Most tests run tasks in-process; the end-to-end tests switch this off and start a real worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=["0GUmlMeUfgoZ4FqHiRPLVsg2ntXfDwrh95zS4d2kTnU="])

@@ -1,0 +1,102 @@
+"""Frameworks, their controls, and which automated checks serve each control."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from complywise.models import BaseModel, Tenant, TenantScopedModel
+
+from .choices import FrameworkSource
+from .naturalsort import natural_key
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def visible_to(self, tenant: Tenant) -> FrameworkQuerySet:
+        """The global catalog plus the tenant's own custom frameworks."""
+        return self.filter(Q(tenant__isnull=True) | Q(tenant=tenant))
+
+
+class Framework(BaseModel):
+    """A compliance framework: global (shipped/imported) when tenant is null, else a tenant's custom one."""
+
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=FrameworkSource.choices, default=FrameworkSource.SHIPPED)
+    publisher = models.CharField(max_length=200, blank=True)
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "version"], condition=Q(tenant__isnull=True), name="framework_unique_global_key_version"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "key", "version"],
+                condition=Q(tenant__isnull=False),
+                name="framework_unique_tenant_key_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+    @property
+    def is_custom(self) -> bool:
+        return self.tenant_id is not None
+
+
+class Control(BaseModel):
+    """One requirement of a framework (a control, criterion, or enhancement)."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="controls")
+    ref = models.CharField(max_length=64)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    group = models.CharField(max_length=200, blank=True, help_text="Section heading the control sits under.")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="enhancements")
+    sort_key = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["framework", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["framework", "ref"], name="control_unique_framework_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_key(self.ref)
+        super().save(*args, **kwargs)
+
+
+class ControlCheck(BaseModel):
+    """Control ↔ automated check: one check serves many controls across frameworks."""
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="checks")
+    check_id = models.CharField(max_length=128, db_index=True)
+
+    class Meta:
+        ordering = ["check_id"]
+        constraints = [models.UniqueConstraint(fields=["control", "check_id"], name="controlcheck_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.control.ref} ← {self.check_id}"
+
+
+class TenantFramework(TenantScopedModel):
+    """A framework activated for a tenant; scans evaluate active frameworks."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="activations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "framework"], name="tenantframework_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} → {self.framework}"

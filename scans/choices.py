@@ -1,0 +1,37 @@
+from django.db import models
+
+
+class ScanStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+FINISHED_STATUSES = frozenset({ScanStatus.COMPLETED, ScanStatus.FAILED})
+
+
+class ScanTrigger(models.TextChoices):
+    API = "api", "API"
+    UI = "ui", "Web UI"
+    SCHEDULE = "schedule", "Schedule"
+    CLI = "cli", "Command line"
+
+
+class PartStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class OutcomeStatus(models.TextChoices):
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+    ERROR = "error", "Error"
+
+
+class ResultStatus(models.TextChoices):
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+    NOT_APPLICABLE = "not-applicable", "Not applicable"

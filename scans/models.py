@@ -1,0 +1,142 @@
+"""Scan jobs, their per-integration parts, per-resource outcomes, per-control results, schedules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from complywise.models import TenantScopedModel
+from frameworks.models import Control, Framework
+from integrations.models import Integration
+
+from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus, ScanTrigger
+
+
+class ScanJob(TenantScopedModel):
+    """One run of the checks of a tenant's integrations against its frameworks."""
+
+    status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.QUEUED)
+    integration_types = models.JSONField(default=list, blank=True)
+    framework = models.ForeignKey(Framework, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    trigger = models.CharField(max_length=16, choices=ScanTrigger.choices, default=ScanTrigger.API)
+    schedule = models.ForeignKey("ScanSchedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from a worker.")
+    total_controls = models.PositiveIntegerField(default=0)
+    passed_controls = models.PositiveIntegerField(default=0)
+    failed_controls = models.PositiveIntegerField(default=0)
+    not_applicable_controls = models.PositiveIntegerField(default=0)
+    score = models.FloatField(null=True, blank=True)
+    framework_scores = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    partial = models.BooleanField(default=False, help_text="Results cover only part of the scope.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="scanjob_tenant_created"),
+            models.Index(fields=["status", "created_at"], name="scanjob_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scan {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ScanStatus.COMPLETED, ScanStatus.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.completed_at:
+            return (self.completed_at - self.started_at).total_seconds()
+        return None
+
+
+class ScanPart(TenantScopedModel):
+    """The share of a scan done by one integration's task; the last part to finish rolls the scan up."""
+
+    scan_job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="parts")
+    integration = models.ForeignKey(Integration, null=True, on_delete=models.SET_NULL, related_name="+")
+    integration_type = models.CharField(max_length=16)
+    integration_name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=PartStatus.choices, default=PartStatus.PENDING)
+    error = models.TextField(blank=True)
+    outcome_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["integration_type", "integration_name"]
+        constraints = [models.UniqueConstraint(fields=["scan_job", "integration"], name="scanpart_unique")]
+
+
+class CheckOutcome(TenantScopedModel):
+    """The result of one check on one resource in one scan."""
+
+    scan_job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="outcomes")
+    integration = models.ForeignKey(Integration, null=True, on_delete=models.SET_NULL, related_name="+")
+    check_id = models.CharField(max_length=128)
+    resource_id = models.CharField(max_length=512)
+    resource_type = models.CharField(max_length=128, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=8, choices=OutcomeStatus.choices)
+    severity = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["check_id", "resource_id"]
+        indexes = [
+            models.Index(fields=["scan_job", "check_id"], name="outcome_job_check"),
+            models.Index(fields=["scan_job", "status"], name="outcome_job_status"),
+        ]
+
+
+class ScanResult(TenantScopedModel):
+    """The pass / fail / not-applicable verdict of one control in one scan."""
+
+    scan_job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="results")
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="+")
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="results")
+    status = models.CharField(max_length=16, choices=ResultStatus.choices)
+    finding = models.TextField(blank=True)
+    evidence_key = models.CharField(max_length=500, blank=True)
+    evidence = models.ForeignKey(
+        "evidence.Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sort_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["framework__key", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["scan_job", "control"], name="scanresult_unique_job_control")]
+        indexes = [
+            models.Index(fields=["scan_job", "framework", "sort_key"], name="result_job_fw_sort"),
+            models.Index(fields=["scan_job", "status"], name="result_job_status"),
+            models.Index(fields=["tenant", "control", "-created_at"], name="result_tenant_control"),
+        ]
+
+
+class ScanSchedule(TenantScopedModel):
+    """A recurring scan: every N minutes or on a cron expression."""
+
+    name = models.CharField(max_length=100)
+    interval_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cron = models.CharField(max_length=100, blank=True)
+    integration_types = models.JSONField(default=list, blank=True)
+    framework = models.ForeignKey(Framework, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_scan_job = models.ForeignKey(ScanJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="scanschedule_unique_tenant_name")]
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="scanschedule_due")]
+
+    def __str__(self) -> str:
+        return self.name

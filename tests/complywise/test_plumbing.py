@@ -1,0 +1,81 @@
+import json
+import logging
+
+import pytest
+
+from complywise.logging import RequestContextFilter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_each_dependency(client):
+    # when
+    response = client.get("/readyz")
+    # then
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
+
+
+def test_readyz_is_503_naming_the_failed_dependency(client, monkeypatch):
+    # given a broker that cannot be reached
+    from complywise import health
+
+    def broken():
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setitem(health.CHECKS, "broker", broken)
+    # when
+    response = client.get("/readyz")
+    # then
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("error")
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_schema_is_valid_openapi(client):
+    # when
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    # then
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    assert "/api/me" in schema["paths"]
+
+
+def test_swagger_ui_is_served_offline(client):
+    # when
+    html = client.get("/api/docs/").content.decode()
+    # then its assets come from this server, not a CDN
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn." not in html and "unpkg" not in html
+
+
+def test_request_id_header_and_log_context(client, caplog):
+    # when
+    with caplog.at_level(logging.INFO, logger="complywise.request"):
+        response = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
+    # then
+    assert response["X-Request-ID"] == "abc-123"
+    record = next(r for r in caplog.records if r.name == "complywise.request")
+    RequestContextFilter().filter(record)
+    assert record.request_id == "abc-123"
+
+
+def test_unsafe_request_id_is_replaced(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\nwith newline")
+    assert response["X-Request-ID"] != "bad id\nwith newline"
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_admin_login_page(client):
+    assert client.get("/admin/login/").status_code == 200
+
+
+def test_pagination_shape(admin_client):
+    body = admin_client.get("/api/tokens?limit=1").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert len(body["results"]) == 1

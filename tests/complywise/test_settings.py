@@ -1,0 +1,57 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    # when
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="complywise.settings.production")
+    # then
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_check_deploy():
+    # when
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="complywise.settings.production",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-for-tests",
+        FIELD_ENCRYPTION_KEY="0GUmlMeUfgoZ4FqHiRPLVsg2ntXfDwrh95zS4d2kTnU=",
+        ALLOWED_HOSTS="complywise.example.com",
+    )
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_embedded_default_needs_no_variable(tmp_path):
+    # given no database or broker variable at all
+    env = {"COMPLYWISE_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "complywise.settings.base"}
+    os.environ.pop("DATABASE_URL", None)
+    # when
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)",
+        **env,
+    )
+    # then SQLite, the filesystem broker and their folders
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+    assert (tmp_path / "var" / "broker" / "queue").is_dir()
+    assert (tmp_path / "var" / "evidence").is_dir()
