@@ -1,8 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("tenant/switch", views.tenant_switch, name="tenant-switch"),
+    path("", include("web.urls")),
 ]

@@ -16,6 +16,8 @@ class Integration(TenantScopedModel):
     name = models.CharField(max_length=100)
     config = models.JSONField(default=dict, blank=True)
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    # Non-secret reminder of which credential is stored (e.g. "access key …MPLE"), set on write.
+    credentials_hint = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=IntegrationStatus.choices, default=IntegrationStatus.NEW)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -27,3 +29,7 @@ class Integration(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.name}"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)

@@ -18,6 +18,8 @@ class ScanJob(TenantScopedModel):
     status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.QUEUED)
     integration_types = models.JSONField(default=list, blank=True)
     framework = models.ForeignKey(Framework, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The frameworks resolved at trigger time, so a later activation change cannot alter this scan.
+    framework_ids = models.JSONField(default=list, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     trigger = models.CharField(max_length=16, choices=ScanTrigger.choices, default=ScanTrigger.API)
     schedule = models.ForeignKey("ScanSchedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 from complywise import services
 from complywise.choices import Role
 
+from .conftest_moto import moto_reset, moto_server  # noqa: F401 - shared fixtures
 from .factories import MembershipFactory, TenantFactory
 
 
@@ -46,3 +47,11 @@ def client_for(token_for):
 @pytest.fixture
 def admin_client(client_for, tenant):
     return client_for(tenant, Role.ADMIN)
+
+
+@pytest.fixture
+def loaded_frameworks(db):
+    """The shipped catalogs and check mappings, loaded as `make run` loads them."""
+    from frameworks.catalog import catalog_load_all
+
+    return catalog_load_all()

@@ -5,6 +5,7 @@ With no variable set at all, ComplyWise runs embedded on one machine: SQLite und
 so a real worker process runs with no server to install.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "integrations",
     "evidence",
     "scans",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +85,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 30,
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not in-memory) so a real worker process can share it; one per test run so
+    # parallel runs on one machine never clobber each other.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -129,6 +133,8 @@ if EVIDENCE_STORAGE == "s3":
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            # SigV4 presigned URLs: S3 refuses SigV2 for buckets created since 2020.
+            "signature_version": "s3v4",
             "querystring_expire": env.int("EVIDENCE_URL_EXPIRE_SECONDS", default=300),
             "object_parameters": {"ServerSideEncryption": env.str("AWS_S3_SSE", default="AES256")},
         },
@@ -223,6 +229,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ScanStatusEnum": "scans.choices.ScanStatus",
+        "ScanPartStatusEnum": "scans.choices.PartStatus",
+        "OutcomeStatusEnum": "scans.choices.OutcomeStatus",
+        "ResultStatusEnum": "scans.choices.ResultStatus",
+        "ScanTriggerEnum": "scans.choices.ScanTrigger",
+        "IntegrationStatusEnum": "integrations.choices.IntegrationStatus",
+        "IntegrationTypeEnum": "integrations.choices.IntegrationType",
+        "EvidenceTypeEnum": "evidence.choices.EvidenceType",
+        "RoleEnum": "complywise.choices.Role",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------
@@ -256,3 +273,9 @@ LOGGING = {
 
 for _folder in (VAR_DIR, STATIC_ROOT, BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control", EVIDENCE_ROOT, MEDIA_ROOT):
     _folder.mkdir(parents=True, exist_ok=True)
+
+CELERY_BEAT_SCHEDULE = {
+    "scans-reap-stale": {"task": "scans.reap_stale", "schedule": 60.0},
+    "scans-run-due-schedules": {"task": "scans.run_due_schedules", "schedule": 60.0},
+    "scans-purge-expired": {"task": "scans.purge_expired", "schedule": 24 * 3600.0},
+}

@@ -1,18 +1,100 @@
-"""One package per integration type; each registers its checks on import."""
+"""One package per integration type; each registers its checks on import.
+
+A provider package ``integrations/providers/<type>/`` plugs in with:
+
+- ``client.py``: ``build_connector(*, config, credentials)`` returning a
+  :class:`integrations.registry.Connector` (the only code that talks to the outside);
+- ``checks.py`` (or a ``checks`` package): pure checks registered in the registry;
+- ``schema.py``: DRF serializers ``ConfigSerializer`` and ``CredentialsSerializer``
+  validating the integration's non-secret config and its secret credentials (a type
+  that needs no secret may leave ``CredentialsSerializer`` out: it then takes none),
+  and optionally ``credentials_hint(credentials) -> str``, a non-secret reminder of
+  which credential is stored (e.g. the last characters of a key id).
+
+A type listed below whose package (with its schema and client) is not present yet is
+unknown to the platform: creating an integration of it is refused.
+"""
+
+from __future__ import annotations
 
 import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 PROVIDER_MODULES = {
     "aws": "integrations.providers.aws",
+    "github": "integrations.providers.github",
+    "host": "integrations.providers.host",
+    "postgres": "integrations.providers.postgres",
 }
+
+
+class UnknownIntegrationTypeError(LookupError):
+    pass
+
+
+def _module_present(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        # A parent package is missing.
+        return False
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What the platform knows about one integration type: where its package lives."""
+
+    type: str
+    module: str
+
+    @property
+    def schema(self) -> ModuleType:
+        return importlib.import_module(f"{self.module}.schema")
+
+    @property
+    def config_serializer(self) -> type:
+        return self.schema.ConfigSerializer
+
+    @property
+    def credentials_serializer(self) -> type | None:
+        return getattr(self.schema, "CredentialsSerializer", None)
+
+    def credentials_hint(self, credentials: dict[str, Any]) -> str:
+        hint: Callable[[dict[str, Any]], str] | None = getattr(self.schema, "credentials_hint", None)
+        return hint(credentials)[:64] if hint and credentials else ""
+
+
+def _provider_present(module: str) -> bool:
+    # A package still being written (no schema or client yet) must not accept integrations.
+    return all(_module_present(name) for name in (module, f"{module}.schema", f"{module}.client"))
+
+
+def available_types() -> list[str]:
+    """The integration types whose provider is present (package with schema and client), in declaration order."""
+    return [t for t, module in PROVIDER_MODULES.items() if _provider_present(module)]
+
+
+def provider_spec(integration_type: str) -> ProviderSpec:
+    module = PROVIDER_MODULES.get(integration_type)
+    if module is None or not _provider_present(module):
+        raise UnknownIntegrationTypeError(integration_type)
+    return ProviderSpec(type=integration_type, module=module)
 
 
 def load_all() -> None:
     for module in PROVIDER_MODULES.values():
-        importlib.import_module(f"{module}.checks")
+        # A provider still being written may have no checks yet; a present checks
+        # module that fails to import is a bug and must surface.
+        if _module_present(module) and _module_present(f"{module}.checks"):
+            importlib.import_module(f"{module}.checks")
 
 
 def connector_for(integration_type: str, *, config: dict, credentials: dict):
     """Build the connector of a type from its (decrypted) config and credentials."""
-    module = importlib.import_module(f"{PROVIDER_MODULES[integration_type]}.client")
+    spec = provider_spec(integration_type)
+    module = importlib.import_module(f"{spec.module}.client")
     return module.build_connector(config=config, credentials=credentials)

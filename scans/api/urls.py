@@ -1,3 +1,8 @@
+from .views import ScanJobViewSet, ScanScheduleViewSet
+
+
 def register(router):
     """Register this app's viewsets on the shared API router; return extra url patterns."""
+    router.register("scans", ScanJobViewSet, basename="scan")
+    router.register("scan-schedules", ScanScheduleViewSet, basename="scan-schedule")
     return []

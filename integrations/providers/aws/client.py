@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import boto3
+import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import (
@@ -31,6 +32,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     ReadTimeoutError,
 )
+from botocore.loaders import Loader, create_loader
 
 from integrations.registry import Inventory
 
@@ -39,7 +41,8 @@ logger = logging.getLogger(__name__)
 INTEGRATION_TYPE = "aws"
 DEFAULT_REGION = "us-east-1"
 MAX_WORKERS = 8
-RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 6}
+# botocore counts max_attempts as retries after the first try: 1 + 5 calls at most.
+RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 5}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 ROLE_SESSION_NAME = "complywise-scan"
@@ -133,6 +136,23 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Parsing the service model files is a large part of building clients; one loader per
+# process lets every scan reuse what an earlier scan already parsed.
+_LOADER: Loader = create_loader()
+
+
+def _new_session(access_key_id: str, secret_access_key: str, session_token: str | None, region: str) -> boto3.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.Session(
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        aws_session_token=session_token,
+        region_name=region,
+        botocore_session=core,
+    )
+
+
 class AwsConnectorError(Exception):
     """A collection problem that is neither a ClientError nor a BotoCoreError."""
 
@@ -211,7 +231,7 @@ def _redact(text: str, secrets: Iterable[str | None]) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line, human explanation of a boto3 failure (without any credential)."""
+    """A one-line, human explanation of a boto3 failure (the connector redacts its credentials from it)."""
     if isinstance(exc, ClientError):
         code = _error_code(exc) or "Unknown"
         message = str(exc.response.get("Error", {}).get("Message", "")).strip()
@@ -245,7 +265,8 @@ _HINTS: dict[str, str] = {
 }
 
 
-def _drop_account_host_prefix(params: dict[str, Any], **_: Any) -> None:
+def strip_account_host_prefix(params: dict[str, Any], **_: Any) -> None:
+    """botocore ``before-call.s3-control`` hook for custom (local) endpoints only."""
     # S3 Control addresses "<account-id>.<endpoint host>".  A local endpoint such as
     # 127.0.0.1 has no such DNS names but serves the same paths, so send it there.
     parts = urlsplit(params["url"])
@@ -258,16 +279,28 @@ def _drop_account_host_prefix(params: dict[str, Any], **_: Any) -> None:
 # collectors: each returns plain data for one service in one region (or globally)
 
 
+_REPORT_PENDING = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"})
+
+
 def _credential_report(iam: BaseClient, attempts: int, first_pause: float) -> list[dict[str, Any]]:
+    # Generating returns at once (a report younger than four hours is simply reused);
+    # fetching fails with ReportInProgress until the new one is written.
+    iam.generate_credential_report()
     pause = first_pause
     for _ in range(attempts):
-        if iam.generate_credential_report().get("State") == "COMPLETE":
+        try:
+            content = iam.get_credential_report()["Content"]
             break
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code not in _REPORT_PENDING:
+                raise
+            if code != "ReportInProgress":
+                iam.generate_credential_report()
         time.sleep(pause)
         pause = min(pause * 2, CREDENTIAL_REPORT_MAX_PAUSE)
     else:
         raise AwsConnectorError(f"the IAM credential report was not ready after {attempts} attempts")
-    content = iam.get_credential_report()["Content"]
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     rows: list[dict[str, Any]] = []
     for row in csv.DictReader(io.StringIO(text)):
@@ -324,7 +357,8 @@ def _collect_iam(scope: _Scope) -> dict[str, Any]:
             default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), {})
             policies.append(
                 {
-                    "name": policy["PolicyName"],
+                    # Some emulators leave the name out; it is the ARN's last segment.
+                    "name": policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1],
                     "arn": policy["Arn"],
                     "attachment_count": policy.get("AttachmentCount", 0),
                     "default_version": policy.get("DefaultVersionId"),
@@ -408,10 +442,22 @@ def _collect_s3(scope: _Scope) -> dict[str, Any]:
     buckets: list[dict[str, Any]] = []
     for listed in _paginate(s3, "list_buckets", "Buckets"):
         name = listed["Name"]
-        region = _bucket_region(s3, name, listed)
-        # A client in the bucket's own region avoids a redirect round trip per call.
-        client = scope.clients.get(("s3", region), s3)
-        buckets.append({"name": name, "region": region, "created": listed.get("CreationDate"), **_bucket_details(client, name)})
+        entry: dict[str, Any] = {
+            "name": name,
+            "region": listed.get("BucketRegion", ""),
+            "created": listed.get("CreationDate"),
+        }
+        try:
+            entry["region"] = region = _bucket_region(s3, name, listed)
+            # A client in the bucket's own region avoids a redirect round trip per call.
+            entry.update(_bucket_details(scope.clients.get(("s3", region), s3), name))
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchBucket":
+                # Deleted between listing and reading.
+                continue
+            # A bucket policy can deny even a SecurityAudit role; report that bucket, keep the rest.
+            entry["error"] = describe_error(exc)
+        buckets.append(entry)
     return _plain({"account_public_access_block": account_pab, "buckets": buckets})
 
 
@@ -446,7 +492,6 @@ def _collect_ec2(scope: _Scope) -> dict[str, Any]:
     return _plain(
         {
             "ebs_encryption_by_default": bool(default_encryption.get("EbsEncryptionByDefault")),
-            "ebs_default_kms_key": default_encryption.get("SseType"),
             "volumes": [
                 {
                     "id": v["VolumeId"],
@@ -498,9 +543,7 @@ def _collect_vpc(scope: _Scope) -> dict[str, Any]:
     flow_logs = _paginate(ec2, "describe_flow_logs", "FlowLogs")
     return _plain(
         {
-            "vpcs": [
-                {"id": v["VpcId"], "is_default": bool(v.get("IsDefault")), "region": scope.region} for v in vpcs
-            ],
+            "vpcs": [{"id": v["VpcId"], "is_default": bool(v.get("IsDefault")), "region": scope.region} for v in vpcs],
             "flow_logs": [
                 {
                     "id": f.get("FlowLogId"),
@@ -633,18 +676,33 @@ def _trail_bucket(s3: BaseClient, name: str) -> dict[str, Any]:
     }
 
 
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
 def _collect_cloudtrail(scope: _Scope) -> dict[str, Any]:
     cloudtrail = scope.client("cloudtrail")
     s3 = scope.client("s3", scope.global_region)
-    # Only trails whose home is this region: a multi-region trail shows up as a shadow
-    # copy everywhere else and would otherwise be collected once per region.
-    trails = cloudtrail.describe_trails(includeShadowTrails=False).get("trailList", [])
+    # Shadow trails are included so that an organization trail created in the management
+    # account counts for this member account too; each trail is kept only in its home
+    # region, or a multi-region trail would be collected once per scanned region.
+    trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
     buckets: dict[str, dict[str, Any]] = {}
     collected: list[dict[str, Any]] = []
     for trail in trails:
+        if trail.get("HomeRegion", scope.region) != scope.region:
+            continue
         arn = trail["TrailARN"]
-        status = cloudtrail.get_trail_status(Name=arn)
-        selectors = cloudtrail.get_event_selectors(TrailName=arn)
+        status_error = None
+        try:
+            status = cloudtrail.get_trail_status(Name=arn)
+            selectors = cloudtrail.get_event_selectors(TrailName=arn)
+        except ClientError as exc:
+            if _arn_account(arn) == scope.account_id:
+                raise
+            # Another account's organization trail may not disclose its status here.
+            status, selectors, status_error = {}, {}, describe_error(exc)
         bucket_name = trail.get("S3BucketName")
         if bucket_name and bucket_name not in buckets:
             buckets[bucket_name] = _trail_bucket(s3, bucket_name)
@@ -660,6 +718,7 @@ def _collect_cloudtrail(scope: _Scope) -> dict[str, Any]:
                 "s3_bucket": bucket_name,
                 "cloudwatch_log_group_arn": trail.get("CloudWatchLogsLogGroupArn"),
                 "is_logging": bool(status.get("IsLogging")),
+                "status_error": status_error,
                 "latest_cloudwatch_delivery": status.get("LatestCloudWatchLogsDeliveryTime"),
                 "event_selectors": selectors.get("EventSelectors", []),
                 "advanced_event_selectors": selectors.get("AdvancedEventSelectors", []),
@@ -667,7 +726,7 @@ def _collect_cloudtrail(scope: _Scope) -> dict[str, Any]:
                 "region": scope.region,
             }
         )
-    return _plain({"trails": collected})
+    return _plain({"collected_at": datetime.now(UTC), "trails": collected})
 
 
 def _collect_cloudwatch(scope: _Scope) -> dict[str, Any]:
@@ -837,7 +896,9 @@ class AwsConnector:
                 tasks.append((service, region))
 
         results: dict[tuple[str, str], tuple[dict[str, Any] | None, str | None]] = {}
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(tasks)), thread_name_prefix="aws-collect") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(tasks)), thread_name_prefix="aws-collect"
+        ) as pool:
             futures = {}
             for service, region in tasks:
                 scope = _Scope(
@@ -879,12 +940,17 @@ class AwsConnector:
             detail = self._explain(exc)
             logger.warning("AWS collection of %s in %s failed: %s", service, scope.region, detail)
             return None, detail
+        except (KeyError, TypeError) as exc:
+            # A response without a field AWS documents as always present: report the
+            # service as failed rather than abandon the other services of the scan.
+            logger.exception("AWS collection of %s in %s got an unexpected response", service, scope.region)
+            return None, f"unexpected response from AWS ({type(exc).__name__}: {exc})"
         logger.debug("collected %s in %s in %.2fs", service, scope.region, time.monotonic() - started)
         return data, None
 
     def _config(self, *, quick: bool = False) -> Config:
         # A connection test should answer quickly; a scan should ride out throttling.
-        retries = {"mode": "standard", "max_attempts": 2} if quick else dict(RETRIES)
+        retries = {"mode": "standard", "max_attempts": 1} if quick else dict(RETRIES)
         return Config(
             retries=retries,
             connect_timeout=CONNECT_TIMEOUT,
@@ -898,12 +964,7 @@ class AwsConnector:
             # Never fall back to the ambient credential chain: that would scan the
             # platform's own account instead of the customer's.
             raise AwsConnectorError("the integration has no access key id or secret access key")
-        base = boto3.Session(
-            aws_access_key_id=self._access_key_id,
-            aws_secret_access_key=self._secret_access_key,
-            aws_session_token=self._session_token,
-            region_name=self.global_region,
-        )
+        base = _new_session(self._access_key_id, self._secret_access_key, self._session_token, self.global_region)
         if not self.role_arn:
             return base
         sts = base.client("sts", endpoint_url=self.endpoint_url, config=self._config(quick=True))
@@ -919,11 +980,8 @@ class AwsConnector:
         except ClientError as exc:
             raise AwsConnectorError(f"could not assume role {self.role_arn}: {describe_error(exc)}") from exc
         self._assumed_secrets = (credentials["SecretAccessKey"], credentials["SessionToken"])
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self.global_region,
+        return _new_session(
+            credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"], self.global_region
         )
 
     def _identity(self, config: Config) -> dict[str, str]:
@@ -931,7 +989,9 @@ class AwsConnector:
         identity = sts.get_caller_identity()
         return {"Account": identity["Account"], "Arn": identity["Arn"]}
 
-    def _build_clients(self, services: Iterable[str]) -> tuple[dict[tuple[str, str], BaseClient], dict[tuple[str, str], str]]:
+    def _build_clients(
+        self, services: Iterable[str]
+    ) -> tuple[dict[tuple[str, str], BaseClient], dict[tuple[str, str], str]]:
         # boto3 sessions are not thread-safe but clients are: build them all here,
         # before any worker thread starts.
         session = self.session
@@ -949,13 +1009,15 @@ class AwsConnector:
                 errors[(name, region)] = self._explain(exc)
                 continue
             if name == "s3control" and self.endpoint_url:
-                client.meta.events.register("before-call.s3-control", _drop_account_host_prefix)
+                client.meta.events.register("before-call.s3-control", strip_account_host_prefix)
             clients[(name, region)] = client
         return clients, errors
 
     def _explain(self, exc: BaseException) -> str:
         text = str(exc) if isinstance(exc, AwsConnectorError) else describe_error(exc)
-        return _redact(text, (self._secret_access_key, self._session_token, self._access_key_id, *self._assumed_secrets))
+        return _redact(
+            text, (self._secret_access_key, self._session_token, self._access_key_id, *self._assumed_secrets)
+        )
 
 
 def _needed(service: str, region: str, connector: AwsConnector) -> set[tuple[str, str]]:

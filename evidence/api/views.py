@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from complywise.api.viewsets import TenantScopedGenericViewSet
+from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
+from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
+from evidence import selectors, services
+from evidence.choices import ExportStatus
+from evidence.filtersets import EvidenceFilterSet
+from evidence.models import Evidence, EvidenceExport
+from evidence.storage import (
+    STORAGE_ERRORS,
+    content_disposition,
+    evidence_storage,
+    presigned_download_url,
+    supports_presigned_urls,
+)
+
+from .serializers import (
+    EvidenceDeleteSerializer,
+    EvidenceExportCreateSerializer,
+    EvidenceExportSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
+    EvidenceVerificationSerializer,
+)
+from .uploads import MULTIPART_OVERHEAD_BYTES, TOO_LARGE_FLAG, UploadLimitHandler, content_length
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """Downloads answer with the file whatever the client's Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def file_download(*, key: str, filename: str, content_type: str):
+    """S3: a redirect to a short-lived presigned URL. Local files: streamed from disk as an attachment."""
+    storage = evidence_storage()
+    if supports_presigned_urls(storage):
+        url = presigned_download_url(storage, key, filename=filename, content_type=content_type)
+        response = HttpResponseRedirect(url)
+    else:
+        try:
+            handle = storage.open(key, "rb")
+        except FileNotFoundError:
+            raise NotFoundError("The stored file is missing; run verify.") from None
+        except STORAGE_ERRORS as exc:
+            raise NotFoundError("The stored file could not be read.") from exc
+        response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+        response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
+    """Evidence of the tenant: list, read, upload, download, verify, delete (admins, with a reason), export.
+
+    An unknown control or one of another tenant in an upload is a 400 with a field error on
+    ``control_id``; an evidence id of another tenant is a 404 like a missing one.
+    """
+
+    queryset = Evidence.objects.select_related("uploaded_by").order_by("-created_at", "-sequence")
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilterSet
+    action_roles = {
+        "list": READ_ROLES,
+        "retrieve": READ_ROLES,
+        "download": READ_ROLES,
+        "verify": READ_ROLES,
+        "export": READ_ROLES,
+        "upload": WRITE_ROLES,
+        "destroy": ADMIN_ROLES,
+    }
+
+    def initialize_request(self, request, *args, **kwargs):
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        if self.action == "upload":
+            # Installed before anything reads the body, so an oversized file never fills a temp file.
+            request.upload_handlers = [
+                UploadLimitHandler(request, max_bytes=settings.EVIDENCE_MAX_UPLOAD_BYTES),
+                *request.upload_handlers,
+            ]
+        return drf_request
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={
+            201: EvidenceSerializer,
+            400: OpenApiResponse(description="Bad input (field errors), e.g. unknown control_id or empty file."),
+            413: OpenApiResponse(description="The file is larger than EVIDENCE_MAX_UPLOAD_BYTES."),
+            415: OpenApiResponse(description="The file's content is not an accepted type."),
+        },
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    def upload(self, request):
+        limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+        length = content_length(request)
+        if length is not None and length > limit + MULTIPART_OVERHEAD_BYTES:
+            raise PayloadTooLargeError(f"The file is larger than the limit of {limit} bytes.")
+        body = EvidenceUploadSerializer(data=request.data)
+        if getattr(request._request, TOO_LARGE_FLAG, False):
+            raise PayloadTooLargeError(f"The file is larger than the limit of {limit} bytes.")
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        evidence = services.evidence_upload(
+            tenant=request.tenant,
+            user=request.user,
+            file=data["file"],
+            control_id=data["control_id"],
+            framework_id=data.get("framework_id"),
+            title=data.get("title", ""),
+            description=data.get("description", ""),
+            collected_at=data.get("collected_at"),
+            expires_at=data.get("expires_at"),
+        )
+        return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The file (local storage)."),
+            302: OpenApiResponse(description="Redirect to a short-lived presigned URL (S3 storage)."),
+        }
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=AnyAcceptNegotiation)
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        return file_download(key=evidence.file_key, filename=evidence.filename, content_type=evidence.content_type)
+
+    @extend_schema(request=None, responses=EvidenceVerificationSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        result = selectors.evidence_verify(evidence=self.get_object())
+        return Response(EvidenceVerificationSerializer(result).data)
+
+    @extend_schema(
+        request=EvidenceDeleteSerializer,
+        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Or `reason` in a JSON body.")],
+        responses={204: None},
+    )
+    def destroy(self, request, pk=None):
+        evidence = self.get_object()
+        reason = request.query_params.get("reason")
+        if reason is None and isinstance(request.data, dict):
+            reason = request.data.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise FieldValidationError({"reason": "A reason is required to delete evidence."})
+        body = EvidenceDeleteSerializer(data={"reason": reason})
+        body.is_valid(raise_exception=True)
+        services.evidence_delete(evidence=evidence, actor=request.user, reason=body.validated_data["reason"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=EvidenceExportCreateSerializer, responses={202: EvidenceExportSerializer})
+    @action(detail=False, methods=["post"])
+    def export(self, request):
+        body = EvidenceExportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        export = services.evidence_export_request(
+            tenant=request.tenant,
+            user=request.user,
+            framework_id=body.validated_data["framework_id"],
+            period_start=body.validated_data.get("period_start"),
+            period_end=body.validated_data.get("period_end"),
+        )
+        data = EvidenceExportSerializer(export, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class EvidenceExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
+    """Auditor bundles of the tenant: poll one, then download its ZIP."""
+
+    queryset = EvidenceExport.objects.select_related("framework").order_by("-created_at")
+    serializer_class = EvidenceExportSerializer
+    action_roles = {"list": READ_ROLES, "retrieve": READ_ROLES, "download": READ_ROLES}
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if response.data["status"] in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            response["Retry-After"] = "5"
+        return response
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The ZIP bundle (local storage)."),
+            302: OpenApiResponse(description="Redirect to a short-lived presigned URL (S3 storage)."),
+            409: OpenApiResponse(description="The export is not completed."),
+        }
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=AnyAcceptNegotiation)
+    def download(self, request, pk=None):
+        export = self.get_object()
+        if export.status != ExportStatus.COMPLETED or not export.file_key:
+            raise ConflictError(f"The export is {export.status}; download it once it is completed.")
+        filename = export.file_key.rsplit("/", 1)[-1]
+        return file_download(key=export.file_key, filename=filename, content_type="application/zip")

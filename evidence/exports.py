@@ -1,0 +1,305 @@
+"""The auditor bundle: a framework's evidence in a window, as one ZIP built in a temporary file.
+
+Layout: one folder per control (``<ref>-<slug of title>/``) holding its evidence files,
+``manifest.json`` (framework, window, every file with its sha256 and size, and each control's
+latest scan verdict in the window) and ``index.csv`` (the same files, one row each). Files
+are copied from storage in chunks and re-hashed on the way, so the manifest says whether each
+one still matches its recorded hash.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import tempfile
+import uuid
+import zipfile
+from collections import Counter
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.text import slugify
+
+from frameworks.models import Control
+
+from .choices import ExportStatus
+from .models import Evidence, EvidenceExport
+from .sniffing import DOCX, IMAGES, PDF, PPTX, XLSX, ZIP
+from .storage import (
+    CHUNK_SIZE,
+    delete_quietly,
+    evidence_storage,
+    export_key,
+    open_for_read,
+    safe_key_name,
+    store_stream,
+)
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_FORMAT = "complywise.evidence-export/1"
+ZIP_CONTENT_TYPE = "application/zip"
+ALREADY_COMPRESSED = frozenset({PDF, ZIP, DOCX, XLSX, PPTX, *IMAGES})
+INDEX_COLUMNS = [
+    "path",
+    "evidence_id",
+    "control_ref",
+    "control_title",
+    "type",
+    "title",
+    "filename",
+    "content_type",
+    "size",
+    "sha256",
+    "verified",
+    "collected_at",
+    "created_at",
+    "sequence",
+    "chain_hash",
+]
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _claim(export_id: str) -> EvidenceExport | None:
+    """Mark a queued (or abandoned running) export as running; return it, or the finished one untouched."""
+    try:
+        uuid.UUID(str(export_id))
+    except ValueError:
+        return None
+    with transaction.atomic():
+        export = (
+            EvidenceExport.objects.select_for_update(of=("self",))
+            .select_related("tenant", "framework")
+            .filter(pk=export_id)
+            .first()
+        )
+        if export is None or export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
+            return export
+        export.status = ExportStatus.RUNNING
+        export.save(update_fields=["status", "updated_at"])
+    return export
+
+
+def _mark_failed(export: EvidenceExport, reason: str) -> None:
+    EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
+        status=ExportStatus.FAILED, error=reason[:2000], completed_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def export_build(*, export_id: str) -> EvidenceExport | None:
+    export = _claim(export_id)
+    if export is None or export.status != ExportStatus.RUNNING:
+        return export
+    storage = evidence_storage()
+    stored = None
+    try:
+        generated_at = timezone.now()
+        with tempfile.TemporaryFile(dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)) as bundle:
+            file_count = _write_bundle(export=export, storage=storage, target=bundle, generated_at=generated_at)
+            key = export_key(
+                tenant_id=export.tenant_id,
+                export_id=export.pk,
+                filename=f"{export.framework.key}-evidence-{generated_at:%Y%m%d-%H%M%S}.zip",
+                when=generated_at,
+            )
+            stored = store_stream(storage=storage, key=key, source=bundle, content_type=ZIP_CONTENT_TYPE)
+        with transaction.atomic():
+            EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
+                status=ExportStatus.COMPLETED,
+                file_key=stored.key,
+                sha256=stored.sha256,
+                size=stored.size,
+                file_count=file_count,
+                error="",
+                completed_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+    except DatabaseError:
+        # The task retries on database errors; the bundle is rebuilt then, so this one must go.
+        if stored is not None:
+            delete_quietly(storage, [stored.key])
+        raise
+    except Exception as exc:  # the top of a background job: any failure must end as "failed" with a reason
+        logger.exception("evidence export failed", extra={"export_id": str(export.pk)})
+        if stored is not None:
+            delete_quietly(storage, [stored.key])
+        _mark_failed(export, f"{type(exc).__name__}: {exc}")
+    export.refresh_from_db()
+    return export
+
+
+# --- the bundle -----------------------------------------------------------------------------------------------------
+
+
+def _controls_with_latest_result(export: EvidenceExport) -> list[Control]:
+    from scans.models import ScanResult  # scans is read here only; it never depends back on this module
+
+    results = ScanResult.objects.filter(tenant_id=export.tenant_id, control_id=OuterRef("pk"))
+    if export.period_start:
+        results = results.filter(created_at__gte=export.period_start)
+    if export.period_end:
+        results = results.filter(created_at__lte=export.period_end)
+    results = results.order_by("-created_at")
+    return list(
+        Control.objects.filter(framework_id=export.framework_id)
+        .order_by("sort_key")
+        .annotate(
+            latest_status=Subquery(results.values("status")[:1]),
+            latest_scan_job_id=Subquery(results.values("scan_job_id")[:1]),
+            latest_result_at=Subquery(results.values("created_at")[:1]),
+        )
+    )
+
+
+def _evidence_in_window(export: EvidenceExport) -> QuerySet[Evidence]:
+    rows = Evidence.objects.for_tenant(export.tenant_id).filter(framework_id=export.framework_id)
+    if export.period_start:
+        rows = rows.filter(collected_at__gte=export.period_start)
+    if export.period_end:
+        rows = rows.filter(collected_at__lte=export.period_end)
+    return rows.order_by("control_ref", "collected_at", "sequence")
+
+
+def _folder_name(ref: str, title: str) -> str:
+    ref_part = safe_key_name(ref, max_length=64)
+    title_part = slugify(title)[:60].strip("-")
+    return f"{ref_part}-{title_part}" if title_part else ref_part
+
+
+def _zip_time(value: datetime) -> tuple[int, int, int, int, int, int]:
+    value = max(value.astimezone(UTC), _ZIP_EPOCH)
+    return (value.year, value.month, value.day, value.hour, value.minute, value.second)
+
+
+def _copy_into(archive: zipfile.ZipFile, path: str, source: IO[bytes], row: Evidence) -> tuple[str, int]:
+    info = zipfile.ZipInfo(path, date_time=_zip_time(row.collected_at))
+    info.compress_type = zipfile.ZIP_STORED if row.content_type in ALREADY_COMPRESSED else zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    hasher = hashlib.sha256()
+    size = 0
+    with archive.open(info, "w", force_zip64=True) as target:
+        while chunk := source.read(CHUNK_SIZE):
+            hasher.update(chunk)
+            size += len(chunk)
+            target.write(chunk)
+    return hasher.hexdigest(), size
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheet apps execute cells starting with these; an auditor opening the index must not.
+    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], generated_at: datetime) -> int:
+    controls = _controls_with_latest_result(export)
+    folders: dict[str, str] = {}
+    used: set[str] = set()
+    for control in controls:
+        folder = _folder_name(control.ref, control.title)
+        while folder in used:
+            folder = f"{folder}-{control.pk.hex[:6]}"
+        used.add(folder)
+        folders[control.ref] = folder
+    titles = {control.ref: control.title for control in controls}
+
+    files: list[dict[str, Any]] = []
+    per_control: Counter[str] = Counter()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for row in _evidence_in_window(export).iterator(chunk_size=200):
+            folder = folders.get(row.control_ref) or _folder_name(row.control_ref or "unassigned", "removed-control")
+            path = f"{folder}/{row.pk.hex[:8]}-{safe_key_name(row.filename)}"
+            entry: dict[str, Any] = {
+                "path": path,
+                "evidence_id": str(row.pk),
+                "control_id": str(row.control_id) if row.control_id else None,
+                "control_ref": row.control_ref,
+                "control_title": titles.get(row.control_ref, ""),
+                "type": row.type,
+                "title": row.title,
+                "filename": row.filename,
+                "content_type": row.content_type,
+                "size": row.size,
+                "sha256": row.sha256,
+                "collected_at": _iso(row.collected_at),
+                "created_at": _iso(row.created_at),
+                "expires_at": _iso(row.expires_at),
+                "scan_job_id": str(row.scan_job_id) if row.scan_job_id else None,
+                "sequence": row.sequence,
+                "chain_hash": row.chain_hash,
+            }
+            try:
+                with open_for_read(storage, row.file_key) as source:
+                    sha256, size = _copy_into(archive, path, source, row)
+            except FileNotFoundError:
+                entry.update(path=None, verified=False, missing=True)
+            else:
+                entry["verified"] = sha256 == row.sha256 and size == row.size
+                if not entry["verified"]:
+                    entry.update(sha256_actual=sha256, size_actual=size)
+                per_control[row.control_ref] += 1
+            files.append(entry)
+
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "export_id": str(export.pk),
+            "generated_at": _iso(generated_at),
+            "tenant": {"id": str(export.tenant_id), "slug": export.tenant.slug, "name": export.tenant.name},
+            "framework": {
+                "id": str(export.framework_id),
+                "key": export.framework.key,
+                "name": export.framework.name,
+                "version": export.framework.version,
+            },
+            "window": {
+                "start": _iso(export.period_start),
+                "end": _iso(export.period_end),
+                "evidence_by": "collected_at",
+                "scan_results_by": "created_at",
+            },
+            "controls": [
+                {
+                    "control_id": str(control.pk),
+                    "ref": control.ref,
+                    "title": control.title,
+                    "folder": folders[control.ref] if per_control[control.ref] else None,
+                    "evidence_count": per_control[control.ref],
+                    "latest_scan_result": (
+                        {
+                            "status": control.latest_status,
+                            # SQLite hands a subquery's UUID back as bare hex: normalise it.
+                            "scan_job_id": str(uuid.UUID(str(control.latest_scan_job_id))),
+                            "created_at": _iso(control.latest_result_at),
+                        }
+                        if control.latest_status
+                        else None
+                    ),
+                }
+                for control in controls
+            ],
+            "files": files,
+            "totals": {
+                "files": sum(1 for f in files if not f.get("missing")),
+                "missing": sum(1 for f in files if f.get("missing")),
+                "not_verified": sum(1 for f in files if not f["verified"]),
+            },
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        with archive.open("index.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            writer = csv.writer(text)
+            writer.writerow(INDEX_COLUMNS)
+            for entry in files:
+                writer.writerow([_csv_cell(entry.get(column)) for column in INDEX_COLUMNS])
+    return manifest["totals"]["files"]

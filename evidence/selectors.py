@@ -1,0 +1,221 @@
+"""Reads of evidence: visible controls and frameworks, verification of one row and of a tenant's chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from complywise.models import Tenant
+from frameworks.models import Control, Framework, TenantFramework
+
+from .integrity import GENESIS_HASH, ChainBreak, ChainLink, merge_links, row_seal_ok, walk_chain
+from .models import Evidence, EvidenceTombstone
+from .storage import STORAGE_ERRORS, evidence_storage, hash_stored, iter_keys, tenant_prefix
+
+CHAIN_ITERATOR_CHUNK = 500
+
+
+def control_for_evidence(*, tenant: Tenant, control_id: Any) -> Control | None:
+    """A control evidence may be attached to: of the tenant's own framework, or of a global one it activated."""
+    active = TenantFramework.objects.filter(tenant=tenant).values("framework_id")
+    return (
+        Control.objects.select_related("framework")
+        .filter(pk=control_id)
+        .filter(Q(framework__tenant=tenant) | Q(framework__tenant__isnull=True, framework_id__in=active))
+        .first()
+    )
+
+
+def framework_visible(*, tenant: Tenant, framework_id: Any) -> Framework | None:
+    return Framework.objects.visible_to(tenant).filter(pk=framework_id).first()
+
+
+def reference_problem(row: Evidence) -> str | None:
+    """Whether the row's live foreign keys still point at the control its sealed snapshots name."""
+    if row.control_id is not None and row.control.ref != row.control_ref:
+        return "control_id no longer matches the sealed control_ref (row altered)"
+    if row.framework_id is not None and row.framework.key != row.framework_key:
+        return "framework_id no longer matches the sealed framework_key (row altered)"
+    if row.control_id is not None and row.framework_id is not None and row.control.framework_id != row.framework_id:
+        return "control and framework disagree (row altered)"
+    return None
+
+
+# --- one row ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceVerification:
+    ok: bool
+    sha256_expected: str
+    sha256_actual: str | None
+    size_expected: int
+    size_actual: int | None
+    chain_ok: bool
+    detail: str
+
+
+def _predecessor_hash(row: Evidence) -> str | None:
+    if row.sequence == 1:
+        return GENESIS_HASH
+    for model in (Evidence, EvidenceTombstone):
+        found = (
+            model.objects.filter(tenant_id=row.tenant_id, sequence=row.sequence - 1)
+            .values_list("chain_hash", flat=True)
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def evidence_verify(*, evidence: Evidence) -> EvidenceVerification:
+    """Re-hash the stored file (streamed) and check the row's own seal and its link to the previous row."""
+    problems = []
+    try:
+        sha256_actual, size_actual = hash_stored(evidence_storage(), evidence.file_key)
+    except FileNotFoundError:
+        sha256_actual, size_actual = None, None
+        problems.append("the stored file is missing")
+    except STORAGE_ERRORS:
+        sha256_actual, size_actual = None, None
+        problems.append("the stored file could not be read")
+    else:
+        if sha256_actual != evidence.sha256:
+            problems.append("the stored file's sha256 differs from the recorded one")
+        if size_actual != evidence.size:
+            problems.append("the stored file's size differs from the recorded one")
+
+    chain_problems = []
+    if not row_seal_ok(evidence):
+        chain_problems.append("the row's fields do not match its chain_hash")
+    predecessor = _predecessor_hash(evidence)
+    if predecessor is None:
+        chain_problems.append(f"sequence {evidence.sequence - 1} is missing with no tombstone")
+    elif predecessor != evidence.previous_hash:
+        chain_problems.append("previous_hash does not match the preceding row's chain_hash")
+    if reference := reference_problem(evidence):
+        chain_problems.append(reference)
+
+    chain_ok = not chain_problems
+    all_problems = problems + chain_problems
+    return EvidenceVerification(
+        ok=not all_problems,
+        sha256_expected=evidence.sha256,
+        sha256_actual=sha256_actual,
+        size_expected=evidence.size,
+        size_actual=size_actual,
+        chain_ok=chain_ok,
+        detail="; ".join(all_problems) if all_problems else "The file and its chain link are intact.",
+    )
+
+
+# --- a whole tenant ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileProblem:
+    sequence: int
+    evidence_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"sequence {self.sequence} (evidence {self.evidence_id}): {self.reason}"
+
+
+@dataclass
+class TenantVerification:
+    tenant: Tenant
+    live: int = 0
+    tombstones: int = 0
+    files_checked: int = 0
+    chain_breaks: list[ChainBreak] = field(default_factory=list)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.chain_breaks and not self.file_problems
+
+    @property
+    def first_break(self) -> ChainBreak | None:
+        return self.chain_breaks[0] if self.chain_breaks else None
+
+
+def _live_links(tenant: Tenant) -> Iterator[ChainLink]:
+    rows = (
+        Evidence.objects.for_tenant(tenant)
+        .select_related("control", "framework")
+        .order_by("sequence")
+        .iterator(chunk_size=CHAIN_ITERATOR_CHUNK)
+    )
+    for row in rows:
+        yield ChainLink(row.sequence, row.previous_hash, row.chain_hash, str(row.pk), row)
+
+
+def _tombstone_links(tenant: Tenant) -> Iterator[ChainLink]:
+    rows = (
+        EvidenceTombstone.objects.for_tenant(tenant)
+        .order_by("sequence")
+        .values_list("sequence", "previous_hash", "chain_hash", "evidence_id")
+        .iterator(chunk_size=CHAIN_ITERATOR_CHUNK)
+    )
+    for sequence, previous_hash, chain_hash, evidence_id in rows:
+        yield ChainLink(sequence, previous_hash, chain_hash, str(evidence_id))
+
+
+def tenant_evidence_verify(
+    *, tenant: Tenant, check_files: bool = True, progress: Callable[[int], None] | None = None
+) -> TenantVerification:
+    """Walk the tenant's whole chain (rows and tombstones, by sequence) and re-hash every file, streamed."""
+    report = TenantVerification(tenant=tenant)
+    storage = evidence_storage()
+
+    def check(link: ChainLink) -> None:
+        if link.is_tombstone:
+            return
+        row = link.row
+        if reference := reference_problem(row):
+            report.chain_breaks.append(ChainBreak(row.sequence, str(row.pk), reference))
+        if not check_files:
+            return
+        report.files_checked += 1
+        try:
+            sha256, size = hash_stored(storage, row.file_key)
+        except FileNotFoundError:
+            report.file_problems.append(FileProblem(row.sequence, str(row.pk), f"file missing: {row.file_key}"))
+            return
+        except STORAGE_ERRORS as exc:
+            report.file_problems.append(FileProblem(row.sequence, str(row.pk), f"file unreadable: {exc}"))
+            return
+        if sha256 != row.sha256 or size != row.size:
+            report.file_problems.append(
+                FileProblem(
+                    row.sequence,
+                    str(row.pk),
+                    f"file content changed: sha256 {row.sha256} expected, {sha256} found; "
+                    f"size {row.size} expected, {size} found",
+                )
+            )
+        if progress is not None:
+            progress(report.files_checked)
+
+    walk = walk_chain(merge_links(_live_links(tenant), _tombstone_links(tenant)), on_link=check)
+    report.live, report.tombstones = walk.live, walk.tombstones
+    report.chain_breaks = sorted([*walk.breaks, *report.chain_breaks], key=lambda b: b.sequence)
+    return report
+
+
+def orphan_files(*, tenant: Tenant) -> list[str]:
+    """Stored evidence files no row points to (e.g. written by a scan whose transaction later rolled back)."""
+    known = set(Evidence.objects.for_tenant(tenant).values_list("file_key", flat=True).iterator(chunk_size=2000))
+    prefix = f"{tenant_prefix(tenant.pk)}evidence/"
+    return sorted(key for key in iter_keys(evidence_storage(), prefix) if key not in known)
+
+
+def tenants_with_evidence() -> QuerySet[Tenant]:
+    has_rows = Evidence.objects.values("tenant_id")
+    has_tombstones = EvidenceTombstone.objects.values("tenant_id")
+    return Tenant.objects.filter(Q(pk__in=has_rows) | Q(pk__in=has_tombstones)).order_by("slug")

@@ -1,0 +1,446 @@
+"""Writes of evidence: auto artifacts from scans, manual uploads, deletion with tombstones, exports.
+
+Every new row joins its tenant's hash chain under a lock on the tenant row; files are written
+before the database row and removed again if the row cannot be written, so storage never holds
+an artifact the database does not know (nor the database a row without its file).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from complywise.exceptions import (
+    FieldValidationError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+)
+from complywise.models import Tenant
+from complywise.services import audit_record
+from frameworks.models import Control, Framework
+
+from . import selectors
+from .choices import EvidenceType
+from .integrity import seal
+from .models import Evidence, EvidenceExport, EvidenceTombstone
+from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
+from .storage import (
+    STORAGE_ERRORS,
+    StoredFile,
+    UploadTooLargeError,
+    delete_quietly,
+    evidence_key,
+    evidence_storage,
+    sanitize_filename,
+    store_bytes,
+    store_stream,
+)
+
+logger = logging.getLogger(__name__)
+
+PURGE_BATCH = 500
+BULK_CREATE_BATCH = 500
+STORE_WORKERS = 8
+# Clients' clocks drift; evidence "collected" further in the future than this is a mistake.
+COLLECTED_AT_SKEW = timedelta(minutes=5)
+JSON_CONTENT_TYPE = "application/json"
+
+
+# --- the chain ----------------------------------------------------------------------------------------
+
+
+def _lock_tenant_chain(tenant_id: Any) -> None:
+    """Serialise chain writes per tenant (SQLite serialises all writes anyway).
+
+    NO KEY UPDATE, so rows elsewhere that merely reference the tenant can still be inserted.
+    """
+    list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).values_list("pk", flat=True))
+
+
+def _chain_head(tenant_id: Any) -> tuple[int, str]:
+    """The last sequence of the tenant's chain and its hash, whether that row is live or tombstoned."""
+    heads = [
+        Evidence.objects.filter(tenant_id=tenant_id).order_by("-sequence").values_list("sequence", "chain_hash")[:1],
+        EvidenceTombstone.objects.filter(tenant_id=tenant_id)
+        .order_by("-sequence")
+        .values_list("sequence", "chain_hash")[:1],
+    ]
+    found = [row for query in heads for row in query]
+    if not found:
+        return 0, ""
+    return max(found)
+
+
+def _append_to_chain(tenant_id: Any, rows: list[Evidence]) -> None:
+    """Seal new rows in order after the current head; the caller holds the tenant lock."""
+    sequence, previous_hash = _chain_head(tenant_id)
+    for row in rows:
+        sequence += 1
+        seal(row, sequence=sequence, previous_hash=previous_hash)
+        previous_hash = row.chain_hash
+
+
+def _tombstone_and_delete(
+    rows: list[Evidence], *, reason: str, actor: AbstractBaseUser | None
+) -> list[EvidenceTombstone]:
+    """Replace rows by tombstones in one go; the caller holds the tenant lock and deletes the files on commit."""
+    deleted_by = actor if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    tombstones = EvidenceTombstone.objects.bulk_create(
+        [
+            EvidenceTombstone(
+                tenant_id=row.tenant_id,
+                sequence=row.sequence,
+                evidence_id=row.pk,
+                type=row.type,
+                previous_hash=row.previous_hash,
+                chain_hash=row.chain_hash,
+                sha256=row.sha256,
+                file_key=row.file_key,
+                control_ref=row.control_ref,
+                framework_key=row.framework_key,
+                scan_job_id=row.scan_job_id,
+                reason=reason,
+                deleted_by=deleted_by,
+                deleted_at=now,
+            )
+            for row in rows
+        ]
+    )
+    Evidence.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return tombstones
+
+
+def _clean_reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise FieldValidationError({"reason": "A reason is required to delete evidence."})
+    if len(reason) > 500:
+        raise FieldValidationError({"reason": "At most 500 characters."})
+    return reason
+
+
+# --- auto evidence (scan engine) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutoEvidenceItem:
+    """One control's scan result as an evidence document; ``document`` must be JSON-serialisable."""
+
+    control: Control
+    framework: Framework
+    title: str
+    document: dict
+
+
+def _document_bytes(document: dict) -> bytes:
+    # Canonical: the same document always gives the same bytes, hence the same sha256.
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
+    ).encode("utf-8")
+
+
+def _existing_auto(tenant_id: Any, scan_job_id: Any, control_ids: Iterable[Any]) -> dict[Any, Evidence]:
+    rows = Evidence.objects.filter(
+        tenant_id=tenant_id, scan_job_id=scan_job_id, type=EvidenceType.AUTO, control_id__in=list(control_ids)
+    )
+    return {row.control_id: row for row in rows}
+
+
+def evidence_store_auto_batch(
+    *, tenant: Tenant, scan_job: Any, items: list[AutoEvidenceItem], collected_at: datetime
+) -> list[Evidence]:
+    """Store one canonical JSON artifact per item and its chained row; idempotent per (scan job, control).
+
+    Returns the rows in the order of ``items`` (an item repeating an earlier control gets that row).
+    Files are written in parallel before the one short transaction that seals and bulk-inserts the
+    rows; if that transaction fails, the files written here are deleted again.
+    """
+    if not items:
+        return []
+    for item in items:
+        if item.framework.pk != item.control.framework_id:
+            raise ValueError(f"control {item.control.ref} is not a control of framework {item.framework.key}")
+    control_ids = {item.control.pk for item in items}
+    by_control = _existing_auto(tenant.pk, scan_job.pk, control_ids)
+
+    storage = evidence_storage()
+    now = timezone.now()
+    pending: list[tuple[Evidence, bytes]] = []
+    seen = set(by_control)
+    for item in items:
+        if item.control.pk in seen:
+            continue
+        seen.add(item.control.pk)
+        filename = sanitize_filename(f"{item.framework.key}-{item.control.ref}.json")
+        row = Evidence(
+            tenant=tenant,
+            type=EvidenceType.AUTO,
+            control=item.control,
+            framework=item.framework,
+            control_ref=item.control.ref,
+            framework_key=item.framework.key,
+            title=(item.title or filename)[:300],
+            filename=filename,
+            content_type=JSON_CONTENT_TYPE,
+            scan_job=scan_job,
+            collected_at=collected_at,
+            created_at=now,
+        )
+        row.file_key = evidence_key(tenant_id=tenant.pk, evidence_id=row.pk, filename=filename, when=now)
+        pending.append((row, _document_bytes(item.document)))
+
+    if pending:
+        _store_auto_rows(tenant=tenant, scan_job=scan_job, pending=pending, storage=storage, by_control=by_control)
+    return [by_control[item.control.pk] for item in items]
+
+
+def _store_auto_rows(
+    *, tenant: Tenant, scan_job: Any, pending: list[tuple[Evidence, bytes]], storage: Any, by_control: dict
+) -> None:
+    written: list[str] = []
+
+    def write(entry: tuple[Evidence, bytes]) -> StoredFile:
+        row, data = entry
+        stored = store_bytes(storage=storage, key=row.file_key, data=data, content_type=JSON_CONTENT_TYPE)
+        written.append(stored.key)
+        return stored
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(STORE_WORKERS, len(pending))) as pool:
+            stored_files = list(pool.map(write, pending))
+        rows = []
+        for (row, _), stored in zip(pending, stored_files, strict=True):
+            row.file_key, row.sha256, row.size = stored.key, stored.sha256, stored.size
+            rows.append(row)
+        with transaction.atomic():
+            _lock_tenant_chain(tenant.pk)
+            # A redelivered task may have stored the same controls while these files were written.
+            raced = _existing_auto(tenant.pk, scan_job.pk, [row.control_id for row in rows])
+            if raced:
+                by_control.update(raced)
+                duplicates = [row.file_key for row in rows if row.control_id in raced]
+                transaction.on_commit(partial(delete_quietly, storage, duplicates))
+                rows = [row for row in rows if row.control_id not in raced]
+            _append_to_chain(tenant.pk, rows)
+            Evidence.objects.bulk_create(rows, batch_size=BULK_CREATE_BATCH)
+    except BaseException:
+        # Re-raised: this only removes the files that no committed row will ever point to.
+        delete_quietly(storage, list(written))
+        raise
+    by_control.update({row.control_id: row for row in rows})
+
+
+def evidence_purge_for_scan_jobs(
+    *, tenant: Tenant, scan_job_ids: list, reason: str, actor: AbstractBaseUser | None = None
+) -> int:
+    """Delete the evidence of these scan jobs in batches, leaving tombstones; files go once the rows are gone."""
+    if not scan_job_ids:
+        return 0
+    reason = _clean_reason(reason)
+    storage = evidence_storage()
+    remaining = Evidence.objects.for_tenant(tenant).filter(scan_job_id__in=list(scan_job_ids)).order_by("sequence")
+    total = 0
+    while True:
+        with transaction.atomic():
+            _lock_tenant_chain(tenant.pk)
+            batch = list(remaining[:PURGE_BATCH])
+            if not batch:
+                break
+            _tombstone_and_delete(batch, reason=reason, actor=actor)
+            # After the outermost commit: a rolled-back purge must still find its files.
+            transaction.on_commit(partial(delete_quietly, storage, [row.file_key for row in batch]))
+        total += len(batch)
+    if total:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="evidence.purged",
+            data={"count": total, "scan_jobs": len(scan_job_ids), "reason": reason},
+        )
+    return total
+
+
+# --- manual evidence ----------------------------------------------------------------------------------------
+
+
+def evidence_upload(
+    *,
+    tenant: Tenant,
+    user: AbstractBaseUser | None,
+    file: UploadedFile,
+    control_id: Any,
+    framework_id: Any = None,
+    title: str = "",
+    description: str = "",
+    collected_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Evidence:
+    """Store an uploaded file as manual evidence of a control: sniffed, size-capped, hashed while streamed."""
+    control = selectors.control_for_evidence(tenant=tenant, control_id=control_id)
+    if control is None:
+        raise FieldValidationError(
+            {"control_id": "No such control in a framework that is active for your organisation or your own."}
+        )
+    if framework_id is not None and str(framework_id) != str(control.framework_id):
+        raise FieldValidationError({"framework_id": "Must be the framework of the control."})
+
+    now = timezone.now()
+    collected_at = collected_at or now
+    if collected_at > now + COLLECTED_AT_SKEW:
+        raise FieldValidationError({"collected_at": "Cannot be in the future."})
+    if expires_at is not None and expires_at <= collected_at:
+        raise FieldValidationError({"expires_at": "Must be after collected_at."})
+
+    max_bytes = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    if not file.size:
+        raise FieldValidationError({"file": "The submitted file is empty."})
+    if file.size > max_bytes:
+        raise PayloadTooLargeError(f"The file is larger than the limit of {max_bytes} bytes.")
+
+    filename = sanitize_filename(file.name)
+    try:
+        content_type = sniff_content_type(file, filename=filename, size=file.size)
+    except UnsupportedContentError as exc:
+        raise UnsupportedMediaTypeError(
+            "This type of file is not accepted as evidence.",
+            extra={"detected": exc.detected, "accepted": sorted(ALLOWED)},
+        ) from exc
+
+    evidence = Evidence(
+        tenant=tenant,
+        type=EvidenceType.MANUAL,
+        control=control,
+        framework=control.framework,
+        control_ref=control.ref,
+        framework_key=control.framework.key,
+        title=(" ".join(title.split()) or filename)[:300],
+        description=description,
+        filename=filename,
+        content_type=content_type,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+        collected_at=collected_at,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    storage = evidence_storage()
+    key = evidence_key(tenant_id=tenant.pk, evidence_id=evidence.pk, filename=filename, when=now)
+    try:
+        stored = store_stream(storage=storage, key=key, source=file, content_type=content_type, max_bytes=max_bytes)
+    except UploadTooLargeError:
+        raise PayloadTooLargeError(f"The file is larger than the limit of {max_bytes} bytes.") from None
+    except STORAGE_ERRORS as exc:
+        logger.exception("evidence upload could not be stored", extra={"key": key})
+        raise ServiceUnavailableError("Evidence storage is unavailable; try again later.") from exc
+    evidence.file_key, evidence.sha256, evidence.size = stored.key, stored.sha256, stored.size
+
+    try:
+        with transaction.atomic():
+            _lock_tenant_chain(tenant.pk)
+            _append_to_chain(tenant.pk, [evidence])
+            evidence.save(force_insert=True)
+            audit_record(
+                tenant=tenant,
+                actor=user,
+                action="evidence.uploaded",
+                target=evidence,
+                data={"control_ref": control.ref, "filename": filename, "sha256": stored.sha256, "size": stored.size},
+            )
+    except BaseException:
+        # Re-raised: the row did not commit, so its file must not stay behind.
+        delete_quietly(storage, [stored.key])
+        raise
+    return evidence
+
+
+def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser | None, reason: str) -> EvidenceTombstone:
+    """Delete one artifact (admins, with a recorded reason): tombstone, audit event, file removed on commit."""
+    reason = _clean_reason(reason)
+    storage = evidence_storage()
+    with transaction.atomic():
+        _lock_tenant_chain(evidence.tenant_id)
+        if not Evidence.objects.filter(pk=evidence.pk).exists():
+            # Deleted by a concurrent request while this one waited for the lock.
+            raise NotFoundError()
+        audit_record(
+            tenant=evidence.tenant,
+            actor=actor,
+            action="evidence.deleted",
+            target=evidence,
+            data={
+                "reason": reason,
+                "type": evidence.type,
+                "sequence": evidence.sequence,
+                "sha256": evidence.sha256,
+                "filename": evidence.filename,
+                "control_ref": evidence.control_ref,
+            },
+        )
+        (tombstone,) = _tombstone_and_delete([evidence], reason=reason, actor=actor)
+        transaction.on_commit(partial(delete_quietly, storage, [evidence.file_key]))
+    return tombstone
+
+
+# --- auditor exports ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_export_request(
+    *,
+    tenant: Tenant,
+    user: AbstractBaseUser | None,
+    framework_id: Any,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+) -> EvidenceExport:
+    """Queue the build of an auditor bundle of a framework's evidence (the task runs after commit)."""
+    framework = selectors.framework_visible(tenant=tenant, framework_id=framework_id)
+    if framework is None:
+        raise FieldValidationError({"framework_id": "No such framework."})
+    if period_start and period_end and period_start > period_end:
+        raise FieldValidationError({"period_end": "Must not be before period_start."})
+    export = EvidenceExport.objects.create(
+        tenant=tenant,
+        framework=framework,
+        period_start=period_start,
+        period_end=period_end,
+        requested_by=user if user is not None and user.is_authenticated else None,
+    )
+    audit_record(
+        tenant=tenant,
+        actor=user,
+        action="evidence.export_requested",
+        target=export,
+        data={
+            "framework_key": framework.key,
+            "period_start": period_start.isoformat() if period_start else None,
+            "period_end": period_end.isoformat() if period_end else None,
+        },
+    )
+    from .tasks import evidence_export_build_task
+
+    export_id = str(export.pk)
+    transaction.on_commit(lambda: evidence_export_build_task.delay(export_id))
+    return export
+
+
+def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
+    """Build and store the bundle of a queued export; a finished export is left as it is (idempotent)."""
+    from .exports import export_build
+
+    return export_build(export_id=export_id)

@@ -1,0 +1,52 @@
+import django_filters
+from django.db.models import Q
+
+from .choices import FrameworkSource
+from .models import Control, Framework
+
+BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
+
+
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """`true` or `false`; anything else is a 400 (a plain BooleanFilter silently ignores typos)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value == "true"})
+
+
+class FrameworkFilterSet(django_filters.FilterSet):
+    active = StrictBooleanFilter(field_name="active", help_text="Activated for your organisation.")
+    is_custom = StrictBooleanFilter(field_name="tenant__isnull", method="filter_is_custom")
+    key = django_filters.CharFilter(field_name="key")
+    source = django_filters.ChoiceFilter(choices=FrameworkSource.choices)
+    search = django_filters.CharFilter(method="filter_search", help_text="In key, name and description.")
+
+    class Meta:
+        model = Framework
+        fields = ["active", "is_custom", "key", "source", "search"]
+
+    def filter_is_custom(self, queryset, name, value):
+        return queryset.filter(tenant__isnull=value != "true")
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(key__icontains=value) | Q(name__icontains=value) | Q(description__icontains=value))
+
+
+class ControlFilterSet(django_filters.FilterSet):
+    ref = django_filters.CharFilter(field_name="ref")
+    group = django_filters.CharFilter(field_name="group")
+    automated = StrictBooleanFilter(field_name="automated", help_text="Has at least one mapped automated check.")
+    search = django_filters.CharFilter(method="filter_search", help_text="In ref, title and description.")
+
+    class Meta:
+        model = Control
+        fields = ["ref", "group", "automated", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(ref__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value))

@@ -1,0 +1,152 @@
+"""Reads of frameworks and controls, scoped to what a tenant may see."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from complywise.models import Tenant
+
+from .models import Control, ControlCheck, Framework, TenantFramework
+
+
+@dataclass(frozen=True)
+class MappedCheck:
+    """A check mapped to a control, described from the registry (``registered`` False for a stale id)."""
+
+    check_id: str
+    title: str | None
+    severity: str | None
+    integration_type: str | None
+    registered: bool
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    status: str
+    scan_job_id: uuid.UUID
+    created_at: datetime
+
+
+def _count_of(queryset: QuerySet) -> Coalesce:
+    # A correlated COUNT subquery per framework: no JOIN fan-out between controls and their checks.
+    counted = queryset.order_by().values("framework").annotate(n=Count("pk", distinct=True)).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def frameworks_for_tenant(*, tenant: Tenant, queryset: QuerySet[Framework] | None = None) -> QuerySet[Framework]:
+    """The global catalog plus the tenant's custom frameworks, each with ``active`` and its control counts."""
+    queryset = queryset if queryset is not None else Framework.objects.all()
+    return queryset.visible_to(tenant).annotate(
+        active=Exists(TenantFramework.objects.filter(tenant=tenant, framework=OuterRef("pk"))),
+        control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"))),
+        automated_control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"), checks__isnull=False)),
+    )
+
+
+def controls_visible_to(*, tenant: Tenant) -> QuerySet[Control]:
+    """Controls of the global catalog and of the tenant's own custom frameworks."""
+    return Control.objects.filter(Q(framework__tenant__isnull=True) | Q(framework__tenant=tenant))
+
+
+def controls_annotated(queryset: QuerySet[Control]) -> QuerySet[Control]:
+    """Add ``automated`` and what the API shows of each control, in a constant number of queries."""
+    return (
+        queryset.annotate(automated=Exists(ControlCheck.objects.filter(control=OuterRef("pk"))))
+        .select_related("framework", "parent")
+        .prefetch_related(Prefetch("checks", queryset=ControlCheck.objects.order_by("check_id")))
+    )
+
+
+def framework_controls(*, framework: Framework) -> QuerySet[Control]:
+    """The framework's controls in natural order (CC6.2 before CC6.10, AC-2 before AC-2(1) before AC-3)."""
+    return controls_annotated(Control.objects.filter(framework=framework)).order_by("sort_key", "ref")
+
+
+def control_mapped_checks(*, control: Control) -> list[MappedCheck]:
+    from integrations.registry import get_check
+
+    mapped = []
+    for check_id in sorted(mapping.check_id for mapping in control.checks.all()):
+        check = get_check(check_id)
+        mapped.append(
+            MappedCheck(
+                check_id=check_id,
+                title=check.title if check else None,
+                severity=str(check.severity) if check else None,
+                integration_type=check.integration_type if check else None,
+                registered=check is not None,
+            )
+        )
+    return mapped
+
+
+def control_latest_result(*, tenant: Tenant, control: Control) -> LatestResult | None:
+    """The tenant's most recent scan verdict on the control, if any."""
+    # Looked up by name: scans depends on frameworks, never the other way round at import time.
+    scan_result = apps.get_model("scans", "ScanResult")
+    row = (
+        scan_result.objects.filter(tenant=tenant, control=control)
+        .order_by("-created_at")
+        .values("status", "scan_job_id", "created_at")
+        .first()
+    )
+    return LatestResult(**row) if row else None
+
+
+def control_evidence_count(*, tenant: Tenant, control: Control) -> int:
+    evidence = apps.get_model("evidence", "Evidence")
+    return evidence.objects.filter(tenant=tenant, control=control).count()
+
+
+def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
+    """What the control detail endpoint adds to a control: mapped checks, latest result, evidence count."""
+    return {
+        "checks": control_mapped_checks(control=control),
+        "latest_result": control_latest_result(tenant=tenant, control=control),
+        "evidence_count": control_evidence_count(tenant=tenant, control=control),
+    }
+
+
+# --------------------------------------------------------------------------- for the scan engine
+
+
+def frameworks_in_scope(*, tenant: Tenant, framework: Framework | uuid.UUID | str | None = None) -> QuerySet[Framework]:
+    """The given framework (if the tenant may see it), else every framework the tenant has activated."""
+    visible = Framework.objects.visible_to(tenant)
+    if framework is not None:
+        framework_id = framework.pk if isinstance(framework, Framework) else framework
+        return visible.filter(pk=framework_id)
+    return visible.filter(activations__tenant=tenant).distinct()
+
+
+def controls_with_checks(*, frameworks: Iterable[Framework] | QuerySet[Framework]) -> list[tuple[Control, list[str]]]:
+    """Every control of the frameworks (framework, then natural order) with its mapped check ids.
+
+    Two queries whatever the number of controls: the mappings are joined by framework, not by a
+    (possibly huge) list of control ids.
+    """
+    framework_ids = (
+        frameworks.values("pk") if isinstance(frameworks, QuerySet) else [framework.pk for framework in frameworks]
+    )
+    controls = list(
+        Control.objects.filter(framework__in=framework_ids)
+        .select_related("framework")
+        .order_by("framework__key", "framework__version", "framework_id", "sort_key")
+    )
+    checks_by_control: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for control_id, check_id in (
+        ControlCheck.objects.filter(control__framework__in=framework_ids)
+        .order_by("check_id")
+        .values_list("control_id", "check_id")
+    ):
+        checks_by_control[control_id].append(check_id)
+    return [(control, checks_by_control.get(control.pk, [])) for control in controls]

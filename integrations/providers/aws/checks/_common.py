@@ -1,0 +1,127 @@
+"""Helpers shared by the AWS check modules (no AWS calls happen here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from integrations.registry import Evaluator, Inventory, Outcome, OutcomeStatus, Severity, check
+
+INTEGRATION_TYPE = "aws"
+
+ACCOUNT = "AWS::::Account"
+
+# Credential-report placeholders that mean "no date".
+_NO_DATE = {"", "N/A", "no_information", "not_supported"}
+
+
+def aws_check(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    service: str,
+    resource_type: str,
+    rationale: str,
+    remediation: str,
+    requires: tuple[str, ...] = (),
+) -> Callable[[Evaluator], Evaluator]:
+    """:func:`integrations.registry.check` with the integration type filled in."""
+    return check(
+        id=id,
+        integration_type=INTEGRATION_TYPE,
+        title=title,
+        severity=severity,
+        service=service,
+        resource_type=resource_type,
+        rationale=rationale,
+        remediation=remediation,
+        requires=requires,
+    )
+
+
+def result(
+    ok: bool,
+    resource_id: str,
+    resource_type: str,
+    reason: str,
+    *,
+    region: str = "",
+    **observed: Any,
+) -> Outcome:
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.PASS if ok else OutcomeStatus.FAIL,
+        reason=reason,
+        region=region,
+        observed=observed,
+    )
+
+
+def error(resource_id: str, resource_type: str, reason: str, *, region: str = "", **observed: Any) -> Outcome:
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.ERROR,
+        reason=reason,
+        region=region,
+        observed=observed,
+    )
+
+
+def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
+    data = inventory.data.get(service)
+    return data if isinstance(data, Mapping) else {}
+
+
+def regions(inventory: Inventory, service: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(region, data) for every region a regional service was collected in, in order."""
+    collected = service_data(inventory, service).get("regions", {})
+    for region in sorted(collected):
+        yield region, collected[region] or {}
+
+
+def items(inventory: Inventory, service: str, key: str) -> Iterator[Mapping[str, Any]]:
+    """Every resource of one kind across the collected regions of a regional service."""
+    for _, data in regions(inventory, service):
+        yield from data.get(key, [])
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif not isinstance(value, str) or value.strip() in _NO_DATE:
+        return None
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def scan_time(data: Mapping[str, Any]) -> datetime:
+    """When the service was collected, so ages are measured from the scan, not from now."""
+    return parse_time(data.get("collected_at")) or datetime.now(UTC)
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def statements(document: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(document, Mapping):
+        return []
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
+
+
+def principal_is_anyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return "*" in as_list(principal.get("AWS"))
+    return False

@@ -1,0 +1,58 @@
+"""Threat detection services that should be on in every region: Security Hub, GuardDuty."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ._common import ACCOUNT, aws_check, regions, result
+
+
+@aws_check(
+    id="aws.securityhub.enabled",
+    title="Security Hub is enabled in every scanned region",
+    severity=Severity.MEDIUM,
+    service="securityhub",
+    resource_type=ACCOUNT,
+    rationale="Security Hub gathers findings from AWS services and partner tools in one place and checks "
+    "configuration continuously between scans.",
+    remediation="Enable Security Hub in each region (through the delegated administrator when using Organizations).",
+)
+def securityhub_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "securityhub"):
+        enabled = bool(data.get("enabled"))
+        reason = f"Security Hub is enabled in {region}" if enabled else f"Security Hub is not enabled in {region}"
+        yield result(
+            enabled, inventory.account_id or "aws-account", ACCOUNT, reason, region=region, hub_arn=data.get("hub_arn")
+        )
+
+
+@aws_check(
+    id="aws.guardduty.enabled",
+    title="GuardDuty is enabled in every scanned region",
+    severity=Severity.MEDIUM,
+    service="guardduty",
+    resource_type=ACCOUNT,
+    rationale="GuardDuty watches CloudTrail, VPC flow and DNS activity for signs of compromise such as "
+    "credential misuse or crypto-mining.",
+    remediation="Create and enable a GuardDuty detector in each region.",
+)
+def guardduty_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "guardduty"):
+        detectors = list(data.get("detectors", []))
+        enabled = [d.get("id") for d in detectors if d.get("status") == "ENABLED"]
+        if enabled:
+            reason = f"GuardDuty detector {enabled[0]} is enabled in {region}"
+        elif detectors:
+            reason = f"GuardDuty detector(s) in {region} are suspended"
+        else:
+            reason = f"GuardDuty has no detector in {region}"
+        yield result(
+            bool(enabled),
+            inventory.account_id or "aws-account",
+            ACCOUNT,
+            reason,
+            region=region,
+            detectors=[{"id": d.get("id"), "status": d.get("status")} for d in detectors],
+        )

@@ -1,0 +1,237 @@
+"""S3 checks: block public access, encryption, versioning, TLS-only policies, logging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ._common import ACCOUNT, as_list, aws_check, error, principal_is_anyone, result, service_data, statements
+
+BUCKET = "AWS::S3::Bucket"
+PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _s3(inventory: Inventory) -> Mapping[str, Any]:
+    return service_data(inventory, "s3")
+
+
+def _buckets(inventory: Inventory) -> list[Mapping[str, Any]]:
+    return list(_s3(inventory).get("buckets", []))
+
+
+def _unreadable(bucket: Mapping[str, Any]) -> Outcome | None:
+    if not bucket.get("error"):
+        return None
+    name = str(bucket.get("name"))
+    reason = f"Could not read bucket {name}: {bucket['error']}"
+    return error(name, BUCKET, reason, region=str(bucket.get("region", "")))
+
+
+def _flags(config: Mapping[str, Any] | None) -> dict[str, bool]:
+    return {flag: bool((config or {}).get(flag)) for flag in PAB_FLAGS}
+
+
+@aws_check(
+    id="aws.s3.account_public_access_block",
+    title="S3 Block Public Access is on for the account",
+    severity=Severity.HIGH,
+    service="s3",
+    resource_type=ACCOUNT,
+    rationale="The account-wide setting stops any bucket, present or future, from being made public by "
+    "an ACL or policy mistake.",
+    remediation="Turn on all four S3 Block Public Access settings at the account level.",
+)
+def account_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
+    s3 = _s3(inventory)
+    if "account_public_access_block" not in s3:
+        return []
+    flags = _flags(s3.get("account_public_access_block"))
+    off = [flag for flag, on in flags.items() if not on]
+    reason = (
+        f"Account-level Block Public Access is off for {', '.join(off)}"
+        if off
+        else "All four account-level Block Public Access settings are on"
+    )
+    return [result(not off, inventory.account_id or "aws-account", ACCOUNT, reason, **flags)]
+
+
+@aws_check(
+    id="aws.s3.bucket_public_access_block",
+    title="S3 buckets block public access",
+    severity=Severity.HIGH,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="Block Public Access overrides ACLs and policies that would expose the bucket to the internet.",
+    remediation="Turn on all four Block Public Access settings on the bucket (or for the whole account).",
+)
+def bucket_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
+    account = _flags(_s3(inventory).get("account_public_access_block"))
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        own = _flags(bucket.get("public_access_block"))
+        # A flag set on either level applies to the bucket.
+        effective = {flag: own[flag] or account[flag] for flag in PAB_FLAGS}
+        off = [flag for flag, on in effective.items() if not on]
+        if off:
+            reason = f"Bucket {name} does not block public access: {', '.join(off)} off"
+        elif all(own.values()):
+            reason = f"Bucket {name} blocks all public access"
+        else:
+            reason = f"Bucket {name} blocks all public access through the account-level setting"
+        yield result(not off, name, BUCKET, reason, region=str(bucket.get("region", "")), bucket=own, account=account)
+
+
+@aws_check(
+    id="aws.s3.bucket_default_encryption",
+    title="S3 buckets have default encryption",
+    severity=Severity.MEDIUM,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="Default encryption ensures every new object is encrypted at rest even when the uploader "
+    "does not ask for it.",
+    remediation="Configure default encryption on the bucket (SSE-S3 or, for key control, SSE-KMS).",
+)
+def bucket_default_encryption(inventory: Inventory) -> Iterable[Outcome]:
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        algorithms = [
+            rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+            for rule in bucket.get("encryption_rules") or []
+        ]
+        algorithms = [a for a in algorithms if a]
+        reason = (
+            f"Bucket {name} encrypts new objects with {', '.join(algorithms)}"
+            if algorithms
+            else f"Bucket {name} has no default encryption"
+        )
+        yield result(
+            bool(algorithms), name, BUCKET, reason, region=str(bucket.get("region", "")), algorithms=algorithms
+        )
+
+
+@aws_check(
+    id="aws.s3.bucket_versioning_enabled",
+    title="S3 buckets have versioning enabled",
+    severity=Severity.LOW,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="Versioning keeps earlier copies of objects so that overwrites, deletions and ransomware can be undone.",
+    remediation="Enable versioning on the bucket and add lifecycle rules to expire old versions.",
+)
+def bucket_versioning_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        status = (bucket.get("versioning") or {}).get("status", "Disabled")
+        ok = status == "Enabled"
+        reason = f"Bucket {name} has versioning enabled" if ok else f"Bucket {name} versioning is {status}"
+        yield result(ok, name, BUCKET, reason, region=str(bucket.get("region", "")), versioning=status)
+
+
+@aws_check(
+    id="aws.s3.bucket_mfa_delete_enabled",
+    title="S3 buckets require MFA to delete versions",
+    severity=Severity.LOW,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="MFA Delete stops stolen credentials alone from permanently deleting object versions or "
+    "suspending versioning.",
+    remediation="As the root user, enable versioning with MFA Delete on the bucket using the CLI or API.",
+)
+def bucket_mfa_delete_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        versioning = bucket.get("versioning") or {}
+        mfa_delete = versioning.get("mfa_delete", "Disabled")
+        ok = mfa_delete == "Enabled"
+        reason = (
+            f"Bucket {name} has MFA Delete enabled" if ok else f"Bucket {name} does not require MFA to delete versions"
+        )
+        yield result(
+            ok,
+            name,
+            BUCKET,
+            reason,
+            region=str(bucket.get("region", "")),
+            versioning=versioning.get("status"),
+            mfa_delete=mfa_delete,
+        )
+
+
+def _denies_plain_http(statement: Mapping[str, Any]) -> bool:
+    if statement.get("Effect") != "Deny" or not principal_is_anyone(statement.get("Principal")):
+        return False
+    actions = as_list(statement.get("Action"))
+    if not any(a in ("*", "s3:*") for a in actions):
+        return False
+    condition = statement.get("Condition") or {}
+    for operator, tests in condition.items():
+        if not str(operator).startswith("Bool") or not isinstance(tests, Mapping):
+            continue
+        for key, value in tests.items():
+            if key.lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == ["false"]:
+                return True
+    return False
+
+
+@aws_check(
+    id="aws.s3.bucket_deny_http",
+    title="S3 bucket policies deny requests over plain HTTP",
+    severity=Severity.MEDIUM,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="Only a bucket policy can refuse unencrypted HTTP requests, which would otherwise expose "
+    "data and credentials in transit.",
+    remediation="Add a bucket policy statement that denies s3:* to every principal when aws:SecureTransport is false.",
+)
+def bucket_deny_http(inventory: Inventory) -> Iterable[Outcome]:
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        policy = bucket.get("policy")
+        ok = any(_denies_plain_http(s) for s in statements(policy))
+        if ok:
+            reason = f"Bucket {name}'s policy denies requests without TLS"
+        elif policy:
+            reason = f"Bucket {name}'s policy does not deny requests without TLS"
+        else:
+            reason = f"Bucket {name} has no bucket policy, so plain HTTP requests are allowed"
+        yield result(ok, name, BUCKET, reason, region=str(bucket.get("region", "")), has_policy=bool(policy))
+
+
+@aws_check(
+    id="aws.s3.bucket_server_access_logging",
+    title="S3 buckets have server access logging",
+    severity=Severity.LOW,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="Access logs record each request to the bucket, which investigations and audits depend on.",
+    remediation="Enable server access logging on the bucket, delivering to a separate log bucket.",
+)
+def bucket_server_access_logging(inventory: Inventory) -> Iterable[Outcome]:
+    for bucket in _buckets(inventory):
+        if unreadable := _unreadable(bucket):
+            yield unreadable
+            continue
+        name = str(bucket.get("name"))
+        logging = bucket.get("logging") or {}
+        target = logging.get("TargetBucket")
+        reason = (
+            f"Bucket {name} logs requests to {target}" if target else f"Bucket {name} has server access logging off"
+        )
+        yield result(bool(target), name, BUCKET, reason, region=str(bucket.get("region", "")), target_bucket=target)

@@ -1,0 +1,1 @@
+"""GitHub provider: an organisation read through the REST API (github.com or GitHub Enterprise Server)."""

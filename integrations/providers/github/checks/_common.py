@@ -1,0 +1,96 @@
+"""Helpers shared by the GitHub check modules (no GitHub calls happen here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from integrations.registry import Evaluator, Inventory, Outcome, OutcomeStatus, Severity, check
+
+INTEGRATION_TYPE = "github"
+
+ORGANIZATION = "GitHub::Organization"
+REPOSITORY = "GitHub::Repository"
+DEPLOY_KEY = "GitHub::DeployKey"
+WEBHOOK = "GitHub::Webhook"
+
+
+def github_check(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    service: str,
+    resource_type: str,
+    rationale: str,
+    remediation: str,
+    requires: tuple[str, ...] = (),
+) -> Callable[[Evaluator], Evaluator]:
+    """:func:`integrations.registry.check` with the integration type filled in."""
+    return check(
+        id=id,
+        integration_type=INTEGRATION_TYPE,
+        title=title,
+        severity=severity,
+        service=service,
+        resource_type=resource_type,
+        rationale=rationale,
+        remediation=remediation,
+        requires=requires,
+    )
+
+
+def result(ok: bool, resource_id: str, resource_type: str, reason: str, **observed: Any) -> Outcome:
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.PASS if ok else OutcomeStatus.FAIL,
+        reason=reason,
+        observed=observed,
+    )
+
+
+def error(resource_id: str, resource_type: str, reason: str, **observed: Any) -> Outcome:
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.ERROR,
+        reason=reason,
+        observed=observed,
+    )
+
+
+def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
+    data = inventory.data.get(service)
+    return data if isinstance(data, Mapping) else {}
+
+
+def organization(inventory: Inventory) -> str:
+    return inventory.account_id or str(service_data(inventory, "org").get("login") or "github-organization")
+
+
+def repositories(inventory: Inventory, *, include_archived: bool = False) -> Iterator[Mapping[str, Any]]:
+    """The collected repositories, archived ones left out unless asked for (nobody can push to them)."""
+    for repo in service_data(inventory, "repos").get("repositories", []):
+        if include_archived or not repo.get("archived"):
+            yield repo
+
+
+def missing_repositories(inventory: Inventory, resource_type: str = REPOSITORY) -> Iterator[Outcome]:
+    """An error per configured repository that GitHub did not list: it cannot be shown compliant."""
+    for full_name in service_data(inventory, "repos").get("missing", []):
+        yield error(
+            full_name,
+            resource_type,
+            f"{full_name} is configured for scanning but GitHub did not list it: "
+            "it does not exist or the token cannot see it",
+        )
+
+
+def per_repository(inventory: Inventory, service: str) -> Mapping[str, Any]:
+    collected = service_data(inventory, service).get("repositories")
+    return collected if isinstance(collected, Mapping) else {}
+
+
+def not_collected(full_name: str, resource_type: str, what: str) -> Outcome:
+    return error(full_name, resource_type, f"No {what} was collected for {full_name}")

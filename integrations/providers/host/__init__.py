@@ -1,0 +1,1 @@
+"""Linux host provider: reads configuration files under a root directory (``client``) and checks them (``checks``)."""

@@ -1,0 +1,215 @@
+"""Local account checks: account database files, empty passwords, extra root accounts, password aging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ._common import error, host_check, resource, result, service_data
+
+FILE = "Host::File"
+ACCOUNT = "Host::Account"
+LOGIN_DEFS = "Host::LoginDefs"
+
+PASS_MAX_DAYS = 365
+PASS_MIN_DAYS = 1
+PASS_WARN_AGE = 7
+# What shadow-utils assumes when login.defs does not say.
+LOGIN_DEFS_DEFAULTS = {"PASS_MAX_DAYS": "99999", "PASS_MIN_DAYS": "0", "PASS_WARN_AGE": "7"}
+
+
+def _file_outcome(
+    inventory: Inventory,
+    path: str,
+    *,
+    allowed_mode: int,
+    allowed_groups: set[int],
+    group_label: str,
+) -> Iterable[Outcome]:
+    data = service_data(inventory, "accounts")
+    if data is None:
+        return []
+    info: Mapping[str, Any] = data.get("files", {}).get(path, {})
+    resource_id = resource(inventory, path)
+    if not info.get("exists"):
+        return [result(False, resource_id, FILE, f"{path} does not exist", exists=False)]
+    mode = int(info["mode"], 8)
+    problems: list[str] = []
+    if info["uid"] != 0:
+        problems.append(f"owned by {info['owner']} (uid {info['uid']}), not root")
+    if info["gid"] not in allowed_groups:
+        problems.append(f"group is {info['group']} (gid {info['gid']}), not {group_label}")
+    if mode & ~allowed_mode:
+        problems.append(f"mode {info['mode']} grants more than {allowed_mode:04o}")
+    observed = {
+        "mode": info["mode"],
+        "owner": info["owner"],
+        "group": info["group"],
+        "uid": info["uid"],
+        "gid": info["gid"],
+    }
+    if problems:
+        return [result(False, resource_id, FILE, f"{path} is {'; '.join(problems)}", **observed)]
+    return [
+        result(True, resource_id, FILE, f"{path} is {info['owner']}:{info['group']} mode {info['mode']}", **observed)
+    ]
+
+
+@host_check(
+    id="host.accounts.shadow_file_protected",
+    title="/etc/shadow is owned by root and not readable by others",
+    severity=Severity.HIGH,
+    service="accounts",
+    resource_type=FILE,
+    rationale="/etc/shadow holds every local password hash; anyone who can read it can crack the passwords offline.",
+    remediation="chown root:shadow /etc/shadow (root:root on distributions without a shadow group) and "
+    "chmod 0640 /etc/shadow (or stricter, e.g. 0000 on RHEL).",
+)
+def shadow_file_protected(inventory: Inventory) -> Iterable[Outcome]:
+    data = service_data(inventory, "accounts") or {}
+    groups = {0}
+    if "shadow" in data.get("groups", {}):
+        groups.add(data["groups"]["shadow"])
+    return _file_outcome(
+        inventory, "/etc/shadow", allowed_mode=0o640, allowed_groups=groups, group_label="root or shadow"
+    )
+
+
+@host_check(
+    id="host.accounts.passwd_file_protected",
+    title="/etc/passwd is owned by root and writable only by root",
+    severity=Severity.HIGH,
+    service="accounts",
+    resource_type=FILE,
+    rationale="Whoever can write /etc/passwd can give any account user id 0 and so become root.",
+    remediation="chown root:root /etc/passwd && chmod 0644 /etc/passwd.",
+)
+def passwd_file_protected(inventory: Inventory) -> Iterable[Outcome]:
+    return _file_outcome(inventory, "/etc/passwd", allowed_mode=0o644, allowed_groups={0}, group_label="root")
+
+
+@host_check(
+    id="host.accounts.no_empty_passwords",
+    title="No local account has an empty password",
+    severity=Severity.CRITICAL,
+    service="accounts",
+    resource_type=ACCOUNT,
+    rationale="An account with an empty password field lets anyone log in (locally, and remotely where "
+    "the service allows empty passwords) without knowing anything.",
+    remediation="Lock the account (passwd -l <name>) or set a password (passwd <name>).",
+)
+def no_empty_passwords(inventory: Inventory) -> Iterable[Outcome]:
+    data = service_data(inventory, "accounts")
+    if data is None:
+        return []
+    shadow = data.get("shadow")
+    if shadow is None:
+        return [
+            error(
+                resource(inventory, "/etc/shadow"),
+                ACCOUNT,
+                f"/etc/shadow could not be read: {data.get('shadow_error')}",
+            )
+        ]
+    empty = [row for row in shadow if row["password"] == "empty"]
+    if not empty:
+        return [
+            result(
+                True,
+                resource(inventory, "/etc/shadow"),
+                ACCOUNT,
+                f"None of the {len(shadow)} accounts in /etc/shadow has an empty password",
+                accounts=len(shadow),
+            )
+        ]
+    return [
+        result(
+            False,
+            resource(inventory, f"user:{row['name']}"),
+            ACCOUNT,
+            f"Account {row['name']} has an empty password (/etc/shadow line {row['line']})",
+            user=row["name"],
+            password="empty",
+        )
+        for row in empty
+    ]
+
+
+@host_check(
+    id="host.accounts.only_root_has_uid_0",
+    title="Only root has user id 0",
+    severity=Severity.HIGH,
+    service="accounts",
+    resource_type=ACCOUNT,
+    rationale="Every account with user id 0 is root under another name: it bypasses all permissions and its "
+    "actions are logged under a misleading name.",
+    remediation="Give the extra account its own user id (usermod -u <uid> <name>) or remove it; use sudo for "
+    "administration.",
+)
+def only_root_has_uid_0(inventory: Inventory) -> Iterable[Outcome]:
+    data = service_data(inventory, "accounts")
+    if data is None:
+        return []
+    extra = [user for user in data.get("users", []) if user["uid"] == 0 and user["name"] != "root"]
+    if not extra:
+        return [result(True, resource(inventory, "/etc/passwd"), ACCOUNT, "Only root has user id 0", uid0=["root"])]
+    return [
+        result(
+            False,
+            resource(inventory, f"user:{user['name']}"),
+            ACCOUNT,
+            f"Account {user['name']} has user id 0 (/etc/passwd line {user['line']})",
+            user=user["name"],
+            uid=0,
+        )
+        for user in extra
+    ]
+
+
+def _days(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+@host_check(
+    id="host.accounts.password_aging",
+    title="Password aging defaults are set",
+    severity=Severity.MEDIUM,
+    service="login_defs",
+    resource_type=LOGIN_DEFS,
+    rationale="Passwords that never expire stay valid long after they leak; a minimum age stops users from "
+    "cycling straight back to an old password; a warning gives them time to choose a new one.",
+    remediation=f"In /etc/login.defs set PASS_MAX_DAYS {PASS_MAX_DAYS} (or fewer), PASS_MIN_DAYS {PASS_MIN_DAYS} "
+    f"(or more) and PASS_WARN_AGE {PASS_WARN_AGE} (or more); apply them to existing accounts with chage.",
+)
+def password_aging(inventory: Inventory) -> Iterable[Outcome]:
+    data = service_data(inventory, "login_defs")
+    if data is None:
+        return []
+    values = data.get("values", {})
+    effective = {key: values.get(key, default) for key, default in LOGIN_DEFS_DEFAULTS.items()}
+    max_days, min_days, warn_age = (_days(effective[key]) for key in LOGIN_DEFS_DEFAULTS)
+    problems: list[str] = []
+    if max_days is None or max_days < 0 or max_days > PASS_MAX_DAYS:
+        problems.append(f"PASS_MAX_DAYS is {effective['PASS_MAX_DAYS']} (at most {PASS_MAX_DAYS})")
+    if min_days is None or min_days < PASS_MIN_DAYS:
+        problems.append(f"PASS_MIN_DAYS is {effective['PASS_MIN_DAYS']} (at least {PASS_MIN_DAYS})")
+    if warn_age is None or warn_age < PASS_WARN_AGE:
+        problems.append(f"PASS_WARN_AGE is {effective['PASS_WARN_AGE']} (at least {PASS_WARN_AGE})")
+    unset = sorted(key for key in LOGIN_DEFS_DEFAULTS if key not in values)
+    if not data.get("present"):
+        problems.insert(0, "/etc/login.defs does not exist")
+    reason = (
+        "; ".join(problems)
+        if problems
+        else (f"PASS_MAX_DAYS {max_days}, PASS_MIN_DAYS {min_days}, PASS_WARN_AGE {warn_age}")
+    )
+    return [
+        result(
+            not problems, resource(inventory, "/etc/login.defs"), LOGIN_DEFS, reason, **effective, defaults_used=unset
+        )
+    ]

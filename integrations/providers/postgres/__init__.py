@@ -1,0 +1,1 @@
+"""PostgreSQL provider: a read-only psycopg connector (``client``) and its checks (``checks``)."""

@@ -1,0 +1,372 @@
+"""Read-only PostgreSQL connector built on psycopg 3.
+
+The connector is the only part of the PostgreSQL provider that talks to a server.  It
+opens one connection per scan, in a session where every transaction is read-only and
+every statement has a timeout, reads server settings, pg_hba rules, roles and schema
+privileges once, and hands them to the pure checks in ``checks``.  Password hashes
+never leave the server: only the *kind* of each stored password is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from integrations.registry import Inventory
+
+logger = logging.getLogger(__name__)
+
+INTEGRATION_TYPE = "postgres"
+CONNECT_TIMEOUT = 10
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 5_000
+APPLICATION_NAME = "complywise-scan"
+# A path that never exists: with an empty password libpq would otherwise read the
+# worker's ~/.pgpass and could send the platform's own password to a customer's server.
+NO_PASSFILE = "/nonexistent/complywise/no-pgpass"
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "max_superusers": 3,
+    "require_password_expiry": False,
+    "require_pgaudit": False,
+    "min_supported_major": 13,
+}
+
+SETTINGS: tuple[str, ...] = (
+    "ssl",
+    "ssl_min_protocol_version",
+    "password_encryption",
+    "log_connections",
+    "log_disconnections",
+    "log_statement",
+    "log_min_duration_statement",
+    "shared_preload_libraries",
+    "max_connections",
+    "superuser_reserved_connections",
+    "server_version",
+    "server_version_num",
+)
+
+
+class PostgresConnectorError(Exception):
+    """A collection problem that is not a psycopg error."""
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def describe_error(exc: BaseException, *, user: str = "", timeout_ms: int = STATEMENT_TIMEOUT_MS) -> str:
+    """A one-line, human explanation of a psycopg failure (the caller redacts the password)."""
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return f"permission denied: {_one_line(exc.diag.message_primary or str(exc))}"
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return f"the server did not answer within {timeout_ms / 1000:g} seconds"
+    text = _one_line(str(exc)).removeprefix("connection failed: ")
+    if "password authentication failed" in text:
+        return f"PostgreSQL rejected the password for user {user}: {text}"
+    if "no password supplied" in text:
+        return f"the server asks for a password but the integration has none ({text})"
+    return text or type(exc).__name__
+
+
+def _major(version_num: int) -> int:
+    # Before 10 the major version had two parts (9.6 = 90600); both 9.x majors count as 9.
+    return version_num // 10000
+
+
+# ---------------------------------------------------------------------------
+# collectors: each reads one service through an open read-only connection
+
+
+def _collect_settings(conn: psycopg.Connection) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT name, setting, unit, source FROM pg_settings WHERE name = ANY(%s)", [list(SETTINGS)]
+    ).fetchall()
+    values = {name: setting for name, setting, _, _ in rows}
+    identity = conn.execute(
+        "SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+        "pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')"
+    ).fetchone()
+    version_num = int(values.get("server_version_num") or conn.info.server_version)
+    return {
+        "values": values,
+        "units": {name: unit for name, _, unit, _ in rows if unit},
+        "sources": {name: source for name, _, _, source in rows},
+        # pg_settings silently leaves out what the role may not see.
+        "hidden": sorted(set(SETTINGS) - set(values)),
+        "scan_role": identity[0] if identity else "",
+        "scan_role_is_superuser": bool(identity and identity[1]),
+        "scan_role_reads_all_settings": bool(identity and identity[2]),
+        "server_version": (values.get("server_version") or "").split(" ")[0],
+        "server_version_num": version_num,
+        "major_version": _major(version_num),
+    }
+
+
+def _collect_hba(conn: psycopg.Connection) -> dict[str, Any]:
+    try:
+        rows = conn.execute(
+            "SELECT line_number, type, database, user_name, address, netmask, auth_method, error "
+            "FROM pg_hba_file_rules ORDER BY line_number"
+        ).fetchall()
+    except pg_errors.InsufficientPrivilege as exc:
+        raise PostgresConnectorError(
+            "permission denied to read pg_hba_file_rules: scan as a superuser, or GRANT SELECT ON "
+            "pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules() to the scan role"
+        ) from exc
+    return {
+        "rules": [
+            {
+                "line": line,
+                "type": kind,
+                "database": list(database or []),
+                "user": list(users or []),
+                "address": address,
+                "netmask": netmask,
+                "method": method,
+                "error": error,
+            }
+            for line, kind, database, users, address, netmask, method, error in rows
+        ]
+    }
+
+
+_ROLES_SQL = """
+SELECT rolname, rolsuper, rolcanlogin, rolconnlimit,
+       rolvaliduntil::text,
+       rolvaliduntil IS NOT NULL AND rolvaliduntil <> 'infinity' AS has_expiry,
+       rolvaliduntil IS NOT NULL AND rolvaliduntil < now() AS expired
+FROM pg_roles
+WHERE rolname !~ '^pg_'
+ORDER BY rolname
+"""
+
+# The hash itself never leaves the server: only what kind of secret is stored.
+_PASSWORD_KINDS_SQL = """
+SELECT rolname,
+       CASE WHEN rolpassword IS NULL THEN 'none'
+            WHEN rolpassword LIKE 'SCRAM-SHA-256$%' THEN 'scram-sha-256'
+            WHEN rolpassword LIKE 'md5%' THEN 'md5'
+            ELSE 'other' END
+FROM pg_authid
+"""
+
+
+def _collect_roles(conn: psycopg.Connection) -> dict[str, Any]:
+    roles = [
+        {
+            "name": name,
+            "superuser": bool(superuser),
+            "can_login": bool(can_login),
+            "connection_limit": connlimit,
+            "valid_until": valid_until,
+            "has_expiry": bool(has_expiry),
+            "expired": bool(expired),
+            "password": "unknown",
+        }
+        for name, superuser, can_login, connlimit, valid_until, has_expiry, expired in conn.execute(_ROLES_SQL)
+    ]
+    passwords_error = ""
+    try:
+        kinds = dict(conn.execute(_PASSWORD_KINDS_SQL).fetchall())
+    except pg_errors.InsufficientPrivilege:
+        passwords_error = "reading pg_authid needs a superuser; password kinds are unknown"
+        kinds = {}
+    for role in roles:
+        role["password"] = kinds.get(role["name"], "unknown")
+    return {"roles": roles, "passwords_known": not passwords_error, "passwords_error": passwords_error}
+
+
+_SCHEMAS_SQL = """
+SELECT n.nspname,
+       pg_get_userbyid(n.nspowner),
+       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'),
+       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'USAGE')
+FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+ORDER BY n.nspname
+"""
+
+
+def _collect_schemas(conn: psycopg.Connection) -> dict[str, Any]:
+    database = conn.execute("SELECT current_database()").fetchone()
+    return {
+        "database": database[0] if database else "",
+        "schemas": [
+            {"name": name, "owner": owner, "public_create": bool(create), "public_usage": bool(usage)}
+            for name, owner, create, usage in conn.execute(_SCHEMAS_SQL)
+        ],
+    }
+
+
+def _collect_databases(conn: psycopg.Connection) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT datname, datconnlimit, datallowconn, datistemplate FROM pg_database ORDER BY datname"
+    ).fetchall()
+    return {
+        "databases": [
+            {"name": name, "connection_limit": limit, "allow_connections": bool(allow), "template": bool(template)}
+            for name, limit, allow, template in rows
+        ]
+    }
+
+
+_COLLECTORS: dict[str, Callable[[psycopg.Connection], dict[str, Any]]] = {
+    "settings": _collect_settings,
+    "hba": _collect_hba,
+    "roles": _collect_roles,
+    "schemas": _collect_schemas,
+    "databases": _collect_databases,
+}
+SUPPORTED_SERVICES: frozenset[str] = frozenset(_COLLECTORS)
+
+
+# ---------------------------------------------------------------------------
+# the connector
+
+
+class PostgresConnector:
+    """Collects a read-only inventory of one PostgreSQL server (through one of its databases)."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        dbname: str,
+        user: str,
+        password: str = "",
+        sslmode: str = "prefer",
+        policy: dict[str, Any] | None = None,
+        connect_timeout: int = CONNECT_TIMEOUT,
+        statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+    ) -> None:
+        self.host = host
+        self.port = int(port)
+        self.dbname = dbname
+        self.user = user
+        self.sslmode = sslmode
+        self.policy = {**DEFAULT_POLICY, **{k: v for k, v in (policy or {}).items() if v is not None}}
+        self.connect_timeout = connect_timeout
+        self.statement_timeout_ms = statement_timeout_ms
+        self._password = password or ""
+
+    def __repr__(self) -> str:
+        return f"PostgresConnector(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def connection_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.dbname,
+            "user": self.user,
+            # Always explicit, even when empty: an unset password lets libpq fall back to
+            # PGPASSWORD from the worker's environment.
+            "password": self._password,
+            "passfile": NO_PASSFILE,
+            "sslmode": self.sslmode,
+            "connect_timeout": self.connect_timeout,
+            "application_name": APPLICATION_NAME,
+            # Never offer the worker's own Kerberos tickets to a customer's server.
+            "gssencmode": "disable",
+            "options": (
+                "-c default_transaction_read_only=on "
+                f"-c statement_timeout={int(self.statement_timeout_ms)} "
+                f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+            ),
+        }
+        if psycopg.pq.version() >= 160000:
+            # libpq 16+: refuse GSSAPI/SSPI and never present a client certificate of the worker.
+            kwargs["require_auth"] = "!gss,!sspi"
+            kwargs["sslcertmode"] = "disable"
+        return kwargs
+
+    def connect(self) -> psycopg.Connection:
+        # Autocommit: each statement is its own (read-only) transaction, so a denied query
+        # does not abort the ones after it.
+        return psycopg.connect(autocommit=True, **self.connection_kwargs())
+
+    # -- Connector protocol -------------------------------------------------
+
+    def test_connection(self) -> tuple[bool, str]:
+        try:
+            with self.connect() as conn:
+                row = conn.execute("SELECT current_setting('server_version'), current_user").fetchone()
+        except psycopg.Error as exc:
+            detail = self._explain(exc)
+            logger.warning("PostgreSQL connection test failed: %s", detail)
+            return False, f"Could not connect to PostgreSQL on {self.address} as {self.user}: {detail}"
+        version, user = (row[0].split(" ")[0], row[1]) if row else ("?", self.user)
+        return True, f"Connected to PostgreSQL {version} on {self.address} as {user}"
+
+    def collect(self, services: set[str]) -> Inventory:
+        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=self.address)
+        inventory.data["policy"] = dict(self.policy)
+        for unknown in sorted(set(services) - SUPPORTED_SERVICES):
+            inventory.errors[unknown] = "the PostgreSQL connector does not collect this service"
+        wanted = sorted(s for s in services if s in SUPPORTED_SERVICES)
+        if not wanted:
+            return inventory
+        try:
+            conn = self.connect()
+        except psycopg.Error as exc:
+            detail = f"could not connect to {self.address} as {self.user}: {self._explain(exc)}"
+            logger.warning("PostgreSQL collection could not start: %s", detail)
+            for service in wanted:
+                inventory.errors[service] = detail
+            return inventory
+        with conn:
+            for service in wanted:
+                try:
+                    data = _COLLECTORS[service](conn)
+                except (psycopg.Error, PostgresConnectorError) as exc:
+                    detail = self._explain(exc)
+                    logger.warning("PostgreSQL collection of %s failed: %s", service, detail)
+                    inventory.errors[service] = detail
+                    continue
+                inventory.data[service] = {**data, "collected_at": datetime.now(UTC).isoformat()}
+        return inventory
+
+    # -- internals -----------------------------------------------------------
+
+    def _explain(self, exc: BaseException) -> str:
+        text = (
+            str(exc)
+            if isinstance(exc, PostgresConnectorError)
+            else describe_error(exc, user=self.user, timeout_ms=self.statement_timeout_ms)
+        )
+        return _redact(text, [self._password])
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def build_connector(*, config: dict, credentials: dict) -> PostgresConnector:
+    """Build the connector from an integration's config and decrypted credentials."""
+    return PostgresConnector(
+        host=str(config.get("host") or ""),
+        port=int(config.get("port") or 5432),
+        dbname=str(config.get("dbname") or "postgres"),
+        user=str(config.get("user") or ""),
+        password=str(credentials.get("password") or ""),
+        sslmode=str(config.get("sslmode") or "prefer"),
+        policy={key: config.get(key) for key in DEFAULT_POLICY},
+    )

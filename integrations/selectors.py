@@ -1,0 +1,82 @@
+"""Reads of integrations and of the check catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
+
+from complywise.models import Tenant
+
+from . import providers
+from .choices import IntegrationStatus
+from .models import Integration
+from .registry import Check, all_checks
+
+
+def integrations_for_tenant(*, tenant: Tenant) -> QuerySet[Integration]:
+    return Integration.objects.for_tenant(tenant)
+
+
+def integrations_for_scan(*, tenant: Tenant, types: list[str] | None) -> QuerySet[Integration]:
+    """The tenant's integrations a scan runs: not disabled, of an installed type, of ``types`` when given.
+
+    ``types=None`` means every type; an empty list means none.
+    """
+    queryset = (
+        Integration.objects.for_tenant(tenant)
+        .exclude(status=IntegrationStatus.DISABLED)
+        .filter(type__in=providers.available_types())
+    )
+    if types is not None:
+        queryset = queryset.filter(type__in=list(types))
+    return queryset.order_by("type", "name")
+
+
+def integration_types_connected(*, tenant: Tenant) -> set[str]:
+    """The types the tenant has at least one scannable integration of (the types ``integrations_for_scan`` covers).
+
+    "Connected" means set up and not disabled, whether or not its last connection test
+    passed: a scan of an integration that fails reports errors, which must not read as
+    "not applicable".
+    """
+    scannable = integrations_for_scan(tenant=tenant, types=None)
+    return set(scannable.order_by().values_list("type", flat=True).distinct())
+
+
+def checks_list(
+    *,
+    integration_type: str | None = None,
+    severity: str | None = None,
+    service: str | None = None,
+    search: str | None = None,
+) -> list[Check]:
+    """Registered checks, sorted by id, filtered on exact type/severity/service and a case-insensitive search."""
+    checks = all_checks(integration_type or None)
+    if severity:
+        checks = [c for c in checks if c.severity == severity]
+    if service:
+        checks = [c for c in checks if c.service == service]
+    if search:
+        needle = search.casefold()
+        checks = [
+            c
+            for c in checks
+            if any(needle in text.casefold() for text in (c.id, c.title, c.service, c.resource_type, c.rationale))
+        ]
+    return checks
+
+
+def check_control_counts(*, tenant: Tenant, check_ids: Iterable[str]) -> dict[str, int]:
+    """How many controls of the frameworks the tenant sees map to each check, in one query."""
+    from frameworks.models import ControlCheck, Framework
+
+    ids = list(check_ids)
+    if not ids:
+        return {}
+    rows = (
+        ControlCheck.objects.filter(check_id__in=ids, control__framework__in=Framework.objects.visible_to(tenant))
+        .values("check_id")
+        .annotate(count=Count("control", distinct=True))
+    )
+    return {row["check_id"]: row["count"] for row in rows}

@@ -1,0 +1,205 @@
+from rest_framework import serializers
+
+from scans.choices import ResultStatus
+from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
+
+
+class ScanTriggerCreateSerializer(serializers.Serializer):
+    integration_types = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=True)
+    framework_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ScanTriggeredSerializer(serializers.Serializer):
+    scan_job_id = serializers.UUIDField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class FrameworkScoreSerializer(serializers.Serializer):
+    framework_id = serializers.UUIDField()
+    framework_key = serializers.CharField()
+    framework_name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    total = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+
+
+class ScanJobSerializer(serializers.ModelSerializer):
+    scan_job_id = serializers.UUIDField(source="id", read_only=True)
+    framework_id = serializers.UUIDField(read_only=True, allow_null=True)
+    framework_scores = FrameworkScoreSerializer(many=True, read_only=True)
+    score = serializers.SerializerMethodField()
+    triggered_by = serializers.SerializerMethodField()
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScanJob
+        fields = [
+            "id",
+            "scan_job_id",
+            "status",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "duration_seconds",
+            "progress",
+            "total_controls",
+            "passed_controls",
+            "failed_controls",
+            "not_applicable_controls",
+            "score",
+            "framework_scores",
+            "integration_types",
+            "framework_id",
+            "trigger",
+            "triggered_by",
+            "error",
+            "partial",
+        ]
+
+    def get_score(self, job: ScanJob) -> float | None:
+        return job.score if job.status == "completed" else None
+
+    def get_triggered_by(self, job: ScanJob) -> str | None:
+        return job.triggered_by.email if job.triggered_by_id else None
+
+
+class ScanPartSerializer(serializers.ModelSerializer):
+    integration_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScanPart
+        fields = [
+            "integration_id",
+            "integration_type",
+            "integration_name",
+            "status",
+            "outcome_count",
+            "error",
+            "started_at",
+            "completed_at",
+        ]
+
+
+class ScanJobDetailSerializer(ScanJobSerializer):
+    parts = ScanPartSerializer(many=True, read_only=True)
+
+    class Meta(ScanJobSerializer.Meta):
+        fields = [*ScanJobSerializer.Meta.fields, "parts"]
+
+
+class ScanResultSerializer(serializers.ModelSerializer):
+    control_ref = serializers.CharField(source="control.ref")
+    control_title = serializers.CharField(source="control.title")
+    framework_key = serializers.CharField(source="framework.key")
+    status = serializers.ChoiceField(choices=ResultStatus.choices)
+    evidence_id = serializers.UUIDField(allow_null=True)
+
+    class Meta:
+        model = ScanResult
+        fields = [
+            "control_id",
+            "control_ref",
+            "control_title",
+            "framework_id",
+            "framework_key",
+            "status",
+            "finding",
+            "evidence_key",
+            "evidence_id",
+        ]
+
+
+class CheckOutcomeSerializer(serializers.ModelSerializer):
+    integration_id = serializers.UUIDField(allow_null=True)
+    integration_type = serializers.CharField(source="integration.type", default=None)
+
+    class Meta:
+        model = CheckOutcome
+        fields = [
+            "id",
+            "check_id",
+            "integration_id",
+            "integration_type",
+            "resource_id",
+            "resource_type",
+            "region",
+            "status",
+            "severity",
+            "reason",
+            "detail",
+        ]
+
+
+class ScanDiffEntrySerializer(serializers.Serializer):
+    control_id = serializers.UUIDField()
+    control_ref = serializers.CharField()
+    control_title = serializers.CharField()
+    framework_id = serializers.UUIDField()
+    framework_key = serializers.CharField()
+    status = serializers.CharField()
+    previous_status = serializers.CharField(allow_null=True)
+
+
+class ScanDiffSerializer(serializers.Serializer):
+    scan_job_id = serializers.UUIDField()
+    against_scan_job_id = serializers.UUIDField(allow_null=True)
+    newly_failing = ScanDiffEntrySerializer(many=True)
+    newly_passing = ScanDiffEntrySerializer(many=True)
+    unchanged_failing = serializers.IntegerField()
+    unchanged_passing = serializers.IntegerField()
+    unchanged_other = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    previous_score = serializers.FloatField(allow_null=True)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    scan_job_id = serializers.UUIDField()
+    completed_at = serializers.DateTimeField()
+    score = serializers.FloatField(allow_null=True)
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class TrendQuerySerializer(serializers.Serializer):
+    framework_id = serializers.UUIDField(required=False)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=90)
+
+
+class ScanScheduleSerializer(serializers.ModelSerializer):
+    framework_id = serializers.UUIDField(read_only=True, allow_null=True)
+    last_scan_job_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScanSchedule
+        fields = [
+            "id",
+            "name",
+            "interval_minutes",
+            "cron",
+            "integration_types",
+            "framework_id",
+            "enabled",
+            "next_run_at",
+            "last_run_at",
+            "last_scan_job_id",
+            "created_at",
+        ]
+
+
+class ScanScheduleCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    interval_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    cron = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    integration_types = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    framework_id = serializers.UUIDField(required=False, allow_null=True)
+    enabled = serializers.BooleanField(required=False, default=True)
+
+
+class ScanScheduleUpdateSerializer(ScanScheduleCreateSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    cron = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    integration_types = serializers.ListField(child=serializers.CharField(), required=False)
+    enabled = serializers.BooleanField(required=False)

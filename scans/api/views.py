@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
+from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
+from complywise.exceptions import FieldValidationError
+from scans import selectors, services
+from scans.choices import ScanStatus, ScanTrigger
+from scans.filtersets import CheckOutcomeFilterSet, ScanJobFilterSet
+from scans.models import ScanJob, ScanSchedule
+
+from .serializers import (
+    CheckOutcomeSerializer,
+    ScanDiffSerializer,
+    ScanJobDetailSerializer,
+    ScanJobSerializer,
+    ScanResultSerializer,
+    ScanScheduleCreateSerializer,
+    ScanScheduleSerializer,
+    ScanScheduleUpdateSerializer,
+    ScanTriggerCreateSerializer,
+    ScanTriggeredSerializer,
+    TrendPointSerializer,
+    TrendQuerySerializer,
+)
+
+POLL_SECONDS = "10"
+
+
+class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
+    """Scan jobs of the tenant: trigger, poll, history, results, outcomes, diff, trend, cancel."""
+
+    queryset = ScanJob.objects.select_related("framework", "triggered_by").order_by("-created_at")
+    serializer_class = ScanJobSerializer
+    filterset_class = ScanJobFilterSet
+    action_roles = {
+        "list": READ_ROLES,
+        "retrieve": READ_ROLES,
+        "results": READ_ROLES,
+        "outcomes": READ_ROLES,
+        "diff": READ_ROLES,
+        "trend": READ_ROLES,
+        "trigger": WRITE_ROLES,
+        "cancel": WRITE_ROLES,
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("parts")
+        return queryset
+
+    def get_serializer_class(self):
+        return ScanJobDetailSerializer if self.action == "retrieve" else ScanJobSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if response.data["status"] in (ScanStatus.QUEUED, ScanStatus.RUNNING):
+            response["Retry-After"] = POLL_SECONDS
+        return response
+
+    @extend_schema(request=ScanTriggerCreateSerializer, responses={202: ScanTriggeredSerializer})
+    @action(detail=False, methods=["post"])
+    def trigger(self, request):
+        body = ScanTriggerCreateSerializer(data=request.data if request.data else {})
+        body.is_valid(raise_exception=True)
+        job = services.scan_trigger(
+            tenant=request.tenant,
+            user=request.user,
+            integration_types=body.validated_data.get("integration_types"),
+            framework_id=body.validated_data.get("framework_id"),
+            trigger=ScanTrigger.API if request.auth is not None else ScanTrigger.UI,
+        )
+        data = ScanTriggeredSerializer({"scan_job_id": job.pk, "status": job.status, "created_at": job.created_at})
+        location = reverse("scan-detail", kwargs={"pk": job.pk})
+        return Response(data.data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(request=None, responses=ScanJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = services.scan_cancel(scan_job=self.get_object(), user=request.user)
+        return Response(ScanJobSerializer(job).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
+            OpenApiParameter("framework_id", OpenApiTypes.UUID),
+        ],
+        responses=ScanResultSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def results(self, request, pk=None):
+        job = self.get_object()
+        framework_id = request.query_params.get("framework_id") or None
+        if framework_id:
+            framework_id = _uuid_param("framework_id", framework_id)
+        results = selectors.scan_results(
+            scan_job=job,
+            statuses=selectors.parse_result_statuses(request.query_params.get("status")),
+            framework_id=framework_id,
+        )
+        page = self.paginate_queryset(results)
+        response = self.get_paginated_response(ScanResultSerializer(page, many=True).data)
+        response.data["scan_status"] = job.status
+        response.data["partial"] = job.status == ScanStatus.FAILED or job.partial
+        return response
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("check_id", str),
+            OpenApiParameter("status", str, enum=["pass", "fail", "error"]),
+            OpenApiParameter("resource", str, description="Part of the resource id"),
+            OpenApiParameter("region", str),
+            OpenApiParameter("integration_id", OpenApiTypes.UUID),
+        ],
+        responses=CheckOutcomeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def outcomes(self, request, pk=None):
+        job = self.get_object()
+        filterset = CheckOutcomeFilterSet(request.query_params, queryset=selectors.scan_outcomes(scan_job=job))
+        if not filterset.is_valid():
+            raise FieldValidationError({k: list(v) for k, v in filterset.errors.items()})
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(CheckOutcomeSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("against", OpenApiTypes.UUID, description="Default: the previous completed scan")],
+        responses=ScanDiffSerializer,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def diff(self, request, pk=None):
+        job = self.get_object()
+        against_id = request.query_params.get("against")
+        if against_id:
+            against = selectors.scan_job_get(tenant=request.tenant, scan_job_id=_uuid_param("against", against_id))
+        else:
+            against = selectors.scan_previous_completed(scan_job=job)
+        return Response(ScanDiffSerializer(selectors.scan_diff(scan_job=job, against=against)).data)
+
+    @extend_schema(parameters=[TrendQuerySerializer], responses=TrendPointSerializer(many=True))
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def trend(self, request):
+        query = TrendQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        points = selectors.scan_trend(
+            tenant=request.tenant,
+            framework_id=query.validated_data.get("framework_id"),
+            days=query.validated_data["days"],
+        )
+        return Response(TrendPointSerializer(points, many=True).data)
+
+
+def _uuid_param(name: str, value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FieldValidationError({name: ["Must be a UUID."]}) from None
+
+
+class ScanScheduleViewSet(TenantScopedViewSet):
+    """Recurring scans (admins only)."""
+
+    queryset = ScanSchedule.objects.select_related("framework")
+    serializer_class = ScanScheduleSerializer
+    http_method_names = ["get", "post", "patch", "delete"]
+    action_roles = {
+        "list": ADMIN_ROLES,
+        "retrieve": ADMIN_ROLES,
+        "create": ADMIN_ROLES,
+        "partial_update": ADMIN_ROLES,
+        "destroy": ADMIN_ROLES,
+    }
+
+    @extend_schema(request=ScanScheduleCreateSerializer, responses={201: ScanScheduleSerializer})
+    def create(self, request, *args, **kwargs):
+        body = ScanScheduleCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        schedule = services.schedule_create(tenant=request.tenant, user=request.user, **body.validated_data)
+        return Response(ScanScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScanScheduleUpdateSerializer, responses=ScanScheduleSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        schedule = self.get_object()
+        body = ScanScheduleUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        schedule = services.schedule_update(schedule=schedule, user=request.user, **body.validated_data)
+        return Response(ScanScheduleSerializer(schedule).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.schedule_delete(schedule=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

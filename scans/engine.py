@@ -1,0 +1,421 @@
+"""The scan engine: start a job, run one integration's checks, roll outcomes up into results.
+
+Fan-out is coordinated through the database rather than a Celery chord: each
+integration's task marks its ScanPart finished and the last one to finish enqueues the
+roll-up. That needs no result backend, works with every broker (the embedded
+filesystem one included) and survives redelivery, because every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
+from frameworks.models import Control, Framework
+from frameworks.selectors import controls_with_checks
+from integrations import registry
+from integrations.models import Integration
+from integrations.selectors import integrations_for_scan
+from integrations.services import integration_connector
+
+from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus
+from .models import CheckOutcome, ScanJob, ScanPart, ScanResult
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_BATCH_SIZE = 1000
+# Per check, an evidence artifact lists at most this many passing resources (every failure is listed).
+EVIDENCE_PASSING_CAP = 1000
+FINDING_RESOURCE_CAP = 10
+
+
+def _enqueue_parts(part_ids: list[str]) -> None:
+    from .tasks import scan_run_integration
+
+    for part_id in part_ids:
+        scan_run_integration.delay(part_id)
+
+
+def _enqueue_finalize(scan_job_id: str) -> None:
+    from .tasks import scan_finalize
+
+    scan_finalize.delay(scan_job_id)
+
+
+def scan_start(*, scan_job_id: str) -> None:
+    """Mark the job running, create one part per integration in scope, and fan the parts out."""
+    with transaction.atomic():
+        job = ScanJob.objects.select_for_update(of=("self",)).select_related("tenant").filter(pk=scan_job_id).first()
+        if job is None or job.is_finished:
+            return
+        now = timezone.now()
+        if job.status == ScanStatus.QUEUED:
+            job.status = ScanStatus.RUNNING
+            job.started_at = now
+            job.progress = 1
+            job.progress_at = now
+            job.save(update_fields=["status", "started_at", "progress", "progress_at", "updated_at"])
+            for integration in integrations_for_scan(tenant=job.tenant, types=job.integration_types or None):
+                ScanPart.objects.get_or_create(
+                    tenant_id=job.tenant_id,
+                    scan_job=job,
+                    integration=integration,
+                    defaults={"integration_type": integration.type, "integration_name": integration.name},
+                )
+        # On redelivery of a running job, parts not yet finished are enqueued again; each is idempotent.
+        pending = [
+            str(pk)
+            for pk in job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).values_list("pk", flat=True)
+        ]
+        has_parts = job.parts.exists()
+        if pending:
+            transaction.on_commit(lambda: _enqueue_parts(pending))
+        elif not has_parts or not job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exists():
+            transaction.on_commit(lambda: _enqueue_finalize(str(job.pk)))
+
+
+def _job_is_live(scan_job_id: Any) -> bool:
+    return ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).exists()
+
+
+def _outcome_rows(
+    *, part: ScanPart, integration: Integration, checks: list[registry.Check], inventory: registry.Inventory
+) -> Iterator[CheckOutcome]:
+    for check in checks:
+        for outcome in check.run(inventory):
+            yield CheckOutcome(
+                tenant_id=part.tenant_id,
+                scan_job_id=part.scan_job_id,
+                integration=integration,
+                check_id=check.id,
+                resource_id=outcome.resource_id[:512],
+                resource_type=outcome.resource_type[:128],
+                region=outcome.region[:64],
+                status=str(outcome.status),
+                severity=str(check.severity),
+                reason=outcome.reason,
+                detail=outcome.observed,
+            )
+
+
+def _batched(rows: Iterable[CheckOutcome], size: int) -> Iterator[list[CheckOutcome]]:
+    batch: list[CheckOutcome] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _touch_progress(*, scan_job_id: Any) -> None:
+    """Recompute progress from finished parts (the roll-up is the last 10%)."""
+    parts = ScanPart.objects.filter(scan_job_id=scan_job_id).values("status").annotate(n=Count("id"))
+    total = sum(p["n"] for p in parts) or 1
+    finished = sum(p["n"] for p in parts if p["status"] in (PartStatus.DONE, PartStatus.FAILED))
+    progress = 1 + int(89 * finished / total)
+    ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
+        progress=progress, progress_at=timezone.now()
+    )
+
+
+def scan_part_run(*, part_id: str) -> None:
+    """Collect one integration's inventory once, evaluate its checks, and store the outcomes."""
+    part = ScanPart.objects.select_related("integration", "scan_job").filter(pk=part_id).first()
+    if part is None or part.status in (PartStatus.DONE, PartStatus.FAILED) or part.scan_job.is_finished:
+        return
+    ScanPart.objects.filter(pk=part.pk).update(status=PartStatus.RUNNING, started_at=timezone.now())
+    ScanJob.objects.filter(pk=part.scan_job_id).update(progress_at=timezone.now())
+    integration = part.integration
+    checks = registry.all_checks(part.integration_type)
+    try:
+        if integration is None:
+            raise RuntimeError("the integration was deleted while the scan ran")
+        connector = integration_connector(integration=integration)
+        services = {s for check in checks for s in check.services}
+        inventory = connector.collect(services)
+    except Exception as exc:  # noqa: BLE001 - any connector failure must become error outcomes, not a stuck scan
+        logger.warning("integration collection failed", extra={"part_id": str(part.pk), "error": type(exc).__name__})
+        inventory = registry.Inventory(integration_type=part.integration_type, account_id=part.integration_name)
+        message = f"collection failed: {exc}"
+        for check in checks:
+            for service in check.services:
+                inventory.errors[service] = message
+    _store_outcomes(part=part, integration=integration, checks=checks, inventory=inventory)
+
+
+def _store_outcomes(
+    *, part: ScanPart, integration: Integration | None, checks: list[registry.Check], inventory: registry.Inventory
+) -> None:
+    errors = "; ".join(f"{s}: {m}" for s, m in sorted(inventory.errors.items()))
+    with transaction.atomic():
+        job = ScanJob.objects.select_for_update().get(pk=part.scan_job_id)
+        if job.status != ScanStatus.RUNNING:
+            return  # cancelled or reaped meanwhile: write nothing
+        # Delete-then-insert in one transaction: a redelivered task replaces, never duplicates.
+        CheckOutcome.objects.filter(scan_job_id=part.scan_job_id, integration=integration).delete()
+        count = 0
+        for batch in _batched(
+            _outcome_rows(part=part, integration=integration, checks=checks, inventory=inventory),
+            OUTCOME_BATCH_SIZE,
+        ):
+            CheckOutcome.objects.bulk_create(batch)
+            count += len(batch)
+        ScanPart.objects.filter(pk=part.pk).update(
+            status=PartStatus.DONE, outcome_count=count, completed_at=timezone.now(), error=errors[:5000]
+        )
+        remaining = job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exclude(pk=part.pk).exists()
+        _touch_progress(scan_job_id=job.pk)
+        if not remaining:
+            transaction.on_commit(lambda: _enqueue_finalize(str(job.pk)))
+    logger.info("scan part stored", extra={"part_id": str(part.pk), "outcomes": count})
+
+
+# --- roll-up ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _CheckStats:
+    passed: int = 0
+    failed: int = 0
+    errored: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ran(self) -> bool:
+        return bool(self.passed or self.failed or self.errored)
+
+
+def _check_stats(scan_job_id: Any) -> dict[str, _CheckStats]:
+    stats: dict[str, _CheckStats] = defaultdict(_CheckStats)
+    for row in (
+        CheckOutcome.objects.filter(scan_job_id=scan_job_id).values("check_id", "status").annotate(n=Count("id"))
+    ):
+        s = stats[row["check_id"]]
+        if row["status"] == OutcomeStatus.PASS:
+            s.passed += row["n"]
+        elif row["status"] == OutcomeStatus.FAIL:
+            s.failed += row["n"]
+        else:
+            s.errored += row["n"]
+    return stats
+
+
+def _outcomes_by_check(scan_job_id: Any, check_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per-resource outcomes for evidence: every failure and error, passing ones up to a cap."""
+    by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    passing: dict[str, int] = defaultdict(int)
+    rows = (
+        CheckOutcome.objects.filter(scan_job_id=scan_job_id, check_id__in=check_ids)
+        .order_by("check_id", "status", "resource_id")
+        .values("check_id", "resource_id", "resource_type", "region", "status", "reason", "detail", "integration_id")
+    )
+    for row in rows.iterator(chunk_size=5000):
+        if row["status"] == OutcomeStatus.PASS:
+            passing[row["check_id"]] += 1
+            if passing[row["check_id"]] > EVIDENCE_PASSING_CAP:
+                continue
+        row["integration_id"] = str(row["integration_id"]) if row["integration_id"] else None
+        by_check[row["check_id"]].append(row)
+    return by_check
+
+
+def _finding(
+    *, status: str, check_ids: list[str], stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]],
+    types_in_scope: set[str],
+) -> str:  # fmt: skip
+    if not check_ids:
+        return "No automated check covers this control; attach manual evidence."
+    if status == ResultStatus.NOT_APPLICABLE:
+        needed = sorted({c.integration_type for cid in check_ids if (c := registry.get_check(cid))})
+        missing = [t for t in needed if t not in types_in_scope]
+        if missing:
+            return f"Not applicable: no {', '.join(missing)} integration in this scan."
+        return "Not applicable: the mapped checks found no resources to evaluate."
+    lines = []
+    for check_id in check_ids:
+        s = stats.get(check_id)
+        if s is None or not s.ran:
+            continue
+        if s.failed or s.errored:
+            bad = [o for o in outcomes.get(check_id, []) if o["status"] != OutcomeStatus.PASS]
+            shown = "; ".join(
+                f"{o['resource_id']}: {o['reason']}" if o["reason"] else o["resource_id"]
+                for o in bad[:FINDING_RESOURCE_CAP]
+            )
+            more = f" (+{len(bad) - FINDING_RESOURCE_CAP} more)" if len(bad) > FINDING_RESOURCE_CAP else ""
+            label = f"{s.failed} failing" + (f", {s.errored} errored" if s.errored else "")
+            lines.append(f"{check_id}: {label} of {s.passed + s.failed + s.errored} — {shown}{more}")
+        else:
+            lines.append(f"{check_id}: {s.passed} of {s.passed} resources pass")
+    return "\n".join(lines)
+
+
+def _control_status(check_ids: list[str], stats: dict[str, _CheckStats]) -> str:
+    ran = [stats[c] for c in check_ids if c in stats and stats[c].ran]
+    if not ran:
+        return ResultStatus.NOT_APPLICABLE
+    # An errored check never counts as a pass: a broken integration must not look compliant.
+    if any(s.failed or s.errored for s in ran):
+        return ResultStatus.FAIL
+    return ResultStatus.PASS
+
+
+def _score(passed: int, failed: int) -> float | None:
+    if passed + failed == 0:
+        return None
+    return round(100 * passed / (passed + failed), 1)
+
+
+def scan_finalize(*, scan_job_id: str) -> None:
+    """Roll the outcomes up into one result per control, with evidence, counts and scores."""
+    job = ScanJob.objects.select_related("tenant").filter(pk=scan_job_id).first()
+    if job is None or job.status != ScanStatus.RUNNING:
+        return
+    frameworks = list(Framework.objects.filter(pk__in=job.framework_ids).order_by("key"))
+    mapped = controls_with_checks(frameworks=frameworks)
+    stats = _check_stats(job.pk)
+    all_check_ids = {cid for _, ids in mapped for cid in ids}
+    outcomes = _outcomes_by_check(job.pk, all_check_ids)
+    parts = list(job.parts.all())
+    types_in_scope = {p.integration_type for p in parts}
+    integrations = [
+        {"id": str(p.integration_id), "type": p.integration_type, "name": p.integration_name, "status": p.status}
+        for p in parts
+    ]
+    now = timezone.now()
+
+    results: list[ScanResult] = []
+    items: list[AutoEvidenceItem] = []
+    for control, check_ids in mapped:
+        status = _control_status(check_ids, stats)
+        finding = _finding(
+            status=status, check_ids=check_ids, stats=stats, outcomes=outcomes, types_in_scope=types_in_scope
+        )
+        results.append(
+            ScanResult(
+                tenant_id=job.tenant_id,
+                scan_job=job,
+                framework_id=control.framework_id,
+                control=control,
+                status=status,
+                finding=finding,
+                sort_key=control.sort_key,
+            )
+        )
+        items.append(
+            AutoEvidenceItem(
+                control=control,
+                framework=control.framework,
+                title=f"Scan result: {control.framework.key} {control.ref} — {status}",
+                document=_evidence_document(
+                    job=job,
+                    control=control,
+                    status=status,
+                    finding=finding,
+                    check_ids=check_ids,
+                    stats=stats,
+                    outcomes=outcomes,
+                    integrations=integrations,
+                    collected_at=now,
+                ),
+            )
+        )
+
+    with transaction.atomic():
+        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ScanStatus.RUNNING:
+            return
+        ScanResult.objects.filter(scan_job=job).delete()
+        evidence_rows = evidence_store_auto_batch(tenant=job.tenant, scan_job=job, items=items, collected_at=now)
+        evidence_by_control = {e.control_id: e for e in evidence_rows}
+        for result in results:
+            evidence = evidence_by_control.get(result.control_id)
+            if evidence is not None:
+                result.evidence = evidence
+                result.evidence_key = evidence.file_key
+        ScanResult.objects.bulk_create(results, batch_size=1000)
+        _apply_counts(locked, results, frameworks)
+        locked.status = ScanStatus.COMPLETED
+        locked.completed_at = timezone.now()
+        locked.progress = 100
+        locked.progress_at = locked.completed_at
+        locked.partial = any(p.status == PartStatus.FAILED for p in parts)
+        locked.save()
+    logger.info("scan completed", extra={"scan_job_id": str(job.pk), "score": locked.score})
+
+
+def _apply_counts(job: ScanJob, results: list[ScanResult], frameworks: list[Framework]) -> None:
+    per_framework: dict[Any, dict[str, int]] = {
+        f.pk: {"passed": 0, "failed": 0, "not_applicable": 0} for f in frameworks
+    }
+    for r in results:
+        bucket = per_framework[r.framework_id]
+        key = {"pass": "passed", "fail": "failed"}.get(r.status, "not_applicable")
+        bucket[key] += 1
+    job.framework_scores = [
+        {
+            "framework_id": str(f.pk),
+            "framework_key": f.key,
+            "framework_name": f.name,
+            "total": sum(per_framework[f.pk].values()),
+            **per_framework[f.pk],
+            "score": _score(per_framework[f.pk]["passed"], per_framework[f.pk]["failed"]),
+        }
+        for f in frameworks
+    ]
+    job.passed_controls = sum(1 for r in results if r.status == ResultStatus.PASS)
+    job.failed_controls = sum(1 for r in results if r.status == ResultStatus.FAIL)
+    job.not_applicable_controls = sum(1 for r in results if r.status == ResultStatus.NOT_APPLICABLE)
+    job.total_controls = len(results)
+    job.score = _score(job.passed_controls, job.failed_controls)
+
+
+def _evidence_document(
+    *, job: ScanJob, control: Control, status: str, finding: str, check_ids: list[str],
+    stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]], integrations: list[dict[str, Any]],
+    collected_at: Any,
+) -> dict[str, Any]:  # fmt: skip
+    checks = []
+    for check_id in check_ids:
+        check = registry.get_check(check_id)
+        s = stats.get(check_id, _CheckStats())
+        listed = outcomes.get(check_id, [])
+        checks.append(
+            {
+                "id": check_id,
+                "title": check.title if check else "",
+                "severity": str(check.severity) if check else "",
+                "integration_type": check.integration_type if check else "",
+                "passed": s.passed,
+                "failed": s.failed,
+                "errored": s.errored,
+                "outcomes_truncated": s.passed > EVIDENCE_PASSING_CAP,
+                "outcomes": listed,
+            }
+        )
+    return {
+        "schema": "complywise.scan-result-evidence/1",
+        "scan_job": {
+            "id": str(job.pk),
+            "trigger": job.trigger,
+            "started_at": job.started_at.isoformat() if job.started_at else None,
+        },
+        "tenant_id": str(job.tenant_id),
+        "framework": {"id": str(control.framework_id), "key": control.framework.key, "name": control.framework.name},
+        "control": {"id": str(control.pk), "ref": control.ref, "title": control.title},
+        "status": status,
+        "finding": finding,
+        "checks": checks,
+        "integrations": integrations,
+        "collected_at": collected_at.isoformat(),
+    }

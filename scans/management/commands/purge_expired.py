@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from scans.services import scans_purge_expired
+
+
+class Command(BaseCommand):
+    help = "Delete scan jobs older than each tenant's retention, with outcomes, results and auto evidence."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Count what would be deleted; delete nothing.")
+
+    def handle(self, *args, **opts):
+        report = scans_purge_expired(dry_run=opts["dry_run"])
+        verb = "Would delete" if report.dry_run else "Deleted"
+        if not report.tenants:
+            self.stdout.write("Nothing is past its retention period.")
+        for slug, counts in report.tenants.items():
+            self.stdout.write(
+                f"{slug}: {verb} {counts['scan_jobs']} scan jobs, {counts['results']} results, "
+                f"{counts['outcomes']} outcomes"
+                + ("" if report.dry_run else f", {counts['evidence']} auto evidence files")
+            )
+        self.stdout.write(f"Total: {report.scan_jobs} scan jobs.")

@@ -1,0 +1,370 @@
+"""Writes of the scans app: trigger, cancel, schedules, retention, and the stale-job reaper."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from croniter import croniter
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from complywise.exceptions import ConflictError, FieldValidationError, ServiceUnavailableError
+from complywise.models import Tenant
+from complywise.services import audit_record
+from evidence.services import evidence_purge_for_scan_jobs
+from frameworks.models import Framework, TenantFramework
+from integrations.choices import IntegrationType
+from integrations.selectors import integration_types_connected
+
+from .choices import FINISHED_STATUSES, ScanStatus, ScanTrigger
+from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
+
+logger = logging.getLogger(__name__)
+
+# How long the request waits for the broker before answering 503.
+BROKER_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+def _enqueue_scan(scan_job_id: str) -> None:
+    from .tasks import scan_run
+
+    scan_run.apply_async(args=[scan_job_id], retry=True, retry_policy=BROKER_PUBLISH_RETRY)
+
+
+def _validate_scope(
+    *, tenant: Tenant, integration_types: list[str] | None, framework_id: Any
+) -> tuple[list[str], Framework | None, list[str]]:
+    errors: dict[str, list[str]] = {}
+    types: list[str] = []
+    if integration_types is not None:
+        if not isinstance(integration_types, list) or not all(isinstance(t, str) for t in integration_types):
+            errors["integration_types"] = ["Must be a list of integration types."]
+        else:
+            types = list(dict.fromkeys(integration_types))
+            unknown = [t for t in types if t not in IntegrationType.values]
+            connected = integration_types_connected(tenant=tenant)
+            if unknown:
+                errors["integration_types"] = [
+                    f"Unknown integration type(s): {', '.join(unknown)}. Known: {', '.join(IntegrationType.values)}."
+                ]
+            elif not types:
+                errors["integration_types"] = ["Give at least one type, or omit the field to scan every integration."]
+            elif missing := [t for t in types if t not in connected]:
+                errors["integration_types"] = [f"No connected integration of type(s): {', '.join(missing)}."]
+
+    framework = None
+    if framework_id is not None:
+        try:
+            framework_uuid = uuid.UUID(str(framework_id))
+        except ValueError:
+            errors["framework_id"] = ["Must be a UUID."]
+        else:
+            framework = Framework.objects.visible_to(tenant).filter(pk=framework_uuid).first()
+            if framework is None:
+                errors["framework_id"] = ["No such framework."]
+            elif (
+                not framework.is_custom
+                and not TenantFramework.objects.filter(tenant=tenant, framework=framework).exists()
+            ):
+                errors["framework_id"] = [f"The framework '{framework.key}' is not active for this tenant."]
+    if errors:
+        raise FieldValidationError(errors)
+
+    if framework is not None:
+        framework_ids = [str(framework.pk)]
+    else:
+        framework_ids = [
+            str(pk) for pk in TenantFramework.objects.for_tenant(tenant).values_list("framework_id", flat=True)
+        ]
+        custom = Framework.objects.filter(tenant=tenant).values_list("pk", flat=True)
+        framework_ids = sorted(set(framework_ids) | {str(pk) for pk in custom})
+        if not framework_ids:
+            raise FieldValidationError({"framework_id": ["No framework is active for this tenant; activate one."]})
+    return types, framework, framework_ids
+
+
+def scan_trigger(
+    *,
+    tenant: Tenant,
+    user: AbstractBaseUser | None,
+    integration_types: list[str] | None = None,
+    framework_id: Any = None,
+    trigger: str = ScanTrigger.API,
+    schedule: ScanSchedule | None = None,
+) -> ScanJob:
+    """Create a queued scan job and enqueue it once committed; 503 (and a failed job) if the broker is down."""
+    types, framework, framework_ids = _validate_scope(
+        tenant=tenant, integration_types=integration_types, framework_id=framework_id
+    )
+    with transaction.atomic():
+        job = ScanJob.objects.create(
+            tenant=tenant,
+            integration_types=types,
+            framework=framework,
+            framework_ids=framework_ids,
+            triggered_by=user if user is not None and user.is_authenticated else None,
+            trigger=trigger,
+            schedule=schedule,
+        )
+        enqueue_error: list[Exception] = []
+
+        def enqueue() -> None:
+            try:
+                _enqueue_scan(str(job.pk))
+            except (BrokerError, OSError) as exc:
+                enqueue_error.append(exc)
+
+        transaction.on_commit(enqueue)
+    if enqueue_error:
+        reason = f"Could not enqueue the scan: the task broker is unreachable ({type(enqueue_error[0]).__name__})."
+        ScanJob.objects.filter(pk=job.pk).update(status=ScanStatus.FAILED, error=reason, completed_at=timezone.now())
+        logger.error("scan enqueue failed", extra={"scan_job_id": str(job.pk)})
+        raise ServiceUnavailableError(reason, extra={"scan_job_id": str(job.pk)})
+    return job
+
+
+def scan_cancel(*, scan_job: ScanJob, user: AbstractBaseUser | None) -> ScanJob:
+    """Queued or running → failed; workers notice at their next write and stop."""
+    with transaction.atomic():
+        job = ScanJob.objects.select_for_update().get(pk=scan_job.pk)
+        if job.status in FINISHED_STATUSES:
+            raise ConflictError(f"The scan is already {job.status}; only queued or running scans can be cancelled.")
+        who = getattr(user, "email", "") or getattr(user, "username", "") or "system"
+        job.status = ScanStatus.FAILED
+        job.error = f"cancelled by {who}"
+        job.completed_at = timezone.now()
+        job.save(update_fields=["status", "error", "completed_at", "updated_at"])
+        audit_record(tenant=job.tenant, actor=user, action="scan.cancelled", target=job)
+    return job
+
+
+def scan_reap_stale(*, now: datetime | None = None) -> int:
+    """Fail jobs that never started, or whose worker went silent, so no job waits forever."""
+    now = now or timezone.now()
+    queued_deadline = now - timedelta(seconds=settings.SCAN_QUEUED_DEADLINE_SECONDS)
+    stall_deadline = now - timedelta(seconds=settings.SCAN_RUNNING_STALL_SECONDS)
+    never_started = ScanJob.objects.filter(status=ScanStatus.QUEUED, created_at__lt=queued_deadline).update(
+        status=ScanStatus.FAILED,
+        completed_at=now,
+        error=f"No worker started this scan within {settings.SCAN_QUEUED_DEADLINE_SECONDS // 60} minutes.",
+    )
+    stalled = ScanJob.objects.filter(status=ScanStatus.RUNNING, progress_at__lt=stall_deadline).update(
+        status=ScanStatus.FAILED,
+        completed_at=now,
+        error=(
+            f"The worker stopped reporting progress for {settings.SCAN_RUNNING_STALL_SECONDS // 60} minutes "
+            "(worker lost or killed)."
+        ),
+    )
+    if never_started or stalled:
+        logger.warning("reaped stale scans", extra={"queued": never_started, "running": stalled})
+    return never_started + stalled
+
+
+# --- schedules ----------------------------------------------------------------------------------
+
+
+def schedule_next_run(*, interval_minutes: int | None, cron: str, after: datetime) -> datetime:
+    if cron:
+        return croniter(cron, after).get_next(datetime)
+    return after + timedelta(minutes=interval_minutes or 60)
+
+
+def _validate_schedule(
+    *, tenant: Tenant, interval_minutes: int | None, cron: str, integration_types: list[str] | None, framework_id: Any
+) -> Framework | None:
+    errors: dict[str, list[str]] = {}
+    if bool(interval_minutes) == bool(cron):
+        errors["interval_minutes"] = ["Give either interval_minutes or cron, not both."]
+    if interval_minutes is not None and interval_minutes < 5:
+        errors["interval_minutes"] = ["At least 5 minutes."]
+    if cron and not croniter.is_valid(cron):
+        errors["cron"] = ["Not a valid cron expression (five fields, e.g. '0 3 * * *')."]
+    if integration_types:
+        unknown = [t for t in integration_types if t not in IntegrationType.values]
+        if unknown:
+            errors["integration_types"] = [f"Unknown integration type(s): {', '.join(unknown)}."]
+    framework = None
+    if framework_id:
+        framework = Framework.objects.visible_to(tenant).filter(pk=framework_id).first()
+        if framework is None:
+            errors["framework_id"] = ["No such framework."]
+    if errors:
+        raise FieldValidationError(errors)
+    return framework
+
+
+@transaction.atomic
+def schedule_create(
+    *,
+    tenant: Tenant,
+    user: AbstractBaseUser | None,
+    name: str,
+    interval_minutes: int | None = None,
+    cron: str = "",
+    integration_types: list[str] | None = None,
+    framework_id: Any = None,
+    enabled: bool = True,
+) -> ScanSchedule:
+    framework = _validate_schedule(
+        tenant=tenant,
+        interval_minutes=interval_minutes,
+        cron=cron,
+        integration_types=integration_types,
+        framework_id=framework_id,
+    )
+    if ScanSchedule.objects.for_tenant(tenant).filter(name=name).exists():
+        raise FieldValidationError({"name": ["A schedule with this name exists."]})
+    schedule = ScanSchedule.objects.create(
+        tenant=tenant,
+        name=name,
+        interval_minutes=interval_minutes,
+        cron=cron,
+        integration_types=integration_types or [],
+        framework=framework,
+        enabled=enabled,
+        created_by=user if user is not None and user.is_authenticated else None,
+        next_run_at=schedule_next_run(interval_minutes=interval_minutes, cron=cron, after=timezone.now()),
+    )
+    audit_record(tenant=tenant, actor=user, action="schedule.created", target=schedule)
+    return schedule
+
+
+@transaction.atomic
+def schedule_update(*, schedule: ScanSchedule, user: AbstractBaseUser | None, **changes: Any) -> ScanSchedule:
+    merged = {
+        "interval_minutes": schedule.interval_minutes,
+        "cron": schedule.cron,
+        "integration_types": schedule.integration_types,
+        "framework_id": schedule.framework_id,
+    }
+    merged.update({k: v for k, v in changes.items() if k in merged})
+    if "cron" in changes and changes["cron"] and "interval_minutes" not in changes:
+        merged["interval_minutes"] = None
+    if "interval_minutes" in changes and changes["interval_minutes"] and "cron" not in changes:
+        merged["cron"] = ""
+    framework = _validate_schedule(tenant=schedule.tenant, **merged)
+    if "name" in changes and changes["name"] != schedule.name:
+        if ScanSchedule.objects.for_tenant(schedule.tenant).filter(name=changes["name"]).exists():
+            raise FieldValidationError({"name": ["A schedule with this name exists."]})
+        schedule.name = changes["name"]
+    schedule.interval_minutes = merged["interval_minutes"]
+    schedule.cron = merged["cron"] or ""
+    schedule.integration_types = merged["integration_types"] or []
+    schedule.framework = framework
+    if "enabled" in changes:
+        schedule.enabled = bool(changes["enabled"])
+    schedule.next_run_at = schedule_next_run(
+        interval_minutes=schedule.interval_minutes, cron=schedule.cron, after=timezone.now()
+    )
+    schedule.save()
+    audit_record(tenant=schedule.tenant, actor=user, action="schedule.updated", target=schedule)
+    return schedule
+
+
+def schedule_delete(*, schedule: ScanSchedule, user: AbstractBaseUser | None) -> None:
+    audit_record(tenant=schedule.tenant, actor=user, action="schedule.deleted", target=schedule)
+    schedule.delete()
+
+
+def schedules_run_due(*, now: datetime | None = None) -> list[ScanJob]:
+    """Trigger every enabled schedule whose time has come; each run is a trigger with trigger=schedule."""
+    now = now or timezone.now()
+    jobs: list[ScanJob] = []
+    due_ids = list(ScanSchedule.objects.filter(enabled=True, next_run_at__lte=now).values_list("pk", flat=True)[:500])
+    for schedule_id in due_ids:
+        with transaction.atomic():
+            # skip_locked: a second beat (or a slow previous tick) never triggers the same schedule twice.
+            schedule = (
+                ScanSchedule.objects.select_for_update(skip_locked=True)
+                .filter(pk=schedule_id, enabled=True, next_run_at__lte=now)
+                .select_related("tenant")
+                .first()
+            )
+            if schedule is None:
+                continue
+            schedule.last_run_at = now
+            schedule.next_run_at = schedule_next_run(
+                interval_minutes=schedule.interval_minutes, cron=schedule.cron, after=now
+            )
+            schedule.save(update_fields=["last_run_at", "next_run_at", "updated_at"])
+        try:
+            job = scan_trigger(
+                tenant=schedule.tenant,
+                user=None,
+                integration_types=schedule.integration_types or None,
+                framework_id=schedule.framework_id,
+                trigger=ScanTrigger.SCHEDULE,
+                schedule=schedule,
+            )
+        except (FieldValidationError, ServiceUnavailableError) as exc:
+            logger.warning("scheduled scan not started", extra={"schedule_id": str(schedule.pk), "error": str(exc)})
+            continue
+        ScanSchedule.objects.filter(pk=schedule.pk).update(last_scan_job=job)
+        jobs.append(job)
+    return jobs
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+PURGE_BATCH = 100
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    tenants: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def scan_jobs(self) -> int:
+        return sum(t["scan_jobs"] for t in self.tenants.values())
+
+
+def scans_purge_expired(
+    *, now: datetime | None = None, dry_run: bool = False, progress: Callable[[str], None] | None = None
+) -> PurgeReport:
+    """Delete each tenant's scan jobs older than its retention, with outcomes, results and auto evidence."""
+    now = now or timezone.now()
+    report = PurgeReport(dry_run=dry_run)
+    for tenant in Tenant.objects.order_by("slug"):
+        cutoff = now - timedelta(days=tenant.retention_days)
+        expired = ScanJob.objects.for_tenant(tenant).filter(created_at__lt=cutoff)
+        counts = {
+            "scan_jobs": expired.count(),
+            "outcomes": CheckOutcome.objects.filter(scan_job__in=expired).count(),
+            "results": ScanResult.objects.filter(scan_job__in=expired).count(),
+            "evidence": 0,
+        }
+        if counts["scan_jobs"] == 0:
+            continue
+        if not dry_run:
+            counts["evidence"] = _purge_jobs(tenant=tenant, job_ids=list(expired.values_list("pk", flat=True)))
+        report.tenants[tenant.slug] = counts
+        if progress:
+            progress(f"{tenant.slug}: {counts}")
+    return report
+
+
+def _purge_jobs(*, tenant: Tenant, job_ids: list[Any]) -> int:
+    evidence_count = 0
+    for start in range(0, len(job_ids), PURGE_BATCH):
+        batch = job_ids[start : start + PURGE_BATCH]
+        with transaction.atomic():
+            evidence_count += evidence_purge_for_scan_jobs(
+                tenant=tenant, scan_job_ids=batch, reason="retention period expired"
+            )
+            # Children first with plain DELETEs: a cascade through the ORM would load every outcome.
+            ScanResult.objects.filter(scan_job_id__in=batch).delete()
+            CheckOutcome.objects.filter(scan_job_id__in=batch).delete()
+            ScanPart.objects.filter(scan_job_id__in=batch).delete()
+            ScanJob.objects.filter(pk__in=batch).delete()
+    audit_record(tenant=tenant, actor=None, action="scans.purged", data={"scan_jobs": len(job_ids)})
+    return evidence_count

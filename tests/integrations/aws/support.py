@@ -1,0 +1,160 @@
+"""Helpers for the AWS connector tests: seeding moto, scanning it, reading outcomes."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.client import BaseClient
+
+import integrations.providers.aws.checks  # noqa: F401 - registers the AWS checks
+from integrations import registry
+from integrations.providers.aws.client import AwsConnector, build_connector, strip_account_host_prefix
+from integrations.registry import Check, Inventory, Outcome, OutcomeStatus
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+OTHER_REGION = "eu-west-1"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+@functools.cache
+def aws(endpoint: str, service: str, region: str = REGION) -> BaseClient:
+    """A plain boto3 client for seeding moto (not the connector's); cached, as moto's state is reset instead."""
+    client = boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    if service == "s3control":
+        client.meta.events.register("before-call.s3-control", strip_account_host_prefix)
+    return client
+
+
+def connector(endpoint: str, regions: Iterable[str] = (REGION,), **config: Any) -> AwsConnector:
+    built = build_connector(
+        config={"regions": list(regions), "endpoint_url": endpoint, **config},
+        credentials={"access_key_id": "testing", "secret_access_key": "testing"},
+    )
+    # moto finishes the credential report on the second request; no need to wait long.
+    built.report_first_pause = 0.01
+    return built
+
+
+def services_for(check_ids: Iterable[str]) -> set[str]:
+    return {s for cid in check_ids for s in _check(cid).services}
+
+
+def aws_checks() -> list[Check]:
+    """The registered AWS checks.
+
+    Read from the registry itself: ``all_checks()`` also imports every other provider,
+    and one being written elsewhere must not fail the AWS tests.
+    """
+    return sorted((c for c in registry._REGISTRY.values() if c.integration_type == "aws"), key=lambda c: c.id)
+
+
+def _check(check_id: str) -> Check:
+    found = next((c for c in aws_checks() if c.id == check_id), None)
+    assert found is not None, f"{check_id} is not registered"
+    return found
+
+
+def collect(endpoint: str, check_ids: Iterable[str], regions: Iterable[str] = (REGION,)) -> Inventory:
+    return connector(endpoint, regions).collect(services_for(check_ids))
+
+
+def run(inventory: Inventory, check_id: str) -> list[Outcome]:
+    return _check(check_id).run(inventory)
+
+
+def scan(endpoint: str, check_id: str, regions: Iterable[str] = (REGION,)) -> list[Outcome]:
+    """Collect what one check needs from moto and run it."""
+    inventory = collect(endpoint, [check_id], regions)
+    assert not inventory.errors, inventory.errors
+    return run(inventory, check_id)
+
+
+def statuses(outcomes: Iterable[Outcome]) -> dict[str, OutcomeStatus]:
+    return {o.resource_id: o.status for o in outcomes}
+
+
+def by_region(outcomes: Iterable[Outcome]) -> dict[str, OutcomeStatus]:
+    return {o.region: o.status for o in outcomes}
+
+
+def failing(outcomes: Iterable[Outcome]) -> set[str]:
+    return {o.resource_id for o in outcomes if o.status == OutcomeStatus.FAIL}
+
+
+def only(outcomes: list[Outcome]) -> Outcome:
+    assert len(outcomes) == 1, outcomes
+    return outcomes[0]
+
+
+def inventory(account_id: str = ACCOUNT, **data: Any) -> Inventory:
+    """A hand-built inventory for checks whose inputs moto cannot produce."""
+    return Inventory(integration_type="aws", account_id=account_id, data=data)
+
+
+def aws_check_ids() -> list[str]:
+    return [c.id for c in aws_checks()]
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterable[bytes]:
+        yield self._body
+
+
+def fake_response(status: int, body: str | bytes, content_type: str = "text/xml") -> AWSResponse:
+    raw = body.encode() if isinstance(body, str) else body
+    return AWSResponse("https://fake.amazonaws.com/", status, {"Content-Type": content_type}, _Raw(raw))
+
+
+def query_error(code: str, message: str, status: int = 400) -> AWSResponse:
+    """An error as query-protocol services (IAM, EC2, RDS, STS) return it."""
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>fake</RequestId></ErrorResponse>"
+    )
+    return fake_response(status, body)
+
+
+def ec2_error(code: str, message: str, status: int = 400) -> AWSResponse:
+    body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors></Response>"
+    return fake_response(status, body)
+
+
+def json_reply(payload: Mapping[str, Any], status: int = 200) -> AWSResponse:
+    return fake_response(status, json.dumps(payload), "application/json")
+
+
+def answer(responses: list[Callable[[], AWSResponse | None]]) -> Callable[..., AWSResponse | None]:
+    """A before-send hook replaying ``responses`` in turn (None lets the request through)."""
+    calls: list[Any] = []
+
+    def hook(request: Any = None, **_: Any) -> AWSResponse | None:
+        calls.append(request)
+        index = min(len(calls), len(responses)) - 1
+        return responses[index]()
+
+    hook.calls = calls  # type: ignore[attr-defined]
+    return hook

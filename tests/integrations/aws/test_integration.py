@@ -1,0 +1,326 @@
+"""End to end: a moto account seeded with known misconfigurations, collected and scanned by every check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.filter_patterns import PATTERNS
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    OTHER_REGION,
+    REGION,
+    aws,
+    aws_checks,
+    connector,
+    json_reply,
+    services_for,
+)
+
+EAST, WEST = REGION, OTHER_REGION
+AMI = "ami-12c6146b"
+LOG_GROUP = "org-trail-events"
+ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+def _doc(action: Any, resource: Any = "*") -> str:
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+    )
+
+
+def _seed_iam(endpoint: str) -> dict[str, str]:
+    iam = aws(endpoint, "iam")
+    # Everything but symbols: only the complexity check should fail.
+    iam.update_account_password_policy(
+        MinimumPasswordLength=14,
+        PasswordReusePrevention=24,
+        MaxPasswordAge=90,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        RequireNumbers=True,
+        RequireSymbols=False,
+    )
+    admin_arn = iam.create_policy(PolicyName="FullAdmin", PolicyDocument=_doc("*"))["Policy"]["Arn"]
+    reader_arn = iam.create_policy(PolicyName="ReadBuckets", PolicyDocument=_doc(["s3:Get*", "s3:List*"]))["Policy"][
+        "Arn"
+    ]
+    iam.create_group(GroupName="admins")
+    iam.attach_group_policy(GroupName="admins", PolicyArn=admin_arn)
+    # alice: console user with MFA, permissions through a group.
+    iam.create_user(UserName="alice")
+    iam.create_login_profile(UserName="alice", Password="Correct-Horse-Battery-1")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(
+        UserName="alice", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+    iam.add_user_to_group(GroupName="admins", UserName="alice")
+    # bob: console user without MFA, with an access key he never used.
+    iam.create_user(UserName="bob")
+    iam.create_login_profile(UserName="bob", Password="Correct-Horse-Battery-2")
+    iam.create_access_key(UserName="bob")
+    # ci-bot: API-only, two active keys and a directly attached policy.
+    iam.create_user(UserName="ci-bot")
+    iam.create_access_key(UserName="ci-bot")
+    iam.create_access_key(UserName="ci-bot")
+    iam.attach_user_policy(UserName="ci-bot", PolicyArn=reader_arn)
+    iam.upload_server_certificate(
+        ServerCertificateName="legacy-lb",
+        CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+    )
+    return {"admin_policy": admin_arn}
+
+
+def _seed_s3(endpoint: str) -> None:
+    s3 = aws(endpoint, "s3")
+    s3.create_bucket(Bucket="cw-access-logs")
+    s3.put_bucket_acl(Bucket="cw-access-logs", ACL="log-delivery-write")
+    s3.create_bucket(Bucket="cw-trail-logs")
+    s3.put_public_access_block(Bucket="cw-trail-logs", PublicAccessBlockConfiguration=ALL_ON)
+    s3.put_bucket_encryption(
+        Bucket="cw-trail-logs",
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_versioning(Bucket="cw-trail-logs", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_policy(
+        Bucket="cw-trail-logs",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "s3:*",
+                        "Resource": ["arn:aws:s3:::cw-trail-logs", "arn:aws:s3:::cw-trail-logs/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            }
+        ),
+    )
+    s3.put_bucket_logging(
+        Bucket="cw-trail-logs",
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "cw-access-logs", "TargetPrefix": "trail/"}},
+    )
+
+
+def _seed_network_and_compute(endpoint: str) -> dict[str, Any]:
+    east, west = aws(endpoint, "ec2", EAST), aws(endpoint, "ec2", WEST)
+    east.enable_ebs_encryption_by_default()
+    ids: dict[str, Any] = {}
+    ids["plain_volume"] = east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=False)["VolumeId"]
+    east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True)
+    for region, ec2 in ((EAST, east), (WEST, west)):
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        ids[f"vpc_{region}"] = vpc
+        ids[f"default_sg_{region}"] = ec2.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"][0]["GroupId"]
+        ids[f"acls_{region}"] = {a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]}
+    ssh = east.create_security_group(GroupName="ssh-open", Description="ssh", VpcId=ids[f"vpc_{EAST}"])["GroupId"]
+    east.authorize_security_group_ingress(
+        GroupId=ssh,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    rdp6 = west.create_security_group(GroupName="rdp-v6", Description="rdp", VpcId=ids[f"vpc_{WEST}"])["GroupId"]
+    west.authorize_security_group_ingress(
+        GroupId=rdp6,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+    )
+    ids.update(ssh_sg=ssh, rdp6_sg=rdp6)
+    encrypted_root = [{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}]
+    for name, tokens in (("imds_v1", "optional"), ("imds_v2", "required")):
+        ids[name] = west.run_instances(
+            ImageId=AMI,
+            MinCount=1,
+            MaxCount=1,
+            MetadataOptions={"HttpTokens": tokens},
+            BlockDeviceMappings=encrypted_root,
+        )["Instances"][0]["InstanceId"]
+    aws(endpoint, "s3").create_bucket(Bucket="cw-flow-logs")
+    east.create_flow_logs(
+        ResourceIds=[ids[f"vpc_{EAST}"]],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::cw-flow-logs",
+    )
+    aws(endpoint, "rds", EAST).create_db_instance(
+        DBInstanceIdentifier="legacy-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+        AllocatedStorage=20,
+        StorageEncrypted=False,
+        PubliclyAccessible=True,
+        AutoMinorVersionUpgrade=False,
+    )
+    ids["efs"] = aws(endpoint, "efs", EAST).create_file_system(CreationToken="shared", Encrypted=True)["FileSystemId"]
+    return ids
+
+
+def _seed_logging(endpoint: str) -> dict[str, str]:
+    kms = aws(endpoint, "kms", EAST)
+    trail_key = kms.create_key(Description="trail")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=trail_key["KeyId"])
+    stale_key = kms.create_key(Description="stale")["KeyMetadata"]["KeyId"]
+    aws(endpoint, "logs", EAST).create_log_group(logGroupName=LOG_GROUP)
+    cloudtrail = aws(endpoint, "cloudtrail", EAST)
+    cloudtrail.create_trail(
+        Name="org-trail",
+        S3BucketName="cw-trail-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=trail_key["Arn"],
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{EAST}:{ACCOUNT}:log-group:{LOG_GROUP}:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/trail-to-logs",
+    )
+    cloudtrail.put_event_selectors(
+        TrailName="org-trail", EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+    )
+    cloudtrail.start_logging(Name="org-trail")
+    legacy = aws(endpoint, "cloudtrail", WEST)
+    legacy.create_trail(Name="legacy", S3BucketName="cw-access-logs")
+    legacy.start_logging(Name="legacy")
+    # Every CIS 4.x alarm except the Organizations one.
+    sns = aws(endpoint, "sns", EAST)
+    topic = sns.create_topic(Name="security-alerts")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com")
+    logs, cloudwatch = aws(endpoint, "logs", EAST), aws(endpoint, "cloudwatch", EAST)
+    for spec in ALARM_SPECS:
+        if spec.id == "aws.cloudwatch.alarm_organizations_changes":
+            continue
+        metric = spec.id.rsplit(".", 1)[-1]
+        logs.put_metric_filter(
+            logGroupName=LOG_GROUP,
+            filterName=metric,
+            filterPattern=PATTERNS[spec.id],
+            metricTransformations=[{"metricName": metric, "metricNamespace": "CIS", "metricValue": "1"}],
+        )
+        cloudwatch.put_metric_alarm(
+            AlarmName=metric,
+            MetricName=metric,
+            Namespace="CIS",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic],
+        )
+    aws(endpoint, "s3").create_bucket(Bucket="cw-config")
+    config = aws(endpoint, "config", EAST)
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "cw-config"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    aws(endpoint, "securityhub", EAST).enable_security_hub()
+    aws(endpoint, "guardduty", EAST).create_detector(Enable=True)
+    return {"stale_key": stale_key, "legacy_trail": f"arn:aws:cloudtrail:{WEST}:{ACCOUNT}:trail/legacy"}
+
+
+def _ebs_key(endpoint: str, region: str) -> str:
+    return aws(endpoint, "kms", region).describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]["KeyId"]
+
+
+def _access_analyzer(request: Any = None, **_: Any) -> Any:
+    # moto has no Access Analyzer: answer for it, with an analyzer in the east region only.
+    analyzer = {"arn": "arn:aws:access-analyzer:::analyzer/a", "name": "a", "type": "ACCOUNT", "status": "ACTIVE"}
+    in_east = f"/{EAST}/access-analyzer/" in request.headers["Authorization"].decode()
+    return json_reply({"analyzers": [{**analyzer, "createdAt": "2026-01-01T00:00:00Z"}] if in_east else []})
+
+
+def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) -> None:
+    # given a two-region moto account seeded with known good and bad configuration
+    iam_ids = _seed_iam(moto_reset)
+    _seed_s3(moto_reset)
+    net = _seed_network_and_compute(moto_reset)
+    log_ids = _seed_logging(moto_reset)
+    built = connector(moto_reset, [EAST, WEST])
+    built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
+    checks = aws_checks()
+
+    # when one inventory is collected and every AWS check runs on it
+    inventory = built.collect(services_for(c.id for c in checks))
+    outcomes = [(c.id, o) for c in checks for o in c.run(inventory)]
+
+    # then nothing failed to collect, and the findings are exactly the seeded problems
+    assert inventory.errors == {}
+    json.dumps(inventory.data)
+    json.dumps([o.observed for _, o in outcomes])
+    failures = {(cid, o.resource_id, o.region) for cid, o in outcomes if o.status == OutcomeStatus.FAIL}
+    errors = {(cid, o.resource_id) for cid, o in outcomes if o.status == OutcomeStatus.ERROR}
+    bucket_checks = (
+        "public_access_block",
+        "default_encryption",
+        "versioning_enabled",
+        "deny_http",
+        "server_access_logging",
+    )
+    expected = {
+        # root user (moto cannot enable root MFA)
+        ("aws.iam.root_mfa_enabled", ACCOUNT, ""),
+        ("aws.iam.root_hardware_mfa_enabled", ACCOUNT, ""),
+        # password policy without symbols
+        ("aws.iam.password_policy_complexity", ACCOUNT, ""),
+        # users and policies
+        ("aws.iam.user_mfa_enabled_console", "bob", ""),
+        ("aws.iam.user_no_initial_access_key", "bob", ""),
+        ("aws.iam.user_one_active_access_key", "ci-bot", ""),
+        ("aws.iam.user_no_attached_policies", "ci-bot", ""),
+        ("aws.iam.no_full_admin_policies", iam_ids["admin_policy"], ""),
+        ("aws.iam.support_role_exists", ACCOUNT, ""),
+        ("aws.iam.server_certificates_not_expired", "legacy-lb", ""),
+        ("aws.accessanalyzer.enabled", ACCOUNT, WEST),
+        # S3: no account-level block; the access-log bucket is bare; nothing has MFA Delete
+        ("aws.s3.account_public_access_block", ACCOUNT, ""),
+        *{(f"aws.s3.bucket_{name}", "cw-access-logs", EAST) for name in bucket_checks},
+        *{("aws.s3.bucket_mfa_delete_enabled", b, EAST) for b in ("cw-access-logs", "cw-trail-logs", "cw-flow-logs")},
+        *{(f"aws.s3.bucket_{name}", "cw-flow-logs", EAST) for name in bucket_checks},
+        *{(f"aws.s3.bucket_{name}", "cw-config", EAST) for name in bucket_checks},
+        ("aws.s3.bucket_mfa_delete_enabled", "cw-config", EAST),
+        # EC2 and VPC
+        ("aws.ec2.ebs_default_encryption", ACCOUNT, WEST),
+        ("aws.ec2.ebs_volume_encrypted", net["plain_volume"], EAST),
+        ("aws.ec2.sg_no_ingress_admin_ports_ipv4", net["ssh_sg"], EAST),
+        ("aws.ec2.sg_no_ingress_admin_ports_ipv6", net["rdp6_sg"], WEST),
+        ("aws.ec2.default_sg_restricts_all", net[f"default_sg_{EAST}"], EAST),
+        ("aws.ec2.default_sg_restricts_all", net[f"default_sg_{WEST}"], WEST),
+        *{("aws.ec2.nacl_no_ingress_admin_ports", acl, EAST) for acl in net[f"acls_{EAST}"]},
+        *{("aws.ec2.nacl_no_ingress_admin_ports", acl, WEST) for acl in net[f"acls_{WEST}"]},
+        ("aws.ec2.imdsv2_required", net["imds_v1"], WEST),
+        ("aws.vpc.flow_logs_enabled", net[f"vpc_{WEST}"], WEST),
+        # data stores
+        ("aws.rds.storage_encrypted", "legacy-db", EAST),
+        ("aws.rds.auto_minor_version_upgrade", "legacy-db", EAST),
+        ("aws.rds.not_publicly_accessible", "legacy-db", EAST),
+        ("aws.kms.key_rotation_enabled", log_ids["stale_key"], EAST),
+        # moto creates the aws/ebs key for encrypted volumes as a customer-managed key
+        *{("aws.kms.key_rotation_enabled", _ebs_key(moto_reset, region), region) for region in (EAST, WEST)},
+        # logging and monitoring: the regional legacy trail, the missing alarm, the uncovered region
+        ("aws.cloudtrail.log_file_validation", log_ids["legacy_trail"], WEST),
+        ("aws.cloudtrail.kms_encryption", log_ids["legacy_trail"], WEST),
+        ("aws.cloudtrail.cloudwatch_integration", log_ids["legacy_trail"], WEST),
+        ("aws.cloudtrail.bucket_access_logging", log_ids["legacy_trail"], WEST),
+        ("aws.cloudwatch.alarm_organizations_changes", ACCOUNT, EAST),
+        ("aws.config.recorder_enabled", ACCOUNT, WEST),
+        ("aws.securityhub.enabled", ACCOUNT, WEST),
+        ("aws.guardduty.enabled", ACCOUNT, WEST),
+    }
+    assert failures == expected
+    # moto's credential report has no root row, so root last use cannot be judged
+    assert errors == {("aws.iam.root_not_used_recently", ACCOUNT)}
+    # and every check produced at least one outcome
+    assert {c.id for c in checks} == {cid for cid, _ in outcomes}

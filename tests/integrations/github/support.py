@@ -1,0 +1,427 @@
+"""A fake GitHub organisation served by pytest-httpserver, shaped as GitHub's REST API documents it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+
+from integrations.providers.github.client import GitHubConnector, build_connector
+from integrations.registry import Check, Inventory, Outcome, OutcomeStatus, get_check
+
+ORG = "acme"
+# Shaped like a classic personal access token; it opens nothing.
+TOKEN = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
+API_HEADERS = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Accept": "application/vnd.github+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+}
+DOCS = "https://docs.github.com/rest"
+
+PASS = OutcomeStatus.PASS
+FAIL = OutcomeStatus.FAIL
+ERROR = OutcomeStatus.ERROR
+
+
+# --- GitHub's objects --------------------------------------------------------------------
+
+
+def api_error(message: str, status: int) -> dict[str, Any]:
+    return {"message": message, "documentation_url": DOCS, "status": str(status)}
+
+
+def org_object(base: str, login: str = ORG, **overrides: Any) -> dict[str, Any]:
+    """GET /orgs/{org} as an owner sees it (organization-full)."""
+    return {
+        "login": login,
+        "id": 1001,
+        "node_id": "O_kgDOAAAD6Q",
+        "url": f"{base}/orgs/{login}",
+        "repos_url": f"{base}/orgs/{login}/repos",
+        "hooks_url": f"{base}/orgs/{login}/hooks",
+        "members_url": f"{base}/orgs/{login}/members{{/member}}",
+        "avatar_url": "https://avatars.githubusercontent.com/u/1001?v=4",
+        "description": "Acme Corporation",
+        "name": "Acme",
+        "company": None,
+        "blog": "https://acme.example",
+        "location": "Springfield",
+        "email": "security@acme.example",
+        "is_verified": True,
+        "has_organization_projects": True,
+        "has_repository_projects": True,
+        "public_repos": 1,
+        "public_gists": 0,
+        "followers": 10,
+        "following": 0,
+        "html_url": f"https://github.com/{login}",
+        "created_at": "2015-01-20T08:00:00Z",
+        "updated_at": "2025-06-01T12:00:00Z",
+        "type": "Organization",
+        "total_private_repos": 2,
+        "owned_private_repos": 2,
+        "private_gists": 0,
+        "disk_usage": 10000,
+        "collaborators": 1,
+        "billing_email": "billing@acme.example",
+        "plan": {"name": "team", "space": 976562499, "private_repos": 999999, "filled_seats": 8, "seats": 10},
+        "default_repository_permission": "read",
+        "members_can_create_repositories": True,
+        "two_factor_requirement_enabled": True,
+        "members_allowed_repository_creation_type": "private",
+        "members_can_create_public_repositories": False,
+        "members_can_create_private_repositories": True,
+        "members_can_create_internal_repositories": False,
+        "members_can_create_pages": True,
+        "members_can_fork_private_repositories": False,
+        "web_commit_signoff_required": False,
+        **overrides,
+    }
+
+
+def user_object(login: str, user_id: int) -> dict[str, Any]:
+    return {
+        "login": login,
+        "id": user_id,
+        "node_id": f"U_{user_id}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4",
+        "url": f"https://api.github.com/users/{login}",
+        "html_url": f"https://github.com/{login}",
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+def feature(enabled: bool) -> dict[str, str]:
+    return {"status": "enabled" if enabled else "disabled"}
+
+
+def security_and_analysis(enabled: bool = True) -> dict[str, Any]:
+    return {
+        "advanced_security": feature(enabled),
+        "dependabot_security_updates": feature(enabled),
+        "secret_scanning": feature(enabled),
+        "secret_scanning_push_protection": feature(enabled),
+        "secret_scanning_non_provider_patterns": feature(False),
+    }
+
+
+def repo_object(base: str, name: str, *, visibility: str = "private", **overrides: Any) -> dict[str, Any]:
+    """One item of GET /orgs/{org}/repos (minimal-repository)."""
+    full_name = f"{ORG}/{name}"
+    return {
+        "id": 5000 + sum(map(ord, name)),
+        "node_id": f"R_{name}",
+        "name": name,
+        "full_name": full_name,
+        "owner": {**user_object(ORG, 1001), "type": "Organization"},
+        "private": visibility != "public",
+        "visibility": visibility,
+        "html_url": f"https://github.com/{full_name}",
+        "description": f"The {name} service",
+        "fork": False,
+        "url": f"{base}/repos/{full_name}",
+        "hooks_url": f"{base}/repos/{full_name}/hooks",
+        "keys_url": f"{base}/repos/{full_name}/keys{{/key_id}}",
+        "collaborators_url": f"{base}/repos/{full_name}/collaborators{{/collaborator}}",
+        "branches_url": f"{base}/repos/{full_name}/branches{{/branch}}",
+        "created_at": "2020-03-01T10:00:00Z",
+        "updated_at": "2025-06-01T10:00:00Z",
+        "pushed_at": "2025-06-01T10:00:00Z",
+        "size": 2048,
+        "language": "Python",
+        "archived": False,
+        "disabled": False,
+        "default_branch": "main",
+        "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
+        "security_and_analysis": security_and_analysis(True),
+        **overrides,
+    }
+
+
+def protection_object(
+    base: str,
+    full_name: str,
+    branch: str = "main",
+    *,
+    reviews: int | None = 2,
+    dismiss_stale: bool = True,
+    force_pushes: bool = False,
+    deletions: bool = False,
+    status_checks: Iterable[str] = ("ci/build", "ci/test"),
+) -> dict[str, Any]:
+    """GET /repos/{owner}/{repo}/branches/{branch}/protection."""
+    url = f"{base}/repos/{full_name}/branches/{branch}/protection"
+    contexts = list(status_checks)
+    return {
+        "url": url,
+        "required_status_checks": None
+        if not contexts
+        else {
+            "url": f"{url}/required_status_checks",
+            "strict": True,
+            "contexts": contexts,
+            "contexts_url": f"{url}/required_status_checks/contexts",
+            "checks": [{"context": c, "app_id": 15368} for c in contexts],
+        },
+        "enforce_admins": {"url": f"{url}/enforce_admins", "enabled": True},
+        "required_pull_request_reviews": None
+        if reviews is None
+        else {
+            "url": f"{url}/required_pull_request_reviews",
+            "dismiss_stale_reviews": dismiss_stale,
+            "require_code_owner_reviews": True,
+            "required_approving_review_count": reviews,
+            "require_last_push_approval": False,
+        },
+        "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
+        "required_linear_history": {"enabled": True},
+        "allow_force_pushes": {"enabled": force_pushes},
+        "allow_deletions": {"enabled": deletions},
+        "block_creations": {"enabled": False},
+        "required_conversation_resolution": {"enabled": True},
+        "lock_branch": {"enabled": False},
+        "allow_fork_syncing": {"enabled": False},
+    }
+
+
+def key_object(key_id: int, title: str, *, read_only: bool = True) -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/keys."""
+    return {
+        "id": key_id,
+        "key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFake",
+        "url": f"https://api.github.com/repos/{ORG}/x/keys/{key_id}",
+        "title": title,
+        "verified": True,
+        "created_at": "2024-01-01T00:00:00Z",
+        "read_only": read_only,
+        "added_by": "alice",
+        "last_used": "2025-05-01T00:00:00Z",
+        "enabled": True,
+    }
+
+
+def hook_object(hook_id: int, url: str, *, secret: bool = True, insecure_ssl: str = "0") -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/hooks (or /orgs/{org}/hooks)."""
+    config: dict[str, Any] = {"content_type": "json", "insecure_ssl": insecure_ssl, "url": url}
+    if secret:
+        config["secret"] = "********"
+    return {
+        "type": "Repository",
+        "id": hook_id,
+        "name": "web",
+        "active": True,
+        "events": ["push", "pull_request"],
+        "config": config,
+        "updated_at": "2025-01-01T00:00:00Z",
+        "created_at": "2024-01-01T00:00:00Z",
+        "url": f"https://api.github.com/hooks/{hook_id}",
+        "test_url": f"https://api.github.com/hooks/{hook_id}/test",
+        "ping_url": f"https://api.github.com/hooks/{hook_id}/pings",
+        "deliveries_url": f"https://api.github.com/hooks/{hook_id}/deliveries",
+        "last_response": {"code": 200, "status": "active", "message": "OK"},
+    }
+
+
+def collaborator_object(login: str, user_id: int, role: str) -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/collaborators?affiliation=outside."""
+    levels = ["pull", "triage", "push", "maintain", "admin"]
+    granted = levels[: levels.index({"read": "pull", "write": "push"}.get(role, role)) + 1]
+    return {
+        **user_object(login, user_id),
+        "permissions": {level: level in granted for level in levels},
+        "role_name": role,
+    }
+
+
+# --- the fake organisation ---------------------------------------------------------------------
+
+
+@dataclass
+class RepoState:
+    """What the fake serves for one repository; None for an endpoint means "answer this error instead"."""
+
+    object: dict[str, Any]
+    protection: dict[str, Any] | None = None
+    protection_error: tuple[int, str] = (404, "Branch not protected")
+    alerts: bool = True
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    collaborators: list[dict[str, Any]] = field(default_factory=list)
+    # endpoint suffix ("keys", "hooks", ...) -> (status, message) to answer instead of the data
+    errors: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return str(self.object["full_name"])
+
+
+@dataclass
+class OrgState:
+    org: dict[str, Any]
+    admins: list[str]
+    repos: list[RepoState]
+    org_hooks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str], page_size: int) -> None:
+    """Serve a list endpoint over as many pages as needed, linked by Link headers like GitHub does."""
+    pages = [items[i : i + page_size] for i in range(0, len(items), page_size)] or [[]]
+    base = server.url_for(path)
+    for number, page in enumerate(pages, start=1):
+        expected = {**query, "per_page": "100", **({"page": str(number)} if number > 1 else {})}
+        links = []
+        if number < len(pages):
+            links.append(f'<{base}?{_qs(query)}&per_page=100&page={number + 1}>; rel="next"')
+            links.append(f'<{base}?{_qs(query)}&per_page=100&page={len(pages)}>; rel="last"')
+        if number > 1:
+            links.append(f'<{base}?{_qs(query)}&per_page=100&page={number - 1}>; rel="prev"')
+            links.append(f'<{base}?{_qs(query)}&per_page=100&page=1>; rel="first"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        server.expect_request(path, method="GET", query_string=expected, headers=API_HEADERS).respond_with_json(
+            page, headers=headers
+        )
+
+
+def _qs(query: dict[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
+    """Register every endpoint the connector reads for ``state`` (archived repositories get none but the list)."""
+    login = state.org["login"]
+    server.expect_request(f"/orgs/{login}", method="GET", headers=API_HEADERS).respond_with_json(state.org)
+    server.expect_request("/user", method="GET", headers=API_HEADERS).respond_with_json(user_object("octocat", 1))
+    admins = [user_object(name, 100 + i) for i, name in enumerate(state.admins)]
+    _paged(server, f"/orgs/{login}/members", admins, {"role": "admin"}, page_size)
+    _paged(server, f"/orgs/{login}/repos", [r.object for r in state.repos], {"type": "all"}, page_size)
+    _paged(server, f"/orgs/{login}/hooks", state.org_hooks, {}, 100)
+    for repo in state.repos:
+        if repo.object.get("archived"):
+            continue
+        prefix = f"/repos/{repo.full_name}"
+        branch = repo.object["default_branch"]
+        protection = server.expect_request(f"{prefix}/branches/{branch}/protection", headers=API_HEADERS)
+        if repo.protection is not None:
+            protection.respond_with_json(repo.protection)
+        else:
+            status, message = repo.protection_error
+            protection.respond_with_json(api_error(message, status), status=status)
+        alerts = server.expect_request(f"{prefix}/vulnerability-alerts", headers=API_HEADERS)
+        if "vulnerability-alerts" in repo.errors:
+            status, message = repo.errors["vulnerability-alerts"]
+            alerts.respond_with_json(api_error(message, status), status=status)
+        elif repo.alerts:
+            alerts.respond_with_data("", status=204)
+        else:
+            alerts.respond_with_json(api_error("Vulnerability alerts are disabled.", 404), status=404)
+        for suffix, items, query in (
+            ("keys", repo.keys, {}),
+            ("hooks", repo.hooks, {}),
+            ("collaborators", repo.collaborators, {"affiliation": "outside"}),
+        ):
+            if suffix in repo.errors:
+                status, message = repo.errors[suffix]
+                server.expect_request(f"{prefix}/{suffix}", headers=API_HEADERS).respond_with_json(
+                    api_error(message, status), status=status
+                )
+            else:
+                _paged(server, f"{prefix}/{suffix}", items, query, 100)
+
+
+def compliant_org(base: str) -> OrgState:
+    """An organisation that passes every check."""
+    api = repo_object(base, "api")
+    web = repo_object(base, "web", visibility="internal")
+    legacy = repo_object(base, "legacy", archived=True, security_and_analysis=security_and_analysis(False))
+    return OrgState(
+        org=org_object(base),
+        admins=["alice", "bob"],
+        org_hooks=[hook_object(11, "https://ci.acme.example/github")],
+        repos=[
+            RepoState(
+                api,
+                protection=protection_object(base, api["full_name"]),
+                keys=[key_object(21, "deploy-prod")],
+                hooks=[hook_object(31, "https://chat.acme.example/hooks/T0001/B0001/token-in-path?x=1")],
+                collaborators=[collaborator_object("contractor", 501, "write")],
+            ),
+            RepoState(
+                web,
+                protection=protection_object(base, web["full_name"], reviews=1, status_checks=["build"]),
+            ),
+            # Archived: the fake serves no per-repository endpoint for it, proving none is called.
+            RepoState(legacy),
+        ],
+    )
+
+
+def noncompliant_org(base: str) -> OrgState:
+    """An organisation that fails every check somewhere."""
+    api = repo_object(base, "api")
+    site = repo_object(base, "site", visibility="public", security_and_analysis=security_and_analysis(False))
+    docs = repo_object(base, "docs", visibility="public", archived=True)
+    return OrgState(
+        org=org_object(
+            base,
+            two_factor_requirement_enabled=False,
+            default_repository_permission="write",
+            members_can_create_public_repositories=True,
+        ),
+        admins=["alice", "bob", "carol", "dave", "erin", "frank"],
+        org_hooks=[hook_object(12, "http://ci.acme.example/github", secret=False)],
+        repos=[
+            RepoState(
+                api,
+                protection=protection_object(
+                    base, api["full_name"], dismiss_stale=False, force_pushes=True, deletions=True, status_checks=()
+                ),
+                keys=[key_object(22, "ci-push", read_only=False), key_object(23, "mirror")],
+                hooks=[hook_object(32, "https://deploy.acme.example/hook", insecure_ssl="1")],
+                collaborators=[
+                    collaborator_object("contractor", 501, "admin"),
+                    collaborator_object("auditor", 502, "read"),
+                ],
+            ),
+            RepoState(site, alerts=False, collaborators=[collaborator_object("agency", 503, "admin")]),
+            RepoState(docs),
+        ],
+    )
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def connector(server: HTTPServer, **config: Any) -> GitHubConnector:
+    built = build_connector(
+        config={"organization": ORG, "api_url": server.url_for("").rstrip("/"), **config},
+        credentials={"token": TOKEN},
+    )
+    # No real pauses in tests: record them instead.
+    built.backoff = 0.0
+    built.sleeps = []  # type: ignore[attr-defined]
+    built.sleep = built.sleeps.append  # type: ignore[attr-defined]
+    return built
+
+
+def get(check_id: str) -> Check:
+    found = get_check(check_id)
+    assert found is not None, f"{check_id} is not registered"
+    return found
+
+
+def collect(server: HTTPServer, check_ids: Iterable[str], **config: Any) -> Inventory:
+    services = {s for cid in check_ids for s in get(cid).services}
+    return connector(server, **config).collect(services)
+
+
+def statuses(outcomes: Iterable[Outcome]) -> dict[str, OutcomeStatus]:
+    return {o.resource_id: o.status for o in outcomes}
+
+
+def reset_in(seconds: float) -> str:
+    return str(int(time.time() + seconds))

@@ -1,0 +1,232 @@
+"""Fixture filesystem roots for the host connector tests: a hardened host and a neglected one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from integrations.providers.host.client import HostConnector, build_connector
+from integrations.registry import Inventory, Outcome, OutcomeStatus, all_checks, get_check
+
+HOSTNAME = "web-1"
+SHADOW_GID = 42
+IS_ROOT = os.geteuid() == 0
+
+SSHD_COMPLIANT = """\
+# Debian puts the Include first, so the drop-in files win (first value wins).
+Include /etc/ssh/sshd_config.d/*.conf
+Port 22
+PermitRootLogin yes
+UsePAM yes
+KbdInteractiveAuthentication no
+Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-ctr
+MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com
+Subsystem sftp /usr/lib/openssh/sftp-server
+
+Match User backup
+    X11Forwarding no
+"""
+
+SSHD_DROP_IN = """\
+PermitRootLogin no
+PasswordAuthentication no
+MaxAuthTries 3
+X11Forwarding no
+ClientAliveInterval 300
+ClientAliveCountMax 2
+"""
+
+SSHD_NON_COMPLIANT = """\
+PermitRootLogin yes
+PasswordAuthentication yes
+Ciphers aes128-cbc,aes256-ctr,3des-cbc
+MACs hmac-md5,hmac-sha2-256,hmac-sha1-96
+MaxAuthTries 6
+X11Forwarding yes
+ClientAliveInterval 0
+"""
+
+PASSWD = """\
+root:x:0:0:root:/root:/bin/bash
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+alice:x:1000:1000:Alice:/home/alice:/bin/bash
+"""
+
+SHADOW = """\
+root:$6$salt$hashedvalue:19700:1:90:14:::
+daemon:*:19700:0:99999:7:::
+alice:!$6$salt$lockedhash:19700:1:90:14:::
+"""
+
+GROUP = f"""\
+root:x:0:
+daemon:x:1:
+shadow:x:{SHADOW_GID}:
+alice:x:1000:
+"""
+
+NFTABLES_RULES = """\
+#!/usr/sbin/nft -f
+flush ruleset
+
+table inet filter {
+    chain input {
+        type filter hook input priority filter; policy drop;
+        ct state established,related accept
+        iif lo accept
+        tcp dport 22 accept
+    }
+    chain forward {
+        type filter hook forward priority filter; policy drop;
+    }
+}
+"""
+
+NFTABLES_EMPTY = """\
+#!/usr/sbin/nft -f
+flush ruleset
+
+table inet filter {
+    chain input {
+        type filter hook input priority filter;
+    }
+}
+"""
+
+
+class HostTree:
+    """A directory standing in for a host's root filesystem."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, path: str) -> Path:
+        return self.root / path.lstrip("/")
+
+    def write(self, path: str, text: str, mode: int = 0o644, owner: tuple[int, int] = (0, 0)) -> Path:
+        target = self.path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        os.chmod(target, mode)
+        self.chown(target, owner)
+        return target
+
+    def mkdir(self, path: str, mode: int = 0o755) -> Path:
+        target = self.path(path)
+        target.mkdir(parents=True, exist_ok=True)
+        os.chmod(target, mode)
+        return target
+
+    def symlink(self, path: str, target: str) -> Path:
+        link = self.path(path)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
+        return link
+
+    def enable(self, unit: str, target: str = "multi-user.target") -> None:
+        self.symlink(f"/etc/systemd/system/{target}.wants/{unit}", f"/lib/systemd/system/{unit}")
+
+    @staticmethod
+    def chown(target: Path, owner: tuple[int, int]) -> None:
+        # Only root may give files away; other users assert on what they can set up.
+        if IS_ROOT:
+            os.chown(target, *owner, follow_symlinks=False)
+
+    def connector(self) -> HostConnector:
+        return build_connector(config={"root": str(self.root)}, credentials={})
+
+
+def base_host(root: Path) -> HostTree:
+    tree = HostTree(root)
+    tree.write("/etc/hostname", f"{HOSTNAME}\n")
+    tree.write("/etc/os-release", 'NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n')
+    tree.write("/etc/group", GROUP)
+    tree.write("/usr/bin/ls", "#!/bin/true\n", mode=0o755)
+    tree.write("/usr/sbin/sshd", "#!/bin/true\n", mode=0o755)
+    tree.symlink("/bin", "usr/bin")
+    tree.symlink("/sbin", "usr/sbin")
+    return tree
+
+
+def compliant_host(root: Path) -> HostTree:
+    tree = base_host(root)
+    tree.write("/etc/ssh/sshd_config", SSHD_COMPLIANT)
+    tree.write("/etc/ssh/sshd_config.d/10-hardening.conf", SSHD_DROP_IN)
+    tree.write("/etc/passwd", PASSWD, mode=0o644)
+    tree.write("/etc/shadow", SHADOW, mode=0o640, owner=(0, SHADOW_GID))
+    tree.write("/etc/login.defs", "MAIL_DIR /var/mail\nPASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t1\nPASS_WARN_AGE\t14\n")
+    tree.write("/etc/nftables.conf", NFTABLES_RULES, mode=0o755)
+    tree.enable("nftables.service", "sysinit.target")
+    tree.write(
+        "/etc/apt/apt.conf.d/20auto-upgrades",
+        'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+    )
+    tree.write(
+        "/etc/apt/apt.conf.d/50unattended-upgrades", 'Unattended-Upgrade::Origins-Pattern { "origin=Debian"; };\n'
+    )
+    tree.write("/usr/bin/unattended-upgrade", "#!/bin/true\n", mode=0o755)
+    tree.write("/etc/audit/auditd.conf", "log_file = /var/log/audit/audit.log\n", mode=0o640)
+    tree.write(
+        "/etc/audit/rules.d/audit.rules", "-D\n-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S execve\n"
+    )
+    tree.enable("auditd.service")
+    tree.write("/etc/security/limits.conf", "# <domain> <type> <item> <value>\n*    hard    core    0\n")
+    tree.write("/etc/sysctl.d/60-coredump.conf", "fs.suid_dumpable = 0\n")
+    tree.mkdir("/tmp", 0o1777)
+    return tree
+
+
+def non_compliant_host(root: Path) -> HostTree:
+    tree = base_host(root)
+    tree.write("/etc/ssh/sshd_config", SSHD_NON_COMPLIANT)
+    tree.write("/etc/passwd", PASSWD + "toor:x:0:0:backdoor:/root:/bin/bash\n", mode=0o666)
+    tree.write("/etc/shadow", SHADOW + "bob::19700:0:99999:7:::\n", mode=0o644, owner=(1000, 1000))
+    tree.write("/etc/login.defs", "PASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\nPASS_WARN_AGE 3\n")
+    tree.write("/etc/nftables.conf", NFTABLES_EMPTY, mode=0o755)
+    tree.write("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Unattended-Upgrade "0";\n')
+    tree.write("/etc/sysctl.conf", "fs.suid_dumpable = 2\n")
+    tree.write("/etc/app/world.conf", "anyone=writes\n", mode=0o666)
+    tree.mkdir("/usr/bin/drop", 0o777)
+    tree.mkdir("/tmp", 0o777)
+    return tree
+
+
+def host_check_ids() -> list[str]:
+    return [c.id for c in all_checks("host")]
+
+
+def collect(tree: HostTree, check_ids: Iterable[str] | None = None) -> Inventory:
+    ids = list(check_ids) if check_ids is not None else host_check_ids()
+    services = {s for cid in ids for s in _check(cid).services}
+    return tree.connector().collect(services)
+
+
+def _check(check_id: str):
+    found = get_check(check_id)
+    assert found is not None, f"{check_id} is not registered"
+    return found
+
+
+def run(inventory: Inventory, check_id: str) -> list[Outcome]:
+    return _check(check_id).run(inventory)
+
+
+def scan(tree: HostTree, check_id: str) -> list[Outcome]:
+    inventory = collect(tree, [check_id])
+    assert not inventory.errors, inventory.errors
+    return run(inventory, check_id)
+
+
+def only(outcomes: list[Outcome]) -> Outcome:
+    assert len(outcomes) == 1, outcomes
+    return outcomes[0]
+
+
+def statuses(outcomes: Iterable[Outcome]) -> dict[str, OutcomeStatus]:
+    return {o.resource_id: o.status for o in outcomes}
+
+
+def inventory(**data) -> Inventory:
+    """A hand-built inventory, for branches a fixture tree cannot reach."""
+    return Inventory(integration_type="host", account_id=HOSTNAME, data=data)

@@ -1,0 +1,53 @@
+"""Tenancy for pages: who is asking, in which tenant, with which role — the API's role table, as a decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
+from complywise.tenancy import resolve_membership
+
+__all__ = ["ADMIN_ROLES", "READ_ROLES", "WRITE_ROLES", "tenant_object_or_404", "tenant_view"]
+
+
+def tenant_view(roles: Iterable[str] = READ_ROLES) -> Callable:
+    """Log-in required; sets ``request.membership``/``request.tenant``; 403 page when the role may not do this."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = resolve_membership(request)
+            if membership is None:
+                return render(request, "web/no_tenant.html", status=403)
+            request.membership = membership
+            request.tenant = membership.tenant
+            # Read by the templates to show only the buttons the role may use.
+            request.can_write = membership.role in WRITE_ROLES
+            request.is_tenant_admin = membership.role in ADMIN_ROLES
+            if membership.role not in allowed:
+                return render(request, "web/forbidden.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def tenant_object_or_404(queryset: QuerySet, pk: Any) -> Model:
+    """One row of an already tenant-scoped queryset; another tenant's id is a 404 exactly like a missing one."""
+    try:
+        found = queryset.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        found = None
+    if found is None:
+        raise Http404
+    return found

@@ -1,0 +1,44 @@
+from django.urls import path
+
+from .views import controls, dashboard, evidence, frameworks, integrations, scans, tenant_settings
+
+app_name = "web"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    # scans
+    path("scans/", scans.scan_list, name="scan-list"),
+    path("scans/run/", scans.scan_run, name="scan-run"),
+    path("scans/<uuid:pk>/", scans.scan_detail, name="scan-detail"),
+    path("scans/<uuid:pk>/progress/", scans.scan_progress, name="scan-progress"),
+    path("scans/<uuid:pk>/results.csv", scans.scan_results_csv, name="scan-results-csv"),
+    path("scans/<uuid:pk>/cancel/", scans.scan_cancel_view, name="scan-cancel"),
+    # controls and evidence
+    path("controls/<uuid:pk>/", controls.control_detail, name="control-detail"),
+    path("controls/<uuid:pk>/evidence/", controls.control_evidence_upload, name="control-evidence-upload"),
+    path("evidence/", evidence.evidence_list, name="evidence-list"),
+    path("evidence/export/", evidence.evidence_export, name="evidence-export"),
+    path("evidence/<uuid:pk>/verify/", evidence.evidence_verify_view, name="evidence-verify"),
+    path("evidence/<uuid:pk>/delete/", evidence.evidence_delete_view, name="evidence-delete"),
+    # frameworks
+    path("frameworks/", frameworks.framework_list, name="framework-list"),
+    path("frameworks/<uuid:pk>/", frameworks.framework_detail, name="framework-detail"),
+    path("frameworks/<uuid:pk>/activation/", frameworks.framework_activation, name="framework-activation"),
+    # integrations (admins)
+    path("integrations/", integrations.integration_list, name="integration-list"),
+    path("integrations/new/", integrations.integration_new, name="integration-new"),
+    path("integrations/<uuid:pk>/edit/", integrations.integration_edit, name="integration-edit"),
+    path("integrations/<uuid:pk>/delete/", integrations.integration_delete_view, name="integration-delete"),
+    path("integrations/<uuid:pk>/test/", integrations.integration_test_view, name="integration-test"),
+    # settings (admins)
+    path("settings/", tenant_settings.settings_index, name="settings"),
+    path("settings/retention/", tenant_settings.retention_update, name="settings-retention"),
+    path("settings/schedules/", tenant_settings.schedule_create_view, name="settings-schedule-create"),
+    path("settings/schedules/<uuid:pk>/delete/", tenant_settings.schedule_delete_view, name="settings-schedule-delete"),
+    path("settings/schedules/<uuid:pk>/toggle/", tenant_settings.schedule_toggle_view, name="settings-schedule-toggle"),
+    path("settings/members/", tenant_settings.member_add, name="settings-member-add"),
+    path("settings/members/<uuid:pk>/role/", tenant_settings.member_role, name="settings-member-role"),
+    path("settings/tokens/", tenant_settings.token_create, name="settings-token-create"),
+    path("settings/tokens/created/", tenant_settings.token_created, name="settings-token-created"),
+    path("settings/tokens/<uuid:pk>/revoke/", tenant_settings.token_revoke, name="settings-token-revoke"),
+]

@@ -1,0 +1,138 @@
+"""One control: what it asks, which checks serve it, its verdicts over time, its evidence, and manual upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from complywise.exceptions import (
+    ApplicationError,
+    FieldValidationError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+)
+from evidence.api.uploads import MULTIPART_OVERHEAD_BYTES, TOO_LARGE_FLAG, UploadLimitHandler, content_length
+from evidence.services import evidence_upload
+from evidence.sniffing import ALLOWED
+from frameworks.models import Control
+from frameworks.selectors import control_detail as control_detail_read
+from frameworks.selectors import controls_annotated, controls_visible_to
+from web import selectors
+from web.forms import EvidenceUploadForm, add_service_errors
+from web.tenancy import WRITE_ROLES, tenant_object_or_404, tenant_view
+
+from .common import paginate
+
+EVIDENCE_PER_PAGE = 25
+HISTORY_SHOWN = 20
+
+
+def _control_for(request: HttpRequest, pk: Any) -> Control:
+    return tenant_object_or_404(controls_annotated(controls_visible_to(tenant=request.tenant)), pk)
+
+
+def _control_page(
+    request: HttpRequest, control: Control, upload_form: EvidenceUploadForm | None, status: int = 200
+) -> HttpResponse:
+    tenant = request.tenant
+    detail = control_detail_read(tenant=tenant, control=control)
+    return render(
+        request,
+        "web/controls/detail.html",
+        {
+            "control": control,
+            "checks": detail["checks"],
+            "latest": detail["latest_result"],
+            "evidence_count": detail["evidence_count"],
+            "history": selectors.control_result_history(tenant=tenant, control=control, limit=HISTORY_SHOWN),
+            "evidence_page": paginate(
+                request, selectors.control_evidence(tenant=tenant, control=control), per_page=EVIDENCE_PER_PAGE
+            ),
+            "upload_form": upload_form,
+            "max_upload_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
+        },
+        status=status,
+    )
+
+
+@tenant_view()
+@require_GET
+def control_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    control = _control_for(request, pk)
+    return _control_page(request, control, EvidenceUploadForm() if request.can_write else None)
+
+
+def _too_large(request: HttpRequest, control: Control, form: EvidenceUploadForm) -> HttpResponse:
+    form.add_error("file", f"The file is larger than the limit of {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes.")
+    return _control_page(request, control, form, status=413)
+
+
+@csrf_exempt
+def control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The size limit must be in place before anything reads the body, the CSRF check included (done next)."""
+    if request.method == "POST":
+        request.upload_handlers = [
+            UploadLimitHandler(request, max_bytes=settings.EVIDENCE_MAX_UPLOAD_BYTES),
+            *request.upload_handlers,
+        ]
+    return _control_evidence_upload(request, pk)
+
+
+@tenant_view(WRITE_ROLES)
+@require_POST
+def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
+    control = _control_for(request, pk)
+    length = content_length(request)
+    if length is not None and length > settings.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+        # Refused before the body is read: nothing of it is spooled anywhere.
+        return _too_large(request, control, EvidenceUploadForm())
+    return _store_upload(request, control)
+
+
+@csrf_protect
+def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if getattr(request, TOO_LARGE_FLAG, False):
+        return _too_large(request, control, EvidenceUploadForm(request.POST))
+    if not form.is_valid():
+        return _control_page(request, control, form, status=400)
+    data = form.cleaned_data
+    try:
+        evidence = evidence_upload(
+            tenant=request.tenant,
+            user=request.user,
+            file=data["file"],
+            control_id=control.pk,
+            title=data["title"],
+            description=data["description"],
+            collected_at=data["collected_at"],
+            expires_at=data["expires_at"],
+        )
+    except PayloadTooLargeError as exc:
+        form.add_error("file", exc.detail)
+        return _control_page(request, control, form, status=413)
+    except UnsupportedMediaTypeError as exc:
+        detected = exc.extra.get("detected") or "unknown"
+        form.add_error("file", f"{exc.detail} Detected: {detected}. Accepted: {', '.join(sorted(ALLOWED))}.")
+        return _control_page(request, control, form, status=415)
+    except FieldValidationError as exc:
+        add_service_errors(form, exc)
+        return _control_page(request, control, form, status=400)
+    except ServiceUnavailableError as exc:
+        form.add_error(None, exc.detail)
+        return _control_page(request, control, form, status=503)
+    except ApplicationError as exc:
+        form.add_error(None, exc.detail)
+        return _control_page(request, control, form, status=exc.status_code)
+    messages.success(
+        request, f"Uploaded “{evidence.title}” ({evidence.size} bytes, SHA-256 {evidence.sha256})."
+    )
+    return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#evidence")

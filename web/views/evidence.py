@@ -1,0 +1,107 @@
+"""The evidence register: filters, downloads (through the API), verification, auditor exports, deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from complywise.exceptions import ApplicationError
+from evidence.selectors import evidence_verify
+from evidence.services import evidence_delete, evidence_export_request
+from web import selectors
+from web.forms import EvidenceDeleteForm, EvidenceExportForm, EvidenceFilterForm, add_service_errors
+from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
+
+from .common import paginate, redirect_back
+
+EVIDENCE_PER_PAGE = 50
+EXPORT_FIELDS = {"framework_id": "framework"}
+
+
+def _evidence_page(request: HttpRequest, export_form: EvidenceExportForm | None = None, status: int = 200):
+    tenant = request.tenant
+    frameworks = list(selectors.frameworks_visible(tenant=tenant))
+    filters = EvidenceFilterForm(request.GET, frameworks=frameworks)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    evidence = selectors.evidence_list(
+        tenant=tenant,
+        framework_id=cleaned.get("framework") or None,
+        control_ref=cleaned.get("control_ref") or "",
+        evidence_type=cleaned.get("type") or "",
+        created_from=cleaned.get("created_from"),
+        created_to=cleaned.get("created_to"),
+    )
+    active = list(selectors.frameworks_active(tenant=tenant))
+    return render(
+        request,
+        "web/evidence/list.html",
+        {
+            "filters": filters,
+            "page": paginate(request, evidence, per_page=EVIDENCE_PER_PAGE),
+            "export_form": export_form or EvidenceExportForm(frameworks=active),
+            "exports": selectors.evidence_exports_recent(tenant=tenant),
+            "delete_form": EvidenceDeleteForm() if request.is_tenant_admin else None,
+        },
+        status=status,
+    )
+
+
+@tenant_view()
+@require_GET
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    return _evidence_page(request)
+
+
+@tenant_view()
+@require_POST
+def evidence_verify_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
+    result = evidence_verify(evidence=evidence)
+    if result.ok:
+        messages.success(request, f"Verified “{evidence.title}”: {result.detail} SHA-256 {result.sha256_expected}.")
+    else:
+        messages.error(request, f"“{evidence.title}” failed verification: {result.detail}.")
+    return redirect_back(request, reverse("web:evidence-list"))
+
+
+@tenant_view()
+@require_POST
+def evidence_export(request: HttpRequest) -> HttpResponse:
+    form = EvidenceExportForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
+    if form.is_valid():
+        try:
+            evidence_export_request(
+                tenant=request.tenant,
+                user=request.user,
+                framework_id=form.cleaned_data["framework"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc, EXPORT_FIELDS)
+        else:
+            messages.success(request, "The export is being built; it appears below when ready.")
+            return redirect_back(request, reverse("web:evidence-list") + "#exports")
+    return _evidence_page(request, export_form=form, status=400)
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def evidence_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
+    form = EvidenceDeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A reason is required to delete evidence.")
+    else:
+        try:
+            evidence_delete(evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Deleted “{evidence.title}”; a tombstone keeps its place in the chain.")
+    return redirect_back(request, reverse("web:evidence-list"))

@@ -1,0 +1,180 @@
+"""Scan history, running a scan, one scan's live progress and results (with a CSV download), cancelling."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from complywise.exceptions import ApplicationError, FieldValidationError, ServiceUnavailableError
+from integrations.selectors import integration_types_connected
+from scans.choices import ScanTrigger
+from scans.selectors import scan_jobs_for_tenant
+from scans.services import scan_cancel, scan_trigger
+from web import selectors
+from web.forms import SERVICE_FIELDS_RUN_SCAN, ResultFilterForm, RunScanForm, ScanFilterForm, add_service_errors
+from web.tenancy import WRITE_ROLES, tenant_object_or_404, tenant_view
+
+from .common import paginate
+
+SCANS_PER_PAGE = 25
+RESULTS_PER_PAGE = 50
+FAILING_RESOURCES_SHOWN = 10
+# Spreadsheet apps run cells starting with these as formulas; a finding quoting a resource name must not.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _run_form(request: HttpRequest, data: Any = None) -> RunScanForm:
+    return RunScanForm(
+        data,
+        connected_types=integration_types_connected(tenant=request.tenant),
+        frameworks=selectors.frameworks_active(tenant=request.tenant),
+    )
+
+
+def _scan_list_page(request: HttpRequest, run_form: RunScanForm, status: int = 200) -> HttpResponse:
+    jobs = scan_jobs_for_tenant(tenant=request.tenant)
+    filters = ScanFilterForm(request.GET)
+    if filters.is_valid() and filters.cleaned_data["status"]:
+        jobs = jobs.filter(status=filters.cleaned_data["status"])
+    return render(
+        request,
+        "web/scans/list.html",
+        {"page": paginate(request, jobs, per_page=SCANS_PER_PAGE), "filters": filters, "run_form": run_form},
+        status=status,
+    )
+
+
+@tenant_view()
+@require_GET
+def scan_list(request: HttpRequest) -> HttpResponse:
+    return _scan_list_page(request, _run_form(request))
+
+
+@tenant_view(WRITE_ROLES)
+@require_POST
+def scan_run(request: HttpRequest) -> HttpResponse:
+    form = _run_form(request, request.POST)
+    if form.is_valid():
+        try:
+            job = scan_trigger(tenant=request.tenant, user=request.user, trigger=ScanTrigger.UI, **form.service_kwargs())
+        except ServiceUnavailableError as exc:
+            messages.error(request, exc.detail)
+            job_id = exc.extra.get("scan_job_id")
+            return redirect("web:scan-detail", pk=job_id) if job_id else redirect("web:scan-list")
+        except FieldValidationError as exc:
+            add_service_errors(form, exc, SERVICE_FIELDS_RUN_SCAN)
+        else:
+            messages.success(request, "Scan started.")
+            return redirect("web:scan-detail", pk=job.pk)
+    return _scan_list_page(request, form, status=400)
+
+
+def _scan_for(request: HttpRequest, pk: Any):
+    return tenant_object_or_404(scan_jobs_for_tenant(tenant=request.tenant), pk)
+
+
+def _result_filters(request: HttpRequest, job) -> tuple[ResultFilterForm, dict[str, Any]]:
+    form = ResultFilterForm(request.GET, frameworks=selectors.scan_frameworks(scan_job=job))
+    # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    status = cleaned.get("status") or ""
+    return form, {
+        "statuses": [status] if status else None,
+        "framework_id": cleaned.get("framework") or None,
+        "search": cleaned.get("q") or "",
+    }
+
+
+@tenant_view()
+@require_GET
+def scan_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _scan_for(request, pk)
+    context: dict[str, Any] = {"job": job, "running": not job.is_finished}
+    if job.is_finished:
+        filters, query = _result_filters(request, job)
+        page = paginate(request, selectors.scan_results_filtered(scan_job=job, **query), per_page=RESULTS_PER_PAGE)
+        failing_ids = [r.control_id for r in page.object_list if r.status == "fail"]
+        context |= {
+            "filters": filters,
+            "page": page,
+            "failing": selectors.failing_resources(
+                scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN
+            ),
+            "csv_query": request.GET.urlencode(),
+        }
+    return render(request, "web/scans/detail.html", context)
+
+
+@tenant_view()
+@require_GET
+def scan_progress(request: HttpRequest, pk: Any) -> JsonResponse:
+    """What the progress script polls: small, uncached."""
+    job = _scan_for(request, pk)
+    response = JsonResponse(
+        {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "progress": job.progress,
+            "finished": job.is_finished,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_rows(results) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["framework", "control_ref", "control_title", "status", "finding", "evidence_key"])
+    rows = results.values_list(
+        "framework__key", "control__ref", "control__title", "status", "finding", "evidence_key"
+    ).iterator(chunk_size=2000)
+    for row in rows:
+        yield writer.writerow([_csv_cell(value) for value in row])
+
+
+@tenant_view()
+@require_GET
+def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _scan_for(request, pk)
+    if not job.is_finished:
+        messages.info(request, "Results can be downloaded once the scan has finished.")
+        return redirect("web:scan-detail", pk=job.pk)
+    _, query = _result_filters(request, job)
+    results = selectors.scan_results_filtered(scan_job=job, **query)
+    response = StreamingHttpResponse(_csv_rows(results), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="scan-{str(job.pk)[:8]}-results.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@tenant_view(WRITE_ROLES)
+@require_POST
+def scan_cancel_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _scan_for(request, pk)
+    try:
+        scan_cancel(scan_job=job, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "The scan was cancelled.")
+    return redirect(reverse("web:scan-detail", kwargs={"pk": job.pk}))
+
