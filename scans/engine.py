@@ -75,10 +75,10 @@ def scan_start(*, scan_job_id: str) -> None:
             str(pk)
             for pk in job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).values_list("pk", flat=True)
         ]
-        has_parts = job.parts.exists()
         if pending:
             transaction.on_commit(lambda: _enqueue_parts(pending))
-        elif not has_parts or not job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exists():
+        else:
+            # No integration in scope (or every part already finished): roll up straight away.
             transaction.on_commit(lambda: _enqueue_finalize(str(job.pk)))
 
 
@@ -170,8 +170,13 @@ def _store_outcomes(
         ):
             CheckOutcome.objects.bulk_create(batch)
             count += len(batch)
+        # Collection that failed for every service means this integration was not scanned at all.
+        collected_nothing = bool(inventory.errors) and not inventory.data
         ScanPart.objects.filter(pk=part.pk).update(
-            status=PartStatus.DONE, outcome_count=count, completed_at=timezone.now(), error=errors[:5000]
+            status=PartStatus.FAILED if collected_nothing else PartStatus.DONE,
+            outcome_count=count,
+            completed_at=timezone.now(),
+            error=errors[:5000],
         )
         remaining = job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exclude(pk=part.pk).exists()
         _touch_progress(scan_job_id=job.pk)

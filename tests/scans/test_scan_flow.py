@@ -154,6 +154,8 @@ def test_broken_integration_never_looks_compliant(admin_client, tenant, loaded_f
     assert job["status"] == "completed"
     assert job["passed_controls"] == 0
     assert job["failed_controls"] > 0
+    assert job["partial"] is True
+    assert job["parts"][0]["status"] == "failed" and "could not reach" in job["parts"][0]["error"].lower()
     failing = ScanResult.objects.filter(scan_job_id=job["id"], status="fail").first()
     assert "errored" in failing.finding
     assert not CheckOutcome.objects.filter(scan_job_id=job["id"]).exclude(status="error").exists()
