@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import exceptions, permissions
 
 from .choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
+from .logging import tenant_id_var, user_id_var
 from .tenancy import resolve_membership
 
 
@@ -21,6 +22,9 @@ class TenantRolePermission(permissions.BasePermission):
             raise exceptions.PermissionDenied("You are not a member of any tenant.")
         request.membership = membership
         request.tenant = membership.tenant
+        # Log lines written while this request is handled carry who and which tenant.
+        tenant_id_var.set(str(membership.tenant_id))
+        user_id_var.set(str(membership.user_id))
         return membership.role in required_roles(request, view)
 
 

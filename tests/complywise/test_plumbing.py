@@ -79,3 +79,18 @@ def test_pagination_shape(admin_client):
     body = admin_client.get("/api/tokens?limit=1").json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert len(body["results"]) == 1
+
+
+def test_log_lines_during_an_api_request_carry_tenant_and_user(client_for, tenant, caplog):
+    # given a token of the tenant, and a logger used while the request is handled
+    from complywise.choices import Role
+
+    client = client_for(tenant, Role.VIEWER)
+    # when
+    with caplog.at_level(logging.INFO, logger="complywise.request"):
+        client.get("/api/me")
+    # then the request's log record names the tenant
+    record = next(r for r in caplog.records if r.name == "complywise.request")
+    RequestContextFilter().filter(record)
+    assert record.tenant_id == str(tenant.pk)
+    assert record.user_id != "-"
