@@ -11,6 +11,7 @@ tool's dependency, so using it would add a runtime dependency for very little.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import logging
@@ -144,7 +145,9 @@ class _Task:
 class _SameOriginAuthRedirect(urllib.request.HTTPRedirectHandler):
     """Follows redirects, carrying the token only to the origin it was meant for."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Message, newurl: str
+    ) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         # The token is an unredirected header: urllib drops it on every redirect, and
         # it is put back only when the redirect stays on the same scheme, host and port
@@ -432,9 +435,9 @@ class GitHubConnector:
             if service == "hooks":
                 inventory.data[service]["organization"] = []
                 tasks.append(_Task(service, self._org_hooks))
+            collector = self._repository_collectors()[service]
             for repo in repos:
-                collector = getattr(self, f"_repo_{service}")
-                tasks.append(_Task(service, _bind(collector, repo), str(repo["full_name"])))
+                tasks.append(_Task(service, functools.partial(collector, repo), str(repo["full_name"])))
         if not tasks:
             return
 
@@ -459,6 +462,15 @@ class GitHubConnector:
             logger.warning("GitHub collection of %s failed: %s", service, detail)
             inventory.errors[service] = detail
 
+    def _repository_collectors(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+        return {
+            "branch_protection": self._repo_branch_protection,
+            "repo_security": self._repo_security,
+            "deploy_keys": self._repo_deploy_keys,
+            "hooks": self._repo_hooks,
+            "collaborators": self._repo_collaborators,
+        }
+
     def _repo_branch_protection(self, repo: Mapping[str, Any]) -> dict[str, Any]:
         branch = repo.get("default_branch")
         if not branch:
@@ -478,7 +490,7 @@ class GitHubConnector:
             raise GitHubError("GitHub's answer for branch protection is not an object")
         return {"branch": branch, "state": "protected", "protection": _protection(data)}
 
-    def _repo_repo_security(self, repo: Mapping[str, Any]) -> dict[str, Any]:
+    def _repo_security(self, repo: Mapping[str, Any]) -> dict[str, Any]:
         path = f"{self._repo_path(repo)}/vulnerability-alerts"
         response = self._get(self._url(path))
         # Documented answers: 204 when Dependabot alerts are on, 404 when they are off.
@@ -666,10 +678,6 @@ _LABELS = {
     "hooks": "webhooks",
     "collaborators": "outside collaborators",
 }
-
-
-def _bind(collector: Callable[[Mapping[str, Any]], Any], repo: Mapping[str, Any]) -> Callable[[], Any]:
-    return lambda: collector(repo)
 
 
 def build_connector(*, config: dict, credentials: dict) -> GitHubConnector:
