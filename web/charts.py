@@ -13,12 +13,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 @dataclass(frozen=True)
 class ChartBox:
-    width: int = 640
-    height: int = 220
-    left: int = 48
-    right: int = 20
-    top: int = 16
-    bottom: int = 40
+    # Drawn at about the size it is shown in a dashboard card, so 11px labels stay readable.
+    width: int = 360
+    height: int = 180
+    left: int = 40
+    right: int = 14
+    top: int = 10
+    bottom: int = 30
 
     @property
     def plot_width(self) -> int:
@@ -39,6 +40,11 @@ def _fmt(value: float) -> str:
 def _day(moment: datetime) -> str:
     local = timezone.localtime(moment)
     return f"{local.day} {local:%b}"
+
+
+def _day_time(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %H:%M}"
 
 
 def _when(moment: datetime) -> str:
@@ -100,14 +106,16 @@ def score_line_chart(
             return box.left + box.plot_width / 2
         return box.left + box.plot_width * (moment - first).total_seconds() / span
 
+    # Within two days the dates alone would repeat: label the times too.
+    axis_label = _day if span >= 2 * 24 * 3600 else _day_time
     label_points = [ordered[0]] if span <= 0 else [ordered[0], ordered[-1]]
     if len(ordered) >= 5:
         label_points.insert(1, ordered[len(ordered) // 2])
     for index, (moment, _) in enumerate(label_points):
         anchor = "middle" if span <= 0 else ("start" if index == 0 else "end" if moment == last else "middle")
         parts.append(
-            f'<text class="chart-label" x="{_fmt(x_of(moment))}" y="{baseline + 22}" text-anchor="{anchor}">'
-            f"{escape(_day(moment))}</text>"
+            f'<text class="chart-label" x="{_fmt(x_of(moment))}" y="{baseline + 18}" text-anchor="{anchor}">'
+            f"{escape(axis_label(moment))}</text>"
         )
 
     segments: list[list[str]] = [[]]

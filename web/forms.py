@@ -144,6 +144,8 @@ class EvidenceExportForm(forms.Form):
     period_end = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="To (UTC)")
 
     def __init__(self, *args: Any, frameworks: Iterable[Any], **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with others that have fields of the same name.
+        kwargs.setdefault("auto_id", "export_%s")
         super().__init__(*args, **kwargs)
         self.fields["framework"].choices = framework_choices(frameworks)
 
@@ -223,7 +225,7 @@ class IntegrationForm(forms.Form):
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
         if not isinstance(value, dict):
-            raise forms.ValidationError("Must be a JSON object, e.g. {\"key\": \"value\"}.")
+            raise forms.ValidationError('Must be a JSON object, e.g. {"key": "value"}.')
         return value
 
     def credentials(self) -> dict[str, Any] | None:
@@ -280,6 +282,8 @@ class ScheduleForm(forms.Form):
     enabled = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args: Any, frameworks: Iterable[Any], **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with others that have fields of the same name.
+        kwargs.setdefault("auto_id", "schedule_%s")
         super().__init__(*args, **kwargs)
         self.fields["framework"].choices = framework_choices(frameworks, empty=ALL_FRAMEWORKS)
 
@@ -306,10 +310,20 @@ class RetentionForm(forms.Form):
         help_text="Older scans, their results and their automatic evidence are purged daily.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with others that have fields of the same name.
+        kwargs.setdefault("auto_id", "retention_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MemberAddForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with others that have fields of the same name.
+        kwargs.setdefault("auto_id", "member_%s")
+        super().__init__(*args, **kwargs)
 
 
 class MemberRoleForm(forms.Form):
@@ -324,6 +338,8 @@ class TokenCreateForm(forms.Form):
     )
 
     def __init__(self, *args: Any, members: Iterable[Any], **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with others that have fields of the same name.
+        kwargs.setdefault("auto_id", "token_%s")
         super().__init__(*args, **kwargs)
         self.fields["membership"].choices = [
             (str(m.pk), f"{m.user.email or m.user.get_username()} ({m.get_role_display()})") for m in members

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from rest_framework import serializers
 
 from complywise.choices import Role
 from complywise.models import Membership, Tenant
@@ -18,7 +19,7 @@ from evidence.models import Evidence, EvidenceExport
 from frameworks.models import Control, ControlCheck, Framework
 from frameworks.selectors import framework_controls, frameworks_for_tenant
 from integrations import providers
-from scans.choices import OutcomeStatus, ResultStatus, ScanStatus
+from scans.choices import OutcomeStatus, ScanStatus
 from scans.models import CheckOutcome, ScanJob, ScanResult
 from scans.selectors import scan_results, scan_trend
 
@@ -126,8 +127,7 @@ def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 1
     for outcome in ranked:
         by_check[outcome.check_id].append(outcome)
     counts: dict[str, int] = defaultdict(int)
-    for check_id in bad.values_list("check_id", flat=True):
-        counts[check_id] += 1
+    counts.update(bad.values("check_id").annotate(n=Count("pk")).values_list("check_id", "n"))
 
     found: dict[Any, FailingResources] = {}
     for control_id, checks in checks_by_control.items():
@@ -161,12 +161,17 @@ def control_evidence(*, tenant: Tenant, control: Control) -> QuerySet[Evidence]:
     )
 
 
+def _latest_verdict(tenant: Tenant, field: str) -> Subquery:
+    latest = ScanResult.objects.filter(tenant=tenant, control=OuterRef("pk")).order_by("-created_at")
+    output = UUIDField() if field == "scan_job_id" else None
+    return Subquery(latest.values(field)[:1], output_field=output)
+
+
 def framework_controls_with_latest(*, tenant: Tenant, framework: Framework, search: str = "") -> QuerySet[Control]:
     """The framework's controls in natural order, each with the tenant's latest verdict on it."""
-    latest = ScanResult.objects.filter(tenant=tenant, control=OuterRef("pk")).order_by("-created_at")
     controls = framework_controls(framework=framework).annotate(
-        latest_status=Subquery(latest.values("status")[:1]),
-        latest_scan_job_id=Subquery(latest.values("scan_job_id")[:1]),
+        latest_status=_latest_verdict(tenant, "status"),
+        latest_scan_job_id=_latest_verdict(tenant, "scan_job_id"),
     )
     search = search.strip()
     if search:
@@ -174,11 +179,21 @@ def framework_controls_with_latest(*, tenant: Tenant, framework: Framework, sear
     return controls
 
 
-def framework_status_counts(controls: list[Control]) -> dict[str, int]:
-    counts = {status: 0 for status in ResultStatus.values}
-    counts["none"] = 0
-    for control in controls:
-        counts[control.latest_status or "none"] += 1
+def framework_status_counts(*, tenant: Tenant, framework: Framework) -> dict[str, int]:
+    """How many of the framework's controls have each latest verdict, in one grouped query.
+
+    Keys are usable in templates: pass, fail, not_applicable, none (never scanned).
+    """
+    rows = (
+        Control.objects.filter(framework=framework)
+        .annotate(latest_status=_latest_verdict(tenant, "status"))
+        .order_by()
+        .values("latest_status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {"pass": 0, "fail": 0, "not_applicable": 0, "none": 0}
+    for row in rows:
+        counts[(row["latest_status"] or "none").replace("-", "_")] += row["n"]
     return counts
 
 
@@ -254,10 +269,24 @@ def provider_schema_fields(*, integration_type: str, part: str) -> list[SchemaFi
             name=name,
             required=bool(serializer_field.required),
             help_text=str(serializer_field.help_text or ""),
-            kind=type(serializer_field).__name__.removesuffix("Field"),
+            kind=_field_kind(serializer_field),
         )
         for name, serializer_field in serializer_class().fields.items()
     ]
+
+
+def _field_kind(serializer_field: serializers.Field) -> str:
+    if isinstance(serializer_field, serializers.ListField):
+        return "list"
+    if isinstance(serializer_field, serializers.BooleanField):
+        return "true or false"
+    if isinstance(serializer_field, serializers.IntegerField):
+        return "number"
+    if isinstance(serializer_field, serializers.ChoiceField):
+        return "one of " + ", ".join(str(choice) for choice in serializer_field.choices)
+    if isinstance(serializer_field, serializers.URLField):
+        return "URL"
+    return "text"
 
 
 # --- members ------------------------------------------------------------------------------------------

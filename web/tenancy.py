@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -46,7 +47,7 @@ def tenant_object_or_404(queryset: QuerySet, pk: Any) -> Model:
     """One row of an already tenant-scoped queryset; another tenant's id is a 404 exactly like a missing one."""
     try:
         found = queryset.filter(pk=pk).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):
         found = None
     if found is None:
         raise Http404

@@ -229,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "complywise.api.schema.strip_trailing_slashes",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ScanStatusEnum": "scans.choices.ScanStatus",
         "ScanPartStatusEnum": "scans.choices.PartStatus",
@@ -271,7 +275,9 @@ LOGGING = {
     },
 }
 
-for _folder in (VAR_DIR, STATIC_ROOT, BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control", EVIDENCE_ROOT, MEDIA_ROOT):
+_DATA_FOLDERS = (VAR_DIR, STATIC_ROOT, EVIDENCE_ROOT, MEDIA_ROOT)
+_BROKER_FOLDERS = (BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control")
+for _folder in (*_DATA_FOLDERS, *_BROKER_FOLDERS):
     _folder.mkdir(parents=True, exist_ok=True)
 
 CELERY_BEAT_SCHEDULE = {

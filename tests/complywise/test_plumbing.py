@@ -44,6 +44,11 @@ def test_schema_is_valid_openapi(client):
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
     assert "/api/me" in schema["paths"]
+    # paths are documented as the seed contract writes them, without a trailing slash
+    assert {"/api/scans/trigger", "/api/scans/{id}", "/api/scans/{id}/results", "/api/evidence/upload"} <= set(
+        schema["paths"]
+    )
+    assert not [p for p in schema["paths"] if p.endswith("/")]
 
 
 def test_swagger_ui_is_served_offline(client):

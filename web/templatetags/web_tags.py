@@ -37,9 +37,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 def status_badge(status: Any) -> SafeString:
     key = str(status or "none")
     symbol, label = STATUS_LABELS.get(key, ("", key.replace("-", " ").capitalize()))
-    return format_html(
-        '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', key, symbol, label
-    )
+    return format_html('<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>', key, symbol, label)
 
 
 @register.filter

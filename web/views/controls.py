@@ -70,8 +70,12 @@ def control_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return _control_page(request, control, EvidenceUploadForm() if request.can_write else None)
 
 
-def _too_large(request: HttpRequest, control: Control, form: EvidenceUploadForm) -> HttpResponse:
-    form.add_error("file", f"The file is larger than the limit of {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes.")
+def _too_large(request: HttpRequest, control: Control, data: Any) -> HttpResponse:
+    # The file never reached the form (it was refused or dropped), so its error replaces "required".
+    form = EvidenceUploadForm(data, {})
+    form.is_valid()
+    message = f"The file is larger than the limit of {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes."
+    form.errors["file"] = form.error_class([message])
     return _control_page(request, control, form, status=413)
 
 
@@ -93,7 +97,7 @@ def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
     length = content_length(request)
     if length is not None and length > settings.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
         # Refused before the body is read: nothing of it is spooled anywhere.
-        return _too_large(request, control, EvidenceUploadForm())
+        return _too_large(request, control, {})
     return _store_upload(request, control)
 
 
@@ -101,7 +105,7 @@ def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
 def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
     form = EvidenceUploadForm(request.POST, request.FILES)
     if getattr(request, TOO_LARGE_FLAG, False):
-        return _too_large(request, control, EvidenceUploadForm(request.POST))
+        return _too_large(request, control, request.POST)
     if not form.is_valid():
         return _control_page(request, control, form, status=400)
     data = form.cleaned_data
@@ -132,7 +136,5 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
     except ApplicationError as exc:
         form.add_error(None, exc.detail)
         return _control_page(request, control, form, status=exc.status_code)
-    messages.success(
-        request, f"Uploaded “{evidence.title}” ({evidence.size} bytes, SHA-256 {evidence.sha256})."
-    )
+    messages.success(request, f"Uploaded “{evidence.title}” ({evidence.size} bytes, SHA-256 {evidence.sha256}).")
     return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#evidence")

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from frameworks.naturalsort import natural_key
 from integrations.selectors import integration_types_connected
 from scans.selectors import scan_diff, scan_jobs_for_tenant, scan_previous_completed
 from web import selectors
@@ -15,6 +16,11 @@ TREND_DAYS = (30, 90, 365)
 DEFAULT_TREND_DAYS = 90
 RECENT_SCANS = 5
 NEWLY_FAILING_SHOWN = 25
+
+
+def _in_natural_order(controls: list[dict]) -> list[dict]:
+    # scan_diff sorts refs as text (1.17 before 1.5); people read them as numbers.
+    return sorted(controls, key=lambda c: (c["framework_key"], natural_key(c["control_ref"])))
 
 
 @tenant_view()
@@ -35,7 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "recent_scans": list(scan_jobs_for_tenant(tenant=tenant)[:RECENT_SCANS]),
             "latest": latest,
             "diff": diff,
-            "newly_failing": diff["newly_failing"][:NEWLY_FAILING_SHOWN] if diff else [],
+            "newly_failing": _in_natural_order(diff["newly_failing"])[:NEWLY_FAILING_SHOWN] if diff else [],
             "has_integrations": bool(integration_types_connected(tenant=tenant)),
         },
     )

@@ -17,7 +17,9 @@ from frameworks.services import framework_activate, framework_deactivate
 from web import selectors
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
 
-from .common import redirect_back
+from .common import paginate, redirect_back
+
+CONTROLS_PER_PAGE = 100
 
 
 @tenant_view()
@@ -36,14 +38,14 @@ def _framework_for(request: HttpRequest, pk: Any) -> Framework:
 def framework_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     framework = _framework_for(request, pk)
     search = request.GET.get("q", "")[:200]
-    controls = list(selectors.framework_controls_with_latest(tenant=request.tenant, framework=framework, search=search))
+    controls = selectors.framework_controls_with_latest(tenant=request.tenant, framework=framework, search=search)
     return render(
         request,
         "web/frameworks/detail.html",
         {
             "framework": framework,
-            "controls": controls,
-            "counts": selectors.framework_status_counts(controls),
+            "page": paginate(request, controls, per_page=CONTROLS_PER_PAGE),
+            "counts": selectors.framework_status_counts(tenant=request.tenant, framework=framework),
             "q": search,
         },
     )

@@ -109,7 +109,9 @@ def integration_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         "enabled": integration.status != IntegrationStatus.DISABLED,
     }
     if request.method == "GET":
-        return _form_page(request, _form(integration.type, editing=True, initial=initial), integration.type, integration)
+        return _form_page(
+            request, _form(integration.type, editing=True, initial=initial), integration.type, integration
+        )
     form = _form(integration.type, request.POST, editing=True, initial=initial)
     if form.is_valid():
         try:

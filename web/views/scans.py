@@ -63,7 +63,9 @@ def scan_run(request: HttpRequest) -> HttpResponse:
     form = _run_form(request, request.POST)
     if form.is_valid():
         try:
-            job = scan_trigger(tenant=request.tenant, user=request.user, trigger=ScanTrigger.UI, **form.service_kwargs())
+            job = scan_trigger(
+                tenant=request.tenant, user=request.user, trigger=ScanTrigger.UI, **form.service_kwargs()
+            )
         except ServiceUnavailableError as exc:
             messages.error(request, exc.detail)
             job_id = exc.extra.get("scan_job_id")
@@ -104,9 +106,7 @@ def scan_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         context |= {
             "filters": filters,
             "page": page,
-            "failing": selectors.failing_resources(
-                scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN
-            ),
+            "failing": selectors.failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
             "csv_query": request.GET.urlencode(),
         }
     return render(request, "web/scans/detail.html", context)
@@ -177,4 +177,3 @@ def scan_cancel_view(request: HttpRequest, pk: Any) -> HttpResponse:
     else:
         messages.success(request, "The scan was cancelled.")
     return redirect(reverse("web:scan-detail", kwargs={"pk": job.pk}))
-

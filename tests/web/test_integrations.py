@@ -1,0 +1,155 @@
+"""Integrations pages (admins): add per type, edit, write-only credentials, test connection, delete."""
+
+import json
+
+import pytest
+
+from integrations import crypto
+from integrations.models import Integration
+from tests.integrations.factories import AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, IntegrationFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/integrations/new/"
+
+
+def aws_form(**overrides):
+    return {
+        "type": "aws",
+        "name": "production",
+        "config": json.dumps({"regions": ["us-east-1"]}),
+        "credential_access_key_id": AWS_ACCESS_KEY_ID,
+        "credential_secret_access_key": AWS_SECRET_ACCESS_KEY,
+        **overrides,
+    }
+
+
+def test_choose_a_type_then_get_the_form_of_that_type(admin_web):
+    # when
+    chooser = admin_web.get(NEW).content.decode()
+    aws = admin_web.get(NEW, {"type": "aws"}).content.decode()
+    bogus = admin_web.get(NEW, {"type": "mainframe"}).content.decode()
+    # then
+    assert "Amazon Web Services" in chooser and "PostgreSQL" in chooser
+    assert 'name="credential_secret_access_key"' in aws and 'type="password"' in aws
+    assert "regions" in aws and "us-east-1" in aws  # the schema's keys and a placeholder example
+    assert "Select a valid choice" in bogus
+
+
+def test_add_an_aws_integration_encrypts_its_credentials(admin_web, tenant):
+    # when
+    response = admin_web.post(NEW, aws_form())
+    # then
+    assert response.status_code == 302 and response["Location"] == "/integrations/"
+    integration = Integration.objects.get(tenant=tenant, name="production")
+    assert integration.config["regions"] == ["us-east-1"]
+    assert crypto.decrypt_json(integration.credentials_encrypted)["secret_access_key"] == AWS_SECRET_ACCESS_KEY
+    listing = admin_web.get("/integrations/").content.decode()
+    assert "production" in listing and "access key …MPLE" in listing
+    assert AWS_SECRET_ACCESS_KEY not in listing
+
+
+def test_invalid_input_is_shown_on_the_fields_and_never_echoes_a_secret(admin_web):
+    # when the config has a bad region and the key id is malformed
+    response = admin_web.post(
+        NEW,
+        aws_form(config=json.dumps({"regions": ["atlantis-1"]}), credential_access_key_id="lowercase-is-wrong"),
+    )
+    # then
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "regions: 0: " in page and "is not an AWS region name" in page
+    assert "Must be an AWS access key id" in page
+    assert AWS_SECRET_ACCESS_KEY not in page
+    assert "lowercase-is-wrong" not in page
+    assert not Integration.objects.exists()
+
+
+def test_config_must_be_a_json_object(admin_web):
+    bad_json = admin_web.post(NEW, aws_form(config="{regions: [us-east-1]"))
+    not_object = admin_web.post(NEW, aws_form(config="[1, 2]"))
+    assert bad_json.status_code == 400 and "Not valid JSON" in bad_json.content.decode()
+    assert not_object.status_code == 400 and "Must be a JSON object" in not_object.content.decode()
+
+
+def test_add_a_host_integration_needs_no_credentials(admin_web, tenant):
+    page = admin_web.get(NEW, {"type": "host"}).content.decode()
+    assert "This type needs no credentials." in page
+    response = admin_web.post(NEW, {"type": "host", "name": "this box", "config": '{"root": "/"}'})
+    assert response.status_code == 302
+    assert Integration.objects.get(tenant=tenant).type == "host"
+
+
+def test_duplicate_name_is_a_field_error(admin_web, tenant):
+    IntegrationFactory(tenant=tenant, name="production")
+    response = admin_web.post(NEW, aws_form())
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
+
+
+def test_edit_keeps_credentials_when_left_empty_and_never_shows_them(admin_web, tenant):
+    # given
+    integration = IntegrationFactory(tenant=tenant, name="prod")
+    stored = integration.credentials_encrypted
+    url = f"/integrations/{integration.pk}/edit/"
+    page = admin_web.get(url).content.decode()
+    assert AWS_SECRET_ACCESS_KEY not in page and AWS_ACCESS_KEY_ID not in page
+    assert "Leave empty to keep the stored value." in page
+    # when the name and config change, the credential inputs left empty, and it is disabled
+    response = admin_web.post(url, {"name": "prod-eu", "config": json.dumps({"regions": ["eu-west-1"]}), "enabled": ""})
+    # then
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    assert integration.name == "prod-eu"
+    assert integration.config["regions"] == ["eu-west-1"]
+    assert integration.credentials_encrypted == stored
+    assert integration.status == "disabled"
+
+
+def test_edit_replaces_credentials_when_given(admin_web, tenant):
+    integration = IntegrationFactory(tenant=tenant, name="prod")
+    response = admin_web.post(
+        f"/integrations/{integration.pk}/edit/",
+        {
+            "name": "prod",
+            "config": json.dumps(integration.config),
+            "enabled": "on",
+            "credential_access_key_id": "AKIANEWKEY0000000000",
+            "credential_secret_access_key": "a-brand-new-secret-access-key-000000",
+        },
+    )
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    assert crypto.decrypt_json(integration.credentials_encrypted)["access_key_id"] == "AKIANEWKEY0000000000"
+    assert integration.credentials_hint == "access key …0000"
+
+
+def test_test_connection_shows_the_result(admin_web, aws_integration):
+    # when (a moto account answers)
+    response = admin_web.post(f"/integrations/{aws_integration.pk}/test/", follow=True)
+    # then
+    aws_integration.refresh_from_db()
+    assert aws_integration.status == "connected"
+    assert "connection OK" in response.content.decode()
+
+
+def test_failed_connection_test_shows_the_reason(admin_web, tenant):
+    # given an integration pointing at nothing
+    integration = IntegrationFactory(
+        tenant=tenant, config={"regions": ["us-east-1"], "endpoint_url": "http://127.0.0.1:9"}
+    )
+    # when
+    response = admin_web.post(f"/integrations/{integration.pk}/test/", follow=True)
+    # then
+    integration.refresh_from_db()
+    assert integration.status == "error"
+    page = response.content.decode()
+    assert "connection failed" in page
+    assert AWS_SECRET_ACCESS_KEY not in page
+
+
+def test_delete(admin_web, tenant):
+    integration = IntegrationFactory(tenant=tenant)
+    response = admin_web.post(f"/integrations/{integration.pk}/delete/")
+    assert response.status_code == 302
+    assert not Integration.objects.exists()
