@@ -19,6 +19,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    list_select_related = ["user", "tenant"]
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role", "tenant"]
     search_fields = ["user__email", "user__username", "tenant__name", "tenant__slug"]
@@ -29,6 +30,7 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued by command or API (the secret is shown once); here they can only be reviewed or revoked."""
 
+    list_select_related = ["membership__user", "membership__tenant", "tenant"]
     list_display = ["name", "prefix", "membership", "tenant", "created_at", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["tenant"]
     search_fields = ["name", "prefix", "membership__user__email"]
@@ -50,6 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    list_select_related = ["tenant", "actor"]
     list_display = ["created_at", "tenant", "actor", "action", "target_type", "target_id"]
     list_filter = ["action", "tenant"]
     search_fields = ["action", "target_id", "actor__email"]

@@ -90,6 +90,7 @@ def _flatten(problems, prefix: str = "") -> list[str]:
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
+    list_select_related = ["tenant"]
     form = IntegrationAdminForm
     list_display = ["name", "type", "tenant", "status", "last_tested_at"]
     list_filter = ["type", "status", "tenant"]

@@ -54,6 +54,7 @@ class CheckOutcomeAdmin(ReadOnlyAdmin):
 
 @admin.register(ScanSchedule)
 class ScanScheduleAdmin(admin.ModelAdmin):
+    list_select_related = ["tenant"]
     list_display = ["name", "tenant", "interval_minutes", "cron", "enabled", "next_run_at", "last_run_at"]
     list_filter = ["enabled", "tenant"]
     search_fields = ["name", "tenant__slug"]
