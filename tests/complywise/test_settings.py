@@ -6,8 +6,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Variables that select a non-default setup; each test starts without them.
+CONFIG_VARIABLES = {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}
+
+
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}}
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -41,7 +45,6 @@ def test_production_passes_check_deploy():
 def test_embedded_default_needs_no_variable(tmp_path):
     # given no database or broker variable at all
     env = {"COMPLYWISE_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "complywise.settings.base"}
-    os.environ.pop("DATABASE_URL", None)
     # when
     result = run_manage(
         "shell",

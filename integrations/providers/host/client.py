@@ -39,10 +39,6 @@ MAX_REPORTED_PATHS = 200
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
 
 
-class HostConnectorError(Exception):
-    """A collection problem that is not an OSError (e.g. an unsupported service)."""
-
-
 def describe_error(exc: BaseException) -> str:
     """A one-line explanation of a file access failure."""
     if isinstance(exc, OSError) and exc.strerror:
