@@ -26,7 +26,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 migrate: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_frameworks
-	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
 
 ## run: web + worker + beat on http://$(HOST):$(PORT), in the foreground (Ctrl-C stops all).
 run: migrate

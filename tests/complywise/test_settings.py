@@ -58,3 +58,10 @@ def test_embedded_default_needs_no_variable(tmp_path):
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
     assert (tmp_path / "var" / "evidence").is_dir()
+
+
+def test_models_and_migrations_agree():
+    # when Django compares the models with the migrations
+    result = run_manage("makemigrations", "--check", "--dry-run", DJANGO_SETTINGS_MODULE="complywise.settings.test")
+    # then nothing is missing
+    assert result.returncode == 0, result.stdout + result.stderr

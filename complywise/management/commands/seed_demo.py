@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from complywise import services
@@ -27,10 +29,11 @@ class Command(BaseCommand):
             token_note = f"API token (shown once): {issued.secret}"
         else:
             token_note = "API token: already issued (create another with create_api_token)."
+        base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
         self.stdout.write(
             "Demo ready.\n"
-            f"  Web:   http://127.0.0.1:8000/  log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-            f"  Admin: http://127.0.0.1:8000/admin/\n"
+            f"  Web:   {base}/  log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+            f"  Admin: {base}/admin/\n"
             f"  {token_note}"
         )
 
