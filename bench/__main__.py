@@ -74,7 +74,7 @@ def main() -> int:
 
     django.setup()
     # moto's request log and its tracebacks for services it lacks (Access Analyzer) are noise here.
-    for noisy in ("werkzeug", "integrations", "scans", "evidence", "celery"):
+    for noisy in ("werkzeug", "integrations", "scans", "evidence", "celery", "complywise"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     from django.core.management import call_command
     from django.db import connection
