@@ -8,6 +8,7 @@ outcomes.  The scan engine only ever reads this module, never a provider SDK.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -143,6 +144,37 @@ def check(
         return fn
 
     return decorator
+
+
+def checks_of(integration_type: str) -> Callable[..., Callable[[Evaluator], Evaluator]]:
+    """The :func:`check` decorator with the integration type filled in, for one provider's modules."""
+    return functools.partial(check, integration_type=integration_type)
+
+
+def outcome(
+    ok: bool, resource_id: str, resource_type: str, reason: str, *, region: str = "", **observed: Any
+) -> Outcome:
+    """A pass (``ok``) or fail outcome, with the observed values as keyword arguments."""
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.PASS if ok else OutcomeStatus.FAIL,
+        reason=reason,
+        region=region,
+        observed=observed,
+    )
+
+
+def error_outcome(resource_id: str, resource_type: str, reason: str, *, region: str = "", **observed: Any) -> Outcome:
+    """An outcome for a resource the check could not judge (never counted as a pass)."""
+    return Outcome(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        status=OutcomeStatus.ERROR,
+        reason=reason,
+        region=region,
+        observed=observed,
+    )
 
 
 def _load_providers() -> None:

@@ -2,57 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from integrations.registry import Evaluator, Inventory, Outcome, OutcomeStatus, Severity, check
+from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
 INTEGRATION_TYPE = "host"
 
 
-def host_check(
-    *,
-    id: str,
-    title: str,
-    severity: Severity,
-    service: str,
-    resource_type: str,
-    rationale: str,
-    remediation: str,
-    requires: tuple[str, ...] = (),
-) -> Callable[[Evaluator], Evaluator]:
-    """:func:`integrations.registry.check` with the integration type filled in."""
-    return check(
-        id=id,
-        integration_type=INTEGRATION_TYPE,
-        title=title,
-        severity=severity,
-        service=service,
-        resource_type=resource_type,
-        rationale=rationale,
-        remediation=remediation,
-        requires=requires,
-    )
-
-
-def result(ok: bool, resource_id: str, resource_type: str, reason: str, **observed: Any) -> Outcome:
-    return Outcome(
-        resource_id=resource_id,
-        resource_type=resource_type,
-        status=OutcomeStatus.PASS if ok else OutcomeStatus.FAIL,
-        reason=reason,
-        observed=observed,
-    )
-
-
-def error(resource_id: str, resource_type: str, reason: str, **observed: Any) -> Outcome:
-    return Outcome(
-        resource_id=resource_id,
-        resource_type=resource_type,
-        status=OutcomeStatus.ERROR,
-        reason=reason,
-        observed=observed,
-    )
+host_check = checks_of(INTEGRATION_TYPE)
+# The outcome builders every check module uses, under their short names.
+result = outcome
+error = error_outcome
 
 
 def service_data(inventory: Inventory, service: str) -> Mapping[str, Any] | None:
