@@ -286,6 +286,36 @@ def _protection(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One active ruleset rule, its parameters kept only for the types the checks read."""
+    kind = str(rule.get("type") or "")
+    params = rule.get("parameters")
+    params = params if isinstance(params, Mapping) else {}
+    if kind == "pull_request":
+        parameters: dict[str, Any] = {
+            "required_approving_review_count": int(params.get("required_approving_review_count") or 0),
+            "dismiss_stale_reviews_on_push": bool(params.get("dismiss_stale_reviews_on_push")),
+        }
+    elif kind == "required_status_checks":
+        parameters = {
+            "required_status_checks": [
+                str(c.get("context"))
+                for c in params.get("required_status_checks") or []
+                if isinstance(c, Mapping) and c.get("context")
+            ],
+            "strict_required_status_checks_policy": bool(params.get("strict_required_status_checks_policy")),
+        }
+    else:
+        parameters = {}
+    return {
+        "type": kind,
+        "parameters": parameters,
+        "ruleset_id": rule.get("ruleset_id"),
+        "ruleset_source_type": rule.get("ruleset_source_type"),
+        "ruleset_source": rule.get("ruleset_source"),
+    }
+
+
 def _combine(messages: list[str]) -> str:
     shown = sorted(messages)[:ERRORS_SHOWN]
     more = len(messages) - len(shown)
@@ -472,9 +502,10 @@ class GitHubConnector:
         }
 
     def _repo_branch_protection(self, repo: Mapping[str, Any]) -> dict[str, Any]:
+        """The default branch's classic protection and the ruleset rules that apply to it."""
         branch = repo.get("default_branch")
         if not branch:
-            return {"branch": None, "state": "missing", "protection": None}
+            return {"branch": None, "state": "missing", "protection": None, "rules": []}
         path = f"{self._repo_path(repo)}/branches/{_quote(str(branch))}/protection"
         response = self._get(self._url(path))
         if response.status == 404:
@@ -482,13 +513,27 @@ class GitHubConnector:
             # endpoint the token may not see (an error) only by the message.
             message = _message(response.body).lower()
             if "not protected" in message:
-                return {"branch": branch, "state": "unprotected", "protection": None}
+                # Classic protection is absent, but rulesets may still protect the branch.
+                return {"branch": branch, "state": "unprotected", "protection": None, "rules": self._rules(repo)}
             if "branch not found" in message:
-                return {"branch": branch, "state": "missing", "protection": None}
+                # Nothing to protect yet, so the rules that would apply do not matter.
+                return {"branch": branch, "state": "missing", "protection": None, "rules": []}
         data = self._decode(response, path)
         if not isinstance(data, Mapping):
             raise GitHubError("GitHub's answer for branch protection is not an object")
-        return {"branch": branch, "state": "protected", "protection": _protection(data)}
+        return {"branch": branch, "state": "protected", "protection": _protection(data), "rules": self._rules(repo)}
+
+    def _rules(self, repo: Mapping[str, Any]) -> list[dict[str, Any]]:
+        # GitHub resolves every active repository and organisation ruleset for the branch here.
+        path = f"{self._repo_path(repo)}/rules/branches/{_quote(str(repo['default_branch']))}"
+        try:
+            return [_rule(r) for r in self._all(path) if isinstance(r, Mapping)]
+        except GitHubHttpError as exc:
+            # The branch endpoint just answered for this repository, so a 404 here means a
+            # server without rulesets (GitHub Enterprise Server before 3.9): no rules apply.
+            if exc.status == 404:
+                return []
+            raise
 
     def _repo_security(self, repo: Mapping[str, Any]) -> dict[str, Any]:
         path = f"{self._repo_path(repo)}/vulnerability-alerts"

@@ -189,6 +189,50 @@ def protection_object(
     }
 
 
+def rule_object(rule_type: str, ruleset_id: int = 42, *, source: str = "acme/api", **parameters: Any) -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/rules/branches/{branch} (a rule from an active ruleset)."""
+    rule: dict[str, Any] = {
+        "type": rule_type,
+        "ruleset_source_type": "Organization" if "/" not in source else "Repository",
+        "ruleset_source": source,
+        "ruleset_id": ruleset_id,
+    }
+    if parameters:
+        rule["parameters"] = parameters
+    return rule
+
+
+def pull_request_rule(ruleset_id: int = 42, *, approvals: int = 1, dismiss_stale: bool = True) -> dict[str, Any]:
+    return rule_object(
+        "pull_request",
+        ruleset_id,
+        dismiss_stale_reviews_on_push=dismiss_stale,
+        require_code_owner_review=False,
+        require_last_push_approval=False,
+        required_approving_review_count=approvals,
+        required_review_thread_resolution=False,
+    )
+
+
+def status_checks_rule(ruleset_id: int = 42, *contexts: str, strict: bool = True) -> dict[str, Any]:
+    return rule_object(
+        "required_status_checks",
+        ruleset_id,
+        required_status_checks=[{"context": c, "integration_id": 15368} for c in contexts],
+        strict_required_status_checks_policy=strict,
+    )
+
+
+def ruleset_rules(ruleset_id: int = 42) -> list[dict[str, Any]]:
+    """The rules of a ruleset that satisfies every branch protection check on its own."""
+    return [
+        rule_object("deletion", ruleset_id),
+        rule_object("non_fast_forward", ruleset_id),
+        pull_request_rule(ruleset_id),
+        status_checks_rule(ruleset_id, "ci/build"),
+    ]
+
+
 def key_object(key_id: int, title: str, *, read_only: bool = True) -> dict[str, Any]:
     """One item of GET /repos/{owner}/{repo}/keys."""
     return {
@@ -248,11 +292,13 @@ class RepoState:
     object: dict[str, Any]
     protection: dict[str, Any] | None = None
     protection_error: tuple[int, str] = (404, "Branch not protected")
+    # The rules active rulesets apply to the default branch (none unless a test adds some).
+    rules: list[dict[str, Any]] = field(default_factory=list)
     alerts: bool = True
     keys: list[dict[str, Any]] = field(default_factory=list)
     hooks: list[dict[str, Any]] = field(default_factory=list)
     collaborators: list[dict[str, Any]] = field(default_factory=list)
-    # endpoint suffix ("keys", "hooks", ...) -> (status, message) to answer instead of the data
+    # endpoint suffix ("keys", "hooks", "rules", ...) -> (status, message) to answer instead of the data
     errors: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
@@ -311,6 +357,14 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
         else:
             status, message = repo.protection_error
             protection.respond_with_json(api_error(message, status), status=status)
+        rules_path = f"{prefix}/rules/branches/{branch}"
+        if "rules" in repo.errors:
+            status, message = repo.errors["rules"]
+            server.expect_request(rules_path, headers=API_HEADERS).respond_with_json(
+                api_error(message, status), status=status
+            )
+        else:
+            _paged(server, rules_path, repo.rules, {}, 100)
         alerts = server.expect_request(f"{prefix}/vulnerability-alerts", headers=API_HEADERS)
         if "vulnerability-alerts" in repo.errors:
             status, message = repo.errors["vulnerability-alerts"]

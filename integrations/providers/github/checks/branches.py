@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
@@ -10,9 +11,46 @@ from integrations.registry import Inventory, Outcome, Severity
 from ._common import REPOSITORY, github_check, missing_repositories, not_collected, per_repository, repositories, result
 
 SERVICES = ("repos", "branch_protection")
+CLASSIC = "branch_protection"
 
-# A rule: the protection settings -> (compliant, reason, observed values).
-Rule = Callable[[str, str, Mapping[str, Any]], tuple[bool, str, dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Protections:
+    """Everything that protects one default branch: classic branch protection and active ruleset rules.
+
+    GitHub enforces both together, so a setting is satisfied when either source requires it.
+    """
+
+    classic: Mapping[str, Any] | None
+    rules: tuple[Mapping[str, Any], ...]
+
+    @property
+    def sources(self) -> list[str]:
+        found = [CLASSIC] if self.classic is not None else []
+        return list(dict.fromkeys([*found, *(_source(r) for r in self.rules)]))
+
+    def of_type(self, kind: str) -> list[Mapping[str, Any]]:
+        return [r for r in self.rules if r.get("type") == kind]
+
+
+# A rule: (repository, branch, what protects it) -> (compliant, reason, observed values).
+Rule = Callable[[str, str, Protections], tuple[bool, str, dict[str, Any]]]
+
+
+def _source(rule: Mapping[str, Any]) -> str:
+    ruleset = rule.get("ruleset_id")
+    return "ruleset" if ruleset is None else f"ruleset:{ruleset}"
+
+
+def _label(source: str) -> str:
+    return "branch protection" if source == CLASSIC else source.replace(":", " ", 1)
+
+
+def _via(sources: Iterable[str], protections: Protections) -> str:
+    """Which sources a reason rests on; left out when only classic protection applies, as before rulesets."""
+    if all(s == CLASSIC for s in protections.sources):
+        return ""
+    return f" ({', '.join(_label(s) for s in sources)})"
 
 
 def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
@@ -26,15 +64,30 @@ def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
             continue
         branch = entry.get("branch")
         state = entry.get("state")
-        if state == "protected":
-            ok, reason, observed = rule(full_name, str(branch), entry.get("protection") or {})
-            outcomes.append(result(ok, full_name, REPOSITORY, reason, branch=branch, protected=True, **observed))
-        elif state == "missing":
+        if state == "missing":
             reason = f"{full_name} has no default branch to protect yet ({branch or 'none set'} does not exist)"
             outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
-        else:
+            continue
+        classic = (entry.get("protection") or {}) if state == "protected" else None
+        rules = tuple(r for r in entry.get("rules") or [] if isinstance(r, Mapping))
+        protections = Protections(classic=classic, rules=rules)
+        if not protections.sources:
             reason = f"The default branch {branch} of {full_name} is not protected"
             outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
+            continue
+        ok, reason, observed = rule(full_name, str(branch), protections)
+        outcomes.append(
+            result(
+                ok,
+                full_name,
+                REPOSITORY,
+                reason,
+                branch=branch,
+                protected=True,
+                sources=protections.sources,
+                **observed,
+            )
+        )
     return outcomes
 
 
@@ -47,29 +100,44 @@ def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
     requires=SERVICES,
     rationale="The default branch is what gets built and deployed; without protection anyone with write "
     "access can change it directly, with no review, no tests and no trace of intent.",
-    remediation="In the repository's Settings → Branches, add a branch protection rule for the default branch.",
+    remediation="In the repository's Settings → Branches, add a branch protection rule for the default branch, "
+    "or target it with an active repository or organisation ruleset.",
 )
 def default_branch_protected(inventory: Inventory) -> Iterable[Outcome]:
     return _evaluate(inventory, _protected)
 
 
-def _protected(name: str, branch: str, _: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    return True, f"The default branch {branch} of {name} is protected", {}
+def _protected(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
+    sources = protections.sources
+    return True, f"The default branch {branch} of {name} is protected{_via(sources, protections)}", {}
 
 
-def _reviews(name: str, branch: str, protection: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    reviews = protection.get("required_pull_request_reviews")
-    if not reviews:
-        return False, f"{branch} of {name} does not require pull request reviews", {"required_approving_reviews": 0}
-    count = int(reviews.get("required_approving_review_count") or 0)
-    stale = bool(reviews.get("dismiss_stale_reviews"))
+def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
+    # (source, approvals, dismisses stale approvals) for each source that requires pull requests
+    required: list[tuple[str, int, bool]] = []
+    classic = (protections.classic or {}).get("required_pull_request_reviews")
+    if classic:
+        count = int(classic.get("required_approving_review_count") or 0)
+        required.append((CLASSIC, count, bool(classic.get("dismiss_stale_reviews"))))
+    for rule in protections.of_type("pull_request"):
+        params = rule.get("parameters") or {}
+        count = int(params.get("required_approving_review_count") or 0)
+        required.append((_source(rule), count, bool(params.get("dismiss_stale_reviews_on_push"))))
+    checked = _via(protections.sources, protections)
+    if not required:
+        reason = f"{branch} of {name} does not require pull request reviews{checked}"
+        return False, reason, {"required_approving_reviews": 0}
+    # GitHub enforces every source at once: the strictest count and any dismissal apply.
+    count = max(c for _, c, _ in required)
+    stale = any(s for _, _, s in required)
     observed = {"required_approving_reviews": count, "dismiss_stale_reviews": stale}
     if count < 1:
-        return False, f"{branch} of {name} requires pull requests but no approving review", observed
+        return False, f"{branch} of {name} requires pull requests but no approving review{checked}", observed
     if not stale:
-        return False, f"{branch} of {name} keeps approvals after new commits are pushed", observed
+        return False, f"{branch} of {name} keeps approvals after new commits are pushed{checked}", observed
+    by = list(dict.fromkeys(s for s, c, d in required if c == count or d))
     reason = f"{branch} of {name} requires {count} approving review(s) and dismisses stale approvals"
-    return True, reason, observed
+    return True, reason + _via(by, protections), observed
 
 
 @github_check(
@@ -88,10 +156,20 @@ def reviews_required(inventory: Inventory) -> Iterable[Outcome]:
     return _evaluate(inventory, _reviews)
 
 
-def _force_pushes(name: str, branch: str, protection: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    allowed = protection.get("allow_force_pushes")
-    verb = "allows" if allowed else "blocks"
-    return not allowed, f"{branch} of {name} {verb} force pushes", {"allow_force_pushes": bool(allowed)}
+def _blocked_by(protections: Protections, classic_allows: str, rule_type: str) -> list[str]:
+    """The sources that block an action: classic protection not allowing it, or a rule of that type."""
+    blockers = []
+    if protections.classic is not None and not protections.classic.get(classic_allows):
+        blockers.append(CLASSIC)
+    return list(dict.fromkeys([*blockers, *(_source(r) for r in protections.of_type(rule_type))]))
+
+
+def _force_pushes(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
+    blockers = _blocked_by(protections, "allow_force_pushes", "non_fast_forward")
+    if not blockers:
+        reason = f"{branch} of {name} allows force pushes{_via(protections.sources, protections)}"
+        return False, reason, {"allow_force_pushes": True}
+    return True, f"{branch} of {name} blocks force pushes{_via(blockers, protections)}", {"allow_force_pushes": False}
 
 
 @github_check(
@@ -109,10 +187,12 @@ def force_push_blocked(inventory: Inventory) -> Iterable[Outcome]:
     return _evaluate(inventory, _force_pushes)
 
 
-def _deletions(name: str, branch: str, protection: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    allowed = protection.get("allow_deletions")
-    verb = "can" if allowed else "cannot"
-    return not allowed, f"{branch} of {name} {verb} be deleted", {"allow_deletions": bool(allowed)}
+def _deletions(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
+    blockers = _blocked_by(protections, "allow_deletions", "deletion")
+    if not blockers:
+        reason = f"{branch} of {name} can be deleted{_via(protections.sources, protections)}"
+        return False, reason, {"allow_deletions": True}
+    return True, f"{branch} of {name} cannot be deleted{_via(blockers, protections)}", {"allow_deletions": False}
 
 
 @github_check(
@@ -130,13 +210,27 @@ def deletion_blocked(inventory: Inventory) -> Iterable[Outcome]:
     return _evaluate(inventory, _deletions)
 
 
-def _status_checks(name: str, branch: str, protection: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    required = protection.get("required_status_checks") or {}
-    names = sorted({*required.get("contexts", []), *required.get("checks", [])})
-    observed = {"required_status_checks": names, "strict": bool(required.get("strict"))}
+def _status_checks(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
+    names: set[str] = set()
+    by: list[str] = []
+    classic = (protections.classic or {}).get("required_status_checks") or {}
+    if classic.get("contexts") or classic.get("checks"):
+        names.update([*classic.get("contexts", []), *classic.get("checks", [])])
+        by.append(CLASSIC)
+    strict = bool(classic.get("strict"))
+    for rule in protections.of_type("required_status_checks"):
+        params = rule.get("parameters") or {}
+        contexts = params.get("required_status_checks") or []
+        if contexts:
+            names.update(contexts)
+            by.append(_source(rule))
+        strict = strict or bool(params.get("strict_required_status_checks_policy"))
+    observed = {"required_status_checks": sorted(names), "strict": strict}
     if not names:
-        return False, f"{branch} of {name} merges without any required status check", observed
-    return True, f"{branch} of {name} requires status checks: {', '.join(names)}", observed
+        reason = f"{branch} of {name} merges without any required status check{_via(protections.sources, protections)}"
+        return False, reason, observed
+    reason = f"{branch} of {name} requires status checks: {', '.join(sorted(names))}"
+    return True, reason + _via(dict.fromkeys(by), protections), observed
 
 
 @github_check(
