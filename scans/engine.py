@@ -236,12 +236,12 @@ def _outcomes_by_check(scan_job_id: Any, check_ids: set[str]) -> dict[str, list[
 
 def _finding(
     *, status: str, check_ids: list[str], stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]],
-    types_in_scope: set[str],
+    types_in_scope: set[str], check_index: dict[str, registry.Check],
 ) -> str:  # fmt: skip
     if not check_ids:
         return "No automated check covers this control; attach manual evidence."
     if status == ResultStatus.NOT_APPLICABLE:
-        needed = sorted({c.integration_type for cid in check_ids if (c := registry.get_check(cid))})
+        needed = sorted({check_index[cid].integration_type for cid in check_ids if cid in check_index})
         missing = [t for t in needed if t not in types_in_scope]
         if missing:
             return f"Not applicable: no {', '.join(missing)} integration in this scan."
@@ -298,13 +298,20 @@ def scan_finalize(*, scan_job_id: str) -> None:
         for p in parts
     ]
     now = timezone.now()
+    # Resolved once: the loop below visits every control of every framework in scope.
+    check_index = {c.id: c for c in registry.all_checks()}
 
     results: list[ScanResult] = []
     items: list[AutoEvidenceItem] = []
     for control, check_ids in mapped:
         status = _control_status(check_ids, stats)
         finding = _finding(
-            status=status, check_ids=check_ids, stats=stats, outcomes=outcomes, types_in_scope=types_in_scope
+            status=status,
+            check_ids=check_ids,
+            stats=stats,
+            outcomes=outcomes,
+            types_in_scope=types_in_scope,
+            check_index=check_index,
         )
         results.append(
             ScanResult(
@@ -332,6 +339,7 @@ def scan_finalize(*, scan_job_id: str) -> None:
                     outcomes=outcomes,
                     integrations=integrations,
                     collected_at=now,
+                    check_index=check_index,
                 ),
             )
         )
@@ -388,11 +396,11 @@ def _apply_counts(job: ScanJob, results: list[ScanResult], frameworks: list[Fram
 def _evidence_document(
     *, job: ScanJob, control: Control, status: str, finding: str, check_ids: list[str],
     stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]], integrations: list[dict[str, Any]],
-    collected_at: Any,
+    collected_at: Any, check_index: dict[str, registry.Check],
 ) -> dict[str, Any]:  # fmt: skip
     checks = []
     for check_id in check_ids:
-        check = registry.get_check(check_id)
+        check = check_index.get(check_id)
         s = stats.get(check_id, _CheckStats())
         listed = outcomes.get(check_id, [])
         checks.append(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -157,9 +159,7 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         return Response(TrendPointSerializer(points, many=True).data)
 
 
-def _uuid_param(name: str, value: str):
-    import uuid
-
+def _uuid_param(name: str, value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
