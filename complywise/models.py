@@ -28,6 +28,9 @@ class Tenant(BaseModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     retention_days = models.PositiveIntegerField(default=365)
+    # Members without a confirmed second factor are sent to enrol before any page or
+    # API call made with a browser session.
+    require_mfa = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -118,3 +121,31 @@ class AuditEvent(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class Invitation(TenantScopedModel):
+    """An offer to join a tenant with a role; only the SHA-256 digest of its link's secret is stored."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="invitation_tenant_created")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.tenant_id} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
