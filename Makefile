@@ -29,6 +29,7 @@ migrate: $(VENV)/.runtime-installed
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
 
 ## run: web + worker + beat on http://$(HOST):$(PORT), in the foreground (Ctrl-C stops all).
+## The demo login is printed first (made once, kept in var/demo-login.txt); a non-loopback HOST warns.
 run: migrate
 	$(BIN)/python manage.py runstack --host $(HOST) --port $(PORT)
 

@@ -52,10 +52,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_select_related = ["tenant", "actor"]
-    list_display = ["created_at", "tenant", "actor", "action", "target_type", "target_id"]
+    """Append-only: reviewed here, never added, changed or deleted (the model and a PostgreSQL trigger refuse too)."""
+
+    list_select_related = ["tenant"]
+    list_display = ["created_at", "tenant", "actor_email", "action", "target_type", "target_id", "ip_address"]
     list_filter = ["action", "tenant"]
-    search_fields = ["action", "target_id", "actor__email"]
+    search_fields = ["action", "target_id", "actor_email", "ip_address", "request_id"]
 
     def has_add_permission(self, request):
         return False

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
+from . import rls
+from .accounts.lockout import client_ip
+from .audit import api_token_note_client_ip
 from .services import api_token_authenticate
 
 
@@ -20,9 +23,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        token = api_token_authenticate(raw=raw)
+        # Which tenant is not known until the digest matches: the lookup itself spans tenants.
+        with rls.system_scope(reason="bearer token lookup"):
+            token = api_token_authenticate(raw=raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        # A stolen token tends to show up from somewhere new: the first use from each address is audited.
+        api_token_note_client_ip(token=token, ip_address=client_ip(request))
         return token.membership.user, token
 
     def authenticate_header(self, request) -> str:

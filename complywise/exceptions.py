@@ -51,3 +51,14 @@ class UnsupportedMediaTypeError(ApplicationError):
 class ServiceUnavailableError(ApplicationError):
     status_code = 503
     default_detail = "A backing service is unavailable; try again later."
+
+
+class TooManyRequestsError(ApplicationError):
+    """A per-tenant quota is used up; ``retry_after`` (seconds) becomes the Retry-After header."""
+
+    status_code = 429
+    default_detail = "Too many requests; try again later."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, extra: dict[str, Any] | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(detail, extra=extra)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 
 from django.db import connection
 from django.http import JsonResponse
@@ -23,8 +25,27 @@ def _check_database() -> None:
 def _check_broker() -> None:
     from complywise.celery import app
 
+    # The URL publishing uses (the write URL falls back to broker_url).
+    if (app.conf.broker_write_url or "").startswith("filesystem"):
+        _probe_filesystem_broker(app.conf.broker_transport_options or {})
+        return
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _probe_filesystem_broker(options: dict) -> None:
+    """Write and remove a file where publishing writes messages, and list where workers read them.
+
+    Connecting to the filesystem transport always succeeds, so only a real write shows whether a
+    publish would. The probe's name never ends in ``.<queue>.msg``, so no worker takes it for a task.
+    """
+    for key in ("data_folder_out", "control_folder"):
+        if options.get(key):
+            with tempfile.NamedTemporaryFile(dir=options[key], prefix=".readyz-", suffix=".probe") as probe:
+                probe.write(b"ok")
+                probe.flush()
+    if options.get("data_folder_in"):
+        os.listdir(options["data_folder_in"])
 
 
 def _check_storage() -> None:

@@ -8,6 +8,9 @@ import logging
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 tenant_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("tenant_id", default="-")
 user_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("user_id", default="-")
+# Not logged: read by complywise.audit so each audit event says where its request came from.
+client_ip_var: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
+user_agent_var: contextvars.ContextVar[str] = contextvars.ContextVar("user_agent", default="")
 
 
 class RequestContextFilter(logging.Filter):

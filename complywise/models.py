@@ -91,6 +91,9 @@ class ApiToken(TenantScopedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The last few client addresses the token was used from, newest first (bounded): a use from
+    # any other address is audited as ``token.used_from_new_ip``.
+    recent_ips = models.JSONField(default=list, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -106,21 +109,64 @@ class ApiToken(TenantScopedModel):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
 
+class AuditLogAppendOnlyError(Exception):
+    """An attempt to change or delete an audit event outside the retention purge (a programming error)."""
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    """Audit events are only ever inserted: bulk updates and deletes refuse (the retention purge aside)."""
+
+    def update(self, **kwargs):
+        raise AuditLogAppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AuditLogAppendOnlyError("Audit events cannot be deleted; they expire with the tenant's retention.")
+
+    def purge_delete(self) -> int:
+        # Only complywise.audit.audit_events_purge_expired and tenant_delete call this, inside a
+        # transaction that told the PostgreSQL trigger a purge is under way.
+        return models.QuerySet.delete(self)[0]
+
+
 class AuditEvent(TenantScopedModel):
-    """An append-only record of a security-relevant action in a tenant."""
+    """An append-only record of a security-relevant action in a tenant.
+
+    Rows are never updated or deleted by the application (save, update and delete refuse); on
+    PostgreSQL a trigger refuses UPDATE and DELETE too unless the retention purge flagged its
+    transaction. The one update it lets through is the actor going to NULL when a user is deleted:
+    ``actor_email`` keeps who it was.
+    """
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="auditevent_tenant_created")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="auditevent_tenant_created"),
+            models.Index(fields=["tenant", "action", "-created_at"], name="auditevent_tenant_action"),
+            models.Index(fields=["tenant", "target_type", "target_id"], name="auditevent_tenant_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogAppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogAppendOnlyError("Audit events cannot be deleted; they expire with the tenant's retention.")
 
 
 class Invitation(TenantScopedModel):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import exceptions, permissions
 
+from . import rls
 from .choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from .logging import tenant_id_var, user_id_var
 from .tenancy import resolve_membership
@@ -22,6 +23,8 @@ class TenantRolePermission(permissions.BasePermission):
             raise exceptions.PermissionDenied("You are not a member of any tenant.")
         request.membership = membership
         request.tenant = membership.tenant
+        # PostgreSQL: only this tenant's rows for the rest of the request (the middleware clears it).
+        rls.tenant_activate(membership.tenant_id)
         # Log lines written while this request is handled carry who and which tenant.
         tenant_id_var.set(str(membership.tenant_id))
         user_id_var.set(str(membership.user_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from . import rls
 from .models import ApiToken, Membership
 from .selectors import membership_for_user
 
@@ -19,4 +20,6 @@ def resolve_membership(request: HttpRequest, auth: object = None) -> Membership 
         return None
     session = getattr(request, "session", None)
     tenant_id = session.get(SESSION_TENANT_KEY) if session is not None else None
-    return membership_for_user(user=user, tenant_id=tenant_id)
+    # The user's memberships span tenants; which one applies is what this decides.
+    with rls.system_scope(reason="session membership lookup"):
+        return membership_for_user(user=user, tenant_id=tenant_id)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from complywise import rls
+
 from . import services
+from .models import EvidenceExport
 
 EXPORT_SOFT_TIME_LIMIT = 25 * 60
 EXPORT_TIME_LIMIT = 30 * 60
@@ -25,4 +28,12 @@ EXPORT_TIME_LIMIT = 30 * 60
 )
 def evidence_export_build_task(export_id: str) -> None:
     """Build an auditor bundle; a redelivered message for a finished export does nothing."""
-    services.evidence_export_build(export_id=export_id)
+    with rls.tenant_scope_of(EvidenceExport, export_id):
+        services.evidence_export_build(export_id=export_id)
+
+
+@shared_task(name="evidence.reap_stale_exports", ignore_result=True)
+def evidence_reap_stale_exports() -> int:
+    """Beat, every minute: no export stays queued or running forever."""
+    with rls.system_scope(reason="beat: stale export reaper"):
+        return services.evidence_exports_reap_stale()

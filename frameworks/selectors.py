@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -50,6 +51,31 @@ def frameworks_for_tenant(*, tenant: Tenant, queryset: QuerySet[Framework] | Non
         control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"))),
         automated_control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"), checks__isnull=False)),
     )
+
+
+def framework_resolve(*, tenant: Tenant, ref: Any) -> Framework | None:
+    """A framework the tenant can see, by id or by key (the newest version of a key, as ``trigger_scan`` does)."""
+    visible = Framework.objects.visible_to(tenant)
+    if isinstance(ref, Framework):
+        return visible.filter(pk=ref.pk).first()
+    text = str(ref).strip()
+    if not text:
+        return None
+    try:
+        by_id = visible.filter(pk=uuid.UUID(text)).first()
+    except ValueError:
+        by_id = None
+    # A custom key may itself look like a UUID: fall back to the key when no id matches.
+    return by_id or visible.filter(key=text).order_by("-created_at").first()
+
+
+def framework_key_reserved(*, key: str) -> bool:
+    """Whether a custom framework may not take ``key``: a shipped catalog's or a global framework's (any case)."""
+    from .catalog import CATALOG_DIR
+
+    if key.lower() in {path.stem.lower() for path in Path(CATALOG_DIR).glob("*.yaml")}:
+        return True
+    return Framework.objects.filter(tenant__isnull=True, key__iexact=key).exists()
 
 
 def controls_visible_to(*, tenant: Tenant) -> QuerySet[Control]:

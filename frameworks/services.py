@@ -15,6 +15,7 @@ from complywise.services import audit_record
 from .choices import FrameworkSource
 from .models import Control, ControlCheck, Framework, TenantFramework
 from .naturalsort import natural_key
+from .selectors import framework_key_reserved
 
 READ_ONLY_FRAMEWORK = (
     "Shipped and imported frameworks are read-only; only your organisation's custom frameworks can be changed."
@@ -91,6 +92,12 @@ def _key_clash_error(key: str, version: str) -> FieldValidationError:
     return FieldValidationError({"key": f"Your organisation already has a framework {shown}."})
 
 
+def _ensure_key_not_reserved(key: str) -> None:
+    # A custom framework under a shipped key would be mistaken for the real catalog in results and exports.
+    if framework_key_reserved(key=key):
+        raise FieldValidationError({"key": f"'{key}' is reserved for a shipped or imported framework; choose another."})
+
+
 def _save_framework(framework: Framework, **kwargs: Any) -> None:
     # The unique constraint is the last word when two admins race on the same key.
     try:
@@ -111,6 +118,7 @@ def framework_create_custom(
     actor: AbstractBaseUser | None = None,
 ) -> Framework:
     """Create a framework owned by the tenant (source=custom) and activate it for the tenant."""
+    _ensure_key_not_reserved(key)
     if _key_taken(tenant=tenant, key=key, version=version):
         raise _key_clash_error(key, version)
     framework = Framework(
@@ -129,6 +137,8 @@ def framework_update_custom(
     """Change key, name, version or description of one of the tenant's custom frameworks."""
     _ensure_custom(tenant=tenant, framework=framework)
     changed = [name for name in FRAMEWORK_FIELDS if name in data and getattr(framework, name) != data[name]]
+    if "key" in changed:
+        _ensure_key_not_reserved(data["key"])
     for name in changed:
         setattr(framework, name, data[name])
     if {"key", "version"} & set(changed) and _key_taken(

@@ -151,7 +151,11 @@ class IntegrationAdmin(admin.ModelAdmin):
     @admin.action(description="Test connection")
     def test_connection(self, request, queryset):
         for integration in queryset.select_related("tenant"):
-            ok, detail = services.integration_test(integration=integration, actor=request.user)
+            try:
+                ok, detail = services.integration_test(integration=integration, actor=request.user)
+            except services.IntegrationTestBusyError as exc:
+                self.message_user(request, f"{integration}: {exc.detail}", level=messages.WARNING)
+                continue
             self.message_user(
                 request,
                 f"{integration}: {detail}",

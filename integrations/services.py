@@ -8,21 +8,27 @@ through :func:`_redact` first.
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail
 
-from complywise.exceptions import ApplicationError, FieldValidationError
+from complywise.exceptions import ApplicationError, FieldValidationError, TooManyRequestsError
 from complywise.models import Tenant
 from complywise.services import audit_record
 
 from . import crypto, providers
 from .choices import IntegrationStatus, IntegrationType
 from .models import Integration
+from .providers.host import policy as host_policy
 from .registry import Connector
 
 logger = logging.getLogger(__name__)
@@ -303,27 +309,105 @@ def integration_connector(*, integration: Integration) -> Connector:
         ) from None
 
 
-def integration_test(*, integration: Integration, actor: AbstractBaseUser | None = None) -> tuple[bool, str]:
-    """Try a real call through the connector; record the outcome on the integration; never raises for it."""
-    # No transaction around this: it waits on the network.
-    credentials: dict[str, Any] = {}
+class IntegrationTestBusyError(TooManyRequestsError):
+    """The tenant already runs as many connection tests as it may at once."""
+
+    default_detail = "Too many connection tests are running for this organization; try again shortly."
+
+
+def _test_slot_key(tenant_id: Any, index: int) -> str:
+    return f"integrations:test-slot:{tenant_id}:{index}"
+
+
+def _test_slot_acquire(*, tenant_id: Any) -> str | None:
+    """Take one of the tenant's connection-test slots; the key of the slot, or None when all are taken.
+
+    Each slot is a cache key added atomically (LocMem and Redis alike) with an expiry: a
+    slot whose holder crashed frees itself, so the cap can never stay stuck.
+    """
+    token = uuid.uuid4().hex
+    for index in range(max(1, settings.INTEGRATION_TEST_CONCURRENCY)):
+        key = _test_slot_key(tenant_id, index)
+        if cache.add(key, token, timeout=_test_slot_seconds()):
+            return f"{key}|{token}"
+    return None
+
+
+def _test_slot_release(slot: str) -> None:
+    key, _, token = slot.rpartition("|")
+    # Only our own slot: after an expiry another test may hold the key now.
+    if cache.get(key) == token:
+        cache.delete(key)
+
+
+def _test_slot_seconds() -> int:
+    # A test outliving its deadline keeps running in the background until its connector's
+    # own timeouts end it (tens of seconds); it keeps its slot meanwhile, but never forever
+    # (60 s with the default 10 s deadline).
+    return max(1, math.ceil(6 * settings.INTEGRATION_TEST_TIMEOUT_SECONDS))
+
+
+def _run_connection_test(connector: Connector, slot: str, outcome: dict[str, Any], done: threading.Event) -> None:
     try:
-        credentials = crypto.decrypt_json(integration.credentials_encrypted)
-        connector = providers.connector_for(integration.type, config=dict(integration.config), credentials=credentials)
-        ok, detail = connector.test_connection()
-    except crypto.CredentialsDecryptionError as exc:
-        ok, detail = False, exc.detail
-    except providers.UnknownIntegrationTypeError:
-        ok, detail = False, f"The '{integration.type}' provider is not available in this deployment."
+        outcome["result"] = connector.test_connection()
     except Exception as exc:  # noqa: BLE001
         # Boundary with provider code: any failure of a connector (even a bug) is this
         # integration's error to report, never a crash of the request or the worker.
-        ok, detail = False, f"The connection test failed unexpectedly ({type(exc).__name__}: {exc})"
-        logger.error(
-            "integration test raised %s",
-            type(exc).__name__,
-            extra={**_log_extra(integration), "detail": _redact(detail, credentials)},
-        )
+        outcome["error"] = exc
+    finally:
+        _test_slot_release(slot)
+        done.set()
+
+
+def integration_test(*, integration: Integration, actor: AbstractBaseUser | None = None) -> tuple[bool, str]:
+    """Try a real call through the connector; record the outcome on the integration; never raises for it.
+
+    The person waiting gets an answer within ``INTEGRATION_TEST_TIMEOUT_SECONDS`` whatever
+    the target does, and a tenant runs at most ``INTEGRATION_TEST_CONCURRENCY`` tests at
+    once (:class:`IntegrationTestBusyError`, a 429, beyond): a target that never answers
+    cannot hold the web tier's workers, nor one tenant crowd out the others.
+    """
+    # No transaction around this: it waits on the network.
+    credentials: dict[str, Any] = {}
+    ok, detail = False, ""
+    try:
+        credentials = crypto.decrypt_json(integration.credentials_encrypted)
+        connector = providers.connector_for(integration.type, config=dict(integration.config), credentials=credentials)
+    except crypto.CredentialsDecryptionError as exc:
+        detail = exc.detail
+    except providers.UnknownIntegrationTypeError:
+        detail = f"The '{integration.type}' provider is not available in this deployment."
+    else:
+        slot = _test_slot_acquire(tenant_id=integration.tenant_id)
+        if slot is None:
+            raise IntegrationTestBusyError(retry_after=max(1, math.ceil(settings.INTEGRATION_TEST_TIMEOUT_SECONDS)))
+        timeout = settings.INTEGRATION_TEST_TIMEOUT_SECONDS
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+        # A daemon thread: the answer is given at the deadline even if the connector is
+        # still waiting on the network; the thread then ends on the connector's own timeouts.
+        threading.Thread(
+            target=_run_connection_test,
+            args=(connector, slot, outcome, done),
+            name=f"integration-test-{integration.pk}",
+            daemon=True,
+        ).start()
+        if not done.wait(timeout):
+            detail = (
+                f"The connection test did not finish within {timeout:g} seconds: the target did not answer in time."
+            )
+            logger.warning("integration test timed out", extra=_log_extra(integration))
+        elif "error" in outcome:
+            exc = outcome["error"]
+            # The exception's text may carry what the target answered: logged, never shown.
+            detail = f"The connection test failed unexpectedly ({type(exc).__name__}); the error was logged."
+            logger.error(
+                "integration test raised %s",
+                type(exc).__name__,
+                extra={**_log_extra(integration), "detail": _redact(str(exc), credentials)},
+            )
+        else:
+            ok, detail = outcome["result"]
     detail = _redact(str(detail or ("Connected." if ok else "The connection failed.")), credentials)
     detail = detail[:DETAIL_MAX_LENGTH]
 
@@ -373,6 +457,9 @@ def integration_credentials_rotate() -> int:
 def integration_seed_demo(*, tenant: Tenant) -> None:
     """Demo integrations for the demo tenant: "This machine" once a host provider is installed."""
     if IntegrationType.HOST not in providers.available_types():
+        return
+    if host_policy.root_refusal("/"):
+        # A deployment that does not scan its own machine (production, by default).
         return
     if Integration.objects.for_tenant(tenant).filter(name=DEMO_HOST_NAME).exists():
         return

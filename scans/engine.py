@@ -14,10 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from complywise.celery import BROKER_ERRORS
+from complywise.models import Tenant
 from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from frameworks.models import Control, Framework
 from frameworks.selectors import controls_with_checks
@@ -50,6 +54,45 @@ def _enqueue_finalize(scan_job_id: str) -> None:
     scan_finalize.delay(scan_job_id)
 
 
+def _finalize_soon(scan_job_id: str) -> None:
+    """Enqueue the roll-up; if the broker is down, roll up here rather than leave the job at 90 %."""
+    try:
+        _enqueue_finalize(scan_job_id)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "roll-up not enqueued (broker unreachable); rolling up in this worker",
+            extra={"scan_job_id": scan_job_id, "error": type(exc).__name__},
+        )
+        scan_finalize(scan_job_id=scan_job_id)
+
+
+def _enqueue_parts_or_log(scan_job_id: str, part_ids: list[str]) -> None:
+    try:
+        _enqueue_parts(part_ids)
+    except BROKER_ERRORS as exc:
+        # The parts stay pending; the reaper fails them with a reason once the job stalls.
+        logger.error(
+            "scan parts not enqueued (broker unreachable)",
+            extra={"scan_job_id": scan_job_id, "error": type(exc).__name__},
+        )
+
+
+def _defer_start(scan_job_id: str) -> None:
+    from .tasks import scan_run
+
+    scan_run.apply_async(args=[scan_job_id], countdown=settings.SCAN_FAIR_SHARE_RETRY_SECONDS)
+
+
+def _tenant_at_running_cap(job: ScanJob) -> bool:
+    """Fair share: whether the tenant already runs its quota of scans (decided under a lock on the tenant row)."""
+    if current_app.conf.task_always_eager:
+        return False  # eager mode has no queue to wait in: the scan runs now
+    # Taken after the job's lock, the order the roll-up takes them too (job, then the tenant's evidence chain).
+    list(Tenant.objects.select_for_update(no_key=True).filter(pk=job.tenant_id).values_list("pk", flat=True))
+    running = ScanJob.objects.for_tenant(job.tenant_id).filter(status=ScanStatus.RUNNING).exclude(pk=job.pk).count()
+    return running >= settings.TENANT_MAX_RUNNING_SCANS
+
+
 def scan_start(*, scan_job_id: str) -> None:
     """Mark the job running, create one part per integration in scope, and fan the parts out."""
     with transaction.atomic():
@@ -57,6 +100,11 @@ def scan_start(*, scan_job_id: str) -> None:
         if job is None or job.is_finished:
             return
         now = timezone.now()
+        if job.status == ScanStatus.QUEUED and _tenant_at_running_cap(job):
+            # Wait behind the tenant's running scans, at the back of the queue, so other tenants get a turn.
+            logger.info("scan deferred: tenant at its running-scan cap", extra={"scan_job_id": str(job.pk)})
+            transaction.on_commit(lambda: _defer_start(str(job.pk)))
+            return
         if job.status == ScanStatus.QUEUED:
             job.status = ScanStatus.RUNNING
             job.started_at = now
@@ -76,10 +124,10 @@ def scan_start(*, scan_job_id: str) -> None:
             for pk in job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).values_list("pk", flat=True)
         ]
         if pending:
-            transaction.on_commit(lambda: _enqueue_parts(pending))
+            transaction.on_commit(lambda: _enqueue_parts_or_log(str(job.pk), pending))
         else:
             # No integration in scope (or every part already finished): roll up straight away.
-            transaction.on_commit(lambda: _enqueue_finalize(str(job.pk)))
+            transaction.on_commit(lambda: _finalize_soon(str(job.pk)))
 
 
 def _job_is_live(scan_job_id: Any) -> bool:
@@ -181,7 +229,7 @@ def _store_outcomes(
         remaining = job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exclude(pk=part.pk).exists()
         _touch_progress(scan_job_id=job.pk)
         if not remaining:
-            transaction.on_commit(lambda: _enqueue_finalize(str(job.pk)))
+            transaction.on_commit(lambda: _finalize_soon(str(job.pk)))
     logger.info("scan part stored", extra={"part_id": str(part.pk), "outcomes": count})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,23 +13,51 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from complywise.exceptions import ConflictError, FieldValidationError, ServiceUnavailableError
+from complywise import rls
+from complywise.audit import audit_events_purge_expired
+from complywise.celery import BROKER_ERRORS
+from complywise.exceptions import (
+    ConflictError,
+    FieldValidationError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+)
 from complywise.models import Tenant
 from complywise.services import audit_record
 from evidence.services import evidence_purge_for_scan_jobs
 from frameworks.models import Framework, TenantFramework
+from frameworks.selectors import framework_resolve
 from integrations.choices import IntegrationType
 from integrations.selectors import integration_types_connected
 
-from .choices import FINISHED_STATUSES, ScanStatus, ScanTrigger
+from . import engine
+from .choices import FINISHED_STATUSES, PartStatus, ScanStatus, ScanTrigger
 from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 
 logger = logging.getLogger(__name__)
 
+FRAMEWORK_UNKNOWN = "No such framework (give its id or its key)."
 # How long the request waits for the broker before answering 503.
 BROKER_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# What a client over its tenant's scan quota is told to wait before trying again.
+QUOTA_RETRY_AFTER_SECONDS = 30
+# A running job whose parts all finished this long ago without a roll-up lost it (broker down): roll up.
+ROLLUP_GRACE = timedelta(minutes=2)
+REAP_BATCH = 200
+
+
+def _check_scan_quota(*, tenant: Tenant) -> None:
+    """429 once the tenant has TENANT_MAX_QUEUED_SCANS scans queued or running (call under the tenant lock)."""
+    limit = settings.TENANT_MAX_QUEUED_SCANS
+    pending = ScanJob.objects.for_tenant(tenant).filter(status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING]).count()
+    if pending >= limit:
+        raise TooManyRequestsError(
+            f"This tenant already has {pending} scans queued or running (the limit is {limit}); "
+            "try again when one has finished.",
+            retry_after=QUOTA_RETRY_AFTER_SECONDS,
+            extra={"limit": limit, "pending": pending},
+        )
 
 
 def _enqueue_scan(scan_job_id: str) -> None:
@@ -62,19 +89,11 @@ def _validate_scope(
 
     framework = None
     if framework_id is not None:
-        try:
-            framework_uuid = uuid.UUID(str(framework_id))
-        except ValueError:
-            errors["framework_id"] = ["Must be a UUID."]
-        else:
-            framework = Framework.objects.visible_to(tenant).filter(pk=framework_uuid).first()
-            if framework is None:
-                errors["framework_id"] = ["No such framework."]
-            elif (
-                not framework.is_custom
-                and not TenantFramework.objects.filter(tenant=tenant, framework=framework).exists()
-            ):
-                errors["framework_id"] = [f"The framework '{framework.key}' is not active for this tenant."]
+        framework = framework_resolve(tenant=tenant, ref=framework_id)
+        if framework is None:
+            errors["framework_id"] = [FRAMEWORK_UNKNOWN]
+        elif not framework.is_custom and not framework.activations.filter(tenant=tenant).exists():
+            errors["framework_id"] = [f"The framework '{framework.key}' is not active for this tenant."]
     if errors:
         raise FieldValidationError(errors)
 
@@ -100,11 +119,17 @@ def scan_trigger(
     trigger: str = ScanTrigger.API,
     schedule: ScanSchedule | None = None,
 ) -> ScanJob:
-    """Create a queued scan job and enqueue it once committed; 503 (and a failed job) if the broker is down."""
+    """Create a queued scan job and enqueue it once committed.
+
+    429 when the tenant is at its queued-scan quota; 503 (and a failed job) if the broker is down.
+    """
     types, framework, framework_ids = _validate_scope(
         tenant=tenant, integration_types=integration_types, framework_id=framework_id
     )
     with transaction.atomic():
+        # Serialise triggers per tenant so concurrent requests cannot overshoot the quota.
+        list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk", flat=True))
+        _check_scan_quota(tenant=tenant)
         job = ScanJob.objects.create(
             tenant=tenant,
             integration_types=types,
@@ -114,12 +139,13 @@ def scan_trigger(
             trigger=trigger,
             schedule=schedule,
         )
+        audit_record(tenant=tenant, actor=user, action="scan.triggered", target=job, data={"trigger": trigger})
         enqueue_error: list[Exception] = []
 
         def enqueue() -> None:
             try:
                 _enqueue_scan(str(job.pk))
-            except (BrokerError, OSError) as exc:
+            except BROKER_ERRORS as exc:
                 enqueue_error.append(exc)
 
         transaction.on_commit(enqueue)
@@ -147,7 +173,15 @@ def scan_cancel(*, scan_job: ScanJob, user: AbstractBaseUser | None) -> ScanJob:
 
 
 def scan_reap_stale(*, now: datetime | None = None) -> int:
-    """Fail jobs that never started, or whose worker went silent, so no job waits forever."""
+    """End every job that can no longer end by itself, each with a reason; return how many were handled.
+
+    - queued past SCAN_QUEUED_DEADLINE_SECONDS: failed (no worker started it);
+    - running with every part finished but no roll-up for ROLLUP_GRACE (the roll-up was lost with
+      the broker): rolled up here;
+    - running without progress for SCAN_RUNNING_STALL_SECONDS (worker killed, task lost): its
+      unfinished parts fail with a reason; if any part did finish the job is rolled up (partial),
+      otherwise it fails.
+    """
     now = now or timezone.now()
     queued_deadline = now - timedelta(seconds=settings.SCAN_QUEUED_DEADLINE_SECONDS)
     stall_deadline = now - timedelta(seconds=settings.SCAN_RUNNING_STALL_SECONDS)
@@ -156,20 +190,62 @@ def scan_reap_stale(*, now: datetime | None = None) -> int:
         completed_at=now,
         error=f"No worker started this scan within {settings.SCAN_QUEUED_DEADLINE_SECONDS // 60} minutes.",
     )
-    stalled = ScanJob.objects.filter(status=ScanStatus.RUNNING, progress_at__lt=stall_deadline).update(
-        status=ScanStatus.FAILED,
-        completed_at=now,
-        error=(
-            f"The worker stopped reporting progress for {settings.SCAN_RUNNING_STALL_SECONDS // 60} minutes "
-            "(worker lost or killed)."
-        ),
+    candidates = list(
+        ScanJob.objects.filter(status=ScanStatus.RUNNING, progress_at__lt=now - ROLLUP_GRACE)
+        .order_by("progress_at")
+        .values_list("pk", "tenant_id", "progress_at")[:REAP_BATCH]
     )
-    if never_started or stalled:
-        logger.warning("reaped stale scans", extra={"queued": never_started, "running": stalled})
-    return never_started + stalled
+    recovered = stalled = 0
+    for job_id, tenant_id, progress_at in candidates:
+        # Each job is settled (and maybe rolled up) in its own tenant's scope, as its tasks would run.
+        with rls.tenant_scope(tenant_id):
+            outcome = _reap_running(scan_job_id=job_id, stalled=progress_at < stall_deadline, now=now)
+        recovered += outcome == "rolled-up"
+        stalled += outcome in ("partial", "failed")
+    if never_started or stalled or recovered:
+        logger.warning(
+            "reaped stale scans", extra={"queued": never_started, "running": stalled, "rolled_up": recovered}
+        )
+    return never_started + stalled + recovered
+
+
+def _reap_running(*, scan_job_id: Any, stalled: bool, now: datetime) -> str:
+    minutes = settings.SCAN_RUNNING_STALL_SECONDS // 60
+    lost = f"The worker stopped reporting progress for {minutes} minutes (worker lost or killed)."
+    parts = ScanPart.objects.filter(scan_job_id=scan_job_id)
+    unfinished = parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED])
+    if not stalled:
+        if not parts.exists() or unfinished.exists():
+            return "running"
+        # Every part finished long ago and nothing rolled the job up: the roll-up message was lost.
+        logger.warning("rolling up a scan whose roll-up was lost", extra={"scan_job_id": str(scan_job_id)})
+        engine.scan_finalize(scan_job_id=str(scan_job_id))
+        return "rolled-up"
+    # Pending parts' messages never reached a worker; running ones lost theirs with the worker.
+    unfinished.filter(status=PartStatus.PENDING).update(
+        status=PartStatus.FAILED, completed_at=now, error=f"{lost} The task for this integration never started."
+    )
+    unfinished.filter(status=PartStatus.RUNNING).update(
+        status=PartStatus.FAILED, completed_at=now, error=f"{lost} This integration was not scanned to the end."
+    )
+    if parts.filter(status=PartStatus.DONE).exists():
+        failed = parts.filter(status=PartStatus.FAILED).count()
+        ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
+            error=f"{lost} Results are partial: {failed} integration(s) not scanned."
+        )
+        engine.scan_finalize(scan_job_id=str(scan_job_id))
+        return "partial"
+    ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
+        status=ScanStatus.FAILED, completed_at=now, error=lost
+    )
+    return "failed"
 
 
 # --- schedules ----------------------------------------------------------------------------------
+
+# The settings page's floor; a year is the longest interval that still reads as "recurring".
+SCHEDULE_MIN_INTERVAL_MINUTES = 5
+SCHEDULE_MAX_INTERVAL_MINUTES = 525_600
 
 
 def schedule_next_run(*, interval_minutes: int | None, cron: str, after: datetime) -> datetime:
@@ -178,25 +254,41 @@ def schedule_next_run(*, interval_minutes: int | None, cron: str, after: datetim
     return after + timedelta(minutes=interval_minutes or 60)
 
 
+def schedule_cron_problem(cron: str) -> str | None:
+    """Why a cron expression is refused, or None: exactly five fields, valid, and due on some real date."""
+    if len(cron.split()) != 5:
+        return "Not a valid cron expression: give exactly five fields, minute hour day-of-month month day-of-week."
+    if not croniter.is_valid(cron):
+        return "Not a valid cron expression (five fields, e.g. '0 3 * * *')."
+    try:
+        croniter(cron, timezone.now()).get_next(datetime)
+    except ValueError:  # CroniterBadDateError and its kin: no date ever matches, e.g. 31 February
+        return "This cron expression never fires (it names a date that does not exist)."
+    return None
+
+
 def _validate_schedule(
     *, tenant: Tenant, interval_minutes: int | None, cron: str, integration_types: list[str] | None, framework_id: Any
 ) -> Framework | None:
+    """The one validation of a schedule, for the API and the settings page alike."""
     errors: dict[str, list[str]] = {}
     if bool(interval_minutes) == bool(cron):
         errors["interval_minutes"] = ["Give either interval_minutes or cron, not both."]
-    if interval_minutes is not None and interval_minutes < 5:
-        errors["interval_minutes"] = ["At least 5 minutes."]
-    if cron and not croniter.is_valid(cron):
-        errors["cron"] = ["Not a valid cron expression (five fields, e.g. '0 3 * * *')."]
+    if interval_minutes is not None and interval_minutes < SCHEDULE_MIN_INTERVAL_MINUTES:
+        errors["interval_minutes"] = [f"At least {SCHEDULE_MIN_INTERVAL_MINUTES} minutes."]
+    elif interval_minutes is not None and interval_minutes > SCHEDULE_MAX_INTERVAL_MINUTES:
+        errors["interval_minutes"] = [f"At most {SCHEDULE_MAX_INTERVAL_MINUTES} minutes (a year)."]
+    if cron and (problem := schedule_cron_problem(cron)):
+        errors["cron"] = [problem]
     if integration_types:
         unknown = [t for t in integration_types if t not in IntegrationType.values]
         if unknown:
             errors["integration_types"] = [f"Unknown integration type(s): {', '.join(unknown)}."]
     framework = None
     if framework_id:
-        framework = Framework.objects.visible_to(tenant).filter(pk=framework_id).first()
+        framework = framework_resolve(tenant=tenant, ref=framework_id)
         if framework is None:
-            errors["framework_id"] = ["No such framework."]
+            errors["framework_id"] = [FRAMEWORK_UNKNOWN]
     if errors:
         raise FieldValidationError(errors)
     return framework
@@ -305,6 +397,13 @@ def schedules_run_due(*, now: datetime | None = None) -> list[ScanJob]:
                 trigger=ScanTrigger.SCHEDULE,
                 schedule=schedule,
             )
+        except TooManyRequestsError as exc:
+            # The tenant already has its quota of scans waiting: skip this run rather than pile up more.
+            logger.warning(
+                "scheduled scan skipped: tenant at its scan quota",
+                extra={"schedule_id": str(schedule.pk), "tenant_id": str(schedule.tenant_id), "error": str(exc)},
+            )
+            continue
         except (FieldValidationError, ServiceUnavailableError) as exc:
             logger.warning("scheduled scan not started", extra={"schedule_id": str(schedule.pk), "error": str(exc)})
             continue
@@ -342,11 +441,16 @@ def scans_purge_expired(
             "outcomes": CheckOutcome.objects.filter(scan_job__in=expired).count(),
             "results": ScanResult.objects.filter(scan_job__in=expired).count(),
             "evidence": 0,
+            # The audit log follows the same retention period (complywise.audit).
+            "audit_events": audit_events_purge_expired(tenant=tenant, now=now, dry_run=True),
         }
-        if counts["scan_jobs"] == 0:
+        if counts["scan_jobs"] == 0 and counts["audit_events"] == 0:
             continue
         if not dry_run:
-            counts["evidence"] = _purge_jobs(tenant=tenant, job_ids=list(expired.values_list("pk", flat=True)))
+            if counts["scan_jobs"]:
+                counts["evidence"] = _purge_jobs(tenant=tenant, job_ids=list(expired.values_list("pk", flat=True)))
+            if counts["audit_events"]:
+                counts["audit_events"] = audit_events_purge_expired(tenant=tenant, now=now)
         report.tenants[tenant.slug] = counts
         if progress:
             progress(f"{tenant.slug}: {counts}")

@@ -316,13 +316,25 @@ class RetentionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField()
+class InvitationForm(forms.Form):
+    email = forms.EmailField(help_text="They get a link, valid for 7 days, to set a password (or log in) and join.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Unique ids: this form shares its page with others that have fields of the same name.
-        kwargs.setdefault("auto_id", "member_%s")
+        kwargs.setdefault("auto_id", "invite_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RequireMfaForm(forms.Form):
+    require_mfa = forms.BooleanField(
+        required=False,
+        label="Require two-factor authentication for all members",
+        help_text="Members without a confirmed authenticator app are asked to set one up before anything else.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "mfa_%s")
         super().__init__(*args, **kwargs)
 
 

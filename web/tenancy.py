@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from complywise import rls
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.tenancy import resolve_membership
 
@@ -31,6 +32,8 @@ def tenant_view(roles: Iterable[str] = READ_ROLES) -> Callable:
                 return render(request, "web/no_tenant.html", status=403)
             request.membership = membership
             request.tenant = membership.tenant
+            # PostgreSQL: only this tenant's rows for the rest of the request (the middleware clears it).
+            rls.tenant_activate(membership.tenant_id)
             # Read by the templates to show only the buttons the role may use.
             request.can_write = membership.role in WRITE_ROLES
             request.is_tenant_admin = membership.role in ADMIN_ROLES

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import controls, dashboard, evidence, frameworks, integrations, scans, tenant_settings
+from .views import audit, controls, dashboard, evidence, frameworks, integrations, scans, tenant_settings
 
 app_name = "web"
 
@@ -32,12 +32,22 @@ urlpatterns = [
     path("integrations/<uuid:pk>/test/", integrations.integration_test_view, name="integration-test"),
     # settings (admins)
     path("settings/", tenant_settings.settings_index, name="settings"),
+    # audit log (admins and auditors)
+    path("settings/audit-log/", audit.audit_log, name="audit-log"),
     path("settings/retention/", tenant_settings.retention_update, name="settings-retention"),
+    path("settings/security/", tenant_settings.require_mfa_update, name="settings-require-mfa"),
     path("settings/schedules/", tenant_settings.schedule_create_view, name="settings-schedule-create"),
     path("settings/schedules/<uuid:pk>/delete/", tenant_settings.schedule_delete_view, name="settings-schedule-delete"),
     path("settings/schedules/<uuid:pk>/toggle/", tenant_settings.schedule_toggle_view, name="settings-schedule-toggle"),
-    path("settings/members/", tenant_settings.member_add, name="settings-member-add"),
     path("settings/members/<uuid:pk>/role/", tenant_settings.member_role, name="settings-member-role"),
+    path("settings/members/<uuid:pk>/remove/", tenant_settings.member_remove, name="settings-member-remove"),
+    path("settings/invitations/", tenant_settings.invitation_create_view, name="settings-invitation-create"),
+    path("settings/invitations/created/", tenant_settings.invitation_created, name="settings-invitation-created"),
+    path(
+        "settings/invitations/<uuid:pk>/revoke/",
+        tenant_settings.invitation_revoke_view,
+        name="settings-invitation-revoke",
+    ),
     path("settings/tokens/", tenant_settings.token_create, name="settings-token-create"),
     path("settings/tokens/created/", tenant_settings.token_created, name="settings-token-created"),
     path("settings/tokens/<uuid:pk>/revoke/", tenant_settings.token_revoke, name="settings-token-revoke"),

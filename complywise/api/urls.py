@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .audit import AuditLogViewSet
 
 
 class Router(SimpleRouter):
@@ -15,8 +16,14 @@ class Router(SimpleRouter):
 
 router = Router()
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("members", views.MembershipViewSet, basename="member")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
+router.register("audit-log", AuditLogViewSet, basename="audit-log")
 
-urlpatterns = [path("me", views.MeView.as_view(), name="me")]
+urlpatterns = [
+    path("me", views.MeView.as_view(), name="me"),
+    path("tenant", views.TenantSettingsView.as_view(), name="tenant-settings"),
+]
 
 
 def build_urlpatterns():

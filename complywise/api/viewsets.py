@@ -8,9 +8,11 @@ from rest_framework.generics import GenericAPIView
 
 from complywise.permissions import TenantRolePermission
 
+from .strict import StrictInputMixin
 
-class TenantScopedMixin:
-    """Scopes ``queryset`` to the tenant of the credential before anything else runs."""
+
+class TenantScopedMixin(StrictInputMixin):
+    """Scopes ``queryset`` to the tenant of the credential before anything else runs; takes only declared input."""
 
     permission_classes = [TenantRolePermission]
     action_roles: dict = {}
@@ -51,6 +53,7 @@ class TenantScopedAPIView(TenantScopedMixin, GenericAPIView):
 
 
 __all__ = [
+    "StrictInputMixin",
     "TenantScopedAPIView",
     "TenantScopedGenericViewSet",
     "TenantScopedMixin",

@@ -6,6 +6,7 @@ so a real worker process runs with no server to install.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,7 +35,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "complywise",
+    "complywise.accounts",
     "frameworks",
     "integrations",
     "evidence",
@@ -45,13 +52,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "complywise.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "complywise.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout flagged during the request into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "complywise.urls"
@@ -91,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL row-level security (complywise.rls): web and workers connect (DATABASE_URL) as this role, which
+# owns nothing and bypasses nothing; `migrate` and `setup_database_roles` run as the owner with this set.
+DATABASE_APP_URL = env.str("DATABASE_APP_URL", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -109,6 +124,45 @@ USE_TZ = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- Web login security (complywise.accounts) -------------------------------------------------
+# django-axes checks the lockout before any password is compared; it needs ``request`` in authenticate().
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed logins (wrong password or wrong second-factor code) counted per username and, independently, per IP.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not clear an IP's count: one valid account would otherwise reset a guessing run on others.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "complywise.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "complywise.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "complywise.accounts.lockout.lockout_response"
+# Reverse proxies in front of the web tier that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ComplyWise")
+# Seconds between a correct password and the second-factor code before the password must be typed again.
+MFA_LOGIN_PENDING_SECONDS = env.int("MFA_LOGIN_PENDING_SECONDS", default=300)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# E-mail (password reset, invitations): printed on the console unless EMAIL_URL names a server,
+# e.g. smtp+tls://user:password@smtp.example.com:587.
+vars().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v is not None})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ComplyWise <complywise@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Content-Security-Policy: scripts only from this origin (no inline script anywhere), nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- Static and evidence files ----------------------------------------------------------
 STATIC_URL = "/static/"
@@ -184,6 +238,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker restart must not make a worker exit: reconnect for as long as it takes. A task in flight
+# keeps running (its work is in the database); cancelling it would lose it when Redis comes back empty.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# kombu's Redis transport, minus the crash on a connection lost with a task in flight (see complywise/broker.py).
+CELERY_BROKER_TRANSPORT = "complywise.broker:RedisTransport" if CELERY_BROKER_URL.startswith("redis://") else None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -198,6 +259,28 @@ else:
 DEFAULT_TENANT_FRAMEWORKS = env.list("DEFAULT_TENANT_FRAMEWORKS", default=["soc2", "iso27001-2022"])
 SCAN_QUEUED_DEADLINE_SECONDS = env.int("SCAN_QUEUED_DEADLINE_SECONDS", default=30 * 60)
 SCAN_RUNNING_STALL_SECONDS = env.int("SCAN_RUNNING_STALL_SECONDS", default=15 * 60)
+# Per-tenant quotas: queued-or-running scans and queued-or-running exports above these answer 429.
+TENANT_MAX_QUEUED_SCANS = env.int("TENANT_MAX_QUEUED_SCANS", default=5)
+TENANT_MAX_PENDING_EXPORTS = env.int("TENANT_MAX_PENDING_EXPORTS", default=3)
+# Fair share: a tenant runs at most this many scans at once; the next waits (re-queued) so others get a turn.
+TENANT_MAX_RUNNING_SCANS = env.int("TENANT_MAX_RUNNING_SCANS", default=1)
+SCAN_FAIR_SHARE_RETRY_SECONDS = env.int("SCAN_FAIR_SHARE_RETRY_SECONDS", default=5)
+EXPORT_QUEUED_DEADLINE_SECONDS = env.int("EXPORT_QUEUED_DEADLINE_SECONDS", default=30 * 60)
+# Per-credential request rates (DRF throttles; counted in the Django cache): "N/sec|min|hour|day".
+API_THROTTLE_TRIGGER = env.str("API_THROTTLE_TRIGGER", default="30/min")
+API_THROTTLE_UPLOAD = env.str("API_THROTTLE_UPLOAD", default="60/min")
+API_THROTTLE_EXPORT = env.str("API_THROTTLE_EXPORT", default="10/min")
+
+# --- Egress (what integrations may reach) -----------------------------------------------------
+# CIDRs and host names connectors may reach beyond public addresses (complywise.egress).
+# Embedded default: loopback too, so the demo and local emulators work; "" allows nothing more.
+INTEGRATION_EGRESS_ALLOW = env.list("INTEGRATION_EGRESS_ALLOW", default=["127.0.0.0/8", "::1", "localhost"])
+# Absolute paths under which host integrations may read files; "" turns host integrations off.
+HOST_SCAN_ALLOWED_ROOTS = env.list("HOST_SCAN_ALLOWED_ROOTS", default=["/"])
+# A connection test (POST /api/integrations/{id}/test) answers within this many seconds, and a
+# tenant runs at most this many at once (429 beyond), so a silent target cannot stall the web tier.
+INTEGRATION_TEST_TIMEOUT_SECONDS = env.float("INTEGRATION_TEST_TIMEOUT_SECONDS", default=10.0)
+INTEGRATION_TEST_CONCURRENCY = env.int("INTEGRATION_TEST_CONCURRENCY", default=2)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -213,9 +296,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "complywise.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        # Bounded in size and depth; they refuse body fields the operation does not declare (400 naming them).
+        "complywise.api.parsers.JSONParser",
+        "complywise.api.parsers.MultiPartParser",
+        "complywise.api.parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -284,4 +368,5 @@ CELERY_BEAT_SCHEDULE = {
     "scans-reap-stale": {"task": "scans.reap_stale", "schedule": 60.0},
     "scans-run-due-schedules": {"task": "scans.run_due_schedules", "schedule": 60.0},
     "scans-purge-expired": {"task": "scans.purge_expired", "schedule": 24 * 3600.0},
+    "evidence-reap-stale-exports": {"task": "evidence.reap_stale_exports", "schedule": 60.0},
 }

@@ -26,6 +26,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# Lax: links into the site from elsewhere keep the session, cross-site POSTs never carry it.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Password-reset links must never end up in the logs: without EMAIL_URL, mail goes to the local MTA.
+vars().update({k: v for k, v in env.email_url("EMAIL_URL", default="smtp://localhost:25").items() if v is not None})
+
+# --- Egress: public addresses only, and no host scans, unless the operator says otherwise.
+INTEGRATION_EGRESS_ALLOW = env.list("INTEGRATION_EGRESS_ALLOW", default=[])
+HOST_SCAN_ALLOWED_ROOTS = env.list("HOST_SCAN_ALLOWED_ROOTS", default=[])
 
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")

@@ -1,5 +1,9 @@
 """Settings for the test suite: the embedded default (or DATABASE_URL/CELERY_BROKER_URL when set)."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -8,3 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=["0GUmlMeUfgoZ4FqHiRPLVsg2ntXfDwrh95zS4d2kTnU="])
+# seed_demo in a test must never overwrite the real install's demo login in var/.
+DEMO_LOGIN_FILE = Path(tempfile.gettempdir()) / f"cw-test-demo-login-{os.getpid()}.txt"

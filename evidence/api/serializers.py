@@ -77,7 +77,7 @@ class EvidenceVerificationSerializer(serializers.Serializer):
 
 
 class EvidenceExportCreateSerializer(serializers.Serializer):
-    framework_id = serializers.UUIDField()
+    framework_id = serializers.CharField(max_length=100, help_text="The framework's id, or its key (e.g. soc2).")
     period_start = serializers.DateTimeField(required=False, allow_null=True)
     period_end = serializers.DateTimeField(required=False, allow_null=True)
 

@@ -7,12 +7,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from complywise.api.parsers import MultiPartParser
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
+from complywise.services import audit_record
+from complywise.throttling import EvidenceExportThrottle, EvidenceUploadThrottle
 from evidence import selectors, services
 from evidence.choices import ExportStatus
 from evidence.filtersets import EvidenceFilterSet
@@ -24,6 +26,7 @@ from evidence.storage import (
     presigned_download_url,
     supports_presigned_urls,
 )
+from frameworks.selectors import framework_resolve
 
 from .serializers import (
     EvidenceDeleteSerializer,
@@ -76,6 +79,8 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     queryset = Evidence.objects.select_related("uploaded_by").order_by("-created_at", "-sequence")
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
+    # OpenAPI describes no body on DELETE, but the reason may come as JSON as well as ?reason=.
+    accepted_body_fields = {"destroy": ["reason"]}
     action_roles = {
         "list": READ_ROLES,
         "retrieve": READ_ROLES,
@@ -103,9 +108,10 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             400: OpenApiResponse(description="Bad input (field errors), e.g. unknown control_id or empty file."),
             413: OpenApiResponse(description="The file is larger than EVIDENCE_MAX_UPLOAD_BYTES."),
             415: OpenApiResponse(description="The file's content is not an accepted type."),
+            429: OpenApiResponse(description="Over this credential's upload rate (Retry-After)."),
         },
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], throttle_classes=[EvidenceUploadThrottle])
     def upload(self, request):
         limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
         length = content_length(request)
@@ -138,12 +144,21 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     @action(detail=True, methods=["get"], content_negotiation_class=AnyAcceptNegotiation)
     def download(self, request, pk=None):
         evidence = self.get_object()
+        audit_record(tenant=request.tenant, actor=request.user, action="evidence.downloaded", target=evidence)
         return file_download(key=evidence.file_key, filename=evidence.filename, content_type=evidence.content_type)
 
     @extend_schema(request=None, responses=EvidenceVerificationSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        result = selectors.evidence_verify(evidence=self.get_object())
+        evidence = self.get_object()
+        result = selectors.evidence_verify(evidence=evidence)
+        audit_record(
+            tenant=request.tenant,
+            actor=request.user,
+            action="evidence.verified",
+            target=evidence,
+            data={"ok": result.ok},
+        )
         return Response(EvidenceVerificationSerializer(result).data)
 
     @extend_schema(
@@ -163,15 +178,27 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         services.evidence_delete(evidence=evidence, actor=request.user, reason=body.validated_data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=EvidenceExportCreateSerializer, responses={202: EvidenceExportSerializer})
-    @action(detail=False, methods=["post"])
+    @extend_schema(
+        request=EvidenceExportCreateSerializer,
+        responses={
+            202: EvidenceExportSerializer,
+            429: OpenApiResponse(
+                description="Rate limit of this credential or export quota of the tenant (Retry-After)."
+            ),
+            503: OpenApiResponse(description="The task broker is unreachable; the export is failed with a reason."),
+        },
+    )
+    @action(detail=False, methods=["post"], throttle_classes=[EvidenceExportThrottle])
     def export(self, request):
         body = EvidenceExportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        framework = framework_resolve(tenant=request.tenant, ref=body.validated_data["framework_id"])
+        if framework is None:
+            raise FieldValidationError({"framework_id": "No such framework (give its id or its key)."})
         export = services.evidence_export_request(
             tenant=request.tenant,
             user=request.user,
-            framework_id=body.validated_data["framework_id"],
+            framework_id=framework.pk,
             period_start=body.validated_data.get("period_start"),
             period_end=body.validated_data.get("period_end"),
         )
@@ -205,4 +232,5 @@ class EvidenceExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
         if export.status != ExportStatus.COMPLETED or not export.file_key:
             raise ConflictError(f"The export is {export.status}; download it once it is completed.")
         filename = export.file_key.rsplit("/", 1)[-1]
+        audit_record(tenant=request.tenant, actor=request.user, action="evidence.export_downloaded", target=export)
         return file_download(key=export.file_key, filename=filename, content_type="application/zip")

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from complywise.api.strict import StrictInputMixin
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
 from complywise.permissions import TenantRolePermission
@@ -35,6 +36,8 @@ class IntegrationViewSet(
     serializer_class = IntegrationSerializer
     filterset_class = IntegrationFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Let the update serializer explain that the type cannot change, rather than calling it unknown.
+    accepted_body_fields = {"partial_update": ["type"]}
     action_roles = {
         "list": READ_ROLES,
         "retrieve": READ_ROLES,
@@ -63,10 +66,14 @@ class IntegrationViewSet(
         services.integration_delete(integration=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=IntegrationTestResultSerializer)
+    @extend_schema(request=None, responses={200: IntegrationTestResultSerializer, 429: None})
     @action(detail=True, methods=["post"], url_path="test")
     def test_connection(self, request, pk=None):
-        """Try a real call to the provider; the outcome is recorded on the integration."""
+        """Try a real call to the provider; the outcome is recorded on the integration.
+
+        Answers within INTEGRATION_TEST_TIMEOUT_SECONDS; 429 with Retry-After while the
+        tenant already runs INTEGRATION_TEST_CONCURRENCY tests.
+        """
         integration = self.get_object()
         ok, detail = services.integration_test(integration=integration, actor=request.user)
         return Response(
@@ -76,7 +83,7 @@ class IntegrationViewSet(
         )
 
 
-class CheckViewSet(viewsets.GenericViewSet):
+class CheckViewSet(StrictInputMixin, viewsets.GenericViewSet):
     """The registered automated checks (global, read by every role) with how many controls each serves."""
 
     permission_classes = [TenantRolePermission]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from rest_framework import serializers
+
+from complywise import egress
 
 
 class StrictSerializer(serializers.Serializer):
@@ -16,3 +19,15 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         return super().to_internal_value(data)
+
+
+def validate_egress_host(host: str) -> None:
+    """Refuse a host the egress guard would refuse at connect time, saying why (a field error)."""
+    refusal = egress.host_refusal(host)
+    if refusal:
+        raise serializers.ValidationError(refusal)
+
+
+def validate_egress_url(url: str) -> None:
+    """Refuse a URL whose host the egress guard would refuse at connect time."""
+    validate_egress_host(urlsplit(url).hostname or "")

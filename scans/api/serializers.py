@@ -2,11 +2,18 @@ from rest_framework import serializers
 
 from scans.choices import ResultStatus
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
+from scans.services import SCHEDULE_MAX_INTERVAL_MINUTES, SCHEDULE_MIN_INTERVAL_MINUTES
+
+FRAMEWORK_REF_HELP = "The framework's id, or its key (e.g. soc2)."
+
+
+def framework_ref_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=100, help_text=FRAMEWORK_REF_HELP, **kwargs)
 
 
 class ScanTriggerCreateSerializer(serializers.Serializer):
     integration_types = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=True)
-    framework_id = serializers.UUIDField(required=False, allow_null=True)
+    framework_id = framework_ref_field(required=False, allow_null=True)
 
 
 class ScanTriggeredSerializer(serializers.Serializer):
@@ -164,7 +171,7 @@ class TrendPointSerializer(serializers.Serializer):
 
 
 class TrendQuerySerializer(serializers.Serializer):
-    framework_id = serializers.UUIDField(required=False)
+    framework_id = framework_ref_field(required=False)
     days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=90)
 
 
@@ -191,10 +198,17 @@ class ScanScheduleSerializer(serializers.ModelSerializer):
 
 class ScanScheduleCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    interval_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    cron = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    interval_minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=SCHEDULE_MIN_INTERVAL_MINUTES,
+        max_value=SCHEDULE_MAX_INTERVAL_MINUTES,
+    )
+    cron = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="", help_text="Five fields, UTC, e.g. '0 3 * * *'."
+    )
     integration_types = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    framework_id = serializers.UUIDField(required=False, allow_null=True)
+    framework_id = framework_ref_field(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False, default=True)
 
 

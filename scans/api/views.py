@@ -4,7 +4,7 @@ import uuid
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,12 +12,17 @@ from rest_framework.response import Response
 from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import FieldValidationError
+from complywise.throttling import ScanTriggerThrottle
+from frameworks.models import Framework
+from frameworks.selectors import framework_resolve
 from scans import selectors, services
 from scans.choices import ScanStatus, ScanTrigger
 from scans.filtersets import CheckOutcomeFilterSet, ScanJobFilterSet
 from scans.models import ScanJob, ScanSchedule
+from scans.services import FRAMEWORK_UNKNOWN
 
 from .serializers import (
+    FRAMEWORK_REF_HELP,
     CheckOutcomeSerializer,
     ScanDiffSerializer,
     ScanJobDetailSerializer,
@@ -67,8 +72,17 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             response["Retry-After"] = POLL_SECONDS
         return response
 
-    @extend_schema(request=ScanTriggerCreateSerializer, responses={202: ScanTriggeredSerializer})
-    @action(detail=False, methods=["post"])
+    @extend_schema(
+        request=ScanTriggerCreateSerializer,
+        responses={
+            202: ScanTriggeredSerializer,
+            429: OpenApiResponse(
+                description="Rate limit of this credential or scan quota of the tenant (Retry-After)."
+            ),
+            503: OpenApiResponse(description="The task broker is unreachable; the job is failed with a reason."),
+        },
+    )
+    @action(detail=False, methods=["post"], throttle_classes=[ScanTriggerThrottle])
     def trigger(self, request):
         body = ScanTriggerCreateSerializer(data=request.data if request.data else {})
         body.is_valid(raise_exception=True)
@@ -92,20 +106,18 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
-            OpenApiParameter("framework_id", OpenApiTypes.UUID),
+            OpenApiParameter("framework_id", str, description=FRAMEWORK_REF_HELP),
         ],
         responses=ScanResultSerializer(many=True),
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def results(self, request, pk=None):
         job = self.get_object()
-        framework_id = request.query_params.get("framework_id") or None
-        if framework_id:
-            framework_id = _uuid_param("framework_id", framework_id)
+        framework = _framework_param(request, request.query_params.get("framework_id"))
         results = selectors.scan_results(
             scan_job=job,
             statuses=selectors.parse_result_statuses(request.query_params.get("status")),
-            framework_id=framework_id,
+            framework_id=framework.pk if framework else None,
         )
         page = self.paginate_queryset(results)
         response = self.get_paginated_response(ScanResultSerializer(page, many=True).data)
@@ -151,12 +163,23 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     def trend(self, request):
         query = TrendQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        framework = _framework_param(request, query.validated_data.get("framework_id"))
         points = selectors.scan_trend(
             tenant=request.tenant,
-            framework_id=query.validated_data.get("framework_id"),
+            framework_id=framework.pk if framework else None,
             days=query.validated_data["days"],
         )
         return Response(TrendPointSerializer(points, many=True).data)
+
+
+def _framework_param(request, ref: str | None) -> Framework | None:
+    """``framework_id`` as an id or a key of a framework the tenant can see; anything else is a 400 naming it."""
+    if not ref:
+        return None
+    framework = framework_resolve(tenant=request.tenant, ref=ref)
+    if framework is None:
+        raise FieldValidationError({"framework_id": [FRAMEWORK_UNKNOWN]})
+    return framework
 
 
 def _uuid_param(name: str, value: str) -> uuid.UUID:

@@ -1,6 +1,7 @@
 """docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so parse and check them."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import compose_spec
 import pytest
@@ -16,7 +17,7 @@ def compose() -> dict:
 
 
 def test_compose_has_the_three_process_types_and_backing_services(compose):
-    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis", "minio", "minio-init"}
+    assert set(compose["services"]) == {"migrate", "web", "worker", "beat", "postgres", "redis", "minio", "minio-init"}
 
 
 @pytest.mark.parametrize("name", ["web", "worker", "beat"])
@@ -34,11 +35,13 @@ def test_app_services_share_one_image_and_production_wiring(compose, name):
     assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert service["depends_on"]["redis"]["condition"] == "service_healthy"
     assert service["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    # and only once migrate (as the owner) finished
+    assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_commands_of_each_process_type(compose):
     assert "gunicorn complywise.wsgi:application" in compose["services"]["web"]["command"]
-    assert "migrate" in compose["services"]["web"]["command"]
+    assert "migrate" in compose["services"]["migrate"]["command"]
     assert compose["services"]["worker"]["command"].startswith("celery -A complywise worker")
     assert compose["services"]["beat"]["command"].startswith("celery -A complywise beat")
 
@@ -46,6 +49,29 @@ def test_commands_of_each_process_type(compose):
 @pytest.mark.parametrize("name", ["web", "worker", "postgres", "redis", "minio"])
 def test_health_checks(compose, name):
     assert compose["services"][name]["healthcheck"]["test"]
+
+
+def _db_user(url: str) -> str:
+    return urlsplit(url).username
+
+
+def test_app_processes_connect_as_the_app_role_and_migrate_as_the_owner(compose):
+    # given the stack's database roles
+    services = compose["services"]
+    owner = services["postgres"]["environment"]["POSTGRES_USER"]
+    migrate = services["migrate"]
+    # then migrate connects as the owner (a superuser in the postgres image) and grants the app role
+    assert _db_user(migrate["environment"]["DATABASE_URL"]) == owner
+    app_role = _db_user(migrate["environment"]["DATABASE_APP_URL"])
+    assert app_role != owner
+    assert "setup_database_roles" in migrate["command"]
+    assert migrate["command"].index("migrate --noinput") < migrate["command"].index("setup_database_roles")
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert migrate["restart"] == "no"
+    # and web, worker and beat connect as that role, which row-level security holds, and never migrate
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"] == migrate["environment"]["DATABASE_APP_URL"], name
+        assert "migrate" not in services[name]["command"], name
 
 
 def test_web_health_check_probes_readiness(compose):

@@ -76,8 +76,14 @@ def test_unsafe_request_id_is_replaced(client):
     assert len(response["X-Request-ID"]) == 32
 
 
-def test_admin_login_page(client):
-    assert client.get("/admin/login/").status_code == 200
+def test_admin_login_goes_through_the_site_login(client):
+    # given the admin's own password-only form would skip the second factor and the lockout
+    # when
+    response = client.get("/admin/login/?next=/admin/")
+    # then the site login (lockout, second factor) is where staff sign in, and it serves
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get(response["Location"]).status_code == 200
 
 
 def test_pagination_shape(admin_client):

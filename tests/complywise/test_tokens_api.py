@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from complywise import services
 from complywise.choices import Role
-from complywise.models import ApiToken, AuditEvent
+from complywise.models import ApiToken, AuditEvent, Membership
 from tests.contracts import EndpointContract, ObjectEndpointContract, random_id
 from tests.factories import MembershipFactory
 
@@ -43,10 +44,10 @@ def test_token_authenticates_and_decides_tenant_and_role(client_for, tenant):
 
 
 def test_admin_creates_token_secret_shown_once_and_digest_stored(admin_client, tenant):
-    # when an admin creates a token for a new auditor
-    response = admin_client.post(
-        "/api/tokens", {"name": "auditor-2026", "email": "Auditor@Example.com", "role": "auditor"}, format="json"
-    )
+    # given an auditor of the tenant
+    auditor = MembershipFactory(tenant=tenant, role=Role.AUDITOR, user__email="auditor@example.com")
+    # when an admin creates a token for them, naming them by email in another case
+    response = admin_client.post("/api/tokens", {"name": "auditor-2026", "email": "Auditor@Example.com"}, format="json")
     # then the secret comes back once, and only its digest is stored
     assert response.status_code == 201, response.content
     secret = response.json()["token"]
@@ -55,7 +56,7 @@ def test_admin_creates_token_secret_shown_once_and_digest_stored(admin_client, t
     assert secret not in str(ApiToken.objects.filter(pk=token.pk).values().first())
     listed = admin_client.get(f"/api/tokens/{token.pk}").json()
     assert "token" not in listed and "digest" not in listed
-    assert token.membership.role == "auditor"
+    assert token.membership == auditor and response.json()["role"] == "auditor"
     assert AuditEvent.objects.filter(tenant=tenant, action="token.created").exists()
 
 
@@ -65,6 +66,58 @@ def test_create_token_bad_input_is_400_with_field_errors(admin_client):
     # then
     assert response.status_code == 400
     assert set(response.json()) == {"name", "expires_days", "role"}
+
+
+def test_create_token_with_a_role_is_refused_and_the_role_is_untouched(admin_client, tenant):
+    # given a viewer
+    viewer = MembershipFactory(tenant=tenant, role=Role.VIEWER)
+    # when an admin asks for an admin token in the viewer's name (formerly: a silent promotion)
+    response = admin_client.post(
+        "/api/tokens", {"name": "x", "email": viewer.user.email, "role": "admin"}, format="json"
+    )
+    # then it is refused, and nothing changed
+    assert response.status_code == 400
+    assert "role" in response.json() and "member's role" in response.json()["role"][0]
+    viewer.refresh_from_db()
+    assert viewer.role == Role.VIEWER
+    assert not ApiToken.objects.filter(membership=viewer).exists()
+
+
+def test_token_for_the_last_admin_with_a_lower_role_cannot_demote_them(client_for, tenant):
+    # given the only admin (the formerly exploitable path: issuing a viewer token demoted the admin)
+    admin = MembershipFactory(tenant=tenant, role=Role.ADMIN)
+    client = client_for(tenant, Role.ADMIN)
+    Membership.objects.filter(pk=admin.pk).delete()  # the caller stays the only admin
+    me = Membership.objects.get(tenant=tenant, role=Role.ADMIN)
+    # when
+    response = client.post("/api/tokens", {"name": "x", "email": me.user.email, "role": "viewer"}, format="json")
+    # then
+    assert response.status_code == 400
+    me.refresh_from_db()
+    assert me.role == Role.ADMIN
+
+
+def test_token_for_an_unknown_email_creates_nobody(admin_client, tenant):
+    # when
+    response = admin_client.post("/api/tokens", {"name": "x", "email": "stranger@example.com"}, format="json")
+    # then
+    assert response.status_code == 400
+    assert "stranger@example.com" in response.json()["email"][0]
+    assert not get_user_model().objects.filter(email="stranger@example.com").exists()
+    assert not ApiToken.objects.filter(name="x").exists()
+
+
+def test_token_for_another_tenants_user_is_refused_exactly_like_a_stranger(admin_client, tenant, other_tenant):
+    # given a member of another tenant only
+    outsider = MembershipFactory(tenant=other_tenant, role=Role.ADMIN, user__email="boss@globex.io")
+    # when an admin of this tenant names them, and names nobody
+    foreign = admin_client.post("/api/tokens", {"name": "x", "email": "boss@globex.io"}, format="json")
+    unknown = admin_client.post("/api/tokens", {"name": "x", "email": "nobody@globex.io"}, format="json")
+    # then both are the same refusal, and the outsider was neither enrolled nor given a token
+    assert foreign.status_code == unknown.status_code == 400
+    assert foreign.json()["email"][0].replace("boss", "nobody") == unknown.json()["email"][0]
+    assert not Membership.objects.filter(tenant=tenant, user=outsider.user).exists()
+    assert not ApiToken.objects.filter(membership__user=outsider.user).exists()
 
 
 def test_revoked_and_expired_tokens_are_rejected(api_client, tenant):

@@ -130,9 +130,12 @@ def test_create_then_read_never_returns_credentials(admin_client, tenant):
 
 
 def test_tenant_comes_from_the_credential_not_the_body(admin_client, tenant, other_tenant):
+    # A tenant in the body is not part of the contract: refused (it used to be silently ignored).
     response = admin_client.post("/api/integrations", body(tenant=str(other_tenant.pk)), format="json")
-    assert response.status_code == 201
-    assert Integration.objects.get(pk=response.json()["id"]).tenant == tenant
+    assert response.status_code == 400 and list(response.json()) == ["tenant"]
+    assert not Integration.objects.exists()
+    created = admin_client.post("/api/integrations", body(), format="json")
+    assert Integration.objects.get(pk=created.json()["id"]).tenant == tenant
 
 
 def test_list_is_scoped_and_filtered(client_for, tenant, other_tenant):

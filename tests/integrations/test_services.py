@@ -187,11 +187,12 @@ def test_a_connector_bug_is_recorded_as_an_error(tenant, fake_host_provider, cap
     )
     # when
     ok, detail = services.integration_test(integration=integration)
-    # then
+    # then the user sees what kind of failure it was, the log has its text (it may quote the target)
     assert ok is False
-    assert "RuntimeError: connector bug" in detail
+    assert "RuntimeError" in detail and "connector bug" not in detail
     assert integration.status == IntegrationStatus.ERROR
-    assert any(getattr(r, "integration_id", None) == str(integration.pk) for r in caplog.records)
+    logged = [r for r in caplog.records if getattr(r, "integration_id", None) == str(integration.pk)]
+    assert any(getattr(r, "detail", "") == "connector bug" for r in logged)
 
 
 def test_detail_is_redacted_even_if_a_connector_echoes_a_secret(tenant, monkeypatch):

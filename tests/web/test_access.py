@@ -65,8 +65,10 @@ def admin_actions(o):
         ("/settings/schedules/", {"name": "hourly", "interval_minutes": "60"}),
         (f"/settings/schedules/{o['schedule'].pk}/toggle/", {}),
         (f"/settings/schedules/{o['schedule'].pk}/delete/", {}),
-        ("/settings/members/", {"email": "new@example.com", "role": "viewer"}),
+        ("/settings/security/", {"require_mfa": "on"}),
+        ("/settings/invitations/", {"email": "new@example.com", "role": "viewer"}),
         (f"/settings/members/{o['membership'].pk}/role/", {"role": "member"}),
+        (f"/settings/members/{o['membership'].pk}/remove/", {}),
         ("/settings/tokens/", {"name": "x", "membership": str(o["membership"].pk)}),
         (f"/settings/tokens/{o['token'].pk}/revoke/", {}),
         (f"/evidence/{o['evidence'].pk}/delete/", {"reason": "duplicate"}),
@@ -152,7 +154,8 @@ def test_read_only_roles_see_no_write_buttons(web_login, tenant, objects, role):
     assert "Run scan" not in scans_page
     assert "Upload evidence" not in control_page
     assert "Cancel scan" not in running_page
-    assert "/integrations/" not in scans_page and "/settings/" not in scans_page
+    # No link to the admin pages (auditors do get one to the audit log, under /settings/audit-log/).
+    assert 'href="/integrations/"' not in scans_page and 'href="/settings/"' not in scans_page
 
 
 def test_member_runs_scans_and_uploads(web_login, tenant, objects, django_capture_on_commit_callbacks):
@@ -201,6 +204,7 @@ def _other_tenant_urls(o):
         f"/settings/schedules/{o['schedule'].pk}/toggle/",
         f"/settings/schedules/{o['schedule'].pk}/delete/",
         f"/settings/members/{o['membership'].pk}/role/",
+        f"/settings/members/{o['membership'].pk}/remove/",
         f"/settings/tokens/{o['token'].pk}/revoke/",
     ]
     return gets, posts

@@ -148,6 +148,26 @@ def test_failed_connection_test_shows_the_reason(admin_web, tenant):
     assert AWS_SECRET_ACCESS_KEY not in page
 
 
+def test_connection_test_at_the_tenants_cap_says_so_instead_of_failing(admin_web, tenant, settings):
+    # given the tenant's only connection-test slot held by a test still running elsewhere
+    from django.core.cache import cache
+
+    from integrations.services import _test_slot_acquire
+
+    settings.INTEGRATION_TEST_CONCURRENCY = 1
+    cache.clear()
+    integration = IntegrationFactory(tenant=tenant)
+    assert _test_slot_acquire(tenant_id=tenant.pk) is not None
+    # when
+    response = admin_web.post(f"/integrations/{integration.pk}/test/", follow=True)
+    # then the page answers and explains; the integration is untouched
+    assert response.status_code == 200
+    assert "Too many connection tests" in response.content.decode()
+    integration.refresh_from_db()
+    assert integration.last_tested_at is None
+    cache.clear()
+
+
 def test_delete(admin_web, tenant):
     integration = IntegrationFactory(tenant=tenant)
     response = admin_web.post(f"/integrations/{integration.pk}/delete/")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from complywise.exceptions import ApplicationError
+from complywise.services import audit_record
 from evidence.selectors import evidence_verify
 from evidence.services import evidence_delete, evidence_export_request
 from web import selectors
@@ -62,6 +63,9 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 def evidence_verify_view(request: HttpRequest, pk: Any) -> HttpResponse:
     evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
     result = evidence_verify(evidence=evidence)
+    audit_record(
+        tenant=request.tenant, actor=request.user, action="evidence.verified", target=evidence, data={"ok": result.ok}
+    )
     if result.ok:
         messages.success(request, f"Verified “{evidence.title}”: {result.detail} SHA-256 {result.sha256_expected}.")
     else:
@@ -84,6 +88,11 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             add_service_errors(form, exc, EXPORT_FIELDS)
+            # Quota (429) and broker (503) errors keep their status; bad input is a 400.
+            response = _evidence_page(request, export_form=form, status=max(exc.status_code, 400))
+            if getattr(exc, "retry_after", None) is not None:
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         else:
             messages.success(request, "The export is being built; it appears below when ready.")
             return redirect_back(request, reverse("web:evidence-list") + "#exports")

@@ -39,6 +39,9 @@ def framework_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     framework = _framework_for(request, pk)
     search = request.GET.get("q", "")[:200]
     controls = selectors.framework_controls_with_latest(tenant=request.tenant, framework=framework, search=search)
+    if "\x00" in search:
+        # No stored text holds a NUL, and PostgreSQL refuses one in a query: nothing can match.
+        controls = controls.none()
     return render(
         request,
         "web/frameworks/detail.html",

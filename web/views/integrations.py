@@ -155,7 +155,12 @@ def integration_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def integration_test_view(request: HttpRequest, pk: Any) -> HttpResponse:
     integration = _integration_for(request, pk)
-    ok, detail = integration_test(integration=integration, actor=request.user)
+    try:
+        ok, detail = integration_test(integration=integration, actor=request.user)
+    except ApplicationError as exc:
+        # The tenant is at its cap of concurrent connection tests: say so, as the API's 429 does.
+        messages.error(request, f"{integration.name}: {exc.detail}")
+        return redirect("web:integration-list")
     if ok:
         messages.success(request, f"{integration.name}: connection OK. {detail}")
     else:

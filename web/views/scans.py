@@ -12,7 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from complywise.exceptions import ApplicationError, FieldValidationError, ServiceUnavailableError
+from complywise.exceptions import (
+    ApplicationError,
+    FieldValidationError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+)
 from integrations.selectors import integration_types_connected
 from scans.choices import ScanTrigger
 from scans.selectors import scan_jobs_for_tenant
@@ -70,6 +75,11 @@ def scan_run(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.detail)
             job_id = exc.extra.get("scan_job_id")
             return redirect("web:scan-detail", pk=job_id) if job_id else redirect("web:scan-list")
+        except TooManyRequestsError as exc:
+            messages.error(request, exc.detail)
+            response = _scan_list_page(request, form, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except FieldValidationError as exc:
             add_service_errors(form, exc, SERVICE_FIELDS_RUN_SCAN)
         else:

@@ -1,4 +1,4 @@
-"""Tenant settings (admins): frameworks, schedules, retention, members and API tokens."""
+"""Tenant settings (admins): frameworks, schedules, retention, security, members, invitations and API tokens."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complywise.choices import Role
 from complywise.exceptions import ApplicationError
-from complywise.selectors import api_tokens_for_tenant, members_for_tenant
+from complywise.selectors import api_tokens_for_tenant, invitations_for_tenant, members_for_tenant
 from complywise.services import (
     api_token_create,
     api_token_revoke,
-    membership_ensure,
+    invitation_create,
+    invitation_revoke,
+    membership_remove,
+    membership_role_change,
     tenant_update_settings,
-    user_get_or_create,
 )
 from frameworks.selectors import frameworks_for_tenant
 from scans.selectors import schedules_for_tenant
@@ -28,8 +30,9 @@ from scans.services import schedule_create, schedule_delete, schedule_update
 from web import selectors
 from web.forms import (
     SERVICE_FIELDS_SCHEDULE,
-    MemberAddForm,
+    InvitationForm,
     MemberRoleForm,
+    RequireMfaForm,
     RetentionForm,
     ScheduleForm,
     TokenCreateForm,
@@ -39,6 +42,8 @@ from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
 
 # The secret of a token just created waits here for the one page that shows it, then is removed.
 NEW_TOKEN_SESSION_KEY = "web_new_api_token"
+# Likewise the link (with its secret) of an invitation just created.
+NEW_INVITATION_SESSION_KEY = "web_new_invitation"
 
 
 def _settings_page(request: HttpRequest, status: int = 200, **bound: forms.Form) -> HttpResponse:
@@ -51,9 +56,11 @@ def _settings_page(request: HttpRequest, status: int = 200, **bound: forms.Form)
         "members": members,
         "tokens": api_tokens_for_tenant(tenant=tenant).order_by("-created_at"),
         "roles": Role.choices,
+        "invitations": [i for i in invitations_for_tenant(tenant=tenant) if i.is_open],
         "retention_form": RetentionForm(initial={"retention_days": tenant.retention_days}),
+        "mfa_form": RequireMfaForm(initial={"require_mfa": tenant.require_mfa}),
         "schedule_form": ScheduleForm(frameworks=active_frameworks),
-        "member_form": MemberAddForm(),
+        "invitation_form": InvitationForm(),
         "token_form": TokenCreateForm(members=members, initial={"membership": str(request.membership.pk)}),
     }
     context.update(bound)
@@ -85,6 +92,20 @@ def retention_update(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Scans are now kept for {form.cleaned_data['retention_days']} days.")
             return _back("retention")
     return _settings_page(request, status=400, retention_form=form)
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def require_mfa_update(request: HttpRequest) -> HttpResponse:
+    form = RequireMfaForm(request.POST)
+    form.is_valid()  # a checkbox: absent means off, there is nothing to get wrong
+    required = form.cleaned_data.get("require_mfa", False)
+    tenant_update_settings(tenant=request.tenant, require_mfa=required, actor=request.user)
+    if required:
+        messages.success(request, "Every member must now use two-factor authentication.")
+    else:
+        messages.success(request, "Two-factor authentication is now optional for members.")
+    return _back("security")
 
 
 # --- schedules ----------------------------------------------------------------------------------------
@@ -134,47 +155,106 @@ def schedule_toggle_view(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- members ---------------------------------------------------------------------------------------------
 
 
-@tenant_view(ADMIN_ROLES)
-@require_POST
-def member_add(request: HttpRequest) -> HttpResponse:
-    form = MemberAddForm(request.POST)
-    if form.is_valid():
-        try:
-            user = user_get_or_create(email=form.cleaned_data["email"])
-            membership = membership_ensure(tenant=request.tenant, user=user, role=form.cleaned_data["role"])
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{user.email} is now {membership.get_role_display().lower()} of {request.tenant.name}. "
-                "They log in with a password set by an operator or the password reset flow.",
-            )
-            return _back("members")
-    return _settings_page(request, status=400, member_form=form)
+def _member_label(membership) -> str:
+    return membership.user.email or membership.user.get_username()
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
 def member_role(request: HttpRequest, pk: Any) -> HttpResponse:
-    membership = tenant_object_or_404(members_for_tenant(tenant=request.tenant), pk)
+    membership = tenant_object_or_404(members_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose one of the roles.")
         return _back("members")
     role = form.cleaned_data["role"]
-    if (
-        membership.role == Role.ADMIN
-        and role != Role.ADMIN
-        and selectors.tenant_admin_count(tenant=request.tenant) <= 1
-    ):
-        messages.error(request, "The last admin cannot be demoted: make someone else admin first.")
+    try:
+        membership_role_change(membership=membership, role=role, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
         return _back("members")
-    membership_ensure(tenant=request.tenant, user=membership.user, role=role)
-    messages.success(request, f"{membership.user.email or membership.user.get_username()} is now {role}.")
+    messages.success(request, f"{_member_label(membership)} is now {role}.")
     if membership.pk == request.membership.pk and role != Role.ADMIN:
         # Settings are for admins: the user just left them.
         return redirect("web:dashboard")
+    return _back("members")
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def member_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+    membership = tenant_object_or_404(members_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
+    leaving = membership.pk == request.membership.pk
+    try:
+        membership_remove(membership=membership, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+        return _back("members")
+    messages.success(
+        request, f"{_member_label(membership)} was removed from {request.tenant.name}; their tokens are revoked."
+    )
+    if leaving:
+        return redirect("web:dashboard")
+    return _back("members")
+
+
+# --- invitations -------------------------------------------------------------------------------------------
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def invitation_create_view(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            issued = invitation_create(
+                tenant=request.tenant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                actor=request.user,
+                site_url=request.build_absolute_uri("/"),
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session[NEW_INVITATION_SESSION_KEY] = {
+                "id": str(issued.invitation.pk),
+                "link": issued.link,
+                "emailed": issued.emailed,
+            }
+            return redirect("web:settings-invitation-created")
+    return _settings_page(request, status=400, invitation_form=form)
+
+
+@tenant_view(ADMIN_ROLES)
+@require_GET
+@never_cache
+def invitation_created(request: HttpRequest) -> HttpResponse:
+    """Shows the new invitation's link once: it leaves the session as this page renders."""
+    pending = request.session.pop(NEW_INVITATION_SESSION_KEY, None)
+    invitation = None
+    if pending:
+        invitation = invitations_for_tenant(tenant=request.tenant).filter(pk=pending["id"]).first()
+    if invitation is None:
+        messages.info(request, "An invitation's link is shown only once, right after it is created.")
+        return _back("members")
+    return render(
+        request,
+        "web/settings/invitation_created.html",
+        {"invitation": invitation, "link": pending["link"], "emailed": pending["emailed"]},
+    )
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def invitation_revoke_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    invitation = tenant_object_or_404(invitations_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
+    try:
+        invitation_revoke(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"The invitation of {invitation.email} is revoked; its link no longer works.")
     return _back("members")
 
 

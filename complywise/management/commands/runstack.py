@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -10,6 +11,25 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def bind_warning(host: str) -> str | None:
+    """A warning when ``host`` may accept connections from other machines; None for loopback."""
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return None
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may resolve to any interface, so warn
+    return (
+        f"WARNING: binding to {host}, which is not a loopback address: other machines can reach this "
+        "embedded install (development settings, plain HTTP, the demo login). Use the production profile "
+        "(DJANGO_SETTINGS_MODULE=complywise.settings.production, behind TLS) for anything shared."
+    )
 
 
 class Command(BaseCommand):
@@ -22,6 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-beat", action="store_true")
 
     def handle(self, *args, **opts):
+        warning = bind_warning(opts["host"])
+        if warning:
+            self.stderr.write(self.style.WARNING(warning))
         python = sys.executable
         env = {
             **os.environ,

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,8 +34,12 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.loaders import Loader, create_loader
+from botocore.parsers import ResponseParserError
 
+from complywise import egress
 from integrations.registry import Inventory
+
+from .transport import guard_client
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +162,11 @@ class AwsConnectorError(Exception):
     """A collection problem that is neither a ClientError nor a BotoCoreError."""
 
 
+# What a call to AWS may fail with; ResponseParserError is botocore's answer to a body that is
+# not AWS's (and is not a BotoCoreError).
+_FAILURES = (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError)
+
+
 @dataclass(frozen=True)
 class _Scope:
     """What one collection task may use: its region and the pre-built clients."""
@@ -231,26 +241,42 @@ def _redact(text: str, secrets: Iterable[str | None]) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line, human explanation of a boto3 failure (the connector redacts its credentials from it)."""
+    """A one-line, human explanation of a boto3 failure (the connector redacts its credentials from it).
+
+    Built from error codes and HTTP statuses only: the endpoint's own words (an error
+    message, a body botocore could not parse) are never repeated, so a connection test
+    cannot be used to read what some server answers.
+    """
+    refusal = egress.refusal_in(exc)
+    if refusal is not None:
+        return f"could not reach the AWS endpoint: {refusal}"
     if isinstance(exc, ClientError):
-        code = _error_code(exc) or "Unknown"
-        message = str(exc.response.get("Error", {}).get("Message", "")).strip()
-        hint = _HINTS.get(code)
+        raw_code = _error_code(exc)
+        code = raw_code if _ERROR_CODE.match(raw_code) else "an unrecognised error"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         text = f"{exc.operation_name} failed with {code}"
-        if message:
-            text += f": {message}"
+        if isinstance(status, int):
+            text += f" (HTTP {status})"
+        hint = _HINTS.get(raw_code)
         if hint:
-            text += f" ({hint})"
+            text += f": {hint}"
         return text
-    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
-        return f"could not reach the AWS endpoint ({exc})"
+    endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or "(unknown)"
     if isinstance(exc, ReadTimeoutError):
-        return f"AWS did not answer in time ({exc})"
+        return f"AWS did not answer in time ({endpoint})"
+    if isinstance(exc, ConnectTimeoutError):
+        return f"could not reach the AWS endpoint {endpoint} (the connection timed out)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"could not reach the AWS endpoint {endpoint} (the connection failed)"
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials were supplied"
-    return str(exc) or type(exc).__name__
+    if isinstance(exc, ResponseParserError):
+        return "the endpoint did not answer like AWS (its response could not be parsed)"
+    return f"the AWS request failed ({type(exc).__name__})"
 
 
+# What an AWS error code looks like; anything else is not repeated to the user.
+_ERROR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _BAD_CREDENTIALS = "AWS rejected the access key; check the access key id and secret access key"
 _HINTS: dict[str, str] = {
     "InvalidClientTokenId": _BAD_CREDENTIALS,
@@ -865,7 +891,7 @@ class AwsConnector:
     def test_connection(self) -> tuple[bool, str]:
         try:
             identity = self._identity(self._config(quick=True))
-        except (ClientError, BotoCoreError, AwsConnectorError) as exc:
+        except _FAILURES as exc:
             detail = self._explain(exc)
             logger.warning("AWS connection test failed: %s", detail)
             return False, detail
@@ -880,7 +906,7 @@ class AwsConnector:
             return inventory
         try:
             identity = self._identity(self._config())
-        except (ClientError, BotoCoreError, AwsConnectorError) as exc:
+        except _FAILURES as exc:
             detail = self._explain(exc)
             logger.warning("AWS collection could not start: %s", detail)
             for service in wanted:
@@ -936,7 +962,7 @@ class AwsConnector:
         started = time.monotonic()
         try:
             data = _COLLECTORS[service](scope)
-        except (ClientError, BotoCoreError, AwsConnectorError) as exc:
+        except _FAILURES as exc:
             detail = self._explain(exc)
             logger.warning("AWS collection of %s in %s failed: %s", service, scope.region, detail)
             return None, detail
@@ -967,7 +993,7 @@ class AwsConnector:
         base = _new_session(self._access_key_id, self._secret_access_key, self._session_token, self.global_region)
         if not self.role_arn:
             return base
-        sts = base.client("sts", endpoint_url=self.endpoint_url, config=self._config(quick=True))
+        sts = guard_client(base.client("sts", endpoint_url=self.endpoint_url, config=self._config(quick=True)))
         params: dict[str, Any] = {
             "RoleArn": self.role_arn,
             "RoleSessionName": ROLE_SESSION_NAME,
@@ -984,8 +1010,28 @@ class AwsConnector:
             credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"], self.global_region
         )
 
+    def _refuse_disallowed_endpoint(self) -> None:
+        """Fail at once, without botocore's retries, when the endpoint's address is refused.
+
+        Every connection is vetted again when it is opened (the resolved address may differ
+        by then); this only spares a scan retrying what the policy will never allow.
+        """
+        if not self.endpoint_url:
+            return
+        parts = urlsplit(self.endpoint_url)
+        try:
+            egress.vetted_addresses(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        except egress.EgressDeniedError as exc:
+            raise AwsConnectorError(f"could not reach the AWS endpoint: {exc}") from None
+        except (OSError, ValueError):
+            # Unresolvable here, or a malformed port: botocore reports it in its own words.
+            return
+
     def _identity(self, config: Config) -> dict[str, str]:
-        sts = self.session.client("sts", region_name=self.global_region, endpoint_url=self.endpoint_url, config=config)
+        self._refuse_disallowed_endpoint()
+        sts = guard_client(
+            self.session.client("sts", region_name=self.global_region, endpoint_url=self.endpoint_url, config=config)
+        )
         identity = sts.get_caller_identity()
         return {"Account": identity["Account"], "Arn": identity["Arn"]}
 
@@ -1004,7 +1050,9 @@ class AwsConnector:
         errors: dict[tuple[str, str], str] = {}
         for name, region in sorted(wanted):
             try:
-                client = session.client(name, region_name=region, endpoint_url=self.endpoint_url, config=config)
+                client = guard_client(
+                    session.client(name, region_name=region, endpoint_url=self.endpoint_url, config=config)
+                )
             except BotoCoreError as exc:
                 errors[(name, region)] = self._explain(exc)
                 continue

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from integrations.providers.schema import StrictSerializer
+from integrations.providers.schema import StrictSerializer, validate_egress_url
 
 MAX_REGIONS = 40
 REGION_SHAPE = re.compile(r"^[a-z]{2,4}(-[a-z]{2,12}){1,2}-\d{1,2}$")
@@ -84,6 +84,11 @@ class ConfigSerializer(StrictSerializer):
 
     def validate_regions(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+    def validate_endpoint_url(self, value: str | None) -> str | None:
+        if value:
+            validate_egress_url(value)
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("external_id") and not attrs.get("role_arn"):

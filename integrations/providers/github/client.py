@@ -16,6 +16,8 @@ import http.client
 import json
 import logging
 import re
+import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -24,9 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
+from complywise import egress
 from integrations.registry import Inventory
 
 logger = logging.getLogger(__name__)
@@ -99,6 +103,20 @@ _REPO_FIELDS = (
     "security_and_analysis",
 )
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
+# GitHub's own error messages that are safe and useful to repeat word for word.
+_KNOWN_MESSAGES = frozenset(
+    {
+        "Bad credentials",
+        "Not Found",
+        "Requires authentication",
+        "Resource not accessible by integration",
+        "Resource not accessible by personal access token",
+        "Must have admin rights to Repository.",
+        "Branch not protected",
+        "Branch not found",
+        "API rate limit exceeded",
+    }
+)
 
 
 class GitHubError(Exception):
@@ -106,13 +124,19 @@ class GitHubError(Exception):
 
 
 class GitHubHttpError(GitHubError):
-    """GitHub answered with an error status that retrying will not fix."""
+    """GitHub answered with an error status that retrying will not fix.
+
+    ``message`` is GitHub's own explanation, used to tell cases apart; what users see
+    repeats it only when it is one of GitHub's well-known messages, else the status's
+    standard phrase: a server at a mistyped (or malicious) URL must not have its answers
+    shown through a connection test.
+    """
 
     def __init__(self, status: int, message: str, path: str) -> None:
         self.status = status
         self.message = message
         self.path = path
-        super().__init__(f"{status} {message}".strip())
+        super().__init__(f"{status} {_shown_message(status, message)}".strip())
 
 
 class GitHubRateLimitError(GitHubError):
@@ -142,18 +166,26 @@ class _Task:
     repository: str | None = None
 
 
-class _SameOriginAuthRedirect(urllib.request.HTTPRedirectHandler):
-    """Follows redirects, carrying the token only to the origin it was meant for."""
+class GitHubRedirectRefusedError(GitHubError):
+    """A redirect to another origin: never followed (the token and the egress checks belong to one origin)."""
+
+
+class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects within the configured origin only, carrying the token along."""
 
     def redirect_request(
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Message, newurl: str
     ) -> urllib.request.Request | None:
+        # GitHub redirects renamed repositories within the API.  A redirect elsewhere
+        # could lead the worker to any host (an internal one included), so it stops here;
+        # the new connection on the same origin is vetted by the egress guard again.
+        if _origin(newurl) != _origin(req.full_url):
+            fp.close()
+            raise GitHubRedirectRefusedError(f"GitHub answered {code} with a redirect to another host; not followed")
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        # The token is an unredirected header: urllib drops it on every redirect, and
-        # it is put back only when the redirect stays on the same scheme, host and port
-        # (GitHub redirects renamed repositories within the API).
+        # The token is an unredirected header, which urllib drops on a redirect: put it back.
         authorization = req.get_header("Authorization")
-        if new is not None and authorization and _origin(newurl) == _origin(req.full_url):
+        if new is not None and authorization:
             new.add_unredirected_header("Authorization", authorization)
         return new
 
@@ -169,6 +201,37 @@ def _origin(url: str) -> tuple[str, str]:
 
 def _quote(segment: str) -> str:
     return quote(segment, safe="")
+
+
+def _shown_message(status: int, message: str) -> str:
+    if message in _KNOWN_MESSAGES:
+        return message
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _connection_problem(exc: BaseException) -> str:
+    """What went wrong opening a connection, in our words (never text the server sent)."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror):
+        return "the host name could not be resolved"
+    if isinstance(reason, TimeoutError):
+        return "the connection timed out"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return "the server's TLS certificate could not be verified"
+    if isinstance(reason, ssl.SSLError):
+        return "the TLS handshake failed"
+    if isinstance(reason, ConnectionError):
+        return "the connection was closed"
+    if isinstance(reason, http.client.HTTPException):
+        return "the server did not answer like an HTTP server"
+    if isinstance(reason, ValueError):
+        return "the request could not be sent (is the token a valid header value?)"
+    return type(reason).__name__
 
 
 def _message(body: bytes) -> str:
@@ -668,7 +731,8 @@ class GitHubConnector:
         )
         request.add_unredirected_header("Authorization", f"Bearer {self._token}")
         # One opener per request: cheap, and no state shared between the worker threads.
-        opener = urllib.request.build_opener(_SameOriginAuthRedirect())
+        # Every connection goes through the egress guard (no proxy from the environment).
+        opener = egress.build_opener(_SameOriginRedirect())
         try:
             with opener.open(request, timeout=timeout) as answer:
                 return _Response(answer.status, answer.headers, answer.read())
@@ -676,11 +740,14 @@ class GitHubConnector:
             with exc:
                 return _Response(exc.code, exc.headers, exc.read())
         except (OSError, http.client.HTTPException, ValueError) as exc:
+            refusal = egress.refusal_in(exc)
+            if refusal is not None:
+                # Not retried: the address will not become allowed by waiting.
+                raise GitHubError(f"could not reach GitHub at {self.api_url}: {refusal}") from None
             # OSError covers URLError, refused connections, TLS failures and timeouts;
             # ValueError a token that is not a valid header value.
-            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
             raise GitHubUnreachableError(
-                f"could not reach GitHub at {self.api_url} ({self._redact(str(reason) or type(exc).__name__)})"
+                f"could not reach GitHub at {self.api_url} ({_connection_problem(exc)})"
             ) from None
 
     # -- messages -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from integrations.providers.schema import StrictSerializer
+from integrations.providers.schema import StrictSerializer, validate_egress_url
 
 from .client import DEFAULT_API_URL, DEFAULT_MAX_ADMINS
 
@@ -35,6 +35,8 @@ class ApiUrlField(serializers.URLField):
         parts = urlsplit(value)
         if parts.username or parts.password or parts.query or parts.fragment:
             raise serializers.ValidationError("Give the API root only: no credentials, query or fragment.")
+        # Where it points comes first: no scheme makes an address integrations may not reach acceptable.
+        validate_egress_url(value)
         if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or ""):
             raise serializers.ValidationError(
                 "Use https://: over plain http the token would cross the network in clear "

@@ -20,8 +20,8 @@ from typing import Any
 
 from integrations.registry import Inventory
 
-from . import parsers
-from .transport import FileStat, LocalTransport, Transport, exists
+from . import parsers, policy
+from .transport import FileStat, LocalTransport, PathOutsideRootError, Transport, exists
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def describe_error(exc: BaseException) -> str:
     """A one-line explanation of a file access failure."""
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
-        hint = " (the scan needs to run as root to read it)" if isinstance(exc, PermissionError) else ""
+        needs_root = isinstance(exc, PermissionError) and not isinstance(exc, PathOutsideRootError)
+        hint = " (the scan needs to run as root to read it)" if needs_root else ""
         return f"{where}{exc.strerror}{hint}"
     return str(exc) or type(exc).__name__
 
@@ -409,8 +410,10 @@ SUPPORTED_SERVICES: frozenset[str] = frozenset(_COLLECTORS)
 class HostConnector:
     """Collects a read-only inventory of one Linux host's configuration files."""
 
-    def __init__(self, transport: Transport, *, local_machine: bool = False) -> None:
+    def __init__(self, transport: Transport, *, local_machine: bool = False, refusal: str | None = None) -> None:
         self.transport = transport
+        # Why this deployment does not let the integration read its root at all (nothing is read then).
+        self.refusal = refusal
         # Only when scanning this very machine may its kernel hostname stand in for etc/hostname.
         self.local_machine = local_machine
 
@@ -444,6 +447,8 @@ class HostConnector:
     # -- Connector protocol -------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
+        if self.refusal:
+            return False, self.refusal
         location = self.transport.location
         try:
             if self.transport.stat("/").kind != "directory":
@@ -456,7 +461,9 @@ class HostConnector:
         return True, f"Reading host {self.hostname()} ({self.os_name()}) from the files under {location}"
 
     def collect(self, services: set[str]) -> Inventory:
-        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=self.hostname())
+        # A refused root is never read, not even for its host name.
+        account_id = self.transport.location if self.refusal else self.hostname()
+        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=account_id)
         for unknown in sorted(set(services) - SUPPORTED_SERVICES):
             inventory.errors[unknown] = "the host connector does not collect this service"
         ok, detail = self.test_connection()
@@ -480,4 +487,8 @@ class HostConnector:
 def build_connector(*, config: dict, credentials: dict) -> HostConnector:
     """Build the connector of a host integration; it takes no credentials."""
     root = str(config.get("root") or "/")
-    return HostConnector(LocalTransport(root), local_machine=os.path.realpath(root) == "/")
+    # Checked again here, where the files are read: the row may predate a stricter
+    # HOST_SCAN_ALLOWED_ROOTS, or the root may be a symlink that leads elsewhere now.
+    refusal = policy.root_refusal(root, resolve=True)
+    transport = LocalTransport(root, protected=policy.protected_folders())
+    return HostConnector(transport, local_machine=os.path.realpath(root) == "/", refusal=refusal)

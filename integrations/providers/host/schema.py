@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
-from typing import Any
-
-from django.conf import settings
 from rest_framework import serializers
 
 from integrations.providers.schema import StrictSerializer
 
+from . import policy
+
 MAX_ROOT_LENGTH = 1024
-
-
-def _inside(path: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("/") or "/"
-    return path == prefix or prefix == "/" or path.startswith(prefix + "/")
 
 
 class ConfigSerializer(StrictSerializer):
@@ -23,7 +16,8 @@ class ConfigSerializer(StrictSerializer):
         max_length=MAX_ROOT_LENGTH,
         default="/",
         help_text='The filesystem root to scan on the worker: "/" for the worker\'s own machine, '
-        "or the mount point of another machine's filesystem.",
+        "or the mount point of another machine's filesystem; it must lie under one of the operator's "
+        "HOST_SCAN_ALLOWED_ROOTS.",
     )
 
     def validate_root(self, value: str) -> str:
@@ -32,14 +26,10 @@ class ConfigSerializer(StrictSerializer):
         if not value.startswith("/"):
             raise serializers.ValidationError('Must be an absolute path, e.g. "/" or "/mnt/host".')
         # "//x" is a valid POSIX spelling of "/x"; store one canonical form.
-        normalised = "/" + posixpath.normpath(value).lstrip("/")
-        # An operator may confine host scans to some directories (HOST_SCAN_ALLOWED_ROOTS);
-        # by default any root is allowed, as the embedded demo scans "/".
-        allowed: Any = getattr(settings, "HOST_SCAN_ALLOWED_ROOTS", None)
-        if allowed is not None and not any(_inside(normalised, str(prefix)) for prefix in allowed):
-            raise serializers.ValidationError(
-                f"This deployment only scans roots under: {', '.join(str(p) for p in allowed) or '(none)'}."
-            )
+        normalised = policy.normalise(value)
+        refusal = policy.root_refusal(normalised)
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return normalised
 
 

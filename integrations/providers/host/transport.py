@@ -13,6 +13,7 @@ import errno
 import os
 import stat as stat_module
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -25,6 +26,10 @@ MAX_SYMLINK_HOPS = 40
 
 class PathOutsideRootError(PermissionError):
     """A path that would lead outside the transport's root; never read."""
+
+
+class ProtectedPathError(PathOutsideRootError):
+    """A path that resolves into the platform's own data folders; never read, whatever the root."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,11 @@ def exists(transport: Transport, path: str) -> bool:
 class LocalTransport:
     """Reads files of this machine under ``root``, never outside it, never writing anything."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, *, protected: Iterable[str] = ()) -> None:
         self.configured_root = root
         self.root = Path(os.path.realpath(root))
+        # Local paths (resolved) that are never read, listed or walked into, even under the root.
+        self.protected = tuple(os.path.realpath(p) for p in protected)
 
     def __repr__(self) -> str:
         return f"LocalTransport(root={self.configured_root!r})"
@@ -141,6 +148,13 @@ class LocalTransport:
         real = os.path.realpath(local)
         if real != str(self.root) and not real.startswith(str(self.root).rstrip("/") + "/"):
             raise PathOutsideRootError(errno.EACCES, "Path leads outside the scanned root", self._host_path(local))
+        if self._is_protected(real):
+            raise ProtectedPathError(
+                errno.EACCES, "Path holds the platform's own data; never read", self._host_path(local)
+            )
+
+    def _is_protected(self, real: str) -> bool:
+        return any(real == folder or real.startswith(folder.rstrip("/") + "/") for folder in self.protected)
 
     def _host_path(self, local: Path | str) -> str:
         relative = os.path.relpath(local, self.root)
@@ -191,6 +205,10 @@ class LocalTransport:
                 result.unreadable.append(self._host_path(directory))
                 continue
             for entry in children:
+                # The walk starts at a resolved path and never follows a symlink, so each
+                # entry's path is its real path.
+                if self._is_protected(entry.path):
+                    continue
                 if len(result.entries) >= max_entries:
                     result.truncated = True
                     return result
@@ -208,6 +226,6 @@ class LocalTransport:
                         size=info.st_size,
                     )
                 )
-                if stat_module.S_ISDIR(info.st_mode) and info.st_dev == device:
+                if stat_module.S_ISDIR(info.st_mode) and info.st_dev == device and not self._is_protected(entry.path):
                     pending.append(Path(entry.path))
         return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
+from complywise import egress
 from integrations.registry import Inventory
 
 logger = logging.getLogger(__name__)
@@ -62,18 +64,59 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def describe_error(exc: BaseException, *, user: str = "", timeout_ms: int = STATEMENT_TIMEOUT_MS) -> str:
-    """A one-line, human explanation of a psycopg failure (the caller redacts the password)."""
-    if isinstance(exc, pg_errors.InsufficientPrivilege):
-        return f"permission denied: {_one_line(exc.diag.message_primary or str(exc))}"
+# SQLSTATE -> what to tell the user.  The server's own message text is never repeated:
+# whatever answers on the configured port must not be readable through a connection test.
+_SQLSTATE_TEXT: dict[str, str] = {
+    "28P01": "PostgreSQL rejected the password for user {user}: password authentication failed",
+    "28000": "PostgreSQL refused the login of user {user} (no pg_hba.conf entry allows it, or the role may not log in)",
+    "3D000": 'database "{dbname}" does not exist',
+    "53300": "the server has no free connection slots",
+    "57P03": "the server is not accepting connections (starting up, shutting down or in recovery)",
+    "42501": "permission denied",
+}
+# libpq's messages (no SQLSTATE; patterns over the lower-cased text) -> what to tell the user, first match wins.
+_CLIENT_TEXT: tuple[tuple[str, str], ...] = (
+    ("password authentication failed", _SQLSTATE_TEXT["28P01"]),
+    ("no password supplied", "the server asks for a password but the integration has none"),
+    ("no pg_hba.conf entry", _SQLSTATE_TEXT["28000"]),
+    (r'database ".*" does not exist', _SQLSTATE_TEXT["3D000"]),
+    (r'role ".*" does not exist', 'role "{user}" does not exist'),
+    ("connection refused", "Connection refused (nothing listens on that address and port)"),
+    ("timeout expired", "the server did not answer within the connection timeout"),
+    ("could not translate host name", "the host name could not be resolved"),
+    ("network is unreachable", "the network is unreachable"),
+    ("no route to host", "there is no route to the host"),
+    ("server closed the connection unexpectedly", "the server closed the connection unexpectedly"),
+    ("too many clients", _SQLSTATE_TEXT["53300"]),
+    ("invalid response", "the server did not answer like PostgreSQL"),
+    ("expected authentication request", "the server did not answer like PostgreSQL"),
+    ("unsupported frontend protocol", "the server did not answer like PostgreSQL"),
+    ("ssl", "the TLS negotiation with the server failed (check sslmode)"),
+)
+
+
+def describe_error(
+    exc: BaseException, *, user: str = "", dbname: str = "", timeout_ms: int = STATEMENT_TIMEOUT_MS
+) -> str:
+    """A one-line, human explanation of a psycopg failure (the caller redacts the password).
+
+    Built from the SQLSTATE or from the kind of client-side failure only, never from the
+    server's message text.
+    """
+    if isinstance(exc, egress.EgressDeniedError):
+        return str(exc)
     if isinstance(exc, pg_errors.QueryCanceled):
         return f"the server did not answer within {timeout_ms / 1000:g} seconds"
-    text = _one_line(str(exc)).removeprefix("connection failed: ")
-    if "password authentication failed" in text:
-        return f"PostgreSQL rejected the password for user {user}: {text}"
-    if "no password supplied" in text:
-        return f"the server asks for a password but the integration has none ({text})"
-    return text or type(exc).__name__
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate in _SQLSTATE_TEXT:
+        return _SQLSTATE_TEXT[sqlstate].format(user=user, dbname=dbname)
+    if sqlstate:
+        return f"the server reported {type(exc).__name__} (SQLSTATE {sqlstate})"
+    text = _one_line(str(exc)).lower()
+    for pattern, meaning in _CLIENT_TEXT:
+        if re.search(pattern, text):
+            return meaning.format(user=user, dbname=dbname)
+    return f"the connection failed ({type(exc).__name__})"
 
 
 def _major(version_num: int) -> int:
@@ -296,9 +339,19 @@ class PostgresConnector:
         return kwargs
 
     def connect(self) -> psycopg.Connection:
+        """A connection to a vetted address of the host; raises psycopg.Error or egress.EgressDeniedError."""
+        kwargs = self.connection_kwargs()
+        try:
+            addresses = egress.vetted_addresses(self.host, self.port)
+        except socket.gaierror:
+            raise psycopg.OperationalError(f"could not translate host name {self.host!r} to address") from None
+        # libpq connects to hostaddr and never resolves host again (no DNS rebinding); host
+        # stays the name, for TLS certificate checks and the server's view of the connection.
+        kwargs["hostaddr"] = ",".join(str(address) for address in addresses)
+        kwargs["host"] = ",".join([self.host] * len(addresses))
         # Autocommit: each statement is its own (read-only) transaction, so a denied query
         # does not abort the ones after it.
-        return psycopg.connect(autocommit=True, **self.connection_kwargs())
+        return psycopg.connect(autocommit=True, **kwargs)
 
     # -- Connector protocol -------------------------------------------------
 
@@ -306,7 +359,7 @@ class PostgresConnector:
         try:
             with self.connect() as conn:
                 row = conn.execute("SELECT current_setting('server_version'), current_user").fetchone()
-        except psycopg.Error as exc:
+        except (psycopg.Error, egress.EgressDeniedError) as exc:
             detail = self._explain(exc)
             logger.warning("PostgreSQL connection test failed: %s", detail)
             return False, f"Could not connect to PostgreSQL on {self.address} as {self.user}: {detail}"
@@ -323,7 +376,7 @@ class PostgresConnector:
             return inventory
         try:
             conn = self.connect()
-        except psycopg.Error as exc:
+        except (psycopg.Error, egress.EgressDeniedError) as exc:
             detail = f"could not connect to {self.address} as {self.user}: {self._explain(exc)}"
             logger.warning("PostgreSQL collection could not start: %s", detail)
             for service in wanted:
@@ -347,7 +400,7 @@ class PostgresConnector:
         text = (
             str(exc)
             if isinstance(exc, PostgresConnectorError)
-            else describe_error(exc, user=self.user, timeout_ms=self.statement_timeout_ms)
+            else describe_error(exc, user=self.user, dbname=self.dbname, timeout_ms=self.statement_timeout_ms)
         )
         return _redact(text, [self._password])
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from integrations.providers.schema import StrictSerializer
+from integrations.providers.schema import StrictSerializer, validate_egress_host
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Labels may hold "_": container and compose service names do.
@@ -22,13 +22,16 @@ IDENTIFIER = re.compile(r"^[^\x00-\x1f\x7f]{1,63}$")
 class HostField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data).strip()
+        # "[::1]", as in a URL, is the IPv6 address ::1.
+        bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
         try:
-            return str(ipaddress.ip_address(value))
+            clean = str(ipaddress.ip_address(bare))
         except ValueError:
-            pass
-        if not HOSTNAME.match(value):
-            raise serializers.ValidationError(f"'{value}' is not a host name or IP address.")
-        return value.lower().rstrip(".")
+            if not HOSTNAME.match(value):
+                raise serializers.ValidationError(f"'{value}' is not a host name or IP address.") from None
+            clean = value.lower().rstrip(".")
+        validate_egress_host(clean)
+        return clean
 
 
 class ConfigSerializer(StrictSerializer):

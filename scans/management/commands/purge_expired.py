@@ -4,7 +4,10 @@ from scans.services import scans_purge_expired
 
 
 class Command(BaseCommand):
-    help = "Delete scan jobs older than each tenant's retention, with outcomes, results and auto evidence."
+    help = (
+        "Delete scan jobs older than each tenant's retention, with outcomes, results and auto evidence, "
+        "and audit events older than it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would be deleted; delete nothing.")
@@ -17,7 +20,7 @@ class Command(BaseCommand):
         for slug, counts in report.tenants.items():
             self.stdout.write(
                 f"{slug}: {verb} {counts['scan_jobs']} scan jobs, {counts['results']} results, "
-                f"{counts['outcomes']} outcomes"
+                f"{counts['outcomes']} outcomes, {counts.get('audit_events', 0)} audit events"
                 + ("" if report.dry_run else f", {counts['evidence']} auto evidence files")
             )
         self.stdout.write(f"Total: {report.scan_jobs} scan jobs.")

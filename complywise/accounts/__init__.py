@@ -1,0 +1,1 @@
+"""Web-login security: password + second factor (TOTP, recovery codes), lockout, password reset."""

@@ -1,0 +1,128 @@
+"""A tenant's require_mfa: its members' browser sessions must set up and use a second factor; tokens unaffected."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from complywise.choices import Role
+from complywise.tenancy import SESSION_TENANT_KEY
+from tests.factories import MembershipFactory, TenantFactory
+
+from .accounts_support import confirmed_device, post_code, post_password, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def strict_tenant(db):
+    return TenantFactory(name="Strict", slug="strict", require_mfa=True)
+
+
+def logged_in(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def test_pages_send_a_member_without_a_second_factor_to_set_one_up(strict_tenant):
+    # given a member of a tenant that requires a second factor, logged in with a password only
+    client = logged_in(MembershipFactory(tenant=strict_tenant, role=Role.ADMIN))
+    # when they open pages
+    for url in ["/", "/scans/", "/settings/", "/admin/"]:
+        response = client.get(url)
+        # then each sends them to the set-up page, and back afterwards
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/security/mfa/setup/?required=1&next="), url
+    # and the set-up and account pages themselves open, saying why
+    assert (
+        "requires two-factor authentication" in client.get("/accounts/security/mfa/setup/?required=1").content.decode()
+    )
+    assert client.get("/accounts/security/").status_code == 200
+
+
+def test_api_calls_with_such_a_session_answer_403_json(strict_tenant):
+    # given the same kind of session
+    client = logged_in(MembershipFactory(tenant=strict_tenant, role=Role.ADMIN))
+    # when it calls the API
+    for response in [client.get("/api/me"), client.get("/api/scans"), client.post("/api/scans/trigger", {})]:
+        # then each call is refused with a JSON reason
+        assert response.status_code == 403
+        assert response.json()["code"] == "mfa_required"
+        assert "two-factor" in response.json()["detail"]
+
+
+def test_bearer_tokens_are_not_affected(strict_tenant, client_for):
+    # given a token of that tenant
+    client = client_for(strict_tenant, Role.ADMIN)
+    # when / then
+    assert client.get("/api/me").status_code == 200
+    assert client.get("/api/scans").status_code == 200
+
+
+def test_after_setting_it_up_the_member_goes_on(strict_tenant):
+    # given a member sent to set up a second factor
+    client = logged_in(MembershipFactory(tenant=strict_tenant, role=Role.MEMBER))
+    client.get("/accounts/security/mfa/setup/?required=1&next=/scans/")
+    device = TOTPDevice.objects.get()
+    # when they confirm a code from the app
+    codes_page = client.post("/accounts/security/mfa/setup/?required=1&next=/scans/", {"code": totp_code(device)})
+    # then the recovery-codes page leads on to where they were going, and pages and API open
+    assert codes_page.status_code == 200 and 'href="/scans/"' in codes_page.content.decode()
+    assert client.get("/scans/").status_code == 200
+    assert client.get("/api/me").status_code == 200
+
+
+def test_a_member_who_logs_in_with_both_factors_is_let_in(strict_tenant):
+    # given a member of the tenant with an authenticator
+    member = MembershipFactory(tenant=strict_tenant, role=Role.MEMBER)
+    device = confirmed_device(member.user)
+    client = Client()
+    # when they log in with password and code
+    post_password(client, member.user)
+    post_code(client, totp_code(device))
+    # then pages and the API answer
+    assert client.get("/").status_code == 200
+    assert client.get("/api/me").status_code == 200
+
+
+def test_only_the_current_tenant_decides(strict_tenant, tenant):
+    # given a user in a relaxed tenant (the current one) and in a strict one
+    relaxed = MembershipFactory(tenant=tenant, role=Role.MEMBER)
+    MembershipFactory(tenant=strict_tenant, user=relaxed.user, role=Role.MEMBER)
+    client = logged_in(relaxed)
+    session = client.session
+    session[SESSION_TENANT_KEY] = str(tenant.pk)
+    session.save()
+    # when / then the relaxed tenant's pages open
+    assert client.get("/scans/").status_code == 200
+    # when they switch to the strict tenant (the switch itself is allowed)
+    switched = client.post("/tenant/switch", {"tenant_id": str(strict_tenant.pk)})
+    assert switched.status_code == 302
+    # then its pages ask for set-up
+    assert client.get("/scans/")["Location"].startswith("/accounts/security/mfa/setup/")
+
+
+def test_tenants_without_the_requirement_are_unchanged(tenant):
+    # given a member of a tenant that does not require a second factor
+    client = logged_in(MembershipFactory(tenant=tenant, role=Role.MEMBER))
+    # when / then
+    assert client.get("/").status_code == 200
+    assert client.get("/api/me").status_code == 200
+
+
+def test_without_a_chosen_tenant_the_first_by_name_decides():
+    # given a user in a strict tenant named first and a relaxed one, who has not picked a tenant
+    strict = TenantFactory(name="Aardvark", slug="aardvark", require_mfa=True)
+    relaxed = TenantFactory(name="Zebra", slug="zebra")
+    membership = MembershipFactory(tenant=relaxed, role=Role.MEMBER)
+    MembershipFactory(tenant=strict, user=membership.user, role=Role.MEMBER)
+    client = logged_in(membership)
+    # when / then the strict tenant (the one the pages show) asks for set-up
+    assert client.get("/scans/")["Location"].startswith("/accounts/security/mfa/setup/")
+    # when / then a garbled session tenant changes nothing
+    session = client.session
+    session[SESSION_TENANT_KEY] = "not-a-uuid"
+    session.save()
+    assert client.get("/scans/")["Location"].startswith("/accounts/security/mfa/setup/")
