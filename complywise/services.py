@@ -114,10 +114,15 @@ def _validate_role(role: str) -> None:
         raise FieldValidationError({"role": f"Must be one of {', '.join(Role.values)}."})
 
 
-def _lock_tenant(tenant: Tenant) -> None:
-    # Role changes, removals and invitations of one tenant take turns on the tenant row, so two
-    # admins demoting each other at once cannot leave the tenant without an admin.
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+def tenant_lock(*, tenant_id: Any) -> None:
+    """Make writes that must see each other take turns per tenant (call inside a transaction).
+
+    Role changes (so two admins demoting each other cannot leave no admin), quota checks (so
+    concurrent requests cannot overshoot) and the evidence chain (one head at a time) each lock
+    the tenant row. NO KEY UPDATE, so rows that merely reference the tenant can still be inserted;
+    SQLite serialises all writes anyway.
+    """
+    list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).values_list("pk", flat=True))
 
 
 def _admin_count(tenant: Tenant) -> int:
@@ -134,7 +139,7 @@ def membership_create(
 ) -> Membership:
     """Make the user a member of the tenant with this role; refuses when they already are one."""
     _validate_role(role)
-    _lock_tenant(tenant)
+    tenant_lock(tenant_id=tenant.pk)
     if Membership.objects.for_tenant(tenant).filter(user=user).exists():
         raise ConflictError(f"{user.email or user.get_username()} is already a member of {tenant.name}.")
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
@@ -174,7 +179,7 @@ def membership_ensure(
 def membership_role_change(*, membership: Membership, role: str, actor: AbstractBaseUser | None = None) -> Membership:
     """Give a member another role (audited with from/to); the last admin cannot be demoted."""
     _validate_role(role)
-    _lock_tenant(membership.tenant)
+    tenant_lock(tenant_id=membership.tenant_id)
     membership.refresh_from_db(fields=["role"])
     previous = membership.role
     if previous == role:
@@ -197,7 +202,7 @@ def membership_role_change(*, membership: Membership, role: str, actor: Abstract
 def membership_remove(*, membership: Membership, actor: AbstractBaseUser | None = None) -> None:
     """Remove a member and their API tokens in this tenant; the last admin cannot be removed."""
     tenant = membership.tenant
-    _lock_tenant(tenant)
+    tenant_lock(tenant_id=tenant.pk)
     membership.refresh_from_db(fields=["role"])
     if membership.role == Role.ADMIN and _admin_count(tenant) <= 1:
         raise ConflictError("The last admin cannot be removed: make someone else admin first.")
@@ -236,7 +241,7 @@ def invitation_create(
     """Invite someone by email to join the tenant with a role; the link is e-mailed and returned once."""
     _validate_role(role)
     email = email.strip().lower()
-    _lock_tenant(tenant)
+    tenant_lock(tenant_id=tenant.pk)
     invited = user_by_email(email=email)
     if invited is not None and Membership.objects.for_tenant(tenant).filter(user=invited).exists():
         raise FieldValidationError({"email": f"{email} is already a member of {tenant.name}."})

@@ -29,11 +29,11 @@ from complywise.exceptions import (
     NotFoundError,
     PayloadTooLargeError,
     ServiceUnavailableError,
-    TooManyRequestsError,
     UnsupportedMediaTypeError,
 )
 from complywise.models import Tenant
-from complywise.services import audit_record
+from complywise.quotas import quota_check
+from complywise.services import audit_record, tenant_lock
 from frameworks.models import Control, Framework
 
 from . import selectors
@@ -64,14 +64,6 @@ JSON_CONTENT_TYPE = "application/json"
 
 
 # --- the chain ----------------------------------------------------------------------------------------
-
-
-def _lock_tenant_chain(tenant_id: Any) -> None:
-    """Serialise chain writes per tenant (SQLite serialises all writes anyway).
-
-    NO KEY UPDATE, so rows elsewhere that merely reference the tenant can still be inserted.
-    """
-    list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).values_list("pk", flat=True))
 
 
 def _chain_head(tenant_id: Any) -> tuple[int, str]:
@@ -231,7 +223,7 @@ def _store_auto_rows(
             row.file_key, row.sha256, row.size = stored.key, stored.sha256, stored.size
             rows.append(row)
         with transaction.atomic():
-            _lock_tenant_chain(tenant.pk)
+            tenant_lock(tenant_id=tenant.pk)
             # A redelivered task may have stored the same controls while these files were written.
             raced = _existing_auto(tenant.pk, scan_job.pk, [row.control_id for row in rows])
             if raced:
@@ -260,7 +252,7 @@ def evidence_purge_for_scan_jobs(
     total = 0
     while True:
         with transaction.atomic():
-            _lock_tenant_chain(tenant.pk)
+            tenant_lock(tenant_id=tenant.pk)
             batch = list(remaining[:PURGE_BATCH])
             if not batch:
                 break
@@ -353,7 +345,7 @@ def evidence_upload(
 
     try:
         with transaction.atomic():
-            _lock_tenant_chain(tenant.pk)
+            tenant_lock(tenant_id=tenant.pk)
             _append_to_chain(tenant.pk, [evidence])
             evidence.save(force_insert=True)
             audit_record(
@@ -375,7 +367,7 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser | None, reaso
     reason = _clean_reason(reason)
     storage = evidence_storage()
     with transaction.atomic():
-        _lock_tenant_chain(evidence.tenant_id)
+        tenant_lock(tenant_id=evidence.tenant_id)
         if not Evidence.objects.filter(pk=evidence.pk).exists():
             # Deleted by a concurrent request while this one waited for the lock.
             raise NotFoundError()
@@ -401,25 +393,13 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser | None, reaso
 # --- auditor exports ------------------------------------------------------------------------------------------
 
 
-# What a client over its tenant's export quota is told to wait before trying again.
-EXPORT_QUOTA_RETRY_AFTER_SECONDS = 30
 # How long the request waits for the broker before answering 503.
 EXPORT_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
 def _check_export_quota(*, tenant: Tenant) -> None:
-    """429 once the tenant has TENANT_MAX_PENDING_EXPORTS exports queued or running (call under the tenant lock)."""
-    limit = settings.TENANT_MAX_PENDING_EXPORTS
-    pending = (
-        EvidenceExport.objects.for_tenant(tenant).filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).count()
-    )
-    if pending >= limit:
-        raise TooManyRequestsError(
-            f"This tenant already has {pending} exports being built (the limit is {limit}); "
-            "try again when one has finished.",
-            retry_after=EXPORT_QUOTA_RETRY_AFTER_SECONDS,
-            extra={"limit": limit, "pending": pending},
-        )
+    pending = EvidenceExport.objects.for_tenant(tenant).filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING])
+    quota_check(pending=pending, limit=settings.TENANT_MAX_PENDING_EXPORTS, what="exports being built")
 
 
 def _enqueue_export(export_id: str) -> None:
@@ -448,7 +428,7 @@ def evidence_export_request(
     enqueue_error: list[Exception] = []
     with transaction.atomic():
         # Serialise requests per tenant so concurrent ones cannot overshoot the quota.
-        list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk", flat=True))
+        tenant_lock(tenant_id=tenant.pk)
         _check_export_quota(tenant=tenant)
         export = EvidenceExport.objects.create(
             tenant=tenant,

@@ -24,7 +24,8 @@ from complywise.exceptions import (
     TooManyRequestsError,
 )
 from complywise.models import Tenant
-from complywise.services import audit_record
+from complywise.quotas import quota_check
+from complywise.services import audit_record, tenant_lock
 from evidence.services import evidence_purge_for_scan_jobs
 from frameworks.models import Framework, TenantFramework
 from frameworks.selectors import framework_resolve
@@ -40,24 +41,14 @@ logger = logging.getLogger(__name__)
 FRAMEWORK_UNKNOWN = "No such framework (give its id or its key)."
 # How long the request waits for the broker before answering 503.
 BROKER_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-# What a client over its tenant's scan quota is told to wait before trying again.
-QUOTA_RETRY_AFTER_SECONDS = 30
 # A running job whose parts all finished this long ago without a roll-up lost it (broker down): roll up.
 ROLLUP_GRACE = timedelta(minutes=2)
 REAP_BATCH = 200
 
 
 def _check_scan_quota(*, tenant: Tenant) -> None:
-    """429 once the tenant has TENANT_MAX_QUEUED_SCANS scans queued or running (call under the tenant lock)."""
-    limit = settings.TENANT_MAX_QUEUED_SCANS
-    pending = ScanJob.objects.for_tenant(tenant).filter(status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING]).count()
-    if pending >= limit:
-        raise TooManyRequestsError(
-            f"This tenant already has {pending} scans queued or running (the limit is {limit}); "
-            "try again when one has finished.",
-            retry_after=QUOTA_RETRY_AFTER_SECONDS,
-            extra={"limit": limit, "pending": pending},
-        )
+    pending = ScanJob.objects.for_tenant(tenant).filter(status__in=[ScanStatus.QUEUED, ScanStatus.RUNNING])
+    quota_check(pending=pending, limit=settings.TENANT_MAX_QUEUED_SCANS, what="scans queued or running")
 
 
 def _enqueue_scan(scan_job_id: str) -> None:
@@ -128,7 +119,7 @@ def scan_trigger(
     )
     with transaction.atomic():
         # Serialise triggers per tenant so concurrent requests cannot overshoot the quota.
-        list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk", flat=True))
+        tenant_lock(tenant_id=tenant.pk)
         _check_scan_quota(tenant=tenant)
         job = ScanJob.objects.create(
             tenant=tenant,

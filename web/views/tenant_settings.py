@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,6 +66,13 @@ def _settings_page(request: HttpRequest, status: int = 200, **bound: forms.Form)
     }
     context.update(bound)
     return render(request, "web/settings/index.html", context, status=status)
+
+
+def _pop_shown_once(request: HttpRequest, key: str, queryset: QuerySet) -> tuple[dict[str, Any], Any]:
+    """What a create view left in the session for one display (a secret, a link), and its row of this tenant."""
+    pending = request.session.pop(key, None) or {}
+    row = queryset.filter(pk=pending["id"]).first() if pending.get("id") else None
+    return pending, row
 
 
 def _back(section: str) -> HttpResponse:
@@ -231,10 +239,9 @@ def invitation_create_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def invitation_created(request: HttpRequest) -> HttpResponse:
     """Shows the new invitation's link once: it leaves the session as this page renders."""
-    pending = request.session.pop(NEW_INVITATION_SESSION_KEY, None)
-    invitation = None
-    if pending:
-        invitation = invitations_for_tenant(tenant=request.tenant).filter(pk=pending["id"]).first()
+    pending, invitation = _pop_shown_once(
+        request, NEW_INVITATION_SESSION_KEY, invitations_for_tenant(tenant=request.tenant)
+    )
     if invitation is None:
         messages.info(request, "An invitation's link is shown only once, right after it is created.")
         return _back("members")
@@ -288,10 +295,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 def token_created(request: HttpRequest) -> HttpResponse:
     """Shows the new secret once: it leaves the session as this page renders."""
-    pending = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
-    token = None
-    if pending:
-        token = api_tokens_for_tenant(tenant=request.tenant).filter(pk=pending["id"]).first()
+    pending, token = _pop_shown_once(request, NEW_TOKEN_SESSION_KEY, api_tokens_for_tenant(tenant=request.tenant))
     if token is None:
         messages.info(request, "A token's secret is shown only once, right after it is created.")
         return _back("tokens")
