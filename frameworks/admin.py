@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import Control, ControlCheck, Framework, TenantFramework
+from .models import Control, ControlApplicability, ControlCheck, Framework, TenantFramework
 
 
 @admin.register(Framework)
@@ -49,3 +49,22 @@ class TenantFrameworkAdmin(admin.ModelAdmin):
     search_fields = ["tenant__name", "tenant__slug", "framework__key", "framework__name"]
     list_select_related = ["tenant", "framework"]
     autocomplete_fields = ["tenant", "framework"]
+
+
+@admin.register(ControlApplicability)
+class ControlApplicabilityAdmin(admin.ModelAdmin):
+    """Read-only: a change here would skip the audit trail that holds the applicability history."""
+
+    list_display = ["tenant", "control", "applicable", "decided_by", "decided_at"]
+    list_filter = ["applicable", "tenant"]
+    search_fields = ["control__ref", "justification", "tenant__slug"]
+    list_select_related = ["tenant", "control", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

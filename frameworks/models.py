@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -100,3 +101,26 @@ class TenantFramework(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant} → {self.framework}"
+
+
+class ControlApplicability(TenantScopedModel):
+    """A tenant's decision to keep a control in scope or exclude it (Statement of Applicability).
+
+    No row means applicable. Only the current decision is stored: its history is in the audit log.
+    """
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="applicability_records")
+    applicable = models.BooleanField(default=True)
+    justification = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "control"], name="controlapplicability_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.control_id}: {'applicable' if self.applicable else 'excluded'}"

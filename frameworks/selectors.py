@@ -11,12 +11,24 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from complywise.models import Tenant
 
-from .models import Control, ControlCheck, Framework, TenantFramework
+from .models import Control, ControlApplicability, ControlCheck, Framework, TenantFramework
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,39 @@ class MappedCheck:
     severity: str | None
     integration_type: str | None
     registered: bool
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """A control's place in the tenant's scope; the default (no decision recorded) is applicable."""
+
+    applicable: bool = True
+    justification: str = ""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+    @classmethod
+    def of(cls, record: ControlApplicability | None) -> Applicability:
+        if record is None:
+            return cls()
+        return cls(
+            applicable=record.applicable,
+            justification=record.justification,
+            decided_by=_email_of(record.decided_by),
+            decided_at=record.decided_at,
+        )
+
+    def exclusion_finding(self) -> str:
+        """What a scan result of an excluded control says instead of its checks' verdict."""
+        who = self.decided_by or "a former user"
+        when = f"{self.decided_at:%Y-%m-%d}" if self.decided_at else "an unknown date"
+        return f"Excluded from scope by {who} on {when}: {self.justification}"
+
+
+def _email_of(user: Any) -> str | None:
+    if user is None:
+        return None
+    return getattr(user, "email", "") or user.get_username()
 
 
 @dataclass(frozen=True)
@@ -133,16 +178,72 @@ def control_evidence_count(*, tenant: Tenant, control: Control) -> int:
     return evidence.objects.filter(tenant=tenant, control=control).count()
 
 
+def control_applicability(*, tenant: Tenant, control: Control) -> Applicability:
+    record = (
+        ControlApplicability.objects.for_tenant(tenant).filter(control=control).select_related("decided_by").first()
+    )
+    return Applicability.of(record)
+
+
 def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
-    """What the control detail endpoint adds to a control: mapped checks, latest result, evidence count."""
+    """What the control detail endpoint adds to a control: mapped checks, latest result, evidence count, scope."""
     return {
+        "applicability": control_applicability(tenant=tenant, control=control),
         "checks": control_mapped_checks(control=control),
         "latest_result": control_latest_result(tenant=tenant, control=control),
         "evidence_count": control_evidence_count(tenant=tenant, control=control),
     }
 
 
+# --------------------------------------------------------------------------- Statement of Applicability
+
+
+def framework_soa(*, tenant: Tenant, framework: Framework) -> QuerySet[Control]:
+    """Every control of the framework in natural order, annotated with the tenant's SoA columns.
+
+    One query whatever the number of controls: applicability, latest completed verdict and manual evidence
+    count are correlated subqueries, so a page (or a streamed export) never queries per row.
+    """
+    scan_result = apps.get_model("scans", "ScanResult")
+    evidence = apps.get_model("evidence", "Evidence")
+    decision = ControlApplicability.objects.filter(tenant=tenant, control=OuterRef("pk"))
+    latest = (
+        scan_result.objects.filter(tenant=tenant, control=OuterRef("pk"), scan_job__status="completed")
+        .order_by("-created_at")
+        .values("status")[:1]
+    )
+    manual = (
+        evidence.objects.filter(tenant=tenant, control=OuterRef("pk"), type="manual")
+        .order_by()
+        .values("control")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Control.objects.filter(framework=framework)
+        .annotate(
+            applicable=Coalesce(Subquery(decision.values("applicable")[:1]), Value(True), output_field=BooleanField()),
+            justification=Coalesce(Subquery(decision.values("justification")[:1]), Value(""), output_field=TextField()),
+            decided_by_email=Subquery(decision.values("decided_by__email")[:1]),
+            decided_at=Subquery(decision.values("decided_at")[:1]),
+            implementation_status=Subquery(latest),
+            evidence_count=Coalesce(Subquery(manual, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("sort_key", "ref")
+    )
+
+
 # --------------------------------------------------------------------------- for the scan engine
+
+
+def exclusions_in_scope(*, tenant: Tenant, frameworks: Iterable[Framework]) -> dict[uuid.UUID, Applicability]:
+    """The tenant's excluded controls of these frameworks, by control id: one query for a whole scan."""
+    records = (
+        ControlApplicability.objects.for_tenant(tenant)
+        .filter(applicable=False, control__framework__in=[framework.pk for framework in frameworks])
+        .select_related("decided_by")
+    )
+    return {record.control_id: Applicability.of(record) for record in records}
 
 
 def frameworks_in_scope(*, tenant: Tenant, framework: Framework | uuid.UUID | str | None = None) -> QuerySet[Framework]:

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from complywise.exceptions import FieldValidationError, NotFoundError, PermissionDeniedError
 from complywise.models import Tenant
 from complywise.services import audit_record
 
 from .choices import FrameworkSource
-from .models import Control, ControlCheck, Framework, TenantFramework
+from .models import Control, ControlApplicability, ControlCheck, Framework, TenantFramework
 from .naturalsort import natural_key
 from .selectors import framework_key_reserved
 
@@ -22,6 +23,7 @@ READ_ONLY_FRAMEWORK = (
 )
 FRAMEWORK_FIELDS = ("key", "name", "version", "description")
 SORT_KEY_MAX_LENGTH = Control._meta.get_field("sort_key").max_length
+JUSTIFICATION_MAX_LENGTH = 2000
 CONTROL_FIELDS = ("ref", "title", "description", "group", "parent_ref", "check_ids")
 
 
@@ -294,3 +296,60 @@ def control_delete_custom(*, tenant: Tenant, control: Control, actor: AbstractBa
     _ensure_custom(tenant=tenant, framework=control.framework)
     audit_record(tenant=tenant, actor=actor, action="control.deleted", target=control, data={"ref": control.ref})
     control.delete()
+
+
+# --------------------------------------------------------------------------- applicability (Statement of Applicability)
+
+
+def _applicability_locked(*, tenant: Tenant, control: Control) -> tuple[ControlApplicability, bool]:
+    """The tenant's row for the control, locked, and whether it was applicable before (no row: applicable).
+
+    Locked so two admins deciding at once leave a consistent from/to trail in the audit log; the first decision
+    inserts a default row first, and the unique constraint settles two first decisions racing.
+    """
+    rows = ControlApplicability.objects.for_tenant(tenant).select_for_update().filter(control=control)
+    record = rows.first()
+    if record is not None:
+        return record, record.applicable
+    try:
+        with transaction.atomic():
+            ControlApplicability.objects.create(tenant=tenant, control=control, decided_at=timezone.now())
+    except IntegrityError:
+        pass  # another request inserted it first: lock theirs below
+    record = rows.get()
+    return record, record.applicable
+
+
+@transaction.atomic
+def control_applicability_set(
+    *, tenant: Tenant, control: Control, applicable: bool, justification: str = "", actor: AbstractBaseUser | None
+) -> ControlApplicability:
+    """Keep a control in the tenant's scope or exclude it; excluding needs a justification. Every change is audited."""
+    _ensure_visible(tenant=tenant, framework=control.framework)
+    justification = (justification or "").strip()
+    if not applicable and not justification:
+        raise FieldValidationError({"justification": "Say why this control is excluded from scope."})
+    if len(justification) > JUSTIFICATION_MAX_LENGTH:
+        raise FieldValidationError(
+            {"justification": f"Ensure this field has no more than {JUSTIFICATION_MAX_LENGTH} characters."}
+        )
+    record, previous = _applicability_locked(tenant=tenant, control=control)
+    record.applicable = applicable
+    record.justification = justification
+    record.decided_by = actor if actor is not None and actor.is_authenticated else None
+    record.decided_at = timezone.now()
+    record.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="control.applicability_changed",
+        target=control,
+        data={
+            "ref": control.ref,
+            "framework": control.framework.key,
+            "from": "applicable" if previous else "excluded",
+            "to": "applicable" if applicable else "excluded",
+            "justification": justification,
+        },
+    )
+    return record

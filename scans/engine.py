@@ -24,7 +24,7 @@ from complywise.celery import BROKER_ERRORS
 from complywise.models import Tenant
 from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from frameworks.models import Control, Framework
-from frameworks.selectors import controls_with_checks
+from frameworks.selectors import controls_with_checks, exclusions_in_scope
 from integrations import registry
 from integrations.models import Integration
 from integrations.selectors import integrations_for_scan
@@ -336,6 +336,7 @@ def scan_finalize(*, scan_job_id: str) -> None:
         return
     frameworks = list(Framework.objects.filter(pk__in=job.framework_ids).order_by("key"))
     mapped = controls_with_checks(frameworks=frameworks)
+    excluded = exclusions_in_scope(tenant=job.tenant, frameworks=frameworks)
     stats = _check_stats(job.pk)
     all_check_ids = {cid for _, ids in mapped for cid in ids}
     outcomes = _outcomes_by_check(job.pk, all_check_ids)
@@ -352,15 +353,20 @@ def scan_finalize(*, scan_job_id: str) -> None:
     results: list[ScanResult] = []
     items: list[AutoEvidenceItem] = []
     for control, check_ids in mapped:
-        status = _control_status(check_ids, stats)
-        finding = _finding(
-            status=status,
-            check_ids=check_ids,
-            stats=stats,
-            outcomes=outcomes,
-            types_in_scope=types_in_scope,
-            check_index=check_index,
-        )
+        exclusion = excluded.get(control.pk)
+        if exclusion is not None:
+            # The tenant took the control out of scope: whatever its checks found does not count.
+            status, finding = ResultStatus.NOT_APPLICABLE, exclusion.exclusion_finding()
+        else:
+            status = _control_status(check_ids, stats)
+            finding = _finding(
+                status=status,
+                check_ids=check_ids,
+                stats=stats,
+                outcomes=outcomes,
+                types_in_scope=types_in_scope,
+                check_index=check_index,
+            )
         results.append(
             ScanResult(
                 tenant_id=job.tenant_id,

@@ -119,6 +119,26 @@ class EvidenceUploadForm(forms.Form):
     )
 
 
+class ApplicabilityForm(forms.Form):
+    applicable = forms.TypedChoiceField(
+        choices=[("true", "In scope"), ("false", "Excluded from scope")],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+        label="Applicability",
+    )
+    justification = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to exclude; it appears in scan results and the Statement of Applicability.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Unique ids: this form shares its page with the evidence upload form.
+        kwargs.setdefault("auto_id", "applicability_%s")
+        super().__init__(*args, **kwargs)
+
+
 class EvidenceFilterForm(forms.Form):
     framework = forms.ChoiceField(required=False)
     control_ref = forms.CharField(required=False, max_length=64, label="Control ref")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("scans/<uuid:pk>/cancel/", scans.scan_cancel_view, name="scan-cancel"),
     # controls and evidence
     path("controls/<uuid:pk>/", controls.control_detail, name="control-detail"),
+    path("controls/<uuid:pk>/applicability/", controls.control_applicability, name="control-applicability"),
     path("controls/<uuid:pk>/evidence/", controls.control_evidence_upload, name="control-evidence-upload"),
     path("evidence/", evidence.evidence_list, name="evidence-list"),
     path("evidence/export/", evidence.evidence_export, name="evidence-export"),
@@ -23,6 +24,7 @@ urlpatterns = [
     # frameworks
     path("frameworks/", frameworks.framework_list, name="framework-list"),
     path("frameworks/<uuid:pk>/", frameworks.framework_detail, name="framework-detail"),
+    path("frameworks/<uuid:pk>/soa/", frameworks.framework_soa_page, name="framework-soa"),
     path("frameworks/<uuid:pk>/activation/", frameworks.framework_activation, name="framework-activation"),
     # integrations (admins)
     path("integrations/", integrations.integration_list, name="integration-list"),

@@ -76,6 +76,36 @@ class LatestResultSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ApplicabilitySerializer(serializers.Serializer):
+    applicable = serializers.BooleanField(help_text="False when your organisation excluded the control from scope.")
+    justification = serializers.CharField(allow_blank=True)
+    decided_by = serializers.CharField(allow_null=True, help_text="Email of the admin who decided.")
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApplicabilityUpdateSerializer(serializers.Serializer):
+    applicable = serializers.BooleanField()
+    justification = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="Required when excluding."
+    )
+
+
+class SoaRowSerializer(serializers.Serializer):
+    """One line of a framework's Statement of Applicability."""
+
+    control_id = serializers.UUIDField(source="pk")
+    control_ref = serializers.CharField(source="ref")
+    control_title = serializers.CharField(source="title")
+    applicable = serializers.BooleanField()
+    justification = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by_email", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    implementation_status = serializers.CharField(
+        allow_null=True, help_text="Status of the control in your latest completed scan, null if never evaluated."
+    )
+    evidence_count = serializers.IntegerField(help_text="Manual evidence linked to the control.")
+
+
 class ControlDetailSerializer(ControlSerializer):
     """A control with its mapped checks, the tenant's latest scan result and how much evidence it has."""
 
@@ -85,6 +115,7 @@ class ControlDetailSerializer(ControlSerializer):
     checks = serializers.SerializerMethodField()
     latest_result = serializers.SerializerMethodField()
     evidence_count = serializers.SerializerMethodField()
+    applicability = serializers.SerializerMethodField()
 
     class Meta(ControlSerializer.Meta):
         fields = [
@@ -95,6 +126,7 @@ class ControlDetailSerializer(ControlSerializer):
             "checks",
             "latest_result",
             "evidence_count",
+            "applicability",
         ]
 
     # The detail parts come from frameworks.selectors.control_detail, passed in the context.
@@ -109,6 +141,10 @@ class ControlDetailSerializer(ControlSerializer):
 
     def get_evidence_count(self, control) -> int:
         return self.context["detail"]["evidence_count"]
+
+    @extend_schema_field(ApplicabilitySerializer)
+    def get_applicability(self, control):
+        return ApplicabilitySerializer(self.context["detail"]["applicability"]).data
 
 
 class ControlCreateSerializer(serializers.Serializer):

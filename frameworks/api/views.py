@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -8,17 +10,21 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
+from complywise.exports import ExportFormatMixin, attribute_column, export_response
 from frameworks import selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
 
 from .serializers import (
+    ApplicabilitySerializer,
+    ApplicabilityUpdateSerializer,
     ControlChecksSerializer,
     ControlCreateSerializer,
     ControlDetailSerializer,
     ControlSerializer,
     FrameworkCreateSerializer,
     FrameworkSerializer,
+    SoaRowSerializer,
 )
 
 
@@ -126,6 +132,58 @@ class FrameworkControlViewSet(mixins.ListModelMixin, TenantScopedGenericViewSet)
         return control_detail_response(request, control, status.HTTP_201_CREATED)
 
 
+SOA_EXPORT_COLUMNS = [
+    attribute_column("control_id", "pk"),
+    attribute_column("control_ref", "ref"),
+    attribute_column("control_title", "title"),
+    attribute_column("applicable"),
+    attribute_column("justification"),
+    attribute_column("decided_by", "decided_by_email"),
+    attribute_column("decided_at"),
+    attribute_column("implementation_status"),
+    attribute_column("evidence_count"),
+]
+_FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["csv", "json"],
+    required=False,
+    description="Download the whole Statement of Applicability as a CSV or JSON file instead of a page.",
+)
+
+
+class FrameworkSoaViewSet(ExportFormatMixin, mixins.ListModelMixin, TenantScopedGenericViewSet):
+    """A framework's Statement of Applicability: every control, whether it is in scope and why, and how it stands."""
+
+    queryset = Control.objects.all()
+    serializer_class = SoaRowSerializer
+    action_roles = {"list": READ_ROLES}
+
+    def framework(self) -> Framework:
+        # Another tenant's custom framework answers 404 exactly like a missing one.
+        if not hasattr(self, "_framework_cache"):
+            visible = Framework.objects.visible_to(self.request.tenant)
+            self._framework_cache = get_object_or_404(visible, pk=self.kwargs["framework_pk"])
+        return self._framework_cache
+
+    def scope_queryset(self, queryset, tenant):
+        return selectors.framework_soa(tenant=tenant, framework=self.framework())
+
+    @extend_schema(parameters=[_FORMAT_PARAMETER], responses=SoaRowSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        fmt = self.export_format(request)
+        if fmt is None:
+            return super().list(request, *args, **kwargs)
+        framework = self.framework()
+        return export_response(
+            rows=self.get_queryset(),
+            columns=SOA_EXPORT_COLUMNS,
+            filename=f"soa-{framework.key}-{request.tenant.slug}-{timezone.now():%Y%m%dT%H%M%SZ}",
+            fmt=fmt,
+            tenant_id=request.tenant.pk,
+        )
+
+
 def control_detail_response(
     request, control: Control, status_code: int = status.HTTP_200_OK, *, refetch: bool = True
 ) -> Response:
@@ -145,6 +203,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
         "partial_update": ADMIN_ROLES,
         "destroy": ADMIN_ROLES,
         "checks": ADMIN_ROLES,
+        "applicability": ADMIN_ROLES,
     }
 
     def scope_queryset(self, queryset, tenant):
@@ -176,3 +235,14 @@ class ControlViewSet(TenantScopedGenericViewSet):
         check_ids = _valid(ControlChecksSerializer, request)["check_ids"]
         services.control_set_checks(tenant=request.tenant, control=control, check_ids=check_ids, actor=request.user)
         return control_detail_response(request, control)
+
+    @extend_schema(request=ApplicabilityUpdateSerializer, responses=ApplicabilitySerializer)
+    @action(detail=True, methods=["put"])
+    def applicability(self, request, pk=None):
+        """Keep the control in your scope or exclude it with a justification (admins); later scans follow it."""
+        control = self.get_object()
+        services.control_applicability_set(
+            tenant=request.tenant, control=control, actor=request.user, **_valid(ApplicabilityUpdateSerializer, request)
+        )
+        applicability = selectors.control_applicability(tenant=request.tenant, control=control)
+        return Response(ApplicabilitySerializer(applicability).data)

@@ -180,6 +180,10 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "DELETE": roles(ADMINS, 204, obj="control"),
     },
     "control-checks": {"PUT": roles(ADMINS, 200, obj="control", payload=lambda o: {"check_ids": [CHECK_ID]})},
+    "control-applicability": {
+        "PUT": roles(ADMINS, 200, obj="control", payload=lambda o: {"applicable": False, "justification": "No office."})
+    },
+    "framework-soa-list": {"GET": roles(ALL, 200, obj="framework")},
     # API: integrations and checks
     "integration-list": {
         "GET": roles(ALL, 200),
@@ -238,6 +242,11 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "web:scan-results-csv": {"GET": roles(ALL, 200, obj="scan")},
     "web:scan-cancel": {"POST": roles(WRITERS, 302, obj="running_scan")},
     "web:control-detail": {"GET": roles(ALL, 200, obj="control")},
+    "web:control-applicability": {
+        "POST": roles(
+            ADMINS, 302, obj="control", payload=lambda o: {"applicable": "false", "justification": "No office."}
+        )
+    },
     # The outer view only installs the upload size limit; GET reaches the inner POST-only view (405).
     "web:control-evidence-upload": {
         "GET": roles(WRITERS, 405, obj="control", looks_up=False),
@@ -249,6 +258,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "web:evidence-delete": {"POST": roles(ADMINS, 302, obj="evidence", payload=lambda o: {"reason": "duplicate"})},
     "web:framework-list": {"GET": roles(ALL, 200)},
     "web:framework-detail": {"GET": roles(ALL, 200, obj="framework")},
+    "web:framework-soa": {"GET": roles(ALL, 200, obj="framework")},
     "web:framework-activation": {"POST": roles(ADMINS, 302, obj="framework", payload=lambda o: {"active": "false"})},
     # pages: admins only
     "web:integration-list": {"GET": roles(ADMINS, 200)},

@@ -25,9 +25,10 @@ from evidence.sniffing import ALLOWED
 from frameworks.models import Control
 from frameworks.selectors import control_detail as control_detail_read
 from frameworks.selectors import controls_annotated, controls_visible_to
+from frameworks.services import control_applicability_set
 from web import selectors
-from web.forms import EvidenceUploadForm, add_service_errors
-from web.tenancy import WRITE_ROLES, tenant_object_or_404, tenant_view
+from web.forms import ApplicabilityForm, EvidenceUploadForm, add_service_errors
+from web.tenancy import ADMIN_ROLES, WRITE_ROLES, tenant_object_or_404, tenant_view
 
 from .common import paginate
 
@@ -40,10 +41,23 @@ def _control_for(request: HttpRequest, pk: Any) -> Control:
 
 
 def _control_page(
-    request: HttpRequest, control: Control, upload_form: EvidenceUploadForm | None, status: int = 200
+    request: HttpRequest,
+    control: Control,
+    upload_form: EvidenceUploadForm | None,
+    status: int = 200,
+    applicability_form: ApplicabilityForm | None = None,
 ) -> HttpResponse:
     tenant = request.tenant
     detail = control_detail_read(tenant=tenant, control=control)
+    applicability = detail["applicability"]
+    if applicability_form is None and request.is_tenant_admin:
+        # Offers the opposite of the current decision, with the current justification to edit.
+        applicability_form = ApplicabilityForm(
+            initial={
+                "applicable": "false" if applicability.applicable else "true",
+                "justification": applicability.justification,
+            }
+        )
     return render(
         request,
         "web/controls/detail.html",
@@ -52,6 +66,8 @@ def _control_page(
             "checks": detail["checks"],
             "latest": detail["latest_result"],
             "evidence_count": detail["evidence_count"],
+            "applicability": applicability,
+            "applicability_form": applicability_form,
             "history": selectors.control_result_history(tenant=tenant, control=control, limit=HISTORY_SHOWN),
             "evidence_page": paginate(
                 request, selectors.control_evidence(tenant=tenant, control=control), per_page=EVIDENCE_PER_PAGE
@@ -68,6 +84,30 @@ def _control_page(
 def control_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     return _control_page(request, control, EvidenceUploadForm() if request.can_write else None)
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def control_applicability(request: HttpRequest, pk: Any) -> HttpResponse:
+    control = _control_for(request, pk)
+    upload_form = EvidenceUploadForm() if request.can_write else None
+    form = ApplicabilityForm(request.POST)
+    if not form.is_valid():
+        return _control_page(request, control, upload_form, status=400, applicability_form=form)
+    try:
+        control_applicability_set(
+            tenant=request.tenant,
+            control=control,
+            applicable=form.cleaned_data["applicable"],
+            justification=form.cleaned_data["justification"],
+            actor=request.user,
+        )
+    except FieldValidationError as exc:
+        add_service_errors(form, exc)
+        return _control_page(request, control, upload_form, status=400, applicability_form=form)
+    state = "in scope" if form.cleaned_data["applicable"] else "excluded from scope: later scans mark it not-applicable"
+    messages.success(request, f"{control.ref} is {state}.")
+    return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#applicability")
 
 
 def _too_large(request: HttpRequest, control: Control, data: Any) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complywise.exceptions import ApplicationError
 from frameworks.models import Framework
-from frameworks.selectors import frameworks_for_tenant
+from frameworks.selectors import framework_soa, frameworks_for_tenant
 from frameworks.services import framework_activate, framework_deactivate
 from web import selectors
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
@@ -52,6 +52,15 @@ def framework_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "q": search,
         },
     )
+
+
+@tenant_view()
+@require_GET
+def framework_soa_page(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The Statement of Applicability as a printable page: the rows of GET /api/frameworks/{id}/soa, all at once."""
+    framework = _framework_for(request, pk)
+    rows = framework_soa(tenant=request.tenant, framework=framework)
+    return render(request, "web/frameworks/soa.html", {"framework": framework, "rows": rows})
 
 
 @tenant_view(ADMIN_ROLES)
