@@ -20,6 +20,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
@@ -133,6 +135,17 @@ def export_response(
     # An export is a snapshot of sensitive data: no shared or browser cache keeps a copy.
     response["Cache-Control"] = "no-store"
     return response
+
+
+def export_format_parameter(*, what: str) -> OpenApiParameter:
+    """The ``?format=`` query parameter of a list that can also be downloaded whole, as the schema shows it."""
+    return OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        enum=list(FORMATS),
+        required=False,
+        description=f"Download {what} as a CSV or JSON file instead of a page.",
+    )
 
 
 class ExportFormatMixin:

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 
 from complywise.audit import AUDIT_LOG_ROLES, AuditFilters, audit_event_summary, audit_events
-from complywise.exports import Column, ExportFormatMixin, attribute_column, export_response
+from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from complywise.models import AuditEvent
 from complywise.services import audit_record
 
@@ -75,13 +75,7 @@ _QUERY_PARAMETERS = [
 ] + [
     OpenApiParameter("since", OpenApiTypes.DATETIME, required=False),
     OpenApiParameter("until", OpenApiTypes.DATETIME, required=False),
-    OpenApiParameter(
-        "format",
-        OpenApiTypes.STR,
-        enum=["csv", "json"],
-        required=False,
-        description="Download the whole filtered set as a CSV or JSON file instead of a page.",
-    ),
+    export_format_parameter(what="the whole filtered set"),
 ]
 
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -10,7 +9,7 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
-from complywise.exports import ExportFormatMixin, attribute_column, export_response
+from complywise.exports import ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from frameworks import selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
@@ -143,13 +142,7 @@ SOA_EXPORT_COLUMNS = [
     attribute_column("implementation_status"),
     attribute_column("evidence_count"),
 ]
-_FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=["csv", "json"],
-    required=False,
-    description="Download the whole Statement of Applicability as a CSV or JSON file instead of a page.",
-)
+_FORMAT_PARAMETER = export_format_parameter(what="the whole Statement of Applicability")
 
 
 class FrameworkSoaViewSet(ExportFormatMixin, mixins.ListModelMixin, TenantScopedGenericViewSet):
