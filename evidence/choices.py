@@ -11,3 +11,19 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
+
+
+class EvidenceState(models.TextChoices):
+    """Where a control stands on documents: the freshest linked artifact decides."""
+
+    NOT_REQUIRED = "not-required", "No document required"
+    FRESH = "fresh", "Fresh"
+    EXPIRING = "expiring", "Expiring"
+    EXPIRED = "expired", "Expired"
+    MISSING = "missing", "Missing"
+
+
+class Freshness(models.TextChoices):
+    FRESH = "fresh", "Fresh"
+    EXPIRING = "expiring", "Expiring"
+    EXPIRED = "expired", "Expired"

@@ -63,6 +63,24 @@ class Evidence(TenantScopedModel):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
+class EvidenceControlLink(TenantScopedModel):
+    """Manual evidence ↔ a control it supports: one upload satisfies every linked control, across frameworks.
+
+    The primary control (``Evidence.control``) has a link too, so "evidence of a control" is one lookup.
+    Links are written with the upload and never edited (the upload's audit event lists them).
+    """
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="control_links")
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="evidence_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evidence", "control"], name="evidencecontrollink_unique")]
+        indexes = [models.Index(fields=["tenant", "control"], name="evidencelink_tenant_control")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} → {self.control_id}"
+
+
 class EvidenceTombstone(TenantScopedModel):
     """The trace a deleted Evidence row leaves in its tenant's hash chain, so the gap stays explained."""
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from complywise.models import Tenant
-from frameworks.models import Control, Framework, TenantFramework
+from frameworks.models import Control, ControlEvidenceRequirement, Framework, TenantFramework
 
+from .choices import EvidenceType
+from .freshness import evidence_state, freshness, valid_until
 from .integrity import GENESIS_HASH, ChainBreak, ChainLink, merge_links, row_seal_ok, walk_chain
-from .models import Evidence, EvidenceTombstone
+from .models import Evidence, EvidenceControlLink, EvidenceTombstone
 from .storage import STORAGE_ERRORS, evidence_storage, hash_stored, iter_keys, tenant_prefix
 
 CHAIN_ITERATOR_CHUNK = 500
@@ -27,6 +33,25 @@ def control_for_evidence(*, tenant: Tenant, control_id: Any) -> Control | None:
         .filter(Q(framework__tenant=tenant) | Q(framework__tenant__isnull=True, framework_id__in=active))
         .first()
     )
+
+
+def controls_for_evidence(*, tenant: Tenant, control_ids: Iterable[Any]) -> dict[str, Control]:
+    """The controls among ``control_ids`` evidence may be attached to, by id as text (malformed ids are skipped)."""
+    valid = []
+    for value in control_ids:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not valid:
+        return {}
+    active = TenantFramework.objects.filter(tenant=tenant).values("framework_id")
+    rows = (
+        Control.objects.select_related("framework")
+        .filter(pk__in=valid)
+        .filter(Q(framework__tenant=tenant) | Q(framework__tenant__isnull=True, framework_id__in=active))
+    )
+    return {str(row.pk): row for row in rows}
 
 
 def framework_visible(*, tenant: Tenant, framework_id: Any) -> Framework | None:
@@ -219,3 +244,155 @@ def tenants_with_evidence() -> QuerySet[Tenant]:
     has_rows = Evidence.objects.values("tenant_id")
     has_tombstones = EvidenceTombstone.objects.values("tenant_id")
     return Tenant.objects.filter(Q(pk__in=has_rows) | Q(pk__in=has_tombstones)).order_by("slug")
+
+
+# --- documents per control (requirements, freshness) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    evidence_id: Any
+    title: str
+    collected_at: datetime
+    valid_until: datetime | None
+    freshness: str
+
+
+@dataclass(frozen=True)
+class ControlDocuments:
+    """Where one control stands on documents at ``now``.
+
+    ``required`` is True with an explicit requirement, and also when documents are linked without one: a
+    document someone uploaded for a control is a claim about it, so it counts, and so does its expiry.
+    """
+
+    control_id: Any
+    state: str
+    required: bool
+    requirement_id: Any = None
+    renewal_days: int | None = None
+    owner_id: Any = None
+    owner_email: str | None = None
+    due_date: date | None = None
+    best: LinkedDocument | None = None
+    documents: list[LinkedDocument] = field(default_factory=list)
+
+    @property
+    def next_due(self) -> date | None:
+        """When the next document is due: the best one's end of validity, else the requirement's due date."""
+        if self.best is not None:
+            return self.best.valid_until.date() if self.best.valid_until else None
+        return self.due_date
+
+
+def _validity_key(doc: LinkedDocument) -> tuple[bool, datetime]:
+    return (doc.valid_until is None, doc.valid_until or doc.collected_at)
+
+
+def control_documents(
+    *, tenant: Tenant | Any, control_ids: Iterable[Any], now: datetime | None = None
+) -> dict[Any, ControlDocuments]:
+    """Requirements and linked manual evidence of these controls, by control id. Two queries for any number."""
+    now = now or timezone.now()
+    tenant_id = getattr(tenant, "pk", tenant)
+    control_ids = list(control_ids)
+    requirements = {
+        r.control_id: r
+        for r in ControlEvidenceRequirement.objects.filter(
+            tenant_id=tenant_id, control_id__in=control_ids
+        ).select_related("owner")
+    }
+    linked: dict[Any, list[LinkedDocument]] = defaultdict(list)
+    links = (
+        EvidenceControlLink.objects.filter(
+            tenant_id=tenant_id, control_id__in=control_ids, evidence__type=EvidenceType.MANUAL
+        )
+        .order_by("-evidence__collected_at")
+        .values_list("control_id", "evidence_id", "evidence__title", "evidence__collected_at", "evidence__expires_at")
+    )
+    for control_id, evidence_id, title, collected_at, expires_at in links.iterator(chunk_size=2000):
+        requirement = requirements.get(control_id)
+        until = valid_until(
+            collected_at=collected_at,
+            expires_at=expires_at,
+            renewal_days=requirement.renewal_days if requirement else None,
+        )
+        linked[control_id].append(
+            LinkedDocument(
+                evidence_id=evidence_id,
+                title=title,
+                collected_at=collected_at,
+                valid_until=until,
+                freshness=str(freshness(until, now=now)),
+            )
+        )
+    out = {}
+    for control_id in control_ids:
+        requirement = requirements.get(control_id)
+        documents = linked.get(control_id, [])
+        # The document valid the longest decides; one that never goes stale beats any date.
+        best = max(documents, key=_validity_key, default=None)
+        required = requirement is not None or bool(documents)
+        out[control_id] = ControlDocuments(
+            control_id=control_id,
+            state=str(
+                evidence_state(
+                    required=required,
+                    best_until=best.valid_until if best else None,
+                    has_documents=bool(documents),
+                    now=now,
+                )
+            ),
+            required=required,
+            requirement_id=requirement.pk if requirement else None,
+            renewal_days=requirement.renewal_days if requirement else None,
+            owner_id=requirement.owner_id if requirement else None,
+            owner_email=requirement.owner.user.email if requirement and requirement.owner_id else None,
+            due_date=requirement.due_date if requirement else None,
+            best=best,
+            documents=documents,
+        )
+    return out
+
+
+def evidence_annotated(queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """Evidence with what freshness needs: its linked control ids and the shortest renewal among them.
+
+    ``strictest_renewal_days`` is the smallest renewal period of the requirements of the controls the
+    document is linked to (its own tenant's requirements), None when none of them has one.
+    """
+    strictest = (
+        ControlEvidenceRequirement.objects.filter(
+            tenant_id=OuterRef("tenant_id"), control__evidence_links__evidence=OuterRef("pk")
+        )
+        .order_by()
+        .values("tenant_id")
+        .annotate(days=Min("renewal_days"))
+        .values("days")
+    )
+    return queryset.annotate(strictest_renewal_days=Subquery(strictest[:1])).prefetch_related(
+        Prefetch("control_links", queryset=EvidenceControlLink.objects.order_by("created_at"))
+    )
+
+
+def evidence_validity(row: Evidence, *, now: datetime | None = None) -> tuple[datetime | None, str | None]:
+    """(valid until, freshness) of a manual document annotated by :func:`evidence_annotated`; auto: (None, None).
+
+    Auto artifacts record what a scan saw at a moment; they never stand in for a document.
+    """
+    if row.type != EvidenceType.MANUAL:
+        return None, None
+    until = valid_until(
+        collected_at=row.collected_at,
+        expires_at=row.expires_at,
+        renewal_days=getattr(row, "strictest_renewal_days", None),
+    )
+    return until, str(freshness(until, now=now or timezone.now()))
+
+
+def evidence_control_ids(row: Evidence) -> list[Any]:
+    """Every control the artifact supports: its links (manual) or its one control (auto)."""
+    linked = [link.control_id for link in row.control_links.all()]
+    if row.control_id is not None and row.control_id not in linked:
+        linked.insert(0, row.control_id)
+    return linked

@@ -39,7 +39,7 @@ from frameworks.models import Control, Framework
 from . import selectors
 from .choices import EvidenceType, ExportStatus
 from .integrity import seal
-from .models import Evidence, EvidenceExport, EvidenceTombstone
+from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
 from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
 from .storage import (
     STORAGE_ERRORS,
@@ -284,8 +284,13 @@ def evidence_upload(
     description: str = "",
     collected_at: datetime | None = None,
     expires_at: datetime | None = None,
+    control_ids: Iterable[Any] = (),
 ) -> Evidence:
-    """Store an uploaded file as manual evidence of a control: sniffed, size-capped, hashed while streamed."""
+    """Store an uploaded file as manual evidence of a control: sniffed, size-capped, hashed while streamed.
+
+    ``control_id`` is the primary control; ``control_ids`` links the same file to more controls, in any
+    framework the tenant may attach evidence to (upload once, satisfy every mapped control).
+    """
     control = selectors.control_for_evidence(tenant=tenant, control_id=control_id)
     if control is None:
         raise FieldValidationError(
@@ -293,6 +298,7 @@ def evidence_upload(
         )
     if framework_id is not None and str(framework_id) != str(control.framework_id):
         raise FieldValidationError({"framework_id": "Must be the framework of the control."})
+    linked = _linked_controls(tenant=tenant, primary=control, control_ids=control_ids)
 
     now = timezone.now()
     collected_at = collected_at or now
@@ -348,18 +354,54 @@ def evidence_upload(
             tenant_lock(tenant_id=tenant.pk)
             _append_to_chain(tenant.pk, [evidence])
             evidence.save(force_insert=True)
+            EvidenceControlLink.objects.bulk_create(
+                [EvidenceControlLink(tenant=tenant, evidence=evidence, control=c) for c in linked]
+            )
             audit_record(
                 tenant=tenant,
                 actor=user,
                 action="evidence.uploaded",
                 target=evidence,
-                data={"control_ref": control.ref, "filename": filename, "sha256": stored.sha256, "size": stored.size},
+                data={
+                    "control_ref": control.ref,
+                    # The links are not in the sealed row; this append-only event is their record.
+                    "linked_controls": [f"{c.framework.key} {c.ref}" for c in linked],
+                    "filename": filename,
+                    "sha256": stored.sha256,
+                    "size": stored.size,
+                },
             )
     except BaseException:
         # Re-raised: the row did not commit, so its file must not stay behind.
         delete_quietly(storage, [stored.key])
         raise
     return evidence
+
+
+MAX_LINKED_CONTROLS = 200
+
+
+def _linked_controls(*, tenant: Tenant, primary: Control, control_ids: Iterable[Any]) -> list[Control]:
+    """The primary control then each other one once; any unknown or foreign id is a 400 naming it."""
+    wanted: list[str] = []
+    for raw in control_ids:
+        value = str(raw)
+        if value != str(primary.pk) and value not in wanted:
+            wanted.append(value)
+    if len(wanted) + 1 > MAX_LINKED_CONTROLS:
+        raise FieldValidationError({"control_ids": f"At most {MAX_LINKED_CONTROLS} controls per document."})
+    found = selectors.controls_for_evidence(tenant=tenant, control_ids=wanted)
+    unknown = [value for value in wanted if value not in found]
+    if unknown:
+        raise FieldValidationError(
+            {
+                "control_ids": [
+                    f"No such control in a framework that is active for your organisation or your own: {value}."
+                    for value in unknown
+                ]
+            }
+        )
+    return [primary, *(found[value] for value in wanted)]
 
 
 def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser | None, reason: str) -> EvidenceTombstone:

@@ -124,3 +124,38 @@ class ControlApplicability(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant} {self.control_id}: {'applicable' if self.applicable else 'excluded'}"
+
+
+RENEWAL_DAYS_MIN = 1
+RENEWAL_DAYS_MAX = 3650
+
+
+class ControlEvidenceRequirement(TenantScopedModel):
+    """A tenant's rule that a control needs a document, renewed every ``renewal_days`` (Vanta/Drata "policy").
+
+    Met while at least one manual artifact linked to the control is fresh: collected within the renewal
+    period and not past its own ``expires_at``.
+    """
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="evidence_requirements")
+    renewal_days = models.PositiveIntegerField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # When the first document is due; once documents arrive, the renewal date takes over.
+    due_date = models.DateField(null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "control"], name="controlevidencerequirement_unique"),
+            models.CheckConstraint(
+                condition=Q(renewal_days__gte=RENEWAL_DAYS_MIN) & Q(renewal_days__lte=RENEWAL_DAYS_MAX),
+                name="controlevidencerequirement_renewal_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.control_id}: every {self.renewal_days} days"

@@ -28,7 +28,14 @@ from django.db.models.functions import Coalesce
 
 from complywise.models import Tenant
 
-from .models import Control, ControlApplicability, ControlCheck, Framework, TenantFramework
+from .models import (
+    Control,
+    ControlApplicability,
+    ControlCheck,
+    ControlEvidenceRequirement,
+    Framework,
+    TenantFramework,
+)
 
 
 @dataclass(frozen=True)
@@ -185,9 +192,19 @@ def control_applicability(*, tenant: Tenant, control: Control) -> Applicability:
     return Applicability.of(record)
 
 
+def control_evidence_requirement(*, tenant: Tenant, control: Control) -> ControlEvidenceRequirement | None:
+    return (
+        ControlEvidenceRequirement.objects.for_tenant(tenant)
+        .filter(control=control)
+        .select_related("owner__user", "set_by")
+        .first()
+    )
+
+
 def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
     """What the control detail endpoint adds to a control: mapped checks, latest result, evidence count, scope."""
     return {
+        "evidence_requirement": control_evidence_requirement(tenant=tenant, control=control),
         "applicability": control_applicability(tenant=tenant, control=control),
         "checks": control_mapped_checks(control=control),
         "latest_result": control_latest_result(tenant=tenant, control=control),
@@ -234,6 +251,16 @@ def framework_soa(*, tenant: Tenant, framework: Framework) -> QuerySet[Control]:
 
 
 # --------------------------------------------------------------------------- for the scan engine
+
+
+def controls_applicability(*, tenant: Tenant, framework: Framework) -> dict[uuid.UUID, Applicability]:
+    """The tenant's recorded decisions on the framework's controls, by control id (no entry: applicable)."""
+    records = (
+        ControlApplicability.objects.for_tenant(tenant)
+        .filter(control__framework=framework)
+        .select_related("decided_by")
+    )
+    return {record.control_id: Applicability.of(record) for record in records}
 
 
 def exclusions_in_scope(*, tenant: Tenant, frameworks: Iterable[Framework]) -> dict[uuid.UUID, Applicability]:

@@ -35,3 +35,11 @@ class ResultStatus(models.TextChoices):
     PASS = "pass", "Pass"
     FAIL = "fail", "Fail"
     NOT_APPLICABLE = "not-applicable", "Not applicable"
+
+
+class ResultBasis(models.TextChoices):
+    AUTOMATED = "automated", "Automated checks"
+    MANUAL = "manual", "Documents"
+    AUTOMATED_MANUAL = "automated+manual", "Automated checks and documents"
+    EXCLUDED = "excluded", "Excluded from scope"
+    UNASSESSED = "unassessed", "Not assessed"

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from complywise.celery import BROKER_ERRORS
 from complywise.models import Tenant
+from evidence.choices import EvidenceState
+from evidence.selectors import ControlDocuments, control_documents
 from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from frameworks.models import Control, Framework
 from frameworks.selectors import controls_with_checks, exclusions_in_scope
@@ -30,8 +32,18 @@ from integrations.models import Integration
 from integrations.selectors import integrations_for_scan
 from integrations.services import integration_connector
 
-from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus
+from .choices import OutcomeStatus, PartStatus, ResultBasis, ScanStatus
 from .models import CheckOutcome, ScanJob, ScanPart, ScanResult
+from .posture import (
+    AUTOMATED_ERROR,
+    AUTOMATED_FAIL,
+    AUTOMATED_NONE,
+    AUTOMATED_PASS,
+    DOCUMENTS_OK,
+    Tally,
+    Verdict,
+    verdict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +51,7 @@ OUTCOME_BATCH_SIZE = 1000
 # Per check, an evidence artifact lists at most this many passing resources (every failure is listed).
 EVIDENCE_PASSING_CAP = 1000
 FINDING_RESOURCE_CAP = 10
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4}
 
 
 def _enqueue_parts(part_ids: list[str]) -> None:
@@ -282,71 +295,151 @@ def _outcomes_by_check(scan_job_id: Any, check_ids: set[str]) -> dict[str, list[
     return by_check
 
 
-def _finding(
-    *, status: str, check_ids: list[str], stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]],
-    types_in_scope: set[str], check_index: dict[str, registry.Check],
-) -> str:  # fmt: skip
-    if not check_ids:
-        return "No automated check covers this control; attach manual evidence."
-    if status == ResultStatus.NOT_APPLICABLE:
-        needed = sorted({check_index[cid].integration_type for cid in check_ids if cid in check_index})
-        missing = [t for t in needed if t not in types_in_scope]
-        if missing:
-            return f"Not applicable: no {', '.join(missing)} integration in this scan."
-        return "Not applicable: the mapped checks found no resources to evaluate."
-    lines = []
+def _automated_status(check_ids: list[str], stats: dict[str, _CheckStats]) -> str:
+    ran = [stats[c] for c in check_ids if c in stats and stats[c].ran]
+    if any(s.failed for s in ran):
+        return AUTOMATED_FAIL
+    # An errored check never counts as a pass: a broken integration must not look compliant.
+    if any(s.errored for s in ran):
+        return AUTOMATED_ERROR
+    return AUTOMATED_PASS if ran else AUTOMATED_NONE
+
+
+def _check_rows(
+    check_ids: list[str], stats: dict[str, _CheckStats], check_index: dict[str, registry.Check]
+) -> list[dict[str, Any]]:
+    """Each mapped check with its own status in this scan, failing ones first (then errors, passes, not run)."""
+    rows = []
     for check_id in check_ids:
-        s = stats.get(check_id)
-        if s is None or not s.ran:
-            continue
-        if s.failed or s.errored:
-            bad = [o for o in outcomes.get(check_id, []) if o["status"] != OutcomeStatus.PASS]
-            shown = "; ".join(
-                f"{o['resource_id']}: {o['reason']}" if o["reason"] else o["resource_id"]
-                for o in bad[:FINDING_RESOURCE_CAP]
-            )
-            more = f" (+{len(bad) - FINDING_RESOURCE_CAP} more)" if len(bad) > FINDING_RESOURCE_CAP else ""
-            label = f"{s.failed} failing" + (f", {s.errored} errored" if s.errored else "")
-            lines.append(f"{check_id}: {label} of {s.passed + s.failed + s.errored} — {shown}{more}")
+        check = check_index.get(check_id)
+        s = stats.get(check_id, _CheckStats())
+        if s.failed:
+            status = "fail"
+        elif s.errored:
+            status = "error"
+        elif s.passed:
+            status = "pass"
         else:
-            lines.append(f"{check_id}: {s.passed} of {s.passed} resources pass")
+            status = "not-run"
+        rows.append(
+            {
+                "id": check_id,
+                "title": check.title if check else check_id,
+                "severity": str(check.severity) if check else "",
+                "integration_type": check.integration_type if check else "",
+                "status": status,
+                "passed": s.passed,
+                "failed": s.failed,
+                "errored": s.errored,
+            }
+        )
+    rank = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
+    rows.sort(key=lambda r: (rank[r["status"]], SEVERITY_RANK.get(r["severity"], 9), r["id"]))
+    return rows
+
+
+def _missing_types(check_ids: list[str], check_index: dict[str, registry.Check], types_in_scope: set[str]) -> list[str]:
+    needed = {check_index[c].integration_type for c in check_ids if c in check_index}
+    return sorted(needed - types_in_scope)
+
+
+def _resource_list(bad: list[dict[str, Any]]) -> str:
+    shown = "; ".join(
+        f"{o['resource_id']}: {o['reason']}" if o["reason"] else o["resource_id"] for o in bad[:FINDING_RESOURCE_CAP]
+    )
+    more = f" (+{len(bad) - FINDING_RESOURCE_CAP} more)" if len(bad) > FINDING_RESOURCE_CAP else ""
+    return shown + more
+
+
+def _documents_line(docs: ControlDocuments) -> str | None:
+    if not docs.required:
+        return None
+    owner = f"owner {docs.owner_email}" if docs.owner_email else "no owner"
+    every = f", renewed every {docs.renewal_days} days" if docs.renewal_days else ""
+    if docs.state == EvidenceState.MISSING:
+        due = f", due {docs.due_date.isoformat()}" if docs.due_date else ""
+        return f"Document missing: none uploaded{every} ({owner}{due})."
+    best = docs.best
+    assert best is not None
+    until = best.valid_until.date().isoformat() if best.valid_until else None
+    if docs.state == EvidenceState.EXPIRED:
+        return f'Document expired on {until}: "{best.title}" ({owner}); upload a current one.'
+    if docs.state == EvidenceState.EXPIRING:
+        return f'Document expiring on {until}: "{best.title}" ({owner}); renew it.'
+    tail = f" until {until}" if until else ""
+    return f'Document fresh{tail}: "{best.title}".'
+
+
+def _finding(
+    *, verdict_: Verdict, check_rows: list[dict[str, Any]], outcomes: dict[str, list[dict[str, Any]]],
+    docs: ControlDocuments, missing_types: list[str], part_names: dict[Any, str],
+    check_index: dict[str, registry.Check],
+) -> str:  # fmt: skip
+    """The verdict in words, failing part first, so a shortened display never hides why it fails."""
+    lines: list[str] = []
+    documents = _documents_line(docs)
+    for row in check_rows:
+        if row["status"] != "fail":
+            continue
+        bad = [o for o in outcomes.get(row["id"], []) if o["status"] == OutcomeStatus.FAIL]
+        check = check_index.get(row["id"])
+        remediation = f" Remediation: {check.remediation}" if check and check.remediation else ""
+        total = row["passed"] + row["failed"] + row["errored"]
+        lines.append(
+            f"FAIL [{row['severity'] or 'unknown'}] {row['title']} ({row['id']}): {row['failed']} of {total} "
+            f"resources fail — {_resource_list(bad)}.{remediation}"
+        )
+    if documents and docs.state not in DOCUMENTS_OK:
+        lines.append(documents)
+    for row in check_rows:
+        if row["status"] != "error" and not row["errored"]:
+            continue
+        errors = [o for o in outcomes.get(row["id"], []) if o["status"] == OutcomeStatus.ERROR]
+        where = sorted({part_names.get(o["integration_id"], "an integration") for o in errors}) or ["an integration"]
+        reason = errors[0]["reason"] if errors else "no detail"
+        lines.append(f"Could not evaluate: {row['title']} ({row['id']}) on {', '.join(where)}: {reason}")
+    for row in check_rows:
+        if row["status"] == "pass":
+            lines.append(f"Pass: {row['title']} ({row['id']}): {row['passed']} of {row['passed']} resources pass.")
+    if documents and docs.state in DOCUMENTS_OK:
+        lines.append(documents)
+    mapped = len(check_rows)
+    ran = sum(1 for row in check_rows if row["status"] != "not-run")
+    if mapped:
+        summary = f"Checks ran: {ran} of {mapped} mapped"
+        if missing_types:
+            summary += f"; no {', '.join(missing_types)} integration in this scan"
+        elif ran < mapped:
+            summary += "; the others found no resources to evaluate"
+        lines.append(summary + ".")
+    if verdict_.basis == ResultBasis.UNASSESSED:
+        if not mapped:
+            lines.insert(0, "Not assessed: no automated check covers this control and no document is required.")
+        else:
+            lines.insert(0, "Not assessed: none of the mapped checks ran and no document is required.")
     return "\n".join(lines)
 
 
-def _control_status(check_ids: list[str], stats: dict[str, _CheckStats]) -> str:
-    ran = [stats[c] for c in check_ids if c in stats and stats[c].ran]
-    if not ran:
-        return ResultStatus.NOT_APPLICABLE
-    # An errored check never counts as a pass: a broken integration must not look compliant.
-    if any(s.failed or s.errored for s in ran):
-        return ResultStatus.FAIL
-    return ResultStatus.PASS
-
-
-def _score(passed: int, failed: int) -> float | None:
-    if passed + failed == 0:
-        return None
-    return round(100 * passed / (passed + failed), 1)
-
-
 def scan_finalize(*, scan_job_id: str) -> None:
-    """Roll the outcomes up into one result per control, with evidence, counts and scores."""
+    """Roll the outcomes and the tenant's documents up into one result per control, with evidence and scores."""
     job = ScanJob.objects.select_related("tenant").filter(pk=scan_job_id).first()
     if job is None or job.status != ScanStatus.RUNNING:
         return
     frameworks = list(Framework.objects.filter(pk__in=job.framework_ids).order_by("key"))
     mapped = controls_with_checks(frameworks=frameworks)
     excluded = exclusions_in_scope(tenant=job.tenant, frameworks=frameworks)
+    now = timezone.now()
+    documents = control_documents(tenant=job.tenant, control_ids=[control.pk for control, _ in mapped], now=now)
     stats = _check_stats(job.pk)
     all_check_ids = {cid for _, ids in mapped for cid in ids}
     outcomes = _outcomes_by_check(job.pk, all_check_ids)
     parts = list(job.parts.all())
     types_in_scope = {p.integration_type for p in parts}
+    part_names = {str(p.integration_id): f"{p.integration_type} '{p.integration_name}'" for p in parts}
     integrations = [
         {"id": str(p.integration_id), "type": p.integration_type, "name": p.integration_name, "status": p.status}
         for p in parts
     ]
-    now = timezone.now()
     # Resolved once: the loop below visits every control of every framework in scope.
     check_index = {c.id: c for c in registry.all_checks()}
 
@@ -354,17 +447,22 @@ def scan_finalize(*, scan_job_id: str) -> None:
     items: list[AutoEvidenceItem] = []
     for control, check_ids in mapped:
         exclusion = excluded.get(control.pk)
+        docs = documents[control.pk]
+        automated = _automated_status(check_ids, stats)
+        check_rows = _check_rows(check_ids, stats, check_index)
+        missing_types = _missing_types(check_ids, check_index, types_in_scope)
+        v = verdict(excluded=exclusion is not None, automated=automated, evidence_state=docs.state)
         if exclusion is not None:
             # The tenant took the control out of scope: whatever its checks found does not count.
-            status, finding = ResultStatus.NOT_APPLICABLE, exclusion.exclusion_finding()
+            finding = exclusion.exclusion_finding()
         else:
-            status = _control_status(check_ids, stats)
             finding = _finding(
-                status=status,
-                check_ids=check_ids,
-                stats=stats,
+                verdict_=v,
+                check_rows=check_rows,
                 outcomes=outcomes,
-                types_in_scope=types_in_scope,
+                docs=docs,
+                missing_types=missing_types,
+                part_names=part_names,
                 check_index=check_index,
             )
         results.append(
@@ -373,7 +471,15 @@ def scan_finalize(*, scan_job_id: str) -> None:
                 scan_job=job,
                 framework_id=control.framework_id,
                 control=control,
-                status=status,
+                status=v.status,
+                basis=v.basis,
+                errored=v.errored,
+                evidence_state=docs.state,
+                automated_status=automated,
+                checks_mapped=len(check_ids),
+                checks_ran=sum(1 for row in check_rows if row["status"] != "not-run"),
+                missing_integration_types=missing_types,
+                checks=check_rows,
                 finding=finding,
                 sort_key=control.sort_key,
             )
@@ -382,16 +488,17 @@ def scan_finalize(*, scan_job_id: str) -> None:
             AutoEvidenceItem(
                 control=control,
                 framework=control.framework,
-                title=f"Scan result: {control.framework.key} {control.ref} — {status}",
+                title=f"Scan result: {control.framework.key} {control.ref} — {v.status}",
                 document=_evidence_document(
                     job=job,
                     control=control,
-                    status=status,
+                    verdict_=v,
                     finding=finding,
                     check_ids=check_ids,
                     stats=stats,
                     outcomes=outcomes,
                     integrations=integrations,
+                    docs=docs,
                     collected_at=now,
                     check_index=check_index,
                 ),
@@ -416,41 +523,48 @@ def scan_finalize(*, scan_job_id: str) -> None:
         locked.completed_at = timezone.now()
         locked.progress = 100
         locked.progress_at = locked.completed_at
-        locked.partial = any(p.status == PartStatus.FAILED for p in parts)
+        failed_parts = [p for p in parts if p.status == PartStatus.FAILED]
+        locked.partial = bool(failed_parts)
+        if failed_parts and not locked.error:
+            # A partial scan names what it is missing, so its lower coverage is never a mystery (the reaper
+            # may already have said why).
+            locked.error = (
+                "Partial scan; not collected: "
+                + "; ".join(
+                    f"{p.integration_type} '{p.integration_name}': {p.error or 'no detail'}" for p in failed_parts
+                )[:5000]
+            )
         locked.save()
     logger.info("scan completed", extra={"scan_job_id": str(job.pk), "score": locked.score})
 
 
+def _verdict_of(result: ScanResult) -> Verdict:
+    return Verdict(result.status, result.basis, result.errored)
+
+
 def _apply_counts(job: ScanJob, results: list[ScanResult], frameworks: list[Framework]) -> None:
-    per_framework: dict[Any, dict[str, int]] = {
-        f.pk: {"passed": 0, "failed": 0, "not_applicable": 0} for f in frameworks
-    }
+    per_framework: dict[Any, Tally] = {f.pk: Tally() for f in frameworks}
+    overall = Tally()
     for r in results:
-        bucket = per_framework[r.framework_id]
-        key = {"pass": "passed", "fail": "failed"}.get(r.status, "not_applicable")
-        bucket[key] += 1
+        per_framework[r.framework_id].add(_verdict_of(r))
+        overall.add(_verdict_of(r))
     job.framework_scores = [
-        {
-            "framework_id": str(f.pk),
-            "framework_key": f.key,
-            "framework_name": f.name,
-            "total": sum(per_framework[f.pk].values()),
-            **per_framework[f.pk],
-            "score": _score(per_framework[f.pk]["passed"], per_framework[f.pk]["failed"]),
-        }
+        {"framework_id": str(f.pk), "framework_key": f.key, "framework_name": f.name, **per_framework[f.pk].as_dict()}
         for f in frameworks
     ]
-    job.passed_controls = sum(1 for r in results if r.status == ResultStatus.PASS)
-    job.failed_controls = sum(1 for r in results if r.status == ResultStatus.FAIL)
-    job.not_applicable_controls = sum(1 for r in results if r.status == ResultStatus.NOT_APPLICABLE)
-    job.total_controls = len(results)
-    job.score = _score(job.passed_controls, job.failed_controls)
+    job.passed_controls = overall.passed
+    job.failed_controls = overall.failed + overall.errored
+    job.errored_controls = overall.errored
+    job.not_applicable_controls = overall.excluded + overall.unassessed
+    job.total_controls = overall.total
+    job.score = overall.score
+    job.coverage = overall.coverage
 
 
 def _evidence_document(
-    *, job: ScanJob, control: Control, status: str, finding: str, check_ids: list[str],
+    *, job: ScanJob, control: Control, verdict_: Verdict, finding: str, check_ids: list[str],
     stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]], integrations: list[dict[str, Any]],
-    collected_at: Any, check_index: dict[str, registry.Check],
+    docs: ControlDocuments, collected_at: Any, check_index: dict[str, registry.Check],
 ) -> dict[str, Any]:  # fmt: skip
     checks = []
     for check_id in check_ids:
@@ -480,9 +594,27 @@ def _evidence_document(
         "tenant_id": str(job.tenant_id),
         "framework": {"id": str(control.framework_id), "key": control.framework.key, "name": control.framework.name},
         "control": {"id": str(control.pk), "ref": control.ref, "title": control.title},
-        "status": status,
+        "status": verdict_.status,
+        "basis": verdict_.basis,
+        "could_not_evaluate": verdict_.errored,
         "finding": finding,
         "checks": checks,
+        # The documents the verdict counted: the auditor can fetch each by id and check its sha256.
+        "documents": {
+            "state": docs.state,
+            "renewal_days": docs.renewal_days,
+            "owner": docs.owner_email,
+            "linked": [
+                {
+                    "evidence_id": str(doc.evidence_id),
+                    "title": doc.title,
+                    "collected_at": doc.collected_at.isoformat(),
+                    "valid_until": doc.valid_until.isoformat() if doc.valid_until else None,
+                    "freshness": doc.freshness,
+                }
+                for doc in docs.documents
+            ],
+        },
         "integrations": integrations,
         "collected_at": collected_at.isoformat(),
     }

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import models
 
 from complywise.models import TenantScopedModel
+from evidence.choices import EvidenceState
 from frameworks.models import Control, Framework
 from integrations.models import Integration
 
-from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus, ScanTrigger
+from .choices import OutcomeStatus, PartStatus, ResultBasis, ResultStatus, ScanStatus, ScanTrigger
 
 
 class ScanJob(TenantScopedModel):
@@ -32,6 +33,11 @@ class ScanJob(TenantScopedModel):
     failed_controls = models.PositiveIntegerField(default=0)
     not_applicable_controls = models.PositiveIntegerField(default=0)
     score = models.FloatField(null=True, blank=True)
+    # Assessed controls / applicable controls, in percent (next to score, which is over assessed ones only).
+    coverage = models.FloatField(null=True, blank=True)
+    errored_controls = models.PositiveIntegerField(
+        default=0, help_text="Failing only because checks could not evaluate."
+    )
     framework_scores = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     partial = models.BooleanField(default=False, help_text="Results cover only part of the scope.")
@@ -110,6 +116,19 @@ class ScanResult(TenantScopedModel):
         "evidence.Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sort_key = models.CharField(max_length=200, blank=True)
+    # How the verdict was reached (see docs/POSTURE.md); blank on results rolled up before these existed.
+    basis = models.CharField(max_length=24, choices=ResultBasis.choices, blank=True)
+    evidence_state = models.CharField(max_length=16, choices=EvidenceState.choices, blank=True)
+    # The automated half on its own (pass / fail / error / blank when no check ran), so the live posture
+    # can recombine it with the evidence of today without rescanning.
+    automated_status = models.CharField(max_length=8, blank=True)
+    # A fail that only comes from checks that could not evaluate (collection errors), not from findings.
+    errored = models.BooleanField(default=False)
+    checks_mapped = models.PositiveIntegerField(default=0)
+    checks_ran = models.PositiveIntegerField(default=0)
+    missing_integration_types = models.JSONField(default=list, blank=True)
+    # Per mapped check: id, title, severity, integration_type, status (pass/fail/error/not-run) and counts.
+    checks = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["framework__key", "sort_key"]

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError
 from complywise.models import Tenant
+from evidence.selectors import ControlDocuments, control_documents
+from frameworks.models import Control, ControlCheck, Framework
+from frameworks.selectors import Applicability, controls_applicability, controls_with_checks
 
 from .choices import ResultStatus, ScanStatus
 from .models import CheckOutcome, ScanJob, ScanResult, ScanSchedule
+from .posture import Tally, Verdict, verdict
+
+COULD_NOT_EVALUATE = "could-not-evaluate"
+
+
+def _diff_status(status: str, errored: bool) -> str:
+    return COULD_NOT_EVALUATE if errored else status
 
 
 def scan_jobs_for_tenant(*, tenant: Tenant) -> QuerySet[ScanJob]:
@@ -64,30 +75,46 @@ def scan_outcomes(*, scan_job: ScanJob) -> QuerySet[CheckOutcome]:
     )
 
 
+def scan_scope(job: ScanJob) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a scan covered: its frameworks and its integration types (empty: every type)."""
+    return tuple(sorted(str(f) for f in job.framework_ids)), tuple(sorted(job.integration_types or []))
+
+
+# How far back the previous scan of the same scope is looked for.
+PREVIOUS_SCAN_LOOKBACK = 200
+
+
 def scan_previous_completed(*, scan_job: ScanJob) -> ScanJob | None:
-    return (
+    """The latest earlier completed scan of the same scope: comparing an AWS-only scan with a full one says nothing."""
+    scope = scan_scope(scan_job)
+    earlier = (
         ScanJob.objects.for_tenant(scan_job.tenant_id)
         .filter(status=ScanStatus.COMPLETED, created_at__lt=scan_job.created_at)
         .exclude(pk=scan_job.pk)
-        .order_by("-created_at")
-        .first()
+        .order_by("-created_at")[:PREVIOUS_SCAN_LOOKBACK]
     )
+    return next((job for job in earlier if scan_scope(job) == scope), None)
 
 
 def scan_diff(*, scan_job: ScanJob, against: ScanJob | None) -> dict[str, Any]:
-    """Controls newly failing, newly passing and unchanged between two completed scans."""
+    """Controls newly failing, newly passing and unchanged between two completed scans.
+
+    Only real findings count as failing: a control that merely could not be evaluated (collection error) is
+    listed apart, on both sides. Without an earlier scan nothing is "unchanged" (``first_scan``).
+    """
     for job in (scan_job, against):
         if job is not None and job.status != ScanStatus.COMPLETED:
             raise ConflictError(f"Scan {job.pk} is {job.status}; only completed scans can be compared.")
-    current = {
-        r["control_id"]: r
-        for r in ScanResult.objects.filter(scan_job=scan_job).values(
-            "control_id", "status", "control__ref", "control__title", "framework_id", "framework__key"
-        )
-    }
+    fields = ("control_id", "status", "errored", "control__ref", "control__title", "framework_id", "framework__key")
+    current = {r["control_id"]: r for r in ScanResult.objects.filter(scan_job=scan_job).values(*fields)}
     previous: dict[Any, str] = {}
     if against is not None:
-        previous = dict(ScanResult.objects.filter(scan_job=against).values_list("control_id", "status"))
+        previous = {
+            control_id: _diff_status(status, errored)
+            for control_id, status, errored in ScanResult.objects.filter(scan_job=against).values_list(
+                "control_id", "status", "errored"
+            )
+        }
 
     def entry(row: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -96,28 +123,37 @@ def scan_diff(*, scan_job: ScanJob, against: ScanJob | None) -> dict[str, Any]:
             "control_title": row["control__title"],
             "framework_id": str(row["framework_id"]),
             "framework_key": row["framework__key"],
-            "status": row["status"],
+            "status": _diff_status(row["status"], row["errored"]),
             "previous_status": previous.get(row["control_id"]),
         }
 
-    newly_failing, newly_passing, unchanged_failing, unchanged_passing, other = [], [], 0, 0, 0
-    for control_id, row in sorted(current.items(), key=lambda kv: (kv[1]["framework__key"], kv[1]["control__ref"])):
-        before = previous.get(control_id)
-        if row["status"] == ResultStatus.FAIL and before != ResultStatus.FAIL:
+    first = against is None
+    newly_failing, newly_passing, could_not_evaluate = [], [], []
+    unchanged_failing = unchanged_passing = other = 0
+    for _, row in sorted(current.items(), key=lambda kv: (kv[1]["framework__key"], kv[1]["control__ref"])):
+        now = _diff_status(row["status"], row["errored"])
+        before = previous.get(row["control_id"])
+        if now == COULD_NOT_EVALUATE:
+            could_not_evaluate.append(entry(row))
+        elif now == ResultStatus.FAIL and before != ResultStatus.FAIL:
             newly_failing.append(entry(row))
-        elif row["status"] == ResultStatus.PASS and before == ResultStatus.FAIL:
+        elif now == ResultStatus.PASS and before != ResultStatus.PASS and not first:
             newly_passing.append(entry(row))
-        elif row["status"] == ResultStatus.FAIL:
+        elif first:
+            continue
+        elif now == ResultStatus.FAIL:
             unchanged_failing += 1
-        elif row["status"] == ResultStatus.PASS:
+        elif now == ResultStatus.PASS:
             unchanged_passing += 1
         else:
             other += 1
     return {
         "scan_job_id": str(scan_job.pk),
         "against_scan_job_id": str(against.pk) if against else None,
+        "first_scan": first,
         "newly_failing": newly_failing,
         "newly_passing": newly_passing,
+        "could_not_evaluate": could_not_evaluate,
         "unchanged_failing": unchanged_failing,
         "unchanged_passing": unchanged_passing,
         "unchanged_other": other,
@@ -172,3 +208,122 @@ def scan_job_get(*, tenant: Tenant, scan_job_id: Any) -> ScanJob:
 
 def schedules_for_tenant(*, tenant: Tenant) -> QuerySet[ScanSchedule]:
     return ScanSchedule.objects.for_tenant(tenant).select_related("framework")
+
+
+# --- live posture --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlPosture:
+    """One control as it stands now: its latest scan's automated half, recombined with today's documents."""
+
+    control: Control
+    applicability: Applicability
+    verdict: Verdict
+    automated_status: str
+    documents: ControlDocuments
+    scan_status: str | None
+    checks_mapped: int
+    checks_ran: int
+    missing_integration_types: list[str]
+    checks: list[dict[str, Any]]
+
+    @property
+    def changed_since_scan(self) -> bool:
+        return self.scan_status is not None and self.scan_status != self.verdict.status
+
+
+@dataclass(frozen=True)
+class FrameworkPosture:
+    framework: Framework
+    as_of: datetime
+    scan_job: ScanJob | None
+    tally: Tally
+    controls: list[ControlPosture]
+
+
+def latest_scan_for_framework(*, tenant: Tenant | Any, framework: Framework) -> ScanJob | None:
+    """The tenant's most recently completed scan that evaluated this framework."""
+    job_id = (
+        ScanResult.objects.for_tenant(tenant)
+        .filter(framework=framework, scan_job__status=ScanStatus.COMPLETED)
+        .order_by("-scan_job__completed_at", "-created_at")
+        .values_list("scan_job_id", flat=True)
+        .first()
+    )
+    return ScanJob.objects.filter(pk=job_id).first() if job_id else None
+
+
+def _automated_of(row: dict[str, Any]) -> str:
+    if row["basis"]:
+        return row["automated_status"]
+    # Rolled up before results recorded their automated half: the status was all automated then.
+    return row["status"] if row["status"] in (ResultStatus.PASS, ResultStatus.FAIL) else ""
+
+
+def framework_posture(
+    *, tenant: Tenant, framework: Framework, now: datetime | None = None, statuses: list[str] | None = None
+) -> FrameworkPosture:
+    """Every control of the framework as it stands now, without rescanning.
+
+    The automated half comes from the latest completed scan of the framework; applicability and documents
+    are read as they are now, so an excluded control, a new upload or an expired document shows at once.
+    A fixed number of queries whatever the number of controls.
+    """
+    now = now or timezone.now()
+    job = latest_scan_for_framework(tenant=tenant, framework=framework)
+    scanned: dict[Any, dict[str, Any]] = {}
+    if job is not None:
+        scanned = {
+            row["control_id"]: row
+            for row in ScanResult.objects.for_tenant(tenant)
+            .filter(scan_job=job, framework=framework)
+            .values(
+                "control_id",
+                "status",
+                "basis",
+                "automated_status",
+                "checks_mapped",
+                "checks_ran",
+                "missing_integration_types",
+                "checks",
+            )
+        }
+    controls = [control for control, _ in controls_with_checks(frameworks=[framework])]
+    mapped_counts = dict(
+        ControlCheck.objects.filter(control__framework=framework)
+        .values("control_id")
+        .annotate(n=Count("id"))
+        .values_list("control_id", "n")
+    )
+    decisions = controls_applicability(tenant=tenant, framework=framework)
+    documents = control_documents(tenant=tenant, control_ids=[c.pk for c in controls], now=now)
+    tally = Tally()
+    rows = []
+    for control in controls:
+        row = scanned.get(control.pk)
+        applicability = decisions.get(control.pk, Applicability())
+        automated = _automated_of(row) if row else ""
+        v = verdict(
+            excluded=not applicability.applicable,
+            automated=automated,
+            evidence_state=documents[control.pk].state,
+        )
+        tally.add(v)
+        if statuses and v.status not in statuses:
+            continue
+        rows.append(
+            ControlPosture(
+                control=control,
+                applicability=applicability,
+                verdict=v,
+                automated_status=automated,
+                documents=documents[control.pk],
+                scan_status=row["status"] if row else None,
+                checks_mapped=row["checks_mapped"] if row and row["basis"] else mapped_counts.get(control.pk, 0),
+                checks_ran=row["checks_ran"] if row else 0,
+                missing_integration_types=row["missing_integration_types"] if row else [],
+                checks=row["checks"] if row else [],
+            )
+        )
+    return FrameworkPosture(framework=framework, as_of=now, scan_job=job, tally=tally, controls=rows)

@@ -1,10 +1,14 @@
+import uuid
+from datetime import datetime
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evidence.choices import ExportStatus
+from evidence.choices import ExportStatus, Freshness
 from evidence.models import Evidence, EvidenceExport
+from evidence.selectors import evidence_control_ids, evidence_validity
 
 
 def _absolute(request, url_name: str, pk) -> str:
@@ -17,6 +21,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
     framework_id = serializers.UUIDField(read_only=True, allow_null=True)
     scan_job_id = serializers.UUIDField(read_only=True, allow_null=True)
     is_expired = serializers.BooleanField(read_only=True, help_text="expires_at has passed: the evidence is stale.")
+    control_ids = serializers.SerializerMethodField(
+        help_text="Every control the artifact supports: the primary control_id first, then the linked ones."
+    )
+    valid_until = serializers.SerializerMethodField(
+        help_text="Manual: when it stops counting (its expires_at, or its renewal date under the strictest "
+        "requirement of its controls). Null: never goes stale, or auto evidence."
+    )
+    freshness = serializers.SerializerMethodField(
+        help_text="Manual: fresh, expiring (within 30 days of valid_until) or expired. Null for auto evidence."
+    )
     uploaded_by = serializers.EmailField(source="uploaded_by.email", read_only=True, allow_null=True, default=None)
     download_url = serializers.SerializerMethodField()
 
@@ -28,6 +42,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "control_id",
+            "control_ids",
             "control_ref",
             "framework_id",
             "framework_key",
@@ -40,12 +55,24 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "collected_at",
             "expires_at",
             "is_expired",
+            "valid_until",
+            "freshness",
             "uploaded_by",
             "download_url",
             "sequence",
             "chain_hash",
         ]
         read_only_fields = fields
+
+    def get_control_ids(self, obj: Evidence) -> list[uuid.UUID]:
+        return evidence_control_ids(obj)
+
+    def get_valid_until(self, obj: Evidence) -> datetime | None:
+        return evidence_validity(obj)[0]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Freshness.choices, allow_null=True))
+    def get_freshness(self, obj: Evidence) -> str | None:
+        return evidence_validity(obj)[1]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, obj: Evidence) -> str:
@@ -54,7 +81,14 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The evidence file (multipart). PDF, images, text, CSV, JSON, Office, ZIP.")
-    control_id = serializers.UUIDField()
+    control_id = serializers.UUIDField(help_text="The primary control.")
+    control_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="More controls the same file supports, in any framework (repeat the field once per control).",
+    )
     framework_id = serializers.UUIDField(required=False, allow_null=True)
     title = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")

@@ -79,6 +79,10 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     queryset = Evidence.objects.select_related("uploaded_by").order_by("-created_at", "-sequence")
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
+
+    def scope_queryset(self, queryset, tenant):
+        return selectors.evidence_annotated(queryset.for_tenant(tenant))
+
     # OpenAPI describes no body on DELETE, but the reason may come as JSON as well as ?reason=.
     accepted_body_fields = {"destroy": ["reason"]}
     action_roles = {
@@ -132,7 +136,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             description=data.get("description", ""),
             collected_at=data.get("collected_at"),
             expires_at=data.get("expires_at"),
+            control_ids=data.get("control_ids", []),
         )
+        evidence = selectors.evidence_annotated(Evidence.objects.filter(pk=evidence.pk)).get()
         return Response(self.get_serializer(evidence).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from frameworks.models import Control, Framework
+from frameworks.models import RENEWAL_DAYS_MAX, RENEWAL_DAYS_MIN, Control, Framework
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
@@ -106,6 +106,42 @@ class SoaRowSerializer(serializers.Serializer):
     evidence_count = serializers.IntegerField(help_text="Manual evidence linked to the control.")
 
 
+class EvidenceRequirementSerializer(serializers.Serializer):
+    renewal_days = serializers.IntegerField(help_text="A document must be renewed this often (days).")
+    owner_id = serializers.UUIDField(
+        allow_null=True, help_text="The member (id from /api/members) who keeps the document current."
+    )
+    owner_email = serializers.EmailField(source="owner.user.email", allow_null=True, default=None)
+    due_date = serializers.DateField(allow_null=True, help_text="When the first document is due.")
+    set_by = serializers.EmailField(source="set_by.email", allow_null=True, default=None)
+    updated_at = serializers.DateTimeField()
+
+
+class EvidenceRequirementUpdateSerializer(serializers.Serializer):
+    renewal_days = serializers.IntegerField(min_value=RENEWAL_DAYS_MIN, max_value=RENEWAL_DAYS_MAX)
+    owner_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="A member id from /api/members."
+    )
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RequireDocumentsSerializer(serializers.Serializer):
+    renewal_days = serializers.IntegerField(
+        min_value=RENEWAL_DAYS_MIN,
+        max_value=RENEWAL_DAYS_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: 90 days for access reviews, 365 for everything else.",
+    )
+    owner_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class RequireDocumentsResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Requirements created (controls that had one are left alone).")
+    control_refs = serializers.ListField(child=serializers.CharField())
+
+
 class ControlDetailSerializer(ControlSerializer):
     """A control with its mapped checks, the tenant's latest scan result and how much evidence it has."""
 
@@ -116,6 +152,7 @@ class ControlDetailSerializer(ControlSerializer):
     latest_result = serializers.SerializerMethodField()
     evidence_count = serializers.SerializerMethodField()
     applicability = serializers.SerializerMethodField()
+    evidence_requirement = serializers.SerializerMethodField()
 
     class Meta(ControlSerializer.Meta):
         fields = [
@@ -127,6 +164,7 @@ class ControlDetailSerializer(ControlSerializer):
             "latest_result",
             "evidence_count",
             "applicability",
+            "evidence_requirement",
         ]
 
     # The detail parts come from frameworks.selectors.control_detail, passed in the context.
@@ -145,6 +183,11 @@ class ControlDetailSerializer(ControlSerializer):
     @extend_schema_field(ApplicabilitySerializer)
     def get_applicability(self, control):
         return ApplicabilitySerializer(self.context["detail"]["applicability"]).data
+
+    @extend_schema_field(EvidenceRequirementSerializer(allow_null=True))
+    def get_evidence_requirement(self, control):
+        requirement = self.context["detail"]["evidence_requirement"]
+        return EvidenceRequirementSerializer(requirement).data if requirement else None
 
 
 class ControlCreateSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from complywise.exports import ExportFormatMixin, attribute_column, export_forma
 from frameworks import selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
+from frameworks.naturalsort import natural_key
 
 from .serializers import (
     ApplicabilitySerializer,
@@ -21,8 +22,12 @@ from .serializers import (
     ControlCreateSerializer,
     ControlDetailSerializer,
     ControlSerializer,
+    EvidenceRequirementSerializer,
+    EvidenceRequirementUpdateSerializer,
     FrameworkCreateSerializer,
     FrameworkSerializer,
+    RequireDocumentsResultSerializer,
+    RequireDocumentsSerializer,
     SoaRowSerializer,
 )
 
@@ -47,6 +52,7 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
         "destroy": ADMIN_ROLES,
         "activate": ADMIN_ROLES,
         "deactivate": ADMIN_ROLES,
+        "require_documents": ADMIN_ROLES,
     }
 
     def scope_queryset(self, queryset, tenant):
@@ -99,6 +105,23 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
             tenant=request.tenant, framework=self._framework(), actor=request.user
         )
         return self._framework_response(framework)
+
+    @extend_schema(request=RequireDocumentsSerializer, responses={201: RequireDocumentsResultSerializer})
+    @action(detail=True, methods=["post"], url_path="require-documents")
+    def require_documents(self, request, pk=None):
+        """One click: require documents for every applicable control of the framework that no check covers (admins).
+
+        Controls that already have a requirement keep it; edit any of them later per control.
+        """
+        created = services.framework_require_documents_for_unautomated(
+            tenant=request.tenant,
+            framework=self._framework(),
+            actor=request.user,
+            **_valid(RequireDocumentsSerializer, request),
+        )
+        refs = sorted((r.control.ref for r in created), key=natural_key)
+        data = RequireDocumentsResultSerializer({"created": len(created), "control_refs": refs}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class FrameworkControlViewSet(mixins.ListModelMixin, TenantScopedGenericViewSet):
@@ -197,6 +220,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
         "destroy": ADMIN_ROLES,
         "checks": ADMIN_ROLES,
         "applicability": ADMIN_ROLES,
+        "evidence_requirement": ADMIN_ROLES,
     }
 
     def scope_queryset(self, queryset, tenant):
@@ -239,3 +263,26 @@ class ControlViewSet(TenantScopedGenericViewSet):
         )
         applicability = selectors.control_applicability(tenant=request.tenant, control=control)
         return Response(ApplicabilitySerializer(applicability).data)
+
+    @extend_schema(
+        methods=["PUT"], request=EvidenceRequirementUpdateSerializer, responses=EvidenceRequirementSerializer
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["put", "delete"], url_path="evidence-requirement")
+    def evidence_requirement(self, request, pk=None):
+        """Require a document for the control, renewed every N days, with an owner and a due date (admins).
+
+        DELETE drops the requirement (idempotent). Later scans and the live posture count it at once.
+        """
+        control = self.get_object()
+        if request.method == "DELETE":
+            services.control_evidence_requirement_delete(tenant=request.tenant, control=control, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.control_evidence_requirement_set(
+            tenant=request.tenant,
+            control=control,
+            actor=request.user,
+            **_valid(EvidenceRequirementUpdateSerializer, request),
+        )
+        requirement = selectors.control_evidence_requirement(tenant=request.tenant, control=control)
+        return Response(EvidenceRequirementSerializer(requirement).data)

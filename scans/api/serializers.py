@@ -1,8 +1,20 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scans.choices import ResultStatus
+from evidence.choices import EvidenceState
+from integrations.registry import get_check
+from scans.choices import ResultBasis, ResultStatus
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 from scans.services import SCHEDULE_MAX_INTERVAL_MINUTES, SCHEDULE_MIN_INTERVAL_MINUTES
+
+
+def check_remediation(row: dict) -> str:
+    """The registry's remediation for a failing or erroring check (passing ones need none)."""
+    if row.get("status") not in ("fail", "error"):
+        return ""
+    check = get_check(row["id"])
+    return check.remediation if check else ""
+
 
 FRAMEWORK_REF_HELP = "The framework's id, or its key (e.g. soc2)."
 
@@ -26,11 +38,21 @@ class FrameworkScoreSerializer(serializers.Serializer):
     framework_id = serializers.UUIDField()
     framework_key = serializers.CharField()
     framework_name = serializers.CharField()
-    score = serializers.FloatField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, help_text="Passing share of the assessed controls, in percent.")
+    coverage = serializers.FloatField(
+        allow_null=True, default=None, help_text="Assessed controls / applicable controls, in percent."
+    )
     total = serializers.IntegerField()
     passed = serializers.IntegerField()
-    failed = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Every fail result, including could_not_evaluate ones.")
+    could_not_evaluate = serializers.IntegerField(
+        default=0, help_text="Failing only because checks could not evaluate (collection errors), not findings."
+    )
     not_applicable = serializers.IntegerField()
+    excluded = serializers.IntegerField(default=0)
+    unassessed = serializers.IntegerField(default=0)
+    applicable = serializers.IntegerField(default=None, allow_null=True)
+    assessed = serializers.IntegerField(default=None, allow_null=True)
 
 
 class ScanJobSerializer(serializers.ModelSerializer):
@@ -57,6 +79,8 @@ class ScanJobSerializer(serializers.ModelSerializer):
             "failed_controls",
             "not_applicable_controls",
             "score",
+            "coverage",
+            "errored_controls",
             "framework_scores",
             "integration_types",
             "framework_id",
@@ -66,8 +90,13 @@ class ScanJobSerializer(serializers.ModelSerializer):
             "partial",
         ]
 
+    coverage = serializers.SerializerMethodField(help_text="Assessed controls / applicable controls, in percent.")
+
     def get_score(self, job: ScanJob) -> float | None:
         return job.score if job.status == "completed" else None
+
+    def get_coverage(self, job: ScanJob) -> float | None:
+        return job.coverage if job.status == "completed" else None
 
     def get_triggered_by(self, job: ScanJob) -> str | None:
         return job.triggered_by.email if job.triggered_by_id else None
@@ -97,12 +126,30 @@ class ScanJobDetailSerializer(ScanJobSerializer):
         fields = [*ScanJobSerializer.Meta.fields, "parts"]
 
 
+class ResultCheckSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    severity = serializers.CharField()
+    integration_type = serializers.CharField()
+    status = serializers.ChoiceField(choices=["fail", "error", "pass", "not-run"])
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    errored = serializers.IntegerField()
+    remediation = serializers.CharField(allow_blank=True, help_text="From the check registry (failing checks).")
+
+
 class ScanResultSerializer(serializers.ModelSerializer):
     control_ref = serializers.CharField(source="control.ref")
     control_title = serializers.CharField(source="control.title")
     framework_key = serializers.CharField(source="framework.key")
     status = serializers.ChoiceField(choices=ResultStatus.choices)
     evidence_id = serializers.UUIDField(allow_null=True)
+    basis = serializers.ChoiceField(choices=ResultBasis.choices, allow_blank=True)
+    evidence_state = serializers.ChoiceField(choices=EvidenceState.choices, allow_blank=True)
+    could_not_evaluate = serializers.BooleanField(
+        source="errored", help_text="The fail comes only from checks that could not evaluate, not from findings."
+    )
+    checks = serializers.SerializerMethodField(help_text="Each mapped check with its status; failing ones first.")
 
     class Meta:
         model = ScanResult
@@ -116,7 +163,18 @@ class ScanResultSerializer(serializers.ModelSerializer):
             "finding",
             "evidence_key",
             "evidence_id",
+            "basis",
+            "evidence_state",
+            "could_not_evaluate",
+            "checks_mapped",
+            "checks_ran",
+            "missing_integration_types",
+            "checks",
         ]
+
+    @extend_schema_field(ResultCheckSerializer(many=True))
+    def get_checks(self, result: ScanResult) -> list[dict]:
+        return [{**row, "remediation": check_remediation(row)} for row in result.checks]
 
 
 class CheckOutcomeSerializer(serializers.ModelSerializer):
@@ -146,15 +204,19 @@ class ScanDiffEntrySerializer(serializers.Serializer):
     control_title = serializers.CharField()
     framework_id = serializers.UUIDField()
     framework_key = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="pass, fail, not-applicable or could-not-evaluate.")
     previous_status = serializers.CharField(allow_null=True)
 
 
 class ScanDiffSerializer(serializers.Serializer):
     scan_job_id = serializers.UUIDField()
     against_scan_job_id = serializers.UUIDField(allow_null=True)
-    newly_failing = ScanDiffEntrySerializer(many=True)
+    first_scan = serializers.BooleanField(help_text="No earlier scan of the same scope: nothing is 'unchanged'.")
+    newly_failing = ScanDiffEntrySerializer(many=True, help_text="Real findings only, not collection errors.")
     newly_passing = ScanDiffEntrySerializer(many=True)
+    could_not_evaluate = ScanDiffEntrySerializer(
+        many=True, help_text="Failing only because checks could not evaluate (collection errors)."
+    )
     unchanged_failing = serializers.IntegerField()
     unchanged_passing = serializers.IntegerField()
     unchanged_other = serializers.IntegerField()

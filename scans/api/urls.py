@@ -1,3 +1,4 @@
+from .posture import FrameworkPostureViewSet
 from .views import ScanJobViewSet, ScanScheduleViewSet
 
 
@@ -5,4 +6,7 @@ def register(router):
     """Register this app's viewsets on the shared API router; return extra url patterns."""
     router.register("scans", ScanJobViewSet, basename="scan")
     router.register("scan-schedules", ScanScheduleViewSet, basename="scan-schedule")
+    router.register(
+        r"frameworks/(?P<framework_pk>[^/.]+)/posture", FrameworkPostureViewSet, basename="framework-posture"
+    )
     return []

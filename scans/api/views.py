@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import FieldValidationError
+from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from complywise.throttling import ScanTriggerThrottle
 from frameworks.models import Framework
 from frameworks.selectors import framework_resolve
@@ -35,12 +36,45 @@ from .serializers import (
     ScanTriggeredSerializer,
     TrendPointSerializer,
     TrendQuerySerializer,
+    check_remediation,
 )
 
 POLL_SECONDS = "10"
 
 
-class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
+def _failing_checks(result) -> str:
+    """The checks behind a fail, worst first, with severity and the registry's remediation (CSV column)."""
+    lines = []
+    for row in result.checks:
+        if row["status"] in ("fail", "error"):
+            verb = "FAIL" if row["status"] == "fail" else "COULD NOT EVALUATE"
+            remediation = check_remediation(row)
+            lines.append(
+                f"{verb} [{row['severity']}] {row['title']} ({row['id']})"
+                + (f" — {remediation}" if remediation else "")
+            )
+    return "\n".join(lines)
+
+
+RESULT_COLUMNS = [
+    attribute_column("framework_key", "framework.key"),
+    attribute_column("control_ref", "control.ref"),
+    attribute_column("control_title", "control.title"),
+    attribute_column("control_id"),
+    attribute_column("status"),
+    attribute_column("basis"),
+    attribute_column("evidence_state"),
+    attribute_column("could_not_evaluate", "errored"),
+    attribute_column("checks_ran"),
+    attribute_column("checks_mapped"),
+    attribute_column("missing_integration_types"),
+    Column("failing_checks", _failing_checks),
+    attribute_column("finding"),
+    attribute_column("evidence_key"),
+]
+
+
+class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
     """Scan jobs of the tenant: trigger, poll, history, results, outcomes, diff, trend, cancel."""
 
     queryset = ScanJob.objects.select_related("framework", "triggered_by").order_by("-created_at")
@@ -107,6 +141,7 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         parameters=[
             OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
             OpenApiParameter("framework_id", str, description=FRAMEWORK_REF_HELP),
+            export_format_parameter(what="every matching result"),
         ],
         responses=ScanResultSerializer(many=True),
     )
@@ -119,6 +154,15 @@ class ScanJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             statuses=selectors.parse_result_statuses(request.query_params.get("status")),
             framework_id=framework.pk if framework else None,
         )
+        fmt = self.export_format(request)
+        if fmt:
+            return export_response(
+                rows=results,
+                columns=RESULT_COLUMNS,
+                filename=f"scan-{job.pk}-results",
+                fmt=fmt,
+                tenant_id=request.tenant.pk,
+            )
         page = self.paginate_queryset(results)
         response = self.get_paginated_response(ScanResultSerializer(page, many=True).data)
         response.data["scan_status"] = job.status

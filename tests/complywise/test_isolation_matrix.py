@@ -183,7 +183,13 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "control-applicability": {
         "PUT": roles(ADMINS, 200, obj="control", payload=lambda o: {"applicable": False, "justification": "No office."})
     },
+    "control-evidence-requirement": {
+        "PUT": roles(ADMINS, 200, obj="control", payload=lambda o: {"renewal_days": 365}),
+        "DELETE": roles(ADMINS, 204, obj="control"),
+    },
     "framework-soa-list": {"GET": roles(ALL, 200, obj="framework")},
+    "framework-posture-list": {"GET": roles(ALL, 200, obj="framework")},
+    "framework-require-documents": {"POST": roles(ADMINS, 201, obj="framework")},
     # API: integrations and checks
     "integration-list": {
         "GET": roles(ALL, 200),

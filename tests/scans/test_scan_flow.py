@@ -23,12 +23,13 @@ def test_trigger_without_body_scans_everything_and_counts_add_up(admin_client, a
     keys = {f["framework_key"] for f in job["framework_scores"]}
     assert {"soc2", "iso27001-2022", "cis-aws"} <= keys
     for entry in job["framework_scores"]:
-        expected = (
-            round(100 * entry["passed"] / (entry["passed"] + entry["failed"]), 1)
-            if entry["passed"] + entry["failed"]
-            else None
-        )
+        # the score is over controls really assessed: a fail that is only "could not evaluate" is left out
+        assessed = entry["passed"] + entry["failed"] - entry["could_not_evaluate"]
+        expected = round(100 * entry["passed"] / assessed, 1) if assessed else None
         assert entry["score"] == expected
+        assert entry["assessed"] == assessed
+        assert entry["applicable"] == entry["total"] - entry["excluded"]
+        assert entry["coverage"] == (round(100 * assessed / entry["applicable"], 1) if entry["applicable"] else None)
 
 
 def test_trigger_response_is_202_with_location(admin_client, aws_integration, django_capture_on_commit_callbacks):
@@ -157,7 +158,13 @@ def test_broken_integration_never_looks_compliant(admin_client, tenant, loaded_f
     assert job["partial"] is True
     assert job["parts"][0]["status"] == "failed" and "could not reach" in job["parts"][0]["error"].lower()
     failing = ScanResult.objects.filter(scan_job_id=job["id"], status="fail").first()
-    assert "errored" in failing.finding
+    # and errors stay apart from findings: flagged, named with the integration, left out of score and coverage
+    assert failing.errored is True
+    assert failing.finding.startswith("Could not evaluate: ")
+    assert "aws 'broken'" in failing.finding and "could not reach" in failing.finding
+    assert job["errored_controls"] == job["failed_controls"]
+    assert job["score"] is None and job["coverage"] == 0.0
+    assert "aws 'broken'" in job["error"] and job["error"].startswith("Partial scan")
     assert not CheckOutcome.objects.filter(scan_job_id=job["id"]).exclude(status="error").exists()
 
 

@@ -1,0 +1,164 @@
+"""The live posture of a framework: latest scan + today's applicability and documents, without rescanning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from complywise.api.viewsets import TenantScopedGenericViewSet
+from complywise.choices import READ_ROLES
+from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
+from evidence.choices import EvidenceState, Freshness
+from frameworks.models import Control, Framework
+from scans import selectors
+from scans.choices import ResultBasis, ResultStatus
+from scans.selectors import ControlPosture
+
+from .serializers import ResultCheckSerializer, check_remediation
+
+
+class LinkedDocumentSerializer(serializers.Serializer):
+    evidence_id = serializers.UUIDField()
+    title = serializers.CharField()
+    collected_at = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField(allow_null=True)
+    freshness = serializers.ChoiceField(choices=Freshness.choices)
+
+
+class PostureRequirementSerializer(serializers.Serializer):
+    renewal_days = serializers.IntegerField()
+    owner_id = serializers.UUIDField(allow_null=True)
+    owner_email = serializers.EmailField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+
+
+class ControlPostureSerializer(serializers.Serializer):
+    control_id = serializers.UUIDField(source="control.pk")
+    control_ref = serializers.CharField(source="control.ref")
+    control_title = serializers.CharField(source="control.title")
+    status = serializers.ChoiceField(choices=ResultStatus.choices, source="verdict.status")
+    basis = serializers.ChoiceField(choices=ResultBasis.choices, source="verdict.basis")
+    could_not_evaluate = serializers.BooleanField(source="verdict.errored")
+    evidence_state = serializers.ChoiceField(choices=EvidenceState.choices, source="documents.state")
+    automated_status = serializers.CharField(help_text="pass, fail, error, or empty when no check ran.")
+    status_at_scan = serializers.CharField(source="scan_status", allow_null=True)
+    changed_since_scan = serializers.BooleanField(help_text="Documents or scope moved it since the scan.")
+    applicable = serializers.BooleanField(source="applicability.applicable")
+    justification = serializers.CharField(source="applicability.justification")
+    evidence_requirement = serializers.SerializerMethodField()
+    next_due = serializers.DateField(source="documents.next_due", allow_null=True)
+    documents = LinkedDocumentSerializer(source="documents.documents", many=True)
+    checks_mapped = serializers.IntegerField()
+    checks_ran = serializers.IntegerField()
+    missing_integration_types = serializers.ListField(child=serializers.CharField())
+    checks = serializers.SerializerMethodField()
+
+    @extend_schema_field(PostureRequirementSerializer(allow_null=True))
+    def get_evidence_requirement(self, row: ControlPosture) -> dict[str, Any] | None:
+        docs = row.documents
+        if docs.requirement_id is None:
+            return None
+        return PostureRequirementSerializer(docs).data
+
+    @extend_schema_field(ResultCheckSerializer(many=True))
+    def get_checks(self, row: ControlPosture) -> list[dict[str, Any]]:
+        return [{**check, "remediation": check_remediation(check)} for check in row.checks]
+
+
+class PostureSummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    could_not_evaluate = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    excluded = serializers.IntegerField()
+    unassessed = serializers.IntegerField()
+    applicable = serializers.IntegerField()
+    assessed = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField(allow_null=True)
+
+
+class FrameworkPostureSerializer(serializers.Serializer):
+    framework_id = serializers.UUIDField(source="framework.pk")
+    framework_key = serializers.CharField(source="framework.key")
+    framework_name = serializers.CharField(source="framework.name")
+    as_of = serializers.DateTimeField()
+    scan_job_id = serializers.UUIDField(source="scan_job.pk", allow_null=True, default=None)
+    scan_completed_at = serializers.DateTimeField(source="scan_job.completed_at", allow_null=True, default=None)
+    summary = serializers.SerializerMethodField()
+    controls = ControlPostureSerializer(many=True)
+
+    @extend_schema_field(PostureSummarySerializer)
+    def get_summary(self, posture) -> dict[str, Any]:
+        return PostureSummarySerializer(posture.tally.as_dict()).data
+
+
+def _documents_text(row: ControlPosture) -> str:
+    return "\n".join(
+        f"{d.title} ({d.freshness}" + (f", until {d.valid_until.date().isoformat()})" if d.valid_until else ")")
+        for d in row.documents.documents
+    )
+
+
+POSTURE_COLUMNS = [
+    attribute_column("control_id", "control.pk"),
+    attribute_column("control_ref", "control.ref"),
+    attribute_column("control_title", "control.title"),
+    attribute_column("status", "verdict.status"),
+    attribute_column("basis", "verdict.basis"),
+    attribute_column("could_not_evaluate", "verdict.errored"),
+    attribute_column("evidence_state", "documents.state"),
+    attribute_column("status_at_scan", "scan_status"),
+    attribute_column("applicable", "applicability.applicable"),
+    attribute_column("justification", "applicability.justification"),
+    attribute_column("renewal_days", "documents.renewal_days"),
+    attribute_column("owner", "documents.owner_email"),
+    attribute_column("next_due", "documents.next_due"),
+    Column("documents", _documents_text),
+    attribute_column("checks_ran"),
+    attribute_column("checks_mapped"),
+    attribute_column("missing_integration_types"),
+]
+
+
+class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
+    """A framework's controls as they stand now: the latest scan recombined with today's scope and documents."""
+
+    queryset = Control.objects.all()
+    serializer_class = FrameworkPostureSerializer
+    pagination_class = None
+    filterset_class = None
+    action_roles = {"list": READ_ROLES}
+
+    def scope_queryset(self, queryset, tenant):
+        return queryset.none()  # unused: the posture is computed, not a queryset
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
+            export_format_parameter(what="every control's posture"),
+        ],
+        responses=FrameworkPostureSerializer,
+    )
+    def list(self, request, framework_pk=None):
+        framework = get_object_or_404(Framework.objects.visible_to(request.tenant), pk=framework_pk)
+        posture = selectors.framework_posture(
+            tenant=request.tenant,
+            framework=framework,
+            statuses=selectors.parse_result_statuses(request.query_params.get("status")),
+        )
+        fmt = self.export_format(request)
+        if fmt:
+            return export_response(
+                rows=posture.controls,
+                columns=POSTURE_COLUMNS,
+                filename=f"posture-{framework.key}-{request.tenant.slug}-{timezone.now():%Y%m%dT%H%M%SZ}",
+                fmt=fmt,
+            )
+        return Response(FrameworkPostureSerializer(posture).data)
