@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from complywise.models import BaseModel, Tenant, TenantScopedModel
+from complywise.models import BaseModel, Membership, Tenant, TenantScopedModel
 
 from .choices import FrameworkSource
 from .naturalsort import natural_key
@@ -139,9 +139,8 @@ class ControlEvidenceRequirement(TenantScopedModel):
 
     control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="evidence_requirements")
     renewal_days = models.PositiveIntegerField()
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # A membership, not a user: when the owner leaves the organisation the requirement shows "no owner".
+    owner = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # When the first document is due; once documents arrive, the renewal date takes over.
     due_date = models.DateField(null=True, blank=True)
     set_by = models.ForeignKey(
