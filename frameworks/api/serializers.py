@@ -90,22 +90,6 @@ class ApplicabilityUpdateSerializer(serializers.Serializer):
     )
 
 
-class SoaRowSerializer(serializers.Serializer):
-    """One line of a framework's Statement of Applicability."""
-
-    control_id = serializers.UUIDField(source="pk")
-    control_ref = serializers.CharField(source="ref")
-    control_title = serializers.CharField(source="title")
-    applicable = serializers.BooleanField()
-    justification = serializers.CharField()
-    decided_by = serializers.CharField(source="decided_by_email", allow_null=True)
-    decided_at = serializers.DateTimeField(allow_null=True)
-    implementation_status = serializers.CharField(
-        allow_null=True, help_text="Status of the control in your latest completed scan, null if never evaluated."
-    )
-    evidence_count = serializers.IntegerField(help_text="Manual evidence linked to the control.")
-
-
 class EvidenceRequirementSerializer(serializers.Serializer):
     renewal_days = serializers.IntegerField(help_text="A document must be renewed this often (days).")
     owner_id = serializers.UUIDField(

@@ -1,4 +1,4 @@
-from .views import ControlViewSet, FrameworkControlViewSet, FrameworkSoaViewSet, FrameworkViewSet
+from .views import ControlViewSet, FrameworkControlViewSet, FrameworkViewSet
 
 
 def register(router):
@@ -7,6 +7,5 @@ def register(router):
     router.register(
         r"frameworks/(?P<framework_pk>[^/.]+)/controls", FrameworkControlViewSet, basename="framework-control"
     )
-    router.register(r"frameworks/(?P<framework_pk>[^/.]+)/soa", FrameworkSoaViewSet, basename="framework-soa")
     router.register("controls", ControlViewSet, basename="control")
     return []

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -9,7 +8,6 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
-from complywise.exports import ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from frameworks import selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
@@ -28,7 +26,6 @@ from .serializers import (
     FrameworkSerializer,
     RequireDocumentsResultSerializer,
     RequireDocumentsSerializer,
-    SoaRowSerializer,
 )
 
 
@@ -152,52 +149,6 @@ class FrameworkControlViewSet(mixins.ListModelMixin, TenantScopedGenericViewSet)
             **_valid(ControlCreateSerializer, request),
         )
         return control_detail_response(request, control, status.HTTP_201_CREATED)
-
-
-SOA_EXPORT_COLUMNS = [
-    attribute_column("control_id", "pk"),
-    attribute_column("control_ref", "ref"),
-    attribute_column("control_title", "title"),
-    attribute_column("applicable"),
-    attribute_column("justification"),
-    attribute_column("decided_by", "decided_by_email"),
-    attribute_column("decided_at"),
-    attribute_column("implementation_status"),
-    attribute_column("evidence_count"),
-]
-_FORMAT_PARAMETER = export_format_parameter(what="the whole Statement of Applicability")
-
-
-class FrameworkSoaViewSet(ExportFormatMixin, mixins.ListModelMixin, TenantScopedGenericViewSet):
-    """A framework's Statement of Applicability: every control, whether it is in scope and why, and how it stands."""
-
-    queryset = Control.objects.all()
-    serializer_class = SoaRowSerializer
-    action_roles = {"list": READ_ROLES}
-
-    def framework(self) -> Framework:
-        # Another tenant's custom framework answers 404 exactly like a missing one.
-        if not hasattr(self, "_framework_cache"):
-            visible = Framework.objects.visible_to(self.request.tenant)
-            self._framework_cache = get_object_or_404(visible, pk=self.kwargs["framework_pk"])
-        return self._framework_cache
-
-    def scope_queryset(self, queryset, tenant):
-        return selectors.framework_soa(tenant=tenant, framework=self.framework())
-
-    @extend_schema(parameters=[_FORMAT_PARAMETER], responses=SoaRowSerializer(many=True))
-    def list(self, request, *args, **kwargs):
-        fmt = self.export_format(request)
-        if fmt is None:
-            return super().list(request, *args, **kwargs)
-        framework = self.framework()
-        return export_response(
-            rows=self.get_queryset(),
-            columns=SOA_EXPORT_COLUMNS,
-            filename=f"soa-{framework.key}-{request.tenant.slug}-{timezone.now():%Y%m%dT%H%M%SZ}",
-            fmt=fmt,
-            tenant_id=request.tenant.pk,
-        )
 
 
 def control_detail_response(

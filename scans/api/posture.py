@@ -162,3 +162,104 @@ class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
                 fmt=fmt,
             )
         return Response(FrameworkPostureSerializer(posture).data)
+
+
+# --------------------------------------------------------------------------- Statement of Applicability
+
+
+class SoaDocumentSerializer(serializers.Serializer):
+    evidence_id = serializers.UUIDField()
+    title = serializers.CharField()
+    freshness = serializers.ChoiceField(choices=Freshness.choices)
+    valid_until = serializers.DateTimeField(allow_null=True)
+
+
+def _implementation_status(row: ControlPosture) -> str | None:
+    """The live status, except where there is nothing to state: excluded, or never assessed nor scanned."""
+    if row.verdict.basis == ResultBasis.EXCLUDED:
+        return None
+    if row.verdict.basis == ResultBasis.UNASSESSED and row.scan_status is None:
+        return None
+    return row.verdict.status
+
+
+class SoaRowSerializer(serializers.Serializer):
+    """One line of a framework's Statement of Applicability."""
+
+    control_id = serializers.UUIDField(source="control.pk")
+    control_ref = serializers.CharField(source="control.ref")
+    control_title = serializers.CharField(source="control.title")
+    applicable = serializers.BooleanField(source="applicability.applicable")
+    justification = serializers.CharField(source="applicability.justification")
+    decided_by = serializers.CharField(source="applicability.decided_by", allow_null=True)
+    decided_at = serializers.DateTimeField(source="applicability.decided_at", allow_null=True)
+    implementation_status = serializers.SerializerMethodField(
+        help_text="The control's live status (latest scan + today's documents); null when excluded or never assessed."
+    )
+    basis = serializers.ChoiceField(choices=ResultBasis.choices, source="verdict.basis")
+    evidence_state = serializers.ChoiceField(choices=EvidenceState.choices, source="documents.state")
+    owner = serializers.EmailField(source="documents.owner_email", allow_null=True)
+    next_due = serializers.DateField(source="documents.next_due", allow_null=True)
+    evidence_count = serializers.SerializerMethodField(help_text="Manual documents linked to the control.")
+    evidence = SoaDocumentSerializer(
+        source="documents.documents", many=True, help_text="The documents that support the control, newest first."
+    )
+
+    def get_implementation_status(self, row: ControlPosture) -> str | None:
+        return _implementation_status(row)
+
+    def get_evidence_count(self, row: ControlPosture) -> int:
+        return len(row.documents.documents)
+
+
+def _soa_evidence_text(row: ControlPosture) -> str:
+    return "\n".join(f"{d.title} [{d.evidence_id}] ({d.freshness})" for d in row.documents.documents)
+
+
+SOA_EXPORT_COLUMNS = [
+    attribute_column("control_id", "control.pk"),
+    attribute_column("control_ref", "control.ref"),
+    attribute_column("control_title", "control.title"),
+    attribute_column("applicable", "applicability.applicable"),
+    attribute_column("justification", "applicability.justification"),
+    attribute_column("decided_by", "applicability.decided_by"),
+    attribute_column("decided_at", "applicability.decided_at"),
+    Column("implementation_status", _implementation_status),
+    attribute_column("basis", "verdict.basis"),
+    attribute_column("evidence_state", "documents.state"),
+    attribute_column("owner", "documents.owner_email"),
+    attribute_column("next_due", "documents.next_due"),
+    Column("evidence_count", lambda row: len(row.documents.documents)),
+    Column("evidence", _soa_evidence_text),
+]
+
+
+class FrameworkSoaViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
+    """A framework's Statement of Applicability: every control, whether it is in scope and why, and how it stands."""
+
+    queryset = Control.objects.all()
+    serializer_class = SoaRowSerializer
+    filterset_class = None
+    action_roles = {"list": READ_ROLES}
+
+    def scope_queryset(self, queryset, tenant):
+        return queryset.none()  # unused: the rows are the framework's live posture
+
+    @extend_schema(
+        parameters=[export_format_parameter(what="the whole Statement of Applicability")],
+        responses=SoaRowSerializer(many=True),
+    )
+    def list(self, request, framework_pk=None):
+        # Another tenant's custom framework answers 404 exactly like a missing one.
+        framework = get_object_or_404(Framework.objects.visible_to(request.tenant), pk=framework_pk)
+        rows = selectors.framework_posture(tenant=request.tenant, framework=framework).controls
+        fmt = self.export_format(request)
+        if fmt:
+            return export_response(
+                rows=rows,
+                columns=SOA_EXPORT_COLUMNS,
+                filename=f"soa-{framework.key}-{request.tenant.slug}-{timezone.now():%Y%m%dT%H%M%SZ}",
+                fmt=fmt,
+            )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SoaRowSerializer(page, many=True).data)

@@ -1,4 +1,4 @@
-from .posture import FrameworkPostureViewSet
+from .posture import FrameworkPostureViewSet, FrameworkSoaViewSet
 from .views import ScanJobViewSet, ScanScheduleViewSet
 
 
@@ -9,4 +9,5 @@ def register(router):
     router.register(
         r"frameworks/(?P<framework_pk>[^/.]+)/posture", FrameworkPostureViewSet, basename="framework-posture"
     )
+    router.register(r"frameworks/(?P<framework_pk>[^/.]+)/soa", FrameworkSoaViewSet, basename="framework-soa")
     return []

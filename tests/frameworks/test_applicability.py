@@ -255,7 +255,7 @@ def test_soa_lists_every_control_in_natural_order_with_its_columns(admin_client,
     framework, first, _ = _soa_world(tenant)
     TenantFramework.objects.create(tenant=tenant, framework=framework)
     TenantFramework.objects.create(tenant=other_tenant, framework=framework)
-    manual_evidence(tenant=tenant, control=first)
+    document = manual_evidence(tenant=tenant, control=first)
     job = ScanJob.objects.create(tenant=tenant, status="completed", framework_ids=[str(framework.pk)])
     ScanResult.objects.create(tenant=tenant, scan_job=job, framework=framework, control=first, status="pass")
     # and another tenant's decision and document on the same control, which must not show
@@ -278,9 +278,17 @@ def test_soa_lists_every_control_in_natural_order_with_its_columns(admin_client,
         "decided_by": None,
         "decided_at": None,
         "implementation_status": "pass",
+        "basis": "automated+manual",
+        "evidence_state": "fresh",
+        "owner": None,
+        "next_due": None,
         "evidence_count": 1,
+        "evidence": [
+            {"evidence_id": str(document.pk), "title": document.title, "freshness": "fresh", "valid_until": None}
+        ],
     }
     assert rows[1]["applicable"] is False
+    assert rows[1]["basis"] == "excluded"
     assert rows[1]["justification"] == "=cmd|' /C calc'!A0"
     assert rows[1]["implementation_status"] is None
     assert rows[1]["evidence_count"] == 0
@@ -309,7 +317,12 @@ def test_soa_csv_streams_every_row_with_formulas_neutralised(admin_client, tenan
         "decided_by",
         "decided_at",
         "implementation_status",
+        "basis",
+        "evidence_state",
+        "owner",
+        "next_due",
         "evidence_count",
+        "evidence",
     }
 
 
