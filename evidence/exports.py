@@ -23,14 +23,14 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.text import slugify
 
 from frameworks.models import Control
 
 from .choices import ExportStatus
-from .models import Evidence, EvidenceExport
+from .models import Evidence, EvidenceControlLink, EvidenceExport
 from .sniffing import DOCX, IMAGES, PDF, PPTX, XLSX, ZIP
 from .storage import (
     CHUNK_SIZE,
@@ -164,12 +164,37 @@ def _controls_with_latest_result(export: EvidenceExport) -> list[Control]:
 
 
 def _evidence_in_window(export: EvidenceExport) -> QuerySet[Evidence]:
-    rows = Evidence.objects.for_tenant(export.tenant_id).filter(framework_id=export.framework_id)
+    """The framework's own artifacts, plus documents filed under another framework but linked to one of its controls.
+
+    ``export_ref`` is the control of this framework the row is filed under in the bundle: its own control, or
+    (for a document uploaded once for several frameworks) the first control of this framework it is linked to.
+    """
+    linked_here = EvidenceControlLink.objects.filter(
+        evidence=OuterRef("pk"), control__framework_id=export.framework_id
+    ).order_by("control__sort_key")
+    rows = (
+        Evidence.objects.for_tenant(export.tenant_id)
+        .filter(Q(framework_id=export.framework_id) | Exists(linked_here))
+        .annotate(
+            export_ref=Case(
+                When(framework_id=export.framework_id, then=F("control_ref")),
+                default=Subquery(linked_here.values("control__ref")[:1]),
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "control_links",
+                queryset=EvidenceControlLink.objects.filter(control__framework_id=export.framework_id)
+                .select_related("control")
+                .order_by("control__sort_key"),
+            )
+        )
+    )
     if export.period_start:
         rows = rows.filter(collected_at__gte=export.period_start)
     if export.period_end:
         rows = rows.filter(collected_at__lte=export.period_end)
-    return rows.order_by("control_ref", "collected_at", "sequence")
+    return rows.order_by("export_ref", "collected_at", "sequence")
 
 
 def _folder_name(ref: str, title: str) -> str:
@@ -219,14 +244,18 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
     per_control: Counter[str] = Counter()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for row in _evidence_in_window(export).iterator(chunk_size=200):
-            folder = folders.get(row.control_ref) or _folder_name(row.control_ref or "unassigned", "removed-control")
+            ref = row.export_ref or row.control_ref
+            folder = folders.get(ref) or _folder_name(ref or "unassigned", "removed-control")
             path = f"{folder}/{row.pk.hex[:8]}-{safe_key_name(row.filename)}"
             entry: dict[str, Any] = {
                 "path": path,
                 "evidence_id": str(row.pk),
                 "control_id": str(row.control_id) if row.control_id else None,
-                "control_ref": row.control_ref,
-                "control_title": titles.get(row.control_ref, ""),
+                "control_ref": ref,
+                "control_title": titles.get(ref, ""),
+                # Where the file was filed (sealed in the chain), and every control of this framework it supports.
+                "filed_under": f"{row.framework_key} {row.control_ref}".strip(),
+                "supports": [link.control.ref for link in row.control_links.all()] or [ref],
                 "type": row.type,
                 "title": row.title,
                 "filename": row.filename,
@@ -249,7 +278,7 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
                 entry["verified"] = sha256 == row.sha256 and size == row.size
                 if not entry["verified"]:
                     entry.update(sha256_actual=sha256, size_actual=size)
-                per_control[row.control_ref] += 1
+                per_control[ref] += 1
             files.append(entry)
 
         manifest = {

@@ -229,3 +229,33 @@ def test_exports_list_is_scoped(client_for, tenant, other_tenant, setup):
     results = client_for(tenant, Role.AUDITOR).get("/api/evidence/exports").json()["results"]
     # then
     assert [r["id"] for r in results] == [str(mine.pk)]
+
+
+def test_a_document_uploaded_once_for_two_frameworks_is_in_both_bundles(
+    client_for, tenant, django_capture_on_commit_callbacks
+):
+    # given an access policy filed under SOC 2 CC6.1 and linked to ISO 27001 5.15 and 5.18
+    soc2 = FrameworkFactory(key="soc2-x", name="SOC 2")
+    iso = FrameworkFactory(key="iso-x", name="ISO 27001")
+    cc61 = active_control(tenant, framework=soc2, ref="CC6.1", title="Logical access security")
+    a515 = active_control(tenant, framework=iso, ref="5.15", title="Access control")
+    a518 = active_control(tenant, framework=iso, ref="5.18", title="Access rights")
+    policy = manual_evidence(
+        tenant=tenant, control=cc61, name="access-policy.pdf", content=PDF_BYTES, control_ids=[a518.pk, a515.pk]
+    )
+    auditor = client_for(tenant, Role.AUDITOR)
+    # when the auditor exports ISO 27001
+    accepted = request_export(auditor, iso, django_capture_on_commit_callbacks)
+    data = b"".join(auditor.get(f"/api/evidence/exports/{accepted['id']}/download").streaming_content)
+    # then the policy is in the ISO bundle, under the first ISO control it supports, naming where it was filed
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
+    (entry,) = manifest["files"]
+    assert entry["evidence_id"] == str(policy.pk)
+    assert entry["control_ref"] == "5.15" and entry["path"].startswith("5.15-access-control/")
+    assert entry["supports"] == ["5.15", "5.18"] and entry["filed_under"] == "soc2-x CC6.1"
+    assert entry["verified"] is True
+    # and it stays in the SOC 2 bundle under its own control
+    accepted = request_export(auditor, soc2, django_capture_on_commit_callbacks)
+    data = b"".join(auditor.get(f"/api/evidence/exports/{accepted['id']}/download").streaming_content)
+    (entry,) = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))["files"]
+    assert (entry["control_ref"], entry["supports"]) == ("CC6.1", ["CC6.1"])
