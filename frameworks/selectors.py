@@ -181,8 +181,23 @@ def control_latest_result(*, tenant: Tenant, control: Control) -> LatestResult |
 
 
 def control_evidence_count(*, tenant: Tenant, control: Control) -> int:
+    """Evidence that proves something about the control: its documents (any link) and the scan artifacts of
+    results that assessed it. "Not assessed" stubs (a scan in which nothing evaluated the control) do not count.
+    """
     evidence = apps.get_model("evidence", "Evidence")
-    return evidence.objects.filter(tenant=tenant, control=control).count()
+    link = apps.get_model("evidence", "EvidenceControlLink")
+    scan_result = apps.get_model("scans", "ScanResult")
+    assessed = scan_result.objects.filter(evidence=OuterRef("pk")).exclude(status="not-applicable")
+    documents = link.objects.filter(evidence=OuterRef("pk"), control=control)
+    return (
+        evidence.objects.filter(tenant=tenant)
+        .filter(
+            Q(type="manual", control=control)
+            | Q(type="manual") & Exists(documents)
+            | Q(type="auto", control=control) & Exists(assessed)
+        )
+        .count()
+    )
 
 
 def control_applicability(*, tenant: Tenant, control: Control) -> Applicability:

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from complywise.choices import Role
 from evidence.models import Evidence
+from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from frameworks.models import Control, ControlCheck, Framework
 from integrations.registry import all_checks, get_check
 from scans.models import ScanJob, ScanResult
 from tests.contracts import ObjectEndpointContract, random_id
+from tests.evidence.factories import active_control, manual_evidence
 from tests.frameworks.factories import ControlCheckFactory, ControlFactory, CustomFrameworkFactory, FrameworkFactory
 
 pytestmark = pytest.mark.django_db
@@ -392,3 +394,26 @@ def test_delete_a_custom_control_with_its_enhancements(admin_client, tenant):
     # then
     assert response.status_code == 204
     assert not Control.objects.filter(framework=framework).exists()
+
+
+def test_evidence_count_counts_what_proves_something_not_not_assessed_stubs(admin_client, tenant):
+    # given a control with a scan artifact of an assessed result, one of a "not assessed" result, and a document
+    # filed under another control but linked to this one
+    control = active_control(tenant)
+    other = active_control(tenant)
+    for status in ("pass", "not-applicable"):
+        job = ScanJob.objects.create(tenant=tenant, status="completed")
+        (artifact,) = evidence_store_auto_batch(
+            tenant=tenant,
+            scan_job=job,
+            items=[AutoEvidenceItem(control=control, framework=control.framework, title=status, document={})],
+            collected_at=timezone.now(),
+        )
+        ScanResult.objects.create(
+            tenant=tenant, scan_job=job, framework=control.framework, control=control, status=status, evidence=artifact
+        )
+    manual_evidence(tenant=tenant, control=other, control_ids=[control.pk])
+    # when
+    body = admin_client.get(f"/api/controls/{control.pk}").json()
+    # then the assessed artifact and the linked document count, the stub does not
+    assert body["evidence_count"] == 2
