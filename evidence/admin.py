@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from complywise.exceptions import ApplicationError
 
 from . import services
-from .models import Evidence, EvidenceExport, EvidenceTombstone
+from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,6 +29,20 @@ class DeleteReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"size": 80}))
 
 
+class EvidenceControlLinkInline(admin.TabularInline):
+    model = EvidenceControlLink
+    extra = 0
+    fields = ["control", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["title", "type", "control_ref", "framework_key", "tenant", "size", "sha256_prefix", "created_at"]
@@ -37,6 +51,7 @@ class EvidenceAdmin(ReadOnlyAdmin):
     list_select_related = ["tenant"]
     date_hierarchy = "created_at"
     actions = ["delete_with_reason"]
+    inlines = [EvidenceControlLinkInline]
 
     @admin.display(description="sha256")
     def sha256_prefix(self, obj: Evidence) -> str:

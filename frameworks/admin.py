@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import Control, ControlApplicability, ControlCheck, Framework, TenantFramework
+from .models import Control, ControlApplicability, ControlCheck, ControlEvidenceRequirement, Framework, TenantFramework
 
 
 @admin.register(Framework)
@@ -59,6 +59,25 @@ class ControlApplicabilityAdmin(admin.ModelAdmin):
     list_filter = ["applicable", "tenant"]
     search_fields = ["control__ref", "justification", "tenant__slug"]
     list_select_related = ["tenant", "control", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ControlEvidenceRequirement)
+class ControlEvidenceRequirementAdmin(admin.ModelAdmin):
+    """Read-only: requirements are set through the API or the control page, which audit every change."""
+
+    list_display = ["tenant", "control", "renewal_days", "owner", "due_date", "set_by", "updated_at"]
+    list_filter = ["tenant", "renewal_days"]
+    search_fields = ["control__ref", "tenant__slug", "owner__user__email"]
+    list_select_related = ["tenant", "control", "owner__user", "set_by"]
 
     def has_add_permission(self, request):
         return False
