@@ -169,7 +169,7 @@ def scan_trend(*, tenant: Tenant, framework_id: Any = None, days: int = 90) -> l
         ScanJob.objects.for_tenant(tenant)
         .filter(status=ScanStatus.COMPLETED, completed_at__gte=since)
         .order_by("completed_at")
-        .values("id", "completed_at", "score", "framework_scores", "passed_controls", "failed_controls")
+        .values("id", "completed_at", "score", "coverage", "framework_scores", "passed_controls", "failed_controls")
     )
     points = []
     for job in jobs:
@@ -182,6 +182,7 @@ def scan_trend(*, tenant: Tenant, framework_id: Any = None, days: int = 90) -> l
                     "scan_job_id": str(job["id"]),
                     "completed_at": job["completed_at"],
                     "score": entry["score"],
+                    "coverage": entry.get("coverage"),
                     "passed": entry["passed"],
                     "failed": entry["failed"],
                 }
@@ -192,6 +193,7 @@ def scan_trend(*, tenant: Tenant, framework_id: Any = None, days: int = 90) -> l
                     "scan_job_id": str(job["id"]),
                     "completed_at": job["completed_at"],
                     "score": job["score"],
+                    "coverage": job["coverage"],
                     "passed": job["passed_controls"],
                     "failed": job["failed_controls"],
                 }

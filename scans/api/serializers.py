@@ -228,6 +228,7 @@ class TrendPointSerializer(serializers.Serializer):
     scan_job_id = serializers.UUIDField()
     completed_at = serializers.DateTimeField()
     score = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField(allow_null=True, help_text="Null for scans rolled up before coverage existed.")
     passed = serializers.IntegerField()
     failed = serializers.IntegerField()
 

@@ -223,6 +223,8 @@ def test_trend_series(admin_client, aws_integration, run_scan):
     per_framework = admin_client.get(f"/api/scans/trend?framework_id={cis.pk}").json()
     assert len(overall) == 2 and len(per_framework) == 2
     assert all(p["score"] is not None for p in per_framework)
+    # coverage travels with the score, overall and per framework
+    assert all(p["coverage"] is not None and 0 < p["coverage"] <= 100 for p in overall + per_framework)
     assert admin_client.get("/api/scans/trend?days=0").status_code == 400
 
 
