@@ -300,7 +300,7 @@ def control_documents(
         r.control_id: r
         for r in ControlEvidenceRequirement.objects.filter(
             tenant_id=tenant_id, control_id__in=control_ids
-        ).select_related("owner")
+        ).select_related("owner__user")
     }
     linked: dict[Any, list[LinkedDocument]] = defaultdict(list)
     links = (

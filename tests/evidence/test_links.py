@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complywise.choices import Role
 from complywise.models import AuditEvent
 from evidence.models import Evidence, EvidenceControlLink
+from evidence.selectors import control_documents
 from frameworks.services import control_evidence_requirement_set
+from tests.factories import MembershipFactory
 from tests.frameworks.factories import CustomFrameworkFactory
 
 from .conftest import stored_files
@@ -168,3 +172,30 @@ def test_the_evidence_list_does_not_query_per_row(client_for, tenant, three_fram
         rows = client.get("/api/evidence?limit=50").json()["results"]
     assert len(rows) == 15
     assert all(len(row["control_ids"]) == 3 and row["freshness"] == "fresh" for row in rows)
+
+
+def test_control_documents_reads_any_number_of_owned_requirements_in_fixed_queries(tenant, three_frameworks):
+    # given requirements with owners on a few controls, then on many more
+    owners = [MembershipFactory(tenant=tenant) for _ in range(3)]
+    controls = list(three_frameworks)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            c = active_control(tenant)
+            controls.append(c)
+            control_evidence_requirement_set(
+                tenant=tenant, control=c, renewal_days=90, owner_id=owners[i % 3].pk, actor=None
+            )
+            manual_evidence(tenant=tenant, control=c)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            states = control_documents(tenant=tenant, control_ids=[c.pk for c in controls])
+            assert all(s.owner_email for s in states.values() if s.requirement_id)
+        return len(captured)
+
+    add(2)
+    few = queries()
+    add(12)
+    # when / then
+    assert queries() == few
