@@ -3,6 +3,19 @@ from django.contrib import admin
 from .models import ApiToken, AuditEvent, Membership, Tenant
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows that change only through services (which audit them) or never: reviewed here, not edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -51,19 +64,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Append-only: reviewed here, never added, changed or deleted (the model and a PostgreSQL trigger refuse too)."""
 
     list_select_related = ["tenant"]
     list_display = ["created_at", "tenant", "actor_email", "action", "target_type", "target_id", "ip_address"]
     list_filter = ["action", "tenant"]
     search_fields = ["action", "target_id", "actor_email", "ip_address", "request_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

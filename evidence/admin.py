@@ -8,21 +8,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from complywise.admin import ReadOnlyAdmin
 from complywise.exceptions import ApplicationError
 
 from . import services
 from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DeleteReasonForm(forms.Form):

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from complywise.admin import ReadOnlyAdmin
+
 from .models import Control, ControlApplicability, ControlCheck, ControlEvidenceRequirement, Framework, TenantFramework
 
 
@@ -52,7 +54,7 @@ class TenantFrameworkAdmin(admin.ModelAdmin):
 
 
 @admin.register(ControlApplicability)
-class ControlApplicabilityAdmin(admin.ModelAdmin):
+class ControlApplicabilityAdmin(ReadOnlyAdmin):
     """Read-only: a change here would skip the audit trail that holds the applicability history."""
 
     list_display = ["tenant", "control", "applicable", "decided_by", "decided_at"]
@@ -60,30 +62,12 @@ class ControlApplicabilityAdmin(admin.ModelAdmin):
     search_fields = ["control__ref", "justification", "tenant__slug"]
     list_select_related = ["tenant", "control", "decided_by"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ControlEvidenceRequirement)
-class ControlEvidenceRequirementAdmin(admin.ModelAdmin):
+class ControlEvidenceRequirementAdmin(ReadOnlyAdmin):
     """Read-only: requirements are set through the API or the control page, which audit every change."""
 
     list_display = ["tenant", "control", "renewal_days", "owner", "due_date", "set_by", "updated_at"]
     list_filter = ["tenant", "renewal_days"]
     search_fields = ["control__ref", "tenant__slug", "owner__user__email"]
     list_select_related = ["tenant", "control", "owner__user", "set_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     IntegerField,
@@ -21,7 +20,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -225,44 +223,6 @@ def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
         "latest_result": control_latest_result(tenant=tenant, control=control),
         "evidence_count": control_evidence_count(tenant=tenant, control=control),
     }
-
-
-# --------------------------------------------------------------------------- Statement of Applicability
-
-
-def framework_soa(*, tenant: Tenant, framework: Framework) -> QuerySet[Control]:
-    """Every control of the framework in natural order, annotated with the tenant's SoA columns.
-
-    One query whatever the number of controls: applicability, latest completed verdict and manual evidence
-    count are correlated subqueries, so a page (or a streamed export) never queries per row.
-    """
-    scan_result = apps.get_model("scans", "ScanResult")
-    evidence = apps.get_model("evidence", "Evidence")
-    decision = ControlApplicability.objects.filter(tenant=tenant, control=OuterRef("pk"))
-    latest = (
-        scan_result.objects.filter(tenant=tenant, control=OuterRef("pk"), scan_job__status="completed")
-        .order_by("-created_at")
-        .values("status")[:1]
-    )
-    manual = (
-        evidence.objects.filter(tenant=tenant, control=OuterRef("pk"), type="manual")
-        .order_by()
-        .values("control")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Control.objects.filter(framework=framework)
-        .annotate(
-            applicable=Coalesce(Subquery(decision.values("applicable")[:1]), Value(True), output_field=BooleanField()),
-            justification=Coalesce(Subquery(decision.values("justification")[:1]), Value(""), output_field=TextField()),
-            decided_by_email=Subquery(decision.values("decided_by__email")[:1]),
-            decided_at=Subquery(decision.values("decided_at")[:1]),
-            implementation_status=Subquery(latest),
-            evidence_count=Coalesce(Subquery(manual, output_field=IntegerField()), Value(0)),
-        )
-        .order_by("sort_key", "ref")
-    )
 
 
 # --------------------------------------------------------------------------- for the scan engine

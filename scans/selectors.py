@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ def parse_result_statuses(raw: str | None) -> list[str] | None:
 
 
 def scan_results(
-    *, scan_job: ScanJob, statuses: list[str] | None = None, framework_id: Any = None
+    *, scan_job: ScanJob, statuses: list[str] | None = None, framework_id: Any = None, errored: bool | None = None
 ) -> QuerySet[ScanResult]:
     """Results in a stable order (framework, natural control ref); 409 while the scan has not finished."""
     if scan_job.status in (ScanStatus.QUEUED, ScanStatus.RUNNING):
@@ -63,6 +64,9 @@ def scan_results(
         results = results.filter(status__in=statuses)
     if framework_id:
         results = results.filter(framework_id=framework_id)
+    if errored is not None:
+        # True: only the fails that are "could not evaluate"; False: everything else (real findings and the rest).
+        results = results.filter(errored=errored)
     return results
 
 
@@ -264,23 +268,37 @@ def _automated_of(row: dict[str, Any]) -> str:
 
 
 def framework_posture(
-    *, tenant: Tenant, framework: Framework, now: datetime | None = None, statuses: list[str] | None = None
+    *,
+    tenant: Tenant,
+    framework: Framework,
+    now: datetime | None = None,
+    statuses: list[str] | None = None,
+    controls: Iterable[Control] | None = None,
 ) -> FrameworkPosture:
-    """Every control of the framework as it stands now, without rescanning.
+    """Every control of the framework (or just ``controls`` of it, e.g. one page) as it stands now, without rescanning.
 
     The automated half comes from the latest completed scan of the framework; applicability and documents
     are read as they are now, so an excluded control, a new upload or an expired document shows at once.
-    A fixed number of queries whatever the number of controls.
+    A fixed number of queries whatever the number of controls; the tally covers the controls evaluated.
     """
     now = now or timezone.now()
     job = latest_scan_for_framework(tenant=tenant, framework=framework)
+    if controls is None:
+        controls = [control for control, _ in controls_with_checks(frameworks=[framework])]
+        only: list[Any] | None = None
+    else:
+        controls = list(controls)
+        only = [c.pk for c in controls]
     scanned: dict[Any, dict[str, Any]] = {}
     if job is not None:
+        results = ScanResult.objects.for_tenant(tenant).filter(scan_job=job, framework=framework)
+        if only is not None:
+            # A scan holds one result per control; the bound tells the database so (no unbounded read of a
+            # 10,000-control scan for one page).
+            results = results.filter(control_id__in=only).order_by()[: len(only)]
         scanned = {
             row["control_id"]: row
-            for row in ScanResult.objects.for_tenant(tenant)
-            .filter(scan_job=job, framework=framework)
-            .values(
+            for row in results.values(
                 "control_id",
                 "status",
                 "basis",
@@ -291,13 +309,10 @@ def framework_posture(
                 "checks",
             )
         }
-    controls = [control for control, _ in controls_with_checks(frameworks=[framework])]
-    mapped_counts = dict(
-        ControlCheck.objects.filter(control__framework=framework)
-        .values("control_id")
-        .annotate(n=Count("id"))
-        .values_list("control_id", "n")
-    )
+    mappings = ControlCheck.objects.filter(control__framework=framework)
+    if only is not None:
+        mappings = mappings.filter(control_id__in=only)
+    mapped_counts = dict(mappings.values("control_id").annotate(n=Count("id")).values_list("control_id", "n"))
     decisions = controls_applicability(tenant=tenant, framework=framework)
     documents = control_documents(tenant=tenant, control_ids=[c.pk for c in controls], now=now)
     tally = Tally()

@@ -88,8 +88,21 @@ class ScanFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ScanStatus.choices])
 
 
+COULD_NOT_EVALUATE = "could-not-evaluate"
+
+
 class ResultFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ResultStatus.choices])
+    # "Fail" here means findings; a fail that only comes from a check that could not evaluate is its own choice.
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"),
+            (ResultStatus.PASS, "Pass"),
+            (ResultStatus.FAIL, "Fail (findings)"),
+            (COULD_NOT_EVALUATE, "Could not evaluate"),
+            (ResultStatus.NOT_APPLICABLE, "Not applicable"),
+        ],
+    )
     framework = forms.ChoiceField(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search control ref or title")
 
@@ -140,11 +153,31 @@ class ApplicabilityForm(forms.Form):
 
 
 class EvidenceFilterForm(forms.Form):
+    """The register's filters. Documents (manual uploads) are the default view; scan artifacts are one choice away."""
+
+    ALL_TYPES = "all"
+
     framework = forms.ChoiceField(required=False)
-    control_ref = forms.CharField(required=False, max_length=64, label="Control ref")
-    type = forms.ChoiceField(required=False, choices=[("", "Any type"), *EvidenceType.choices])
+    control_ref = forms.CharField(
+        required=False, max_length=64, label="Control ref", help_text="Matches every control a document supports."
+    )
+    type = forms.ChoiceField(
+        required=False,
+        choices=[
+            (EvidenceType.MANUAL, "Documents"),
+            (EvidenceType.AUTO, "Scan artifacts"),
+            (ALL_TYPES, "Both"),
+        ],
+    )
     created_from = forms.DateField(required=False, widget=DateInput(), label="Created from")
     created_to = forms.DateField(required=False, widget=DateInput(), label="Created to")
+    # Set by the "only this scan" links of the grouped scan artifacts; shown as a notice, not a field.
+    scan = forms.UUIDField(required=False, widget=forms.HiddenInput())
+    unassessed = forms.BooleanField(
+        required=False,
+        label="Include “not assessed” scan artifacts",
+        help_text="Artifacts of controls no check covered and no document was required for.",
+    )
 
     def __init__(self, *args: Any, frameworks: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +189,11 @@ class EvidenceFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("created_to", "Must not be before the start date.")
         return cleaned
+
+    def evidence_type(self) -> str:
+        """The type to list ("" for both): documents unless another type was asked for (or the input was bad)."""
+        chosen = (self.cleaned_data.get("type") if self.is_valid() else None) or EvidenceType.MANUAL
+        return "" if chosen == self.ALL_TYPES else chosen
 
 
 class EvidenceExportForm(forms.Form):

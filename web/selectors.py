@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from rest_framework import serializers
 
 from complywise.choices import Role
 from complywise.models import Membership, Tenant
-from evidence.models import Evidence, EvidenceExport
-from frameworks.models import Control, ControlCheck, Framework
-from frameworks.selectors import framework_controls, frameworks_for_tenant
+from evidence.choices import EvidenceState, EvidenceType
+from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
+from evidence.selectors import control_documents, evidence_control_ids, evidence_validity
+from frameworks.models import Control, ControlCheck, ControlEvidenceRequirement, Framework
+from frameworks.selectors import exclusions_in_scope, framework_controls, frameworks_for_tenant
 from integrations import providers
-from scans.choices import OutcomeStatus, ScanStatus
+from scans.choices import OutcomeStatus, ResultBasis, ResultStatus, ScanStatus
 from scans.models import CheckOutcome, ScanJob, ScanResult
 from scans.selectors import scan_results, scan_trend
 
@@ -57,25 +60,127 @@ def dashboard_frameworks(*, tenant: Tenant, days: int) -> list[FrameworkSummary]
             "scan_job_id": point["scan_job_id"],
             "completed_at": point["completed_at"],
             "score": point["score"],
-            "passed": entry.get("passed", point["passed"]),
-            "failed": entry.get("failed", point["failed"]),
-            "not_applicable": entry.get("not_applicable", 0),
+            **framework_entry_counts({"passed": point["passed"], "failed": point["failed"], **entry}),
         }
     return summaries
+
+
+def framework_entry_counts(entry: dict[str, Any]) -> dict[str, Any]:
+    """A ``framework_scores`` entry as the pages show it: real findings apart from checks that could not evaluate.
+
+    Entries written before coverage existed lack the newer keys; they read as "not known" (None), not as zero.
+    """
+    failed = entry.get("failed", 0)
+    could_not_evaluate = entry.get("could_not_evaluate", 0)
+    return {
+        "passed": entry.get("passed", 0),
+        # ``failed`` counts every fail result, errored ones included: findings are the rest.
+        "findings": failed - could_not_evaluate,
+        "could_not_evaluate": could_not_evaluate,
+        "not_applicable": entry.get("not_applicable", 0),
+        "applicable": entry.get("applicable"),
+        "assessed": entry.get("assessed"),
+        "coverage": entry.get("coverage"),
+    }
 
 
 def scan_latest_completed(*, tenant: Tenant) -> ScanJob | None:
     return ScanJob.objects.for_tenant(tenant).filter(status=ScanStatus.COMPLETED).order_by("-created_at").first()
 
 
+# --- documents due, expired, without an owner --------------------------------------------------------
+
+DOCUMENTS_DUE_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DocumentItem:
+    """One control's document requirement as a dashboard panel lists it."""
+
+    control_id: Any
+    control_ref: str
+    framework_key: str
+    sort_key: str
+    owner_email: str | None
+    date: date | None
+    state: str
+
+
+@dataclass
+class DocumentPanel:
+    items: list[DocumentItem] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass
+class DocumentsOverview:
+    due_soon: DocumentPanel
+    expired: DocumentPanel
+    unowned: DocumentPanel
+
+
+def _panel(items: list[DocumentItem], limit: int) -> DocumentPanel:
+    # Undated items last: they have no deadline to sort by, but still need doing.
+    items.sort(key=lambda i: (i.date is None, i.date or date.max, i.framework_key, i.sort_key))
+    return DocumentPanel(items=items[:limit], total=len(items))
+
+
+def documents_overview(*, tenant: Tenant, now: datetime, limit: int = 10) -> DocumentsOverview:
+    """The document requirements of the tenant's active frameworks that need someone before an audit.
+
+    Due soon: the next document is due within 30 days (a fresh one's end of validity, or the first one's
+    due date). Expired: the best document has expired, or none came by the due date. Without an owner:
+    nobody is named to provide it. Excluded controls need nothing. Five queries whatever the count.
+    """
+    frameworks = list(frameworks_active(tenant=tenant))
+    excluded = exclusions_in_scope(tenant=tenant, frameworks=frameworks)
+    requirements = [
+        r
+        for r in ControlEvidenceRequirement.objects.for_tenant(tenant)
+        .filter(control__framework__in=[f.pk for f in frameworks])
+        .select_related("control__framework")
+        if r.control_id not in excluded
+    ]
+    documents = control_documents(tenant=tenant, control_ids=[r.control_id for r in requirements], now=now)
+    today = timezone.localdate(now)
+    horizon = today + DOCUMENTS_DUE_WITHIN
+    due_soon, expired, unowned = [], [], []
+    for requirement in requirements:
+        docs = documents[requirement.control_id]
+        next_due = docs.next_due
+        item = DocumentItem(
+            control_id=requirement.control_id,
+            control_ref=requirement.control.ref,
+            framework_key=requirement.control.framework.key,
+            sort_key=requirement.control.sort_key,
+            owner_email=docs.owner_email,
+            date=next_due,
+            state=docs.state,
+        )
+        overdue = docs.state == EvidenceState.MISSING and docs.due_date is not None and docs.due_date < today
+        if docs.state == EvidenceState.EXPIRED or overdue:
+            expired.append(item)
+        elif next_due is not None and next_due <= horizon:
+            due_soon.append(item)
+        if docs.owner_id is None:
+            unowned.append(item)
+    return DocumentsOverview(
+        due_soon=_panel(due_soon, limit), expired=_panel(expired, limit), unowned=_panel(unowned, limit)
+    )
+
+
 # --- scan results ---------------------------------------------------------------------------------
 
 
 def scan_results_filtered(
-    *, scan_job: ScanJob, statuses: list[str] | None, framework_id: Any, search: str
+    *, scan_job: ScanJob, statuses: list[str] | None, framework_id: Any, search: str, errored: bool | None = None
 ) -> QuerySet[ScanResult]:
     """scans.selectors.scan_results, narrowed by a search in the control's ref and title."""
-    results = scan_results(scan_job=scan_job, statuses=statuses, framework_id=framework_id)
+    results = scan_results(scan_job=scan_job, statuses=statuses, framework_id=framework_id, errored=errored)
     search = search.strip()
     if search:
         results = results.filter(Q(control__ref__icontains=search) | Q(control__title__icontains=search))
@@ -208,14 +313,35 @@ def evidence_list(
     evidence_type: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
+    scan_job_id: Any = None,
+    include_unassessed: bool = True,
 ) -> QuerySet[Evidence]:
-    evidence = Evidence.objects.for_tenant(tenant).select_related("uploaded_by").order_by("-created_at", "-sequence")
-    if framework_id:
-        evidence = evidence.filter(framework_id=framework_id)
-    if control_ref.strip():
-        evidence = evidence.filter(control_ref__iexact=control_ref.strip())
+    """The tenant's evidence, filtered. Framework and control ref match any control a document is linked to.
+
+    Scan artifacts come grouped by scan (newest scan first, controls in natural order); documents newest first.
+    ``include_unassessed=False`` leaves out the artifacts a scan wrote for controls it could not assess
+    (nothing covered them): hundreds of stubs that prove nothing.
+    """
+    evidence = Evidence.objects.for_tenant(tenant).select_related("uploaded_by", "scan_job")
+    ref = control_ref.strip()
+    if framework_id or ref:
+        own, linked = Q(), Q(evidence=OuterRef("pk"))
+        if framework_id:
+            own &= Q(framework_id=framework_id)
+            linked &= Q(control__framework_id=framework_id)
+        if ref:
+            own &= Q(control_ref__iexact=ref)
+            linked &= Q(control__ref__iexact=ref)
+        # Exists, not a join: a document linked to several matching controls is still one row.
+        evidence = evidence.filter(own | Exists(EvidenceControlLink.objects.filter(linked)))
     if evidence_type:
         evidence = evidence.filter(type=evidence_type)
+    if scan_job_id:
+        evidence = evidence.filter(scan_job_id=scan_job_id)
+    if not include_unassessed and evidence_type != EvidenceType.MANUAL:
+        # Results rolled up before ``basis`` existed say only "not applicable".
+        stub = Q(basis=ResultBasis.UNASSESSED) | Q(basis="", status=ResultStatus.NOT_APPLICABLE)
+        evidence = evidence.filter(~Exists(ScanResult.objects.filter(stub, evidence_id=OuterRef("pk"))))
     zone = timezone.get_current_timezone()
     if created_from:
         evidence = evidence.filter(created_at__gte=datetime.combine(created_from, time.min, tzinfo=zone))
@@ -223,7 +349,57 @@ def evidence_list(
         # Inclusive of the whole "to" day.
         end = datetime.combine(created_to, time.min, tzinfo=zone) + timedelta(days=1)
         evidence = evidence.filter(created_at__lt=end)
-    return evidence
+    if evidence_type == EvidenceType.AUTO:
+        return evidence.order_by("-scan_job__created_at", "scan_job_id", "framework_key", "control__sort_key", "pk")
+    return evidence.order_by("-created_at", "-sequence")
+
+
+def scan_artifact_counts(*, evidence: QuerySet[Evidence], scan_job_ids: Iterable[Any]) -> dict[Any, int]:
+    """How many of the filtered artifacts each of these scans has (one grouped query), for the group headings."""
+    return dict(
+        evidence.filter(scan_job_id__in=list(scan_job_ids))
+        .order_by()
+        .values("scan_job_id")
+        .annotate(n=Count("pk"))
+        .values_list("scan_job_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class LinkedControl:
+    control_id: Any
+    framework_key: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One artifact as the register lists it: freshness (documents only) and every control it supports."""
+
+    evidence: Evidence
+    valid_until: datetime | None
+    freshness: str | None
+    controls: list[LinkedControl]
+
+
+def evidence_rows(*, rows: Iterable[Evidence], now: datetime) -> list[EvidenceRow]:
+    """A page of ``evidence_annotated`` rows with their validity and linked controls: one query for the controls."""
+    rows = list(rows)
+    control_ids = {control_id for row in rows for control_id in evidence_control_ids(row)}
+    controls = Control.objects.filter(pk__in=control_ids).select_related("framework").in_bulk()
+    out = []
+    for row in rows:
+        linked = [
+            LinkedControl(control_id=c.pk, framework_key=c.framework.key, ref=c.ref)
+            for c in (controls.get(control_id) for control_id in evidence_control_ids(row))
+            if c is not None
+        ]
+        if not linked and row.control_ref:
+            # The control left the catalog: the sealed snapshot still says what the artifact was for.
+            linked = [LinkedControl(control_id=None, framework_key=row.framework_key, ref=row.control_ref)]
+        valid_until, fresh = evidence_validity(row, now=now)
+        out.append(EvidenceRow(evidence=row, valid_until=valid_until, freshness=fresh, controls=linked))
+    return out
 
 
 def evidence_for_tenant(*, tenant: Tenant) -> QuerySet[Evidence]:

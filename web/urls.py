@@ -17,6 +17,16 @@ urlpatterns = [
     path("controls/<uuid:pk>/", controls.control_detail, name="control-detail"),
     path("controls/<uuid:pk>/applicability/", controls.control_applicability, name="control-applicability"),
     path("controls/<uuid:pk>/evidence/", controls.control_evidence_upload, name="control-evidence-upload"),
+    path(
+        "controls/<uuid:pk>/evidence-requirement/",
+        controls.control_evidence_requirement,
+        name="control-evidence-requirement",
+    ),
+    path(
+        "controls/<uuid:pk>/evidence-requirement/delete/",
+        controls.control_evidence_requirement_remove,
+        name="control-evidence-requirement-delete",
+    ),
     path("evidence/", evidence.evidence_list, name="evidence-list"),
     path("evidence/export/", evidence.evidence_export, name="evidence-export"),
     path("evidence/<uuid:pk>/verify/", evidence.evidence_verify_view, name="evidence-verify"),
@@ -26,6 +36,11 @@ urlpatterns = [
     path("frameworks/<uuid:pk>/", frameworks.framework_detail, name="framework-detail"),
     path("frameworks/<uuid:pk>/soa/", frameworks.framework_soa_page, name="framework-soa"),
     path("frameworks/<uuid:pk>/activation/", frameworks.framework_activation, name="framework-activation"),
+    path(
+        "frameworks/<uuid:pk>/require-documents/",
+        frameworks.framework_require_documents,
+        name="framework-require-documents",
+    ),
     # integrations (admins)
     path("integrations/", integrations.integration_list, name="integration-list"),
     path("integrations/new/", integrations.integration_new, name="integration-new"),

@@ -253,6 +253,10 @@ MATRIX: dict[str, dict[str, Rule]] = {
             ADMINS, 302, obj="control", payload=lambda o: {"applicable": "false", "justification": "No office."}
         )
     },
+    "web:control-evidence-requirement": {
+        "POST": roles(ADMINS, 302, obj="control", payload=lambda o: {"renewal_days": "365"})
+    },
+    "web:control-evidence-requirement-delete": {"POST": roles(ADMINS, 302, obj="control")},
     # The outer view only installs the upload size limit; GET reaches the inner POST-only view (405).
     "web:control-evidence-upload": {
         "GET": roles(WRITERS, 405, obj="control", looks_up=False),
@@ -266,6 +270,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "web:framework-detail": {"GET": roles(ALL, 200, obj="framework")},
     "web:framework-soa": {"GET": roles(ALL, 200, obj="framework")},
     "web:framework-activation": {"POST": roles(ADMINS, 302, obj="framework", payload=lambda o: {"active": "false"})},
+    "web:framework-require-documents": {"POST": roles(ADMINS, 302, obj="framework", payload=lambda o: {})},
     # pages: admins only
     "web:integration-list": {"GET": roles(ADMINS, 200)},
     "web:integration-new": {

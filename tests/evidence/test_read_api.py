@@ -84,10 +84,12 @@ def test_detail_has_the_documented_fields(client_for, tenant):
     body = client_for(tenant, Role.VIEWER).get(f"/api/evidence/{evidence.pk}").json()
     # then
     assert set(body) == {
-        "id", "type", "title", "description", "control_id", "control_ref", "framework_id", "framework_key",
-        "scan_job_id", "sha256", "size", "content_type", "filename", "created_at", "collected_at", "expires_at",
-        "is_expired", "uploaded_by", "download_url", "sequence", "chain_hash",
+        "id", "type", "title", "description", "control_id", "control_ids", "control_ref", "framework_id",
+        "framework_key", "scan_job_id", "sha256", "size", "content_type", "filename", "created_at", "collected_at",
+        "expires_at", "is_expired", "valid_until", "freshness", "uploaded_by", "download_url", "sequence",
+        "chain_hash",
     }  # fmt: skip
+    assert body["freshness"] == "expired" and body["control_ids"] == [body["control_id"]]
     assert body["is_expired"] is True
     assert body["uploaded_by"] is None
     assert body["scan_job_id"] is None

@@ -4,7 +4,7 @@ import pytest
 
 from complywise.choices import Role
 from complywise.models import AuditEvent
-from frameworks.models import ControlApplicability
+from frameworks.models import ControlApplicability, ControlEvidenceRequirement
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,23 @@ def test_the_framework_page_links_to_a_printable_soa_with_every_control(admin_we
     for control in framework.controls.all():
         assert control.ref in soa
     assert JUSTIFICATION.replace("'", "&#x27;") in soa
+
+
+def test_excluding_a_control_that_fails_on_documents_takes_it_out_of_the_score_at_once(admin_web, tenant, scan_data):
+    # given CTL-1 (passing its checks) requires a document nobody uploaded: it fails now
+    control = scan_data.controls[0]
+    ControlEvidenceRequirement.objects.create(tenant=tenant, control=control, renewal_days=365)
+    before = admin_web.get(f"/controls/{control.pk}/").content.decode()
+    assert 'data-status="fail" data-basis="automated+manual"' in before
+    soa_url = f"/frameworks/{scan_data.framework.pk}/soa/"
+    assert "<dt>Score</dt><dd>0%</dd>" in admin_web.get(soa_url).content.decode()
+    # when an admin excludes it, without any new scan
+    admin_web.post(applicability_url(control), {"applicable": "false", "justification": JUSTIFICATION})
+    # then the control page and the SoA show it excluded, and the score no longer counts it
+    after = admin_web.get(f"/controls/{control.pk}/").content.decode()
+    assert 'data-status="not-applicable" data-basis="excluded"' in after
+    soa = admin_web.get(soa_url).content.decode()
+    assert "<dt>Score</dt><dd>0%</dd>" in soa  # CTL-2 still fails its checks, nothing else is assessed
+    assert "<dt>Excluded</dt><dd>1</dd>" in soa
+    row = soa[soa.index(f'data-control="{control.ref}"') :]
+    assert 'data-basis="excluded"' in row[: row.index("</tr>")]

@@ -120,7 +120,9 @@ def test_scan_filter_open_control_and_upload_evidence(page, tenant, aws_integrat
     rows = page.locator("table.results tbody tr")
     expect(rows.first).to_be_visible()
     statuses = rows.locator("td:nth-child(3)").all_inner_texts()
-    assert statuses and all("Fail" in s for s in statuses), statuses
+    # (a fail that only comes from checks that could not evaluate is badged as such)
+    assert statuses and all("Fail" in s or "Could not evaluate" in s for s in statuses), statuses
+    assert any("Fail" in s for s in statuses), statuses
 
     # and the failing CIS 5.2 control is expanded: it names the open group
     row = rows.filter(has=page.locator("a", has_text=re.compile(r"^5\.2$")))

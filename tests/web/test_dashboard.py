@@ -6,6 +6,9 @@ import pytest
 from django.utils import timezone
 
 from complywise.choices import Role
+from frameworks.models import TenantFramework
+from frameworks.services import control_evidence_requirement_set
+from tests.evidence.factories import manual_evidence
 
 from .factories import completed_scan, custom_framework
 
@@ -68,3 +71,87 @@ def test_empty_dashboard_guides_the_user(web_login, tenant):
     assert "No integration is connected yet" in admin_page and "Connect an integration" in admin_page
     assert "Ask an admin" in viewer_page and "Connect an integration" not in viewer_page
     assert "No scan yet" in admin_page
+
+
+# --- posture ------------------------------------------------------------------------------------------
+
+
+def panel(page: str, panel_id: str) -> str:
+    start = page.index(f'id="{panel_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_document_panels_list_what_is_due_expired_and_unowned(web_login, tenant):
+    # given an active framework whose controls need documents, and an owner
+    client = web_login(tenant, Role.ADMIN)
+    owner = client.membership
+    framework, controls = custom_framework(tenant, controls=5)
+    expired, due_soon, unowned, fresh, overdue = controls
+    now = timezone.now()
+    today = timezone.localdate()
+    for control in (expired, due_soon, fresh, overdue):
+        renewal = 30 if control is expired else 365
+        due = (
+            today + timedelta(days=10)
+            if control is due_soon
+            else today - timedelta(days=3)
+            if control is overdue
+            else None
+        )
+        control_evidence_requirement_set(
+            tenant=tenant, control=control, renewal_days=renewal, owner_id=owner.pk, due_date=due, actor=None
+        )
+    control_evidence_requirement_set(tenant=tenant, control=unowned, renewal_days=365, actor=None)
+    # a document collected 40 days ago for a 30-day renewal, fresh ones for two others
+    manual_evidence(tenant=tenant, control=expired, collected_at=now - timedelta(days=40))
+    manual_evidence(tenant=tenant, control=fresh, name="fresh.txt", content=b"fresh\n")
+    manual_evidence(tenant=tenant, control=unowned, name="unowned.txt", content=b"unowned\n")
+    # when
+    page = client.get("/").content.decode()
+    due_panel = panel(page, "documents-due")
+    expired_panel = panel(page, "documents-expired")
+    unowned_panel = panel(page, "documents-unowned")
+
+    def listed(section: str, control) -> bool:
+        return f'href="/controls/{control.pk}/"' in section
+
+    # then each control is in the right panel, linked, with its owner and date
+    assert [c.ref for c in controls if listed(due_panel, c)] == [due_soon.ref]
+    assert f"due {(today + timedelta(days=10)):%-d %b %Y}" in due_panel and owner.user.email in due_panel
+    assert [c.ref for c in controls if listed(expired_panel, c)] == [expired.ref, overdue.ref]
+    assert f"expired {(now - timedelta(days=10)).date():%-d %b %Y}" in expired_panel
+    assert [c.ref for c in controls if listed(unowned_panel, c)] == [unowned.ref]
+    assert "no owner" in unowned_panel
+    # with their counts and the framework key
+    assert 'Evidence due in the next 30 days <span class="muted small">(1)</span>' in due_panel
+    assert "(2)" in expired_panel and framework.key in expired_panel
+    # and the fresh, owned control is in none
+    assert not any(listed(p, fresh) for p in (due_panel, expired_panel, unowned_panel))
+
+
+def test_document_panels_skip_frameworks_no_longer_active_and_cap_the_list(web_login, tenant):
+    # given 12 unowned requirements in an active framework and one in a deactivated one
+    client = web_login(tenant, Role.VIEWER)
+    _, controls = custom_framework(tenant, controls=12)
+    inactive, (hidden,) = custom_framework(tenant, key="retired", controls=1)
+    for control in [*controls, hidden]:
+        control_evidence_requirement_set(tenant=tenant, control=control, renewal_days=90, actor=None)
+    TenantFramework.objects.filter(tenant=tenant, framework=inactive).delete()
+    # when
+    unowned_panel = panel(client.get("/").content.decode(), "documents-unowned")
+    # then the total counts all 12, ten are listed, the deactivated framework's control is not
+    assert "(12)" in unowned_panel
+    assert unowned_panel.count('href="/controls/') == 10
+    assert "and 2 more" in unowned_panel
+    assert f"/controls/{hidden.pk}/" not in unowned_panel
+
+
+def test_a_scan_scored_before_coverage_existed_still_renders(web_login, tenant, scan_data):
+    # given scan_data's framework_scores entries, written without coverage or could_not_evaluate
+    assert "coverage" not in scan_data.job.framework_scores[0]
+    # when
+    page = web_login(tenant, Role.VIEWER).get("/").content.decode()
+    # then the card shows its counts and no made-up coverage
+    assert "50%" in page
+    assert "<dt>Could not evaluate</dt>" in page
+    assert "Coverage <strong>" not in page

@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complywise.choices import Role
 from evidence.models import Evidence, EvidenceExport, EvidenceTombstone
 from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
+from frameworks.models import Control
+from frameworks.services import control_evidence_requirement_set
+from scans.models import ScanResult
 from tests.evidence.factories import CSV_BYTES
 
 from .factories import custom_framework, evidence_for
@@ -40,14 +45,23 @@ def shown(page: str, evidence: Evidence) -> bool:
 
 
 def test_list_shows_every_item_with_hash_size_and_links(admin_web, register):
-    # when
-    page = admin_web.get("/evidence/").content.decode()
+    # when every type is asked for
+    page = admin_web.get("/evidence/", {"type": "all"}).content.decode()
     # then
     for evidence in register.values():
         assert shown(page, evidence)
         assert f"/api/evidence/{evidence.pk}/download" in page
         assert f"/evidence/{evidence.pk}/verify/" in page
     assert "Automatic (scan)" in page and "Manual upload" in page
+
+
+def test_default_view_lists_documents_only(admin_web, register):
+    # when the register is opened without filters
+    page = admin_web.get("/evidence/").content.decode()
+    # then the uploaded documents are listed, the scan artifact is one link away
+    assert shown(page, register["manual"]) and shown(page, register["old"])
+    assert not shown(page, register["auto"])
+    assert "/evidence/?type=auto" in page
 
 
 def test_filters_by_type_control_ref_framework_and_dates(admin_web, register, scan_data):
@@ -160,3 +174,141 @@ def test_list_is_paginated_with_constant_queries(admin_web, tenant, scan_data, d
         first = admin_web.get("/evidence/").content.decode()
     assert first.count("data-sha256=") == 50
     assert "Page 1 of 2" in first
+
+
+# --- documents, their freshness and every control they support; scan artifacts by scan -----------------------
+
+
+def test_documents_show_freshness_and_every_control_they_support(admin_web, tenant):
+    # given two frameworks; CTL-1 needs a yearly document, CTL-3 a monthly one
+    acme, (ctl1, _, ctl3) = custom_framework(tenant)
+    other, (_, other_ctl2) = custom_framework(tenant, key="other-fw", controls=2)
+    control_evidence_requirement_set(tenant=tenant, control=ctl1, renewal_days=365, actor=None)
+    control_evidence_requirement_set(tenant=tenant, control=ctl3, renewal_days=30, actor=None)
+    collected = timezone.now() - timedelta(days=1)
+    # one upload for CTL-1 that also supports the other framework's CTL-2, and a stale one for CTL-3
+    shared = evidence_for(tenant, ctl1, control_ids=[other_ctl2.pk], collected_at=collected)
+    stale = evidence_for(
+        tenant, ctl3, name="stale.txt", content=b"stale\n", collected_at=collected - timedelta(days=60)
+    )
+    # when the register is opened
+    page = admin_web.get("/evidence/").content.decode()
+    shared_row = row_of(page, shared)
+    stale_row = row_of(page, stale)
+    # then the shared document lists both controls, linked, with their framework keys
+    assert f'href="/controls/{ctl1.pk}/"' in shared_row and f'href="/controls/{other_ctl2.pk}/"' in shared_row
+    assert acme.key in shared_row and other.key in shared_row
+    # and is fresh for a year from its collection; the other expired after 30 days
+    assert "badge-fresh" in shared_row
+    assert f"valid until {(collected + timedelta(days=365)):%-d %b %Y}" in shared_row
+    assert "badge-expired" in stale_row
+    assert f"valid until {(collected - timedelta(days=30)):%-d %b %Y}" in stale_row
+
+
+def row_of(page: str, evidence: Evidence) -> str:
+    marker = page.index(f'data-sha256="{evidence.sha256}"')
+    return page[page.rindex("<tr", 0, marker) : page.index("</tr>", marker)]
+
+
+def test_filter_by_control_ref_or_framework_finds_a_document_through_any_linked_control(admin_web, tenant):
+    # given a document whose primary control is CTL-1 of one framework, also linked to X-9 of another
+    _, (primary,) = custom_framework(tenant, controls=1)
+    other, _ = custom_framework(tenant, key="other-fw", controls=0)
+    linked = Control.objects.create(framework=other, ref="X-9", title="Linked control")
+    document = evidence_for(tenant, primary, control_ids=[linked.pk])
+    unrelated = evidence_for(tenant, primary, name="unrelated.txt", content=b"unrelated\n")
+
+    def page(**params):
+        return admin_web.get("/evidence/", params).content.decode()
+
+    # when / then the linked control's ref finds it (and not the other upload)
+    by_ref = page(control_ref="x-9")
+    assert shown(by_ref, document) and not shown(by_ref, unrelated)
+    # and so does the linked control's framework, alone or with the ref
+    assert shown(page(framework=str(other.pk)), document)
+    assert shown(page(framework=str(other.pk), control_ref="X-9"), document)
+    # but not a ref of that framework it is not linked to
+    assert not shown(page(framework=str(other.pk), control_ref="CTL-1"), document)
+
+
+def test_scan_artifacts_are_grouped_by_scan_and_not_assessed_stubs_hidden(admin_web, tenant, scan_data):
+    # given an artifact per control in each of scan_data's two scans (same content, so the same hash)
+    artifacts = {}
+    for job in (scan_data.previous, scan_data.job):
+        rows = evidence_store_auto_batch(
+            tenant=tenant,
+            scan_job=job,
+            items=[
+                AutoEvidenceItem(control=c, framework=scan_data.framework, title=f"Scan result {c.ref}", document={})
+                for c in scan_data.controls
+            ],
+            collected_at=job.created_at,
+        )
+        artifacts[job.pk] = rows
+        # the results point at their artifacts, as the roll-up does; CTL-3 was not assessed
+        for row in rows:
+            ScanResult.objects.filter(scan_job=job, control=row.control).update(evidence=row)
+    ScanResult.objects.filter(scan_job=scan_data.job, control=scan_data.controls[2]).update(basis="unassessed")
+    latest, previous = artifacts[scan_data.job.pk], artifacts[scan_data.previous.pk]
+    # when the scan artifacts are listed
+    page = admin_web.get("/evidence/", {"type": "auto"}).content.decode()
+    # then one heading per scan, newest first, linking to the scan, each followed by its own artifacts
+    newest_heading = page.index(f'href="/scans/{scan_data.job.pk}/"')
+    older_heading = page.index(f'href="/scans/{scan_data.previous.pk}/"')
+    assert page.count('scope="rowgroup"') == 2
+    assert newest_heading < page.index(listed(latest[0])) < older_heading
+    assert older_heading < page.index(listed(previous[0]))
+    # and the not-assessed stubs (CTL-3, before and after basis existed) are hidden
+    assert listed(latest[1]) in page and listed(latest[2]) not in page and listed(previous[2]) not in page
+    assert "2 artifacts" in page
+    # when asked for, they are shown
+    everything = admin_web.get("/evidence/", {"type": "auto", "unassessed": "on"}).content.decode()
+    assert listed(latest[2]) in everything and listed(previous[2]) in everything
+    # and one scan's artifacts can be listed alone
+    one_scan = admin_web.get("/evidence/", {"type": "auto", "scan": str(scan_data.previous.pk)}).content.decode()
+    assert listed(previous[0]) in one_scan and listed(latest[0]) not in one_scan
+    assert "Only the artifacts of one scan are shown." in one_scan
+
+
+def listed(evidence: Evidence) -> str:
+    return f"/api/evidence/{evidence.pk}/download"
+
+
+def test_export_panel_is_at_the_top(admin_web, register):
+    page = admin_web.get("/evidence/").content.decode()
+    assert page.index("Auditor exports") < page.index('aria-label="Filter evidence"')
+
+
+def test_register_queries_do_not_grow_with_linked_documents_or_artifacts(admin_web, tenant, scan_data):
+    _, many = custom_framework(tenant, key="many", controls=40)
+
+    def add(documents: int, artifacts: list) -> None:
+        for _ in range(documents):
+            n = Evidence.objects.count()
+            evidence_for(
+                tenant,
+                scan_data.controls[0],
+                control_ids=[many[n % 40].pk],
+                name=f"n{n}.txt",
+                content=f"{n}\n".encode(),
+            )
+        evidence_store_auto_batch(
+            tenant=tenant,
+            scan_job=scan_data.job,
+            items=[AutoEvidenceItem(control=c, framework=c.framework, title=c.ref, document={}) for c in artifacts],
+            collected_at=timezone.now(),
+        )
+
+    def count(params) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_web.get("/evidence/", params).status_code == 200
+        return len(queries)
+
+    # given 2 documents each linked to two controls, and 2 artifacts of a scan
+    add(2, many[:2])
+    few_documents, few_artifacts = count({}), count({"type": "auto"})
+    # when there are 30 documents and 40 artifacts
+    add(28, many[2:])
+    # then each list costs the same number of queries
+    assert count({}) == few_documents
+    assert count({"type": "auto"}) == few_artifacts

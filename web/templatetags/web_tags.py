@@ -29,6 +29,12 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "inactive": ("–", "Inactive"),
     "expired": ("!", "Expired"),
     "current": ("✓", "Current"),
+    "fresh": ("✓", "Fresh"),
+    "expiring": ("!", "Expiring"),
+    "missing": ("✗", "Missing"),
+    "not-required": ("–", "No document required"),
+    "could-not-evaluate": ("?", "Could not evaluate"),
+    "not-run": ("–", "Not run"),
     "none": ("–", "Not scanned"),
 }
 

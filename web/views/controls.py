@@ -1,4 +1,4 @@
-"""One control: what it asks, which checks serve it, its verdicts over time, its evidence, and manual upload."""
+"""One control: its live posture, the checks and documents behind it, its requirement, its evidence and uploads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,37 +20,114 @@ from complywise.exceptions import (
     ServiceUnavailableError,
     UnsupportedMediaTypeError,
 )
+from complywise.selectors import members_for_tenant
 from evidence.api.uploads import MULTIPART_OVERHEAD_BYTES, TOO_LARGE_FLAG, UploadLimitHandler, content_length
+from evidence.selectors import evidence_annotated, evidence_validity
 from evidence.services import evidence_upload
 from evidence.sniffing import ALLOWED
 from frameworks.models import Control
 from frameworks.selectors import control_detail as control_detail_read
-from frameworks.selectors import controls_annotated, controls_visible_to
-from frameworks.services import control_applicability_set
+from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
+from frameworks.services import (
+    control_applicability_set,
+    control_evidence_requirement_delete,
+    control_evidence_requirement_set,
+    default_renewal_days,
+)
+from scans.api.serializers import check_remediation
+from scans.engine import SEVERITY_RANK
+from scans.selectors import ControlPosture
 from web import selectors
-from web.forms import ApplicabilityForm, EvidenceUploadForm, add_service_errors
+from web.forms import ApplicabilityForm, add_service_errors
+from web.posture_forms import (
+    SERVICE_FIELDS_REQUIREMENT,
+    ControlRefIndex,
+    EvidenceRequirementForm,
+    PostureUploadForm,
+)
 from web.tenancy import ADMIN_ROLES, WRITE_ROLES, tenant_object_or_404, tenant_view
 
 from .common import paginate
+from .frameworks import BASIS_LABELS, controls_posture
 
 EVIDENCE_PER_PAGE = 25
 HISTORY_SHOWN = 20
+# How the control page orders its checks, as scan findings do: what needs doing first, then by severity.
+CHECK_STATUS_RANK = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
 
 
 def _control_for(request: HttpRequest, pk: Any) -> Control:
     return tenant_object_or_404(controls_annotated(controls_visible_to(tenant=request.tenant)), pk)
 
 
+def _ref_index(request: HttpRequest) -> ControlRefIndex:
+    """The controls "Also supports" may name: those of the tenant's active frameworks."""
+    active = frameworks_in_scope(tenant=request.tenant)
+    controls = (
+        controls_visible_to(tenant=request.tenant)
+        .filter(framework__in=active)
+        .select_related("framework")
+        .only("pk", "ref", "title", "framework__key", "framework__version")
+        .order_by("framework__key", "framework__version", "sort_key")
+    )
+    return ControlRefIndex(controls)
+
+
+def _upload_form(request: HttpRequest, *args: Any) -> PostureUploadForm:
+    return PostureUploadForm(*args, index=_ref_index(request))
+
+
+def _mapped_checks(detail_checks: list[Any], posture: ControlPosture) -> list[dict[str, Any]]:
+    """Each mapped check with its own status in the latest scan ("not-run" when it never ran), failing first."""
+    ran = {row["id"]: row for row in posture.checks}
+    rows = []
+    for mapped in detail_checks:
+        row = ran.get(mapped.check_id, {})
+        status = row.get("status") or "not-run"
+        rows.append(
+            {
+                "id": mapped.check_id,
+                "title": mapped.title,
+                "registered": mapped.registered,
+                "severity": mapped.severity or row.get("severity") or "",
+                "integration_type": mapped.integration_type or row.get("integration_type") or "",
+                "status": status,
+                "passed": row.get("passed", 0),
+                "failed": row.get("failed", 0),
+                "errored": row.get("errored", 0),
+                "remediation": check_remediation({"id": mapped.check_id, "status": status}),
+            }
+        )
+    rows.sort(key=lambda r: (CHECK_STATUS_RANK[r["status"]], SEVERITY_RANK.get(r["severity"], 9), r["id"]))
+    return rows
+
+
+def _evidence_page(request: HttpRequest, control: Control) -> Page:
+    """The control's evidence, a page at a time; each manual document with how long it counts (its renewal too)."""
+    page = paginate(
+        request,
+        evidence_annotated(selectors.control_evidence(tenant=request.tenant, control=control)),
+        per_page=EVIDENCE_PER_PAGE,
+    )
+    page.object_list = list(page.object_list)
+    for row in page.object_list:
+        row.valid_until, row.freshness = evidence_validity(row)
+    return page
+
+
 def _control_page(
     request: HttpRequest,
     control: Control,
-    upload_form: EvidenceUploadForm | None,
+    upload_form: PostureUploadForm | None,
     status: int = 200,
     applicability_form: ApplicabilityForm | None = None,
+    requirement_form: EvidenceRequirementForm | None = None,
 ) -> HttpResponse:
     tenant = request.tenant
     detail = control_detail_read(tenant=tenant, control=control)
     applicability = detail["applicability"]
+    posture = controls_posture(tenant=tenant, framework=control.framework, controls=[control])[control.pk]
+    documents = posture.documents
     if applicability_form is None and request.is_tenant_admin:
         # Offers the opposite of the current decision, with the current justification to edit.
         applicability_form = ApplicabilityForm(
@@ -58,21 +136,34 @@ def _control_page(
                 "justification": applicability.justification,
             }
         )
+    if requirement_form is None and request.is_tenant_admin:
+        requirement_form = EvidenceRequirementForm(
+            members=members_for_tenant(tenant=tenant),
+            initial={
+                "renewal_days": documents.renewal_days or default_renewal_days(control),
+                "owner": str(documents.owner_id or ""),
+                "due_date": documents.due_date,
+            },
+        )
+    index = upload_form.index if upload_form is not None else None
     return render(
         request,
         "web/controls/detail.html",
         {
             "control": control,
-            "checks": detail["checks"],
+            "checks": _mapped_checks(detail["checks"], posture),
+            "posture": posture,
+            "documents": documents,
+            "basis_labels": BASIS_LABELS,
             "latest": detail["latest_result"],
             "evidence_count": detail["evidence_count"],
             "applicability": applicability,
             "applicability_form": applicability_form,
+            "requirement_form": requirement_form,
             "history": selectors.control_result_history(tenant=tenant, control=control, limit=HISTORY_SHOWN),
-            "evidence_page": paginate(
-                request, selectors.control_evidence(tenant=tenant, control=control), per_page=EVIDENCE_PER_PAGE
-            ),
+            "evidence_page": _evidence_page(request, control),
             "upload_form": upload_form,
+            "control_suggestions": index.suggestions() if index is not None else [],
             "max_upload_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
         },
         status=status,
@@ -83,14 +174,14 @@ def _control_page(
 @require_GET
 def control_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
-    return _control_page(request, control, EvidenceUploadForm() if request.can_write else None)
+    return _control_page(request, control, _upload_form(request) if request.can_write else None)
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
 def control_applicability(request: HttpRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
-    upload_form = EvidenceUploadForm() if request.can_write else None
+    upload_form = _upload_form(request) if request.can_write else None
     form = ApplicabilityForm(request.POST)
     if not form.is_valid():
         return _control_page(request, control, upload_form, status=400, applicability_form=form)
@@ -112,7 +203,7 @@ def control_applicability(request: HttpRequest, pk: Any) -> HttpResponse:
 
 def _too_large(request: HttpRequest, control: Control, data: Any) -> HttpResponse:
     # The file never reached the form (it was refused or dropped), so its error replaces "required".
-    form = EvidenceUploadForm(data, {})
+    form = _upload_form(request, data, {})
     form.is_valid()
     message = f"The file is larger than the limit of {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes."
     form.errors["file"] = form.error_class([message])
@@ -143,7 +234,7 @@ def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @csrf_protect
 def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
-    form = EvidenceUploadForm(request.POST, request.FILES)
+    form = _upload_form(request, request.POST, request.FILES)
     if getattr(request, TOO_LARGE_FLAG, False):
         return _too_large(request, control, request.POST)
     if not form.is_valid():
@@ -159,6 +250,7 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
             description=data["description"],
             collected_at=data["collected_at"],
             expires_at=data["expires_at"],
+            control_ids=data["also_supports"],
         )
     except PayloadTooLargeError as exc:
         form.add_error("file", exc.detail)
@@ -168,7 +260,7 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
         form.add_error("file", f"{exc.detail} Detected: {detected}. Accepted: {', '.join(sorted(ALLOWED))}.")
         return _control_page(request, control, form, status=415)
     except FieldValidationError as exc:
-        add_service_errors(form, exc)
+        add_service_errors(form, exc, {"control_ids": "also_supports"})
         return _control_page(request, control, form, status=400)
     except ServiceUnavailableError as exc:
         form.add_error(None, exc.detail)
@@ -176,5 +268,43 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
     except ApplicationError as exc:
         form.add_error(None, exc.detail)
         return _control_page(request, control, form, status=exc.status_code)
-    messages.success(request, f"Uploaded “{evidence.title}” ({evidence.size} bytes, SHA-256 {evidence.sha256}).")
+    also = len([pk for pk in data["also_supports"] if pk != control.pk])
+    linked = f" It also supports {also} other control{'s' if also != 1 else ''}." if also else ""
+    messages.success(
+        request, f"Uploaded “{evidence.title}” ({evidence.size} bytes, SHA-256 {evidence.sha256}).{linked}"
+    )
     return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#evidence")
+
+
+def _requirement_page(request: HttpRequest, control: Control, form: EvidenceRequirementForm) -> HttpResponse:
+    upload_form = _upload_form(request) if request.can_write else None
+    return _control_page(request, control, upload_form, status=400, requirement_form=form)
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def control_evidence_requirement(request: HttpRequest, pk: Any) -> HttpResponse:
+    control = _control_for(request, pk)
+    form = EvidenceRequirementForm(request.POST, members=members_for_tenant(tenant=request.tenant))
+    if not form.is_valid():
+        return _requirement_page(request, control, form)
+    try:
+        requirement = control_evidence_requirement_set(
+            tenant=request.tenant, control=control, actor=request.user, **form.service_kwargs()
+        )
+    except ApplicationError as exc:
+        add_service_errors(form, exc, SERVICE_FIELDS_REQUIREMENT)
+        return _requirement_page(request, control, form)
+    messages.success(request, f"{control.ref} now requires a document, renewed every {requirement.renewal_days} days.")
+    return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#requirement")
+
+
+@tenant_view(ADMIN_ROLES)
+@require_POST
+def control_evidence_requirement_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+    control = _control_for(request, pk)
+    if control_evidence_requirement_delete(tenant=request.tenant, control=control, actor=request.user):
+        messages.success(request, f"{control.ref} no longer requires a document.")
+    else:
+        messages.info(request, f"{control.ref} required no document.")
+    return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#requirement")

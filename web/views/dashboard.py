@@ -1,9 +1,12 @@
-"""The dashboard: per active framework its latest score and trend, the last scans, what newly fails."""
+"""The dashboard: per active framework its score, coverage and trend; documents needing someone; what newly fails."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from frameworks.naturalsort import natural_key
@@ -16,11 +19,38 @@ TREND_DAYS = (30, 90, 365)
 DEFAULT_TREND_DAYS = 90
 RECENT_SCANS = 5
 NEWLY_FAILING_SHOWN = 25
+DOCUMENTS_SHOWN = 10
 
 
 def _in_natural_order(controls: list[dict]) -> list[dict]:
     # scan_diff sorts refs as text (1.17 before 1.5); people read them as numbers.
     return sorted(controls, key=lambda c: (c["framework_key"], natural_key(c["control_ref"])))
+
+
+def _document_panels(overview: selectors.DocumentsOverview) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": "documents-due",
+            "title": "Evidence due in the next 30 days",
+            "panel": overview.due_soon,
+            "date_label": "due",
+            "empty": "Nothing is due in the next 30 days.",
+        },
+        {
+            "id": "documents-expired",
+            "title": "Expired evidence",
+            "panel": overview.expired,
+            "date_label": "was due",
+            "empty": "No document has expired or is overdue.",
+        },
+        {
+            "id": "documents-unowned",
+            "title": "Controls without an owner",
+            "panel": overview.unowned,
+            "date_label": "next due",
+            "empty": "Every required document has an owner.",
+        },
+    ]
 
 
 @tenant_view()
@@ -42,6 +72,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "latest": latest,
             "diff": diff,
             "newly_failing": _in_natural_order(diff["newly_failing"])[:NEWLY_FAILING_SHOWN] if diff else [],
+            "document_panels": _document_panels(
+                selectors.documents_overview(tenant=tenant, now=timezone.now(), limit=DOCUMENTS_SHOWN)
+            ),
             "has_integrations": bool(integration_types_connected(tenant=tenant)),
         },
     )

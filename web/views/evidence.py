@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from complywise.exceptions import ApplicationError
 from complywise.services import audit_record
-from evidence.selectors import evidence_verify
+from evidence.choices import EvidenceType
+from evidence.selectors import evidence_annotated, evidence_verify
 from evidence.services import evidence_delete, evidence_export_request
 from web import selectors
 from web.forms import EvidenceDeleteForm, EvidenceExportForm, EvidenceFilterForm, add_service_errors
@@ -24,26 +27,44 @@ EVIDENCE_PER_PAGE = 50
 EXPORT_FIELDS = {"framework_id": "framework"}
 
 
+def _grouped(rows: list[selectors.EvidenceRow], *, by_scan: bool) -> list[tuple[Any, list[selectors.EvidenceRow]]]:
+    """Scan artifacts under one heading per scan (hundreds per scan; their order keeps each scan together)."""
+    if not by_scan:
+        return [(None, rows)] if rows else []
+    return [(scan, list(group)) for scan, group in groupby(rows, key=lambda row: row.evidence.scan_job)]
+
+
 def _evidence_page(request: HttpRequest, export_form: EvidenceExportForm | None = None, status: int = 200):
     tenant = request.tenant
     frameworks = list(selectors.frameworks_visible(tenant=tenant))
     filters = EvidenceFilterForm(request.GET, frameworks=frameworks)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
+    evidence_type = filters.evidence_type()
     evidence = selectors.evidence_list(
         tenant=tenant,
         framework_id=cleaned.get("framework") or None,
         control_ref=cleaned.get("control_ref") or "",
-        evidence_type=cleaned.get("type") or "",
+        evidence_type=evidence_type,
         created_from=cleaned.get("created_from"),
         created_to=cleaned.get("created_to"),
+        scan_job_id=cleaned.get("scan"),
+        include_unassessed=bool(cleaned.get("unassessed")),
     )
+    page = paginate(request, evidence_annotated(evidence), per_page=EVIDENCE_PER_PAGE)
+    rows = selectors.evidence_rows(rows=page.object_list, now=timezone.now())
+    scan_ids = {row.evidence.scan_job_id for row in rows if row.evidence.scan_job_id}
     active = list(selectors.frameworks_active(tenant=tenant))
     return render(
         request,
         "web/evidence/list.html",
         {
             "filters": filters,
-            "page": paginate(request, evidence, per_page=EVIDENCE_PER_PAGE),
+            "evidence_type": evidence_type,
+            "page": page,
+            "groups": _grouped(rows, by_scan=evidence_type == EvidenceType.AUTO),
+            "by_scan": evidence_type == EvidenceType.AUTO,
+            "scan_counts": selectors.scan_artifact_counts(evidence=evidence, scan_job_ids=scan_ids) if scan_ids else {},
+            "filtered_scan": cleaned.get("scan"),
             "export_form": export_form or EvidenceExportForm(frameworks=active),
             "exports": selectors.evidence_exports_recent(tenant=tenant),
             "delete_form": EvidenceDeleteForm() if request.is_tenant_admin else None,

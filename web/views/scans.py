@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,12 +16,23 @@ from complywise.exceptions import (
     ServiceUnavailableError,
     TooManyRequestsError,
 )
+from complywise.exports import export_response
 from integrations.selectors import integration_types_connected
-from scans.choices import ScanTrigger
+from scans.api.serializers import check_remediation
+from scans.api.views import RESULT_COLUMNS
+from scans.choices import ResultStatus, ScanTrigger
+from scans.models import ScanResult
 from scans.selectors import scan_jobs_for_tenant
 from scans.services import scan_cancel, scan_trigger
 from web import selectors
-from web.forms import SERVICE_FIELDS_RUN_SCAN, ResultFilterForm, RunScanForm, ScanFilterForm, add_service_errors
+from web.forms import (
+    COULD_NOT_EVALUATE,
+    SERVICE_FIELDS_RUN_SCAN,
+    ResultFilterForm,
+    RunScanForm,
+    ScanFilterForm,
+    add_service_errors,
+)
 from web.tenancy import WRITE_ROLES, tenant_object_or_404, tenant_view
 
 from .common import paginate
@@ -31,8 +40,6 @@ from .common import paginate
 SCANS_PER_PAGE = 25
 RESULTS_PER_PAGE = 50
 FAILING_RESOURCES_SHOWN = 10
-# Spreadsheet apps run cells starting with these as formulas; a finding quoting a resource name must not.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _run_form(request: HttpRequest, data: Any = None) -> RunScanForm:
@@ -97,11 +104,26 @@ def _result_filters(request: HttpRequest, job) -> tuple[ResultFilterForm, dict[s
     # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
     cleaned = form.cleaned_data if form.is_valid() else {}
     status = cleaned.get("status") or ""
+    errored = None
+    if status == COULD_NOT_EVALUATE:
+        status, errored = ResultStatus.FAIL, True
+    elif status == ResultStatus.FAIL:
+        errored = False
     return form, {
         "statuses": [status] if status else None,
+        "errored": errored,
         "framework_id": cleaned.get("framework") or None,
         "search": cleaned.get("q") or "",
     }
+
+
+def _failing_checks(result: ScanResult) -> list[dict[str, Any]]:
+    """The checks behind a fail (the roll-up lists them first, worst first), each with the registry's remediation."""
+    return [
+        {**row, "remediation": check_remediation(row)}
+        for row in result.checks
+        if row.get("status") in ("fail", "error")
+    ]
 
 
 @tenant_view()
@@ -112,12 +134,18 @@ def scan_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     if job.is_finished:
         filters, query = _result_filters(request, job)
         page = paginate(request, selectors.scan_results_filtered(scan_job=job, **query), per_page=RESULTS_PER_PAGE)
-        failing_ids = [r.control_id for r in page.object_list if r.status == "fail"]
+        failing_ids = [r.control_id for r in page.object_list if r.status == ResultStatus.FAIL]
         context |= {
             "filters": filters,
             "page": page,
             "failing": selectors.failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
+            "failing_checks": {r.pk: _failing_checks(r) for r in page.object_list if r.status == ResultStatus.FAIL},
+            "framework_scores": [
+                {**entry, **selectors.framework_entry_counts(entry)} for entry in job.framework_scores or []
+            ],
             "csv_query": request.GET.urlencode(),
+            # ``failed_controls`` counts every fail; the ones that only could not evaluate are shown apart.
+            "findings": job.failed_controls - job.errored_controls,
         }
     return render(request, "web/scans/detail.html", context)
 
@@ -139,28 +167,6 @@ def scan_progress(request: HttpRequest, pk: Any) -> JsonResponse:
     return response
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_rows(results) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["framework", "control_ref", "control_title", "status", "finding", "evidence_key"])
-    rows = results.values_list(
-        "framework__key", "control__ref", "control__title", "status", "finding", "evidence_key"
-    ).iterator(chunk_size=2000)
-    for row in rows:
-        yield writer.writerow([_csv_cell(value) for value in row])
-
-
 @tenant_view()
 @require_GET
 def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
@@ -169,11 +175,15 @@ def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.info(request, "Results can be downloaded once the scan has finished.")
         return redirect("web:scan-detail", pk=job.pk)
     _, query = _result_filters(request, job)
-    results = selectors.scan_results_filtered(scan_job=job, **query)
-    response = StreamingHttpResponse(_csv_rows(results), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="scan-{str(job.pk)[:8]}-results.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # The API's columns (basis, evidence state, failing checks with remediation, the finding whole): one file
+    # format whichever way it is downloaded.
+    return export_response(
+        rows=selectors.scan_results_filtered(scan_job=job, **query),
+        columns=RESULT_COLUMNS,
+        filename=f"scan-{str(job.pk)[:8]}-results",
+        fmt="csv",
+        tenant_id=request.tenant.pk,
+    )
 
 
 @tenant_view(WRITE_ROLES)
