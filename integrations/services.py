@@ -29,6 +29,7 @@ from . import crypto, providers
 from .choices import IntegrationStatus, IntegrationType
 from .models import Integration
 from .providers.host import policy as host_policy
+from .redaction import redact
 from .registry import Connector
 
 logger = logging.getLogger(__name__)
@@ -276,23 +277,6 @@ def integration_delete(*, integration: Integration, actor: AbstractBaseUser | No
     integration.delete()
 
 
-def _secret_values(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _secret_values(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _secret_values(v)]
-    return [str(value)] if value not in (None, "", True, False) else []
-
-
-def _redact(text: str, credentials: dict[str, Any]) -> str:
-    """Remove every credential value from text meant for users or logs (defence in depth)."""
-    # Longest first, so a secret containing another one is replaced whole.
-    for secret in sorted(_secret_values(credentials), key=len, reverse=True):
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
 def integration_connector(*, integration: Integration) -> Connector:
     """The connector of an integration, built from its config and decrypted credentials.
 
@@ -404,11 +388,11 @@ def integration_test(*, integration: Integration, actor: AbstractBaseUser | None
             logger.error(
                 "integration test raised %s",
                 type(exc).__name__,
-                extra={**_log_extra(integration), "detail": _redact(str(exc), credentials)},
+                extra={**_log_extra(integration), "detail": redact(str(exc), [credentials])},
             )
         else:
             ok, detail = outcome["result"]
-    detail = _redact(str(detail or ("Connected." if ok else "The connection failed.")), credentials)
+    detail = redact(str(detail or ("Connected." if ok else "The connection failed.")), [credentials])
     detail = detail[:DETAIL_MAX_LENGTH]
 
     integration.last_tested_at = timezone.now()
