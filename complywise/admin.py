@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import ApiToken, AuditEvent, Membership, Tenant
+from .services import api_token_revoke
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,8 +58,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        from .services import api_token_revoke
-
         for token in queryset:
             api_token_revoke(token=token, actor=request.user)
 

@@ -6,8 +6,11 @@ import logging
 import os
 import tempfile
 
+from django.core.files.storage import storages
 from django.db import connection
 from django.http import JsonResponse
+
+from complywise.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +26,6 @@ def _check_database() -> None:
 
 
 def _check_broker() -> None:
-    from complywise.celery import app
-
     # The URL publishing uses (the write URL falls back to broker_url).
     if (app.conf.broker_write_url or "").startswith("filesystem"):
         _probe_filesystem_broker(app.conf.broker_transport_options or {})
@@ -49,8 +50,6 @@ def _probe_filesystem_broker(options: dict) -> None:
 
 
 def _check_storage() -> None:
-    from django.core.files.storage import storages
-
     storages["evidence"].exists("healthcheck")
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -76,9 +76,10 @@ class TenantTable:
 
 def tenant_tables() -> list[TenantTable]:
     """Every concrete model with a ``tenant`` foreign key to Tenant, from the app registry (new ones included)."""
-    from django.apps import apps
+    # Imported when called: the Celery app imports this module before Django's apps are ready.
+    from django.apps import apps  # noqa: PLC0415
 
-    from .models import Tenant
+    from .models import Tenant  # noqa: PLC0415
 
     found = []
     for model in apps.get_models():
@@ -130,8 +131,6 @@ def policies_apply(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return []
-    from django.db import transaction
-
     quote = connection.ops.quote_name
     changed = []
     with transaction.atomic(using=using), connection.cursor() as cursor:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from .exceptions import ConflictError, FieldValidationError, NotFoundError, Perm
 from .logging import client_ip_var, request_id_var, user_agent_var
 from .models import ApiToken, AuditEvent, Invitation, Membership, Tenant
 from .selectors import invitation_problem, user_by_email
+from .signals import tenant_created
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def audit_record(
 
 @transaction.atomic
 def tenant_create(*, name: str, slug: str, retention_days: int | None = None) -> tuple[Tenant, bool]:
-    """Create a tenant, or return the one with this slug (idempotent), activating default frameworks."""
+    """Create a tenant, or return the one with this slug (idempotent); a new one gets the default frameworks."""
     tenant, created = Tenant.objects.get_or_create(
         slug=slug, defaults={"name": name, "retention_days": retention_days or 365}
     )
@@ -83,9 +83,8 @@ def tenant_create(*, name: str, slug: str, retention_days: int | None = None) ->
         if changed:
             tenant.save(update_fields=[*changed, "updated_at"])
     if created:
-        from frameworks.services import tenant_activate_default_frameworks
-
-        tenant_activate_default_frameworks(tenant=tenant, keys=settings.DEFAULT_TENANT_FRAMEWORKS)
+        # frameworks activates the defaults (DEFAULT_TENANT_FRAMEWORKS); the core does not name domain apps.
+        tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant, created
 
 

@@ -31,6 +31,7 @@ from frameworks.models import Control
 
 from .choices import ExportStatus
 from .models import Evidence, EvidenceControlLink, EvidenceExport
+from .signals import latest_verdicts_requested
 from .sniffing import DOCX, IMAGES, PDF, PPTX, XLSX, ZIP
 from .storage import (
     CHUNK_SIZE,
@@ -43,6 +44,9 @@ from .storage import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The build task's hard time limit; an export still "running" well after it was lost with its worker.
+EXPORT_TIME_LIMIT = 30 * 60
 
 MANIFEST_FORMAT = "complywise.evidence-export/1"
 ZIP_CONTENT_TYPE = "application/zip"
@@ -143,24 +147,14 @@ def export_build(*, export_id: str) -> EvidenceExport | None:
 # --- the bundle -----------------------------------------------------------------------------------------------------
 
 
-def _controls_with_latest_result(export: EvidenceExport) -> list[Control]:
-    from scans.models import ScanResult  # scans is read here only; it never depends back on this module
-
-    results = ScanResult.objects.filter(tenant_id=export.tenant_id, control_id=OuterRef("pk"))
-    if export.period_start:
-        results = results.filter(created_at__gte=export.period_start)
-    if export.period_end:
-        results = results.filter(created_at__lte=export.period_end)
-    results = results.order_by("-created_at")
-    return list(
-        Control.objects.filter(framework_id=export.framework_id)
-        .order_by("sort_key")
-        .annotate(
-            latest_status=Subquery(results.values("status")[:1]),
-            latest_scan_job_id=Subquery(results.values("scan_job_id")[:1]),
-            latest_result_at=Subquery(results.values("created_at")[:1]),
-        )
-    )
+def _latest_verdicts(export: EvidenceExport, controls: list[Control]) -> dict[Any, dict[str, Any]]:
+    """Each control's latest scan verdict in the window, as the apps above evidence report it."""
+    verdicts: dict[Any, dict[str, Any]] = {}
+    for _, answer in latest_verdicts_requested.send(
+        sender=EvidenceExport, export=export, control_ids=[control.pk for control in controls]
+    ):
+        verdicts.update(answer or {})
+    return verdicts
 
 
 def _evidence_in_window(export: EvidenceExport) -> QuerySet[Evidence]:
@@ -229,7 +223,8 @@ def _csv_cell(value: Any) -> str:
 
 
 def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], generated_at: datetime) -> int:
-    controls = _controls_with_latest_result(export)
+    controls = list(Control.objects.filter(framework_id=export.framework_id).order_by("sort_key"))
+    verdicts = _latest_verdicts(export, controls)
     folders: dict[str, str] = {}
     used: set[str] = set()
     for control in controls:
@@ -307,12 +302,11 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
                     "evidence_count": per_control[control.ref],
                     "latest_scan_result": (
                         {
-                            "status": control.latest_status,
-                            # SQLite hands a subquery's UUID back as bare hex: normalise it.
-                            "scan_job_id": str(uuid.UUID(str(control.latest_scan_job_id))),
-                            "created_at": _iso(control.latest_result_at),
+                            "status": verdicts[control.pk]["status"],
+                            "scan_job_id": str(verdicts[control.pk]["scan_job_id"]),
+                            "created_at": _iso(verdicts[control.pk]["created_at"]),
                         }
-                        if control.latest_status
+                        if control.pk in verdicts
                         else None
                     ),
                 }

@@ -8,6 +8,7 @@ of any row, or removing a row without leaving a tombstone, breaks the chain at t
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -126,8 +127,6 @@ class ChainWalk:
 
 def merge_links(live: Iterable[ChainLink], tombstones: Iterable[ChainLink]) -> Iterator[ChainLink]:
     """Both streams ordered by sequence, merged into one (ties yield both, to be reported)."""
-    import heapq
-
     return heapq.merge(live, tombstones, key=lambda link: link.sequence)
 
 

@@ -38,6 +38,7 @@ from frameworks.models import Control, Framework
 
 from . import selectors
 from .choices import EvidenceType, ExportStatus
+from .exports import EXPORT_TIME_LIMIT, export_build
 from .integrity import seal
 from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
 from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
@@ -445,7 +446,7 @@ def _check_export_quota(*, tenant: Tenant) -> None:
 
 
 def _enqueue_export(export_id: str) -> None:
-    from .tasks import evidence_export_build_task
+    from .tasks import evidence_export_build_task  # noqa: PLC0415 - tasks import this module
 
     evidence_export_build_task.apply_async(args=[export_id], retry=True, retry_policy=EXPORT_PUBLISH_RETRY)
 
@@ -514,8 +515,6 @@ def evidence_exports_reap_stale(*, now: datetime | None = None) -> int:
 
     A build is killed at the task's hard time limit, so one still ``running`` well after it was lost with its worker.
     """
-    from .tasks import EXPORT_TIME_LIMIT
-
     now = now or timezone.now()
     queued_deadline = now - timedelta(seconds=settings.EXPORT_QUEUED_DEADLINE_SECONDS)
     running_deadline = now - timedelta(seconds=EXPORT_TIME_LIMIT + 5 * 60)
@@ -539,6 +538,4 @@ def evidence_exports_reap_stale(*, now: datetime | None = None) -> int:
 
 def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
     """Build and store the bundle of a queued export; a finished export is left as it is (idempotent)."""
-    from .exports import export_build
-
     return export_build(export_id=export_id)

@@ -8,10 +8,10 @@ from django.db import DatabaseError
 from complywise import rls
 
 from . import services
+from .exports import EXPORT_TIME_LIMIT
 from .models import EvidenceExport
 
 EXPORT_SOFT_TIME_LIMIT = 25 * 60
-EXPORT_TIME_LIMIT = 30 * 60
 
 
 @shared_task(

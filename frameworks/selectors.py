@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.db.models import (
     Count,
     Exists,
@@ -25,7 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from complywise.models import Tenant
+from integrations.registry import get_check
 
+from .catalog import CATALOG_DIR
 from .models import (
     Control,
     ControlApplicability,
@@ -80,13 +81,6 @@ def _email_of(user: Any) -> str | None:
     return getattr(user, "email", "") or user.get_username()
 
 
-@dataclass(frozen=True)
-class LatestResult:
-    status: str
-    scan_job_id: uuid.UUID
-    created_at: datetime
-
-
 def _count_of(queryset: QuerySet) -> Coalesce:
     # A correlated COUNT subquery per framework: no JOIN fan-out between controls and their checks.
     counted = queryset.order_by().values("framework").annotate(n=Count("pk", distinct=True)).values("n")
@@ -121,8 +115,6 @@ def framework_resolve(*, tenant: Tenant, ref: Any) -> Framework | None:
 
 def framework_key_reserved(*, key: str) -> bool:
     """Whether a custom framework may not take ``key``: a shipped catalog's or a global framework's (any case)."""
-    from .catalog import CATALOG_DIR
-
     if key.lower() in {path.stem.lower() for path in Path(CATALOG_DIR).glob("*.yaml")}:
         return True
     return Framework.objects.filter(tenant__isnull=True, key__iexact=key).exists()
@@ -148,8 +140,6 @@ def framework_controls(*, framework: Framework) -> QuerySet[Control]:
 
 
 def control_mapped_checks(*, control: Control) -> list[MappedCheck]:
-    from integrations.registry import get_check
-
     mapped = []
     for check_id in sorted(mapping.check_id for mapping in control.checks.all()):
         check = get_check(check_id)
@@ -163,39 +153,6 @@ def control_mapped_checks(*, control: Control) -> list[MappedCheck]:
             )
         )
     return mapped
-
-
-def control_latest_result(*, tenant: Tenant, control: Control) -> LatestResult | None:
-    """The tenant's most recent scan verdict on the control, if any."""
-    # Looked up by name: scans depends on frameworks, never the other way round at import time.
-    scan_result = apps.get_model("scans", "ScanResult")
-    row = (
-        scan_result.objects.filter(tenant=tenant, control=control)
-        .order_by("-created_at")
-        .values("status", "scan_job_id", "created_at")
-        .first()
-    )
-    return LatestResult(**row) if row else None
-
-
-def control_evidence_count(*, tenant: Tenant, control: Control) -> int:
-    """Evidence that proves something about the control: its documents (any link) and the scan artifacts of
-    results that assessed it. "Not assessed" stubs (a scan in which nothing evaluated the control) do not count.
-    """
-    evidence = apps.get_model("evidence", "Evidence")
-    link = apps.get_model("evidence", "EvidenceControlLink")
-    scan_result = apps.get_model("scans", "ScanResult")
-    assessed = scan_result.objects.filter(evidence=OuterRef("pk")).exclude(status="not-applicable")
-    documents = link.objects.filter(evidence=OuterRef("pk"), control=control)
-    return (
-        evidence.objects.filter(tenant=tenant)
-        .filter(
-            Q(type="manual", control=control)
-            | Q(type="manual") & Exists(documents)
-            | Q(type="auto", control=control) & Exists(assessed)
-        )
-        .count()
-    )
 
 
 def control_applicability(*, tenant: Tenant, control: Control) -> Applicability:
@@ -215,13 +172,14 @@ def control_evidence_requirement(*, tenant: Tenant, control: Control) -> Control
 
 
 def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
-    """What the control detail endpoint adds to a control: mapped checks, latest result, evidence count, scope."""
+    """What this app knows of a control for its detail: mapped checks, scope and evidence requirement.
+
+    The faces add what other apps know (latest result, evidence count: scans.selectors).
+    """
     return {
         "evidence_requirement": control_evidence_requirement(tenant=tenant, control=control),
         "applicability": control_applicability(tenant=tenant, control=control),
         "checks": control_mapped_checks(control=control),
-        "latest_result": control_latest_result(tenant=tenant, control=control),
-        "evidence_count": control_evidence_count(tenant=tenant, control=control),
     }
 
 
@@ -279,3 +237,16 @@ def controls_with_checks(*, frameworks: Iterable[Framework] | QuerySet[Framework
     ):
         checks_by_control[control_id].append(check_id)
     return [(control, checks_by_control.get(control.pk, [])) for control in controls]
+
+
+def check_control_counts(*, tenant: Tenant, check_ids: Iterable[str]) -> dict[str, int]:
+    """How many controls of the frameworks the tenant sees map to each check, in one query."""
+    ids = list(check_ids)
+    if not ids:
+        return {}
+    rows = (
+        ControlCheck.objects.filter(check_id__in=ids, control__framework__in=Framework.objects.visible_to(tenant))
+        .values("check_id")
+        .annotate(count=Count("control", distinct=True))
+    )
+    return {row["check_id"]: row["count"] for row in rows}

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 from complywise.exceptions import FieldValidationError, NotFoundError, PermissionDeniedError
 from complywise.models import Membership, Tenant
 from complywise.services import audit_record
+from integrations.registry import get_check
 
 from .choices import FrameworkSource
 from .models import (
@@ -48,6 +50,11 @@ def tenant_activate_default_frameworks(*, tenant: Tenant, keys: Iterable[str]) -
             TenantFramework.objects.get_or_create(tenant=tenant, framework=framework)
             activated.append(framework)
     return activated
+
+
+def on_tenant_created(*, tenant: Tenant, **kwargs: Any) -> None:
+    """A new tenant starts with the frameworks of DEFAULT_TENANT_FRAMEWORKS active."""
+    tenant_activate_default_frameworks(tenant=tenant, keys=settings.DEFAULT_TENANT_FRAMEWORKS)
 
 
 # --------------------------------------------------------------------------- activation
@@ -177,8 +184,6 @@ def framework_delete_custom(*, tenant: Tenant, framework: Framework, actor: Abst
 
 def check_ids_validate(check_ids: Iterable[str]) -> list[str]:
     """Deduplicated, sorted check ids, all registered by a connector; unknown ones are a 400 naming them."""
-    from integrations.registry import get_check
-
     ids = sorted({check_id.strip() for check_id in check_ids})
     unknown = [check_id for check_id in ids if not check_id or get_check(check_id) is None]
     if unknown:

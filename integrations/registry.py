@@ -177,16 +177,8 @@ def error_outcome(resource_id: str, resource_type: str, reason: str, *, region: 
     )
 
 
-def _load_providers() -> None:
-    # Importing the providers package imports each provider's checks module, which
-    # registers its checks; done lazily so the registry has no import-time cycle.
-    from integrations import providers
-
-    providers.load_all()
-
-
 def all_checks(integration_type: str | None = None) -> list[Check]:
-    _load_providers()
+    """Every registered check (the providers register theirs when the integrations app is ready)."""
     checks = sorted(_REGISTRY.values(), key=lambda c: c.id)
     if integration_type:
         checks = [c for c in checks if c.integration_type == integration_type]
@@ -194,5 +186,4 @@ def all_checks(integration_type: str | None = None) -> list[Check]:
 
 
 def get_check(check_id: str) -> Check | None:
-    _load_providers()
     return _REGISTRY.get(check_id)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from complywise.models import Tenant
 
@@ -65,18 +63,3 @@ def checks_list(
             if any(needle in text.casefold() for text in (c.id, c.title, c.service, c.resource_type, c.rationale))
         ]
     return checks
-
-
-def check_control_counts(*, tenant: Tenant, check_ids: Iterable[str]) -> dict[str, int]:
-    """How many controls of the frameworks the tenant sees map to each check, in one query."""
-    from frameworks.models import ControlCheck, Framework
-
-    ids = list(check_ids)
-    if not ids:
-        return {}
-    rows = (
-        ControlCheck.objects.filter(check_id__in=ids, control__framework__in=Framework.objects.visible_to(tenant))
-        .values("check_id")
-        .annotate(count=Count("control", distinct=True))
-    )
-    return {row["check_id"]: row["count"] for row in rows}

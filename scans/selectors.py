@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError
 from complywise.models import Tenant
+from evidence.choices import EvidenceType
+from evidence.models import Evidence, EvidenceControlLink
 from evidence.selectors import ControlDocuments, control_documents
 from frameworks.models import Control, ControlCheck, Framework
 from frameworks.selectors import Applicability, controls_applicability, controls_with_checks
@@ -344,3 +347,76 @@ def framework_posture(
             )
         )
     return FrameworkPosture(framework=framework, as_of=now, scan_job=job, tally=tally, controls=rows)
+
+
+# --- one control, for the faces that compose its detail ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    status: str
+    scan_job_id: uuid.UUID
+    created_at: datetime
+
+
+def control_latest_result(*, tenant: Tenant, control: Control) -> LatestResult | None:
+    """The tenant's most recent scan verdict on the control, if any."""
+    row = (
+        ScanResult.objects.for_tenant(tenant)
+        .filter(control=control)
+        .order_by("-created_at")
+        .values("status", "scan_job_id", "created_at")
+        .first()
+    )
+    return LatestResult(**row) if row else None
+
+
+def control_evidence_count(*, tenant: Tenant, control: Control) -> int:
+    """Evidence that proves something about the control: its documents (any link) and the scan artifacts of
+    results that assessed it. "Not assessed" stubs (a scan in which nothing evaluated the control) do not count.
+    """
+    assessed = ScanResult.objects.filter(evidence=OuterRef("pk")).exclude(status=ResultStatus.NOT_APPLICABLE)
+    documents = EvidenceControlLink.objects.filter(evidence=OuterRef("pk"), control=control)
+    return (
+        Evidence.objects.for_tenant(tenant)
+        .filter(
+            Q(type=EvidenceType.MANUAL, control=control)
+            | Q(type=EvidenceType.MANUAL) & Exists(documents)
+            | Q(type=EvidenceType.AUTO, control=control) & Exists(assessed)
+        )
+        .count()
+    )
+
+
+def latest_verdicts_in_window(
+    *, tenant_id: Any, control_ids: list[Any], start: datetime | None, end: datetime | None
+) -> dict[Any, dict[str, Any]]:
+    """Each control's latest result between ``start`` and ``end`` (either open): status, scan job, when.
+
+    One query whatever the history: correlated subqueries per control, not every result in the window.
+    """
+    results = ScanResult.objects.filter(tenant_id=tenant_id, control_id=OuterRef("pk"))
+    if start:
+        results = results.filter(created_at__gte=start)
+    if end:
+        results = results.filter(created_at__lte=end)
+    results = results.order_by("-created_at")
+    rows = (
+        Control.objects.filter(pk__in=control_ids)
+        .annotate(
+            status=Subquery(results.values("status")[:1]),
+            scan_job_id=Subquery(results.values("scan_job_id")[:1]),
+            created_at_=Subquery(results.values("created_at")[:1]),
+        )
+        .filter(status__isnull=False)
+        .values("pk", "status", "scan_job_id", "created_at_")
+    )
+    # SQLite hands a subquery's UUID back as bare hex: normalised here.
+    return {
+        row["pk"]: {
+            "status": row["status"],
+            "scan_job_id": uuid.UUID(str(row["scan_job_id"])),
+            "created_at": row["created_at_"],
+        }
+        for row in rows
+    }

@@ -52,7 +52,7 @@ def _check_scan_quota(*, tenant: Tenant) -> None:
 
 
 def _enqueue_scan(scan_job_id: str) -> None:
-    from .tasks import scan_run
+    from .tasks import scan_run  # noqa: PLC0415 - tasks import this module
 
     scan_run.apply_async(args=[scan_job_id], retry=True, retry_policy=BROKER_PUBLISH_RETRY)
 

@@ -72,7 +72,8 @@ def _specificity(path: str) -> tuple[int, ...]:
 
 
 def _build_routes() -> list[_Route]:
-    from drf_spectacular.generators import SchemaGenerator
+    # Imported when first used: the generator reads DRF's settings, which load this module's parsers.
+    from drf_spectacular.generators import SchemaGenerator  # noqa: PLC0415
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     routes = []

@@ -1,7 +1,15 @@
-"""All API routes under /api/; each app contributes its own router registrations."""
+"""All API routes under /api/; each app contributes its own router registrations.
+
+URL wiring, like complywise/urls.py: the one place of the core that names the domain apps.
+"""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from evidence.api.urls import register as register_evidence
+from frameworks.api.urls import register as register_frameworks
+from integrations.api.urls import register as register_integrations
+from scans.api.urls import register as register_scans
 
 from . import views
 from .audit import AuditLogViewSet
@@ -27,11 +35,6 @@ urlpatterns = [
 
 
 def build_urlpatterns():
-    from evidence.api.urls import register as register_evidence
-    from frameworks.api.urls import register as register_frameworks
-    from integrations.api.urls import register as register_integrations
-    from scans.api.urls import register as register_scans
-
     extra = []
     for register in (register_frameworks, register_integrations, register_scans, register_evidence):
         extra += register(router) or []

@@ -12,6 +12,7 @@ from frameworks import selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
 from frameworks.naturalsort import natural_key
+from scans.selectors import control_evidence_count, control_latest_result
 
 from .serializers import (
     ApplicabilitySerializer,
@@ -156,7 +157,12 @@ def control_detail_response(
 ) -> Response:
     if refetch:  # after a write, so the annotations and prefetched checks are current
         control = selectors.controls_annotated(Control.objects.filter(pk=control.pk)).get()
-    detail = selectors.control_detail(tenant=request.tenant, control=control)
+    # Composed here: the latest verdict and the evidence count are what scans and evidence know of the control.
+    detail = {
+        **selectors.control_detail(tenant=request.tenant, control=control),
+        "latest_result": control_latest_result(tenant=request.tenant, control=control),
+        "evidence_count": control_evidence_count(tenant=request.tenant, control=control),
+    }
     return Response(ControlDetailSerializer(control, context={"detail": detail}).data, status=status_code)
 
 

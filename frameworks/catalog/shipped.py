@@ -14,6 +14,7 @@ from django.db import transaction
 from frameworks.choices import FrameworkSource
 from frameworks.models import Framework
 from frameworks.naturalsort import natural_key
+from integrations.registry import get_check
 
 from .common import (
     MAX_GROUP,
@@ -244,8 +245,6 @@ def _validate_mappings(
 
 
 def _unregistered_checks(check_ids: Iterable[str]) -> list[str]:
-    from integrations.registry import get_check
-
     return sorted(check_id for check_id in check_ids if get_check(check_id) is None)
 
 

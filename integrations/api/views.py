@@ -10,6 +10,7 @@ from complywise.api.strict import StrictInputMixin
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
 from complywise.permissions import TenantRolePermission
+from frameworks.selectors import check_control_counts
 from integrations import selectors, services
 from integrations.filtersets import IntegrationFilterSet
 from integrations.models import Integration
@@ -95,7 +96,7 @@ class CheckViewSet(StrictInputMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def _rows(self, checks: list[Check]) -> list[dict]:
-        counts = selectors.check_control_counts(tenant=self.request.tenant, check_ids=[c.id for c in checks])
+        counts = check_control_counts(tenant=self.request.tenant, check_ids=[c.id for c in checks])
         return [
             {
                 "id": c.id,

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from integrations.choices import IntegrationType
+
+# One list of integration types (integrations.choices.IntegrationType, which the model and the API use);
+# each type's provider is the package of the same name here.
 PROVIDER_MODULES = {
-    "aws": "integrations.providers.aws",
-    "github": "integrations.providers.github",
-    "host": "integrations.providers.host",
-    "postgres": "integrations.providers.postgres",
+    integration_type.value: f"{__name__}.{integration_type.value}" for integration_type in IntegrationType
 }
 
 

@@ -36,7 +36,7 @@ from frameworks.services import (
 )
 from scans.api.serializers import check_remediation
 from scans.engine import SEVERITY_RANK
-from scans.selectors import ControlPosture
+from scans.selectors import ControlPosture, control_evidence_count, control_latest_result
 from web import selectors
 from web.forms import ApplicabilityForm, add_service_errors
 from web.posture_forms import (
@@ -125,6 +125,7 @@ def _control_page(
 ) -> HttpResponse:
     tenant = request.tenant
     detail = control_detail_read(tenant=tenant, control=control)
+    latest = control_latest_result(tenant=tenant, control=control)
     applicability = detail["applicability"]
     posture = controls_posture(tenant=tenant, framework=control.framework, controls=[control])[control.pk]
     documents = posture.documents
@@ -155,8 +156,8 @@ def _control_page(
             "posture": posture,
             "documents": documents,
             "basis_labels": BASIS_LABELS,
-            "latest": detail["latest_result"],
-            "evidence_count": detail["evidence_count"],
+            "latest": latest,
+            "evidence_count": control_evidence_count(tenant=tenant, control=control),
             "applicability": applicability,
             "applicability_form": applicability_form,
             "requirement_form": requirement_form,

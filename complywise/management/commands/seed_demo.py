@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from complywise import selectors, services
 from complywise.choices import Role
 from complywise.models import ApiToken
+from integrations.services import integration_seed_demo
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "admin@demo.local"
@@ -100,8 +101,4 @@ class Command(BaseCommand):
 
     def _seed_integrations(self, *, tenant) -> None:
         # Later connectors (e.g. the local host) register a demo integration here.
-        try:
-            from integrations.services import integration_seed_demo
-        except ImportError:
-            return
         integration_seed_demo(tenant=tenant)

@@ -3,8 +3,9 @@
 The connector is the only part of the PostgreSQL provider that talks to a server.  It
 opens one connection per scan, in a session where every transaction is read-only and
 every statement has a timeout, reads server settings, pg_hba rules, roles and schema
-privileges once, and hands them to the pure checks in ``checks``.  Password hashes
-never leave the server: only the *kind* of each stored password is read.
+privileges once (each service through its collector in ``collectors``), and hands them
+to the pure checks in ``checks``.  Password hashes never leave the server: only the
+*kind* of each stored password is read.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,10 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from complywise import egress
+from integrations.redaction import redact
 from integrations.registry import Inventory
+
+from .collectors import COLLECTORS, PostgresConnectorError
 
 logger = logging.getLogger(__name__)
 
@@ -39,25 +42,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "require_pgaudit": False,
     "min_supported_major": 13,
 }
-
-SETTINGS: tuple[str, ...] = (
-    "ssl",
-    "ssl_min_protocol_version",
-    "password_encryption",
-    "log_connections",
-    "log_disconnections",
-    "log_statement",
-    "log_min_duration_statement",
-    "shared_preload_libraries",
-    "max_connections",
-    "superuser_reserved_connections",
-    "server_version",
-    "server_version_num",
-)
-
-
-class PostgresConnectorError(Exception):
-    """A collection problem that is not a psycopg error."""
+SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 
 
 def _one_line(text: str) -> str:
@@ -117,165 +102,6 @@ def describe_error(
         if re.search(pattern, text):
             return meaning.format(user=user, dbname=dbname)
     return f"the connection failed ({type(exc).__name__})"
-
-
-def _major(version_num: int) -> int:
-    # Before 10 the major version had two parts (9.6 = 90600); both 9.x majors count as 9.
-    return version_num // 10000
-
-
-# ---------------------------------------------------------------------------
-# collectors: each reads one service through an open read-only connection
-
-
-def _collect_settings(conn: psycopg.Connection) -> dict[str, Any]:
-    rows = conn.execute(
-        "SELECT name, setting, unit, source FROM pg_settings WHERE name = ANY(%s)", [list(SETTINGS)]
-    ).fetchall()
-    values = {name: setting for name, setting, _, _ in rows}
-    identity = conn.execute(
-        "SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
-        "pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')"
-    ).fetchone()
-    version_num = int(values.get("server_version_num") or conn.info.server_version)
-    return {
-        "values": values,
-        "units": {name: unit for name, _, unit, _ in rows if unit},
-        "sources": {name: source for name, _, _, source in rows},
-        # pg_settings silently leaves out what the role may not see.
-        "hidden": sorted(set(SETTINGS) - set(values)),
-        "scan_role": identity[0] if identity else "",
-        "scan_role_is_superuser": bool(identity and identity[1]),
-        "scan_role_reads_all_settings": bool(identity and identity[2]),
-        "server_version": (values.get("server_version") or "").split(" ")[0],
-        "server_version_num": version_num,
-        "major_version": _major(version_num),
-    }
-
-
-def _collect_hba(conn: psycopg.Connection) -> dict[str, Any]:
-    try:
-        rows = conn.execute(
-            "SELECT line_number, type, database, user_name, address, netmask, auth_method, error "
-            "FROM pg_hba_file_rules ORDER BY line_number"
-        ).fetchall()
-    except pg_errors.InsufficientPrivilege as exc:
-        raise PostgresConnectorError(
-            "permission denied to read pg_hba_file_rules: scan as a superuser, or GRANT SELECT ON "
-            "pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules() to the scan role"
-        ) from exc
-    return {
-        "rules": [
-            {
-                "line": line,
-                "type": kind,
-                "database": list(database or []),
-                "user": list(users or []),
-                "address": address,
-                "netmask": netmask,
-                "method": method,
-                "error": error,
-            }
-            for line, kind, database, users, address, netmask, method, error in rows
-        ]
-    }
-
-
-_ROLES_SQL = """
-SELECT rolname, rolsuper, rolcanlogin, rolconnlimit,
-       rolvaliduntil::text,
-       rolvaliduntil IS NOT NULL AND rolvaliduntil <> 'infinity' AS has_expiry,
-       rolvaliduntil IS NOT NULL AND rolvaliduntil < now() AS expired
-FROM pg_roles
-WHERE rolname !~ '^pg_'
-ORDER BY rolname
-"""
-
-# The hash itself never leaves the server: only what kind of secret is stored.
-_PASSWORD_KINDS_SQL = """
-SELECT rolname,
-       CASE WHEN rolpassword IS NULL THEN 'none'
-            WHEN rolpassword LIKE 'SCRAM-SHA-256$%' THEN 'scram-sha-256'
-            WHEN rolpassword LIKE 'md5%' THEN 'md5'
-            ELSE 'other' END
-FROM pg_authid
-"""
-
-
-def _collect_roles(conn: psycopg.Connection) -> dict[str, Any]:
-    roles = [
-        {
-            "name": name,
-            "superuser": bool(superuser),
-            "can_login": bool(can_login),
-            "connection_limit": connlimit,
-            "valid_until": valid_until,
-            "has_expiry": bool(has_expiry),
-            "expired": bool(expired),
-            "password": "unknown",
-        }
-        for name, superuser, can_login, connlimit, valid_until, has_expiry, expired in conn.execute(_ROLES_SQL)
-    ]
-    passwords_error = ""
-    try:
-        kinds = dict(conn.execute(_PASSWORD_KINDS_SQL).fetchall())
-    except pg_errors.InsufficientPrivilege:
-        passwords_error = "reading pg_authid needs a superuser; password kinds are unknown"
-        kinds = {}
-    for role in roles:
-        role["password"] = kinds.get(role["name"], "unknown")
-    return {"roles": roles, "passwords_known": not passwords_error, "passwords_error": passwords_error}
-
-
-_SCHEMAS_SQL = """
-SELECT n.nspname,
-       pg_get_userbyid(n.nspowner),
-       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
-               WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'),
-       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
-               WHERE a.grantee = 0 AND a.privilege_type = 'USAGE')
-FROM pg_namespace n
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-ORDER BY n.nspname
-"""
-
-
-def _collect_schemas(conn: psycopg.Connection) -> dict[str, Any]:
-    database = conn.execute("SELECT current_database()").fetchone()
-    return {
-        "database": database[0] if database else "",
-        "schemas": [
-            {"name": name, "owner": owner, "public_create": bool(create), "public_usage": bool(usage)}
-            for name, owner, create, usage in conn.execute(_SCHEMAS_SQL)
-        ],
-    }
-
-
-def _collect_databases(conn: psycopg.Connection) -> dict[str, Any]:
-    rows = conn.execute(
-        "SELECT datname, datconnlimit, datallowconn, datistemplate FROM pg_database ORDER BY datname"
-    ).fetchall()
-    return {
-        "databases": [
-            {"name": name, "connection_limit": limit, "allow_connections": bool(allow), "template": bool(template)}
-            for name, limit, allow, template in rows
-        ]
-    }
-
-
-_COLLECTORS: dict[str, Callable[[psycopg.Connection], dict[str, Any]]] = {
-    "settings": _collect_settings,
-    "hba": _collect_hba,
-    "roles": _collect_roles,
-    "schemas": _collect_schemas,
-    "databases": _collect_databases,
-}
-SUPPORTED_SERVICES: frozenset[str] = frozenset(_COLLECTORS)
-
-
-# ---------------------------------------------------------------------------
-# the connector
 
 
 class PostgresConnector:
@@ -385,7 +211,7 @@ class PostgresConnector:
         with conn:
             for service in wanted:
                 try:
-                    data = _COLLECTORS[service](conn)
+                    data = COLLECTORS[service](conn)
                 except (psycopg.Error, PostgresConnectorError) as exc:
                     detail = self._explain(exc)
                     logger.warning("PostgreSQL collection of %s failed: %s", service, detail)
@@ -402,14 +228,7 @@ class PostgresConnector:
             if isinstance(exc, PostgresConnectorError)
             else describe_error(exc, user=self.user, dbname=self.dbname, timeout_ms=self.statement_timeout_ms)
         )
-        return _redact(text, [self._password])
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+        return redact(text, [self._password])
 
 
 def build_connector(*, config: dict, credentials: dict) -> PostgresConnector:

@@ -8,7 +8,7 @@ import socket
 import pytest
 from pytest_httpserver import HTTPServer
 
-from integrations.providers.github import client as github_client
+from integrations.providers.github import transport as github_transport
 from integrations.providers.github.client import SUPPORTED_SERVICES, GitHubError, build_connector
 from integrations.registry import all_checks
 from tests.integrations.github.support import (
@@ -297,7 +297,7 @@ def test_persistent_server_errors_give_up_after_the_retries(httpserver):
     # when collected
     inventory = built.collect({"org"})
     # then it tried 1 + retries times and reports the status (in its standard words, not the server's)
-    assert len(httpserver.log) == 1 + github_client.RETRIES
+    assert len(httpserver.log) == 1 + github_transport.RETRIES
     assert (
         inventory.errors["org"]
         == "GitHub answered 500 Internal Server Error when reading organization settings of acme"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.providers.host import client as host_client
+from integrations.providers.host.collectors import system as host_system_collectors
 from integrations.registry import OutcomeStatus
 from tests.integrations.host.support import (
     HOSTNAME,
@@ -370,7 +370,7 @@ def test_missing_core_limit_fails(tmp_path):
 
 def test_world_writable_walk_is_bounded(bad, monkeypatch):
     # given a bound smaller than the tree
-    monkeypatch.setattr(host_client, "MAX_WALK_ENTRIES", 3)
+    monkeypatch.setattr(host_system_collectors, "MAX_WALK_ENTRIES", 3)
     # when
     data = collect(bad, ["host.filesystem.no_world_writable_system_files"]).data["filesystem"]
     # then

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, checks_of, error_outcome, outcome
+
+from ..shapes import Members, Organization, Repos, Repository
 
 INTEGRATION_TYPE = "github"
 
@@ -26,20 +28,35 @@ def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
+# Typed views of the organisation-level services; each is empty when its service was not collected.
+
+
+def org_data(inventory: Inventory) -> Organization:
+    return cast(Organization, service_data(inventory, "org"))
+
+
+def members_data(inventory: Inventory) -> Members:
+    return cast(Members, service_data(inventory, "members"))
+
+
+def repos_data(inventory: Inventory) -> Repos:
+    return cast(Repos, service_data(inventory, "repos"))
+
+
 def organization(inventory: Inventory) -> str:
-    return inventory.account_id or str(service_data(inventory, "org").get("login") or "github-organization")
+    return inventory.account_id or str(org_data(inventory).get("login") or "github-organization")
 
 
-def repositories(inventory: Inventory, *, include_archived: bool = False) -> Iterator[Mapping[str, Any]]:
+def repositories(inventory: Inventory, *, include_archived: bool = False) -> Iterator[Repository]:
     """The collected repositories, archived ones left out unless asked for (nobody can push to them)."""
-    for repo in service_data(inventory, "repos").get("repositories", []):
+    for repo in repos_data(inventory).get("repositories", []):
         if include_archived or not repo.get("archived"):
             yield repo
 
 
 def missing_repositories(inventory: Inventory, resource_type: str = REPOSITORY) -> Iterator[Outcome]:
     """An error per configured repository that GitHub did not list: it cannot be shown compliant."""
-    for full_name in service_data(inventory, "repos").get("missing", []):
+    for full_name in repos_data(inventory).get("missing", []):
         yield error(
             full_name,
             resource_type,
@@ -49,6 +66,7 @@ def missing_repositories(inventory: Inventory, resource_type: str = REPOSITORY) 
 
 
 def per_repository(inventory: Inventory, service: str) -> Mapping[str, Any]:
+    """``data[service]["repositories"]``: full name -> that repository's entry (a ``shapes`` type per service)."""
     collected = service_data(inventory, service).get("repositories")
     return collected if isinstance(collected, Mapping) else {}
 

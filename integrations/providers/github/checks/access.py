@@ -7,6 +7,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import Collaborator, DeployKey, Repos, Repository, Webhook
 from ._common import (
     DEPLOY_KEY,
     REPOSITORY,
@@ -16,13 +17,14 @@ from ._common import (
     not_collected,
     organization,
     per_repository,
+    repos_data,
     repositories,
     result,
     service_data,
 )
 
 
-def _is_public(repo: Mapping[str, Any]) -> bool:
+def _is_public(repo: Repository) -> bool:
     visibility = repo.get("visibility")
     return visibility == "public" if visibility else repo.get("private") is False
 
@@ -39,7 +41,7 @@ def _is_public(repo: Mapping[str, Any]) -> bool:
     "allow_public_repos on the integration if the organization publishes open source on purpose.",
 )
 def no_public_repositories(inventory: Inventory) -> Iterable[Outcome]:
-    repos = service_data(inventory, "repos")
+    repos: Repos = repos_data(inventory)
     if not repos:
         return []
     allowed = bool(repos.get("allow_public_repos"))
@@ -73,7 +75,7 @@ def no_public_repositories(inventory: Inventory) -> Iterable[Outcome]:
     "or make the person a member subject to the organization's controls.",
 )
 def no_outside_admins(inventory: Inventory) -> Iterable[Outcome]:
-    collected = per_repository(inventory, "collaborators")
+    collected: Mapping[str, list[Collaborator]] = per_repository(inventory, "collaborators")
     outcomes = list(missing_repositories(inventory))
     for repo in repositories(inventory):
         full_name = str(repo.get("full_name"))
@@ -110,7 +112,7 @@ def no_outside_admins(inventory: Inventory) -> Iterable[Outcome]:
     "unticked); use a GitHub App or a bot account with review rules where writing is needed.",
 )
 def deploy_keys_read_only(inventory: Inventory) -> Iterable[Outcome]:
-    collected = per_repository(inventory, "deploy_keys")
+    collected: Mapping[str, list[DeployKey]] = per_repository(inventory, "deploy_keys")
     outcomes = list(missing_repositories(inventory, DEPLOY_KEY))
     for repo in repositories(inventory):
         full_name = str(repo.get("full_name"))
@@ -127,13 +129,13 @@ def deploy_keys_read_only(inventory: Inventory) -> Iterable[Outcome]:
     return outcomes
 
 
-def _hooks(inventory: Inventory) -> Iterable[tuple[str, Mapping[str, Any] | None]]:
+def _hooks(inventory: Inventory) -> Iterable[tuple[str, Webhook | None]]:
     """(resource id, hook) for every organization and repository webhook; hook None when not collected."""
-    hooks = service_data(inventory, "hooks")
+    org_hooks: list[Webhook] = service_data(inventory, "hooks").get("organization", [])
     login = organization(inventory)
-    for hook in hooks.get("organization", []):
+    for hook in org_hooks:
         yield f"{login}:hook-{hook.get('id')}", hook
-    collected = per_repository(inventory, "hooks")
+    collected: Mapping[str, list[Webhook]] = per_repository(inventory, "hooks")
     for repo in repositories(inventory):
         full_name = str(repo.get("full_name"))
         if full_name not in collected:
@@ -143,7 +145,7 @@ def _hooks(inventory: Inventory) -> Iterable[tuple[str, Mapping[str, Any] | None
             yield f"{full_name}:hook-{hook.get('id')}", hook
 
 
-def _hook_observed(hook: Mapping[str, Any]) -> dict[str, Any]:
+def _hook_observed(hook: Webhook) -> dict[str, Any]:
     return {
         "url_scheme": hook.get("url_scheme"),
         "url_host": hook.get("url_host"),

@@ -8,6 +8,8 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import BranchProtection, ClassicProtection
+from ..shapes import Rule as RulesetRule
 from ._common import REPOSITORY, github_check, missing_repositories, not_collected, per_repository, repositories, result
 
 SERVICES = ("repos", "branch_protection")
@@ -21,15 +23,15 @@ class Protections:
     GitHub enforces both together, so a setting is satisfied when either source requires it.
     """
 
-    classic: Mapping[str, Any] | None
-    rules: tuple[Mapping[str, Any], ...]
+    classic: ClassicProtection | None
+    rules: tuple[RulesetRule, ...]
 
     @property
     def sources(self) -> list[str]:
         found = [CLASSIC] if self.classic is not None else []
         return list(dict.fromkeys([*found, *(_source(r) for r in self.rules)]))
 
-    def of_type(self, kind: str) -> list[Mapping[str, Any]]:
+    def of_type(self, kind: str) -> list[RulesetRule]:
         return [r for r in self.rules if r.get("type") == kind]
 
 
@@ -37,7 +39,7 @@ class Protections:
 Rule = Callable[[str, str, Protections], tuple[bool, str, dict[str, Any]]]
 
 
-def _source(rule: Mapping[str, Any]) -> str:
+def _source(rule: RulesetRule) -> str:
     ruleset = rule.get("ruleset_id")
     return "ruleset" if ruleset is None else f"ruleset:{ruleset}"
 
@@ -54,7 +56,7 @@ def _via(sources: Iterable[str], protections: Protections) -> str:
 
 
 def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
-    collected = per_repository(inventory, "branch_protection")
+    collected: Mapping[str, BranchProtection] = per_repository(inventory, "branch_protection")
     outcomes = list(missing_repositories(inventory))
     for repo in repositories(inventory):
         full_name = str(repo.get("full_name"))

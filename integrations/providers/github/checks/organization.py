@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import ORGANIZATION, error, github_check, organization, result, service_data
+from ..shapes import Members, Organization
+from ._common import ORGANIZATION, error, github_check, members_data, org_data, organization, result
 
 # Base permissions that let every member only read (or not even see) repositories.
 RESTRICTED_PERMISSIONS = frozenset({"none", "read"})
@@ -37,7 +38,7 @@ def _hidden(inventory: Inventory, field: str) -> Outcome:
     "for everyone (members without it are removed, so warn them first).",
 )
 def two_factor_required(inventory: Inventory) -> Iterable[Outcome]:
-    org = service_data(inventory, "org")
+    org: Organization = org_data(inventory)
     if not org:
         return []
     required = org.get("two_factor_requirement_enabled")
@@ -64,7 +65,7 @@ def two_factor_required(inventory: Inventory) -> Iterable[Outcome]:
     "permission, and grant write access through teams per repository.",
 )
 def default_permission_restricted(inventory: Inventory) -> Iterable[Outcome]:
-    org = service_data(inventory, "org")
+    org: Organization = org_data(inventory)
     if not org:
         return []
     permission = org.get("default_repository_permission")
@@ -88,7 +89,7 @@ def default_permission_restricted(inventory: Inventory) -> Iterable[Outcome]:
     "publish repositories.",
 )
 def members_cannot_create_public_repos(inventory: Inventory) -> Iterable[Outcome]:
-    org = service_data(inventory, "org")
+    org: Organization = org_data(inventory)
     if not org:
         return []
     allowed = org.get("members_can_create_public_repositories")
@@ -115,7 +116,7 @@ def members_cannot_create_public_repos(inventory: Inventory) -> Iterable[Outcome
     "members, managing repositories through teams instead.",
 )
 def admin_count_limited(inventory: Inventory) -> Iterable[Outcome]:
-    members = service_data(inventory, "members")
+    members: Members = members_data(inventory)
     if not members:
         return []
     admins = list(members.get("admins", []))

@@ -7,6 +7,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import RepoSecurity
 from ._common import (
     REPOSITORY,
     error,
@@ -99,7 +100,7 @@ def dependabot_security_updates_enabled(inventory: Inventory) -> Iterable[Outcom
     "all repositories at the organization.",
 )
 def dependabot_alerts_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    collected = per_repository(inventory, "repo_security")
+    collected: Mapping[str, RepoSecurity] = per_repository(inventory, "repo_security")
     outcomes = list(missing_repositories(inventory))
     for repo in repositories(inventory):
         full_name = str(repo.get("full_name"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
+
+from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Sshd, Sysctl, Updates
 
 INTEGRATION_TYPE = "host"
 
@@ -20,6 +22,45 @@ def service_data(inventory: Inventory, service: str) -> Mapping[str, Any] | None
     """The collected data of a service, or None when it was not collected (no outcome then)."""
     data = inventory.data.get(service)
     return data if isinstance(data, Mapping) else None
+
+
+# Typed views of each service; None when it was not collected (its checks then give no outcome).
+
+
+def sshd_data(inventory: Inventory) -> Sshd | None:
+    return cast(Sshd | None, service_data(inventory, "sshd"))
+
+
+def accounts_data(inventory: Inventory) -> Accounts | None:
+    return cast(Accounts | None, service_data(inventory, "accounts"))
+
+
+def login_defs_data(inventory: Inventory) -> LoginDefs | None:
+    return cast(LoginDefs | None, service_data(inventory, "login_defs"))
+
+
+def firewall_data(inventory: Inventory) -> Firewall | None:
+    return cast(Firewall | None, service_data(inventory, "firewall"))
+
+
+def updates_data(inventory: Inventory) -> Updates | None:
+    return cast(Updates | None, service_data(inventory, "updates"))
+
+
+def audit_data(inventory: Inventory) -> Audit | None:
+    return cast(Audit | None, service_data(inventory, "audit"))
+
+
+def sysctl_data(inventory: Inventory) -> Sysctl | None:
+    return cast(Sysctl | None, service_data(inventory, "sysctl"))
+
+
+def limits_data(inventory: Inventory) -> Limits | None:
+    return cast(Limits | None, service_data(inventory, "limits"))
+
+
+def filesystem_data(inventory: Inventory) -> Filesystem | None:
+    return cast(Filesystem | None, service_data(inventory, "filesystem"))
 
 
 def host_name(inventory: Inventory) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import error, host_check, resource, result, service_data
+from ._common import accounts_data, error, host_check, login_defs_data, resource, result
 
 FILE = "Host::File"
 ACCOUNT = "Host::Account"
@@ -28,7 +28,7 @@ def _file_outcome(
     allowed_groups: set[int],
     group_label: str,
 ) -> Iterable[Outcome]:
-    data = service_data(inventory, "accounts")
+    data = accounts_data(inventory)
     if data is None:
         return []
     info: Mapping[str, Any] = data.get("files", {}).get(path, {})
@@ -68,7 +68,7 @@ def _file_outcome(
     "chmod 0640 /etc/shadow (or stricter, e.g. 0000 on RHEL).",
 )
 def shadow_file_protected(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "accounts") or {}
+    data = accounts_data(inventory) or {}
     groups = {0}
     if "shadow" in data.get("groups", {}):
         groups.add(data["groups"]["shadow"])
@@ -101,7 +101,7 @@ def passwd_file_protected(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Lock the account (passwd -l <name>) or set a password (passwd <name>).",
 )
 def no_empty_passwords(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "accounts")
+    data = accounts_data(inventory)
     if data is None:
         return []
     shadow = data.get("shadow")
@@ -149,7 +149,7 @@ def no_empty_passwords(inventory: Inventory) -> Iterable[Outcome]:
     "administration.",
 )
 def only_root_has_uid_0(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "accounts")
+    data = accounts_data(inventory)
     if data is None:
         return []
     extra = [user for user in data.get("users", []) if user["uid"] == 0 and user["name"] != "root"]
@@ -187,7 +187,7 @@ def _days(value: str) -> int | None:
     f"(or more) and PASS_WARN_AGE {PASS_WARN_AGE} (or more); apply them to existing accounts with chage.",
 )
 def password_aging(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "login_defs")
+    data = login_defs_data(inventory)
     if data is None:
         return []
     values = data.get("values", {})

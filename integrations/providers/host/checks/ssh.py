@@ -9,13 +9,13 @@ the check too, naming the block.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..parsers import sshd_seconds
-from ._common import host_check, resource, result, service_data
+from ..shapes import Sshd, SshdOverride
+from ._common import host_check, resource, result, sshd_data
 
 SSHD = "Host::SshdConfig"
 
@@ -55,12 +55,12 @@ WEAK_MAC = re.compile(r"md5|ripemd160|-96")
 Problem = Callable[[str], "str | None"]
 
 
-def _sshd(inventory: Inventory) -> Mapping[str, Any] | None:
-    data = service_data(inventory, "sshd")
+def _sshd(inventory: Inventory) -> Sshd | None:
+    data = sshd_data(inventory)
     return data if data and data.get("installed") else None
 
 
-def _effective(data: Mapping[str, Any], keyword: str) -> tuple[str, str]:
+def _effective(data: Sshd, keyword: str) -> tuple[str, str]:
     """(value, where it comes from) of a global setting."""
     directive = data.get("settings", {}).get(keyword)
     if directive:
@@ -68,7 +68,7 @@ def _effective(data: Mapping[str, Any], keyword: str) -> tuple[str, str]:
     return DEFAULTS.get(keyword, ""), "OpenSSH default"
 
 
-def _overrides(data: Mapping[str, Any], keyword: str) -> list[Mapping[str, Any]]:
+def _overrides(data: Sshd, keyword: str) -> list[SshdOverride]:
     return [o for o in data.get("overrides", []) if o.get("keyword") == keyword]
 
 
@@ -134,7 +134,7 @@ def root_login_disabled(inventory: Inventory) -> Iterable[Outcome]:
     )
 
 
-def _kbd_interactive(data: Mapping[str, Any]) -> tuple[str, str]:
+def _kbd_interactive(data: Sshd) -> tuple[str, str]:
     # ChallengeResponseAuthentication is the older name of KbdInteractiveAuthentication.
     if "kbdinteractiveauthentication" in data.get("settings", {}):
         return _effective(data, "kbdinteractiveauthentication")

@@ -7,7 +7,18 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import host_check, resource, result, service_data
+from ..shapes import LimitEntry
+from ._common import (
+    audit_data,
+    filesystem_data,
+    firewall_data,
+    host_check,
+    limits_data,
+    resource,
+    result,
+    sysctl_data,
+    updates_data,
+)
 
 FIREWALL = "Host::Firewall"
 UPDATES = "Host::Updates"
@@ -40,7 +51,7 @@ def _loaded(enabled: bool | None) -> bool:
     "netfilter-persistent).",
 )
 def firewall_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "firewall")
+    data = firewall_data(inventory)
     if data is None:
         return []
     active: list[str] = []
@@ -103,7 +114,7 @@ def _apt_interval_on(value: Any) -> bool:
     "(upgrade_type = security if preferred) and enable dnf-automatic.timer.",
 )
 def automatic_security_updates(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "updates")
+    data = updates_data(inventory)
     if data is None:
         return []
     resource_id = resource(inventory, "updates")
@@ -155,7 +166,7 @@ def automatic_security_updates(inventory: Inventory) -> Iterable[Outcome]:
     "auditd) and add rules under /etc/audit/rules.d/.",
 )
 def auditd_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "audit")
+    data = audit_data(inventory)
     if data is None:
         return []
     observed = {k: data.get(k) for k in ("config_present", "binary_present", "enabled", "rules")}
@@ -176,7 +187,7 @@ def auditd_enabled(inventory: Inventory) -> Iterable[Outcome]:
     ]
 
 
-def _star_hard_core(entries: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+def _star_hard_core(entries: Iterable[LimitEntry]) -> LimitEntry | None:
     chosen = None
     for entry in entries:
         if entry.get("domain") == "*" and entry.get("type") in ("hard", "-"):
@@ -197,8 +208,8 @@ def _star_hard_core(entries: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] |
     "'fs.suid_dumpable = 0' to /etc/sysctl.d/60-coredump.conf, then run sysctl --system.",
 )
 def core_dumps_restricted(inventory: Inventory) -> Iterable[Outcome]:
-    limits = service_data(inventory, "limits")
-    sysctl = service_data(inventory, "sysctl")
+    limits = limits_data(inventory)
+    sysctl = sysctl_data(inventory)
     if limits is None or sysctl is None:
         return []
     problems: list[str] = []
@@ -233,7 +244,7 @@ def core_dumps_restricted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Remove the write bit for others (chmod o-w <path>) and find out how it got there.",
 )
 def no_world_writable_system_files(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "filesystem")
+    data = filesystem_data(inventory)
     if data is None:
         return []
     found = data.get("world_writable", [])
@@ -267,7 +278,7 @@ def no_world_writable_system_files(inventory: Inventory) -> Iterable[Outcome]:
     remediation="chmod 1777 /tmp (and make the tmp.mount or fstab entry keep that mode).",
 )
 def tmp_sticky_bit(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "filesystem")
+    data = filesystem_data(inventory)
     if data is None or not data.get("tmp", {}).get("exists"):
         return []
     tmp = data["tmp"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, checks_of, error_outcome, outcome
 
 from ..client import DEFAULT_POLICY
+from ..shapes import Databases, Hba, Roles, Schemas, Settings
 
 INTEGRATION_TYPE = "postgres"
 SERVER = "PostgreSQL::Server"
@@ -23,6 +24,29 @@ error = error_outcome
 def service_data(inventory: Inventory, service: str) -> Mapping[str, Any] | None:
     data = inventory.data.get(service)
     return data if isinstance(data, Mapping) else None
+
+
+# Typed views of each service; None when it was not collected (its checks then give no outcome).
+
+
+def settings_data(inventory: Inventory) -> Settings | None:
+    return cast(Settings | None, service_data(inventory, "settings"))
+
+
+def hba_data(inventory: Inventory) -> Hba | None:
+    return cast(Hba | None, service_data(inventory, "hba"))
+
+
+def roles_data(inventory: Inventory) -> Roles | None:
+    return cast(Roles | None, service_data(inventory, "roles"))
+
+
+def schemas_data(inventory: Inventory) -> Schemas | None:
+    return cast(Schemas | None, service_data(inventory, "schemas"))
+
+
+def databases_data(inventory: Inventory) -> Databases | None:
+    return cast(Databases | None, service_data(inventory, "databases"))
 
 
 def server_id(inventory: Inventory) -> str:
@@ -50,7 +74,7 @@ def setting(inventory: Inventory, name: str) -> tuple[str | None, Outcome | None
 
     (None, None) means the settings service was not collected: no outcome at all.
     """
-    data = service_data(inventory, "settings")
+    data = settings_data(inventory)
     if data is None:
         return None, None
     values = data.get("values", {})

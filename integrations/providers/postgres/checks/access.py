@@ -9,12 +9,12 @@ socket) rules are out of scope for these checks.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import SERVER, error, policy, postgres_check, result, server_id, service_data
+from ..shapes import HbaRule, Role, Roles
+from ._common import SERVER, error, hba_data, policy, postgres_check, result, roles_data, schemas_data, server_id
 
 HBA_RULE = "PostgreSQL::HbaRule"
 ROLE = "PostgreSQL::Role"
@@ -29,18 +29,18 @@ _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"
 # --- pg_hba ---------------------------------------------------------------------------
 
 
-def _rules(inventory: Inventory) -> list[Mapping[str, Any]] | None:
-    data = service_data(inventory, "hba")
+def _rules(inventory: Inventory) -> list[HbaRule] | None:
+    data = hba_data(inventory)
     if data is None:
         return None
     return [rule for rule in data.get("rules", []) if not rule.get("error")]
 
 
-def _rule_id(inventory: Inventory, rule: Mapping[str, Any]) -> str:
+def _rule_id(inventory: Inventory, rule: HbaRule) -> str:
     return f"{server_id(inventory)}/pg_hba.conf:{rule['line']}"
 
 
-def _describe(rule: Mapping[str, Any]) -> str:
+def _describe(rule: HbaRule) -> str:
     address = rule.get("address") or ""
     if rule.get("netmask"):
         address = f"{address}/{_prefix(rule['netmask'])}"
@@ -55,7 +55,7 @@ def _prefix(netmask: str) -> int | str:
         return netmask
 
 
-def _is_loopback(rule: Mapping[str, Any]) -> bool:
+def _is_loopback(rule: HbaRule) -> bool:
     address = str(rule.get("address") or "").strip()
     if address == "localhost":
         return True
@@ -72,7 +72,7 @@ def _is_loopback(rule: Mapping[str, Any]) -> bool:
 def _rule_outcomes(
     inventory: Inventory,
     *,
-    offending: Iterable[Mapping[str, Any]],
+    offending: Iterable[HbaRule],
     problem: str,
     passing: str,
 ) -> Iterable[Outcome]:
@@ -169,8 +169,8 @@ def remote_connections_require_ssl(inventory: Inventory) -> Iterable[Outcome]:
 # --- roles ---------------------------------------------------------------------------------
 
 
-def _roles(inventory: Inventory) -> Mapping[str, Any] | None:
-    return service_data(inventory, "roles")
+def _roles(inventory: Inventory) -> Roles | None:
+    return roles_data(inventory)
 
 
 def _role_id(inventory: Inventory, name: str) -> str:
@@ -200,7 +200,7 @@ def superuser_count(inventory: Inventory) -> Iterable[Outcome]:
     return [result(ok, server_id(inventory), SERVER, reason, superusers=superusers, count=len(superusers), limit=limit)]
 
 
-def _login_roles_with_passwords(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def _login_roles_with_passwords(data: Roles) -> list[Role]:
     # A role with no stored password cannot use password methods; an unknown one might.
     return [r for r in data.get("roles", []) if r.get("can_login") and r.get("password") != "none"]
 
@@ -280,7 +280,7 @@ def passwords_scram(inventory: Inventory) -> Iterable[Outcome]:
     "CREATE to the owning roles only.",
 )
 def public_cannot_create(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "schemas")
+    data = schemas_data(inventory)
     if data is None:
         return []
     database = data.get("database", "")

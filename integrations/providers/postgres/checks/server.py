@@ -7,16 +7,18 @@ from datetime import date
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import Database
 from ._common import (
     SERVER,
     collected_at,
+    databases_data,
     is_on,
     policy,
     postgres_check,
     result,
     server_id,
-    service_data,
     setting,
+    settings_data,
 )
 
 WEAK_TLS_VERSIONS = {"tlsv1", "tlsv1.1"}
@@ -167,7 +169,7 @@ def _label(version_num: int) -> str:
     "and keep to the latest minor release of it.",
 )
 def supported_version(inventory: Inventory) -> Iterable[Outcome]:
-    data = service_data(inventory, "settings")
+    data = settings_data(inventory)
     if data is None:
         return []
     version_num = int(data.get("server_version_num") or 0)
@@ -233,10 +235,11 @@ def connection_limits(inventory: Inventory) -> Iterable[Outcome]:
     if maximum is None:
         return [problem] if problem else []
     reserved, _ = setting(inventory, "superuser_reserved_connections")
-    databases = service_data(inventory, "databases") or {}
+    collected = databases_data(inventory)
+    databases: list[Database] = collected.get("databases", []) if collected else []
     unlimited = [
         d["name"]
-        for d in databases.get("databases", [])
+        for d in databases
         if d.get("allow_connections") and not d.get("template") and d.get("connection_limit", -1) < 0
     ]
     observed = {

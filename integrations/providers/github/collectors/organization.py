@@ -1,0 +1,26 @@
+"""The organisation's own settings and its owners (checked by ``checks.organization``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import cast
+
+from ..shapes import Members, Organization
+from ..transport import GitHubApi, GitHubError
+from ._common import Scope, org_path, pick
+
+
+def collect_org(api: GitHubApi, scope: Scope) -> Organization:
+    org = api._json(org_path(scope))
+    if not isinstance(org, Mapping):
+        raise GitHubError("GitHub's answer for the organization is not an object")
+    # The shape's keys are the fields kept; the rest of GitHub's answer is not needed.
+    return cast(Organization, pick(org, Organization.__annotations__))
+
+
+def collect_members(api: GitHubApi, scope: Scope) -> Members:
+    admins = api._all(f"{org_path(scope)}/members", {"role": "admin"})
+    return {
+        "admins": sorted(str(a.get("login")) for a in admins if isinstance(a, Mapping)),
+        "max_admins": scope.max_admins,
+    }

@@ -1,0 +1,29 @@
+"""What the host connector reads, one module per group of services (mirroring ``checks``).
+
+Each collector reads one service's files through the transport and returns plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..transport import Transport
+from . import accounts, ssh, system
+from ._common import describe_error, read_optional
+
+Collector = Callable[[Transport], Mapping[str, Any]]
+
+COLLECTORS: dict[str, Collector] = {
+    "sshd": ssh.collect_sshd,
+    "accounts": accounts.collect_accounts,
+    "login_defs": accounts.collect_login_defs,
+    "firewall": system.collect_firewall,
+    "updates": system.collect_updates,
+    "audit": system.collect_audit,
+    "sysctl": system.collect_sysctl,
+    "limits": system.collect_limits,
+    "filesystem": system.collect_filesystem,
+}
+
+__all__ = ["COLLECTORS", "Collector", "describe_error", "read_optional"]

@@ -1,0 +1,209 @@
+"""The inventory a host scan collects: what each service puts in ``Inventory.data[service]``.
+
+The collectors build these and the checks read them.  At run time they are plain dicts
+(the inventory is stored as JSON); the types are for readers and the type checker.
+Paths are the host's own (``/etc/...``), whatever root the files are read under.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+
+class Collected(TypedDict, total=False):
+    # When the service was read (ISO 8601, UTC); the connector stamps it on every service it collects.
+    collected_at: str
+
+
+# --- sshd ---------------------------------------------------------------------------------
+
+
+class SshdSetting(TypedDict):
+    """The directive in effect for a keyword (sshd keeps the first value it reads)."""
+
+    value: str
+    file: str
+    line: int
+    # The Match criteria the directive is conditional on; absent when global.
+    match: NotRequired[str]
+
+
+class SshdOverride(SshdSetting):
+    """A directive inside a Match block, which overrides the global value for some connections."""
+
+    keyword: str
+
+
+class Sshd(Collected):
+    """``data["sshd"]``: the effective sshd configuration; only the two first keys when sshd is not installed."""
+
+    installed: bool
+    config_path: str
+    # lower-case keyword -> what is in effect
+    settings: NotRequired[dict[str, SshdSetting]]
+    overrides: NotRequired[list[SshdOverride]]
+    files: NotRequired[list[str]]
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class PasswdEntry(TypedDict):
+    """An /etc/passwd row (the password field is never kept)."""
+
+    name: str
+    uid: int
+    gid: int | None
+    home: str
+    shell: str
+    line: int
+
+
+class ShadowEntry(TypedDict):
+    """An /etc/shadow row reduced to the password's state and its maximum age."""
+
+    name: str
+    password: Literal["empty", "locked", "set"]
+    max_days: str
+    line: int
+
+
+class FileInfo(TypedDict):
+    """One account file's ownership and mode; only ``exists`` and ``path`` when it does not exist."""
+
+    exists: bool
+    path: str
+    kind: NotRequired[str]
+    # "0640"
+    mode: NotRequired[str]
+    uid: NotRequired[int]
+    gid: NotRequired[int]
+    owner: NotRequired[str]
+    group: NotRequired[str]
+
+
+class Accounts(Collected):
+    """``data["accounts"]``; ``shadow`` is None (and ``shadow_error`` says why) when /etc/shadow could not be read."""
+
+    users: list[PasswdEntry]
+    # group name -> gid
+    groups: dict[str, int]
+    files: dict[str, FileInfo]
+    shadow: list[ShadowEntry] | None
+    shadow_error: str
+
+
+class LoginDefs(Collected):
+    """``data["login_defs"]``: /etc/login.defs' values (keys as written, e.g. PASS_MAX_DAYS)."""
+
+    path: str
+    present: bool
+    values: dict[str, str]
+
+
+# --- system ---------------------------------------------------------------------------------
+
+
+class RuleFiles(TypedDict):
+    """What saved firewall rules there are: how many, whether a chain drops by default, in which files."""
+
+    rules: int
+    drop_policy: bool
+    files: list[str]
+    # Whether its systemd unit is enabled; None without systemd.
+    enabled: bool | None
+
+
+class Presence(TypedDict):
+    present: bool
+    enabled: bool | None
+
+
+class Firewall(Collected):
+    """``data["firewall"]``."""
+
+    systemd: bool
+    nftables: RuleFiles
+    iptables: RuleFiles
+    ufw: Presence
+    firewalld: Presence
+
+
+class AptUpdates(TypedDict):
+    files: list[str]
+    # APT::Periodic values as configured ("1" is on); None when not set.
+    unattended_upgrade: str | None
+    update_package_lists: str | None
+    unattended_upgrades_installed: bool
+
+
+class DnfUpdates(TypedDict):
+    """dnf-automatic's (or yum-cron's) configuration and whether its timer is enabled."""
+
+    path: str
+    apply_updates: str
+    upgrade_type: str
+    timer_enabled: bool | None
+    install_timer_enabled: bool | None
+
+
+class Updates(Collected):
+    """``data["updates"]``: each package manager's automatic updates, present only where it is configured."""
+
+    systemd: bool
+    apt: NotRequired[AptUpdates]
+    dnf: NotRequired[DnfUpdates]
+    yum: NotRequired[DnfUpdates]
+
+
+class Audit(Collected):
+    """``data["audit"]``; ``rules`` is None when the rule files could not be read."""
+
+    config_present: bool
+    binary_present: bool
+    systemd: bool
+    enabled: bool | None
+    rules: int | None
+
+
+class Sysctl(Collected):
+    """``data["sysctl"]``: the kernel settings configured to apply at boot, and the file each comes from."""
+
+    values: dict[str, str]
+    origin: dict[str, str]
+    files: list[str]
+
+
+class LimitEntry(TypedDict):
+    domain: str
+    type: str
+    item: str
+    value: str
+    file: str
+    line: int
+
+
+class Limits(Collected):
+    """``data["limits"]``: the ``core`` entries of limits.conf and limits.d."""
+
+    core: list[LimitEntry]
+    files: list[str]
+
+
+class WorldWritable(TypedDict):
+    path: str
+    mode: str
+    kind: str
+
+
+class Filesystem(Collected):
+    """``data["filesystem"]``: /tmp's mode and the world-writable files under the system directories."""
+
+    # {"exists": False}, or its kind, mode, and whether it is sticky and world-writable.
+    tmp: dict[str, Any]
+    walked: list[str]
+    scanned: int
+    truncated: bool
+    world_writable: list[WorldWritable]
+    world_writable_count: int
+    unreadable: list[str]

@@ -1,0 +1,108 @@
+"""Who may connect and what they may do: pg_hba rules, roles, schema privileges (checked by ``checks.access``)."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from ..shapes import Hba, Role, Roles, Schemas
+from ._common import PostgresConnectorError
+
+
+def collect_hba(conn: psycopg.Connection) -> Hba:
+    try:
+        rows = conn.execute(
+            "SELECT line_number, type, database, user_name, address, netmask, auth_method, error "
+            "FROM pg_hba_file_rules ORDER BY line_number"
+        ).fetchall()
+    except pg_errors.InsufficientPrivilege as exc:
+        raise PostgresConnectorError(
+            "permission denied to read pg_hba_file_rules: scan as a superuser, or GRANT SELECT ON "
+            "pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules() to the scan role"
+        ) from exc
+    return {
+        "rules": [
+            {
+                "line": line,
+                "type": kind,
+                "database": list(database or []),
+                "user": list(users or []),
+                "address": address,
+                "netmask": netmask,
+                "method": method,
+                "error": error,
+            }
+            for line, kind, database, users, address, netmask, method, error in rows
+        ]
+    }
+
+
+_ROLES_SQL = """
+SELECT rolname, rolsuper, rolcanlogin, rolconnlimit,
+       rolvaliduntil::text,
+       rolvaliduntil IS NOT NULL AND rolvaliduntil <> 'infinity' AS has_expiry,
+       rolvaliduntil IS NOT NULL AND rolvaliduntil < now() AS expired
+FROM pg_roles
+WHERE rolname !~ '^pg_'
+ORDER BY rolname
+"""
+
+# The hash itself never leaves the server: only what kind of secret is stored.
+_PASSWORD_KINDS_SQL = """
+SELECT rolname,
+       CASE WHEN rolpassword IS NULL THEN 'none'
+            WHEN rolpassword LIKE 'SCRAM-SHA-256$%' THEN 'scram-sha-256'
+            WHEN rolpassword LIKE 'md5%' THEN 'md5'
+            ELSE 'other' END
+FROM pg_authid
+"""
+
+
+def collect_roles(conn: psycopg.Connection) -> Roles:
+    roles: list[Role] = [
+        {
+            "name": name,
+            "superuser": bool(superuser),
+            "can_login": bool(can_login),
+            "connection_limit": connlimit,
+            "valid_until": valid_until,
+            "has_expiry": bool(has_expiry),
+            "expired": bool(expired),
+            "password": "unknown",
+        }
+        for name, superuser, can_login, connlimit, valid_until, has_expiry, expired in conn.execute(_ROLES_SQL)
+    ]
+    passwords_error = ""
+    try:
+        kinds = dict(conn.execute(_PASSWORD_KINDS_SQL).fetchall())
+    except pg_errors.InsufficientPrivilege:
+        passwords_error = "reading pg_authid needs a superuser; password kinds are unknown"
+        kinds = {}
+    for role in roles:
+        role["password"] = kinds.get(role["name"], "unknown")
+    return {"roles": roles, "passwords_known": not passwords_error, "passwords_error": passwords_error}
+
+
+_SCHEMAS_SQL = """
+SELECT n.nspname,
+       pg_get_userbyid(n.nspowner),
+       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'),
+       EXISTS (SELECT 1 FROM aclexplode(COALESCE(n.nspacl, acldefault('n', n.nspowner))) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'USAGE')
+FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+ORDER BY n.nspname
+"""
+
+
+def collect_schemas(conn: psycopg.Connection) -> Schemas:
+    database = conn.execute("SELECT current_database()").fetchone()
+    return {
+        "database": database[0] if database else "",
+        "schemas": [
+            {"name": name, "owner": owner, "public_create": bool(create), "public_usage": bool(usage)}
+            for name, owner, create, usage in conn.execute(_SCHEMAS_SQL)
+        ],
+    }
