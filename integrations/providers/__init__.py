@@ -1,18 +1,26 @@
-"""One package per integration type; each registers its checks on import.
+"""One package per integration type, all with the same layout; each registers its checks on import.
 
-A provider package ``integrations/providers/<type>/`` plugs in with:
+A provider package ``integrations/providers/<type>/`` (the type is a value of
+``integrations.choices.IntegrationType``) holds:
 
 - ``client.py``: ``build_connector(*, config, credentials)`` returning a
-  :class:`integrations.registry.Connector` (the only code that talks to the outside);
-- ``checks.py`` (or a ``checks`` package): pure checks registered in the registry;
+  :class:`integrations.registry.Connector`: the only code that talks to the outside (session,
+  authentication, ``test_connection``, ``collect`` dispatching to the collectors, error messages with
+  secrets removed by :func:`integrations.redaction.redact`);
+- ``collectors/``: ``COLLECTORS`` maps each inventory service to the function that reads it, one module
+  per service group, mirroring ``checks/``;
+- ``shapes.py``: TypedDicts of what each service puts in ``Inventory.data`` — the contract between the
+  collectors and the checks;
+- ``checks/``: pure checks over the inventory, registered in the registry;
 - ``schema.py``: DRF serializers ``ConfigSerializer`` and ``CredentialsSerializer``
   validating the integration's non-secret config and its secret credentials (a type
   that needs no secret may leave ``CredentialsSerializer`` out: it then takes none),
   and optionally ``credentials_hint(credentials) -> str``, a non-secret reminder of
-  which credential is stored (e.g. the last characters of a key id).
+  which credential is stored (e.g. the last characters of a key id);
+- where needed, ``transport.py`` (the wire: HTTP session, SSH, egress guard) and helpers such as ``parsers.py``.
 
-A type listed below whose package (with its schema and client) is not present yet is
-unknown to the platform: creating an integration of it is refused.
+A new provider is a copy of this folder plus a value in ``IntegrationType``. A type whose package (with its
+schema and client) is not present yet is unknown to the platform: creating an integration of it is refused.
 """
 
 from __future__ import annotations

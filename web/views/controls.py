@@ -35,7 +35,7 @@ from frameworks.services import (
     default_renewal_days,
 )
 from scans.api.serializers import check_remediation
-from scans.engine import SEVERITY_RANK
+from scans.rollup import SEVERITY_RANK
 from scans.selectors import ControlPosture, control_evidence_count, control_latest_result
 from web import selectors
 from web.forms import ApplicabilityForm, add_service_errors

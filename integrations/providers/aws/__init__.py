@@ -1,1 +1,1 @@
-"""AWS provider: a read-only boto3 connector (``client``) and its checks (``checks``)."""
+"""AWS provider: a read-only boto3 connector (``client``) running its ``collectors``, and its ``checks``."""

@@ -6,6 +6,7 @@ import functools
 import re
 from typing import Any
 
+from botocore.loaders import create_loader
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
@@ -21,8 +22,6 @@ ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 @functools.cache
 def _partitions() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
     """Regions botocore knows, and each partition's pattern for regions it does not know yet."""
-    from botocore.loaders import create_loader
-
     endpoints = create_loader().load_data("endpoints")
     known: set[str] = set()
     patterns: list[re.Pattern[str]] = []

@@ -24,6 +24,7 @@ from integrations.providers.aws.client import (
     build_connector,
     strip_account_host_prefix,
 )
+from integrations.providers.aws.collectors import iam as iam_collector
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCESS_KEY,
@@ -263,7 +264,7 @@ def test_credential_report_is_fetched_once_generation_finishes() -> None:
             return {"Content": b"user,arn,password_enabled\nann,arn:aws:iam::1:user/ann,true\n"}
 
     # when the report is requested
-    rows = aws_client._credential_report(SlowReport(), attempts=5, first_pause=0)  # type: ignore[arg-type]
+    rows = iam_collector.credential_report(SlowReport(), attempts=5, first_pause=0)  # type: ignore[arg-type]
     # then the second fetch returned it, with booleans parsed
     assert SlowReport.fetches == 2
     assert rows == [{"user": "ann", "arn": "arn:aws:iam::1:user/ann", "password_enabled": True}]
@@ -283,7 +284,7 @@ def test_credential_report_polling_is_bounded() -> None:
 
     # when the report is requested with three attempts
     with pytest.raises(AwsConnectorError, match="not ready after 3 attempts"):
-        aws_client._credential_report(NeverReady(), attempts=3, first_pause=0)  # type: ignore[arg-type]
+        iam_collector.credential_report(NeverReady(), attempts=3, first_pause=0)  # type: ignore[arg-type]
     # then it gave up after three fetches
     assert NeverReady.fetches == 3
 
@@ -379,3 +380,38 @@ def test_s3_control_host_prefix_is_dropped_only_for_an_account_prefix() -> None:
 def _bucket(endpoint: str, name: str) -> str:
     aws(endpoint, "s3").create_bucket(Bucket=name)
     return name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<Whatever><Hello/></Whatever>",
+        # the right wrapper, but no account in it
+        b"<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>x</Arn></GetCallerIdentityResult>"
+        b"</GetCallerIdentityResponse>",
+    ],
+)
+def test_an_endpoint_that_answers_200_but_not_like_aws_is_explained_not_raised(httpserver, body: bytes) -> None:
+    # given an HTTP server that answers every call with 200 and XML that is not AWS's
+    httpserver.expect_request("/").respond_with_data(body, status=200, content_type="text/xml")
+    built = _secret_connector(httpserver.url_for("/").rstrip("/"))
+    # when the connection is tested and a collection starts
+    ok, detail = built.test_connection()
+    inventory = built.collect({"iam", "ec2"})
+    # then both say the endpoint did not answer like AWS, and nothing raised
+    assert ok is False and "did not answer like AWS" in detail
+    assert set(inventory.errors) == {"iam", "ec2"}
+    assert all("did not answer like AWS" in message for message in inventory.errors.values())
+    _assert_no_secret(detail)
+
+
+def test_sessions_do_not_grow_the_shared_loader(moto_reset: str) -> None:
+    # given a connector built once (one session)
+    _secret_connector(moto_reset).test_connection()
+    before = list(aws_client._LOADER.search_paths)
+    # when many more sessions are made, as every scan and connection test does
+    for _ in range(5):
+        _secret_connector(moto_reset).test_connection()
+    # then the loader's search path is the same list, each folder once
+    assert aws_client._LOADER.search_paths == before
+    assert len(before) == len(set(before))

@@ -1,4 +1,8 @@
-"""Helpers shared by the AWS check modules (no AWS calls happen here)."""
+"""Helpers shared by the AWS check modules (no AWS calls happen here).
+
+The accessors hand out the collected data untyped; each check module narrows it to its
+shape from ``..shapes`` in a small typed accessor of its own.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +26,20 @@ result = outcome
 error = error_outcome
 
 
-def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
+def service_data(inventory: Inventory, service: str) -> Any:
+    """A global service's shape (``shapes.Iam``, ``shapes.S3``), or {} when it was not collected."""
     data = inventory.data.get(service)
     return data if isinstance(data, Mapping) else {}
 
 
-def regions(inventory: Inventory, service: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """(region, data) for every region a regional service was collected in, in order."""
+def regions(inventory: Inventory, service: str) -> Iterator[tuple[str, Any]]:
+    """(region, data) for every region a regional service was collected in, in order; data is its region shape."""
     collected = service_data(inventory, service).get("regions", {})
     for region in sorted(collected):
         yield region, collected[region] or {}
 
 
-def items(inventory: Inventory, service: str, key: str) -> Iterator[Mapping[str, Any]]:
+def items(inventory: Inventory, service: str, key: str) -> Iterator[Any]:
     """Every resource of one kind across the collected regions of a regional service."""
     for _, data in regions(inventory, service):
         yield from data.get(key, [])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import CloudTrailRegion, ConfigRegion, Trail, TrailBucket
 from ._common import (
     ACCOUNT,
     aws_check,
@@ -28,11 +29,19 @@ PUBLIC_GRANTEES = {
 }
 
 
-def trails(inventory: Inventory) -> list[Mapping[str, Any]]:
+def trails(inventory: Inventory) -> list[Trail]:
     return list(items(inventory, "cloudtrail", "trails"))
 
 
-def logs_all_management_events(trail: Mapping[str, Any]) -> bool:
+def _cloudtrail_regions(inventory: Inventory) -> Iterator[tuple[str, CloudTrailRegion]]:
+    return regions(inventory, "cloudtrail")
+
+
+def _config_regions(inventory: Inventory) -> Iterator[tuple[str, ConfigRegion]]:
+    return regions(inventory, "config")
+
+
+def logs_all_management_events(trail: Trail) -> bool:
     """Whether the trail records both read and write management events."""
     for selector in trail.get("event_selectors") or []:
         if selector.get("IncludeManagementEvents") and selector.get("ReadWriteType", "All") == "All":
@@ -125,7 +134,7 @@ def log_file_validation(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
-def _bucket_outcome(trail: Mapping[str, Any], evaluate: Any) -> Outcome | None:
+def _bucket_outcome(trail: Trail, evaluate: Any) -> Outcome | None:
     bucket = trail.get("bucket")
     arn, region = str(trail.get("arn")), str(trail.get("home_region", ""))
     if not bucket:
@@ -151,7 +160,7 @@ def _bucket_outcome(trail: Mapping[str, Any], evaluate: Any) -> Outcome | None:
     remediation="Enable server access logging on the trail's S3 bucket, delivering to a different bucket.",
 )
 def bucket_access_logging(inventory: Inventory) -> Iterable[Outcome]:
-    def evaluate(bucket: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
+    def evaluate(bucket: TrailBucket) -> tuple[bool, str, dict[str, Any]]:
         target = (bucket.get("logging") or {}).get("TargetBucket")
         name = bucket.get("name")
         reason = (
@@ -185,7 +194,7 @@ def kms_encryption(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
-def _public_exposures(bucket: Mapping[str, Any]) -> list[str]:
+def _public_exposures(bucket: TrailBucket) -> list[str]:
     pab = bucket.get("public_access_block") or {}
     exposures: list[str] = []
     if not pab.get("IgnorePublicAcls"):
@@ -216,7 +225,7 @@ def _public_exposures(bucket: Mapping[str, Any]) -> list[str]:
     remediation="Remove public ACL grants and public policy statements from the bucket; enable Block Public Access.",
 )
 def bucket_not_public(inventory: Inventory) -> Iterable[Outcome]:
-    def evaluate(bucket: Mapping[str, Any]) -> tuple[bool, str, dict[str, Any]]:
+    def evaluate(bucket: TrailBucket) -> tuple[bool, str, dict[str, Any]]:
         exposures = _public_exposures(bucket)
         name = bucket.get("name")
         reason = (
@@ -242,7 +251,7 @@ def bucket_not_public(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Configure the trail with a CloudWatch Logs log group and a role CloudTrail can use to write to it.",
 )
 def cloudwatch_integration(inventory: Inventory) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "cloudtrail"):
+    for region, data in _cloudtrail_regions(inventory):
         now = scan_time(data)
         for trail in data.get("trails", []):
             name, group = trail.get("name"), trail.get("cloudwatch_log_group_arn")
@@ -283,7 +292,7 @@ def _records_everything(group: Mapping[str, Any]) -> bool:
 )
 def recorder_enabled(inventory: Inventory) -> Iterable[Outcome]:
     account = inventory.account_id or "aws-account"
-    for region, data in regions(inventory, "config"):
+    for region, data in _config_regions(inventory):
         recorders = list(data.get("recorders", []))
         good = [
             r

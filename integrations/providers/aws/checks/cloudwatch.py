@@ -15,6 +15,7 @@ from typing import Any
 
 from integrations.registry import Evaluator, Inventory, Outcome, Severity
 
+from ..shapes import CloudWatchRegion, Trail
 from ._common import ACCOUNT, aws_check, items, regions, result
 
 
@@ -277,10 +278,9 @@ def evaluate_alarm(inventory: Inventory, spec: AlarmSpec) -> Iterable[Outcome]:
     if "cloudtrail" not in inventory.data or "cloudwatch" not in inventory.data:
         return []
     account = inventory.account_id or "aws-account"
+    collected: Iterable[Trail] = items(inventory, "cloudtrail", "trails")
     trails = [
-        t
-        for t in items(inventory, "cloudtrail", "trails")
-        if t.get("is_multi_region") and t.get("is_logging") and t.get("cloudwatch_log_group_arn")
+        t for t in collected if t.get("is_multi_region") and t.get("is_logging") and t.get("cloudwatch_log_group_arn")
     ]
     if not trails:
         return [
@@ -291,7 +291,7 @@ def evaluate_alarm(inventory: Inventory, spec: AlarmSpec) -> Iterable[Outcome]:
                 f"No multi-region, logging trail delivers to CloudWatch Logs, so nothing can alarm on {spec.subject}",
             )
         ]
-    watched = dict(regions(inventory, "cloudwatch"))
+    watched: dict[str, CloudWatchRegion] = dict(regions(inventory, "cloudwatch"))
     # Keep the explanation from the trail that got furthest along the chain.
     best: tuple[int, str, dict[str, Any]] = (0, "", {})
 
@@ -306,7 +306,7 @@ def evaluate_alarm(inventory: Inventory, spec: AlarmSpec) -> Iterable[Outcome]:
             note(1, f"Trail {trail.get('name')} has an unreadable log group ARN", trail=trail.get("arn"))
             continue
         region, group = parsed
-        data: Mapping[str, Any] | None = watched.get(region)
+        data: CloudWatchRegion | None = watched.get(region)
         if data is None:
             note(1, f"Log group {group} is in {region}, which was not scanned", trail=trail.get("arn"))
             continue

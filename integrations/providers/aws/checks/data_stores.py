@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import DbInstance, FileSystem, KmsKey
 from ._common import aws_check, items, result
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
 FILE_SYSTEM = "AWS::EFS::FileSystem"
 KEY = "AWS::KMS::Key"
+
+
+def _db_instances(inventory: Inventory) -> Iterator[DbInstance]:
+    return items(inventory, "rds", "db_instances")
+
+
+def _file_systems(inventory: Inventory) -> Iterator[FileSystem]:
+    return items(inventory, "efs", "file_systems")
+
+
+def _keys(inventory: Inventory) -> Iterator[KmsKey]:
+    return items(inventory, "kms", "keys")
 
 
 @aws_check(
@@ -25,7 +38,7 @@ KEY = "AWS::KMS::Key"
     "move the application to the new instance.",
 )
 def rds_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for db in items(inventory, "rds", "db_instances"):
+    for db in _db_instances(inventory):
         dbid = str(db.get("id"))
         ok = bool(db.get("storage_encrypted"))
         reason = f"DB instance {dbid} storage is encrypted" if ok else f"DB instance {dbid} storage is not encrypted"
@@ -43,7 +56,7 @@ def rds_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Turn on auto minor version upgrade for the instance.",
 )
 def rds_auto_minor_version_upgrade(inventory: Inventory) -> Iterable[Outcome]:
-    for db in items(inventory, "rds", "db_instances"):
+    for db in _db_instances(inventory):
         dbid = str(db.get("id"))
         ok = bool(db.get("auto_minor_version_upgrade"))
         reason = (
@@ -65,7 +78,7 @@ def rds_auto_minor_version_upgrade(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Modify the instance to turn off public accessibility and reach it through the VPC.",
 )
 def rds_not_publicly_accessible(inventory: Inventory) -> Iterable[Outcome]:
-    for db in items(inventory, "rds", "db_instances"):
+    for db in _db_instances(inventory):
         dbid = str(db.get("id"))
         public = bool(db.get("publicly_accessible"))
         reason = (
@@ -86,7 +99,7 @@ def rds_not_publicly_accessible(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Create an encrypted file system, copy the data over (e.g. with DataSync), delete the old one.",
 )
 def efs_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for fs in items(inventory, "efs", "file_systems"):
+    for fs in _file_systems(inventory):
         fsid = str(fs.get("id"))
         ok = bool(fs.get("encrypted"))
         reason = f"File system {fsid} is encrypted" if ok else f"File system {fsid} is not encrypted"
@@ -104,7 +117,7 @@ def efs_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Enable automatic key rotation on the key.",
 )
 def kms_key_rotation_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for key in items(inventory, "kms", "keys"):
+    for key in _keys(inventory):
         # Only enabled symmetric customer keys with KMS-held material can rotate
         # automatically; AWS-managed keys rotate on their own.
         if key.get("manager") != "CUSTOMER" or key.get("rotation_enabled") is None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import GuardDutyRegion, SecurityHubRegion
 from ._common import ACCOUNT, aws_check, regions, result
+
+
+def _securityhub_regions(inventory: Inventory) -> Iterator[tuple[str, SecurityHubRegion]]:
+    return regions(inventory, "securityhub")
+
+
+def _guardduty_regions(inventory: Inventory) -> Iterator[tuple[str, GuardDutyRegion]]:
+    return regions(inventory, "guardduty")
 
 
 @aws_check(
@@ -20,7 +29,7 @@ from ._common import ACCOUNT, aws_check, regions, result
     remediation="Enable Security Hub in each region (through the delegated administrator when using Organizations).",
 )
 def securityhub_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "securityhub"):
+    for region, data in _securityhub_regions(inventory):
         enabled = bool(data.get("enabled"))
         reason = f"Security Hub is enabled in {region}" if enabled else f"Security Hub is not enabled in {region}"
         yield result(
@@ -39,7 +48,7 @@ def securityhub_enabled(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Create and enable a GuardDuty detector in each region.",
 )
 def guardduty_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "guardduty"):
+    for region, data in _guardduty_regions(inventory):
         detectors = list(data.get("detectors", []))
         enabled = [d.get("id") for d in detectors if d.get("status") == "ENABLED"]
         if enabled:

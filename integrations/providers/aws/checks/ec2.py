@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import Ec2Region, FlowLog, Instance, NetworkAcl, SecurityGroup, Volume, VpcRegion
 from ._common import ACCOUNT, aws_check, items, regions, result
 
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -28,6 +29,30 @@ ANY_IPV4 = "0.0.0.0/0"
 ANY_IPV6 = "::/0"
 _ALL_PROTOCOLS = {"-1", "all"}
 _TCP = {"tcp", "6"}
+
+
+def _ec2_regions(inventory: Inventory) -> Iterator[tuple[str, Ec2Region]]:
+    return regions(inventory, "ec2")
+
+
+def _vpc_regions(inventory: Inventory) -> Iterator[tuple[str, VpcRegion]]:
+    return regions(inventory, "vpc")
+
+
+def _volumes(inventory: Inventory) -> Iterator[Volume]:
+    return items(inventory, "ec2", "volumes")
+
+
+def _security_groups(inventory: Inventory) -> Iterator[SecurityGroup]:
+    return items(inventory, "ec2", "security_groups")
+
+
+def _network_acls(inventory: Inventory) -> Iterator[NetworkAcl]:
+    return items(inventory, "ec2", "network_acls")
+
+
+def _instances(inventory: Inventory) -> Iterator[Instance]:
+    return items(inventory, "ec2", "instances")
 
 
 def _port_label(port: int) -> str:
@@ -63,7 +88,7 @@ def _admin_ports(protocol: Any, low: Any, high: Any) -> list[int]:
     remediation="Turn on EBS encryption by default in the EC2 settings of each region.",
 )
 def ebs_default_encryption(inventory: Inventory) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "ec2"):
+    for region, data in _ec2_regions(inventory):
         enabled = bool(data.get("ebs_encryption_by_default"))
         reason = (
             f"EBS encryption by default is on in {region}"
@@ -83,7 +108,7 @@ def ebs_default_encryption(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Snapshot the volume, copy the snapshot with encryption, create a volume from it and swap it in.",
 )
 def ebs_volume_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for volume in items(inventory, "ec2", "volumes"):
+    for volume in _volumes(inventory):
         vid = str(volume.get("id"))
         encrypted = bool(volume.get("encrypted"))
         reason = f"Volume {vid} is encrypted" if encrypted else f"Volume {vid} is not encrypted"
@@ -124,7 +149,7 @@ def _acl_exposures(entries: Iterable[Mapping[str, Any]], cidr_field: str, world:
     "allow rules to trusted ranges.",
 )
 def nacl_no_ingress_admin_ports(inventory: Inventory) -> Iterable[Outcome]:
-    for acl in items(inventory, "ec2", "network_acls"):
+    for acl in _network_acls(inventory):
         aid = str(acl.get("id"))
         entries = list(acl.get("entries", []))
         findings = {
@@ -153,7 +178,7 @@ def nacl_no_ingress_admin_ports(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
-def _sg_exposures(group: Mapping[str, Any], ranges_key: str, cidr_key: str, world: str) -> list[dict[str, Any]]:
+def _sg_exposures(group: SecurityGroup, ranges_key: str, cidr_key: str, world: str) -> list[dict[str, Any]]:
     exposures = []
     for permission in group.get("ingress", []):
         if not any(r.get(cidr_key) == world for r in permission.get(ranges_key, [])):
@@ -172,7 +197,7 @@ def _sg_exposures(group: Mapping[str, Any], ranges_key: str, cidr_key: str, worl
 
 
 def _sg_outcomes(inventory: Inventory, ranges_key: str, cidr_key: str, world: str) -> Iterable[Outcome]:
-    for group in items(inventory, "ec2", "security_groups"):
+    for group in _security_groups(inventory):
         gid = str(group.get("id"))
         exposures = _sg_exposures(group, ranges_key, cidr_key, world)
         if exposures:
@@ -239,7 +264,7 @@ def sg_no_ingress_admin_ports_ipv6(inventory: Inventory) -> Iterable[Outcome]:
     "purpose-built groups instead.",
 )
 def default_sg_restricts_all(inventory: Inventory) -> Iterable[Outcome]:
-    for group in items(inventory, "ec2", "security_groups"):
+    for group in _security_groups(inventory):
         if group.get("name") != "default":
             continue
         gid = str(group.get("id"))
@@ -273,7 +298,7 @@ def default_sg_restricts_all(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Set the instance metadata option HttpTokens to required (and set it in launch templates).",
 )
 def imdsv2_required(inventory: Inventory) -> Iterable[Outcome]:
-    for instance in items(inventory, "ec2", "instances"):
+    for instance in _instances(inventory):
         iid = str(instance.get("id"))
         options = instance.get("metadata_options") or {}
         tokens, endpoint = options.get("HttpTokens", "optional"), options.get("HttpEndpoint", "enabled")
@@ -306,8 +331,8 @@ def imdsv2_required(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Create a flow log for the VPC capturing ALL (or at least REJECT) traffic to CloudWatch Logs or S3.",
 )
 def flow_logs_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "vpc"):
-        logs_by_vpc: dict[str, list[Mapping[str, Any]]] = {}
+    for region, data in _vpc_regions(inventory):
+        logs_by_vpc: dict[str, list[FlowLog]] = {}
         for flow_log in data.get("flow_logs", []):
             logs_by_vpc.setdefault(str(flow_log.get("resource_id")), []).append(flow_log)
         for vpc in data.get("vpcs", []):

@@ -7,21 +7,22 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..shapes import S3, Bucket
 from ._common import ACCOUNT, as_list, aws_check, error, principal_is_anyone, result, service_data, statements
 
 BUCKET = "AWS::S3::Bucket"
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
-def _s3(inventory: Inventory) -> Mapping[str, Any]:
+def _s3(inventory: Inventory) -> S3:
     return service_data(inventory, "s3")
 
 
-def _buckets(inventory: Inventory) -> list[Mapping[str, Any]]:
+def _buckets(inventory: Inventory) -> list[Bucket]:
     return list(_s3(inventory).get("buckets", []))
 
 
-def _unreadable(bucket: Mapping[str, Any]) -> Outcome | None:
+def _unreadable(bucket: Bucket) -> Outcome | None:
     if not bucket.get("error"):
         return None
     name = str(bucket.get("name"))
@@ -132,7 +133,8 @@ def bucket_versioning_enabled(inventory: Inventory) -> Iterable[Outcome]:
             yield unreadable
             continue
         name = str(bucket.get("name"))
-        status = (bucket.get("versioning") or {}).get("status", "Disabled")
+        versioning: Mapping[str, object] = bucket.get("versioning") or {}
+        status = versioning.get("status", "Disabled")
         ok = status == "Enabled"
         reason = f"Bucket {name} has versioning enabled" if ok else f"Bucket {name} versioning is {status}"
         yield result(ok, name, BUCKET, reason, region=str(bucket.get("region", "")), versioning=status)
@@ -154,7 +156,7 @@ def bucket_mfa_delete_enabled(inventory: Inventory) -> Iterable[Outcome]:
             yield unreadable
             continue
         name = str(bucket.get("name"))
-        versioning = bucket.get("versioning") or {}
+        versioning: Mapping[str, object] = bucket.get("versioning") or {}
         mfa_delete = versioning.get("mfa_delete", "Disabled")
         ok = mfa_delete == "Enabled"
         reason = (

@@ -1,0 +1,8 @@
+"""IAM checks: root user, password policy, users, policies, certificates, Access Analyzer.
+
+Importing this package registers them; the modules only split the checks by subject.
+"""
+
+from . import account, policies, users
+
+__all__ = ["account", "policies", "users"]

@@ -1,0 +1,132 @@
+"""IAM policy, role and server certificate checks, and IAM Access Analyzer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ...shapes import AccessAnalyzerRegion
+from .._common import ACCOUNT, as_list, aws_check, parse_time, regions, result, scan_time, statements
+from ._data import CERTIFICATE, POLICY, account_id, iam_data
+
+
+def _analyzer_regions(inventory: Inventory) -> Iterator[tuple[str, AccessAnalyzerRegion]]:
+    return regions(inventory, "accessanalyzer")
+
+
+def _grants_everything(statement: Mapping[str, Any]) -> bool:
+    return (
+        statement.get("Effect") == "Allow"
+        and "*" in as_list(statement.get("Action"))
+        and "*" in as_list(statement.get("Resource"))
+    )
+
+
+@aws_check(
+    id="aws.iam.no_full_admin_policies",
+    title="No customer-managed policy grants full administrative access",
+    severity=Severity.HIGH,
+    service="iam",
+    resource_type=POLICY,
+    rationale="A policy allowing every action on every resource defeats least privilege and is usually "
+    "granted more widely than intended.",
+    remediation="Replace the policy with one that lists only the actions and resources actually needed; "
+    "keep full administration to a small break-glass role.",
+)
+def no_full_admin_policies(inventory: Inventory) -> Iterable[Outcome]:
+    for policy in iam_data(inventory).get("policies", []):
+        arn = str(policy.get("arn"))
+        offending = [s for s in statements(policy.get("document")) if _grants_everything(s)]
+        name = policy.get("name")
+        if offending:
+            reason = f'Policy {name} allows "*" actions on "*" resources'
+        else:
+            reason = f'Policy {name} does not allow "*" on "*"'
+        yield result(
+            not offending,
+            arn,
+            POLICY,
+            reason,
+            attachment_count=policy.get("attachment_count", 0),
+            offending_statements=offending,
+        )
+
+
+@aws_check(
+    id="aws.iam.support_role_exists",
+    title="A role exists for AWS Support access",
+    severity=Severity.LOW,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="A dedicated support role lets the right people open and manage support cases during an "
+    "incident without handing out broader permissions.",
+    remediation="Create an IAM role that trusted users can assume and attach the AWS managed policy AWSSupportAccess.",
+)
+def support_role_exists(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    if "roles" not in iam:
+        return []
+    roles = [
+        str(r.get("name"))
+        for r in iam.get("roles", [])
+        if any(str(a).endswith(":iam::aws:policy/AWSSupportAccess") for a in r.get("attached_policies", []))
+    ]
+    reason = f"Role(s) {', '.join(roles)} have AWSSupportAccess" if roles else "No role has AWSSupportAccess attached"
+    return [result(bool(roles), account_id(inventory), ACCOUNT, reason, support_roles=roles)]
+
+
+@aws_check(
+    id="aws.iam.server_certificates_not_expired",
+    title="No expired IAM server certificates",
+    severity=Severity.MEDIUM,
+    service="iam",
+    resource_type=CERTIFICATE,
+    rationale="An expired certificate deployed by mistake breaks clients or trains users to click through "
+    "warnings; stored expired certificates serve no purpose.",
+    remediation="Delete expired server certificates from IAM (and use ACM, which renews automatically).",
+)
+def server_certificates_not_expired(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    now = scan_time(iam)
+    for cert in iam.get("server_certificates", []):
+        name = str(cert.get("name"))
+        expiry: datetime | None = parse_time(cert.get("expiration"))
+        expired = expiry is not None and expiry <= now
+        reason = (
+            f"Server certificate {name} expired on {expiry.date().isoformat()}"
+            if expired and expiry
+            else f"Server certificate {name} has not expired"
+        )
+        yield result(not expired, name, CERTIFICATE, reason, expiration=cert.get("expiration"))
+
+
+@aws_check(
+    id="aws.accessanalyzer.enabled",
+    title="IAM Access Analyzer is active in every scanned region",
+    severity=Severity.MEDIUM,
+    service="accessanalyzer",
+    resource_type=ACCOUNT,
+    rationale="Access Analyzer continuously reports resources shared outside the account, catching "
+    "accidental public or cross-account access.",
+    remediation="Create an account (or organization) analyzer in every region you use.",
+)
+def access_analyzer_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _analyzer_regions(inventory):
+        analyzers = list(data.get("analyzers", []))
+        active = [a.get("name") for a in analyzers if a.get("status") == "ACTIVE"]
+        reason = (
+            f"Access Analyzer {', '.join(map(str, active))} is active in {region}"
+            if active
+            else f"No active Access Analyzer in {region}"
+        )
+        yield result(
+            bool(active),
+            account_id(inventory),
+            ACCOUNT,
+            reason,
+            region=region,
+            analyzers=[{"name": a.get("name"), "status": a.get("status")} for a in analyzers],
+        )

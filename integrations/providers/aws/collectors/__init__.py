@@ -1,0 +1,38 @@
+"""The AWS collectors: one module per service group, mirroring ``checks``.
+
+Each collector reads one inventory service in one region (or globally) through the clients
+its :class:`Scope` holds, and returns that service's shape from ``shapes``.  The connector
+(``client``) builds the clients, runs the collectors on its thread pool and files the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._common import Scope
+from .cloudtrail import collect_cloudtrail, collect_config
+from .cloudwatch import collect_cloudwatch
+from .data_stores import collect_efs, collect_kms, collect_rds
+from .detection import collect_guardduty, collect_securityhub
+from .ec2 import collect_ec2, collect_vpc
+from .iam import collect_accessanalyzer, collect_iam
+from .s3 import collect_s3
+
+Collector = Callable[[Scope], Mapping[str, Any]]
+
+COLLECTORS: dict[str, Collector] = {
+    "iam": collect_iam,
+    "s3": collect_s3,
+    "accessanalyzer": collect_accessanalyzer,
+    "cloudtrail": collect_cloudtrail,
+    "cloudwatch": collect_cloudwatch,
+    "config": collect_config,
+    "ec2": collect_ec2,
+    "efs": collect_efs,
+    "guardduty": collect_guardduty,
+    "kms": collect_kms,
+    "rds": collect_rds,
+    "securityhub": collect_securityhub,
+    "vpc": collect_vpc,
+}

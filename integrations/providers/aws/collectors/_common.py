@@ -1,0 +1,150 @@
+"""What every AWS collector uses: its scope, the boto3 response helpers and the error wording."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from botocore.parsers import ResponseParserError
+
+from complywise import egress
+
+from ..shapes import PolicyDocument
+
+
+class AwsConnectorError(Exception):
+    """A collection problem that is neither a ClientError nor a BotoCoreError."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one collection task may use: its region and the pre-built clients."""
+
+    account_id: str
+    partition: str
+    region: str
+    global_region: str
+    clients: Mapping[tuple[str, str], BaseClient]
+    report_attempts: int
+    report_first_pause: float
+
+    def client(self, name: str, region: str | None = None) -> BaseClient:
+        key = (name, region or self.region)
+        try:
+            return self.clients[key]
+        except KeyError:
+            raise AwsConnectorError(f"no {name} client for {key[1]}") from None
+
+
+def iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def plain(value: Any) -> Any:
+    """Turn a boto3 response fragment into JSON-serialisable data."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def paginate(client: BaseClient, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+def optional(call: Callable[[], Any], missing: Iterable[str]) -> Any:
+    """Run ``call``; an error whose code says "not configured" means None, not a failure."""
+    try:
+        return call()
+    except ClientError as exc:
+        if error_code(exc) in set(missing):
+            return None
+        raise
+
+
+def bucket_policy(s3: BaseClient, name: str) -> PolicyDocument | None:
+    """The bucket's policy document; None when it has none, ``{"unparsable": text}`` when it is not JSON."""
+    policy_text = optional(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], {"NoSuchBucketPolicy"})
+    try:
+        return json.loads(policy_text) if policy_text else None
+    except ValueError:
+        return {"unparsable": policy_text}
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line, human explanation of a boto3 failure (the connector redacts its credentials from it).
+
+    Built from error codes and HTTP statuses only: the endpoint's own words (an error
+    message, a body botocore could not parse) are never repeated, so a connection test
+    cannot be used to read what some server answers.
+    """
+    refusal = egress.refusal_in(exc)
+    if refusal is not None:
+        return f"could not reach the AWS endpoint: {refusal}"
+    if isinstance(exc, ClientError):
+        raw_code = error_code(exc)
+        code = raw_code if _ERROR_CODE.match(raw_code) else "an unrecognised error"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        text = f"{exc.operation_name} failed with {code}"
+        if isinstance(status, int):
+            text += f" (HTTP {status})"
+        hint = _HINTS.get(raw_code)
+        if hint:
+            text += f": {hint}"
+        return text
+    endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or "(unknown)"
+    if isinstance(exc, ReadTimeoutError):
+        return f"AWS did not answer in time ({endpoint})"
+    if isinstance(exc, ConnectTimeoutError):
+        return f"could not reach the AWS endpoint {endpoint} (the connection timed out)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"could not reach the AWS endpoint {endpoint} (the connection failed)"
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials were supplied"
+    if isinstance(exc, ResponseParserError):
+        return "the endpoint did not answer like AWS (its response could not be parsed)"
+    return f"the AWS request failed ({type(exc).__name__})"
+
+
+# What an AWS error code looks like; anything else is not repeated to the user.
+_ERROR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_BAD_CREDENTIALS = "AWS rejected the access key; check the access key id and secret access key"
+_HINTS: dict[str, str] = {
+    "InvalidClientTokenId": _BAD_CREDENTIALS,
+    "UnrecognizedClientException": _BAD_CREDENTIALS,
+    "SignatureDoesNotMatch": _BAD_CREDENTIALS,
+    "InvalidAccessKeyId": _BAD_CREDENTIALS,
+    "AuthFailure": _BAD_CREDENTIALS,
+    "ExpiredToken": "the session token has expired; supply fresh credentials",
+    "ExpiredTokenException": "the session token has expired; supply fresh credentials",
+    "AccessDenied": "the principal lacks a permission that SecurityAudit grants",
+    "AccessDeniedException": "the principal lacks a permission that SecurityAudit grants",
+}

@@ -1,0 +1,85 @@
+"""EC2 and VPC collection (regional): EBS, security groups, network ACLs, instances, VPCs and flow logs."""
+
+from __future__ import annotations
+
+from ..shapes import Ec2Region, VpcRegion
+from ._common import Scope, paginate, plain
+
+
+def collect_ec2(scope: Scope) -> Ec2Region:
+    ec2 = scope.client("ec2")
+    region = scope.region
+    default_encryption = ec2.get_ebs_encryption_by_default()
+    volumes = paginate(ec2, "describe_volumes", "Volumes")
+    groups = paginate(ec2, "describe_security_groups", "SecurityGroups")
+    acls = paginate(ec2, "describe_network_acls", "NetworkAcls")
+    reservations = paginate(ec2, "describe_instances", "Reservations")
+    instances = [i for r in reservations for i in r.get("Instances", [])]
+    return plain(
+        {
+            "ebs_encryption_by_default": bool(default_encryption.get("EbsEncryptionByDefault")),
+            "volumes": [
+                {
+                    "id": v["VolumeId"],
+                    "encrypted": bool(v.get("Encrypted")),
+                    "kms_key_id": v.get("KmsKeyId"),
+                    "state": v.get("State"),
+                    "region": region,
+                }
+                for v in volumes
+            ],
+            "security_groups": [
+                {
+                    "id": g["GroupId"],
+                    "name": g.get("GroupName"),
+                    "vpc_id": g.get("VpcId"),
+                    "ingress": g.get("IpPermissions", []),
+                    "egress": g.get("IpPermissionsEgress", []),
+                    "region": region,
+                }
+                for g in groups
+            ],
+            "network_acls": [
+                {
+                    "id": a["NetworkAclId"],
+                    "vpc_id": a.get("VpcId"),
+                    "is_default": bool(a.get("IsDefault")),
+                    "entries": a.get("Entries", []),
+                    "region": region,
+                }
+                for a in acls
+            ],
+            "instances": [
+                {
+                    "id": i["InstanceId"],
+                    "state": i.get("State", {}).get("Name"),
+                    "metadata_options": i.get("MetadataOptions", {}),
+                    "region": region,
+                }
+                for i in instances
+                if i.get("State", {}).get("Name") != "terminated"
+            ],
+        }
+    )
+
+
+def collect_vpc(scope: Scope) -> VpcRegion:
+    ec2 = scope.client("ec2")
+    vpcs = paginate(ec2, "describe_vpcs", "Vpcs")
+    flow_logs = paginate(ec2, "describe_flow_logs", "FlowLogs")
+    return plain(
+        {
+            "vpcs": [{"id": v["VpcId"], "is_default": bool(v.get("IsDefault")), "region": scope.region} for v in vpcs],
+            "flow_logs": [
+                {
+                    "id": f.get("FlowLogId"),
+                    "resource_id": f.get("ResourceId"),
+                    "traffic_type": f.get("TrafficType"),
+                    "status": f.get("FlowLogStatus"),
+                    "destination_type": f.get("LogDestinationType"),
+                    "region": scope.region,
+                }
+                for f in flow_logs
+            ],
+        }
+    )

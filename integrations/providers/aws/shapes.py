@@ -1,0 +1,359 @@
+"""The AWS inventory: what the collectors put in ``Inventory.data[service]`` and the checks read.
+
+At runtime the inventory stays plain, JSON-ready dicts (it is stored with the scan); these
+types only describe them.  Timestamps are ISO 8601 strings by the time a check sees them.
+Fragments kept as AWS returned them (a security group's ``IpPermissions``, a password
+policy, ...) are :data:`AwsFragment`: AWS's own field names, as its API reference documents.
+
+A global service (``iam``, ``s3``) stores its shape directly; a regional service stores
+``{"regions": {region: <its shape>}}`` (:class:`Regional`).  Checks still read with
+``.get()`` and defaults: a service that was not asked for, or failed, is simply absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
+
+# A response fragment kept as AWS returned it (JSON-ready), with AWS's field names.
+AwsFragment = dict[str, Any]
+# An IAM or S3 policy document as AWS stores it; an S3 policy that is not JSON is ``{"unparsable": text}``.
+PolicyDocument = dict[str, Any]
+
+RegionT = TypeVar("RegionT")
+
+
+class Regional(TypedDict, Generic[RegionT]):
+    """A regional service's data: one shape per scanned region."""
+
+    regions: dict[str, RegionT]
+
+
+# --- iam (global) and accessanalyzer ---------------------------------------------
+
+# One row of the IAM credential report, keyed by its CSV header ("user", "password_enabled",
+# "access_key_1_last_used_date", ...); "true"/"false" cells are booleans, every other cell the
+# text AWS wrote ("N/A", "no_information" and ISO dates included).
+CredentialReportRow = dict[str, str | bool]
+
+
+class IamSummary(TypedDict):
+    AccountMFAEnabled: int
+    AccountAccessKeysPresent: int
+
+
+class VirtualMfaDevice(TypedDict):
+    serial: str
+    user_arn: str
+
+
+class IamUser(TypedDict):
+    name: str
+    arn: str
+    created: str | None
+    groups: list[str]
+    attached_policies: list[str]  # managed policy ARNs
+    inline_policies: list[str]  # inline policy names
+
+
+class IamRole(TypedDict):
+    name: str
+    arn: str
+    attached_policies: list[str]  # managed policy ARNs
+
+
+class IamPolicy(TypedDict):
+    """A customer-managed policy with its default version's document."""
+
+    name: str
+    arn: str
+    attachment_count: int
+    default_version: str | None
+    document: PolicyDocument
+
+
+class ServerCertificate(TypedDict):
+    name: str
+    arn: str
+    expiration: str | None
+
+
+class Iam(TypedDict):
+    collected_at: str
+    partition: str
+    summary: IamSummary
+    virtual_mfa_devices: list[VirtualMfaDevice]
+    password_policy: AwsFragment | None  # GetAccountPasswordPolicy's PasswordPolicy; None: the account has none
+    credential_report: list[CredentialReportRow]
+    users: list[IamUser]
+    roles: list[IamRole]
+    policies: list[IamPolicy]
+    server_certificates: list[ServerCertificate]
+
+
+class Analyzer(TypedDict):
+    name: str | None
+    arn: str | None
+    type: str | None
+    status: str | None
+    region: str
+
+
+class AccessAnalyzerRegion(TypedDict):
+    analyzers: list[Analyzer]
+
+
+# --- s3 (global) ----------------------------------------------------------------
+
+
+class BucketVersioning(TypedDict):
+    status: str  # "Enabled", "Suspended" or "Disabled"
+    mfa_delete: str  # "Enabled" or "Disabled"
+
+
+class Bucket(TypedDict):
+    """One bucket: either its settings, or ``error`` when they could not be read."""
+
+    name: str
+    region: str
+    created: str | None
+    public_access_block: NotRequired[AwsFragment | None]  # PublicAccessBlockConfiguration
+    encryption_rules: NotRequired[list[AwsFragment] | None]  # ServerSideEncryptionConfiguration's Rules
+    versioning: NotRequired[BucketVersioning]
+    policy: NotRequired[PolicyDocument | None]
+    logging: NotRequired[AwsFragment | None]  # GetBucketLogging's LoggingEnabled
+    error: NotRequired[str]
+
+
+class S3(TypedDict):
+    account_public_access_block: AwsFragment | None  # PublicAccessBlockConfiguration; None: not set
+    buckets: list[Bucket]
+
+
+# --- ec2 and vpc ------------------------------------------------------------------
+
+
+class Volume(TypedDict):
+    id: str
+    encrypted: bool
+    kms_key_id: str | None
+    state: str | None
+    region: str
+
+
+class SecurityGroup(TypedDict):
+    id: str
+    name: str | None
+    vpc_id: str | None
+    ingress: list[AwsFragment]  # IpPermissions
+    egress: list[AwsFragment]  # IpPermissionsEgress
+    region: str
+
+
+class NetworkAcl(TypedDict):
+    id: str
+    vpc_id: str | None
+    is_default: bool
+    entries: list[AwsFragment]  # NetworkAclEntry
+    region: str
+
+
+class Instance(TypedDict):
+    """A running or stopped instance (terminated ones are left out)."""
+
+    id: str
+    state: str | None
+    metadata_options: AwsFragment  # InstanceMetadataOptionsResponse
+    region: str
+
+
+class Ec2Region(TypedDict):
+    ebs_encryption_by_default: bool
+    volumes: list[Volume]
+    security_groups: list[SecurityGroup]
+    network_acls: list[NetworkAcl]
+    instances: list[Instance]
+
+
+class Vpc(TypedDict):
+    id: str
+    is_default: bool
+    region: str
+
+
+class FlowLog(TypedDict):
+    id: str | None
+    resource_id: str | None
+    traffic_type: str | None
+    status: str | None
+    destination_type: str | None
+    region: str
+
+
+class VpcRegion(TypedDict):
+    vpcs: list[Vpc]
+    flow_logs: list[FlowLog]
+
+
+# --- cloudtrail and config ----------------------------------------------------------
+
+
+class TrailBucket(TypedDict):
+    """A trail's log bucket: either its access settings, or ``error`` (often another account's bucket)."""
+
+    name: str
+    grants: NotRequired[list[AwsFragment]]  # GetBucketAcl's Grants
+    policy: NotRequired[PolicyDocument | None]
+    public_access_block: NotRequired[AwsFragment | None]
+    logging: NotRequired[AwsFragment | None]
+    error: NotRequired[str]
+
+
+class Trail(TypedDict):
+    """A trail, kept in its home region only."""
+
+    name: str | None
+    arn: str
+    home_region: str
+    is_multi_region: bool
+    is_organization_trail: bool
+    log_file_validation: bool
+    kms_key_id: str | None
+    s3_bucket: str | None
+    cloudwatch_log_group_arn: str | None
+    is_logging: bool
+    status_error: str | None  # set when another account's organization trail hides its status
+    latest_cloudwatch_delivery: str | None
+    event_selectors: list[AwsFragment]
+    advanced_event_selectors: list[AwsFragment]
+    bucket: TrailBucket | None
+    region: str
+
+
+class CloudTrailRegion(TypedDict):
+    collected_at: str
+    trails: list[Trail]
+
+
+class ConfigRecorder(TypedDict):
+    name: str
+    recording_group: AwsFragment  # RecordingGroup
+    recording: bool
+    last_status: str | None
+    region: str
+
+
+class ConfigRegion(TypedDict):
+    recorders: list[ConfigRecorder]
+
+
+# --- cloudwatch -------------------------------------------------------------------
+
+
+class MetricRef(TypedDict):
+    name: str | None
+    namespace: str | None
+
+
+class MetricFilter(TypedDict):
+    name: str | None
+    log_group: str | None
+    pattern: str
+    metrics: list[MetricRef]
+    region: str
+
+
+class Alarm(TypedDict):
+    name: str | None
+    arn: str | None
+    metric: str | None
+    namespace: str | None
+    actions_enabled: bool
+    alarm_actions: list[str]
+    region: str
+
+
+class CloudWatchRegion(TypedDict):
+    metric_filters: list[MetricFilter]
+    alarms: list[Alarm]
+    topic_subscriptions: dict[str, int]  # SNS topic ARN -> confirmed subscriptions
+
+
+# --- data stores: rds, efs, kms ------------------------------------------------------
+
+
+class DbInstance(TypedDict):
+    id: str
+    arn: str | None
+    engine: str | None
+    storage_encrypted: bool
+    auto_minor_version_upgrade: bool
+    publicly_accessible: bool
+    region: str
+
+
+class RdsRegion(TypedDict):
+    db_instances: list[DbInstance]
+
+
+class FileSystem(TypedDict):
+    id: str
+    arn: str | None
+    encrypted: bool
+    kms_key_id: str | None
+    region: str
+
+
+class EfsRegion(TypedDict):
+    file_systems: list[FileSystem]
+
+
+class KmsKey(TypedDict):
+    id: str
+    arn: str | None
+    manager: str | None  # "CUSTOMER" or "AWS"
+    spec: str | None
+    state: str | None
+    origin: str | None
+    rotation_enabled: bool | None  # None: the key cannot rotate automatically
+    region: str
+
+
+class KmsRegion(TypedDict):
+    keys: list[KmsKey]
+
+
+# --- detection: securityhub, guardduty ------------------------------------------------
+
+
+class SecurityHubRegion(TypedDict):
+    enabled: bool
+    hub_arn: str | None
+    subscribed_at: str | None
+
+
+class Detector(TypedDict):
+    id: str
+    status: str | None
+    region: str
+
+
+class GuardDutyRegion(TypedDict):
+    detectors: list[Detector]
+
+
+class AwsInventoryData(TypedDict, total=False):
+    """``Inventory.data`` of an AWS scan: one entry per collected service."""
+
+    iam: Iam
+    s3: S3
+    accessanalyzer: Regional[AccessAnalyzerRegion]
+    cloudtrail: Regional[CloudTrailRegion]
+    cloudwatch: Regional[CloudWatchRegion]
+    config: Regional[ConfigRegion]
+    ec2: Regional[Ec2Region]
+    efs: Regional[EfsRegion]
+    guardduty: Regional[GuardDutyRegion]
+    kms: Regional[KmsRegion]
+    rds: Regional[RdsRegion]
+    securityhub: Regional[SecurityHubRegion]
+    vpc: Regional[VpcRegion]
