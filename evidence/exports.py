@@ -18,17 +18,24 @@ import tempfile
 import uuid
 import zipfile
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.text import slugify
 
+from complywise.celery import BROKER_ERRORS
+from complywise.exceptions import FieldValidationError, ServiceUnavailableError
+from complywise.models import Tenant
+from complywise.quotas import quota_check
+from complywise.services import audit_record, tenant_lock
 from frameworks.models import Control
 
+from . import selectors
 from .choices import ExportStatus
 from .models import Evidence, EvidenceControlLink, EvidenceExport
 from .signals import latest_verdicts_requested
@@ -102,7 +109,7 @@ def _mark_failed(export: EvidenceExport, reason: str) -> None:
     )
 
 
-def export_build(*, export_id: str) -> EvidenceExport | None:
+def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
     export = _claim(export_id)
     if export is None or export.status != ExportStatus.RUNNING:
         return export
@@ -326,3 +333,106 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
             for entry in files:
                 writer.writerow([_csv_cell(entry.get(column)) for column in INDEX_COLUMNS])
     return manifest["totals"]["files"]
+
+
+# --- requests and the reaper ------------------------------------------------------------------------------------------
+
+
+# How long the request waits for the broker before answering 503.
+EXPORT_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+def _check_export_quota(*, tenant: Tenant) -> None:
+    pending = EvidenceExport.objects.for_tenant(tenant).filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING])
+    quota_check(pending=pending, limit=settings.TENANT_MAX_PENDING_EXPORTS, what="exports being built")
+
+
+def _enqueue_export(export_id: str) -> None:
+    from .tasks import evidence_export_build_task  # noqa: PLC0415 - tasks import this module
+
+    evidence_export_build_task.apply_async(args=[export_id], retry=True, retry_policy=EXPORT_PUBLISH_RETRY)
+
+
+def evidence_export_request(
+    *,
+    tenant: Tenant,
+    user: AbstractBaseUser | None,
+    framework_id: Any,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+) -> EvidenceExport:
+    """Queue the build of an auditor bundle of a framework's evidence (the task runs after commit).
+
+    429 when the tenant is at its export quota; 503 (and a failed export) if the broker is down.
+    """
+    framework = selectors.framework_visible(tenant=tenant, framework_id=framework_id)
+    if framework is None:
+        raise FieldValidationError({"framework_id": "No such framework."})
+    if period_start and period_end and period_start > period_end:
+        raise FieldValidationError({"period_end": "Must not be before period_start."})
+    enqueue_error: list[Exception] = []
+    with transaction.atomic():
+        # Serialise requests per tenant so concurrent ones cannot overshoot the quota.
+        tenant_lock(tenant_id=tenant.pk)
+        _check_export_quota(tenant=tenant)
+        export = EvidenceExport.objects.create(
+            tenant=tenant,
+            framework=framework,
+            period_start=period_start,
+            period_end=period_end,
+            requested_by=user if user is not None and user.is_authenticated else None,
+        )
+        audit_record(
+            tenant=tenant,
+            actor=user,
+            action="evidence.export_requested",
+            target=export,
+            data={
+                "framework_key": framework.key,
+                "period_start": period_start.isoformat() if period_start else None,
+                "period_end": period_end.isoformat() if period_end else None,
+            },
+        )
+        export_id = str(export.pk)
+
+        def enqueue() -> None:
+            try:
+                _enqueue_export(export_id)
+            except BROKER_ERRORS as exc:
+                enqueue_error.append(exc)
+
+        transaction.on_commit(enqueue)
+    if enqueue_error:
+        reason = f"Could not enqueue the export: the task broker is unreachable ({type(enqueue_error[0]).__name__})."
+        EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.FAILED, error=reason, completed_at=timezone.now(), updated_at=timezone.now()
+        )
+        logger.error("export enqueue failed", extra={"export_id": export_id})
+        raise ServiceUnavailableError(reason, extra={"export_id": export_id})
+    return export
+
+
+def evidence_exports_reap_stale(*, now: datetime | None = None) -> int:
+    """Fail exports no worker started within EXPORT_QUEUED_DEADLINE_SECONDS, or whose build outlived its time limit.
+
+    A build is killed at the task's hard time limit, so one still ``running`` well after it was lost with its worker.
+    """
+    now = now or timezone.now()
+    queued_deadline = now - timedelta(seconds=settings.EXPORT_QUEUED_DEADLINE_SECONDS)
+    running_deadline = now - timedelta(seconds=EXPORT_TIME_LIMIT + 5 * 60)
+    never_started = EvidenceExport.objects.filter(status=ExportStatus.QUEUED, created_at__lt=queued_deadline).update(
+        status=ExportStatus.FAILED,
+        completed_at=now,
+        updated_at=now,
+        error=f"No worker started this export within {settings.EXPORT_QUEUED_DEADLINE_SECONDS // 60} minutes.",
+    )
+    # updated_at is set when a worker claims the export, so it marks the start of the current build.
+    lost = EvidenceExport.objects.filter(status=ExportStatus.RUNNING, updated_at__lt=running_deadline).update(
+        status=ExportStatus.FAILED,
+        completed_at=now,
+        updated_at=now,
+        error=f"The build did not finish within {(EXPORT_TIME_LIMIT + 5 * 60) // 60} minutes (worker lost or killed).",
+    )
+    if never_started or lost:
+        logger.warning("reaped stale exports", extra={"queued": never_started, "running": lost})
+    return never_started + lost

@@ -23,7 +23,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from complywise.celery import BROKER_ERRORS
 from complywise.exceptions import (
     FieldValidationError,
     NotFoundError,
@@ -32,15 +31,13 @@ from complywise.exceptions import (
     UnsupportedMediaTypeError,
 )
 from complywise.models import Tenant
-from complywise.quotas import quota_check
 from complywise.services import audit_record, tenant_lock
 from frameworks.models import Control, Framework
 
 from . import selectors
-from .choices import EvidenceType, ExportStatus
-from .exports import EXPORT_TIME_LIMIT, export_build
+from .choices import EvidenceType
 from .integrity import seal
-from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
+from .models import Evidence, EvidenceControlLink, EvidenceTombstone
 from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
 from .storage import (
     STORAGE_ERRORS,
@@ -431,111 +428,3 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser | None, reaso
         (tombstone,) = _tombstone_and_delete([evidence], reason=reason, actor=actor)
         transaction.on_commit(partial(delete_quietly, storage, [evidence.file_key]))
     return tombstone
-
-
-# --- auditor exports ------------------------------------------------------------------------------------------
-
-
-# How long the request waits for the broker before answering 503.
-EXPORT_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-
-
-def _check_export_quota(*, tenant: Tenant) -> None:
-    pending = EvidenceExport.objects.for_tenant(tenant).filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING])
-    quota_check(pending=pending, limit=settings.TENANT_MAX_PENDING_EXPORTS, what="exports being built")
-
-
-def _enqueue_export(export_id: str) -> None:
-    from .tasks import evidence_export_build_task  # noqa: PLC0415 - tasks import this module
-
-    evidence_export_build_task.apply_async(args=[export_id], retry=True, retry_policy=EXPORT_PUBLISH_RETRY)
-
-
-def evidence_export_request(
-    *,
-    tenant: Tenant,
-    user: AbstractBaseUser | None,
-    framework_id: Any,
-    period_start: datetime | None = None,
-    period_end: datetime | None = None,
-) -> EvidenceExport:
-    """Queue the build of an auditor bundle of a framework's evidence (the task runs after commit).
-
-    429 when the tenant is at its export quota; 503 (and a failed export) if the broker is down.
-    """
-    framework = selectors.framework_visible(tenant=tenant, framework_id=framework_id)
-    if framework is None:
-        raise FieldValidationError({"framework_id": "No such framework."})
-    if period_start and period_end and period_start > period_end:
-        raise FieldValidationError({"period_end": "Must not be before period_start."})
-    enqueue_error: list[Exception] = []
-    with transaction.atomic():
-        # Serialise requests per tenant so concurrent ones cannot overshoot the quota.
-        tenant_lock(tenant_id=tenant.pk)
-        _check_export_quota(tenant=tenant)
-        export = EvidenceExport.objects.create(
-            tenant=tenant,
-            framework=framework,
-            period_start=period_start,
-            period_end=period_end,
-            requested_by=user if user is not None and user.is_authenticated else None,
-        )
-        audit_record(
-            tenant=tenant,
-            actor=user,
-            action="evidence.export_requested",
-            target=export,
-            data={
-                "framework_key": framework.key,
-                "period_start": period_start.isoformat() if period_start else None,
-                "period_end": period_end.isoformat() if period_end else None,
-            },
-        )
-        export_id = str(export.pk)
-
-        def enqueue() -> None:
-            try:
-                _enqueue_export(export_id)
-            except BROKER_ERRORS as exc:
-                enqueue_error.append(exc)
-
-        transaction.on_commit(enqueue)
-    if enqueue_error:
-        reason = f"Could not enqueue the export: the task broker is unreachable ({type(enqueue_error[0]).__name__})."
-        EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED).update(
-            status=ExportStatus.FAILED, error=reason, completed_at=timezone.now(), updated_at=timezone.now()
-        )
-        logger.error("export enqueue failed", extra={"export_id": export_id})
-        raise ServiceUnavailableError(reason, extra={"export_id": export_id})
-    return export
-
-
-def evidence_exports_reap_stale(*, now: datetime | None = None) -> int:
-    """Fail exports no worker started within EXPORT_QUEUED_DEADLINE_SECONDS, or whose build outlived its time limit.
-
-    A build is killed at the task's hard time limit, so one still ``running`` well after it was lost with its worker.
-    """
-    now = now or timezone.now()
-    queued_deadline = now - timedelta(seconds=settings.EXPORT_QUEUED_DEADLINE_SECONDS)
-    running_deadline = now - timedelta(seconds=EXPORT_TIME_LIMIT + 5 * 60)
-    never_started = EvidenceExport.objects.filter(status=ExportStatus.QUEUED, created_at__lt=queued_deadline).update(
-        status=ExportStatus.FAILED,
-        completed_at=now,
-        updated_at=now,
-        error=f"No worker started this export within {settings.EXPORT_QUEUED_DEADLINE_SECONDS // 60} minutes.",
-    )
-    # updated_at is set when a worker claims the export, so it marks the start of the current build.
-    lost = EvidenceExport.objects.filter(status=ExportStatus.RUNNING, updated_at__lt=running_deadline).update(
-        status=ExportStatus.FAILED,
-        completed_at=now,
-        updated_at=now,
-        error=f"The build did not finish within {(EXPORT_TIME_LIMIT + 5 * 60) // 60} minutes (worker lost or killed).",
-    )
-    if never_started or lost:
-        logger.warning("reaped stale exports", extra={"queued": never_started, "running": lost})
-    return never_started + lost
-
-
-def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
-    """Build and store the bundle of a queued export; a finished export is left as it is (idempotent)."""
-    return export_build(export_id=export_id)

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 
 from complywise import rls
 
-from . import services
+from . import exports
 from .exports import EXPORT_TIME_LIMIT
 from .models import EvidenceExport
 
@@ -29,11 +29,11 @@ EXPORT_SOFT_TIME_LIMIT = 25 * 60
 def evidence_export_build_task(export_id: str) -> None:
     """Build an auditor bundle; a redelivered message for a finished export does nothing."""
     with rls.tenant_scope_of(EvidenceExport, export_id):
-        services.evidence_export_build(export_id=export_id)
+        exports.evidence_export_build(export_id=export_id)
 
 
 @shared_task(name="evidence.reap_stale_exports", ignore_result=True)
 def evidence_reap_stale_exports() -> int:
     """Beat, every minute: no export stays queued or running forever."""
     with rls.system_scope(reason="beat: stale export reaper"):
-        return services.evidence_exports_reap_stale()
+        return exports.evidence_exports_reap_stale()

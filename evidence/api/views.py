@@ -15,7 +15,7 @@ from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
 from complywise.services import audit_record
 from complywise.throttling import EvidenceExportThrottle, EvidenceUploadThrottle
-from evidence import selectors, services
+from evidence import exports, selectors, services
 from evidence.choices import ExportStatus
 from evidence.filtersets import EvidenceFilterSet
 from evidence.models import Evidence, EvidenceExport
@@ -201,7 +201,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         framework = framework_resolve(tenant=request.tenant, ref=body.validated_data["framework_id"])
         if framework is None:
             raise FieldValidationError({"framework_id": "No such framework (give its id or its key)."})
-        export = services.evidence_export_request(
+        export = exports.evidence_export_request(
             tenant=request.tenant,
             user=request.user,
             framework_id=framework.pk,

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
-from frameworks import selectors, services
+from frameworks import scope, selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
 from frameworks.naturalsort import natural_key
@@ -111,7 +111,7 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
 
         Controls that already have a requirement keep it; edit any of them later per control.
         """
-        created = services.framework_require_documents_for_unautomated(
+        created = scope.framework_require_documents_for_unautomated(
             tenant=request.tenant,
             framework=self._framework(),
             actor=request.user,
@@ -215,7 +215,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
     def applicability(self, request, pk=None):
         """Keep the control in your scope or exclude it with a justification (admins); later scans follow it."""
         control = self.get_object()
-        services.control_applicability_set(
+        scope.control_applicability_set(
             tenant=request.tenant, control=control, actor=request.user, **_valid(ApplicabilityUpdateSerializer, request)
         )
         applicability = selectors.control_applicability(tenant=request.tenant, control=control)
@@ -233,9 +233,9 @@ class ControlViewSet(TenantScopedGenericViewSet):
         """
         control = self.get_object()
         if request.method == "DELETE":
-            services.control_evidence_requirement_delete(tenant=request.tenant, control=control, actor=request.user)
+            scope.control_evidence_requirement_delete(tenant=request.tenant, control=control, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        services.control_evidence_requirement_set(
+        scope.control_evidence_requirement_set(
             tenant=request.tenant,
             control=control,
             actor=request.user,

@@ -10,7 +10,7 @@ from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from complywise.choices import Role
-from evidence import services
+from evidence import exports, services
 from evidence.models import Evidence, EvidenceExport
 from evidence.tasks import evidence_export_build_task
 from scans.models import ScanResult
@@ -157,7 +157,7 @@ def test_tampered_file_is_flagged_in_the_manifest(tenant, setup, local_evidence_
     (local_evidence_storage / victim.file_key).write_bytes(b"%PDF-forged")
     export = EvidenceExport.objects.create(tenant=tenant, framework=setup["framework"])
     # when
-    services.evidence_export_build(export_id=str(export.pk))
+    exports.evidence_export_build(export_id=str(export.pk))
     # then
     export.refresh_from_db()
     manifest = json.loads(zipfile.ZipFile(local_evidence_storage / export.file_key).read("manifest.json"))
@@ -174,7 +174,7 @@ def test_storage_failure_marks_the_export_failed(tenant, setup, monkeypatch, loc
     monkeypatch.setattr(FileSystemStorage, "_save", failing_save)
     export = EvidenceExport.objects.create(tenant=tenant, framework=setup["framework"])
     # when
-    services.evidence_export_build(export_id=str(export.pk))
+    exports.evidence_export_build(export_id=str(export.pk))
     # then
     export.refresh_from_db()
     assert export.status == "failed" and "bucket unavailable" in export.error

@@ -13,7 +13,7 @@ from complywise.choices import Role
 from complywise.models import AuditEvent
 from evidence.models import Evidence, EvidenceControlLink
 from evidence.selectors import control_documents
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from tests.factories import MembershipFactory
 from tests.frameworks.factories import CustomFrameworkFactory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from tests.evidence.factories import active_control, manual_evidence
 from tests.factories import MembershipFactory, UserFactory
 from tests.frameworks.factories import ControlCheckFactory, TenantFrameworkFactory

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from complywise.choices import Role
+from evidence.exports import evidence_exports_reap_stale
 from evidence.models import Evidence, EvidenceExport
-from evidence.services import evidence_exports_reap_stale
 from frameworks.models import TenantFramework
 from integrations.services import integration_create
 from scans import engine, services

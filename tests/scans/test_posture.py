@@ -16,7 +16,7 @@ from complywise.choices import Role
 from evidence.choices import EvidenceState
 from evidence.models import Evidence
 from frameworks.models import Control, Framework, TenantFramework
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from integrations.services import integration_create
 from scans.choices import ResultBasis, ResultStatus
 from scans.models import ScanJob, ScanResult

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from complywise.choices import Role
 from frameworks.models import TenantFramework
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from tests.evidence.factories import manual_evidence
 
 from .factories import completed_scan, custom_framework

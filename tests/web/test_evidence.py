@@ -11,7 +11,7 @@ from complywise.choices import Role
 from evidence.models import Evidence, EvidenceExport, EvidenceTombstone
 from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from frameworks.models import Control
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from scans.models import ScanResult
 from tests.evidence.factories import CSV_BYTES
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from complywise.choices import Role
 from complywise.models import AuditEvent
 from frameworks.models import ControlCheck, ControlEvidenceRequirement, Framework, TenantFramework
-from frameworks.services import control_applicability_set
+from frameworks.scope import control_applicability_set
 from scans.selectors import framework_posture
 
 from .factories import custom_framework, evidence_for

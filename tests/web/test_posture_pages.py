@@ -8,7 +8,7 @@ from django.utils.html import escape
 
 from complywise.choices import Role
 from frameworks.models import TenantFramework
-from frameworks.services import control_evidence_requirement_set
+from frameworks.scope import control_evidence_requirement_set
 from integrations.registry import get_check
 from integrations.services import integration_create
 from scans.models import ScanJob, ScanResult

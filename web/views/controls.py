@@ -26,14 +26,14 @@ from evidence.selectors import evidence_annotated, evidence_validity
 from evidence.services import evidence_upload
 from evidence.sniffing import ALLOWED
 from frameworks.models import Control
-from frameworks.selectors import control_detail as control_detail_read
-from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
-from frameworks.services import (
+from frameworks.scope import (
     control_applicability_set,
     control_evidence_requirement_delete,
     control_evidence_requirement_set,
     default_renewal_days,
 )
+from frameworks.selectors import control_detail as control_detail_read
+from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
 from scans.api.serializers import check_remediation
 from scans.rollup import SEVERITY_RANK
 from scans.selectors import ControlPosture, control_evidence_count, control_latest_result

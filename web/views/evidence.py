@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from complywise.exceptions import ApplicationError
 from complywise.services import audit_record
 from evidence.choices import EvidenceType
+from evidence.exports import evidence_export_request
 from evidence.selectors import evidence_annotated, evidence_verify
-from evidence.services import evidence_delete, evidence_export_request
+from evidence.services import evidence_delete
 from web import selectors
 from web.forms import EvidenceDeleteForm, EvidenceExportForm, EvidenceFilterForm, add_service_errors
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view

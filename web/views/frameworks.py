@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from complywise.exceptions import ApplicationError
 from complywise.selectors import members_for_tenant
 from frameworks.models import Control, Framework
+from frameworks.scope import framework_require_documents_for_unautomated
 from frameworks.selectors import frameworks_for_tenant
-from frameworks.services import framework_activate, framework_deactivate, framework_require_documents_for_unautomated
+from frameworks.services import framework_activate, framework_deactivate
 from scans.choices import ResultBasis
 from scans.selectors import ControlPosture, framework_posture, latest_scan_for_framework
 from web import selectors
