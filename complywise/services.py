@@ -45,11 +45,16 @@ def _audit_client_ip() -> str | None:
         return None  # outside a request (task, command), or a socket peer that is no IP address
 
 
+def real_user(actor: Any) -> AbstractBaseUser | None:
+    """The acting user to record on a row, or None (no actor, an anonymous request, a system job)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def audit_record(
     *, tenant: Tenant, actor: AbstractBaseUser | None, action: str, target: Any = None, data: dict | None = None
 ) -> AuditEvent:
     """Append one audit event; during a request it carries the client's address, user agent and request id."""
-    actor = actor if actor is not None and actor.is_authenticated else None
+    actor = real_user(actor)
     request_id = request_id_var.get()
     return AuditEvent.objects.create(
         tenant=tenant,
@@ -256,7 +261,7 @@ def invitation_create(
         email=email,
         role=role,
         digest=token_digest(secret),
-        invited_by=actor if actor is not None and actor.is_authenticated else None,
+        invited_by=real_user(actor),
         expires_at=now + INVITATION_LIFETIME,
     )
     audit_record(

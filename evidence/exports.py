@@ -32,7 +32,7 @@ from complywise.celery import BROKER_ERRORS
 from complywise.exceptions import FieldValidationError, ServiceUnavailableError
 from complywise.models import Tenant
 from complywise.quotas import quota_check
-from complywise.services import audit_record, tenant_lock
+from complywise.services import audit_record, real_user, tenant_lock
 from frameworks.models import Control
 
 from . import selectors
@@ -356,7 +356,7 @@ def _enqueue_export(export_id: str) -> None:
 def evidence_export_request(
     *,
     tenant: Tenant,
-    user: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
     framework_id: Any,
     period_start: datetime | None = None,
     period_end: datetime | None = None,
@@ -380,11 +380,11 @@ def evidence_export_request(
             framework=framework,
             period_start=period_start,
             period_end=period_end,
-            requested_by=user if user is not None and user.is_authenticated else None,
+            requested_by=real_user(actor),
         )
         audit_record(
             tenant=tenant,
-            actor=user,
+            actor=actor,
             action="evidence.export_requested",
             target=export,
             data={

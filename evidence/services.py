@@ -31,7 +31,7 @@ from complywise.exceptions import (
     UnsupportedMediaTypeError,
 )
 from complywise.models import Tenant
-from complywise.services import audit_record, tenant_lock
+from complywise.services import audit_record, real_user, tenant_lock
 from frameworks.models import Control, Framework
 
 from . import selectors
@@ -91,7 +91,7 @@ def _tombstone_and_delete(
     rows: list[Evidence], *, reason: str, actor: AbstractBaseUser | None
 ) -> list[EvidenceTombstone]:
     """Replace rows by tombstones in one go; the caller holds the tenant lock and deletes the files on commit."""
-    deleted_by = actor if actor is not None and actor.is_authenticated else None
+    deleted_by = real_user(actor)
     now = timezone.now()
     tombstones = EvidenceTombstone.objects.bulk_create(
         [
@@ -274,7 +274,7 @@ def evidence_purge_for_scan_jobs(
 def evidence_upload(
     *,
     tenant: Tenant,
-    user: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
     file: UploadedFile,
     control_id: Any,
     framework_id: Any = None,
@@ -331,7 +331,7 @@ def evidence_upload(
         description=description,
         filename=filename,
         content_type=content_type,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=real_user(actor),
         collected_at=collected_at,
         expires_at=expires_at,
         created_at=now,
@@ -357,7 +357,7 @@ def evidence_upload(
             )
             audit_record(
                 tenant=tenant,
-                actor=user,
+                actor=actor,
                 action="evidence.uploaded",
                 target=evidence,
                 data={

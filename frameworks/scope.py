@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from complywise.exceptions import FieldValidationError
 from complywise.models import Membership, Tenant
-from complywise.services import audit_record
+from complywise.services import audit_record, real_user
 
 from .models import (
     RENEWAL_DAYS_MAX,
@@ -67,7 +67,7 @@ def control_applicability_set(
     record, previous = _applicability_locked(tenant=tenant, control=control)
     record.applicable = applicable
     record.justification = justification
-    record.decided_by = actor if actor is not None and actor.is_authenticated else None
+    record.decided_by = real_user(actor)
     record.decided_at = timezone.now()
     record.save()
     audit_record(
@@ -152,7 +152,7 @@ def control_evidence_requirement_set(
     requirement.renewal_days = renewal_days
     requirement.owner = owner
     requirement.due_date = due_date
-    requirement.set_by = actor if actor is not None and actor.is_authenticated else None
+    requirement.set_by = real_user(actor)
     try:
         with transaction.atomic():
             requirement.save()
@@ -221,7 +221,7 @@ def framework_require_documents_for_unautomated(
         .exclude(pk__in=excluded)
         .order_by("sort_key")
     )
-    set_by = actor if actor is not None and actor.is_authenticated else None
+    set_by = real_user(actor)
     created = ControlEvidenceRequirement.objects.bulk_create(
         [
             ControlEvidenceRequirement(

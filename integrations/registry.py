@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.db import models
+
 
 class Severity(enum.StrEnum):
     LOW = "low"
@@ -21,10 +23,12 @@ class Severity(enum.StrEnum):
     CRITICAL = "critical"
 
 
-class OutcomeStatus(enum.StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    ERROR = "error"
+class OutcomeStatus(models.TextChoices):
+    """The one status of a check on a resource: checks return it, CheckOutcome stores it (scans.choices)."""
+
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+    ERROR = "error", "Error"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 from django.db import models
 
+from integrations import registry
+
 
 class ScanStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -25,10 +27,8 @@ class PartStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class OutcomeStatus(models.TextChoices):
-    PASS = "pass", "Pass"
-    FAIL = "fail", "Fail"
-    ERROR = "error", "Error"
+# Checks and stored outcomes share one status (the registry's), so the two can never drift apart.
+OutcomeStatus = registry.OutcomeStatus
 
 
 class ResultStatus(models.TextChoices):

@@ -25,7 +25,7 @@ from complywise.exceptions import (
 )
 from complywise.models import Tenant
 from complywise.quotas import quota_check
-from complywise.services import audit_record, tenant_lock
+from complywise.services import audit_record, real_user, tenant_lock
 from evidence.services import evidence_purge_for_scan_jobs
 from frameworks.models import Framework, TenantFramework
 from frameworks.selectors import framework_resolve
@@ -104,7 +104,7 @@ def _validate_scope(
 def scan_trigger(
     *,
     tenant: Tenant,
-    user: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
     integration_types: list[str] | None = None,
     framework_id: Any = None,
     trigger: str = ScanTrigger.API,
@@ -126,11 +126,11 @@ def scan_trigger(
             integration_types=types,
             framework=framework,
             framework_ids=framework_ids,
-            triggered_by=user if user is not None and user.is_authenticated else None,
+            triggered_by=real_user(actor),
             trigger=trigger,
             schedule=schedule,
         )
-        audit_record(tenant=tenant, actor=user, action="scan.triggered", target=job, data={"trigger": trigger})
+        audit_record(tenant=tenant, actor=actor, action="scan.triggered", target=job, data={"trigger": trigger})
         enqueue_error: list[Exception] = []
 
         def enqueue() -> None:
@@ -148,18 +148,18 @@ def scan_trigger(
     return job
 
 
-def scan_cancel(*, scan_job: ScanJob, user: AbstractBaseUser | None) -> ScanJob:
+def scan_cancel(*, scan_job: ScanJob, actor: AbstractBaseUser | None) -> ScanJob:
     """Queued or running → failed; workers notice at their next write and stop."""
     with transaction.atomic():
         job = ScanJob.objects.select_for_update().get(pk=scan_job.pk)
         if job.status in FINISHED_STATUSES:
             raise ConflictError(f"The scan is already {job.status}; only queued or running scans can be cancelled.")
-        who = getattr(user, "email", "") or getattr(user, "username", "") or "system"
+        who = getattr(actor, "email", "") or getattr(actor, "username", "") or "system"
         job.status = ScanStatus.FAILED
         job.error = f"cancelled by {who}"
         job.completed_at = timezone.now()
         job.save(update_fields=["status", "error", "completed_at", "updated_at"])
-        audit_record(tenant=job.tenant, actor=user, action="scan.cancelled", target=job)
+        audit_record(tenant=job.tenant, actor=actor, action="scan.cancelled", target=job)
     return job
 
 
@@ -289,7 +289,7 @@ def _validate_schedule(
 def schedule_create(
     *,
     tenant: Tenant,
-    user: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
     name: str,
     interval_minutes: int | None = None,
     cron: str = "",
@@ -314,15 +314,15 @@ def schedule_create(
         integration_types=integration_types or [],
         framework=framework,
         enabled=enabled,
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=real_user(actor),
         next_run_at=schedule_next_run(interval_minutes=interval_minutes, cron=cron, after=timezone.now()),
     )
-    audit_record(tenant=tenant, actor=user, action="schedule.created", target=schedule)
+    audit_record(tenant=tenant, actor=actor, action="schedule.created", target=schedule)
     return schedule
 
 
 @transaction.atomic
-def schedule_update(*, schedule: ScanSchedule, user: AbstractBaseUser | None, **changes: Any) -> ScanSchedule:
+def schedule_update(*, schedule: ScanSchedule, actor: AbstractBaseUser | None, **changes: Any) -> ScanSchedule:
     merged = {
         "interval_minutes": schedule.interval_minutes,
         "cron": schedule.cron,
@@ -349,12 +349,12 @@ def schedule_update(*, schedule: ScanSchedule, user: AbstractBaseUser | None, **
         interval_minutes=schedule.interval_minutes, cron=schedule.cron, after=timezone.now()
     )
     schedule.save()
-    audit_record(tenant=schedule.tenant, actor=user, action="schedule.updated", target=schedule)
+    audit_record(tenant=schedule.tenant, actor=actor, action="schedule.updated", target=schedule)
     return schedule
 
 
-def schedule_delete(*, schedule: ScanSchedule, user: AbstractBaseUser | None) -> None:
-    audit_record(tenant=schedule.tenant, actor=user, action="schedule.deleted", target=schedule)
+def schedule_delete(*, schedule: ScanSchedule, actor: AbstractBaseUser | None) -> None:
+    audit_record(tenant=schedule.tenant, actor=actor, action="schedule.deleted", target=schedule)
     schedule.delete()
 
 
@@ -382,7 +382,7 @@ def schedules_run_due(*, now: datetime | None = None) -> list[ScanJob]:
         try:
             job = scan_trigger(
                 tenant=schedule.tenant,
-                user=None,
+                actor=None,
                 integration_types=schedule.integration_types or None,
                 framework_id=schedule.framework_id,
                 trigger=ScanTrigger.SCHEDULE,

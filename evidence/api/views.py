@@ -128,7 +128,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         data = body.validated_data
         evidence = services.evidence_upload(
             tenant=request.tenant,
-            user=request.user,
+            actor=request.user,
             file=data["file"],
             control_id=data["control_id"],
             framework_id=data.get("framework_id"),
@@ -203,7 +203,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             raise FieldValidationError({"framework_id": "No such framework (give its id or its key)."})
         export = exports.evidence_export_request(
             tenant=request.tenant,
-            user=request.user,
+            actor=request.user,
             framework_id=framework.pk,
             period_start=body.validated_data.get("period_start"),
             period_end=body.validated_data.get("period_end"),

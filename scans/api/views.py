@@ -122,7 +122,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         body.is_valid(raise_exception=True)
         job = services.scan_trigger(
             tenant=request.tenant,
-            user=request.user,
+            actor=request.user,
             integration_types=body.validated_data.get("integration_types"),
             framework_id=body.validated_data.get("framework_id"),
             trigger=ScanTrigger.API if request.auth is not None else ScanTrigger.UI,
@@ -134,7 +134,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=None, responses=ScanJobSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        job = services.scan_cancel(scan_job=self.get_object(), user=request.user)
+        job = services.scan_cancel(scan_job=self.get_object(), actor=request.user)
         return Response(ScanJobSerializer(job).data)
 
     @extend_schema(
@@ -251,7 +251,7 @@ class ScanScheduleViewSet(TenantScopedViewSet):
     def create(self, request, *args, **kwargs):
         body = ScanScheduleCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        schedule = services.schedule_create(tenant=request.tenant, user=request.user, **body.validated_data)
+        schedule = services.schedule_create(tenant=request.tenant, actor=request.user, **body.validated_data)
         return Response(ScanScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ScanScheduleUpdateSerializer, responses=ScanScheduleSerializer)
@@ -259,9 +259,9 @@ class ScanScheduleViewSet(TenantScopedViewSet):
         schedule = self.get_object()
         body = ScanScheduleUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        schedule = services.schedule_update(schedule=schedule, user=request.user, **body.validated_data)
+        schedule = services.schedule_update(schedule=schedule, actor=request.user, **body.validated_data)
         return Response(ScanScheduleSerializer(schedule).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.schedule_delete(schedule=self.get_object(), user=request.user)
+        services.schedule_delete(schedule=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

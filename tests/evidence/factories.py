@@ -91,9 +91,9 @@ def upload(name: str = "review.txt", content: bytes = TEXT_BYTES, content_type: 
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def manual_evidence(*, tenant, control, name="review.txt", content=TEXT_BYTES, user=None, **kwargs) -> Evidence:
+def manual_evidence(*, tenant, control, name="review.txt", content=TEXT_BYTES, actor=None, **kwargs) -> Evidence:
     return services.evidence_upload(
-        tenant=tenant, user=user, file=upload(name, content), control_id=control.pk, **kwargs
+        tenant=tenant, actor=actor, file=upload(name, content), control_id=control.pk, **kwargs
     )
 
 

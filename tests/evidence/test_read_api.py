@@ -109,10 +109,10 @@ def test_list_query_count_does_not_grow_with_rows(client_for, tenant, django_ass
     control = active_control(tenant)
     client = client_for(tenant, Role.ADMIN)
     for i in range(5):
-        manual_evidence(tenant=tenant, control=control, name=f"{i}.txt", user=UserFactory())
+        manual_evidence(tenant=tenant, control=control, name=f"{i}.txt", actor=UserFactory())
     small = _count_list_queries(client)
     for i in range(20):
-        manual_evidence(tenant=tenant, control=control, name=f"more-{i}.txt", user=UserFactory())
+        manual_evidence(tenant=tenant, control=control, name=f"more-{i}.txt", actor=UserFactory())
     controls = [active_control(tenant) for _ in range(25)]
     services.evidence_store_auto_batch(
         tenant=tenant, scan_job=scan_job(tenant), items=auto_items(controls), collected_at=timezone.now()

@@ -220,7 +220,7 @@ def test_service_counts_bytes_while_streaming_even_if_the_declared_size_lies(ten
     liar.size = 10
     # when / then
     with pytest.raises(services.PayloadTooLargeError):
-        services.evidence_upload(tenant=tenant, user=None, file=liar, control_id=control.pk)
+        services.evidence_upload(tenant=tenant, actor=None, file=liar, control_id=control.pk)
     assert not Evidence.objects.exists() and stored_files(local_evidence_storage) == []
 
 
@@ -294,7 +294,7 @@ def test_database_failure_leaves_no_row_and_no_file(tenant, local_evidence_stora
     monkeypatch.setattr(services, "audit_record", broken_audit)
     # when / then
     with pytest.raises(DatabaseError):
-        services.evidence_upload(tenant=tenant, user=None, file=upload("a.pdf", PDF_BYTES), control_id=control.pk)
+        services.evidence_upload(tenant=tenant, actor=None, file=upload("a.pdf", PDF_BYTES), control_id=control.pk)
     assert not Evidence.objects.exists()
     assert stored_files(local_evidence_storage) == []
 

@@ -76,7 +76,7 @@ def scan_tenant(tenant, tmp_path):
 
 def _started_job(tenant) -> ScanJob:
     """A triggered scan that a worker has started (parts created and published), run step by step here."""
-    job = services.scan_trigger(tenant=tenant, user=None)
+    job = services.scan_trigger(tenant=tenant, actor=None)
     engine.scan_start(scan_job_id=str(job.pk))
     return ScanJob.objects.get(pk=job.pk)
 
@@ -148,7 +148,7 @@ def test_a_part_whose_worker_died_fails_with_a_reason_and_the_scan_completes_par
 def test_parts_that_never_started_fail_and_so_does_the_scan(scan_tenant, redis_port_closed, caplog):
     # given a scan whose fan-out could not be published (Redis down as the worker started it)
     with published_not_run():
-        job = services.scan_trigger(tenant=scan_tenant, user=None)
+        job = services.scan_trigger(tenant=scan_tenant, actor=None)
         purge_broker()
         with broker(DOWN_REDIS, REDIS_OPTIONS):
             engine.scan_start(scan_job_id=str(job.pk))
@@ -319,7 +319,7 @@ def test_a_redis_restart_with_a_task_in_flight_does_not_stop_the_worker(scan_ten
     worker = start_worker(tmp_path, concurrency=2, env={"CELERY_BROKER_URL": private_redis.url}, name="redis")
     try:
         with broker(private_redis.url, REDIS_OPTIONS), published_not_run():
-            job = services.scan_trigger(tenant=scan_tenant, user=None)
+            job = services.scan_trigger(tenant=scan_tenant, actor=None)
             _wait_for(gate.hit.is_set, "the GitHub part to start", worker)
             # when Redis stops (and comes back empty, like a restart without persistence) mid-task
             private_redis.stop()
@@ -335,7 +335,7 @@ def test_a_redis_restart_with_a_task_in_flight_does_not_stop_the_worker(scan_ten
             assert parts["gated"].status == "failed" and "rejected the token" in parts["gated"].error
             assert parts["web-1"].status == parts["web-2"].status == "done"
             # and it still takes new work after the restart
-            again = services.scan_trigger(tenant=scan_tenant, user=None)
+            again = services.scan_trigger(tenant=scan_tenant, actor=None)
             assert poll_job(str(again.pk), worker, timeout=120).status == "completed"
     finally:
         stop_worker(worker)
@@ -346,7 +346,7 @@ def test_a_worker_killed_on_the_embedded_broker_leaves_no_part_running(scan_tena
     # given a scan on the embedded broker whose host parts are done and whose GitHub part is in flight
     _gated_github(scan_tenant, gate)
     with published_not_run():
-        job = services.scan_trigger(tenant=scan_tenant, user=None)
+        job = services.scan_trigger(tenant=scan_tenant, actor=None)
         worker = start_worker(tmp_path, concurrency=3, env=own_broker, name="fs")
         try:
             _wait_for(gate.hit.is_set, "the GitHub part to start", worker)

@@ -19,7 +19,7 @@ def manual_engine(monkeypatch):
 
 def test_redelivered_tasks_never_duplicate_rows(aws_integration, open_ssh_group, manual_engine):
     # given a scan whose part and roll-up already ran once
-    job = services.scan_trigger(tenant=aws_integration.tenant, user=None, integration_types=["aws"])
+    job = services.scan_trigger(tenant=aws_integration.tenant, actor=None, integration_types=["aws"])
     engine.scan_start(scan_job_id=str(job.pk))
     part = ScanPart.objects.get(scan_job=job)
     engine.scan_part_run(part_id=str(part.pk))

@@ -150,8 +150,8 @@ def test_one_tenants_burst_does_not_starve_another(tmp_path):
     b = _host_tenant("quiet", tmp_path / "b")
     with private_broker(tmp_path) as broker_env:
         with override_settings(TENANT_MAX_QUEUED_SCANS=5), published_not_run():
-            a_jobs = [services.scan_trigger(tenant=a, user=None) for _ in range(5)]
-            b_job = services.scan_trigger(tenant=b, user=None)
+            a_jobs = [services.scan_trigger(tenant=a, actor=None) for _ in range(5)]
+            b_job = services.scan_trigger(tenant=b, actor=None)
         worker = start_worker(
             tmp_path,
             concurrency=1,

@@ -62,7 +62,7 @@ def test_bad_schedules_are_400_with_field_errors(admin_client, payload, field):
 
 
 def test_patch_and_delete_schedule(admin_client, tenant):
-    schedule = services.schedule_create(tenant=tenant, user=None, name="hourly", interval_minutes=60)
+    schedule = services.schedule_create(tenant=tenant, actor=None, name="hourly", interval_minutes=60)
     patched = admin_client.patch(f"/api/scan-schedules/{schedule.pk}", {"cron": "*/30 * * * *"}, format="json")
     assert patched.status_code == 200, patched.content
     assert patched.json()["interval_minutes"] is None and patched.json()["cron"] == "*/30 * * * *"
@@ -75,8 +75,8 @@ def test_due_schedules_trigger_scans_once(tenant, loaded_frameworks, django_capt
     from frameworks.services import tenant_activate_default_frameworks
 
     tenant_activate_default_frameworks(tenant=tenant, keys=["soc2"])
-    due = services.schedule_create(tenant=tenant, user=None, name="due", interval_minutes=60)
-    services.schedule_create(tenant=tenant, user=None, name="later", interval_minutes=60)
+    due = services.schedule_create(tenant=tenant, actor=None, name="due", interval_minutes=60)
+    services.schedule_create(tenant=tenant, actor=None, name="later", interval_minutes=60)
     ScanSchedule.objects.filter(pk=due.pk).update(next_run_at=timezone.now() - timedelta(minutes=1))
     # when beat ticks twice
     with django_capture_on_commit_callbacks(execute=False):

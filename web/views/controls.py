@@ -244,7 +244,7 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
     try:
         evidence = evidence_upload(
             tenant=request.tenant,
-            user=request.user,
+            actor=request.user,
             file=data["file"],
             control_id=control.pk,
             title=data["title"],

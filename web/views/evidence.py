@@ -103,7 +103,7 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
         try:
             evidence_export_request(
                 tenant=request.tenant,
-                user=request.user,
+                actor=request.user,
                 framework_id=form.cleaned_data["framework"],
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],

@@ -76,7 +76,7 @@ def scan_run(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             job = scan_trigger(
-                tenant=request.tenant, user=request.user, trigger=ScanTrigger.UI, **form.service_kwargs()
+                tenant=request.tenant, actor=request.user, trigger=ScanTrigger.UI, **form.service_kwargs()
             )
         except ServiceUnavailableError as exc:
             messages.error(request, exc.detail)
@@ -191,7 +191,7 @@ def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
 def scan_cancel_view(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _scan_for(request, pk)
     try:
-        scan_cancel(scan_job=job, user=request.user)
+        scan_cancel(scan_job=job, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:

@@ -125,7 +125,7 @@ def schedule_create_view(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
     if form.is_valid():
         try:
-            schedule = schedule_create(tenant=request.tenant, user=request.user, **form.service_kwargs())
+            schedule = schedule_create(tenant=request.tenant, actor=request.user, **form.service_kwargs())
         except ApplicationError as exc:
             add_service_errors(form, exc, SERVICE_FIELDS_SCHEDULE)
         else:
@@ -142,7 +142,7 @@ def _schedule_for(request: HttpRequest, pk: Any):
 @require_POST
 def schedule_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
     schedule = _schedule_for(request, pk)
-    schedule_delete(schedule=schedule, user=request.user)
+    schedule_delete(schedule=schedule, actor=request.user)
     messages.success(request, f"Schedule “{schedule.name}” deleted.")
     return _back("schedules")
 
@@ -152,7 +152,7 @@ def schedule_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
 def schedule_toggle_view(request: HttpRequest, pk: Any) -> HttpResponse:
     schedule = _schedule_for(request, pk)
     try:
-        schedule = schedule_update(schedule=schedule, user=request.user, enabled=not schedule.enabled)
+        schedule = schedule_update(schedule=schedule, actor=request.user, enabled=not schedule.enabled)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:

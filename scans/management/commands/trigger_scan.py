@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 framework_id = framework.pk
             types = [t.strip() for t in opts["integration_types"].split(",") if t.strip()] or None
             job = services.scan_trigger(
-                tenant=tenant, user=None, integration_types=types, framework_id=framework_id, trigger=ScanTrigger.CLI
+                tenant=tenant, actor=None, integration_types=types, framework_id=framework_id, trigger=ScanTrigger.CLI
             )
         except FieldValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())) from exc
