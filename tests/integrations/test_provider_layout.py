@@ -46,3 +46,16 @@ def test_no_provider_module_is_over_the_size_limit() -> None:
     }
     # then none does several jobs at once
     assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+TESTS_DIR = Path(__file__).parent
+
+
+@pytest.mark.parametrize("integration_type", IntegrationType.values)
+def test_each_provider_is_tested_by_the_same_files(integration_type: str) -> None:
+    # given the test folder of a provider
+    folder = TESTS_DIR / integration_type
+    # then it tests the connector, the checks, the schema and API, and a whole scan, in the same files
+    for name in ("test_client.py", "test_schema_and_api.py", "test_scan_end_to_end.py", "support.py"):
+        assert (folder / name).is_file(), f"tests/integrations/{integration_type}/{name} is missing"
+    assert list(folder.glob("test_checks*.py")), f"tests/integrations/{integration_type} has no test_checks*.py"

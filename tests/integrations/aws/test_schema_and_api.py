@@ -1,8 +1,7 @@
 import pytest
 
 from integrations.providers.aws.schema import ConfigSerializer, CredentialsSerializer, credentials_hint
-
-from .factories import AWS_ACCESS_KEY_ID, AWS_CREDENTIALS
+from tests.integrations.factories import AWS_ACCESS_KEY_ID, AWS_CREDENTIALS
 
 
 @pytest.mark.parametrize(
