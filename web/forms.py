@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -51,6 +51,11 @@ def add_service_errors(form: forms.Form, exc: ApplicationError, field_map: dict[
         form.add_error(None, exc.detail)
 
 
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, declared as a ChoiceField (``form.fields`` only knows it is some Field)."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 def framework_choices(frameworks: Iterable[Any], *, empty: tuple[str, str] | None = None) -> list[tuple[str, str]]:
     choices = [empty] if empty else []
     return choices + [(str(f.pk), str(f)) for f in frameworks]
@@ -71,8 +76,8 @@ class RunScanForm(forms.Form):
     def __init__(self, *args: Any, connected_types: Iterable[str], frameworks: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         connected = set(connected_types)
-        self.fields["integration_types"].choices = [c for c in IntegrationType.choices if c[0] in connected]
-        self.fields["framework"].choices = framework_choices(frameworks, empty=ALL_FRAMEWORKS)
+        choice_field(self, "integration_types").choices = [c for c in IntegrationType.choices if c[0] in connected]
+        choice_field(self, "framework").choices = framework_choices(frameworks, empty=ALL_FRAMEWORKS)
 
     def service_kwargs(self) -> dict[str, Any]:
         return {
@@ -108,7 +113,7 @@ class ResultFilterForm(forms.Form):
 
     def __init__(self, *args: Any, frameworks: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = framework_choices(frameworks, empty=("", "All frameworks"))
+        choice_field(self, "framework").choices = framework_choices(frameworks, empty=("", "All frameworks"))
 
 
 # --- evidence -------------------------------------------------------------------------------------------
@@ -181,10 +186,12 @@ class EvidenceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, frameworks: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = framework_choices(frameworks, empty=("", "All frameworks"))
+        choice_field(self, "framework").choices = framework_choices(frameworks, empty=("", "All frameworks"))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        # The stubs type Form.clean() as Optional; for a plain Form it returns cleaned_data, read here directly.
+        cleaned = self.cleaned_data
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
         if start and end and start > end:
             self.add_error("created_to", "Must not be before the start date.")
@@ -205,7 +212,7 @@ class EvidenceExportForm(forms.Form):
         # Unique ids: this form shares its page with others that have fields of the same name.
         kwargs.setdefault("auto_id", "export_%s")
         super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = framework_choices(frameworks)
+        choice_field(self, "framework").choices = framework_choices(frameworks)
 
 
 class EvidenceDeleteForm(forms.Form):
@@ -214,7 +221,7 @@ class EvidenceDeleteForm(forms.Form):
 
 # --- integrations -----------------------------------------------------------------------------------------
 
-CONFIG_EXAMPLES = {
+CONFIG_EXAMPLES: dict[str, dict[str, Any]] = {
     IntegrationType.AWS: {"regions": ["us-east-1", "eu-west-1"]},
     IntegrationType.GITHUB: {"organization": "my-org"},
     IntegrationType.HOST: {"root": "/"},
@@ -228,7 +235,7 @@ class IntegrationTypeForm(forms.Form):
     def __init__(self, *args: Any, available_types: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         available = set(available_types)
-        self.fields["type"].choices = [c for c in IntegrationType.choices if c[0] in available]
+        choice_field(self, "type").choices = [c for c in IntegrationType.choices if c[0] in available]
 
 
 class IntegrationForm(forms.Form):
@@ -343,7 +350,7 @@ class ScheduleForm(forms.Form):
         # Unique ids: this form shares its page with others that have fields of the same name.
         kwargs.setdefault("auto_id", "schedule_%s")
         super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = framework_choices(frameworks, empty=ALL_FRAMEWORKS)
+        choice_field(self, "framework").choices = framework_choices(frameworks, empty=ALL_FRAMEWORKS)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -411,6 +418,6 @@ class TokenCreateForm(forms.Form):
         # Unique ids: this form shares its page with others that have fields of the same name.
         kwargs.setdefault("auto_id", "token_%s")
         super().__init__(*args, **kwargs)
-        self.fields["membership"].choices = [
+        choice_field(self, "membership").choices = [
             (str(m.pk), f"{m.user.email or m.user.get_username()} ({m.get_role_display()})") for m in members
         ]

@@ -16,7 +16,7 @@ from django import forms
 
 from frameworks.models import RENEWAL_DAYS_MAX, RENEWAL_DAYS_MIN, Control
 
-from .forms import DateInput, EvidenceUploadForm
+from .forms import DateInput, EvidenceUploadForm, choice_field
 
 NO_OWNER = ("", "No owner")
 # A datalist longer than this stops being a search aid and only weighs on the page.
@@ -46,7 +46,7 @@ class EvidenceRequirementForm(forms.Form):
         # Unique ids: this form shares the control page with the applicability and upload forms.
         kwargs.setdefault("auto_id", "requirement_%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = member_choices(members)
+        choice_field(self, "owner").choices = member_choices(members)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -70,7 +70,7 @@ class RequireDocumentsForm(forms.Form):
     def __init__(self, *args: Any, members: Iterable[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "require_%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = member_choices(members)
+        choice_field(self, "owner").choices = member_choices(members)
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"renewal_days": self.cleaned_data["renewal_days"], "owner_id": self.cleaned_data["owner"] or None}
@@ -119,7 +119,7 @@ class ControlRefIndex:
 
 def split_entries(text: str) -> list[str]:
     """Entries one per line or comma-separated; a suggestion's " — title" tail is dropped (titles hold commas)."""
-    entries = []
+    entries: list[str] = []
     for line in text.splitlines():
         parts = [line.split(TITLE_SEPARATOR, 1)[0]] if TITLE_SEPARATOR in line else ENTRY_SEPARATORS.split(line)
         entries.extend(part.strip() for part in parts if part.strip())

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
 from django.db.models.functions import RowNumber
@@ -26,6 +26,24 @@ from scans.choices import OutcomeStatus, ResultBasis, ResultStatus, ScanStatus
 from scans.models import CheckOutcome, ScanJob, ScanResult
 from scans.selectors import scan_results, scan_trend
 
+if TYPE_CHECKING:
+    # Typing only: django-stubs-ext is a development requirement.
+    from django_stubs_ext import WithAnnotations
+
+
+class FrameworkCounts(TypedDict):
+    """What frameworks.selectors.frameworks_for_tenant annotates on each framework."""
+
+    active: bool
+    control_count: int
+    automated_control_count: int
+
+
+def frameworks_with_counts(*, tenant: Tenant) -> QuerySet[WithAnnotations[Framework, FrameworkCounts]]:
+    """frameworks_for_tenant, typed with its annotations so that filtering or ordering on ``active`` type-checks."""
+    return cast("QuerySet[WithAnnotations[Framework, FrameworkCounts]]", frameworks_for_tenant(tenant=tenant))
+
+
 # --- dashboard ------------------------------------------------------------------------------------
 
 
@@ -40,7 +58,7 @@ class FrameworkSummary:
 
 def dashboard_frameworks(*, tenant: Tenant, days: int) -> list[FrameworkSummary]:
     """Active frameworks with their score trend (scans.selectors.scan_trend) and the latest scan's counts."""
-    frameworks = list(frameworks_for_tenant(tenant=tenant).filter(active=True).order_by("name", "version"))
+    frameworks = list(frameworks_with_counts(tenant=tenant).filter(active=True).order_by("name", "version"))
     summaries = [
         FrameworkSummary(framework=framework, trend=scan_trend(tenant=tenant, framework_id=framework.pk, days=days))
         for framework in frameworks
@@ -55,7 +73,7 @@ def dashboard_frameworks(*, tenant: Tenant, days: int) -> list[FrameworkSummary]
             continue
         point = summary.trend[-1]
         entries = scores_by_job.get(uuid.UUID(point["scan_job_id"]), [])
-        entry = next((e for e in entries if e.get("framework_id") == str(summary.framework.pk)), {})
+        entry: dict[str, Any] = next((e for e in entries if e.get("framework_id") == str(summary.framework.pk)), {})
         summary.latest = {
             "scan_job_id": point["scan_job_id"],
             "completed_at": point["completed_at"],
@@ -411,7 +429,7 @@ def evidence_exports_recent(*, tenant: Tenant, limit: int = 10) -> list[Evidence
 
 
 def frameworks_active(*, tenant: Tenant) -> QuerySet[Framework]:
-    return frameworks_for_tenant(tenant=tenant).filter(active=True).order_by("name", "version")
+    return frameworks_with_counts(tenant=tenant).filter(active=True).order_by("name", "version")
 
 
 def frameworks_visible(*, tenant: Tenant) -> QuerySet[Framework]:

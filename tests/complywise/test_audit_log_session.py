@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 
 from complywise.choices import Role
 from frameworks.models import TenantFramework
-from tests.evidence.factories import TEXT_BYTES, ControlFactory, upload
+from tests.evidence.factories import TEXT_BYTES, upload
 from tests.factories import MembershipFactory
+from tests.frameworks.factories import ControlFactory
 from tests.integrations.host.support import non_compliant_host
 
 pytestmark = pytest.mark.django_db

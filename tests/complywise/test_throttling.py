@@ -6,8 +6,9 @@ from django.test import override_settings
 
 from complywise.choices import Role
 from frameworks.models import TenantFramework
-from tests.evidence.factories import FrameworkFactory, active_control, upload
+from tests.evidence.factories import active_control, upload
 from tests.factories import MembershipFactory
+from tests.frameworks.factories import FrameworkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,32 +7,13 @@ import struct
 import zipfile
 import zlib
 
-import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from evidence import services
 from evidence.models import Evidence
-from frameworks.models import Control, Framework, TenantFramework
+from frameworks.models import Control, TenantFramework
 from scans.models import ScanJob
-
-
-class FrameworkFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Framework
-
-    key = factory.Sequence(lambda n: f"test-fw-{n}")
-    name = factory.Sequence(lambda n: f"Test Framework {n}")
-    version = "1.0"
-    tenant = None
-
-
-class ControlFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Control
-
-    framework = factory.SubFactory(FrameworkFactory)
-    ref = factory.Sequence(lambda n: f"CC{n}.1")
-    title = factory.Sequence(lambda n: f"Logical access control {n}")
+from tests.frameworks.factories import ControlFactory
 
 
 def active_control(tenant, **kwargs) -> Control:

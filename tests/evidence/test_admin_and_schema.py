@@ -8,8 +8,9 @@ from complywise.api.urls import Router
 from evidence.api.urls import register
 from evidence.models import Evidence, EvidenceExport, EvidenceTombstone
 from tests.factories import UserFactory
+from tests.frameworks.factories import FrameworkFactory
 
-from .factories import FrameworkFactory, active_control, manual_evidence
+from .factories import active_control, manual_evidence
 
 pytestmark = pytest.mark.django_db
 

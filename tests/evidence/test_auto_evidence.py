@@ -10,9 +10,10 @@ from complywise.models import AuditEvent
 from evidence import services
 from evidence.models import Evidence, EvidenceTombstone
 from evidence.selectors import tenant_evidence_verify
+from tests.frameworks.factories import ControlFactory, FrameworkFactory
 
 from .conftest import stored_files
-from .factories import ControlFactory, FrameworkFactory, active_control, auto_items, manual_evidence, scan_job
+from .factories import active_control, auto_items, manual_evidence, scan_job
 
 pytestmark = pytest.mark.django_db
 

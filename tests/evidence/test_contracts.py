@@ -7,8 +7,9 @@ from complywise.choices import Role
 from evidence.models import EvidenceExport
 from evidence.storage import evidence_storage, store_bytes
 from tests.contracts import ALL_ROLES, EndpointContract, ObjectEndpointContract, random_id
+from tests.frameworks.factories import FrameworkFactory
 
-from .factories import FrameworkFactory, active_control, manual_evidence, upload
+from .factories import active_control, manual_evidence, upload
 
 pytestmark = pytest.mark.django_db
 

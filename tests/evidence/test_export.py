@@ -14,17 +14,9 @@ from evidence import exports, services
 from evidence.models import Evidence, EvidenceExport
 from evidence.tasks import evidence_export_build_task
 from scans.models import ScanResult
+from tests.frameworks.factories import ControlFactory, FrameworkFactory
 
-from .factories import (
-    CSV_BYTES,
-    PDF_BYTES,
-    ControlFactory,
-    FrameworkFactory,
-    active_control,
-    auto_items,
-    manual_evidence,
-    scan_job,
-)
+from .factories import CSV_BYTES, PDF_BYTES, active_control, auto_items, manual_evidence, scan_job
 
 pytestmark = pytest.mark.django_db
 

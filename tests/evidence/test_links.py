@@ -15,10 +15,10 @@ from evidence.models import Evidence, EvidenceControlLink
 from evidence.selectors import control_documents
 from frameworks.scope import control_evidence_requirement_set
 from tests.factories import MembershipFactory
-from tests.frameworks.factories import CustomFrameworkFactory
+from tests.frameworks.factories import ControlFactory, CustomFrameworkFactory
 
 from .conftest import stored_files
-from .factories import PDF_BYTES, ControlFactory, active_control, manual_evidence, upload
+from .factories import PDF_BYTES, active_control, manual_evidence, upload
 
 pytestmark = pytest.mark.django_db
 

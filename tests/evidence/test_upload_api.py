@@ -12,6 +12,7 @@ from complywise.choices import Role
 from complywise.models import AuditEvent
 from evidence import services
 from evidence.models import Evidence
+from tests.frameworks.factories import ControlFactory, FrameworkFactory
 
 from .conftest import stored_files
 from .factories import (
@@ -22,8 +23,6 @@ from .factories import (
     PDF_BYTES,
     PE_BYTES,
     TEXT_BYTES,
-    ControlFactory,
-    FrameworkFactory,
     active_control,
     docx_bytes,
     png_bytes,

@@ -25,7 +25,7 @@ from frameworks.models import TenantFramework
 from integrations.services import integration_create
 from scans import engine, services
 from scans.models import ScanJob, ScanPart, ScanResult
-from tests.evidence.factories import ControlFactory, FrameworkFactory
+from tests.frameworks.factories import ControlFactory, FrameworkFactory
 from tests.integrations.host.support import non_compliant_host
 
 from .worker_support import (

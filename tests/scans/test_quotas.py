@@ -16,8 +16,8 @@ from frameworks.models import TenantFramework
 from integrations.services import integration_create
 from scans import services
 from scans.models import ScanJob, ScanSchedule
-from tests.evidence.factories import FrameworkFactory
 from tests.factories import MembershipFactory, TenantFactory
+from tests.frameworks.factories import FrameworkFactory
 from tests.integrations.host.support import non_compliant_host
 
 from .worker_support import poll_job, private_broker, published_not_run, start_worker, stop_worker

@@ -37,7 +37,7 @@ def test_control_page_shows_description_checks_history_and_evidence(admin_web, t
         control,
         name="review.csv",
         content=CSV_BYTES,
-        user=admin_web.membership.user,
+        actor=admin_web.membership.user,
         collected_at=timezone.now() - timedelta(days=400),
         expires_at=timezone.now() - timedelta(days=35),
     )

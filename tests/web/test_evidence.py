@@ -167,7 +167,7 @@ def test_list_is_paginated_with_constant_queries(admin_web, tenant, scan_data, d
     # given 60 uploads by a user
     for i in range(60):
         evidence_for(
-            tenant, scan_data.controls[0], name=f"n{i}.txt", content=f"n{i}\n".encode(), user=admin_web.membership.user
+            tenant, scan_data.controls[0], name=f"n{i}.txt", content=f"n{i}\n".encode(), actor=admin_web.membership.user
         )
     # when / then
     with django_assert_max_num_queries(12):

@@ -7,11 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from complywise.audit import AUDIT_LOG_ROLES, AuditFilters, audit_event_summary, audit_events
+from complywise.http import TenantRequest
 from web.forms import DateTimeLocalInput
 from web.tenancy import tenant_view
 
@@ -33,7 +34,9 @@ class AuditLogFilterForm(forms.Form):
     until = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="To (UTC)")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        # The stubs type Form.clean() as Optional; for a plain Form it returns cleaned_data, read here directly.
+        cleaned = self.cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "Must not be before the start.")
@@ -52,7 +55,7 @@ def _details(data: Any) -> str:
 
 @tenant_view(AUDIT_LOG_ROLES)
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: TenantRequest) -> HttpResponse:
     form = AuditLogFilterForm(request.GET)
     cleaned = form.cleaned_data if form.is_valid() else {}
     events = audit_events(tenant=request.tenant, filters=AuditFilters(**cleaned))

@@ -20,6 +20,7 @@ from complywise.exceptions import (
     ServiceUnavailableError,
     UnsupportedMediaTypeError,
 )
+from complywise.http import TenantRequest
 from complywise.selectors import members_for_tenant
 from evidence.api.uploads import MULTIPART_OVERHEAD_BYTES, TOO_LARGE_FLAG, UploadLimitHandler, content_length
 from evidence.selectors import evidence_annotated, evidence_validity
@@ -56,11 +57,11 @@ HISTORY_SHOWN = 20
 CHECK_STATUS_RANK = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
 
 
-def _control_for(request: HttpRequest, pk: Any) -> Control:
+def _control_for(request: TenantRequest, pk: Any) -> Control:
     return tenant_object_or_404(controls_annotated(controls_visible_to(tenant=request.tenant)), pk)
 
 
-def _ref_index(request: HttpRequest) -> ControlRefIndex:
+def _ref_index(request: TenantRequest) -> ControlRefIndex:
     """The controls "Also supports" may name: those of the tenant's active frameworks."""
     active = frameworks_in_scope(tenant=request.tenant)
     controls = (
@@ -73,7 +74,7 @@ def _ref_index(request: HttpRequest) -> ControlRefIndex:
     return ControlRefIndex(controls)
 
 
-def _upload_form(request: HttpRequest, *args: Any) -> PostureUploadForm:
+def _upload_form(request: TenantRequest, *args: Any) -> PostureUploadForm:
     return PostureUploadForm(*args, index=_ref_index(request))
 
 
@@ -102,7 +103,7 @@ def _mapped_checks(detail_checks: list[Any], posture: ControlPosture) -> list[di
     return rows
 
 
-def _evidence_page(request: HttpRequest, control: Control) -> Page:
+def _evidence_page(request: TenantRequest, control: Control) -> Page:
     """The control's evidence, a page at a time; each manual document with how long it counts (its renewal too)."""
     page = paginate(
         request,
@@ -116,7 +117,7 @@ def _evidence_page(request: HttpRequest, control: Control) -> Page:
 
 
 def _control_page(
-    request: HttpRequest,
+    request: TenantRequest,
     control: Control,
     upload_form: PostureUploadForm | None,
     status: int = 200,
@@ -173,14 +174,14 @@ def _control_page(
 
 @tenant_view()
 @require_GET
-def control_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def control_detail(request: TenantRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     return _control_page(request, control, _upload_form(request) if request.can_write else None)
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def control_applicability(request: HttpRequest, pk: Any) -> HttpResponse:
+def control_applicability(request: TenantRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     upload_form = _upload_form(request) if request.can_write else None
     form = ApplicabilityForm(request.POST)
@@ -202,7 +203,7 @@ def control_applicability(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#applicability")
 
 
-def _too_large(request: HttpRequest, control: Control, data: Any) -> HttpResponse:
+def _too_large(request: TenantRequest, control: Control, data: Any) -> HttpResponse:
     # The file never reached the form (it was refused or dropped), so its error replaces "required".
     form = _upload_form(request, data, {})
     form.is_valid()
@@ -224,7 +225,7 @@ def control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(WRITE_ROLES)
 @require_POST
-def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
+def _control_evidence_upload(request: TenantRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     length = content_length(request)
     if length is not None and length > settings.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
@@ -234,7 +235,7 @@ def _control_evidence_upload(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @csrf_protect
-def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
+def _store_upload(request: TenantRequest, control: Control) -> HttpResponse:
     form = _upload_form(request, request.POST, request.FILES)
     if getattr(request, TOO_LARGE_FLAG, False):
         return _too_large(request, control, request.POST)
@@ -277,14 +278,14 @@ def _store_upload(request: HttpRequest, control: Control) -> HttpResponse:
     return redirect(reverse("web:control-detail", kwargs={"pk": control.pk}) + "#evidence")
 
 
-def _requirement_page(request: HttpRequest, control: Control, form: EvidenceRequirementForm) -> HttpResponse:
+def _requirement_page(request: TenantRequest, control: Control, form: EvidenceRequirementForm) -> HttpResponse:
     upload_form = _upload_form(request) if request.can_write else None
     return _control_page(request, control, upload_form, status=400, requirement_form=form)
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def control_evidence_requirement(request: HttpRequest, pk: Any) -> HttpResponse:
+def control_evidence_requirement(request: TenantRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     form = EvidenceRequirementForm(request.POST, members=members_for_tenant(tenant=request.tenant))
     if not form.is_valid():
@@ -302,7 +303,7 @@ def control_evidence_requirement(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def control_evidence_requirement_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+def control_evidence_requirement_remove(request: TenantRequest, pk: Any) -> HttpResponse:
     control = _control_for(request, pk)
     if control_evidence_requirement_delete(tenant=request.tenant, control=control, actor=request.user):
         messages.success(request, f"{control.ref} no longer requires a document.")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from complywise.http import TenantRequest
 from frameworks.naturalsort import natural_key
 from integrations.selectors import integration_types_connected
 from scans.selectors import scan_diff, scan_jobs_for_tenant, scan_previous_completed
@@ -55,10 +56,10 @@ def _document_panels(overview: selectors.DocumentsOverview) -> list[dict[str, An
 
 @tenant_view()
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    days = request.GET.get("days", "")
-    days = int(days) if days.isdigit() and int(days) in TREND_DAYS else DEFAULT_TREND_DAYS
+    asked = request.GET.get("days", "")
+    days = int(asked) if asked.isdigit() and int(asked) in TREND_DAYS else DEFAULT_TREND_DAYS
     latest = selectors.scan_latest_completed(tenant=tenant)
     diff = scan_diff(scan_job=latest, against=scan_previous_completed(scan_job=latest)) if latest else None
     return render(

@@ -6,13 +6,14 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from complywise.exceptions import ApplicationError
+from complywise.exceptions import ApplicationError, TooManyRequestsError
+from complywise.http import TenantRequest
 from complywise.services import audit_record
 from evidence.choices import EvidenceType
 from evidence.exports import evidence_export_request
@@ -35,7 +36,7 @@ def _grouped(rows: list[selectors.EvidenceRow], *, by_scan: bool) -> list[tuple[
     return [(scan, list(group)) for scan, group in groupby(rows, key=lambda row: row.evidence.scan_job)]
 
 
-def _evidence_page(request: HttpRequest, export_form: EvidenceExportForm | None = None, status: int = 200):
+def _evidence_page(request: TenantRequest, export_form: EvidenceExportForm | None = None, status: int = 200):
     tenant = request.tenant
     frameworks = list(selectors.frameworks_visible(tenant=tenant))
     filters = EvidenceFilterForm(request.GET, frameworks=frameworks)
@@ -76,13 +77,13 @@ def _evidence_page(request: HttpRequest, export_form: EvidenceExportForm | None 
 
 @tenant_view()
 @require_GET
-def evidence_list(request: HttpRequest) -> HttpResponse:
+def evidence_list(request: TenantRequest) -> HttpResponse:
     return _evidence_page(request)
 
 
 @tenant_view()
 @require_POST
-def evidence_verify_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def evidence_verify_view(request: TenantRequest, pk: Any) -> HttpResponse:
     evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
     result = evidence_verify(evidence=evidence)
     audit_record(
@@ -97,7 +98,7 @@ def evidence_verify_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view()
 @require_POST
-def evidence_export(request: HttpRequest) -> HttpResponse:
+def evidence_export(request: TenantRequest) -> HttpResponse:
     form = EvidenceExportForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
     if form.is_valid():
         try:
@@ -112,7 +113,7 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc, EXPORT_FIELDS)
             # Quota (429) and broker (503) errors keep their status; bad input is a 400.
             response = _evidence_page(request, export_form=form, status=max(exc.status_code, 400))
-            if getattr(exc, "retry_after", None) is not None:
+            if isinstance(exc, TooManyRequestsError):
                 response["Retry-After"] = str(exc.retry_after)
             return response
         else:
@@ -123,7 +124,7 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def evidence_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def evidence_delete_view(request: TenantRequest, pk: Any) -> HttpResponse:
     evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
     form = EvidenceDeleteForm(request.POST)
     if not form.is_valid():

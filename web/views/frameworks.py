@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from complywise.exceptions import ApplicationError
+from complywise.http import TenantRequest
 from complywise.selectors import members_for_tenant
 from frameworks.models import Control, Framework
 from frameworks.scope import framework_require_documents_for_unautomated
@@ -38,12 +39,12 @@ def controls_posture(*, tenant: Any, framework: Framework, controls: Iterable[Co
 
 @tenant_view()
 @require_GET
-def framework_list(request: HttpRequest) -> HttpResponse:
-    frameworks = frameworks_for_tenant(tenant=request.tenant).order_by("-active", "name", "version")
+def framework_list(request: TenantRequest) -> HttpResponse:
+    frameworks = selectors.frameworks_with_counts(tenant=request.tenant).order_by("-active", "name", "version")
     return render(request, "web/frameworks/list.html", {"frameworks": frameworks})
 
 
-def _framework_for(request: HttpRequest, pk: Any) -> Framework:
+def _framework_for(request: TenantRequest, pk: Any) -> Framework:
     return tenant_object_or_404(frameworks_for_tenant(tenant=request.tenant), pk)
 
 
@@ -55,7 +56,7 @@ def _latest_scores(framework: Framework, job: Any) -> dict[str, Any] | None:
 
 
 def _framework_page(
-    request: HttpRequest, framework: Framework, require_form: RequireDocumentsForm | None = None, status: int = 200
+    request: TenantRequest, framework: Framework, require_form: RequireDocumentsForm | None = None, status: int = 200
 ) -> HttpResponse:
     tenant = request.tenant
     search = request.GET.get("q", "")[:200]
@@ -89,13 +90,13 @@ def _framework_page(
 
 @tenant_view()
 @require_GET
-def framework_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def framework_detail(request: TenantRequest, pk: Any) -> HttpResponse:
     return _framework_page(request, _framework_for(request, pk))
 
 
 @tenant_view()
 @require_GET
-def framework_soa_page(request: HttpRequest, pk: Any) -> HttpResponse:
+def framework_soa_page(request: TenantRequest, pk: Any) -> HttpResponse:
     """The Statement of Applicability as a printable page: every control at once, with its live posture."""
     framework = _framework_for(request, pk)
     posture = framework_posture(tenant=request.tenant, framework=framework)
@@ -113,7 +114,7 @@ def framework_soa_page(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def framework_require_documents(request: HttpRequest, pk: Any) -> HttpResponse:
+def framework_require_documents(request: TenantRequest, pk: Any) -> HttpResponse:
     framework = _framework_for(request, pk)
     form = RequireDocumentsForm(request.POST, members=members_for_tenant(tenant=request.tenant))
     if not form.is_valid():
@@ -138,7 +139,7 @@ def framework_require_documents(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def framework_activation(request: HttpRequest, pk: Any) -> HttpResponse:
+def framework_activation(request: TenantRequest, pk: Any) -> HttpResponse:
     framework = _framework_for(request, pk)
     activate = request.POST.get("active") == "true"
     try:

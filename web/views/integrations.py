@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complywise.exceptions import ApplicationError
+from complywise.http import TenantRequest
 from integrations import providers
 from integrations.choices import IntegrationStatus, IntegrationType
 from integrations.models import Integration
@@ -21,7 +22,7 @@ from web.forms import IntegrationForm, IntegrationTypeForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
 
 
-def _integration_for(request: HttpRequest, pk: Any) -> Integration:
+def _integration_for(request: TenantRequest, pk: Any) -> Integration:
     return tenant_object_or_404(integrations_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
 
 
@@ -36,7 +37,7 @@ def _form(integration_type: str, data: Any = None, *, editing: bool = False, ini
 
 
 def _form_page(
-    request: HttpRequest, form: IntegrationForm, integration_type: str, integration=None, status: int = 200
+    request: TenantRequest, form: IntegrationForm, integration_type: str, integration=None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -59,7 +60,7 @@ def providers_type_choices() -> list[tuple[str, str]]:
 
 @tenant_view(ADMIN_ROLES)
 @require_GET
-def integration_list(request: HttpRequest) -> HttpResponse:
+def integration_list(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "web/integrations/list.html",
@@ -72,7 +73,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
-def integration_new(request: HttpRequest) -> HttpResponse:
+def integration_new(request: TenantRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     type_form = IntegrationTypeForm(source, available_types=providers.available_types())
     if not type_form.is_valid():
@@ -101,7 +102,7 @@ def integration_new(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
-def integration_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+def integration_edit(request: TenantRequest, pk: Any) -> HttpResponse:
     integration = _integration_for(request, pk)
     initial = {
         "name": integration.name,
@@ -144,7 +145,7 @@ def _whole_config(integration: Integration, config: dict | None) -> dict | None:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def integration_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def integration_delete_view(request: TenantRequest, pk: Any) -> HttpResponse:
     integration = _integration_for(request, pk)
     integration_delete(integration=integration, actor=request.user)
     messages.success(request, f"Deleted {integration}; its past scan results are kept.")
@@ -153,7 +154,7 @@ def integration_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def integration_test_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def integration_test_view(request: TenantRequest, pk: Any) -> HttpResponse:
     integration = _integration_for(request, pk)
     try:
         ok, detail = integration_test(integration=integration, actor=request.user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from complywise.exceptions import (
     TooManyRequestsError,
 )
 from complywise.exports import export_response
+from complywise.http import TenantRequest
 from integrations.selectors import integration_types_connected
 from scans.api.serializers import check_remediation
 from scans.api.views import RESULT_COLUMNS
@@ -42,7 +43,7 @@ RESULTS_PER_PAGE = 50
 FAILING_RESOURCES_SHOWN = 10
 
 
-def _run_form(request: HttpRequest, data: Any = None) -> RunScanForm:
+def _run_form(request: TenantRequest, data: Any = None) -> RunScanForm:
     return RunScanForm(
         data,
         connected_types=integration_types_connected(tenant=request.tenant),
@@ -50,7 +51,7 @@ def _run_form(request: HttpRequest, data: Any = None) -> RunScanForm:
     )
 
 
-def _scan_list_page(request: HttpRequest, run_form: RunScanForm, status: int = 200) -> HttpResponse:
+def _scan_list_page(request: TenantRequest, run_form: RunScanForm, status: int = 200) -> HttpResponse:
     jobs = scan_jobs_for_tenant(tenant=request.tenant)
     filters = ScanFilterForm(request.GET)
     if filters.is_valid() and filters.cleaned_data["status"]:
@@ -65,13 +66,13 @@ def _scan_list_page(request: HttpRequest, run_form: RunScanForm, status: int = 2
 
 @tenant_view()
 @require_GET
-def scan_list(request: HttpRequest) -> HttpResponse:
+def scan_list(request: TenantRequest) -> HttpResponse:
     return _scan_list_page(request, _run_form(request))
 
 
 @tenant_view(WRITE_ROLES)
 @require_POST
-def scan_run(request: HttpRequest) -> HttpResponse:
+def scan_run(request: TenantRequest) -> HttpResponse:
     form = _run_form(request, request.POST)
     if form.is_valid():
         try:
@@ -95,11 +96,11 @@ def scan_run(request: HttpRequest) -> HttpResponse:
     return _scan_list_page(request, form, status=400)
 
 
-def _scan_for(request: HttpRequest, pk: Any):
+def _scan_for(request: TenantRequest, pk: Any):
     return tenant_object_or_404(scan_jobs_for_tenant(tenant=request.tenant), pk)
 
 
-def _result_filters(request: HttpRequest, job) -> tuple[ResultFilterForm, dict[str, Any]]:
+def _result_filters(request: TenantRequest, job) -> tuple[ResultFilterForm, dict[str, Any]]:
     form = ResultFilterForm(request.GET, frameworks=selectors.scan_frameworks(scan_job=job))
     # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
     cleaned = form.cleaned_data if form.is_valid() else {}
@@ -128,7 +129,7 @@ def _failing_checks(result: ScanResult) -> list[dict[str, Any]]:
 
 @tenant_view()
 @require_GET
-def scan_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def scan_detail(request: TenantRequest, pk: Any) -> HttpResponse:
     job = _scan_for(request, pk)
     context: dict[str, Any] = {"job": job, "running": not job.is_finished}
     if job.is_finished:
@@ -152,7 +153,7 @@ def scan_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view()
 @require_GET
-def scan_progress(request: HttpRequest, pk: Any) -> JsonResponse:
+def scan_progress(request: TenantRequest, pk: Any) -> JsonResponse:
     """What the progress script polls: small, uncached."""
     job = _scan_for(request, pk)
     response = JsonResponse(
@@ -169,7 +170,7 @@ def scan_progress(request: HttpRequest, pk: Any) -> JsonResponse:
 
 @tenant_view()
 @require_GET
-def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
+def scan_results_csv(request: TenantRequest, pk: Any) -> HttpResponse | StreamingHttpResponse:
     job = _scan_for(request, pk)
     if not job.is_finished:
         messages.info(request, "Results can be downloaded once the scan has finished.")
@@ -188,7 +189,7 @@ def scan_results_csv(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(WRITE_ROLES)
 @require_POST
-def scan_cancel_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def scan_cancel_view(request: TenantRequest, pk: Any) -> HttpResponse:
     job = _scan_for(request, pk)
     try:
         scan_cancel(scan_job=job, actor=request.user)

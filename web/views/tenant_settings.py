@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complywise.choices import Role
 from complywise.exceptions import ApplicationError
+from complywise.http import TenantRequest
 from complywise.selectors import api_tokens_for_tenant, invitations_for_tenant, members_for_tenant
 from complywise.services import (
     api_token_create,
@@ -25,7 +26,6 @@ from complywise.services import (
     membership_role_change,
     tenant_update_settings,
 )
-from frameworks.selectors import frameworks_for_tenant
 from scans.selectors import schedules_for_tenant
 from scans.services import schedule_create, schedule_delete, schedule_update
 from web import selectors
@@ -47,12 +47,12 @@ NEW_TOKEN_SESSION_KEY = "web_new_api_token"
 NEW_INVITATION_SESSION_KEY = "web_new_invitation"
 
 
-def _settings_page(request: HttpRequest, status: int = 200, **bound: forms.Form) -> HttpResponse:
+def _settings_page(request: TenantRequest, status: int = 200, **bound: forms.Form) -> HttpResponse:
     tenant = request.tenant
     members = list(members_for_tenant(tenant=tenant))
     active_frameworks = selectors.frameworks_active(tenant=tenant)
     context = {
-        "frameworks": frameworks_for_tenant(tenant=tenant).order_by("-active", "name", "version"),
+        "frameworks": selectors.frameworks_with_counts(tenant=tenant).order_by("-active", "name", "version"),
         "schedules": schedules_for_tenant(tenant=tenant).order_by("name"),
         "members": members,
         "tokens": api_tokens_for_tenant(tenant=tenant).order_by("-created_at"),
@@ -68,7 +68,7 @@ def _settings_page(request: HttpRequest, status: int = 200, **bound: forms.Form)
     return render(request, "web/settings/index.html", context, status=status)
 
 
-def _pop_shown_once(request: HttpRequest, key: str, queryset: QuerySet) -> tuple[dict[str, Any], Any]:
+def _pop_shown_once(request: TenantRequest, key: str, queryset: QuerySet) -> tuple[dict[str, Any], Any]:
     """What a create view left in the session for one display (a secret, a link), and its row of this tenant."""
     pending = request.session.pop(key, None) or {}
     row = queryset.filter(pk=pending["id"]).first() if pending.get("id") else None
@@ -81,13 +81,13 @@ def _back(section: str) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_GET
-def settings_index(request: HttpRequest) -> HttpResponse:
+def settings_index(request: TenantRequest) -> HttpResponse:
     return _settings_page(request)
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def retention_update(request: HttpRequest) -> HttpResponse:
+def retention_update(request: TenantRequest) -> HttpResponse:
     form = RetentionForm(request.POST)
     if form.is_valid():
         try:
@@ -104,7 +104,7 @@ def retention_update(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def require_mfa_update(request: HttpRequest) -> HttpResponse:
+def require_mfa_update(request: TenantRequest) -> HttpResponse:
     form = RequireMfaForm(request.POST)
     form.is_valid()  # a checkbox: absent means off, there is nothing to get wrong
     required = form.cleaned_data.get("require_mfa", False)
@@ -121,7 +121,7 @@ def require_mfa_update(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def schedule_create_view(request: HttpRequest) -> HttpResponse:
+def schedule_create_view(request: TenantRequest) -> HttpResponse:
     form = ScheduleForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
     if form.is_valid():
         try:
@@ -134,13 +134,13 @@ def schedule_create_view(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, status=400, schedule_form=form)
 
 
-def _schedule_for(request: HttpRequest, pk: Any):
+def _schedule_for(request: TenantRequest, pk: Any):
     return tenant_object_or_404(schedules_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
 
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def schedule_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def schedule_delete_view(request: TenantRequest, pk: Any) -> HttpResponse:
     schedule = _schedule_for(request, pk)
     schedule_delete(schedule=schedule, actor=request.user)
     messages.success(request, f"Schedule “{schedule.name}” deleted.")
@@ -149,7 +149,7 @@ def schedule_delete_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def schedule_toggle_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def schedule_toggle_view(request: TenantRequest, pk: Any) -> HttpResponse:
     schedule = _schedule_for(request, pk)
     try:
         schedule = schedule_update(schedule=schedule, actor=request.user, enabled=not schedule.enabled)
@@ -169,7 +169,7 @@ def _member_label(membership) -> str:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def member_role(request: HttpRequest, pk: Any) -> HttpResponse:
+def member_role(request: TenantRequest, pk: Any) -> HttpResponse:
     membership = tenant_object_or_404(members_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
@@ -190,7 +190,7 @@ def member_role(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def member_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+def member_remove(request: TenantRequest, pk: Any) -> HttpResponse:
     membership = tenant_object_or_404(members_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
     leaving = membership.pk == request.membership.pk
     try:
@@ -211,7 +211,7 @@ def member_remove(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def invitation_create_view(request: HttpRequest) -> HttpResponse:
+def invitation_create_view(request: TenantRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -237,7 +237,7 @@ def invitation_create_view(request: HttpRequest) -> HttpResponse:
 @tenant_view(ADMIN_ROLES)
 @require_GET
 @never_cache
-def invitation_created(request: HttpRequest) -> HttpResponse:
+def invitation_created(request: TenantRequest) -> HttpResponse:
     """Shows the new invitation's link once: it leaves the session as this page renders."""
     pending, invitation = _pop_shown_once(
         request, NEW_INVITATION_SESSION_KEY, invitations_for_tenant(tenant=request.tenant)
@@ -254,7 +254,7 @@ def invitation_created(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def invitation_revoke_view(request: HttpRequest, pk: Any) -> HttpResponse:
+def invitation_revoke_view(request: TenantRequest, pk: Any) -> HttpResponse:
     invitation = tenant_object_or_404(invitations_for_tenant(tenant=request.tenant).select_related("tenant"), pk)
     try:
         invitation_revoke(invitation=invitation, actor=request.user)
@@ -270,7 +270,7 @@ def invitation_revoke_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: TenantRequest) -> HttpResponse:
     members = list(members_for_tenant(tenant=request.tenant))
     form = TokenCreateForm(request.POST, members=members)
     if form.is_valid():
@@ -293,7 +293,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @tenant_view(ADMIN_ROLES)
 @require_GET
 @never_cache
-def token_created(request: HttpRequest) -> HttpResponse:
+def token_created(request: TenantRequest) -> HttpResponse:
     """Shows the new secret once: it leaves the session as this page renders."""
     pending, token = _pop_shown_once(request, NEW_TOKEN_SESSION_KEY, api_tokens_for_tenant(tenant=request.tenant))
     if token is None:
@@ -304,7 +304,7 @@ def token_created(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(ADMIN_ROLES)
 @require_POST
-def token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
+def token_revoke(request: TenantRequest, pk: Any) -> HttpResponse:
     token = tenant_object_or_404(api_tokens_for_tenant(tenant=request.tenant), pk)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
