@@ -22,8 +22,9 @@ class DeleteReasonForm(forms.Form):
 class EvidenceControlLinkInline(admin.TabularInline):
     model = EvidenceControlLink
     extra = 0
-    fields = ["control", "created_at"]
-    readonly_fields = fields
+    # A tuple: the admin stubs type fields and readonly_fields as different (invariant) lists.
+    readonly_fields = ("control", "created_at")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

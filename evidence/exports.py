@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -49,6 +49,9 @@ from .storage import (
     safe_key_name,
     store_stream,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +163,16 @@ def _latest_verdicts(export: EvidenceExport, controls: list[Control]) -> dict[An
     for _, answer in latest_verdicts_requested.send(
         sender=EvidenceExport, export=export, control_ids=[control.pk for control in controls]
     ):
-        verdicts.update(answer or {})
+        # The stubs type a receiver's answer as text; the signal's contract is a dict of verdicts (or nothing).
+        verdicts.update(cast("dict[Any, dict[str, Any]] | None", answer) or {})
     return verdicts
 
 
-def _evidence_in_window(export: EvidenceExport) -> QuerySet[Evidence]:
+class _ExportRef(TypedDict):
+    export_ref: str | None
+
+
+def _evidence_in_window(export: EvidenceExport) -> QuerySet[WithAnnotations[Evidence, _ExportRef]]:
     """The framework's own artifacts, plus documents filed under another framework but linked to one of its controls.
 
     ``export_ref`` is the control of this framework the row is filed under in the bundle: its own control, or
@@ -283,7 +291,7 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
                 per_control[ref] += 1
             files.append(entry)
 
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": MANIFEST_FORMAT,
             "export_id": str(export.pk),
             "generated_at": _iso(generated_at),

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -60,11 +60,11 @@ def framework_visible(*, tenant: Tenant, framework_id: Any) -> Framework | None:
 
 def reference_problem(row: Evidence) -> str | None:
     """Whether the row's live foreign keys still point at the control its sealed snapshots name."""
-    if row.control_id is not None and row.control.ref != row.control_ref:
+    if row.control is not None and row.control.ref != row.control_ref:
         return "control_id no longer matches the sealed control_ref (row altered)"
-    if row.framework_id is not None and row.framework.key != row.framework_key:
+    if row.framework is not None and row.framework.key != row.framework_key:
         return "framework_id no longer matches the sealed framework_key (row altered)"
-    if row.control_id is not None and row.framework_id is not None and row.control.framework_id != row.framework_id:
+    if row.control is not None and row.framework_id is not None and row.control.framework_id != row.framework_id:
         return "control and framework disagree (row altered)"
     return None
 
@@ -294,7 +294,8 @@ def control_documents(
 ) -> dict[Any, ControlDocuments]:
     """Requirements and linked manual evidence of these controls, by control id. Two queries for any number."""
     now = now or timezone.now()
-    tenant_id = getattr(tenant, "pk", tenant)
+    # A Tenant or already its id.
+    tenant_id = cast("uuid.UUID | str", getattr(tenant, "pk", tenant))
     control_ids = list(control_ids)
     requirements = {
         r.control_id: r
@@ -347,7 +348,7 @@ def control_documents(
             requirement_id=requirement.pk if requirement else None,
             renewal_days=requirement.renewal_days if requirement else None,
             owner_id=requirement.owner_id if requirement else None,
-            owner_email=requirement.owner.user.email if requirement and requirement.owner_id else None,
+            owner_email=requirement.owner.user.email if requirement and requirement.owner is not None else None,
             due_date=requirement.due_date if requirement else None,
             best=best,
             documents=documents,

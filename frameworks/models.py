@@ -12,7 +12,7 @@ from .choices import FrameworkSource
 from .naturalsort import natural_key
 
 
-class FrameworkQuerySet(models.QuerySet):
+class FrameworkQuerySet(models.QuerySet["Framework"]):
     def visible_to(self, tenant: Tenant) -> FrameworkQuerySet:
         """The global catalog plus the tenant's own custom frameworks."""
         return self.filter(Q(tenant__isnull=True) | Q(tenant=tenant))

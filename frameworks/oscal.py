@@ -334,7 +334,8 @@ def parse_catalog(document: dict[str, Any]) -> OscalCatalog:
     Enhancements of a withdrawn control are kept unless they are withdrawn themselves.
     """
     catalog = _root(document, "catalog")
-    metadata = catalog.get("metadata") if isinstance(catalog.get("metadata"), dict) else {}
+    raw_metadata = catalog.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     catalog_wide: dict[str, dict[str, Any]] = {}
     _collect_params(catalog, catalog_wide)
     walker = _CatalogWalker(_ParamRenderer(catalog_wide))
@@ -434,7 +435,8 @@ def apply_profile(catalog: OscalCatalog, profile: dict[str, Any]) -> OscalCatalo
         f"profile selects '{control_id}', which is not in the catalog (unknown or withdrawn)"
         for control_id in sorted(selection - known)
     ]
-    metadata = root.get("metadata") if isinstance(root.get("metadata"), dict) else {}
+    raw_metadata = root.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     return OscalCatalog(
         title=_text(metadata.get("title")) or catalog.title,
         version=_text(metadata.get("version")) or catalog.version,

@@ -124,7 +124,7 @@ def _validate_renewal_days(renewal_days: Any) -> int:
 def _requirement_data(requirement: ControlEvidenceRequirement) -> dict[str, Any]:
     return {
         "renewal_days": requirement.renewal_days,
-        "owner": requirement.owner.user.email if requirement.owner_id else None,
+        "owner": requirement.owner.user.email if requirement.owner is not None else None,
         "due_date": requirement.due_date.isoformat() if requirement.due_date else None,
     }
 

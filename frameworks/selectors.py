@@ -33,6 +33,7 @@ from .models import (
     ControlCheck,
     ControlEvidenceRequirement,
     Framework,
+    FrameworkQuerySet,
     TenantFramework,
 )
 
@@ -87,7 +88,7 @@ def _count_of(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def frameworks_for_tenant(*, tenant: Tenant, queryset: QuerySet[Framework] | None = None) -> QuerySet[Framework]:
+def frameworks_for_tenant(*, tenant: Tenant, queryset: FrameworkQuerySet | None = None) -> QuerySet[Framework]:
     """The global catalog plus the tenant's custom frameworks, each with ``active`` and its control counts."""
     queryset = queryset if queryset is not None else Framework.objects.all()
     return queryset.visible_to(tenant).annotate(
@@ -222,7 +223,9 @@ def controls_with_checks(*, frameworks: Iterable[Framework] | QuerySet[Framework
     (possibly huge) list of control ids.
     """
     framework_ids = (
-        frameworks.values("pk") if isinstance(frameworks, QuerySet) else [framework.pk for framework in frameworks]
+        frameworks.values_list("pk", flat=True)
+        if isinstance(frameworks, QuerySet)
+        else [framework.pk for framework in frameworks]
     )
     controls = list(
         Control.objects.filter(framework__in=framework_ids)

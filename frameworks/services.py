@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,7 +28,8 @@ READ_ONLY_FRAMEWORK = (
     "Shipped and imported frameworks are read-only; only your organisation's custom frameworks can be changed."
 )
 FRAMEWORK_FIELDS = ("key", "name", "version", "description")
-SORT_KEY_MAX_LENGTH = Control._meta.get_field("sort_key").max_length
+# A CharField always has a max_length; the stubs type it as optional for every field.
+SORT_KEY_MAX_LENGTH = cast(int, Control._meta.get_field("sort_key").max_length)
 CONTROL_FIELDS = ("ref", "title", "description", "group", "parent_ref", "check_ids")
 
 

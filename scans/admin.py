@@ -17,8 +17,9 @@ class ScanPartInline(admin.TabularInline):
     model = ScanPart
     extra = 0
     can_delete = False
-    fields = ["integration_type", "integration_name", "status", "outcome_count", "error", "completed_at"]
-    readonly_fields = fields
+    # A tuple: the admin stubs type fields and readonly_fields as different (invariant) lists.
+    readonly_fields = ("integration_type", "integration_name", "status", "outcome_count", "error", "completed_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

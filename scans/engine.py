@@ -128,7 +128,7 @@ def _job_is_live(scan_job_id: Any) -> bool:
 
 
 def _outcome_rows(
-    *, part: ScanPart, integration: Integration, checks: list[registry.Check], inventory: registry.Inventory
+    *, part: ScanPart, integration: Integration | None, checks: list[registry.Check], inventory: registry.Inventory
 ) -> Iterator[CheckOutcome]:
     for check in checks:
         for outcome in check.run(inventory):

@@ -84,8 +84,11 @@ def _outcomes_by_check(scan_job_id: Any, check_ids: set[str]) -> dict[str, list[
             passing[row["check_id"]] += 1
             if passing[row["check_id"]] > EVIDENCE_PASSING_CAP:
                 continue
-        row["integration_id"] = str(row["integration_id"]) if row["integration_id"] else None
-        by_check[row["check_id"]].append(row)
+        outcome: dict[str, Any] = {
+            **row,
+            "integration_id": str(row["integration_id"]) if row["integration_id"] else None,
+        }
+        by_check[row["check_id"]].append(outcome)
     return by_check
 
 
@@ -103,7 +106,7 @@ def _check_rows(
     check_ids: list[str], stats: dict[str, _CheckStats], check_index: dict[str, registry.Check]
 ) -> list[dict[str, Any]]:
     """Each mapped check with its own status in this scan, failing ones first (then errors, passes, not run)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for check_id in check_ids:
         check = check_index.get(check_id)
         s = stats.get(check_id, _CheckStats())

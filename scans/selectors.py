@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -263,7 +263,7 @@ def latest_scan_for_framework(*, tenant: Tenant | Any, framework: Framework) -> 
     return ScanJob.objects.filter(pk=job_id).first() if job_id else None
 
 
-def _automated_of(row: dict[str, Any]) -> str:
+def _automated_of(row: Mapping[str, Any]) -> str:
     if row["basis"]:
         return row["automated_status"]
     # Rolled up before results recorded their automated half: the status was all automated then.
@@ -292,7 +292,7 @@ def framework_posture(
     else:
         controls = list(controls)
         only = [c.pk for c in controls]
-    scanned: dict[Any, dict[str, Any]] = {}
+    scanned: dict[Any, Mapping[str, Any]] = {}
     if job is not None:
         results = ScanResult.objects.for_tenant(tenant).filter(scan_job=job, framework=framework)
         if only is not None:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from croniter import croniter
 from django.conf import settings
@@ -60,7 +60,7 @@ def _enqueue_scan(scan_job_id: str) -> None:
 def _validate_scope(
     *, tenant: Tenant, integration_types: list[str] | None, framework_id: Any
 ) -> tuple[list[str], Framework | None, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str] | str] = {}
     types: list[str] = []
     if integration_types is not None:
         if not isinstance(integration_types, list) or not all(isinstance(t, str) for t in integration_types):
@@ -190,7 +190,9 @@ def scan_reap_stale(*, now: datetime | None = None) -> int:
     for job_id, tenant_id, progress_at in candidates:
         # Each job is settled (and maybe rolled up) in its own tenant's scope, as its tasks would run.
         with rls.tenant_scope(tenant_id):
-            outcome = _reap_running(scan_job_id=job_id, stalled=progress_at < stall_deadline, now=now)
+            # Never null here: the query filtered on progress_at__lt.
+            stalled_job = cast(datetime, progress_at) < stall_deadline
+            outcome = _reap_running(scan_job_id=job_id, stalled=stalled_job, now=now)
         recovered += outcome == "rolled-up"
         stalled += outcome in ("partial", "failed")
     if never_started or stalled or recovered:
@@ -262,7 +264,7 @@ def _validate_schedule(
     *, tenant: Tenant, interval_minutes: int | None, cron: str, integration_types: list[str] | None, framework_id: Any
 ) -> Framework | None:
     """The one validation of a schedule, for the API and the settings page alike."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str] | str] = {}
     if bool(interval_minutes) == bool(cron):
         errors["interval_minutes"] = ["Give either interval_minutes or cron, not both."]
     if interval_minutes is not None and interval_minutes < SCHEDULE_MIN_INTERVAL_MINUTES:

@@ -1,6 +1,6 @@
 """A real moto server for tests of AWS code.
 
-``tests/conftest.py`` re-exports these with ``from tests.conftest_moto import *``.
+``tests/conftest.py`` loads these for the whole suite (``pytest_plugins``).
 One server runs per test session; ``moto_reset`` empties its state before each test.
 """
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -54,7 +54,7 @@ def file_download(*, key: str, filename: str, content_type: str):
     storage = evidence_storage()
     if supports_presigned_urls(storage):
         url = presigned_download_url(storage, key, filename=filename, content_type=content_type)
-        response = HttpResponseRedirect(url)
+        response: HttpResponseBase = HttpResponseRedirect(url)
     else:
         try:
             handle = storage.open(key, "rb")

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
+from complywise.models import Tenant
 from frameworks import scope, selectors, services
 from frameworks.filtersets import ControlFilterSet, FrameworkFilterSet
 from frameworks.models import Control, Framework
@@ -130,22 +131,22 @@ class FrameworkControlViewSet(mixins.ListModelMixin, TenantScopedGenericViewSet)
     filterset_class = ControlFilterSet
     action_roles = {"list": READ_ROLES, "create": ADMIN_ROLES}
 
-    def framework(self) -> Framework:
+    def framework(self, tenant: Tenant) -> Framework:
         # Another tenant's custom framework answers 404 exactly like a missing one.
         if not hasattr(self, "_framework_cache"):
-            visible = Framework.objects.visible_to(self.request.tenant)
+            visible = Framework.objects.visible_to(tenant)
             self._framework_cache = get_object_or_404(visible, pk=self.kwargs["framework_pk"])
         return self._framework_cache
 
     def scope_queryset(self, queryset, tenant):
-        return selectors.framework_controls(framework=self.framework())
+        return selectors.framework_controls(framework=self.framework(tenant))
 
     @extend_schema(request=ControlCreateSerializer, responses={201: ControlDetailSerializer})
     def create(self, request, framework_pk=None):
         """Add a control to one of your custom frameworks."""
         control = services.control_create_custom(
             tenant=request.tenant,
-            framework=self.framework(),
+            framework=self.framework(request.tenant),
             actor=request.user,
             **_valid(ControlCreateSerializer, request),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db import models
 from django.utils import timezone
@@ -18,7 +18,8 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 # Field limits of the models, checked up front so bad data is a clear error rather than a database one.
 MAX_KEY, MAX_NAME, MAX_VERSION, MAX_PUBLISHER = 100, 200, 50, 200
 MAX_REF, MAX_TITLE, MAX_GROUP = 64, 500, 200
-MAX_SORT_KEY = Control._meta.get_field("sort_key").max_length
+# A CharField always has a max_length; the stubs type it as optional for every field.
+MAX_SORT_KEY = cast(int, Control._meta.get_field("sort_key").max_length)
 
 # How existing controls take the incoming values:
 #   exact     - every field is set as given, controls absent from the input are removed (shipped file, shipped row);

@@ -99,7 +99,7 @@ class ScanJobSerializer(serializers.ModelSerializer):
         return job.coverage if job.status == "completed" else None
 
     def get_triggered_by(self, job: ScanJob) -> str | None:
-        return job.triggered_by.email if job.triggered_by_id else None
+        return job.triggered_by.email if job.triggered_by is not None else None
 
 
 class ScanPartSerializer(serializers.ModelSerializer):

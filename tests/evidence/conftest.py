@@ -10,21 +10,6 @@ from evidence.storage import evidence_storage
 BUCKET = "complywise-evidence-test"
 
 
-@pytest.fixture(autouse=True)
-def local_evidence_storage(settings, tmp_path) -> Path:
-    """Every test gets its own evidence folder; nothing is written under var/."""
-    root = tmp_path / "evidence"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
-
-
 def stored_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 

@@ -1,7 +1,6 @@
 import pytest
 
 from integrations import providers
-from tests.conftest_moto import moto_reset, moto_server  # noqa: F401
 
 FAKE_HOST_MODULE = "tests.integrations.fakehost"
 

@@ -1,28 +1,10 @@
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
 from complywise.choices import Role
 from tests.factories import MembershipFactory
-from tests.scans.conftest import aws_integration, open_ssh_group, run_scan  # noqa: F401 - shared fixtures
 
 from .factories import ScanData, scan_data_for
-
-
-@pytest.fixture(autouse=True)
-def local_evidence_storage(settings, tmp_path) -> Path:
-    """Every test gets its own evidence folder; nothing is written under var/."""
-    root = tmp_path / "evidence"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
 
 
 @pytest.fixture

@@ -1,1 +1,0 @@
-from tests.conftest_moto import moto_reset, moto_server  # noqa: F401

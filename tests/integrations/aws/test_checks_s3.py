@@ -44,14 +44,14 @@ def _tls_only_policy(bucket: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("settings", "expected"),
+    ("block", "expected"),
     [(ALL_ON, PASS), ({**ALL_ON, "RestrictPublicBuckets": False}, FAIL), (None, FAIL)],
     ids=["all-on", "one-off", "unset"],
 )
-def test_account_public_access_block(moto_reset: str, settings: dict | None, expected: str) -> None:
+def test_account_public_access_block(moto_reset: str, block: dict | None, expected: str) -> None:
     # given the account-level Block Public Access fully on, partly on, or never set
-    if settings:
-        aws(moto_reset, "s3control").put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration=settings)
+    if block:
+        aws(moto_reset, "s3control").put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration=block)
     # when the check runs
     outcome = only(scan(moto_reset, "aws.s3.account_public_access_block"))
     # then the account gets the expected status
