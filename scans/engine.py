@@ -123,10 +123,6 @@ def scan_start(*, scan_job_id: str) -> None:
             transaction.on_commit(lambda: _finalize_soon(str(job.pk)))
 
 
-def _job_is_live(scan_job_id: Any) -> bool:
-    return ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).exists()
-
-
 def _outcome_rows(
     *, part: ScanPart, integration: Integration | None, checks: list[registry.Check], inventory: registry.Inventory
 ) -> Iterator[CheckOutcome]:

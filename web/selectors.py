@@ -14,8 +14,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from rest_framework import serializers
 
-from complywise.choices import Role
-from complywise.models import Membership, Tenant
+from complywise.models import Tenant
 from evidence.choices import EvidenceState, EvidenceType
 from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
 from evidence.selectors import control_documents, evidence_control_ids, evidence_validity
@@ -302,24 +301,6 @@ def framework_controls_with_latest(*, tenant: Tenant, framework: Framework, sear
     return controls
 
 
-def framework_status_counts(*, tenant: Tenant, framework: Framework) -> dict[str, int]:
-    """How many of the framework's controls have each latest verdict, in one grouped query.
-
-    Keys are usable in templates: pass, fail, not_applicable, none (never scanned).
-    """
-    rows = (
-        Control.objects.filter(framework=framework)
-        .annotate(latest_status=_latest_verdict(tenant, "status"))
-        .order_by()
-        .values("latest_status")
-        .annotate(n=Count("pk"))
-    )
-    counts = {"pass": 0, "fail": 0, "not_applicable": 0, "none": 0}
-    for row in rows:
-        counts[(row["latest_status"] or "none").replace("-", "_")] += row["n"]
-    return counts
-
-
 # --- evidence -----------------------------------------------------------------------------------------
 
 
@@ -481,10 +462,3 @@ def _field_kind(serializer_field: serializers.Field) -> str:
     if isinstance(serializer_field, serializers.URLField):
         return "URL"
     return "text"
-
-
-# --- members ------------------------------------------------------------------------------------------
-
-
-def tenant_admin_count(*, tenant: Tenant) -> int:
-    return Membership.objects.for_tenant(tenant).filter(role=Role.ADMIN).count()
