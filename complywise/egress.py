@@ -27,6 +27,7 @@ import http.client
 import ipaddress
 import re
 import socket
+import ssl
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -340,6 +341,9 @@ class GuardedHTTPHandler(urllib.request.HTTPHandler):
 
 
 class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    # Set by HTTPSHandler.__init__ (the context given, or None); typeshed does not declare it.
+    _context: ssl.SSLContext | None
+
     def https_open(self, req: urllib.request.Request) -> Any:
         return self.do_open(GuardedHTTPSConnection, req, context=self._context)
 

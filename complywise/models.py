@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -40,7 +41,7 @@ class Tenant(BaseModel):
 
 
 class TenantQuerySet(models.QuerySet):
-    def for_tenant(self, tenant: Tenant | uuid.UUID | str) -> TenantQuerySet:
+    def for_tenant(self, tenant: Tenant | uuid.UUID | str) -> Self:
         tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
         return self.filter(tenant_id=tenant_id)
 
@@ -81,6 +82,11 @@ class ApiTokenQuerySet(TenantQuerySet):
         )
 
 
+if TYPE_CHECKING:
+    # Names the manager class ``as_manager()`` builds, so the override of ``objects`` can be declared.
+    _ApiTokenManager = models.Manager.from_queryset(ApiTokenQuerySet)
+
+
 class ApiToken(TenantScopedModel):
     """A bearer credential bound to one membership; only its SHA-256 digest is stored."""
 
@@ -95,7 +101,7 @@ class ApiToken(TenantScopedModel):
     # any other address is audited as ``token.used_from_new_ip``.
     recent_ips = models.JSONField(default=list, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects: ClassVar[_ApiTokenManager[ApiToken]] = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,6 +134,10 @@ class AuditEventQuerySet(TenantQuerySet):
         return models.QuerySet.delete(self)[0]
 
 
+if TYPE_CHECKING:
+    _AuditEventManager = models.Manager.from_queryset(AuditEventQuerySet)
+
+
 class AuditEvent(TenantScopedModel):
     """An append-only record of a security-relevant action in a tenant.
 
@@ -147,7 +157,7 @@ class AuditEvent(TenantScopedModel):
     user_agent = models.CharField(max_length=256, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects: ClassVar[_AuditEventManager[AuditEvent]] = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -26,13 +26,16 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import Field
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from .models import TenantScopedModel
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +93,9 @@ def tenant_tables() -> list[TenantTable]:
             field = meta.get_field("tenant")
         except FieldDoesNotExist:
             continue
-        if getattr(field, "many_to_one", False) and field.related_model is Tenant:
-            found.append(TenantTable(meta.db_table, field.column, bool(field.null), meta.label))
+        # Reverse relations are never many-to-one: this is a forward foreign key, its column set by Django.
+        if getattr(field, "many_to_one", False) and isinstance(field, Field) and field.related_model is Tenant:
+            found.append(TenantTable(meta.db_table, cast(str, field.column), bool(field.null), meta.label))
     return sorted(found, key=lambda t: t.table)
 
 
@@ -301,7 +305,7 @@ def system_scope(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None
 
 
 @contextmanager
-def tenant_scope_of(model: type, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+def tenant_scope_of(model: type[TenantScopedModel], pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     """For a task given a row id: look up the row's tenant (system scope), then run in that tenant's scope.
 
     Yields the tenant id, or None when the row is gone (the block then runs unset and sees nothing).

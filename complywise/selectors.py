@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -13,13 +13,13 @@ from .choices import Role
 from .models import ApiToken, Invitation, Membership, Tenant
 
 
-def memberships_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:
+def memberships_for_user(*, user: User | AnonymousUser) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
 
 
-def membership_for_user(*, user: AbstractBaseUser, tenant_id: str | None) -> Membership | None:
+def membership_for_user(*, user: User | AnonymousUser, tenant_id: str | None) -> Membership | None:
     """The membership a browser session acts through: the chosen tenant, else the first one."""
     memberships = memberships_for_user(user=user)
     if tenant_id:
@@ -50,7 +50,7 @@ def tenant_admin_count(*, tenant: Tenant) -> int:
     return Membership.objects.for_tenant(tenant).filter(role=Role.ADMIN).count()
 
 
-def user_by_email(*, email: str) -> AbstractBaseUser | None:
+def user_by_email(*, email: str) -> User | None:
     """The account with this email (or an email as its username, as operators create them)."""
     User = get_user_model()
     email = email.strip()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -45,7 +45,7 @@ def _audit_client_ip() -> str | None:
         return None  # outside a request (task, command), or a socket peer that is no IP address
 
 
-def real_user(actor: Any) -> AbstractBaseUser | None:
+def real_user(actor: Any) -> User | None:
     """The acting user to record on a row, or None (no actor, an anonymous request, a system job)."""
     return actor if actor is not None and actor.is_authenticated else None
 
@@ -93,7 +93,7 @@ def tenant_create(*, name: str, slug: str, retention_days: int | None = None) ->
     return tenant, created
 
 
-def user_get_or_create(*, email: str, password: str | None = None, is_staff: bool = False) -> AbstractBaseUser:
+def user_get_or_create(*, email: str, password: str | None = None, is_staff: bool = False) -> User:
     """The user with this email, or a new one with this password (unusable when none).
 
     An existing user's password and flags are never changed here: a command or a page that only
@@ -138,9 +138,7 @@ def _member_label(membership: Membership) -> str:
 
 
 @transaction.atomic
-def membership_create(
-    *, tenant: Tenant, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None = None
-) -> Membership:
+def membership_create(*, tenant: Tenant, user: User, role: str, actor: AbstractBaseUser | None = None) -> Membership:
     """Make the user a member of the tenant with this role; refuses when they already are one."""
     _validate_role(role)
     tenant_lock(tenant_id=tenant.pk)
@@ -159,7 +157,7 @@ def membership_create(
 
 @transaction.atomic
 def membership_ensure(
-    *, tenant: Tenant, user: AbstractBaseUser, role: str | None = None, actor: AbstractBaseUser | None = None
+    *, tenant: Tenant, user: User, role: str | None = None, actor: AbstractBaseUser | None = None
 ) -> Membership:
     """The user's membership in the tenant, created with ``role`` (default member) when missing.
 
@@ -322,7 +320,9 @@ class InvitationClosedError(ConflictError):
 
 
 @transaction.atomic
-def invitation_accept(*, secret: str, user: AbstractBaseUser | None = None, password: str | None = None) -> Membership:
+def invitation_accept(
+    *, secret: str, user: User | AnonymousUser | None = None, password: str | None = None
+) -> Membership:
     """Accept an invitation through its link.
 
     An existing account must be the one signed in (``user``) and carry the invited email; someone

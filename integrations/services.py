@@ -12,7 +12,7 @@ import math
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -34,7 +34,8 @@ from .registry import Connector
 
 logger = logging.getLogger(__name__)
 
-NAME_MAX_LENGTH = Integration._meta.get_field("name").max_length
+# A CharField: its max_length is always set.
+NAME_MAX_LENGTH = cast(int, Integration._meta.get_field("name").max_length)
 DETAIL_MAX_LENGTH = 1000
 DEMO_HOST_NAME = "This machine"
 
@@ -127,6 +128,8 @@ def integration_clean(
         # Unchanged config is not re-validated: a rename must not fail on a stricter schema.
         clean_config = instance.config
     else:
+        # Unvalidated input: the API may hand over something other than an object, which the schema refuses.
+        merged_config: Any
         if instance is None:
             merged_config = config if config is not None else {}
         elif isinstance(config, dict):
@@ -138,7 +141,7 @@ def integration_clean(
         if config_errors:
             errors["config"] = config_errors
 
-    clean_credentials = None
+    clean_credentials: dict[str, Any] | None = None
     if credentials is not None or instance is None:
         clean_credentials, credential_errors = _validate_with(
             spec.credentials_serializer, credentials or {}, label="credentials"
@@ -382,13 +385,13 @@ def integration_test(*, integration: Integration, actor: AbstractBaseUser | None
             )
             logger.warning("integration test timed out", extra=_log_extra(integration))
         elif "error" in outcome:
-            exc = outcome["error"]
+            error = outcome["error"]
             # The exception's text may carry what the target answered: logged, never shown.
-            detail = f"The connection test failed unexpectedly ({type(exc).__name__}); the error was logged."
+            detail = f"The connection test failed unexpectedly ({type(error).__name__}); the error was logged."
             logger.error(
                 "integration test raised %s",
-                type(exc).__name__,
-                extra={**_log_extra(integration), "detail": redact(str(exc), [credentials])},
+                type(error).__name__,
+                extra={**_log_extra(integration), "detail": redact(str(error), [credentials])},
             )
         else:
             ok, detail = outcome["result"]

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,7 +15,7 @@ from complywise import rls
 from complywise.models import Membership, Tenant
 
 
-def user_by_login_name(*, username: str) -> AbstractBaseUser | None:
+def user_by_login_name(*, username: str) -> User | None:
     """The account a login name designates (usernames are e-mail addresses here), if any."""
     if not username:
         return None
@@ -23,28 +23,28 @@ def user_by_login_name(*, username: str) -> AbstractBaseUser | None:
     return User.objects.filter(username__iexact=username).order_by("pk").first()
 
 
-def tenants_for_user(*, user: AbstractBaseUser) -> list[Tenant]:
+def tenants_for_user(*, user: User) -> list[Tenant]:
     # Before any tenant is chosen (a login): the user's memberships across tenants, as credential resolution does.
     with rls.system_scope(reason="tenants of a login"):
         return list(Tenant.objects.filter(memberships__user=user).order_by("name"))
 
 
-def user_has_second_factor(*, user: AbstractBaseUser) -> bool:
+def user_has_second_factor(*, user: User | AnonymousUser) -> bool:
     """True once an authenticator app is confirmed; recovery codes exist only alongside one."""
     if not user.is_authenticated:
         return False
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def totp_device_for_user(*, user: AbstractBaseUser, confirmed: bool) -> TOTPDevice | None:
+def totp_device_for_user(*, user: User, confirmed: bool) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-id").first()
 
 
-def recovery_codes_left(*, user: AbstractBaseUser) -> int:
+def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def recovery_device_for_user(*, user: AbstractBaseUser) -> StaticDevice | None:
+def recovery_device_for_user(*, user: User) -> StaticDevice | None:
     return StaticDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
 
 
@@ -54,7 +54,7 @@ class SecondFactorStanding:
     tenant_requires_it: bool
 
 
-def second_factor_standing(*, user: AbstractBaseUser, session_tenant_id: str | None) -> SecondFactorStanding:
+def second_factor_standing(*, user: User, session_tenant_id: str | None) -> SecondFactorStanding:
     """Whether the user has a confirmed authenticator, and whether the session's current tenant requires one.
 
     One query, as it runs on every request of an unverified session. The current tenant is chosen as

@@ -8,7 +8,7 @@ import secrets
 from base64 import b32encode
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
@@ -31,9 +31,7 @@ TOTP_DIGITS = 6
 # --- audit -------------------------------------------------------------------------------------------------
 
 
-def _audit_in_user_tenants(
-    *, user: AbstractBaseUser, actor: AbstractBaseUser | None, action: str, data: dict
-) -> list[AuditEvent]:
+def _audit_in_user_tenants(*, user: User, actor: AbstractBaseUser | None, action: str, data: dict) -> list[AuditEvent]:
     """A user belongs to no tenant in particular: the event goes into the log of every tenant they are in."""
     events = []
     for tenant in tenants_for_user(user=user):
@@ -42,7 +40,7 @@ def _audit_in_user_tenants(
     return events
 
 
-def auth_login_record(*, user: AbstractBaseUser, ip_address: str | None, second_factor: str | None) -> list[AuditEvent]:
+def auth_login_record(*, user: User, ip_address: str | None, second_factor: str | None) -> list[AuditEvent]:
     logger.info("login", extra={"login_user_id": user.pk, "ip": ip_address, "second_factor": second_factor})
     return _audit_in_user_tenants(
         user=user,
@@ -66,7 +64,7 @@ def auth_login_failure_record(
     return _audit_in_user_tenants(user=user, actor=None, action="auth.login_failed", data=data)
 
 
-def auth_password_reset_record(*, user: AbstractBaseUser, ip_address: str | None) -> list[AuditEvent]:
+def auth_password_reset_record(*, user: User, ip_address: str | None) -> list[AuditEvent]:
     """After a reset through the mailbox, the account's own lockout is lifted (its address's is not)."""
     AxesProxyHandler.reset_attempts(username=user.get_username().lower())
     return _audit_in_user_tenants(user=user, actor=user, action="auth.password_reset", data={"ip": ip_address})
@@ -90,7 +88,7 @@ def _new_recovery_code() -> str:
 
 
 @transaction.atomic
-def recovery_codes_issue(*, user: AbstractBaseUser, actor: AbstractBaseUser | None = None) -> list[str]:
+def recovery_codes_issue(*, user: User, actor: AbstractBaseUser | None = None) -> list[str]:
     """Replace the user's recovery codes with ten new one-use codes; the plain codes exist only in the result."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
@@ -101,7 +99,7 @@ def recovery_codes_issue(*, user: AbstractBaseUser, actor: AbstractBaseUser | No
     return codes
 
 
-def mfa_enrolment_start(*, user: AbstractBaseUser) -> TOTPDevice:
+def mfa_enrolment_start(*, user: User) -> TOTPDevice:
     """The authenticator-app device awaiting confirmation (kept across page loads so the QR code stays valid)."""
     if totp_device_for_user(user=user, confirmed=True) is not None:
         raise ConflictError("Two-factor authentication is already on.")
@@ -111,7 +109,7 @@ def mfa_enrolment_start(*, user: AbstractBaseUser) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False, digits=TOTP_DIGITS)
 
 
-def mfa_enrolment_confirm(*, user: AbstractBaseUser, code: str) -> tuple[TOTPDevice, list[str]]:
+def mfa_enrolment_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
     """Turn the pending device on once a code from it checks out; returns it and the first recovery codes."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-id").first()
@@ -142,7 +140,7 @@ def _raise_if_throttled(device: Device) -> None:
 
 
 @transaction.atomic
-def mfa_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
+def mfa_verify(*, user: User, code: str) -> Device | None:
     """The device that accepts this code: six digits go to the authenticator app, anything else is a recovery code.
 
     A recovery code is consumed by its use. Each device backs off exponentially after wrong codes
@@ -164,7 +162,7 @@ def mfa_verify(*, user: AbstractBaseUser, code: str) -> Device | None:
     return None
 
 
-def mfa_disable(*, user: AbstractBaseUser, code: str) -> None:
+def mfa_disable(*, user: User, code: str) -> None:
     """Remove the authenticator and the recovery codes; a current code (or a recovery code) proves it is the owner."""
     if mfa_verify(user=user, code=code) is None:
         raise FieldValidationError({"code": "That code is not valid."})

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -25,6 +27,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from complywise.exceptions import ApplicationError, FieldValidationError, TooManyRequestsError
+from complywise.http import AuthenticatedRequest, OTPRequest
 
 from .forms import DisableForm, EnrolConfirmForm, LoginForm, PasswordSetForm, SecondFactorForm
 from .lockout import client_ip, lockout_response, login_allowed, login_failure_report
@@ -61,7 +64,7 @@ class PasswordLoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         request = self.request
         if user_has_second_factor(user=user):
@@ -86,14 +89,17 @@ def _pending_login(request: HttpRequest) -> tuple[Any, dict] | None:
     if time.time() - float(pending.get("at", 0)) > settings.MFA_LOGIN_PENDING_SECONDS:
         del request.session[PENDING_LOGIN_KEY]
         return None
-    user = get_user_model().objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user_id = pending.get("user_id")
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     return (user, pending) if user is not None else None
 
 
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
-def login_verify(request: HttpRequest) -> HttpResponse:
+def login_verify(request: OTPRequest) -> HttpResponse:
     """Step two: a TOTP or a recovery code. Also where a session that skipped it (e.g. the admin login) is sent."""
     found = _pending_login(request)
     if found is not None:
@@ -158,7 +164,7 @@ def _grouped_secret(device) -> str:
 
 @login_required
 @never_cache
-def account_security(request: HttpRequest) -> HttpResponse:
+def account_security(request: AuthenticatedRequest) -> HttpResponse:
     enabled = user_has_second_factor(user=request.user)
     context = {
         "mfa_enabled": enabled,
@@ -172,7 +178,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @login_required
 @never_cache
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the key), confirm with a code, note the recovery codes."""
     user = request.user
     if user_has_second_factor(user=user):
@@ -214,7 +220,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @never_cache
-def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+def recovery_codes_regenerate(request: AuthenticatedRequest) -> HttpResponse:
     if not user_has_second_factor(user=request.user) or not request.user.is_verified():
         messages.error(request, "Verify with your authenticator app first.")
         return redirect("account-security")
@@ -225,7 +231,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @login_required
 @require_POST
-def mfa_disable_view(request: HttpRequest) -> HttpResponse:
+def mfa_disable_view(request: AuthenticatedRequest) -> HttpResponse:
     form = DisableForm(request.POST)
     if form.is_valid():
         try:
@@ -262,10 +268,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = PasswordSetForm
     template_name = "registration/password_reset_confirm.html"
 
-    def form_invalid(self, form: PasswordSetForm) -> HttpResponse:
+    def form_invalid(self, form: SetPasswordForm[User]) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
-    def form_valid(self, form: PasswordSetForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
         auth_password_reset_record(user=form.user, ip_address=client_ip(self.request))
         return response

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import Http404
 from rest_framework import mixins, viewsets
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission, OperandHolder, SingleOperandHolder
 
 from complywise.permissions import TenantRolePermission
 
@@ -14,7 +17,8 @@ from .strict import StrictInputMixin
 class TenantScopedMixin(StrictInputMixin):
     """Scopes ``queryset`` to the tenant of the credential before anything else runs; takes only declared input."""
 
-    permission_classes = [TenantRolePermission]
+    # As APIView declares it (DRF stubs), so the mixin and the view agree on the attribute's type.
+    permission_classes: Sequence[type[BasePermission] | OperandHolder | SingleOperandHolder] = [TenantRolePermission]
     action_roles: dict = {}
 
     def get_queryset(self):

@@ -8,6 +8,7 @@ so a real worker process runs with no server to install.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -333,7 +334,8 @@ SPECTACULAR_SETTINGS = {
 # --- Logging ------------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+# A logging.config.dictConfig dict; the production settings change the formatter in place.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "complywise.logging.RequestContextFilter"}},

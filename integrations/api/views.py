@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from complywise.api.strict import StrictInputMixin
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
+from complywise.http import TenantAPIRequest
 from complywise.permissions import TenantRolePermission
 from frameworks.selectors import check_control_counts
 from integrations import selectors, services
@@ -89,6 +90,7 @@ class CheckViewSet(StrictInputMixin, viewsets.GenericViewSet):
 
     permission_classes = [TenantRolePermission]
     action_roles = {"list": READ_ROLES, "retrieve": READ_ROLES}
+    request: TenantAPIRequest  # TenantRolePermission resolved the tenant before any action runs
     serializer_class = CheckSerializer
     lookup_field = "id"
     # Check ids contain dots (aws.iam.root_mfa_enabled).

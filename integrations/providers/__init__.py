@@ -30,9 +30,15 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.choices import IntegrationType
+
+if TYPE_CHECKING:
+    from rest_framework.serializers import Serializer
+
+    # Named out here: inside ProviderSpec its ``type`` field shadows the builtin.
+    SerializerClass = type[Serializer]
 
 # One list of integration types (integrations.choices.IntegrationType, which the model and the API use);
 # each type's provider is the package of the same name here.
@@ -65,11 +71,11 @@ class ProviderSpec:
         return importlib.import_module(f"{self.module}.schema")
 
     @property
-    def config_serializer(self) -> type:
+    def config_serializer(self) -> SerializerClass:
         return self.schema.ConfigSerializer
 
     @property
-    def credentials_serializer(self) -> type | None:
+    def credentials_serializer(self) -> SerializerClass | None:
         return getattr(self.schema, "CredentialsSerializer", None)
 
     def credentials_hint(self, credentials: dict[str, Any]) -> str:

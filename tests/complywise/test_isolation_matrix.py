@@ -453,6 +453,12 @@ def _session_of(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+@pytest.fixture(autouse=True)
+def local_evidence_storage():
+    """Replaces the suite's per-test evidence folder: the world below keeps its files in one folder per module."""
+    return None
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once and rolled back after the module; each test's own writes roll back to a savepoint."""

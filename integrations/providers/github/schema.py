@@ -103,7 +103,8 @@ class ConfigSerializer(StrictSerializer):
             elif name.lower() not in {c.lower() for c in clean}:
                 clean.append(name)
         if errors:
-            raise serializers.ValidationError({"repositories": errors})
+            # Keyed by list index, as DRF's ListField reports item errors (the stubs only allow str keys).
+            raise serializers.ValidationError({"repositories": errors})  # type: ignore[dict-item]
         attrs["repositories"] = clean or None
         return attrs
 

@@ -118,7 +118,7 @@ class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
     """Follows redirects within the configured origin only, carrying the token along."""
 
     def redirect_request(
-        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Message, newurl: str
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: http.client.HTTPMessage, newurl: str
     ) -> urllib.request.Request | None:
         # GitHub redirects renamed repositories within the API.  A redirect elsewhere
         # could lead the worker to any host (an internal one included), so it stops here;

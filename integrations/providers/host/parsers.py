@@ -11,7 +11,9 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from . import shapes
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -35,8 +37,8 @@ class SshdDirective:
     line: int
     match: str = ""  # the Match criteria the directive is conditional on; "" when global
 
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"value": self.value, "file": self.file, "line": self.line}
+    def as_dict(self) -> shapes.SshdSetting:
+        data: shapes.SshdSetting = {"value": self.value, "file": self.file, "line": self.line}
         if self.match:
             data["match"] = self.match
         return data
@@ -82,7 +84,7 @@ class SshdConfig:
         elif directive.keyword not in self.settings:
             self.settings[directive.keyword] = directive
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> shapes.SshdResolved:
         return {
             "settings": {k: d.as_dict() for k, d in sorted(self.settings.items())},
             "overrides": [{"keyword": d.keyword, **d.as_dict()} for d in self.overrides],
@@ -176,7 +178,7 @@ class LimitEntry:
     file: str
     line: int
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> shapes.LimitEntry:
         return {
             "domain": self.domain,
             "type": self.type,
@@ -200,9 +202,9 @@ def limits_entries(text: str, *, file: str) -> list[LimitEntry]:
 # --- accounts --------------------------------------------------------------------------
 
 
-def passwd_entries(text: str) -> list[dict[str, Any]]:
+def passwd_entries(text: str) -> list[shapes.PasswdEntry]:
     """/etc/passwd rows: name, uid, gid, home, shell (the password field is never kept)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[shapes.PasswdEntry] = []
     for number, line in _lines(text):
         fields = line.split(":")
         if len(fields) < 7 or not fields[2].lstrip("-").isdigit():
@@ -229,7 +231,7 @@ def group_ids(text: str) -> dict[str, int]:
     return groups
 
 
-def password_state(field: str) -> str:
+def password_state(field: str) -> Literal["empty", "locked", "set"]:
     """What a shadow password field means, without keeping it: empty, locked or set."""
     if field == "":
         return "empty"
@@ -238,9 +240,9 @@ def password_state(field: str) -> str:
     return "set"
 
 
-def shadow_entries(text: str) -> list[dict[str, Any]]:
+def shadow_entries(text: str) -> list[shapes.ShadowEntry]:
     """/etc/shadow rows reduced to name, password state and the aging fields."""
-    rows: list[dict[str, Any]] = []
+    rows: list[shapes.ShadowEntry] = []
     for number, line in _lines(text):
         fields = line.split(":")
         if len(fields) < 2:

@@ -12,7 +12,8 @@ MAX_ROOT_LENGTH = 1024
 
 
 class ConfigSerializer(StrictSerializer):
-    root = serializers.CharField(
+    # DRF's metaclass moves declared fields into _declared_fields, so this never replaces Field.root.
+    root = serializers.CharField(  # type: ignore[assignment]
         max_length=MAX_ROOT_LENGTH,
         default="/",
         help_text='The filesystem root to scan on the worker: "/" for the worker\'s own machine, '

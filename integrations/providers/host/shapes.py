@@ -34,6 +34,15 @@ class SshdOverride(SshdSetting):
     keyword: str
 
 
+class SshdResolved(TypedDict):
+    """What the sshd configuration files say, includes and Match blocks resolved."""
+
+    # lower-case keyword -> what is in effect
+    settings: dict[str, SshdSetting]
+    overrides: list[SshdOverride]
+    files: list[str]
+
+
 class Sshd(Collected):
     """``data["sshd"]``: the effective sshd configuration; only the two first keys when sshd is not installed."""
 
@@ -104,12 +113,17 @@ class LoginDefs(Collected):
 # --- system ---------------------------------------------------------------------------------
 
 
-class RuleFiles(TypedDict):
+class SavedRules(TypedDict):
     """What saved firewall rules there are: how many, whether a chain drops by default, in which files."""
 
     rules: int
     drop_policy: bool
     files: list[str]
+
+
+class RuleFiles(SavedRules):
+    """A firewall's saved rules and whether the unit that loads them at boot is enabled."""
+
     # Whether its systemd unit is enabled; None without systemd.
     enabled: bool | None
 

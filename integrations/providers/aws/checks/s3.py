@@ -48,7 +48,7 @@ def account_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
     s3 = _s3(inventory)
     if "account_public_access_block" not in s3:
         return []
-    flags = _flags(s3.get("account_public_access_block"))
+    flags: dict[str, Any] = _flags(s3.get("account_public_access_block"))
     off = [flag for flag, on in flags.items() if not on]
     reason = (
         f"Account-level Block Public Access is off for {', '.join(off)}"

@@ -57,7 +57,7 @@ def no_public_repositories(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"{full_name} is public, which this integration's configuration allows"
         else:
             reason = f"{full_name} is public"
-        observed = {"visibility": visibility, "allow_public_repos": allowed}
+        observed: dict[str, Any] = {"visibility": visibility, "allow_public_repos": allowed}
         outcomes.append(result(not public or allowed, full_name, REPOSITORY, reason, **observed))
     return outcomes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -70,7 +70,8 @@ def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
             reason = f"{full_name} has no default branch to protect yet ({branch or 'none set'} does not exist)"
             outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
             continue
-        classic = (entry.get("protection") or {}) if state == "protected" else None
+        # {}: protected, with no setting recorded (every setting then reads as None).
+        classic = (entry.get("protection") or cast(ClassicProtection, {})) if state == "protected" else None
         rules = tuple(r for r in entry.get("rules") or [] if isinstance(r, Mapping))
         protections = Protections(classic=classic, rules=rules)
         if not protections.sources:
@@ -117,7 +118,7 @@ def _protected(name: str, branch: str, protections: Protections) -> tuple[bool, 
 def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
     # (source, approvals, dismisses stale approvals) for each source that requires pull requests
     required: list[tuple[str, int, bool]] = []
-    classic = (protections.classic or {}).get("required_pull_request_reviews")
+    classic = protections.classic.get("required_pull_request_reviews") if protections.classic else None
     if classic:
         count = int(classic.get("required_approving_review_count") or 0)
         required.append((CLASSIC, count, bool(classic.get("dismiss_stale_reviews"))))
@@ -215,7 +216,9 @@ def deletion_blocked(inventory: Inventory) -> Iterable[Outcome]:
 def _status_checks(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
     names: set[str] = set()
     by: list[str] = []
-    classic = (protections.classic or {}).get("required_status_checks") or {}
+    classic: Mapping[str, Any] = (
+        protections.classic.get("required_status_checks") if protections.classic else None
+    ) or {}
     if classic.get("contexts") or classic.get("checks"):
         names.update([*classic.get("contexts", []), *classic.get("checks", [])])
         by.append(CLASSIC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -18,11 +19,12 @@ _OWNER_ONLY = (
 
 
 def _hidden(inventory: Inventory, field: str) -> Outcome:
+    observed: dict[str, Any] = {field: None}
     return error(
         organization(inventory),
         ORGANIZATION,
         f"GitHub did not return {field} for {organization(inventory)}. {_OWNER_ONLY}",
-        **{field: None},
+        **observed,
     )
 
 

@@ -68,9 +68,9 @@ def _file_outcome(
     "chmod 0640 /etc/shadow (or stricter, e.g. 0000 on RHEL).",
 )
 def shadow_file_protected(inventory: Inventory) -> Iterable[Outcome]:
-    data = accounts_data(inventory) or {}
+    data = accounts_data(inventory)
     groups = {0}
-    if "shadow" in data.get("groups", {}):
+    if data is not None and "shadow" in data.get("groups", {}):
         groups.add(data["groups"]["shadow"])
     return _file_outcome(
         inventory, "/etc/shadow", allowed_mode=0o640, allowed_groups=groups, group_label="root or shadow"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -33,6 +33,18 @@ _TRUE = {"yes", "true", "1", "on"}
 TMP = "/tmp"  # noqa: S108
 
 
+# Saved-rule firewalls and the unit that loads their rules at boot.
+_RULE_FIREWALLS: tuple[tuple[Literal["nftables", "iptables"], str], ...] = (
+    ("nftables", "nftables.service"),
+    ("iptables", "netfilter-persistent.service"),
+)
+# Automatic-update tools configured like dnf-automatic: their label and the unit that runs them.
+_DNF_LIKE: tuple[tuple[Literal["dnf", "yum"], str, str], ...] = (
+    ("dnf", "dnf-automatic", "dnf-automatic.timer"),
+    ("yum", "yum-cron", "yum-cron.service"),
+)
+
+
 def _loaded(enabled: bool | None) -> bool:
     # None: no systemd to ask, so a present configuration is taken as loaded at boot.
     return enabled is not False
@@ -56,7 +68,7 @@ def firewall_enabled(inventory: Inventory) -> Iterable[Outcome]:
         return []
     active: list[str] = []
     notes: list[str] = []
-    for name, unit in (("nftables", "nftables.service"), ("iptables", "netfilter-persistent.service")):
+    for name, unit in _RULE_FIREWALLS:
         rules: Mapping[str, Any] = data.get(name, {})
         has_rules = rules.get("rules", 0) > 0 or rules.get("drop_policy")
         if has_rules and _loaded(rules.get("enabled")):
@@ -74,7 +86,7 @@ def firewall_enabled(inventory: Inventory) -> Iterable[Outcome]:
         active.append("firewalld")
     elif firewalld.get("present"):
         notes.append("firewalld is installed but firewalld.service is not enabled")
-    observed = {
+    observed: dict[str, Any] = {
         "active": active,
         "nftables": data.get("nftables"),
         "iptables": data.get("iptables"),
@@ -133,7 +145,7 @@ def automatic_security_updates(inventory: Inventory) -> Iterable[Outcome]:
                 if value is None
                 else f'APT::Periodic::Unattended-Upgrade is "{value}"'
             )
-    for key, label, unit in (("dnf", "dnf-automatic", "dnf-automatic.timer"), ("yum", "yum-cron", "yum-cron.service")):
+    for key, label, unit in _DNF_LIKE:
         config = data.get(key)
         if config is None:
             continue
@@ -146,7 +158,7 @@ def automatic_security_updates(inventory: Inventory) -> Iterable[Outcome]:
             problems.append(f"{config['path']} applies updates but {unit} is not enabled")
         else:
             problems.append(f"apply_updates is '{config.get('apply_updates') or 'unset'}' in {config['path']}")
-    observed = {key: data.get(key) for key in ("apt", "dnf", "yum") if key in data}
+    observed: dict[str, Any] = {key: data.get(key) for key in ("apt", "dnf", "yum") if key in data}
     if found:
         return [result(True, resource_id, UPDATES, f"Automatic updates: {'; '.join(found)}", **observed)]
     if not problems:
@@ -169,7 +181,7 @@ def auditd_enabled(inventory: Inventory) -> Iterable[Outcome]:
     data = audit_data(inventory)
     if data is None:
         return []
-    observed = {k: data.get(k) for k in ("config_present", "binary_present", "enabled", "rules")}
+    observed: dict[str, Any] = {k: data.get(k) for k in ("config_present", "binary_present", "enabled", "rules")}
     resource_id = resource(inventory, "/etc/audit/auditd.conf")
     if not data.get("config_present"):
         return [result(False, resource_id, AUDIT, "auditd is not installed (no /etc/audit/auditd.conf)", **observed)]
@@ -223,7 +235,7 @@ def core_dumps_restricted(inventory: Inventory) -> Iterable[Outcome]:
     dumpable_source = sysctl.get("origin", {}).get("fs.suid_dumpable", "kernel default")
     if dumpable != "0":
         problems.append(f"fs.suid_dumpable is {dumpable} ({dumpable_source})")
-    observed = {
+    observed: dict[str, Any] = {
         "hard_core_limit": core.get("value") if core else None,
         "hard_core_source": f"{core['file']}:{core['line']}" if core else None,
         "fs.suid_dumpable": dumpable,
@@ -251,7 +263,7 @@ def no_world_writable_system_files(inventory: Inventory) -> Iterable[Outcome]:
     count = data.get("world_writable_count", len(found))
     walked = ", ".join(data.get("walked", []))
     bound = " (stopped at the scan bound)" if data.get("truncated") else ""
-    observed = {
+    observed: dict[str, Any] = {
         "directories": data.get("walked", []),
         "entries_scanned": data.get("scanned", 0),
         "truncated": bool(data.get("truncated")),
@@ -282,7 +294,11 @@ def tmp_sticky_bit(inventory: Inventory) -> Iterable[Outcome]:
     if data is None or not data.get("tmp", {}).get("exists"):
         return []
     tmp = data["tmp"]
-    observed = {"mode": tmp.get("mode"), "sticky": tmp.get("sticky"), "world_writable": tmp.get("world_writable")}
+    observed: dict[str, Any] = {
+        "mode": tmp.get("mode"),
+        "sticky": tmp.get("sticky"),
+        "world_writable": tmp.get("world_writable"),
+    }
     resource_id = resource(inventory, TMP)
     if tmp.get("kind") != "directory":
         return [result(False, resource_id, DIRECTORY, f"{TMP} is not a directory", **observed)]

@@ -28,7 +28,7 @@ def collect_accounts(transport: Transport) -> Accounts:
     users = parsers.passwd_entries(transport.read_text("/etc/passwd"))
     group_text = read_optional(transport, "/etc/group") or ""
     groups = parsers.group_ids(group_text)
-    user_names = {}
+    user_names: dict[int, str] = {}
     for user in users:
         user_names.setdefault(user["uid"], user["name"])
     group_names: dict[int, str] = {}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import posixpath
 import stat as stat_module
-from typing import Any
+from typing import Any, Literal
 
 from .. import parsers
-from ..shapes import Audit, Filesystem, Firewall, Limits, Sysctl, Updates
+from ..shapes import Audit, Filesystem, Firewall, LimitEntry, Limits, SavedRules, Sysctl, Updates, WorldWritable
 from ..transport import Transport, exists
 from ._common import enabled_units, glob, list_optional, read_optional, unit_enabled
 
@@ -21,14 +21,19 @@ MAX_REPORTED_PATHS = 200
 # Where systemd looks for sysctl fragments, by precedence (a name in an earlier
 # directory hides the same name in a later one).
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
+# dnf-automatic and yum-cron: the inventory key, the configuration file and the units that run it.
+DNF_LIKE: tuple[tuple[Literal["dnf", "yum"], str, tuple[str, ...]], ...] = (
+    ("dnf", "/etc/dnf/automatic.conf", ("dnf-automatic.timer", "dnf-automatic-install.timer")),
+    ("yum", "/etc/yum/yum-cron.conf", ("yum-cron.service",)),
+)
 
 
-def _nft_rules(transport: Transport, path: str, depth: int = 0) -> dict[str, Any]:
+def _nft_rules(transport: Transport, path: str, depth: int = 0) -> SavedRules:
     text = read_optional(transport, path)
     if text is None:
         return {"rules": 0, "drop_policy": False, "files": []}
     summary = parsers.nft_summary(text)
-    totals = {"rules": summary["rules"], "drop_policy": summary["drop_policy"], "files": [path]}
+    totals: SavedRules = {"rules": summary["rules"], "drop_policy": summary["drop_policy"], "files": [path]}
     if depth < 4:
         for include in summary["includes"]:
             absolute = include if include.startswith("/") else posixpath.join(posixpath.dirname(path), include)
@@ -43,7 +48,7 @@ def _nft_rules(transport: Transport, path: str, depth: int = 0) -> dict[str, Any
 def collect_firewall(transport: Transport) -> Firewall:
     units = enabled_units(transport)
     nft = _nft_rules(transport, "/etc/nftables.conf")
-    iptables: dict[str, Any] = {"rules": 0, "drop_policy": False, "files": []}
+    iptables: SavedRules = {"rules": 0, "drop_policy": False, "files": []}
     for path in ("/etc/iptables/rules.v4", "/etc/iptables/rules.v6", "/etc/sysconfig/iptables"):
         text = read_optional(transport, path)
         if text is None:
@@ -97,7 +102,7 @@ def _apt_values(transport: Transport) -> tuple[dict[str, str], list[str]]:
 
 def collect_updates(transport: Transport) -> Updates:
     units = enabled_units(transport)
-    data: dict[str, Any] = {"systemd": units is not None}
+    data: Updates = {"systemd": units is not None}
     if exists(transport, "/etc/apt"):
         values, files = _apt_values(transport)
         data["apt"] = {
@@ -106,10 +111,7 @@ def collect_updates(transport: Transport) -> Updates:
             "update_package_lists": values.get("apt::periodic::update-package-lists"),
             "unattended_upgrades_installed": exists(transport, "/usr/bin/unattended-upgrade"),
         }
-    for key, path, timers in (
-        ("dnf", "/etc/dnf/automatic.conf", ("dnf-automatic.timer", "dnf-automatic-install.timer")),
-        ("yum", "/etc/yum/yum-cron.conf", ("yum-cron.service",)),
-    ):
+    for key, path, timers in DNF_LIKE:
         text = read_optional(transport, path)
         if text is None:
             continue
@@ -170,7 +172,7 @@ def collect_sysctl(transport: Transport) -> Sysctl:
 
 
 def collect_limits(transport: Transport) -> Limits:
-    entries: list[dict[str, Any]] = []
+    entries: list[LimitEntry] = []
     files: list[str] = []
     for path in ["/etc/security/limits.conf", *glob(transport, "/etc/security/limits.d/*.conf")]:
         text = read_optional(transport, path)
@@ -194,7 +196,7 @@ def collect_filesystem(transport: Transport) -> Filesystem:
     except (FileNotFoundError, NotADirectoryError):
         tmp = {"exists": False}
 
-    world_writable: list[dict[str, str]] = []
+    world_writable: list[WorldWritable] = []
     found = 0
     walked: set[str] = set()
     scanned = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -23,7 +24,8 @@ SCHEMA = "PostgreSQL::Schema"
 NETWORK_TYPES = {"host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"}
 # Rule types that also match connections without TLS or GSSAPI encryption.
 UNENCRYPTED_TYPES = {"host", "hostnossl", "hostnogssenc"}
-_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+_LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
+_LOOPBACK_V6 = ipaddress.IPv6Network("::1/128")
 
 
 # --- pg_hba ---------------------------------------------------------------------------
@@ -42,8 +44,9 @@ def _rule_id(inventory: Inventory, rule: HbaRule) -> str:
 
 def _describe(rule: HbaRule) -> str:
     address = rule.get("address") or ""
-    if rule.get("netmask"):
-        address = f"{address}/{_prefix(rule['netmask'])}"
+    netmask = rule.get("netmask")
+    if netmask:
+        address = f"{address}/{_prefix(netmask)}"
     parts = [rule.get("type", ""), ",".join(rule.get("database", [])), ",".join(rule.get("user", [])), address]
     return " ".join(p for p in parts if p) + f" {rule.get('method', '')}"
 
@@ -62,11 +65,14 @@ def _is_loopback(rule: HbaRule) -> bool:
     # "samehost" matches only the server's own addresses: such traffic never leaves the machine.
     if address == "samehost":
         return True
+    netmask = rule.get("netmask")
     try:
-        network = ipaddress.ip_network(f"{address}/{_prefix(rule['netmask'])}" if rule.get("netmask") else address)
+        network = ipaddress.ip_network(f"{address}/{_prefix(netmask)}" if netmask else address)
     except ValueError:
         return False
-    return any(network.version == lo.version and network.subnet_of(lo) for lo in _LOOPBACK)
+    if isinstance(network, ipaddress.IPv4Network):
+        return network.subnet_of(_LOOPBACK_V4)
+    return network.subnet_of(_LOOPBACK_V6)
 
 
 def _rule_outcomes(
@@ -225,7 +231,7 @@ def password_expiry(inventory: Inventory) -> Iterable[Outcome]:
         return []
     outcomes: list[Outcome] = []
     for role in _login_roles_with_passwords(data):
-        observed = {"valid_until": role.get("valid_until"), "password": role.get("password")}
+        observed: dict[str, Any] = {"valid_until": role.get("valid_until"), "password": role.get("password")}
         if role.get("has_expiry"):
             state = "expired" if role.get("expired") else "expires"
             reason = f"The password of {role['name']} {state} at {role['valid_until']}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -45,7 +46,7 @@ END_OF_LIFE: dict[int, date] = {
 OLDEST_IN_TABLE = min(END_OF_LIFE)
 
 
-def _one(inventory: Inventory, ok: bool, reason: str, **observed: object) -> list[Outcome]:
+def _one(inventory: Inventory, ok: bool, reason: str, **observed: Any) -> list[Outcome]:
     return [result(ok, server_id(inventory), SERVER, reason, **observed)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import errors as pg_errors
 
-from ..shapes import Hba, Role, Roles, Schemas
+from ..shapes import Hba, PasswordKind, Role, Roles, Schemas
 from ._common import PostgresConnectorError
 
 
@@ -74,7 +74,8 @@ def collect_roles(conn: psycopg.Connection) -> Roles:
     ]
     passwords_error = ""
     try:
-        kinds = dict(conn.execute(_PASSWORD_KINDS_SQL).fetchall())
+        # The query's CASE gives only these kinds.
+        kinds: dict[str, PasswordKind] = dict(conn.execute(_PASSWORD_KINDS_SQL).fetchall())
     except pg_errors.InsufficientPrivilege:
         passwords_error = "reading pg_authid needs a superuser; password kinds are unknown"
         kinds = {}

@@ -121,7 +121,7 @@ def root_not_used_recently(inventory: Inventory) -> Iterable[Outcome]:
         for field in ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date")
     }
     recent = {field: when for field, when in uses.items() if when and now - when < timedelta(days=90)}
-    observed = {field: row.get(field) for field in uses}
+    observed: dict[str, Any] = {field: row.get(field) for field in uses}
     if recent:
         field, when = max(recent.items(), key=lambda item: item[1])
         reason = f"The root user was used {days(now - when)} days ago ({field.replace('_', ' ')})"
@@ -149,7 +149,7 @@ def _password_policy_outcome(
                 password_policy=None,
             )
         ]
-    observed = {f: policy.get(f) for f in fields}
+    observed: dict[str, Any] = {f: policy.get(f) for f in fields}
     return [result(bool(test(policy)), account_id(inventory), PASSWORD_POLICY, describe(policy), **observed)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -49,7 +50,7 @@ def user_no_initial_access_key(inventory: Inventory) -> Iterable[Outcome]:
             continue
         user = str(row.get("user"))
         unused = [n for n in active_keys(row) if parse_time(row.get(f"access_key_{n}_last_used_date")) is None]
-        observed = {
+        observed: dict[str, Any] = {
             f"access_key_{n}_{field}": row.get(f"access_key_{n}_{field}")
             for n in (1, 2)
             for field in ("active", "last_rotated", "last_used_date")
@@ -96,7 +97,7 @@ def user_unused_credentials_45_days(inventory: Inventory) -> Iterable[Outcome]:
             if stale
             else (f"User {user} used all of its credentials in the last 45 days")
         )
-        observed = {
+        observed: dict[str, Any] = {
             field: row.get(field)
             for field in (
                 "password_enabled",
