@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 
+from complywise.api.validation import validated
 from complywise.audit import AUDIT_LOG_ROLES, AuditFilters, audit_event_summary, audit_events
 from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from complywise.models import AuditEvent
@@ -92,9 +93,8 @@ class AuditLogViewSet(ExportFormatMixin, mixins.ListModelMixin, TenantScopedGene
 
     @extend_schema(parameters=_QUERY_PARAMETERS, responses=AuditEventSerializer(many=True))
     def list(self, request, *args, **kwargs):
-        query = AuditLogQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        self.filters = AuditFilters(**query.validated_data)
+        query = validated(AuditLogQuerySerializer, request.query_params)
+        self.filters = AuditFilters(**query)
         fmt = self.export_format(request)
         if fmt is None:
             return super().list(request, *args, **kwargs)
@@ -103,7 +103,7 @@ class AuditLogViewSet(ExportFormatMixin, mixins.ListModelMixin, TenantScopedGene
             tenant=request.tenant,
             actor=request.user,
             action="audit.exported",
-            data={"format": fmt, "filters": {k: str(v) for k, v in query.validated_data.items()}},
+            data={"format": fmt, "filters": {k: str(v) for k, v in query.items()}},
         )
         return export_response(
             rows=self.get_queryset(),

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complywise import selectors, services
+from complywise.api.validation import validated
 from complywise.choices import ADMIN_ROLES, READ_ROLES
 from complywise.exceptions import FieldValidationError
 from complywise.models import ApiToken, Invitation, Membership
@@ -63,9 +64,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenIssuedSerializer})
     def create(self, request):
-        data = ApiTokenCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        email = data.validated_data.get("email")
+        data = validated(ApiTokenCreateSerializer, request.data)
+        email = data.get("email")
         if email:
             # Only someone already in this tenant: a token never enrols a user or touches a role,
             # and another tenant's user is as unknown here as a stranger.
@@ -76,8 +76,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             membership = request.membership
         issued = services.api_token_create(
             membership=membership,
-            name=data.validated_data["name"],
-            expires_days=data.validated_data.get("expires_days"),
+            name=data["name"],
+            expires_days=data.get("expires_days"),
             actor=request.user,
         )
         body = ApiTokenIssuedSerializer(issued.token).data
@@ -106,11 +106,8 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     @extend_schema(request=MembershipRoleSerializer, responses=MembershipSerializer)
     def partial_update(self, request, pk=None):
         membership = self.get_object()
-        data = MembershipRoleSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.membership_role_change(
-            membership=membership, role=data.validated_data["role"], actor=request.user
-        )
+        data = validated(MembershipRoleSerializer, request.data)
+        membership = services.membership_role_change(membership=membership, role=data["role"], actor=request.user)
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(request=None, responses={204: None})
@@ -128,12 +125,11 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationIssuedSerializer})
     def create(self, request):
-        data = InvitationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(InvitationCreateSerializer, request.data)
         issued = services.invitation_create(
             tenant=request.tenant,
-            email=data.validated_data["email"],
-            role=data.validated_data["role"],
+            email=data["email"],
+            role=data["role"],
             actor=request.user,
             site_url=request.build_absolute_uri("/"),
         )
@@ -160,12 +156,11 @@ class TenantSettingsView(StrictInputMixin, APIView):
 
     @extend_schema(request=TenantSettingsSerializer, responses=TenantSettingsSerializer)
     def patch(self, request):
-        data = TenantSettingsSerializer(request.tenant, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        data = validated(TenantSettingsSerializer, request.data, partial=True, instance=request.tenant)
         tenant = services.tenant_update_settings(
             tenant=request.tenant,
-            retention_days=data.validated_data.get("retention_days"),
-            require_mfa=data.validated_data.get("require_mfa"),
+            retention_days=data.get("retention_days"),
+            require_mfa=data.get("require_mfa"),
             actor=request.user,
         )
         return Response(TenantSettingsSerializer(tenant).data)

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
 from complywise.models import Tenant
@@ -29,12 +30,6 @@ from .serializers import (
     RequireDocumentsResultSerializer,
     RequireDocumentsSerializer,
 )
-
-
-def _valid(serializer_class, request, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
@@ -71,7 +66,7 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
     def create(self, request):
         """Create a custom framework for your organisation (admins); it starts active."""
         framework = services.framework_create_custom(
-            tenant=request.tenant, actor=request.user, **_valid(FrameworkCreateSerializer, request)
+            tenant=request.tenant, actor=request.user, **validated(FrameworkCreateSerializer, request.data)
         )
         return self._framework_response(framework, status.HTTP_201_CREATED)
 
@@ -79,7 +74,7 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
     def partial_update(self, request, pk=None):
         """Change one of your custom frameworks (admins); shipped and imported ones are read-only."""
         framework = self._framework()
-        data = _valid(FrameworkCreateSerializer, request, partial=True)
+        data = validated(FrameworkCreateSerializer, request.data, partial=True)
         services.framework_update_custom(tenant=request.tenant, framework=framework, data=data, actor=request.user)
         return self._framework_response(framework)
 
@@ -116,7 +111,7 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
             tenant=request.tenant,
             framework=self._framework(),
             actor=request.user,
-            **_valid(RequireDocumentsSerializer, request),
+            **validated(RequireDocumentsSerializer, request.data),
         )
         refs = sorted((r.control.ref for r in created), key=natural_key)
         data = RequireDocumentsResultSerializer({"created": len(created), "control_refs": refs}).data
@@ -148,7 +143,7 @@ class FrameworkControlViewSet(mixins.ListModelMixin, TenantScopedGenericViewSet)
             tenant=request.tenant,
             framework=self.framework(request.tenant),
             actor=request.user,
-            **_valid(ControlCreateSerializer, request),
+            **validated(ControlCreateSerializer, request.data),
         )
         return control_detail_response(request, control, status.HTTP_201_CREATED)
 
@@ -192,7 +187,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
     def partial_update(self, request, pk=None):
         """Change a control of one of your custom frameworks (admins)."""
         control = self.get_object()
-        data = _valid(ControlCreateSerializer, request, partial=True)
+        data = validated(ControlCreateSerializer, request.data, partial=True)
         services.control_update_custom(tenant=request.tenant, control=control, data=data, actor=request.user)
         return control_detail_response(request, control)
 
@@ -207,7 +202,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
     def checks(self, request, pk=None):
         """Set the automated checks mapped to a control of one of your custom frameworks."""
         control = self.get_object()
-        check_ids = _valid(ControlChecksSerializer, request)["check_ids"]
+        check_ids = validated(ControlChecksSerializer, request.data)["check_ids"]
         services.control_set_checks(tenant=request.tenant, control=control, check_ids=check_ids, actor=request.user)
         return control_detail_response(request, control)
 
@@ -217,7 +212,10 @@ class ControlViewSet(TenantScopedGenericViewSet):
         """Keep the control in your scope or exclude it with a justification (admins); later scans follow it."""
         control = self.get_object()
         scope.control_applicability_set(
-            tenant=request.tenant, control=control, actor=request.user, **_valid(ApplicabilityUpdateSerializer, request)
+            tenant=request.tenant,
+            control=control,
+            actor=request.user,
+            **validated(ApplicabilityUpdateSerializer, request.data),
         )
         applicability = selectors.control_applicability(tenant=request.tenant, control=control)
         return Response(ApplicabilitySerializer(applicability).data)
@@ -240,7 +238,7 @@ class ControlViewSet(TenantScopedGenericViewSet):
             tenant=request.tenant,
             control=control,
             actor=request.user,
-            **_valid(EvidenceRequirementUpdateSerializer, request),
+            **validated(EvidenceRequirementUpdateSerializer, request.data),
         )
         requirement = selectors.control_evidence_requirement(tenant=request.tenant, control=control)
         return Response(EvidenceRequirementSerializer(requirement).data)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from complywise.api.strict import StrictInputMixin
+from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES
 from complywise.http import TenantAPIRequest
@@ -51,17 +52,15 @@ class IntegrationViewSet(
 
     @extend_schema(request=IntegrationCreateSerializer, responses={201: IntegrationSerializer})
     def create(self, request):
-        data = IntegrationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        integration = services.integration_create(tenant=request.tenant, actor=request.user, **data.validated_data)
+        data = validated(IntegrationCreateSerializer, request.data)
+        integration = services.integration_create(tenant=request.tenant, actor=request.user, **data)
         return Response(IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IntegrationUpdateSerializer, responses=IntegrationSerializer)
     def partial_update(self, request, pk=None):
         integration = self.get_object()
-        data = IntegrationUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        integration = services.integration_update(integration=integration, actor=request.user, **data.validated_data)
+        data = validated(IntegrationUpdateSerializer, request.data)
+        integration = services.integration_update(integration=integration, actor=request.user, **data)
         return Response(IntegrationSerializer(integration).data)
 
     def destroy(self, request, pk=None):
@@ -116,9 +115,8 @@ class CheckViewSet(StrictInputMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[CheckQuerySerializer])
     def list(self, request):
-        query = CheckQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        checks = selectors.checks_list(**query.validated_data)
+        query = validated(CheckQuerySerializer, request.query_params)
+        checks = selectors.checks_list(**query)
         page = self.paginate_queryset(checks)
         return self.get_paginated_response(CheckSerializer(self._rows(page), many=True).data)
 
