@@ -1,4 +1,4 @@
-"""Reads of evidence: visible controls and frameworks, verification of one row and of a tenant's chain."""
+"""Reads of evidence: the filtered register, visible controls and frameworks, verification of a row and a chain."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from complywise.models import Tenant
@@ -18,7 +18,7 @@ from frameworks.models import Control, ControlEvidenceRequirement, Framework, Te
 from .choices import EvidenceType
 from .freshness import evidence_state, freshness, valid_until
 from .integrity import GENESIS_HASH, ChainBreak, ChainLink, merge_links, row_seal_ok, walk_chain
-from .models import Evidence, EvidenceControlLink, EvidenceTombstone
+from .models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
 from .storage import STORAGE_ERRORS, evidence_storage, hash_stored, iter_keys, tenant_prefix
 
 CHAIN_ITERATOR_CHUNK = 500
@@ -56,6 +56,86 @@ def controls_for_evidence(*, tenant: Tenant, control_ids: Iterable[Any]) -> dict
 
 def framework_visible(*, tenant: Tenant, framework_id: Any) -> Framework | None:
     return Framework.objects.visible_to(tenant).filter(pk=framework_id).first()
+
+
+# --- the register: one filter for the API list and the pages ---------------------------------------------------
+
+
+def evidence_filtered(
+    *,
+    tenant: Tenant,
+    queryset: QuerySet[Evidence] | None = None,
+    control_id: Any = None,
+    control_ref: str = "",
+    control_framework_id: Any = None,
+    framework_id: Any = None,
+    evidence_type: str = "",
+    scan_job_id: Any = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Evidence]:
+    """The tenant's evidence (``queryset``, default all of it) narrowed by the register's filters; no ordering.
+
+    ``control_id``, ``control_ref`` (any case) and ``control_framework_id`` describe one control the artifact
+    supports: its own control or any linked one (the same link must match all that are given).
+    ``framework_id`` is the artifact's own framework (that of its primary control). ``created_after`` is
+    inclusive, ``created_before`` exclusive. Empty values do not filter.
+    """
+    evidence = (queryset if queryset is not None else Evidence.objects.all()).filter(tenant=tenant)
+    ref = control_ref.strip()
+    if control_id or ref or control_framework_id:
+        own, linked = Q(), Q(evidence=OuterRef("pk"))
+        if control_id:
+            own &= Q(control_id=control_id)
+            linked &= Q(control_id=control_id)
+        if control_framework_id:
+            own &= Q(framework_id=control_framework_id)
+            linked &= Q(control__framework_id=control_framework_id)
+        if ref:
+            own &= Q(control_ref__iexact=ref)
+            linked &= Q(control__ref__iexact=ref)
+        # Exists, not a join: a document linked to several matching controls is still one row.
+        evidence = evidence.filter(own | Exists(EvidenceControlLink.objects.filter(linked)))
+    if framework_id:
+        evidence = evidence.filter(framework_id=framework_id)
+    if evidence_type:
+        evidence = evidence.filter(type=evidence_type)
+    if scan_job_id:
+        evidence = evidence.filter(scan_job_id=scan_job_id)
+    if created_after:
+        evidence = evidence.filter(created_at__gte=created_after)
+    if created_before:
+        evidence = evidence.filter(created_at__lt=created_before)
+    return evidence
+
+
+def evidence_for_tenant(*, tenant: Tenant) -> QuerySet[Evidence]:
+    return Evidence.objects.for_tenant(tenant).select_related("control", "framework")
+
+
+def control_evidence(*, tenant: Tenant, control: Control) -> QuerySet[Evidence]:
+    """The evidence whose primary control is ``control``, newest first."""
+    return (
+        Evidence.objects.for_tenant(tenant)
+        .filter(control=control)
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-sequence")
+    )
+
+
+def evidence_exports_recent(*, tenant: Tenant, limit: int = 10) -> list[EvidenceExport]:
+    return list(EvidenceExport.objects.for_tenant(tenant).select_related("framework").order_by("-created_at")[:limit])
+
+
+def scan_artifact_counts(*, evidence: QuerySet[Evidence], scan_job_ids: Iterable[Any]) -> dict[Any, int]:
+    """How many of the filtered artifacts each of these scans has (one grouped query), for the group headings."""
+    return dict(
+        evidence.filter(scan_job_id__in=list(scan_job_ids))
+        .order_by()
+        .values("scan_job_id")
+        .annotate(n=Count("pk"))
+        .values_list("scan_job_id", "n")
+    )
 
 
 def reference_problem(row: Evidence) -> str | None:
@@ -397,3 +477,40 @@ def evidence_control_ids(row: Evidence) -> list[Any]:
     if row.control_id is not None and row.control_id not in linked:
         linked.insert(0, row.control_id)
     return linked
+
+
+@dataclass(frozen=True)
+class LinkedControl:
+    control_id: Any
+    framework_key: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One artifact as the register lists it: freshness (documents only) and every control it supports."""
+
+    evidence: Evidence
+    valid_until: datetime | None
+    freshness: str | None
+    controls: list[LinkedControl]
+
+
+def evidence_rows(*, rows: Iterable[Evidence], now: datetime) -> list[EvidenceRow]:
+    """A page of ``evidence_annotated`` rows with their validity and linked controls: one query for the controls."""
+    rows = list(rows)
+    control_ids = {control_id for row in rows for control_id in evidence_control_ids(row)}
+    controls = Control.objects.filter(pk__in=control_ids).select_related("framework").in_bulk()
+    out = []
+    for row in rows:
+        linked = [
+            LinkedControl(control_id=c.pk, framework_key=c.framework.key, ref=c.ref)
+            for c in (controls.get(control_id) for control_id in evidence_control_ids(row))
+            if c is not None
+        ]
+        if not linked and row.control_ref:
+            # The control left the catalog: the sealed snapshot still says what the artifact was for.
+            linked = [LinkedControl(control_id=None, framework_key=row.framework_key, ref=row.control_ref)]
+        valid_until, fresh = evidence_validity(row, now=now)
+        out.append(EvidenceRow(evidence=row, valid_until=valid_until, freshness=fresh, controls=linked))
+    return out

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     Count,
@@ -36,6 +36,10 @@ from .models import (
     FrameworkQuerySet,
     TenantFramework,
 )
+
+if TYPE_CHECKING:
+    # Typing only: django-stubs-ext is a development requirement.
+    from django_stubs_ext import WithAnnotations
 
 
 @dataclass(frozen=True)
@@ -88,14 +92,38 @@ def _count_of(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def frameworks_for_tenant(*, tenant: Tenant, queryset: FrameworkQuerySet | None = None) -> QuerySet[Framework]:
-    """The global catalog plus the tenant's custom frameworks, each with ``active`` and its control counts."""
+class FrameworkCounts(TypedDict):
+    """What :func:`frameworks_for_tenant` annotates on each framework."""
+
+    active: bool
+    control_count: int
+    automated_control_count: int
+
+
+def frameworks_for_tenant(
+    *, tenant: Tenant, queryset: FrameworkQuerySet | None = None
+) -> QuerySet[WithAnnotations[Framework, FrameworkCounts]]:
+    """The global catalog plus the tenant's custom frameworks, each with ``active`` and its control counts.
+
+    Typed with its annotations, so that filtering or ordering on ``active`` type-checks.
+    """
     queryset = queryset if queryset is not None else Framework.objects.all()
-    return queryset.visible_to(tenant).annotate(
+    annotated = queryset.visible_to(tenant).annotate(
         active=Exists(TenantFramework.objects.filter(tenant=tenant, framework=OuterRef("pk"))),
         control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"))),
         automated_control_count=_count_of(Control.objects.filter(framework=OuterRef("pk"), checks__isnull=False)),
     )
+    return cast("QuerySet[WithAnnotations[Framework, FrameworkCounts]]", annotated)
+
+
+def frameworks_active(*, tenant: Tenant) -> QuerySet[WithAnnotations[Framework, FrameworkCounts]]:
+    """The frameworks the tenant has activated, with their counts, by name and version."""
+    return frameworks_for_tenant(tenant=tenant).filter(active=True).order_by("name", "version")
+
+
+def frameworks_visible(*, tenant: Tenant) -> QuerySet[Framework]:
+    """Every framework the tenant may see (the global catalog and its own), by name and version."""
+    return Framework.objects.visible_to(tenant).order_by("name", "version")
 
 
 def framework_resolve(*, tenant: Tenant, ref: Any) -> Framework | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError
@@ -17,9 +19,9 @@ from evidence.choices import EvidenceType
 from evidence.models import Evidence, EvidenceControlLink
 from evidence.selectors import ControlDocuments, control_documents
 from frameworks.models import Control, ControlCheck, Framework
-from frameworks.selectors import Applicability, controls_applicability, controls_with_checks
+from frameworks.selectors import Applicability, controls_applicability, controls_with_checks, framework_controls
 
-from .choices import ResultStatus, ScanStatus
+from .choices import OutcomeStatus, ResultStatus, ScanStatus
 from .models import CheckOutcome, ScanJob, ScanResult, ScanSchedule
 from .posture import Tally, Verdict, verdict
 
@@ -32,6 +34,15 @@ def _diff_status(status: str, errored: bool) -> str:
 
 def scan_jobs_for_tenant(*, tenant: Tenant) -> QuerySet[ScanJob]:
     return ScanJob.objects.for_tenant(tenant).select_related("framework", "triggered_by").order_by("-created_at")
+
+
+def scan_latest_completed(*, tenant: Tenant) -> ScanJob | None:
+    return ScanJob.objects.for_tenant(tenant).filter(status=ScanStatus.COMPLETED).order_by("-created_at").first()
+
+
+def scan_frameworks(*, scan_job: ScanJob) -> list[Framework]:
+    """The frameworks a scan evaluated (resolved at trigger time), for the results filter."""
+    return list(Framework.objects.filter(pk__in=scan_job.framework_ids or []).order_by("name", "version"))
 
 
 def parse_result_statuses(raw: str | None) -> list[str] | None:
@@ -49,9 +60,17 @@ def parse_result_statuses(raw: str | None) -> list[str] | None:
 
 
 def scan_results(
-    *, scan_job: ScanJob, statuses: list[str] | None = None, framework_id: Any = None, errored: bool | None = None
+    *,
+    scan_job: ScanJob,
+    statuses: list[str] | None = None,
+    framework_id: Any = None,
+    errored: bool | None = None,
+    search: str = "",
 ) -> QuerySet[ScanResult]:
-    """Results in a stable order (framework, natural control ref); 409 while the scan has not finished."""
+    """Results in a stable order (framework, natural control ref); 409 while the scan has not finished.
+
+    ``search`` looks in the control's ref and title (any case).
+    """
     if scan_job.status in (ScanStatus.QUEUED, ScanStatus.RUNNING):
         raise ConflictError(
             f"The scan is {scan_job.status}; results are available once it has completed. "
@@ -70,7 +89,62 @@ def scan_results(
     if errored is not None:
         # True: only the fails that are "could not evaluate"; False: everything else (real findings and the rest).
         results = results.filter(errored=errored)
+    search = search.strip()
+    if search:
+        results = results.filter(Q(control__ref__icontains=search) | Q(control__title__icontains=search))
     return results
+
+
+@dataclass
+class FailingResources:
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.outcomes)
+
+
+def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 10) -> dict[Any, FailingResources]:
+    """Per control, the fail/error outcomes of its mapped checks in this scan: at most ``cap`` each, with totals.
+
+    Three queries for a whole page of controls: mappings, the capped outcomes (ranked per check),
+    and the outcome count per check.
+    """
+    checks_by_control: dict[Any, list[str]] = defaultdict(list)
+    for control_id, check_id in ControlCheck.objects.filter(control_id__in=control_ids).values_list(
+        "control_id", "check_id"
+    ):
+        checks_by_control[control_id].append(check_id)
+    check_ids = sorted({c for checks in checks_by_control.values() for c in checks})
+    if not check_ids:
+        return {}
+    bad = (
+        CheckOutcome.objects.for_tenant(scan_job.tenant_id)
+        .filter(scan_job=scan_job, check_id__in=check_ids, status__in=[OutcomeStatus.FAIL, OutcomeStatus.ERROR])
+        .order_by()
+    )
+    ranked = (
+        bad.annotate(
+            rank=Window(RowNumber(), partition_by=[F("check_id")], order_by=[F("status").asc(), F("resource_id").asc()])
+        )
+        .filter(rank__lte=cap)
+        .order_by("check_id", "rank")
+    )
+    by_check: dict[str, list[CheckOutcome]] = defaultdict(list)
+    for outcome in ranked:
+        by_check[outcome.check_id].append(outcome)
+    counts: dict[str, int] = defaultdict(int)
+    counts.update(bad.values("check_id").annotate(n=Count("pk")).values_list("check_id", "n"))
+
+    found: dict[Any, FailingResources] = {}
+    for control_id, checks in checks_by_control.items():
+        entry = FailingResources(total=sum(counts[c] for c in checks))
+        for check_id in sorted(checks):
+            entry.outcomes.extend(by_check[check_id][: cap - len(entry.outcomes)])
+        if entry.total:
+            found[control_id] = entry
+    return found
 
 
 def scan_outcomes(*, scan_job: ScanJob) -> QuerySet[CheckOutcome]:
@@ -369,6 +443,36 @@ def control_latest_result(*, tenant: Tenant, control: Control) -> LatestResult |
         .first()
     )
     return LatestResult(**row) if row else None
+
+
+def control_result_history(*, tenant: Tenant, control: Control, limit: int = 20) -> list[ScanResult]:
+    """The control's verdicts in the tenant's most recent scans, newest first."""
+    return list(
+        ScanResult.objects.for_tenant(tenant)
+        .filter(control=control)
+        .select_related("scan_job")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def _latest_verdict(tenant: Tenant, column: str) -> Subquery:
+    latest = ScanResult.objects.filter(tenant=tenant, control=OuterRef("pk")).order_by("-created_at")
+    output = UUIDField() if column == "scan_job_id" else None
+    return Subquery(latest.values(column)[:1], output_field=output)
+
+
+def framework_controls_with_latest(*, tenant: Tenant, framework: Framework, search: str = "") -> QuerySet[Control]:
+    """The framework's controls in natural order, each with the tenant's latest verdict on it
+    (``latest_status``, ``latest_scan_job_id``); ``search`` looks in the ref and title (any case).
+    """
+    controls = framework_controls(framework=framework).annotate(
+        latest_status=_latest_verdict(tenant, "status"),
+        latest_scan_job_id=_latest_verdict(tenant, "scan_job_id"),
+    )
+    search = search.strip()
+    if search:
+        controls = controls.filter(Q(ref__icontains=search) | Q(title__icontains=search))
+    return controls
 
 
 def control_evidence_count(*, tenant: Tenant, control: Control) -> int:

@@ -1,47 +1,29 @@
-"""Reads the pages need that the apps' selectors do not offer; every one is scoped to a tenant."""
+"""What the pages compose from several apps' selectors (dashboard panels, the register's rows, provider forms).
+
+A read that belongs to one app lives in that app's selectors, where its API calls it too.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
 from complywise.models import Tenant
 from evidence.choices import EvidenceState, EvidenceType
-from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
-from evidence.selectors import control_documents, evidence_control_ids, evidence_validity
-from frameworks.models import Control, ControlCheck, ControlEvidenceRequirement, Framework
-from frameworks.selectors import exclusions_in_scope, framework_controls, frameworks_for_tenant
+from evidence.models import Evidence
+from evidence.selectors import control_documents, evidence_filtered
+from frameworks.models import ControlEvidenceRequirement, Framework
+from frameworks.selectors import exclusions_in_scope, frameworks_active
 from integrations import providers
-from scans.choices import OutcomeStatus, ResultBasis, ResultStatus, ScanStatus
-from scans.models import CheckOutcome, ScanJob, ScanResult
-from scans.selectors import scan_results, scan_trend
-
-if TYPE_CHECKING:
-    # Typing only: django-stubs-ext is a development requirement.
-    from django_stubs_ext import WithAnnotations
-
-
-class FrameworkCounts(TypedDict):
-    """What frameworks.selectors.frameworks_for_tenant annotates on each framework."""
-
-    active: bool
-    control_count: int
-    automated_control_count: int
-
-
-def frameworks_with_counts(*, tenant: Tenant) -> QuerySet[WithAnnotations[Framework, FrameworkCounts]]:
-    """frameworks_for_tenant, typed with its annotations so that filtering or ordering on ``active`` type-checks."""
-    return cast("QuerySet[WithAnnotations[Framework, FrameworkCounts]]", frameworks_for_tenant(tenant=tenant))
-
+from scans.choices import ResultBasis, ResultStatus
+from scans.models import ScanJob, ScanResult
+from scans.selectors import scan_trend
 
 # --- dashboard ------------------------------------------------------------------------------------
 
@@ -57,7 +39,7 @@ class FrameworkSummary:
 
 def dashboard_frameworks(*, tenant: Tenant, days: int) -> list[FrameworkSummary]:
     """Active frameworks with their score trend (scans.selectors.scan_trend) and the latest scan's counts."""
-    frameworks = list(frameworks_with_counts(tenant=tenant).filter(active=True).order_by("name", "version"))
+    frameworks = list(frameworks_active(tenant=tenant))
     summaries = [
         FrameworkSummary(framework=framework, trend=scan_trend(tenant=tenant, framework_id=framework.pk, days=days))
         for framework in frameworks
@@ -99,10 +81,6 @@ def framework_entry_counts(entry: dict[str, Any]) -> dict[str, Any]:
         "assessed": entry.get("assessed"),
         "coverage": entry.get("coverage"),
     }
-
-
-def scan_latest_completed(*, tenant: Tenant) -> ScanJob | None:
-    return ScanJob.objects.for_tenant(tenant).filter(status=ScanStatus.COMPLETED).order_by("-created_at").first()
 
 
 # --- documents due, expired, without an owner --------------------------------------------------------
@@ -190,117 +168,6 @@ def documents_overview(*, tenant: Tenant, now: datetime, limit: int = 10) -> Doc
     )
 
 
-# --- scan results ---------------------------------------------------------------------------------
-
-
-def scan_results_filtered(
-    *, scan_job: ScanJob, statuses: list[str] | None, framework_id: Any, search: str, errored: bool | None = None
-) -> QuerySet[ScanResult]:
-    """scans.selectors.scan_results, narrowed by a search in the control's ref and title."""
-    results = scan_results(scan_job=scan_job, statuses=statuses, framework_id=framework_id, errored=errored)
-    search = search.strip()
-    if search:
-        results = results.filter(Q(control__ref__icontains=search) | Q(control__title__icontains=search))
-    return results
-
-
-def scan_frameworks(*, scan_job: ScanJob) -> list[Framework]:
-    """The frameworks a scan evaluated (resolved at trigger time), for the results filter."""
-    return list(Framework.objects.filter(pk__in=scan_job.framework_ids or []).order_by("name", "version"))
-
-
-@dataclass
-class FailingResources:
-    outcomes: list[CheckOutcome] = field(default_factory=list)
-    total: int = 0
-
-    @property
-    def hidden(self) -> int:
-        return self.total - len(self.outcomes)
-
-
-def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 10) -> dict[Any, FailingResources]:
-    """Per control, the fail/error outcomes of its mapped checks in this scan: at most ``cap`` each, with totals.
-
-    Three queries for a whole page of controls: mappings, the capped outcomes (ranked per check),
-    and the outcome count per check.
-    """
-    checks_by_control: dict[Any, list[str]] = defaultdict(list)
-    for control_id, check_id in ControlCheck.objects.filter(control_id__in=control_ids).values_list(
-        "control_id", "check_id"
-    ):
-        checks_by_control[control_id].append(check_id)
-    check_ids = sorted({c for checks in checks_by_control.values() for c in checks})
-    if not check_ids:
-        return {}
-    bad = (
-        CheckOutcome.objects.for_tenant(scan_job.tenant_id)
-        .filter(scan_job=scan_job, check_id__in=check_ids, status__in=[OutcomeStatus.FAIL, OutcomeStatus.ERROR])
-        .order_by()
-    )
-    ranked = (
-        bad.annotate(
-            rank=Window(RowNumber(), partition_by=[F("check_id")], order_by=[F("status").asc(), F("resource_id").asc()])
-        )
-        .filter(rank__lte=cap)
-        .order_by("check_id", "rank")
-    )
-    by_check: dict[str, list[CheckOutcome]] = defaultdict(list)
-    for outcome in ranked:
-        by_check[outcome.check_id].append(outcome)
-    counts: dict[str, int] = defaultdict(int)
-    counts.update(bad.values("check_id").annotate(n=Count("pk")).values_list("check_id", "n"))
-
-    found: dict[Any, FailingResources] = {}
-    for control_id, checks in checks_by_control.items():
-        entry = FailingResources(total=sum(counts[c] for c in checks))
-        for check_id in sorted(checks):
-            entry.outcomes.extend(by_check[check_id][: cap - len(entry.outcomes)])
-        if entry.total:
-            found[control_id] = entry
-    return found
-
-
-# --- controls ---------------------------------------------------------------------------------------
-
-
-def control_result_history(*, tenant: Tenant, control: Control, limit: int = 20) -> list[ScanResult]:
-    """The control's verdicts in the tenant's most recent scans, newest first."""
-    return list(
-        ScanResult.objects.for_tenant(tenant)
-        .filter(control=control)
-        .select_related("scan_job")
-        .order_by("-created_at")[:limit]
-    )
-
-
-def control_evidence(*, tenant: Tenant, control: Control) -> QuerySet[Evidence]:
-    return (
-        Evidence.objects.for_tenant(tenant)
-        .filter(control=control)
-        .select_related("uploaded_by")
-        .order_by("-created_at", "-sequence")
-    )
-
-
-def _latest_verdict(tenant: Tenant, field: str) -> Subquery:
-    latest = ScanResult.objects.filter(tenant=tenant, control=OuterRef("pk")).order_by("-created_at")
-    output = UUIDField() if field == "scan_job_id" else None
-    return Subquery(latest.values(field)[:1], output_field=output)
-
-
-def framework_controls_with_latest(*, tenant: Tenant, framework: Framework, search: str = "") -> QuerySet[Control]:
-    """The framework's controls in natural order, each with the tenant's latest verdict on it."""
-    controls = framework_controls(framework=framework).annotate(
-        latest_status=_latest_verdict(tenant, "status"),
-        latest_scan_job_id=_latest_verdict(tenant, "scan_job_id"),
-    )
-    search = search.strip()
-    if search:
-        controls = controls.filter(Q(ref__icontains=search) | Q(title__icontains=search))
-    return controls
-
-
 # --- evidence -----------------------------------------------------------------------------------------
 
 
@@ -315,106 +182,35 @@ def evidence_list(
     scan_job_id: Any = None,
     include_unassessed: bool = True,
 ) -> QuerySet[Evidence]:
-    """The tenant's evidence, filtered. Framework and control ref match any control a document is linked to.
+    """The register's rows: evidence.selectors.evidence_filtered (the API list's filter), in the page's order.
 
+    Framework and control ref match any control a document supports. Dates are whole local days.
     Scan artifacts come grouped by scan (newest scan first, controls in natural order); documents newest first.
     ``include_unassessed=False`` leaves out the artifacts a scan wrote for controls it could not assess
-    (nothing covered them): hundreds of stubs that prove nothing.
+    (nothing covered them): hundreds of stubs that prove nothing. Telling them apart takes the scan's
+    result, which the evidence app cannot read; hence that part is composed here.
     """
-    evidence = Evidence.objects.for_tenant(tenant).select_related("uploaded_by", "scan_job")
-    ref = control_ref.strip()
-    if framework_id or ref:
-        own, linked = Q(), Q(evidence=OuterRef("pk"))
-        if framework_id:
-            own &= Q(framework_id=framework_id)
-            linked &= Q(control__framework_id=framework_id)
-        if ref:
-            own &= Q(control_ref__iexact=ref)
-            linked &= Q(control__ref__iexact=ref)
-        # Exists, not a join: a document linked to several matching controls is still one row.
-        evidence = evidence.filter(own | Exists(EvidenceControlLink.objects.filter(linked)))
-    if evidence_type:
-        evidence = evidence.filter(type=evidence_type)
-    if scan_job_id:
-        evidence = evidence.filter(scan_job_id=scan_job_id)
+    zone = timezone.get_current_timezone()
+    created_after = datetime.combine(created_from, time.min, tzinfo=zone) if created_from else None
+    # Inclusive of the whole "to" day.
+    created_before = datetime.combine(created_to, time.min, tzinfo=zone) + timedelta(days=1) if created_to else None
+    evidence = evidence_filtered(
+        tenant=tenant,
+        queryset=Evidence.objects.select_related("uploaded_by", "scan_job"),
+        control_ref=control_ref,
+        control_framework_id=framework_id,
+        evidence_type=evidence_type,
+        scan_job_id=scan_job_id,
+        created_after=created_after,
+        created_before=created_before,
+    )
     if not include_unassessed and evidence_type != EvidenceType.MANUAL:
         # Results rolled up before ``basis`` existed say only "not applicable".
         stub = Q(basis=ResultBasis.UNASSESSED) | Q(basis="", status=ResultStatus.NOT_APPLICABLE)
         evidence = evidence.filter(~Exists(ScanResult.objects.filter(stub, evidence_id=OuterRef("pk"))))
-    zone = timezone.get_current_timezone()
-    if created_from:
-        evidence = evidence.filter(created_at__gte=datetime.combine(created_from, time.min, tzinfo=zone))
-    if created_to:
-        # Inclusive of the whole "to" day.
-        end = datetime.combine(created_to, time.min, tzinfo=zone) + timedelta(days=1)
-        evidence = evidence.filter(created_at__lt=end)
     if evidence_type == EvidenceType.AUTO:
         return evidence.order_by("-scan_job__created_at", "scan_job_id", "framework_key", "control__sort_key", "pk")
     return evidence.order_by("-created_at", "-sequence")
-
-
-def scan_artifact_counts(*, evidence: QuerySet[Evidence], scan_job_ids: Iterable[Any]) -> dict[Any, int]:
-    """How many of the filtered artifacts each of these scans has (one grouped query), for the group headings."""
-    return dict(
-        evidence.filter(scan_job_id__in=list(scan_job_ids))
-        .order_by()
-        .values("scan_job_id")
-        .annotate(n=Count("pk"))
-        .values_list("scan_job_id", "n")
-    )
-
-
-@dataclass(frozen=True)
-class LinkedControl:
-    control_id: Any
-    framework_key: str
-    ref: str
-
-
-@dataclass(frozen=True)
-class EvidenceRow:
-    """One artifact as the register lists it: freshness (documents only) and every control it supports."""
-
-    evidence: Evidence
-    valid_until: datetime | None
-    freshness: str | None
-    controls: list[LinkedControl]
-
-
-def evidence_rows(*, rows: Iterable[Evidence], now: datetime) -> list[EvidenceRow]:
-    """A page of ``evidence_annotated`` rows with their validity and linked controls: one query for the controls."""
-    rows = list(rows)
-    control_ids = {control_id for row in rows for control_id in evidence_control_ids(row)}
-    controls = Control.objects.filter(pk__in=control_ids).select_related("framework").in_bulk()
-    out = []
-    for row in rows:
-        linked = [
-            LinkedControl(control_id=c.pk, framework_key=c.framework.key, ref=c.ref)
-            for c in (controls.get(control_id) for control_id in evidence_control_ids(row))
-            if c is not None
-        ]
-        if not linked and row.control_ref:
-            # The control left the catalog: the sealed snapshot still says what the artifact was for.
-            linked = [LinkedControl(control_id=None, framework_key=row.framework_key, ref=row.control_ref)]
-        valid_until, fresh = evidence_validity(row, now=now)
-        out.append(EvidenceRow(evidence=row, valid_until=valid_until, freshness=fresh, controls=linked))
-    return out
-
-
-def evidence_for_tenant(*, tenant: Tenant) -> QuerySet[Evidence]:
-    return Evidence.objects.for_tenant(tenant).select_related("control", "framework")
-
-
-def evidence_exports_recent(*, tenant: Tenant, limit: int = 10) -> list[EvidenceExport]:
-    return list(EvidenceExport.objects.for_tenant(tenant).select_related("framework").order_by("-created_at")[:limit])
-
-
-def frameworks_active(*, tenant: Tenant) -> QuerySet[Framework]:
-    return frameworks_with_counts(tenant=tenant).filter(active=True).order_by("name", "version")
-
-
-def frameworks_visible(*, tenant: Tenant) -> QuerySet[Framework]:
-    return Framework.objects.visible_to(tenant).order_by("name", "version")
 
 
 # --- integrations ---------------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ def test_one_upload_links_to_controls_of_three_frameworks_and_each_finds_it(clie
     for control in three_frameworks:
         listed = client.get(f"/api/evidence?control_id={control.pk}").json()["results"]
         assert [row["id"] for row in listed] == [body["id"]], control.ref
+    # and so does the list filtered by the framework of any of them
+    for control in three_frameworks:
+        listed = client.get(f"/api/evidence?framework_id={control.framework_id}").json()["results"]
+        assert [row["id"] for row in listed] == [body["id"]], control.framework.key
     # and the upload's audit event names every linked control
     event = AuditEvent.objects.for_tenant(tenant).get(action="evidence.uploaded")
     assert event.data["linked_controls"] == [f"{c.framework.key} {c.ref}" for c in three_frameworks]

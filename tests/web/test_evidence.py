@@ -15,7 +15,7 @@ from frameworks.scope import control_evidence_requirement_set
 from scans.models import ScanResult
 from tests.evidence.factories import CSV_BYTES
 
-from .factories import custom_framework, evidence_for
+from .factories import custom_framework, evidence_for, scan_job
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +312,55 @@ def test_register_queries_do_not_grow_with_linked_documents_or_artifacts(admin_w
     # then each list costs the same number of queries
     assert count({}) == few_documents
     assert count({"type": "auto"}) == few_artifacts
+
+
+def test_api_list_and_register_page_filter_through_the_same_selector(admin_web, client_for, tenant):
+    # given a document on A-1 also linked to B-1 (another framework), a document on B-1 only, a document on A-2,
+    # and a scan artifact on A-1
+    framework_a, (a1, a2) = custom_framework(tenant, key="fw-a", controls=2)
+    _, (b1,) = custom_framework(tenant, key="fw-b", controls=1)
+    Control.objects.filter(pk=a1.pk).update(ref="A-1")
+    Control.objects.filter(pk=a2.pk).update(ref="A-2")
+    Control.objects.filter(pk=b1.pk).update(ref="B-1")
+    a1.refresh_from_db()
+    a2.refresh_from_db()
+    b1.refresh_from_db()
+    linked = evidence_for(tenant, a1, name="linked.txt", content=b"linked\n", control_ids=[b1.pk])
+    only_b = evidence_for(tenant, b1, name="b.txt", content=b"b\n")
+    only_a2 = evidence_for(tenant, a2, name="a2.txt", content=b"a2\n")
+    (auto,) = evidence_store_auto_batch(
+        tenant=tenant,
+        scan_job=scan_job(tenant),
+        items=[AutoEvidenceItem(control=a1, framework=framework_a, title="Scan result A-1", document={"x": 1})],
+        collected_at=timezone.now(),
+    )
+    api = client_for(tenant, Role.AUDITOR)
+
+    def api_ids(**query):
+        response = api.get("/api/evidence", {**query, "limit": 100})
+        assert response.status_code == 200, response.content
+        return {r["id"] for r in response.json()["results"]}
+
+    def page_ids(**query):
+        response = admin_web.get("/evidence/", {"type": "all", "unassessed": "on", **query})
+        assert response.status_code == 200
+        return {str(evidence.pk) for evidence in response.context["page"].object_list}
+
+    def ids(*rows):
+        return {str(row.pk) for row in rows}
+
+    # when / then: a control matched through its EvidenceControlLink
+    assert api_ids(control_id=b1.pk) == page_ids(control_ref="B-1") == ids(linked, only_b)
+    assert api_ids(control_id=a1.pk) == page_ids(control_ref="a-1") == ids(linked, auto)
+    # a framework
+    assert api_ids(framework_id=framework_a.pk) == page_ids(framework=framework_a.pk) == ids(linked, only_a2, auto)
+    # a type
+    assert api_ids(type="manual") == page_ids(type="manual") == ids(linked, only_b, only_a2)
+    assert api_ids(type="auto") == page_ids(type="auto") == ids(auto)
+    # and together
+    assert api_ids(control_id=a1.pk, type="manual") == page_ids(control_ref="A-1", type="manual") == ids(linked)
+    assert (
+        api_ids(framework_id=framework_a.pk, type="auto")
+        == page_ids(framework=framework_a.pk, type="auto")
+        == ids(auto)
+    )

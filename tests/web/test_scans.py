@@ -270,3 +270,37 @@ def test_failed_scan_shows_its_error(admin_web, tenant):
     # then
     assert "No worker started this scan" in page
     assert "Failed" in page
+
+
+def test_api_results_page_and_both_csvs_list_the_same_rows(admin_web, client_for, tenant, scan_data):
+    # given the scan of scan_data: CTL-1 pass, CTL-2 fail, CTL-3 not applicable
+    job, framework = scan_data.job, scan_data.framework
+    api = client_for(tenant, Role.AUDITOR)
+
+    def api_ids(**query):
+        response = api.get(f"/api/scans/{job.pk}/results", {**query, "limit": 100})
+        assert response.status_code == 200, response.content
+        return [r["control_id"] for r in response.json()["results"]]
+
+    def api_csv_ids(**query):
+        return [r["control_id"] for r in csv_rows(api.get(f"/api/scans/{job.pk}/results", {**query, "format": "csv"}))]
+
+    def page_ids(**query):
+        response = admin_web.get(f"/scans/{job.pk}/", query)
+        assert response.status_code == 200
+        return [str(result.control_id) for result in response.context["page"].object_list]
+
+    def page_csv_ids(**query):
+        return [r["control_id"] for r in csv_rows(admin_web.get(f"/scans/{job.pk}/results.csv", query))]
+
+    # when / then: the same rows, in the same order, for the same status and framework
+    for api_query, page_query in [
+        ({}, {}),
+        ({"status": "pass"}, {"status": "pass"}),
+        ({"status": "not-applicable"}, {"status": "not-applicable"}),
+        ({"framework_id": str(framework.pk)}, {"framework": str(framework.pk)}),
+        ({"status": "pass", "framework_id": str(framework.pk)}, {"status": "pass", "framework": str(framework.pk)}),
+    ]:
+        expected = api_ids(**api_query)
+        assert expected
+        assert api_csv_ids(**api_query) == page_ids(**page_query) == page_csv_ids(**page_query) == expected

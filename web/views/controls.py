@@ -23,7 +23,7 @@ from complywise.exceptions import (
 from complywise.http import TenantRequest
 from complywise.selectors import members_for_tenant
 from evidence.api.uploads import MULTIPART_OVERHEAD_BYTES, TOO_LARGE_FLAG, UploadLimitHandler, content_length
-from evidence.selectors import evidence_annotated, evidence_validity
+from evidence.selectors import control_evidence, evidence_annotated, evidence_validity
 from evidence.services import evidence_upload
 from evidence.sniffing import ALLOWED
 from frameworks.models import Control
@@ -37,8 +37,7 @@ from frameworks.selectors import control_detail as control_detail_read
 from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
 from scans.api.serializers import check_remediation
 from scans.rollup import SEVERITY_RANK
-from scans.selectors import ControlPosture, control_evidence_count, control_latest_result
-from web import selectors
+from scans.selectors import ControlPosture, control_evidence_count, control_latest_result, control_result_history
 from web.forms import ApplicabilityForm, add_service_errors
 from web.posture_forms import (
     SERVICE_FIELDS_REQUIREMENT,
@@ -107,7 +106,7 @@ def _evidence_page(request: TenantRequest, control: Control) -> Page:
     """The control's evidence, a page at a time; each manual document with how long it counts (its renewal too)."""
     page = paginate(
         request,
-        evidence_annotated(selectors.control_evidence(tenant=request.tenant, control=control)),
+        evidence_annotated(control_evidence(tenant=request.tenant, control=control)),
         per_page=EVIDENCE_PER_PAGE,
     )
     page.object_list = list(page.object_list)
@@ -162,7 +161,7 @@ def _control_page(
             "applicability": applicability,
             "applicability_form": applicability_form,
             "requirement_form": requirement_form,
-            "history": selectors.control_result_history(tenant=tenant, control=control, limit=HISTORY_SHOWN),
+            "history": control_result_history(tenant=tenant, control=control, limit=HISTORY_SHOWN),
             "evidence_page": _evidence_page(request, control),
             "upload_form": upload_form,
             "control_suggestions": index.suggestions() if index is not None else [],

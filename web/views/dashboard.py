@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from complywise.http import TenantRequest
 from frameworks.naturalsort import natural_key
 from integrations.selectors import integration_types_connected
-from scans.selectors import scan_diff, scan_jobs_for_tenant, scan_previous_completed
+from scans.selectors import scan_diff, scan_jobs_for_tenant, scan_latest_completed, scan_previous_completed
 from web import selectors
 from web.tenancy import tenant_view
 
@@ -60,7 +60,7 @@ def dashboard(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     asked = request.GET.get("days", "")
     days = int(asked) if asked.isdigit() and int(asked) in TREND_DAYS else DEFAULT_TREND_DAYS
-    latest = selectors.scan_latest_completed(tenant=tenant)
+    latest = scan_latest_completed(tenant=tenant)
     diff = scan_diff(scan_job=latest, against=scan_previous_completed(scan_job=latest)) if latest else None
     return render(
         request,

@@ -17,8 +17,17 @@ from complywise.http import TenantRequest
 from complywise.services import audit_record
 from evidence.choices import EvidenceType
 from evidence.exports import evidence_export_request
-from evidence.selectors import evidence_annotated, evidence_verify
+from evidence.selectors import (
+    EvidenceRow,
+    evidence_annotated,
+    evidence_exports_recent,
+    evidence_for_tenant,
+    evidence_rows,
+    evidence_verify,
+    scan_artifact_counts,
+)
 from evidence.services import evidence_delete
+from frameworks.selectors import frameworks_active, frameworks_visible
 from web import selectors
 from web.forms import EvidenceDeleteForm, EvidenceExportForm, EvidenceFilterForm, add_service_errors
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
@@ -29,7 +38,7 @@ EVIDENCE_PER_PAGE = 50
 EXPORT_FIELDS = {"framework_id": "framework"}
 
 
-def _grouped(rows: list[selectors.EvidenceRow], *, by_scan: bool) -> list[tuple[Any, list[selectors.EvidenceRow]]]:
+def _grouped(rows: list[EvidenceRow], *, by_scan: bool) -> list[tuple[Any, list[EvidenceRow]]]:
     """Scan artifacts under one heading per scan (hundreds per scan; their order keeps each scan together)."""
     if not by_scan:
         return [(None, rows)] if rows else []
@@ -38,7 +47,7 @@ def _grouped(rows: list[selectors.EvidenceRow], *, by_scan: bool) -> list[tuple[
 
 def _evidence_page(request: TenantRequest, export_form: EvidenceExportForm | None = None, status: int = 200):
     tenant = request.tenant
-    frameworks = list(selectors.frameworks_visible(tenant=tenant))
+    frameworks = list(frameworks_visible(tenant=tenant))
     filters = EvidenceFilterForm(request.GET, frameworks=frameworks)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     evidence_type = filters.evidence_type()
@@ -53,9 +62,9 @@ def _evidence_page(request: TenantRequest, export_form: EvidenceExportForm | Non
         include_unassessed=bool(cleaned.get("unassessed")),
     )
     page = paginate(request, evidence_annotated(evidence), per_page=EVIDENCE_PER_PAGE)
-    rows = selectors.evidence_rows(rows=page.object_list, now=timezone.now())
+    rows = evidence_rows(rows=page.object_list, now=timezone.now())
     scan_ids = {row.evidence.scan_job_id for row in rows if row.evidence.scan_job_id}
-    active = list(selectors.frameworks_active(tenant=tenant))
+    active = list(frameworks_active(tenant=tenant))
     return render(
         request,
         "web/evidence/list.html",
@@ -65,10 +74,10 @@ def _evidence_page(request: TenantRequest, export_form: EvidenceExportForm | Non
             "page": page,
             "groups": _grouped(rows, by_scan=evidence_type == EvidenceType.AUTO),
             "by_scan": evidence_type == EvidenceType.AUTO,
-            "scan_counts": selectors.scan_artifact_counts(evidence=evidence, scan_job_ids=scan_ids) if scan_ids else {},
+            "scan_counts": scan_artifact_counts(evidence=evidence, scan_job_ids=scan_ids) if scan_ids else {},
             "filtered_scan": cleaned.get("scan"),
             "export_form": export_form or EvidenceExportForm(frameworks=active),
-            "exports": selectors.evidence_exports_recent(tenant=tenant),
+            "exports": evidence_exports_recent(tenant=tenant),
             "delete_form": EvidenceDeleteForm() if request.is_tenant_admin else None,
         },
         status=status,
@@ -84,7 +93,7 @@ def evidence_list(request: TenantRequest) -> HttpResponse:
 @tenant_view()
 @require_POST
 def evidence_verify_view(request: TenantRequest, pk: Any) -> HttpResponse:
-    evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
+    evidence = tenant_object_or_404(evidence_for_tenant(tenant=request.tenant), pk)
     result = evidence_verify(evidence=evidence)
     audit_record(
         tenant=request.tenant, actor=request.user, action="evidence.verified", target=evidence, data={"ok": result.ok}
@@ -99,7 +108,7 @@ def evidence_verify_view(request: TenantRequest, pk: Any) -> HttpResponse:
 @tenant_view()
 @require_POST
 def evidence_export(request: TenantRequest) -> HttpResponse:
-    form = EvidenceExportForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
+    form = EvidenceExportForm(request.POST, frameworks=frameworks_active(tenant=request.tenant))
     if form.is_valid():
         try:
             evidence_export_request(
@@ -125,7 +134,7 @@ def evidence_export(request: TenantRequest) -> HttpResponse:
 @tenant_view(ADMIN_ROLES)
 @require_POST
 def evidence_delete_view(request: TenantRequest, pk: Any) -> HttpResponse:
-    evidence = tenant_object_or_404(selectors.evidence_for_tenant(tenant=request.tenant), pk)
+    evidence = tenant_object_or_404(evidence_for_tenant(tenant=request.tenant), pk)
     form = EvidenceDeleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "A reason is required to delete evidence.")

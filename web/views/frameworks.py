@@ -19,8 +19,12 @@ from frameworks.scope import framework_require_documents_for_unautomated
 from frameworks.selectors import frameworks_for_tenant
 from frameworks.services import framework_activate, framework_deactivate
 from scans.choices import ResultBasis
-from scans.selectors import ControlPosture, framework_posture, latest_scan_for_framework
-from web import selectors
+from scans.selectors import (
+    ControlPosture,
+    framework_controls_with_latest,
+    framework_posture,
+    latest_scan_for_framework,
+)
 from web.forms import add_service_errors
 from web.posture_forms import SERVICE_FIELDS_REQUIREMENT, RequireDocumentsForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
@@ -40,7 +44,7 @@ def controls_posture(*, tenant: Any, framework: Framework, controls: Iterable[Co
 @tenant_view()
 @require_GET
 def framework_list(request: TenantRequest) -> HttpResponse:
-    frameworks = selectors.frameworks_with_counts(tenant=request.tenant).order_by("-active", "name", "version")
+    frameworks = frameworks_for_tenant(tenant=request.tenant).order_by("-active", "name", "version")
     return render(request, "web/frameworks/list.html", {"frameworks": frameworks})
 
 
@@ -60,7 +64,7 @@ def _framework_page(
 ) -> HttpResponse:
     tenant = request.tenant
     search = request.GET.get("q", "")[:200]
-    controls = selectors.framework_controls_with_latest(tenant=tenant, framework=framework, search=search)
+    controls = framework_controls_with_latest(tenant=tenant, framework=framework, search=search)
     if "\x00" in search:
         # No stored text holds a NUL, and PostgreSQL refuses one in a query: nothing can match.
         controls = controls.none()

@@ -18,12 +18,13 @@ from complywise.exceptions import (
 )
 from complywise.exports import export_response
 from complywise.http import TenantRequest
+from frameworks.selectors import frameworks_active
 from integrations.selectors import integration_types_connected
 from scans.api.serializers import check_remediation
 from scans.api.views import RESULT_COLUMNS
 from scans.choices import ResultStatus, ScanTrigger
 from scans.models import ScanResult
-from scans.selectors import scan_jobs_for_tenant
+from scans.selectors import failing_resources, scan_frameworks, scan_jobs_for_tenant, scan_results
 from scans.services import scan_cancel, scan_trigger
 from web import selectors
 from web.forms import (
@@ -47,7 +48,7 @@ def _run_form(request: TenantRequest, data: Any = None) -> RunScanForm:
     return RunScanForm(
         data,
         connected_types=integration_types_connected(tenant=request.tenant),
-        frameworks=selectors.frameworks_active(tenant=request.tenant),
+        frameworks=frameworks_active(tenant=request.tenant),
     )
 
 
@@ -101,7 +102,7 @@ def _scan_for(request: TenantRequest, pk: Any):
 
 
 def _result_filters(request: TenantRequest, job) -> tuple[ResultFilterForm, dict[str, Any]]:
-    form = ResultFilterForm(request.GET, frameworks=selectors.scan_frameworks(scan_job=job))
+    form = ResultFilterForm(request.GET, frameworks=scan_frameworks(scan_job=job))
     # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
     cleaned = form.cleaned_data if form.is_valid() else {}
     status = cleaned.get("status") or ""
@@ -134,12 +135,12 @@ def scan_detail(request: TenantRequest, pk: Any) -> HttpResponse:
     context: dict[str, Any] = {"job": job, "running": not job.is_finished}
     if job.is_finished:
         filters, query = _result_filters(request, job)
-        page = paginate(request, selectors.scan_results_filtered(scan_job=job, **query), per_page=RESULTS_PER_PAGE)
+        page = paginate(request, scan_results(scan_job=job, **query), per_page=RESULTS_PER_PAGE)
         failing_ids = [r.control_id for r in page.object_list if r.status == ResultStatus.FAIL]
         context |= {
             "filters": filters,
             "page": page,
-            "failing": selectors.failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
+            "failing": failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
             "failing_checks": {r.pk: _failing_checks(r) for r in page.object_list if r.status == ResultStatus.FAIL},
             "framework_scores": [
                 {**entry, **selectors.framework_entry_counts(entry)} for entry in job.framework_scores or []
@@ -179,7 +180,7 @@ def scan_results_csv(request: TenantRequest, pk: Any) -> HttpResponse | Streamin
     # The API's columns (basis, evidence state, failing checks with remediation, the finding whole): one file
     # format whichever way it is downloaded.
     return export_response(
-        rows=selectors.scan_results_filtered(scan_job=job, **query),
+        rows=scan_results(scan_job=job, **query),
         columns=RESULT_COLUMNS,
         filename=f"scan-{str(job.pk)[:8]}-results",
         fmt="csv",

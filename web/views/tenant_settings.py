@@ -26,9 +26,9 @@ from complywise.services import (
     membership_role_change,
     tenant_update_settings,
 )
+from frameworks.selectors import frameworks_active, frameworks_for_tenant
 from scans.selectors import schedules_for_tenant
 from scans.services import schedule_create, schedule_delete, schedule_update
-from web import selectors
 from web.forms import (
     SERVICE_FIELDS_SCHEDULE,
     InvitationForm,
@@ -50,9 +50,9 @@ NEW_INVITATION_SESSION_KEY = "web_new_invitation"
 def _settings_page(request: TenantRequest, status: int = 200, **bound: forms.Form) -> HttpResponse:
     tenant = request.tenant
     members = list(members_for_tenant(tenant=tenant))
-    active_frameworks = selectors.frameworks_active(tenant=tenant)
+    active_frameworks = frameworks_active(tenant=tenant)
     context = {
-        "frameworks": selectors.frameworks_with_counts(tenant=tenant).order_by("-active", "name", "version"),
+        "frameworks": frameworks_for_tenant(tenant=tenant).order_by("-active", "name", "version"),
         "schedules": schedules_for_tenant(tenant=tenant).order_by("name"),
         "members": members,
         "tokens": api_tokens_for_tenant(tenant=tenant).order_by("-created_at"),
@@ -122,7 +122,7 @@ def require_mfa_update(request: TenantRequest) -> HttpResponse:
 @tenant_view(ADMIN_ROLES)
 @require_POST
 def schedule_create_view(request: TenantRequest) -> HttpResponse:
-    form = ScheduleForm(request.POST, frameworks=selectors.frameworks_active(tenant=request.tenant))
+    form = ScheduleForm(request.POST, frameworks=frameworks_active(tenant=request.tenant))
     if form.is_valid():
         try:
             schedule = schedule_create(tenant=request.tenant, actor=request.user, **form.service_kwargs())
