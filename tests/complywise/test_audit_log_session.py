@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -31,20 +30,6 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 OFFICE_IP = "203.0.113.10"
 CI_IP = "198.51.100.20"
 ATTACKER_IP = "192.0.2.66"
-
-
-@pytest.fixture(autouse=True)
-def local_evidence_storage(settings, tmp_path) -> Path:
-    root = tmp_path / "evidence"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
 
 
 def test_every_action_of_a_scripted_session_is_in_the_audit_log(tenant, tmp_path, django_capture_on_commit_callbacks):

@@ -77,20 +77,6 @@ def count_scan_jobs() -> int:
     return ScanJob.objects.count()
 
 
-@pytest.fixture(autouse=True)
-def local_evidence_storage(settings, tmp_path) -> Path:
-    root = tmp_path / "evidence"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
-
-
 @contextmanager
 def as_app_role() -> Iterator[None]:
     """The test connection acts as the app role until the block ends."""
