@@ -10,6 +10,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from complywise.api.parsers import MultiPartParser
+from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
@@ -121,6 +122,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         length = content_length(request)
         if length is not None and length > limit + MULTIPART_OVERHEAD_BYTES:
             raise PayloadTooLargeError(f"The file is larger than the limit of {limit} bytes.")
+        # Not validated(): the size flag is only known once the body has been parsed, and must win over field errors.
         body = EvidenceUploadSerializer(data=request.data)
         if getattr(request._request, TOO_LARGE_FLAG, False):
             raise PayloadTooLargeError(f"The file is larger than the limit of {limit} bytes.")
@@ -179,9 +181,8 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             reason = request.data.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise FieldValidationError({"reason": "A reason is required to delete evidence."})
-        body = EvidenceDeleteSerializer(data={"reason": reason})
-        body.is_valid(raise_exception=True)
-        services.evidence_delete(evidence=evidence, actor=request.user, reason=body.validated_data["reason"])
+        body = validated(EvidenceDeleteSerializer, {"reason": reason})
+        services.evidence_delete(evidence=evidence, actor=request.user, reason=body["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -196,17 +197,16 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     )
     @action(detail=False, methods=["post"], throttle_classes=[EvidenceExportThrottle])
     def export(self, request):
-        body = EvidenceExportCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        framework = framework_resolve(tenant=request.tenant, ref=body.validated_data["framework_id"])
+        body = validated(EvidenceExportCreateSerializer, request.data)
+        framework = framework_resolve(tenant=request.tenant, ref=body["framework_id"])
         if framework is None:
             raise FieldValidationError({"framework_id": "No such framework (give its id or its key)."})
         export = exports.evidence_export_request(
             tenant=request.tenant,
             actor=request.user,
             framework_id=framework.pk,
-            period_start=body.validated_data.get("period_start"),
-            period_end=body.validated_data.get("period_end"),
+            period_start=body.get("period_start"),
+            period_end=body.get("period_end"),
         )
         data = EvidenceExportSerializer(export, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_202_ACCEPTED)

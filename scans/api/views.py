@@ -9,6 +9,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import FieldValidationError
@@ -118,13 +119,12 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
     )
     @action(detail=False, methods=["post"], throttle_classes=[ScanTriggerThrottle])
     def trigger(self, request):
-        body = ScanTriggerCreateSerializer(data=request.data if request.data else {})
-        body.is_valid(raise_exception=True)
+        body = validated(ScanTriggerCreateSerializer, request.data if request.data else {})
         job = services.scan_trigger(
             tenant=request.tenant,
             actor=request.user,
-            integration_types=body.validated_data.get("integration_types"),
-            framework_id=body.validated_data.get("framework_id"),
+            integration_types=body.get("integration_types"),
+            framework_id=body.get("framework_id"),
             trigger=ScanTrigger.API if request.auth is not None else ScanTrigger.UI,
         )
         data = ScanTriggeredSerializer({"scan_job_id": job.pk, "status": job.status, "created_at": job.created_at})
@@ -205,13 +205,12 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(parameters=[TrendQuerySerializer], responses=TrendPointSerializer(many=True))
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def trend(self, request):
-        query = TrendQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        framework = _framework_param(request, query.validated_data.get("framework_id"))
+        query = validated(TrendQuerySerializer, request.query_params)
+        framework = _framework_param(request, query.get("framework_id"))
         points = selectors.scan_trend(
             tenant=request.tenant,
             framework_id=framework.pk if framework else None,
-            days=query.validated_data["days"],
+            days=query["days"],
         )
         return Response(TrendPointSerializer(points, many=True).data)
 
@@ -249,17 +248,15 @@ class ScanScheduleViewSet(TenantScopedViewSet):
 
     @extend_schema(request=ScanScheduleCreateSerializer, responses={201: ScanScheduleSerializer})
     def create(self, request, *args, **kwargs):
-        body = ScanScheduleCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        schedule = services.schedule_create(tenant=request.tenant, actor=request.user, **body.validated_data)
+        body = validated(ScanScheduleCreateSerializer, request.data)
+        schedule = services.schedule_create(tenant=request.tenant, actor=request.user, **body)
         return Response(ScanScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ScanScheduleUpdateSerializer, responses=ScanScheduleSerializer)
     def partial_update(self, request, *args, **kwargs):
         schedule = self.get_object()
-        body = ScanScheduleUpdateSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        schedule = services.schedule_update(schedule=schedule, actor=request.user, **body.validated_data)
+        body = validated(ScanScheduleUpdateSerializer, request.data, partial=True)
+        schedule = services.schedule_update(schedule=schedule, actor=request.user, **body)
         return Response(ScanScheduleSerializer(schedule).data)
 
     def destroy(self, request, *args, **kwargs):
