@@ -200,6 +200,17 @@ def control_evidence_requirement(*, tenant: Tenant, control: Control) -> Control
     )
 
 
+def evidence_requirements_in(
+    *, tenant: Tenant, frameworks: Iterable[Framework]
+) -> QuerySet[ControlEvidenceRequirement]:
+    """The tenant's evidence requirements on controls of these frameworks, with each control and its framework."""
+    return (
+        ControlEvidenceRequirement.objects.for_tenant(tenant)
+        .filter(control__framework__in=[framework.pk for framework in frameworks])
+        .select_related("control__framework")
+    )
+
+
 def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
     """What this app knows of a control for its detail: mapped checks, scope and evidence requirement.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.conf import settings
@@ -145,10 +145,11 @@ def framework_create_custom(
 
 @transaction.atomic
 def framework_update_custom(
-    *, tenant: Tenant, framework: Framework, data: Mapping[str, Any], actor: AbstractBaseUser | None = None
+    *, tenant: Tenant, framework: Framework, actor: AbstractBaseUser | None = None, **changes: Any
 ) -> Framework:
-    """Change key, name, version or description of one of the tenant's custom frameworks."""
+    """Change key, name, version or description of one of the tenant's custom frameworks (only those given)."""
     _ensure_custom(tenant=tenant, framework=framework)
+    data = changes
     changed = [name for name in FRAMEWORK_FIELDS if name in data and getattr(framework, name) != data[name]]
     if "key" in changed:
         _ensure_key_not_reserved(data["key"])
@@ -263,9 +264,10 @@ def control_create_custom(
 
 @transaction.atomic
 def control_update_custom(
-    *, tenant: Tenant, control: Control, data: Mapping[str, Any], actor: AbstractBaseUser | None = None
+    *, tenant: Tenant, control: Control, actor: AbstractBaseUser | None = None, **changes: Any
 ) -> Control:
-    """Change a control of one of the tenant's custom frameworks (any of CONTROL_FIELDS)."""
+    """Change a control of one of the tenant's custom frameworks (any of CONTROL_FIELDS given)."""
+    data = changes
     framework = control.framework
     _ensure_custom(tenant=tenant, framework=framework)
     changed = []
@@ -296,7 +298,7 @@ def control_set_checks(
     *, tenant: Tenant, control: Control, check_ids: Iterable[str], actor: AbstractBaseUser | None = None
 ) -> Control:
     """Replace the checks mapped to a control of one of the tenant's custom frameworks."""
-    return control_update_custom(tenant=tenant, control=control, data={"check_ids": list(check_ids)}, actor=actor)
+    return control_update_custom(tenant=tenant, control=control, actor=actor, check_ids=list(check_ids))
 
 
 @transaction.atomic

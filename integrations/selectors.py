@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
+from rest_framework import serializers
 
 from complywise.models import Tenant
 
@@ -63,3 +66,50 @@ def checks_list(
             if any(needle in text.casefold() for text in (c.id, c.title, c.service, c.resource_type, c.rationale))
         ]
     return checks
+
+
+# --- a provider's schema, described for forms ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    """One key of a provider's config or credentials, described for a form."""
+
+    name: str
+    required: bool
+    help_text: str
+    kind: str
+
+
+def provider_schema_fields(*, integration_type: str, part: str) -> list[SchemaField]:
+    """The keys of a provider's ``config`` or ``credentials`` serializer, so forms follow the type's schema."""
+    try:
+        spec = providers.provider_spec(integration_type)
+    except providers.UnknownIntegrationTypeError:
+        return []
+    serializer_class = spec.config_serializer if part == "config" else spec.credentials_serializer
+    if serializer_class is None:
+        return []
+    return [
+        SchemaField(
+            name=name,
+            required=bool(serializer_field.required),
+            help_text=str(serializer_field.help_text or ""),
+            kind=_field_kind(serializer_field),
+        )
+        for name, serializer_field in serializer_class().fields.items()
+    ]
+
+
+def _field_kind(serializer_field: serializers.Field) -> str:
+    if isinstance(serializer_field, serializers.ListField):
+        return "list"
+    if isinstance(serializer_field, serializers.BooleanField):
+        return "true or false"
+    if isinstance(serializer_field, serializers.IntegerField):
+        return "number"
+    if isinstance(serializer_field, serializers.ChoiceField):
+        return "one of " + ", ".join(str(choice) for choice in serializer_field.choices)
+    if isinstance(serializer_field, serializers.URLField):
+        return "URL"
+    return "text"

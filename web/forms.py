@@ -12,9 +12,8 @@ from complywise.choices import Role
 from complywise.exceptions import ApplicationError, FieldValidationError
 from evidence.choices import EvidenceType
 from integrations.choices import IntegrationType
+from integrations.selectors import SchemaField
 from scans.choices import ResultStatus, ScanStatus
-
-from .selectors import SchemaField
 
 ALL_FRAMEWORKS = ("", "All active frameworks")
 RETENTION_MAX_DAYS = 3650 * 3

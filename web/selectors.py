@@ -12,15 +12,13 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from rest_framework import serializers
 
 from complywise.models import Tenant
 from evidence.choices import EvidenceState, EvidenceType
 from evidence.models import Evidence
 from evidence.selectors import control_documents, evidence_filtered
-from frameworks.models import ControlEvidenceRequirement, Framework
-from frameworks.selectors import exclusions_in_scope, frameworks_active
-from integrations import providers
+from frameworks.models import Framework
+from frameworks.selectors import evidence_requirements_in, exclusions_in_scope, frameworks_active
 from scans.choices import ResultBasis, ResultStatus
 from scans.models import ScanJob, ScanResult
 from scans.selectors import scan_trend
@@ -134,11 +132,7 @@ def documents_overview(*, tenant: Tenant, now: datetime, limit: int = 10) -> Doc
     frameworks = list(frameworks_active(tenant=tenant))
     excluded = exclusions_in_scope(tenant=tenant, frameworks=frameworks)
     requirements = [
-        r
-        for r in ControlEvidenceRequirement.objects.for_tenant(tenant)
-        .filter(control__framework__in=[f.pk for f in frameworks])
-        .select_related("control__framework")
-        if r.control_id not in excluded
+        r for r in evidence_requirements_in(tenant=tenant, frameworks=frameworks) if r.control_id not in excluded
     ]
     documents = control_documents(tenant=tenant, control_ids=[r.control_id for r in requirements], now=now)
     today = timezone.localdate(now)
@@ -211,50 +205,3 @@ def evidence_list(
     if evidence_type == EvidenceType.AUTO:
         return evidence.order_by("-scan_job__created_at", "scan_job_id", "framework_key", "control__sort_key", "pk")
     return evidence.order_by("-created_at", "-sequence")
-
-
-# --- integrations ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchemaField:
-    """One key of a provider's config or credentials, described for a form."""
-
-    name: str
-    required: bool
-    help_text: str
-    kind: str
-
-
-def provider_schema_fields(*, integration_type: str, part: str) -> list[SchemaField]:
-    """The keys of a provider's ``config`` or ``credentials`` serializer, so forms follow the type's schema."""
-    try:
-        spec = providers.provider_spec(integration_type)
-    except providers.UnknownIntegrationTypeError:
-        return []
-    serializer_class = spec.config_serializer if part == "config" else spec.credentials_serializer
-    if serializer_class is None:
-        return []
-    return [
-        SchemaField(
-            name=name,
-            required=bool(serializer_field.required),
-            help_text=str(serializer_field.help_text or ""),
-            kind=_field_kind(serializer_field),
-        )
-        for name, serializer_field in serializer_class().fields.items()
-    ]
-
-
-def _field_kind(serializer_field: serializers.Field) -> str:
-    if isinstance(serializer_field, serializers.ListField):
-        return "list"
-    if isinstance(serializer_field, serializers.BooleanField):
-        return "true or false"
-    if isinstance(serializer_field, serializers.IntegerField):
-        return "number"
-    if isinstance(serializer_field, serializers.ChoiceField):
-        return "one of " + ", ".join(str(choice) for choice in serializer_field.choices)
-    if isinstance(serializer_field, serializers.URLField):
-        return "URL"
-    return "text"

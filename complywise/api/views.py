@@ -156,11 +156,6 @@ class TenantSettingsView(StrictInputMixin, APIView):
 
     @extend_schema(request=TenantSettingsSerializer, responses=TenantSettingsSerializer)
     def patch(self, request):
-        data = validated(TenantSettingsSerializer, request.data, partial=True, instance=request.tenant)
-        tenant = services.tenant_update_settings(
-            tenant=request.tenant,
-            retention_days=data.get("retention_days"),
-            require_mfa=data.get("require_mfa"),
-            actor=request.user,
-        )
+        changes = validated(TenantSettingsSerializer, request.data, partial=True, instance=request.tenant)
+        tenant = services.tenant_update_settings(tenant=request.tenant, actor=request.user, **changes)
         return Response(TenantSettingsSerializer(tenant).data)

@@ -74,8 +74,8 @@ class FrameworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
     def partial_update(self, request, pk=None):
         """Change one of your custom frameworks (admins); shipped and imported ones are read-only."""
         framework = self._framework()
-        data = validated(FrameworkCreateSerializer, request.data, partial=True)
-        services.framework_update_custom(tenant=request.tenant, framework=framework, data=data, actor=request.user)
+        changes = validated(FrameworkCreateSerializer, request.data, partial=True)
+        services.framework_update_custom(tenant=request.tenant, framework=framework, actor=request.user, **changes)
         return self._framework_response(framework)
 
     @extend_schema(responses={204: None})
@@ -187,8 +187,8 @@ class ControlViewSet(TenantScopedGenericViewSet):
     def partial_update(self, request, pk=None):
         """Change a control of one of your custom frameworks (admins)."""
         control = self.get_object()
-        data = validated(ControlCreateSerializer, request.data, partial=True)
-        services.control_update_custom(tenant=request.tenant, control=control, data=data, actor=request.user)
+        changes = validated(ControlCreateSerializer, request.data, partial=True)
+        services.control_update_custom(tenant=request.tenant, control=control, actor=request.user, **changes)
         return control_detail_response(request, control)
 
     @extend_schema(responses={204: None})

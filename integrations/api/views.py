@@ -59,8 +59,8 @@ class IntegrationViewSet(
     @extend_schema(request=IntegrationUpdateSerializer, responses=IntegrationSerializer)
     def partial_update(self, request, pk=None):
         integration = self.get_object()
-        data = validated(IntegrationUpdateSerializer, request.data)
-        integration = services.integration_update(integration=integration, actor=request.user, **data)
+        changes = validated(IntegrationUpdateSerializer, request.data, partial=True)
+        integration = services.integration_update(integration=integration, actor=request.user, **changes)
         return Response(IntegrationSerializer(integration).data)
 
     def destroy(self, request, pk=None):

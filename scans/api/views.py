@@ -255,8 +255,8 @@ class ScanScheduleViewSet(TenantScopedViewSet):
     @extend_schema(request=ScanScheduleUpdateSerializer, responses=ScanScheduleSerializer)
     def partial_update(self, request, *args, **kwargs):
         schedule = self.get_object()
-        body = validated(ScanScheduleUpdateSerializer, request.data, partial=True)
-        schedule = services.schedule_update(schedule=schedule, actor=request.user, **body)
+        changes = validated(ScanScheduleUpdateSerializer, request.data, partial=True)
+        schedule = services.schedule_update(schedule=schedule, actor=request.user, **changes)
         return Response(ScanScheduleSerializer(schedule).data)
 
     def destroy(self, request, *args, **kwargs):

@@ -15,9 +15,8 @@ from complywise.http import TenantRequest
 from integrations import providers
 from integrations.choices import IntegrationStatus, IntegrationType
 from integrations.models import Integration
-from integrations.selectors import integrations_for_tenant
+from integrations.selectors import integrations_for_tenant, provider_schema_fields
 from integrations.services import integration_create, integration_delete, integration_test, integration_update
-from web import selectors
 from web.forms import IntegrationForm, IntegrationTypeForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
 
@@ -31,7 +30,7 @@ def _form(integration_type: str, data: Any = None, *, editing: bool = False, ini
         data,
         initial=initial,
         integration_type=integration_type,
-        credential_fields=selectors.provider_schema_fields(integration_type=integration_type, part="credentials"),
+        credential_fields=provider_schema_fields(integration_type=integration_type, part="credentials"),
         editing=editing,
     )
 
@@ -47,7 +46,7 @@ def _form_page(
             "integration": integration,
             "integration_type": integration_type,
             "type_label": dict(providers_type_choices()).get(integration_type, integration_type),
-            "config_fields": selectors.provider_schema_fields(integration_type=integration_type, part="config"),
+            "config_fields": provider_schema_fields(integration_type=integration_type, part="config"),
         },
         status=status,
     )
