@@ -9,7 +9,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .choices import Role
 from .models import ApiToken, Invitation, Membership, Tenant
 
 
@@ -44,10 +43,6 @@ def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
         members_for_tenant(tenant=tenant).filter(user__email__iexact=email).first()
         or members_for_tenant(tenant=tenant).filter(user__username__iexact=email).first()
     )
-
-
-def tenant_admin_count(*, tenant: Tenant) -> int:
-    return Membership.objects.for_tenant(tenant).filter(role=Role.ADMIN).count()
 
 
 def user_by_email(*, email: str) -> User | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complywise import rls
@@ -42,10 +42,6 @@ def totp_device_for_user(*, user: User, confirmed: bool) -> TOTPDevice | None:
 
 def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def recovery_device_for_user(*, user: User) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
 
 
 @dataclass(frozen=True)
