@@ -21,3 +21,5 @@ signals.task_postrun.connect(rls.on_task_postrun, dispatch_uid="complywise.rls.t
 # What publishing raises when the broker cannot take a message: Redis unreachable (OperationalError),
 # the embedded filesystem broker's folder unwritable (ChannelError), or a raw socket/file error.
 BROKER_ERRORS = (OperationalError, ChannelError, OSError)
+# How long a request waits for the broker when publishing a task before it answers 503.
+BROKER_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}

@@ -28,7 +28,7 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, S
 from django.utils import timezone
 from django.utils.text import slugify
 
-from complywise.celery import BROKER_ERRORS
+from complywise.celery import BROKER_ERRORS, BROKER_PUBLISH_RETRY
 from complywise.exceptions import FieldValidationError, ServiceUnavailableError
 from complywise.models import Tenant
 from complywise.quotas import quota_check
@@ -346,10 +346,6 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
 # --- requests and the reaper ------------------------------------------------------------------------------------------
 
 
-# How long the request waits for the broker before answering 503.
-EXPORT_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-
-
 def _check_export_quota(*, tenant: Tenant) -> None:
     pending = EvidenceExport.objects.for_tenant(tenant).filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING])
     quota_check(pending=pending, limit=settings.TENANT_MAX_PENDING_EXPORTS, what="exports being built")
@@ -358,7 +354,7 @@ def _check_export_quota(*, tenant: Tenant) -> None:
 def _enqueue_export(export_id: str) -> None:
     from .tasks import evidence_export_build_task  # noqa: PLC0415 - tasks import this module
 
-    evidence_export_build_task.apply_async(args=[export_id], retry=True, retry_policy=EXPORT_PUBLISH_RETRY)
+    evidence_export_build_task.apply_async(args=[export_id], retry=True, retry_policy=BROKER_PUBLISH_RETRY)
 
 
 def evidence_export_request(

@@ -16,8 +16,10 @@ The scan roll-up and the live posture endpoint both call :func:`verdict`, so the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from evidence.choices import EvidenceState
+from integrations.registry import get_check
 
 from .choices import ResultBasis, ResultStatus
 
@@ -28,6 +30,22 @@ AUTOMATED_ERROR = "error"
 AUTOMATED_NONE = ""
 
 DOCUMENTS_OK = frozenset({EvidenceState.FRESH, EvidenceState.EXPIRING})
+
+# How a control's mapped checks are listed everywhere (results, control page): failing first, worst first.
+CHECK_STATUS_RANK = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4}
+
+
+def check_row_order(row: dict[str, Any]) -> tuple[int, int, str]:
+    return CHECK_STATUS_RANK[row["status"]], SEVERITY_RANK.get(row["severity"], 9), row["id"]
+
+
+def check_remediation(row: dict[str, Any]) -> str:
+    """The registry's remediation for a failing or erroring check (passing ones need none)."""
+    if row.get("status") not in ("fail", "error"):
+        return ""
+    check = get_check(row["id"])
+    return check.remediation if check else ""
 
 
 @dataclass(frozen=True)

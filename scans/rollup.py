@@ -32,6 +32,7 @@ from .posture import (
     DOCUMENTS_OK,
     Tally,
     Verdict,
+    check_row_order,
     verdict,
 )
 
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 # Per check, an evidence artifact lists at most this many passing resources (every failure is listed).
 EVIDENCE_PASSING_CAP = 1000
 FINDING_RESOURCE_CAP = 10
-SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4}
 
 
 @dataclass
@@ -130,8 +130,7 @@ def _check_rows(
                 "errored": s.errored,
             }
         )
-    rank = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
-    rows.sort(key=lambda r: (rank[r["status"]], SEVERITY_RANK.get(r["severity"], 9), r["id"]))
+    rows.sort(key=check_row_order)
     return rows
 
 

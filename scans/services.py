@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from complywise import rls
 from complywise.audit import audit_events_purge_expired
-from complywise.celery import BROKER_ERRORS
+from complywise.celery import BROKER_ERRORS, BROKER_PUBLISH_RETRY
 from complywise.exceptions import (
     ConflictError,
     FieldValidationError,
@@ -39,8 +39,6 @@ from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 logger = logging.getLogger(__name__)
 
 FRAMEWORK_UNKNOWN = "No such framework (give its id or its key)."
-# How long the request waits for the broker before answering 503.
-BROKER_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 # A running job whose parts all finished this long ago without a roll-up lost it (broker down): roll up.
 ROLLUP_GRACE = timedelta(minutes=2)
 REAP_BATCH = 200

@@ -17,9 +17,10 @@ from evidence.choices import EvidenceState, Freshness
 from frameworks.models import Control, Framework
 from scans import selectors
 from scans.choices import ResultBasis, ResultStatus
+from scans.posture import check_remediation
 from scans.selectors import ControlPosture
 
-from .serializers import ResultCheckSerializer, check_remediation
+from .serializers import ResultCheckSerializer
 
 
 class LinkedDocumentSerializer(serializers.Serializer):

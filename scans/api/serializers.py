@@ -2,19 +2,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evidence.choices import EvidenceState
-from integrations.registry import get_check
 from scans.choices import ResultBasis, ResultStatus
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
+from scans.posture import check_remediation
 from scans.services import SCHEDULE_MAX_INTERVAL_MINUTES, SCHEDULE_MIN_INTERVAL_MINUTES
-
-
-def check_remediation(row: dict) -> str:
-    """The registry's remediation for a failing or erroring check (passing ones need none)."""
-    if row.get("status") not in ("fail", "error"):
-        return ""
-    check = get_check(row["id"])
-    return check.remediation if check else ""
-
 
 FRAMEWORK_REF_HELP = "The framework's id, or its key (e.g. soc2)."
 

@@ -21,6 +21,7 @@ from scans import selectors, services
 from scans.choices import ScanStatus, ScanTrigger
 from scans.filtersets import CheckOutcomeFilterSet, ScanJobFilterSet
 from scans.models import ScanJob, ScanSchedule
+from scans.posture import check_remediation
 from scans.services import FRAMEWORK_UNKNOWN
 
 from .serializers import (
@@ -37,7 +38,6 @@ from .serializers import (
     ScanTriggeredSerializer,
     TrendPointSerializer,
     TrendQuerySerializer,
-    check_remediation,
 )
 
 POLL_SECONDS = "10"

@@ -35,8 +35,7 @@ from frameworks.scope import (
 )
 from frameworks.selectors import control_detail as control_detail_read
 from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
-from scans.api.serializers import check_remediation
-from scans.rollup import SEVERITY_RANK
+from scans.posture import check_remediation, check_row_order
 from scans.selectors import ControlPosture, control_evidence_count, control_latest_result, control_result_history
 from web.forms import ApplicabilityForm, add_service_errors
 from web.posture_forms import (
@@ -53,7 +52,6 @@ from .frameworks import BASIS_LABELS, controls_posture
 EVIDENCE_PER_PAGE = 25
 HISTORY_SHOWN = 20
 # How the control page orders its checks, as scan findings do: what needs doing first, then by severity.
-CHECK_STATUS_RANK = {"fail": 0, "error": 1, "pass": 2, "not-run": 3}
 
 
 def _control_for(request: TenantRequest, pk: Any) -> Control:
@@ -98,7 +96,7 @@ def _mapped_checks(detail_checks: list[Any], posture: ControlPosture) -> list[di
                 "remediation": check_remediation({"id": mapped.check_id, "status": status}),
             }
         )
-    rows.sort(key=lambda r: (CHECK_STATUS_RANK[r["status"]], SEVERITY_RANK.get(r["severity"], 9), r["id"]))
+    rows.sort(key=check_row_order)
     return rows
 
 

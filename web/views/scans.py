@@ -20,10 +20,10 @@ from complywise.exports import export_response
 from complywise.http import TenantRequest
 from frameworks.selectors import frameworks_active
 from integrations.selectors import integration_types_connected
-from scans.api.serializers import check_remediation
 from scans.api.views import RESULT_COLUMNS
 from scans.choices import ResultStatus, ScanTrigger
 from scans.models import ScanResult
+from scans.posture import check_remediation
 from scans.selectors import failing_resources, scan_frameworks, scan_jobs_for_tenant, scan_results
 from scans.services import scan_cancel, scan_trigger
 from web import selectors
