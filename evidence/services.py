@@ -38,6 +38,7 @@ from . import selectors
 from .choices import EvidenceType
 from .integrity import seal
 from .models import Evidence, EvidenceControlLink, EvidenceTombstone
+from .signals import evidence_uploaded
 from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
 from .storage import (
     STORAGE_ERRORS,
@@ -373,7 +374,17 @@ def evidence_upload(
         # Re-raised: the row did not commit, so its file must not stay behind.
         delete_quietly(storage, [stored.key])
         raise
+    transaction.on_commit(lambda: _announce_upload(evidence))
     return evidence
+
+
+def _announce_upload(evidence: Evidence) -> None:
+    # A listener's failure (a webhook table problem, say) must never turn a stored upload into an error.
+    for _receiver, result in evidence_uploaded.send_robust(
+        sender=None, evidence_id=str(evidence.pk), tenant_id=str(evidence.tenant_id)
+    ):
+        if isinstance(result, Exception):
+            logger.error("evidence_uploaded receiver failed", exc_info=result, extra={"evidence_id": str(evidence.pk)})
 
 
 MAX_LINKED_CONTROLS = 200

@@ -1,4 +1,4 @@
-"""Questions the evidence app asks the apps above it, so it never imports them (see the layers in README)."""
+"""Questions the evidence app asks, and events it announces, to the apps above it, so it never imports them."""
 
 from django.dispatch import Signal
 
@@ -6,3 +6,6 @@ from django.dispatch import Signal
 # returns {control_id: {"status", "scan_job_id", "created_at"}}: each control's latest verdict in the export's
 # window. The scans app answers it; with no receiver the bundle simply lists no verdicts.
 latest_verdicts_requested = Signal()
+
+# Sent after the commit that stored a manually uploaded document, with ``evidence_id`` and ``tenant_id``.
+evidence_uploaded = Signal()

@@ -35,6 +35,7 @@ from .posture import (
     check_row_order,
     verdict,
 )
+from .signals import announce_finished
 
 logger = logging.getLogger(__name__)
 
@@ -331,6 +332,7 @@ def scan_finalize(*, scan_job_id: str) -> None:
                 )[:5000]
             )
         locked.save()
+        announce_finished(scan_job_ids=[job.pk], tenant_ids=[job.tenant_id])
     logger.info("scan completed", extra={"scan_job_id": str(job.pk), "score": locked.score})
 
 

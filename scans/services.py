@@ -35,6 +35,7 @@ from integrations.selectors import integration_types_connected
 from . import engine
 from .choices import FINISHED_STATUSES, PartStatus, ScanStatus, ScanTrigger
 from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
+from .signals import announce_finished
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def scan_trigger(
     if enqueue_error:
         reason = f"Could not enqueue the scan: the task broker is unreachable ({type(enqueue_error[0]).__name__})."
         ScanJob.objects.filter(pk=job.pk).update(status=ScanStatus.FAILED, error=reason, completed_at=timezone.now())
+        announce_finished(scan_job_ids=[job.pk], tenant_ids=[job.tenant_id])
         logger.error("scan enqueue failed", extra={"scan_job_id": str(job.pk)})
         raise ServiceUnavailableError(reason, extra={"scan_job_id": str(job.pk)})
     return job
@@ -158,6 +160,7 @@ def scan_cancel(*, scan_job: ScanJob, actor: AbstractBaseUser | None) -> ScanJob
         job.completed_at = timezone.now()
         job.save(update_fields=["status", "error", "completed_at", "updated_at"])
         audit_record(tenant=job.tenant, actor=actor, action="scan.cancelled", target=job)
+        announce_finished(scan_job_ids=[job.pk], tenant_ids=[job.tenant_id])
     return job
 
 
@@ -174,11 +177,19 @@ def scan_reap_stale(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     queued_deadline = now - timedelta(seconds=settings.SCAN_QUEUED_DEADLINE_SECONDS)
     stall_deadline = now - timedelta(seconds=settings.SCAN_RUNNING_STALL_SECONDS)
-    never_started = ScanJob.objects.filter(status=ScanStatus.QUEUED, created_at__lt=queued_deadline).update(
-        status=ScanStatus.FAILED,
-        completed_at=now,
-        error=f"No worker started this scan within {settings.SCAN_QUEUED_DEADLINE_SECONDS // 60} minutes.",
-    )
+    with transaction.atomic():
+        # Locked and read first: each failed job is announced, and a worker starting one meanwhile waits.
+        abandoned = list(
+            ScanJob.objects.select_for_update(skip_locked=True)
+            .filter(status=ScanStatus.QUEUED, created_at__lt=queued_deadline)
+            .values_list("pk", "tenant_id")[:REAP_BATCH]
+        )
+        never_started = ScanJob.objects.filter(pk__in=[pk for pk, _ in abandoned]).update(
+            status=ScanStatus.FAILED,
+            completed_at=now,
+            error=f"No worker started this scan within {settings.SCAN_QUEUED_DEADLINE_SECONDS // 60} minutes.",
+        )
+        announce_finished(scan_job_ids=[pk for pk, _ in abandoned], tenant_ids=[t for _, t in abandoned])
     candidates = list(
         ScanJob.objects.filter(status=ScanStatus.RUNNING, progress_at__lt=now - ROLLUP_GRACE)
         .order_by("progress_at")
@@ -226,9 +237,12 @@ def _reap_running(*, scan_job_id: Any, stalled: bool, now: datetime) -> str:
         )
         engine.scan_finalize(scan_job_id=str(scan_job_id))
         return "partial"
-    ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
+    failed = ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
         status=ScanStatus.FAILED, completed_at=now, error=lost
     )
+    if failed:
+        tenant_id = ScanJob.objects.filter(pk=scan_job_id).values_list("tenant_id", flat=True).first()
+        announce_finished(scan_job_ids=[scan_job_id], tenant_ids=[tenant_id])
     return "failed"
 
 

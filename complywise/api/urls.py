@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from evidence.api.urls import register as register_evidence
 from frameworks.api.urls import register as register_frameworks
 from integrations.api.urls import register as register_integrations
+from notifications.api.urls import register as register_notifications
 from scans.api.urls import register as register_scans
 
 from . import views
@@ -36,7 +37,13 @@ urlpatterns = [
 
 def build_urlpatterns():
     extra = []
-    for register in (register_frameworks, register_integrations, register_scans, register_evidence):
+    for register in (
+        register_frameworks,
+        register_integrations,
+        register_scans,
+        register_evidence,
+        register_notifications,
+    ):
         extra += register(router) or []
     return urlpatterns + extra + router.urls
 

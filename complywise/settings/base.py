@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "integrations",
     "evidence",
     "scans",
+    "notifications",
     "web",
 ]
 
@@ -150,6 +151,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 vars().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v is not None})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ComplyWise <complywise@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people reach this install (e.g. https://comply.example.com): links in webhooks, Slack messages and
+# digests are made absolute with it; without it they are paths.
+PUBLIC_URL = env.str("PUBLIC_URL", default="")
 
 # Content-Security-Policy: scripts only from this origin (no inline script anywhere), nothing framed.
 CONTENT_SECURITY_POLICY = {
@@ -366,9 +370,22 @@ _BROKER_FOLDERS = (BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / 
 for _folder in (*_DATA_FOLDERS, *_BROKER_FOLDERS):
     _folder.mkdir(parents=True, exist_ok=True)
 
+# Webhooks (notifications app): a delivery is tried WEBHOOK_MAX_ATTEMPTS times, waiting base × 2^n seconds
+# (capped) between tries; a webhook whose deliveries fail for good this many times in a row is disabled.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+# Events (what webhooks and digests report) are kept this long, deliveries with them.
+NOTIFICATION_EVENT_RETENTION_DAYS = env.int("NOTIFICATION_EVENT_RETENTION_DAYS", default=90)
+
 CELERY_BEAT_SCHEDULE = {
     "scans-reap-stale": {"task": "scans.reap_stale", "schedule": 60.0},
     "scans-run-due-schedules": {"task": "scans.run_due_schedules", "schedule": 60.0},
     "scans-purge-expired": {"task": "scans.purge_expired", "schedule": 24 * 3600.0},
     "evidence-reap-stale-exports": {"task": "evidence.reap_stale_exports", "schedule": 60.0},
+    "notifications-evidence-expiry": {"task": "notifications.evidence_expiry_sweep", "schedule": 3600.0},
+    "notifications-send-digests": {"task": "notifications.send_digests", "schedule": 300.0},
+    "notifications-resume-deliveries": {"task": "notifications.resume_deliveries", "schedule": 60.0},
 }
