@@ -49,6 +49,7 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf var/test.sqlite3* var/broker

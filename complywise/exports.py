@@ -110,14 +110,6 @@ def _chunked(parts: Iterable[str], size: int = STREAM_CHUNK_BYTES) -> Iterator[b
         yield b"".join(buffer)
 
 
-def _iterate(rows: Iterable[Any], tenant_id: Any) -> Iterator[Any]:
-    # The body is written after the view returned and the request's database scope was cleared:
-    # the rows are read under the tenant's scope again (row-level security on PostgreSQL).
-    with rls.tenant_scope(tenant_id) if tenant_id is not None else nullcontext():
-        iterable = rows.iterator(chunk_size=ITERATOR_CHUNK) if isinstance(rows, QuerySet) else rows
-        yield from iterable
-
-
 def export_response(
     *, rows: Iterable[Any], columns: Sequence[Column], filename: str, fmt: str, tenant_id: Any = None
 ) -> StreamingHttpResponse:
@@ -128,10 +120,35 @@ def export_response(
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}; expected one of {FORMATS}.")
     lines = csv_lines if fmt == "csv" else json_lines
-    response = StreamingHttpResponse(
-        _chunked(lines(rows=_iterate(rows, tenant_id), columns=columns)), content_type=CONTENT_TYPES[fmt]
+    return streamed_attachment(
+        lambda: lines(rows=_rows(rows), columns=columns),
+        filename=f"{filename}.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
+        tenant_id=tenant_id,
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
+
+
+def _rows(rows: Iterable[Any]) -> Iterator[Any]:
+    yield from rows.iterator(chunk_size=ITERATOR_CHUNK) if isinstance(rows, QuerySet) else rows
+
+
+def _scoped(parts: Callable[[], Iterable[str]], tenant_id: Any) -> Iterator[str]:
+    # The body is written after the view returned and the request's database scope was cleared: the rows are
+    # read under the tenant's scope again (row-level security on PostgreSQL).
+    with rls.tenant_scope(tenant_id) if tenant_id is not None else nullcontext():
+        yield from parts()
+
+
+def streamed_attachment(
+    parts: Callable[[], Iterable[str]], *, filename: str, content_type: str, tenant_id: Any = None
+) -> StreamingHttpResponse:
+    """A download whose text ``parts()`` produces while it is sent (any document written as it goes).
+
+    ``parts`` is called only once the body is being written, inside the tenant's database scope when
+    ``tenant_id`` is given; the text goes out in chunks of about ``STREAM_CHUNK_BYTES``.
+    """
+    response = StreamingHttpResponse(_chunked(_scoped(parts, tenant_id)), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     # An export is a snapshot of sensitive data: no shared or browser cache keeps a copy.
     response["Cache-Control"] = "no-store"
     return response

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -14,6 +17,7 @@ from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
+from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
 from complywise.services import audit_record
 from complywise.throttling import EvidenceExportThrottle, EvidenceUploadThrottle
 from evidence import exports, selectors, services
@@ -70,7 +74,43 @@ def file_download(*, key: str, filename: str, content_type: str):
     return response
 
 
-class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
+def _control_refs(row: Evidence) -> list[str]:
+    """``framework:ref`` of every control the artifact supports, from the prefetched links (no query per row)."""
+    refs = [f"{link.control.framework.key}:{link.control.ref}" for link in row.control_links.all()]
+    linked = {link.control_id for link in row.control_links.all()}
+    if row.control_ref and (row.control_id is None or row.control_id not in linked):
+        # Auto artifacts have no links, and a control that left the catalog is only in the sealed snapshot.
+        refs.insert(0, f"{row.framework_key}:{row.control_ref}")
+    return refs
+
+
+def evidence_export_columns(*, now: datetime) -> list[Column]:
+    """The register as a download; validity is judged at one instant for the whole file."""
+    return [
+        attribute_column("id"),
+        attribute_column("type"),
+        attribute_column("title"),
+        attribute_column("filename"),
+        attribute_column("content_type"),
+        attribute_column("framework_key"),
+        attribute_column("control_ref"),
+        Column("control_refs", _control_refs),
+        Column("control_ids", selectors.evidence_control_ids),
+        attribute_column("sha256"),
+        attribute_column("size"),
+        attribute_column("created_at"),
+        attribute_column("collected_at"),
+        attribute_column("expires_at"),
+        Column("valid_until", lambda row: selectors.evidence_validity(row, now=now)[0]),
+        Column("freshness", lambda row: selectors.evidence_validity(row, now=now)[1]),
+        attribute_column("uploaded_by", "uploaded_by.email"),
+        attribute_column("scan_job_id"),
+        attribute_column("sequence"),
+        attribute_column("chain_hash"),
+    ]
+
+
+class EvidenceViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
     """Evidence of the tenant: list, read, upload, download, verify, delete (admins, with a reason), export.
 
     An unknown control or one of another tenant in an upload is a 400 with a field error on
@@ -105,6 +145,26 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
                 *request.upload_handlers,
             ]
         return drf_request
+
+    def export_format(self, request) -> str | None:
+        # Only the list downloads as CSV/JSON; a file download keeps its own any-Accept negotiation.
+        return super().export_format(request) if self.action == "list" else None
+
+    @extend_schema(parameters=[export_format_parameter(what="every matching evidence item")])
+    def list(self, request, *args, **kwargs):
+        fmt = self.export_format(request)
+        if fmt is None:
+            return super().list(request, *args, **kwargs)
+        # Prefetched per chunk of the streamed iterator: the linked controls' refs cost no query per row.
+        rows = self.filter_queryset(self.get_queryset()).prefetch_related("control_links__control__framework")
+        now = timezone.now()
+        return export_response(
+            rows=rows,
+            columns=evidence_export_columns(now=now),
+            filename=f"evidence-{request.tenant.slug}-{now:%Y%m%dT%H%M%SZ}",
+            fmt=fmt,
+            tenant_id=request.tenant.pk,
+        )
 
     @extend_schema(
         request={"multipart/form-data": EvidenceUploadSerializer},

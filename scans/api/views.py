@@ -17,6 +17,7 @@ from complywise.exports import Column, ExportFormatMixin, attribute_column, expo
 from complywise.throttling import ScanTriggerThrottle
 from frameworks.models import Framework
 from frameworks.selectors import framework_resolve
+from integrations.registry import get_check
 from scans import selectors, services
 from scans.choices import ScanStatus, ScanTrigger
 from scans.filtersets import CheckOutcomeFilterSet, ScanJobFilterSet
@@ -72,6 +73,29 @@ RESULT_COLUMNS = [
     Column("failing_checks", _failing_checks),
     attribute_column("finding"),
     attribute_column("evidence_key"),
+]
+
+
+def _check_title(outcome) -> str | None:
+    # A dictionary lookup in the in-process registry: no query; None for a check no longer shipped.
+    check = get_check(outcome.check_id)
+    return check.title if check else None
+
+
+OUTCOME_COLUMNS = [
+    attribute_column("check_id"),
+    Column("check_title", _check_title),
+    attribute_column("status"),
+    attribute_column("severity"),
+    attribute_column("integration_id"),
+    attribute_column("integration_type", "integration.type"),
+    attribute_column("integration_name", "integration.name"),
+    attribute_column("resource_id"),
+    attribute_column("resource_type"),
+    attribute_column("region"),
+    attribute_column("reason"),
+    attribute_column("detail"),
+    attribute_column("id"),
 ]
 
 
@@ -176,6 +200,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
             OpenApiParameter("resource", str, description="Part of the resource id"),
             OpenApiParameter("region", str),
             OpenApiParameter("integration_id", OpenApiTypes.UUID),
+            export_format_parameter(what="every matching outcome"),
         ],
         responses=CheckOutcomeSerializer(many=True),
     )
@@ -185,6 +210,15 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filterset = CheckOutcomeFilterSet(request.query_params, queryset=selectors.scan_outcomes(scan_job=job))
         if not filterset.is_valid():
             raise FieldValidationError({k: list(v) for k, v in filterset.errors.items()})
+        fmt = self.export_format(request)
+        if fmt:
+            return export_response(
+                rows=filterset.qs,
+                columns=OUTCOME_COLUMNS,
+                filename=f"scan-{job.pk}-outcomes",
+                fmt=fmt,
+                tenant_id=request.tenant.pk,
+            )
         page = self.paginate_queryset(filterset.qs)
         return self.get_paginated_response(CheckOutcomeSerializer(page, many=True).data)
 
