@@ -62,6 +62,9 @@ class Control(BaseModel):
     group = models.CharField(max_length=200, blank=True, help_text="Section heading the control sits under.")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="enhancements")
     sort_key = models.CharField(max_length=200, db_index=True, editable=False)
+    # Facts of the catalog customers filter on: CIS profile level and assessment status, HIPAA
+    # required/addressable, CIS Controls implementation groups... (frameworks/catalogs/README.md).
+    attributes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["framework", "sort_key"]

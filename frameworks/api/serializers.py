@@ -43,6 +43,9 @@ class ControlSerializer(serializers.ModelSerializer):
     parent_ref = serializers.CharField(source="parent.ref", read_only=True, allow_null=True, default=None)
     automated = serializers.BooleanField(read_only=True, help_text="Has at least one mapped automated check.")
     check_ids = serializers.SerializerMethodField()
+    attributes = serializers.JSONField(
+        read_only=True, help_text="Catalog facts: CIS profile level and assessment status, HIPAA type, CIS IGs."
+    )
 
     class Meta:
         model = Control
@@ -56,6 +59,7 @@ class ControlSerializer(serializers.ModelSerializer):
             "parent_ref",
             "automated",
             "check_ids",
+            "attributes",
         ]
 
     def get_check_ids(self, control) -> list[str]:

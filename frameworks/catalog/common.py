@@ -39,6 +39,7 @@ class ControlSpec:
     description: str = ""
     group: str = ""
     parent_ref: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,12 +83,13 @@ def sync_controls(*, framework: Framework, specs: list[ControlSpec], mode: SyncM
                 title=spec.title,
                 description=spec.description,
                 group=spec.group,
+                attributes=spec.attributes,
                 sort_key=natural_key(spec.ref),  # bulk_create skips Control.save()
             )
             by_ref[spec.ref] = control
             to_create.append(control)
         elif mode != "missing":
-            for name in ("title", "description", "group"):
+            for name in ("title", "description", "group", "attributes"):
                 value = getattr(spec, name)
                 if (mode == "exact" or value) and apply_field(control, name, value):
                     to_update[spec.ref] = control
@@ -115,7 +117,9 @@ def sync_controls(*, framework: Framework, specs: list[ControlSpec], mode: SyncM
         for control in to_update.values():
             control.updated_at = now
         Control.objects.bulk_update(
-            list(to_update.values()), ["title", "description", "group", "parent", "updated_at"], batch_size=500
+            list(to_update.values()),
+            ["title", "description", "group", "attributes", "parent", "updated_at"],
+            batch_size=500,
         )
     absent = sorted((ref for ref in existing if ref not in incoming), key=natural_key)
     if mode == "exact" and absent:

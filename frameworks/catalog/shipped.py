@@ -41,7 +41,10 @@ MAPPINGS_SUBDIR = "mappings"
 
 _CATALOG_FIELDS = {"key", "name", "version", "description", "source", "groups"}
 _GROUP_FIELDS = {"title", "controls"}
-_CONTROL_FIELDS = {"ref", "title", "description", "parent"}
+_CONTROL_FIELDS = {"ref", "title", "description", "parent", "attributes"}
+# A mapping entry's one-line reason, for a reviewer to challenge; not a framework key.
+RATIONALE = "rationale"
+ATTRIBUTE_MAX = 20
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -180,6 +183,7 @@ def catalog_file_read(path: Path) -> CatalogSpec:
                     description=_string(item.get("description"), control_where, "description", required=False),
                     group=title,
                     parent_ref=parent,
+                    attributes=_attributes(item.get("attributes"), control_where),
                 )
             )
     return CatalogSpec(
@@ -193,10 +197,27 @@ def catalog_file_read(path: Path) -> CatalogSpec:
     )
 
 
+def _attributes(value: Any, where: str) -> dict[str, Any]:
+    """A control's ``attributes``: a flat mapping of names to a string, number or boolean (filterable)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > ATTRIBUTE_MAX:
+        raise CatalogError(f"{where}: 'attributes' must be a mapping of at most {ATTRIBUTE_MAX} names")
+    for name, item in value.items():
+        if not isinstance(name, str) or not SLUG.match(name):
+            raise CatalogError(f"{where}: attribute name {name!r} must be letters, digits, '-' and '_'")
+        if not isinstance(item, str | int | float | bool):
+            raise CatalogError(f"{where}: attribute '{name}' must be a string, number or boolean")
+    return dict(value)
+
+
 def mapping_files_read(paths: Iterable[Path]) -> dict[str, dict[str, tuple[Path, list[str]]]]:
-    """Merge mapping files into check id -> framework key -> (file, refs); a check mapped in two files is an error."""
+    """Merge mapping files into check id -> framework key -> (file, refs).
+
+    A check may appear in several files (one per provider, another for a newer catalog), but each of its
+    frameworks is mapped in one file only. ``rationale`` (one line saying why) is read and checked, not stored.
+    """
     merged: dict[str, dict[str, tuple[Path, list[str]]]] = {}
-    origin: dict[str, Path] = {}
     for path in paths:
         document = _read_yaml(path)
         if document is None:
@@ -207,17 +228,32 @@ def mapping_files_read(paths: Iterable[Path]) -> dict[str, dict[str, tuple[Path,
             where = f"mappings/{path.name}: check '{check_id}'"
             if not isinstance(check_id, str) or not check_id.strip():
                 raise CatalogError(f"mappings/{path.name}: check id {check_id!r} must be a non-empty string")
-            if check_id in origin:
-                raise CatalogError(f"{where}: also mapped in mappings/{origin[check_id].name}")
             if not isinstance(frameworks, dict):
                 raise CatalogError(f"{where}: expected a mapping of framework key -> list of refs")
-            origin[check_id] = path
-            merged[check_id] = {}
+            entry = merged.setdefault(check_id, {})
             for framework_key, refs in frameworks.items():
+                if framework_key == RATIONALE:
+                    if not isinstance(refs, str) or not refs.strip():
+                        raise CatalogError(f"{where}: 'rationale' must be one line of text")
+                    continue
                 if not isinstance(refs, list) or not all(isinstance(ref, str) and ref.strip() for ref in refs):
                     raise CatalogError(f"{where}: '{framework_key}' must be a list of refs (quoted strings)")
-                merged[check_id][str(framework_key)] = (path, [ref.strip() for ref in refs])
+                if str(framework_key) in entry:
+                    other = entry[str(framework_key)][0].name
+                    raise CatalogError(f"{where}: '{framework_key}' is also mapped in mappings/{other}")
+                entry[str(framework_key)] = (path, [ref.strip() for ref in refs])
     return merged
+
+
+def mapping_rationales(paths: Iterable[Path]) -> dict[str, list[str]]:
+    """check id -> the rationale lines its mapping files give (for docs and the review test)."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        document = _read_yaml(path) or {}
+        for check_id, frameworks in document.items():
+            if isinstance(frameworks, dict) and isinstance(frameworks.get(RATIONALE), str):
+                found.setdefault(str(check_id), []).append(frameworks[RATIONALE].strip())
+    return found
 
 
 # --------------------------------------------------------------------------- loading

@@ -253,13 +253,48 @@ def test_a_mapping_to_a_missing_ref_is_a_clear_error(tmp_path):
     assert not Framework.objects.exists()
 
 
-def test_a_check_mapped_in_two_files_is_an_error(tmp_path):
-    # given two mapping files mapping the same check
+def test_a_check_mapped_to_one_framework_in_two_files_is_an_error(tmp_path):
+    # given two mapping files mapping the same check to the same framework
     write_catalog(tmp_path, "demo", {"G": [{"ref": "A-1", "title": "One"}]})
     write_mapping(tmp_path, {"x.check": {"demo": ["A-1"]}}, name="a.yaml")
     write_mapping(tmp_path, {"x.check": {"demo": ["A-1"]}}, name="b.yaml")
     # when / then
-    with pytest.raises(CatalogError, match=r"mappings/b.yaml: check 'x.check': also mapped in mappings/a.yaml"):
+    with pytest.raises(
+        CatalogError, match=r"mappings/b.yaml: check 'x.check': 'demo' is also mapped in mappings/a.yaml"
+    ):
+        catalog_load_all(directory=tmp_path)
+
+
+def test_a_check_may_map_to_different_frameworks_in_different_files(tmp_path):
+    # given one file per catalog (a newer catalog's mappings beside the provider's), each with a rationale
+    write_catalog(tmp_path, "demo", {"G": [{"ref": "A-1", "title": "One"}]})
+    write_catalog(tmp_path, "newer", {"G": [{"ref": "N-1", "title": "New one"}]})
+    write_mapping(tmp_path, {"x.check": {"rationale": "Checks the thing A-1 asks.", "demo": ["A-1"]}}, name="a.yaml")
+    write_mapping(tmp_path, {"x.check": {"rationale": "Same for N-1.", "newer": ["N-1"]}}, name="b.yaml")
+    # when
+    catalog_load_all(directory=tmp_path)
+    # then the check serves both controls
+    assert set(ControlCheck.objects.filter(check_id="x.check").values_list("control__ref", flat=True)) == {"A-1", "N-1"}
+
+
+def test_a_rationale_must_be_text(tmp_path):
+    write_catalog(tmp_path, "demo", {"G": [{"ref": "A-1", "title": "One"}]})
+    write_mapping(tmp_path, {"x.check": {"rationale": ["no"], "demo": ["A-1"]}}, name="a.yaml")
+    with pytest.raises(CatalogError, match="'rationale' must be one line of text"):
+        catalog_load_all(directory=tmp_path)
+
+
+def test_control_attributes_are_loaded_and_validated(tmp_path):
+    # given a control with the attributes customers filter on
+    controls = [{"ref": "1.1", "title": "One", "attributes": {"level": 1, "assessment": "automated", "ig1": True}}]
+    write_catalog(tmp_path, "demo", {"G": controls})
+    # when
+    catalog_load_all(directory=tmp_path)
+    # then
+    assert Control.objects.get(ref="1.1").attributes == {"level": 1, "assessment": "automated", "ig1": True}
+    # and a nested value is refused, naming the control
+    write_catalog(tmp_path, "demo", {"G": [{"ref": "1.1", "title": "One", "attributes": {"level": {"x": 1}}}]})
+    with pytest.raises(CatalogError, match="control '1.1': attribute 'level' must be"):
         catalog_load_all(directory=tmp_path)
 
 

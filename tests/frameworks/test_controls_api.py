@@ -417,3 +417,21 @@ def test_evidence_count_counts_what_proves_something_not_not_assessed_stubs(admi
     body = admin_client.get(f"/api/controls/{control.pk}").json()
     # then the assessed artifact and the linked document count, the stub does not
     assert body["evidence_count"] == 2
+
+
+def test_controls_carry_catalog_attributes_and_filter_on_them(admin_client, tenant):
+    # given CIS-like controls with a profile level and an assessment status
+    framework = FrameworkFactory()
+    ControlFactory(framework=framework, ref="1.1", attributes={"level": 1, "assessment": "manual"})
+    ControlFactory(framework=framework, ref="1.2", attributes={"level": 2, "assessment": "automated"})
+    ControlFactory(framework=framework, ref="1.3", attributes={"level": 1, "assessment": "automated", "ig1": True})
+    url = f"/api/frameworks/{framework.pk}/controls"
+    # when / then the attributes are shown and each filter narrows by name:value
+    listed = admin_client.get(url).json()["results"]
+    assert listed[0]["attributes"] == {"level": 1, "assessment": "manual"}
+    assert refs(admin_client.get(f"{url}?attribute=level:1")) == ["1.1", "1.3"]
+    assert refs(admin_client.get(f"{url}?attribute=assessment:automated")) == ["1.2", "1.3"]
+    assert refs(admin_client.get(f"{url}?attribute=ig1:true")) == ["1.3"]
+    # and a malformed filter is a 400 naming it
+    bad = admin_client.get(f"{url}?attribute=level")
+    assert bad.status_code == 400 and "attribute" in bad.json()
