@@ -294,7 +294,7 @@ def test_control_attributes_are_loaded_and_validated(tmp_path):
     assert Control.objects.get(ref="1.1").attributes == {"level": 1, "assessment": "automated", "ig1": True}
     # and a nested value is refused, naming the control
     write_catalog(tmp_path, "demo", {"G": [{"ref": "1.1", "title": "One", "attributes": {"level": {"x": 1}}}]})
-    with pytest.raises(CatalogError, match="control '1.1': attribute 'level' must be"):
+    with pytest.raises(CatalogError, match=r"control '1\.1': attribute 'level' must be"):
         catalog_load_all(directory=tmp_path)
 
 
