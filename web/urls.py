@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import audit, controls, dashboard, evidence, frameworks, integrations, scans, tenant_settings
+from .views import (
+    audit,
+    controls,
+    dashboard,
+    evidence,
+    frameworks,
+    integrations,
+    notifications,
+    reports,
+    scans,
+    tenant_settings,
+)
 
 app_name = "web"
 
@@ -13,6 +24,8 @@ urlpatterns = [
     path("scans/<uuid:pk>/progress/", scans.scan_progress, name="scan-progress"),
     path("scans/<uuid:pk>/results.csv", scans.scan_results_csv, name="scan-results-csv"),
     path("scans/<uuid:pk>/cancel/", scans.scan_cancel_view, name="scan-cancel"),
+    path("scans/<uuid:pk>/report/<uuid:framework_pk>/", reports.scan_report_page, name="scan-report"),
+    path("scans/<uuid:pk>/report/<uuid:framework_pk>.pdf", reports.scan_report_pdf_download, name="scan-report-pdf"),
     # controls and evidence
     path("controls/<uuid:pk>/", controls.control_detail, name="control-detail"),
     path("controls/<uuid:pk>/applicability/", controls.control_applicability, name="control-applicability"),
@@ -68,4 +81,18 @@ urlpatterns = [
     path("settings/tokens/", tenant_settings.token_create, name="settings-token-create"),
     path("settings/tokens/created/", tenant_settings.token_created, name="settings-token-created"),
     path("settings/tokens/<uuid:pk>/revoke/", tenant_settings.token_revoke, name="settings-token-revoke"),
+    path("settings/notifications/", notifications.notifications_index, name="settings-notifications"),
+    path("settings/webhooks/", notifications.webhook_create_view, name="settings-webhook-create"),
+    path("settings/webhooks/created/", notifications.webhook_created, name="settings-webhook-created"),
+    path("settings/webhooks/<uuid:pk>/", notifications.webhook_detail, name="settings-webhook"),
+    path("settings/webhooks/<uuid:pk>/ping/", notifications.webhook_ping_view, name="settings-webhook-ping"),
+    path("settings/webhooks/<uuid:pk>/toggle/", notifications.webhook_toggle_view, name="settings-webhook-toggle"),
+    path("settings/webhooks/<uuid:pk>/delete/", notifications.webhook_delete_view, name="settings-webhook-delete"),
+    path(
+        "settings/webhooks/<uuid:webhook_pk>/deliveries/<uuid:pk>/redeliver/",
+        notifications.delivery_redeliver_view,
+        name="settings-delivery-redeliver",
+    ),
+    path("settings/digests/", notifications.digest_create_view, name="settings-digest-create"),
+    path("settings/digests/<uuid:pk>/delete/", notifications.digest_delete_view, name="settings-digest-delete"),
 ]

@@ -41,6 +41,8 @@ from complywise.choices import Role
 from evidence.choices import ExportStatus
 from evidence.models import EvidenceExport
 from integrations import services as integration_services
+from notifications import services as notification_services
+from notifications.models import Delivery
 from scans.models import ScanSchedule
 from tests.evidence.factories import manual_evidence, zip_bytes
 from tests.factories import TenantFactory, UserFactory
@@ -55,6 +57,7 @@ WRITERS = (Role.ADMIN, Role.MEMBER)
 ADMINS = (Role.ADMIN,)
 AUDITORS = (Role.ADMIN, Role.AUDITOR)
 CHECK_ID = "aws.iam.root_mfa_enabled"
+HOOK_URL = "https://8.8.8.8/complywise-hook"
 # Routes under this prefix belong to Django's admin site: staff only, whatever the tenant role.
 ADMIN_SITE_PREFIX = "admin/"
 
@@ -78,6 +81,8 @@ class Rule:
     payload: Callable[[Any], dict] | None = None
     multipart: bool = False
     looks_up: bool = True
+    # Where a route names a second object: the object of each such parameter (``obj`` fills the rest).
+    objs: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         assert self.ok, "a rule names the statuses an allowed caller gets"
@@ -214,6 +219,9 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "scan-diff": {"GET": roles(ALL, 200, obj="scan")},
     "scan-outcomes": {"GET": roles(ALL, 200, obj="scan")},
     "scan-results": {"GET": roles(ALL, 200, obj="scan")},
+    "scan-report-list": {"GET": roles(ALL, 200, obj="scan")},
+    "scan-oscal-list": {"GET": roles(ALL, 200, obj="scan")},
+    "scan-oscal-poam": {"GET": roles(ALL, 200, obj="scan")},
     "scan-schedule-list": {
         "GET": roles(ADMINS, 200),
         "POST": roles(ADMINS, 201, payload=lambda o: {"name": "hourly", "interval_minutes": 60}),
@@ -223,6 +231,36 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "PATCH": roles(ADMINS, 200, obj="schedule", payload=lambda o: {"enabled": False}),
         "DELETE": roles(ADMINS, 204, obj="schedule"),
     },
+    # API: webhooks, e-mail digests, events
+    "webhook-list": {
+        "GET": roles(ADMINS, 200),
+        "POST": roles(ADMINS, 201, payload=lambda o: {"name": "pager", "url": HOOK_URL, "events": ["scan.completed"]}),
+    },
+    "webhook-detail": {
+        "GET": roles(ADMINS, 200, obj="webhook"),
+        "PATCH": roles(ADMINS, 200, obj="webhook", payload=lambda o: {"events": ["scan.failed"]}),
+        "DELETE": roles(ADMINS, 204, obj="webhook"),
+    },
+    "webhook-ping": {"POST": roles(ADMINS, 202, obj="webhook")},
+    "webhook-rotate-secret": {"POST": roles(ADMINS, 200, obj="webhook")},
+    "webhook-delivery-list": {"GET": roles(ADMINS, 200, obj="webhook")},
+    "webhook-delivery-detail": {"GET": roles(ADMINS, 200, obj="delivery")},
+    "webhook-delivery-redeliver": {"POST": roles(ADMINS, 202, obj="delivery")},
+    "email-digest-list": {
+        "GET": roles(ADMINS, 200),
+        "POST": roles(
+            ADMINS,
+            201,
+            payload=lambda o: {"name": "weekly", "recipients": ["grc@example.com"], "events": ["scan.failed"]},
+        ),
+    },
+    "email-digest-detail": {
+        "GET": roles(ADMINS, 200, obj="digest"),
+        "PATCH": roles(ADMINS, 200, obj="digest", payload=lambda o: {"frequency": "hourly"}),
+        "DELETE": roles(ADMINS, 204, obj="digest"),
+    },
+    "event-list": {"GET": roles(ALL, 200)},
+    "event-detail": {"GET": roles(ALL, 200, obj="event")},
     # API: evidence and exports
     "evidence-list": {"GET": roles(ALL, 200)},
     "evidence-upload": {
@@ -246,6 +284,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "web:scan-detail": {"GET": roles(ALL, 200, obj="scan")},
     "web:scan-progress": {"GET": roles(ALL, 200, obj="scan")},
     "web:scan-results-csv": {"GET": roles(ALL, 200, obj="scan")},
+    "web:scan-report": {"GET": roles(ALL, 200, obj="scan", objs={"framework_pk": "framework"})},
+    "web:scan-report-pdf": {"GET": roles(ALL, 200, obj="scan", objs={"framework_pk": "framework"})},
     "web:scan-cancel": {"POST": roles(WRITERS, 302, obj="running_scan")},
     "web:control-detail": {"GET": roles(ALL, 200, obj="control")},
     "web:control-applicability": {
@@ -310,6 +350,33 @@ MATRIX: dict[str, dict[str, Rule]] = {
     },
     "web:settings-token-created": {"GET": roles(ADMINS, 302)},
     "web:settings-token-revoke": {"POST": roles(ADMINS, 302, obj="token")},
+    "web:settings-notifications": {"GET": roles(ADMINS, 200)},
+    "web:settings-webhook-create": {
+        "POST": roles(
+            ADMINS,
+            302,
+            payload=lambda o: {"name": "pager", "url": HOOK_URL, "kind": "generic", "events": ["scan.failed"]},
+        )
+    },
+    "web:settings-webhook-created": {"GET": roles(ADMINS, 302)},
+    "web:settings-webhook": {"GET": roles(ADMINS, 200, obj="webhook")},
+    "web:settings-webhook-ping": {"POST": roles(ADMINS, 302, obj="webhook")},
+    "web:settings-webhook-toggle": {"POST": roles(ADMINS, 302, obj="webhook")},
+    "web:settings-webhook-delete": {"POST": roles(ADMINS, 302, obj="webhook")},
+    "web:settings-delivery-redeliver": {"POST": roles(ADMINS, 302, obj="delivery")},
+    "web:settings-digest-create": {
+        "POST": roles(
+            ADMINS,
+            302,
+            payload=lambda o: {
+                "name": "weekly",
+                "recipients": "grc@example.com",
+                "frequency": "daily",
+                "events": ["scan.failed"],
+            },
+        )
+    },
+    "web:settings-digest-delete": {"POST": roles(ADMINS, 302, obj="digest")},
     "web:audit-log": {"GET": roles(AUDITORS, 200)},
 }
 
@@ -419,6 +486,13 @@ def _objects(tenant, host_root: str) -> SimpleNamespace:
     integration = integration_services.integration_create(
         tenant=tenant, actor=None, type="host", name="this machine", config={"root": host_root}, credentials={}
     )
+    # A public address that is never contacted: matrix tests run in a savepoint, so no delivery task is enqueued.
+    webhook, _ = notification_services.webhook_create(
+        tenant=tenant, actor=None, name="siem", url=HOOK_URL, events=["scan.completed"]
+    )
+    event = notification_services.event_record(
+        tenant_id=tenant.pk, type="scan.failed", key=f"scan.failed:{uuid.uuid4()}", data={"scan": {"id": "x"}}
+    )
     export_key = f"exports/{tenant.pk}/{uuid.uuid4()}.zip"
     storages["evidence"].save(export_key, ContentFile(zip_bytes()))
     return SimpleNamespace(
@@ -439,6 +513,12 @@ def _objects(tenant, host_root: str) -> SimpleNamespace:
         ),
         integration=integration,
         schedule=ScanSchedule.objects.create(tenant=tenant, name="nightly", interval_minutes=60),
+        webhook=webhook,
+        delivery=Delivery.objects.create(tenant=tenant, webhook=webhook, event=event, status="failed"),
+        event=event,
+        digest=notification_services.digest_create(
+            tenant=tenant, actor=None, name="daily", recipients=["grc@example.com"], events=["scan.failed"]
+        ),
         token=core_services.api_token_create(membership=admin, name="ci").token,
         membership=core_services.membership_ensure(tenant=tenant, user=UserFactory(), role=Role.VIEWER),
         invitation=core_services.invitation_create(
@@ -493,7 +573,16 @@ def _url(key: str, rule: Rule, objects: SimpleNamespace | None, *, missing: bool
     values = dict(rule.params)
     for param in route.params:
         if param not in values:
-            values[param] = str(uuid.uuid4()) if missing else str(getattr(objects, rule.obj).pk)
+            if missing:
+                values[param] = str(uuid.uuid4())
+                continue
+            if param in rule.objs:
+                values[param] = str(getattr(objects, rule.objs[param]).pk)
+                continue
+            obj = getattr(objects, rule.obj)
+            # A nested route (webhooks/{webhook_pk}/deliveries/{pk}) takes its parent from the object itself.
+            parent = getattr(obj, f"{param.removesuffix('_pk')}_id", None) if param.endswith("_pk") else None
+            values[param] = str(parent or obj.pk)
     return reverse(key, kwargs=values)
 
 
