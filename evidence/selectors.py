@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from complywise.models import Tenant
-from frameworks.models import Control, ControlEvidenceRequirement, Framework, TenantFramework
+from frameworks.models import Control, ControlEquivalent, ControlEvidenceRequirement, Framework, TenantFramework
 
 from .choices import EvidenceType
 from .freshness import evidence_state, freshness, valid_until
@@ -336,6 +336,9 @@ class LinkedDocument:
     collected_at: datetime
     valid_until: datetime | None
     freshness: str
+    # Set when the document is filed for an equivalent control of another framework (a crosswalk): "iso27001-2022
+    # 5.15". Empty when it is linked to this control itself.
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -372,45 +375,64 @@ def _validity_key(doc: LinkedDocument) -> tuple[bool, datetime]:
 def control_documents(
     *, tenant: Tenant | Any, control_ids: Iterable[Any], now: datetime | None = None
 ) -> dict[Any, ControlDocuments]:
-    """Requirements and linked manual evidence of these controls, by control id. Two queries for any number."""
+    """Requirements and manual evidence of these controls, by control id; three queries for any number.
+
+    A document counts for a control when it is linked to the control itself or to one of its equivalents in
+    another framework (a shipped crosswalk): one access review serves SOC 2 CC6.2 and ISO 27001 5.18 alike.
+    """
     now = now or timezone.now()
     # A Tenant or already its id.
     tenant_id = cast("uuid.UUID | str", getattr(tenant, "pk", tenant))
     control_ids = list(control_ids)
+    requested = {str(control_id): control_id for control_id in control_ids}
     requirements = {
-        r.control_id: r
+        str(r.control_id): r
         for r in ControlEvidenceRequirement.objects.filter(
             tenant_id=tenant_id, control_id__in=control_ids
         ).select_related("owner__user")
     }
-    linked: dict[Any, list[LinkedDocument]] = defaultdict(list)
+    # Equivalent control -> the requested controls it stands for, with how to name it.
+    stands_for: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    crosswalk = ControlEquivalent.objects.filter(control_id__in=control_ids).values_list(
+        "control_id", "equivalent_id", "equivalent__framework__key", "equivalent__ref"
+    )
+    for control_id, equivalent_id, key, ref in crosswalk:
+        stands_for[str(equivalent_id)].append((str(control_id), f"{key} {ref}"))
+    linked: dict[str, dict[Any, LinkedDocument]] = defaultdict(dict)
     links = (
         EvidenceControlLink.objects.filter(
-            tenant_id=tenant_id, control_id__in=control_ids, evidence__type=EvidenceType.MANUAL
+            tenant_id=tenant_id,
+            control_id__in=[*control_ids, *stands_for],
+            evidence__type=EvidenceType.MANUAL,
         )
         .order_by("-evidence__collected_at")
         .values_list("control_id", "evidence_id", "evidence__title", "evidence__collected_at", "evidence__expires_at")
     )
     for control_id, evidence_id, title, collected_at, expires_at in links.iterator(chunk_size=2000):
-        requirement = requirements.get(control_id)
-        until = valid_until(
-            collected_at=collected_at,
-            expires_at=expires_at,
-            renewal_days=requirement.renewal_days if requirement else None,
-        )
-        linked[control_id].append(
-            LinkedDocument(
+        targets = [(str(control_id), "")] if str(control_id) in requested else []
+        targets += stands_for.get(str(control_id), [])
+        for target, via in targets:
+            # A document linked to the control itself wins over the same document reached through a crosswalk.
+            if evidence_id in linked[target] and (via or not linked[target][evidence_id].via):
+                continue
+            requirement = requirements.get(target)
+            until = valid_until(
+                collected_at=collected_at,
+                expires_at=expires_at,
+                renewal_days=requirement.renewal_days if requirement else None,
+            )
+            linked[target][evidence_id] = LinkedDocument(
                 evidence_id=evidence_id,
                 title=title,
                 collected_at=collected_at,
                 valid_until=until,
                 freshness=str(freshness(until, now=now)),
+                via=via,
             )
-        )
     out = {}
     for control_id in control_ids:
-        requirement = requirements.get(control_id)
-        documents = linked.get(control_id, [])
+        requirement = requirements.get(str(control_id))
+        documents = list(linked.get(str(control_id), {}).values())
         # The document valid the longest decides; one that never goes stale beats any date.
         best = max(documents, key=_validity_key, default=None)
         required = requirement is not None or bool(documents)

@@ -78,6 +78,23 @@ class Control(BaseModel):
         super().save(*args, **kwargs)
 
 
+class ControlEquivalent(BaseModel):
+    """A shipped crosswalk: ``equivalent`` (another framework's control) asks for what ``control`` asks.
+
+    Stored in both directions, so either side finds the other with one lookup. A document filed for one
+    control counts for its equivalents (evidence.selectors.control_documents).
+    """
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="equivalents")
+    equivalent = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["control", "equivalent"], name="control_equivalent_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.control_id} ≡ {self.equivalent_id}"
+
+
 class ControlCheck(BaseModel):
     """Control ↔ automated check: one check serves many controls across frameworks."""
 

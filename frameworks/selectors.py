@@ -220,7 +220,17 @@ def control_detail(*, tenant: Tenant, control: Control) -> dict[str, Any]:
         "evidence_requirement": control_evidence_requirement(tenant=tenant, control=control),
         "applicability": control_applicability(tenant=tenant, control=control),
         "checks": control_mapped_checks(control=control),
+        "equivalents": control_equivalents(tenant=tenant, control=control),
     }
+
+
+def control_equivalents(*, tenant: Tenant, control: Control) -> list[Control]:
+    """Controls of other frameworks the tenant can see that ask for the same thing (shipped crosswalks)."""
+    return list(
+        Control.objects.filter(equivalents__equivalent=control, framework__in=Framework.objects.visible_to(tenant))
+        .select_related("framework")
+        .order_by("framework__key", "sort_key")
+    )
 
 
 # --------------------------------------------------------------------------- for the scan engine

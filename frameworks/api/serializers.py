@@ -130,6 +130,13 @@ class RequireDocumentsResultSerializer(serializers.Serializer):
     control_refs = serializers.ListField(child=serializers.CharField())
 
 
+class EquivalentControlSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    framework_key = serializers.CharField(source="framework.key")
+    ref = serializers.CharField()
+    title = serializers.CharField()
+
+
 class ControlDetailSerializer(ControlSerializer):
     """A control with its mapped checks, the tenant's latest scan result and how much evidence it has."""
 
@@ -141,6 +148,9 @@ class ControlDetailSerializer(ControlSerializer):
     evidence_count = serializers.SerializerMethodField()
     applicability = serializers.SerializerMethodField()
     evidence_requirement = serializers.SerializerMethodField()
+    equivalents = serializers.SerializerMethodField(
+        help_text="Controls of other frameworks asking the same (crosswalks); documents filed for one count for all."
+    )
 
     class Meta(ControlSerializer.Meta):
         fields = [
@@ -153,7 +163,12 @@ class ControlDetailSerializer(ControlSerializer):
             "evidence_count",
             "applicability",
             "evidence_requirement",
+            "equivalents",
         ]
+
+    @extend_schema_field(EquivalentControlSerializer(many=True))
+    def get_equivalents(self, control):
+        return EquivalentControlSerializer(self.context["detail"]["equivalents"], many=True).data
 
     # The detail parts come from frameworks.selectors.control_detail, passed in the context.
     @extend_schema_field(MappedCheckSerializer(many=True))

@@ -12,7 +12,7 @@ import yaml
 from django.db import transaction
 
 from frameworks.choices import FrameworkSource
-from frameworks.models import Framework
+from frameworks.models import Control, Framework
 from frameworks.naturalsort import natural_key
 from integrations.registry import get_check
 
@@ -33,6 +33,7 @@ from .common import (
     sync_controls,
     sync_mappings,
 )
+from .crosswalks import crosswalks_read, crosswalks_sync, crosswalks_validate
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +95,15 @@ class FrameworkLoadResult:
 class CatalogLoadReport:
     frameworks: list[FrameworkLoadResult]
     warnings: list[str] = field(default_factory=list)
+    # Crosswalk rows (each pair counts twice, one per direction).
+    equivalents_added: int = 0
+    equivalents_removed: int = 0
 
     @property
     def changed(self) -> bool:
-        return any(result.changed for result in self.frameworks)
+        return any(result.changed for result in self.frameworks) or bool(
+            self.equivalents_added or self.equivalents_removed
+        )
 
 
 # --------------------------------------------------------------------------- reading data files
@@ -333,10 +339,15 @@ def catalog_load_all(*, directory: str | Path | None = None) -> CatalogLoadRepor
             f"{len(unregistered)} mapped check id(s) are not registered by any connector yet: {', '.join(unregistered)}"
         )
 
+    crosswalks = crosswalks_read(root)
+    warnings += crosswalks_validate(crosswalks, {key: {c.ref for c in spec.controls} for key, spec in specs.items()})
+
     results = []
+    shipped_controls: dict[tuple[str, str], Control] = {}
     for key, spec in specs.items():
         framework, created, mode = _framework_upsert_shipped(spec)
         synced = sync_controls(framework=framework, specs=spec.controls, mode=mode)
+        shipped_controls.update({(key, ref): control for ref, control in synced.by_ref.items()})
         warnings += [f"{spec.path.name}: {warning}" for warning in synced.warnings]
         desired = {
             (str(synced.by_ref[ref].pk), check_id)
@@ -366,4 +377,7 @@ def catalog_load_all(*, directory: str | Path | None = None) -> CatalogLoadRepor
                 "framework catalog loaded",
                 extra={"framework_key": key, "framework_created": created, "controls_created": synced.created},
             )
-    return CatalogLoadReport(frameworks=results, warnings=warnings)
+    added, removed = crosswalks_sync(crosswalks, shipped_controls)
+    return CatalogLoadReport(
+        frameworks=results, warnings=warnings, equivalents_added=added, equivalents_removed=removed
+    )

@@ -131,6 +131,7 @@ def test_control_list_fields_and_pagination(admin_client, tenant):
         "parent_ref": "X-1",
         "automated": True,
         "check_ids": ["a.check", "b.check"],
+        "attributes": {},
     }
     assert body["results"][0]["parent_ref"] is None and body["results"][0]["automated"] is False
 

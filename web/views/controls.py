@@ -154,6 +154,7 @@ def _control_page(
             "posture": posture,
             "documents": documents,
             "basis_labels": BASIS_LABELS,
+            "equivalents": detail["equivalents"],
             "latest": latest,
             "evidence_count": control_evidence_count(tenant=tenant, control=control),
             "applicability": applicability,

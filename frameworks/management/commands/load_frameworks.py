@@ -25,5 +25,10 @@ class Command(BaseCommand):
             )
             if result.controls_removed:
                 self.stdout.write(f"  removed controls: {', '.join(result.controls_removed)}")
+        if report.equivalents_added or report.equivalents_removed:
+            self.stdout.write(
+                f"crosswalks: {report.equivalents_added} equivalences added, {report.equivalents_removed} removed "
+                "(each pair counts once per direction)"
+            )
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
