@@ -5,6 +5,7 @@ import os
 from celery import Celery, signals
 from kombu.exceptions import ChannelError, OperationalError
 
+from . import logging as task_log_context
 from . import rls
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "complywise.settings.base")
@@ -14,9 +15,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Row-level security: every task starts with no tenant and scopes itself once it knows its job's tenant;
-# the scope it found (an eager task inside a request) is given back when it ends.
+# the scope it found (an eager task inside a request) is given back when it ends. Log lines name the task and,
+# once scoped, the tenant.
 signals.task_prerun.connect(rls.on_task_prerun, dispatch_uid="complywise.rls.task_prerun")
 signals.task_postrun.connect(rls.on_task_postrun, dispatch_uid="complywise.rls.task_postrun")
+signals.task_prerun.connect(task_log_context.on_task_prerun, dispatch_uid="complywise.logging.task_prerun")
+signals.task_postrun.connect(task_log_context.on_task_postrun, dispatch_uid="complywise.logging.task_postrun")
 
 # What publishing raises when the broker cannot take a message: Redis unreachable (OperationalError),
 # the embedded filesystem broker's folder unwritable (ChannelError), or a raw socket/file error.

@@ -32,6 +32,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Field
 
+from .logging import tenant_logged
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -290,8 +292,8 @@ def _scoped(value: str, using: str) -> Iterator[None]:
 
 @contextmanager
 def tenant_scope(tenant_id: Any, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Only this tenant's rows inside the block; the previous scope afterwards."""
-    with _scoped(_tenant_value(tenant_id), using):
+    """Only this tenant's rows inside the block (and log lines naming it); the previous scope afterwards."""
+    with _scoped(_tenant_value(tenant_id), using), tenant_logged(tenant_id):
         yield
 
 
@@ -310,9 +312,7 @@ def tenant_scope_of(model: type[TenantScopedModel], pk: Any, *, using: str = DEF
 
     Yields the tenant id, or None when the row is gone (the block then runs unset and sees nothing).
     """
-    if _postgres(using) is None:
-        yield None
-        return
+    # Looked up on SQLite too, where no policy needs it: the task's log lines name the tenant either way.
     with system_scope(reason=f"tenant of {model._meta.label}", using=using):
         try:
             tenant_id = model.objects.using(using).filter(pk=pk).values_list("tenant_id", flat=True).first()

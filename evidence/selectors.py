@@ -138,6 +138,11 @@ def scan_artifact_counts(*, evidence: QuerySet[Evidence], scan_job_ids: Iterable
     )
 
 
+def auto_evidence_count(*, tenant: Tenant, scan_jobs: Any) -> int:
+    """How many auto evidence artifacts (each a stored file) these scan jobs produced."""
+    return Evidence.objects.filter(tenant=tenant, type=EvidenceType.AUTO, scan_job__in=scan_jobs).count()
+
+
 def reference_problem(row: Evidence) -> str | None:
     """Whether the row's live foreign keys still point at the control its sealed snapshots name."""
     if row.control is not None and row.control.ref != row.control_ref:

@@ -26,6 +26,7 @@ from complywise.exceptions import (
 from complywise.models import Tenant
 from complywise.quotas import quota_check
 from complywise.services import audit_record, real_user, tenant_lock
+from evidence.selectors import auto_evidence_count
 from evidence.services import evidence_purge_for_scan_jobs
 from frameworks.models import Framework, TenantFramework
 from frameworks.selectors import framework_resolve
@@ -426,6 +427,8 @@ PURGE_BATCH = 100
 class PurgeReport:
     dry_run: bool
     tenants: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per tenant slug: rows created before this moment are past the tenant's retention.
+    cutoffs: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def scan_jobs(self) -> int:
@@ -445,7 +448,8 @@ def scans_purge_expired(
             "scan_jobs": expired.count(),
             "outcomes": CheckOutcome.objects.filter(scan_job__in=expired).count(),
             "results": ScanResult.objects.filter(scan_job__in=expired).count(),
-            "evidence": 0,
+            # Counted before anything is deleted, so a dry run says how many files would go too.
+            "evidence": auto_evidence_count(tenant=tenant, scan_jobs=expired),
             # The audit log follows the same retention period (complywise.audit).
             "audit_events": audit_events_purge_expired(tenant=tenant, now=now, dry_run=True),
         }
@@ -457,6 +461,7 @@ def scans_purge_expired(
             if counts["audit_events"]:
                 counts["audit_events"] = audit_events_purge_expired(tenant=tenant, now=now)
         report.tenants[tenant.slug] = counts
+        report.cutoffs[tenant.slug] = cutoff
         if progress:
             progress(f"{tenant.slug}: {counts}")
     return report

@@ -105,3 +105,24 @@ def test_log_lines_during_an_api_request_carry_tenant_and_user(client_for, tenan
     RequestContextFilter().filter(record)
     assert record.tenant_id == str(tenant.pk)
     assert record.user_id != "-"
+
+
+def test_one_log_line_per_request_names_method_path_status_and_time(client, caplog):
+    # when
+    with caplog.at_level(logging.INFO, logger="complywise.request"):
+        client.get("/healthz")
+    # then exactly one line, readable without the JSON fields
+    [record] = [r for r in caplog.records if r.name == "complywise.request"]
+    assert record.getMessage().startswith("GET /healthz 200 ") and record.getMessage().endswith("ms")
+    assert record.duration_ms >= 0 and record.status == 200
+
+
+def test_a_worker_log_line_names_its_task_and_tenant(aws_integration, admin_client, run_scan, tenant, caplog):
+    # given a scan run by its tasks (eagerly here; a worker runs the same code)
+    with caplog.at_level(logging.INFO, logger="scans"):
+        run_scan(admin_client)
+    # then the roll-up's line carries the task as its request id and the tenant it worked for
+    record = next(r for r in caplog.records if r.getMessage() == "scan completed")
+    RequestContextFilter().filter(record)
+    assert record.request_id.startswith("scans.finalize:")
+    assert record.tenant_id == str(tenant.pk)

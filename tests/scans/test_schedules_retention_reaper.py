@@ -137,6 +137,11 @@ def test_retention_deletes_exactly_the_expired_scans(
         call_command("purge_expired", stdout=out)
     # then only the old scan is gone, with its outcomes, results and evidence files
     assert "Would delete 1 scan jobs" in dry.getvalue()
+    # and the dry run names the cut-off and counts the files it would delete, as the real run then does
+    cutoff = (timezone.now() - timedelta(days=30)).strftime("%Y-%m-%d")
+    assert f"created before {cutoff}" in dry.getvalue()
+    assert f"{len(old_files)} auto evidence files" in dry.getvalue()
+    assert f"{len(old_files)} auto evidence files" in out.getvalue()
     assert "Deleted 1 scan jobs" in out.getvalue()
     assert not ScanJob.objects.filter(pk=old_id).exists()
     assert not CheckOutcome.objects.filter(scan_job_id=old_id).exists()

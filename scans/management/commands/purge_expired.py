@@ -18,9 +18,10 @@ class Command(BaseCommand):
         if not report.tenants:
             self.stdout.write("Nothing is past its retention period.")
         for slug, counts in report.tenants.items():
+            cutoff = report.cutoffs[slug]
             self.stdout.write(
-                f"{slug}: {verb} {counts['scan_jobs']} scan jobs, {counts['results']} results, "
-                f"{counts['outcomes']} outcomes, {counts.get('audit_events', 0)} audit events"
-                + ("" if report.dry_run else f", {counts['evidence']} auto evidence files")
+                f"{slug} (everything created before {cutoff:%Y-%m-%d %H:%M} UTC): {verb} {counts['scan_jobs']} scan "
+                f"jobs, {counts['results']} results, {counts['outcomes']} outcomes, "
+                f"{counts['evidence']} auto evidence files, {counts.get('audit_events', 0)} audit events"
             )
-        self.stdout.write(f"Total: {report.scan_jobs} scan jobs.")
+        self.stdout.write(f"Total: {verb.lower()} {report.scan_jobs} scan jobs.")
