@@ -251,14 +251,14 @@ def mapping_files_read(paths: Iterable[Path]) -> dict[str, dict[str, tuple[Path,
     return merged
 
 
-def mapping_rationales(paths: Iterable[Path]) -> dict[str, list[str]]:
-    """check id -> the rationale lines its mapping files give (for docs and the review test)."""
-    found: dict[str, list[str]] = {}
+def mapping_rationales(paths: Iterable[Path]) -> dict[str, list[tuple[str, str]]]:
+    """check id -> (mapping file name, rationale) for each file that maps it (for docs/mappings.md)."""
+    found: dict[str, list[tuple[str, str]]] = {}
     for path in paths:
         document = _read_yaml(path) or {}
         for check_id, frameworks in document.items():
             if isinstance(frameworks, dict) and isinstance(frameworks.get(RATIONALE), str):
-                found.setdefault(str(check_id), []).append(frameworks[RATIONALE].strip())
+                found.setdefault(str(check_id), []).append((path.name, frameworks[RATIONALE].strip()))
     return found
 
 

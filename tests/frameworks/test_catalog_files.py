@@ -22,6 +22,11 @@ EXPECTED_COUNTS = {
     "soc2": 61,
     "iso27001-2022": 93,
     "cis-aws": 62,
+    "cis-aws-7": 70,
+    "iso27001-2022-isms": 34,
+    "pci-dss-4": 313,
+    "nist-csf-2": 128,
+    "cis-controls-8": 171,
     "nist-800-53-r5-moderate": 287,
     "hipaa-security": 65,
 }
@@ -85,7 +90,7 @@ def test_groups_and_controls_are_well_formed(key):
         assert group["controls"], group["title"]
         # and every control has a ref, a short title and a one-line description, and nothing else
         for control in group["controls"]:
-            assert set(control) <= {"ref", "title", "description", "parent"}, control
+            assert set(control) <= {"ref", "title", "description", "parent", "attributes"}, control
             assert isinstance(control["ref"], str) and control["ref"] == control["ref"].strip()
             assert 0 < len(control["ref"]) <= 64
             assert control["title"].strip() and len(control["title"]) <= 500
@@ -116,7 +121,8 @@ def test_parents_exist_earlier_in_the_same_file(key):
             assert control["ref"].startswith(control["parent"]) or key == "hipaa-security", control["ref"]
         seen.add(control["ref"])
     parents = {control["ref"]: control.get("parent") for control in controls}
-    assert all(parents[parent] is None for parent in parents.values() if parent)
+    # PCI DSS nests deeper (12.5.2.1 under 12.5.2 under 12.5); elsewhere a parent is a top-level control
+    assert all(parents[parent] is None for parent in parents.values() if parent) or key == "pci-dss-4"
 
 
 @pytest.mark.parametrize("key", CATALOG_KEYS)
@@ -211,6 +217,8 @@ def test_mapping_names_only_known_frameworks_and_existing_refs():
         assert re.fullmatch(r"aws\.[a-z0-9_]+(\.[a-z0-9_]+)+", check_id), check_id
         assert isinstance(frameworks, dict) and frameworks, check_id
         for framework_key, refs in frameworks.items():
+            if framework_key == "rationale":
+                continue  # the one-line reason beside the frameworks (tests/frameworks/test_mapping_review.py)
             # then the framework exists and every ref exists in that framework's catalog, once
             assert framework_key in catalog_refs, (check_id, framework_key)
             assert isinstance(refs, list) and refs, (check_id, framework_key)
@@ -237,7 +245,9 @@ def test_every_documented_check_maps_to_every_non_cis_framework():
     # given the documented checks and the mapping
     mapping = yaml.safe_load(AWS_MAPPING.read_text(encoding="utf-8"))
     # when reading which frameworks each check serves
-    # then each documented check serves at least one control of every shipped framework besides CIS
+    # then each documented check serves at least one control of every broad control framework (the CIS benchmarks
+    # and the ISMS clauses are not served by every check; newer catalogs are mapped in files of their own)
+    broad = {"soc2", "iso27001-2022", "nist-800-53-r5-moderate", "hipaa-security"}
     for check_id in documented_checks():
-        missing = {key for key in CATALOG_KEYS if key != "cis-aws"} - set(mapping[check_id])
+        missing = broad - set(mapping[check_id])
         assert not missing, (check_id, missing)

@@ -59,16 +59,34 @@ class IamRole(TypedDict):
     name: str
     arn: str
     attached_policies: list[str]  # managed policy ARNs
+    trust_policy: NotRequired[PolicyDocument]  # AssumeRolePolicyDocument
+
+
+class IamGroup(TypedDict):
+    name: str
+    arn: str
+    attached_policies: list[str]  # managed policy ARNs
+
+
+class IamInlinePolicy(TypedDict):
+    """A policy embedded in one user, group or role, with its document."""
+
+    owner_type: str  # "user", "group" or "role"
+    owner: str  # the user, group or role name
+    owner_arn: str
+    name: str
+    document: PolicyDocument
 
 
 class IamPolicy(TypedDict):
-    """A customer-managed policy with its default version's document."""
+    """A customer-managed policy, or an AWS-managed one attached somewhere, with its default version's document."""
 
     name: str
     arn: str
     attachment_count: int
     default_version: str | None
     document: PolicyDocument
+    aws_managed: NotRequired[bool]  # absent or False: customer-managed
 
 
 class ServerCertificate(TypedDict):
@@ -86,8 +104,16 @@ class Iam(TypedDict):
     credential_report: list[CredentialReportRow]
     users: list[IamUser]
     roles: list[IamRole]
+    groups: NotRequired[list[IamGroup]]
+    inline_policies: NotRequired[list[IamInlinePolicy]]
     policies: list[IamPolicy]
     server_certificates: list[ServerCertificate]
+
+
+class AnalyzerFinding(TypedDict):
+    id: str | None
+    resource_type: str | None
+    resource: str | None
 
 
 class Analyzer(TypedDict):
@@ -96,10 +122,31 @@ class Analyzer(TypedDict):
     type: str | None
     status: str | None
     region: str
+    # Only on active external-access analyzers: the ACTIVE findings' count and the first few,
+    # or the error that kept them from being read.
+    active_findings: NotRequired[int]
+    findings: NotRequired[list[AnalyzerFinding]]
+    findings_error: NotRequired[str]
 
 
 class AccessAnalyzerRegion(TypedDict):
     analyzers: list[Analyzer]
+
+
+# --- account (global) ------------------------------------------------------------
+
+
+class AlternateContact(TypedDict):
+    """Which parts of an alternate contact are filled in (the contact's own details are not kept)."""
+
+    type: str  # "SECURITY", "BILLING" or "OPERATIONS"
+    has_name: bool
+    has_email: bool
+    has_phone: bool
+
+
+class Account(TypedDict):
+    security_contact: AlternateContact | None  # None: no security contact registered
 
 
 # --- s3 (global) ----------------------------------------------------------------
@@ -122,6 +169,12 @@ class Bucket(TypedDict):
     policy: NotRequired[PolicyDocument | None]
     logging: NotRequired[AwsFragment | None]  # GetBucketLogging's LoggingEnabled
     error: NotRequired[str]
+    # Data protection reads: each may fail on its own, recorded in read_errors.
+    acl_grants: NotRequired[list[AwsFragment]]  # GetBucketAcl's Grants
+    replication_rules: NotRequired[list[AwsFragment] | None]  # ReplicationConfiguration's Rules; None: none
+    object_lock: NotRequired[AwsFragment | None]  # ObjectLockConfiguration; None: not configured
+    lifecycle_rules: NotRequired[list[AwsFragment] | None]  # GetBucketLifecycleConfiguration's Rules
+    read_errors: NotRequired[dict[str, str]]  # field name -> why that one read failed
 
 
 class S3(TypedDict):
@@ -163,6 +216,7 @@ class Instance(TypedDict):
     id: str
     state: str | None
     metadata_options: AwsFragment  # InstanceMetadataOptionsResponse
+    public_ip: NotRequired[str | None]  # PublicIpAddress; absent from inventories collected before it was added
     region: str
 
 
@@ -289,10 +343,28 @@ class DbInstance(TypedDict):
     auto_minor_version_upgrade: bool
     publicly_accessible: bool
     region: str
+    backup_retention_period: NotRequired[int]  # days; 0: automated backups off
+    deletion_protection: NotRequired[bool]
+    multi_az: NotRequired[bool]
+    iam_auth: NotRequired[bool]
+    cluster_id: NotRequired[str | None]  # set for Aurora members, whose backups live on the cluster
+
+
+class DbSnapshot(TypedDict):
+    """A manual DB snapshot (automated ones cannot be shared)."""
+
+    id: str
+    arn: str | None
+    encrypted: bool
+    restore_shared_with: list[str]  # "restore" attribute values; "all" means public
+    attributes_error: NotRequired[str]
+    region: str
 
 
 class RdsRegion(TypedDict):
     db_instances: list[DbInstance]
+    snapshots: NotRequired[list[DbSnapshot]]
+    snapshots_error: NotRequired[str]
 
 
 class FileSystem(TypedDict):
@@ -301,6 +373,8 @@ class FileSystem(TypedDict):
     encrypted: bool
     kms_key_id: str | None
     region: str
+    backup_policy: NotRequired[str | None]  # BackupPolicy Status ("ENABLED", ...); None: no policy
+    backup_policy_error: NotRequired[str]
 
 
 class EfsRegion(TypedDict):
@@ -316,6 +390,8 @@ class KmsKey(TypedDict):
     origin: str | None
     rotation_enabled: bool | None  # None: the key cannot rotate automatically
     region: str
+    policy: NotRequired[PolicyDocument | None]  # the "default" key policy (customer keys only)
+    policy_error: NotRequired[str]
 
 
 class KmsRegion(TypedDict):
@@ -346,6 +422,7 @@ class AwsInventoryData(TypedDict, total=False):
 
     iam: Iam
     s3: S3
+    account: Account
     accessanalyzer: Regional[AccessAnalyzerRegion]
     cloudtrail: Regional[CloudTrailRegion]
     cloudwatch: Regional[CloudWatchRegion]
@@ -357,3 +434,4 @@ class AwsInventoryData(TypedDict, total=False):
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
+    # acm, cloudfront, ecr, eip, elb, elbv2, inspector2 and lambda: see shapes_network.py

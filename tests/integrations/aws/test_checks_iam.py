@@ -302,15 +302,19 @@ def test_users_get_permissions_through_groups(moto_reset: str) -> None:
 
 
 def test_no_full_admin_customer_policies(moto_reset: str) -> None:
-    # given a customer policy allowing everything and a scoped one
+    # given a customer policy allowing everything and a scoped one, both attached, and an unattached admin policy
     iam = aws(moto_reset, "iam")
     admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["*"], "Resource": "*"}]}
     scoped = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}
     admin_arn = iam.create_policy(PolicyName="GodMode", PolicyDocument=json.dumps(admin))["Policy"]["Arn"]
     scoped_arn = iam.create_policy(PolicyName="Viewer", PolicyDocument=json.dumps(scoped))["Policy"]["Arn"]
+    iam.create_policy(PolicyName="UnusedGodMode", PolicyDocument=json.dumps(admin))
+    iam.create_group(GroupName="ops")
+    for arn in (admin_arn, scoped_arn):
+        iam.attach_group_policy(GroupName="ops", PolicyArn=arn)
     # when the check runs
     outcomes = scan(moto_reset, "aws.iam.no_full_admin_policies")
-    # then only the admin policy fails
+    # then the attached admin policy fails, the scoped one passes, and the unattached one grants nothing to judge
     assert statuses(outcomes) == {admin_arn: FAIL, scoped_arn: PASS}
 
 

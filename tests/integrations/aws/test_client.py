@@ -320,12 +320,18 @@ _ACTION_FOR_OPERATION = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3-control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
+    "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 }
 _PREFIX_FOR_SERVICE = {
     "efs": "elasticfilesystem",
     "accessanalyzer": "access-analyzer",
     "cloudwatch-logs": "logs",
     "config-service": "config",
+    "elastic-load-balancing": "elasticloadbalancing",
+    "elastic-load-balancing-v2": "elasticloadbalancing",
+    "secrets-manager": "secretsmanager",
 }
 
 
@@ -355,7 +361,9 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     ]
     missing = [a for a in REQUIRED_ACTIONS if not any(fnmatch.fnmatchcase(a.lower(), g.lower()) for g in granted)]
     assert missing == []
-    assert all(re.fullmatch(r"[a-z0-9-]+:(List|Get|Describe|Generate)[A-Za-z]+", a) for a in REQUIRED_ACTIONS)
+    assert all(
+        re.fullmatch(r"[a-z0-9-]+:(List|Get|Describe|Generate|BatchGet)[A-Za-z0-9]+", a) for a in REQUIRED_ACTIONS
+    )
 
 
 def test_supported_services_match_what_checks_require() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
+from tests.integrations.aws.seed_network_compute import seed_network_compute
+from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
 from tests.integrations.aws.support import (
     ACCOUNT,
     OTHER_REGION,
@@ -115,7 +117,8 @@ def _seed_network_and_compute(endpoint: str) -> dict[str, Any]:
     east.enable_ebs_encryption_by_default()
     ids: dict[str, Any] = {}
     ids["plain_volume"] = east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=False)["VolumeId"]
-    east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True)
+    encrypted = east.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True)["VolumeId"]
+    ids["volumes"] = {ids["plain_volume"], encrypted}
     for region, ec2 in ((EAST, east), (WEST, west)):
         vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         ids[f"vpc_{region}"] = vpc
@@ -248,8 +251,13 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     _seed_s3(moto_reset)
     net = _seed_network_and_compute(moto_reset)
     log_ids = _seed_logging(moto_reset)
+    seed_deployer_role(moto_reset)
+    seeded_failures = seed_network_compute(moto_reset, EAST) | seed_storage(
+        moto_reset, EAST, plain_volume=net["plain_volume"]
+    )
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
+    built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
     checks = aws_checks()
 
     # when one inventory is collected and every AWS check runs on it
@@ -318,6 +326,29 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.config.recorder_enabled", ACCOUNT, WEST),
         ("aws.securityhub.enabled", ACCOUNT, WEST),
         ("aws.guardduty.enabled", ACCOUNT, WEST),
+        # identity and logging (#15): no security contact; the trails log no S3 object-level events
+        ("aws.account.security_contact_registered", ACCOUNT, ""),
+        *{(f"aws.cloudtrail.s3_{kind}_data_events", ACCOUNT, r) for kind in ("read", "write") for r in (EAST, WEST)},
+        # data protection (#15): the seeded buckets lack replication, Object Lock and lifecycle rules; no backup
+        # plan anywhere; idle volumes; the EFS file system has no backup policy; the legacy database is bare
+        *{
+            (f"aws.s3.bucket_{name}", bucket, EAST)
+            for name in ("replication_enabled", "object_lock_enabled", "lifecycle_configured")
+            for bucket in ("cw-access-logs", "cw-trail-logs", "cw-flow-logs", "cw-config")
+        },
+        *{("aws.backup.plan_exists", ACCOUNT, region) for region in (EAST, WEST)},
+        *{("aws.ec2.ebs_volume_in_use", volume, EAST) for volume in net["volumes"]},
+        ("aws.efs.backup_policy_enabled", net["efs"], EAST),
+        *{
+            (f"aws.rds.{name}", "legacy-db", EAST)
+            for name in ("backup_retention_7_days", "deletion_protection", "multi_az", "iam_authentication_enabled")
+        },
+        ("aws.sns.topic_encrypted", f"arn:aws:sns:{EAST}:{ACCOUNT}:security-alerts", EAST),
+        # network and compute (#15): moto gives the west instances public addresses; Inspector is off
+        *{("aws.ec2.instance_no_public_ip", net[name], WEST) for name in ("imds_v1", "imds_v2")},
+        *{("aws.inspector2.enabled", ACCOUNT, region) for region in (EAST, WEST)},
+        # what the #15 seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores)
+        *seeded_failures,
     }
     assert failures == expected
     # moto's credential report has no root row, so root last use cannot be judged

@@ -12,7 +12,7 @@ from tests.integrations.postgres.support import ADDRESS, PG_HOST, PG_PORT, PG_US
 pytestmark = [pytest.mark.django_db, requires_server]
 
 
-def test_local_server_is_scanned_and_its_trust_rule_fails_cc6_1(
+def test_local_server_is_scanned_and_its_trust_rule_fails_cc6_6(
     admin_client, tenant, loaded_frameworks, django_capture_on_commit_callbacks
 ):
     # given the local server as an integration, and SOC 2 active
@@ -40,5 +40,6 @@ def test_local_server_is_scanned_and_its_trust_rule_fails_cc6_1(
     if trust.exists():
         soc2 = Framework.objects.get(key="soc2")
         results = admin_client.get(f"/api/scans/{job_id}/results", {"status": "fail", "framework_id": str(soc2.pk)})
-        cc61 = next(r for r in results.json()["results"] if r["control_ref"] == "CC6.1")
-        assert f"{ADDRESS}/pg_hba.conf:" in cc61["finding"]
+        # a trust rule open to the network is boundary protection (CC6.6; docs in mappings/postgres.yaml)
+        cc66 = next(r for r in results.json()["results"] if r["control_ref"] == "CC6.6")
+        assert f"{ADDRESS}/pg_hba.conf:" in cc66["finding"]

@@ -1,5 +1,45 @@
 """AWS checks.  Importing this package registers every AWS check with the registry."""
 
-from . import cloudtrail, cloudwatch, data_stores, detection, ec2, iam, s3
+from . import (
+    account,
+    backup,
+    cloudtrail,
+    cloudtrail_data_events,
+    cloudwatch,
+    compute,
+    data_stores,
+    detection,
+    ebs,
+    ec2,
+    edge,
+    elb,
+    iam,
+    kms,
+    messaging,
+    network,
+    rds,
+    s3,
+    s3_exposure,
+)
 
-__all__ = ["cloudtrail", "cloudwatch", "data_stores", "detection", "ec2", "iam", "s3"]
+__all__ = [
+    "account",
+    "backup",
+    "cloudtrail",
+    "cloudtrail_data_events",
+    "cloudwatch",
+    "compute",
+    "data_stores",
+    "detection",
+    "ebs",
+    "ec2",
+    "edge",
+    "elb",
+    "iam",
+    "kms",
+    "messaging",
+    "network",
+    "rds",
+    "s3",
+    "s3_exposure",
+]

@@ -1,4 +1,4 @@
-"""Threat detection services that should be on in every region: Security Hub, GuardDuty."""
+"""Threat detection services that should be on in every region: Security Hub, GuardDuty, Inspector."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import GuardDutyRegion, SecurityHubRegion
+from ..shapes_network import InspectorRegion
 from ._common import ACCOUNT, aws_check, regions, result
 
 
@@ -16,6 +17,10 @@ def _securityhub_regions(inventory: Inventory) -> Iterator[tuple[str, SecurityHu
 
 def _guardduty_regions(inventory: Inventory) -> Iterator[tuple[str, GuardDutyRegion]]:
     return regions(inventory, "guardduty")
+
+
+def _inspector_regions(inventory: Inventory) -> Iterator[tuple[str, InspectorRegion]]:
+    return regions(inventory, "inspector2")
 
 
 @aws_check(
@@ -64,4 +69,37 @@ def guardduty_enabled(inventory: Inventory) -> Iterable[Outcome]:
             reason,
             region=region,
             detectors=[{"id": d.get("id"), "status": d.get("status")} for d in detectors],
+        )
+
+
+@aws_check(
+    id="aws.inspector2.enabled",
+    title="Amazon Inspector scans EC2 instances and ECR images in every scanned region",
+    severity=Severity.MEDIUM,
+    service="inspector2",
+    resource_type=ACCOUNT,
+    rationale="Inspector continuously matches installed packages and container images against known "
+    "vulnerabilities, which patch management needs as its input.",
+    remediation="Activate Amazon Inspector in each region with EC2 and ECR scanning (through the delegated "
+    "administrator when using Organizations).",
+)
+def inspector2_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _inspector_regions(inventory):
+        states = data.get("resource_state") or {}
+        off = [kind for kind in ("ec2", "ecr") if states.get(kind) != "ENABLED"]
+        if data.get("status") != "ENABLED":
+            reason = f"Amazon Inspector is not enabled in {region}"
+        elif off:
+            reason = f"Amazon Inspector in {region} does not scan {', '.join(k.upper() for k in off)}"
+        else:
+            reason = f"Amazon Inspector scans EC2 and ECR in {region}"
+        ok = data.get("status") == "ENABLED" and not off
+        yield result(
+            ok,
+            inventory.account_id or "aws-account",
+            ACCOUNT,
+            reason,
+            region=region,
+            status=data.get("status"),
+            resource_state=states,
         )

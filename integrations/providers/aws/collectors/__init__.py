@@ -11,18 +11,27 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._common import Scope
+from .account import collect_account
+from .backup import collect_backup, collect_dynamodb
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
+from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
-from .detection import collect_guardduty, collect_securityhub
+from .detection import collect_guardduty, collect_inspector2, collect_securityhub
+from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
+from .edge import collect_acm, collect_cloudfront
+from .elb import collect_elb, collect_elbv2
 from .iam import collect_accessanalyzer, collect_iam
+from .messaging import collect_secretsmanager, collect_sns, collect_sqs
+from .network import collect_eip
 from .s3 import collect_s3
 
 Collector = Callable[[Scope], Mapping[str, Any]]
 
 COLLECTORS: dict[str, Collector] = {
     "iam": collect_iam,
+    "account": collect_account,
     "s3": collect_s3,
     "accessanalyzer": collect_accessanalyzer,
     "cloudtrail": collect_cloudtrail,
@@ -35,4 +44,18 @@ COLLECTORS: dict[str, Collector] = {
     "rds": collect_rds,
     "securityhub": collect_securityhub,
     "vpc": collect_vpc,
+    "backup": collect_backup,
+    "dynamodb": collect_dynamodb,
+    "ebs": collect_ebs,
+    "secretsmanager": collect_secretsmanager,
+    "sns": collect_sns,
+    "sqs": collect_sqs,
+    "acm": collect_acm,
+    "cloudfront": collect_cloudfront,
+    "ecr": collect_ecr,
+    "eip": collect_eip,
+    "elb": collect_elb,
+    "elbv2": collect_elbv2,
+    "inspector2": collect_inspector2,
+    "lambda": collect_lambda,
 }

@@ -1,32 +1,77 @@
-"""Data store and key collection (regional): RDS instances, EFS file systems, KMS keys."""
+"""Data store and key collection (regional): RDS instances and snapshots, EFS file systems, KMS keys."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
 from ..shapes import EfsRegion, KmsRegion, RdsRegion
-from ._common import Scope, paginate, plain
+from ._common import Scope, describe_error, optional, paginate, plain
+
+
+def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
+    return {
+        "id": d["DBInstanceIdentifier"],
+        "arn": d.get("DBInstanceArn"),
+        "engine": d.get("Engine"),
+        "storage_encrypted": bool(d.get("StorageEncrypted")),
+        "auto_minor_version_upgrade": bool(d.get("AutoMinorVersionUpgrade")),
+        "publicly_accessible": bool(d.get("PubliclyAccessible")),
+        "region": region,
+        "backup_retention_period": int(d.get("BackupRetentionPeriod") or 0),
+        "deletion_protection": bool(d.get("DeletionProtection")),
+        "multi_az": bool(d.get("MultiAZ")),
+        "iam_auth": bool(d.get("IAMDatabaseAuthenticationEnabled")),
+        "cluster_id": d.get("DBClusterIdentifier"),
+    }
+
+
+def _db_snapshots(rds: BaseClient, region: str) -> list[dict[str, Any]]:
+    snapshots: list[dict[str, Any]] = []
+    # Only manual snapshots can be shared, so only they can be public.
+    for s in paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual"):
+        entry: dict[str, Any] = {
+            "id": s["DBSnapshotIdentifier"],
+            "arn": s.get("DBSnapshotArn"),
+            "encrypted": bool(s.get("Encrypted")),
+            "restore_shared_with": [],
+            "region": region,
+        }
+        try:
+            result = rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=entry["id"])["DBSnapshotAttributesResult"]
+            for attribute in result.get("DBSnapshotAttributes", []):
+                if attribute.get("AttributeName") == "restore":
+                    entry["restore_shared_with"] = list(attribute.get("AttributeValues") or [])
+        except ClientError as exc:
+            entry["attributes_error"] = describe_error(exc)
+        snapshots.append(entry)
+    return snapshots
 
 
 def collect_rds(scope: Scope) -> RdsRegion:
     rds = scope.client("rds")
     instances = paginate(rds, "describe_db_instances", "DBInstances")
-    return plain(
-        {
-            "db_instances": [
-                {
-                    "id": d["DBInstanceIdentifier"],
-                    "arn": d.get("DBInstanceArn"),
-                    "engine": d.get("Engine"),
-                    "storage_encrypted": bool(d.get("StorageEncrypted")),
-                    "auto_minor_version_upgrade": bool(d.get("AutoMinorVersionUpgrade")),
-                    "publicly_accessible": bool(d.get("PubliclyAccessible")),
-                    "region": scope.region,
-                }
-                for d in instances
-            ]
-        }
-    )
+    data: dict[str, Any] = {"db_instances": [_db_instance(d, scope.region) for d in instances]}
+    try:
+        data["snapshots"] = _db_snapshots(rds, scope.region)
+    except ClientError as exc:
+        # Only the snapshot checks depend on this listing.
+        data["snapshots_error"] = describe_error(exc)
+    return plain(data)
+
+
+def _backup_policy(efs: BaseClient, fs_id: str) -> dict[str, Any]:
+    try:
+        policy = optional(
+            lambda: efs.describe_backup_policy(FileSystemId=fs_id)["BackupPolicy"],
+            {"PolicyNotFound"},
+        )
+    except ClientError as exc:
+        return {"backup_policy_error": describe_error(exc)}
+    return {"backup_policy": (policy or {}).get("Status")}
 
 
 def collect_efs(scope: Scope) -> EfsRegion:
@@ -41,11 +86,23 @@ def collect_efs(scope: Scope) -> EfsRegion:
                     "encrypted": bool(f.get("Encrypted")),
                     "kms_key_id": f.get("KmsKeyId"),
                     "region": scope.region,
+                    **_backup_policy(efs, f["FileSystemId"]),
                 }
                 for f in systems
             ]
         }
     )
+
+
+def _key_policy(kms: BaseClient, key_id: str) -> dict[str, Any]:
+    try:
+        text = kms.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy")
+    except ClientError as exc:
+        return {"policy_error": describe_error(exc)}
+    try:
+        return {"policy": json.loads(text) if text else None}
+    except ValueError:
+        return {"policy": {"unparsable": text}}
 
 
 def collect_kms(scope: Scope) -> KmsRegion:
@@ -54,24 +111,27 @@ def collect_kms(scope: Scope) -> KmsRegion:
     for listed in paginate(kms, "list_keys", "Keys"):
         meta = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
         spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec")
+        customer = meta.get("KeyManager") == "CUSTOMER"
         rotatable = (
-            meta.get("KeyManager") == "CUSTOMER"
+            customer
             and spec == "SYMMETRIC_DEFAULT"
             and meta.get("KeyState") == "Enabled"
             and meta.get("Origin") == "AWS_KMS"
         )
         # Rotation status only exists for enabled symmetric keys with AWS-held material.
         rotation = kms.get_key_rotation_status(KeyId=listed["KeyId"]).get("KeyRotationEnabled") if rotatable else None
-        keys.append(
-            {
-                "id": meta["KeyId"],
-                "arn": meta.get("Arn"),
-                "manager": meta.get("KeyManager"),
-                "spec": spec,
-                "state": meta.get("KeyState"),
-                "origin": meta.get("Origin"),
-                "rotation_enabled": rotation,
-                "region": scope.region,
-            }
-        )
+        key: dict[str, Any] = {
+            "id": meta["KeyId"],
+            "arn": meta.get("Arn"),
+            "manager": meta.get("KeyManager"),
+            "spec": spec,
+            "state": meta.get("KeyState"),
+            "origin": meta.get("Origin"),
+            "rotation_enabled": rotation,
+            "region": scope.region,
+        }
+        # AWS-managed keys have policies AWS writes and nobody can change: not worth a call each.
+        if customer:
+            key.update(_key_policy(kms, listed["KeyId"]))
+        keys.append(key)
     return plain({"keys": keys})

@@ -54,6 +54,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "id": i["InstanceId"],
                     "state": i.get("State", {}).get("Name"),
                     "metadata_options": i.get("MetadataOptions", {}),
+                    "public_ip": i.get("PublicIpAddress"),
                     "region": region,
                 }
                 for i in instances

@@ -11,10 +11,20 @@ from typing import Any
 from urllib.parse import unquote
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
-from ..shapes import AccessAnalyzerRegion, CredentialReportRow, Iam, IamPolicy, IamRole, IamUser
-from ._common import AwsConnectorError, Scope, error_code, optional, paginate, plain
+from ..shapes import (
+    AccessAnalyzerRegion,
+    CredentialReportRow,
+    Iam,
+    IamGroup,
+    IamInlinePolicy,
+    IamPolicy,
+    IamRole,
+    IamUser,
+)
+from ._common import AwsConnectorError, Scope, describe_error, error_code, optional, paginate, plain
 
 # AWS builds the credential report asynchronously; poll with a growing pause, bounded.
 CREDENTIAL_REPORT_ATTEMPTS = 10
@@ -61,6 +71,46 @@ def _policy_document(raw: Any) -> Any:
     return raw or {}
 
 
+def _inline(owner_type: str, detail: dict[str, Any], name_key: str, list_key: str) -> list[IamInlinePolicy]:
+    return [
+        {
+            "owner_type": owner_type,
+            "owner": detail[name_key],
+            "owner_arn": detail["Arn"],
+            "name": p["PolicyName"],
+            "document": plain(_policy_document(p.get("PolicyDocument"))),
+        }
+        for p in detail.get(list_key, [])
+    ]
+
+
+def attached_aws_policies(iam: BaseClient) -> list[IamPolicy]:
+    """The AWS-managed policies attached to at least one user, group or role, with their documents.
+
+    Only the attached ones: there are over a thousand AWS-managed policies, and an unattached
+    one grants nothing, so collection grows with what the account uses, not with AWS's catalogue.
+    """
+    policies: list[IamPolicy] = []
+    for policy in paginate(iam, "list_policies", "Policies", Scope="AWS", OnlyAttached=True):
+        version = policy.get("DefaultVersionId")
+        document: Any = {}
+        if version:
+            document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=version)["PolicyVersion"].get(
+                "Document"
+            )
+        policies.append(
+            {
+                "name": policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1],
+                "arn": policy["Arn"],
+                "attachment_count": policy.get("AttachmentCount", 0),
+                "default_version": version,
+                "document": plain(_policy_document(document)),
+                "aws_managed": True,
+            }
+        )
+    return policies
+
+
 def collect_iam(scope: Scope) -> Iam:
     iam = scope.client("iam", scope.global_region)
     collected_at = datetime.now(UTC)
@@ -70,11 +120,14 @@ def collect_iam(scope: Scope) -> Iam:
     report = credential_report(iam, scope.report_attempts, scope.report_first_pause)
 
     users: list[IamUser] = []
+    groups: list[IamGroup] = []
     roles: list[IamRole] = []
+    inline: list[IamInlinePolicy] = []
     policies: list[IamPolicy] = []
-    # One paginated call instead of several per user, role and policy.
+    # One paginated call instead of several per user, group, role and policy; it carries the
+    # inline policy documents and the role trust policies too.
     for page in iam.get_paginator("get_account_authorization_details").paginate(
-        Filter=["User", "Role", "LocalManagedPolicy"]
+        Filter=["User", "Group", "Role", "LocalManagedPolicy"]
     ):
         for user in page.get("UserDetailList", []):
             users.append(
@@ -87,14 +140,26 @@ def collect_iam(scope: Scope) -> Iam:
                     "inline_policies": [p["PolicyName"] for p in user.get("UserPolicyList", [])],
                 }
             )
+            inline.extend(_inline("user", user, "UserName", "UserPolicyList"))
+        for group in page.get("GroupDetailList", []):
+            groups.append(
+                {
+                    "name": group["GroupName"],
+                    "arn": group["Arn"],
+                    "attached_policies": [p["PolicyArn"] for p in group.get("AttachedManagedPolicies", [])],
+                }
+            )
+            inline.extend(_inline("group", group, "GroupName", "GroupPolicyList"))
         for role in page.get("RoleDetailList", []):
             roles.append(
                 {
                     "name": role["RoleName"],
                     "arn": role["Arn"],
                     "attached_policies": [p["PolicyArn"] for p in role.get("AttachedManagedPolicies", [])],
+                    "trust_policy": plain(_policy_document(role.get("AssumeRolePolicyDocument"))),
                 }
             )
+            inline.extend(_inline("role", role, "RoleName", "RolePolicyList"))
         for policy in page.get("Policies", []):
             default: dict[str, Any] = next(
                 (v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), {}
@@ -109,6 +174,7 @@ def collect_iam(scope: Scope) -> Iam:
                     "document": plain(_policy_document(default.get("Document"))),
                 }
             )
+    policies.extend(attached_aws_policies(iam))
 
     certificates = paginate(iam, "list_server_certificates", "ServerCertificateMetadataList")
     return plain(
@@ -127,6 +193,8 @@ def collect_iam(scope: Scope) -> Iam:
             "credential_report": report,
             "users": users,
             "roles": roles,
+            "groups": groups,
+            "inline_policies": inline,
             "policies": policies,
             "server_certificates": [
                 {
@@ -138,6 +206,35 @@ def collect_iam(scope: Scope) -> Iam:
             ],
         }
     )
+
+
+# Analyzers whose findings ListFindings returns (external access); unused-access analyzers report elsewhere.
+_EXTERNAL_ACCESS_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
+# Enough findings to name in a report; the count covers the rest.
+FINDING_SAMPLES = 20
+
+
+def _active_findings(client: BaseClient, analyzer: dict[str, Any]) -> dict[str, Any]:
+    """The analyzer's active findings, or ``findings_error`` when they could not be read.
+
+    A failure here is kept on the analyzer instead of failing the service, so the "analyzer
+    enabled" check still judges the region and only the findings check reports the error.
+    """
+    if analyzer.get("status") != "ACTIVE" or analyzer.get("type") not in _EXTERNAL_ACCESS_TYPES:
+        return {}
+    try:
+        findings = paginate(
+            client, "list_findings", "findings", analyzerArn=analyzer["arn"], filter={"status": {"eq": ["ACTIVE"]}}
+        )
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        return {"findings_error": describe_error(exc)}
+    return {
+        "active_findings": len(findings),
+        "findings": [
+            {"id": f.get("id"), "resource_type": f.get("resourceType"), "resource": f.get("resource")}
+            for f in findings[:FINDING_SAMPLES]
+        ],
+    }
 
 
 def collect_accessanalyzer(scope: Scope) -> AccessAnalyzerRegion:
@@ -152,6 +249,7 @@ def collect_accessanalyzer(scope: Scope) -> AccessAnalyzerRegion:
                     "type": a.get("type"),
                     "status": a.get("status"),
                     "region": scope.region,
+                    **_active_findings(client, a),
                 }
                 for a in analyzers
             ]

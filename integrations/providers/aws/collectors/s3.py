@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.client import BaseClient
@@ -44,6 +45,40 @@ def _bucket_details(s3: BaseClient, name: str) -> dict[str, Any]:
     }
 
 
+# Data protection reads: field -> (call, error codes that mean "not configured").
+_PROTECTION_READS: dict[str, tuple[Callable[[BaseClient, str], Any], frozenset[str]]] = {
+    "acl_grants": (lambda s3, name: s3.get_bucket_acl(Bucket=name).get("Grants", []), frozenset()),
+    "replication_rules": (
+        lambda s3, name: s3.get_bucket_replication(Bucket=name)["ReplicationConfiguration"].get("Rules", []),
+        frozenset({"ReplicationConfigurationNotFoundError"}),
+    ),
+    "object_lock": (
+        lambda s3, name: s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"],
+        frozenset({"ObjectLockConfigurationNotFoundError"}),
+    ),
+    "lifecycle_rules": (
+        lambda s3, name: s3.get_bucket_lifecycle_configuration(Bucket=name).get("Rules", []),
+        frozenset({"NoSuchLifecycleConfiguration"}),
+    ),
+}
+
+
+def _protection_details(s3: BaseClient, name: str) -> dict[str, Any]:
+    """ACL, replication, Object Lock and lifecycle; a failed read is kept in ``read_errors`` for its checks only."""
+    details: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, (call, missing) in _PROTECTION_READS.items():
+        try:
+            details[field] = optional(functools.partial(call, s3, name), missing)
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchBucket":
+                raise
+            errors[field] = describe_error(exc)
+    if errors:
+        details["read_errors"] = errors
+    return details
+
+
 def collect_s3(scope: Scope) -> S3:
     s3 = scope.client("s3", scope.global_region)
     control = scope.client("s3control", scope.global_region)
@@ -63,7 +98,9 @@ def collect_s3(scope: Scope) -> S3:
         try:
             entry["region"] = region = _bucket_region(s3, name, listed)
             # A client in the bucket's own region avoids a redirect round trip per call.
-            entry.update(_bucket_details(scope.clients.get(("s3", region), s3), name))
+            client = scope.clients.get(("s3", region), s3)
+            entry.update(_bucket_details(client, name))
+            entry.update(_protection_details(client, name))
         except ClientError as exc:
             if error_code(exc) == "NoSuchBucket":
                 # Deleted between listing and reading.

@@ -9,15 +9,18 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ...shapes import AccessAnalyzerRegion
-from .._common import ACCOUNT, as_list, aws_check, parse_time, regions, result, scan_time, statements
+from .._common import ACCOUNT, as_list, aws_check, error, parse_time, regions, result, scan_time, statements
 from ._data import CERTIFICATE, POLICY, account_id, iam_data
+
+ANALYZER = "AWS::AccessAnalyzer::Analyzer"
 
 
 def _analyzer_regions(inventory: Inventory) -> Iterator[tuple[str, AccessAnalyzerRegion]]:
     return regions(inventory, "accessanalyzer")
 
 
-def _grants_everything(statement: Mapping[str, Any]) -> bool:
+def grants_everything(statement: Mapping[str, Any]) -> bool:
+    """An Allow of every action on every resource (what CIS calls full administrative privileges)."""
     return (
         statement.get("Effect") == "Allow"
         and "*" in as_list(statement.get("Action"))
@@ -27,30 +30,36 @@ def _grants_everything(statement: Mapping[str, Any]) -> bool:
 
 @aws_check(
     id="aws.iam.no_full_admin_policies",
-    title="No customer-managed policy grants full administrative access",
+    title="No attached policy grants full administrative access",
     severity=Severity.HIGH,
     service="iam",
     resource_type=POLICY,
     rationale="A policy allowing every action on every resource defeats least privilege and is usually "
-    "granted more widely than intended.",
-    remediation="Replace the policy with one that lists only the actions and resources actually needed; "
-    "keep full administration to a small break-glass role.",
+    "granted more widely than intended; AWS's own AdministratorAccess counts as much as a customer's copy.",
+    remediation="Detach the policy (or replace it) with one that lists only the actions and resources actually "
+    "needed; keep full administration to a small break-glass role.",
 )
 def no_full_admin_policies(inventory: Inventory) -> Iterable[Outcome]:
+    # Only attached policies are judged: a policy attached to nobody grants nothing (CIS judges the
+    # attached ones), so an unattached customer policy yields no outcome at all.
     for policy in iam_data(inventory).get("policies", []):
+        if not policy.get("attachment_count"):
+            continue
         arn = str(policy.get("arn"))
-        offending = [s for s in statements(policy.get("document")) if _grants_everything(s)]
+        offending = [s for s in statements(policy.get("document")) if grants_everything(s)]
+        kind = "AWS-managed policy" if policy.get("aws_managed") else "Policy"
         name = policy.get("name")
         if offending:
-            reason = f'Policy {name} allows "*" actions on "*" resources'
+            reason = f'{kind} {name} is attached and allows "*" actions on "*" resources'
         else:
-            reason = f'Policy {name} does not allow "*" on "*"'
+            reason = f'{kind} {name} does not allow "*" on "*"'
         yield result(
             not offending,
             arn,
             POLICY,
             reason,
             attachment_count=policy.get("attachment_count", 0),
+            aws_managed=bool(policy.get("aws_managed")),
             offending_statements=offending,
         )
 
@@ -130,3 +139,48 @@ def access_analyzer_enabled(inventory: Inventory) -> Iterable[Outcome]:
             region=region,
             analyzers=[{"name": a.get("name"), "status": a.get("status")} for a in analyzers],
         )
+
+
+@aws_check(
+    id="aws.accessanalyzer.findings_resolved",
+    title="IAM Access Analyzer has no active findings",
+    severity=Severity.MEDIUM,
+    service="accessanalyzer",
+    resource_type=ANALYZER,
+    rationale="An active finding is a resource shared outside the account or organization that nobody has "
+    "confirmed as intended; left open, it is the accidental public or cross-account access the analyzer exists "
+    "to catch.",
+    remediation="Review each active finding: remove the access that is not intended, and archive (or add an archive "
+    "rule for) the access that is.",
+)
+def access_analyzer_findings_resolved(inventory: Inventory) -> Iterable[Outcome]:
+    # Judged per active external-access analyzer; regions without one are the "enabled" check's concern.
+    for region, data in _analyzer_regions(inventory):
+        for analyzer in data.get("analyzers", []):
+            arn = str(analyzer.get("arn"))
+            name = analyzer.get("name")
+            if analyzer.get("findings_error"):
+                yield error(
+                    arn,
+                    ANALYZER,
+                    f"The findings of analyzer {name} could not be read: {analyzer['findings_error']}",
+                    region=region,
+                )
+                continue
+            if "active_findings" not in analyzer:
+                continue
+            count = int(analyzer.get("active_findings") or 0)
+            reason = (
+                f"Analyzer {name} has {count} active finding(s) in {region}"
+                if count
+                else f"Analyzer {name} has no active findings in {region}"
+            )
+            yield result(
+                not count,
+                arn,
+                ANALYZER,
+                reason,
+                region=region,
+                active_findings=count,
+                findings=analyzer.get("findings"),
+            )

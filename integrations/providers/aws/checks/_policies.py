@@ -1,0 +1,63 @@
+"""Whether a resource policy (bucket, key, queue, topic) lets anyone in (no AWS calls happen here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._common import as_list, statements
+
+# Condition keys that tie a statement to known accounts, organisations, networks or callers; a
+# statement for Principal "*" that tests one of them with a concrete value is not open to everyone.
+RESTRICTING_KEYS = frozenset(
+    {
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceip",
+        "aws:sourceowner",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:userid",
+        "kms:calleraccount",
+    }
+)
+
+
+def _anyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any("*" in as_list(principal.get(kind)) for kind in ("AWS", "CanonicalUser"))
+    return False
+
+
+def _restricted(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, tests in condition.items():
+        # "...IfExists" passes when the key is absent, and a Null test does not pin a value.
+        if not isinstance(tests, Mapping) or str(operator).endswith("IfExists") or operator == "Null":
+            continue
+        for key, value in tests.items():
+            values = [str(v) for v in as_list(value)]
+            if str(key).lower() in RESTRICTING_KEYS and values and "*" not in values:
+                return True
+    return False
+
+
+def public_statements(document: Any) -> list[Mapping[str, Any]]:
+    """The Allow statements that grant any principal access without a condition narrowing who or from where."""
+    return [
+        s
+        for s in statements(document)
+        if s.get("Effect") == "Allow" and _anyone(s.get("Principal")) and not _restricted(s.get("Condition"))
+    ]
+
+
+def public_actions(document: Any) -> list[str]:
+    """The actions those statements grant, for the outcome's evidence."""
+    return sorted({str(a) for s in public_statements(document) for a in as_list(s.get("Action"))})

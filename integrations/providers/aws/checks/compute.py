@@ -1,0 +1,250 @@
+"""Lambda and ECR checks: public function URLs and policies, runtimes past end of support,
+image scanning, tag immutability and public repositories."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_network import EcrRepository, LambdaFunction
+from ._common import aws_check, principal_is_anyone, regions, result, scan_time, statements
+
+FUNCTION = "AWS::Lambda::Function"
+REPOSITORY = "AWS::ECR::Repository"
+
+# Runtime -> the day AWS deprecated it (ended security patches), as published in the Lambda runtimes table.
+DEPRECATED_RUNTIMES: dict[str, date] = {
+    "dotnetcore1.0": date(2019, 7, 30),
+    "dotnetcore2.0": date(2019, 5, 30),
+    "dotnetcore2.1": date(2022, 1, 5),
+    "dotnetcore3.1": date(2023, 4, 3),
+    "dotnet5.0": date(2022, 5, 10),
+    "dotnet6": date(2024, 12, 20),
+    "dotnet7": date(2024, 5, 14),
+    "go1.x": date(2024, 1, 8),
+    "java8": date(2024, 1, 8),
+    "nodejs": date(2016, 10, 31),
+    "nodejs4.3": date(2020, 3, 5),
+    "nodejs4.3-edge": date(2019, 4, 30),
+    "nodejs6.10": date(2019, 8, 12),
+    "nodejs8.10": date(2020, 3, 6),
+    "nodejs10.x": date(2021, 7, 30),
+    "nodejs12.x": date(2023, 3, 31),
+    "nodejs14.x": date(2023, 12, 4),
+    "nodejs16.x": date(2024, 6, 12),
+    "nodejs18.x": date(2025, 9, 1),
+    "provided": date(2024, 1, 8),
+    "python2.7": date(2021, 7, 15),
+    "python3.6": date(2022, 7, 18),
+    "python3.7": date(2023, 12, 4),
+    "python3.8": date(2024, 10, 14),
+    "python3.9": date(2025, 12, 15),
+    "ruby2.5": date(2021, 7, 30),
+    "ruby2.7": date(2023, 12, 7),
+    "ruby3.2": date(2026, 3, 31),
+}
+_PUBLIC_INVOKE = ("lambda:*", "lambda:invokefunction", "lambda:invokefunctionurl", "*")
+
+
+def _functions(inventory: Inventory) -> Iterator[tuple[Mapping[str, Any], LambdaFunction]]:
+    for _, data in regions(inventory, "lambda"):
+        for function in data.get("functions", []):
+            yield data, function
+
+
+def _repositories(inventory: Inventory) -> Iterator[tuple[Mapping[str, Any], EcrRepository]]:
+    for _, data in regions(inventory, "ecr"):
+        for repository in data.get("repositories", []):
+            yield data, repository
+
+
+def _public_statements(document: Any, actions: tuple[str, ...] | None = None) -> list[str]:
+    """Sids (or positions) of Allow statements open to any principal without a condition narrowing them."""
+    found = []
+    for index, statement in enumerate(statements(document)):
+        if statement.get("Effect") != "Allow" or not principal_is_anyone(statement.get("Principal")):
+            continue
+        # A condition on the source account, ARN or organisation narrows "*" to known callers.
+        if statement.get("Condition"):
+            continue
+        granted = statement.get("Action")
+        granted_list = [str(a).lower() for a in (granted if isinstance(granted, list) else [granted])]
+        if actions is not None and not any(a in actions for a in granted_list):
+            continue
+        found.append(str(statement.get("Sid") or index))
+    return found
+
+
+@aws_check(
+    id="aws.lambda.function_url_auth_required",
+    title="Lambda function URLs require IAM authentication",
+    severity=Severity.HIGH,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="A function URL with auth type NONE lets anyone on the internet invoke the function, running "
+    "its code and its role's permissions at will.",
+    remediation="Set the function URL's auth type to AWS_IAM, or front the function with API Gateway and an "
+    "authorizer.",
+)
+def lambda_function_url_auth_required(inventory: Inventory) -> Iterable[Outcome]:
+    for _, function in _functions(inventory):
+        auth = function.get("url_auth_type")
+        if auth is None:
+            continue
+        name = str(function.get("name"))
+        ok = auth != "NONE"
+        reason = (
+            f"Function {name} URL requires {auth} authentication"
+            if ok
+            else f"Function {name} has a public URL (auth type NONE)"
+        )
+        yield result(ok, name, FUNCTION, reason, region=str(function.get("region", "")), auth_type=auth)
+
+
+@aws_check(
+    id="aws.lambda.runtime_supported",
+    title="Lambda functions run on a supported runtime",
+    severity=Severity.MEDIUM,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="A deprecated runtime no longer receives security patches, and AWS eventually blocks updating "
+    "functions that use it.",
+    remediation="Move the function to a current runtime version and redeploy it.",
+)
+def lambda_runtime_supported(inventory: Inventory) -> Iterable[Outcome]:
+    for data, function in _functions(inventory):
+        runtime = function.get("runtime")
+        # Container image functions bring their own runtime: nothing to judge here.
+        if not runtime:
+            continue
+        name = str(function.get("name"))
+        deprecated = DEPRECATED_RUNTIMES.get(str(runtime))
+        ok = deprecated is None or deprecated > scan_time(data).date()
+        reason = (
+            f"Function {name} runs on {runtime}"
+            if ok
+            else f"Function {name} runs on {runtime}, deprecated since {deprecated}"
+        )
+        yield result(
+            ok,
+            name,
+            FUNCTION,
+            reason,
+            region=str(function.get("region", "")),
+            runtime=runtime,
+            deprecated_on=deprecated.isoformat() if deprecated else None,
+        )
+
+
+@aws_check(
+    id="aws.lambda.policy_not_public",
+    title="Lambda function policies do not let anyone invoke the function",
+    severity=Severity.HIGH,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale='A resource policy granting invocation to Principal "*" without a source condition lets any AWS '
+    "account call the function.",
+    remediation='Replace the "*" principal with the calling service or account, or add an aws:SourceArn / '
+    "aws:SourceAccount condition.",
+)
+def lambda_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for _, function in _functions(inventory):
+        policy = function.get("policy")
+        if not policy:
+            continue
+        name = str(function.get("name"))
+        public = _public_statements(policy, _PUBLIC_INVOKE)
+        reason = (
+            f"Function {name} policy lets anyone invoke it (statement {', '.join(public)})"
+            if public
+            else f"Function {name} policy admits named principals only"
+        )
+        yield result(
+            not public, name, FUNCTION, reason, region=str(function.get("region", "")), public_statements=public
+        )
+
+
+def _registry_scans(registry: Mapping[str, Any], name: str) -> bool:
+    """Whether enhanced registry scanning covers the repository (on push or continuously)."""
+    if registry.get("scanType") != "ENHANCED":
+        return False
+    return any(
+        fnmatch.fnmatchcase(name, str(f.get("filter")))
+        for rule in registry.get("rules", [])
+        for f in rule.get("repositoryFilters", [])
+        if f.get("filterType", "WILDCARD") == "WILDCARD"
+    )
+
+
+@aws_check(
+    id="aws.ecr.scan_on_push",
+    title="ECR repositories scan images on push",
+    severity=Severity.MEDIUM,
+    service="ecr",
+    resource_type=REPOSITORY,
+    rationale="Scanning each pushed image finds known vulnerable packages before the image is deployed.",
+    remediation="Turn on scan on push for the repository, or enable enhanced scanning for it at registry level.",
+)
+def ecr_scan_on_push(inventory: Inventory) -> Iterable[Outcome]:
+    for data, repository in _repositories(inventory):
+        name = str(repository.get("name"))
+        by_registry = _registry_scans(data.get("registry_scanning") or {}, name)
+        ok = bool(repository.get("scan_on_push")) or by_registry
+        reason = f"Repository {name} scans images on push" if ok else f"Repository {name} does not scan images"
+        yield result(
+            ok,
+            name,
+            REPOSITORY,
+            reason,
+            region=str(repository.get("region", "")),
+            scan_on_push=bool(repository.get("scan_on_push")),
+            registry_scanning=by_registry,
+        )
+
+
+@aws_check(
+    id="aws.ecr.tag_immutability",
+    title="ECR repositories have immutable tags",
+    severity=Severity.MEDIUM,
+    service="ecr",
+    resource_type=REPOSITORY,
+    rationale="With mutable tags a push can silently replace the image a deployment refers to, so what runs "
+    "is no longer what was reviewed and scanned.",
+    remediation="Set the repository's image tag mutability to IMMUTABLE.",
+)
+def ecr_tag_immutability(inventory: Inventory) -> Iterable[Outcome]:
+    for _, repository in _repositories(inventory):
+        name = str(repository.get("name"))
+        mutability = str(repository.get("tag_mutability") or "MUTABLE")
+        # IMMUTABLE_WITH_EXCLUSION keeps tags immutable except for the listed patterns.
+        ok = mutability.startswith("IMMUTABLE")
+        reason = f"Repository {name} tags are {mutability.lower().replace('_', ' ')}"
+        yield result(ok, name, REPOSITORY, reason, region=str(repository.get("region", "")), tag_mutability=mutability)
+
+
+@aws_check(
+    id="aws.ecr.repository_not_public",
+    title="ECR repository policies do not grant access to anyone",
+    severity=Severity.HIGH,
+    service="ecr",
+    resource_type=REPOSITORY,
+    rationale='A repository policy allowing Principal "*" lets any AWS account pull (or push) images, which '
+    "leaks code and embedded secrets.",
+    remediation='Replace the "*" principal with the accounts or organisation that need the images.',
+)
+def ecr_repository_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for _, repository in _repositories(inventory):
+        name = str(repository.get("name"))
+        public = _public_statements(repository.get("policy"))
+        reason = (
+            f"Repository {name} policy grants access to anyone (statement {', '.join(public)})"
+            if public
+            else f"Repository {name} is not public"
+        )
+        yield result(
+            not public, name, REPOSITORY, reason, region=str(repository.get("region", "")), public_statements=public
+        )

@@ -1,0 +1,193 @@
+"""CloudFront and ACM checks: HTTPS to viewers and origins, TLS versions, logging, WAF, certificate expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_network import Certificate, Distribution
+from ._common import aws_check, parse_time, regions, result, scan_time, service_data
+
+DISTRIBUTION = "AWS::CloudFront::Distribution"
+CERTIFICATE = "AWS::CertificateManager::Certificate"
+
+EXPIRY_WARNING_DAYS = 30
+# Security policies for viewers that accept TLS 1.2 or later only.
+MODERN_VIEWER_TLS = {"TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+_WEAK_ORIGIN_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
+
+
+def _distributions(inventory: Inventory) -> Iterator[Distribution]:
+    yield from service_data(inventory, "cloudfront").get("distributions", [])
+
+
+def _certificates(inventory: Inventory) -> Iterator[tuple[str, Certificate, timedelta]]:
+    for _, data in regions(inventory, "acm"):
+        now = scan_time(data)
+        for certificate in data.get("certificates", []):
+            expires = parse_time(certificate.get("not_after"))
+            if expires is not None:
+                yield str(certificate.get("arn")), certificate, expires - now
+
+
+@aws_check(
+    id="aws.cloudfront.viewer_https_only",
+    title="CloudFront distributions serve viewers over HTTPS only",
+    severity=Severity.HIGH,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="A cache behaviour that allows HTTP sends content and cookies to viewers unencrypted.",
+    remediation="Set every cache behaviour's viewer protocol policy to redirect-to-https or https-only.",
+)
+def cloudfront_viewer_https_only(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        policies = list(distribution.get("viewer_protocol_policies", []))
+        ok = "allow-all" not in policies
+        reason = (
+            f"Distribution {did} serves viewers over HTTPS only"
+            if ok
+            else f"Distribution {did} has a cache behaviour allowing HTTP (allow-all)"
+        )
+        yield result(ok, did, DISTRIBUTION, reason, viewer_protocol_policies=policies)
+
+
+@aws_check(
+    id="aws.cloudfront.viewer_tls_modern",
+    title="CloudFront distributions accept TLS 1.2 or later from viewers",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="The viewer security policy decides the oldest protocol a browser may negotiate; TLS 1.0 and "
+    "1.1 are deprecated. The default *.cloudfront.net certificate always allows TLS 1.0.",
+    remediation="Use a custom (ACM) certificate with SNI and a TLSv1.2_2021 or newer security policy.",
+)
+def cloudfront_viewer_tls_modern(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        certificate = distribution.get("viewer_certificate") or {}
+        # A custom certificate replaces the default one (some answers still flag the default as well).
+        custom = bool(certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId"))
+        default = bool(certificate.get("CloudFrontDefaultCertificate")) and not custom
+        if default:
+            ok, reason = False, f"Distribution {did} uses the default CloudFront certificate, which allows TLS 1.0"
+        else:
+            version = str(certificate.get("MinimumProtocolVersion"))
+            ok = version in MODERN_VIEWER_TLS
+            reason = f"Distribution {did} accepts {version} and later from viewers"
+        yield result(
+            ok,
+            did,
+            DISTRIBUTION,
+            reason,
+            minimum_protocol_version=certificate.get("MinimumProtocolVersion"),
+            default_certificate=default,
+        )
+
+
+@aws_check(
+    id="aws.cloudfront.origin_https",
+    title="CloudFront reaches custom origins over modern HTTPS",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="Encrypting only the viewer leg leaves content in the clear between CloudFront and the origin, "
+    "or protected by SSLv3/TLS 1.0.",
+    remediation="Set each custom origin's protocol policy to https-only and drop SSLv3, TLSv1 and TLSv1.1 from "
+    "its origin SSL protocols.",
+)
+def cloudfront_origin_https(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        problems = []
+        for origin in distribution.get("origins", []):
+            config = origin.get("CustomOriginConfig")
+            # S3 origins are reached over AWS's own HTTPS; only custom origins can be downgraded.
+            if not config:
+                continue
+            if config.get("OriginProtocolPolicy") != "https-only":
+                problems.append(f"{origin.get('Id')}: {config.get('OriginProtocolPolicy')}")
+            weak = sorted(_WEAK_ORIGIN_PROTOCOLS & set((config.get("OriginSslProtocols") or {}).get("Items") or []))
+            if weak:
+                problems.append(f"{origin.get('Id')}: allows {', '.join(weak)}")
+        reason = (
+            f"Distribution {did} reaches origins insecurely ({'; '.join(problems)})"
+            if problems
+            else f"Distribution {did} reaches its custom origins over HTTPS with TLS 1.2"
+        )
+        yield result(not problems, did, DISTRIBUTION, reason, problems=problems)
+
+
+@aws_check(
+    id="aws.cloudfront.logging_enabled",
+    title="CloudFront distributions write standard access logs",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="Access logs record each viewer request, which is the evidence needed to trace abuse or data "
+    "exfiltration through the CDN.",
+    remediation="Enable standard logging on the distribution to an S3 bucket (or configure log delivery).",
+)
+def cloudfront_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        logging = distribution.get("logging") or {}
+        ok = bool(logging.get("Enabled"))
+        reason = f"Distribution {did} writes access logs" if ok else f"Distribution {did} has access logging off"
+        yield result(ok, did, DISTRIBUTION, reason, bucket=logging.get("Bucket") or None)
+
+
+@aws_check(
+    id="aws.cloudfront.waf_enabled",
+    title="CloudFront distributions are protected by AWS WAF",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="A web ACL at the edge filters common exploits, bots and floods before they reach the origin.",
+    remediation="Associate an AWS WAF web ACL (global scope) with the distribution.",
+)
+def cloudfront_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        acl = distribution.get("web_acl_id")
+        reason = f"Distribution {did} is protected by web ACL {acl}" if acl else f"Distribution {did} has no web ACL"
+        yield result(bool(acl), did, DISTRIBUTION, reason, web_acl_id=acl)
+
+
+@aws_check(
+    id="aws.acm.certificate_not_expiring",
+    title="ACM certificates are not expiring within 30 days",
+    severity=Severity.HIGH,
+    service="acm",
+    resource_type=CERTIFICATE,
+    rationale="An expired certificate breaks TLS for every client; imported certificates, and issued ones whose "
+    "renewal validation fails, are not renewed by AWS.",
+    remediation="Renew or re-import the certificate (fix DNS validation for Amazon-issued ones) before it expires.",
+)
+def acm_certificate_not_expiring(inventory: Inventory) -> Iterable[Outcome]:
+    for arn, certificate, remaining in _certificates(inventory):
+        # Certificates that never became valid (pending, failed, revoked) have nothing to expire.
+        if certificate.get("status") not in ("ISSUED", "EXPIRED"):
+            continue
+        days = remaining.days
+        ok = remaining > timedelta(days=EXPIRY_WARNING_DAYS)
+        domain = certificate.get("domain_name")
+        if remaining <= timedelta(0):
+            reason = f"Certificate for {domain} has expired"
+        elif ok:
+            reason = f"Certificate for {domain} is valid for {days} more days"
+        else:
+            reason = f"Certificate for {domain} expires in {days} day(s)"
+        yield result(
+            ok,
+            arn,
+            CERTIFICATE,
+            reason,
+            region=str(certificate.get("region", "")),
+            domain_name=domain,
+            not_after=certificate.get("not_after"),
+            type=certificate.get("type"),
+            in_use=bool(certificate.get("in_use")),
+        )

@@ -1,0 +1,253 @@
+"""Load balancer checks: encrypted listeners, modern TLS policies, access logs, deletion protection,
+header hygiene (ELBv2 and classic load balancers)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_network import ClassicLoadBalancer, ListenerV2, LoadBalancerV2
+from ._common import aws_check, items, result
+
+LOAD_BALANCER_V2 = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+CLASSIC_LOAD_BALANCER = "AWS::ElasticLoadBalancing::LoadBalancer"
+
+_ENCRYPTED_V2 = {"HTTPS", "TLS"}
+_ENCRYPTED_CLASSIC = {"HTTPS", "SSL"}
+# Predefined ELB security policies that accept TLS 1.2 and later only (TLS13-1-2*, TLS13-1-3*,
+# TLS-1-2*, FS-1-2*, with their FIPS and post-quantum variants); TLS13-1-0/1-1, FS-2018 and 2016-08 do not.
+MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-")
+
+
+def _balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
+    return items(inventory, "elbv2", "load_balancers")
+
+
+def _classic_balancers(inventory: Inventory) -> Iterator[ClassicLoadBalancer]:
+    return items(inventory, "elb", "load_balancers")
+
+
+def _redirects_to_https(listener: ListenerV2) -> bool:
+    actions = listener.get("default_actions") or []
+    return bool(actions) and all(
+        a.get("Type") == "redirect" and str((a.get("RedirectConfig") or {}).get("Protocol")).upper() == "HTTPS"
+        for a in actions
+    )
+
+
+def _attribute_on(lb: LoadBalancerV2, key: str) -> bool:
+    return str(lb.get("attributes", {}).get(key, "false")).lower() == "true"
+
+
+def _name(lb: LoadBalancerV2) -> str:
+    return str(lb.get("name") or lb.get("arn"))
+
+
+@aws_check(
+    id="aws.elbv2.listeners_encrypted",
+    title="Application load balancers serve HTTPS only",
+    severity=Severity.HIGH,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="Plain HTTP exposes credentials, session cookies and data to anyone on the path; an HTTP "
+    "listener is acceptable only when it redirects every request to HTTPS.",
+    remediation="Add an HTTPS listener with an ACM certificate and make the HTTP listener's default action "
+    "a redirect to HTTPS.",
+)
+def elbv2_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        # Network and gateway load balancers may pass TLS through to the targets: only ALBs are judged.
+        if lb.get("type") != "application":
+            continue
+        plain = [
+            f"{listener.get('protocol')}:{listener.get('port')}"
+            for listener in lb.get("listeners", [])
+            if str(listener.get("protocol")).upper() not in _ENCRYPTED_V2 and not _redirects_to_https(listener)
+        ]
+        name = _name(lb)
+        reason = (
+            f"Load balancer {name} serves unencrypted listener(s) {', '.join(plain)}"
+            if plain
+            else f"Load balancer {name} serves HTTPS only (or redirects to it)"
+        )
+        yield result(
+            not plain,
+            str(lb.get("arn")),
+            LOAD_BALANCER_V2,
+            reason,
+            region=str(lb.get("region", "")),
+            name=name,
+            unencrypted_listeners=plain,
+        )
+
+
+@aws_check(
+    id="aws.elbv2.tls_policy_modern",
+    title="Load balancer TLS listeners accept TLS 1.2 or later only",
+    severity=Severity.MEDIUM,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="TLS 1.0 and 1.1 have known weaknesses and are no longer accepted by PCI DSS or most browsers; "
+    "the listener's security policy decides which versions a client may negotiate.",
+    remediation="Set the listener's security policy to ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS 1.2+ "
+    "policy).",
+)
+def elbv2_tls_policy_modern(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        secure = [x for x in lb.get("listeners", []) if str(x.get("protocol")).upper() in _ENCRYPTED_V2]
+        if not secure:
+            continue
+        weak = {
+            f"{x.get('protocol')}:{x.get('port')}": x.get("ssl_policy")
+            for x in secure
+            if not MODERN_TLS_POLICY.match(str(x.get("ssl_policy") or ""))
+        }
+        name = _name(lb)
+        reason = (
+            f"Load balancer {name} has listener(s) with an outdated TLS policy: "
+            + ", ".join(f"{where} ({policy})" for where, policy in weak.items())
+            if weak
+            else f"Load balancer {name} accepts TLS 1.2 or later only"
+        )
+        yield result(
+            not weak,
+            str(lb.get("arn")),
+            LOAD_BALANCER_V2,
+            reason,
+            region=str(lb.get("region", "")),
+            name=name,
+            weak_policies=weak,
+        )
+
+
+@aws_check(
+    id="aws.elbv2.access_logging_enabled",
+    title="Application and network load balancers write access logs",
+    severity=Severity.MEDIUM,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="Access logs record every request with client address and result, which investigations and "
+    "abuse reports need long after the fact.",
+    remediation="Turn on access logs (access_logs.s3.enabled) with an S3 bucket the load balancer may write to.",
+)
+def elbv2_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        if lb.get("type") not in ("application", "network"):
+            continue
+        ok = _attribute_on(lb, "access_logs.s3.enabled")
+        name = _name(lb)
+        reason = f"Load balancer {name} writes access logs" if ok else f"Load balancer {name} has access logs off"
+        yield result(
+            ok,
+            str(lb.get("arn")),
+            LOAD_BALANCER_V2,
+            reason,
+            region=str(lb.get("region", "")),
+            name=name,
+            bucket=lb.get("attributes", {}).get("access_logs.s3.bucket") or None,
+        )
+
+
+@aws_check(
+    id="aws.elbv2.deletion_protection",
+    title="Load balancers have deletion protection",
+    severity=Severity.LOW,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="Deleting a production load balancer takes the service down and loses its DNS name; protection "
+    "makes that a deliberate two-step act.",
+    remediation="Turn on deletion protection in the load balancer's attributes.",
+)
+def elbv2_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        ok = _attribute_on(lb, "deletion_protection.enabled")
+        name = _name(lb)
+        reason = (
+            f"Load balancer {name} has deletion protection"
+            if ok
+            else f"Load balancer {name} has deletion protection off"
+        )
+        yield result(ok, str(lb.get("arn")), LOAD_BALANCER_V2, reason, region=str(lb.get("region", "")), name=name)
+
+
+@aws_check(
+    id="aws.elbv2.drop_invalid_header_fields",
+    title="Application load balancers drop invalid HTTP headers",
+    severity=Severity.MEDIUM,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="Headers that are not valid HTTP are a vehicle for request smuggling and header injection "
+    "against the targets behind the load balancer.",
+    remediation="Set routing.http.drop_invalid_header_fields.enabled to true on the load balancer.",
+)
+def elbv2_drop_invalid_header_fields(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        if lb.get("type") != "application":
+            continue
+        ok = _attribute_on(lb, "routing.http.drop_invalid_header_fields.enabled")
+        name = _name(lb)
+        reason = (
+            f"Load balancer {name} drops invalid header fields"
+            if ok
+            else f"Load balancer {name} forwards invalid header fields"
+        )
+        yield result(ok, str(lb.get("arn")), LOAD_BALANCER_V2, reason, region=str(lb.get("region", "")), name=name)
+
+
+@aws_check(
+    id="aws.elb.listeners_encrypted",
+    title="Classic load balancers use HTTPS or SSL listeners only",
+    severity=Severity.HIGH,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="Classic load balancers cannot redirect HTTP to HTTPS, so any HTTP or TCP listener carries "
+    "traffic in the clear.",
+    remediation="Replace HTTP/TCP listeners with HTTPS/SSL ones, or migrate to an application load balancer.",
+)
+def elb_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _classic_balancers(inventory):
+        name = str(lb.get("name"))
+        plain = [
+            f"{x.get('Protocol')}:{x.get('LoadBalancerPort')}"
+            for x in lb.get("listeners", [])
+            if str(x.get("Protocol")).upper() not in _ENCRYPTED_CLASSIC
+        ]
+        reason = (
+            f"Classic load balancer {name} has unencrypted listener(s) {', '.join(plain)}"
+            if plain
+            else f"Classic load balancer {name} has encrypted listeners only"
+        )
+        yield result(
+            not plain,
+            name,
+            CLASSIC_LOAD_BALANCER,
+            reason,
+            region=str(lb.get("region", "")),
+            unencrypted_listeners=plain,
+        )
+
+
+@aws_check(
+    id="aws.elb.access_logging_enabled",
+    title="Classic load balancers write access logs",
+    severity=Severity.MEDIUM,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="Access logs record every request with client address and result, which investigations need.",
+    remediation="Enable access logs in the load balancer's attributes, delivered to an S3 bucket.",
+)
+def elb_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _classic_balancers(inventory):
+        name = str(lb.get("name"))
+        log = lb.get("access_log") or {}
+        ok = bool(log.get("Enabled"))
+        reason = (
+            f"Classic load balancer {name} writes access logs"
+            if ok
+            else f"Classic load balancer {name} has access logs off"
+        )
+        yield result(
+            ok, name, CLASSIC_LOAD_BALANCER, reason, region=str(lb.get("region", "")), bucket=log.get("S3BucketName")
+        )

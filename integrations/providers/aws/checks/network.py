@@ -1,0 +1,224 @@
+"""Network exposure beyond admin ports: idle Elastic IPs, databases and file shares open to the internet,
+security groups open to all traffic, instances with a public address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes import Instance, SecurityGroup
+from ..shapes_network import ElasticIp
+from ._common import aws_check, items, result
+
+ELASTIC_IP = "AWS::EC2::EIP"
+SECURITY_GROUP = "AWS::EC2::SecurityGroup"
+INSTANCE = "AWS::EC2::Instance"
+
+_WORLD = {"IpRanges": ("CidrIp", "0.0.0.0/0"), "Ipv6Ranges": ("CidrIpv6", "::/0")}
+_ALL_PROTOCOLS = {"-1", "all"}
+_PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp"}
+
+# Ports of data services that belong behind a private network: port -> (service, protocols it listens on).
+DATABASE_PORTS: dict[int, tuple[str, frozenset[str]]] = {
+    1433: ("SQL Server", frozenset({"tcp"})),
+    1521: ("Oracle", frozenset({"tcp"})),
+    3306: ("MySQL", frozenset({"tcp"})),
+    5432: ("PostgreSQL", frozenset({"tcp"})),
+    6379: ("Redis", frozenset({"tcp"})),
+    9042: ("Cassandra", frozenset({"tcp"})),
+    9200: ("Elasticsearch", frozenset({"tcp"})),
+    11211: ("Memcached", frozenset({"tcp", "udp"})),
+    27017: ("MongoDB", frozenset({"tcp"})),
+}
+FILE_SHARING_PORTS: dict[int, tuple[str, frozenset[str]]] = {
+    20: ("FTP data", frozenset({"tcp"})),
+    21: ("FTP", frozenset({"tcp"})),
+    137: ("NetBIOS name", frozenset({"udp"})),
+    138: ("NetBIOS datagram", frozenset({"udp"})),
+    139: ("NetBIOS session", frozenset({"tcp"})),
+    445: ("CIFS/SMB", frozenset({"tcp"})),
+    2049: ("NFS", frozenset({"tcp", "udp"})),
+}
+
+
+def _addresses(inventory: Inventory) -> Iterator[ElasticIp]:
+    return items(inventory, "eip", "addresses")
+
+
+def _security_groups(inventory: Inventory) -> Iterator[SecurityGroup]:
+    return items(inventory, "ec2", "security_groups")
+
+
+def _instances(inventory: Inventory) -> Iterator[Instance]:
+    return items(inventory, "ec2", "instances")
+
+
+def _world_ranges(permission: Mapping[str, Any]) -> list[str]:
+    """The whole-internet ranges (0.0.0.0/0, ::/0) a security group rule admits."""
+    return [
+        world
+        for ranges_key, (cidr_key, world) in _WORLD.items()
+        if any(r.get(cidr_key) == world for r in permission.get(ranges_key, []))
+    ]
+
+
+def _ports_opened(permission: Mapping[str, Any], watched: Mapping[int, tuple[str, frozenset[str]]]) -> list[int]:
+    protocol = str(permission.get("IpProtocol")).lower()
+    protocol = _PROTOCOL_NUMBERS.get(protocol, protocol)
+    low, high = permission.get("FromPort"), permission.get("ToPort")
+    every_port = protocol in _ALL_PROTOCOLS or low is None or high is None or -1 in (int(low), int(high))
+    return [
+        port
+        for port, (_, protocols) in sorted(watched.items())
+        if (protocol in _ALL_PROTOCOLS or protocol in protocols) and (every_port or int(low) <= port <= int(high))  # type: ignore[arg-type]
+    ]
+
+
+def _exposure_outcomes(
+    inventory: Inventory, watched: Mapping[int, tuple[str, frozenset[str]]], kind: str
+) -> Iterable[Outcome]:
+    for group in _security_groups(inventory):
+        gid = str(group.get("id"))
+        exposed: dict[int, set[str]] = {}
+        for permission in group.get("ingress", []):
+            worlds = _world_ranges(permission)
+            for port in _ports_opened(permission, watched) if worlds else []:
+                exposed.setdefault(port, set()).update(worlds)
+        if exposed:
+            listed = ", ".join(f"{port} ({watched[port][0]})" for port in sorted(exposed))
+            sources = " and ".join(sorted({w for worlds in exposed.values() for w in worlds}))
+            reason = f"Security group {gid} admits {sources} to {kind} port {listed}"
+        else:
+            reason = f"Security group {gid} admits the internet to no {kind} port"
+        yield result(
+            not exposed,
+            gid,
+            SECURITY_GROUP,
+            reason,
+            region=str(group.get("region", "")),
+            group_name=group.get("name"),
+            vpc_id=group.get("vpc_id"),
+            exposed_ports={str(port): sorted(worlds) for port, worlds in sorted(exposed.items())},
+        )
+
+
+@aws_check(
+    id="aws.ec2.eip_associated",
+    title="Elastic IP addresses are associated with a resource",
+    severity=Severity.LOW,
+    service="ec2",
+    resource_type=ELASTIC_IP,
+    rationale="An allocated address nobody uses is billed, and a forgotten address still listed in DNS or allow "
+    "lists can be handed to whoever gets it next once released.",
+    remediation="Release the address, or associate it with the instance or network interface it was meant for.",
+    requires=("eip",),
+)
+def eip_associated(inventory: Inventory) -> Iterable[Outcome]:
+    for address in _addresses(inventory):
+        ip = str(address.get("allocation_id") or address.get("public_ip"))
+        attached = bool(
+            address.get("association_id") or address.get("instance_id") or address.get("network_interface_id")
+        )
+        reason = (
+            f"Elastic IP {address.get('public_ip')} is associated"
+            if attached
+            else f"Elastic IP {address.get('public_ip')} is not associated with any resource"
+        )
+        yield result(
+            attached,
+            ip,
+            ELASTIC_IP,
+            reason,
+            region=str(address.get("region", "")),
+            public_ip=address.get("public_ip"),
+            instance_id=address.get("instance_id"),
+            network_interface_id=address.get("network_interface_id"),
+        )
+
+
+@aws_check(
+    id="aws.ec2.sg_no_ingress_database_ports",
+    title="Security groups do not admit the internet to database ports",
+    severity=Severity.HIGH,
+    service="ec2",
+    resource_type=SECURITY_GROUP,
+    rationale="Databases and caches reachable from anywhere are scanned for weak or missing passwords and "
+    "unpatched engines; they should only be reachable from the application tier.",
+    remediation="Remove the 0.0.0.0/0 and ::/0 sources from the rule and admit only the application's security "
+    "group or private ranges.",
+)
+def sg_no_ingress_database_ports(inventory: Inventory) -> Iterable[Outcome]:
+    return _exposure_outcomes(inventory, DATABASE_PORTS, "database")
+
+
+@aws_check(
+    id="aws.ec2.sg_no_ingress_file_sharing_ports",
+    title="Security groups do not admit the internet to file-sharing ports",
+    severity=Severity.HIGH,
+    service="ec2",
+    resource_type=SECURITY_GROUP,
+    rationale="SMB, NetBIOS, NFS and FTP were built for trusted networks; exposed to the internet they leak "
+    "data and are a common ransomware entry point.",
+    remediation="Remove the 0.0.0.0/0 and ::/0 sources from the rule; reach shares over a VPN or private link.",
+)
+def sg_no_ingress_file_sharing_ports(inventory: Inventory) -> Iterable[Outcome]:
+    return _exposure_outcomes(inventory, FILE_SHARING_PORTS, "file-sharing")
+
+
+@aws_check(
+    id="aws.ec2.sg_no_ingress_all_traffic",
+    title="Security groups do not admit all traffic from the internet",
+    severity=Severity.HIGH,
+    service="ec2",
+    resource_type=SECURITY_GROUP,
+    rationale="A rule admitting every protocol and port from anywhere leaves every listening service exposed, "
+    "including ones started later.",
+    remediation="Replace the rule with rules for the specific ports the workload serves.",
+)
+def sg_no_ingress_all_traffic(inventory: Inventory) -> Iterable[Outcome]:
+    for group in _security_groups(inventory):
+        gid = str(group.get("id"))
+        sources = sorted(
+            {
+                world
+                for permission in group.get("ingress", [])
+                if str(permission.get("IpProtocol")).lower() in _ALL_PROTOCOLS
+                for world in _world_ranges(permission)
+            }
+        )
+        reason = (
+            f"Security group {gid} admits all traffic from {' and '.join(sources)}"
+            if sources
+            else f"Security group {gid} admits no all-traffic rule from the internet"
+        )
+        yield result(
+            not sources,
+            gid,
+            SECURITY_GROUP,
+            reason,
+            region=str(group.get("region", "")),
+            group_name=group.get("name"),
+            vpc_id=group.get("vpc_id"),
+            sources=sources,
+        )
+
+
+@aws_check(
+    id="aws.ec2.instance_no_public_ip",
+    title="EC2 instances have no public IPv4 address",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    resource_type=INSTANCE,
+    rationale="An instance with a public address is one security group change away from the internet; "
+    "internet-facing traffic belongs on load balancers or NAT.",
+    remediation="Launch instances in private subnets (no auto-assigned public IP) and publish services "
+    "through a load balancer.",
+)
+def instance_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
+    for instance in _instances(inventory):
+        iid = str(instance.get("id"))
+        public_ip = instance.get("public_ip")
+        reason = f"Instance {iid} has public IP {public_ip}" if public_ip else f"Instance {iid} has no public IP"
+        yield result(not public_ip, iid, INSTANCE, reason, region=str(instance.get("region", "")), public_ip=public_ip)

@@ -1,0 +1,66 @@
+"""Backup collection (regional): DynamoDB tables with their recovery settings, AWS Backup plans and vaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..shapes_storage import BackupRegion, DynamoDbRegion
+from ._common import Scope, describe_error, paginate, plain
+
+
+def collect_dynamodb(scope: Scope) -> DynamoDbRegion:
+    dynamodb = scope.client("dynamodb")
+    tables: list[dict[str, Any]] = []
+    for name in paginate(dynamodb, "list_tables", "TableNames"):
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        sse = table.get("SSEDescription") or {}
+        enabled = sse.get("Status") in ("ENABLED", "ENABLING", "UPDATING")
+        entry: dict[str, Any] = {
+            "name": name,
+            "arn": table.get("TableArn"),
+            "deletion_protection": bool(table.get("DeletionProtectionEnabled")),
+            "sse_type": sse.get("SSEType") if enabled else None,
+            "kms_key_arn": sse.get("KMSMasterKeyArn") if enabled else None,
+            "pitr_status": None,
+            "region": scope.region,
+        }
+        try:
+            backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        except ClientError as exc:
+            entry["backups_error"] = describe_error(exc)
+        else:
+            entry["pitr_status"] = (backups.get("PointInTimeRecoveryDescription") or {}).get(
+                "PointInTimeRecoveryStatus"
+            )
+        tables.append(entry)
+    return plain({"tables": tables})
+
+
+def collect_backup(scope: Scope) -> BackupRegion:
+    backup = scope.client("backup")
+    plans = []
+    for listed in paginate(backup, "list_backup_plans", "BackupPlansList"):
+        plan = backup.get_backup_plan(BackupPlanId=listed["BackupPlanId"])["BackupPlan"]
+        plans.append(
+            {
+                "id": listed["BackupPlanId"],
+                "name": listed.get("BackupPlanName") or plan.get("BackupPlanName"),
+                "arn": listed.get("BackupPlanArn"),
+                "rules": plan.get("Rules", []),
+                "region": scope.region,
+            }
+        )
+    vaults = [
+        {
+            "name": v["BackupVaultName"],
+            "arn": v.get("BackupVaultArn"),
+            "locked": bool(v.get("Locked")),
+            "min_retention_days": v.get("MinRetentionDays"),
+            "encryption_key_arn": v.get("EncryptionKeyArn"),
+            "region": scope.region,
+        }
+        for v in paginate(backup, "list_backup_vaults", "BackupVaultList")
+    ]
+    return plain({"plans": plans, "vaults": vaults})

@@ -1,0 +1,124 @@
+"""The inventory shapes of network addressing, load balancers, Lambda, ECR, CloudFront, ACM and Inspector.
+
+Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds
+``acm``, ``ecr``, ``eip``, ``elb``, ``elbv2``, ``inspector2`` and ``lambda`` as ``Regional[...]`` of
+their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from .shapes import AwsFragment, PolicyDocument
+
+
+class ElasticIp(TypedDict):
+    allocation_id: str | None
+    public_ip: str | None
+    association_id: str | None
+    instance_id: str | None
+    network_interface_id: str | None
+    region: str
+
+
+class EipRegion(TypedDict):
+    addresses: list[ElasticIp]
+
+
+class ListenerV2(TypedDict):
+    arn: str | None
+    port: int | None
+    protocol: str | None  # HTTP, HTTPS, TCP, TLS, UDP, TCP_UDP, GENEVE
+    ssl_policy: str | None
+    default_actions: list[AwsFragment]  # Action
+
+
+class LoadBalancerV2(TypedDict):
+    arn: str
+    name: str | None
+    type: str | None  # "application", "network" or "gateway"
+    scheme: str | None
+    listeners: list[ListenerV2]
+    attributes: dict[str, str]  # DescribeLoadBalancerAttributes as key -> value
+    region: str
+
+
+class Elbv2Region(TypedDict):
+    load_balancers: list[LoadBalancerV2]
+
+
+class ClassicLoadBalancer(TypedDict):
+    name: str
+    scheme: str | None
+    listeners: list[AwsFragment]  # Listener
+    access_log: AwsFragment  # AccessLog
+    region: str
+
+
+class ElbRegion(TypedDict):
+    load_balancers: list[ClassicLoadBalancer]
+
+
+class LambdaFunction(TypedDict):
+    name: str
+    arn: str | None
+    runtime: str | None  # None for container image functions
+    package_type: str | None
+    url_auth_type: str | None  # None: the function has no (unqualified) function URL
+    policy: PolicyDocument | None
+    region: str
+
+
+class LambdaRegion(TypedDict):
+    collected_at: str
+    functions: list[LambdaFunction]
+
+
+class EcrRepository(TypedDict):
+    name: str
+    arn: str | None
+    scan_on_push: bool
+    tag_mutability: str | None  # "MUTABLE", "IMMUTABLE", or an *_WITH_EXCLUSION variant
+    policy: PolicyDocument | None
+    region: str
+
+
+class EcrRegion(TypedDict):
+    registry_scanning: AwsFragment  # RegistryScanningConfiguration
+    repositories: list[EcrRepository]
+
+
+class Distribution(TypedDict):
+    id: str
+    arn: str | None
+    domain_name: str | None
+    enabled: bool
+    viewer_protocol_policies: list[str]  # the default cache behaviour first, then every other one
+    viewer_certificate: AwsFragment  # ViewerCertificate
+    origins: list[AwsFragment]  # Origin
+    web_acl_id: str | None
+    logging: AwsFragment | None  # LoggingConfig of the distribution's configuration
+
+
+class CloudFront(TypedDict):
+    distributions: list[Distribution]
+
+
+class Certificate(TypedDict):
+    arn: str
+    domain_name: str | None
+    status: str | None
+    type: str | None  # "AMAZON_ISSUED", "IMPORTED" or "PRIVATE"
+    not_after: str | None
+    in_use: bool
+    region: str
+
+
+class AcmRegion(TypedDict):
+    collected_at: str
+    certificates: list[Certificate]
+
+
+class InspectorRegion(TypedDict):
+    status: str | None  # the account's Inspector status; None: never enabled in the region
+    resource_state: dict[str, str | None]  # scan type ("ec2", "ecr", "lambda", ...) -> its status

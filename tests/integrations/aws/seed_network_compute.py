@@ -1,0 +1,154 @@
+"""Seeds for the end-to-end scan: one resource per network/compute/edge service, so every such check has an outcome.
+
+Everything seeded is hardened except an idle Elastic IP and a classic load balancer serving plain HTTP;
+``seed_network_compute`` returns the failures they cause (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws
+
+MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def imported_certificate(endpoint: str, domain: str, days_left: int, region: str) -> str:
+    """Import a self-signed certificate valid for ``days_left`` more days into ACM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days_left))
+        .sign(key, hashes.SHA256())
+    )
+    return aws(endpoint, "acm", region).import_certificate(
+        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ),
+    )["CertificateArn"]
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def _load_balancers(endpoint: str, region: str, certificate: str) -> str:
+    ec2, elbv2 = aws(endpoint, "ec2", region), aws(endpoint, "elbv2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["DefaultForAz"]][:2]
+    arn = elbv2.create_load_balancer(Name="web", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    settings = (
+        "access_logs.s3.enabled",
+        "deletion_protection.enabled",
+        "routing.http.drop_invalid_header_fields.enabled",
+    )
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": key, "Value": "true"} for key in settings]
+    )
+    group = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=arn,
+        Protocol="HTTPS",
+        Port=443,
+        SslPolicy=MODERN_TLS,
+        Certificates=[{"CertificateArn": certificate}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+    )
+    aws(endpoint, "elb", region).create_load_balancer(
+        LoadBalancerName="legacy-elb",
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=[f"{region}a"],
+    )
+    return arn
+
+
+def _function_and_repository(endpoint: str, region: str) -> None:
+    role = aws(endpoint, "iam").create_role(RoleName="fn-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    lam = aws(endpoint, "lambda", region)
+    lam.create_function(
+        FunctionName="thumbnailer", Runtime="python3.12", Role=role, Handler="handler.handle", Code={"ZipFile": _zip()}
+    )
+    lam.create_function_url_config(FunctionName="thumbnailer", AuthType="AWS_IAM")
+    lam.add_permission(
+        FunctionName="thumbnailer",
+        StatementId="uploads",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+    )
+    ecr = aws(endpoint, "ecr", region)
+    ecr.create_repository(
+        repositoryName="api", imageScanningConfiguration={"scanOnPush": True}, imageTagMutability="IMMUTABLE"
+    )
+    ecr.set_repository_policy(
+        repositoryName="api",
+        policyText=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "ecr:*"}
+                ],
+            }
+        ),
+    )
+
+
+def _distribution(endpoint: str, region: str) -> None:
+    certificate = imported_certificate(endpoint, "cdn.example.com", 300, region)
+    origin = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+    aws(endpoint, "cloudfront", region).create_distribution(
+        DistributionConfig={
+            "CallerReference": "site",
+            "Comment": "site",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [{"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": origin}],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "app",
+                "ViewerProtocolPolicy": "https-only",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+            "ViewerCertificate": {
+                "ACMCertificateArn": certificate,
+                "SSLSupportMethod": "sni-only",
+                "MinimumProtocolVersion": "TLSv1.2_2021",
+            },
+            "Logging": {"Enabled": True, "IncludeCookies": False, "Bucket": "cdn-logs.s3.amazonaws.com", "Prefix": ""},
+            "WebACLId": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/edge/1",
+        }
+    )
+
+
+def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    """Seed ``region``; return the failures the seed causes."""
+    idle_ip = aws(endpoint, "ec2", region).allocate_address(Domain="vpc")["AllocationId"]
+    _load_balancers(endpoint, region, imported_certificate(endpoint, "web.example.com", 200, region))
+    _function_and_repository(endpoint, region)
+    _distribution(endpoint, region)
+    return {
+        ("aws.ec2.eip_associated", idle_ip, region),
+        ("aws.elb.listeners_encrypted", "legacy-elb", region),
+        ("aws.elb.access_logging_enabled", "legacy-elb", region),
+    }

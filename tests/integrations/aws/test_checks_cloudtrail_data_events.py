@@ -1,0 +1,166 @@
+"""CloudTrail S3 data event checks (CIS AWS 3.8 and 3.9) against moto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    OTHER_REGION,
+    REGION,
+    aws,
+    by_region,
+    inventory,
+    only,
+    run,
+    scan,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+WRITE, READ = "aws.cloudtrail.s3_write_data_events", "aws.cloudtrail.s3_read_data_events"
+MANAGEMENT = {"ReadWriteType": "All", "IncludeManagementEvents": True}
+
+
+def _basic(read_write: str, *values: str) -> dict[str, Any]:
+    return {
+        "ReadWriteType": read_write,
+        "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": list(values)}],
+    }
+
+
+def _advanced(*extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Name": "s3-objects",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            *extra,
+        ],
+    }
+
+
+def _trail(
+    endpoint: str,
+    *,
+    basic: list[dict[str, Any]] | None = None,
+    advanced: list[dict[str, Any]] | None = None,
+    logging: bool = True,
+    multi_region: bool = True,
+) -> None:
+    aws(endpoint, "s3").create_bucket(Bucket="audit-logs")
+    cloudtrail = aws(endpoint, "cloudtrail")
+    cloudtrail.create_trail(Name="main", S3BucketName="audit-logs", IsMultiRegionTrail=multi_region)
+    if advanced is not None:
+        cloudtrail.put_event_selectors(TrailName="main", AdvancedEventSelectors=advanced)
+    else:
+        cloudtrail.put_event_selectors(TrailName="main", EventSelectors=basic or [MANAGEMENT])
+    if logging:
+        cloudtrail.start_logging(Name="main")
+
+
+def _statuses(endpoint: str) -> tuple[OutcomeStatus, OutcomeStatus]:
+    write, read = only(scan(endpoint, WRITE)), only(scan(endpoint, READ))
+    assert (write.resource_id, write.region, read.resource_id, read.region) == (ACCOUNT, REGION, ACCOUNT, REGION)
+    return write.status, read.status
+
+
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        ([_basic("WriteOnly", "arn:aws:s3")], (PASS, FAIL)),
+        ([_basic("ReadOnly", "arn:aws:s3")], (FAIL, PASS)),
+        ([_basic("All", "arn:aws:s3:::")], (PASS, PASS)),
+        ([MANAGEMENT, _basic("WriteOnly", "arn:aws:s3"), _basic("ReadOnly", "arn:aws:s3")], (PASS, PASS)),
+        ([_basic("All", "arn:aws:s3:::audit-logs/")], (FAIL, FAIL)),
+        ([MANAGEMENT], (FAIL, FAIL)),
+    ],
+    ids=["write-only", "read-only", "all", "two-selectors", "one-bucket", "management-only"],
+)
+def test_basic_event_selectors(moto_reset: str, selectors: list[dict[str, Any]], expected: tuple) -> None:
+    # given a logging multi-region trail with these basic event selectors
+    _trail(moto_reset, basic=selectors)
+    # when both checks run
+    # then each passes only when its kind of event is recorded for every bucket
+    assert _statuses(moto_reset) == expected
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ((), (PASS, PASS)),
+        (({"Field": "readOnly", "Equals": ["false"]},), (PASS, FAIL)),
+        (({"Field": "readOnly", "Equals": ["true"]},), (FAIL, PASS)),
+        (({"Field": "readOnly", "NotEquals": ["true"]},), (PASS, FAIL)),
+        (({"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::audit-logs/"]},), (FAIL, FAIL)),
+        (({"Field": "eventName", "Equals": ["PutObject"]},), (FAIL, FAIL)),
+    ],
+    ids=["all", "writes", "reads", "not-reads", "one-bucket", "one-event"],
+)
+def test_advanced_event_selectors(moto_reset: str, extra: tuple, expected: tuple) -> None:
+    # given a logging multi-region trail with an advanced selector for S3 object data events
+    _trail(moto_reset, advanced=[_advanced(*extra)])
+    # when both checks run
+    # then readOnly narrows it to one kind, and any ARN or event filter means not every bucket or event
+    assert _statuses(moto_reset) == expected
+
+
+def test_stopped_trail_does_not_count(moto_reset: str) -> None:
+    # given a trail with the right selectors that is not logging
+    _trail(moto_reset, basic=[_basic("All", "arn:aws:s3")], logging=False)
+    # when both checks run
+    # then both fail
+    assert _statuses(moto_reset) == (FAIL, FAIL)
+
+
+def test_no_trail_fails_each_scanned_region(moto_reset: str) -> None:
+    # given an account without any trail, scanned in two regions
+    # when the write check runs
+    outcomes = scan(moto_reset, WRITE, [REGION, OTHER_REGION])
+    # then each region fails
+    assert by_region(outcomes) == {REGION: FAIL, OTHER_REGION: FAIL}
+    reasons = {o.region: o.reason for o in outcomes}
+    assert reasons[REGION] == f"No logging trail records S3 object-level write events for all buckets in {REGION}"
+
+
+def test_single_region_trail_covers_its_home_region_only(moto_reset: str) -> None:
+    # given a single-region trail in the first region recording every S3 data event
+    _trail(moto_reset, basic=[_basic("All", "arn:aws:s3")], multi_region=False)
+    # when the read check runs over two regions
+    outcomes = scan(moto_reset, READ, [REGION, OTHER_REGION])
+    # then only its home region passes
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: FAIL}
+
+
+def test_multi_region_trail_covers_every_scanned_region(moto_reset: str) -> None:
+    # given a multi-region trail homed in the first region
+    _trail(moto_reset, basic=[_basic("All", "arn:aws:s3")])
+    # when the write check runs over two regions
+    outcomes = scan(moto_reset, WRITE, [REGION, OTHER_REGION])
+    # then both regions pass, naming the trail
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: PASS}
+    assert {o.observed["trail"] for o in outcomes} == {f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/main"}
+
+
+def test_unreadable_organization_trail_is_an_error_not_a_fail() -> None:
+    # given only another account's organization trail whose selectors could not be read (moto has no organizations
+    # trail shadowing, so the inventory is built by hand)
+    trail = {
+        "name": "org",
+        "arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
+        "home_region": REGION,
+        "is_multi_region": True,
+        "is_logging": False,
+        "status_error": "GetTrailStatus failed with AccessDeniedException",
+        "event_selectors": [],
+        "advanced_event_selectors": [],
+    }
+    inv = inventory(cloudtrail={"regions": {REGION: {"trails": [trail]}}})
+    # when the read check runs
+    outcome = only(run(inv, READ))
+    # then it cannot judge, and says which trail it could not read
+    assert outcome.status == ERROR
+    assert "the settings of org could not be read" in outcome.reason

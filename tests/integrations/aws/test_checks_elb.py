@@ -1,0 +1,156 @@
+"""ELBv2 and classic load balancer checks against moto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import REGION, aws, collect, connector, query_error, run, scan, statuses
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+MODERN = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+OLD = "ELBSecurityPolicy-2016-08"
+
+
+def _subnets(ec2: Any) -> list[str]:
+    return [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["DefaultForAz"]][:2]
+
+
+def _balancer(endpoint: str, name: str, kind: str = "application", **attributes: str) -> str:
+    elbv2 = aws(endpoint, "elbv2")
+    arn = elbv2.create_load_balancer(Name=name, Subnets=_subnets(aws(endpoint, "ec2")), Type=kind)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    if attributes:
+        elbv2.modify_load_balancer_attributes(
+            LoadBalancerArn=arn, Attributes=[{"Key": k, "Value": v} for k, v in attributes.items()]
+        )
+    return arn
+
+
+def _target_group(endpoint: str, name: str) -> str:
+    ec2 = aws(endpoint, "ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    return aws(endpoint, "elbv2").create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+
+
+def _certificate(endpoint: str) -> str:
+    return aws(endpoint, "acm").request_certificate(DomainName="shop.example.com")["CertificateArn"]
+
+
+def _https(endpoint: str, arn: str, policy: str, target_group: str) -> None:
+    aws(endpoint, "elbv2").create_listener(
+        LoadBalancerArn=arn,
+        Protocol="HTTPS",
+        Port=443,
+        SslPolicy=policy,
+        Certificates=[{"CertificateArn": _certificate(endpoint)}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
+    )
+
+
+def _http(endpoint: str, arn: str, action: dict[str, Any]) -> None:
+    aws(endpoint, "elbv2").create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80, DefaultActions=[action])
+
+
+REDIRECT = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+
+
+def test_application_load_balancers_serve_https_only(moto_reset: str) -> None:
+    # given an ALB redirecting HTTP to HTTPS, one forwarding plain HTTP, and a network load balancer
+    tg = _target_group(moto_reset, "web")
+    redirecting = _balancer(moto_reset, "redirecting")
+    _http(moto_reset, redirecting, REDIRECT)
+    _https(moto_reset, redirecting, MODERN, tg)
+    plain = _balancer(moto_reset, "plain")
+    _http(moto_reset, plain, {"Type": "forward", "TargetGroupArn": tg})
+    _balancer(moto_reset, "network", "network")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.elbv2.listeners_encrypted")
+    # then the ALB forwarding HTTP fails and the NLB is not judged
+    assert statuses(outcomes) == {redirecting: PASS, plain: FAIL}
+    assert next(o for o in outcomes if o.resource_id == plain).observed["unencrypted_listeners"] == ["HTTP:80"]
+
+
+def test_tls_listeners_use_a_modern_policy(moto_reset: str) -> None:
+    # given an ALB on a TLS 1.2+ policy, one on the 2016 policy, and one without TLS listeners
+    tg = _target_group(moto_reset, "web")
+    modern = _balancer(moto_reset, "modern")
+    _https(moto_reset, modern, MODERN, tg)
+    old = _balancer(moto_reset, "old")
+    _https(moto_reset, old, OLD, tg)
+    _http(moto_reset, _balancer(moto_reset, "http-only"), REDIRECT)
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.elbv2.tls_policy_modern")
+    # then the outdated policy fails and the balancer without TLS is not judged
+    assert statuses(outcomes) == {modern: PASS, old: FAIL}
+    assert next(o for o in outcomes if o.resource_id == old).observed["weak_policies"] == {"HTTPS:443": OLD}
+
+
+def test_load_balancer_attributes(moto_reset: str) -> None:
+    # given an ALB with logging, deletion protection and header dropping on, and one with defaults
+    hardened = _balancer(
+        moto_reset,
+        "hardened",
+        **{
+            "access_logs.s3.enabled": "true",
+            "access_logs.s3.bucket": "lb-logs",
+            "deletion_protection.enabled": "true",
+            "routing.http.drop_invalid_header_fields.enabled": "true",
+        },
+    )
+    defaults = _balancer(moto_reset, "defaults")
+    # when the three attribute checks run on one collection
+    inv = collect(moto_reset, ["aws.elbv2.access_logging_enabled"])
+    # then the hardened balancer passes each and the default one fails each
+    for check_id in (
+        "aws.elbv2.access_logging_enabled",
+        "aws.elbv2.deletion_protection",
+        "aws.elbv2.drop_invalid_header_fields",
+    ):
+        assert statuses(run(inv, check_id)) == {hardened: PASS, defaults: FAIL}, check_id
+
+
+def test_classic_load_balancers(moto_reset: str) -> None:
+    # given a classic load balancer with an SSL listener and access logs, and one serving HTTP without logs
+    elb = aws(moto_reset, "elb")
+    cert = _certificate(moto_reset)
+    elb.create_load_balancer(
+        LoadBalancerName="secure",
+        Listeners=[{"Protocol": "SSL", "LoadBalancerPort": 443, "InstancePort": 443, "SSLCertificateId": cert}],
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerName="secure", LoadBalancerAttributes={"AccessLog": {"Enabled": True, "S3BucketName": "logs"}}
+    )
+    elb.create_load_balancer(
+        LoadBalancerName="legacy",
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    # when both classic checks run
+    inv = collect(moto_reset, ["aws.elb.listeners_encrypted"])
+    # then the legacy balancer fails both
+    assert statuses(run(inv, "aws.elb.listeners_encrypted")) == {"secure": PASS, "legacy": FAIL}
+    assert statuses(run(inv, "aws.elb.access_logging_enabled")) == {"secure": PASS, "legacy": FAIL}
+
+
+def test_a_refused_elbv2_call_errors_only_the_elbv2_checks(moto_reset: str) -> None:
+    # given a classic load balancer, and DescribeLoadBalancers of ELBv2 denied
+    aws(moto_reset, "elb").create_load_balancer(
+        LoadBalancerName="legacy",
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.elastic-load-balancing-v2.DescribeLoadBalancers",
+        lambda **_: query_error("AccessDenied", "denied", 403),
+    )
+    # when the ELBv2 and classic checks run on one collection
+    inv = built.collect({"elbv2", "elb"})
+    # then the ELBv2 check reports the error and the classic one still judges
+    assert [o.status for o in run(inv, "aws.elbv2.deletion_protection")] == [ERROR]
+    assert statuses(run(inv, "aws.elb.listeners_encrypted")) == {"legacy": FAIL}

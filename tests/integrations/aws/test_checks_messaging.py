@@ -1,0 +1,114 @@
+"""SQS, SNS and Secrets Manager checks against moto."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from botocore.exceptions import ClientError
+
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import ACCOUNT, REGION, aws, connector, json_reply, run, scan, statuses
+
+PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+
+
+def _anyone(resource: str, action: str, condition: dict | None = None) -> str:
+    statement: dict = {"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _queue(endpoint: str, name: str, **attributes: str) -> str:
+    sqs = aws(endpoint, "sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def test_sqs_queues_encrypted(moto_reset: str) -> None:
+    # given a queue with a KMS key, one with SQS-managed encryption, and one with encryption turned off
+    kms_queue = _queue(moto_reset, "kms", KmsMasterKeyId="alias/aws/sqs")
+    managed = _queue(moto_reset, "managed", SqsManagedSseEnabled="true")
+    plain = _queue(moto_reset, "plain", SqsManagedSseEnabled="false")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.sqs.queue_encrypted")
+    # then only the unencrypted queue fails
+    assert statuses(outcomes) == {kms_queue: PASS, managed: PASS, plain: FAIL}
+
+
+def test_sqs_queue_policies_not_public(moto_reset: str) -> None:
+    # given a queue anyone may send to, one open to "*" only for one SNS topic, and one without a policy
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}"
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:events"
+    opened = _queue(moto_reset, "opened", Policy=_anyone(f"{arn}:opened", "sqs:SendMessage"))
+    condition = {"ArnEquals": {"aws:SourceArn": topic}}
+    fed = _queue(moto_reset, "fed", Policy=_anyone(f"{arn}:fed", "sqs:SendMessage", condition))
+    private = _queue(moto_reset, "private")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.sqs.queue_policy_not_public")
+    # then only the queue anyone may use fails
+    assert statuses(outcomes) == {opened: FAIL, fed: PASS, private: PASS}
+
+
+def test_sns_topics_encrypted(moto_reset: str) -> None:
+    # given a topic with a KMS key and one without
+    sns = aws(moto_reset, "sns")
+    sealed = sns.create_topic(Name="sealed", Attributes={"KmsMasterKeyId": "alias/aws/sns"})["TopicArn"]
+    plain = sns.create_topic(Name="plain")["TopicArn"]
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.sns.topic_encrypted")
+    # then the topic without a key fails
+    assert statuses(outcomes) == {sealed: PASS, plain: FAIL}
+
+
+def test_sns_topic_policies_not_public(moto_reset: str) -> None:
+    # given a topic with SNS's default policy ("*" limited by aws:SourceOwner) and one anyone may publish to
+    sns = aws(moto_reset, "sns")
+    default = sns.create_topic(Name="default")["TopicArn"]
+    opened = sns.create_topic(Name="opened")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=opened, AttributeName="Policy", AttributeValue=_anyone(opened, "SNS:Publish"))
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.sns.topic_policy_not_public")
+    # then the default policy passes and the open one fails
+    assert statuses(outcomes) == {default: PASS, opened: FAIL}
+
+
+def test_secrets_rotation_enabled(moto_reset: str) -> None:
+    # given a secret with rotation configured and one without
+    secrets = aws(moto_reset, "secretsmanager")
+    rotated = secrets.create_secret(Name="rotated", SecretString="s3cr3t")["ARN"]
+    # moto records the rotation settings, then fails to invoke the (absent) rotation function
+    with contextlib.suppress(ClientError):
+        secrets.rotate_secret(
+            SecretId="rotated",
+            RotationLambdaARN=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rotate",
+            RotationRules={"AutomaticallyAfterDays": 30},
+        )
+    static = secrets.create_secret(Name="static", SecretString="s3cr3t")["ARN"]
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.secretsmanager.rotation_enabled")
+    # then only the rotated secret passes
+    assert statuses(outcomes) == {rotated: PASS, static: FAIL}
+    assert {o.resource_id: o.reason for o in outcomes}[rotated] == "Secret rotated rotates automatically every 30 days"
+
+
+def test_secrets_used_recently(moto_reset: str) -> None:
+    # given a secret just created in moto, and (moto cannot backdate secrets, so ListSecrets is answered
+    # through a botocore hook) one read last year and one created two years ago and never read
+    fresh = aws(moto_reset, "secretsmanager").create_secret(Name="fresh", SecretString="x")["ARN"]
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+    listing = {
+        "SecretList": [
+            {"ARN": f"{arn}read-a", "Name": "read", "CreatedDate": 1.6e9, "LastAccessedDate": 1.7e9},
+            {"ARN": f"{arn}never-b", "Name": "never", "CreatedDate": 1.6e9},
+        ]
+    }
+    built = connector(moto_reset)
+    # when the check runs on moto's secret, then on the backdated listing
+    fresh_outcomes = run(built.collect({"secretsmanager"}), "aws.secretsmanager.secret_used_recently")
+    built.session.events.register("before-send.secrets-manager.ListSecrets", lambda **_: json_reply(listing))
+    old_outcomes = run(built.collect({"secretsmanager"}), "aws.secretsmanager.secret_used_recently")
+    # then the new secret passes and the two unused for 90 days fail
+    assert statuses(fresh_outcomes) == {fresh: PASS}
+    assert statuses(old_outcomes) == {f"{arn}read-a": FAIL, f"{arn}never-b": FAIL}

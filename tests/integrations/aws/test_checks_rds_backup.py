@@ -1,0 +1,190 @@
+"""RDS recoverability checks, DynamoDB, AWS Backup and EFS backup checks against moto."""
+
+from __future__ import annotations
+
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    OTHER_REGION,
+    REGION,
+    answer,
+    aws,
+    by_region,
+    collect,
+    connector,
+    json_reply,
+    query_error,
+    run,
+    scan,
+    statuses,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+INSTANCE_CHECKS = [
+    "aws.rds.backup_retention_7_days",
+    "aws.rds.deletion_protection",
+    "aws.rds.multi_az",
+    "aws.rds.iam_authentication_enabled",
+]
+
+
+def _db(endpoint: str, name: str, engine: str = "postgres", **settings: object) -> None:
+    aws(endpoint, "rds").create_db_instance(
+        DBInstanceIdentifier=name,
+        DBInstanceClass="db.t3.micro",
+        Engine=engine,
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+        AllocatedStorage=20,
+        **settings,
+    )
+
+
+def test_rds_instance_recoverability_checks(moto_reset: str) -> None:
+    # given a resilient instance and a fragile one (1-day backups, unprotected, single-AZ, passwords only)
+    _db(
+        moto_reset,
+        "resilient",
+        BackupRetentionPeriod=7,
+        DeletionProtection=True,
+        MultiAZ=True,
+        EnableIAMDatabaseAuthentication=True,
+    )
+    _db(moto_reset, "fragile", BackupRetentionPeriod=1, DeletionProtection=False, MultiAZ=False)
+    # when the four instance checks run on one collection
+    inventory = collect(moto_reset, INSTANCE_CHECKS)
+    # then the resilient instance passes all four and the fragile one fails all four
+    assert {cid: statuses(run(inventory, cid)) for cid in INSTANCE_CHECKS} == {
+        cid: {"resilient": PASS, "fragile": FAIL} for cid in INSTANCE_CHECKS
+    }
+
+
+def test_rds_iam_auth_is_judged_only_where_the_engine_supports_it(moto_reset: str) -> None:
+    # given a SQL Server instance (no IAM database authentication) and a MySQL one without it
+    _db(moto_reset, "mssql", engine="sqlserver-ex")
+    _db(moto_reset, "mysql", engine="mysql")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.rds.iam_authentication_enabled")
+    # then only the MySQL instance is judged
+    assert statuses(outcomes) == {"mysql": FAIL}
+
+
+def test_rds_snapshots_public_and_encrypted(moto_reset: str) -> None:
+    # given an encrypted instance with a private snapshot, and a plain instance with a public snapshot
+    rds = aws(moto_reset, "rds")
+    _db(moto_reset, "sealed", StorageEncrypted=True)
+    _db(moto_reset, "plain")
+    rds.create_db_snapshot(DBInstanceIdentifier="sealed", DBSnapshotIdentifier="sealed-snap")
+    rds.create_db_snapshot(DBInstanceIdentifier="plain", DBSnapshotIdentifier="plain-snap")
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="plain-snap", AttributeName="restore", ValuesToAdd=["all"])
+    # when both snapshot checks run on one collection
+    inventory = collect(moto_reset, ["aws.rds.snapshot_not_public", "aws.rds.snapshot_encrypted"])
+    # then the public, unencrypted snapshot fails both and the other passes both
+    expected = {"sealed-snap": PASS, "plain-snap": FAIL}
+    assert statuses(run(inventory, "aws.rds.snapshot_not_public")) == expected
+    assert statuses(run(inventory, "aws.rds.snapshot_encrypted")) == expected
+
+
+def test_rds_snapshot_listing_denied_is_an_error_for_snapshot_checks_only(moto_reset: str) -> None:
+    # given an instance, and RDS refusing DescribeDBSnapshots (and only that)
+    _db(moto_reset, "kept", DeletionProtection=True)
+    built = connector(moto_reset)
+    denied = answer([lambda: query_error("AccessDenied", "not authorized", status=403)])
+    built.session.events.register("before-send.rds.DescribeDBSnapshots", denied)
+    # when RDS is collected and an instance check and a snapshot check run
+    inventory = built.collect({"rds"})
+    snapshots = run(inventory, "aws.rds.snapshot_not_public")
+    # then the snapshot check reports an error for the region and the instance check still judges
+    assert [(o.resource_id, o.status) for o in snapshots] == [(ACCOUNT, ERROR)]
+    assert "AccessDenied" in snapshots[0].reason
+    assert statuses(run(inventory, "aws.rds.deletion_protection")) == {"kept": PASS}
+
+
+def _table(endpoint: str, name: str, **settings: object) -> None:
+    aws(endpoint, "dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        **settings,
+    )
+
+
+def test_dynamodb_table_checks(moto_reset: str) -> None:
+    # given a protected table (PITR, deletion protection, a KMS key) and a bare one
+    key = aws(moto_reset, "kms").create_key()["KeyMetadata"]["Arn"]
+    _table(
+        moto_reset,
+        "orders",
+        DeletionProtectionEnabled=True,
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key},
+    )
+    aws(moto_reset, "dynamodb").update_continuous_backups(
+        TableName="orders", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    _table(moto_reset, "scratch")
+    check_ids = ["aws.dynamodb.pitr_enabled", "aws.dynamodb.deletion_protection", "aws.dynamodb.kms_encryption"]
+    # when the three table checks run on one collection
+    inventory = collect(moto_reset, check_ids)
+    # then the protected table passes all three and the bare one fails all three
+    assert {cid: statuses(run(inventory, cid)) for cid in check_ids} == {
+        cid: {"orders": PASS, "scratch": FAIL} for cid in check_ids
+    }
+
+
+def test_backup_plan_exists_per_region(moto_reset: str) -> None:
+    # given a backup plan with a daily rule in one region and nothing in the other
+    backup = aws(moto_reset, "backup")
+    backup.create_backup_vault(BackupVaultName="daily")
+    rule = {"RuleName": "daily", "TargetBackupVaultName": "daily", "ScheduleExpression": "cron(0 5 * * ? *)"}
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [rule]})
+    # when the check runs over both regions
+    outcomes = scan(moto_reset, "aws.backup.plan_exists", regions=[REGION, OTHER_REGION])
+    # then the region with the plan passes and the other fails
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: FAIL}
+    assert {o.resource_id for o in outcomes} == {ACCOUNT}
+
+
+def test_backup_vaults_locked(moto_reset: str) -> None:
+    # given a vault with Vault Lock and one without
+    backup = aws(moto_reset, "backup")
+    locked = backup.create_backup_vault(BackupVaultName="locked")["BackupVaultArn"]
+    backup.put_backup_vault_lock_configuration(BackupVaultName="locked", MinRetentionDays=30)
+    open_vault = backup.create_backup_vault(BackupVaultName="open")["BackupVaultArn"]
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.backup.vault_locked")
+    # then only the locked vault passes
+    assert statuses(outcomes) == {locked: PASS, open_vault: FAIL}
+
+
+def test_efs_backup_policy(moto_reset: str) -> None:
+    # given two file systems; moto cannot store a backup policy (PutBackupPolicy is not implemented), so
+    # DescribeBackupPolicy answers "enabled" through a botocore hook for the first one
+    efs = aws(moto_reset, "efs")
+    backed = efs.create_file_system(CreationToken="backed")["FileSystemId"]
+    bare = efs.create_file_system(CreationToken="bare")["FileSystemId"]
+    built = connector(moto_reset)
+
+    def policy_for(request: object = None, **_: object) -> object:
+        if backed in str(getattr(request, "url", "")):
+            return json_reply({"BackupPolicy": {"Status": "ENABLED"}})
+        return None
+
+    built.session.events.register("before-send.efs.DescribeBackupPolicy", policy_for)
+    # when EFS is collected and the check runs
+    outcomes = run(built.collect({"efs"}), "aws.efs.backup_policy_enabled")
+    # then the file system with automatic backups passes and the one without (PolicyNotFound) fails
+    assert statuses(outcomes) == {backed: PASS, bare: FAIL}
+
+
+def test_efs_backup_policy_unreadable_is_an_error_for_that_check_only(moto_reset: str) -> None:
+    # given a file system whose backup policy cannot be read
+    fsid = aws(moto_reset, "efs").create_file_system(CreationToken="x", Encrypted=True)["FileSystemId"]
+    built = connector(moto_reset)
+    denied = answer([lambda: json_reply({"__type": "AccessDeniedException", "message": "denied"}, status=403)])
+    built.session.events.register("before-send.efs.DescribeBackupPolicy", denied)
+    # when EFS is collected and both EFS checks run
+    inventory = built.collect({"efs"})
+    # then the backup check reports an error and the encryption check still passes the file system
+    assert statuses(run(inventory, "aws.efs.backup_policy_enabled")) == {fsid: ERROR}
+    assert statuses(run(inventory, "aws.efs.encrypted")) == {fsid: PASS}
