@@ -8,10 +8,10 @@ from .models import Delivery, EmailDigest, Event, Webhook
 @admin.register(Webhook)
 class WebhookAdmin(ReadOnlyAdmin):
     # Changes go through the API or the settings page, which check the URL against the egress policy and audit.
-    list_display = ["name", "tenant", "kind", "url", "active", "consecutive_failures", "created_at"]
+    list_display = ["name", "tenant", "kind", "url_shown", "active", "consecutive_failures", "created_at"]
     list_filter = ["active", "kind"]
-    search_fields = ["name", "url"]
-    exclude = ["secret_encrypted"]
+    search_fields = ["name"]
+    exclude = ["secret_encrypted", "url"]
 
 
 @admin.register(Delivery)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 
@@ -50,6 +52,23 @@ class Webhook(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def url_shown(self) -> str:
+        return shown_url(self.url)
+
+
+def shown_url(url: str) -> str:
+    """The URL as pages, the API and the audit log show it: the host, never the path or query.
+
+    Many receivers put their credential in the path (a Slack incoming webhook is one); like the signing secret,
+    it is written once and not read back.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/…" if (parts.path.strip("/") or parts.query) else "/"
+    return f"{parts.scheme}://{host}{port}{hidden}"
 
 
 class Delivery(TenantScopedModel):

@@ -35,7 +35,7 @@ from scans.selectors import scan_diff, scan_previous_completed
 
 from . import payloads, selectors, transport
 from .choices import FINAL_DELIVERY_STATUSES, DeliveryStatus, DigestFrequency, EventType, WebhookKind
-from .models import Delivery, EmailDigest, Event, Webhook
+from .models import Delivery, EmailDigest, Event, Webhook, shown_url
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def webhook_create(
         actor=actor,
         action="webhook.created",
         target=webhook,
-        data={"url": url, "events": events, "kind": kind},
+        data={"url": shown_url(url), "events": events, "kind": kind},
     )
     return webhook, secret
 
@@ -123,7 +123,7 @@ def webhook_update(
     active: bool | None = None,
 ) -> Webhook:
     """Change what is given; turning a disabled webhook back on clears its failure count."""
-    before = {"name": webhook.name, "url": webhook.url, "events": webhook.events, "active": webhook.active}
+    before = {"name": webhook.name, "url": webhook.url_shown, "events": webhook.events, "active": webhook.active}
     if url is not None:
         _check_url(url)
         webhook.url = url
@@ -142,7 +142,7 @@ def webhook_update(
             webhook.disabled_at = None
         webhook.active = active
     webhook.save()
-    after = {"name": webhook.name, "url": webhook.url, "events": webhook.events, "active": webhook.active}
+    after = {"name": webhook.name, "url": webhook.url_shown, "events": webhook.events, "active": webhook.active}
     audit_record(
         tenant=webhook.tenant,
         actor=actor,
@@ -167,7 +167,7 @@ def webhook_delete(*, webhook: Webhook, actor: AbstractBaseUser | None) -> None:
         actor=actor,
         action="webhook.deleted",
         target=webhook,
-        data={"name": webhook.name, "url": webhook.url},
+        data={"name": webhook.name, "url": webhook.url_shown},
     )
     webhook.delete()
 

@@ -9,6 +9,12 @@ EVENT_CHOICES = [str(e) for e in SUBSCRIBABLE_EVENTS]
 
 
 class WebhookSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(
+        source="url_shown",
+        read_only=True,
+        help_text="Scheme and host only: the path often holds the receiver's credential, so it is not read back.",
+    )
+
     class Meta:
         model = Webhook
         fields = [

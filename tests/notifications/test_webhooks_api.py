@@ -132,3 +132,18 @@ def test_deleting_a_webhook_is_audited(admin_client, receiver, tenant):
     assert admin_client.delete(f"/api/webhooks/{created['id']}").status_code == 204
     assert not Webhook.objects.exists()
     assert AuditEvent.objects.for_tenant(tenant).filter(action="webhook.deleted").count() == 1
+
+
+def test_the_url_path_is_written_once_and_never_shown_again(admin_client, tenant, receiver):
+    # given a Slack-style URL whose path is the credential
+    url = receiver.url + "/T0001/B0002/s3cr3tT0k3n?x=1"
+    created = admin_client.post(
+        "/api/webhooks", {"name": "slack", "url": url, "events": ["scan.failed"], "kind": "slack"}, format="json"
+    ).json()
+    # then the API, the list and the audit log show the scheme and host only
+    shown = admin_client.get(f"/api/webhooks/{created['id']}").json()["url"]
+    assert shown == f"http://localhost:{receiver.server.port}/…"
+    assert "s3cr3t" not in str(admin_client.get("/api/webhooks").json()) and "s3cr3t" not in created["url"]
+    assert "s3cr3t" not in str(AuditEvent.objects.for_tenant(tenant).get(action="webhook.created").data)
+    # and deliveries still go to the whole URL
+    assert Webhook.objects.get(pk=created["id"]).url == url
