@@ -59,9 +59,34 @@ def seed_account(endpoint: str, resources: int) -> dict[str, int]:
     return counts
 
 
+def _add_latency(seconds: float) -> None:
+    """Every botocore request waits ``seconds`` before it is sent, as if AWS were a network away."""
+    from botocore.endpoint import Endpoint
+
+    send = Endpoint._send
+
+    def delayed(self, request):
+        time.sleep(seconds)
+        return send(self, request)
+
+    Endpoint._send = delayed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument(
+        "--per-resource-workers",
+        type=int,
+        default=None,
+        help="Reads in flight per collector (buckets, keys); 1 reproduces the one-at-a-time collection.",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="Add this round-trip time to every AWS call: moto answers on loopback in microseconds, AWS does not.",
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="complywise-bench-")
@@ -76,6 +101,12 @@ def main() -> int:
     import django
 
     django.setup()
+    if args.latency_ms:
+        _add_latency(args.latency_ms / 1000)
+    if args.per_resource_workers is not None:
+        from integrations.providers.aws.collectors import _common
+
+        _common.PER_RESOURCE_WORKERS = args.per_resource_workers
     # moto's request log and its tracebacks for services it lacks (Access Analyzer) are noise here.
     for noisy in ("werkzeug", "integrations", "scans", "evidence", "celery", "complywise"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)

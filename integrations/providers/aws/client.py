@@ -75,11 +75,14 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeSnapshotAttribute",
     "ec2:DescribeSnapshots",
     "ec2:DescribeVolumes",
+    "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcs",
     "ec2:GetEbsEncryptionByDefault",
     "ecr:DescribeRepositories",
     "ecr:GetRegistryScanningConfiguration",
     "ecr:GetRepositoryPolicy",
+    "eks:DescribeCluster",
+    "eks:ListClusters",
     "elasticfilesystem:DescribeBackupPolicy",
     "elasticfilesystem:DescribeFileSystems",
     "elasticloadbalancing:DescribeListeners",
@@ -93,7 +96,9 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "iam:GetAccountSummary",
     "iam:GetCredentialReport",
     "iam:GetPolicyVersion",
+    "iam:ListOpenIDConnectProviders",
     "iam:ListPolicies",
+    "iam:ListSAMLProviders",
     "iam:ListServerCertificates",
     "iam:ListVirtualMFADevices",
     "inspector2:BatchGetAccountStatus",
@@ -105,6 +110,10 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "lambda:GetPolicy",
     "lambda:ListFunctions",
     "logs:DescribeMetricFilters",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
     "rds:DescribeDBInstances",
     "rds:DescribeDBSnapshotAttributes",
     "rds:DescribeDBSnapshots",
@@ -127,10 +136,11 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sns:ListTopics",
     "sqs:GetQueueAttributes",
     "sqs:ListQueues",
+    "wafv2:GetWebACLForResource",
 )
 
 # Global services are collected once, in the first configured region; every other collector runs per region.
-GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront"})
+GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront", "organizations"})
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES
 
@@ -162,7 +172,9 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "ecr": ("ecr",),
     "eip": ("ec2",),
     "elb": ("elb",),
-    "elbv2": ("elbv2",),
+    "elbv2": ("elbv2", "wafv2"),
+    "eks": ("eks",),
+    "organizations": ("organizations@global",),
     "inspector2": ("inspector2",),
     "lambda": ("lambda",),
 }

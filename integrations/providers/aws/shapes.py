@@ -105,6 +105,7 @@ class Iam(TypedDict):
     users: list[IamUser]
     roles: list[IamRole]
     groups: NotRequired[list[IamGroup]]
+    identity_providers: NotRequired[list[str]]  # SAML and OpenID Connect provider ARNs
     inline_policies: NotRequired[list[IamInlinePolicy]]
     policies: list[IamPolicy]
     server_certificates: list[ServerCertificate]
@@ -217,6 +218,7 @@ class Instance(TypedDict):
     state: str | None
     metadata_options: AwsFragment  # InstanceMetadataOptionsResponse
     public_ip: NotRequired[str | None]  # PublicIpAddress; absent from inventories collected before it was added
+    instance_profile: NotRequired[str | None]  # IamInstanceProfile.Arn; absent from older inventories
     region: str
 
 
@@ -243,9 +245,19 @@ class FlowLog(TypedDict):
     region: str
 
 
+class VpcEndpoint(TypedDict):
+    id: str | None
+    vpc_id: str | None
+    service_name: str | None  # "com.amazonaws.<region>.s3", ...
+    type: str | None  # "Gateway", "Interface", "GatewayLoadBalancer"
+    state: str | None
+    region: str
+
+
 class VpcRegion(TypedDict):
     vpcs: list[Vpc]
     flow_logs: list[FlowLog]
+    endpoints: NotRequired[list[VpcEndpoint]]  # absent from inventories collected before it was added
 
 
 # --- cloudtrail and config ----------------------------------------------------------
@@ -434,4 +446,4 @@ class AwsInventoryData(TypedDict, total=False):
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
-    # acm, cloudfront, ecr, eip, elb, elbv2, inspector2 and lambda: see shapes_network.py
+    # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda and organizations: see shapes_network.py

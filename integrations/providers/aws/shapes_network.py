@@ -7,7 +7,7 @@ their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from .shapes import AwsFragment, PolicyDocument
 
@@ -41,6 +41,10 @@ class LoadBalancerV2(TypedDict):
     listeners: list[ListenerV2]
     attributes: dict[str, str]  # DescribeLoadBalancerAttributes as key -> value
     region: str
+    # Internet-facing application load balancers only (absent elsewhere and from older inventories):
+    # the associated WAFv2 web ACL's ARN (None: none), or the error that kept it from being read.
+    web_acl: NotRequired[str | None]
+    web_acl_error: NotRequired[str]
 
 
 class Elbv2Region(TypedDict):
@@ -122,3 +126,37 @@ class AcmRegion(TypedDict):
 class InspectorRegion(TypedDict):
     status: str | None  # the account's Inspector status; None: never enabled in the region
     resource_state: dict[str, str | None]  # scan type ("ec2", "ecr", "lambda", ...) -> its status
+
+
+class EksCluster(TypedDict):
+    name: str
+    arn: str | None
+    endpoint_public_access: bool
+    endpoint_private_access: bool
+    public_access_cidrs: list[str]
+    enabled_log_types: list[str]  # control-plane log types ("api", "audit", ...) that are switched on
+    region: str
+
+
+class EksRegion(TypedDict):
+    clusters: list[EksCluster]
+
+
+class OrgScp(TypedDict):
+    target: str  # the account, OU or root the policy is attached to
+    id: str | None
+    name: str | None
+    aws_managed: bool  # FullAWSAccess is AWS-managed and restricts nothing
+
+
+class OrgAccount(TypedDict):
+    id: str
+    scps: list[OrgScp]  # every SCP attached to the account, its OUs and its root
+    scps_error: NotRequired[str]  # set when the lookups were refused (typical from a member account)
+
+
+class Organizations(TypedDict):
+    in_organization: bool
+    feature_set: NotRequired[str | None]  # "ALL" (SCPs available) or "CONSOLIDATED_BILLING"
+    management_account: NotRequired[str]
+    accounts: list[OrgAccount]  # the members (scanned from the management account) or the scanned account

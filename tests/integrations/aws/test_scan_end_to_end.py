@@ -8,6 +8,7 @@ from typing import Any
 from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
+from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
 from tests.integrations.aws.support import (
@@ -255,6 +256,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures = seed_network_compute(moto_reset, EAST) | seed_storage(
         moto_reset, EAST, plain_volume=net["plain_volume"]
     )
+    seeded_failures |= seed_added_later(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
     built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
@@ -347,6 +349,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # network and compute (#15): moto gives the west instances public addresses; Inspector is off
         *{("aws.ec2.instance_no_public_ip", net[name], WEST) for name in ("imds_v1", "imds_v2")},
         *{("aws.inspector2.enabled", ACCOUNT, region) for region in (EAST, WEST)},
+        # added later in #15: the west instances run without a role; only the east VPC has an S3 gateway endpoint
+        *{("aws.ec2.instance_profile_attached", net[name], WEST) for name in ("imds_v1", "imds_v2")},
+        ("aws.vpc.s3_gateway_endpoint", net[f"vpc_{WEST}"], WEST),
         # what the #15 seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores)
         *seeded_failures,
     }

@@ -1,4 +1,5 @@
-"""EC2 and VPC checks: EBS encryption, network exposure of admin ports, IMDSv2, flow logs."""
+"""EC2 and VPC checks: EBS encryption, network exposure of admin ports, IMDSv2, instance roles, flow logs,
+S3 gateway endpoints."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Ec2Region, FlowLog, Instance, NetworkAcl, SecurityGroup, Volume, VpcRegion
-from ._common import ACCOUNT, aws_check, items, regions, result
+from ._common import ACCOUNT, aws_check, error, items, regions, result
 
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 NETWORK_ACL = "AWS::EC2::NetworkAcl"
@@ -321,6 +322,31 @@ def imdsv2_required(inventory: Inventory) -> Iterable[Outcome]:
 
 
 @aws_check(
+    id="aws.ec2.instance_profile_attached",
+    title="Running EC2 instances have an IAM instance profile",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    resource_type=INSTANCE,
+    rationale="An instance without a role tends to get long-lived access keys copied onto its disk; an "
+    "instance profile hands it short-lived credentials that rotate by themselves.",
+    remediation="Create a role with only the permissions the workload needs and attach it to the instance "
+    "through an instance profile; remove any access keys stored on the instance.",
+)
+def instance_profile_attached(inventory: Inventory) -> Iterable[Outcome]:
+    # Only running instances: a stopped one uses no credentials until it starts again.
+    for instance in _instances(inventory):
+        if instance.get("state") != "running":
+            continue
+        iid, region = str(instance.get("id")), str(instance.get("region", ""))
+        if "instance_profile" not in instance:
+            yield error(iid, INSTANCE, "The inventory predates instance profile collection", region=region)
+            continue
+        profile = instance.get("instance_profile")
+        reason = f"Instance {iid} runs with instance profile {profile}" if profile else f"Instance {iid} has no role"
+        yield result(bool(profile), iid, INSTANCE, reason, region=region, instance_profile=profile)
+
+
+@aws_check(
     id="aws.vpc.flow_logs_enabled",
     title="VPCs have flow logs",
     severity=Severity.MEDIUM,
@@ -358,3 +384,37 @@ def flow_logs_enabled(inventory: Inventory) -> Iterable[Outcome]:
                     {"id": f.get("id"), "traffic_type": f.get("traffic_type")} for f in logs_by_vpc.get(vid, [])
                 ],
             )
+
+
+@aws_check(
+    id="aws.vpc.s3_gateway_endpoint",
+    title="VPCs have a gateway endpoint for S3",
+    severity=Severity.LOW,
+    service="vpc",
+    resource_type=VPC,
+    rationale="With a gateway endpoint, traffic from the VPC to S3 stays on the AWS network instead of "
+    "crossing a NAT or internet gateway, and its endpoint policy can limit which buckets are reachable.",
+    remediation="Create a Gateway VPC endpoint for com.amazonaws.<region>.s3 and associate it with the VPC's "
+    "route tables (delete default VPCs that nothing uses).",
+)
+def s3_gateway_endpoint(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _vpc_regions(inventory):
+        if "endpoints" not in data:
+            yield error(ACCOUNT, VPC, "The inventory predates VPC endpoint collection", region=region)
+            continue
+        gateways: dict[str, list[str]] = {}
+        for endpoint in data.get("endpoints", []):
+            service = str(endpoint.get("service_name") or "")
+            if (
+                endpoint.get("type") == "Gateway"
+                and service.endswith(".s3")
+                and endpoint.get("state", "available") == "available"
+            ):
+                gateways.setdefault(str(endpoint.get("vpc_id")), []).append(str(endpoint.get("id")))
+        for vpc in data.get("vpcs", []):
+            vid = str(vpc.get("id"))
+            found = gateways.get(vid, [])
+            reason = (
+                f"VPC {vid} has S3 gateway endpoint {found[0]}" if found else f"VPC {vid} has no S3 gateway endpoint"
+            )
+            yield result(bool(found), vid, VPC, reason, region=region, endpoints=found)

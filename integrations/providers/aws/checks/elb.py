@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import ClassicLoadBalancer, ListenerV2, LoadBalancerV2
-from ._common import aws_check, items, result
+from ._common import aws_check, error, items, result
 
 LOAD_BALANCER_V2 = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 CLASSIC_LOAD_BALANCER = "AWS::ElasticLoadBalancing::LoadBalancer"
@@ -251,3 +251,31 @@ def elb_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
         yield result(
             ok, name, CLASSIC_LOAD_BALANCER, reason, region=str(lb.get("region", "")), bucket=log.get("S3BucketName")
         )
+
+
+@aws_check(
+    id="aws.elbv2.waf_enabled",
+    title="Internet-facing application load balancers have a WAF web ACL",
+    severity=Severity.MEDIUM,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="A web ACL in front of a public application filters common exploits, bad bots and request "
+    "floods before they reach the targets.",
+    remediation="Associate an AWS WAF (WAFv2) regional web ACL, for example with the AWS managed core rule set, "
+    "with the load balancer.",
+)
+def elbv2_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _balancers(inventory):
+        if lb.get("type") != "application" or (lb.get("scheme") or "internet-facing") != "internet-facing":
+            continue
+        arn, name, region = str(lb.get("arn")), _name(lb), str(lb.get("region", ""))
+        if "web_acl_error" in lb:
+            yield error(arn, LOAD_BALANCER_V2, f"Could not read the web ACL: {lb['web_acl_error']}", region=region)
+        elif "web_acl" not in lb:
+            yield error(arn, LOAD_BALANCER_V2, "The inventory predates web ACL collection", region=region)
+        else:
+            acl = lb.get("web_acl")
+            reason = (
+                f"Load balancer {name} is protected by web ACL {acl}" if acl else f"Load balancer {name} has no web ACL"
+            )
+            yield result(bool(acl), arn, LOAD_BALANCER_V2, reason, region=region, web_acl=acl)

@@ -21,10 +21,12 @@ from .detection import collect_guardduty, collect_inspector2, collect_securityhu
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
 from .edge import collect_acm, collect_cloudfront
+from .eks import collect_eks
 from .elb import collect_elb, collect_elbv2
 from .iam import collect_accessanalyzer, collect_iam
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
 from .network import collect_eip
+from .organizations import collect_organizations
 from .s3 import collect_s3
 
 Collector = Callable[[Scope], Mapping[str, Any]]
@@ -56,6 +58,8 @@ COLLECTORS: dict[str, Collector] = {
     "eip": collect_eip,
     "elb": collect_elb,
     "elbv2": collect_elbv2,
+    "eks": collect_eks,
+    "organizations": collect_organizations,
     "inspector2": collect_inspector2,
     "lambda": collect_lambda,
 }

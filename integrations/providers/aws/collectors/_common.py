@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 from botocore.exceptions import (
@@ -22,6 +23,26 @@ from botocore.parsers import ResponseParserError
 from complywise import egress
 
 from ..shapes import PolicyDocument
+
+# Per-resource reads (a bucket's settings, a key's policy) run this many at a time within one collector: one
+# at a time, reading 1,000 buckets was about 80 % of a whole scan. boto3 clients are safe to share across threads,
+# and the adaptive retry mode slows the client down when AWS throttles.
+PER_RESOURCE_WORKERS = 16
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def concurrently(read: Callable[[_T], _R], items: Iterable[_T], *, workers: int | None = None) -> list[_R]:
+    """``[read(item) for item in items]`` with up to ``workers`` reads in flight; results keep the items' order.
+
+    An exception from one read is raised here, after the reads already started have finished.
+    """
+    listed = list(items)
+    workers = PER_RESOURCE_WORKERS if workers is None else workers
+    if len(listed) <= 1 or workers <= 1:
+        return [read(item) for item in listed]
+    with ThreadPoolExecutor(max_workers=min(workers, len(listed)), thread_name_prefix="aws-read") as pool:
+        return list(pool.map(read, listed))
 
 
 class AwsConnectorError(Exception):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes import EfsRegion, KmsRegion, RdsRegion
-from ._common import Scope, describe_error, optional, paginate, plain
+from ._common import Scope, concurrently, describe_error, optional, paginate, plain
 
 
 def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
@@ -107,31 +109,33 @@ def _key_policy(kms: BaseClient, key_id: str) -> dict[str, Any]:
 
 def collect_kms(scope: Scope) -> KmsRegion:
     kms = scope.client("kms")
-    keys: list[dict[str, Any]] = []
-    for listed in paginate(kms, "list_keys", "Keys"):
-        meta = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
-        spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec")
-        customer = meta.get("KeyManager") == "CUSTOMER"
-        rotatable = (
-            customer
-            and spec == "SYMMETRIC_DEFAULT"
-            and meta.get("KeyState") == "Enabled"
-            and meta.get("Origin") == "AWS_KMS"
-        )
-        # Rotation status only exists for enabled symmetric keys with AWS-held material.
-        rotation = kms.get_key_rotation_status(KeyId=listed["KeyId"]).get("KeyRotationEnabled") if rotatable else None
-        key: dict[str, Any] = {
-            "id": meta["KeyId"],
-            "arn": meta.get("Arn"),
-            "manager": meta.get("KeyManager"),
-            "spec": spec,
-            "state": meta.get("KeyState"),
-            "origin": meta.get("Origin"),
-            "rotation_enabled": rotation,
-            "region": scope.region,
-        }
-        # AWS-managed keys have policies AWS writes and nobody can change: not worth a call each.
-        if customer:
-            key.update(_key_policy(kms, listed["KeyId"]))
-        keys.append(key)
+    keys = concurrently(functools.partial(_key, kms, scope.region), paginate(kms, "list_keys", "Keys"))
     return plain({"keys": keys})
+
+
+def _key(kms: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any]:
+    meta = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+    spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec")
+    customer = meta.get("KeyManager") == "CUSTOMER"
+    rotatable = (
+        customer
+        and spec == "SYMMETRIC_DEFAULT"
+        and meta.get("KeyState") == "Enabled"
+        and meta.get("Origin") == "AWS_KMS"
+    )
+    # Rotation status only exists for enabled symmetric keys with AWS-held material.
+    rotation = kms.get_key_rotation_status(KeyId=listed["KeyId"]).get("KeyRotationEnabled") if rotatable else None
+    key: dict[str, Any] = {
+        "id": meta["KeyId"],
+        "arn": meta.get("Arn"),
+        "manager": meta.get("KeyManager"),
+        "spec": spec,
+        "state": meta.get("KeyState"),
+        "origin": meta.get("Origin"),
+        "rotation_enabled": rotation,
+        "region": region,
+    }
+    # AWS-managed keys have policies AWS writes and nobody can change: not worth a call each.
+    if customer:
+        key.update(_key_policy(kms, listed["KeyId"]))
+    return key

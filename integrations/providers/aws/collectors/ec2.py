@@ -55,6 +55,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "state": i.get("State", {}).get("Name"),
                     "metadata_options": i.get("MetadataOptions", {}),
                     "public_ip": i.get("PublicIpAddress"),
+                    "instance_profile": i.get("IamInstanceProfile", {}).get("Arn"),
                     "region": region,
                 }
                 for i in instances
@@ -68,6 +69,7 @@ def collect_vpc(scope: Scope) -> VpcRegion:
     ec2 = scope.client("ec2")
     vpcs = paginate(ec2, "describe_vpcs", "Vpcs")
     flow_logs = paginate(ec2, "describe_flow_logs", "FlowLogs")
+    endpoints = paginate(ec2, "describe_vpc_endpoints", "VpcEndpoints")
     return plain(
         {
             "vpcs": [{"id": v["VpcId"], "is_default": bool(v.get("IsDefault")), "region": scope.region} for v in vpcs],
@@ -81,6 +83,17 @@ def collect_vpc(scope: Scope) -> VpcRegion:
                     "region": scope.region,
                 }
                 for f in flow_logs
+            ],
+            "endpoints": [
+                {
+                    "id": e.get("VpcEndpointId"),
+                    "vpc_id": e.get("VpcId"),
+                    "service_name": e.get("ServiceName"),
+                    "type": e.get("VpcEndpointType"),
+                    "state": e.get("State"),
+                    "region": scope.region,
+                }
+                for e in endpoints
             ],
         }
     )

@@ -4,8 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
 from ..shapes_network import ElbRegion, Elbv2Region
-from ._common import Scope, paginate, plain
+from ._common import AwsConnectorError, Scope, describe_error, paginate, plain
+
+
+def _web_acl(scope: Scope, lb: dict[str, Any]) -> dict[str, Any]:
+    """The WAFv2 web ACL of an internet-facing application load balancer.
+
+    A failure is kept on the balancer, so only the WAF check reports it and the other load
+    balancer checks still judge it.
+    """
+    # AWS always answers a scheme; internet-facing is its default when none was asked for.
+    if lb.get("Type") != "application" or (lb.get("Scheme") or "internet-facing") != "internet-facing":
+        return {}
+    try:
+        wafv2: BaseClient = scope.client("wafv2")
+        acl = wafv2.get_web_acl_for_resource(ResourceArn=lb["LoadBalancerArn"]).get("WebACL") or {}
+    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {"web_acl_error": describe_error(exc)}
+    return {"web_acl": acl.get("ARN")}
 
 
 def collect_elbv2(scope: Scope) -> Elbv2Region:
@@ -33,6 +54,7 @@ def collect_elbv2(scope: Scope) -> Elbv2Region:
                 ],
                 "attributes": {str(a.get("Key")): str(a.get("Value")) for a in attributes if a.get("Key")},
                 "region": scope.region,
+                **_web_acl(scope, lb),
             }
         )
     return plain({"load_balancers": balancers})

@@ -177,6 +177,9 @@ def collect_iam(scope: Scope) -> Iam:
     policies.extend(attached_aws_policies(iam))
 
     certificates = paginate(iam, "list_server_certificates", "ServerCertificateMetadataList")
+    # Neither listing is paginated: an account holds at most a hundred of each.
+    providers = [p["Arn"] for p in iam.list_saml_providers().get("SAMLProviderList", [])]
+    providers += [p["Arn"] for p in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])]
     return plain(
         {
             "collected_at": collected_at,
@@ -194,6 +197,7 @@ def collect_iam(scope: Scope) -> Iam:
             "users": users,
             "roles": roles,
             "groups": groups,
+            "identity_providers": providers,
             "inline_policies": inline,
             "policies": policies,
             "server_certificates": [

@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes import S3
-from ._common import Scope, bucket_policy, describe_error, error_code, optional, paginate, plain
+from ._common import Scope, bucket_policy, concurrently, describe_error, error_code, optional, paginate, plain
 
 
 def _bucket_region(s3: BaseClient, name: str, listed: Mapping[str, Any]) -> str:
@@ -86,9 +86,9 @@ def collect_s3(scope: Scope) -> S3:
         lambda: control.get_public_access_block(AccountId=scope.account_id)["PublicAccessBlockConfiguration"],
         {"NoSuchPublicAccessBlockConfiguration"},
     )
-    # Plain dicts until plain() below turns the listing's datetimes into text.
-    buckets: list[dict[str, Any]] = []
-    for listed in paginate(s3, "list_buckets", "Buckets"):
+
+    def read(listed: Mapping[str, Any]) -> dict[str, Any] | None:
+        # Plain dicts until plain() below turns the listing's datetimes into text.
         name = listed["Name"]
         entry: dict[str, Any] = {
             "name": name,
@@ -103,9 +103,11 @@ def collect_s3(scope: Scope) -> S3:
             entry.update(_protection_details(client, name))
         except ClientError as exc:
             if error_code(exc) == "NoSuchBucket":
-                # Deleted between listing and reading.
-                continue
+                return None  # deleted between listing and reading
             # A bucket policy can deny even a SecurityAudit role; report that bucket, keep the rest.
             entry["error"] = describe_error(exc)
-        buckets.append(entry)
+        return entry
+
+    read_buckets = concurrently(read, paginate(s3, "list_buckets", "Buckets"))
+    buckets = [entry for entry in read_buckets if entry is not None]
     return plain({"account_public_access_block": account_pab, "buckets": buckets})

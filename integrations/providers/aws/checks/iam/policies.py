@@ -87,6 +87,66 @@ def support_role_exists(inventory: Inventory) -> Iterable[Outcome]:
     return [result(bool(roles), account_id(inventory), ACCOUNT, reason, support_roles=roles)]
 
 
+CLOUDSHELL_FULL_ACCESS = ":iam::aws:policy/AWSCloudShellFullAccess"
+
+
+@aws_check(
+    id="aws.iam.no_cloudshell_full_access",
+    title="AWSCloudShellFullAccess is attached to no user, group or role",
+    severity=Severity.MEDIUM,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="CloudShell's full-access policy lets its holder upload and download files to a shell inside the "
+    "account, a ready channel for moving data out that bypasses network controls.",
+    remediation="Detach AWSCloudShellFullAccess everywhere; grant a custom policy without file transfer to the "
+    "few who need CloudShell.",
+)
+def no_cloudshell_full_access(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    if "roles" not in iam:
+        return []
+    holders = [
+        f"{kind} {p.get('name')}"
+        for kind, principals in (
+            ("user", iam.get("users", [])),
+            ("group", iam.get("groups", [])),
+            ("role", iam.get("roles", [])),
+        )
+        for p in principals
+        if any(str(arn).endswith(CLOUDSHELL_FULL_ACCESS) for arn in p.get("attached_policies", []))
+    ]
+    reason = (
+        f"AWSCloudShellFullAccess is attached to {', '.join(holders)}"
+        if holders
+        else "AWSCloudShellFullAccess is attached to no user, group or role"
+    )
+    return [result(not holders, account_id(inventory), ACCOUNT, reason, holders=holders)]
+
+
+@aws_check(
+    id="aws.iam.identity_federation_configured",
+    title="The account trusts a SAML or OpenID Connect identity provider",
+    severity=Severity.LOW,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="Signing people in through a central identity provider puts joiners, leavers, MFA and password "
+    "rules in one place instead of in separate IAM users per account.",
+    remediation="Set up IAM Identity Center or add a SAML 2.0 or OpenID Connect provider and move people from "
+    "IAM users to federated roles.",
+)
+def identity_federation_configured(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    if "identity_providers" not in iam:
+        return []
+    providers = list(iam.get("identity_providers", []))
+    reason = (
+        f"The account trusts {len(providers)} identity provider(s)"
+        if providers
+        else "The account has no SAML or OpenID Connect identity provider"
+    )
+    return [result(bool(providers), account_id(inventory), ACCOUNT, reason, providers=providers)]
+
+
 @aws_check(
     id="aws.iam.server_certificates_not_expired",
     title="No expired IAM server certificates",

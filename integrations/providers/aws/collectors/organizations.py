@@ -1,0 +1,86 @@
+"""AWS Organizations collection (global): the service control policies that reach the organization's accounts.
+
+Scanned from the management account, every member account is judged; from a member account, only itself
+(AWS then usually refuses the policy lookups, which is kept as ``scps_error`` rather than failing the scan).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from ..shapes_network import OrgAccount, Organizations
+from ._common import AwsConnectorError, Scope, describe_error, error_code, paginate, plain
+
+_SCP = "SERVICE_CONTROL_POLICY"
+# Accounts, OUs and roots nest at most six levels; a longer chain means a cycle in a fake answer.
+_MAX_DEPTH = 8
+
+
+class _Walker:
+    """Resolves each target's SCPs and parent once, however many accounts share it."""
+
+    def __init__(self, client: BaseClient) -> None:
+        self.client = client
+        self.policies: dict[str, list[dict[str, Any]]] = {}
+        self.parents: dict[str, dict[str, Any] | None] = {}
+
+    def _policies(self, target: str) -> list[dict[str, Any]]:
+        if target not in self.policies:
+            found = paginate(self.client, "list_policies_for_target", "Policies", TargetId=target, Filter=_SCP)
+            self.policies[target] = [
+                {"target": target, "id": p.get("Id"), "name": p.get("Name"), "aws_managed": bool(p.get("AwsManaged"))}
+                for p in found
+            ]
+        return self.policies[target]
+
+    def _parent(self, child: str) -> dict[str, Any] | None:
+        if child not in self.parents:
+            parents = paginate(self.client, "list_parents", "Parents", ChildId=child)
+            self.parents[child] = parents[0] if parents else None
+        return self.parents[child]
+
+    def account(self, account_id: str) -> OrgAccount:
+        scps: list[dict[str, Any]] = []
+        try:
+            target: str | None = account_id
+            for _ in range(_MAX_DEPTH):
+                if target is None:
+                    break
+                scps.extend(self._policies(target))
+                parent = self._parent(target) if not target.startswith("r-") else None
+                target = parent.get("Id") if parent else None
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            return {"id": account_id, "scps": [], "scps_error": describe_error(exc)}
+        return {"id": account_id, "scps": plain(scps)}
+
+
+def collect_organizations(scope: Scope) -> Organizations:
+    client = scope.client("organizations", scope.global_region)
+    try:
+        organization = client.describe_organization()["Organization"]
+    except ClientError as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            return {"in_organization": False, "accounts": []}
+        raise
+    management = organization.get("MasterAccountId")
+    if not isinstance(management, str):
+        raise AwsConnectorError("DescribeOrganization answered no management account")
+    walker = _Walker(client)
+    if management == scope.account_id:
+        members = [
+            a["Id"] for a in paginate(client, "list_accounts", "Accounts") if a.get("Status", "ACTIVE") == "ACTIVE"
+        ]
+        # SCPs never restrict the management account itself, so only the members are judged.
+        account_ids = [a for a in members if a != management]
+    else:
+        account_ids = [scope.account_id]
+    return {
+        "in_organization": True,
+        "feature_set": organization.get("FeatureSet"),
+        "management_account": management,
+        "accounts": [walker.account(a) for a in account_ids],
+    }

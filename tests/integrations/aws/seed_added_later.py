@@ -1,0 +1,42 @@
+"""Seeds for the end-to-end scan: resources for the checks added late in #15.
+
+A hardened EKS cluster, an S3 gateway endpoint in ``region``'s default VPC, an OpenID Connect
+provider and an organization whose root carries a customer SCP pass; ``seed_added_later`` returns
+the failures the earlier seeds now cause as well (the ``web`` application load balancer of
+``seed_network_compute`` has no web ACL).
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+
+def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    """Seed ``region`` (after ``seed_network_compute``); return the failures to expect from these checks."""
+    aws(endpoint, "eks", region).create_cluster(
+        name="platform",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
+        resourcesVpcConfig={"subnetIds": ["subnet-1"], "endpointPublicAccess": False, "endpointPrivateAccess": True},
+        logging={"clusterLogging": [{"types": ["api", "audit", "authenticator"], "enabled": True}]},
+    )
+    ec2 = aws(endpoint, "ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway")
+    aws(endpoint, "iam").create_open_id_connect_provider(
+        Url="https://token.actions.githubusercontent.com", ThumbprintList=["a" * 40], ClientIDList=["sts.amazonaws.com"]
+    )
+    org = aws(endpoint, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="workloads", Email="workloads@example.com")
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "cloudtrail:StopLogging", "Resource": "*"}],
+    }
+    policy = org.create_policy(
+        Name="baseline", Description="baseline", Content=json.dumps(deny), Type="SERVICE_CONTROL_POLICY"
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=policy, TargetId=org.list_roots()["Roots"][0]["Id"])
+    web = aws(endpoint, "elbv2", region).describe_load_balancers(Names=["web"])["LoadBalancers"][0]
+    return {("aws.elbv2.waf_enabled", web["LoadBalancerArn"], region)}
