@@ -38,7 +38,9 @@ INTEGRATION_TYPE = "aws"
 DEFAULT_REGION = "us-east-1"
 MAX_WORKERS = 8
 # botocore counts max_attempts as retries after the first try: 1 + 5 calls at most.
-RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 5}
+# Adaptive: standard retries plus a client-side rate limiter that slows every call of the client down while AWS
+# throttles, instead of each thread retrying at full speed (per-resource reads run concurrently).
+RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 5}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 ROLE_SESSION_NAME = "complywise-scan"

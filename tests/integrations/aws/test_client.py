@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import botocore.retries.bucket
 import botocore.retries.standard
 import pytest
 from botocore.exceptions import ClientError
@@ -188,8 +189,9 @@ def test_throttled_call_is_retried_and_succeeds(moto_reset: str) -> None:
 def test_persistent_throttling_stops_after_the_configured_attempts(
     moto_reset: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given every DescribeVolumes call throttled (and no back-off sleep, to keep the test fast)
+    # given every DescribeVolumes call throttled (and no back-off sleep nor rate-limiter wait, to keep the test fast)
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(botocore.retries.bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
     built = connector(moto_reset)
     throttle = answer([lambda: ec2_error("Throttling", "Rate exceeded")])
     built.session.events.register("before-send.ec2.DescribeVolumes", throttle)
@@ -197,6 +199,10 @@ def test_persistent_throttling_stops_after_the_configured_attempts(
     inventory = built.collect({"ec2", "vpc"})
     # then the first try plus max_attempts retries were made, ec2 records the error and vpc is unaffected
     assert len(throttle.calls) == 1 + aws_client.RETRIES["max_attempts"]
+    # with the adaptive mode, whose rate limiter slows the client while AWS throttles
+    assert built.session.client("ec2", region_name=REGION, config=built._config()).meta.config.retries["mode"] == (
+        "adaptive"
+    )
     assert "Throttling" in inventory.errors["ec2"]
     assert "vpc" not in inventory.errors
     assert inventory.data["vpc"]["regions"][REGION]["vpcs"]
