@@ -17,7 +17,14 @@ from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import ConflictError, FieldValidationError, NotFoundError, PayloadTooLargeError
-from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
+from complywise.exports import (
+    Column,
+    ExportFormatMixin,
+    attribute_column,
+    export_audit,
+    export_format_parameter,
+    export_response,
+)
 from complywise.services import audit_record
 from complywise.throttling import EvidenceExportThrottle, EvidenceUploadThrottle
 from evidence import exports, selectors, services
@@ -158,6 +165,7 @@ class EvidenceViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveM
         # Prefetched per chunk of the streamed iterator: the linked controls' refs cost no query per row.
         rows = self.filter_queryset(self.get_queryset()).prefetch_related("control_links__control__framework")
         now = timezone.now()
+        export_audit(request, what="evidence list", fmt=fmt)
         return export_response(
             rows=rows,
             columns=evidence_export_columns(now=now),

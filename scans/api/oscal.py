@@ -11,7 +11,7 @@ from rest_framework.generics import get_object_or_404
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import READ_ROLES
-from complywise.exports import streamed_attachment
+from complywise.exports import export_audit, streamed_attachment
 from scans import oscal
 from scans.models import ScanJob
 
@@ -48,6 +48,7 @@ class ScanOscalViewSet(TenantScopedGenericViewSet):
     def list(self, request, scan_pk=None):
         job = self._scan(scan_pk)
         parts = oscal.assessment_results_parts(scan_job=job)  # 409 now, before any byte is sent
+        export_audit(request, what="OSCAL assessment results", fmt="oscal-json", target=job)
         return streamed_attachment(
             lambda: parts,
             filename=f"scan-{job.pk}-assessment-results.oscal.json",
@@ -65,6 +66,7 @@ class ScanOscalViewSet(TenantScopedGenericViewSet):
     def poam(self, request, scan_pk=None):
         job = self._scan(scan_pk)
         parts = oscal.poam_parts(scan_job=job)  # 409 now, before any byte is sent
+        export_audit(request, what="OSCAL POA&M", fmt="oscal-json", target=job)
         return streamed_attachment(
             lambda: parts,
             filename=f"scan-{job.pk}-poam.oscal.json",

@@ -12,7 +12,14 @@ from rest_framework.response import Response
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import READ_ROLES
-from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
+from complywise.exports import (
+    Column,
+    ExportFormatMixin,
+    attribute_column,
+    export_audit,
+    export_format_parameter,
+    export_response,
+)
 from evidence.choices import EvidenceState, Freshness
 from frameworks.models import Control, Framework
 from scans import selectors
@@ -156,6 +163,7 @@ class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
         )
         fmt = self.export_format(request)
         if fmt:
+            export_audit(request, what="framework posture", fmt=fmt, target=framework)
             return export_response(
                 rows=posture.controls,
                 columns=POSTURE_COLUMNS,
@@ -256,6 +264,7 @@ class FrameworkSoaViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
         rows = selectors.framework_posture(tenant=request.tenant, framework=framework).controls
         fmt = self.export_format(request)
         if fmt:
+            export_audit(request, what="statement of applicability", fmt=fmt, target=framework)
             return export_response(
                 rows=rows,
                 columns=SOA_EXPORT_COLUMNS,

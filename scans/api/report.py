@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from complywise.api.viewsets import TenantScopedGenericViewSet
 from complywise.choices import READ_ROLES
+from complywise.exports import export_audit
 from evidence.api.views import AnyAcceptNegotiation
 from scans import selectors
 from scans.models import ScanJob
@@ -70,4 +71,6 @@ class ScanReportViewSet(TenantScopedGenericViewSet):
         job = selectors.scan_job_get(tenant=request.tenant, scan_job_id=scan_id)
         framework = report_framework(tenant=request.tenant, scan_job=job, ref=request.query_params.get("framework_id"))
         report = scan_report(scan_job=job, framework=framework)
-        return pdf_response(scan_report_pdf(report), report.filename)
+        content = scan_report_pdf(report)
+        export_audit(request, what="scan report", fmt="pdf", target=job, framework=framework.key)
+        return pdf_response(content, report.filename)

@@ -13,7 +13,14 @@ from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
 from complywise.exceptions import FieldValidationError
-from complywise.exports import Column, ExportFormatMixin, attribute_column, export_format_parameter, export_response
+from complywise.exports import (
+    Column,
+    ExportFormatMixin,
+    attribute_column,
+    export_audit,
+    export_format_parameter,
+    export_response,
+)
 from complywise.throttling import ScanTriggerThrottle
 from frameworks.models import Framework
 from frameworks.selectors import framework_resolve
@@ -180,6 +187,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         )
         fmt = self.export_format(request)
         if fmt:
+            export_audit(request, what="scan results", fmt=fmt, target=job)
             return export_response(
                 rows=results,
                 columns=RESULT_COLUMNS,
@@ -212,6 +220,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
             raise FieldValidationError({k: list(v) for k, v in filterset.errors.items()})
         fmt = self.export_format(request)
         if fmt:
+            export_audit(request, what="scan outcomes", fmt=fmt, target=job)
             return export_response(
                 rows=filterset.qs,
                 columns=OUTCOME_COLUMNS,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from complywise.exceptions import ApplicationError
+from complywise.exports import export_audit
 from complywise.http import TenantRequest
 from scans.api.report import pdf_response
 from scans.choices import ScanStatus
@@ -53,4 +54,8 @@ def scan_report_pdf_download(request: TenantRequest, pk: Any, framework_pk: Any)
     report = _report_for(request, pk, framework_pk)
     if isinstance(report, ScanJob):
         return _not_ready(request, report)
-    return pdf_response(scan_report_pdf(report), report.filename)
+    content = scan_report_pdf(report)
+    export_audit(
+        request, what="scan report", fmt="pdf", scan_job_id=str(report.scan_id), framework=report.framework_key
+    )
+    return pdf_response(content, report.filename)

@@ -16,7 +16,7 @@ from complywise.exceptions import (
     ServiceUnavailableError,
     TooManyRequestsError,
 )
-from complywise.exports import export_response
+from complywise.exports import export_audit, export_response
 from complywise.http import TenantRequest
 from frameworks.selectors import frameworks_active
 from integrations.selectors import integration_types_connected
@@ -177,6 +177,7 @@ def scan_results_csv(request: TenantRequest, pk: Any) -> HttpResponse | Streamin
         messages.info(request, "Results can be downloaded once the scan has finished.")
         return redirect("web:scan-detail", pk=job.pk)
     _, query = _result_filters(request, job)
+    export_audit(request, what="scan results", fmt="csv", target=job)
     # The API's columns (basis, evidence state, failing checks with remediation, the finding whole): one file
     # format whichever way it is downloaded.
     return export_response(
