@@ -1,7 +1,7 @@
 """The inventory shapes of network addressing, load balancers, Lambda, ECR, CloudFront, ACM and Inspector.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds
-``acm``, ``ecr``, ``eip``, ``elb``, ``elbv2``, ``inspector2`` and ``lambda`` as ``Regional[...]`` of
+``acm``, ``ecr``, ``eip``, ``route_tables``, ``elb``, ``elbv2``, ``inspector2`` and ``lambda`` as ``Regional[...]`` of
 their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
 """
 
@@ -23,6 +23,22 @@ class ElasticIp(TypedDict):
 
 class EipRegion(TypedDict):
     addresses: list[ElasticIp]
+
+
+class PeeringRoute(TypedDict):
+    destination: str | None  # an IPv4 or IPv6 CIDR, or a prefix list id
+    peering_id: str
+
+
+class RouteTable(TypedDict):
+    id: str | None
+    vpc_id: str | None
+    peering_routes: list[PeeringRoute]  # only the routes that lead to a VPC peering connection
+    region: str
+
+
+class RouteTablesRegion(TypedDict):
+    route_tables: list[RouteTable]
 
 
 class ListenerV2(TypedDict):
@@ -155,8 +171,24 @@ class OrgAccount(TypedDict):
     scps_error: NotRequired[str]  # set when the lookups were refused (typical from a member account)
 
 
+class OrgRootAccess(TypedDict):
+    features: list[str]  # IAM's enabled organization features: RootCredentialsManagement, RootSessions
+    not_enabled: NotRequired[str]  # the error code saying the features cannot be on (no trusted access, billing only)
+    error: NotRequired[str]  # set when the lookup failed (typical from a member account)
+
+
+class OrgDelegatedAdmin(TypedDict):
+    id: str
+    name: str | None
+    status: str | None  # ACTIVE, SUSPENDED, PENDING_CLOSURE
+    services: list[str]  # the service principals it administers for the organization
+
+
 class Organizations(TypedDict):
     in_organization: bool
+    delegated_admins: NotRequired[list[OrgDelegatedAdmin]]  # only when scanned from the management account
+    delegated_admins_error: NotRequired[str]
+    root_access: NotRequired[OrgRootAccess]  # set when the account is in an organization
     feature_set: NotRequired[str | None]  # "ALL" (SCPs available) or "CONSOLIDATED_BILLING"
     management_account: NotRequired[str]
     accounts: list[OrgAccount]  # the members (scanned from the management account) or the scanned account

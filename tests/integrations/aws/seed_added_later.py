@@ -1,16 +1,17 @@
 """Seeds for the end-to-end scan: resources for the checks added late in #15.
 
 A hardened EKS cluster, an S3 gateway endpoint in ``region``'s default VPC, an OpenID Connect
-provider and an organization whose root carries a customer SCP pass; ``seed_added_later`` returns
-the failures the earlier seeds now cause as well (the ``web`` application load balancer of
-``seed_network_compute`` has no web ACL).
+provider, an organization whose root carries a customer SCP (with an active delegated administrator)
+and a narrow VPC peering route pass;
+``seed_added_later`` returns the failures the earlier seeds now cause as well (the ``web`` application
+load balancer of ``seed_network_compute`` has no web ACL) and a route table sending 0.0.0.0/0 to the peering.
 """
 
 from __future__ import annotations
 
 import json
 
-from tests.integrations.aws.support import ACCOUNT, aws
+from tests.integrations.aws.support import ACCOUNT, OTHER_REGION, aws
 
 
 def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
@@ -29,7 +30,10 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     )
     org = aws(endpoint, "organizations")
     org.create_organization(FeatureSet="ALL")
-    org.create_account(AccountName="workloads", Email="workloads@example.com")
+    workloads = org.create_account(AccountName="workloads", Email="workloads@example.com")
+    org.register_delegated_administrator(
+        AccountId=workloads["CreateAccountStatus"]["AccountId"], ServicePrincipal="guardduty.amazonaws.com"
+    )
     deny = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Action": "cloudtrail:StopLogging", "Resource": "*"}],
@@ -38,5 +42,18 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         Name="baseline", Description="baseline", Content=json.dumps(deny), Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=policy, TargetId=org.list_roots()["Roots"][0]["Id"])
+    # The default VPC peers with the other region's default VPC: its main route table reaches the peer's range
+    # (narrow, passes) and one more table sends everything there (fails).
+    peer = aws(endpoint, "ec2", OTHER_REGION).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+    peering = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=peer["Vpcs"][0]["VpcId"], PeerRegion=OTHER_REGION)[
+        "VpcPeeringConnection"
+    ]["VpcPeeringConnectionId"]
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="172.16.0.0/16", VpcPeeringConnectionId=peering)
+    everything = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=everything, DestinationCidrBlock="0.0.0.0/0", VpcPeeringConnectionId=peering)
     web = aws(endpoint, "elbv2", region).describe_load_balancers(Names=["web"])["LoadBalancers"][0]
-    return {("aws.elbv2.waf_enabled", web["LoadBalancerArn"], region)}
+    return {
+        ("aws.elbv2.waf_enabled", web["LoadBalancerArn"], region),
+        ("aws.vpc.peering_routes_least_access", everything, region),
+    }

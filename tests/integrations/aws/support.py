@@ -147,6 +147,18 @@ def json_reply(payload: Mapping[str, Any], status: int = 200) -> AWSResponse:
     return fake_response(status, json.dumps(payload), "application/json")
 
 
+def features_reply(*features: str) -> AWSResponse:
+    """IAM's ListOrganizationsFeatures answer (moto lacks the call) enabling ``features``."""
+    members = "".join(f"<member>{f}</member>" for f in features)
+    return fake_response(
+        200,
+        '<ListOrganizationsFeaturesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        f"<ListOrganizationsFeaturesResult><OrganizationId>o-example</OrganizationId>"
+        f"<EnabledFeatures>{members}</EnabledFeatures></ListOrganizationsFeaturesResult>"
+        "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></ListOrganizationsFeaturesResponse>",
+    )
+
+
 def answer(responses: list[Callable[[], AWSResponse | None]]) -> Callable[..., AWSResponse | None]:
     """A before-send hook replaying ``responses`` in turn (None lets the request through)."""
     calls: list[Any] = []

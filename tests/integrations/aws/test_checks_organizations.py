@@ -81,3 +81,52 @@ def test_an_organization_without_members_has_nothing_to_restrict(moto_reset: str
     outcome = only(scan(moto_reset, CHECK))
     # then the account passes with no members judged
     assert (outcome.resource_id, outcome.status, outcome.observed["members"]) == (ACCOUNT, PASS, 0)
+
+
+ADMINS = "aws.organizations.delegated_administrators_active"
+
+
+def test_a_delegated_administrator_on_a_suspended_account_fails(moto_reset: str) -> None:
+    # given an organization with GuardDuty delegated to an active member and Config to a member since closed
+    org = aws(moto_reset, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    active, closed = _member(org, "security"), _member(org, "old-audit")
+    org.register_delegated_administrator(AccountId=active, ServicePrincipal="guardduty.amazonaws.com")
+    org.register_delegated_administrator(AccountId=closed, ServicePrincipal="config-multiaccountsetup.amazonaws.com")
+    org.close_account(AccountId=closed)
+    # when the check runs
+    outcomes = scan(moto_reset, ADMINS)
+    # then the active administrator passes and the suspended one fails, naming the orphaned service
+    assert statuses(outcomes) == {active: PASS, closed: FAIL}
+    failed = next(o for o in outcomes if o.resource_id == closed)
+    assert failed.observed["services"] == ["config-multiaccountsetup.amazonaws.com"]
+    assert failed.observed["status"] == "SUSPENDED"
+
+
+def test_no_delegated_administrators_gives_no_outcome(moto_reset: str) -> None:
+    # given an organization with a member but no delegated administrator
+    org = aws(moto_reset, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    _member(org, "member")
+    # when the check runs
+    # then there is nothing to judge
+    assert scan(moto_reset, ADMINS) == []
+
+
+def test_a_refused_delegated_administrator_listing_errors_that_check_only(moto_reset: str) -> None:
+    # given an organization with a member, where ListDelegatedAdministrators is refused
+    org = aws(moto_reset, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = _member(org, "member")
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.organizations.ListDelegatedAdministrators",
+        lambda **_: json_reply({"__type": "AccessDeniedException", "Message": "denied"}, 400),
+    )
+    # when both organization checks run on one collection
+    inventory = built.collect({"organizations"})
+    # then the delegated administrator check errors and the SCP check still judges the member
+    assert inventory.errors == {}
+    outcome = only(run(inventory, ADMINS))
+    assert (outcome.resource_id, outcome.status) == (ACCOUNT, ERROR)
+    assert statuses(run(inventory, CHECK)) == {member: FAIL}

@@ -18,6 +18,7 @@ from tests.integrations.aws.support import (
     aws,
     aws_checks,
     connector,
+    features_reply,
     json_reply,
     services_for,
 )
@@ -260,6 +261,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
     built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
+    # moto has no IAM ListOrganizationsFeatures either: the organization has centralized root access on.
+    root_access = features_reply("RootCredentialsManagement", "RootSessions")
+    built.session.events.register("before-send.iam.ListOrganizationsFeatures", lambda **_: root_access)
     checks = aws_checks()
 
     # when one inventory is collected and every AWS check runs on it

@@ -22,6 +22,7 @@ from . import (
     rds,
     s3,
     s3_exposure,
+    vpc_peering,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "rds",
     "s3",
     "s3_exposure",
+    "vpc_peering",
 ]

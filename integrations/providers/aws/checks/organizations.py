@@ -1,4 +1,5 @@
-"""AWS Organizations checks: service control policies as guardrails on the organization's accounts."""
+"""AWS Organizations checks: service control policies as guardrails on the organization's accounts, and
+centralized root access (no standing root credentials in member accounts) and delegated administrators."""
 
 from __future__ import annotations
 
@@ -66,4 +67,81 @@ def scps_attached(inventory: Inventory) -> Iterable[Outcome]:
             reason,
             scps=names,
             attached_to=sorted({str(p.get("target")) for p in restricting}),
+        )
+
+
+ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+
+
+@aws_check(
+    id="aws.iam.centralized_root_access",
+    title="Root access of member accounts is managed centrally",
+    severity=Severity.HIGH,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="With root credentials management and root sessions enabled, member accounts can run without "
+    "standing root passwords, access keys or MFA devices, and the rare root-only tasks run as short sessions "
+    "started from the management (or delegated) account.",
+    remediation="In IAM, under Root access management, enable root credentials management and privileged root "
+    "actions in member accounts (this also enables IAM trusted access in AWS Organizations), then delete the "
+    "members' root credentials.",
+    requires=("organizations",),
+)
+def centralized_root_access(inventory: Inventory) -> Iterable[Outcome]:
+    org = _organizations(inventory)
+    # A standalone account has no organization to manage its root user from: nothing to judge.
+    if not org.get("in_organization") or "root_access" not in org:
+        return
+    account = inventory.account_id or "aws-account"
+    root_access = org["root_access"]
+    if "error" in root_access:
+        yield error(account, ACCOUNT, f"Could not read the organization's root access features: {root_access['error']}")
+        return
+    enabled = root_access.get("features", [])
+    missing = [f for f in ROOT_ACCESS_FEATURES if f not in enabled]
+    if not missing:
+        reason = "Root credentials management and root sessions are enabled for the organization"
+    elif "not_enabled" in root_access:
+        reason = f"Centralized root access is off: IAM answered {root_access['not_enabled']}"
+    else:
+        reason = f"The organization has not enabled {' and '.join(missing)}"
+    yield result(not missing, account, ACCOUNT, reason, enabled_features=list(enabled), missing_features=missing)
+
+
+@aws_check(
+    id="aws.organizations.delegated_administrators_active",
+    title="Delegated administrator accounts are active members",
+    severity=Severity.MEDIUM,
+    service="organizations",
+    resource_type=ACCOUNT,
+    rationale="Integrated services such as GuardDuty, Config or CloudTrail are run organization-wide from their "
+    "delegated administrator; one left registered on a suspended or closing account leaves that service without "
+    "a working administrator, so findings and settings go unmanaged.",
+    remediation="Deregister the delegated administrator on the suspended or closing account and register an "
+    "active member account (a dedicated security or logging account) for those services.",
+)
+def delegated_administrators_active(inventory: Inventory) -> Iterable[Outcome]:
+    org = _organizations(inventory)
+    # Only the management account can list delegated administrators; an organization without any has nothing
+    # to judge here.
+    if "delegated_admins_error" in org:
+        account = inventory.account_id or "aws-account"
+        yield error(account, ACCOUNT, f"Could not list the delegated administrators: {org['delegated_admins_error']}")
+        return
+    for admin in org.get("delegated_admins", []):
+        admin_id, status = str(admin.get("id")), admin.get("status")
+        services = ", ".join(admin.get("services", [])) or "no service"
+        reason = (
+            f"Delegated administrator {admin_id} ({services}) is an active member"
+            if status == "ACTIVE"
+            else f"Delegated administrator {admin_id} ({services}) is {status}, not an active member"
+        )
+        yield result(
+            status == "ACTIVE",
+            admin_id,
+            ACCOUNT,
+            reason,
+            account_name=admin.get("name"),
+            status=status,
+            services=list(admin.get("services", [])),
         )

@@ -25,7 +25,7 @@ from .eks import collect_eks
 from .elb import collect_elb, collect_elbv2
 from .iam import collect_accessanalyzer, collect_iam
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
-from .network import collect_eip
+from .network import collect_eip, collect_route_tables
 from .organizations import collect_organizations
 from .s3 import collect_s3
 
@@ -56,6 +56,7 @@ COLLECTORS: dict[str, Collector] = {
     "cloudfront": collect_cloudfront,
     "ecr": collect_ecr,
     "eip": collect_eip,
+    "route_tables": collect_route_tables,
     "elb": collect_elb,
     "elbv2": collect_elbv2,
     "eks": collect_eks,

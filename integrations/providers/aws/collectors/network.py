@@ -1,12 +1,12 @@
-"""Network addressing collection (regional): Elastic IP addresses.
+"""Network addressing collection (regional): Elastic IP addresses and the routes to VPC peering connections.
 
-Kept apart from ``ec2`` so that a refused DescribeAddresses fails only the checks that read it.
+Kept apart from ``ec2`` so that a refused DescribeAddresses or DescribeRouteTables fails only the checks that read it.
 """
 
 from __future__ import annotations
 
-from ..shapes_network import EipRegion
-from ._common import Scope, plain
+from ..shapes_network import EipRegion, RouteTablesRegion
+from ._common import Scope, paginate, plain
 
 
 def collect_eip(scope: Scope) -> EipRegion:
@@ -24,6 +24,32 @@ def collect_eip(scope: Scope) -> EipRegion:
                     "region": scope.region,
                 }
                 for a in addresses
+            ]
+        }
+    )
+
+
+def collect_route_tables(scope: Scope) -> RouteTablesRegion:
+    tables = paginate(scope.client("ec2"), "describe_route_tables", "RouteTables")
+    return plain(
+        {
+            "route_tables": [
+                {
+                    "id": t.get("RouteTableId"),
+                    "vpc_id": t.get("VpcId"),
+                    "peering_routes": [
+                        {
+                            "destination": r.get("DestinationCidrBlock")
+                            or r.get("DestinationIpv6CidrBlock")
+                            or r.get("DestinationPrefixListId"),
+                            "peering_id": r["VpcPeeringConnectionId"],
+                        }
+                        for r in t.get("Routes", [])
+                        if r.get("VpcPeeringConnectionId")
+                    ],
+                    "region": scope.region,
+                }
+                for t in tables
             ]
         }
     )

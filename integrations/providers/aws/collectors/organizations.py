@@ -1,4 +1,5 @@
-"""AWS Organizations collection (global): the service control policies that reach the organization's accounts.
+"""AWS Organizations collection (global): the service control policies that reach the organization's accounts,
+and whether IAM's centralized root access features are enabled for the organization.
 
 Scanned from the management account, every member account is judged; from a member account, only itself
 (AWS then usually refuses the policy lookups, which is kept as ``scps_error`` rather than failing the scan).
@@ -12,12 +13,15 @@ from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from ..shapes_network import OrgAccount, Organizations
+from ..shapes_network import OrgAccount, Organizations, OrgDelegatedAdmin, OrgRootAccess
 from ._common import AwsConnectorError, Scope, describe_error, error_code, paginate, plain
 
 _SCP = "SERVICE_CONTROL_POLICY"
 # Accounts, OUs and roots nest at most six levels; a longer chain means a cycle in a fake answer.
 _MAX_DEPTH = 8
+# Answers of IAM's ListOrganizationsFeatures meaning the features are off (no IAM trusted access, or an organization
+# with consolidated billing only), not that the scan failed.
+_ROOT_ACCESS_OFF = {"ServiceAccessNotEnabledException", "OrganizationNotInAllFeaturesModeException"}
 
 
 class _Walker:
@@ -58,6 +62,35 @@ class _Walker:
         return {"id": account_id, "scps": plain(scps)}
 
 
+def _root_access(scope: Scope) -> OrgRootAccess:
+    # Its own try: a refused lookup (only the management or a delegated account may ask) errors one check, not all.
+    try:
+        answer = scope.client("iam", scope.global_region).list_organizations_features()
+    except ClientError as exc:
+        if error_code(exc) in _ROOT_ACCESS_OFF:
+            return {"features": [], "not_enabled": error_code(exc)}
+        return {"features": [], "error": describe_error(exc)}
+    except (BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {"features": [], "error": describe_error(exc)}
+    return {"features": sorted(str(f) for f in answer.get("EnabledFeatures") or [])}
+
+
+def _delegated_admins(client: BaseClient) -> list[OrgDelegatedAdmin]:
+    admins = paginate(client, "list_delegated_administrators", "DelegatedAdministrators")
+    return [
+        {
+            "id": str(a.get("Id")),
+            "name": a.get("Name"),
+            "status": a.get("Status"),
+            "services": sorted(
+                str(s.get("ServicePrincipal"))
+                for s in paginate(client, "list_delegated_services_for_account", "DelegatedServices", AccountId=a["Id"])
+            ),
+        }
+        for a in admins
+    ]
+
+
 def collect_organizations(scope: Scope) -> Organizations:
     client = scope.client("organizations", scope.global_region)
     try:
@@ -78,9 +111,16 @@ def collect_organizations(scope: Scope) -> Organizations:
         account_ids = [a for a in members if a != management]
     else:
         account_ids = [scope.account_id]
-    return {
+    found: Organizations = {
         "in_organization": True,
         "feature_set": organization.get("FeatureSet"),
         "management_account": management,
         "accounts": [walker.account(a) for a in account_ids],
+        "root_access": _root_access(scope),
     }
+    if management == scope.account_id:
+        try:
+            found["delegated_admins"] = plain(_delegated_admins(client))
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            found["delegated_admins_error"] = describe_error(exc)
+    return found
