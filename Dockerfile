@@ -18,4 +18,4 @@ RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=0GUmlMeUfgoZ4FqHiRPLVsg2ntXfDwrh9
  && mkdir -p /app/var && chown -R complywise /app/var
 USER complywise
 EXPOSE 8000
-CMD ["gunicorn", "complywise.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "complywise.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
