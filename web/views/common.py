@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -26,3 +28,10 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     return redirect(safe_next(request, fallback))
+
+
+def pop_shown_once(request: HttpRequest, key: str, queryset: QuerySet) -> tuple[dict[str, Any], Any]:
+    """What a create view left in the session for one display (a secret, a link), and its row of this tenant."""
+    pending = request.session.pop(key, None) or {}
+    row = queryset.filter(pk=pending["id"]).first() if pending.get("id") else None
+    return pending, row

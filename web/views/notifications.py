@@ -18,6 +18,7 @@ from notifications import selectors, services
 from web.forms import add_service_errors
 from web.notification_forms import DigestForm, WebhookForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
+from web.views.common import pop_shown_once
 
 # The secret of a webhook just created waits here for the one page that shows it.
 NEW_WEBHOOK_SESSION_KEY = "web_new_webhook"
@@ -68,9 +69,9 @@ def webhook_create_view(request: TenantRequest) -> HttpResponse:
 @never_cache
 def webhook_created(request: TenantRequest) -> HttpResponse:
     """Shows the signing secret once: it leaves the session as this page renders."""
-    pending = request.session.pop(NEW_WEBHOOK_SESSION_KEY, None) or {}
-    webhooks = selectors.webhooks_for_tenant(tenant=request.tenant)
-    webhook = webhooks.filter(pk=pending["id"]).first() if pending.get("id") else None
+    pending, webhook = pop_shown_once(
+        request, NEW_WEBHOOK_SESSION_KEY, selectors.webhooks_for_tenant(tenant=request.tenant)
+    )
     if webhook is None:
         messages.info(request, "A webhook's secret is shown only once, right after it is created.")
         return _back("webhooks")

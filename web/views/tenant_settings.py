@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +39,7 @@ from web.forms import (
     add_service_errors,
 )
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
+from web.views.common import pop_shown_once
 
 # The secret of a token just created waits here for the one page that shows it, then is removed.
 NEW_TOKEN_SESSION_KEY = "web_new_api_token"
@@ -66,13 +66,6 @@ def _settings_page(request: TenantRequest, status: int = 200, **bound: forms.For
     }
     context.update(bound)
     return render(request, "web/settings/index.html", context, status=status)
-
-
-def _pop_shown_once(request: TenantRequest, key: str, queryset: QuerySet) -> tuple[dict[str, Any], Any]:
-    """What a create view left in the session for one display (a secret, a link), and its row of this tenant."""
-    pending = request.session.pop(key, None) or {}
-    row = queryset.filter(pk=pending["id"]).first() if pending.get("id") else None
-    return pending, row
 
 
 def _back(section: str) -> HttpResponse:
@@ -239,7 +232,7 @@ def invitation_create_view(request: TenantRequest) -> HttpResponse:
 @never_cache
 def invitation_created(request: TenantRequest) -> HttpResponse:
     """Shows the new invitation's link once: it leaves the session as this page renders."""
-    pending, invitation = _pop_shown_once(
+    pending, invitation = pop_shown_once(
         request, NEW_INVITATION_SESSION_KEY, invitations_for_tenant(tenant=request.tenant)
     )
     if invitation is None:
@@ -295,7 +288,7 @@ def token_create(request: TenantRequest) -> HttpResponse:
 @never_cache
 def token_created(request: TenantRequest) -> HttpResponse:
     """Shows the new secret once: it leaves the session as this page renders."""
-    pending, token = _pop_shown_once(request, NEW_TOKEN_SESSION_KEY, api_tokens_for_tenant(tenant=request.tenant))
+    pending, token = pop_shown_once(request, NEW_TOKEN_SESSION_KEY, api_tokens_for_tenant(tenant=request.tenant))
     if token is None:
         messages.info(request, "A token's secret is shown only once, right after it is created.")
         return _back("tokens")
