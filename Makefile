@@ -47,9 +47,9 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: every benchmark on PostgreSQL + Redis + real workers (BENCH_ARGS=--embedded for SQLite; --smoke for CI).
 bench: $(VENV)/.dev-installed
-	$(BIN)/python -m bench
-	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test.sqlite3* var/broker

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -48,7 +49,6 @@ from .storage import (
     evidence_key,
     evidence_storage,
     sanitize_filename,
-    store_bytes,
     store_stream,
 )
 
@@ -60,6 +60,8 @@ STORE_WORKERS = 8
 # Clients' clocks drift; evidence "collected" further in the future than this is a mistake.
 COLLECTED_AT_SKEW = timedelta(minutes=5)
 JSON_CONTENT_TYPE = "application/json"
+# An auto evidence document larger than this is assembled in a temporary file: a writer thread holds no more.
+DOCUMENT_SPOOL_BYTES = 1 << 16
 
 
 # --- the chain ----------------------------------------------------------------------------------------
@@ -133,19 +135,45 @@ def _clean_reason(reason: str | None) -> str:
 
 @dataclass(frozen=True)
 class AutoEvidenceItem:
-    """One control's scan result as an evidence document; ``document`` must be JSON-serialisable."""
+    """One control's scan result as an evidence document; ``document`` must be JSON-serialisable.
+
+    ``splices`` keep large values out of memory: where ``document`` holds a splice's key as a string value
+    (once), the bytes its callable yields (the ``canonical_json`` of the real value) are written in its place
+    while the file is stored, so the stored bytes are those of the whole document.
+    """
 
     control: Control
     framework: Framework
     title: str
     document: dict
+    splices: Mapping[str, Callable[[], Iterable[bytes]]] = field(default_factory=dict)
 
 
-def _document_bytes(document: dict) -> bytes:
-    # Canonical: the same document always gives the same bytes, hence the same sha256.
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
-    ).encode("utf-8")
+def canonical_json(value: Any) -> bytes:
+    """Canonical: the same document always gives the same bytes, hence the same sha256."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder).encode(
+        "utf-8"
+    )
+
+
+def _document_file(item: AutoEvidenceItem) -> IO[bytes]:
+    """The item's canonical bytes, with its splices streamed into place, in a file rewound for reading."""
+    data = canonical_json(item.document)
+    cuts = sorted((data.index(canonical_json(marker)), marker) for marker in item.splices)
+    target = tempfile.SpooledTemporaryFile(max_size=DOCUMENT_SPOOL_BYTES)  # noqa: SIM115 - the caller closes it
+    try:
+        position = 0
+        for start, marker in cuts:
+            target.write(data[position:start])
+            for chunk in item.splices[marker]():
+                target.write(chunk)
+            position = start + len(canonical_json(marker))
+        target.write(data[position:])
+        target.seek(0)
+    except BaseException:
+        target.close()
+        raise
+    return target
 
 
 def _existing_auto(tenant_id: Any, scan_job_id: Any, control_ids: Iterable[Any]) -> dict[Any, Evidence]:
@@ -174,7 +202,7 @@ def evidence_store_auto_batch(
 
     storage = evidence_storage()
     now = timezone.now()
-    pending: list[tuple[Evidence, bytes]] = []
+    pending: list[tuple[Evidence, AutoEvidenceItem]] = []
     seen = set(by_control)
     for item in items:
         if item.control.pk in seen:
@@ -196,7 +224,7 @@ def evidence_store_auto_batch(
             created_at=now,
         )
         row.file_key = evidence_key(tenant_id=tenant.pk, evidence_id=row.pk, filename=filename, when=now)
-        pending.append((row, _document_bytes(item.document)))
+        pending.append((row, item))
 
     if pending:
         _store_auto_rows(tenant=tenant, scan_job=scan_job, pending=pending, storage=storage, by_control=by_control)
@@ -204,13 +232,14 @@ def evidence_store_auto_batch(
 
 
 def _store_auto_rows(
-    *, tenant: Tenant, scan_job: Any, pending: list[tuple[Evidence, bytes]], storage: Any, by_control: dict
+    *, tenant: Tenant, scan_job: Any, pending: list[tuple[Evidence, AutoEvidenceItem]], storage: Any, by_control: dict
 ) -> None:
     written: list[str] = []
 
-    def write(entry: tuple[Evidence, bytes]) -> StoredFile:
-        row, data = entry
-        stored = store_bytes(storage=storage, key=row.file_key, data=data, content_type=JSON_CONTENT_TYPE)
+    def write(entry: tuple[Evidence, AutoEvidenceItem]) -> StoredFile:
+        row, item = entry
+        with _document_file(item) as source:
+            stored = store_stream(storage=storage, key=row.file_key, source=source, content_type=JSON_CONTENT_TYPE)
         written.append(stored.key)
         return stored
 

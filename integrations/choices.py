@@ -6,6 +6,9 @@ class IntegrationType(models.TextChoices):
     GITHUB = "github", "GitHub"
     HOST = "host", "Linux host"
     POSTGRES = "postgres", "PostgreSQL"
+    OKTA = "okta", "Okta"
+    GOOGLE_WORKSPACE = "google_workspace", "Google Workspace"
+    ENTRA = "entra", "Microsoft Entra ID"
 
 
 class IntegrationStatus(models.TextChoices):

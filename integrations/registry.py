@@ -49,13 +49,91 @@ class Inventory:
 
     ``data[service]`` holds whatever the connector's collector produced for that
     service; ``errors[service]`` holds the message of a collection that failed, so the
-    checks of that service report ``error`` instead of a false pass.
+    checks of that service report ``error`` instead of a false pass.  A regional service
+    that failed in some regions only keeps the data of the others and names the failed
+    ones in ``region_errors[service][region]``: its checks judge the healthy regions and
+    add one error outcome per failed region.
     """
 
     integration_type: str
     account_id: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    region_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def absorb(self, other: Inventory) -> None:
+        """Merge another (partial) inventory of the same integration into this one.
+
+        Data merges key by key: mappings recursively (a regional shape's ``regions`` gain the
+        other unit's regions), lists are joined (a sharded service's resources), and any other
+        value is taken from whichever unit has it (both shards read the same account setting).
+        """
+        self.account_id = self.account_id or other.account_id
+        for service, data in other.data.items():
+            self.data[service] = _merged(self.data[service], data) if service in self.data else data
+        for service, message in other.errors.items():
+            previous = self.errors.get(service)
+            self.errors[service] = f"{previous}; {message}" if previous and previous != message else message
+        for service, by_region in other.region_errors.items():
+            self.region_errors.setdefault(service, {}).update(by_region)
+
+    def settle(self) -> None:
+        """A regional service that failed in every region it was collected in failed as a whole."""
+        for service, by_region in list(self.region_errors.items()):
+            if not by_region:
+                del self.region_errors[service]
+                continue
+            if service in self.errors or not self.data.get(service, {}).get("regions"):
+                joined = "; ".join(f"{region}: {message}" for region, message in sorted(by_region.items()))
+                self.errors[service] = f"{self.errors[service]}; {joined}" if service in self.errors else joined
+                self.data.pop(service, None)
+                del self.region_errors[service]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "integration_type": self.integration_type,
+            "account_id": self.account_id,
+            "data": self.data,
+            "errors": self.errors,
+            "region_errors": self.region_errors,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Inventory:
+        return cls(
+            integration_type=value["integration_type"],
+            account_id=value.get("account_id", ""),
+            data=value.get("data", {}),
+            errors=value.get("errors", {}),
+            region_errors=value.get("region_errors", {}),
+        )
+
+
+def _merged(mine: Any, theirs: Any) -> Any:
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        merged = dict(mine)
+        for key, value in theirs.items():
+            merged[key] = _merged(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(mine, list) and isinstance(theirs, list):
+        return mine + theirs
+    return mine if mine is not None else theirs
+
+
+@dataclass(frozen=True)
+class CollectionUnit:
+    """One independently collected slice of an integration: some services, in one region or globally.
+
+    The scan engine runs each unit as its own task (so one account spreads over many
+    workers) and evaluates the checks once every unit of the integration is in.
+    """
+
+    key: str
+    services: tuple[str, ...]
+    region: str = ""
+    # A heavy service may be split by resource: this unit reads the resources of shard ``shard`` of ``shards``.
+    shard: int = 0
+    shards: int = 1
 
 
 Evaluator = Callable[[Inventory], Iterable[Outcome]]
@@ -80,7 +158,11 @@ class Check:
         return self.requires or (self.service,)
 
     def run(self, inventory: Inventory) -> list[Outcome]:
-        """Evaluate, turning a failed collection of a needed service into an error outcome."""
+        """Evaluate, turning a failed collection of a needed service into an error outcome.
+
+        Where a needed service failed in some regions only, the healthy regions are judged
+        and each failed region gets one error outcome of its own.
+        """
         failed = [s for s in self.services if s in inventory.errors]
         if failed:
             return [
@@ -91,7 +173,22 @@ class Check:
                     reason="; ".join(f"{s}: {inventory.errors[s]}" for s in failed),
                 )
             ]
-        return list(self.evaluate(inventory))
+        outcomes = list(self.evaluate(inventory))
+        by_region: dict[str, list[str]] = {}
+        for service in self.services:
+            for region, message in inventory.region_errors.get(service, {}).items():
+                by_region.setdefault(region, []).append(f"{service}: {message}")
+        for region, messages in sorted(by_region.items()):
+            outcomes.append(
+                Outcome(
+                    resource_id=f"{inventory.account_id or self.integration_type}/{region}",
+                    resource_type=self.resource_type,
+                    status=OutcomeStatus.ERROR,
+                    reason=f"not judged in {region}: " + "; ".join(messages),
+                    region=region,
+                )
+            )
+        return outcomes
 
 
 class Connector(Protocol):
@@ -100,6 +197,32 @@ class Connector(Protocol):
     def test_connection(self) -> tuple[bool, str]: ...
 
     def collect(self, services: set[str]) -> Inventory: ...
+
+
+class UnitConnector(Connector, Protocol):
+    """A connector whose collection splits into units the engine may run on different workers."""
+
+    def plan(self, services: set[str]) -> list[CollectionUnit]: ...
+
+    def collect_unit(self, unit: CollectionUnit) -> Inventory: ...
+
+
+WHOLE = "all"
+
+
+def collection_plan(connector: Connector, services: set[str]) -> list[CollectionUnit]:
+    """The units to collect ``services`` in: the connector's own plan, or one unit for the whole integration."""
+    plan = getattr(connector, "plan", None)
+    if plan is None:
+        return [CollectionUnit(key=WHOLE, services=tuple(sorted(services)))]
+    return list(plan(services))
+
+
+def collect_unit(connector: Connector, unit: CollectionUnit) -> Inventory:
+    """Collect one unit of :func:`collection_plan` (not yet settled: see :meth:`Inventory.settle`)."""
+    if unit.key == WHOLE and not hasattr(connector, "collect_unit"):
+        return connector.collect(set(unit.services))
+    return connector.collect_unit(unit)  # type: ignore[attr-defined]
 
 
 class DuplicateCheckError(Exception):

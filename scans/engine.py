@@ -2,13 +2,20 @@
 
 Fan-out is coordinated through the database rather than a Celery chord: each
 integration's task marks its ScanPart finished and the last one to finish enqueues the
-roll-up. That needs no result backend, works with every broker (the embedded
-filesystem one included) and survives redelivery, because every step is idempotent.
+roll-up.  An integration whose connector plans several collection units (AWS: one per
+region, and the heavy global services apart) fans out once more: each unit is a task of
+its own on the ``collect`` queue, stores its partial inventory on its ScanUnit, and the
+last unit to finish enqueues the part's evaluation, which merges them and runs the checks.
+That needs no result backend, works with every broker (the embedded filesystem one
+included) and survives redelivery, because every step is idempotent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,12 +33,11 @@ from integrations.selectors import integrations_for_scan
 from integrations.services import integration_connector
 
 from .choices import PartStatus, ScanStatus
-from .models import CheckOutcome, ScanJob, ScanPart
+from .models import CheckOutcome, ScanJob, ScanPart, ScanUnit
+from .outcome_writes import outcomes_write
 from .rollup import scan_finalize
 
 logger = logging.getLogger(__name__)
-
-OUTCOME_BATCH_SIZE = 1000
 
 
 def _enqueue_parts(part_ids: list[str]) -> None:
@@ -124,10 +130,18 @@ def scan_start(*, scan_job_id: str) -> None:
 
 
 def _outcome_rows(
-    *, part: ScanPart, integration: Integration | None, checks: list[registry.Check], inventory: registry.Inventory
+    *,
+    part: ScanPart,
+    integration: Integration | None,
+    checks: list[registry.Check],
+    inventory: registry.Inventory,
+    clock: dict[str, float],
 ) -> Iterator[CheckOutcome]:
     for check in checks:
-        for outcome in check.run(inventory):
+        started = time.monotonic()
+        outcomes = check.run(inventory)
+        clock["evaluate"] += time.monotonic() - started
+        for outcome in outcomes:
             yield CheckOutcome(
                 tenant_id=part.tenant_id,
                 scan_job_id=part.scan_job_id,
@@ -143,70 +157,249 @@ def _outcome_rows(
             )
 
 
-def _batched(rows: Iterable[CheckOutcome], size: int) -> Iterator[list[CheckOutcome]]:
-    batch: list[CheckOutcome] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _touch_progress(*, scan_job_id: Any) -> None:
-    """Recompute progress from finished parts (the roll-up is the last 10%)."""
-    parts = ScanPart.objects.filter(scan_job_id=scan_job_id).values("status").annotate(n=Count("id"))
-    total = sum(p["n"] for p in parts) or 1
-    finished = sum(p["n"] for p in parts if p["status"] in (PartStatus.DONE, PartStatus.FAILED))
-    progress = 1 + int(89 * finished / total)
+    """Recompute progress from finished parts and, within running parts, finished units (roll-up: the last 10%)."""
+    finished_part = (PartStatus.DONE, PartStatus.FAILED)
+    parts = dict(ScanPart.objects.filter(scan_job_id=scan_job_id).values_list("pk", "status"))
+    units: dict[Any, list[int]] = {}
+    for part_id, status, n in (
+        ScanUnit.objects.filter(part__scan_job_id=scan_job_id)
+        .values_list("part_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("part_id", "status", "n")
+    ):
+        done_total = units.setdefault(part_id, [0, 0])
+        done_total[1] += n
+        done_total[0] += n if status in finished_part else 0
+    done = 0.0
+    for part_id, status in parts.items():
+        if status in finished_part:
+            done += 1
+        elif part_id in units:
+            # Collection is most of a part's time; its evaluation the rest.
+            done += 0.9 * units[part_id][0] / units[part_id][1]
+    progress = 1 + int(89 * done / (len(parts) or 1))
     ScanJob.objects.filter(pk=scan_job_id, status=ScanStatus.RUNNING).update(
         progress=progress, progress_at=timezone.now()
     )
 
 
+def _failed_inventory(part: ScanPart, services: Iterable[str], message: str, region: str = "") -> registry.Inventory:
+    inventory = registry.Inventory(integration_type=part.integration_type, account_id=part.integration_name)
+    for service in services:
+        if region:
+            inventory.region_errors.setdefault(service, {})[region] = message
+        else:
+            inventory.errors[service] = message
+    return inventory
+
+
 def scan_part_run(*, part_id: str) -> None:
-    """Collect one integration's inventory once, evaluate its checks, and store the outcomes."""
+    """Plan one integration's collection: collect it here when it is one unit, else fan its units out."""
     part = ScanPart.objects.select_related("integration", "scan_job").filter(pk=part_id).first()
     if part is None or part.status in (PartStatus.DONE, PartStatus.FAILED) or part.scan_job.is_finished:
         return
+    started = time.monotonic()
     ScanPart.objects.filter(pk=part.pk).update(status=PartStatus.RUNNING, started_at=timezone.now())
     ScanJob.objects.filter(pk=part.scan_job_id).update(progress_at=timezone.now())
     integration = part.integration
     checks = registry.all_checks(part.integration_type)
+    services = {s for check in checks for s in check.services}
     try:
         if integration is None:
             raise RuntimeError("the integration was deleted while the scan ran")
         connector = integration_connector(integration=integration)
-        services = {s for check in checks for s in check.services}
-        inventory = connector.collect(services)
+        units = registry.collection_plan(connector, services)
+        if len(units) > 1:
+            _fan_out_units(part=part, units=units)
+            return
+        inventory = registry.collect_unit(connector, units[0]) if units else registry.Inventory(part.integration_type)
+        inventory.settle()
     except Exception as exc:  # noqa: BLE001 - any connector failure must become error outcomes, not a stuck scan
         logger.warning("integration collection failed", extra={"part_id": str(part.pk), "error": type(exc).__name__})
-        inventory = registry.Inventory(integration_type=part.integration_type, account_id=part.integration_name)
-        message = f"collection failed: {exc}"
-        for check in checks:
-            for service in check.services:
-                inventory.errors[service] = message
-    _store_outcomes(part=part, integration=integration, checks=checks, inventory=inventory)
+        inventory = _failed_inventory(part, services, f"collection failed: {exc}")
+    _store_outcomes(
+        part=part,
+        integration=integration,
+        checks=checks,
+        inventory=inventory,
+        collect_seconds=time.monotonic() - started,
+    )
+
+
+def _fan_out_units(*, part: ScanPart, units: list[registry.CollectionUnit]) -> None:
+    with transaction.atomic():
+        for unit in units:
+            ScanUnit.objects.get_or_create(
+                tenant_id=part.tenant_id,
+                part=part,
+                key=unit.key,
+                defaults={
+                    "region": unit.region,
+                    "services": list(unit.services),
+                    "shard": unit.shard,
+                    "shards": unit.shards,
+                },
+            )
+        # On redelivery only the units not yet finished go out again (each is idempotent), and those whose
+        # inventory is gone because an earlier evaluation of this part already used it.
+        ScanUnit.objects.filter(
+            part=part, payload__isnull=True, status__in=[PartStatus.DONE, PartStatus.FAILED]
+        ).update(status=PartStatus.PENDING, error="")
+        pending = [
+            str(pk)
+            for pk in ScanUnit.objects.filter(part=part)
+            .exclude(status__in=[PartStatus.DONE, PartStatus.FAILED])
+            .values_list("pk", flat=True)
+        ]
+        if pending:
+            transaction.on_commit(lambda: _enqueue_units_or_log(str(part.pk), pending))
+        else:
+            transaction.on_commit(lambda: _evaluate_soon(str(part.pk)))
+    logger.info("scan part fanned out", extra={"part_id": str(part.pk), "units": len(units)})
+
+
+def _enqueue_units_or_log(part_id: str, unit_ids: list[str]) -> None:
+    from .tasks import scan_collect_unit  # noqa: PLC0415 - tasks import this module
+
+    try:
+        for unit_id in unit_ids:
+            scan_collect_unit.delay(unit_id)
+    except BROKER_ERRORS as exc:
+        # The units stay pending; the reaper settles the part once the job stalls.
+        logger.error(
+            "collection units not enqueued (broker unreachable)",
+            extra={"part_id": part_id, "error": type(exc).__name__},
+        )
+
+
+def _evaluate_soon(part_id: str) -> None:
+    """Enqueue the part's evaluation; if the broker is down, evaluate here rather than leave the part hanging."""
+    from .tasks import scan_evaluate_part  # noqa: PLC0415 - tasks import this module
+
+    try:
+        scan_evaluate_part.delay(part_id)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "evaluation not enqueued (broker unreachable); evaluating in this worker",
+            extra={"part_id": part_id, "error": type(exc).__name__},
+        )
+        scan_part_evaluate(part_id=part_id)
+
+
+def scan_unit_run(*, unit_id: str) -> None:
+    """Collect one unit and keep its partial inventory; the last unit of a part hands the part to evaluation."""
+    unit = ScanUnit.objects.select_related("part__integration", "part__scan_job").filter(pk=unit_id).first()
+    if unit is None or unit.status in (PartStatus.DONE, PartStatus.FAILED) or unit.part.scan_job.is_finished:
+        return
+    part = unit.part
+    ScanUnit.objects.filter(pk=unit.pk).update(status=PartStatus.RUNNING, started_at=timezone.now())
+    plan = registry.CollectionUnit(
+        key=unit.key, services=tuple(unit.services), region=unit.region, shard=unit.shard, shards=unit.shards
+    )
+    try:
+        if part.integration is None:
+            raise RuntimeError("the integration was deleted while the scan ran")
+        inventory = registry.collect_unit(integration_connector(integration=part.integration), plan)
+        raw = json.dumps(inventory.to_json(), separators=(",", ":")).encode()
+    except Exception as exc:  # noqa: BLE001 - a failed unit errors its own services in its own region only
+        logger.warning(
+            "collection unit failed", extra={"unit": unit.key, "part_id": str(part.pk), "error": type(exc).__name__}
+        )
+        inventory = _failed_inventory(part, unit.services, f"collection failed: {exc}", unit.region)
+        raw = json.dumps(inventory.to_json(), separators=(",", ":")).encode()
+    collected_nothing = not inventory.data
+    with transaction.atomic():
+        # The part's row is the fan-in lock: exactly one unit sees the others all finished.
+        ScanPart.objects.select_for_update().filter(pk=part.pk).first()
+        if (
+            not ScanUnit.objects.filter(pk=unit.pk)
+            .exclude(status__in=[PartStatus.DONE, PartStatus.FAILED])
+            .update(
+                status=PartStatus.FAILED if collected_nothing else PartStatus.DONE,
+                payload=zlib.compress(raw, 3),
+                payload_bytes=len(raw),
+                completed_at=timezone.now(),
+                error=_errors_text(inventory)[:5000],
+            )
+        ):
+            return  # a redelivered copy finished it first
+        remaining = ScanUnit.objects.filter(part=part).exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exists()
+        _touch_progress(scan_job_id=part.scan_job_id)
+        if not remaining:
+            transaction.on_commit(lambda: _evaluate_soon(str(part.pk)))
+    logger.info("collection unit stored", extra={"unit": unit.key, "part_id": str(part.pk), "bytes": len(raw)})
+
+
+def _errors_text(inventory: registry.Inventory) -> str:
+    parts = [f"{s}: {m}" for s, m in sorted(inventory.errors.items())]
+    parts += [f"{s} in {r}: {m}" for s, by in sorted(inventory.region_errors.items()) for r, m in sorted(by.items())]
+    return "; ".join(parts)
+
+
+def part_inventory(*, part: ScanPart) -> tuple[registry.Inventory, float]:
+    """The merged inventory of a part's units, and the wall time their collection took.
+
+    A unit that never reported (its worker was lost) counts as failed for its services in its region.
+    """
+    inventory = registry.Inventory(integration_type=part.integration_type)
+    first = last = None
+    for unit in ScanUnit.objects.filter(part=part).order_by("key").iterator(chunk_size=1):
+        if unit.payload is not None:
+            inventory.absorb(registry.Inventory.from_json(json.loads(zlib.decompress(unit.payload))))
+        else:
+            inventory.absorb(
+                _failed_inventory(part, unit.services, unit.error or "collection did not finish", unit.region)
+            )
+        if unit.started_at:
+            first = min(first or unit.started_at, unit.started_at)
+        if unit.completed_at:
+            last = max(last or unit.completed_at, unit.completed_at)
+    inventory.account_id = inventory.account_id or part.integration_name
+    inventory.settle()
+    seconds = (last - first).total_seconds() if first and last else 0.0
+    return inventory, seconds
+
+
+def scan_part_evaluate(*, part_id: str) -> None:
+    """Merge a part's collected units, run its checks once over the whole inventory and store the outcomes."""
+    part = ScanPart.objects.select_related("integration", "scan_job").filter(pk=part_id).first()
+    if part is None or part.status in (PartStatus.DONE, PartStatus.FAILED) or part.scan_job.is_finished:
+        return
+    inventory, collect_seconds = part_inventory(part=part)
+    checks = registry.all_checks(part.integration_type)
+    _store_outcomes(
+        part=part, integration=part.integration, checks=checks, inventory=inventory, collect_seconds=collect_seconds
+    )
+    # The inventories were only needed until now; the unit rows stay as the record of where the time went.
+    ScanUnit.objects.filter(part_id=part.pk).update(payload=None)
 
 
 def _store_outcomes(
-    *, part: ScanPart, integration: Integration | None, checks: list[registry.Check], inventory: registry.Inventory
+    *,
+    part: ScanPart,
+    integration: Integration | None,
+    checks: list[registry.Check],
+    inventory: registry.Inventory,
+    collect_seconds: float,
 ) -> None:
-    errors = "; ".join(f"{s}: {m}" for s, m in sorted(inventory.errors.items()))
+    errors = _errors_text(inventory)
+    clock = {"evaluate": 0.0}
     with transaction.atomic():
         job = ScanJob.objects.select_for_update().get(pk=part.scan_job_id)
         if job.status != ScanStatus.RUNNING:
             return  # cancelled or reaped meanwhile: write nothing
         # Delete-then-insert in one transaction: a redelivered task replaces, never duplicates.
         CheckOutcome.objects.filter(scan_job_id=part.scan_job_id, integration=integration).delete()
-        count = 0
-        for batch in _batched(
-            _outcome_rows(part=part, integration=integration, checks=checks, inventory=inventory),
-            OUTCOME_BATCH_SIZE,
-        ):
-            CheckOutcome.objects.bulk_create(batch)
-            count += len(batch)
+        write_started = time.monotonic()
+        count = outcomes_write(
+            _outcome_rows(part=part, integration=integration, checks=checks, inventory=inventory, clock=clock)
+        )
+        timings = {
+            "collect": round(collect_seconds, 3),
+            "evaluate": round(clock["evaluate"], 3),
+            "write": round(time.monotonic() - write_started - clock["evaluate"], 3),
+        }
         # Collection that failed for every service means this integration was not scanned at all.
         collected_nothing = bool(inventory.errors) and not inventory.data
         ScanPart.objects.filter(pk=part.pk).update(
@@ -214,6 +407,7 @@ def _store_outcomes(
             outcome_count=count,
             completed_at=timezone.now(),
             error=errors[:5000],
+            timings=timings,
         )
         remaining = job.parts.exclude(status__in=[PartStatus.DONE, PartStatus.FAILED]).exclude(pk=part.pk).exists()
         _touch_progress(scan_job_id=job.pk)

@@ -41,6 +41,8 @@ class ScanJob(TenantScopedModel):
     framework_scores = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     partial = models.BooleanField(default=False, help_text="Results cover only part of the scope.")
+    # Seconds spent per phase after the parts: {"rollup": ..., "evidence": ...} (docs/PERFORMANCE.md).
+    timings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -75,10 +77,41 @@ class ScanPart(TenantScopedModel):
     outcome_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Seconds per phase: {"collect": wall time of its units, "evaluate": checks, "write": outcome rows}.
+    timings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["integration_type", "integration_name"]
         constraints = [models.UniqueConstraint(fields=["scan_job", "integration"], name="scanpart_unique")]
+
+
+class ScanUnit(TenantScopedModel):
+    """One collection unit of a part (``integrations.registry.CollectionUnit``), run as its own task.
+
+    Units of one integration run on whichever workers are free; the last one to finish
+    hands the part to evaluation, which merges their inventories.
+    """
+
+    part = models.ForeignKey(ScanPart, on_delete=models.CASCADE, related_name="units")
+    key = models.CharField(max_length=100)
+    region = models.CharField(max_length=64, blank=True)
+    services = models.JSONField(default=list)
+    shard = models.PositiveSmallIntegerField(default=0)
+    shards = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=PartStatus.choices, default=PartStatus.PENDING)
+    error = models.TextField(blank=True)
+    # The unit's partial inventory as zlib-compressed JSON, kept only until the part is evaluated.
+    payload = models.BinaryField(null=True, blank=True)
+    payload_bytes = models.PositiveIntegerField(default=0, help_text="Size of the inventory before compression.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["part", "key"], name="scanunit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"
 
 
 class CheckOutcome(TenantScopedModel):
@@ -98,8 +131,13 @@ class CheckOutcome(TenantScopedModel):
     class Meta:
         ordering = ["check_id", "resource_id"]
         indexes = [
+            # The roll-up reads a job's outcomes per check without the tenant.
             models.Index(fields=["scan_job", "check_id"], name="outcome_job_check"),
-            models.Index(fields=["scan_job", "status"], name="outcome_job_status"),
+            # Pages of a job's outcomes in list order (all, one check, one status): LIMIT reads ~50 index entries.
+            models.Index(fields=["tenant", "scan_job", "check_id", "resource_id", "id"], name="outcome_page"),
+            models.Index(
+                fields=["tenant", "scan_job", "status", "check_id", "resource_id", "id"], name="outcome_page_status"
+            ),
         ]
 
 
@@ -134,8 +172,9 @@ class ScanResult(TenantScopedModel):
         ordering = ["framework__key", "sort_key"]
         constraints = [models.UniqueConstraint(fields=["scan_job", "control"], name="scanresult_unique_job_control")]
         indexes = [
-            models.Index(fields=["scan_job", "framework", "sort_key"], name="result_job_fw_sort"),
-            models.Index(fields=["scan_job", "status"], name="result_job_status"),
+            # Pages of a job's results, one framework's in list order; every reader of these is tenant-scoped.
+            models.Index(fields=["tenant", "scan_job", "framework", "sort_key", "id"], name="result_page_fw"),
+            models.Index(fields=["tenant", "scan_job", "status"], name="result_page_status"),
             models.Index(fields=["tenant", "control", "-created_at"], name="result_tenant_control"),
         ]
 

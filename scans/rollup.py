@@ -7,7 +7,12 @@ writes the finding a person reads, stores one evidence artifact per result, and 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+import time
+import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +21,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from evidence.choices import EvidenceState
+from evidence.models import Evidence
 from evidence.selectors import ControlDocuments, control_documents
-from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
+from evidence.services import AutoEvidenceItem, canonical_json, evidence_store_auto_batch
+from evidence.storage import delete_quietly, evidence_storage
 from frameworks.models import Control, Framework
 from frameworks.selectors import controls_with_checks, exclusions_in_scope
 from integrations import registry
@@ -42,6 +49,11 @@ logger = logging.getLogger(__name__)
 # Per check, an evidence artifact lists at most this many passing resources (every failure is listed).
 EVIDENCE_PASSING_CAP = 1000
 FINDING_RESOURCE_CAP = 10
+# Controls rolled up per step: one step's results, evidence documents and rows are all the roll-up holds at once.
+ROLLUP_CHUNK_CONTROLS = 200
+# Outcome rows fetched per round trip while they are spooled to disk.
+OUTCOME_FETCH_ROWS = 2000
+SPOOL_READ_BYTES = 1 << 16
 
 
 @dataclass
@@ -49,7 +61,6 @@ class _CheckStats:
     passed: int = 0
     failed: int = 0
     errored: int = 0
-    failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:
@@ -71,26 +82,99 @@ def _check_stats(scan_job_id: Any) -> dict[str, _CheckStats]:
     return stats
 
 
-def _outcomes_by_check(scan_job_id: Any, check_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """Per-resource outcomes for evidence: every failure and error, passing ones up to a cap."""
-    by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    passing: dict[str, int] = defaultdict(int)
-    rows = (
-        CheckOutcome.objects.filter(scan_job_id=scan_job_id, check_id__in=check_ids)
-        .order_by("check_id", "status", "resource_id")
-        .values("check_id", "resource_id", "resource_type", "region", "status", "reason", "detail", "integration_id")
-    )
-    for row in rows.iterator(chunk_size=5000):
-        if row["status"] == OutcomeStatus.PASS:
-            passing[row["check_id"]] += 1
-            if passing[row["check_id"]] > EVIDENCE_PASSING_CAP:
-                continue
-        outcome: dict[str, Any] = {
-            **row,
-            "integration_id": str(row["integration_id"]) if row["integration_id"] else None,
-        }
-        by_check[row["check_id"]].append(outcome)
-    return by_check
+@dataclass
+class _Listed:
+    """One check's outcomes as evidence lists them: a JSON array in the spool file, and what the finding needs."""
+
+    offset: int
+    length: int = 0
+    failures: int = 0
+    first_failures: list[tuple[str, str]] = field(default_factory=list)
+    error_integrations: set[str | None] = field(default_factory=set)
+    first_error_reason: str | None = None
+
+
+class _OutcomeSpool:
+    """Every outcome evidence lists, written once to a temporary file as one canonical JSON array per check.
+
+    One ordered pass over the scan's outcomes; each evidence document then streams its checks' arrays from
+    the file as it is stored. So no list of outcomes is ever in memory, however many resources were scanned
+    (the file holds every failure and error, and up to EVIDENCE_PASSING_CAP passes per check).
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self.listed: dict[str, _Listed] = {}
+
+    def __enter__(self) -> _OutcomeSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def fill(self, scan_job_id: Any, check_ids: set[str]) -> None:
+        rows = (
+            CheckOutcome.objects.filter(scan_job_id=scan_job_id, check_id__in=check_ids)
+            .order_by("check_id", "status", "resource_id")
+            .values(
+                "check_id", "resource_id", "resource_type", "region", "status", "reason", "detail", "integration_id"
+            )
+        )
+        position = 0
+        current: _Listed | None = None
+        passing = 0
+
+        def write(data: bytes) -> None:
+            nonlocal position
+            self._file.write(data)
+            position += len(data)
+
+        for row in rows.iterator(chunk_size=OUTCOME_FETCH_ROWS):
+            # Ordered by check: a new id closes the previous check's array.
+            if current is None or row["check_id"] not in self.listed:
+                if current is not None:
+                    write(b"]")
+                    current.length = position - current.offset
+                current = self.listed[row["check_id"]] = _Listed(offset=position)
+                passing = 0
+                separator = b"["
+            status = row["status"]
+            if status == OutcomeStatus.PASS:
+                passing += 1
+                if passing > EVIDENCE_PASSING_CAP:
+                    continue
+            integration_id = str(row["integration_id"]) if row["integration_id"] else None
+            if status == OutcomeStatus.FAIL:
+                current.failures += 1
+                if len(current.first_failures) < FINDING_RESOURCE_CAP:
+                    current.first_failures.append((row["resource_id"], row["reason"]))
+            elif status == OutcomeStatus.ERROR:
+                current.error_integrations.add(integration_id)
+                if current.first_error_reason is None:
+                    current.first_error_reason = row["reason"]
+            write(separator + canonical_json({**row, "integration_id": integration_id}))
+            separator = b","
+        if current is not None:
+            write(b"]")
+            current.length = position - current.offset
+        self._file.flush()
+
+    def array(self, check_id: str) -> Callable[[], Iterator[bytes]]:
+        """The check's JSON array as chunks, read with pread so the evidence writer threads can share the file."""
+        listed = self.listed[check_id]
+        descriptor = self._file.fileno()
+
+        def chunks() -> Iterator[bytes]:
+            offset, remaining = listed.offset, listed.length
+            while remaining:
+                data = os.pread(descriptor, min(remaining, SPOOL_READ_BYTES), offset)
+                if not data:
+                    raise OSError(f"the outcome spool ended inside the outcomes of {check_id}")
+                offset += len(data)
+                remaining -= len(data)
+                yield data
+
+        return chunks
 
 
 def _automated_status(check_ids: list[str], stats: dict[str, _CheckStats]) -> str:
@@ -140,11 +224,14 @@ def _missing_types(check_ids: list[str], check_index: dict[str, registry.Check],
     return sorted(needed - types_in_scope)
 
 
-def _resource_list(bad: list[dict[str, Any]]) -> str:
+def _resource_list(listed: _Listed | None) -> str:
+    if listed is None:
+        return ""
     shown = "; ".join(
-        f"{o['resource_id']}: {o['reason']}" if o["reason"] else o["resource_id"] for o in bad[:FINDING_RESOURCE_CAP]
+        f"{resource}: {reason}" if reason else resource
+        for resource, reason in listed.first_failures[:FINDING_RESOURCE_CAP]
     )
-    more = f" (+{len(bad) - FINDING_RESOURCE_CAP} more)" if len(bad) > FINDING_RESOURCE_CAP else ""
+    more = f" (+{listed.failures - FINDING_RESOURCE_CAP} more)" if listed.failures > FINDING_RESOURCE_CAP else ""
     return shown + more
 
 
@@ -168,7 +255,7 @@ def _documents_line(docs: ControlDocuments) -> str | None:
 
 
 def _finding(
-    *, verdict_: Verdict, check_rows: list[dict[str, Any]], outcomes: dict[str, list[dict[str, Any]]],
+    *, verdict_: Verdict, check_rows: list[dict[str, Any]], listed: dict[str, _Listed],
     docs: ControlDocuments, missing_types: list[str], part_names: dict[Any, str],
     check_index: dict[str, registry.Check],
 ) -> str:  # fmt: skip
@@ -178,22 +265,22 @@ def _finding(
     for row in check_rows:
         if row["status"] != "fail":
             continue
-        bad = [o for o in outcomes.get(row["id"], []) if o["status"] == OutcomeStatus.FAIL]
         check = check_index.get(row["id"])
         remediation = f" Remediation: {check.remediation}" if check and check.remediation else ""
         total = row["passed"] + row["failed"] + row["errored"]
         lines.append(
             f"FAIL [{row['severity'] or 'unknown'}] {row['title']} ({row['id']}): {row['failed']} of {total} "
-            f"resources fail — {_resource_list(bad)}.{remediation}"
+            f"resources fail — {_resource_list(listed.get(row['id']))}.{remediation}"
         )
     if documents and docs.state not in DOCUMENTS_OK:
         lines.append(documents)
     for row in check_rows:
         if row["status"] != "error" and not row["errored"]:
             continue
-        errors = [o for o in outcomes.get(row["id"], []) if o["status"] == OutcomeStatus.ERROR]
-        where = sorted({part_names.get(o["integration_id"], "an integration") for o in errors}) or ["an integration"]
-        reason = errors[0]["reason"] if errors else "no detail"
+        errors = listed.get(row["id"])
+        places = errors.error_integrations if errors else set()
+        where = sorted({part_names.get(i, "an integration") for i in places}) or ["an integration"]
+        reason = errors.first_error_reason if errors and errors.first_error_reason is not None else "no detail"
         lines.append(f"Could not evaluate: {row['title']} ({row['id']}) on {', '.join(where)}: {reason}")
     for row in check_rows:
         if row["status"] == "pass":
@@ -218,7 +305,14 @@ def _finding(
 
 
 def scan_finalize(*, scan_job_id: str) -> None:
-    """Roll the outcomes and the tenant's documents up into one result per control, with evidence and scores."""
+    """Roll the outcomes and the tenant's documents up into one result per control, with evidence and scores.
+
+    Streamed: the outcomes go to a spool file in one pass, then controls are rolled up ROLLUP_CHUNK_CONTROLS
+    at a time, each chunk's evidence and results stored before the next is built. All chunks share one
+    transaction under the job's row lock, so a redelivered roll-up waits, then finds the job completed, and
+    a failed one leaves nothing behind (the files it wrote are deleted again).
+    """
+    started = time.monotonic()
     job = ScanJob.objects.select_related("tenant").filter(pk=scan_job_id).first()
     if job is None or job.status != ScanStatus.RUNNING:
         return
@@ -228,26 +322,95 @@ def scan_finalize(*, scan_job_id: str) -> None:
     now = timezone.now()
     documents = control_documents(tenant=job.tenant, control_ids=[control.pk for control, _ in mapped], now=now)
     stats = _check_stats(job.pk)
-    all_check_ids = {cid for _, ids in mapped for cid in ids}
-    outcomes = _outcomes_by_check(job.pk, all_check_ids)
     parts = list(job.parts.all())
-    types_in_scope = {p.integration_type for p in parts}
-    part_names = {str(p.integration_id): f"{p.integration_type} '{p.integration_name}'" for p in parts}
-    integrations = [
-        {"id": str(p.integration_id), "type": p.integration_type, "name": p.integration_name, "status": p.status}
-        for p in parts
-    ]
-    # Resolved once: the loop below visits every control of every framework in scope.
-    check_index = {c.id: c for c in registry.all_checks()}
+    context = _Context(
+        job=job,
+        stats=stats,
+        types_in_scope={p.integration_type for p in parts},
+        part_names={str(p.integration_id): f"{p.integration_type} '{p.integration_name}'" for p in parts},
+        integrations=[
+            {"id": str(p.integration_id), "type": p.integration_type, "name": p.integration_name, "status": p.status}
+            for p in parts
+        ],
+        # Resolved once: the loop below visits every control of every framework in scope.
+        check_index={c.id: c for c in registry.all_checks()},
+        collected_at=now,
+        marker=f"complywise-outcomes-{uuid.uuid4().hex}",
+    )
+    with _OutcomeSpool() as spool:
+        spool.fill(job.pk, {cid for _, ids in mapped for cid in ids})
+        context.spool = spool
+        with transaction.atomic():
+            locked = ScanJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status != ScanStatus.RUNNING:
+                return
+            ScanResult.objects.filter(scan_job=job).delete()
+            # Under the job lock no other roll-up of this job can add evidence: rows not here now are this run's.
+            before = set(Evidence.objects.filter(scan_job=job).values_list("pk", flat=True))
+            stored: list[str] = []
+            tallies: dict[Any, Tally] = {f.pk: Tally() for f in frameworks}
+            overall = Tally()
+            evidence_seconds = 0.0
+            try:
+                for start in range(0, len(mapped), ROLLUP_CHUNK_CONTROLS):
+                    chunk = mapped[start : start + ROLLUP_CHUNK_CONTROLS]
+                    results, items = _roll_up_chunk(context, chunk, excluded=excluded, documents=documents)
+                    stamp = time.monotonic()
+                    rows = evidence_store_auto_batch(tenant=job.tenant, scan_job=job, items=items, collected_at=now)
+                    evidence_seconds += time.monotonic() - stamp
+                    stored += [row.file_key for row in rows if row.pk not in before]
+                    for result, evidence in zip(results, rows, strict=True):
+                        result.evidence = evidence
+                        result.evidence_key = evidence.file_key
+                        tallies[result.framework_id].add(_verdict_of(result))
+                        overall.add(_verdict_of(result))
+                    ScanResult.objects.bulk_create(results, batch_size=1000)
+                    del results, items, rows
+                _complete(locked, parts, tallies, overall, frameworks)
+                locked.timings = {
+                    **(locked.timings or {}),
+                    "rollup": round(time.monotonic() - started, 3),
+                    "evidence": round(evidence_seconds, 3),
+                }
+                locked.save()
+            except BaseException:
+                # The rows roll back with the transaction; their files were written already and must go too.
+                delete_quietly(evidence_storage(), stored)
+                raise
+            announce_finished(scan_job_ids=[job.pk], tenant_ids=[job.tenant_id])
+    logger.info("scan completed", extra={"scan_job_id": str(job.pk), "score": locked.score})
 
+
+@dataclass
+class _Context:
+    """What every control of the roll-up is judged against."""
+
+    job: ScanJob
+    stats: dict[str, _CheckStats]
+    types_in_scope: set[str]
+    part_names: dict[Any, str]
+    integrations: list[dict[str, Any]]
+    check_index: dict[str, registry.Check]
+    collected_at: Any
+    marker: str
+    spool: _OutcomeSpool | None = None
+
+
+def _roll_up_chunk(
+    context: _Context, chunk: list[tuple[Control, list[str]]], *, excluded: dict[Any, Any],
+    documents: dict[Any, ControlDocuments],
+) -> tuple[list[ScanResult], list[AutoEvidenceItem]]:  # fmt: skip
+    """Each control's result and its evidence item (one per control, in the same order)."""
+    assert context.spool is not None
+    job, stats, check_index = context.job, context.stats, context.check_index
     results: list[ScanResult] = []
     items: list[AutoEvidenceItem] = []
-    for control, check_ids in mapped:
+    for control, check_ids in chunk:
         exclusion = excluded.get(control.pk)
         docs = documents[control.pk]
         automated = _automated_status(check_ids, stats)
         check_rows = _check_rows(check_ids, stats, check_index)
-        missing_types = _missing_types(check_ids, check_index, types_in_scope)
+        missing_types = _missing_types(check_ids, check_index, context.types_in_scope)
         v = verdict(excluded=exclusion is not None, automated=automated, evidence_state=docs.state)
         if exclusion is not None:
             # The tenant took the control out of scope: whatever its checks found does not count.
@@ -256,10 +419,10 @@ def scan_finalize(*, scan_job_id: str) -> None:
             finding = _finding(
                 verdict_=v,
                 check_rows=check_rows,
-                outcomes=outcomes,
+                listed=context.spool.listed,
                 docs=docs,
                 missing_types=missing_types,
-                part_names=part_names,
+                part_names=context.part_names,
                 check_index=check_index,
             )
         results.append(
@@ -281,71 +444,47 @@ def scan_finalize(*, scan_job_id: str) -> None:
                 sort_key=control.sort_key,
             )
         )
+        document, splices = _evidence_document(
+            context, control=control, verdict_=v, finding=finding, check_ids=check_ids, docs=docs
+        )
         items.append(
             AutoEvidenceItem(
                 control=control,
                 framework=control.framework,
                 title=f"Scan result: {control.framework.key} {control.ref} — {v.status}",
-                document=_evidence_document(
-                    job=job,
-                    control=control,
-                    verdict_=v,
-                    finding=finding,
-                    check_ids=check_ids,
-                    stats=stats,
-                    outcomes=outcomes,
-                    integrations=integrations,
-                    docs=docs,
-                    collected_at=now,
-                    check_index=check_index,
-                ),
+                document=document,
+                splices=splices,
             )
         )
+    return results, items
 
-    with transaction.atomic():
-        locked = ScanJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != ScanStatus.RUNNING:
-            return
-        ScanResult.objects.filter(scan_job=job).delete()
-        evidence_rows = evidence_store_auto_batch(tenant=job.tenant, scan_job=job, items=items, collected_at=now)
-        evidence_by_control = {e.control_id: e for e in evidence_rows}
-        for result in results:
-            evidence = evidence_by_control.get(result.control_id)
-            if evidence is not None:
-                result.evidence = evidence
-                result.evidence_key = evidence.file_key
-        ScanResult.objects.bulk_create(results, batch_size=1000)
-        _apply_counts(locked, results, frameworks)
-        locked.status = ScanStatus.COMPLETED
-        locked.completed_at = timezone.now()
-        locked.progress = 100
-        locked.progress_at = locked.completed_at
-        failed_parts = [p for p in parts if p.status == PartStatus.FAILED]
-        locked.partial = bool(failed_parts)
-        if failed_parts and not locked.error:
-            # A partial scan names what it is missing, so its lower coverage is never a mystery (the reaper
-            # may already have said why).
-            locked.error = (
-                "Partial scan; not collected: "
-                + "; ".join(
-                    f"{p.integration_type} '{p.integration_name}': {p.error or 'no detail'}" for p in failed_parts
-                )[:5000]
-            )
-        locked.save()
-        announce_finished(scan_job_ids=[job.pk], tenant_ids=[job.tenant_id])
-    logger.info("scan completed", extra={"scan_job_id": str(job.pk), "score": locked.score})
+
+def _complete(
+    locked: ScanJob, parts: list[Any], tallies: dict[Any, Tally], overall: Tally, frameworks: list[Framework]
+) -> None:
+    _apply_counts(locked, tallies, overall, frameworks)
+    locked.status = ScanStatus.COMPLETED
+    locked.completed_at = timezone.now()
+    locked.progress = 100
+    locked.progress_at = locked.completed_at
+    failed_parts = [p for p in parts if p.status == PartStatus.FAILED]
+    locked.partial = bool(failed_parts)
+    if failed_parts and not locked.error:
+        # A partial scan names what it is missing, so its lower coverage is never a mystery (the reaper
+        # may already have said why).
+        locked.error = (
+            "Partial scan; not collected: "
+            + "; ".join(f"{p.integration_type} '{p.integration_name}': {p.error or 'no detail'}" for p in failed_parts)[
+                :5000
+            ]
+        )
 
 
 def _verdict_of(result: ScanResult) -> Verdict:
     return Verdict(result.status, result.basis, result.errored)
 
 
-def _apply_counts(job: ScanJob, results: list[ScanResult], frameworks: list[Framework]) -> None:
-    per_framework: dict[Any, Tally] = {f.pk: Tally() for f in frameworks}
-    overall = Tally()
-    for r in results:
-        per_framework[r.framework_id].add(_verdict_of(r))
-        overall.add(_verdict_of(r))
+def _apply_counts(job: ScanJob, per_framework: dict[Any, Tally], overall: Tally, frameworks: list[Framework]) -> None:
     job.framework_scores = [
         {"framework_id": str(f.pk), "framework_key": f.key, "framework_name": f.name, **per_framework[f.pk].as_dict()}
         for f in frameworks
@@ -360,15 +499,27 @@ def _apply_counts(job: ScanJob, results: list[ScanResult], frameworks: list[Fram
 
 
 def _evidence_document(
-    *, job: ScanJob, control: Control, verdict_: Verdict, finding: str, check_ids: list[str],
-    stats: dict[str, _CheckStats], outcomes: dict[str, list[dict[str, Any]]], integrations: list[dict[str, Any]],
-    docs: ControlDocuments, collected_at: Any, check_index: dict[str, registry.Check],
-) -> dict[str, Any]:  # fmt: skip
+    context: _Context, *, control: Control, verdict_: Verdict, finding: str, check_ids: list[str],
+    docs: ControlDocuments,
+) -> tuple[dict[str, Any], dict[str, Callable[[], Iterator[bytes]]]]:  # fmt: skip
+    """The document, each check's outcome list standing in as a marker, and the spool arrays that replace them."""
+    assert context.spool is not None
+    job, check_index, collected_at, integrations = (
+        context.job,
+        context.check_index,
+        context.collected_at,
+        context.integrations,
+    )
     checks = []
-    for check_id in check_ids:
+    splices: dict[str, Callable[[], Iterator[bytes]]] = {}
+    for position, check_id in enumerate(check_ids):
         check = check_index.get(check_id)
-        s = stats.get(check_id, _CheckStats())
-        listed = outcomes.get(check_id, [])
+        s = context.stats.get(check_id, _CheckStats())
+        outcomes: Any = []
+        if check_id in context.spool.listed:
+            # Per position, not per check id: each marker must occur once in the document.
+            outcomes = f"{context.marker}-{position}"
+            splices[outcomes] = context.spool.array(check_id)
         checks.append(
             {
                 "id": check_id,
@@ -379,10 +530,10 @@ def _evidence_document(
                 "failed": s.failed,
                 "errored": s.errored,
                 "outcomes_truncated": s.passed > EVIDENCE_PASSING_CAP,
-                "outcomes": listed,
+                "outcomes": outcomes,
             }
         )
-    return {
+    document = {
         "schema": "complywise.scan-result-evidence/1",
         "scan_job": {
             "id": str(job.pk),
@@ -416,3 +567,4 @@ def _evidence_document(
         "integrations": integrations,
         "collected_at": collected_at.isoformat(),
     }
+    return document, splices

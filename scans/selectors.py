@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -80,12 +82,15 @@ def scan_results(
         ScanResult.objects.for_tenant(scan_job.tenant_id)
         .filter(scan_job=scan_job)
         .select_related("control", "framework")
-        .order_by("framework__key", "sort_key")
+        # The id settles ties, so no row shows on two pages or none.
+        .order_by("framework__key", "sort_key", "id")
     )
     if statuses:
         results = results.filter(status__in=statuses)
     if framework_id:
-        results = results.filter(framework_id=framework_id)
+        # The same order with the framework fixed, said so that the database walks the result_page_fw index
+        # instead of sorting the job's results for each page.
+        results = results.filter(framework_id=framework_id).order_by("sort_key", "id")
     if errored is not None:
         # True: only the fails that are "could not evaluate"; False: everything else (real findings and the rest).
         results = results.filter(errored=errored)
@@ -154,6 +159,49 @@ def scan_outcomes(*, scan_job: ScanJob) -> QuerySet[CheckOutcome]:
         .select_related("integration")
         .order_by("check_id", "resource_id", "id")
     )
+
+
+# A finished scan's rows no longer change (the engine writes nothing into a finished job); retention deletes
+# the job with them. The bound only limits how long a purged scan's counts linger in the cache.
+FINISHED_COUNT_SECONDS = 600
+
+
+def scan_rows_count(*, scan_job: ScanJob, rows: QuerySet) -> int:
+    """How many of a scan's results or outcomes match ``rows``: for a finished scan, counted once per filter
+    and kept, so the pages of a 100,000-outcome scan do not each count 100,000 rows.
+    """
+    if not scan_job.is_finished:
+        return rows.count()
+    # The exact SQL (tenant, job and every filter in it) is the key: no two questions share an answer.
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    key = "scan-rows-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        count = rows.count()
+        cache.set(key, count, FINISHED_COUNT_SECONDS)
+    return count
+
+
+def scan_rows_page(*, rows: QuerySet, offset: int, limit: int) -> list[Any]:
+    """One page of ``rows`` in their order: the page's ids first, then those rows.
+
+    The ids come from the list-order index alone (outcome_page, result_page_fw), so a deep offset skips index
+    entries rather than fetching and sorting every row before it; then only the page's rows are read.
+    """
+    ids = list(rows.values_list("pk", flat=True)[offset : offset + limit])
+    # By primary key alone: the ids come from the tenant-scoped ``rows``, and an equality on the tenant or the
+    # job here leads SQLite's planner (no statistics) to walk the whole job's index instead of 50 key lookups.
+    related = rows.query.select_related
+    page = rows.model._default_manager.filter(pk__in=ids)
+    if isinstance(related, dict):
+        page = page.select_related(*_related_paths(related))
+    found = {row.pk: row for row in page}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _related_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    """``select_related``'s tree ({"control": {}, "a": {"b": {}}}) as the paths it was given ("a__b")."""
+    return [path for name, sub in tree.items() for path in (prefix + name, *_related_paths(sub, f"{prefix}{name}__"))]
 
 
 def scan_scope(job: ScanJob) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -8,7 +8,7 @@ from django.db import DatabaseError
 from complywise import rls
 
 from . import engine, services
-from .models import ScanJob, ScanPart
+from .models import ScanJob, ScanPart, ScanUnit
 
 # A database hiccup is worth a retry; anything else is a bug that retries would only repeat.
 RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": 2, "retry_backoff_max": 60, "retry_jitter": True}
@@ -24,6 +24,18 @@ def scan_run(scan_job_id: str) -> None:
 def scan_run_integration(part_id: str) -> None:
     with rls.tenant_scope_of(ScanPart, part_id):
         engine.scan_part_run(part_id=part_id)
+
+
+@shared_task(name="scans.collect_unit", acks_late=True, max_retries=3, soft_time_limit=20 * 60, **RETRY)
+def scan_collect_unit(unit_id: str) -> None:
+    with rls.tenant_scope_of(ScanUnit, unit_id):
+        engine.scan_unit_run(unit_id=unit_id)
+
+
+@shared_task(name="scans.evaluate_part", acks_late=True, max_retries=5, **RETRY)
+def scan_evaluate_part(part_id: str) -> None:
+    with rls.tenant_scope_of(ScanPart, part_id):
+        engine.scan_part_evaluate(part_id=part_id)
 
 
 @shared_task(name="scans.finalize", acks_late=True, max_retries=5, **RETRY)

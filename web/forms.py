@@ -223,6 +223,9 @@ class EvidenceDeleteForm(forms.Form):
 CONFIG_EXAMPLES: dict[str, dict[str, Any]] = {
     IntegrationType.AWS: {"regions": ["us-east-1", "eu-west-1"]},
     IntegrationType.GITHUB: {"organization": "my-org"},
+    IntegrationType.OKTA: {"org_url": "https://my-org.okta.com"},
+    IntegrationType.GOOGLE_WORKSPACE: {"domain": "example.com", "admin_email": "admin@example.com"},
+    IntegrationType.ENTRA: {"tenant_id": "contoso.onmicrosoft.com"},
     IntegrationType.HOST: {"root": "/"},
     IntegrationType.POSTGRES: {"host": "db.internal", "port": 5432, "dbname": "app", "user": "auditor"},
 }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("COMPLYWISE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -253,6 +254,15 @@ CELERY_BROKER_TRANSPORT = "complywise.broker:RedisTransport" if CELERY_BROKER_UR
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Two queues, so operators can size them apart (docs/DEPLOY.md): "collect" holds the calls to customers'
+# providers (I/O-bound, one task per integration or per region/service unit); "celery" holds the rest
+# (evaluation, roll-up, evidence, notifications, beat jobs). A worker without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("collect"))
+CELERY_TASK_ROUTES = {
+    "scans.run_integration": {"queue": "collect"},
+    "scans.collect_unit": {"queue": "collect"},
+}
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from complywise.api.pagination import LimitOffsetPagination
 from complywise.api.validation import validated
 from complywise.api.viewsets import TenantScopedGenericViewSet, TenantScopedViewSet
 from complywise.choices import ADMIN_ROLES, READ_ROLES, WRITE_ROLES
@@ -106,6 +108,27 @@ OUTCOME_COLUMNS = [
 ]
 
 
+class ScanRowsPagination(LimitOffsetPagination):
+    """The limit/offset pages of one scan's results or outcomes, read so that a 100,000-outcome scan pages like a
+    small one: the count of a finished scan is kept per filter, the page found on the list-order index.
+    """
+
+    scan_job: ScanJob
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.count = selectors.scan_rows_count(scan_job=self.scan_job, rows=queryset)
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return selectors.scan_rows_page(rows=queryset, offset=self.offset, limit=self.limit)
+
+
 class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
     """Scan jobs of the tenant: trigger, poll, history, results, outcomes, diff, trend, cancel."""
 
@@ -128,6 +151,11 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("parts")
         return queryset
+
+    def _scan_page(self, rows, job: ScanJob) -> list:
+        paginator = cast(ScanRowsPagination, self.paginator)
+        paginator.scan_job = job
+        return paginator.paginate_queryset(rows, self.request, view=self)
 
     def get_serializer_class(self):
         return ScanJobDetailSerializer if self.action == "retrieve" else ScanJobSerializer
@@ -176,7 +204,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         ],
         responses=ScanResultSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=ScanRowsPagination)
     def results(self, request, pk=None):
         job = self.get_object()
         framework = _framework_param(request, request.query_params.get("framework_id"))
@@ -195,7 +223,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 fmt=fmt,
                 tenant_id=request.tenant.pk,
             )
-        page = self.paginate_queryset(results)
+        page = self._scan_page(results, job)
         response = self.get_paginated_response(ScanResultSerializer(page, many=True).data)
         response.data["scan_status"] = job.status
         response.data["partial"] = job.status == ScanStatus.FAILED or job.partial
@@ -212,7 +240,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         ],
         responses=CheckOutcomeSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=ScanRowsPagination)
     def outcomes(self, request, pk=None):
         job = self.get_object()
         filterset = CheckOutcomeFilterSet(request.query_params, queryset=selectors.scan_outcomes(scan_job=job))
@@ -228,7 +256,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 fmt=fmt,
                 tenant_id=request.tenant.pk,
             )
-        page = self.paginate_queryset(filterset.qs)
+        page = self._scan_page(filterset.qs, job)
         return self.get_paginated_response(CheckOutcomeSerializer(page, many=True).data)
 
     @extend_schema(

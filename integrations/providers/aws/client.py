@@ -25,7 +25,7 @@ from botocore.parsers import ResponseParserError
 
 from complywise import egress
 from integrations.redaction import redact
-from integrations.registry import Inventory
+from integrations.registry import CollectionUnit, Inventory
 
 from .collectors import COLLECTORS
 from .collectors._common import AwsConnectorError, Scope, describe_error
@@ -46,109 +46,20 @@ READ_TIMEOUT = 30
 ROLE_SESSION_NAME = "complywise-scan"
 ROLE_SESSION_SECONDS = 3600
 
-# Every IAM action the collectors call, for the permission documentation.  All are
-# granted by the AWS managed policy SecurityAudit (sts:GetCallerIdentity needs no
-# permission at all).  The principal whose keys are stored additionally needs
-# sts:AssumeRole on the role when a role ARN is configured.
-REQUIRED_ACTIONS: tuple[str, ...] = (
-    "access-analyzer:ListAnalyzers",
-    "access-analyzer:ListFindings",
-    "account:GetAlternateContact",
-    "acm:ListCertificates",
-    "backup:GetBackupPlan",
-    "backup:ListBackupPlans",
-    "backup:ListBackupVaults",
-    "cloudfront:GetDistributionConfig",
-    "cloudfront:ListDistributions",
-    "cloudtrail:DescribeTrails",
-    "cloudtrail:GetEventSelectors",
-    "cloudtrail:GetTrailStatus",
-    "cloudwatch:DescribeAlarms",
-    "config:DescribeConfigurationRecorderStatus",
-    "config:DescribeConfigurationRecorders",
-    "dynamodb:DescribeContinuousBackups",
-    "dynamodb:DescribeTable",
-    "dynamodb:ListTables",
-    "ec2:DescribeAddresses",
-    "ec2:DescribeFlowLogs",
-    "ec2:DescribeInstances",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSnapshotAttribute",
-    "ec2:DescribeSnapshots",
-    "ec2:DescribeVolumes",
-    "ec2:DescribeVpcEndpoints",
-    "ec2:DescribeVpcs",
-    "ec2:GetEbsEncryptionByDefault",
-    "ecr:DescribeRepositories",
-    "ecr:GetRegistryScanningConfiguration",
-    "ecr:GetRepositoryPolicy",
-    "eks:DescribeCluster",
-    "eks:ListClusters",
-    "elasticfilesystem:DescribeBackupPolicy",
-    "elasticfilesystem:DescribeFileSystems",
-    "elasticloadbalancing:DescribeListeners",
-    "elasticloadbalancing:DescribeLoadBalancerAttributes",
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "guardduty:GetDetector",
-    "guardduty:ListDetectors",
-    "iam:GenerateCredentialReport",
-    "iam:GetAccountAuthorizationDetails",
-    "iam:GetAccountPasswordPolicy",
-    "iam:GetAccountSummary",
-    "iam:GetCredentialReport",
-    "iam:GetPolicyVersion",
-    "iam:ListOpenIDConnectProviders",
-    "iam:ListOrganizationsFeatures",
-    "iam:ListPolicies",
-    "iam:ListSAMLProviders",
-    "iam:ListServerCertificates",
-    "iam:ListVirtualMFADevices",
-    "inspector2:BatchGetAccountStatus",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListKeys",
-    "lambda:GetFunctionUrlConfig",
-    "lambda:GetPolicy",
-    "lambda:ListFunctions",
-    "logs:DescribeMetricFilters",
-    "organizations:DescribeOrganization",
-    "organizations:ListAccounts",
-    "organizations:ListDelegatedAdministrators",
-    "organizations:ListDelegatedServicesForAccount",
-    "organizations:ListParents",
-    "organizations:ListPoliciesForTarget",
-    "rds:DescribeDBInstances",
-    "rds:DescribeDBSnapshotAttributes",
-    "rds:DescribeDBSnapshots",
-    "s3:GetAccountPublicAccessBlock",
-    "s3:GetBucketAcl",
-    "s3:GetBucketLocation",
-    "s3:GetBucketLogging",
-    "s3:GetBucketObjectLockConfiguration",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketVersioning",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration",
-    "s3:ListAllMyBuckets",
-    "secretsmanager:ListSecrets",
-    "securityhub:DescribeHub",
-    "sns:ListSubscriptions",
-    "sns:GetTopicAttributes",
-    "sns:ListTopics",
-    "sqs:GetQueueAttributes",
-    "sqs:ListQueues",
-    "wafv2:GetWebACLForResource",
-)
-
 # Global services are collected once, in the first configured region; every other collector runs per region.
 GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront", "organizations"})
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES
+# How the global services are split into collection units: the two that grow with the account
+# (users, buckets) on their own, so they can run on different workers; the small ones together.
+# S3 is read bucket by bucket: its unit is split in this many shards, by bucket name, so a large account's
+# buckets spread over several workers too (each shard lists the buckets and keeps its own).
+S3_SHARDS = 4
+GLOBAL_UNITS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("iam", frozenset({"iam"})),
+    ("s3", frozenset({"s3"})),
+    ("other", GLOBAL_SERVICES - {"iam", "s3"}),
+)
 
 # Inventory service -> boto3 clients it needs; "@global" means one client in the
 # global region rather than one per configured region.
@@ -284,29 +195,65 @@ class AwsConnector:
         return True, f"Connected to AWS account {identity['Account']} as {identity['Arn']}"
 
     def collect(self, services: set[str]) -> Inventory:
+        """Every unit of :meth:`plan` at once, in this process (one pool over all services and regions)."""
+        inventory = self._collect(services, self.regions)
+        inventory.settle()
+        return inventory
+
+    def plan(self, services: set[str]) -> list[CollectionUnit]:
+        """One unit per region for the regional services, and the global services in GLOBAL_UNITS groups.
+
+        Services this connector does not know ride along in the first unit, which reports them as errors.
+        """
+        wanted = {s for s in services if s in SUPPORTED_SERVICES}
+        unknown = tuple(sorted(set(services) - SUPPORTED_SERVICES))
+        units: list[CollectionUnit] = []
+        for name, group in GLOBAL_UNITS:
+            chosen = tuple(sorted(wanted & group))
+            if chosen == ("s3",) and S3_SHARDS > 1:
+                units.extend(
+                    CollectionUnit(key=f"global:s3:{i + 1}-of-{S3_SHARDS}", services=chosen, shard=i, shards=S3_SHARDS)
+                    for i in range(S3_SHARDS)
+                )
+            elif chosen:
+                units.append(CollectionUnit(key=f"global:{name}", services=chosen))
+        regional = tuple(sorted(wanted & REGIONAL_SERVICES))
+        if regional:
+            units.extend(CollectionUnit(key=f"region:{r}", services=regional, region=r) for r in self.regions)
+        if unknown:
+            first = units[0] if units else CollectionUnit(key="global:other", services=())
+            units[:1] = [CollectionUnit(key=first.key, services=first.services + unknown, region=first.region)]
+        return units
+
+    def collect_unit(self, unit: CollectionUnit) -> Inventory:
+        """One unit of :meth:`plan`; a regional unit's failures are that region's only (``region_errors``)."""
+        return self._collect(
+            set(unit.services), [unit.region] if unit.region else [], shard=unit.shard, shards=unit.shards
+        )
+
+    def _collect(self, services: set[str], regions: list[str], *, shard: int = 0, shards: int = 1) -> Inventory:
         inventory = Inventory(integration_type=INTEGRATION_TYPE)
         wanted = sorted(s for s in services if s in SUPPORTED_SERVICES)
         for unknown in sorted(set(services) - SUPPORTED_SERVICES):
             inventory.errors[unknown] = "the AWS connector does not collect this service"
         if not wanted:
             return inventory
+        tasks: list[tuple[str, str]] = []
+        for service in wanted:
+            for region in [self.global_region] if service in GLOBAL_SERVICES else regions:
+                tasks.append((service, region))
         try:
             identity = self._identity(self._config())
         except _FAILURES as exc:
             detail = self._explain(exc)
             logger.warning("AWS collection could not start: %s", detail)
-            for service in wanted:
-                inventory.errors[service] = detail
+            for service, region in tasks:
+                _record_failure(inventory, service, region, detail)
             return inventory
         inventory.account_id = identity["Account"]
         partition = identity["Arn"].split(":")[1] if identity["Arn"].count(":") >= 2 else "aws"
 
-        clients, client_errors = self._build_clients(wanted)
-        tasks: list[tuple[str, str]] = []
-        for service in wanted:
-            for region in [self.global_region] if service in GLOBAL_SERVICES else self.regions:
-                tasks.append((service, region))
-
+        clients, client_errors = self._build_clients(wanted, regions)
         results: dict[tuple[str, str], tuple[Mapping[str, Any] | None, str | None]] = {}
         with ThreadPoolExecutor(
             max_workers=min(self.max_workers, len(tasks)), thread_name_prefix="aws-collect"
@@ -321,6 +268,8 @@ class AwsConnector:
                     clients=clients,
                     report_attempts=self.report_attempts,
                     report_first_pause=self.report_first_pause,
+                    shard=shard,
+                    shards=shards,
                 )
                 missing = [e for (name, r), e in client_errors.items() if (name, r) in _needed(service, region, self)]
                 if missing:
@@ -332,11 +281,8 @@ class AwsConnector:
 
         for (service, region), (data, error) in sorted(results.items()):
             if error is not None:
-                prefix = "" if service in GLOBAL_SERVICES else f"{region}: "
-                previous = inventory.errors.get(service)
-                inventory.errors[service] = f"{previous}; {prefix}{error}" if previous else f"{prefix}{error}"
-                continue
-            if service in GLOBAL_SERVICES:
+                _record_failure(inventory, service, region, error)
+            elif service in GLOBAL_SERVICES:
                 inventory.data[service] = data
             else:
                 inventory.data.setdefault(service, {"regions": {}})["regions"][region] = data
@@ -428,7 +374,7 @@ class AwsConnector:
             ) from None
 
     def _build_clients(
-        self, services: Iterable[str]
+        self, services: Iterable[str], regions: Iterable[str]
     ) -> tuple[dict[tuple[str, str], BaseClient], dict[tuple[str, str], str]]:
         # boto3 sessions are not thread-safe but clients are: build them all here,
         # before any worker thread starts.
@@ -436,7 +382,7 @@ class AwsConnector:
         config = self._config()
         wanted: set[tuple[str, str]] = set()
         for service in services:
-            for region in self.regions:
+            for region in [*regions, self.global_region]:
                 wanted |= _needed(service, region, self)
         clients: dict[tuple[str, str], BaseClient] = {}
         errors: dict[tuple[str, str], str] = {}
@@ -456,6 +402,15 @@ class AwsConnector:
     def _explain(self, exc: BaseException) -> str:
         text = str(exc) if isinstance(exc, AwsConnectorError) else describe_error(exc)
         return redact(text, (self._secret_access_key, self._session_token, self._access_key_id, *self._assumed_secrets))
+
+
+def _record_failure(inventory: Inventory, service: str, region: str, message: str) -> None:
+    """A global service fails as a whole; a regional one fails in its region only (settled later)."""
+    if service in GLOBAL_SERVICES:
+        previous = inventory.errors.get(service)
+        inventory.errors[service] = f"{previous}; {message}" if previous else message
+    else:
+        inventory.region_errors.setdefault(service, {})[region] = message
 
 
 def _needed(service: str, region: str, connector: AwsConnector) -> set[tuple[str, str]]:

@@ -19,13 +19,13 @@ from moto.sts.models import sts_backends
 
 from integrations.providers.aws import client as aws_client
 from integrations.providers.aws.client import (
-    REQUIRED_ACTIONS,
     SUPPORTED_SERVICES,
     AwsConnectorError,
     build_connector,
     strip_account_host_prefix,
 )
 from integrations.providers.aws.collectors import iam as iam_collector
+from integrations.providers.aws.permissions import REQUIRED_ACTIONS
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCESS_KEY,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -60,6 +61,13 @@ class Scope:
     clients: Mapping[tuple[str, str], BaseClient]
     report_attempts: int
     report_first_pause: float
+    # A sharded collection unit reads only the resources whose name falls in its shard (see ``owns``).
+    shard: int = 0
+    shards: int = 1
+
+    def owns(self, name: str) -> bool:
+        """Whether this scope's shard reads the resource called ``name`` (a stable split, the same in every process)."""
+        return self.shards <= 1 or zlib.crc32(name.encode()) % self.shards == self.shard
 
     def client(self, name: str, region: str | None = None) -> BaseClient:
         key = (name, region or self.region)

@@ -108,6 +108,7 @@ def collect_s3(scope: Scope) -> S3:
             entry["error"] = describe_error(exc)
         return entry
 
-    read_buckets = concurrently(read, paginate(s3, "list_buckets", "Buckets"))
+    listed = [bucket for bucket in paginate(s3, "list_buckets", "Buckets") if scope.owns(bucket["Name"])]
+    read_buckets = concurrently(read, listed)
     buckets = [entry for entry in read_buckets if entry is not None]
     return plain({"account_public_access_block": account_pab, "buckets": buckets})
