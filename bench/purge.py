@@ -196,7 +196,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outcomes", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=8760, help="scans spread over the year: 8,760 is hourly")
-    parser.add_argument("--batch", type=int, default=None, help="rows per DELETE (default scans.services.PURGE_BATCH)")
+    parser.add_argument("--batch", type=int, default=None, help="rows per DELETE (default scans.retention.PURGE_BATCH)")
     parser.add_argument("--keep", action="store_true", help="leave the bench tenants in the database")
     args = parser.parse_args()
 
@@ -224,7 +224,7 @@ def measure(args: argparse.Namespace) -> int:
 
     from complywise.models import Tenant
     from complywise.services import tenant_create
-    from scans import services
+    from scans import retention
     from scans.models import ScanJob
 
     call_command("migrate", verbosity=0)
@@ -251,7 +251,7 @@ def measure(args: argparse.Namespace) -> int:
     expired_outcomes = sum(count for job_id, _, count in plan if job_id not in kept)
     neighbour_before = left_per_job(neighbour)
 
-    steps: list[services.PurgeBatch] = []
+    steps: list[retention.PurgeBatch] = []
     deletes: list[tuple[str, int]] = []
     slow_statements: list[tuple[float, str]] = []
 
@@ -267,16 +267,16 @@ def measure(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with connection.execute_wrapper(record):
-        report = services.scans_purge_expired(now=now, batch=args.batch, on_batch=steps.append)
+        report = retention.scans_purge_expired(now=now, batch=args.batch, on_batch=steps.append)
     seconds = time.perf_counter() - started
 
     outcomes_left, results_left, parts_left = left_per_job(tenant)
     jobs_left = set(ScanJob.objects.for_tenant(tenant).values_list("pk", flat=True))
     counts = report.tenants.get(tenant.slug, {})
     rows = sum(step.rows for step in steps)
-    longest = max(steps, key=lambda step: step.seconds, default=services.PurgeBatch(table="-", rows=0, seconds=0.0))
+    longest = max(steps, key=lambda step: step.seconds, default=retention.PurgeBatch(table="-", rows=0, seconds=0.0))
     biggest = max(deletes, key=lambda delete: delete[1], default=("-", 0))
-    per_table: dict[str, list[services.PurgeBatch]] = {}
+    per_table: dict[str, list[retention.PurgeBatch]] = {}
     for step in steps:
         per_table.setdefault(step.table, []).append(step)
 
@@ -301,7 +301,7 @@ def measure(args: argparse.Namespace) -> int:
         f"longest transaction under {MAX_TRANSACTION_SECONDS:g} s ({longest.seconds:.3f} s)": (
             longest.seconds < MAX_TRANSACTION_SECONDS
         ),
-        f"no DELETE over the batch ({biggest[1]:,} rows)": biggest[1] <= (args.batch or services.PURGE_BATCH),
+        f"no DELETE over the batch ({biggest[1]:,} rows)": biggest[1] <= (args.batch or retention.PURGE_BATCH),
         "reported what it deleted": counts.get("scan_jobs") == args.jobs - len(kept)
         and counts.get("outcomes") == expired_outcomes,
         "exactly the unexpired jobs left, each whole": jobs_left == set(kept)
@@ -321,8 +321,8 @@ def measure(args: argparse.Namespace) -> int:
                 "jobs": args.jobs,
                 "outcomes": args.outcomes,
                 "retention_days": RETENTION_DAYS,
-                "batch": args.batch or services.PURGE_BATCH,
-                "jobs_per_round": services.PURGE_JOBS,
+                "batch": args.batch or retention.PURGE_BATCH,
+                "jobs_per_round": retention.PURGE_JOBS,
                 "seed_seconds": round(seeded, 2),
                 "deleted": counts,
                 "seconds": round(seconds, 2),

@@ -7,13 +7,11 @@ writes the finding a person reads, stores one evidence artifact per result, and 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -23,12 +21,13 @@ from django.utils import timezone
 from evidence.choices import EvidenceState
 from evidence.models import Evidence
 from evidence.selectors import ControlDocuments, control_documents
-from evidence.services import AutoEvidenceItem, canonical_json, evidence_store_auto_batch
+from evidence.services import AutoEvidenceItem, evidence_store_auto_batch
 from evidence.storage import delete_quietly, evidence_storage
 from frameworks.models import Control, Framework
 from frameworks.selectors import controls_with_checks, exclusions_in_scope
 from integrations import registry
 
+from . import rollup_spool
 from .choices import OutcomeStatus, PartStatus, ResultBasis, ScanStatus
 from .models import CheckOutcome, ScanJob, ScanResult
 from .posture import (
@@ -42,18 +41,13 @@ from .posture import (
     check_row_order,
     verdict,
 )
+from .rollup_spool import FINDING_RESOURCE_CAP, Listed, OutcomeSpool
 from .signals import announce_finished
 
 logger = logging.getLogger(__name__)
 
-# Per check, an evidence artifact lists at most this many passing resources (every failure is listed).
-EVIDENCE_PASSING_CAP = 1000
-FINDING_RESOURCE_CAP = 10
 # Controls rolled up per step: one step's results, evidence documents and rows are all the roll-up holds at once.
 ROLLUP_CHUNK_CONTROLS = 200
-# Outcome rows fetched per round trip while they are spooled to disk.
-OUTCOME_FETCH_ROWS = 2000
-SPOOL_READ_BYTES = 1 << 16
 
 
 @dataclass
@@ -80,101 +74,6 @@ def _check_stats(scan_job_id: Any) -> dict[str, _CheckStats]:
         else:
             s.errored += row["n"]
     return stats
-
-
-@dataclass
-class _Listed:
-    """One check's outcomes as evidence lists them: a JSON array in the spool file, and what the finding needs."""
-
-    offset: int
-    length: int = 0
-    failures: int = 0
-    first_failures: list[tuple[str, str]] = field(default_factory=list)
-    error_integrations: set[str | None] = field(default_factory=set)
-    first_error_reason: str | None = None
-
-
-class _OutcomeSpool:
-    """Every outcome evidence lists, written once to a temporary file as one canonical JSON array per check.
-
-    One ordered pass over the scan's outcomes; each evidence document then streams its checks' arrays from
-    the file as it is stored. So no list of outcomes is ever in memory, however many resources were scanned
-    (the file holds every failure and error, and up to EVIDENCE_PASSING_CAP passes per check).
-    """
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
-        self.listed: dict[str, _Listed] = {}
-
-    def __enter__(self) -> _OutcomeSpool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-    def fill(self, scan_job_id: Any, check_ids: set[str]) -> None:
-        rows = (
-            CheckOutcome.objects.filter(scan_job_id=scan_job_id, check_id__in=check_ids)
-            .order_by("check_id", "status", "resource_id")
-            .values(
-                "check_id", "resource_id", "resource_type", "region", "status", "reason", "detail", "integration_id"
-            )
-        )
-        position = 0
-        current: _Listed | None = None
-        passing = 0
-
-        def write(data: bytes) -> None:
-            nonlocal position
-            self._file.write(data)
-            position += len(data)
-
-        for row in rows.iterator(chunk_size=OUTCOME_FETCH_ROWS):
-            # Ordered by check: a new id closes the previous check's array.
-            if current is None or row["check_id"] not in self.listed:
-                if current is not None:
-                    write(b"]")
-                    current.length = position - current.offset
-                current = self.listed[row["check_id"]] = _Listed(offset=position)
-                passing = 0
-                separator = b"["
-            status = row["status"]
-            if status == OutcomeStatus.PASS:
-                passing += 1
-                if passing > EVIDENCE_PASSING_CAP:
-                    continue
-            integration_id = str(row["integration_id"]) if row["integration_id"] else None
-            if status == OutcomeStatus.FAIL:
-                current.failures += 1
-                if len(current.first_failures) < FINDING_RESOURCE_CAP:
-                    current.first_failures.append((row["resource_id"], row["reason"]))
-            elif status == OutcomeStatus.ERROR:
-                current.error_integrations.add(integration_id)
-                if current.first_error_reason is None:
-                    current.first_error_reason = row["reason"]
-            write(separator + canonical_json({**row, "integration_id": integration_id}))
-            separator = b","
-        if current is not None:
-            write(b"]")
-            current.length = position - current.offset
-        self._file.flush()
-
-    def array(self, check_id: str) -> Callable[[], Iterator[bytes]]:
-        """The check's JSON array as chunks, read with pread so the evidence writer threads can share the file."""
-        listed = self.listed[check_id]
-        descriptor = self._file.fileno()
-
-        def chunks() -> Iterator[bytes]:
-            offset, remaining = listed.offset, listed.length
-            while remaining:
-                data = os.pread(descriptor, min(remaining, SPOOL_READ_BYTES), offset)
-                if not data:
-                    raise OSError(f"the outcome spool ended inside the outcomes of {check_id}")
-                offset += len(data)
-                remaining -= len(data)
-                yield data
-
-        return chunks
 
 
 def _automated_status(check_ids: list[str], stats: dict[str, _CheckStats]) -> str:
@@ -224,7 +123,7 @@ def _missing_types(check_ids: list[str], check_index: dict[str, registry.Check],
     return sorted(needed - types_in_scope)
 
 
-def _resource_list(listed: _Listed | None) -> str:
+def _resource_list(listed: Listed | None) -> str:
     if listed is None:
         return ""
     shown = "; ".join(
@@ -255,7 +154,7 @@ def _documents_line(docs: ControlDocuments) -> str | None:
 
 
 def _finding(
-    *, verdict_: Verdict, check_rows: list[dict[str, Any]], listed: dict[str, _Listed],
+    *, verdict_: Verdict, check_rows: list[dict[str, Any]], listed: dict[str, Listed],
     docs: ControlDocuments, missing_types: list[str], part_names: dict[Any, str],
     check_index: dict[str, registry.Check],
 ) -> str:  # fmt: skip
@@ -337,7 +236,7 @@ def scan_finalize(*, scan_job_id: str) -> None:
         collected_at=now,
         marker=f"complywise-outcomes-{uuid.uuid4().hex}",
     )
-    with _OutcomeSpool() as spool:
+    with OutcomeSpool() as spool:
         spool.fill(job.pk, {cid for _, ids in mapped for cid in ids})
         context.spool = spool
         with transaction.atomic():
@@ -393,7 +292,7 @@ class _Context:
     check_index: dict[str, registry.Check]
     collected_at: Any
     marker: str
-    spool: _OutcomeSpool | None = None
+    spool: OutcomeSpool | None = None
 
 
 def _roll_up_chunk(
@@ -529,7 +428,7 @@ def _evidence_document(
                 "passed": s.passed,
                 "failed": s.failed,
                 "errored": s.errored,
-                "outcomes_truncated": s.passed > EVIDENCE_PASSING_CAP,
+                "outcomes_truncated": s.passed > rollup_spool.EVIDENCE_PASSING_CAP,
                 "outcomes": outcomes,
             }
         )

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 
 from complywise import rls
 
-from . import engine, services
+from . import engine, retention, services
 from .models import ScanJob, ScanPart, ScanUnit
 
 # A database hiccup is worth a retry; anything else is a bug that retries would only repeat.
@@ -59,4 +59,4 @@ def scans_run_due_schedules() -> int:
 @shared_task(name="scans.purge_expired", ignore_result=True, time_limit=6 * 3600)
 def scans_purge_expired() -> int:
     with rls.system_scope(reason="beat: retention purge"):
-        return services.scans_purge_expired().scan_jobs
+        return retention.scans_purge_expired().scan_jobs

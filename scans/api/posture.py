@@ -22,10 +22,10 @@ from complywise.exports import (
 )
 from evidence.choices import EvidenceState, Freshness
 from frameworks.models import Control, Framework
-from scans import selectors
+from scans import posture_selectors, selectors
 from scans.choices import ResultBasis, ResultStatus
 from scans.posture import check_remediation
-from scans.selectors import ControlPosture
+from scans.posture_selectors import ControlPosture
 
 from .serializers import ResultCheckSerializer
 
@@ -156,7 +156,7 @@ class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
     )
     def list(self, request, framework_pk=None):
         framework = get_object_or_404(Framework.objects.visible_to(request.tenant), pk=framework_pk)
-        posture = selectors.framework_posture(
+        posture = posture_selectors.framework_posture(
             tenant=request.tenant,
             framework=framework,
             statuses=selectors.parse_result_statuses(request.query_params.get("status")),
@@ -261,7 +261,7 @@ class FrameworkSoaViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
     def list(self, request, framework_pk=None):
         # Another tenant's custom framework answers 404 exactly like a missing one.
         framework = get_object_or_404(Framework.objects.visible_to(request.tenant), pk=framework_pk)
-        rows = selectors.framework_posture(tenant=request.tenant, framework=framework).controls
+        rows = posture_selectors.framework_posture(tenant=request.tenant, framework=framework).controls
         fmt = self.export_format(request)
         if fmt:
             export_audit(request, what="statement of applicability", fmt=fmt, target=framework)

@@ -21,7 +21,7 @@ from complywise.audit import TOKEN_RECENT_IPS, audit_events_purge_expired
 from complywise.choices import Role
 from complywise.exports import csv_cell
 from complywise.models import ApiToken, AuditEvent, AuditLogAppendOnlyError, Tenant
-from scans.services import scans_purge_expired
+from scans.retention import scans_purge_expired
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

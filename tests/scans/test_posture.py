@@ -21,7 +21,7 @@ from integrations.services import integration_create
 from scans.choices import ResultBasis, ResultStatus
 from scans.models import ScanJob, ScanResult
 from scans.posture import AUTOMATED_ERROR, AUTOMATED_FAIL, AUTOMATED_NONE, AUTOMATED_PASS, Tally, verdict
-from scans.selectors import framework_posture
+from scans.posture_selectors import framework_posture
 from tests.contracts import ObjectEndpointContract, random_id
 from tests.evidence.factories import manual_evidence
 from tests.factories import MembershipFactory

@@ -11,7 +11,7 @@ from django.utils import timezone
 from complywise.models import AuditEvent
 from evidence.models import Evidence
 from evidence.services import evidence_store_auto_batch
-from scans import services
+from scans import retention
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 from tests.evidence.factories import active_control, auto_items
 from tests.frameworks.factories import FrameworkFactory
@@ -101,11 +101,11 @@ def test_purge_deletes_in_bounded_batches_each_its_own_transaction(tenant, scans
     # given 3 expired scans of 7 outcomes (21, more than a batch of 5), their evidence batched alike too
     expired, kept = scans
     monkeypatch.setattr("evidence.services.PURGE_BATCH", BATCH)
-    dry = services.scans_purge_expired(dry_run=True)
+    dry = retention.scans_purge_expired(dry_run=True)
     steps = []
     # when
     with deletes_and_commits() as events:
-        report = services.scans_purge_expired(batch=BATCH, on_batch=steps.append)
+        report = retention.scans_purge_expired(batch=BATCH, on_batch=steps.append)
     # then everything expired is gone, the rest untouched, and the run deleted what the dry run counted
     assert_expired_gone(expired)
     assert_kept_untouched(kept)
@@ -141,7 +141,7 @@ def test_an_interrupted_purge_is_finished_by_the_next_run(tenant, scans):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        services.scans_purge_expired(batch=BATCH, on_batch=stop_after_two)
+        retention.scans_purge_expired(batch=BATCH, on_batch=stop_after_two)
     # then two batches of outcomes are gone, while every expired job is still there
     ids = [job.pk for job in expired]
     assert [s.table for s in seen] == ["scans_checkoutcome"] * 2
@@ -149,8 +149,8 @@ def test_an_interrupted_purge_is_finished_by_the_next_run(tenant, scans):
     assert 0 < gone < 21 and CheckOutcome.objects.filter(scan_job_id__in=ids).count() == 21 - gone
     assert ScanJob.objects.filter(pk__in=ids).count() == 3
     # when a dry run, then the next run
-    dry = services.scans_purge_expired(dry_run=True)
-    report = services.scans_purge_expired(batch=BATCH)
+    dry = retention.scans_purge_expired(dry_run=True)
+    report = retention.scans_purge_expired(batch=BATCH)
     # then the dry run counted exactly what was left, and the next run deleted just that, and all of it
     left = {"scan_jobs": 3, "outcomes": 21 - gone, "results": 9, "evidence": 9, "audit_events": 0}
     assert dry.tenants["acme"] == left and report.tenants["acme"] == left
@@ -164,10 +164,10 @@ def test_an_interrupted_purge_is_finished_by_the_next_run(tenant, scans):
 def test_purge_with_the_default_batch_takes_jobs_in_rounds(tenant, scans, monkeypatch):
     # given rounds of two jobs, and a schedule whose last scan is past retention
     expired, kept = scans
-    monkeypatch.setattr(services, "PURGE_JOBS", 2)
+    monkeypatch.setattr(retention, "PURGE_JOBS", 2)
     schedule = ScanSchedule.objects.create(tenant=tenant, name="hourly", interval_minutes=60, last_scan_job=expired[0])
     # when
-    report = services.scans_purge_expired()
+    report = retention.scans_purge_expired()
     # then the three jobs went in two rounds, each audited with what it deleted
     assert_expired_gone(expired)
     assert_kept_untouched(kept)
@@ -182,9 +182,9 @@ def test_purge_with_the_default_batch_takes_jobs_in_rounds(tenant, scans, monkey
 def test_a_round_closes_once_its_jobs_hold_enough_outcomes(tenant, scans, monkeypatch):
     # given rounds of up to 100 jobs but at most one batch (5) of outcomes, or one job with more
     expired, kept = scans
-    monkeypatch.setattr(services, "PURGE_ROUND_BATCHES", 1)
+    monkeypatch.setattr(retention, "PURGE_ROUND_BATCHES", 1)
     # when
-    services.scans_purge_expired(batch=BATCH)
+    retention.scans_purge_expired(batch=BATCH)
     # then each job of 7 outcomes went in a round of its own
     assert_expired_gone(expired)
     assert_kept_untouched(kept)

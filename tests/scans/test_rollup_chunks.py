@@ -13,7 +13,7 @@ from evidence.services import canonical_json
 from frameworks.models import Framework, TenantFramework
 from integrations.models import Integration
 from integrations.registry import all_checks
-from scans import rollup
+from scans import rollup, rollup_spool
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanResult
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def _artifacts(job, storage_root) -> dict:
 def test_chunked_roll_up_matches_one_chunk(tenant, scope, monkeypatch, local_evidence_storage):
     # given two jobs with the same outcomes, at most 2 passes listed per check
     frameworks, integration = scope
-    monkeypatch.setattr(rollup, "EVIDENCE_PASSING_CAP", 2)
+    monkeypatch.setattr(rollup_spool, "EVIDENCE_PASSING_CAP", 2)
     assert {"aws.iam.root_mfa_enabled", "aws.s3.bucket_default_encryption", "aws.cloudtrail.multi_region_enabled"} <= {
         c.id for c in all_checks("aws")
     }

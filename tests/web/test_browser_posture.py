@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from complywise.choices import Role
 from frameworks.models import ControlEvidenceRequirement, Framework, TenantFramework
-from scans.selectors import framework_posture
+from scans.posture_selectors import framework_posture
 from tests.evidence.factories import PDF_BYTES
 from tests.factories import MembershipFactory
 

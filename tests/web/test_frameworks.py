@@ -9,7 +9,7 @@ from complywise.choices import Role
 from complywise.models import AuditEvent
 from frameworks.models import ControlCheck, ControlEvidenceRequirement, Framework, TenantFramework
 from frameworks.scope import control_applicability_set
-from scans.selectors import framework_posture
+from scans.posture_selectors import framework_posture
 
 from .factories import custom_framework, evidence_for
 

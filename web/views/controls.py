@@ -36,7 +36,8 @@ from frameworks.scope import (
 from frameworks.selectors import control_detail as control_detail_read
 from frameworks.selectors import controls_annotated, controls_visible_to, frameworks_in_scope
 from scans.posture import check_remediation, check_row_order
-from scans.selectors import ControlPosture, control_evidence_count, control_latest_result, control_result_history
+from scans.posture_selectors import ControlPosture
+from scans.selectors import control_evidence_count, control_latest_result, control_result_history
 from web.forms import ApplicabilityForm, add_service_errors
 from web.posture_forms import (
     SERVICE_FIELDS_REQUIREMENT,

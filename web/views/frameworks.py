@@ -19,12 +19,8 @@ from frameworks.scope import framework_require_documents_for_unautomated
 from frameworks.selectors import frameworks_for_tenant
 from frameworks.services import framework_activate, framework_deactivate
 from scans.choices import ResultBasis
-from scans.selectors import (
-    ControlPosture,
-    framework_controls_with_latest,
-    framework_posture,
-    latest_scan_for_framework,
-)
+from scans.posture_selectors import ControlPosture, framework_posture, latest_scan_for_framework
+from scans.selectors import framework_controls_with_latest
 from web.forms import add_service_errors
 from web.posture_forms import SERVICE_FIELDS_REQUIREMENT, RequireDocumentsForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from integrations.registry import Inventory
 
 from .._rest import RestClient, RestError, RestHttpError
+from .._saas import collect_each, config_number
 from .collectors import COLLECTORS, Scope
 from .token import ClientCredentials
 
@@ -98,8 +99,9 @@ class EntraConnector:
     # -- Connector protocol -------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
-        if not self._secret or not self.credentials.client_id:
-            return False, "the integration has no client id or client secret"
+        missing = self._missing()
+        if missing:
+            return False, missing
         retries, self.credentials.retries = self.credentials.retries, 0
         try:
             # A person waits on this: no retries and no waiting out a rate limit.
@@ -121,24 +123,22 @@ class EntraConnector:
         return False, detail
 
     def collect(self, services: set[str]) -> Inventory:
-        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=self.tenant_id)
-        for unknown in sorted(set(services) - SUPPORTED_SERVICES):
-            inventory.errors[unknown] = "the Entra ID connector does not collect this service"
-        wanted = [s for s in _ORDER if s in services]
+        return collect_each(
+            Inventory(integration_type=INTEGRATION_TYPE, account_id=self.tenant_id),
+            services,
+            order=_ORDER,
+            collectors=COLLECTORS,
+            product="Entra ID",
+            missing=self._missing(),
+            scope=self.scope,
+            describe=lambda exc, collector: self._describe(exc, collector.label, collector.permission),
+            logger=logger,
+        )
+
+    def _missing(self) -> str:
         if not self._secret or not self.credentials.client_id:
-            for service in wanted:
-                inventory.errors[service] = "the integration has no client id or client secret"
-            return inventory
-        scope = self.scope()
-        for service in wanted:
-            collector = COLLECTORS[service]
-            try:
-                inventory.data[service] = collector.read(scope)
-            except RestError as exc:
-                detail = self._describe(exc, collector.label, collector.permission)
-                logger.warning("Entra ID collection of %s failed: %s", service, detail)
-                inventory.errors[service] = detail
-        return inventory
+            return "the integration has no client id or client secret"
+        return ""
 
     def scope(self) -> Scope:
         return Scope(
@@ -184,11 +184,6 @@ class EntraConnector:
         return self.api.redact(text.replace(self._secret, "***") if self._secret else text)
 
 
-def _number(config: Mapping[str, object], key: str, default: int) -> int:
-    value = config.get(key)
-    return default if value is None else int(str(value))
-
-
 def build_connector(*, config: dict, credentials: dict) -> EntraConnector:
     """Build the connector from an integration's config and decrypted credentials."""
     return EntraConnector(
@@ -197,9 +192,9 @@ def build_connector(*, config: dict, credentials: dict) -> EntraConnector:
         graph_url=str(config.get("graph_url") or DEFAULT_GRAPH_URL),
         client_id=str(credentials.get("client_id") or ""),
         client_secret=str(credentials.get("client_secret") or ""),
-        inactive_days=_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
-        guest_inactive_days=_number(config, "guest_inactive_days", DEFAULT_GUEST_INACTIVE_DAYS),
-        never_signed_in_days=_number(config, "never_signed_in_days", DEFAULT_NEVER_SIGNED_IN_DAYS),
-        min_global_admins=_number(config, "min_global_admins", DEFAULT_MIN_GLOBAL_ADMINS),
-        max_global_admins=_number(config, "max_global_admins", DEFAULT_MAX_GLOBAL_ADMINS),
+        inactive_days=config_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
+        guest_inactive_days=config_number(config, "guest_inactive_days", DEFAULT_GUEST_INACTIVE_DAYS),
+        never_signed_in_days=config_number(config, "never_signed_in_days", DEFAULT_NEVER_SIGNED_IN_DAYS),
+        min_global_admins=config_number(config, "min_global_admins", DEFAULT_MIN_GLOBAL_ADMINS),
+        max_global_admins=config_number(config, "max_global_admins", DEFAULT_MAX_GLOBAL_ADMINS),
     )

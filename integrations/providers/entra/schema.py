@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from integrations.providers.schema import StrictSerializer, validate_egress_url
+from integrations.providers.schema import StrictSerializer
 
+from .._saas import HttpsOriginField, check_at_most, threshold
 from .client import (
     DEFAULT_AUTHORITY_URL,
     DEFAULT_GRAPH_URL,
@@ -29,38 +27,14 @@ DOMAIN = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?
 SECRET = re.compile(r"^[A-Za-z0-9~._\-]{16,200}$")
 
 
-class ApiUrlField(serializers.URLField):
+class ApiUrlField(HttpsOriginField):
     """An API origin (https, no path): the identity platform's or Microsoft Graph's, or a local stand-in."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validators=[URLValidator(schemes=["http", "https"])], **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data).strip()
-        parts = urlsplit(value)
-        if parts.username or parts.password or parts.query or parts.fragment or parts.path.strip("/"):
-            raise serializers.ValidationError("Give the origin only (https://host): no path, credentials or query.")
-        # Where it points comes first: no scheme makes an address integrations may not reach acceptable.
-        validate_egress_url(value)
-        if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or ""):
-            raise serializers.ValidationError(
-                "Use https://: over plain http the client secret and tokens would cross the network in clear "
-                "(http is only accepted for a server on this machine)."
-            )
-        return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _threshold(default: int, low: int, high: int, help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(required=False, default=default, min_value=low, max_value=high, help_text=help_text)
+    not_plain = "Give the origin only (https://host): no path, credentials or query."
+    not_https = (
+        "Use https://: over plain http the client secret and tokens would cross the network in clear "
+        "(http is only accepted for a server on this machine)."
+    )
 
 
 class ConfigSerializer(StrictSerializer):
@@ -77,25 +51,25 @@ class ConfigSerializer(StrictSerializer):
     graph_url = ApiUrlField(
         required=False, default=DEFAULT_GRAPH_URL, max_length=300, help_text="Microsoft Graph's origin."
     )
-    inactive_days = _threshold(
+    inactive_days = threshold(
         DEFAULT_INACTIVE_DAYS, 7, 3650, "An enabled member without a sign-in for longer than this fails."
     )
-    guest_inactive_days = _threshold(
+    guest_inactive_days = threshold(
         DEFAULT_GUEST_INACTIVE_DAYS, 7, 3650, "An enabled guest without a sign-in for longer than this fails."
     )
-    never_signed_in_days = _threshold(
+    never_signed_in_days = threshold(
         DEFAULT_NEVER_SIGNED_IN_DAYS,
         1,
         3650,
         "An enabled account created longer ago than this that never signed in fails.",
     )
-    min_global_admins = _threshold(
+    min_global_admins = threshold(
         DEFAULT_MIN_GLOBAL_ADMINS,
         1,
         100,
         "The fewest Global Administrators accepted (one is a single point of failure).",
     )
-    max_global_admins = _threshold(DEFAULT_MAX_GLOBAL_ADMINS, 1, 100, "The most Global Administrators accepted.")
+    max_global_admins = threshold(DEFAULT_MAX_GLOBAL_ADMINS, 1, 100, "The most Global Administrators accepted.")
 
     def validate_tenant_id(self, value: str) -> str:
         value = value.strip()
@@ -108,8 +82,7 @@ class ConfigSerializer(StrictSerializer):
         )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["min_global_admins"] > attrs["max_global_admins"]:
-            raise serializers.ValidationError({"min_global_admins": ["Must not be more than max_global_admins."]})
+        check_at_most(attrs, "min_global_admins", "max_global_admins")
         return attrs
 
 

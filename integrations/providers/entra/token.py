@@ -1,9 +1,9 @@
 """The app registration's access token: OAuth 2.0 client credentials against the Microsoft identity platform.
 
 The shared wire (``providers._rest``) only GETs, so the one POST a scan needs, to
-``{authority}/{tenant}/oauth2/v2.0/token``, is made here, through the same egress guard
-(``complywise.egress.build_opener``) and refusing every redirect: the client secret goes
-to the configured authority and nowhere else.  The token is kept until shortly before it
+``{authority}/{tenant}/oauth2/v2.0/token``, is made here with ``_saas.post_form``: through
+the same egress guard and refusing every redirect, so the client secret goes to the
+configured authority and nowhere else.  The token is kept until shortly before it
 expires, and handed to the wire as its ``auth`` callable.
 
 Error messages never repeat what the token endpoint wrote (a server at a mistyped URL
@@ -14,19 +14,14 @@ that code.
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
-
-from complywise import egress
+from urllib.parse import quote, urlsplit
 
 from .._rest import BACKOFF, RETRIES, TIMEOUT, RestError, _connection_problem
+from .._saas import json_object, post_form
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # A token is renewed this long before it expires, so that no request carries one that lapses in flight.
@@ -66,13 +61,6 @@ class TokenError(RestError):
 
 class _UnreachableError(TokenError):
     """A connection that failed or dropped: retried like a 5xx answer."""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """The token endpoint never redirects; a redirect would carry the client secret elsewhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        raise TokenError(f"{SERVICE}'s token endpoint answered with a redirect; not followed")
 
 
 class ClientCredentials:
@@ -154,40 +142,25 @@ class ClientCredentials:
     def _post(self) -> tuple[int, bytes]:
         if urlsplit(self.token_url).scheme.lower() not in ("http", "https"):
             raise TokenError(f"{self.authority_url} is not an http(s) URL")
-        form = urlencode(
+        self.requests += 1
+        return post_form(
+            self.token_url,
             {
                 "grant_type": "client_credentials",
                 "client_id": self.client_id,
                 "client_secret": self._secret,
                 "scope": self.scope,
-            }
-        ).encode()
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            self.token_url,
-            data=form,
-            method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-        )
-        opener = egress.build_opener(_NoRedirect())
-        self.requests += 1
-        try:
-            with opener.open(request, timeout=self.timeout) as answer:
-                return answer.status, answer.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return exc.code, exc.read()
-        except TokenError:
-            raise
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            refusal = egress.refusal_in(exc)
-            if refusal is not None:
-                raise TokenError(f"could not reach {SERVICE} at {self.authority_url}: {refusal}") from None
-            raise _UnreachableError(
+            },
+            timeout=self.timeout,
+            redirected=lambda status: TokenError(f"{SERVICE}'s token endpoint answered with a redirect; not followed"),
+            refused=lambda why: TokenError(f"could not reach {SERVICE} at {self.authority_url}: {why}"),
+            unreachable=lambda exc: _UnreachableError(
                 f"could not reach {SERVICE} at {self.authority_url} ({_connection_problem(exc)})"
-            ) from None
+            ),
+        )
 
     def _parse(self, status: int, body: bytes) -> tuple[str, float]:
-        data = _json(body)
+        data = json_object(body)
         if 200 <= status < 300:
             token = data.get("access_token")
             if not isinstance(token, str) or not token:
@@ -202,14 +175,6 @@ class ClientCredentials:
         if not data:
             raise TokenError(f"{self.authority_url} did not answer the token request ({status}); is it {SERVICE}?")
         raise TokenError(f"{SERVICE} refused the token request ({named})")
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _lifetime(value: Any) -> float:

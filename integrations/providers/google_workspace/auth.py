@@ -6,30 +6,25 @@ applications: a JWT naming the service account (``iss``), the administrator it a
 account's private key, is exchanged at ``token_uri`` for a one-hour access token.  The
 token is kept until shortly before it expires and shared by the collectors' threads.
 
-The shared wire (``providers._rest``) only GETs, so the one POST lives here; it opens its
-connection through the same egress guard (``complywise.egress.build_opener``) and never
-follows a redirect, so neither the signed assertion nor the token can be led elsewhere.
+The shared wire (``providers._rest``) only GETs, so the one POST is made here with
+``_saas.post_form``: through the same egress guard and never following a redirect, so
+neither the signed assertion nor the token can be led elsewhere.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from complywise import egress
-
 from .._rest import RestError, RestUnreachableError, provider_error
+from .._saas import json_object, post_form
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Google issues tokens for at most an hour.
@@ -105,13 +100,6 @@ def signed_assertion(
     return f"{signing_input}.{_b64(signature)}"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
-        # The assertion is a credential for an hour: a token endpoint that redirects is not followed anywhere.
-        fp.close()
-        raise TokenError(f"the token endpoint answered {code} with a redirect; not followed")
-
-
 class ServiceAccountAuth:
     """The ``auth`` callable of the shared wire: ``Authorization: Bearer`` with a cached, refreshed token."""
 
@@ -165,11 +153,8 @@ class ServiceAccountAuth:
             raise RestUnreachableError(f"the token endpoint {self.token_uri} answered {status}")
         if status != 200:
             raise self._refusal(status, body)
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            answer = None
-        token = answer.get("access_token") if isinstance(answer, Mapping) else None
+        answer = json_object(body)
+        token = answer.get("access_token")
         if not token:
             raise TokenError(f"the token endpoint {self.token_uri} did not answer with an access token")
         try:
@@ -179,29 +164,18 @@ class ServiceAccountAuth:
         return str(token), lifetime
 
     def _post(self, form: Mapping[str, str]) -> tuple[int, bytes]:
-        request = urllib.request.Request(  # noqa: S310 - the scheme is validated with the key (http(s) only)
+        # The assertion is a credential for an hour: a token endpoint that redirects is not followed anywhere.
+        return post_form(
             self.token_uri,
-            data=urlencode(form).encode(),
-            method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-        )
-        opener = egress.build_opener(_NoRedirect())
-        try:
-            with opener.open(request, timeout=self.timeout) as answer:
-                return answer.status, answer.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return exc.code, exc.read()
-        except RestError:
-            raise
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            refusal = egress.refusal_in(exc)
-            if refusal is not None:
-                raise TokenError(f"could not reach the token endpoint {self.token_uri}: {refusal}") from None
+            form,
+            timeout=self.timeout,
+            redirected=lambda status: TokenError(f"the token endpoint answered {status} with a redirect; not followed"),
+            refused=lambda why: TokenError(f"could not reach the token endpoint {self.token_uri}: {why}"),
             # Unreachable: the wire retries the request (and so this exchange) like any dropped connection.
-            raise RestUnreachableError(
+            unreachable=lambda exc: RestUnreachableError(
                 f"could not reach the token endpoint {self.token_uri} ({type(exc).__name__})"
-            ) from None
+            ),
+        )
 
     def _refusal(self, status: int, body: bytes) -> TokenError:
         code, description = _oauth_error(body)

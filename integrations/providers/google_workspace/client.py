@@ -16,6 +16,7 @@ from typing import Any
 from integrations.registry import Inventory
 
 from .._rest import RestClient, RestError, RestHttpError
+from .._saas import collect_each, config_number
 from .auth import ServiceAccountAuth, TokenError
 from .collectors import COLLECTORS, Scope
 from .collectors._common import segment
@@ -133,24 +134,17 @@ class GoogleWorkspaceConnector:
         return False, detail
 
     def collect(self, services: set[str]) -> Inventory:
-        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=self.domain)
-        for unknown in sorted(set(services) - SUPPORTED_SERVICES):
-            inventory.errors[unknown] = "the Google Workspace connector does not collect this service"
-        wanted = [s for s in _ORDER if s in services]
-        if not self._has_key:
-            for service in wanted:
-                inventory.errors[service] = "the integration has no service account key"
-            return inventory
-        scope = self.scope()
-        for service in wanted:
-            collector = COLLECTORS[service]
-            try:
-                inventory.data[service] = collector.read(scope)
-            except RestError as exc:
-                detail = self._redact(self._explain(exc, collector.label))
-                logger.warning("Google Workspace collection of %s failed: %s", service, detail)
-                inventory.errors[service] = detail
-        return inventory
+        return collect_each(
+            Inventory(integration_type=INTEGRATION_TYPE, account_id=self.domain),
+            services,
+            order=_ORDER,
+            collectors=COLLECTORS,
+            product="Google Workspace",
+            missing="" if self._has_key else "the integration has no service account key",
+            scope=self.scope,
+            describe=lambda exc, collector: self._redact(self._explain(exc, collector.label)),
+            logger=logger,
+        )
 
     def scope(self) -> Scope:
         return Scope(
@@ -194,11 +188,6 @@ class GoogleWorkspaceConnector:
         return self.api.redact(text)
 
 
-def _number(config: Mapping[str, object], key: str, default: int) -> int:
-    value = config.get(key)
-    return default if value is None else int(str(value))
-
-
 def build_connector(*, config: dict, credentials: dict) -> GoogleWorkspaceConnector:
     """Build the connector from an integration's config and decrypted credentials."""
     key = credentials.get("service_account")
@@ -208,10 +197,10 @@ def build_connector(*, config: dict, credentials: dict) -> GoogleWorkspaceConnec
         domain=str(config.get("domain") or ""),
         customer_id=str(config.get("customer_id") or DEFAULT_CUSTOMER),
         api_url=str(config.get("api_url") or DEFAULT_API_URL),
-        inactive_days=_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
-        never_signed_in_days=_number(config, "never_signed_in_days", DEFAULT_NEVER_SIGNED_IN_DAYS),
-        admin_inactive_days=_number(config, "admin_inactive_days", DEFAULT_ADMIN_INACTIVE_DAYS),
-        min_super_admins=_number(config, "min_super_admins", DEFAULT_MIN_SUPER_ADMINS),
-        max_super_admins=_number(config, "max_super_admins", DEFAULT_MAX_SUPER_ADMINS),
+        inactive_days=config_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
+        never_signed_in_days=config_number(config, "never_signed_in_days", DEFAULT_NEVER_SIGNED_IN_DAYS),
+        admin_inactive_days=config_number(config, "admin_inactive_days", DEFAULT_ADMIN_INACTIVE_DAYS),
+        min_super_admins=config_number(config, "min_super_admins", DEFAULT_MIN_SUPER_ADMINS),
+        max_super_admins=config_number(config, "max_super_admins", DEFAULT_MAX_SUPER_ADMINS),
         trusted_clients=[str(c) for c in config.get("trusted_clients") or []],
     )

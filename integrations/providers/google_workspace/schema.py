@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from integrations.providers.schema import StrictSerializer, validate_egress_url
+from integrations.providers.schema import StrictSerializer
 
+from .._saas import check_at_most, https_url, threshold
 from .auth import UnusableKeyError, load_private_key, missing_key_fields
 from .client import (
     DEFAULT_ADMIN_INACTIVE_DAYS,
@@ -33,30 +32,18 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 KEPT_KEY_FIELDS = ("type", "project_id", "private_key_id", "private_key", "client_email", "client_id", "token_uri")
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def endpoint_url(value: str, *, what: str, keep_path: bool) -> str:
     """An https URL the egress guard accepts (plain http only for a server on this machine)."""
     try:
         URLValidator(schemes=["http", "https"])(value)
     except Exception:  # noqa: BLE001 - Django's ValidationError, restated as DRF's
         raise serializers.ValidationError(f"{what} must be an http(s) URL.") from None
-    parts = urlsplit(value)
-    if parts.username or parts.password or parts.query or parts.fragment or (parts.path.strip("/") and not keep_path):
-        raise serializers.ValidationError(f"{what} must be a plain URL: no credentials, query or fragment.")
-    validate_egress_url(value)
-    if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or ""):
-        raise serializers.ValidationError(
-            f"{what} must use https:// (http is only accepted for a server on this machine)."
-        )
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/') if keep_path else ''}"
+    return https_url(
+        value,
+        not_plain=f"{what} must be a plain URL: no credentials, query or fragment.",
+        not_https=f"{what} must use https:// (http is only accepted for a server on this machine).",
+        keep_path=keep_path,
+    )
 
 
 class ApiUrlField(serializers.CharField):
@@ -80,33 +67,23 @@ class ConfigSerializer(StrictSerializer):
     api_url = ApiUrlField(
         required=False, default=DEFAULT_API_URL, max_length=300, help_text="The Admin SDK's root; leave the default."
     )
-    inactive_days = serializers.IntegerField(
-        required=False,
-        default=DEFAULT_INACTIVE_DAYS,
-        min_value=7,
-        max_value=3650,
-        help_text="An active user without a sign-in for longer than this fails the inactivity check.",
+    inactive_days = threshold(
+        DEFAULT_INACTIVE_DAYS,
+        7,
+        3650,
+        "An active user without a sign-in for longer than this fails the inactivity check.",
     )
-    never_signed_in_days = serializers.IntegerField(
-        required=False,
-        default=DEFAULT_NEVER_SIGNED_IN_DAYS,
-        min_value=1,
-        max_value=3650,
-        help_text="An active user created longer ago than this who never signed in fails.",
+    never_signed_in_days = threshold(
+        DEFAULT_NEVER_SIGNED_IN_DAYS, 1, 3650, "An active user created longer ago than this who never signed in fails."
     )
-    admin_inactive_days = serializers.IntegerField(
-        required=False,
-        default=DEFAULT_ADMIN_INACTIVE_DAYS,
-        min_value=1,
-        max_value=3650,
-        help_text="An administrator without a sign-in for longer than this fails (a dormant privileged account).",
+    admin_inactive_days = threshold(
+        DEFAULT_ADMIN_INACTIVE_DAYS,
+        1,
+        3650,
+        "An administrator without a sign-in for longer than this fails (a dormant privileged account).",
     )
-    min_super_admins = serializers.IntegerField(
-        required=False, default=DEFAULT_MIN_SUPER_ADMINS, min_value=1, max_value=100
-    )
-    max_super_admins = serializers.IntegerField(
-        required=False, default=DEFAULT_MAX_SUPER_ADMINS, min_value=1, max_value=100
-    )
+    min_super_admins = threshold(DEFAULT_MIN_SUPER_ADMINS, 1, 100)
+    max_super_admins = threshold(DEFAULT_MAX_SUPER_ADMINS, 1, 100)
     trusted_clients = serializers.ListField(
         child=serializers.RegexField(CLIENT_ID),
         required=False,
@@ -119,8 +96,7 @@ class ConfigSerializer(StrictSerializer):
         return value.lower()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["min_super_admins"] > attrs["max_super_admins"]:
-            raise serializers.ValidationError({"min_super_admins": ["Must not be more than max_super_admins."]})
+        check_at_most(attrs, "min_super_admins", "max_super_admins")
         return attrs
 
 

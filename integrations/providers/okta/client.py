@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from integrations.registry import Inventory
 
 from .._rest import RestClient, RestError, RestHttpError
+from .._saas import collect_each, config_number
 from .collectors import COLLECTORS, Scope
 
 logger = logging.getLogger(__name__)
@@ -111,24 +112,17 @@ class OktaConnector:
         return False, detail
 
     def collect(self, services: set[str]) -> Inventory:
-        inventory = Inventory(integration_type=INTEGRATION_TYPE, account_id=self.host)
-        for unknown in sorted(set(services) - SUPPORTED_SERVICES):
-            inventory.errors[unknown] = "the Okta connector does not collect this service"
-        wanted = [s for s in _ORDER if s in services]
-        if not self._token:
-            for service in wanted:
-                inventory.errors[service] = "the integration has no Okta API token"
-            return inventory
-        scope = self.scope()
-        for service in wanted:
-            collector = COLLECTORS[service]
-            try:
-                inventory.data[service] = collector.read(scope)
-            except RestError as exc:
-                detail = self._describe(exc, collector.label)
-                logger.warning("Okta collection of %s failed: %s", service, detail)
-                inventory.errors[service] = detail
-        return inventory
+        return collect_each(
+            Inventory(integration_type=INTEGRATION_TYPE, account_id=self.host),
+            services,
+            order=_ORDER,
+            collectors=COLLECTORS,
+            product="Okta",
+            missing="" if self._token else "the integration has no Okta API token",
+            scope=self.scope,
+            describe=lambda exc, collector: self._describe(exc, collector.label),
+            logger=logger,
+        )
 
     def scope(self) -> Scope:
         return Scope(
@@ -168,19 +162,14 @@ class OktaConnector:
         return self.api.redact(text.replace(self._token, "***") if self._token else text)
 
 
-def _number(config: Mapping[str, object], key: str, default: int) -> int:
-    value = config.get(key)
-    return default if value is None else int(str(value))
-
-
 def build_connector(*, config: dict, credentials: dict) -> OktaConnector:
     """Build the connector from an integration's config and decrypted credentials."""
     return OktaConnector(
         org_url=str(config.get("org_url") or ""),
         api_token=str(credentials.get("api_token") or ""),
-        inactive_days=_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
-        stuck_days=_number(config, "stuck_days", DEFAULT_STUCK_DAYS),
-        min_super_admins=_number(config, "min_super_admins", DEFAULT_MIN_SUPER_ADMINS),
-        max_super_admins=_number(config, "max_super_admins", DEFAULT_MAX_SUPER_ADMINS),
-        max_token_age_days=_number(config, "max_token_age_days", DEFAULT_MAX_TOKEN_AGE_DAYS),
+        inactive_days=config_number(config, "inactive_days", DEFAULT_INACTIVE_DAYS),
+        stuck_days=config_number(config, "stuck_days", DEFAULT_STUCK_DAYS),
+        min_super_admins=config_number(config, "min_super_admins", DEFAULT_MIN_SUPER_ADMINS),
+        max_super_admins=config_number(config, "max_super_admins", DEFAULT_MAX_SUPER_ADMINS),
+        max_token_age_days=config_number(config, "max_token_age_days", DEFAULT_MAX_TOKEN_AGE_DAYS),
     )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from scans.services import scans_purge_expired
+from scans.retention import scans_purge_expired
 
 
 class Command(BaseCommand):
