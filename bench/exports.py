@@ -123,6 +123,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outcomes", type=int, default=100_000, help="rows of the large export (the small: 1/10)")
     parser.add_argument("--format", choices=["csv", "json"], default="csv")
+    parser.add_argument("--smoke", action="store_true", help="Correctness only: no memory ratio at tiny sizes (CI).")
     args = parser.parse_args()
     sizes = [max(args.outcomes // 10, 1), args.outcomes]
 
@@ -130,13 +131,13 @@ def main() -> int:
     os.environ.setdefault("COMPLYWISE_VAR_DIR", workdir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "complywise.settings.test"
     try:
-        return measure(sizes, args.format)
+        return measure(sizes, args.format, smoke=args.smoke)
     finally:
         # The embedded database of 110,000 rows is ~80 MB: nothing of it is worth keeping.
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def measure(sizes: list[int], fmt: str) -> int:
+def measure(sizes: list[int], fmt: str, *, smoke: bool = False) -> int:
 
     import logging
 
@@ -193,6 +194,9 @@ def measure(sizes: list[int], fmt: str) -> int:
         f"flat memory: {large.outcomes:,}-row peak within {FLAT_FACTOR:g}x the {small.outcomes:,}-row one"
         f" ({ratio:.2f}x)": ratio <= FLAT_FACTOR,
     }
+    if smoke:
+        # At smoke sizes interpreter noise outweighs the data: only correctness is a bar.
+        bars = {name: ok for name, ok in bars.items() if not name.startswith("flat memory")}
     for bar, ok in bars.items():
         print(f"  [{'ok' if ok else 'MISSED'}] {bar}")
     return 0 if all(bars.values()) else 1

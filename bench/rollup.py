@@ -194,6 +194,7 @@ def mib(value: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000", help="comma-separated resource counts")
+    parser.add_argument("--smoke", action="store_true", help="Correctness only: no memory ratio at tiny sizes (CI).")
     parser.add_argument("--checks-per-resource", type=int, default=3)
     parser.add_argument("--no-timed", action="store_true", help="only the traced run (half the seeding)")
     parser.add_argument(
@@ -217,13 +218,20 @@ def main() -> int:
             timed=not args.no_timed,
             output=Path(args.output),
             storage_read_bytes=args.storage_read_bytes,
+            smoke=args.smoke,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def measure(
-    sizes: list[int], per_resource: int, *, timed: bool, output: Path, storage_read_bytes: int | None = None
+    sizes: list[int],
+    per_resource: int,
+    *,
+    timed: bool,
+    output: Path,
+    storage_read_bytes: int | None = None,
+    smoke: bool = False,
 ) -> int:
     import logging
 
@@ -306,6 +314,9 @@ def measure(
         f"flat memory: {large.resources:,}-resource peak within {FLAT_FACTOR:g}x the {small.resources:,}-resource"
         f" one ({ratio:.2f}x)": ratio <= FLAT_FACTOR,
     }
+    if smoke:
+        # At smoke sizes interpreter noise outweighs the data: only correctness is a bar.
+        bars = {name: ok for name, ok in bars.items() if not name.startswith("flat memory")}
     for bar, ok in bars.items():
         print(f"  [{'ok' if ok else 'MISSED'}] {bar}")
     output.parent.mkdir(parents=True, exist_ok=True)
