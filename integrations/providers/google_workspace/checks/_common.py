@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from integrations.providers._saas_checks import days_between, parse_time, service_data  # noqa: F401 - the checks' shared reads
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
 from ..shapes import Admins, Tokens, User, Users
@@ -21,28 +22,8 @@ result = outcome
 error = error_outcome
 
 
-def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
-    data = inventory.data.get(service)
-    return data if isinstance(data, Mapping) else {}
-
-
 def customer_name(inventory: Inventory) -> str:
     return inventory.account_id or "google-workspace"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Google timestamp ("2025-01-31T09:00:00.000Z") as an aware datetime; None when absent or malformed."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def days_between(earlier: datetime, later: datetime) -> int:
-    return max((later - earlier).days, 0)
 
 
 def users_data(inventory: Inventory) -> Users:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any, cast
 
+from integrations.providers._saas_checks import collected_at, days_between, parse_time, service_data  # noqa: F401 - the checks' shared reads
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
 from ..shapes import Policies, Policy, Rule, User, Users
@@ -27,32 +27,8 @@ result = outcome
 error = error_outcome
 
 
-def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
-    data = inventory.data.get(service)
-    return data if isinstance(data, Mapping) else {}
-
-
 def org_name(inventory: Inventory) -> str:
     return inventory.account_id or "okta-org"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An Okta timestamp ("2025-01-31T09:00:00.000Z") as an aware datetime; None when absent or malformed."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def days_between(earlier: datetime, later: datetime) -> int:
-    return max((later - earlier).days, 0)
-
-
-def collected_at(data: Mapping[str, Any]) -> datetime:
-    return parse_time(data.get("collected_at")) or datetime.now(UTC)
 
 
 def users_data(inventory: Inventory) -> Users:
