@@ -11,6 +11,7 @@ import enum
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import models
@@ -60,6 +61,9 @@ class Inventory:
     data: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     region_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What the platform knows besides the collection, set by the engine before the checks run (never by a
+    # connector): ``revoked_accounts`` lists the accounts an access review revoked (see ``revocation_check``).
+    context: dict[str, Any] = field(default_factory=dict)
 
     def absorb(self, other: Inventory) -> None:
         """Merge another (partial) inventory of the same integration into this one.
@@ -96,6 +100,7 @@ class Inventory:
             "data": self.data,
             "errors": self.errors,
             "region_errors": self.region_errors,
+            "context": self.context,
         }
 
     @classmethod
@@ -106,6 +111,7 @@ class Inventory:
             data=value.get("data", {}),
             errors=value.get("errors", {}),
             region_errors=value.get("region_errors", {}),
+            context=value.get("context", {}),
         )
 
 
@@ -314,3 +320,125 @@ def all_checks(integration_type: str | None = None) -> list[Check]:
 
 def get_check(check_id: str) -> Check | None:
     return _REGISTRY.get(check_id)
+
+
+# --- accounts: who has access, for access reviews ----------------------------------------------------
+
+
+class AccountKind(enum.StrEnum):
+    USER = "user"
+    ROLE = "role"
+    MEMBER = "member"
+    OUTSIDE_COLLABORATOR = "outside_collaborator"
+    GUEST = "guest"
+    SERVICE = "service"
+    DATABASE_ROLE = "database_role"
+
+
+@dataclass(frozen=True)
+class Account:
+    """One identity with access to an integration, as an access reviewer needs to see it.
+
+    ``id`` is stable across scans (an ARN, a login, a directory object id) so a decision follows the account;
+    ``privileges`` are the groups, roles and policies it holds, sorted; ``admin`` marks the ones that can
+    administer the system; ``last_activity`` is the last sign-in or use the provider reports (None: never or
+    unknown); ``active`` is False for an account that exists but cannot sign in (suspended, disabled).
+    """
+
+    id: str
+    name: str
+    kind: AccountKind
+    email: str = ""
+    privileges: tuple[str, ...] = ()
+    admin: bool = False
+    active: bool = True
+    last_activity: datetime | None = None
+    created: datetime | None = None
+
+
+AccountExtractor = Callable[[Inventory], Iterable[Account]]
+
+
+@dataclass(frozen=True)
+class AccountSource:
+    """How to list an integration type's accounts from its inventory (the services it reads, the function)."""
+
+    integration_type: str
+    services: tuple[str, ...]
+    extract: AccountExtractor
+
+    def accounts(self, inventory: Inventory) -> list[Account] | None:
+        """The accounts of this inventory, or None when a service they come from was not (fully) collected."""
+        if any(s in inventory.errors or s in inventory.region_errors or s not in inventory.data for s in self.services):
+            return None
+        return sorted(self.extract(inventory), key=lambda a: (a.kind, a.id))
+
+
+_ACCOUNT_SOURCES: dict[str, AccountSource] = {}
+
+
+def register_accounts(*, integration_type: str, services: tuple[str, ...], extract: AccountExtractor) -> AccountSource:
+    source = AccountSource(integration_type=integration_type, services=services, extract=extract)
+    _ACCOUNT_SOURCES[integration_type] = source
+    return source
+
+
+def account_source(integration_type: str) -> AccountSource | None:
+    return _ACCOUNT_SOURCES.get(integration_type)
+
+
+def account_sources() -> list[AccountSource]:
+    return sorted(_ACCOUNT_SOURCES.values(), key=lambda s: s.integration_type)
+
+
+REVOCATION_CHECK_SUFFIX = "access_review.revocations_applied"
+
+
+def revocation_check(source: AccountSource, *, title: str, resource_type: str) -> Check:
+    """The check that an access review's revocations took effect: every revoked account must be gone.
+
+    The engine puts the integration's revoked accounts in ``inventory.context["revoked_accounts"]`` (each a
+    mapping with ``id``, ``name`` and ``reason``); an account still present and active fails, one that is gone
+    (or can no longer sign in) passes.  With nothing revoked the check has nothing to judge.
+    """
+
+    def evaluate(inventory: Inventory) -> Iterable[Outcome]:
+        present = {a.id: a for a in source.extract(inventory)}
+        for revoked in inventory.context.get("revoked_accounts", []):
+            account = present.get(revoked["id"])
+            still = account is not None and account.active
+            yield outcome(
+                not still,
+                revoked["id"],
+                resource_type,
+                (
+                    f"{revoked['name']} was revoked ({revoked['reason']}) but still has access"
+                    if still
+                    else f"{revoked['name']} was revoked ({revoked['reason']}) and no longer has access"
+                ),
+                revoked_by=revoked.get("revoked_by", ""),
+                revoked_at=revoked.get("revoked_at", ""),
+                present=account is not None,
+            )
+
+    return register(
+        Check(
+            id=f"{source.integration_type}.{REVOCATION_CHECK_SUFFIX}",
+            integration_type=source.integration_type,
+            title=title,
+            severity=Severity.HIGH,
+            # Its own service name (ids read "<type>.access_review.…"); what it reads is in ``requires``.
+            service="access_review",
+            resource_type=resource_type,
+            rationale=(
+                "An access review is only worth its evidence if what reviewers revoked is really removed; an account "
+                "revoked on paper but still able to sign in is exactly the finding auditors look for."
+            ),
+            remediation=(
+                "Remove or disable the account in the provider (or reverse the decision in the access review with a "
+                "note saying why it stays), then scan again."
+            ),
+            evaluate=evaluate,
+            requires=source.services,
+        )
+    )

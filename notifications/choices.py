@@ -8,6 +8,9 @@ class EventType(models.TextChoices):
     EVIDENCE_UPLOADED = "evidence.uploaded", "Evidence uploaded"
     EVIDENCE_EXPIRING = "evidence.expiring", "Evidence expiring"
     EVIDENCE_EXPIRED = "evidence.expired", "Evidence expired"
+    ACCESS_REVIEW_OPENED = "access_review.opened", "Access review opened"
+    ACCESS_REVIEW_REMINDER = "access_review.reminder", "Access review due soon or overdue"
+    ACCESS_REVIEW_COMPLETED = "access_review.completed", "Access review completed"
     # Sent on demand to test a webhook; nobody subscribes to it.
     PING = "ping", "Ping"
 

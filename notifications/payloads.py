@@ -57,6 +57,27 @@ def summary(event_type: str, data: dict[str, Any]) -> str:
         return f"Evidence '{evidence['title']}' {verb} on {evidence['valid_until'][:10]} ({controls})."
     if event_type == EventType.PING:
         return "Test event from ComplyWise: this webhook is reachable."
+    if event_type in (
+        EventType.ACCESS_REVIEW_OPENED,
+        EventType.ACCESS_REVIEW_REMINDER,
+        EventType.ACCESS_REVIEW_COMPLETED,
+    ):
+        review = data["review"]
+        if event_type == EventType.ACCESS_REVIEW_OPENED:
+            return (
+                f"Access review '{review['name']}' opened: "
+                f"{review['items']} account(s) to review by {review['due_date']}."
+            )
+        if event_type == EventType.ACCESS_REVIEW_REMINDER:
+            when = "overdue since" if review.get("overdue") else "due on"
+            return (
+                f"Access review '{review['name']}' is {when} {review['due_date']}: "
+                f"{review['pending']} account(s) still pending."
+            )
+        return (
+            f"Access review '{review['name']}' completed by {review.get('completed_by') or 'someone'}: "
+            f"{review['approved']} approved, {review['revoked']} revoked."
+        )
     return event_type
 
 
@@ -67,6 +88,8 @@ def _page(event_type: str, data: dict[str, Any]) -> str | None:
         return data["control"].get("url")
     if "evidence" in data:
         return data["evidence"].get("url")
+    if "review" in data:
+        return data["review"].get("url")
     return None
 
 

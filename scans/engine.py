@@ -28,6 +28,7 @@ from django.utils import timezone
 from complywise.celery import BROKER_ERRORS
 from complywise.models import Tenant
 from integrations import registry
+from integrations.accounts import accounts_refresh, revocations_pending
 from integrations.models import Integration
 from integrations.selectors import integrations_for_scan
 from integrations.services import integration_connector
@@ -389,12 +390,23 @@ def _store_outcomes(
         job = ScanJob.objects.select_for_update().get(pk=part.scan_job_id)
         if job.status != ScanStatus.RUNNING:
             return  # cancelled or reaped meanwhile: write nothing
+        source = registry.account_source(part.integration_type)
+        if integration is not None and source is not None:
+            inventory.context["revoked_accounts"] = revocations_pending(
+                integration=integration, scan_job_id=part.scan_job_id
+            )
         # Delete-then-insert in one transaction: a redelivered task replaces, never duplicates.
         CheckOutcome.objects.filter(scan_job_id=part.scan_job_id, integration=integration).delete()
         write_started = time.monotonic()
         count = outcomes_write(
             _outcome_rows(part=part, integration=integration, checks=checks, inventory=inventory, clock=clock)
         )
+        accounts = source.accounts(inventory) if integration is not None and source is not None else None
+        if accounts is not None:
+            # Same transaction as the outcomes: the snapshot and the revocation verdicts never disagree.
+            accounts_refresh(
+                integration=integration, accounts=accounts, seen_at=timezone.now(), scan_job_id=part.scan_job_id
+            )
         timings = {
             "collect": round(collect_seconds, 3),
             "evaluate": round(clock["evaluate"], 3),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "evidence",
     "scans",
     "notifications",
+    "reviews",
     "web",
 ]
 
@@ -398,4 +399,6 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-evidence-expiry": {"task": "notifications.evidence_expiry_sweep", "schedule": 3600.0},
     "notifications-send-digests": {"task": "notifications.send_digests", "schedule": 300.0},
     "notifications-resume-deliveries": {"task": "notifications.resume_deliveries", "schedule": 60.0},
+    # Opens scheduled access reviews and reminds reviewers; hourly so a new day is picked up soon after midnight.
+    "reviews-tick": {"task": "reviews.tick", "schedule": 3600.0},
 }

@@ -12,6 +12,9 @@ A provider package ``integrations/providers/<type>/`` (the type is a value of
 - ``shapes.py``: TypedDicts of what each service puts in ``Inventory.data`` — the contract between the
   collectors and the checks;
 - ``checks/``: pure checks over the inventory, registered in the registry;
+- ``accounts.py`` (optional): registers how to list the integration's accounts from the inventory
+  (:func:`integrations.registry.register_accounts`) and the check that revoked ones are gone
+  (:func:`integrations.registry.revocation_check`), for access reviews;
 - ``schema.py``: DRF serializers ``ConfigSerializer`` and ``CredentialsSerializer``
   validating the integration's non-secret config and its secret credentials (a type
   that needs no secret may leave ``CredentialsSerializer`` out: it then takes none),
@@ -106,6 +109,10 @@ def load_all() -> None:
         # module that fails to import is a bug and must surface.
         if _module_present(module) and _module_present(f"{module}.checks"):
             importlib.import_module(f"{module}.checks")
+        # ``accounts.py`` (optional) lists who has access, for access reviews, and registers the check that
+        # revoked accounts are gone.
+        if _module_present(module) and _module_present(f"{module}.accounts"):
+            importlib.import_module(f"{module}.accounts")
 
 
 def connector_for(integration_type: str, *, config: dict, credentials: dict):

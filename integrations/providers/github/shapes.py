@@ -30,9 +30,10 @@ class Organization(TypedDict):
 
 
 class Members(TypedDict):
-    """``data["members"]``: the organisation's owners and how many the integration allows."""
+    """``data["members"]``: the organisation's owners, its other members, and how many owners the integration allows."""
 
     admins: list[str]
+    members: list[str]
     max_admins: int
 
 

@@ -312,6 +312,8 @@ class OrgState:
     admins: list[str]
     repos: list[RepoState]
     org_hooks: list[dict[str, Any]] = field(default_factory=list)
+    # Members without the owner role.
+    members: list[str] = field(default_factory=list)
 
 
 def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str], page_size: int) -> None:
@@ -344,6 +346,8 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
     server.expect_request("/user", method="GET", headers=API_HEADERS).respond_with_json(user_object("octocat", 1))
     admins = [user_object(name, 100 + i) for i, name in enumerate(state.admins)]
     _paged(server, f"/orgs/{login}/members", admins, {"role": "admin"}, page_size)
+    members = [user_object(name, 200 + i) for i, name in enumerate(state.members)]
+    _paged(server, f"/orgs/{login}/members", members, {"role": "member"}, page_size)
     _paged(server, f"/orgs/{login}/repos", [r.object for r in state.repos], {"type": "all"}, page_size)
     _paged(server, f"/orgs/{login}/hooks", state.org_hooks, {}, 100)
     for repo in state.repos:
@@ -427,6 +431,7 @@ def noncompliant_org(base: str) -> OrgState:
             members_can_create_public_repositories=True,
         ),
         admins=["alice", "bob", "carol", "dave", "erin", "frank"],
+        members=["Grace", "heidi", "ivan"],
         org_hooks=[hook_object(12, "http://ci.acme.example/github", secret=False)],
         repos=[
             RepoState(

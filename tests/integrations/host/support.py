@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from integrations.providers.host.client import HostConnector, build_connector
-from integrations.registry import Inventory, Outcome, OutcomeStatus, all_checks, get_check
+from integrations.registry import REVOCATION_CHECK_SUFFIX, Inventory, Outcome, OutcomeStatus, all_checks, get_check
 
 HOSTNAME = "web-1"
 SHADOW_GID = 42
@@ -193,7 +193,8 @@ def non_compliant_host(root: Path) -> HostTree:
 
 
 def host_check_ids() -> list[str]:
-    return [c.id for c in all_checks("host")]
+    # The access-review revocation check judges nothing without a review: test_accounts.py covers it.
+    return [c.id for c in all_checks("host") if not c.id.endswith(REVOCATION_CHECK_SUFFIX)]
 
 
 def collect(tree: HostTree, check_ids: Iterable[str] | None = None) -> Inventory:

@@ -20,7 +20,10 @@ def collect_org(api: GitHubApi, scope: Scope) -> Organization:
 
 def collect_members(api: GitHubApi, scope: Scope) -> Members:
     admins = api._all(f"{org_path(scope)}/members", {"role": "admin"})
+    # The members without the owner role too: an access review lists everyone in the organisation.
+    members = api._all(f"{org_path(scope)}/members", {"role": "member"})
     return {
         "admins": sorted(str(a.get("login")) for a in admins if isinstance(a, Mapping)),
+        "members": sorted(str(m.get("login")) for m in members if isinstance(m, Mapping)),
         "max_admins": scope.max_admins,
     }

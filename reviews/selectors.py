@@ -1,0 +1,160 @@
+"""Reads of access reviews: campaigns with their progress, filtered items, and the controls a review proves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from complywise.choices import WRITE_ROLES
+from complywise.models import Membership, Tenant
+from frameworks.models import Control
+from frameworks.selectors import frameworks_active
+from integrations import registry
+from integrations.models import Integration
+
+from .choices import CampaignStatus, Decision
+from .models import ReviewCampaign, ReviewItem
+
+# The controls a periodic access review is evidence for, per shipped framework (framework key -> refs).
+REVIEW_CONTROLS: dict[str, tuple[str, ...]] = {
+    "soc2": ("CC6.2", "CC6.3"),
+    "iso27001-2022": ("5.18",),
+    "nist-800-53-r5-moderate": ("AC-2", "AC-2(3)", "AC-6(7)"),
+    "pci-dss-4": ("7.2.4", "7.2.5.1"),
+    "hipaa-security": ("164.308(a)(4)(ii)(C)",),
+    "cis-controls-8": ("5.1", "5.3"),
+    "nist-csf-2": ("PR.AA-05",),
+}
+
+INACTIVE_DAYS = 90
+DUE_SOON_DAYS = 7
+
+
+def campaigns_for_tenant(*, tenant: Tenant | Any) -> QuerySet[ReviewCampaign]:
+    """The tenant's campaigns with their item counts (``items_total``, ``items_pending`` …)."""
+    return ReviewCampaign.objects.for_tenant(tenant).annotate(
+        items_total=Count("items"),
+        items_pending=Count("items", filter=Q(items__decision=Decision.PENDING)),
+        items_approved=Count("items", filter=Q(items__decision=Decision.APPROVED)),
+        items_revoked=Count("items", filter=Q(items__decision=Decision.REVOKED)),
+    )
+
+
+def campaign_get(*, tenant: Tenant | Any, campaign_id: Any) -> ReviewCampaign | None:
+    """One of the tenant's campaigns, or None (also for another tenant's id or a malformed one)."""
+    try:
+        return campaigns_for_tenant(tenant=tenant).filter(pk=campaign_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    pending: int
+    approved: int
+    revoked: int
+
+    @property
+    def decided(self) -> int:
+        return self.total - self.pending
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.decided / self.total) if self.total else 100
+
+
+def campaign_progress(campaign: ReviewCampaign) -> Progress:
+    counts = dict(
+        ReviewItem.objects.filter(tenant_id=campaign.tenant_id, campaign=campaign)
+        .values("decision")
+        .annotate(n=Count("id"))
+        .values_list("decision", "n")
+    )
+    return Progress(
+        total=sum(counts.values()),
+        pending=counts.get(Decision.PENDING, 0),
+        approved=counts.get(Decision.APPROVED, 0),
+        revoked=counts.get(Decision.REVOKED, 0),
+    )
+
+
+def campaign_items(
+    *,
+    campaign: ReviewCampaign,
+    source_id: Any = None,
+    decision: str = "",
+    admins_only: bool = False,
+    inactive: bool = False,
+    new_only: bool = False,
+    reviewer: Any = None,
+    search: str = "",
+    now: datetime | None = None,
+) -> QuerySet[ReviewItem]:
+    """A campaign's items, filtered as a reviewer works through them.
+
+    ``inactive`` keeps accounts with no activity in the last 90 days (or none ever); ``new_only`` those that
+    were not in the previous review of the same integration; ``reviewer`` those assigned to that user.
+    """
+    items = ReviewItem.objects.filter(tenant_id=campaign.tenant_id, campaign=campaign).select_related(
+        "source", "reviewer", "decided_by"
+    )
+    if source_id:
+        items = items.filter(source_id=source_id)
+    if decision:
+        items = items.filter(decision=decision)
+    if admins_only:
+        items = items.filter(admin=True)
+    if inactive:
+        cutoff = (now or timezone.now()) - timedelta(days=INACTIVE_DAYS)
+        items = items.filter(Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True))
+    if new_only:
+        items = items.filter(new_since_last_review=True)
+    if reviewer is not None:
+        items = items.filter(reviewer=reviewer)
+    if search:
+        items = items.filter(Q(name__icontains=search) | Q(email__icontains=search) | Q(external_id__icontains=search))
+    return items.order_by("source__integration_type", "source__integration_name", "kind", "name", "external_id")
+
+
+def review_controls(*, tenant: Tenant | Any) -> list[Control]:
+    """The access-review controls of every framework active for the tenant (its own frameworks have none)."""
+    frameworks = {f.key: f for f in frameworks_active(tenant=tenant)}
+    wanted = Q()
+    for key, refs in REVIEW_CONTROLS.items():
+        if key in frameworks:
+            wanted |= Q(framework=frameworks[key], ref__in=refs)
+    if not wanted:
+        return []
+    return list(Control.objects.filter(wanted).select_related("framework").order_by("framework__key", "ref"))
+
+
+def reviewable_integrations(*, tenant: Tenant | Any) -> QuerySet[Integration]:
+    """The tenant's integrations whose type lists accounts (AWS, GitHub, identity providers, databases …)."""
+    types = [source.integration_type for source in registry.account_sources()]
+    return Integration.objects.for_tenant(tenant).filter(type__in=types).order_by("type", "name")
+
+
+def reviewers_for_tenant(*, tenant: Tenant | Any) -> QuerySet[Membership]:
+    """Members who may review (anyone who can write: admins and members)."""
+    return (
+        Membership.objects.filter(tenant_id=getattr(tenant, "pk", tenant), role__in=WRITE_ROLES, user__is_active=True)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def campaigns_due_for_reminder(*, tenant_id: Any, today: date) -> QuerySet[ReviewCampaign]:
+    """Open campaigns due within a week or overdue, not yet reminded today."""
+    return (
+        ReviewCampaign.objects.filter(
+            tenant_id=tenant_id, status=CampaignStatus.OPEN, due_date__lte=today + timedelta(days=DUE_SOON_DAYS)
+        )
+        .exclude(last_reminded_on=today)
+        .order_by("due_date")
+    )
