@@ -18,6 +18,7 @@ from integrations import registry
 from integrations.models import Integration
 
 from .choices import CampaignStatus, Decision
+from .documents import ReviewRecord
 from .models import ReviewCampaign, ReviewItem
 
 # The controls a periodic access review is evidence for, per shipped framework (framework key -> refs).
@@ -37,12 +38,16 @@ DUE_SOON_DAYS = 7
 
 def campaigns_for_tenant(*, tenant: Tenant | Any) -> QuerySet[ReviewCampaign]:
     """The tenant's campaigns with their item counts (``items_total``, ``items_pending`` …)."""
-    return ReviewCampaign.objects.for_tenant(tenant).annotate(
-        items_total=Count("items"),
-        items_pending=Count("items", filter=Q(items__decision=Decision.PENDING)),
-        items_approved=Count("items", filter=Q(items__decision=Decision.APPROVED)),
-        items_revoked=Count("items", filter=Q(items__decision=Decision.REVOKED)),
-    )
+    return (
+        ReviewCampaign.objects.for_tenant(tenant)
+        .annotate(
+            items_total=Count("items"),
+            items_pending=Count("items", filter=Q(items__decision=Decision.PENDING)),
+            items_approved=Count("items", filter=Q(items__decision=Decision.APPROVED)),
+            items_revoked=Count("items", filter=Q(items__decision=Decision.REVOKED)),
+        )
+        .order_by("-due_date", "-created_at")
+    )  # an aggregate drops Meta.ordering: pages need a stable order
 
 
 def campaign_get(*, tenant: Tenant | Any, campaign_id: Any) -> ReviewCampaign | None:
@@ -158,3 +163,61 @@ def campaigns_due_for_reminder(*, tenant_id: Any, today: date) -> QuerySet[Revie
         .exclude(last_reminded_on=today)
         .order_by("due_date")
     )
+
+
+def review_record(
+    campaign: ReviewCampaign, *, completed_at: datetime, completed_by: str, controls: list[str]
+) -> ReviewRecord:
+    """Everything the completion documents say, read in one ordered pass over the items."""
+    sources = list(campaign.sources.select_related("reviewer"))
+    items = (
+        ReviewItem.objects.filter(tenant_id=campaign.tenant_id, campaign=campaign)
+        .select_related("source", "reviewer")
+        .order_by("source__integration_type", "source__integration_name", "kind", "name", "external_id")
+    )
+    return ReviewRecord(
+        tenant_name=campaign.tenant.name,
+        campaign_id=str(campaign.pk),
+        name=campaign.name,
+        recurrence=campaign.get_recurrence_display(),
+        opens_on=campaign.opens_on.isoformat(),
+        due_date=campaign.due_date.isoformat(),
+        opened_at=campaign.opened_at,
+        completed_at=completed_at,
+        completed_by=completed_by,
+        sources=[
+            {
+                "integration": s.integration_name,
+                "integration_type": s.integration_type,
+                "reviewer": _email(s.reviewer),
+                "accounts_as_of": s.accounts_as_of,
+            }
+            for s in sources
+        ],
+        rows=[
+            {
+                "integration": item.source.integration_name,
+                "integration_type": item.source.integration_type,
+                "account_id": item.external_id,
+                "account": item.name,
+                "kind": item.kind,
+                "email": item.email,
+                "admin": item.admin,
+                "active": item.active,
+                "privileges": list(item.privileges),
+                "last_activity_at": item.last_activity_at,
+                "new_since_last_review": item.new_since_last_review,
+                "decision": item.decision,
+                "note": item.note,
+                "reviewer": _email(item.reviewer),
+                "decided_by": item.decided_by_email,
+                "decided_at": item.decided_at,
+            }
+            for item in items
+        ],
+        controls=controls,
+    )
+
+
+def _email(user: Any) -> str:
+    return (getattr(user, "email", "") or user.get_username()) if user is not None else ""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import calendar
 import logging
+import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +20,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,13 +30,12 @@ from complywise.services import audit_record, real_user
 from evidence.services import evidence_upload
 from integrations.accounts import accounts_present, accounts_revoke
 from integrations.models import Integration
-from notifications import payloads
 from notifications.choices import EventType
 from notifications.services import event_record
 
-from . import selectors
+from . import notify, selectors
 from .choices import DECISIONS, RECURRENCE_MONTHS, CampaignStatus, Decision, Recurrence
-from .documents import ReviewRecord, decisions_csv, decisions_pdf, sha256_hex
+from .documents import decisions_csv, decisions_pdf, sha256_hex
 from .models import ReviewCampaign, ReviewItem, ReviewSource
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 NAME_MAX = 200
 NOTE_MAX = 2000
 MAX_SOURCES = 50
+ONE_OFF_VALID_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _clean_sources(tenant: Tenant, sources: Iterable[SourceInput]) -> list[tuple
     integrations = {str(i.pk): i for i in selectors.reviewable_integrations(tenant=tenant)}
     reviewers = {str(m.user_id): m.user for m in selectors.reviewers_for_tenant(tenant=tenant)}
     cleaned: list[tuple[Integration, Any]] = []
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     for index, source in enumerate(sources):
         integration = integrations.get(str(source.integration_id))
         reviewer = reviewers.get(str(source.reviewer_id))
@@ -110,7 +111,7 @@ def campaign_create(
     now = now or timezone.now()
     today = timezone.localdate(now)
     name = " ".join((name or "").split())
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     if not name:
         errors["name"] = "Give the review a name, e.g. 'Q4 2026 access review'."
     elif len(name) > NAME_MAX:
@@ -224,53 +225,11 @@ def campaign_open(*, campaign: ReviewCampaign, now: datetime | None = None) -> i
         tenant_id=campaign.tenant_id,
         type=EventType.ACCESS_REVIEW_OPENED,
         key=f"access_review.opened:{campaign.pk}",
-        data={"review": _summary(campaign, items=count)},
+        data={"review": notify.summary(campaign, items=count)},
         occurred_at=now,
     )
-    transaction.on_commit(lambda: _mail_reviewers(campaign, kind="opened"))
+    transaction.on_commit(lambda: notify.mail_reviewers(campaign, kind="opened"))
     return count
-
-
-def _summary(campaign: ReviewCampaign, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": str(campaign.pk),
-        "name": campaign.name,
-        "due_date": campaign.due_date.isoformat(),
-        "recurrence": campaign.recurrence,
-        "url": payloads.link(f"/reviews/{campaign.pk}/"),
-        **extra,
-    }
-
-
-def _mail_reviewers(campaign: ReviewCampaign, *, kind: str) -> int:
-    """One e-mail per reviewer with pending items (a failure is logged: the event still went to the channels)."""
-    pending = (
-        ReviewItem.objects.filter(tenant_id=campaign.tenant_id, campaign=campaign, decision=Decision.PENDING)
-        .exclude(reviewer=None)
-        .values_list("reviewer__email")
-    )
-    counts: dict[str, int] = {}
-    for (email,) in pending:
-        if email:
-            counts[email] = counts.get(email, 0) + 1
-    link = payloads.link(f"/reviews/{campaign.pk}/?mine=1")
-    sent = 0
-    for email, n in sorted(counts.items()):
-        verb = "is open" if kind == "opened" else f"is due on {campaign.due_date:%Y-%m-%d}"
-        try:
-            send_mail(
-                subject=f"[ComplyWise] Access review '{campaign.name}' {verb}",
-                message=(
-                    f"You have {n} account(s) to review in '{campaign.name}', due on {campaign.due_date:%Y-%m-%d}.\n"
-                    f"Approve or revoke each one here: {link}\n"
-                ),
-                from_email=None,
-                recipient_list=[email],
-            )
-            sent += 1
-        except Exception:  # noqa: BLE001 - one bad mailbox must not stop the others or the review
-            logger.warning("access review e-mail failed", extra={"campaign_id": str(campaign.pk)})
-    return sent
 
 
 def _open_campaign_for_update(tenant: Tenant, campaign: ReviewCampaign) -> ReviewCampaign:
@@ -281,7 +240,10 @@ def _open_campaign_for_update(tenant: Tenant, campaign: ReviewCampaign) -> Revie
 
 
 def _items_for(tenant: Tenant, campaign: ReviewCampaign, actor: Any, item_ids: Iterable[Any]) -> list[ReviewItem]:
-    ids = [str(i) for i in item_ids]
+    try:
+        ids = [str(uuid.UUID(str(i))) for i in item_ids]
+    except ValueError:
+        raise FieldValidationError({"items": "Item ids are UUIDs."}) from None
     if not ids:
         raise FieldValidationError({"items": "Select at least one account."})
     items = list(ReviewItem.objects.filter(tenant=tenant, campaign=campaign, pk__in=ids).select_for_update())
@@ -346,15 +308,21 @@ def items_reassign(
     """Hand accounts to another reviewer (e.g. the team lead who knows them); they go back to pending."""
     reviewers = {str(m.user_id): m.user for m in selectors.reviewers_for_tenant(tenant=tenant)}
     reviewer = reviewers.get(str(reviewer_id))
+    note = (note or "").strip()
+    errors: dict[str, list[str] | str] = {}
     if reviewer is None:
-        raise FieldValidationError({"reviewer": "The reviewer must be an active admin or member of your organisation."})
+        errors["reviewer_id"] = "The reviewer must be an active admin or member of your organisation."
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"At most {NOTE_MAX} characters."
+    if errors:
+        raise FieldValidationError(errors)
     campaign = _open_campaign_for_update(tenant, campaign)
     items = _items_for(tenant, campaign, actor, item_ids)
     for item in items:
         item.reassigned_from_id = item.reviewer_id
         item.reviewer = reviewer
         item.decision = Decision.PENDING
-        item.note = (note or "").strip()[:NOTE_MAX]
+        item.note = note
         item.decided_by = None
         item.decided_by_email = ""
         item.decided_at = None
@@ -369,59 +337,6 @@ def items_reassign(
         data={"items": [i.external_id for i in items][:500], "count": len(items), "reviewer": _email(reviewer)},
     )
     return len(items)
-
-
-def _record(
-    campaign: ReviewCampaign, *, completed_at: datetime, completed_by: str, controls: list[str]
-) -> ReviewRecord:
-    sources = list(campaign.sources.select_related("reviewer"))
-    items = (
-        ReviewItem.objects.filter(tenant_id=campaign.tenant_id, campaign=campaign)
-        .select_related("source", "reviewer")
-        .order_by("source__integration_type", "source__integration_name", "kind", "name", "external_id")
-    )
-    return ReviewRecord(
-        tenant_name=campaign.tenant.name,
-        campaign_id=str(campaign.pk),
-        name=campaign.name,
-        recurrence=campaign.get_recurrence_display(),
-        opens_on=campaign.opens_on.isoformat(),
-        due_date=campaign.due_date.isoformat(),
-        opened_at=campaign.opened_at,
-        completed_at=completed_at,
-        completed_by=completed_by,
-        sources=[
-            {
-                "integration": s.integration_name,
-                "integration_type": s.integration_type,
-                "reviewer": _email(s.reviewer),
-                "accounts_as_of": s.accounts_as_of,
-            }
-            for s in sources
-        ],
-        rows=[
-            {
-                "integration": item.source.integration_name,
-                "integration_type": item.source.integration_type,
-                "account_id": item.external_id,
-                "account": item.name,
-                "kind": item.kind,
-                "email": item.email,
-                "admin": item.admin,
-                "active": item.active,
-                "privileges": list(item.privileges),
-                "last_activity_at": item.last_activity_at,
-                "new_since_last_review": item.new_since_last_review,
-                "decision": item.decision,
-                "note": item.note,
-                "reviewer": _email(item.reviewer),
-                "decided_by": item.decided_by_email,
-                "decided_at": item.decided_at,
-            }
-            for item in items
-        ],
-        controls=controls,
-    )
 
 
 def add_months(day: date, months: int) -> date:
@@ -442,7 +357,7 @@ def campaign_complete(
 ) -> ReviewCampaign:
     """Close a review once every account is decided: evidence, revocations to verify, the next campaign."""
     now = now or timezone.now()
-    if not _is_admin(tenant, actor) and not campaign.sources.filter(reviewer=actor).exists():
+    if not _is_admin(tenant, actor) and not campaign.sources.filter(reviewer_id=getattr(actor, "pk", None)).exists():
         raise PermissionDeniedError("Only an admin or one of the review's reviewers can complete it.")
     campaign = _open_campaign_for_update(tenant, campaign)
     pending = ReviewItem.objects.filter(tenant=tenant, campaign=campaign, decision=Decision.PENDING).count()
@@ -450,7 +365,7 @@ def campaign_complete(
         raise ConflictError(f"{pending} account(s) are still pending; decide every one before completing.")
     controls = selectors.review_controls(tenant=tenant)
     completed_by = _email(actor)
-    record = _record(
+    record = selectors.review_record(
         campaign,
         completed_at=now,
         completed_by=completed_by,
@@ -460,8 +375,11 @@ def campaign_complete(
     csv_sha = sha256_hex(csv_bytes)
     follow_up = next_due_date(campaign)
     # A recurring review's record stays valid until the next one is due: a missed review turns the controls red.
+    # A one-off review proves a year at most (no framework accepts an access review older than that).
     expires_at = (
-        timezone.make_aware(datetime.combine(follow_up + timedelta(days=1), datetime.min.time())) if follow_up else None
+        timezone.make_aware(datetime.combine(follow_up + timedelta(days=1), datetime.min.time()))
+        if follow_up
+        else now + timedelta(days=ONE_OFF_VALID_DAYS)
     )
     if controls:
         stem = f"access-review-{campaign.due_date:%Y-%m-%d}"
@@ -469,26 +387,25 @@ def campaign_complete(
             f"Access review '{campaign.name}' completed by {completed_by}: {len(record.rows)} account(s) decided. "
             f"Decisions CSV SHA-256 {csv_sha}."
         )
-        common = {
-            "tenant": tenant,
-            "actor": actor,
-            "control_id": controls[0].pk,
-            "control_ids": [c.pk for c in controls[1:]],
-            "collected_at": now,
-            "expires_at": expires_at,
-            "description": description,
-        }
-        campaign.evidence_csv = evidence_upload(
-            file=SimpleUploadedFile(f"{stem}.csv", csv_bytes, content_type="text/csv"),
-            title=f"Access review decisions: {campaign.name} (CSV)",
-            **common,
+        documents = (
+            (f"{stem}.csv", csv_bytes, "text/csv", "decisions", "CSV"),
+            (f"{stem}.pdf", decisions_pdf(record, csv_sha256=csv_sha), "application/pdf", "report", "PDF"),
         )
-        pdf_bytes = decisions_pdf(record, csv_sha256=csv_sha)
-        campaign.evidence_pdf = evidence_upload(
-            file=SimpleUploadedFile(f"{stem}.pdf", pdf_bytes, content_type="application/pdf"),
-            title=f"Access review report: {campaign.name} (PDF)",
-            **common,
-        )
+        stored = [
+            evidence_upload(
+                tenant=tenant,
+                actor=actor,
+                file=SimpleUploadedFile(filename, content, content_type=content_type),
+                control_id=controls[0].pk,
+                control_ids=[c.pk for c in controls[1:]],
+                title=f"Access review {what}: {campaign.name} ({label})",
+                description=description,
+                collected_at=now,
+                expires_at=expires_at,
+            )
+            for filename, content, content_type, what, label in documents
+        ]
+        campaign.evidence_csv, campaign.evidence_pdf = stored
     revoked = ReviewItem.objects.filter(tenant=tenant, campaign=campaign, decision=Decision.REVOKED)
     accounts_revoke(
         tenant=tenant,
@@ -533,7 +450,7 @@ def campaign_complete(
         type=EventType.ACCESS_REVIEW_COMPLETED,
         key=f"access_review.completed:{campaign.pk}",
         data={
-            "review": _summary(
+            "review": notify.summary(
                 campaign,
                 completed_by=completed_by,
                 approved=progress.approved,
@@ -551,7 +468,7 @@ def _schedule_next(campaign: ReviewCampaign, due: date) -> ReviewCampaign:
     window = campaign.due_date - campaign.opens_on
     successor = ReviewCampaign.objects.create(
         tenant_id=campaign.tenant_id,
-        name=_next_name(campaign.name),
+        name=_next_name(campaign.name, due),
         recurrence=campaign.recurrence,
         opens_on=max(due - window, campaign.due_date + timedelta(days=1)),
         due_date=due,
@@ -572,10 +489,11 @@ def _schedule_next(campaign: ReviewCampaign, due: date) -> ReviewCampaign:
     return successor
 
 
-def _next_name(name: str) -> str:
-    suffix = " (next)"
-    base = name[: NAME_MAX - len(suffix)]
-    return base if base.endswith(suffix) else base + suffix
+def _next_name(name: str, due: date) -> str:
+    """The series' name with the new due date: "Quarterly access review (due 2027-03-14)"."""
+    base = re.sub(r" \(due \d{4}-\d{2}-\d{2}\)$", "", name)
+    suffix = f" (due {due:%Y-%m-%d})"
+    return base[: NAME_MAX - len(suffix)] + suffix
 
 
 @transaction.atomic
@@ -594,43 +512,3 @@ def campaign_cancel(
     campaign.save(update_fields=["status", "updated_at"])
     audit_record(tenant=tenant, actor=actor, action="access_review.cancelled", target=campaign, data={"reason": reason})
     return campaign
-
-
-def reviews_tick(*, tenant_id: Any, now: datetime | None = None) -> dict[str, int]:
-    """The daily round for one tenant: open scheduled reviews whose day came, remind reviewers of due ones."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    opened = 0
-    for campaign in ReviewCampaign.objects.filter(
-        tenant_id=tenant_id, status=CampaignStatus.SCHEDULED, opens_on__lte=today
-    ):
-        campaign_open(campaign=campaign, now=now)
-        opened += 1
-    reminded = 0
-    for campaign in selectors.campaigns_due_for_reminder(tenant_id=tenant_id, today=today):
-        with transaction.atomic():
-            # The date is the once-a-day guard: claim it first, so two ticks never remind twice.
-            claimed = (
-                ReviewCampaign.objects.filter(pk=campaign.pk)
-                .exclude(last_reminded_on=today)
-                .update(last_reminded_on=today)
-            )
-            if not claimed:
-                continue
-            progress = selectors.campaign_progress(campaign)
-            if not progress.pending:
-                continue
-            event_record(
-                tenant_id=tenant_id,
-                type=EventType.ACCESS_REVIEW_REMINDER,
-                key=f"access_review.reminder:{campaign.pk}:{today.isoformat()}",
-                data={
-                    "review": _summary(
-                        campaign, pending=progress.pending, total=progress.total, overdue=campaign.due_date < today
-                    )
-                },
-                occurred_at=now,
-            )
-            transaction.on_commit(lambda c=campaign: _mail_reviewers(c, kind="reminder"))
-            reminded += 1
-    return {"opened": opened, "reminded": reminded}

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from complywise import rls
 
-from . import services
+from . import reminders
 from .choices import CampaignStatus
 from .models import ReviewCampaign
 
@@ -24,6 +24,6 @@ def tick() -> dict[str, int]:
     totals = {"opened": 0, "reminded": 0}
     for tenant_id in tenant_ids:
         with rls.tenant_scope(tenant_id):
-            for key, value in services.reviews_tick(tenant_id=tenant_id).items():
+            for key, value in reminders.reviews_tick(tenant_id=tenant_id).items():
                 totals[key] += value
     return totals

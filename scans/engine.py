@@ -402,7 +402,7 @@ def _store_outcomes(
             _outcome_rows(part=part, integration=integration, checks=checks, inventory=inventory, clock=clock)
         )
         accounts = source.accounts(inventory) if integration is not None and source is not None else None
-        if accounts is not None:
+        if integration is not None and accounts is not None:
             # Same transaction as the outcomes: the snapshot and the revocation verdicts never disagree.
             accounts_refresh(
                 integration=integration, accounts=accounts, seen_at=timezone.now(), scan_job_id=part.scan_job_id

@@ -9,6 +9,7 @@ from .views import (
     integrations,
     notifications,
     reports,
+    reviews,
     scans,
     tenant_settings,
 )
@@ -44,6 +45,13 @@ urlpatterns = [
     path("evidence/export/", evidence.evidence_export, name="evidence-export"),
     path("evidence/<uuid:pk>/verify/", evidence.evidence_verify_view, name="evidence-verify"),
     path("evidence/<uuid:pk>/delete/", evidence.evidence_delete_view, name="evidence-delete"),
+    # access reviews
+    path("reviews/", reviews.review_list, name="review-list"),
+    path("reviews/new/", reviews.review_new, name="review-new"),
+    path("reviews/<uuid:pk>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<uuid:pk>/decide/", reviews.review_decide, name="review-decide"),
+    path("reviews/<uuid:pk>/complete/", reviews.review_complete, name="review-complete"),
+    path("reviews/<uuid:pk>/cancel/", reviews.review_cancel, name="review-cancel"),
     # frameworks
     path("frameworks/", frameworks.framework_list, name="framework-list"),
     path("frameworks/<uuid:pk>/", frameworks.framework_detail, name="framework-detail"),

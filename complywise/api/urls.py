@@ -10,6 +10,7 @@ from evidence.api.urls import register as register_evidence
 from frameworks.api.urls import register as register_frameworks
 from integrations.api.urls import register as register_integrations
 from notifications.api.urls import register as register_notifications
+from reviews.api.urls import register as register_reviews
 from scans.api.urls import register as register_scans
 
 from . import views
@@ -43,6 +44,7 @@ def build_urlpatterns():
         register_scans,
         register_evidence,
         register_notifications,
+        register_reviews,
     ):
         extra += register(router) or []
     return urlpatterns + extra + router.urls

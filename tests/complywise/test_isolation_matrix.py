@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -41,8 +42,11 @@ from complywise.choices import Role
 from evidence.choices import ExportStatus
 from evidence.models import EvidenceExport
 from integrations import services as integration_services
+from integrations.accounts import accounts_refresh
+from integrations.registry import Account, AccountKind
 from notifications import services as notification_services
 from notifications.models import Delivery
+from reviews import services as review_services
 from scans.models import ScanSchedule
 from tests.evidence.factories import manual_evidence, zip_bytes
 from tests.factories import TenantFactory, UserFactory
@@ -108,6 +112,31 @@ def new_password(_: Any) -> dict:
 
 def host_config(o: Any) -> dict:
     return {"root": o.host_root}
+
+
+def review_body(o: Any) -> dict:
+    due = (timezone.localdate() + timedelta(days=14)).isoformat()
+    source = {"integration_id": str(o.integration.pk), "reviewer_id": str(o.spare_admin.user_id)}
+    return {"name": "Matrix review", "due_date": due, "recurrence": "quarterly", "sources": [source]}
+
+
+def review_form(o: Any) -> dict:
+    body = review_body(o)
+    return {
+        "name": body["name"],
+        "due_date": body["due_date"],
+        "recurrence": body["recurrence"],
+        f"include_{o.integration.pk}": "on",
+        f"reviewer_{o.integration.pk}": str(o.spare_admin.user_id),
+    }
+
+
+def review_quick_approve(o: Any) -> dict:
+    return {"action": "approve", "approve_item": str(o.review_item.pk)}
+
+
+def review_decision(o: Any) -> dict:
+    return {"items": [str(o.review_item.pk)], "decision": "approved"}
 
 
 # --- the classification: every (route, method) of the URL configuration --------------------------------------------
@@ -303,6 +332,21 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST": roles(WRITERS, 302, obj="control", payload=upload, multipart=True),
     },
     "web:evidence-list": {"GET": roles(ALL, 200)},
+    # access reviews: anyone reads; writers create and decide (a writer who is not the item's reviewer gets 403 from
+    # the service), completing waits for every decision (409), cancelling is for admins
+    "web:review-list": {"GET": roles(ALL, 200)},
+    "web:review-new": {"GET": roles(WRITERS, 200), "POST": roles(WRITERS, 302, payload=review_form)},
+    "web:review-detail": {"GET": roles(ALL, 200, obj="review")},
+    "web:review-decide": {"POST": roles(WRITERS, 302, obj="review", payload=review_quick_approve)},
+    "web:review-complete": {"POST": roles(WRITERS, 302, obj="review")},
+    "web:review-cancel": {"POST": roles(ADMINS, 302, obj="review", payload=lambda o: {"reason": "matrix"})},
+    "access-review-list": {"GET": roles(ALL, 200), "POST": roles(WRITERS, 201, payload=review_body)},
+    "access-review-reviewers": {"GET": roles(ALL, 200)},
+    "access-review-detail": {"GET": roles(ALL, 200, obj="review")},
+    "access-review-items": {"GET": roles(ALL, 200, obj="review")},
+    "access-review-decisions": {"POST": roles(WRITERS, 200, 403, obj="review", payload=review_decision)},
+    "access-review-complete": {"POST": roles(WRITERS, 200, 403, 409, obj="review")},
+    "access-review-cancel": {"POST": roles(ADMINS, 200, obj="review", payload=lambda o: {"reason": "matrix"})},
     "web:evidence-export": {"POST": roles(ALL, 302, payload=lambda o: {"framework": str(o.framework.pk)})},
     "web:evidence-verify": {"POST": roles(ALL, 302, obj="evidence")},
     "web:evidence-delete": {"POST": roles(ADMINS, 302, obj="evidence", payload=lambda o: {"reason": "duplicate"})},
@@ -493,6 +537,22 @@ def _objects(tenant, host_root: str) -> SimpleNamespace:
     event = notification_services.event_record(
         tenant_id=tenant.pk, type="scan.failed", key=f"scan.failed:{uuid.uuid4()}", data={"scan": {"id": "x"}}
     )
+    accounts_refresh(
+        integration=integration,
+        accounts=[
+            Account(id="alice", name="alice", kind=AccountKind.USER),
+            Account(id="bob", name="bob", kind=AccountKind.USER),
+        ],
+        seen_at=timezone.now(),
+        scan_job_id=None,
+    )
+    review = review_services.campaign_create(
+        tenant=tenant,
+        actor=None,
+        name="Quarterly access review",
+        due_date=timezone.localdate() + timedelta(days=14),
+        sources=[review_services.SourceInput(integration_id=integration.pk, reviewer_id=admin.user_id)],
+    )
     export_key = f"exports/{tenant.pk}/{uuid.uuid4()}.zip"
     storages["evidence"].save(export_key, ContentFile(zip_bytes()))
     return SimpleNamespace(
@@ -512,6 +572,8 @@ def _objects(tenant, host_root: str) -> SimpleNamespace:
             completed_at=timezone.now(),
         ),
         integration=integration,
+        review=review,
+        review_item=review.items.order_by("name").first(),
         schedule=ScanSchedule.objects.create(tenant=tenant, name="nightly", interval_minutes=60),
         webhook=webhook,
         delivery=Delivery.objects.create(tenant=tenant, webhook=webhook, event=event, status="failed"),

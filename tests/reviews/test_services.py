@@ -18,7 +18,7 @@ from evidence.storage import evidence_storage
 from frameworks.models import Control, Framework
 from integrations.models import IntegrationAccount
 from notifications.models import Event
-from reviews import selectors, services
+from reviews import reminders, selectors, services
 from reviews.choices import CampaignStatus, Decision, Recurrence
 from reviews.models import ReviewCampaign, ReviewItem
 from scans.posture_selectors import framework_posture
@@ -239,14 +239,14 @@ def test_tick_opens_scheduled_reviews_and_reminds_once_a_day(tenant, settings, d
     # when the daily tick runs on the opening day
     later = timezone.now() + timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.reviews_tick(tenant_id=tenant.pk, now=later) == {"opened": 1, "reminded": 1}
+        assert reminders.reviews_tick(tenant_id=tenant.pk, now=later) == {"opened": 1, "reminded": 1}
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.OPEN
     assert ReviewItem.objects.filter(campaign=campaign).count() == 3
     # then the reviewer was mailed (opening and reminder) and a reminder event went out, once that day
     assert Event.objects.filter(tenant=tenant, type="access_review.reminder").count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.reviews_tick(tenant_id=tenant.pk, now=later) == {"opened": 0, "reminded": 0}
+        assert reminders.reviews_tick(tenant_id=tenant.pk, now=later) == {"opened": 0, "reminded": 0}
     assert [m.to for m in mail.outbox] == [[admin.email], [admin.email]]
     assert "3 account(s)" in mail.outbox[-1].body
 
