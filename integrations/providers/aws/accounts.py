@@ -118,6 +118,8 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
             admin=grants.is_admin(arn, attached),
             # A role has no credentials of its own to switch off: whoever its trust policy names can assume it.
             active=True,
+            last_activity=parse_time(role.get("last_used")),
+            created=parse_time(role.get("created")),
         )
 
 

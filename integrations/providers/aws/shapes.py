@@ -60,6 +60,8 @@ class IamRole(TypedDict):
     arn: str
     attached_policies: list[str]  # managed policy ARNs
     trust_policy: NotRequired[PolicyDocument]  # AssumeRolePolicyDocument
+    last_used: NotRequired[str | None]  # RoleLastUsed.LastUsedDate, ISO 8601
+    created: NotRequired[str | None]  # CreateDate, ISO 8601
 
 
 class IamGroup(TypedDict):

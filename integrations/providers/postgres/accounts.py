@@ -13,6 +13,9 @@ from integrations.registry import Account, AccountKind, Inventory, register_acco
 
 from .checks._common import roles_data
 
+# Role attributes beyond superuser that an access reviewer must see, as the collector names them.
+ATTRIBUTES = ("create_role", "create_db", "replication", "bypass_rls")
+
 
 def accounts(inventory: Inventory) -> Iterator[Account]:
     data = roles_data(inventory)
@@ -22,12 +25,16 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
             continue
         name = str(role.get("name"))
         superuser = bool(role.get("superuser"))
+        flags = [flag for flag in ATTRIBUTES if role.get(flag)]
         yield Account(
             id=name,
             name=name,
             kind=AccountKind.DATABASE_ROLE,
-            privileges=("superuser",) if superuser else (),
-            admin=superuser,
+            privileges=tuple(
+                sorted(["superuser"] * superuser + flags + [f"member of {g}" for g in role.get("member_of", [])])
+            ),
+            # CREATEROLE can grant itself almost any role (before PostgreSQL 16, any but superuser): an administrator.
+            admin=superuser or bool(role.get("create_role")),
             # Past its VALID UNTIL the role's password is refused (other authentication methods may still let it in).
             active=not role.get("expired"),
         )

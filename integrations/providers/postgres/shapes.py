@@ -6,7 +6,7 @@ The collectors build these and the checks read them.  At run time they are plain
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 
 class Collected(TypedDict, total=False):
@@ -74,6 +74,12 @@ class Role(TypedDict):
     has_expiry: bool
     expired: bool
     password: PasswordKind
+    # The other role attributes that grant power, and the roles this one is a member of (whose privileges it uses).
+    create_role: NotRequired[bool]
+    create_db: NotRequired[bool]
+    replication: NotRequired[bool]
+    bypass_rls: NotRequired[bool]
+    member_of: NotRequired[list[str]]
 
 
 class Roles(Collected):

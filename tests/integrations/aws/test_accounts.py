@@ -124,9 +124,12 @@ def test_activity_and_whether_each_user_can_still_sign_in(account: str) -> None:
     assert dev.last_activity is not None and now - dev.last_activity < timedelta(hours=1)
     assert grace.last_activity is None and ops.last_activity is None
     assert grace.created is not None and now - grace.created < timedelta(hours=1)
-    # and roles are always usable by whom they trust; their last use is not collected
-    assert found[role_arn("deployer")].active is True
-    assert found[role_arn("deployer")].last_activity is None
+    # and roles are always usable by whom they trust; their creation is known, and a role never assumed
+    # has no last use (moto reports none)
+    deployer = found[role_arn("deployer")]
+    assert deployer.active is True
+    assert deployer.created is not None and now - deployer.created < timedelta(hours=1)
+    assert deployer.last_activity is None
 
 
 def revoked(arn: str, name: str) -> dict[str, str]:

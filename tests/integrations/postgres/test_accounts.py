@@ -62,11 +62,13 @@ def roles() -> Iterator[dict[str, str]]:
         "dba": "LOGIN SUPERUSER",
         "expired": "LOGIN PASSWORD 'old-secret-1' VALID UNTIL '2001-01-01'",
         "group": "NOLOGIN",
+        "deployer": "LOGIN CREATEROLE CREATEDB",
     }
     names = {key: unique(f"cw_acct_{key}") for key in options}
     with admin() as conn:
         for key, option in options.items():
             conn.execute(sql.SQL("CREATE ROLE {} ").format(sql.Identifier(names[key])) + sql.SQL(option))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(names["group"]), sql.Identifier(names["app"])))
     try:
         yield names
     finally:
@@ -95,9 +97,12 @@ def test_login_roles_are_listed_with_superuser_and_expiry(roles: dict[str, str])
     assert roles["group"] not in found
     app, dba, expired = found[roles["app"]], found[roles["dba"]], found[roles["expired"]]
     assert {a.kind for a in (app, dba, expired)} == {AccountKind.DATABASE_ROLE}
-    # and the superuser is an admin holding "superuser", the plain login role holds nothing
-    assert (dba.admin, dba.privileges) == (True, ("superuser",))
-    assert (app.admin, app.privileges) == (False, ())
+    # and the superuser is an admin holding "superuser", the plain login role only its group's privileges
+    assert dba.admin and "superuser" in dba.privileges
+    assert (app.admin, app.privileges) == (False, (f"member of {roles['group']}",))
+    # and a CREATEROLE role is an administrator too, its attributes listed
+    deployer = found[roles["deployer"]]
+    assert (deployer.admin, deployer.privileges) == (True, ("create_db", "create_role"))
     # and the role past its VALID UNTIL can no longer sign in with its password
     assert (app.active, dba.active, expired.active) == (True, True, False)
     # and PostgreSQL keeps no last login

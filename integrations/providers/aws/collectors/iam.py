@@ -157,6 +157,9 @@ def collect_iam(scope: Scope) -> Iam:
                     "arn": role["Arn"],
                     "attached_policies": [p["PolicyArn"] for p in role.get("AttachedManagedPolicies", [])],
                     "trust_policy": plain(_policy_document(role.get("AssumeRolePolicyDocument"))),
+                    # When the role was last assumed (AWS tracks about 400 days back): what an access reviewer asks.
+                    "last_used": _iso((role.get("RoleLastUsed") or {}).get("LastUsedDate")),
+                    "created": _iso(role.get("CreateDate")),
                 }
             )
             inline.extend(_inline("role", role, "RoleName", "RolePolicyList"))
@@ -259,3 +262,10 @@ def collect_accessanalyzer(scope: Scope) -> AccessAnalyzerRegion:
             ]
         }
     )
+
+
+def _iso(value: Any) -> str | None:
+    """A boto3 datetime (or an emulator's string) as ISO 8601 text, None when absent."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -38,13 +38,16 @@ def collect_hba(conn: psycopg.Connection) -> Hba:
 
 
 _ROLES_SQL = """
-SELECT rolname, rolsuper, rolcanlogin, rolconnlimit,
-       rolvaliduntil::text,
-       rolvaliduntil IS NOT NULL AND rolvaliduntil <> 'infinity' AS has_expiry,
-       rolvaliduntil IS NOT NULL AND rolvaliduntil < now() AS expired
-FROM pg_roles
-WHERE rolname !~ '^pg_'
-ORDER BY rolname
+SELECT r.rolname, r.rolsuper, r.rolcanlogin, r.rolconnlimit,
+       r.rolvaliduntil::text,
+       r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <> 'infinity' AS has_expiry,
+       r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil < now() AS expired,
+       r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls,
+       ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+             WHERE m.member = r.oid ORDER BY g.rolname) AS member_of
+FROM pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY r.rolname
 """
 
 # The hash itself never leaves the server: only what kind of secret is stored.
@@ -69,8 +72,26 @@ def collect_roles(conn: psycopg.Connection) -> Roles:
             "has_expiry": bool(has_expiry),
             "expired": bool(expired),
             "password": "unknown",
+            "create_role": bool(create_role),
+            "create_db": bool(create_db),
+            "replication": bool(replication),
+            "bypass_rls": bool(bypass_rls),
+            "member_of": list(member_of or []),
         }
-        for name, superuser, can_login, connlimit, valid_until, has_expiry, expired in conn.execute(_ROLES_SQL)
+        for (
+            name,
+            superuser,
+            can_login,
+            connlimit,
+            valid_until,
+            has_expiry,
+            expired,
+            create_role,
+            create_db,
+            replication,
+            bypass_rls,
+            member_of,
+        ) in conn.execute(_ROLES_SQL)
     ]
     passwords_error = ""
     try:
