@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 
 from . import providers, services
 from .choices import IntegrationType
-from .models import Integration
+from .models import Integration, IntegrationAccount
 
 
 class WriteOnlyTextarea(forms.Textarea):
@@ -161,3 +161,18 @@ class IntegrationAdmin(admin.ModelAdmin):
                 f"{integration}: {detail}",
                 level=messages.SUCCESS if ok else messages.ERROR,
             )
+
+
+@admin.register(IntegrationAccount)
+class IntegrationAccountAdmin(admin.ModelAdmin):
+    # Written by scans and access reviews only: the admin shows the snapshot, never edits it.
+    list_display = ("name", "kind", "integration", "admin", "active", "last_activity_at", "removed_at")
+    list_filter = ("kind", "admin", "active")
+    search_fields = ("name", "email", "external_id")
+    readonly_fields = [f.name for f in IntegrationAccount._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,7 +8,10 @@ from django.utils import timezone
 from complywise.choices import Role
 from frameworks.models import TenantFramework
 from frameworks.scope import control_evidence_requirement_set
+from reviews import services as review_services
+from reviews.models import ReviewItem
 from tests.evidence.factories import manual_evidence
+from tests.reviews.support import open_review, reviewable
 
 from .factories import completed_scan, custom_framework
 
@@ -155,3 +158,33 @@ def test_a_scan_scored_before_coverage_existed_still_renders(web_login, tenant, 
     assert "50%" in page
     assert "<dt>Could not evaluate</dt>" in page
     assert "Coverage <strong>" not in page
+
+
+def test_dashboard_lists_open_and_scheduled_access_reviews_soonest_first(admin_web, tenant):
+    # given an open review of 20 accounts with 3 decided, due in 5 days, and one scheduled for next month
+    actor = admin_web.membership.user
+    integration = reviewable(tenant)
+    today = timezone.localdate()
+    soon = open_review(tenant, actor, integration, name="Q4 review", due_date=today + timedelta(days=5))
+    review_services.items_decide(
+        tenant=tenant,
+        actor=actor,
+        campaign=soon,
+        item_ids=list(ReviewItem.objects.filter(campaign=soon).values_list("pk", flat=True)[:3]),
+        decision="approved",
+    )
+    open_review(
+        tenant,
+        actor,
+        integration,
+        name="Q1 review",
+        opens_on=today + timedelta(days=30),
+        due_date=today + timedelta(days=44),
+    )
+    # when the dashboard is opened
+    page = admin_web.get("/").content.decode()
+    # then the reviews panel lists both, the open one first with what is left to decide
+    panel = page[page.index('id="reviews-due"') :]
+    assert panel.index("Q4 review") < panel.index("Q1 review")
+    assert "17 of 20 pending" in panel
+    assert f"opens {(today + timedelta(days=30)).strftime('%-d %b %Y')}" in panel

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET
 from complywise.http import TenantRequest
 from frameworks.naturalsort import natural_key
 from integrations.selectors import integration_types_connected
+from reviews.choices import CampaignStatus
+from reviews.selectors import campaigns_for_tenant
 from scans.selectors import scan_diff, scan_jobs_for_tenant, scan_latest_completed, scan_previous_completed
 from web import selectors
 from web.tenancy import tenant_view
@@ -21,6 +23,7 @@ DEFAULT_TREND_DAYS = 90
 RECENT_SCANS = 5
 NEWLY_FAILING_SHOWN = 25
 DOCUMENTS_SHOWN = 10
+REVIEWS_SHOWN = 5
 
 
 def _in_natural_order(controls: list[dict]) -> list[dict]:
@@ -77,5 +80,12 @@ def dashboard(request: TenantRequest) -> HttpResponse:
                 selectors.documents_overview(tenant=tenant, now=timezone.now(), limit=DOCUMENTS_SHOWN)
             ),
             "has_integrations": bool(integration_types_connected(tenant=tenant)),
+            # Open and scheduled access reviews, soonest due first: a review is a document that must be produced.
+            "reviews_due": list(
+                campaigns_for_tenant(tenant=tenant)
+                .filter(status__in=[CampaignStatus.OPEN, CampaignStatus.SCHEDULED])
+                .order_by("due_date", "created_at")[:REVIEWS_SHOWN]
+            ),
+            "today": timezone.localdate(),
         },
     )
