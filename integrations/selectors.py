@@ -71,6 +71,10 @@ def checks_list(
 # --- a provider's schema, described for forms ---------------------------------------------------------
 
 
+# DRF's convention for a field typed over several lines (a PEM key, a pasted JSON key).
+MULTILINE = "multi-line text"
+
+
 @dataclass(frozen=True)
 class SchemaField:
     """One key of a provider's config or credentials, described for a form."""
@@ -112,4 +116,6 @@ def _field_kind(serializer_field: serializers.Field) -> str:
         return "one of " + ", ".join(str(choice) for choice in serializer_field.choices)
     if isinstance(serializer_field, serializers.URLField):
         return "URL"
+    if serializer_field.style.get("base_template") == "textarea.html":
+        return MULTILINE
     return "text"

@@ -12,7 +12,7 @@ from complywise.choices import Role
 from complywise.exceptions import ApplicationError, FieldValidationError
 from evidence.choices import EvidenceType
 from integrations.choices import IntegrationType
-from integrations.selectors import SchemaField
+from integrations.selectors import MULTILINE, SchemaField
 from scans.choices import ResultStatus, ScanStatus
 
 ALL_FRAMEWORKS = ("", "All active frameworks")
@@ -240,6 +240,13 @@ class IntegrationTypeForm(forms.Form):
         choice_field(self, "type").choices = [c for c in IntegrationType.choices if c[0] in available]
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A text area for a multi-line secret (a PEM or JSON key) that never renders the value it was given."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class IntegrationForm(forms.Form):
     """Name, config (JSON) and one write-only input per credential of the type; credentials never re-display."""
 
@@ -274,8 +281,12 @@ class IntegrationForm(forms.Form):
                 required=spec.required and not editing,
                 strip=False,
                 help_text=help_text,
-                # render_value=False: a secret is never echoed back, not even after a form error.
-                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                # A secret is never echoed back, not even after a form error.
+                widget=(
+                    WriteOnlyTextarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono", "autocomplete": "off"})
+                    if spec.kind == MULTILINE
+                    else forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+                ),
             )
         if editing:
             self.fields["enabled"] = forms.BooleanField(required=False, label="Enabled (included in scans)")

@@ -1,6 +1,7 @@
 """Integrations pages (admins): add per type, edit, write-only credentials, test connection, delete."""
 
 import json
+import re
 
 import pytest
 
@@ -34,6 +35,25 @@ def test_choose_a_type_then_get_the_form_of_that_type(admin_web):
     assert 'name="credential_secret_access_key"' in aws and 'type="password"' in aws
     assert "regions" in aws and "us-east-1" in aws  # the schema's keys and a placeholder example
     assert "Select a valid choice" in bogus
+
+
+def test_a_multi_line_secret_gets_a_text_area_that_never_shows_it_again(admin_web):
+    # given an Okta form posted with a bad org URL and a private key
+    form = admin_web.post(
+        NEW,
+        {
+            "type": "okta",
+            "name": "okta",
+            "config": '{"org_url": "ftp://acme.okta.com"}',
+            "credential_client_id": "0oa1234567890abcdefg",
+            "credential_private_key": "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----",
+        },
+    ).content.decode()
+    # then the key is typed in a text area (a PEM spans lines), the API token in a password input, and the
+    # re-displayed form holds nothing of the key
+    assert re.search(r'<textarea[^>]*name="credential_private_key"', form)
+    assert 'name="credential_api_token"' in form and 'type="password"' in form
+    assert "not-a-real-key" not in form
 
 
 def test_add_an_aws_integration_encrypts_its_credentials(admin_web, tenant):

@@ -134,6 +134,8 @@ class ServiceAccountKeyField(serializers.Field):
 class CredentialsSerializer(StrictSerializer):
     service_account = ServiceAccountKeyField(
         write_only=True,
+        # A pasted JSON key spans lines: forms offer a (write-only) text area.
+        style={"base_template": "textarea.html"},
         help_text="The JSON key of a service account with domain-wide delegation (IAM → Service accounts → Keys).",
     )
 

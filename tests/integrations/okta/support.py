@@ -8,6 +8,7 @@ unexpected call shows up as a collection error), and can answer a 429 with
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -250,7 +251,14 @@ class OrgState:
     errors: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
-def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str], page_size: int) -> None:
+def _paged(
+    server: HTTPServer,
+    path: str,
+    items: list[Any],
+    query: dict[str, str],
+    page_size: int,
+    headers: dict[str, str] = API_HEADERS,
+) -> None:
     """Serve a list over pages linked by Link headers carrying Okta's ``after`` cursor."""
     pages = [items[i : i + page_size] for i in range(0, len(items), page_size)] or [[]]
     base = server.url_for(path)
@@ -261,7 +269,7 @@ def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str
         if number + 1 < len(pages):
             after = str(page[-1].get("id") if isinstance(page[-1], dict) else number)
             links.append(f'<{base}?{_qs({**query, "after": after})}>; rel="next"')
-        server.expect_request(path, method="GET", query_string=expected, headers=API_HEADERS).respond_with_json(
+        server.expect_request(path, method="GET", query_string=expected, headers=headers).respond_with_json(
             page, headers={"Link": ", ".join(links)}
         )
 
@@ -272,21 +280,33 @@ def _qs(query: dict[str, str]) -> str:
     return urlencode(query, quote_via=quote)
 
 
-def _fallback(request: Request) -> Response:
+def _fallback(request: Request, authorization: str = API_HEADERS["Authorization"]) -> Response:
     """Okta's answer to a wrong token, and 404 for anything the fake does not serve."""
-    if request.headers.get("Authorization") != API_HEADERS["Authorization"]:
+    if request.headers.get("Authorization") != authorization:
         body, status = okta_error("E0000011", "Invalid token provided"), 401
     else:
         body, status = okta_error("E0000007", f"Not found: Resource not found: {request.path} (Path)"), 404
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
-def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2, rate_limit_reset_in: float | None = None) -> None:
-    """Register every endpoint the connector reads for ``state``; then the 401/404 fallback."""
+def serve(
+    server: HTTPServer,
+    state: OrgState,
+    *,
+    page_size: int = 2,
+    rate_limit_reset_in: float | None = None,
+    authorization: str = API_HEADERS["Authorization"],
+) -> None:
+    """Register every endpoint the connector reads for ``state``; then the 401/404 fallback.
+
+    ``authorization`` is the one header value the fake accepts (an OAuth ``Bearer …`` instead of the API token).
+    """
+    headers = {**API_HEADERS, "Authorization": authorization}
+    paged = functools.partial(_paged, headers=headers)
     for path, (status, body) in state.errors.items():
-        server.expect_request(path, headers=API_HEADERS).respond_with_json(body, status=status)
+        server.expect_request(path, headers=headers).respond_with_json(body, status=status)
     if rate_limit_reset_in is not None:
-        server.expect_oneshot_request("/api/v1/users", headers=API_HEADERS).respond_with_json(
+        server.expect_oneshot_request("/api/v1/users", headers=headers).respond_with_json(
             okta_error("E0000047", "API call exceeded rate limit due to too many requests."),
             status=429,
             headers={
@@ -295,15 +315,15 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2, rate_limit
                 "X-Rate-Limit-Reset": str(int(time.time() + rate_limit_reset_in)),
             },
         )
-    server.expect_request("/api/v1/org", headers=API_HEADERS).respond_with_json(state.org)
+    server.expect_request("/api/v1/org", headers=headers).respond_with_json(state.org)
     listed = [u for u in state.users if u["status"] != "DEPROVISIONED"]
     gone = [u for u in state.users if u["status"] == "DEPROVISIONED"]
-    _paged(server, "/api/v1/users", listed, {"limit": "200"}, page_size)
-    _paged(server, "/api/v1/users", gone, {"filter": 'status eq "DEPROVISIONED"', "limit": "200"}, page_size)
+    paged(server, "/api/v1/users", listed, {"limit": "200"}, page_size)
+    paged(server, "/api/v1/users", gone, {"filter": 'status eq "DEPROVISIONED"', "limit": "200"}, page_size)
     for user in state.users:
         if user["status"] in ("ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "RECOVERY"):
-            _paged(server, f"/api/v1/users/{user['id']}/factors", state.factors.get(user["id"], []), {}, 100)
-    _serve_roles(server, state, page_size)
+            paged(server, f"/api/v1/users/{user['id']}/factors", state.factors.get(user["id"], []), {}, 100)
+    _serve_roles(server, state, page_size, headers)
     for policy_type in ("OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "ACCESS_POLICY"):
         if policy_type == "ACCESS_POLICY" and state.classic:
             server.expect_request("/api/v1/policies", query_string={"type": policy_type}).respond_with_json(
@@ -311,20 +331,22 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2, rate_limit
             )
             continue
         entries = state.policies.get(policy_type, [])
-        _paged(server, "/api/v1/policies", [p for p, _ in entries], {"type": policy_type}, 100)
+        paged(server, "/api/v1/policies", [p for p, _ in entries], {"type": policy_type}, 100)
         for policy, rules in entries:
-            _paged(server, f"/api/v1/policies/{policy['id']}/rules", rules, {}, 100)
-    _paged(server, "/api/v1/apps", [a for a, _ in state.apps], {"filter": 'status eq "ACTIVE"', "limit": "200"}, 2)
+            paged(server, f"/api/v1/policies/{policy['id']}/rules", rules, {}, 100)
+    paged(server, "/api/v1/apps", [a for a, _ in state.apps], {"filter": 'status eq "ACTIVE"', "limit": "200"}, 2)
     for app, app_users in state.apps:
-        _paged(server, f"/api/v1/apps/{app['id']}/users", app_users, {"limit": "500"}, page_size)
-    _paged(server, "/api/v1/api-tokens", state.tokens, {}, page_size)
-    server.expect_request("/api/v1/threats/configuration", headers=API_HEADERS).respond_with_json(
+        paged(server, f"/api/v1/apps/{app['id']}/users", app_users, {"limit": "500"}, page_size)
+    paged(server, "/api/v1/api-tokens", state.tokens, {}, page_size)
+    server.expect_request("/api/v1/threats/configuration", headers=headers).respond_with_json(
         {"action": state.threat_action, "excludeZones": [], "created": ago(100), "lastUpdated": ago(10)}
     )
-    server.expect_request(re.compile(".*")).respond_with_handler(_fallback)
+    server.expect_request(re.compile(".*")).respond_with_handler(
+        functools.partial(_fallback, authorization=authorization)
+    )
 
 
-def _serve_roles(server: HTTPServer, state: OrgState, page_size: int) -> None:
+def _serve_roles(server: HTTPServer, state: OrgState, page_size: int, headers: dict[str, str] = API_HEADERS) -> None:
     """GET /api/v1/iam/assignees/users pages with a body next link, then each admin's roles."""
     admins = [user_id for user_id, roles in state.roles.items() if roles]
     pages = [admins[i : i + page_size] for i in range(0, len(admins), page_size)] or [[]]
@@ -339,11 +361,11 @@ def _serve_roles(server: HTTPServer, state: OrgState, page_size: int) -> None:
             "value": [{"id": uid, "orn": f"orn:okta:directory:00o1acme:users:{uid}"} for uid in page],
             "_links": links,
         }
-        server.expect_request("/api/v1/iam/assignees/users", query_string=query, headers=API_HEADERS).respond_with_json(
+        server.expect_request("/api/v1/iam/assignees/users", query_string=query, headers=headers).respond_with_json(
             body
         )
     for user_id, roles in state.roles.items():
-        _paged(server, f"/api/v1/users/{user_id}/roles", roles, {}, 100)
+        _paged(server, f"/api/v1/users/{user_id}/roles", roles, {}, 100, headers)
 
 
 def _policies(
