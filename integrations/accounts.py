@@ -28,7 +28,6 @@ _FIELDS = (
     "active",
     "last_activity_at",
     "created_in_provider_at",
-    "last_seen_at",
     "removed_at",
 )
 _REVOCATION_FIELDS = (
@@ -106,15 +105,17 @@ def accounts_refresh(
                 )
             )
             continue
+        values = _values(account)
+        dirty = row.removed_at is not None or any(getattr(row, f) != v for f, v in values.items())
         if row.removed_at is not None and row.revocation_verified_at is not None:
             for field in _REVOCATION_FIELDS:
                 setattr(row, field, None if field.endswith(("_at", "_id")) else "")
-        for field, value in _values(account).items():
+        for field, value in values.items():
             setattr(row, field, value)
-        row.last_seen_at = seen_at
         row.removed_at = None
-        _verify(row, gone=not account.active, seen_at=seen_at, scan_job_id=scan_job_id)
-        changed.append(row)
+        dirty = _verify(row, gone=not account.active, seen_at=seen_at, scan_job_id=scan_job_id) or dirty
+        if dirty:
+            changed.append(row)
     removed = 0
     for external_id, row in existing.items():
         if external_id in seen or row.removed_at is not None:
@@ -124,14 +125,21 @@ def accounts_refresh(
         changed.append(row)
         removed += 1
     IntegrationAccount.objects.bulk_create(new, batch_size=_BATCH)
+    # Only rows that changed are rewritten (most accounts are the same scan after scan); "seen now" is one UPDATE.
     IntegrationAccount.objects.bulk_update(changed, [*_FIELDS, *_REVOCATION_FIELDS], batch_size=_BATCH)
+    IntegrationAccount.objects.filter(
+        tenant_id=integration.tenant_id, integration=integration, removed_at__isnull=True
+    ).update(last_seen_at=seen_at)
     return {"added": len(new), "updated": len(changed) - removed, "removed": removed}
 
 
-def _verify(row: IntegrationAccount, *, gone: bool, seen_at: datetime, scan_job_id: Any) -> None:
+def _verify(row: IntegrationAccount, *, gone: bool, seen_at: datetime, scan_job_id: Any) -> bool:
+    """Mark a revoked account verified gone by this scan; True when that changed the row."""
     if gone and row.revocation_requested_at is not None and row.revocation_verified_at is None:
         row.revocation_verified_at = seen_at
         row.revocation_verified_scan_id = scan_job_id
+        return True
+    return False
 
 
 def accounts_present(*, tenant: Tenant | Any, integration: Integration) -> QuerySet[IntegrationAccount]:
