@@ -366,6 +366,13 @@ class AccountSource:
     integration_type: str
     services: tuple[str, ...]
     extract: AccountExtractor
+    # Also collected on every scan, but read only when present: their failure never holds the account list back.
+    optional_services: tuple[str, ...] = ()
+
+    @property
+    def collected(self) -> tuple[str, ...]:
+        """Every inventory service a scan must collect for the account list."""
+        return (*self.services, *self.optional_services)
 
     def accounts(self, inventory: Inventory) -> list[Account] | None:
         """The accounts of this inventory, or None when a service they come from was not (fully) collected."""
@@ -377,8 +384,16 @@ class AccountSource:
 _ACCOUNT_SOURCES: dict[str, AccountSource] = {}
 
 
-def register_accounts(*, integration_type: str, services: tuple[str, ...], extract: AccountExtractor) -> AccountSource:
-    source = AccountSource(integration_type=integration_type, services=services, extract=extract)
+def register_accounts(
+    *,
+    integration_type: str,
+    services: tuple[str, ...],
+    extract: AccountExtractor,
+    optional_services: tuple[str, ...] = (),
+) -> AccountSource:
+    source = AccountSource(
+        integration_type=integration_type, services=services, extract=extract, optional_services=optional_services
+    )
     _ACCOUNT_SOURCES[integration_type] = source
     return source
 

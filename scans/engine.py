@@ -206,6 +206,9 @@ def scan_part_run(*, part_id: str) -> None:
     integration = part.integration
     checks = registry.all_checks(part.integration_type)
     services = {s for check in checks for s in check.services}
+    # The access-review account list may read services no check needs (e.g. group memberships).
+    source = registry.account_source(part.integration_type)
+    services |= set(source.collected) if source is not None else set()
     try:
         if integration is None:
             raise RuntimeError("the integration was deleted while the scan ran")

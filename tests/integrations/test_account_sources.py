@@ -8,8 +8,12 @@ import importlib.util
 
 import pytest
 
+from frameworks.models import Framework, TenantFramework
 from integrations import providers, registry
 from integrations.choices import IntegrationType
+from integrations.models import IntegrationAccount
+from integrations.services import integration_create
+from tests.integrations.okta import support as okta_support
 
 # The providers whose accounts access reviews can already cover.
 WITH_ACCOUNTS = {"aws", "github", "okta", "google_workspace", "entra", "postgres", "host"}
@@ -40,7 +44,10 @@ def test_source_reads_only_collected_services(integration_type: str) -> None:
     # then it reads at least one service, none twice, and every one has a collector
     assert source.services
     assert len(set(source.services)) == len(source.services)
-    assert set(source.services) <= set(collectors.COLLECTORS), sorted(set(source.services) - set(collectors.COLLECTORS))
+    assert set(source.collected) <= set(collectors.COLLECTORS), sorted(
+        set(source.collected) - set(collectors.COLLECTORS)
+    )
+    assert not set(source.services) & set(source.optional_services)
     # and the accounts module exposes the same source
     assert importlib.import_module(f"{module}.accounts").SOURCE is source
 
@@ -76,3 +83,30 @@ def test_an_empty_inventory_lists_no_accounts_and_a_failed_one_none(integration_
         errors={source.services[0]: "boom"},
     )
     assert source.accounts(failed) is None
+
+
+def test_a_scan_collects_the_optional_account_services_no_check_needs(
+    httpserver, tenant, admin_client, run_scan, loaded_frameworks
+) -> None:
+    # given an Okta org whose group memberships only the account list reads (no check needs them)
+    source = registry.account_source("okta")
+    assert source is not None and source.optional_services == ("groups",)
+    assert "groups" not in {s for check in registry.all_checks("okta") for s in check.services}
+    TenantFramework.objects.get_or_create(tenant=tenant, framework=Framework.objects.get(key="soc2"))
+    state = okta_support.compliant_org(okta_support.base_url(httpserver))
+    okta_support.serve(httpserver, state)
+    integration = integration_create(
+        tenant=tenant,
+        actor=None,
+        type="okta",
+        name="okta",
+        config={"org_url": okta_support.base_url(httpserver)},
+        credentials={"api_token": okta_support.TOKEN},
+    )
+    # when the tenant is scanned
+    scan = run_scan(admin_client, {"integration_types": ["okta"]})
+    assert scan["status"] == "completed", scan
+    # then the groups were read during the scan and the account list holds them as privileges
+    assert any(r.path == "/api/v1/groups" for r, _ in httpserver.log)
+    privileges = [p for row in IntegrationAccount.objects.filter(integration=integration) for p in row.privileges]
+    assert any(p.startswith("group:") for p in privileges), privileges

@@ -3,7 +3,8 @@
 The connector (with the ``collectors`` it runs) is the only part of the AWS provider that
 talks to AWS.  It collects one inventory per scan (every service once; regional services
 once per configured region) and hands it to the pure check functions in ``checks``.
-Everything it asks for is covered by the AWS managed policy ``SecurityAudit``.
+Everything it asks for is covered by the AWS managed policy ``SecurityAudit``, except the actions in
+``permissions.BEYOND_SECURITY_AUDIT`` (without them only the checks reading them report an error).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "organizations": ("organizations@global", "iam@global"),
     "inspector2": ("inspector2",),
     "lambda": ("lambda",),
+    "macie": ("macie2",),
 }
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-# Every IAM action the collectors call, for the permission documentation.  All are
-# granted by the AWS managed policy SecurityAudit (sts:GetCallerIdentity needs no
-# permission at all).  The principal whose keys are stored additionally needs
-# sts:AssumeRole on the role when a role ARN is configured.
+# Every IAM action the collectors call, for the permission documentation.  All but
+# BEYOND_SECURITY_AUDIT are granted by the AWS managed policy SecurityAudit
+# (sts:GetCallerIdentity needs no permission at all).  The principal whose keys are stored
+# additionally needs sts:AssumeRole on the role when a role ARN is configured.
 REQUIRED_ACTIONS: tuple[str, ...] = (
     "access-analyzer:ListAnalyzers",
     "access-analyzer:ListFindings",
     "account:GetAlternateContact",
+    "account:GetContactInformation",
     "acm:ListCertificates",
     "backup:GetBackupPlan",
     "backup:ListBackupPlans",
@@ -70,7 +71,9 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "lambda:GetPolicy",
     "lambda:ListFunctions",
     "logs:DescribeMetricFilters",
+    "macie2:GetMacieSession",
     "organizations:DescribeOrganization",
+    "organizations:DescribeResourcePolicy",
     "organizations:ListAccounts",
     "organizations:ListDelegatedAdministrators",
     "organizations:ListDelegatedServicesForAccount",
@@ -99,4 +102,11 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sqs:GetQueueAttributes",
     "sqs:ListQueues",
     "wafv2:GetWebACLForResource",
+)
+
+# The actions SecurityAudit does not grant: the scanning role needs them in a policy of its own. Without them only
+# the checks reading them report an error (naming the action); the rest of the scan is unaffected.
+BEYOND_SECURITY_AUDIT: tuple[str, ...] = (
+    "account:GetContactInformation",
+    "macie2:GetMacieSession",
 )

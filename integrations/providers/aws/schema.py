@@ -70,7 +70,10 @@ class ConfigSerializer(StrictSerializer):
         default=None,
         max_length=2048,
         error_messages={"invalid": "Must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/ComplyWiseAudit."},
-        help_text="A role to assume with the stored keys (recommended: a role with SecurityAudit).",
+        help_text=(
+            "A role to assume with the stored keys (recommended: a role with SecurityAudit, plus "
+            "account:GetContactInformation and macie2:GetMacieSession)."
+        ),
     )
     external_id = serializers.RegexField(
         EXTERNAL_ID,

@@ -148,8 +148,19 @@ class AlternateContact(TypedDict):
     has_phone: bool
 
 
+class ContactInformation(TypedDict):
+    """Which parts of the account's primary contact are filled in (the name, number and address are not kept)."""
+
+    has_full_name: bool
+    has_phone: bool
+    has_address: bool  # address line 1, city and country code
+
+
 class Account(TypedDict):
     security_contact: AlternateContact | None  # None: no security contact registered
+    # Absent from inventories collected before it was read; None: AWS holds no primary contact.
+    contact_information: NotRequired[ContactInformation | None]
+    contact_information_error: NotRequired[str]  # the read failed (typically account:GetContactInformation denied)
 
 
 # --- s3 (global) ----------------------------------------------------------------
@@ -448,4 +459,4 @@ class AwsInventoryData(TypedDict, total=False):
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
-    # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda and organizations: see shapes_network.py
+    # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda, macie and organizations: see shapes_network.py

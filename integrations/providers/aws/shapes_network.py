@@ -1,8 +1,8 @@
-"""The inventory shapes of network addressing, load balancers, Lambda, ECR, CloudFront, ACM and Inspector.
+"""The inventory shapes of network addressing, load balancers, Lambda, ECR, CloudFront, ACM, Inspector and Macie.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds
-``acm``, ``ecr``, ``eip``, ``route_tables``, ``elb``, ``elbv2``, ``inspector2`` and ``lambda`` as ``Regional[...]`` of
-their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
+``acm``, ``ecr``, ``eip``, ``route_tables``, ``elb``, ``elbv2``, ``inspector2``, ``lambda`` and ``macie`` as
+``Regional[...]`` of their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
 """
 
 from __future__ import annotations
@@ -144,6 +144,11 @@ class InspectorRegion(TypedDict):
     resource_state: dict[str, str | None]  # scan type ("ec2", "ecr", "lambda", ...) -> its status
 
 
+class MacieRegion(TypedDict):
+    status: str | None  # the Macie session's status (ENABLED, PAUSED); None: Macie is not enabled in the region
+    not_enabled_answer: NotRequired[str]  # the error code AWS said "not enabled" with
+
+
 class EksCluster(TypedDict):
     name: str
     arn: str | None
@@ -191,4 +196,8 @@ class Organizations(TypedDict):
     root_access: NotRequired[OrgRootAccess]  # set when the account is in an organization
     feature_set: NotRequired[str | None]  # "ALL" (SCPs available) or "CONSOLIDATED_BILLING"
     management_account: NotRequired[str]
+    # The organization's resource policy (DescribeResourcePolicy), which delegates policy management to members;
+    # None: the organization has none. Absent outside an organization and from inventories collected before it.
+    resource_policy: NotRequired[PolicyDocument | None]
+    resource_policy_error: NotRequired[str]  # the read failed (a plain member account is refused it)
     accounts: list[OrgAccount]  # the members (scanned from the management account) or the scanned account

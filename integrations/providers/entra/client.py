@@ -40,6 +40,7 @@ REQUIRED_PERMISSIONS = (
     "AuditLog.Read.All",
     "Policy.Read.All",
     "RoleManagement.Read.Directory",
+    "GroupMember.Read.All",
 )
 
 # Graph's own error messages that are safe and useful to repeat word for word.
@@ -50,7 +51,7 @@ KNOWN_MESSAGES = (
 )
 
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
-_ORDER = ("users", "registration", "roles", "conditional_access", "authorization_policy")
+_ORDER = ("users", "registration", "roles", "groups", "conditional_access", "authorization_policy")
 
 __all__ = ["SUPPORTED_SERVICES", "EntraConnector", "build_connector"]
 

@@ -84,6 +84,22 @@ class Roles(TypedDict):
     max_global_admins: int
 
 
+class Group(TypedDict):
+    """One group (GET /v1.0/groups) and the ids of its direct user members (…/{id}/members)."""
+
+    id: str
+    display_name: str | None
+    # Only such a group can hold a directory role (it then shows as a role member of kind "group").
+    assignable_to_role: bool | None
+    members: list[str]
+
+
+class Groups(TypedDict):
+    """``data["groups"]``: every group of the tenant with its user members."""
+
+    groups: list[Group]
+
+
 class Policy(TypedDict):
     """One conditional access policy (GET /v1.0/identity/conditionalAccess/policies), cut to what is judged."""
 

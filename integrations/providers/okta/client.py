@@ -38,7 +38,7 @@ DEFAULT_MAX_SUPER_ADMINS = 4
 DEFAULT_MAX_TOKEN_AGE_DAYS = 90
 
 # The role the token's owner needs: read-only administrator sees users, factors, roles, policies, apps and
-# ThreatInsight; only a super administrator sees every API token (others see their own).
+# ThreatInsight and groups; only a super administrator sees every API token (others see their own).
 REQUIRED_ROLE = "Read-Only Administrator (Super Administrator to list every API token)"
 # A service app needs both: the scopes say which APIs its token may call, the admin role what it may see there.
 APP_ROLE = "the Read-Only Administrator role (the app's Admin roles tab)"
@@ -53,7 +53,7 @@ KNOWN_MESSAGES = (
 
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 # Read first, so that a failure to list the users is reported once for every service that needs them.
-_ORDER = ("org", "users", "factors", "admins", "policies", "apps", "api_tokens", "threat_insight")
+_ORDER = ("org", "users", "factors", "admins", "groups", "policies", "apps", "api_tokens", "threat_insight")
 _SERVICE_OF: dict[str, str] = {collector.label: service for service, collector in COLLECTORS.items()}
 
 __all__ = ["SUPPORTED_SERVICES", "OktaConnector", "build_connector"]

@@ -45,16 +45,19 @@ from .._saas import json_object, post_form
 #   factors        GET /api/v1/users/{id}/factors (User Factors API)        okta.users.read, plus the user list
 #                  (okta.factors.read covers the org's factor settings, which are not read)
 #   admins         GET /api/v1/iam/assignees/users, /api/v1/users/{id}/roles okta.roles.read, plus the user list
+#   groups         GET /api/v1/groups, /api/v1/groups/{id}/users             okta.groups.read
 #   policies       GET /api/v1/policies?type=…, /api/v1/policies/{id}/rules  okta.policies.read
 #   apps           GET /api/v1/apps, /api/v1/apps/{id}/users                 okta.apps.read, plus the user list
 #   api_tokens     GET /api/v1/api-tokens                                    okta.apiTokens.read
 #   threat_insight GET /api/v1/threats/configuration                         okta.threatInsights.read
-# No group is read, so okta.groups.read is not asked for.
+# Only the account list of access reviews reads groups: an app not granted okta.groups.read still scans (the token
+# is asked again without it, see OPTIONAL_SCOPES), and only the group privileges are missing.
 SCOPES_BY_SERVICE: dict[str, tuple[str, ...]] = {
     "org": ("okta.orgs.read",),
     "users": ("okta.users.read",),
     "factors": ("okta.users.read",),
     "admins": ("okta.roles.read", "okta.users.read"),
+    "groups": ("okta.groups.read",),
     "policies": ("okta.policies.read",),
     "apps": ("okta.apps.read", "okta.users.read"),
     "api_tokens": ("okta.apiTokens.read",),
@@ -63,6 +66,10 @@ SCOPES_BY_SERVICE: dict[str, tuple[str, ...]] = {
 # Every token asks for all of them: one token serves a whole scan, and a connection test that passes means the
 # app was granted everything a scan needs (Okta refuses the whole request when one scope is not granted).
 SCOPES: tuple[str, ...] = tuple(sorted({scope for scopes in SCOPES_BY_SERVICE.values() for scope in scopes}))
+
+# Scopes a scan can do without: when Okta refuses a token because one of them is not granted, it is asked again
+# without them, so an app set up before groups were read keeps scanning (its groups service then reports 403).
+OPTIONAL_SCOPES = frozenset({"okta.groups.read"})
 
 TOKEN_PATH = "/oauth2/v1/token"
 GRANT_TYPE = "client_credentials"
@@ -262,7 +269,7 @@ class ServiceAppToken:
                 raise self._refused
             if self._token is None or self.clock() >= self._expires_at - EXPIRY_MARGIN:
                 try:
-                    token, lifetime = self._request()
+                    token, lifetime = self._request_granted()
                 except _TransientError:
                     raise
                 except TokenError as exc:
@@ -288,6 +295,19 @@ class ServiceAppToken:
             return True
 
     # -- the POST ---------------------------------------------------------------
+
+    def _request_granted(self) -> tuple[str, float]:
+        """A token for every scope, or, when Okta refuses one of the optional ones, for the others."""
+        try:
+            return self._request()
+        except _TransientError:
+            raise
+        except TokenError as exc:
+            optional = [scope for scope in self.scopes if scope in OPTIONAL_SCOPES]
+            if exc.code != "invalid_scope" or not optional:
+                raise
+            self.scopes = tuple(scope for scope in self.scopes if scope not in OPTIONAL_SCOPES)
+            return self._request()
 
     def _request(self) -> tuple[str, float]:
         attempt = 0

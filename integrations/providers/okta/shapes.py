@@ -73,6 +73,21 @@ class Admins(TypedDict):
     max_super_admins: int
 
 
+class Group(TypedDict):
+    """One group of GET /api/v1/groups (the built-in Everyone group left out) and its members' user ids."""
+
+    id: str
+    name: str | None
+    type: str | None
+    members: list[str]
+
+
+class Groups(TypedDict):
+    """``data["groups"]``: the org's groups, each with its members (GET /api/v1/groups/{id}/users)."""
+
+    groups: list[Group]
+
+
 class Rule(TypedDict):
     """One item of GET /api/v1/policies/{id}/rules; ``conditions`` and ``actions`` as Okta sends them."""
 

@@ -1,8 +1,13 @@
-"""AWS account checks against moto: the security alternate contact (CIS AWS 1.2)."""
+"""AWS account checks against moto: the security alternate contact (CIS AWS 1.2) and the primary contact."""
 
 from __future__ import annotations
 
-from integrations.registry import OutcomeStatus
+import json
+from typing import Any
+
+import pytest
+
+from integrations.registry import Inventory, OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
     answer,
@@ -85,3 +90,115 @@ def test_denied_contact_read_is_an_error_for_this_check_only(moto_reset: str) ->
     assert "GetAlternateContact failed with AccessDeniedException (HTTP 403)" in outcome.reason
     assert set(inv.errors) == {"account"}
     assert [(o.resource_id, o.status) for o in run(inv, "aws.iam.user_no_administrator_access")] == [("alice", PASS)]
+
+
+# --- primary contact (CIS AWS 7.0.0 2.2) ---------------------------------------------------------------------
+# moto has no GetContactInformation (its server answers 404): the account's other calls go to moto while a
+# before-send hook answers that one as AWS does, and the field variants are judged on hand-built inventories.
+
+PRIMARY = "aws.account.contact_information_registered"
+PRIMARY_EVENT = "before-send.account.GetContactInformation"
+FULL_CONTACT = {
+    "FullName": "Cloud Operations",
+    "PhoneNumber": "+15555550102",
+    "AddressLine1": "1 Example Way",
+    "City": "Springfield",
+    "CountryCode": "US",
+    "PostalCode": "12345",
+}
+
+
+def _collect_primary(endpoint: str, reply: Any) -> Inventory:
+    built = connector(endpoint)
+    if reply is not None:
+        built.session.events.register(PRIMARY_EVENT, lambda **_: reply)
+    collected = built.collect({"account"})
+    assert collected.errors == {}
+    return collected
+
+
+def test_a_primary_contact_with_name_and_phone_passes_without_keeping_them(moto_reset: str) -> None:
+    # given an account whose primary contact is filled in
+    collected = _collect_primary(moto_reset, json_reply({"ContactInformation": FULL_CONTACT}))
+    # when the check runs
+    outcome = only(run(collected, PRIMARY))
+    # then it passes, and neither the inventory nor the outcome holds the name, number or address
+    assert (outcome.resource_id, outcome.status) == (ACCOUNT, PASS)
+    expected = {"has_full_name": True, "has_phone": True, "has_address": True}
+    assert collected.data["account"]["contact_information"] == outcome.observed["contact_information"] == expected
+    assert "Cloud Operations" not in json.dumps(collected.data)
+
+
+def test_no_primary_contact_fails(moto_reset: str) -> None:
+    # given an account for which AWS answers that no contact information exists
+    missing = json_reply({"__type": "ResourceNotFoundException", "message": "none"}, status=404)
+    # when the check runs
+    outcome = only(run(_collect_primary(moto_reset, missing), PRIMARY))
+    # then it fails
+    assert (outcome.status, outcome.reason) == (FAIL, "No primary contact information is registered for the account")
+
+
+def test_a_denied_primary_contact_read_names_the_missing_permission(moto_reset: str) -> None:
+    # given a role without account:GetContactInformation (SecurityAudit does not grant it) and a security contact
+    aws(moto_reset, "account").put_alternate_contact(
+        AlternateContactType="SECURITY",
+        EmailAddress="security@example.com",
+        Name="Security team",
+        PhoneNumber="+15555550100",
+        Title="SOC",
+    )
+    denied = json_reply({"__type": "AccessDeniedException", "message": "no"}, status=403)
+    # when the account is collected and both account checks run
+    collected = _collect_primary(moto_reset, denied)
+    outcome = only(run(collected, PRIMARY))
+    # then this check is an error naming the action to add, and the security contact is still judged
+    assert outcome.status == ERROR
+    assert "account:GetContactInformation, which SecurityAudit does not grant" in outcome.reason
+    assert only(run(collected, CHECK)).status == PASS
+
+
+def test_moto_not_serving_the_call_leaves_the_check_unjudged(moto_reset: str) -> None:
+    # given moto, which has no GetContactInformation
+    # when the account is collected without a hook
+    outcome = only(run(_collect_primary(moto_reset, None), PRIMARY))
+    # then the check is an error, never a pass
+    assert outcome.status == ERROR
+    assert "GetContactInformation failed" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("contact", "status", "reason"),
+    [
+        (
+            {"has_full_name": True, "has_phone": True, "has_address": False},
+            PASS,
+            "The primary contact has a full name and phone number",
+        ),
+        (
+            {"has_full_name": True, "has_phone": False, "has_address": True},
+            FAIL,
+            "The primary contact has no phone number",
+        ),
+        (
+            {"has_full_name": False, "has_phone": False, "has_address": True},
+            FAIL,
+            "The primary contact has no full name and no phone number",
+        ),
+    ],
+)
+def test_a_primary_contact_needs_a_name_and_a_phone_number(
+    contact: dict[str, bool], status: OutcomeStatus, reason: str
+) -> None:
+    # given a primary contact with some fields missing (AWS requires them when saving, so moto cannot hold these)
+    inv = inventory(account={"security_contact": None, "contact_information": contact})
+    # when the check runs
+    outcome = only(run(inv, PRIMARY))
+    # then only a name and a phone number together pass
+    assert (outcome.status, outcome.reason) == (status, reason)
+
+
+def test_an_inventory_collected_before_the_primary_contact_was_read_is_not_judged() -> None:
+    # given an account inventory without the primary contact fields
+    # when the check runs
+    # then there is nothing to judge
+    assert run(inventory(account={"security_contact": None}), PRIMARY) == []

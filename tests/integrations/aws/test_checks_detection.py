@@ -1,11 +1,24 @@
-"""Security Hub and GuardDuty checks against moto."""
+"""Security Hub, GuardDuty and Macie checks against moto."""
 
 from __future__ import annotations
 
-from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import ACCOUNT, OTHER_REGION, REGION, aws, by_region, scan
+from typing import Any
 
-PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    OTHER_REGION,
+    REGION,
+    aws,
+    by_region,
+    connector,
+    json_reply,
+    only,
+    run,
+    scan,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 
 
 def test_security_hub_enabled_in_every_region(moto_reset: str) -> None:
@@ -36,3 +49,62 @@ def test_guardduty_missing_detector_fails(moto_reset: str) -> None:
     outcomes = scan(moto_reset, "aws.guardduty.enabled")
     # then the region fails
     assert by_region(outcomes) == {REGION: FAIL}
+
+
+# --- Macie (CIS AWS 7.0.0 3.1.3): moto serves GetMacieSession, with Macie on in every region until disabled -------
+
+MACIE = "aws.macie.enabled"
+
+
+def test_macie_enabled_in_every_region(moto_reset: str) -> None:
+    # given Macie left on in one region and disabled in the other
+    aws(moto_reset, "macie2", OTHER_REGION).disable_macie()
+    # when the check runs over both regions
+    outcomes = scan(moto_reset, MACIE, [REGION, OTHER_REGION])
+    # then the region without it fails, on the account
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: FAIL}
+    assert {o.resource_id for o in outcomes} == {ACCOUNT}
+    assert {o.region: o.reason for o in outcomes}[OTHER_REGION] == f"Amazon Macie is not enabled in {OTHER_REGION}"
+
+
+def test_paused_macie_fails(moto_reset: str) -> None:
+    # given Macie paused (it keeps its settings but analyses nothing)
+    aws(moto_reset, "macie2").enable_macie(status="PAUSED")
+    # when the check runs
+    outcome = only(scan(moto_reset, MACIE))
+    # then the region fails, naming the status
+    assert (outcome.status, outcome.observed["status"]) == (FAIL, "PAUSED")
+    assert outcome.reason == f"Amazon Macie is paused in {REGION}, not enabled"
+
+
+def _macie_denied(message: str, region: str) -> Any:
+    """A GetMacieSession hook answering AccessDeniedException with ``message`` in ``region`` only."""
+
+    def hook(request: Any = None, **_: Any) -> Any:
+        in_region = f"/{region}/macie2/" in request.headers["Authorization"].decode()
+        return json_reply({"__type": "AccessDeniedException", "message": message}, 403) if in_region else None
+
+    return hook
+
+
+def test_access_denied_saying_macie_is_off_fails(moto_reset: str) -> None:
+    # given an account where AWS answers GetMacieSession as it does without Macie: AccessDeniedException
+    built = connector(moto_reset)
+    built.session.events.register("before-send.macie2.GetMacieSession", _macie_denied("Macie is not enabled.", REGION))
+    # when the check runs
+    outcome = only(run(built.collect({"macie"}), MACIE))
+    # then that is "not enabled", a fail rather than an error
+    assert (outcome.status, outcome.reason) == (FAIL, f"Amazon Macie is not enabled in {REGION}")
+
+
+def test_a_missing_permission_errors_that_region_only(moto_reset: str) -> None:
+    # given a role without macie2:GetMacieSession, refused in the second region
+    built = connector(moto_reset, [REGION, OTHER_REGION])
+    refusal = "User is not authorized to perform: macie2:GetMacieSession"
+    built.session.events.register("before-send.macie2.GetMacieSession", _macie_denied(refusal, OTHER_REGION))
+    # when the check runs over both regions
+    outcomes = run(built.collect({"macie"}), MACIE)
+    # then the refused region is an error naming the action to add, and the other is still judged
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: ERROR}
+    failed = next(o for o in outcomes if o.region == OTHER_REGION)
+    assert "macie2:GetMacieSession, which SecurityAudit does not grant" in failed.reason

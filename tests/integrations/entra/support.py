@@ -140,6 +140,20 @@ def group_member(name: str) -> dict[str, Any]:
     return {"@odata.type": "#microsoft.graph.group", "id": f"grp-{name}", "displayName": name}
 
 
+def group_object(name: str, *, role_assignable: bool = False) -> dict[str, Any]:
+    """One item of GET /v1.0/groups; its id is the one ``group_member`` gives a role member."""
+    return {
+        "id": f"grp-{name}",
+        "displayName": name,
+        "description": f"{name} group",
+        "isAssignableToRole": role_assignable,
+        "securityEnabled": True,
+        "mailEnabled": False,
+        "groupTypes": [],
+        "createdDateTime": ago(400),
+    }
+
+
 def ca_policy(
     policy_id: str,
     name: str,
@@ -227,6 +241,8 @@ class TenantState:
     premium: bool = True
     # The app lacks AuditLog.Read.All: signInActivity is refused, the rest of the user list is not.
     sign_in_forbidden: bool = False
+    # [(group, members: users, or group_member for a nested group)]
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     # path -> (status, code, message) answered instead of the data
     errors: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     # path -> Retry-After seconds of one 429 answered before the data
@@ -321,6 +337,11 @@ class FakeTenant:
         for role, members in state.roles:
             if path == f"/v1.0/directoryRoles/{role['id']}/members":
                 return self._page(request, members, state.page_size)
+        if path == "/v1.0/groups":
+            return self._page(request, [_selected(g, args) for g, _ in state.groups], state.page_size)
+        for group, members in state.groups:
+            if path == f"/v1.0/groups/{group['id']}/members":
+                return self._page(request, [_selected(m, args) for m in members], state.page_size)
         if path == "/v1.0/identity/conditionalAccess/policies":
             if not state.premium:
                 return _json(graph_error("AccessDenied", "The tenant has no premium license."), 403)
@@ -346,6 +367,14 @@ class FakeTenant:
             query.append(("$skiptoken", str(start + size)))
             body["@odata.nextLink"] = self.server.url_for(request.path) + "?" + urlencode(query, safe="$,")
         return _json(body)
+
+
+def _selected(item: dict[str, Any], args: Any) -> dict[str, Any]:
+    """``item`` cut to ``$select`` as Graph does; a directory object keeps its ``@odata.type`` in a mixed list."""
+    wanted = [f for f in str(args.get("$select") or "").split(",") if f]
+    if not wanted:
+        return item
+    return {k: v for k, v in item.items() if k in wanted or k == "@odata.type"}
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -406,6 +435,14 @@ def compliant_tenant() -> TenantState:
             ),
         ],
         authorization=COMPLIANT_AUTH,
+        groups=[
+            (
+                group_object("Engineering"),
+                [member_object(alice), member_object(bob), member_object(gina), group_member("Contractors")],
+            ),
+            (group_object("Contractors"), [member_object(dan)]),
+            (group_object("Helpdesk Admins", role_assignable=True), [member_object(bob), member_object(dan)]),
+        ],
     )
 
 

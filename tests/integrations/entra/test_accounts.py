@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 
 from integrations.providers.entra.accounts import SOURCE
 from integrations.registry import REVOCATION_CHECK_SUFFIX, Account, AccountKind, Inventory, OutcomeStatus, get_check
-from tests.integrations.entra.support import compliant_tenant, connector, guest_upn, serve, upn
+from tests.integrations.entra.support import compliant_tenant, connector, group_member, guest_upn, serve, upn
 
 CHECK_ID = f"entra.{REVOCATION_CHECK_SUFFIX}"
 
@@ -65,6 +65,55 @@ def test_enabled_and_last_sign_in(httpserver: HTTPServer) -> None:
     assert found[upn("carol")].last_activity is None
     created = found[upn("carol")].created
     assert created is not None and timedelta(days=9) < now - created < timedelta(days=11)
+
+
+def test_group_memberships_and_roles_held_through_a_group(httpserver: HTTPServer) -> None:
+    # given the compliant tenant's groups (Engineering: alice, bob, the guest gina and the nested Contractors group;
+    # Contractors: dan; the role-assignable Helpdesk Admins: bob and dan), Helpdesk Admins holding User Administrator
+    state = compliant_tenant()
+    role, members = state.roles[1]
+    state.roles[1] = (role, [*members, group_member("Helpdesk Admins")])
+    serve(httpserver, state)
+    inventory = connector(httpserver).collect({*SOURCE.services, "groups"})
+    assert inventory.errors == {}
+    # when the accounts are extracted
+    found = by_name(inventory)
+    # then the group's role is held by its members, and each user's direct groups follow the roles
+    assert {k: a.privileges for k, a in found.items()} == {
+        upn("alice"): ("Global Administrator", "group:Engineering"),
+        upn("bob"): ("Global Administrator", "User Administrator", "group:Engineering", "group:Helpdesk Admins"),
+        upn("carol"): ("User Administrator",),
+        upn("dan"): ("User Administrator", "group:Contractors", "group:Helpdesk Admins"),
+        guest_upn("gina"): ("group:Engineering",),
+    }
+    # and a role through a group makes an admin, a plain group does not
+    assert {k for k, a in found.items() if a.admin} == {upn("alice"), upn("bob"), upn("carol"), upn("dan")}
+
+
+def test_groups_that_cannot_be_read_leave_the_account_list_without_them(httpserver: HTTPServer) -> None:
+    # given an app without GroupMember.Read.All, and a role held through a group
+    state = compliant_tenant()
+    role, members = state.roles[1]
+    state.roles[1] = (role, [*members, group_member("Helpdesk Admins")])
+    state.errors["/v1.0/groups"] = (
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
+    serve(httpserver, state)
+    # when users, roles and groups are collected
+    inventory = connector(httpserver).collect({*SOURCE.services, "groups"})
+    # then only the groups failed, naming the permission
+    assert set(inventory.errors) == {"groups"}
+    assert "GroupMember.Read.All" in inventory.errors["groups"]
+    # and every user is still listed, with the roles held directly only
+    found = by_name(inventory)
+    assert len(found) == 5
+    assert {k: a.privileges for k, a in found.items() if a.privileges} == {
+        upn("alice"): ("Global Administrator",),
+        upn("bob"): ("Global Administrator",),
+        upn("carol"): ("User Administrator",),
+    }
 
 
 def revoked(user_id: str, name: str) -> dict[str, str]:

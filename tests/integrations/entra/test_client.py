@@ -55,6 +55,15 @@ def test_full_collection_follows_every_page_with_one_token(httpserver):
     }
     assert len(inventory.data["conditional_access"]["policies"]) == 5
     assert inventory.data["authorization_policy"]["allow_invites_from"] == "adminsAndGuestInviters"
+    # and the groups with their user members only (Engineering's four members span two pages, one a nested group)
+    alice, bob, dan, gina = (u["id"] for u in state.users if u["displayName"] in ("Alice", "Bob", "Dan", "Gina"))
+    assert {g["display_name"]: (g["assignable_to_role"], g["members"]) for g in inventory.data["groups"]["groups"]} == {
+        "Engineering": (False, sorted([alice, bob, gina])),
+        "Contractors": (False, [dan]),
+        "Helpdesk Admins": (True, sorted([bob, dan])),
+    }
+    member_pages = [e for e, _ in httpserver.log if e.path == "/v1.0/groups/grp-Engineering/members"]
+    assert len(member_pages) == 2 and all(e.args["$select"] == "id" for e in member_pages)
     user_pages = [e for e, _ in httpserver.log if e.path == "/v1.0/users"]
     assert len(user_pages) == 3
     assert all("signInActivity" in e.args["$select"] for e in user_pages)
@@ -153,8 +162,8 @@ def test_server_errors_are_retried(httpserver):
 
 def test_unknown_services_are_reported_not_ignored(httpserver):
     serve(httpserver, compliant_tenant())
-    inventory = connector(httpserver).collect({"groups"})
-    assert inventory.errors == {"groups": "the Entra ID connector does not collect this service"}
+    inventory = connector(httpserver).collect({"devices"})
+    assert inventory.errors == {"devices": "the Entra ID connector does not collect this service"}
 
 
 def test_missing_secret_fails_every_service_without_calling_microsoft(httpserver):

@@ -213,6 +213,20 @@ def app_user_object(user_id: str, status: str = "PROVISIONED", scope: str = "USE
     return {"id": user_id, "scope": scope, "status": status, "created": ago(200), "credentials": {"userName": user_id}}
 
 
+def group_object(group_id: str, name: str, group_type: str = "OKTA_GROUP") -> dict[str, Any]:
+    """One item of GET /api/v1/groups."""
+    return {
+        "id": group_id,
+        "type": group_type,
+        "created": ago(500),
+        "lastUpdated": ago(50),
+        "lastMembershipUpdated": ago(5),
+        "objectClass": ["okta:user_group"],
+        "profile": {"name": name, "description": None},
+        "_links": {"users": {"href": f"https://acme.okta.com/api/v1/groups/{group_id}/users"}},
+    }
+
+
 def token_object(token_id: str, name: str, created_days: float, user_id: str = "00ualice") -> dict[str, Any]:
     """One item of GET /api/v1/api-tokens."""
     return {
@@ -241,6 +255,8 @@ class OrgState:
     # [(app, app users)]
     apps: list[tuple[dict[str, Any], list[dict[str, Any]]]]
     tokens: list[dict[str, Any]]
+    # [(group, its members as GET /api/v1/groups/{id}/users lists them)]
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     threat_action: str = "block"
     org: dict[str, Any] = field(
         default_factory=lambda: {"id": "00o1acme", "companyName": "Acme", "subdomain": "acme", "status": "ACTIVE"}
@@ -337,6 +353,9 @@ def serve(
     paged(server, "/api/v1/apps", [a for a, _ in state.apps], {"filter": 'status eq "ACTIVE"', "limit": "200"}, 2)
     for app, app_users in state.apps:
         paged(server, f"/api/v1/apps/{app['id']}/users", app_users, {"limit": "500"}, page_size)
+    paged(server, "/api/v1/groups", [g for g, _ in state.groups], {"limit": "200"}, page_size)
+    for group, members in state.groups:
+        paged(server, f"/api/v1/groups/{group['id']}/users", members, {"limit": "200"}, page_size)
     paged(server, "/api/v1/api-tokens", state.tokens, {}, page_size)
     server.expect_request("/api/v1/threats/configuration", headers=headers).respond_with_json(
         {"action": state.threat_action, "excludeZones": [], "created": ago(100), "lastUpdated": ago(10)}
@@ -440,6 +459,12 @@ def compliant_org(base: str) -> OrgState:
             ),
         ],
         tokens=[token_object("00Tcw", "ComplyWise", 10)],
+        groups=[
+            (group_object("00gEveryone", "Everyone", "BUILT_IN"), users),
+            (group_object("00gEng", "Engineering"), [users[0], users[1], users[2]]),
+            (group_object("00gSales", "Salesforce Users"), [users[0], users[5]]),
+            (group_object("00gFinance", "Finance", "APP_GROUP"), [users[3]]),
+        ],
     )
 
 

@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 
 from integrations.providers.okta.accounts import SOURCE
 from integrations.registry import REVOCATION_CHECK_SUFFIX, Account, AccountKind, Inventory, OutcomeStatus, get_check
-from tests.integrations.okta.support import DOMAIN, base_url, compliant_org, connector, serve
+from tests.integrations.okta.support import DOMAIN, base_url, compliant_org, connector, okta_error, serve
 
 CHECK_ID = f"okta.{REVOCATION_CHECK_SUFFIX}"
 
@@ -63,6 +63,50 @@ def test_status_and_last_sign_in(httpserver: HTTPServer) -> None:
     assert found["00ucarol"].last_activity is None
     created = found["00ucarol"].created
     assert created is not None and timedelta(days=9) < now - created < timedelta(days=11)
+
+
+def test_group_memberships_are_privileges_too(httpserver: HTTPServer) -> None:
+    # given the compliant org's groups: Engineering (alice, bob, carol over two pages), Salesforce Users (alice and
+    # the deprovisioned dave), Finance (an app group: frank) and the built-in Everyone
+    serve(httpserver, compliant_org(base_url(httpserver)))
+    inventory = connector(httpserver).collect({*SOURCE.services, "groups"})
+    assert inventory.errors == {}
+    # when the accounts are extracted
+    found = by_id(inventory)
+    # then each user's groups follow the admin roles, and Everyone is nobody's privilege
+    assert {k: a.privileges for k, a in found.items()} == {
+        "00ualice": ("SUPER_ADMIN", "group:Engineering", "group:Salesforce Users"),
+        "00ubob": ("ORG_ADMIN", "SUPER_ADMIN", "group:Engineering"),
+        "00ucarol": ("HELP_DESK_ADMIN", "group:Engineering"),
+        "00udave": ("group:Salesforce Users",),
+        "00uerin": (),
+        "00ufrank": ("group:Finance",),
+    }
+    # and a group makes nobody an admin
+    assert {k for k, a in found.items() if a.admin} == {"00ualice", "00ubob", "00ucarol"}
+
+
+def test_groups_that_cannot_be_read_leave_the_account_list_without_them(httpserver: HTTPServer) -> None:
+    # given a token that may not list groups
+    state = compliant_org(base_url(httpserver))
+    state.errors["/api/v1/groups"] = (
+        403,
+        okta_error("E0000006", "You do not have permission to perform the requested action"),
+    )
+    serve(httpserver, state)
+    # when users, admins and groups are collected
+    inventory = connector(httpserver).collect({*SOURCE.services, "groups"})
+    # then only the groups failed
+    assert set(inventory.errors) == {"groups"}
+    assert "lacks permission to read the groups and their members" in inventory.errors["groups"]
+    # and every user is still listed, with the admin roles only
+    found = by_id(inventory)
+    assert sorted(found) == ["00ualice", "00ubob", "00ucarol", "00udave", "00uerin", "00ufrank"]
+    assert {k: a.privileges for k, a in found.items() if a.privileges} == {
+        "00ualice": ("SUPER_ADMIN",),
+        "00ubob": ("ORG_ADMIN", "SUPER_ADMIN"),
+        "00ucarol": ("HELP_DESK_ADMIN",),
+    }
 
 
 def revoked(user_id: str, name: str) -> dict[str, str]:

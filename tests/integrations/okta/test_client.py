@@ -46,6 +46,13 @@ def test_full_collection_follows_every_page_with_okta_headers(httpserver):
     }
     assert inventory.data["apps"]["apps"][0]["access_policy_id"] == "rstConsole"
     assert inventory.data["org"]["company_name"] == "Acme"
+    # and the groups, both pages of them and of their members, without the built-in Everyone group
+    assert {g["name"]: g["members"] for g in inventory.data["groups"]["groups"]} == {
+        "Engineering": ["00ualice", "00ubob", "00ucarol"],
+        "Salesforce Users": ["00ualice", "00udave"],
+        "Finance": ["00ufrank"],
+    }
+    assert "/api/v1/groups/00gEveryone/users" not in {e.path for e, _ in httpserver.log}
     # and the user list was read once although four services need it
     user_listings = [e for e, _ in httpserver.log if e.path == "/api/v1/users"]
     assert len(user_listings) == 4  # three pages of listed users, one of deprovisioned
@@ -139,8 +146,8 @@ def test_server_errors_are_retried(httpserver):
 
 def test_unknown_services_are_reported_not_ignored(httpserver):
     serve(httpserver, compliant_org(base_url(httpserver)))
-    inventory = connector(httpserver).collect({"groups"})
-    assert inventory.errors == {"groups": "the Okta connector does not collect this service"}
+    inventory = connector(httpserver).collect({"devices"})
+    assert inventory.errors == {"devices": "the Okta connector does not collect this service"}
 
 
 def test_missing_token_fails_every_service_without_calling_okta(httpserver):

@@ -27,7 +27,7 @@ from werkzeug import Request, Response
 
 from integrations.models import Integration
 from integrations.providers.okta.client import SUPPORTED_SERVICES, OktaConnector, build_connector
-from integrations.providers.okta.oauth import SCOPES, SCOPES_BY_SERVICE
+from integrations.providers.okta.oauth import OPTIONAL_SCOPES, SCOPES, SCOPES_BY_SERVICE
 from integrations.providers.okta.schema import CredentialsSerializer, credentials_hint
 from integrations.registry import Inventory
 from tests.integrations.okta.support import base_url, compliant_org, connector, noncompliant_org, serve
@@ -42,6 +42,7 @@ NEEDED_SCOPES = {
     "okta.roles.read",
     "okta.policies.read",
     "okta.apps.read",
+    "okta.groups.read",
     "okta.apiTokens.read",
     "okta.threatInsights.read",
 }
@@ -78,6 +79,8 @@ class FakeTokenEndpoint:
     expires_in: int = 3600
     # (status, body) answered instead of a token, after the assertion was checked.
     refusal: tuple[int, dict[str, Any]] | None = None
+    # Scopes the app was not granted: a request naming one is refused with invalid_scope, as Okta does.
+    ungranted: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     seen_jtis: set[str] = field(default_factory=set)
     issued: list[str] = field(default_factory=list)
@@ -95,6 +98,8 @@ class FakeTokenEndpoint:
             return self._json(401, {"error": "invalid_client", "error_description": "; ".join(problems)})
         if self.refusal is not None:
             return self._json(*self.refusal)
+        if self.ungranted & set(form["scope"].split(" ")):
+            return self._json(400, {"error": "invalid_scope", "error_description": "The requested scope is invalid"})
         token = self.tokens[min(len(self.issued), len(self.tokens) - 1)]
         self.issued.append(token)
         body = {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in, "scope": form["scope"]}
@@ -108,7 +113,7 @@ class FakeTokenEndpoint:
             problems.append("grant_type")
         if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
             problems.append("client_assertion_type")
-        missing = NEEDED_SCOPES - set(form.get("scope", "").split(" "))
+        missing = NEEDED_SCOPES - OPTIONAL_SCOPES - set(form.get("scope", "").split(" "))
         if missing:
             problems.append(f"scopes missing: {sorted(missing)}")
         if any(not s.startswith("okta.") or not s.endswith(".read") for s in form.get("scope", "").split(" ")):
@@ -301,8 +306,26 @@ def test_a_refused_token_request_fails_every_service_with_one_request(httpserver
     inventory = oauth_connector(httpserver).collect({"org", "users", "policies"})
     assert set(inventory.errors) == {"org", "users", "policies"}
     assert "invalid_scope" in inventory.errors["policies"] and "okta.policies.read" in inventory.errors["policies"]
-    assert token_requests(httpserver) == 1
+    # once with every scope, once without the optional ones, then never again for this collection
+    assert token_requests(httpserver) == 2
     assert not [r for r, _ in httpserver.log if r.path.startswith("/api/")]
+
+
+def test_an_app_not_granted_the_groups_scope_still_scans_without_groups(httpserver, token_endpoint):
+    # given a service app set up before groups were read: okta.groups.read is not granted
+    token_endpoint.ungranted = {"okta.groups.read"}
+    state = compliant_org(base_url(httpserver))
+    state.errors["/api/v1/groups"] = (
+        403,
+        {"errorCode": "E0000006", "errorSummary": "You do not have permission to perform the requested action"},
+    )
+    serve(httpserver, state, authorization=f"Bearer {ACCESS_TOKEN}")
+    # when it collects users, admins and groups
+    inventory = oauth_connector(httpserver).collect({"users", "admins", "groups"})
+    # then the token was asked again without the groups scope, and only the groups service failed
+    assert token_requests(httpserver) == 2
+    assert set(inventory.errors) == {"groups"}
+    assert inventory.data["users"] and "admins" in inventory.data
 
 
 def test_a_missing_scope_on_one_endpoint_names_that_scope(httpserver, token_endpoint):
@@ -342,7 +365,7 @@ def test_connection_with_the_service_app(httpserver, token_endpoint):
     ("status", "error", "expected"),
     [
         (401, "invalid_client", "(401 invalid_client): the service app was not recognised or its signature"),
-        (400, "invalid_scope", "grant okta.apiTokens.read, okta.apps.read, okta.orgs.read, okta.policies.read"),
+        (400, "invalid_scope", "grant okta.apiTokens.read, okta.apps.read, okta.groups.read, okta.orgs.read"),
         (400, "invalid_dpop_proof", "turn off 'Require Demonstrating Proof of Possession (DPoP) header"),
         (400, "use_dpop_nonce", "Okta requires a DPoP proof for this service app"),
         (400, "unauthorized_client", "use an API Services app"),
@@ -364,7 +387,8 @@ def test_token_endpoint_refusals_are_explained_without_secrets(
     assert "secret-ish" not in detail
     for secret in [*secrets_of(token_endpoint), "BEGIN PRIVATE KEY"]:
         assert secret not in detail and secret not in caplog.text
-    assert token_requests(httpserver) == 1
+    # (a scope refusal is asked once more without the optional scopes before it is final)
+    assert token_requests(httpserver) == (2 if error == "invalid_scope" else 1)
 
 
 def test_connection_to_something_that_is_not_okta(httpserver):

@@ -1,4 +1,4 @@
-"""AWS account checks: the contacts AWS uses to reach the account's owners."""
+"""AWS account checks: the contacts AWS uses to reach the account's owners (security and primary contacts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Account
-from ._common import ACCOUNT, aws_check, result, service_data
+from ._common import ACCOUNT, aws_check, error, result, service_data
 
 
 def _account_data(inventory: Inventory) -> Account:
@@ -40,3 +40,42 @@ def security_contact_registered(inventory: Inventory) -> Iterable[Outcome]:
         else "The registered security contact has no e-mail address"
     )
     return [result(reachable, account, ACCOUNT, reason, security_contact=dict(contact))]
+
+
+# What a reachable primary contact needs; the address is kept in the outcome but not required.
+_PRIMARY_FIELDS = (("has_full_name", "full name"), ("has_phone", "phone number"))
+
+
+@aws_check(
+    id="aws.account.contact_information_registered",
+    title="The account's primary contact has a name and phone number",
+    severity=Severity.LOW,
+    service="account",
+    resource_type=ACCOUNT,
+    rationale="AWS calls or writes to the primary contact about billing, abuse and account security; without a "
+    "name and a reachable number those notices have no one to answer them.",
+    remediation="Fill in the primary contact (full name, phone number, address) under Account settings, or with aws "
+    "account put-contact-information; use a number and name that reach a team rather than one person.",
+)
+def contact_information_registered(inventory: Inventory) -> Iterable[Outcome]:
+    data = _account_data(inventory)
+    account = inventory.account_id or "aws-account"
+    if "contact_information_error" in data:
+        return [
+            error(
+                account, ACCOUNT, f"Could not read the primary contact information: {data['contact_information_error']}"
+            )
+        ]
+    # An inventory collected before the primary contact was read has nothing to judge.
+    if "contact_information" not in data:
+        return []
+    contact = data["contact_information"]
+    if not contact:
+        return [result(False, account, ACCOUNT, "No primary contact information is registered for the account")]
+    missing = [label for key, label in _PRIMARY_FIELDS if not contact.get(key)]
+    reason = (
+        "The primary contact has a full name and phone number"
+        if not missing
+        else f"The primary contact has no {' and no '.join(missing)}"
+    )
+    return [result(not missing, account, ACCOUNT, reason, contact_information=dict(contact))]

@@ -1,4 +1,5 @@
-"""Threat detection services that should be on in every region: Security Hub, GuardDuty, Inspector."""
+"""Detection services that should be on in every region: Security Hub, GuardDuty, Inspector, and Macie for
+sensitive data in S3."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import GuardDutyRegion, SecurityHubRegion
-from ..shapes_network import InspectorRegion
+from ..shapes_network import InspectorRegion, MacieRegion
 from ._common import ACCOUNT, aws_check, regions, result
 
 
@@ -21,6 +22,10 @@ def _guardduty_regions(inventory: Inventory) -> Iterator[tuple[str, GuardDutyReg
 
 def _inspector_regions(inventory: Inventory) -> Iterator[tuple[str, InspectorRegion]]:
     return regions(inventory, "inspector2")
+
+
+def _macie_regions(inventory: Inventory) -> Iterator[tuple[str, MacieRegion]]:
+    return regions(inventory, "macie")
 
 
 @aws_check(
@@ -102,4 +107,29 @@ def inspector2_enabled(inventory: Inventory) -> Iterable[Outcome]:
             region=region,
             status=data.get("status"),
             resource_state=states,
+        )
+
+
+@aws_check(
+    id="aws.macie.enabled",
+    title="Amazon Macie is enabled in every scanned region",
+    severity=Severity.MEDIUM,
+    service="macie",
+    resource_type=ACCOUNT,
+    rationale="Macie inventories the region's S3 buckets and finds personal and other sensitive data in them, so "
+    "the data can be classified and protected where it actually lies rather than where it is assumed to be.",
+    remediation="Enable Amazon Macie in each region (through the Macie delegated administrator when using "
+    "Organizations) and turn on automated sensitive data discovery or schedule discovery jobs for the buckets.",
+)
+def macie_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _macie_regions(inventory):
+        status = data.get("status")
+        if status == "ENABLED":
+            reason = f"Amazon Macie is enabled in {region}"
+        elif status:
+            reason = f"Amazon Macie is {str(status).lower()} in {region}, not enabled"
+        else:
+            reason = f"Amazon Macie is not enabled in {region}"
+        yield result(
+            status == "ENABLED", inventory.account_id or "aws-account", ACCOUNT, reason, region=region, status=status
         )

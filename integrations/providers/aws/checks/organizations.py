@@ -1,14 +1,18 @@
-"""AWS Organizations checks: service control policies as guardrails on the organization's accounts, and
-centralized root access (no standing root credentials in member accounts) and delegated administrators."""
+"""AWS Organizations checks: service control policies as guardrails on the organization's accounts,
+centralized root access (no standing root credentials in member accounts), delegated administrators, and policy
+management delegated to a member account."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import Organizations
-from ._common import ACCOUNT, aws_check, error, result, service_data
+from ._common import ACCOUNT, as_list, aws_check, error, principal_is_anyone, result, service_data, statements
 
 
 def _organizations(inventory: Inventory) -> Organizations:
@@ -145,3 +149,108 @@ def delegated_administrators_active(inventory: Inventory) -> Iterable[Outcome]:
             status=status,
             services=list(admin.get("services", [])),
         )
+
+
+# The Organizations actions that manage policies; allowing any of them to a member account delegates policy
+# management (the read-only Describe/List actions a delegation usually also grants do not count).
+POLICY_MANAGEMENT_ACTIONS = (
+    "organizations:AttachPolicy",
+    "organizations:CreatePolicy",
+    "organizations:DeletePolicy",
+    "organizations:DetachPolicy",
+    "organizations:DisablePolicyType",
+    "organizations:EnablePolicyType",
+    "organizations:UpdatePolicy",
+)
+# An account id, or an IAM ARN in an account ("arn:aws:iam::111122223333:root", "...:role/PolicyAdmins").
+_PRINCIPAL_ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:(?:iam|sts)::)?(\d{12})(?::.*)?$")
+
+
+def _accounts_named(principal: Any) -> set[str]:
+    if not isinstance(principal, Mapping):
+        return set()
+    found = (_PRINCIPAL_ACCOUNT.match(str(p).strip()) for p in as_list(principal.get("AWS")))
+    return {m.group(1) for m in found if m}
+
+
+def _management_actions(statement: Mapping[str, Any]) -> set[str]:
+    """The policy management actions a statement's Action (or NotAction) covers, wildcards included."""
+    if "NotAction" in statement:
+        excluded = [str(a).lower() for a in as_list(statement.get("NotAction"))]
+        return {a for a in POLICY_MANAGEMENT_ACTIONS if not any(fnmatchcase(a.lower(), p) for p in excluded)}
+    patterns = [str(a).lower() for a in as_list(statement.get("Action"))]
+    return {a for a in POLICY_MANAGEMENT_ACTIONS if any(fnmatchcase(a.lower(), p) for p in patterns)}
+
+
+def delegated_policy_management(document: Any, management: str | None) -> dict[str, list[str]]:
+    """Member account -> the policy management actions the organization's resource policy allows it."""
+    allowed: dict[str, set[str]] = {}
+    denied: dict[str, set[str]] = {}
+    for statement in statements(document):
+        actions = _management_actions(statement)
+        if not actions or "NotPrincipal" in statement:
+            continue
+        principal = statement.get("Principal")
+        if statement.get("Effect") == "Allow":
+            for account in _accounts_named(principal) - {management}:
+                allowed.setdefault(account, set()).update(actions)
+        # Only an unconditional Deny certainly takes the actions back; conditions are not evaluated here.
+        elif statement.get("Effect") == "Deny" and not statement.get("Condition"):
+            for target in {"*"} if principal_is_anyone(principal) else _accounts_named(principal):
+                denied.setdefault(target, set()).update(actions)
+    kept = {a: actions - denied.get(a, set()) - denied.get("*", set()) for a, actions in allowed.items()}
+    return {a: sorted(actions) for a, actions in sorted(kept.items()) if actions}
+
+
+@aws_check(
+    id="aws.organizations.policy_management_delegated",
+    title="Organization policies are managed from a delegated member account",
+    severity=Severity.MEDIUM,
+    service="organizations",
+    resource_type=ACCOUNT,
+    rationale="Delegating policy management to a member account keeps day-to-day SCP and other policy work out of "
+    "the management account, whose every principal can change anything in the organization and which no SCP "
+    "restricts; fewer people then need to sign in to it.",
+    remediation="In AWS Organizations (Settings, Delegated administrator for AWS Organizations) add a resource "
+    "policy allowing a dedicated member account organizations:CreatePolicy, UpdatePolicy, AttachPolicy, "
+    "DetachPolicy and DeletePolicy (aws organizations put-resource-policy), and manage policies from there.",
+)
+def policy_management_delegated(inventory: Inventory) -> Iterable[Outcome]:
+    org = _organizations(inventory)
+    # A standalone account has no organization policies to delegate.
+    if not org.get("in_organization"):
+        return
+    account = inventory.account_id or "aws-account"
+    management = org.get("management_account")
+    if "resource_policy_error" in org:
+        where = (
+            f"; account {account} is a member, and only the management account or a delegated administrator may read it"
+            if management and management != account
+            else ""
+        )
+        yield error(
+            account,
+            ACCOUNT,
+            f"Could not read the organization's resource policy: {org['resource_policy_error']}{where}",
+        )
+        return
+    # An inventory collected before the resource policy was read has nothing to judge.
+    if "resource_policy" not in org:
+        return
+    policy = org["resource_policy"]
+    delegated = delegated_policy_management(policy, management) if policy else {}
+    if delegated:
+        reason = f"The organization's resource policy delegates policy management to {', '.join(delegated)}"
+    elif policy:
+        reason = "The organization's resource policy delegates no policy management action to a member account"
+    else:
+        reason = "The organization has no resource policy: policies are managed from the management account only"
+    yield result(
+        bool(delegated),
+        account,
+        ACCOUNT,
+        reason,
+        management_account=management,
+        has_resource_policy=bool(policy),
+        delegated_to=delegated,
+    )

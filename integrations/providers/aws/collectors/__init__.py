@@ -17,7 +17,7 @@ from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
-from .detection import collect_guardduty, collect_inspector2, collect_securityhub
+from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
 from .edge import collect_acm, collect_cloudfront
@@ -63,4 +63,5 @@ COLLECTORS: dict[str, Collector] = {
     "organizations": collect_organizations,
     "inspector2": collect_inspector2,
     "lambda": collect_lambda,
+    "macie": collect_macie,
 }

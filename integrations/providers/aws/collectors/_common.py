@@ -23,6 +23,7 @@ from botocore.parsers import ResponseParserError
 
 from complywise import egress
 
+from ..permissions import BEYOND_SECURITY_AUDIT
 from ..shapes import PolicyDocument
 
 # Per-resource reads (a bucket's settings, a key's policy) run this many at a time within one collector: one
@@ -146,6 +147,12 @@ def describe_error(exc: BaseException) -> str:
         if isinstance(status, int):
             text += f" (HTTP {status})"
         hint = _HINTS.get(raw_code)
+        extra_action = _BEYOND_SECURITY_AUDIT.get(exc.operation_name)
+        if extra_action and raw_code in _DENIED:
+            # The generic hint would send the user to SecurityAudit, which does not grant this action.
+            hint = (
+                f"the principal lacks {extra_action}, which SecurityAudit does not grant; add it to the scanning role"
+            )
         if hint:
             text += f": {hint}"
         return text
@@ -166,6 +173,9 @@ def describe_error(exc: BaseException) -> str:
 # What an AWS error code looks like; anything else is not repeated to the user.
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _BAD_CREDENTIALS = "AWS rejected the access key; check the access key id and secret access key"
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
+# API operation name -> the IAM action it needs, for the actions SecurityAudit does not grant.
+_BEYOND_SECURITY_AUDIT = {action.partition(":")[2]: action for action in BEYOND_SECURITY_AUDIT}
 _HINTS: dict[str, str] = {
     "InvalidClientTokenId": _BAD_CREDENTIALS,
     "UnrecognizedClientException": _BAD_CREDENTIALS,

@@ -1,11 +1,19 @@
-"""AWS Account Management collection (global): the registered alternate contacts."""
+"""AWS Account Management collection (global): the registered alternate contacts and the primary contact."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..shapes import Account, AlternateContact
-from ._common import Scope, optional
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from ..shapes import Account, AlternateContact, ContactInformation
+from ._common import Scope, describe_error, error_code, optional
+
+
+def _filled(raw: Any, field: str) -> bool:
+    return bool(str(raw.get(field) or "").strip())
 
 
 def _contact(raw: Any, contact_type: str) -> AlternateContact | None:
@@ -15,9 +23,35 @@ def _contact(raw: Any, contact_type: str) -> AlternateContact | None:
     # then holds no one's e-mail address or phone number.
     return {
         "type": contact_type,
-        "has_name": bool(str(raw.get("Name") or "").strip()),
-        "has_email": bool(str(raw.get("EmailAddress") or "").strip()),
-        "has_phone": bool(str(raw.get("PhoneNumber") or "").strip()),
+        "has_name": _filled(raw, "Name"),
+        "has_email": _filled(raw, "EmailAddress"),
+        "has_phone": _filled(raw, "PhoneNumber"),
+    }
+
+
+def _contact_information(client: BaseClient, found: Account) -> None:
+    # account:GetContactInformation is outside SecurityAudit, so a refusal is common: it is kept for the one check
+    # that reads it instead of failing the security contact check with it.
+    try:
+        raw = client.get_contact_information().get("ContactInformation")
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            found["contact_information"] = None
+            return
+        found["contact_information_error"] = describe_error(exc)
+        return
+    except (BotoCoreError, ResponseParserError) as exc:
+        found["contact_information_error"] = describe_error(exc)
+        return
+    found["contact_information"] = _primary(raw) if raw else None
+
+
+def _primary(raw: Any) -> ContactInformation:
+    # As for alternate contacts, only which fields are filled in is kept (no name, number or address).
+    return {
+        "has_full_name": _filled(raw, "FullName"),
+        "has_phone": _filled(raw, "PhoneNumber"),
+        "has_address": all(_filled(raw, f) for f in ("AddressLine1", "City", "CountryCode")),
     }
 
 
@@ -28,4 +62,6 @@ def collect_account(scope: Scope) -> Account:
         lambda: client.get_alternate_contact(AlternateContactType="SECURITY").get("AlternateContact"),
         {"ResourceNotFoundException"},
     )
-    return {"security_contact": _contact(security, "SECURITY")}
+    found: Account = {"security_contact": _contact(security, "SECURITY")}
+    _contact_information(client, found)
+    return found

@@ -1,12 +1,18 @@
-"""Threat detection collection (regional): Security Hub, GuardDuty and Inspector."""
+"""Threat detection collection (regional): Security Hub, GuardDuty, Inspector and Macie."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ..shapes import GuardDutyRegion, SecurityHubRegion
-from ..shapes_network import InspectorRegion
-from ._common import Scope, optional, paginate, plain
+from ..shapes_network import InspectorRegion, MacieRegion
+from ._common import Scope, error_code, optional, paginate, plain
+
+# How AWS words the refusal it gives an account without Macie; any other AccessDeniedException is a missing
+# permission and fails the region's collection instead.
+_MACIE_OFF_MESSAGE = "macie is not enabled"
 
 
 def collect_securityhub(scope: Scope) -> SecurityHubRegion:
@@ -44,3 +50,16 @@ def collect_inspector2(scope: Scope) -> InspectorRegion:
             "resource_state": {str(k): (v or {}).get("status") for k, v in account.get("resourceState", {}).items()},
         }
     )
+
+
+def collect_macie(scope: Scope) -> MacieRegion:
+    try:
+        session = scope.client("macie2").get_macie_session()
+    except ClientError as exc:
+        code = error_code(exc)
+        message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+        # AWS says "not enabled" with AccessDeniedException; moto (after DisableMacie) with ResourceNotFoundException.
+        if code == "ResourceNotFoundException" or (code == "AccessDeniedException" and _MACIE_OFF_MESSAGE in message):
+            return {"status": None, "not_enabled_answer": code}
+        raise
+    return {"status": session.get("status")}

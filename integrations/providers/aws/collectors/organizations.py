@@ -1,5 +1,6 @@
 """AWS Organizations collection (global): the service control policies that reach the organization's accounts,
-and whether IAM's centralized root access features are enabled for the organization.
+whether IAM's centralized root access features are enabled for the organization, and the organization's resource
+policy (which delegates policy management to a member account).
 
 Scanned from the management account, every member account is judged; from a member account, only itself
 (AWS then usually refuses the policy lookups, which is kept as ``scps_error`` rather than failing the scan).
@@ -7,6 +8,7 @@ Scanned from the management account, every member account is judged; from a memb
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.client import BaseClient
@@ -91,6 +93,34 @@ def _delegated_admins(client: BaseClient) -> list[OrgDelegatedAdmin]:
     ]
 
 
+def _resource_policy(client: BaseClient, found: Organizations) -> None:
+    # Only the management account and a delegated administrator may read it; a plain member is refused, which is
+    # kept for the one check that reads it.
+    try:
+        content = (client.describe_resource_policy().get("ResourcePolicy") or {}).get("Content")
+    except ClientError as exc:
+        if error_code(exc) == "ResourcePolicyNotFoundException":
+            found["resource_policy"] = None
+            return
+        found["resource_policy_error"] = describe_error(exc)
+        return
+    except (BotoCoreError, ResponseParserError) as exc:
+        found["resource_policy_error"] = describe_error(exc)
+        return
+    if not content:
+        found["resource_policy"] = None
+        return
+    try:
+        document = json.loads(content)
+    except (TypeError, ValueError):
+        document = None
+    if not isinstance(document, dict):
+        # Judging an unreadable policy as "delegates nothing" would be a guess: leave it unjudged.
+        found["resource_policy_error"] = "DescribeResourcePolicy answered a policy that is not a JSON object"
+        return
+    found["resource_policy"] = document
+
+
 def collect_organizations(scope: Scope) -> Organizations:
     client = scope.client("organizations", scope.global_region)
     try:
@@ -118,6 +148,7 @@ def collect_organizations(scope: Scope) -> Organizations:
         "accounts": [walker.account(a) for a in account_ids],
         "root_access": _root_access(scope),
     }
+    _resource_policy(client, found)
     if management == scope.account_id:
         try:
             found["delegated_admins"] = plain(_delegated_admins(client))

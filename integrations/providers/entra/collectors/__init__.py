@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import directory, policies
+from . import directory, groups, policies
 from ._common import Scope
 
 ServiceCollector = Callable[[Scope], Any]
@@ -34,6 +34,7 @@ COLLECTORS: dict[str, Collector] = {
     "roles": Collector(
         "the directory roles and their members", directory.collect_roles, "RoleManagement.Read.Directory"
     ),
+    "groups": Collector("the groups and their members", groups.collect_groups, "GroupMember.Read.All"),
     "conditional_access": Collector(
         "security defaults and the conditional access policies", policies.collect_conditional_access, "Policy.Read.All"
     ),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import apps, org, policies, users
+from . import apps, groups, org, policies, users
 from ._common import Scope
 
 ServiceCollector = Callable[[Scope], Any]
@@ -31,6 +31,7 @@ COLLECTORS: dict[str, Collector] = {
     "users": Collector("the users", users.collect_users),
     "factors": Collector("the users' enrolled factors", users.collect_factors),
     "admins": Collector("the administrator role assignments", users.collect_admins),
+    "groups": Collector("the groups and their members", groups.collect_groups),
     "policies": Collector("the policies and their rules", policies.collect_policies),
     "apps": Collector("the applications and their assignments", apps.collect_apps),
     "api_tokens": Collector("the API tokens", org.collect_api_tokens),
