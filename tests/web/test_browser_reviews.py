@@ -75,7 +75,7 @@ def test_quarterly_review_of_20_accounts_completes_into_soc2_evidence(page, tena
     log_in(page, admin)
 
     # when the admin creates a quarterly review of the integration from the Access reviews page
-    page.get_by_role("link", name="Access reviews").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Access reviews").click()
     expect(page.get_by_role("heading", name="Access reviews")).to_be_visible()
     page.get_by_role("link", name="New review").click()
     assert page.evaluate(AUDIT_JS) == []
@@ -201,7 +201,7 @@ def test_quarterly_review_of_20_accounts_completes_into_soc2_evidence(page, tena
     assert (posture.verdict.status, posture.verdict.basis) == ("pass", "manual")
 
     # and the list shows it completed with its evidence, next to the scheduled one
-    page.get_by_role("link", name="Access reviews").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Access reviews").click()
     expect(page.locator(f'tr[data-review="{campaign.pk}"]')).to_contain_text("Completed")
     expect(page.locator(f'tr[data-review="{successor.pk}"]')).to_contain_text("Scheduled")
     assert page.evaluate(AUDIT_JS) == []
