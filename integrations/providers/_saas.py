@@ -210,6 +210,32 @@ def post_form(
         raise unreachable(exc) from None
 
 
+def post_with_retries(
+    post: Callable[[], tuple[int, bytes]],
+    *,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    unreachable: type[BaseException],
+) -> tuple[int, bytes]:
+    """Call ``post`` until it answers below 500 or ``retries`` more attempts were made, backing off exponentially.
+
+    A dropped connection (the caller's ``unreachable`` error) is retried like a 5xx answer; the last one is raised.
+    """
+    attempt = 0
+    while True:
+        try:
+            status, body = post()
+        except unreachable:
+            if attempt >= retries:
+                raise
+        else:
+            if status < 500 or attempt >= retries:
+                return status, body
+        attempt += 1
+        sleep(backoff * 2 ** (attempt - 1))
+
+
 def json_object(body: bytes) -> dict[str, Any]:
     """A token endpoint's JSON object answer; empty where it answered anything else."""
     try:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .._rest import BACKOFF, RETRIES, TIMEOUT, RestError, _connection_problem
-from .._saas import json_object, post_form
+from .._saas import json_object, post_form, post_with_retries
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # A token is renewed this long before it expires, so that no request carries one that lapses in flight.
@@ -123,21 +123,10 @@ class ClientCredentials:
     # -- the POST ---------------------------------------------------------------
 
     def _request(self) -> tuple[str, float]:
-        attempt = 0
-        while True:
-            try:
-                status, body = self._post()
-            except _UnreachableError:
-                if attempt >= self.retries:
-                    raise
-                attempt += 1
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            if status >= 500 and attempt < self.retries:
-                attempt += 1
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            return self._parse(status, body)
+        answer = post_with_retries(
+            self._post, retries=self.retries, backoff=self.backoff, sleep=self.sleep, unreachable=_UnreachableError
+        )
+        return self._parse(*answer)
 
     def _post(self) -> tuple[int, bytes]:
         if urlsplit(self.token_url).scheme.lower() not in ("http", "https"):

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from integrations.redaction import redact
 
 from .._rest import BACKOFF, RETRIES, TIMEOUT, Response, RestClient, RestError, _connection_problem
-from .._saas import json_object, post_form
+from .._saas import json_object, post_form, post_with_retries
 
 # The read scopes each inventory service needs, from the endpoints its collector calls and the scope Okta's
 # Management API reference documents for each (okta.*.read only: the connector never writes).
@@ -310,21 +310,10 @@ class ServiceAppToken:
             return self._request()
 
     def _request(self) -> tuple[str, float]:
-        attempt = 0
-        while True:
-            try:
-                status, body = self._post()
-            except _UnreachableError:
-                if attempt >= self.retries:
-                    raise
-                attempt += 1
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            if status >= 500 and attempt < self.retries:
-                attempt += 1
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-                continue
-            return self._parse(status, body)
+        answer = post_with_retries(
+            self._post, retries=self.retries, backoff=self.backoff, sleep=self.sleep, unreachable=_UnreachableError
+        )
+        return self._parse(*answer)
 
     def _post(self) -> tuple[int, bytes]:
         if urlsplit(self.token_url).scheme.lower() not in ("http", "https"):
