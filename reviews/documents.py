@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from reportlab.lib.pagesizes import A4
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from complywise.exports import csv_cell
-from scans.report_pdf import BODY, CELL, MARGIN, MONO, MUTED_SMALL, TITLE, _p, _section, _table, _text
+from scans.report_pdf import BODY, CELL, MONO, MUTED_SMALL, TITLE, _p, _section, _table, _text, a4_document
 
 CSV_COLUMNS = (
     "integration",
@@ -75,17 +74,10 @@ def decisions_csv(record: ReviewRecord) -> bytes:
 
 def decisions_pdf(record: ReviewRecord, *, csv_sha256: str) -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
         title=f"Access review: {record.name}",
-        author="ComplyWise",
         subject=f"{record.tenant_name}: access review {record.campaign_id}",
-        creator="ComplyWise",
     )
     revoked = sum(1 for row in record.rows if row["decision"] == "revoked")
     story: list[Flowable] = [

@@ -127,6 +127,11 @@ def campaign_items(
     return items.order_by("source__integration_type", "source__integration_name", "kind", "name", "external_id")
 
 
+def is_reviewer_of(campaign: ReviewCampaign, user: Any) -> bool:
+    """Whether the user reviews one of the campaign's integrations (with admins, who may complete it)."""
+    return campaign.sources.filter(reviewer_id=getattr(user, "pk", None)).exists()
+
+
 def review_controls(*, tenant: Tenant | Any) -> list[Control]:
     """The access-review controls of every framework active for the tenant (its own frameworks have none)."""
     frameworks = {f.key: f for f in frameworks_active(tenant=tenant)}
@@ -189,7 +194,7 @@ def review_record(
             {
                 "integration": s.integration_name,
                 "integration_type": s.integration_type,
-                "reviewer": _email(s.reviewer),
+                "reviewer": user_email(s.reviewer),
                 "accounts_as_of": s.accounts_as_of,
             }
             for s in sources
@@ -209,7 +214,7 @@ def review_record(
                 "new_since_last_review": item.new_since_last_review,
                 "decision": item.decision,
                 "note": item.note,
-                "reviewer": _email(item.reviewer),
+                "reviewer": user_email(item.reviewer),
                 "decided_by": item.decided_by_email,
                 "decided_at": item.decided_at,
             }
@@ -219,5 +224,6 @@ def review_record(
     )
 
 
-def _email(user: Any) -> str:
+def user_email(user: Any) -> str:
+    """How a user is named in review records and audit data: the e-mail, else the user name; "" for nobody."""
     return (getattr(user, "email", "") or user.get_username()) if user is not None else ""

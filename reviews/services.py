@@ -52,10 +52,6 @@ class SourceInput:
     reviewer_id: Any
 
 
-def _email(user: Any) -> str:
-    return (getattr(user, "email", "") or user.get_username()) if user is not None else ""
-
-
 def _membership(tenant: Tenant, user: Any) -> Membership | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -153,7 +149,7 @@ def campaign_create(
             "name": name,
             "due_date": due_date.isoformat(),
             "recurrence": recurrence,
-            "sources": [{"integration": i.name, "reviewer": _email(r)} for i, r in cleaned],
+            "sources": [{"integration": i.name, "reviewer": selectors.user_email(r)} for i, r in cleaned],
         },
     )
     if opens_on <= today:
@@ -282,7 +278,7 @@ def items_decide(
         item.decision = decision
         item.note = note
         item.decided_by = real_user(actor)
-        item.decided_by_email = _email(actor)[:254]
+        item.decided_by_email = selectors.user_email(actor)[:254]
         item.decided_at = now
     ReviewItem.objects.bulk_update(items, ["decision", "note", "decided_by", "decided_by_email", "decided_at"])
     audit_record(
@@ -334,7 +330,11 @@ def items_reassign(
         actor=actor,
         action="access_review.reassigned",
         target=campaign,
-        data={"items": [i.external_id for i in items][:500], "count": len(items), "reviewer": _email(reviewer)},
+        data={
+            "items": [i.external_id for i in items][:500],
+            "count": len(items),
+            "reviewer": selectors.user_email(reviewer),
+        },
     )
     return len(items)
 
@@ -357,14 +357,14 @@ def campaign_complete(
 ) -> ReviewCampaign:
     """Close a review once every account is decided: evidence, revocations to verify, the next campaign."""
     now = now or timezone.now()
-    if not _is_admin(tenant, actor) and not campaign.sources.filter(reviewer_id=getattr(actor, "pk", None)).exists():
+    if not _is_admin(tenant, actor) and not selectors.is_reviewer_of(campaign, actor):
         raise PermissionDeniedError("Only an admin or one of the review's reviewers can complete it.")
     campaign = _open_campaign_for_update(tenant, campaign)
     pending = ReviewItem.objects.filter(tenant=tenant, campaign=campaign, decision=Decision.PENDING).count()
     if pending:
         raise ConflictError(f"{pending} account(s) are still pending; decide every one before completing.")
     controls = selectors.review_controls(tenant=tenant)
-    completed_by = _email(actor)
+    completed_by = selectors.user_email(actor)
     record = selectors.review_record(
         campaign,
         completed_at=now,

@@ -323,20 +323,29 @@ class _NumberedCanvas(Canvas):
         self.restoreState()
 
 
-def scan_report_pdf(report: ScanReport, out: IO[bytes] | None = None) -> bytes:
-    """Render the report; written to ``out`` when given, and returned as bytes."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+def a4_document(buffer: IO[bytes], *, title: str, subject: str) -> SimpleDocTemplate:
+    """An A4 document with the house margins and ComplyWise as author and creator (every PDF we produce)."""
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"Compliance report: {report.framework_name}, scan {report.scan_short_id}",
+        title=title,
         author="ComplyWise",
-        subject=f"{report.tenant_name}: {report.framework_key} scan {report.scan_id}",
+        subject=subject,
         creator="ComplyWise",
+    )
+
+
+def scan_report_pdf(report: ScanReport, out: IO[bytes] | None = None) -> bytes:
+    """Render the report; written to ``out`` when given, and returned as bytes."""
+    buffer = io.BytesIO()
+    doc = a4_document(
+        buffer,
+        title=f"Compliance report: {report.framework_name}, scan {report.scan_short_id}",
+        subject=f"{report.tenant_name}: {report.framework_key} scan {report.scan_id}",
     )
     story: list[Flowable] = [
         *_header(report),

@@ -160,7 +160,7 @@ def _completion_blocker(request: TenantRequest, campaign: ReviewCampaign, progre
     """Why the Complete button is disabled, or "" when it may be pressed (the service checks again)."""
     if progress.pending:
         return f"{progress.pending} account(s) are still pending: decide every one before completing."
-    if not request.is_tenant_admin and not campaign.sources.filter(reviewer=request.user).exists():
+    if not request.is_tenant_admin and not selectors.is_reviewer_of(campaign, request.user):
         return "Only an admin or one of the review's reviewers can complete it."
     return ""
 
