@@ -9,10 +9,12 @@ of every shipped framework, then serves the project with gunicorn as ``make run`
 PostgreSQL the server connects as a non-superuser app role (``setup_database_roles``), so row-level
 security is on as in production. ``--clients`` asyncio clients, each on its own keep-alive connection, then
 fetch a mix of API pages with a viewer's bearer token (first pages, filtered pages, pages anywhere in the
-scan), then the staff scan page with a logged-in session. Per endpoint it prints p50/p95/p99 as the clients
-saw them (and, per kind, the time inside Django from the server's request log), writes
-``bench/results/pages.json`` (per database vendor and number of clients), and exits 1 when an API page's
-p99 is 50 ms or more, or any request failed. On PostgreSQL the seeded rows are deleted afterwards.
+scan), then the staff scan page with a logged-in session, then ``/healthz``: the floor, the smallest answer
+Django gives on this machine under the same load, against which the pages' figures can be read. Per endpoint
+it prints p50/p95/p99 as the clients saw them (and, per kind, the time inside Django from the server's
+request log), writes ``bench/results/pages.json`` (per database vendor and number of clients), and exits 1
+when an API page's p99 is 50 ms or more, or any request failed. On PostgreSQL the seeded rows are deleted
+afterwards.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.loadclient import drive
 
 INSERT_BATCH = 5000
 PAGE = 50
@@ -243,6 +247,8 @@ def endpoints(scan: Scan) -> list[Endpoint]:
         Endpoint("staff: status=fail", "page", [f"{page}?status=fail"]),
         Endpoint("staff: one framework", "page", [f"{page}?framework={scan.framework_id}"]),
         Endpoint("staff: last page", "page", [f"{page}?page={max(math.ceil(scan.results / PAGE), 1)}"]),
+        # The floor: the smallest answer Django gives (no database, no credential) under the same load.
+        Endpoint("floor: /healthz", "floor", ["/healthz"]),
     ]
 
 
@@ -296,56 +302,12 @@ def start_server(port: int, workdir: str, database_url: str | None, workers: int
 # --- the clients --------------------------------------------------------------------------------------------
 
 
-class Connection:
-    """One HTTP/1.1 keep-alive connection: enough of the protocol for GETs of Django's answers."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", *(f"{k}: {v}" for k, v in headers.items())]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-        await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
-        length, chunked, close = None, False, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip().lower()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding":
-                chunked = "chunked" in value
-            elif name == "connection":
-                close = value == "close"
-        if chunked:
-            body = b""
-            while size := int((await self.reader.readline()).split(b";")[0], 16):
-                body += await self.reader.readexactly(size)
-                await self.reader.readline()
-            await self.reader.readline()
-        elif length is not None:
-            body = await self.reader.readexactly(length)
-        else:
-            body, close = await self.reader.read(), True
-        if close:
-            await self.close()
-        return status, body
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-
-
 def _check(endpoint: Endpoint, status: int, body: bytes) -> str | None:
     """Why an answer is wrong, or None: a 200 with a page of rows (a filtered page may hold fewer)."""
     if status != 200:
         return f"HTTP {status}: {body[:200]!r}"
+    if endpoint.group == "floor":
+        return None
     if endpoint.group == "api":
         rows = json.loads(body)["results"]
         if not rows:
@@ -353,38 +315,6 @@ def _check(endpoint: Endpoint, status: int, body: bytes) -> str | None:
     elif b"<table" not in body:
         return "no table of results"
     return None
-
-
-async def drive(port: int, plan: list[tuple[Endpoint, str]], headers: dict[str, str], clients: int, *, measure: bool):
-    """GET every (endpoint, path) of ``plan`` by ``clients`` concurrent connections; returns the seconds taken."""
-    queue: asyncio.Queue = asyncio.Queue()
-    for item in plan:
-        queue.put_nowait(item)
-
-    async def client() -> None:
-        connection = Connection(port)
-        try:
-            while not queue.empty():
-                endpoint, path = queue.get_nowait()
-                started = time.perf_counter()
-                try:
-                    status, body = await connection.get(path, headers)
-                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
-                    await connection.close()
-                    endpoint.errors.append(f"{path}: {exc!r}")
-                    continue
-                elapsed = time.perf_counter() - started
-                problem = _check(endpoint, status, body)
-                if problem:
-                    endpoint.errors.append(f"{path}: {problem}")
-                elif measure:
-                    endpoint.latencies.append(elapsed)
-        finally:
-            await connection.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return time.perf_counter() - started
 
 
 def server_times(log: Path, start: int) -> dict[str, list[float]]:
@@ -399,6 +329,7 @@ def server_times(log: Path, start: int) -> dict[str, list[float]]:
             if match:
                 path = match["path"]
                 kind = path.rstrip("/").rsplit("/", 1)[-1] if path.startswith("/api/") else "staff page"
+                kind = "healthz" if path == "/healthz" else kind
                 times[kind].append(float(match["ms"]))
     return times
 
@@ -518,15 +449,16 @@ def measure(args: argparse.Namespace, workdir: str) -> int:
         for group, requests, headers in (
             ("api", args.requests, {"Authorization": f"Bearer {scan.token}", "Accept": "application/json"}),
             ("page", args.page_requests, {"Cookie": f"sessionid={scan.session}"}),
+            ("floor", args.requests // 4, {}),
         ):
             batch = [e for e in endpoints(scan) if e.group == group]
             # Every worker process and thread sees each endpoint first, unmeasured (imports, first-use caches).
             warm = [(e, e.paths[0]) for e in batch] * 8
-            asyncio.run(drive(port, warm, headers, args.clients, measure=False))
+            asyncio.run(drive(port, warm, headers, args.clients, measure=False, check=_check))
             plan = [(e, rng.choice(e.paths)) for _ in range(math.ceil(requests / len(batch))) for e in batch]
             rng.shuffle(plan)
             start = log.stat().st_size
-            seconds = asyncio.run(drive(port, plan, headers, args.clients, measure=True))
+            seconds = asyncio.run(drive(port, plan, headers, args.clients, measure=True, check=_check))
             time.sleep(0.5)  # the last log lines flushed
             phases.append((batch, seconds, server_times(log, start)))
     finally:

@@ -216,6 +216,9 @@ def _read(connection: BaseDatabaseWrapper) -> str:
 def _write(connection: BaseDatabaseWrapper, value: str) -> None:
     if connection.connection is None and value == _process_scope:
         return  # a connection opened later starts there; don't open one just to say so
+    durable = connection.connection is not None and not connection.in_atomic_block
+    if durable and getattr(connection, TRACKED, None) == value:
+        return  # already so on this connection (a request's end clears it twice: middleware, then signal)
     setattr(connection, TRACKED, None)  # unknown until the write is known to have happened
     # Session-level (not SET LOCAL): requests and tasks run in autocommit, one transaction per query.
     _execute(connection, "SELECT set_config(%s, %s, false)", [SETTING, value])

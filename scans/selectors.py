@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,13 +180,22 @@ def scan_rows_count(*, scan_job: ScanJob, rows: QuerySet) -> int:
     return count
 
 
-def scan_rows_page(*, rows: QuerySet, offset: int, limit: int) -> list[Any]:
-    """One page of ``rows`` in their order: the page's ids first, then those rows.
+def scan_rows_page(
+    *, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None = None, fields: Sequence[str] = ()
+) -> list[Any]:
+    """One page of ``rows`` in their order: the page's ids first, then those rows (as dictionaries of ``fields``
+    when given).
 
-    The ids come from the list-order index alone (outcome_page, result_page_fw), so a deep offset skips index
-    entries rather than fetching and sorting every row before it; then only the page's rows are read.
+    The ids come from the list-order index alone (outcome_page, result_page_fw). A deep page of a finished scan
+    starts from the nearest anchor (``scan_rows_anchors``) rather than from the first row, so page 2,000 of a
+    100,000-outcome scan reads about as many index entries as page 20; then only the page's rows are read.
     """
-    ids = list(rows.values_list("pk", flat=True)[offset : offset + limit])
+    ids = _page_ids(rows=rows, offset=offset, limit=limit, scan_job=scan_job)
+    if fields:
+        # Plain rows (``values()``, "pk" included) for a page that is only read out: no model instances.
+        values = rows.model._default_manager.filter(pk__in=ids).values("pk", *fields)
+        by_pk = {row["pk"]: row for row in values}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
     # By primary key alone: the ids come from the tenant-scoped ``rows``, and an equality on the tenant or the
     # job here leads SQLite's planner (no statistics) to walk the whole job's index instead of 50 key lookups.
     related = rows.query.select_related
@@ -194,6 +204,67 @@ def scan_rows_page(*, rows: QuerySet, offset: int, limit: int) -> list[Any]:
         page = page.select_related(*_related_paths(related))
     found = {row.pk: row for row in page}
     return [found[pk] for pk in ids if pk in found]
+
+
+# One anchor every this many rows: a page at any offset skips fewer index entries than this.
+ANCHOR_EVERY = 1000
+
+
+def _page_ids(*, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None) -> list[Any]:
+    keys = _order_columns(rows)
+    if scan_job is None or not scan_job.is_finished or offset < ANCHOR_EVERY or keys is None:
+        return list(rows.values_list("pk", flat=True)[offset : offset + limit])
+    anchors = scan_rows_anchors(scan_job=scan_job, rows=rows)
+    index = min(offset // ANCHOR_EVERY, len(anchors) - 1)
+    if index < 0 or any(value is None for value in anchors[index]):
+        return list(rows.values_list("pk", flat=True)[offset : offset + limit])
+    skip = offset - index * ANCHOR_EVERY
+    seek = rows.filter(_at_or_after(keys, anchors[index]))
+    return list(seek.values_list("pk", flat=True)[skip : skip + limit])
+
+
+def _order_columns(rows: QuerySet) -> list[str] | None:
+    """The fields ``rows`` is ordered by when each is a column of its own table in ascending order, else None
+    (a related field or a descending key: such lists are small, and an offset is cheap there).
+    """
+    fields = [f for f in rows.query.order_by if isinstance(f, str)]
+    if not fields or len(fields) != len(rows.query.order_by) or rows.query.distinct:
+        return None
+    names = {f.name for f in rows.model._meta.concrete_fields} | {f.attname for f in rows.model._meta.concrete_fields}
+    if any(f.startswith("-") or "__" in f or f not in names | {"pk"} for f in fields):
+        return None
+    return ["id" if f == "pk" else f for f in fields]
+
+
+def _at_or_after(keys: list[str], values: tuple) -> Q:
+    """Rows whose sort key is at or after ``values``; the first key bounded alone too, so an index range starts
+    there rather than at the scan's first row.
+    """
+    return Q(**{f"{keys[0]}__gte": values[0]}) & _lexicographic(keys, values)
+
+
+def _lexicographic(keys: list[str], values: tuple) -> Q:
+    # (k1, k2, k3) >= (v1, v2, v3)  ==  k1 > v1  or  (k1 = v1 and (k2 > v2  or  (k2 = v2 and k3 >= v3)))
+    condition = Q(**{f"{keys[-1]}__gte": values[-1]})
+    for key, value in zip(reversed(keys[:-1]), reversed(values[:-1]), strict=True):
+        condition = Q(**{f"{key}__gt": value}) | (Q(**{key: value}) & condition)
+    return condition
+
+
+def scan_rows_anchors(*, scan_job: ScanJob, rows: QuerySet) -> list[tuple]:
+    """The sort key of every ``ANCHOR_EVERY``-th row of a finished scan's ``rows`` (rows 0, 1000, 2000, …), read
+    in one pass over the index and kept like the count: a deep page seeks to the anchor before it.
+    """
+    keys = _order_columns(rows) or []
+    sql, params = rows.values("pk").query.sql_with_params()
+    key = "scan-rows-anchors:" + hashlib.sha256(repr((sql, params, ANCHOR_EVERY)).encode()).hexdigest()
+    anchors = cache.get(key)
+    if anchors is None:
+        numbered = rows.annotate(position=Window(RowNumber(), order_by=[F(k).asc() for k in keys]))
+        marked = numbered.annotate(slot=F("position") % ANCHOR_EVERY).filter(slot=1)
+        anchors = [tuple(row[1:]) for row in sorted(marked.values_list("position", *keys))]
+        cache.set(key, anchors, FINISHED_COUNT_SECONDS)
+    return anchors
 
 
 def _related_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:

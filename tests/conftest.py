@@ -1,7 +1,9 @@
+import socket
 from pathlib import Path
 
 import boto3
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from rest_framework.test import APIClient
 
 from complywise import services
@@ -13,6 +15,29 @@ from .factories import MembershipFactory, TenantFactory
 
 # moto_server / moto_reset: a real moto server shared by the whole run.
 pytest_plugins = ["tests.conftest_moto"]
+
+# The live server (browser, fuzz and end-to-end tests) sends a response's headers and body in separate writes;
+# with Nagle's algorithm on, the body then waits for the client's delayed ACK, about 40 ms on every request.
+WSGIRequestHandler.disable_nagle_algorithm = True
+
+
+def _lingering_close(server, request) -> None:
+    """Close a live-server connection only once the client has stopped sending (as gunicorn and nginx do).
+
+    When the server answers before reading the whole request (an unparseable header gets the standard library's
+    own 400), closing with unread bytes makes the kernel send a reset, and the client may lose the answer.
+    """
+    try:
+        request.shutdown(socket.SHUT_WR)
+        request.settimeout(1)
+        while request.recv(65536):
+            pass
+    except OSError:
+        pass
+    server.close_request(request)
+
+
+ThreadedWSGIServer.shutdown_request = _lingering_close
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -168,25 +170,94 @@ class ScanResultSerializer(serializers.ModelSerializer):
         return [{**row, "remediation": check_remediation(row)} for row in result.checks]
 
 
+# The columns a page of outcomes or results is read from (``scans.selectors.scan_rows_page(fields=…)``): the pages
+# of a large scan are read out, never changed, so they are built from plain rows instead of model instances and
+# field objects (a tenth of the time for 50 rows). The serializers above and below still describe them in the
+# schema, and a test holds both ways equal, field for field.
+OUTCOME_PAGE_FIELDS = (
+    "id",
+    "check_id",
+    "integration_id",
+    "integration__type",
+    "resource_id",
+    "resource_type",
+    "region",
+    "status",
+    "severity",
+    "reason",
+    "detail",
+)
+RESULT_PAGE_FIELDS = (
+    "control_id",
+    "control__ref",
+    "control__title",
+    "framework_id",
+    "framework__key",
+    "status",
+    "finding",
+    "evidence_key",
+    "evidence_id",
+    "basis",
+    "evidence_state",
+    "errored",
+    "checks_mapped",
+    "checks_ran",
+    "missing_integration_types",
+    "checks",
+)
+
+
+def _uuid(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def outcome_page_row(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``CheckOutcomeSerializer`` gives for the outcome read as ``row`` (``OUTCOME_PAGE_FIELDS``)."""
+    return {
+        "id": str(row["id"]),
+        "check_id": row["check_id"],
+        "integration_id": _uuid(row["integration_id"]),
+        "integration_type": row["integration__type"],
+        "resource_id": row["resource_id"],
+        "resource_type": row["resource_type"],
+        "region": row["region"],
+        "status": row["status"],
+        "severity": row["severity"],
+        "reason": row["reason"],
+        "detail": row["detail"],
+    }
+
+
+def result_page_row(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``ScanResultSerializer`` gives for the result read as ``row`` (``RESULT_PAGE_FIELDS``)."""
+    return {
+        "control_id": str(row["control_id"]),
+        "control_ref": row["control__ref"],
+        "control_title": row["control__title"],
+        "framework_id": str(row["framework_id"]),
+        "framework_key": row["framework__key"],
+        "status": row["status"],
+        "finding": row["finding"],
+        "evidence_key": row["evidence_key"],
+        "evidence_id": _uuid(row["evidence_id"]),
+        "basis": row["basis"],
+        "evidence_state": row["evidence_state"],
+        "could_not_evaluate": row["errored"],
+        "checks_mapped": row["checks_mapped"],
+        "checks_ran": row["checks_ran"],
+        "missing_integration_types": row["missing_integration_types"],
+        "checks": [{**check, "remediation": check_remediation(check)} for check in row["checks"]],
+    }
+
+
 class CheckOutcomeSerializer(serializers.ModelSerializer):
     integration_id = serializers.UUIDField(allow_null=True)
     integration_type = serializers.CharField(source="integration.type", default=None)
 
     class Meta:
         model = CheckOutcome
-        fields = [
-            "id",
-            "check_id",
-            "integration_id",
-            "integration_type",
-            "resource_id",
-            "resource_type",
-            "region",
-            "status",
-            "severity",
-            "reason",
-            "detail",
-        ]
+        # The page's columns, under the names the API gives them.
+        fields = [name.replace("__", "_") for name in OUTCOME_PAGE_FIELDS]
 
 
 class ScanDiffEntrySerializer(serializers.Serializer):

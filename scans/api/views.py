@@ -36,6 +36,8 @@ from scans.services import FRAMEWORK_UNKNOWN
 
 from .serializers import (
     FRAMEWORK_REF_HELP,
+    OUTCOME_PAGE_FIELDS,
+    RESULT_PAGE_FIELDS,
     CheckOutcomeSerializer,
     ScanDiffSerializer,
     ScanJobDetailSerializer,
@@ -48,6 +50,8 @@ from .serializers import (
     ScanTriggeredSerializer,
     TrendPointSerializer,
     TrendQuerySerializer,
+    outcome_page_row,
+    result_page_row,
 )
 
 POLL_SECONDS = "10"
@@ -114,6 +118,7 @@ class ScanRowsPagination(LimitOffsetPagination):
     """
 
     scan_job: ScanJob
+    fields: tuple[str, ...] = ()
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -126,7 +131,9 @@ class ScanRowsPagination(LimitOffsetPagination):
             self.display_page_controls = True
         if self.count == 0 or self.offset > self.count:
             return []
-        return selectors.scan_rows_page(rows=queryset, offset=self.offset, limit=self.limit)
+        return selectors.scan_rows_page(
+            rows=queryset, offset=self.offset, limit=self.limit, scan_job=self.scan_job, fields=self.fields
+        )
 
 
 class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedGenericViewSet):
@@ -152,9 +159,9 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
             queryset = queryset.prefetch_related("parts")
         return queryset
 
-    def _scan_page(self, rows, job: ScanJob) -> list:
+    def _scan_page(self, rows, job: ScanJob, fields: tuple[str, ...]) -> list:
         paginator = cast(ScanRowsPagination, self.paginator)
-        paginator.scan_job = job
+        paginator.scan_job, paginator.fields = job, fields
         return paginator.paginate_queryset(rows, self.request, view=self)
 
     def get_serializer_class(self):
@@ -223,8 +230,8 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 fmt=fmt,
                 tenant_id=request.tenant.pk,
             )
-        page = self._scan_page(results, job)
-        response = self.get_paginated_response(ScanResultSerializer(page, many=True).data)
+        page = self._scan_page(results, job, RESULT_PAGE_FIELDS)
+        response = self.get_paginated_response([result_page_row(row) for row in page])
         response.data["scan_status"] = job.status
         response.data["partial"] = job.status == ScanStatus.FAILED or job.partial
         return response
@@ -256,8 +263,8 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 fmt=fmt,
                 tenant_id=request.tenant.pk,
             )
-        page = self._scan_page(filterset.qs, job)
-        return self.get_paginated_response(CheckOutcomeSerializer(page, many=True).data)
+        page = self._scan_page(filterset.qs, job, OUTCOME_PAGE_FIELDS)
+        return self.get_paginated_response([outcome_page_row(row) for row in page])
 
     @extend_schema(
         parameters=[OpenApiParameter("against", OpenApiTypes.UUID, description="Default: the previous completed scan")],

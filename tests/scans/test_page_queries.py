@@ -184,3 +184,50 @@ def test_one_frameworks_pages_keep_the_order_of_the_whole_list(tenant, client_fo
     assert len(set(everything)) == 60
     assert everything[:3] == [("alpha", "P-0"), ("alpha", "P-1"), ("alpha", "P-2")]
     assert everything[10] == ("alpha", "P-10")
+
+
+@pytest.mark.parametrize("query", ["", "&status=fail", "&check_id=bench.check.3"])
+def test_deep_outcome_pages_seek_from_an_anchor_and_match_the_plain_order(tenant, client_for, monkeypatch, query):
+    # given a finished scan of 230 outcomes where several share a check and a resource (only the id tells them
+    # apart), and an anchor every 7 rows so that most pages start from one
+    from scans import selectors
+
+    monkeypatch.setattr(selectors, "ANCHOR_EVERY", 7)
+    framework, _ = custom_framework(tenant, key="deep", controls=0)
+    job = _scan(tenant, framework, [], outcomes=200)
+    CheckOutcome.objects.bulk_create(
+        [
+            CheckOutcome(
+                tenant=tenant, scan_job=job, check_id=f"bench.check.{n % 4}", resource_id="sg-000008", status="fail"
+            )
+            for n in range(30)
+        ]
+    )
+    api = client_for(tenant, Role.VIEWER)
+    cache.clear()
+    everything = [
+        str(pk)
+        for pk in selectors.scan_outcomes(scan_job=job)
+        .filter(**dict([query.lstrip("&").split("=")]) if query else {})
+        .values_list("pk", flat=True)
+    ]
+    assert len(everything) > 2 * 7
+
+    # when every offset from 0 to the end is read, 5 rows at a time, and a few pages are read again warm
+    pages = {
+        offset: [
+            row["id"]
+            for row in api.get(f"/api/scans/{job.pk}/outcomes?limit=5&offset={offset}{query}").json()["results"]
+        ]
+        for offset in range(len(everything) + 2)
+    }
+    with CaptureQueriesContext(connection) as deep:
+        api.get(f"/api/scans/{job.pk}/outcomes?limit=5&offset={len(everything) - 9}{query}")
+    with CaptureQueriesContext(connection) as first:
+        api.get(f"/api/scans/{job.pk}/outcomes?limit=5&offset=0{query}")
+
+    # then each page is exactly that slice of the whole list, anchored or not
+    for offset, ids in pages.items():
+        assert ids == everything[offset : offset + 5], offset
+    # and a deep page costs no more queries than the first once the anchors are kept
+    assert len(deep) == len(first)
