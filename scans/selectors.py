@@ -111,8 +111,9 @@ class FailingResources:
 def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 10) -> dict[Any, FailingResources]:
     """Per control, the fail/error outcomes of its mapped checks in this scan: at most ``cap`` each, with totals.
 
-    Three queries for a whole page of controls: mappings, the capped outcomes (ranked per check),
-    and the outcome count per check.
+    Three queries for a whole page of controls: mappings, the capped outcome ids ranked per check with each
+    check's total (kept per check for a finished scan, so the next page asks only for checks it has not seen),
+    and the outcomes shown.
     """
     checks_by_control: dict[Any, list[str]] = defaultdict(list)
     for control_id, check_id in ControlCheck.objects.filter(control_id__in=control_ids).values_list(
@@ -122,32 +123,58 @@ def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 1
     check_ids = sorted({c for checks in checks_by_control.values() for c in checks})
     if not check_ids:
         return {}
+    per_check = _failing_per_check(scan_job=scan_job, check_ids=check_ids, cap=cap)
+
+    shown: dict[Any, list[Any]] = {}
+    found: dict[Any, FailingResources] = {}
+    for control_id, checks in checks_by_control.items():
+        ids: list[Any] = []
+        for check_id in sorted(checks):
+            ids.extend(per_check[check_id][1][: cap - len(ids)])
+        total = sum(per_check[c][0] for c in checks)
+        if total:
+            found[control_id], shown[control_id] = FailingResources(total=total), ids
+    wanted = {pk for ids in shown.values() for pk in ids}
+    rows = CheckOutcome.objects.for_tenant(scan_job.tenant_id).filter(pk__in=wanted) if wanted else []
+    by_pk = {outcome.pk: outcome for outcome in rows}
+    for control_id, ids in shown.items():
+        found[control_id].outcomes = [by_pk[pk] for pk in ids if pk in by_pk]
+    return found
+
+
+def _failing_per_check(*, scan_job: ScanJob, check_ids: list[str], cap: int) -> dict[str, tuple[int, list[Any]]]:
+    """Per check: how many fail/error outcomes the scan has, and the ids of the first ``cap`` (errors after
+    fails, then by resource)."""
+    keys = {c: f"scan-failing:{scan_job.pk}:{cap}:{hashlib.sha256(c.encode()).hexdigest()[:32]}" for c in check_ids}
+    kept = cache.get_many(list(keys.values())) if scan_job.is_finished else {}
+    per_check = {c: kept[key] for c, key in keys.items() if key in kept}
+    missing = [c for c in check_ids if c not in per_check]
+    if not missing:
+        return per_check
     bad = (
         CheckOutcome.objects.for_tenant(scan_job.tenant_id)
-        .filter(scan_job=scan_job, check_id__in=check_ids, status__in=[OutcomeStatus.FAIL, OutcomeStatus.ERROR])
+        .filter(scan_job=scan_job, check_id__in=missing, status__in=[OutcomeStatus.FAIL, OutcomeStatus.ERROR])
         .order_by()
     )
+    by_check = [F("check_id")]
     ranked = (
         bad.annotate(
-            rank=Window(RowNumber(), partition_by=[F("check_id")], order_by=[F("status").asc(), F("resource_id").asc()])
+            rank=Window(RowNumber(), partition_by=by_check, order_by=[F("status").asc(), F("resource_id").asc()]),
+            total=Window(Count("pk"), partition_by=by_check),
         )
         .filter(rank__lte=cap)
         .order_by("check_id", "rank")
     )
-    by_check: dict[str, list[CheckOutcome]] = defaultdict(list)
-    for outcome in ranked:
-        by_check[outcome.check_id].append(outcome)
-    counts: dict[str, int] = defaultdict(int)
-    counts.update(bad.values("check_id").annotate(n=Count("pk")).values_list("check_id", "n"))
-
-    found: dict[Any, FailingResources] = {}
-    for control_id, checks in checks_by_control.items():
-        entry = FailingResources(total=sum(counts[c] for c in checks))
-        for check_id in sorted(checks):
-            entry.outcomes.extend(by_check[check_id][: cap - len(entry.outcomes)])
-        if entry.total:
-            found[control_id] = entry
-    return found
+    ids: dict[str, list[Any]] = defaultdict(list)
+    counts: dict[str, int] = {}
+    for check_id, pk, total in ranked.values_list("check_id", "pk", "total"):
+        ids[check_id].append(pk)
+        counts[check_id] = total
+    computed = {c: (counts.get(c, 0), ids.get(c, [])) for c in missing}
+    if scan_job.is_finished:
+        # A finished scan's outcomes no longer change (see FINISHED_COUNT_SECONDS).
+        cache.set_many({keys[c]: value for c, value in computed.items()}, FINISHED_COUNT_SECONDS)
+    return per_check | computed
 
 
 def scan_outcomes(*, scan_job: ScanJob) -> QuerySet[CheckOutcome]:

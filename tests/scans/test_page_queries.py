@@ -231,3 +231,39 @@ def test_deep_outcome_pages_seek_from_an_anchor_and_match_the_plain_order(tenant
         assert ids == everything[offset : offset + 5], offset
     # and a deep page costs no more queries than the first once the anchors are kept
     assert len(deep) == len(first)
+
+
+def test_failing_resources_of_a_finished_scan_are_kept_per_check_and_a_running_scans_are_not(tenant):
+    # given a finished scan whose 60 controls map 20 checks failing on every other of 500 resources
+    from scans.selectors import failing_resources
+
+    framework, _ = custom_framework(tenant, key="failing", controls=0)
+    controls = _controls(framework, 60)
+    job = _scan(tenant, framework, controls, outcomes=500)
+    first_page, second_page = [c.pk for c in controls[:30]], [c.pk for c in controls[30:]]
+    cache.clear()
+
+    # when a page's failing resources are read cold, then again, then the next page (same checks)
+    with CaptureQueriesContext(connection) as cold:
+        before = failing_resources(scan_job=job, control_ids=first_page, cap=3)
+    with CaptureQueriesContext(connection) as warm:
+        again = failing_resources(scan_job=job, control_ids=first_page, cap=3)
+    with CaptureQueriesContext(connection) as next_page:
+        failing_resources(scan_job=job, control_ids=second_page, cap=3)
+
+    # then both reads show the same three resources per control, errors and fails in resource order, and totals
+    def shown(found):
+        return {k: ([o.resource_id for o in v.outcomes], v.total) for k, v in found.items()}
+
+    assert shown(again) == shown(before)
+    assert shown(before)[controls[1].pk] == (["sg-000001", "sg-000021", "sg-000041"], 25)
+    # and what was kept answers the second read and the next page's checks: mappings and the rows shown only
+    assert (len(cold), len(warm), len(next_page)) == (3, 2, 2)
+
+    # and a running scan is read afresh: a failure found later shows at once
+    job.status = "running"
+    job.save(update_fields=["status"])
+    CheckOutcome.objects.create(
+        tenant=tenant, scan_job=job, check_id="bench.check.1", resource_id="sg-0", status="fail"
+    )
+    assert shown(failing_resources(scan_job=job, control_ids=first_page, cap=3))[controls[1].pk][1] == 26
