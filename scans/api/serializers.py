@@ -131,6 +131,66 @@ class ResultCheckSerializer(serializers.Serializer):
     remediation = serializers.CharField(allow_blank=True, help_text="From the check registry (failing checks).")
 
 
+# The pages of a large scan are read out, never changed, so they are built from plain rows
+# (``scans.selectors.scan_rows_page(fields=…)``) instead of model instances and serializer fields: a tenth of the
+# time for 50 rows. The serializers below still describe them in the schema, with these fields, and a test holds
+# both ways equal, field for field. Each maps the name the API gives a field to the column it is read from.
+OUTCOME_PAGE_COLUMNS = {
+    "id": "id",
+    "check_id": "check_id",
+    "integration_id": "integration_id",
+    "integration_type": "integration__type",
+    "resource_id": "resource_id",
+    "resource_type": "resource_type",
+    "region": "region",
+    "status": "status",
+    "severity": "severity",
+    "reason": "reason",
+    "detail": "detail",
+}
+RESULT_PAGE_COLUMNS = {
+    "control_id": "control_id",
+    "control_ref": "control__ref",
+    "control_title": "control__title",
+    "framework_id": "framework_id",
+    "framework_key": "framework__key",
+    "status": "status",
+    "finding": "finding",
+    "evidence_key": "evidence_key",
+    "evidence_id": "evidence_id",
+    "basis": "basis",
+    "evidence_state": "evidence_state",
+    "could_not_evaluate": "errored",
+    "checks_mapped": "checks_mapped",
+    "checks_ran": "checks_ran",
+    "missing_integration_types": "missing_integration_types",
+    "checks": "checks",
+}
+OUTCOME_PAGE_FIELDS = tuple(OUTCOME_PAGE_COLUMNS.values())
+RESULT_PAGE_FIELDS = tuple(RESULT_PAGE_COLUMNS.values())
+# Written as the UUIDField of a serializer writes them (None stays None).
+_UUID_FIELDS = frozenset({"id", "integration_id", "control_id", "framework_id", "evidence_id"})
+
+
+def _page_row(columns: dict[str, str], row: dict[str, Any]) -> dict[str, Any]:
+    data = {name: row[column] for name, column in columns.items()}
+    for name in _UUID_FIELDS & data.keys():
+        data[name] = None if data[name] is None else str(data[name])
+    return data
+
+
+def outcome_page_row(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``CheckOutcomeSerializer`` gives for the outcome read as ``row`` (``OUTCOME_PAGE_FIELDS``)."""
+    return _page_row(OUTCOME_PAGE_COLUMNS, row)
+
+
+def result_page_row(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``ScanResultSerializer`` gives for the result read as ``row`` (``RESULT_PAGE_FIELDS``)."""
+    data = _page_row(RESULT_PAGE_COLUMNS, row)
+    data["checks"] = [{**check, "remediation": check_remediation(check)} for check in data["checks"]]
+    return data
+
+
 class ScanResultSerializer(serializers.ModelSerializer):
     control_ref = serializers.CharField(source="control.ref")
     control_title = serializers.CharField(source="control.title")
@@ -146,108 +206,11 @@ class ScanResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScanResult
-        fields = [
-            "control_id",
-            "control_ref",
-            "control_title",
-            "framework_id",
-            "framework_key",
-            "status",
-            "finding",
-            "evidence_key",
-            "evidence_id",
-            "basis",
-            "evidence_state",
-            "could_not_evaluate",
-            "checks_mapped",
-            "checks_ran",
-            "missing_integration_types",
-            "checks",
-        ]
+        fields = list(RESULT_PAGE_COLUMNS)
 
     @extend_schema_field(ResultCheckSerializer(many=True))
     def get_checks(self, result: ScanResult) -> list[dict]:
         return [{**row, "remediation": check_remediation(row)} for row in result.checks]
-
-
-# The columns a page of outcomes or results is read from (``scans.selectors.scan_rows_page(fields=…)``): the pages
-# of a large scan are read out, never changed, so they are built from plain rows instead of model instances and
-# field objects (a tenth of the time for 50 rows). The serializers above and below still describe them in the
-# schema, and a test holds both ways equal, field for field.
-OUTCOME_PAGE_FIELDS = (
-    "id",
-    "check_id",
-    "integration_id",
-    "integration__type",
-    "resource_id",
-    "resource_type",
-    "region",
-    "status",
-    "severity",
-    "reason",
-    "detail",
-)
-RESULT_PAGE_FIELDS = (
-    "control_id",
-    "control__ref",
-    "control__title",
-    "framework_id",
-    "framework__key",
-    "status",
-    "finding",
-    "evidence_key",
-    "evidence_id",
-    "basis",
-    "evidence_state",
-    "errored",
-    "checks_mapped",
-    "checks_ran",
-    "missing_integration_types",
-    "checks",
-)
-
-
-def _uuid(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def outcome_page_row(row: dict[str, Any]) -> dict[str, Any]:
-    """What ``CheckOutcomeSerializer`` gives for the outcome read as ``row`` (``OUTCOME_PAGE_FIELDS``)."""
-    return {
-        "id": str(row["id"]),
-        "check_id": row["check_id"],
-        "integration_id": _uuid(row["integration_id"]),
-        "integration_type": row["integration__type"],
-        "resource_id": row["resource_id"],
-        "resource_type": row["resource_type"],
-        "region": row["region"],
-        "status": row["status"],
-        "severity": row["severity"],
-        "reason": row["reason"],
-        "detail": row["detail"],
-    }
-
-
-def result_page_row(row: dict[str, Any]) -> dict[str, Any]:
-    """What ``ScanResultSerializer`` gives for the result read as ``row`` (``RESULT_PAGE_FIELDS``)."""
-    return {
-        "control_id": str(row["control_id"]),
-        "control_ref": row["control__ref"],
-        "control_title": row["control__title"],
-        "framework_id": str(row["framework_id"]),
-        "framework_key": row["framework__key"],
-        "status": row["status"],
-        "finding": row["finding"],
-        "evidence_key": row["evidence_key"],
-        "evidence_id": _uuid(row["evidence_id"]),
-        "basis": row["basis"],
-        "evidence_state": row["evidence_state"],
-        "could_not_evaluate": row["errored"],
-        "checks_mapped": row["checks_mapped"],
-        "checks_ran": row["checks_ran"],
-        "missing_integration_types": row["missing_integration_types"],
-        "checks": [{**check, "remediation": check_remediation(check)} for check in row["checks"]],
-    }
 
 
 class CheckOutcomeSerializer(serializers.ModelSerializer):
@@ -256,8 +219,7 @@ class CheckOutcomeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CheckOutcome
-        # The page's columns, under the names the API gives them.
-        fields = [name.replace("__", "_") for name in OUTCOME_PAGE_FIELDS]
+        fields = list(OUTCOME_PAGE_COLUMNS)
 
 
 class ScanDiffEntrySerializer(serializers.Serializer):
