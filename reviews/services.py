@@ -9,9 +9,7 @@ campaign of a recurring review.
 
 from __future__ import annotations
 
-import calendar
 import logging
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,13 +32,13 @@ from notifications.choices import EventType
 from notifications.services import event_record
 
 from . import notify, selectors
-from .choices import DECISIONS, RECURRENCE_MONTHS, CampaignStatus, Decision, Recurrence
+from .choices import DECISIONS, CampaignStatus, Decision, Recurrence
 from .documents import decisions_csv, decisions_pdf, sha256_hex
 from .models import ReviewCampaign, ReviewItem, ReviewSource
+from .recurrence import NAME_MAX, next_due_date, schedule_next
 
 logger = logging.getLogger(__name__)
 
-NAME_MAX = 200
 NOTE_MAX = 2000
 MAX_SOURCES = 50
 ONE_OFF_VALID_DAYS = 365
@@ -339,18 +337,6 @@ def items_reassign(
     return len(items)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day when it is shorter (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def next_due_date(campaign: ReviewCampaign) -> date | None:
-    months = RECURRENCE_MONTHS.get(Recurrence(campaign.recurrence))
-    return add_months(campaign.due_date, months) if months else None
-
-
 @transaction.atomic
 def campaign_complete(
     *, tenant: Tenant, actor: AbstractBaseUser, campaign: ReviewCampaign, now: datetime | None = None
@@ -429,7 +415,7 @@ def campaign_complete(
             "updated_at",
         ]
     )
-    successor = _schedule_next(campaign, follow_up) if follow_up else None
+    successor = schedule_next(campaign, follow_up) if follow_up else None
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -462,38 +448,6 @@ def campaign_complete(
         occurred_at=now,
     )
     return campaign
-
-
-def _schedule_next(campaign: ReviewCampaign, due: date) -> ReviewCampaign:
-    window = campaign.due_date - campaign.opens_on
-    successor = ReviewCampaign.objects.create(
-        tenant_id=campaign.tenant_id,
-        name=_next_name(campaign.name, due),
-        recurrence=campaign.recurrence,
-        opens_on=max(due - window, campaign.due_date + timedelta(days=1)),
-        due_date=due,
-        created_by=campaign.completed_by,
-        previous=campaign,
-    )
-    for source in campaign.sources.all():
-        if source.integration_id is None:
-            continue
-        ReviewSource.objects.create(
-            tenant_id=campaign.tenant_id,
-            campaign=successor,
-            integration_id=source.integration_id,
-            integration_name=source.integration_name,
-            integration_type=source.integration_type,
-            reviewer_id=source.reviewer_id,
-        )
-    return successor
-
-
-def _next_name(name: str, due: date) -> str:
-    """The series' name with the new due date: "Quarterly access review (due 2027-03-14)"."""
-    base = re.sub(r" \(due \d{4}-\d{2}-\d{2}\)$", "", name)
-    suffix = f" (due {due:%Y-%m-%d})"
-    return base[: NAME_MAX - len(suffix)] + suffix
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from evidence.storage import evidence_storage
 from frameworks.models import Control, Framework
 from integrations.models import IntegrationAccount
 from notifications.models import Event
-from reviews import reminders, selectors, services
+from reviews import recurrence, reminders, selectors, services
 from reviews.choices import CampaignStatus, Decision, Recurrence
 from reviews.models import ReviewCampaign, ReviewItem
 from scans.posture_selectors import framework_posture
@@ -199,7 +199,7 @@ def test_completion_stores_signed_off_evidence_linked_to_every_active_frameworks
     # the quarterly review's record stays valid until the next one is due, and the next one is scheduled
     successor = ReviewCampaign.objects.get(previous=campaign)
     assert successor.status == CampaignStatus.SCHEDULED
-    assert successor.due_date == services.add_months(campaign.due_date, 3)
+    assert successor.due_date == recurrence.add_months(campaign.due_date, 3)
     assert campaign.evidence_csv.expires_at.date() == successor.due_date + timedelta(days=1)
     # the revoked account is recorded for the next scan to verify
     account_row = IntegrationAccount.objects.get(integration=integration, name="user07")
@@ -252,6 +252,6 @@ def test_tick_opens_scheduled_reviews_and_reminds_once_a_day(tenant, settings, d
 
 
 def test_add_months_keeps_the_day_or_the_months_last_one():
-    assert services.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
-    assert services.add_months(date(2026, 12, 31), 1) == date(2027, 1, 31)
-    assert services.add_months(date(2027, 11, 15), 12) == date(2028, 11, 15)
+    assert recurrence.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert recurrence.add_months(date(2026, 12, 31), 1) == date(2027, 1, 31)
+    assert recurrence.add_months(date(2027, 11, 15), 12) == date(2028, 11, 15)
