@@ -31,7 +31,11 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/complywise_bench"
 PARTS: list[tuple[str, list[str], list[str]]] = [
     ("scale", [], ["--sizes", "200", "--compare-at", "200", "--compare-latency-ms", "0", "--smoke"]),
     ("outcome_copy", ["--rows", "100000"], ["--rows", "2000", "--rounds", "1"]),
-    ("pages", [], ["--outcomes", "2000", "--requests", "200", "--page-requests", "40", "--smoke"]),
+    (
+        "pages",
+        [],
+        ["--outcomes", "2000", "--requests", "200", "--page-requests", "40", "--paced-requests", "100", "--smoke"],
+    ),
     ("rollup", [], ["--sizes", "200,400", "--smoke"]),
     ("purge", [], ["--outcomes", "20000", "--jobs", "200"]),
     ("exports", [], ["--outcomes", "5000", "--smoke"]),

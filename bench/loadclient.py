@@ -58,17 +58,36 @@ Check = Callable[[Any, int, bytes], "str | None"]
 
 
 async def drive(
-    port: int, plan: list[tuple[Any, str]], headers: dict[str, str], clients: int, *, measure: bool, check: Check
+    port: int,
+    plan: list[tuple[Any, str]],
+    headers: dict[str, str],
+    clients: int,
+    *,
+    measure: bool,
+    check: Check,
+    interval: float = 0.0,
 ) -> float:
-    """GET every (endpoint, path) of ``plan`` by ``clients`` concurrent connections; returns the seconds taken."""
+    """GET every (endpoint, path) of ``plan`` by ``clients`` concurrent connections; returns the seconds taken.
+
+    With ``interval`` (seconds), each client starts a request at most that often, like a user reading each
+    page before the next; the clients' first requests are spread over one interval. Without it each client
+    asks again as soon as it has its answer: the server's saturation.
+    """
     queue: asyncio.Queue = asyncio.Queue()
     for item in plan:
         queue.put_nowait(item)
 
-    async def client() -> None:
+    async def client(number: int) -> None:
         connection = Connection(port)
+        next_at = time.perf_counter() + interval * number / clients
         try:
             while not queue.empty():
+                if interval:
+                    await asyncio.sleep(max(next_at - time.perf_counter(), 0))
+                    # A late answer delays the next request; the client never bursts to catch up.
+                    next_at = max(next_at + interval, time.perf_counter())
+                if queue.empty():
+                    break
                 endpoint, path = queue.get_nowait()
                 started = time.perf_counter()
                 try:
@@ -87,5 +106,5 @@ async def drive(
             await connection.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(number) for number in range(clients)))
     return time.perf_counter() - started
