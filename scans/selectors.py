@@ -143,7 +143,7 @@ def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 1
 
 
 def _failing_per_check(*, scan_job: ScanJob, check_ids: list[str], cap: int) -> dict[str, tuple[int, list[Any]]]:
-    """Per check: how many fail/error outcomes the scan has, and the ids of the first ``cap`` (errors after
+    """Per check: how many fail/error outcomes the scan has, and the ids of the first ``cap`` (errors before
     fails, then by resource)."""
     keys = {c: f"scan-failing:{scan_job.pk}:{cap}:{hashlib.sha256(c.encode()).hexdigest()[:32]}" for c in check_ids}
     kept = cache.get_many(list(keys.values())) if scan_job.is_finished else {}
@@ -197,14 +197,19 @@ def scan_rows_count(*, scan_job: ScanJob, rows: QuerySet) -> int:
     """
     if not scan_job.is_finished:
         return rows.count()
-    # The exact SQL (tenant, job and every filter in it) is the key: no two questions share an answer.
-    sql, params = rows.order_by().values("pk").query.sql_with_params()
-    key = "scan-rows-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    key = _rows_key("scan-rows-count", rows.order_by())
     count = cache.get(key)
     if count is None:
         count = rows.count()
         cache.set(key, count, FINISHED_COUNT_SECONDS)
     return count
+
+
+def _rows_key(kind: str, rows: QuerySet) -> str:
+    """A cache key for what is kept about a finished scan's ``rows``: their exact SQL (tenant, job and every
+    filter in it), so no two questions share an answer."""
+    sql, params = rows.values("pk").query.sql_with_params()
+    return f"{kind}:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
 
 
 def scan_rows_page(
@@ -239,15 +244,12 @@ ANCHOR_EVERY = 1000
 
 def _page_ids(*, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None) -> list[Any]:
     keys = _order_columns(rows)
-    if scan_job is None or not scan_job.is_finished or offset < ANCHOR_EVERY or keys is None:
-        return list(rows.values_list("pk", flat=True)[offset : offset + limit])
-    anchors = scan_rows_anchors(scan_job=scan_job, rows=rows)
-    index = min(offset // ANCHOR_EVERY, len(anchors) - 1)
-    if index < 0 or any(value is None for value in anchors[index]):
-        return list(rows.values_list("pk", flat=True)[offset : offset + limit])
-    skip = offset - index * ANCHOR_EVERY
-    seek = rows.filter(_at_or_after(keys, anchors[index]))
-    return list(seek.values_list("pk", flat=True)[skip : skip + limit])
+    if scan_job is not None and scan_job.is_finished and offset >= ANCHOR_EVERY and keys is not None:
+        anchors = scan_rows_anchors(scan_job=scan_job, rows=rows)
+        index = min(offset // ANCHOR_EVERY, len(anchors) - 1)
+        if index >= 0 and None not in anchors[index]:
+            rows, offset = rows.filter(_at_or_after(keys, anchors[index])), offset - index * ANCHOR_EVERY
+    return list(rows.values_list("pk", flat=True)[offset : offset + limit])
 
 
 def _order_columns(rows: QuerySet) -> list[str] | None:
@@ -267,15 +269,11 @@ def _at_or_after(keys: list[str], values: tuple) -> Q:
     """Rows whose sort key is at or after ``values``; the first key bounded alone too, so an index range starts
     there rather than at the scan's first row.
     """
-    return Q(**{f"{keys[0]}__gte": values[0]}) & _lexicographic(keys, values)
-
-
-def _lexicographic(keys: list[str], values: tuple) -> Q:
     # (k1, k2, k3) >= (v1, v2, v3)  ==  k1 > v1  or  (k1 = v1 and (k2 > v2  or  (k2 = v2 and k3 >= v3)))
     condition = Q(**{f"{keys[-1]}__gte": values[-1]})
     for key, value in zip(reversed(keys[:-1]), reversed(values[:-1]), strict=True):
         condition = Q(**{f"{key}__gt": value}) | (Q(**{key: value}) & condition)
-    return condition
+    return Q(**{f"{keys[0]}__gte": values[0]}) & condition
 
 
 def scan_rows_anchors(*, scan_job: ScanJob, rows: QuerySet) -> list[tuple]:
@@ -283,8 +281,7 @@ def scan_rows_anchors(*, scan_job: ScanJob, rows: QuerySet) -> list[tuple]:
     in one pass over the index and kept like the count: a deep page seeks to the anchor before it.
     """
     keys = _order_columns(rows) or []
-    sql, params = rows.values("pk").query.sql_with_params()
-    key = "scan-rows-anchors:" + hashlib.sha256(repr((sql, params, ANCHOR_EVERY)).encode()).hexdigest()
+    key = _rows_key(f"scan-rows-anchors-{ANCHOR_EVERY}", rows)
     anchors = cache.get(key)
     if anchors is None:
         numbered = rows.annotate(position=Window(RowNumber(), order_by=[F(k).asc() for k in keys]))
