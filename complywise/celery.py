@@ -5,8 +5,8 @@ import os
 from celery import Celery, signals
 from kombu.exceptions import ChannelError, OperationalError
 
+from . import heap, rls
 from . import logging as task_log_context
-from . import rls
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "complywise.settings.base")
 
@@ -21,6 +21,14 @@ signals.task_prerun.connect(rls.on_task_prerun, dispatch_uid="complywise.rls.tas
 signals.task_postrun.connect(rls.on_task_postrun, dispatch_uid="complywise.rls.task_postrun")
 signals.task_prerun.connect(task_log_context.on_task_prerun, dispatch_uid="complywise.logging.task_prerun")
 signals.task_postrun.connect(task_log_context.on_task_postrun, dispatch_uid="complywise.logging.task_postrun")
+
+
+@signals.worker_init.connect(dispatch_uid="complywise.heap.worker_init")
+def settle_heap(**kwargs) -> None:
+    # In the worker's main process, before it forks its pool: every child inherits the frozen heap, and
+    # never writing to those objects' headers keeps their memory pages shared between the children.
+    heap.settle(load_urls=False)
+
 
 # What publishing raises when the broker cannot take a message: Redis unreachable (OperationalError),
 # the embedded filesystem broker's folder unwritable (ChannelError), or a raw socket/file error.
