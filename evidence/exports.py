@@ -36,7 +36,9 @@ from complywise.services import audit_record, real_user, tenant_lock
 from frameworks.models import Control
 
 from . import selectors
+from .chain import CHAIN_FILE, VERIFIER_FILE, chain_head, verifier_source, write_chain_csv
 from .choices import ExportStatus
+from .integrity import sealed_fields
 from .models import Evidence, EvidenceControlLink, EvidenceExport
 from .signals import latest_verdicts_requested
 from .sniffing import DOCX, IMAGES, PDF, PPTX, XLSX, ZIP
@@ -172,18 +174,19 @@ class _ExportRef(TypedDict):
     export_ref: str | None
 
 
-def _evidence_in_window(export: EvidenceExport) -> QuerySet[WithAnnotations[Evidence, _ExportRef]]:
+def _evidence_in_window(export: EvidenceExport, *, up_to: int) -> QuerySet[WithAnnotations[Evidence, _ExportRef]]:
     """The framework's own artifacts, plus documents filed under another framework but linked to one of its controls.
 
     ``export_ref`` is the control of this framework the row is filed under in the bundle: its own control, or
     (for a document uploaded once for several frameworks) the first control of this framework it is linked to.
+    Only rows up to sequence ``up_to`` (the chain's head when the bundle began), so each is in its ``chain.csv``.
     """
     linked_here = EvidenceControlLink.objects.filter(
         evidence=OuterRef("pk"), control__framework_id=export.framework_id
     ).order_by("control__sort_key")
     rows = (
         Evidence.objects.for_tenant(export.tenant_id)
-        .filter(Q(framework_id=export.framework_id) | Exists(linked_here))
+        .filter(Q(framework_id=export.framework_id) | Exists(linked_here), sequence__lte=up_to)
         .annotate(
             export_ref=Case(
                 When(framework_id=export.framework_id, then=F("control_ref")),
@@ -249,11 +252,12 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
         used.add(folder)
         folders[control.ref] = folder
     titles = {control.ref: control.title for control in controls}
+    head_sequence, head_hash = chain_head(export.tenant_id)
 
     files: list[dict[str, Any]] = []
     per_control: Counter[str] = Counter()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for row in _evidence_in_window(export).iterator(chunk_size=200):
+        for row in _evidence_in_window(export, up_to=head_sequence).iterator(chunk_size=200):
             ref = row.export_ref or row.control_ref
             folder = folders.get(ref) or _folder_name(ref or "unassigned", "removed-control")
             path = f"{folder}/{row.pk.hex[:8]}-{safe_key_name(row.filename)}"
@@ -278,6 +282,9 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
                 "scan_job_id": str(row.scan_job_id) if row.scan_job_id else None,
                 "sequence": row.sequence,
                 "chain_hash": row.chain_hash,
+                # What verify.py needs to recompute chain_hash without the platform.
+                "previous_hash": row.previous_hash,
+                "sealed": sealed_fields(row),
             }
             try:
                 with open_for_read(storage, row.file_key) as source:
@@ -327,6 +334,11 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
                 }
                 for control in controls
             ],
+            "chain": {
+                "file": CHAIN_FILE,
+                "verifier": VERIFIER_FILE,
+                "head": {"sequence": head_sequence, "hash": head_hash},
+            },
             "files": files,
             "totals": {
                 "files": sum(1 for f in files if not f.get("missing")),
@@ -335,6 +347,9 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
             },
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        with archive.open(CHAIN_FILE, "w", force_zip64=True) as raw:
+            write_chain_csv(raw, export.tenant_id, up_to=head_sequence)
+        archive.writestr(VERIFIER_FILE, verifier_source())
         with archive.open("index.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
             writer = csv.writer(text)
             writer.writerow(INDEX_COLUMNS)

@@ -47,8 +47,8 @@ def _timestamp(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_payload(row: Any) -> bytes:
-    """The row's sealed fields as compact, key-sorted UTF-8 JSON (stable across databases)."""
+def sealed_fields(row: Any) -> dict[str, Any]:
+    """What the chain seals of a row, as plain JSON values (auditor bundles carry it as is)."""
     data: dict[str, Any] = {"format": CHAIN_FORMAT}
     for name in SEALED_FIELDS:
         value = getattr(row, name)
@@ -59,7 +59,12 @@ def canonical_payload(row: Any) -> bytes:
         else:
             value = "" if value is None else str(value)
         data[name] = value
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return data
+
+
+def canonical_payload(row: Any) -> bytes:
+    """The row's sealed fields as compact, key-sorted UTF-8 JSON (stable across databases)."""
+    return json.dumps(sealed_fields(row), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def compute_chain_hash(previous_hash: str, row: Any) -> str:

@@ -36,6 +36,7 @@ from complywise.services import audit_record, real_user, tenant_lock
 from frameworks.models import Control, Framework
 
 from . import selectors
+from .chain import chain_head
 from .choices import EvidenceType
 from .integrity import seal
 from .models import Evidence, EvidenceControlLink, EvidenceTombstone
@@ -67,23 +68,9 @@ DOCUMENT_SPOOL_BYTES = 1 << 16
 # --- the chain ----------------------------------------------------------------------------------------
 
 
-def _chain_head(tenant_id: Any) -> tuple[int, str]:
-    """The last sequence of the tenant's chain and its hash, whether that row is live or tombstoned."""
-    heads = [
-        Evidence.objects.filter(tenant_id=tenant_id).order_by("-sequence").values_list("sequence", "chain_hash")[:1],
-        EvidenceTombstone.objects.filter(tenant_id=tenant_id)
-        .order_by("-sequence")
-        .values_list("sequence", "chain_hash")[:1],
-    ]
-    found = [row for query in heads for row in query]
-    if not found:
-        return 0, ""
-    return max(found)
-
-
 def _append_to_chain(tenant_id: Any, rows: list[Evidence]) -> None:
     """Seal new rows in order after the current head; the caller holds the tenant lock."""
-    sequence, previous_hash = _chain_head(tenant_id)
+    sequence, previous_hash = chain_head(tenant_id)
     for row in rows:
         sequence += 1
         seal(row, sequence=sequence, previous_hash=previous_hash)

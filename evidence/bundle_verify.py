@@ -1,0 +1,196 @@
+"""Verify a ComplyWise evidence bundle without ComplyWise: Python 3.10+ and its standard library only.
+
+This file travels inside every auditor bundle as ``verify.py``; it is the same code the platform tests run.
+
+    python verify.py                      # the bundle this file was extracted from (its own folder)
+    python verify.py bundle.zip           # a bundle as downloaded (a ZIP) or extracted (a folder)
+    python verify.py new.zip --previous old.zip
+
+What it proves, from the bundle's bytes alone:
+
+1. **The chain.** ``chain.csv`` lists the tenant's whole evidence chain up to the bundle's head: every
+   position from 1, each one's ``previous_hash`` equal to the ``chain_hash`` before it (the first one's
+   empty). A deleted artifact keeps its position as a tombstone. Its last hash is the head the manifest names.
+2. **Each artifact's seal.** Every file entry of ``manifest.json`` carries the fields the chain sealed
+   (``sealed``) and the hash before it; ``SHA-256(previous_hash + "\\n" + canonical JSON of sealed)`` must
+   equal its ``chain_hash``, and that hash must stand at its ``sequence`` in ``chain.csv``. Canonical JSON:
+   keys sorted, no whitespace (``","`` and ``":"``), UTF-8 without escaping non-ASCII characters.
+3. **Each file.** The bytes in the bundle have the SHA-256 and size the seal holds.
+4. **Nothing rewritten since an earlier bundle** (``--previous``): the earlier bundle's chain is a prefix of
+   this one, hash for hash. Only appends (and tombstones in place of deleted rows) happened in between.
+
+Exit status 0 when every check passed, 1 when one failed (each failure is printed), 2 on unusable input.
+The head hash it prints can also be compared with one obtained another way (an earlier bundle, the
+platform's audit log, a copy your team keeps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+CHAIN_COLUMNS = ["sequence", "kind", "evidence_id", "previous_hash", "chain_hash"]
+READ_CHUNK = 1024 * 1024
+
+
+class Unusable(Exception):
+    """The input is not a bundle this script can read."""
+
+
+class Bundle:
+    """A bundle as a ZIP file or an extracted folder."""
+
+    def __init__(self, location: Path) -> None:
+        self.location = location
+        self.archive = zipfile.ZipFile(location) if location.is_file() else None
+        if self.archive is None and not location.is_dir():
+            raise Unusable(f"{location}: neither a ZIP file nor a folder")
+
+    def exists(self, name: str) -> bool:
+        if self.archive is not None:
+            try:
+                self.archive.getinfo(name)
+            except KeyError:
+                return False
+            return True
+        return (self.location / name).is_file()
+
+    def open(self, name: str) -> Any:
+        if self.archive is not None:
+            return self.archive.open(name)
+        return (self.location / name).open("rb")
+
+    def text(self, name: str) -> str:
+        if not self.exists(name):
+            raise Unusable(f"{self.location}: no {name} in it")
+        with self.open(name) as handle:
+            return handle.read().decode("utf-8")
+
+
+def canonical(sealed: dict[str, Any]) -> bytes:
+    return json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def seal_of(previous_hash: str, sealed: dict[str, Any]) -> str:
+    hasher = hashlib.sha256()
+    hasher.update(previous_hash.encode("ascii"))
+    hasher.update(b"\n")
+    hasher.update(canonical(sealed))
+    return hasher.hexdigest()
+
+
+def read_chain(bundle: Bundle) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(bundle.text("chain.csv"))))
+    if rows and list(rows[0]) != CHAIN_COLUMNS:
+        raise Unusable(f"{bundle.location}: chain.csv columns are {list(rows[0])}, expected {CHAIN_COLUMNS}")
+    return rows
+
+
+def check_chain(chain: list[dict[str, str]], head: dict[str, Any]) -> list[str]:
+    failures = []
+    previous = ""
+    for position, row in enumerate(chain, start=1):
+        if row["sequence"] != str(position):
+            failures.append(f"chain.csv: position {position} holds sequence {row['sequence']} (a gap or a reorder)")
+            break
+        if row["previous_hash"] != previous:
+            failures.append(f"chain.csv: sequence {position}'s previous_hash is not the chain_hash before it")
+        previous = row["chain_hash"]
+    if len(chain) != head.get("sequence") or previous != head.get("hash", ""):
+        failures.append(
+            f"chain.csv ends at sequence {len(chain)} with {previous or '(nothing)'}; the manifest names"
+            f" {head.get('sequence')} with {head.get('hash') or '(nothing)'}"
+        )
+    return failures
+
+
+def file_digest(bundle: Bundle, path: str) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    with bundle.open(path) as handle:
+        while chunk := handle.read(READ_CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str]]) -> list[str]:
+    name = f"{entry.get('path') or entry.get('evidence_id')}"
+    sealed, sequence = entry.get("sealed"), entry.get("sequence")
+    if not isinstance(sealed, dict) or not isinstance(sequence, int):
+        return [f"{name}: no sealed fields in the manifest"]
+    failures = []
+    if seal_of(entry.get("previous_hash", ""), sealed) != entry.get("chain_hash"):
+        failures.append(f"{name}: the sealed fields do not hash to its chain_hash (altered)")
+    if sealed.get("id") != entry.get("evidence_id") or sealed.get("sequence") != sequence:
+        failures.append(f"{name}: the entry's id or sequence is not the sealed one")
+    at = chain[sequence - 1] if 0 < sequence <= len(chain) else None
+    if at is None or (at["chain_hash"], at["previous_hash"], at["evidence_id"]) != (
+        entry.get("chain_hash"),
+        entry.get("previous_hash"),
+        entry.get("evidence_id"),
+    ):
+        failures.append(f"{name}: not at sequence {sequence} of chain.csv")
+    path = entry.get("path")
+    if not path or not bundle.exists(path):
+        failures.append(f"{name}: the file is not in the bundle")
+        return failures
+    sha256, size = file_digest(bundle, path)
+    if (sha256, size) != (sealed.get("sha256"), sealed.get("size")):
+        failures.append(f"{name}: SHA-256 {sha256} and size {size} differ from the sealed ones (altered file)")
+    return failures
+
+
+def check_previous(chain: list[dict[str, str]], older: list[dict[str, str]], older_name: str) -> list[str]:
+    if len(older) > len(chain):
+        return [f"{older_name} has {len(older)} chain positions, this bundle only {len(chain)} (rewritten)"]
+    for position, (then, now) in enumerate(zip(older, chain[: len(older)], strict=True), start=1):
+        if then["chain_hash"] != now["chain_hash"]:
+            return [f"sequence {position} was {then['chain_hash']} in {older_name}, is {now['chain_hash']} (rewritten)"]
+    return []
+
+
+def verify(location: Path, previous: Path | None = None, out: Any = sys.stdout) -> int:
+    try:
+        bundle = Bundle(location)
+        manifest = json.loads(bundle.text("manifest.json"))
+        chain = read_chain(bundle)
+        older = read_chain(Bundle(previous)) if previous is not None else None
+    except (Unusable, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError) as exc:
+        print(f"cannot verify: {exc}", file=out)
+        return 2
+    head = manifest.get("chain") or {}
+    failures = check_chain(chain, head.get("head") or {})
+    files = manifest.get("files") or []
+    for entry in files:
+        failures += check_entry(bundle, entry, chain)
+    if older is not None:
+        failures += check_previous(chain, older, str(previous))
+    for failure in failures:
+        print(f"FAIL {failure}", file=out)
+    tombstones = sum(1 for row in chain if row["kind"] == "tombstone")
+    print(
+        f"{'FAILED' if failures else 'ok'}: {len(files)} files, chain of {len(chain)} ({tombstones} tombstones),"
+        f" head {head.get('head', {}).get('hash') or '(empty)'}"
+        + (f", extends {previous}" if older is not None and not failures else ""),
+        file=out,
+    )
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify a ComplyWise evidence bundle offline.")
+    parser.add_argument("bundle", nargs="?", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--previous", type=Path, help="an earlier bundle of the same tenant")
+    args = parser.parse_args(argv)
+    return verify(args.bundle, args.previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""An auditor verifies a bundle with the verify.py it carries, without the platform: the chain's hashes, each
+row's seal, each file's bytes, and that nothing was rewritten since an earlier bundle."""
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from evidence import bundle_verify, exports, services
+from evidence.models import Evidence, EvidenceExport
+from tests.frameworks.factories import FrameworkFactory
+
+from .factories import CSV_BYTES, PDF_BYTES, active_control, auto_items, manual_evidence, scan_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(tenant):
+    """Evidence of two frameworks (the bundle holds one's), one artifact of the other deleted (a tombstone)."""
+    soc2 = FrameworkFactory(key="soc2-v", name="SOC 2")
+    iso = FrameworkFactory(key="iso-v", name="ISO 27001")
+    cc61 = active_control(tenant, framework=soc2, ref="CC6.1", title="Logical access security")
+    cc62 = active_control(tenant, framework=soc2, ref="CC6.2", title="User registration")
+    a515 = active_control(tenant, framework=iso, ref="5.15", title="Access control")
+    manual_evidence(tenant=tenant, control=cc61, name="access review.pdf", content=PDF_BYTES)
+    doomed = manual_evidence(tenant=tenant, control=a515, name="old.csv", content=CSV_BYTES)
+    manual_evidence(tenant=tenant, control=a515, name="policy.pdf", content=PDF_BYTES)
+    services.evidence_store_auto_batch(
+        tenant=tenant, scan_job=scan_job(tenant), items=auto_items([cc61, cc62]), collected_at=timezone.now()
+    )
+    services.evidence_delete(evidence=doomed, actor=None, reason="uploaded to the wrong control")
+    return {"soc2": soc2, "cc62": cc62}
+
+
+def build(tenant, framework, storage_root: Path, into: Path) -> Path:
+    export = EvidenceExport.objects.create(tenant=tenant, framework=framework)
+    exports.evidence_export_build(export_id=str(export.pk))
+    export.refresh_from_db()
+    assert export.status == "completed", export.error
+    into.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(storage_root / export.file_key, into)
+    return into
+
+
+def extract(bundle: Path, into: Path) -> Path:
+    zipfile.ZipFile(bundle).extractall(into)
+    return into
+
+
+def run(location: Path, previous: Path | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = bundle_verify.verify(location, previous, out=out)
+    return code, out.getvalue()
+
+
+def test_an_auditor_verifies_the_extracted_bundle_with_the_script_it_carries(
+    tenant, chain, local_evidence_storage, tmp_path
+):
+    # given a bundle of SOC 2 as downloaded, and extracted
+    bundle = build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "soc2.zip")
+    folder = extract(bundle, tmp_path / "soc2")
+    # when the auditor runs its verify.py with a plain Python, from the folder, and on the ZIP
+    in_folder = subprocess.run(
+        [sys.executable, "-I", "verify.py"], cwd=folder, capture_output=True, text=True, timeout=60
+    )
+    on_zip = subprocess.run(
+        [sys.executable, "-I", str(folder / "verify.py"), str(bundle)], capture_output=True, text=True, timeout=60
+    )
+    # then both pass: three SOC 2 files, in a chain of five positions of which one is a tombstone
+    head = Evidence.objects.filter(tenant=tenant).order_by("-sequence").first()
+    for result in (in_folder, on_zip):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == f"ok: 3 files, chain of 5 (1 tombstones), head {head.chain_hash}"
+    # and the script is the platform's own verifier, byte for byte
+    assert (folder / "verify.py").read_bytes() == Path(bundle_verify.__file__).read_bytes()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["chain"] == {
+        "file": "chain.csv",
+        "verifier": "verify.py",
+        "head": {"sequence": 5, "hash": head.chain_hash},
+    }
+    kinds = [row["kind"] for row in csv.DictReader((folder / "chain.csv").open())]
+    assert kinds == ["evidence", "tombstone", "evidence", "evidence", "evidence"]
+
+
+def altered(folder: Path, tmp_path: Path, name: str) -> Path:
+    copy = tmp_path / name
+    shutil.copytree(folder, copy)
+    return copy
+
+
+def test_each_kind_of_tampering_fails_verification_and_is_named(tenant, chain, local_evidence_storage, tmp_path):
+    # given an extracted bundle that verifies
+    folder = extract(build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "b.zip"), tmp_path / "b")
+    assert run(folder)[0] == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["content_type"] == "application/pdf")
+
+    # when a file's bytes are changed
+    copy = altered(folder, tmp_path, "file")
+    (copy / entry["path"]).write_bytes(PDF_BYTES + b"%forged")
+    code, out = run(copy)
+    # then
+    assert code == 1 and f"FAIL {entry['path']}: SHA-256" in out and "altered file" in out
+
+    # when a sealed field is changed in the manifest (a title), or the manifest points at another hash
+    for field, value in (("title", "Something else"), ("sha256", "0" * 64)):
+        copy = altered(folder, tmp_path, f"sealed-{field}")
+        edited = json.loads((copy / "manifest.json").read_text())
+        target = next(f for f in edited["files"] if f["evidence_id"] == entry["evidence_id"])
+        target["sealed"][field] = value
+        (copy / "manifest.json").write_text(json.dumps(edited))
+        code, out = run(copy)
+        # then
+        assert code == 1 and "do not hash to its chain_hash" in out, out
+
+    # when a position is dropped from the chain, or one hash in it is replaced
+    lines = (folder / "chain.csv").read_text().splitlines()
+    dropped = altered(folder, tmp_path, "dropped")
+    (dropped / "chain.csv").write_text("\n".join(lines[:2] + lines[3:]) + "\n")
+    replaced = altered(folder, tmp_path, "replaced")
+    sequence, kind, evidence_id, previous, _ = lines[1].split(",")
+    (replaced / "chain.csv").write_text(
+        "\n".join([lines[0], f"{sequence},{kind},{evidence_id},{previous},{'f' * 64}", *lines[2:]]) + "\n"
+    )
+    # then
+    code, out = run(dropped)
+    assert code == 1 and "position 2 holds sequence 3" in out
+    code, out = run(replaced)
+    assert code == 1 and "sequence 2's previous_hash is not the chain_hash before it" in out
+
+    # when a file is missing from the bundle
+    copy = altered(folder, tmp_path, "missing")
+    (copy / entry["path"]).unlink()
+    code, out = run(copy)
+    assert code == 1 and "the file is not in the bundle" in out
+
+
+def test_a_later_bundle_proves_nothing_was_rewritten_in_between(tenant, chain, local_evidence_storage, tmp_path):
+    # given a bundle, then one more document, then a second bundle
+    first = build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "first.zip")
+    manual_evidence(tenant=tenant, control=chain["cc62"], name="registration.csv", content=CSV_BYTES)
+    second = build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "second.zip")
+    # when the auditor checks the second against the first
+    code, out = run(second, first)
+    # then it extends it
+    assert code == 0 and out.strip().endswith(f"extends {first}")
+    assert "ok: 4 files, chain of 6" in out
+
+    # when history was rewritten between the two (the first bundle holds another hash at a position)
+    forged = extract(first, tmp_path / "forged")
+    lines = (forged / "chain.csv").read_text().splitlines()
+    lines[3] = ",".join([*lines[3].split(",")[:4], "e" * 64])
+    (forged / "chain.csv").write_text("\n".join(lines) + "\n")
+    code, out = run(second, forged)
+    # then
+    assert code == 1 and "sequence 3 was " + "e" * 64 in out and "(rewritten)" in out
+    # and an older bundle cannot be longer than the newer one
+    code, out = run(first, second)
+    assert code == 1 and "has 6 chain positions, this bundle only 5" in out
+
+
+def test_input_that_is_not_a_bundle_is_refused_with_status_2(tmp_path):
+    # given a folder without a manifest, and a file that is not a ZIP
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("hello")
+    # then
+    assert run(tmp_path / "empty") == (2, f"cannot verify: {tmp_path / 'empty'}: no manifest.json in it\n")
+    assert run(tmp_path / "notes.txt")[0] == 2
