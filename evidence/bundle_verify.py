@@ -16,7 +16,10 @@ What it proves, from the bundle's bytes alone:
    equal its ``chain_hash``, and that hash must stand at its ``sequence`` in ``chain.csv``. Canonical JSON:
    keys sorted, no whitespace (``","`` and ``":"``), UTF-8 without escaping non-ASCII characters.
 3. **Each file.** The bytes in the bundle have the SHA-256 and size the seal holds.
-4. **Nothing rewritten since an earlier bundle** (``--previous``): the earlier bundle's chain is a prefix of
+4. **What each file is said to support.** ``filed_under`` is the sealed framework and control; every control
+   of the bundle's framework listed in ``supports`` is one the seal names (format 2 seals the controls a
+   document was linked to at upload; a format 1 row sealed only where it was filed, so its links are not checked).
+5. **Nothing rewritten since an earlier bundle** (``--previous``): the earlier bundle's chain is a prefix of
    this one, hash for hash. Only appends (and tombstones in place of deleted rows) happened in between.
 
 Exit status 0 when every check passed, 1 when one failed (each failure is printed), 2 on unusable input.
@@ -120,7 +123,22 @@ def file_digest(bundle: Bundle, path: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str]]) -> list[str]:
+def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], framework_key: str) -> list[str]:
+    failures = []
+    filed = f"{sealed.get('framework_key', '')} {sealed.get('control_ref', '')}".strip()
+    if entry.get("filed_under", filed) != filed:
+        failures.append(f"{name}: filed under {entry.get('filed_under')!r}, sealed under {filed!r}")
+    if sealed.get("format", 1) >= 2:
+        named = {ref for key, ref in sealed.get("links", []) if key == framework_key}
+        if sealed.get("framework_key") == framework_key:
+            named.add(sealed.get("control_ref"))
+        extra = [ref for ref in entry.get("supports", []) if ref not in named]
+        if extra:
+            failures.append(f"{name}: said to support {', '.join(extra)}, which its seal does not name")
+    return failures
+
+
+def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str]], framework_key: str) -> list[str]:
     name = f"{entry.get('path') or entry.get('evidence_id')}"
     sealed, sequence = entry.get("sealed"), entry.get("sequence")
     if not isinstance(sealed, dict) or not isinstance(sequence, int):
@@ -137,6 +155,7 @@ def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str
         entry.get("evidence_id"),
     ):
         failures.append(f"{name}: not at sequence {sequence} of chain.csv")
+    failures += check_claims(name, entry, sealed, framework_key)
     path = entry.get("path")
     if not path or not bundle.exists(path):
         failures.append(f"{name}: the file is not in the bundle")
@@ -168,8 +187,9 @@ def verify(location: Path, previous: Path | None = None, out: Any = sys.stdout) 
     head = manifest.get("chain") or {}
     failures = check_chain(chain, head.get("head") or {})
     files = manifest.get("files") or []
+    framework_key = (manifest.get("framework") or {}).get("key", "")
     for entry in files:
-        failures += check_entry(bundle, entry, chain)
+        failures += check_entry(bundle, entry, chain, framework_key)
     if older is not None:
         failures += check_previous(chain, older, str(previous))
     for failure in failures:

@@ -2,7 +2,8 @@
 
 Each row seals its immutable fields together with the previous row's seal:
 ``chain_hash = SHA-256(previous_hash + "\\n" + canonical_json(row))``. Changing any sealed field
-of any row, or removing a row without leaving a tombstone, breaks the chain at that row.
+of any row, or removing a row without leaving a tombstone, breaks the chain at that row. Since format 2 a
+row also seals the controls its document was linked to at upload.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-CHAIN_FORMAT = 1
+# What new rows are sealed in. Format 1 sealed SEALED_FIELDS; format 2 adds the controls the document was
+# linked to ("links"). A row keeps the format it was sealed in (``Evidence.chain_format``).
+CHAIN_FORMAT = 2
 GENESIS_HASH = ""
 
 # The sealed fields. They never change after creation (there is no update path), and none of
@@ -47,9 +50,17 @@ def _timestamp(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def link_pairs(controls: Iterable[Any]) -> list[list[str]]:
+    """The sorted, distinct [framework_key, control_ref] pairs of these controls, as format 2 seals them."""
+    return [list(pair) for pair in sorted({(c.framework.key, c.ref) for c in controls})]
+
+
 def sealed_fields(row: Any) -> dict[str, Any]:
     """What the chain seals of a row, as plain JSON values (auditor bundles carry it as is)."""
-    data: dict[str, Any] = {"format": CHAIN_FORMAT}
+    chain_format = int(row.chain_format)
+    data: dict[str, Any] = {"format": chain_format}
+    if chain_format >= 2:
+        data["links"] = [[str(key), str(ref)] for key, ref in row.sealed_links]
     for name in SEALED_FIELDS:
         value = getattr(row, name)
         if isinstance(value, datetime) or (value is None and name.endswith("_at")):
@@ -76,7 +87,8 @@ def compute_chain_hash(previous_hash: str, row: Any) -> str:
 
 
 def seal(row: Any, *, sequence: int, previous_hash: str) -> None:
-    """Give a new (unsaved) row its place in the chain."""
+    """Give a new (unsaved) row its place in the chain, in the current format (its links already set)."""
+    row.chain_format = CHAIN_FORMAT
     row.sequence = sequence
     row.previous_hash = previous_hash
     row.chain_hash = compute_chain_hash(previous_hash, row)

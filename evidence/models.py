@@ -37,6 +37,10 @@ class Evidence(TenantScopedModel):
     collected_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
     # Tamper evidence: each row seals its own fields and the previous row's seal (per tenant).
+    # The format a row was sealed in stays with it; format 2 also seals ``sealed_links``: every control the
+    # document was linked to at upload, as sorted [framework_key, control_ref] pairs.
+    chain_format = models.PositiveSmallIntegerField(default=1)
+    sealed_links = models.JSONField(default=list, blank=True)
     sequence = models.PositiveBigIntegerField()
     previous_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64)
@@ -67,7 +71,8 @@ class EvidenceControlLink(TenantScopedModel):
     """Manual evidence ↔ a control it supports: one upload satisfies every linked control, across frameworks.
 
     The primary control (``Evidence.control``) has a link too, so "evidence of a control" is one lookup.
-    Links are written with the upload and never edited (the upload's audit event lists them).
+    Links are written with the upload and never edited; the row seals them (``Evidence.sealed_links``), so a
+    link added later is reported by verification.
     """
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="control_links")

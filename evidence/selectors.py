@@ -154,6 +154,24 @@ def reference_problem(row: Evidence) -> str | None:
     return None
 
 
+def link_problem(row: Evidence) -> str | None:
+    """Whether the row is linked to a control its seal does not name (format 2; format 1 sealed no links).
+
+    A link whose control a catalog reload removed is gone with it, which narrows what the document supports and
+    is not reported; a link added after the upload widens it and is.
+    """
+    if row.chain_format < 2:
+        return None
+    sealed = {(key, ref) for key, ref in row.sealed_links}
+    for link in row.control_links.all():
+        if (link.control.framework.key, link.control.ref) not in sealed:
+            return (
+                f"linked to {link.control.framework.key} {link.control.ref}, which its seal does not name"
+                " (link added after the upload)"
+            )
+    return None
+
+
 # --- one row ---------------------------------------------------------------------------------------------------
 
 
@@ -209,6 +227,8 @@ def evidence_verify(*, evidence: Evidence) -> EvidenceVerification:
         chain_problems.append("previous_hash does not match the preceding row's chain_hash")
     if reference := reference_problem(evidence):
         chain_problems.append(reference)
+    if link := link_problem(evidence):
+        chain_problems.append(link)
 
     chain_ok = not chain_problems
     all_problems = problems + chain_problems
@@ -258,6 +278,7 @@ def _live_links(tenant: Tenant) -> Iterator[ChainLink]:
     rows = (
         Evidence.objects.for_tenant(tenant)
         .select_related("control", "framework")
+        .prefetch_related(Prefetch("control_links", EvidenceControlLink.objects.select_related("control__framework")))
         .order_by("sequence")
         .iterator(chunk_size=CHAIN_ITERATOR_CHUNK)
     )
@@ -287,8 +308,9 @@ def tenant_evidence_verify(
         if link.is_tombstone:
             return
         row = link.row
-        if reference := reference_problem(row):
-            report.chain_breaks.append(ChainBreak(row.sequence, str(row.pk), reference))
+        for problem in (reference_problem(row), link_problem(row)):
+            if problem:
+                report.chain_breaks.append(ChainBreak(row.sequence, str(row.pk), problem))
         if not check_files:
             return
         report.files_checked += 1

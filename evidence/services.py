@@ -38,7 +38,7 @@ from frameworks.models import Control, Framework
 from . import selectors
 from .chain import chain_head
 from .choices import EvidenceType
-from .integrity import seal
+from .integrity import link_pairs, seal
 from .models import Evidence, EvidenceControlLink, EvidenceTombstone
 from .signals import evidence_uploaded
 from .sniffing import ALLOWED, UnsupportedContentError, sniff_content_type
@@ -352,6 +352,7 @@ def evidence_upload(
         collected_at=collected_at,
         expires_at=expires_at,
         created_at=now,
+        sealed_links=link_pairs(linked),
     )
     storage = evidence_storage()
     key = evidence_key(tenant_id=tenant.pk, evidence_id=evidence.pk, filename=filename, when=now)
@@ -379,7 +380,7 @@ def evidence_upload(
                 target=evidence,
                 data={
                     "control_ref": control.ref,
-                    # The links are not in the sealed row; this append-only event is their record.
+                    # Sealed in the row as well (format 2); rows sealed before kept this event as their record.
                     "linked_controls": [f"{c.framework.key} {c.ref}" for c in linked],
                     "filename": filename,
                     "sha256": stored.sha256,

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from evidence import bundle_verify, exports, services
-from evidence.models import Evidence, EvidenceExport
+from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
 from tests.frameworks.factories import FrameworkFactory
 
 from .factories import CSV_BYTES, PDF_BYTES, active_control, auto_items, manual_evidence, scan_job
@@ -37,7 +37,7 @@ def chain(tenant):
         tenant=tenant, scan_job=scan_job(tenant), items=auto_items([cc61, cc62]), collected_at=timezone.now()
     )
     services.evidence_delete(evidence=doomed, actor=None, reason="uploaded to the wrong control")
-    return {"soc2": soc2, "cc62": cc62}
+    return {"soc2": soc2, "cc61": cc61, "cc62": cc62, "a515": a515}
 
 
 def build(tenant, framework, storage_root: Path, into: Path) -> Path:
@@ -175,3 +175,31 @@ def test_input_that_is_not_a_bundle_is_refused_with_status_2(tmp_path):
     # then
     assert run(tmp_path / "empty") == (2, f"cannot verify: {tmp_path / 'empty'}: no manifest.json in it\n")
     assert run(tmp_path / "notes.txt")[0] == 2
+
+
+def test_what_a_file_is_said_to_support_must_be_what_its_seal_names(tenant, chain, local_evidence_storage, tmp_path):
+    # given an ISO 27001 document linked at upload to SOC 2 CC6.2, in the SOC 2 bundle
+    document = manual_evidence(
+        tenant=tenant, control=chain["a515"], name="onboarding.pdf", content=PDF_BYTES, control_ids=[chain["cc62"].pk]
+    )
+    folder = extract(build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "b.zip"), tmp_path / "b")
+    entry = next(
+        f for f in json.loads((folder / "manifest.json").read_text())["files"] if f["evidence_id"] == str(document.pk)
+    )
+    assert (entry["supports"], entry["filed_under"]) == (["CC6.2"], "iso-v 5.15")
+    assert run(folder)[0] == 0
+
+    # when a link to CC6.1 is added in the database afterwards, and a new bundle built
+    EvidenceControlLink.objects.create(tenant=tenant, evidence=document, control=chain["cc61"])
+    later = extract(build(tenant, chain["soc2"], local_evidence_storage, tmp_path / "c.zip"), tmp_path / "c")
+    code, out = run(later)
+    # then the offline check names the claim the seal does not make
+    assert code == 1 and "said to support CC6.1, which its seal does not name" in out
+
+    # when the manifest says it was filed somewhere else
+    edited = json.loads((folder / "manifest.json").read_text())
+    next(f for f in edited["files"] if f["evidence_id"] == str(document.pk))["filed_under"] = "soc2-v CC6.2"
+    (folder / "manifest.json").write_text(json.dumps(edited))
+    code, out = run(folder)
+    # then
+    assert code == 1 and "filed under 'soc2-v CC6.2', sealed under 'iso-v 5.15'" in out
