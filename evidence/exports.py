@@ -123,7 +123,7 @@ def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
     try:
         generated_at = timezone.now()
         with tempfile.TemporaryFile(dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)) as bundle:
-            file_count = _write_bundle(export=export, storage=storage, target=bundle, generated_at=generated_at)
+            file_count, head = _write_bundle(export=export, storage=storage, target=bundle, generated_at=generated_at)
             key = export_key(
                 tenant_id=export.tenant_id,
                 export_id=export.pk,
@@ -132,7 +132,7 @@ def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
             )
             stored = store_stream(storage=storage, key=key, source=bundle, content_type=ZIP_CONTENT_TYPE)
         with transaction.atomic():
-            EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
+            completed = EvidenceExport.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
                 status=ExportStatus.COMPLETED,
                 file_key=stored.key,
                 sha256=stored.sha256,
@@ -142,6 +142,20 @@ def evidence_export_build(*, export_id: str) -> EvidenceExport | None:
                 completed_at=timezone.now(),
                 updated_at=timezone.now(),
             )
+            if completed:
+                # The chain head the bundle was built to, kept in the append-only log as well: an auditor can
+                # compare a bundle's head with a record the bundle itself does not carry.
+                audit_record(
+                    tenant=export.tenant,
+                    actor=None,
+                    action="evidence.export_built",
+                    target=export,
+                    data={
+                        "chain_head": {"sequence": head[0], "hash": head[1]},
+                        "sha256": stored.sha256,
+                        "files": file_count,
+                    },
+                )
     except DatabaseError:
         # The task retries on database errors; the bundle is rebuilt then, so this one must go.
         if stored is not None:
@@ -240,7 +254,10 @@ def _csv_cell(value: Any) -> str:
     return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
 
 
-def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], generated_at: datetime) -> int:
+def _write_bundle(
+    *, export: EvidenceExport, storage: Any, target: IO[bytes], generated_at: datetime
+) -> tuple[int, tuple[int, str]]:
+    """Write the ZIP; the number of files in it and the chain head (sequence, hash) it was built to."""
     controls = list(Control.objects.filter(framework_id=export.framework_id).order_by("sort_key"))
     verdicts = _latest_verdicts(export, controls)
     folders: dict[str, str] = {}
@@ -355,7 +372,7 @@ def _write_bundle(*, export: EvidenceExport, storage: Any, target: IO[bytes], ge
             writer.writerow(INDEX_COLUMNS)
             for entry in files:
                 writer.writerow([_csv_cell(entry.get(column)) for column in INDEX_COLUMNS])
-    return manifest["totals"]["files"]
+    return manifest["totals"]["files"], (head_sequence, head_hash)
 
 
 # --- requests and the reaper ------------------------------------------------------------------------------------------

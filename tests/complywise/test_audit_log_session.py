@@ -114,6 +114,7 @@ def test_every_action_of_a_scripted_session_is_in_the_audit_log(tenant, tmp_path
         ("evidence.downloaded", "Evidence", evidence_id, email),
         ("evidence.verified", "Evidence", evidence_id, email),
         ("evidence.export_requested", "EvidenceExport", export_id, email),
+        ("evidence.export_built", "EvidenceExport", export_id, None),
         ("evidence.export_downloaded", "EvidenceExport", export_id, email),
         ("schedule.created", "ScanSchedule", schedule.json()["id"], email),
         ("tenant.settings_updated", "Tenant", str(tenant.pk), email),

@@ -2,6 +2,7 @@
 row's seal, each file's bytes, and that nothing was rewritten since an earlier bundle."""
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from complywise.models import AuditEvent
 from evidence import bundle_verify, exports, services
 from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
 from tests.frameworks.factories import FrameworkFactory
@@ -89,6 +91,13 @@ def test_an_auditor_verifies_the_extracted_bundle_with_the_script_it_carries(
     }
     kinds = [row["kind"] for row in csv.DictReader((folder / "chain.csv").open())]
     assert kinds == ["evidence", "tombstone", "evidence", "evidence", "evidence"]
+    # and the append-only audit log holds the same head and the bundle's hash, a record the bundle does not carry
+    (event,) = AuditEvent.objects.filter(tenant=tenant, action="evidence.export_built")
+    assert event.data == {
+        "chain_head": manifest["chain"]["head"],
+        "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest(),
+        "files": 3,
+    }
 
 
 def altered(folder: Path, tmp_path: Path, name: str) -> Path:
