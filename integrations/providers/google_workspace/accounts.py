@@ -1,6 +1,7 @@
-"""Who has access to the Google Workspace account, for access reviews: every user and the admin roles they hold.
+"""Who has access to the Google Workspace account, for access reviews: every user and the admin roles they hold,
+directly or through a group (nested groups included).
 
-Group memberships are not collected, so the privileges are the administrator roles only.
+Other group memberships are not collected, so the privileges are the administrator roles only.
 """
 
 from __future__ import annotations

@@ -44,6 +44,8 @@ KNOWN_DESCRIPTIONS = frozenset(
     }
 )
 KNOWN_CODES = frozenset({"invalid_grant", "unauthorized_client", "invalid_client", "invalid_scope", "access_denied"})
+# What Google answers when the service account may not act for the subject with one of the scopes asked.
+UNAUTHORIZED_CLIENT = "unauthorized_client"
 
 
 class TokenError(RestError):
@@ -104,7 +106,13 @@ class ServiceAccountAuth:
     """The ``auth`` callable of the shared wire: ``Authorization: Bearer`` with a cached, refreshed token."""
 
     def __init__(
-        self, *, service_account: Mapping[str, Any], subject: str, scopes: tuple[str, ...], service: str
+        self,
+        *,
+        service_account: Mapping[str, Any],
+        subject: str,
+        scopes: tuple[str, ...],
+        service: str,
+        optional_scopes: tuple[str, ...] = (),
     ) -> None:
         self.client_email = str(service_account.get("client_email") or "")
         self.token_uri = str(service_account.get("token_uri") or "")
@@ -112,6 +120,10 @@ class ServiceAccountAuth:
         self._pem = str(service_account.get("private_key") or "")
         self.subject = subject
         self.scopes = scopes
+        # Asked for too, unless the account has not delegated them: Google then refuses the whole request
+        # (unauthorized_client), and the token is asked again without them, once.
+        self.optional_scopes = optional_scopes
+        self.refused_scopes: tuple[str, ...] = ()
         self.service = service
         self.clock: Callable[[], float] = time.time
         self.timeout = TIMEOUT
@@ -137,12 +149,26 @@ class ServiceAccountAuth:
             key = load_private_key(self._pem)
         except UnusableKeyError as exc:
             raise TokenError(f"the service account key cannot be used: {exc}") from None
+        optional = tuple(s for s in self.optional_scopes if s not in self.refused_scopes)
+        if optional:
+            try:
+                return self._exchange_for(key, (*self.scopes, *optional))
+            except TokenError as exc:
+                if exc.code != UNAUTHORIZED_CLIENT:
+                    raise
+            # Without them it may work: then they were what the account had not delegated.
+            answer = self._exchange_for(key, self.scopes)
+            self.refused_scopes = (*self.refused_scopes, *optional)
+            return answer
+        return self._exchange_for(key, self.scopes)
+
+    def _exchange_for(self, key: Any, scopes: tuple[str, ...]) -> tuple[str, float]:
         assertion = signed_assertion(
             key=key,
             key_id=self.key_id,
             issuer=self.client_email,
             subject=self.subject,
-            scopes=self.scopes,
+            scopes=scopes,
             audience=self.token_uri,
             now=int(self.clock()),
         )

@@ -44,6 +44,10 @@ SCOPES: tuple[str, ...] = (
     "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly",
     "https://www.googleapis.com/auth/admin.directory.user.security",
 )
+# Who is in a group that holds an admin role (members.list, nested groups expanded). Optional, so an account
+# that delegated only the scopes above still scans; the admin checks then name the groups they could not read.
+GROUP_MEMBER_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+OPTIONAL_SCOPES: tuple[str, ...] = (GROUP_MEMBER_SCOPE,)
 REQUIRED = "domain-wide delegation of the scopes listed in the docs to the service account's client id"
 
 # Google's own error messages that are safe and useful to repeat word for word.
@@ -80,7 +84,11 @@ class GoogleWorkspaceConnector:
         trusted_clients: Sequence[str] = (),
     ) -> None:
         self.auth = ServiceAccountAuth(
-            service_account=service_account, subject=admin_email, scopes=SCOPES, service=SERVICE
+            service_account=service_account,
+            subject=admin_email,
+            scopes=SCOPES,
+            optional_scopes=OPTIONAL_SCOPES,
+            service=SERVICE,
         )
         self._has_key = bool(service_account.get("private_key") and service_account.get("client_email"))
         self.api = RestClient(

@@ -56,11 +56,18 @@ class Assignment(TypedDict):
     scope_type: str | None
 
 
-class Admins(TypedDict):
-    """``data["admins"]``: the roles, their assignments, and the super admin bounds."""
+class Admins(TypedDict, total=False):
+    """``data["admins"]``: the roles, their assignments, who is in each group holding a role, the super admin bounds.
+
+    ``group_members``: group id -> the ids of its users, nested groups' included (``everyone`` when the group
+    holds the whole account); ``unresolved_groups``: group id -> why its members could not be read.
+    """
 
     roles: list[Role]
     assignments: list[Assignment]
+    group_members: dict[str, list[str]]
+    everyone_groups: list[str]
+    unresolved_groups: dict[str, str]
     min_super_admins: int
     max_super_admins: int
 

@@ -26,7 +26,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from integrations.providers.google_workspace.client import SCOPES, GoogleWorkspaceConnector, build_connector
+from integrations.providers.google_workspace.client import (
+    GROUP_MEMBER_SCOPE,
+    OPTIONAL_SCOPES,
+    SCOPES,
+    GoogleWorkspaceConnector,
+    build_connector,
+)
 from integrations.registry import Check, Inventory, Outcome, OutcomeStatus, get_check
 
 DOMAIN = "acme.example"
@@ -95,6 +101,9 @@ UNAUTHENTICATED = google_error(
     "UNAUTHENTICATED",
 )
 FORBIDDEN = google_error(403, "Not Authorized to access this resource/api", "forbidden", "PERMISSION_DENIED")
+INSUFFICIENT_SCOPES = google_error(
+    403, "Request had insufficient authentication scopes.", "insufficientPermissions", "PERMISSION_DENIED"
+)
 
 
 # --- Google's objects ------------------------------------------------------------------------------------
@@ -166,6 +175,18 @@ def assignment_object(assignment_id: str, role_id: str, assigned_to: str, assign
     }
 
 
+def member_object(member_id: str, kind: str = "USER") -> dict[str, Any]:
+    """One item of GET /admin/directory/v1/groups/{groupKey}/members: a user, a nested group or the whole account."""
+    return {
+        "kind": "admin#directory#member",
+        "id": member_id,
+        "email": f"{member_id}@{DOMAIN}" if kind != "CUSTOMER" else "",
+        "role": "MEMBER",
+        "type": kind,
+        "status": "ACTIVE",
+    }
+
+
 def token_object(client_id: str, app: str, scopes: Iterable[str], *, anonymous: bool = False) -> dict[str, Any]:
     """One item of GET /admin/directory/v1/users/{userKey}/tokens."""
     return {
@@ -203,6 +224,8 @@ class WorkspaceState:
     users: list[dict[str, Any]]
     assignments: list[dict[str, Any]]
     tokens: dict[str, list[dict[str, Any]]]
+    # group id -> its direct members (member_object); nested groups are expanded when the request asks
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     roles: list[dict[str, Any]] = field(default_factory=lambda: list(ROLES))
     domains: list[dict[str, Any]] = field(
         default_factory=lambda: [
@@ -210,9 +233,9 @@ class WorkspaceState:
             {"kind": "admin#directory#domain", "domainName": "acme-old.example", "isPrimary": False, "verified": False},
         ]
     )
-    # Administrators the service account may act for (domain-wide delegation).
+    # Administrators the service account may act for, and the scopes delegated to it (domain-wide delegation).
     delegated_subjects: tuple[str, ...] = (ADMIN,)
-    scopes: tuple[str, ...] = SCOPES
+    scopes: tuple[str, ...] = (*SCOPES, *OPTIONAL_SCOPES)
     # path -> (status, error body) answered instead of the data
     errors: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
@@ -225,6 +248,7 @@ class FakeWorkspace:
         self.page_size = page_size
         self.rate_limit_retry_after = rate_limit_retry_after
         self.issued: list[str] = []
+        self.token_scopes: dict[str, set[str]] = {}
         self.assertions: list[dict[str, Any]] = []
 
     def __call__(self, request: Request) -> Response:
@@ -263,7 +287,8 @@ class FakeWorkspace:
             return _json({"error": "invalid_grant", "error_description": "Invalid grant: account not found"}, 400)
         if claims.get("aud") != request.url or claims.get("exp", 0) - claims.get("iat", 0) != 3600:
             return _json({"error": "invalid_grant", "error_description": "Invalid JWT: Token must be short-lived"}, 400)
-        if claims.get("sub") not in self.state.delegated_subjects or set(claims["scope"].split()) != set(
+        # Like Google: every scope asked for must have been delegated, or the whole request is refused.
+        if claims.get("sub") not in self.state.delegated_subjects or not set(claims["scope"].split()) <= set(
             self.state.scopes
         ):
             return _json(
@@ -276,6 +301,7 @@ class FakeWorkspace:
             )
         issued = f"ya29.fake-{len(self.issued) + 1}-{'x' * 40}"
         self.issued.append(issued)
+        self.token_scopes[issued] = set(claims["scope"].split())
         return _json({"access_token": issued, "expires_in": 3599, "token_type": "Bearer"}, 200)
 
     # -- Directory API --------------------------------------------------------------------------------
@@ -293,6 +319,9 @@ class FakeWorkspace:
             return self.page(request, "items", self.state.assignments, limit=200)
         if path == f"{base}/domains":
             return _json({"kind": "admin#directory#domains2", "domains": self.state.domains}, 200)
+        group = re.fullmatch(r"/admin/directory/v1/groups/([^/]+)/members", path)
+        if group:
+            return self.members(request, group.group(1))
         found = re.fullmatch(r"/admin/directory/v1/users/([^/]+)/tokens", path)
         if found and any(u["id"] == found.group(1) for u in self.state.users):
             items = self.state.tokens.get(found.group(1), [])
@@ -301,6 +330,23 @@ class FakeWorkspace:
         if found:
             return _json(google_error(404, "Resource Not Found: userKey", "notFound", "NOT_FOUND"), 404)
         return _json(google_error(404, "Not Found", "notFound", "NOT_FOUND"), 404)
+
+    def members(self, request: Request, group_id: str) -> Response:
+        if GROUP_MEMBER_SCOPE not in self.token_scopes[request.headers["Authorization"][7:]]:
+            return _json(INSUFFICIENT_SCOPES, 403)
+        if group_id not in self.state.groups:
+            return _json(google_error(404, "Resource Not Found: groupKey", "notFound", "NOT_FOUND"), 404)
+        listed, seen, pending = [], set(), list(self.state.groups[group_id])
+        derived = request.args.get("includeDerivedMembership") == "true"
+        while pending:
+            member = pending.pop(0)
+            if member["id"] in seen:
+                continue
+            seen.add(member["id"])
+            listed.append(member)
+            if derived and member["type"] == "GROUP":
+                pending.extend(self.state.groups.get(member["id"], []))
+        return self.page(request, "members", listed, limit=200)
 
     def page(self, request: Request, key: str, items: list[Any], *, limit: int) -> Response:
         """One page of ``page_size`` items; the next page's token is its start index, in Google's opaque style."""
@@ -355,6 +401,11 @@ def compliant_workspace() -> WorkspaceState:
             assignment_object("a3", HELP_DESK, "103"),
             assignment_object("a4", HELP_DESK, "03group", "group"),
         ],
+        # The help desk group: carol, and erin through a nested group.
+        groups={
+            "03group": [member_object("103"), member_object("04nested", "GROUP")],
+            "04nested": [member_object("105")],
+        },
         tokens={"101": [BACKUP], "104": [SLACK, BACKUP]},
     )
 

@@ -40,8 +40,10 @@ def test_users_admins_and_roles(httpserver: HTTPServer) -> None:
         "101": ("_SEED_ADMIN_ROLE", "super_admin"),
         "102": ("_SEED_ADMIN_ROLE", "super_admin"),
         "103": ("_HELP_DESK_ADMIN_ROLE",),
+        # through a group nested in the group the role is assigned to
+        "105": ("_HELP_DESK_ADMIN_ROLE",),
     }
-    assert {k for k, a in found.items() if a.admin} == {"101", "102", "103"}
+    assert {k for k, a in found.items() if a.admin} == {"101", "102", "103", "105"}
 
 
 def test_suspension_and_last_login(httpserver: HTTPServer) -> None:

@@ -28,7 +28,8 @@ def u(name: str) -> str:
 
 
 ACTIVE_PASS = {u(n): PASS for n in ("alice", "bob", "carol", "dan", "erin")}
-ADMINS_PASS = {u("alice"): PASS, u("bob"): PASS, u("carol"): PASS}
+# erin holds the help desk role through a group nested in the one it is assigned to
+ADMINS_PASS = {u("alice"): PASS, u("bob"): PASS, u("carol"): PASS, u("erin"): PASS}
 LEAVERS_PASS = {u("frank"): PASS, u("gina"): PASS}
 MAIL, SLACK_ID, ANON = MAIL_MERGE["clientId"], SLACK["clientId"], SCRIPT["clientId"]
 
@@ -52,7 +53,7 @@ EXPECTED = {
     ),
     "google_workspace.admins.super_admin_count": ({DOMAIN: PASS}, {DOMAIN: FAIL}),
     "google_workspace.admins.super_admins_2sv": ({u("alice"): PASS, u("bob"): PASS}, {u("alice"): FAIL}),
-    "google_workspace.admins.delegated_admins_2sv": ({u("carol"): PASS}, {u("bob"): FAIL}),
+    "google_workspace.admins.delegated_admins_2sv": ({u("carol"): PASS, u("erin"): PASS}, {u("bob"): FAIL}),
     "google_workspace.admins.2sv_enforced": (ADMINS_PASS, {u("alice"): FAIL, u("bob"): FAIL}),
     "google_workspace.admins.no_dormant_admins": (ADMINS_PASS, {u("alice"): PASS, u("bob"): FAIL}),
     "google_workspace.admins.suspended_without_roles": (LEAVERS_PASS, {u("frank"): FAIL, u("gina"): PASS}),

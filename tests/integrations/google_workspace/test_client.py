@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from integrations.providers.google_workspace.client import SCOPES, SUPPORTED_SERVICES, build_connector
+from integrations.providers.google_workspace.client import OPTIONAL_SCOPES, SCOPES, SUPPORTED_SERVICES, build_connector
 from tests.integrations.google_workspace.support import (
     ADMIN,
     CLIENT_EMAIL,
@@ -51,6 +51,9 @@ def test_full_collection_signs_one_assertion_and_follows_every_page(httpserver):
     assert len(inventory.data["users"]["users"]) == 7
     assert len(inventory.data["admins"]["roles"]) == 3
     assert len(inventory.data["admins"]["assignments"]) == 4
+    # and the group holding a role was read with its nested group expanded
+    assert inventory.data["admins"]["group_members"] == {"03group": ["103", "105"]}
+    assert inventory.data["admins"]["unresolved_groups"] == {}
     assert sorted(inventory.data["tokens"]["users"]) == ["101", "102", "103", "104", "105", "106", "107"]
     assert [t["app"] for t in inventory.data["tokens"]["users"]["104"]] == ["Slack", "Acme Backup"]
     never = next(u for u in inventory.data["users"]["users"] if u["id"] == "105")
@@ -63,8 +66,8 @@ def test_full_collection_signs_one_assertion_and_follows_every_page(httpserver):
     assert assertion["header"] == {"alg": "RS256", "typ": "JWT", "kid": KEY_ID}
     claims = assertion["claims"]
     assert (claims["iss"], claims["sub"], claims["aud"]) == (CLIENT_EMAIL, ADMIN, httpserver.url_for(TOKEN_PATH))
-    assert claims["scope"].split() == list(SCOPES) and claims["exp"] - claims["iat"] == 3600
-    assert all(scope.endswith(".readonly") for scope in SCOPES if "user.security" not in scope)
+    assert claims["scope"].split() == [*SCOPES, *OPTIONAL_SCOPES] and claims["exp"] - claims["iat"] == 3600
+    assert all(scope.endswith(".readonly") for scope in (*SCOPES, *OPTIONAL_SCOPES) if "user.security" not in scope)
 
 
 def test_an_expiring_token_is_replaced_before_use(httpserver):

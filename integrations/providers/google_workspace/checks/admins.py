@@ -23,6 +23,7 @@ from ._common import (
     parse_time,
     result,
     roles_by_user,
+    unreadable_groups,
     users,
     users_data,
     workspace_check,
@@ -38,7 +39,7 @@ def _roles(held: Mapping[str, list[tuple[str, bool]]], user: Mapping[str, Any]) 
 
 def _two_sv(inventory: Inventory, *, supers: bool) -> list[Outcome]:
     held = roles_by_user(inventory)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = unreadable_groups(inventory, super_admin_only=supers)
     for user in active_users(inventory):
         if is_super_admin(user, held) != supers or not is_admin(user, held):
             continue
@@ -73,7 +74,10 @@ def super_admin_count(inventory: Inventory) -> Iterable[Outcome]:
         reason = f"{name} has {count} active super administrators (at most {high} allowed)"
     else:
         reason = f"{name} has {count} active super administrators ({low} to {high} accepted)"
-    return [result(low <= count <= high, name, CUSTOMER, reason, super_admins=supers, minimum=low, maximum=high)]
+    return [
+        *unreadable_groups(inventory, super_admin_only=True),
+        result(low <= count <= high, name, CUSTOMER, reason, super_admins=supers, minimum=low, maximum=high),
+    ]
 
 
 @workspace_check(
@@ -121,7 +125,7 @@ def delegated_admins_2sv(inventory: Inventory) -> Iterable[Outcome]:
 )
 def admins_2sv_enforced(inventory: Inventory) -> Iterable[Outcome]:
     held = roles_by_user(inventory)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = unreadable_groups(inventory)
     for user in active_users(inventory):
         if not is_admin(user, held):
             continue
@@ -147,7 +151,7 @@ def no_dormant_admins(inventory: Inventory) -> Iterable[Outcome]:
     held = roles_by_user(inventory)
     now = collected_at(inventory)
     limit = int(users_data(inventory).get("admin_inactive_days", 30))
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = unreadable_groups(inventory)
     for user in active_users(inventory):
         if not is_admin(user, held):
             continue
@@ -179,7 +183,7 @@ def no_dormant_admins(inventory: Inventory) -> Iterable[Outcome]:
 )
 def suspended_without_roles(inventory: Inventory) -> Iterable[Outcome]:
     held = roles_by_user(inventory)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = unreadable_groups(inventory)
     for user in users(inventory):
         if is_active(user):
             continue

@@ -18,6 +18,7 @@ from ._common import (
     result,
     roles_by_user,
     tokens_data,
+    unreadable_groups,
     users,
     workspace_check,
 )
@@ -136,7 +137,7 @@ def no_unregistered_apps(inventory: Inventory) -> Iterable[Outcome]:
 )
 def admins_without_untrusted_grants(inventory: Inventory) -> Iterable[Outcome]:
     held, grants, trusted = roles_by_user(inventory), _grants(inventory), _trusted(inventory)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = unreadable_groups(inventory)
     for user in active_users(inventory):
         if not is_admin(user, held):
             continue
