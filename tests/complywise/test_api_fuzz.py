@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ServerHandler
 
 from complywise import services
 from complywise.choices import Role
@@ -15,6 +16,27 @@ from tests.factories import MembershipFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def one_request_per_connection(monkeypatch):
+    """The live server closes each connection after its response.
+
+    Django's test server reads a request body only as far as its Content-Length says (a chunked one not at all).
+    On a kept-alive connection, what it left unread is then parsed as the next request and answered with the
+    standard library's bare HTML error page, which the fuzzer takes as the answer to its own next request: a
+    "network error" on an unrelated operation, now and then. gunicorn, which serves production, reads bodies
+    to their end; here a fresh connection per request costs a loopback handshake.
+    """
+    cleanup_headers = ServerHandler.cleanup_headers
+
+    def closing(self):
+        cleanup_headers(self)
+        self.headers["Connection"] = "close"
+        self.request_handler.close_connection = True
+
+    monkeypatch.setattr(ServerHandler, "cleanup_headers", closing)
+
+
+@pytest.mark.usefixtures("one_request_per_connection")
 def test_no_input_causes_a_server_error(live_server, tenant, tmp_path, settings):
     # given a tenant with the catalogs and an admin token, served by a real server thread; webhooks the fuzzer
     # registers get one quick try (deliveries run eagerly in this process)
