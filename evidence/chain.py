@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from django.db import connection, transaction
+
 from .bundle_verify import CHAIN_COLUMNS
 from .models import Evidence, EvidenceTombstone
 
@@ -52,7 +54,17 @@ def chain_positions(tenant_id: Any, *, up_to: int) -> Iterator[tuple[int, str, s
 
 
 def write_chain_csv(target: IO[bytes], tenant_id: Any, *, up_to: int) -> None:
-    with io.TextIOWrapper(target, encoding="utf-8", newline="") as text:
+    """Every position up to ``up_to`` as CSV, rows and tombstones read from one snapshot where the database can.
+
+    A deletion replaces a row by its tombstone in one transaction; read in two snapshots, the position could show
+    up twice or not at all, and the auditor's check would fail for nothing.
+    """
+    # Inside another transaction (a test's) this block is a savepoint, whose isolation is not ours to set.
+    outer = connection.in_atomic_block
+    with io.TextIOWrapper(target, encoding="utf-8", newline="") as text, transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(CHAIN_COLUMNS)
         writer.writerows(chain_positions(tenant_id, up_to=up_to))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from complywise.models import AuditEvent
 from evidence import bundle_verify, exports, services
-from evidence.models import Evidence, EvidenceControlLink, EvidenceExport
+from evidence.models import Evidence, EvidenceControlLink, EvidenceExport, EvidenceTombstone
 from tests.frameworks.factories import FrameworkFactory
 
 from .factories import CSV_BYTES, PDF_BYTES, active_control, auto_items, manual_evidence, scan_job
@@ -212,3 +212,22 @@ def test_what_a_file_is_said_to_support_must_be_what_its_seal_names(tenant, chai
     code, out = run(folder)
     # then
     assert code == 1 and "filed under 'soc2-v CC6.2', sealed under 'iso-v 5.15'" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bundle_built_outside_any_transaction_reads_its_chain_from_one_snapshot(
+    tenant, local_evidence_storage, tmp_path
+):
+    # given evidence with a tombstone, and no transaction around the build (as in a worker)
+    framework = FrameworkFactory(key="soc2-t", name="SOC 2")
+    control = active_control(tenant, framework=framework, ref="CC6.1", title="Logical access security")
+    manual_evidence(tenant=tenant, control=control, name="kept.pdf", content=PDF_BYTES)
+    gone = manual_evidence(tenant=tenant, control=control, name="gone.csv", content=CSV_BYTES)
+    services.evidence_delete(evidence=gone, actor=None, reason="duplicate")
+    # when the bundle is built (on PostgreSQL its chain is read in one repeatable-read, read-only transaction)
+    bundle = build(tenant, framework, local_evidence_storage, tmp_path / "t.zip")
+    # then it verifies: the kept row and the tombstone (the head), each once
+    code, out = run(bundle)
+    assert code == 0, out
+    head = EvidenceTombstone.objects.get(evidence_id=gone.pk).chain_hash
+    assert out.strip() == f"ok: 1 files, chain of 2 (1 tombstones), head {head}"
