@@ -30,8 +30,8 @@ def _members(inventory: Inventory) -> dict[str, tuple[str, list[str]]]:
 def _held(inventory: Inventory, members: dict[str, tuple[str, list[str]]]) -> dict[str, set[str]]:
     """User id -> the directory roles and ``group:`` names the user holds."""
     held = {user_id: set(names) for user_id, names in user_roles(inventory).items()}
-    # A role given to a role-assignable group is held by each of its members: the admin checks leave them out, but a
-    # reviewer must see them, or the review approves an administrator as a plain user.
+    # A role given to a role-assignable group is held by each of its members (``user_roles`` already counts them when
+    # the roles service could read the group); the groups service, when collected, says the same from its side.
     for role in roles(inventory):
         for member in role.get("members", []):
             if member.get("kind") == "group" and member["id"] in members:

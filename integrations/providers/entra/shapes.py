@@ -76,10 +76,14 @@ class Role(TypedDict):
     members: list[Member]
 
 
-class Roles(TypedDict):
-    """``data["roles"]``: the activated directory roles and the Global Administrator bounds."""
+class Roles(TypedDict, total=False):
+    """``data["roles"]``: the activated directory roles, the users of each (role-assignable) group holding one, and
+    the Global Administrator bounds. ``unresolved_groups``: group id -> why its members could not be read."""
 
     roles: list[Role]
+    group_members: dict[str, list[str]]
+    group_member_names: dict[str, str]
+    unresolved_groups: dict[str, str]
     min_global_admins: int
     max_global_admins: int
 

@@ -95,11 +95,9 @@ def test_groups_that_cannot_be_read_leave_the_account_list_without_them(httpserv
     state = compliant_tenant()
     role, members = state.roles[1]
     state.roles[1] = (role, [*members, group_member("Helpdesk Admins")])
-    state.errors["/v1.0/groups"] = (
-        403,
-        "Authorization_RequestDenied",
-        "Insufficient privileges to complete the operation.",
-    )
+    denied = (403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+    state.errors["/v1.0/groups"] = denied
+    state.errors["/v1.0/groups/grp-Helpdesk Admins/members"] = denied
     serve(httpserver, state)
     # when users, roles and groups are collected
     inventory = connector(httpserver).collect({*SOURCE.services, "groups"})

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 from integrations.providers._saas_checks import collected_at, days_between, parse_time, service_data  # noqa: F401 - the checks' shared reads
-from integrations.registry import Inventory, checks_of, error_outcome, outcome
+from integrations.registry import Inventory, Outcome, checks_of, error_outcome, outcome
 
 from ..shapes import ConditionalAccess, Policy, Role, Roles, User, Users
 
@@ -14,6 +14,7 @@ INTEGRATION_TYPE = "entra"
 
 TENANT = "Entra::Tenant"
 USER = "Entra::User"
+GROUP = "Entra::Group"
 POLICY = "Entra::AuthorizationPolicy"
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
@@ -57,13 +58,53 @@ def role_name(role: Mapping[str, Any]) -> str:
 
 
 def user_roles(inventory: Inventory) -> dict[str, list[str]]:
-    """User id -> the directory roles the user holds directly (group members of a role are not expanded)."""
+    """User id -> the directory roles the user holds, directly or through a role-assignable group."""
+    data = cast(Roles, service_data(inventory, "roles"))
+    members = data.get("group_members", {}) if data else {}
     held: dict[str, list[str]] = {}
     for role in roles(inventory):
         for member in role.get("members", []):
             if member.get("kind") == "user":
                 held.setdefault(member["id"], []).append(role_name(role))
+            elif member.get("kind") == "group":
+                for user_id in members.get(member["id"], []):
+                    held.setdefault(user_id, []).append(role_name(role))
     return {user_id: sorted(set(names)) for user_id, names in held.items()}
+
+
+def unreadable_role_groups(inventory: Inventory, *, template_id: str | None = None) -> list[Outcome]:
+    """An error outcome per group holding a directory role (of ``template_id``, if given) whose members could not
+    be read: who holds the role through it is unknown, so a check over role holders names it."""
+    data = cast(Roles, service_data(inventory, "roles"))
+    unresolved = data.get("unresolved_groups", {}) if data else {}
+    outcomes: list[Outcome] = []
+    for group_id in sorted(unresolved):
+        held = sorted(
+            {
+                role_name(role)
+                for role in roles(inventory)
+                if template_id in (None, role.get("role_template_id"))
+                for m in role.get("members", [])
+                if m.get("kind") == "group" and m["id"] == group_id
+            }
+        )
+        if not held:
+            continue
+        name = next(
+            (
+                str(m.get("name") or group_id)
+                for r in roles(inventory)
+                for m in r.get("members", [])
+                if m["id"] == group_id
+            ),
+            group_id,
+        )
+        reason = (
+            f"The members of group {name}, which holds {', '.join(held)}, could not be read ({unresolved[group_id]}); "
+            "grant GroupMember.Read.All so they are judged"
+        )
+        outcomes.append(error(name, GROUP, reason, roles=held, group_id=group_id))
+    return outcomes
 
 
 def conditional_access(inventory: Inventory) -> ConditionalAccess:

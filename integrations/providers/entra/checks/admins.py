@@ -18,6 +18,7 @@ from ._common import (
     roles,
     service_data,
     tenant_name,
+    unreadable_role_groups,
     user_label,
     user_roles,
     users_data,
@@ -69,7 +70,13 @@ def global_admin_count(inventory: Inventory) -> Iterable[Outcome]:
     if not data:
         return []
     members = [m for r in roles(inventory) if r.get("role_template_id") == GLOBAL_ADMIN for m in r.get("members", [])]
-    admins = sorted(str(m.get("name") or m["id"]) for m in members if m.get("kind") == "user")
+    # Holders through a role-assignable group count like direct ones (each person once).
+    through, known = data.get("group_members", {}), data.get("group_member_names", {})
+    names = {m["id"]: str(m.get("name") or m["id"]) for m in members if m.get("kind") == "user"}
+    for m in members:
+        if m.get("kind") == "group":
+            names.update({uid: names.get(uid) or known.get(uid, uid) for uid in through.get(m["id"], [])})
+    admins = sorted(names.values())
     groups = sorted(str(m.get("name") or m["id"]) for m in members if m.get("kind") == "group")
     low, high = data.get("min_global_admins", 2), data.get("max_global_admins", 4)
     tenant = tenant_name(inventory)
@@ -84,7 +91,10 @@ def global_admin_count(inventory: Inventory) -> Iterable[Outcome]:
     if groups:
         reason += f"; the role is also held through group{'s' if len(groups) > 1 else ''} {', '.join(groups)}"
     ok = low <= count <= high
-    return [result(ok, tenant, TENANT, reason, global_admins=admins, groups=groups, minimum=low, maximum=high)]
+    return [
+        *unreadable_role_groups(inventory, template_id=GLOBAL_ADMIN),
+        result(ok, tenant, TENANT, reason, global_admins=admins, groups=groups, minimum=low, maximum=high),
+    ]
 
 
 @entra_check(
@@ -101,7 +111,7 @@ def global_admin_count(inventory: Inventory) -> Iterable[Outcome]:
 )
 def guests_no_admin_roles(inventory: Inventory) -> Iterable[Outcome]:
     held = user_roles(inventory)
-    outcomes = []
+    outcomes = unreadable_role_groups(inventory)
     for user in users_data(inventory).get("users", []):
         if not is_guest(user):
             continue

@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..._rest import RestError
 from ..shapes import Member, Registration, Registrations, Role, Roles, Users
 from ._common import PAGES, Scope, concurrently, segment, strings
+
+USER_TYPE = "#microsoft.graph.user"
 
 
 def collect_users(scope: Scope) -> Users:
@@ -57,8 +60,32 @@ def collect_roles(scope: Scope) -> Roles:
             "members": [_member(m) for m in members if isinstance(m, Mapping) and m.get("id")],
         }
 
+    found = concurrently(read, raws, workers=scope.workers)
+    # A role given to a (role-assignable) group is held by each of its users; such a group cannot hold other
+    # groups, so its direct members are all. Reading them needs GroupMember.Read.All: without it the group is
+    # named, with the reason, for the checks to report.
+    groups = sorted({m["id"] for role in found for m in role["members"] if m["kind"] == "group"})
+
+    names: dict[str, str] = {}
+
+    def users_of(group_id: str) -> tuple[str, list[str] | None, str]:
+        path, fields = f"/v1.0/groups/{segment(group_id)}/members", {"$select": "id,userPrincipalName"}
+        try:
+            listed = scope.api.get_all(path, fields, paging=PAGES)
+        except RestError as exc:
+            return group_id, None, str(exc)
+        users = [
+            m for m in listed if isinstance(m, Mapping) and m.get("id") and m.get("@odata.type", USER_TYPE) == USER_TYPE
+        ]
+        names.update({str(m["id"]): str(m.get("userPrincipalName") or m["id"]) for m in users})
+        return group_id, sorted({str(m["id"]) for m in users}), ""
+
+    members = concurrently(users_of, groups, workers=scope.workers)
     return {
-        "roles": concurrently(read, raws, workers=scope.workers),
+        "roles": found,
+        "group_members": {group_id: users for group_id, users, _ in members if users is not None},
+        "group_member_names": names,
+        "unresolved_groups": {group_id: why for group_id, users, why in members if users is None},
         "min_global_admins": scope.min_global_admins,
         "max_global_admins": scope.max_global_admins,
     }
