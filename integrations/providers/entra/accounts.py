@@ -1,7 +1,7 @@
 """Who has access to the Entra ID tenant, for access reviews: every member and guest user, with the directory roles
 they hold (directly or through a role-assignable group) and the groups they belong to.
 
-Group memberships are direct ones: a user in a group nested in another is listed with the inner group only.
+A user in a group nested in another is listed with both groups: the outer group's access reaches them too.
 """
 
 from __future__ import annotations

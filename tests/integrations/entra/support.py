@@ -342,6 +342,10 @@ class FakeTenant:
         for group, members in state.groups:
             if path == f"/v1.0/groups/{group['id']}/members":
                 return self._page(request, [_selected(m, args) for m in members], state.page_size)
+            if path == f"/v1.0/groups/{group['id']}/transitiveMembers":
+                return self._page(
+                    request, [_selected(m, args) for m in _nested_members(state, members)], state.page_size
+                )
         if path == "/v1.0/identity/conditionalAccess/policies":
             if not state.premium:
                 return _json(graph_error("AccessDenied", "The tenant has no premium license."), 403)
@@ -367,6 +371,20 @@ class FakeTenant:
             query.append(("$skiptoken", str(start + size)))
             body["@odata.nextLink"] = self.server.url_for(request.path) + "?" + urlencode(query, safe="$,")
         return _json(body)
+
+
+def _nested_members(state: TenantState, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What transitiveMembers lists: the direct members, then those of each nested group, each object once."""
+    found: dict[str, dict[str, Any]] = {}
+    pending = list(members)
+    while pending:
+        member = pending.pop(0)
+        if member["id"] in found:
+            continue
+        found[member["id"]] = member
+        if member.get("@odata.type") == "#microsoft.graph.group":
+            pending.extend(next((m for g, m in state.groups if g["id"] == member["id"]), []))
+    return list(found.values())
 
 
 def _selected(item: dict[str, Any], args: Any) -> dict[str, Any]:

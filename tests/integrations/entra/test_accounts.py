@@ -83,7 +83,8 @@ def test_group_memberships_and_roles_held_through_a_group(httpserver: HTTPServer
         upn("alice"): ("Global Administrator", "group:Engineering"),
         upn("bob"): ("Global Administrator", "User Administrator", "group:Engineering", "group:Helpdesk Admins"),
         upn("carol"): ("User Administrator",),
-        upn("dan"): ("User Administrator", "group:Contractors", "group:Helpdesk Admins"),
+        # dan is in Contractors, which is nested in Engineering: Engineering's access reaches him too
+        upn("dan"): ("User Administrator", "group:Contractors", "group:Engineering", "group:Helpdesk Admins"),
         guest_upn("gina"): ("group:Engineering",),
     }
     # and a role through a group makes an admin, a plain group does not

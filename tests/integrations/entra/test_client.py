@@ -55,15 +55,16 @@ def test_full_collection_follows_every_page_with_one_token(httpserver):
     }
     assert len(inventory.data["conditional_access"]["policies"]) == 5
     assert inventory.data["authorization_policy"]["allow_invites_from"] == "adminsAndGuestInviters"
-    # and the groups with their user members only (Engineering's four members span two pages, one a nested group)
+    # and the groups with their users, nested groups' included (Engineering's five transitive members, the nested
+    # Contractors group and its dan among them, span three pages)
     alice, bob, dan, gina = (u["id"] for u in state.users if u["displayName"] in ("Alice", "Bob", "Dan", "Gina"))
     assert {g["display_name"]: (g["assignable_to_role"], g["members"]) for g in inventory.data["groups"]["groups"]} == {
-        "Engineering": (False, sorted([alice, bob, gina])),
+        "Engineering": (False, sorted([alice, bob, gina, dan])),
         "Contractors": (False, [dan]),
         "Helpdesk Admins": (True, sorted([bob, dan])),
     }
-    member_pages = [e for e, _ in httpserver.log if e.path == "/v1.0/groups/grp-Engineering/members"]
-    assert len(member_pages) == 2 and all(e.args["$select"] == "id" for e in member_pages)
+    member_pages = [e for e, _ in httpserver.log if e.path == "/v1.0/groups/grp-Engineering/transitiveMembers"]
+    assert len(member_pages) == 3 and all(e.args["$select"] == "id" for e in member_pages)
     user_pages = [e for e, _ in httpserver.log if e.path == "/v1.0/users"]
     assert len(user_pages) == 3
     assert all("signInActivity" in e.args["$select"] for e in user_pages)

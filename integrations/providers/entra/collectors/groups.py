@@ -23,12 +23,15 @@ def _is_user(raw: Mapping[str, Any]) -> bool:
 
 
 def collect_groups(scope: Scope) -> Groups:
-    """Every group, then each one's direct members (user ids only), a few groups at a time."""
+    """Every group, then each one's users, those of groups nested in it included (``transitiveMembers``), a few
+    groups at a time: a user in a nested group has the outer group's access too."""
     listed = scope.api.get_all("/v1.0/groups", {"$select": GROUP_FIELDS}, paging=PAGES)
     raws = [g for g in listed if isinstance(g, Mapping) and g.get("id")]
 
     def read(raw: Mapping[str, Any]) -> Group:
-        members = scope.api.get_all(f"/v1.0/groups/{segment(raw['id'])}/members", {"$select": "id"}, paging=PAGES)
+        members = scope.api.get_all(
+            f"/v1.0/groups/{segment(raw['id'])}/transitiveMembers", {"$select": "id"}, paging=PAGES
+        )
         ids = {str(m["id"]) for m in members if isinstance(m, Mapping) and m.get("id") and _is_user(m)}
         return {
             "id": str(raw["id"]),
