@@ -333,9 +333,13 @@ def server_times(log: Path, start: int) -> dict[str, list[float]]:
             match = SERVER_LINE.search(line.decode(errors="replace"))
             if match:
                 path = match["path"]
-                kind = path.rstrip("/").rsplit("/", 1)[-1] if path.startswith("/api/") else "staff page"
-                kind = kind if kind in ("results", "outcomes") or not path.startswith("/api/") else "the scan"
-                kind = "healthz" if path == "/healthz" else kind
+                last = path.rstrip("/").rsplit("/", 1)[-1]
+                if path == "/healthz":
+                    kind = "healthz"
+                elif not path.startswith("/api/"):
+                    kind = "staff page"
+                else:
+                    kind = last if last in ("results", "outcomes") else "the scan"
                 times[kind].append(float(match["ms"]))
     return times
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from complywise.models import Tenant
@@ -154,6 +154,11 @@ def reference_problem(row: Evidence) -> str | None:
     return None
 
 
+def _control_links() -> Prefetch:
+    # What link_problem reads of each link, in one query per batch of rows.
+    return Prefetch("control_links", EvidenceControlLink.objects.select_related("control__framework"))
+
+
 def link_problem(row: Evidence) -> str | None:
     """Whether the row is linked to a control its seal does not name (format 2; format 1 sealed no links).
 
@@ -227,6 +232,7 @@ def evidence_verify(*, evidence: Evidence) -> EvidenceVerification:
         chain_problems.append("previous_hash does not match the preceding row's chain_hash")
     if reference := reference_problem(evidence):
         chain_problems.append(reference)
+    prefetch_related_objects([evidence], _control_links())
     if link := link_problem(evidence):
         chain_problems.append(link)
 
@@ -278,7 +284,7 @@ def _live_links(tenant: Tenant) -> Iterator[ChainLink]:
     rows = (
         Evidence.objects.for_tenant(tenant)
         .select_related("control", "framework")
-        .prefetch_related(Prefetch("control_links", EvidenceControlLink.objects.select_related("control__framework")))
+        .prefetch_related(_control_links())
         .order_by("sequence")
         .iterator(chunk_size=CHAIN_ITERATOR_CHUNK)
     )

@@ -11,7 +11,7 @@ from typing import cast
 
 from integrations.registry import Account, AccountKind, Inventory, register_accounts, revocation_check
 
-from .checks._common import is_guest, parse_time, role_name, roles, user_roles, users_data
+from .checks._common import is_guest, parse_time, user_roles, users_data
 from .shapes import Groups
 
 GROUP_PREFIX = "group:"
@@ -29,14 +29,8 @@ def _members(inventory: Inventory) -> dict[str, tuple[str, list[str]]]:
 
 def _held(inventory: Inventory, members: dict[str, tuple[str, list[str]]]) -> dict[str, set[str]]:
     """User id -> the directory roles and ``group:`` names the user holds."""
+    # Roles held through a role-assignable group are among them: the roles collector reads such groups' members.
     held = {user_id: set(names) for user_id, names in user_roles(inventory).items()}
-    # A role given to a role-assignable group is held by each of its members (``user_roles`` already counts them when
-    # the roles service could read the group); the groups service, when collected, says the same from its side.
-    for role in roles(inventory):
-        for member in role.get("members", []):
-            if member.get("kind") == "group" and member["id"] in members:
-                for user_id in members[member["id"]][1]:
-                    held.setdefault(user_id, set()).add(role_name(role))
     for name, user_ids in members.values():
         for user_id in user_ids:
             held.setdefault(user_id, set()).add(f"{GROUP_PREFIX}{name}")

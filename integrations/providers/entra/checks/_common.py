@@ -78,27 +78,15 @@ def unreadable_role_groups(inventory: Inventory, *, template_id: str | None = No
     data = cast(Roles, service_data(inventory, "roles"))
     unresolved = data.get("unresolved_groups", {}) if data else {}
     outcomes: list[Outcome] = []
-    for group_id in sorted(unresolved):
-        held = sorted(
-            {
-                role_name(role)
-                for role in roles(inventory)
-                if template_id in (None, role.get("role_template_id"))
-                for m in role.get("members", [])
-                if m.get("kind") == "group" and m["id"] == group_id
-            }
-        )
-        if not held:
+    holding: dict[str, tuple[str, set[str]]] = {}
+    for role in roles(inventory):
+        if template_id not in (None, role.get("role_template_id")):
             continue
-        name = next(
-            (
-                str(m.get("name") or group_id)
-                for r in roles(inventory)
-                for m in r.get("members", [])
-                if m["id"] == group_id
-            ),
-            group_id,
-        )
+        for m in role.get("members", []):
+            if m.get("kind") == "group" and m["id"] in unresolved:
+                holding.setdefault(m["id"], (str(m.get("name") or m["id"]), set()))[1].add(role_name(role))
+    for group_id, (name, names) in sorted(holding.items()):
+        held = sorted(names)
         reason = (
             f"The members of group {name}, which holds {', '.join(held)}, could not be read ({unresolved[group_id]}); "
             "grant GroupMember.Read.All so they are judged"
