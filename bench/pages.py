@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.loadclient import drive
+from bench.scale import _cpu_seconds, _tree
 
 INSERT_BATCH = 5000
 PAGE = 50
@@ -322,6 +323,26 @@ def _check(endpoint: Endpoint, status: int, body: bytes) -> str | None:
     return None
 
 
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the web server (gunicorn and its workers), PostgreSQL's processes and the clients.
+
+    The three share this machine's cores: per request, their sum is what one answer costs the machine.
+    """
+    postgres = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    postgres.append(int(entry.name))
+            except OSError:
+                continue
+    return {
+        "web server": _cpu_seconds(_tree(server_pid)),
+        "postgresql": _cpu_seconds(postgres),
+        "load clients": time.process_time(),
+    }
+
+
 def server_times(log: Path, start: int) -> dict[str, list[float]]:
     """Milliseconds per request as the server logged them (RequestContextMiddleware), from byte ``start`` on:
     the time inside Django, without the wait for a free worker thread that the clients also see.
@@ -348,7 +369,10 @@ def server_times(log: Path, start: int) -> dict[str, list[float]]:
 
 
 def report(
-    vendor: str, scan: Scan, args: argparse.Namespace, phases_run: list[tuple[list[Endpoint], float, dict]]
+    vendor: str,
+    scan: Scan,
+    args: argparse.Namespace,
+    phases_run: list[tuple[list[Endpoint], float, dict, dict[str, float]]],
 ) -> bool:
     print(
         f"\nComplyWise page benchmark — {vendor}, {scan.outcomes:,} outcomes and {scan.results:,} results,"
@@ -357,12 +381,15 @@ def report(
     print(f"  {'endpoint':<32} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
     entries, ok = [], True
     phases = {}
-    for batch, seconds, inside in phases_run:
+    for batch, seconds, inside, used in phases_run:
         total = sum(len(e.latencies) for e in batch)
+        per_request = {name: spent * 1000 / max(total, 1) for name, spent in used.items()}
         phases[batch[0].group] = {
             "requests": total,
             "seconds": round(seconds, 3),
             "per_second": round(total / seconds, 1),
+            "cpu_ms_per_request": {name: round(ms, 2) for name, ms in per_request.items()},
+            "cores_busy": round(sum(used.values()) / seconds, 2),
             "server_side_ms": {
                 kind: {f"p{p}": round(_ms(values, p), 1) for p in (50, 95, 99)} for kind, values in inside.items()
             },
@@ -385,6 +412,11 @@ def report(
                 print(f"      {error}")
             ok = ok and not e.errors
         print(f"  {batch[0].group}: {total:,} requests in {seconds:.1f} s ({total / seconds:,.0f}/s)")
+        print(
+            f"    CPU per request: {sum(per_request.values()):.1f} ms ("
+            + ", ".join(f"{name} {ms:.1f}" for name, ms in per_request.items())
+            + f"); {sum(used.values()) / seconds:.2f} of {os.cpu_count()} cores busy"
+        )
         for kind, values in sorted(inside.items()):
             print(
                 f"    inside Django ({kind}, request log): p50 {_ms(values, 50):.1f} p95 {_ms(values, 95):.1f}"
@@ -486,11 +518,13 @@ def measure(args: argparse.Namespace, workdir: str) -> int:
             plan = [(e, rng.choice(e.paths)) for _ in range(math.ceil(requests / len(batch))) for e in batch]
             rng.shuffle(plan)
             start = log.stat().st_size
+            before = cpu_split(server.pid)
             seconds = asyncio.run(
                 drive(port, plan, headers, args.clients, measure=True, check=_check, interval=interval)
             )
+            used = {name: spent - before[name] for name, spent in cpu_split(server.pid).items()}
             time.sleep(0.5)  # the last log lines flushed
-            phases.append((batch, seconds, server_times(log, start)))
+            phases.append((batch, seconds, server_times(log, start), used))
     finally:
         # SIGINT: gunicorn's quick shutdown (an idle keep-alive connection would hold a graceful one open).
         server.send_signal(signal.SIGINT)

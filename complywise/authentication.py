@@ -24,8 +24,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         # Which tenant is not known until the digest matches: the lookup itself spans tenants.
-        with rls.system_scope(reason="bearer token lookup"):
+        with rls.system_scope(reason="bearer token lookup") as scope:
             token = api_token_authenticate(raw=raw)
+            if token is not None:
+                # The token decides the request's tenant (the permission activates the same one next).
+                scope.leave_to_tenant(token.tenant_id)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         # A stolen token tends to show up from somewhere new: the first use from each address is audited.

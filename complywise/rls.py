@@ -271,16 +271,33 @@ def clear(*, using: str = DEFAULT_DB_ALIAS) -> None:
         connection.close()
 
 
+class ScopeExit:
+    """What a scope block goes back to when it ends: the previous scope, unless the block names a tenant."""
+
+    def __init__(self) -> None:
+        self.tenant_value: str | None = None
+
+    def leave_to_tenant(self, tenant_id: Any) -> None:
+        """End the block in ``tenant_id``'s scope (as ``tenant_activate``) rather than the previous one.
+
+        For a credential lookup whose answer decides the request's tenant: one write to the connection where
+        restoring the previous scope and then activating the tenant would take two round trips. An error in the
+        block still restores the previous scope.
+        """
+        self.tenant_value = _tenant_value(tenant_id)
+
+
 @contextmanager
-def _scoped(value: str, using: str) -> Iterator[None]:
+def _scoped(value: str, using: str) -> Iterator[ScopeExit]:
+    leave = ScopeExit()
     connection = _postgres(using)
     if connection is None:
-        yield
+        yield leave
         return
     previous = _read(connection)
     _write(connection, value)
     try:
-        yield
+        yield leave
     except BaseException:
         try:
             _write(connection, previous)
@@ -290,7 +307,7 @@ def _scoped(value: str, using: str) -> Iterator[None]:
             if not connection.in_atomic_block:
                 raise
         raise
-    _write(connection, previous)
+    _write(connection, leave.tenant_value if leave.tenant_value is not None else previous)
 
 
 @contextmanager
@@ -301,12 +318,12 @@ def tenant_scope(tenant_id: Any, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[N
 
 
 @contextmanager
-def system_scope(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+def system_scope(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[ScopeExit]:
     """Every tenant's rows inside the block. For credential resolution and operator jobs only: say why."""
     if _postgres(using) is not None:
         logger.debug("row-level security: system scope", extra={"rls_reason": reason})
-    with _scoped(SYSTEM, using):
-        yield
+    with _scoped(SYSTEM, using) as leave:
+        yield leave
 
 
 @contextmanager

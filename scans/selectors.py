@@ -222,12 +222,14 @@ def scan_rows_page(
     starts from the nearest anchor (``scan_rows_anchors``) rather than from the first row, so page 2,000 of a
     100,000-outcome scan reads about as many index entries as page 20; then only the page's rows are read.
     """
-    ids = _page_ids(rows=rows, offset=offset, limit=limit, scan_job=scan_job)
+    page_rows = _page_rows(rows=rows, offset=offset, limit=limit, scan_job=scan_job)
     if fields:
-        # Plain rows (``values()``, "pk" included) for a page that is only read out: no model instances.
-        values = rows.model._default_manager.filter(pk__in=ids).values("pk", *fields)
-        by_pk = {row["pk"]: row for row in values}
-        return [by_pk[pk] for pk in ids if pk in by_pk]
+        # Plain rows (``values()``, "pk" included) for a page that is only read out: no model instances. The ids
+        # are a subquery of the same statement (one round trip), and the list's order ends on the primary key,
+        # so ordering the page's rows again gives exactly the ids' order.
+        page = rows.model._default_manager.filter(pk__in=page_rows.values("pk"))
+        return list(page.order_by(*rows.query.order_by).values("pk", *fields))
+    ids = list(page_rows.values_list("pk", flat=True))
     # By primary key alone: the ids come from the tenant-scoped ``rows``, and an equality on the tenant or the
     # job here leads SQLite's planner (no statistics) to walk the whole job's index instead of 50 key lookups.
     related = rows.query.select_related
@@ -242,14 +244,15 @@ def scan_rows_page(
 ANCHOR_EVERY = 1000
 
 
-def _page_ids(*, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None) -> list[Any]:
+def _page_rows(*, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None) -> QuerySet:
+    """The page's slice of ``rows``, from the nearest anchor when there is one."""
     keys = _order_columns(rows)
     if scan_job is not None and scan_job.is_finished and offset >= ANCHOR_EVERY and keys is not None:
         anchors = scan_rows_anchors(scan_job=scan_job, rows=rows)
         index = min(offset // ANCHOR_EVERY, len(anchors) - 1)
         if index >= 0 and None not in anchors[index]:
             rows, offset = rows.filter(_at_or_after(keys, anchors[index])), offset - index * ANCHOR_EVERY
-    return list(rows.values_list("pk", flat=True)[offset : offset + limit])
+    return rows[offset : offset + limit]
 
 
 def _order_columns(rows: QuerySet) -> list[str] | None:

@@ -267,6 +267,28 @@ def test_system_scope_sees_every_tenant_and_a_tenant_scope_cannot_be_forged(app_
             rls.tenant_activate("*")
 
 
+@postgres_only
+def test_a_credential_lookup_may_leave_system_scope_straight_into_the_tenant_it_found(app_role, world):
+    acme = world["acme"]
+    with as_app_role():
+        # when a lookup in system scope names the tenant its answer decided
+        with rls.system_scope(reason="test") as scope:
+            scope.leave_to_tenant(acme.pk)
+        # then the connection is in that tenant's scope, not back to unset
+        assert rls.current_scope() == str(acme.pk)
+        assert set(ScanJob.objects.values_list("tenant", flat=True)) == {acme.pk}
+        rls.clear()
+        # and a lookup that fails after naming one goes back to the scope it started from
+        with pytest.raises(LookupError), rls.system_scope(reason="test") as scope:
+            scope.leave_to_tenant(acme.pk)
+            raise LookupError
+        assert rls.current_scope() == ""
+        assert ScanJob.objects.count() == 0
+        # and only a tenant can be named
+        with pytest.raises(ValueError), rls.system_scope(reason="test") as scope:
+            scope.leave_to_tenant("*")
+
+
 # --- requests and tasks, end to end, as the app role --------------------------------------------------
 
 
