@@ -160,21 +160,46 @@ def _control_links() -> Prefetch:
 
 
 def link_problem(row: Evidence) -> str | None:
-    """Whether the row is linked to a control its seal does not name (format 2; format 1 sealed no links).
+    """Whether the row's links differ from the ones its seal names (format 2; format 1 sealed no links).
 
-    A link whose control a catalog reload removed is gone with it, which narrows what the document supports and
-    is not reported; a link added after the upload widens it and is.
+    A link added after the upload widens what the document supports and is reported. A sealed link that is gone
+    is reported too when its control still stands: links are never edited, so only the control's removal (a
+    catalog reload, a deleted custom control) explains a missing one, and that narrows the claim without hiding
+    anything. A control of the same reference created after the upload is a new one, which the upload never
+    linked: its absence explains nothing either way.
     """
     if row.chain_format < 2:
         return None
     sealed = {(key, ref) for key, ref in row.sealed_links}
+    linked = set()
     for link in row.control_links.all():
-        if (link.control.framework.key, link.control.ref) not in sealed:
-            return (
-                f"linked to {link.control.framework.key} {link.control.ref}, which its seal does not name"
-                " (link added after the upload)"
-            )
+        pair = (link.control.framework.key, link.control.ref)
+        if pair not in sealed:
+            return f"linked to {pair[0]} {pair[1]}, which its seal does not name (link added after the upload)"
+        linked.add(pair)
+    if standing := _sealed_controls_standing(row, sealed - linked):
+        key, ref = standing[0]
+        return (
+            f"its seal names {key} {ref}, which is no longer linked though the control still exists"
+            " (link removed after the upload)"
+        )
     return None
+
+
+def _sealed_controls_standing(row: Evidence, pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Which of these (framework key, ref) pairs name a control the tenant sees that existed at the upload."""
+    if not pairs:
+        return []
+    named = Q()
+    for key, ref in sorted(pairs):
+        named |= Q(framework__key=key, ref=ref)
+    return sorted(
+        Control.objects.filter(named)
+        .filter(Q(framework__tenant__isnull=True) | Q(framework__tenant_id=row.tenant_id))
+        .filter(created_at__lte=row.created_at)
+        .values_list("framework__key", "ref")
+        .distinct()
+    )
 
 
 # --- one row ---------------------------------------------------------------------------------------------------

@@ -61,8 +61,9 @@ def test_a_link_added_after_the_upload_fails_verification_naming_it(tenant, cont
     ]
 
 
-def test_editing_the_sealed_links_breaks_the_seal(tenant, policy):
-    # when the sealed list itself is widened to match an added link
+def test_editing_the_sealed_links_breaks_the_seal(tenant, controls, policy):
+    # when a link is added and the sealed list itself is widened to match it
+    EvidenceControlLink.objects.create(tenant=tenant, evidence=policy, control=controls["cc62"])
     Evidence.objects.filter(pk=policy.pk).update(
         sealed_links=[["iso-l", "5.15"], ["iso-l", "5.18"], ["soc2-l", "CC6.1"], ["soc2-l", "CC6.2"]]
     )
@@ -80,6 +81,30 @@ def test_a_link_whose_control_a_catalog_reload_removed_still_verifies(tenant, co
         .values_list("control__ref", flat=True)
         .order_by("control__ref")
     ) == ["5.15", "CC6.1"]
+    assert evidence_verify(evidence=Evidence.objects.get(pk=policy.pk)).ok
+    assert tenant_evidence_verify(tenant=tenant).ok
+
+
+def test_a_link_removed_while_its_control_stands_fails_verification_naming_it(tenant, controls, policy):
+    # when someone with database access quietly unlinks the policy from ISO 27001 5.18, which still exists
+    EvidenceControlLink.objects.filter(evidence=policy, control=controls["a518"]).delete()
+    # then both verifications name the sealed link that is missing
+    reason = (
+        "its seal names iso-l 5.18, which is no longer linked though the control still exists"
+        " (link removed after the upload)"
+    )
+    single = evidence_verify(evidence=Evidence.objects.get(pk=policy.pk))
+    assert not single.ok and not single.chain_ok
+    assert reason in single.detail
+    assert [b.reason for b in tenant_evidence_verify(tenant=tenant).chain_breaks] == [reason]
+
+
+def test_a_control_of_the_same_reference_created_after_the_upload_is_not_the_sealed_one(tenant, controls, policy):
+    # given ISO 27001 5.18 removed by one catalog reload (its link goes with it) and added back by a later one
+    iso = controls["a518"].framework
+    controls["a518"].delete()
+    active_control(tenant, framework=iso, ref="5.18", title="Access rights")
+    # then the new 5.18 was never linked to the upload: nothing was removed behind the seal's back
     assert evidence_verify(evidence=Evidence.objects.get(pk=policy.pk)).ok
     assert tenant_evidence_verify(tenant=tenant).ok
 
