@@ -11,7 +11,8 @@ small fraction of moto's cost. A scan reads and never writes, so after one recor
 the same account is answered exactly as moto answered the first: the benchmark checks that the replayed
 scans give the same outcome rows as the scans moto answered itself.
 
-``GET /__replay__/stats`` answers ``{"hits": n, "misses": n, "entries": n}``.
+``GET /__replay__/stats`` answers ``{"hits": n, "misses": n, "entries": n}``; ``POST /__replay__/reset`` forgets
+every kept answer (with moto's own reset: a new account).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 STATS_PATH = "/__replay__/stats"
+RESET_PATH = "/__replay__/reset"
 # The region and service a request was signed for: the same path means different things in different regions.
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/[^/,]+/([^/,]+)/([^/,]+)/")
 # Connection-level headers are the proxy's own business; the length is recomputed from the kept body.
@@ -83,6 +85,11 @@ class Recorder:
             return response.status, kept, data
         raise AssertionError("unreachable")
 
+    def reset(self) -> None:
+        with self.lock:
+            self.answers.clear()
+            self.hits = self.misses = 0
+
     def stats(self) -> dict[str, int]:
         with self.lock:
             return {"hits": self.hits, "misses": self.misses, "entries": len(self.answers)}
@@ -97,9 +104,11 @@ def handler_for(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if self.path == STATS_PATH:
-                status, headers, data = 200, [("Content-Type", "application/json")], json.dumps(recorder.stats())
-                payload = data.encode()
+            if self.path in (STATS_PATH, RESET_PATH):
+                if self.path == RESET_PATH and self.command == "POST":
+                    recorder.reset()
+                status, headers = 200, [("Content-Type", "application/json")]
+                payload = json.dumps(recorder.stats()).encode()
             else:
                 lowered = {k.lower(): v for k, v in self.headers.items()}
                 try:

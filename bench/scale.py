@@ -46,6 +46,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.replay import RESET_PATH
+
 REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"]
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +203,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
     from scans.models import CheckOutcome, ScanUnit
 
     cpu_before = _cpu_seconds(workers.pids())
-    moto_before = _cpu_seconds(provider_pids)
+    provider_before = _cpu_seconds(provider_pids)
     job = services.scan_trigger(tenant=tenant, actor=None, integration_types=["aws"])
     deadline = time.monotonic() + SCAN_TIMEOUT
     while True:
@@ -235,7 +237,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
         "rollup": job.timings.get("rollup"),
         "evidence": job.timings.get("evidence"),
         "worker_cpu_seconds": round(worker_cpu, 2),
-        "moto_cpu_seconds": round(_cpu_seconds(provider_pids) - moto_before, 2),
+        "provider_cpu_seconds": round(_cpu_seconds(provider_pids) - provider_before, 2),
         "peak_rss_mib": {str(pid): round(_peak_rss_mib(pid), 1) for pid in workers.pids()},
         "rows": sorted(outcomes.values_list("check_id", "resource_id", "region", "status")),
     }
@@ -340,7 +342,8 @@ def main() -> int:
         _wait_http(f"{endpoint}/moto-api/")
         _wait_http(f"{replay_endpoint}/__replay__/stats")
         for size in sizes:
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+            for reset in (f"{endpoint}/moto-api/reset", f"{replay_endpoint}{RESET_PATH}"):
+                urllib.request.urlopen(urllib.request.Request(reset, method="POST"), timeout=30)
             started = time.monotonic()
             counts = seed_account(endpoint, size)
             seeded = time.monotonic() - started
@@ -375,7 +378,7 @@ def main() -> int:
                     f"  {size:>6} resources, {provider}, {n} worker(s), +{latency:g} ms/call: {run['status']} "
                     f"in {run['seconds']:.1f} s, "
                     f"{run['outcomes']} outcomes, worker CPU {run['worker_cpu_seconds']:.1f} s, "
-                    f"provider CPU {run['moto_cpu_seconds']:.1f} s",
+                    f"provider CPU {run['provider_cpu_seconds']:.1f} s",
                     flush=True,
                 )
         with urllib.request.urlopen(f"{replay_endpoint}/__replay__/stats", timeout=10) as answer:
@@ -423,7 +426,7 @@ def main() -> int:
             f"{r['size']:>9} {r['provider']:>9} {r['workers']:>7} {r['latency_ms']:>4g} {r['seconds']:>8.1f} "
             f"{r['collect_wall'] or 0:>8.1f} "
             f"{r['evaluate'] or 0:>8.2f} {r['write'] or 0:>7.2f} {r['rollup'] or 0:>8.2f} {r['evidence'] or 0:>8.2f} "
-            f"{r['outcomes_per_second'] or 0:>8.0f} {r['worker_cpu_seconds']:>7.1f} {r['moto_cpu_seconds']:>7.1f} "
+            f"{r['outcomes_per_second'] or 0:>8.0f} {r['worker_cpu_seconds']:>7.1f} {r['provider_cpu_seconds']:>7.1f} "
             f"{max(r['peak_rss_mib'].values() or [0]):>9.0f}"
         )
     bars = {

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from bench.replay import STATS_PATH, Recorder, Server, handler_for
+from bench.replay import RESET_PATH, STATS_PATH, Recorder, Server, handler_for
 
 
 @pytest.fixture
@@ -48,6 +48,9 @@ def test_a_repeated_read_is_answered_as_moto_first_answered_it(moto_reset, repla
     assert second == first and first[1] == 200
     assert missing.value.response["Error"]["Code"] == again.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
     assert _stats(replay) == {"hits": 3, "misses": 3, "entries": 3}
+    # and once reset (a new account), the replay asks moto again
+    urllib.request.urlopen(urllib.request.Request(replay + RESET_PATH, method="POST"), timeout=10).close()
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == ["kept", "later"]
 
 
 def test_the_region_and_the_json_target_are_part_of_what_is_asked(moto_reset, replay):
