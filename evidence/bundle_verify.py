@@ -18,7 +18,9 @@ What it proves, from the bundle's bytes alone:
 3. **Each file.** The bytes in the bundle have the SHA-256 and size the seal holds.
 4. **What each file is said to support.** ``filed_under`` is the sealed framework and control; every control
    of the bundle's framework listed in ``supports`` is one the seal names (format 2 seals the controls a
-   document was linked to at upload; a format 1 row sealed only where it was filed, so its links are not checked).
+   document was linked to at upload; a format 1 row sealed only where it was filed, so its links are not checked),
+   and every one the seal names is in ``supports`` or in ``unlinked`` with the reason it is gone (its control
+   was removed from the framework). The reason is the platform's word; a link dropped without one is reported.
 5. **Nothing rewritten since an earlier bundle** (``--previous``): the earlier bundle's chain is a prefix of
    this one, hash for hash. Only appends (and tombstones in place of deleted rows) happened in between.
 
@@ -132,9 +134,17 @@ def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], frame
         named = {ref for key, ref in sealed.get("links", []) if key == framework_key}
         if sealed.get("framework_key") == framework_key:
             named.add(sealed.get("control_ref"))
+        said = set(entry.get("supports", []))
         extra = [ref for ref in entry.get("supports", []) if ref not in named]
         if extra:
             failures.append(f"{name}: said to support {', '.join(extra)}, which its seal does not name")
+        explained = {item.get("ref") for item in entry.get("unlinked", []) if isinstance(item, dict)}
+        dropped = sorted(ref for ref in named if ref not in said and ref not in explained)
+        if dropped:
+            failures.append(
+                f"{name}: its seal names {', '.join(dropped)}, which it no longer supports, and the bundle does"
+                " not say why (a link removed after the upload)"
+            )
     return failures
 
 

@@ -188,6 +188,27 @@ class _ExportRef(TypedDict):
     export_ref: str | None
 
 
+def _unlinked(row: Evidence, framework_key: str, supports: list[str]) -> list[dict[str, str]]:
+    """The controls of this framework the row's seal names but no longer supports because the control is gone.
+
+    One whose control still stands is left out on purpose: nothing explains it, and ``verify.py`` then reports
+    it, as the platform's own verification does (``selectors.link_problem``).
+    """
+    if row.chain_format < 2:
+        return []
+    named = {ref for key, ref in row.sealed_links if key == framework_key}
+    if row.framework_key == framework_key and row.control_ref:
+        named.add(row.control_ref)
+    missing = named - set(supports)
+    if not missing:
+        return []
+    standing = {ref for _, ref in selectors.sealed_controls_standing(row, {(framework_key, r) for r in missing})}
+    return [
+        {"ref": ref, "reason": "the control is no longer in the framework (removed by a catalog change)"}
+        for ref in sorted(missing - standing)
+    ]
+
+
 def _evidence_in_window(export: EvidenceExport, *, up_to: int) -> QuerySet[WithAnnotations[Evidence, _ExportRef]]:
     """The framework's own artifacts, plus documents filed under another framework but linked to one of its controls.
 
@@ -278,6 +299,7 @@ def _write_bundle(
             ref = row.export_ref or row.control_ref
             folder = folders.get(ref) or _folder_name(ref or "unassigned", "removed-control")
             path = f"{folder}/{row.pk.hex[:8]}-{safe_key_name(row.filename)}"
+            supports = [link.control.ref for link in row.control_links.all()] or [ref]
             entry: dict[str, Any] = {
                 "path": path,
                 "evidence_id": str(row.pk),
@@ -286,7 +308,9 @@ def _write_bundle(
                 "control_title": titles.get(ref, ""),
                 # Where the file was filed (sealed in the chain), and every control of this framework it supports.
                 "filed_under": f"{row.framework_key} {row.control_ref}".strip(),
-                "supports": [link.control.ref for link in row.control_links.all()] or [ref],
+                "supports": supports,
+                # Controls of this framework the seal names that the file no longer supports, each explained.
+                "unlinked": _unlinked(row, export.framework.key, supports),
                 "type": row.type,
                 "title": row.title,
                 "filename": row.filename,

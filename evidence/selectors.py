@@ -177,7 +177,7 @@ def link_problem(row: Evidence) -> str | None:
         if pair not in sealed:
             return f"linked to {pair[0]} {pair[1]}, which its seal does not name (link added after the upload)"
         linked.add(pair)
-    if standing := _sealed_controls_standing(row, sealed - linked):
+    if standing := sealed_controls_standing(row, sealed - linked):
         key, ref = standing[0]
         return (
             f"its seal names {key} {ref}, which is no longer linked though the control still exists"
@@ -186,7 +186,7 @@ def link_problem(row: Evidence) -> str | None:
     return None
 
 
-def _sealed_controls_standing(row: Evidence, pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:
+def sealed_controls_standing(row: Evidence, pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:
     """Which of these (framework key, ref) pairs name a control the tenant sees that existed at the upload."""
     if not pairs:
         return []

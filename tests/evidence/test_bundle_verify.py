@@ -214,6 +214,49 @@ def test_what_a_file_is_said_to_support_must_be_what_its_seal_names(tenant, chai
     assert code == 1 and "filed under 'soc2-v CC6.2', sealed under 'iso-v 5.15'" in out
 
 
+def test_a_sealed_link_the_bundle_drops_must_be_explained(tenant, chain, local_evidence_storage, tmp_path):
+    # given a SOC 2 access policy filed under CC6.1 and linked at upload to CC6.3 as well
+    cc63 = active_control(tenant, framework=chain["soc2"], ref="CC6.3", title="Role changes")
+    policy = manual_evidence(
+        tenant=tenant, control=chain["cc61"], name="policy.pdf", content=PDF_BYTES, control_ids=[cc63.pk]
+    )
+
+    def bundle_entry(name: str) -> tuple[Path, dict]:
+        folder = extract(
+            build(tenant, chain["soc2"], local_evidence_storage, tmp_path / f"{name}.zip"), tmp_path / name
+        )
+        files = json.loads((folder / "manifest.json").read_text())["files"]
+        return folder, next(f for f in files if f["evidence_id"] == str(policy.pk))
+
+    folder, entry = bundle_entry("whole")
+    assert (entry["supports"], entry["unlinked"]) == (["CC6.1", "CC6.3"], [])
+    assert run(folder)[0] == 0
+
+    # when the link to CC6.3 is deleted in the database while CC6.3 still exists
+    EvidenceControlLink.objects.filter(evidence=policy, control=cc63).delete()
+    folder, entry = bundle_entry("dropped")
+    code, out = run(folder)
+    # then the bundle does not explain it and the offline check names it
+    assert (entry["supports"], entry["unlinked"]) == (["CC6.1"], [])
+    assert code == 1
+    assert "its seal names CC6.3, which it no longer supports, and the bundle does not say why" in out
+
+    # when instead CC6.3 leaves the framework (its links go with it)
+    cc63.delete()
+    folder, entry = bundle_entry("removed")
+    # then the bundle says why the sealed link is gone, and the bundle verifies
+    assert entry["unlinked"] == [
+        {"ref": "CC6.3", "reason": "the control is no longer in the framework (removed by a catalog change)"}
+    ]
+    assert run(folder)[0] == 0
+    # and an explanation taken out of the manifest is missed
+    edited = json.loads((folder / "manifest.json").read_text())
+    next(f for f in edited["files"] if f["evidence_id"] == str(policy.pk))["unlinked"] = []
+    (folder / "manifest.json").write_text(json.dumps(edited))
+    code, out = run(folder)
+    assert code == 1 and "its seal names CC6.3" in out
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_bundle_built_outside_any_transaction_reads_its_chain_from_one_snapshot(
     tenant, local_evidence_storage, tmp_path
