@@ -91,6 +91,9 @@ def evidence_summary(row: Evidence, *, only_controls: Iterable[Any] | None = Non
         "freshness": freshness,
         "uploaded_by": row.uploaded_by.email if row.uploaded_by else None,
         "controls": controls,
+        # Where the upload stands in the tenant's evidence chain: a receiver keeping these holds a record of the
+        # chain outside ComplyWise, to compare with what verify.py prints for a later bundle.
+        "chain": {"sequence": row.sequence, "chain_hash": row.chain_hash},
         "url": payloads.link("/evidence/"),
         "api_url": payloads.link(f"/api/evidence/{row.pk}"),
     }

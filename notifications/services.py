@@ -24,6 +24,7 @@ from complywise.celery import BROKER_ERRORS, BROKER_PUBLISH_RETRY
 from complywise.exceptions import ConflictError, FieldValidationError
 from complywise.models import Tenant
 from complywise.services import audit_record, real_user
+from evidence.chain import chain_head
 from evidence.choices import EvidenceType, Freshness
 from evidence.models import EvidenceControlLink
 from evidence.selectors import control_documents
@@ -217,6 +218,13 @@ def event_record(
     return event
 
 
+def _chain_head(tenant_id: Any) -> dict[str, Any]:
+    """The tenant's evidence chain head, as an event carries it: each delivery or digest that holds one is a
+    record of the chain kept outside the platform (compare it with the head ``verify.py`` prints)."""
+    sequence, chain_hash = chain_head(tenant_id)
+    return {"sequence": sequence, "hash": chain_hash}
+
+
 def scan_events_record(*, scan_job_id: Any) -> list[Event]:
     """``scan.completed`` or ``scan.failed`` for a finished scan, and ``control.status_changed`` per control
     whose verdict went from pass to fail or back since the previous completed scan of the same scope."""
@@ -249,6 +257,7 @@ def scan_events_record(*, scan_job_id: Any) -> list[Event]:
             key=f"scan.completed:{job.pk}",
             data={
                 "scan": scan,
+                "evidence_chain_head": _chain_head(job.tenant_id),
                 "changes": {
                     "against_scan_job_id": diff["against_scan_job_id"],
                     "first_scan": diff["first_scan"],
@@ -625,6 +634,12 @@ def digest_send(*, digest: EmailDigest, now: datetime | None = None) -> int:
         f"ComplyWise {digest.get_frequency_display().lower()} digest '{digest.name}' for {tenant.name}\n"
         f"{len(events)} event(s) since {digest.cursor:%Y-%m-%d %H:%M} UTC:\n\n" + "\n".join(lines) + "\n"
     )
+    head = _chain_head(digest.tenant_id)
+    if head["sequence"]:
+        body += (
+            f"\nEvidence chain head as this digest was sent: sequence {head['sequence']}, {head['hash']}\n"
+            "(any later auditor bundle's chain.csv must hold this hash at this sequence)\n"
+        )
     send_mail(
         subject=f"[ComplyWise] {tenant.name}: {len(events)} event(s) — {digest.name}",
         message=body,

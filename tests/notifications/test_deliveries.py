@@ -10,6 +10,7 @@ import pytest
 
 from complywise.choices import Role
 from complywise.models import AuditEvent
+from evidence.models import Evidence
 from notifications.models import Delivery, Event, Webhook
 from tests.conftest import REGION
 from tests.evidence.factories import active_control, upload
@@ -33,6 +34,9 @@ def test_a_scan_is_delivered_signed_and_a_fixed_control_is_announced(
     assert body["type"] == "scan.completed" and body["tenant"]["slug"] == tenant.slug
     assert body["data"]["scan"]["id"] == first["id"] and body["data"]["scan"]["score"] == first["score"]
     assert body["data"]["changes"]["first_scan"] is True
+    # and it carries the evidence chain's head after the scan's artifacts were appended: a record kept outside
+    head = Evidence.objects.filter(tenant=tenant).order_by("-sequence").values_list("sequence", "chain_hash")[0]
+    assert body["data"]["evidence_chain_head"] == {"sequence": head[0], "hash": head[1]} and head[0] > 0
     assert completed.headers["X-Complywise-Event-Id"] == body["id"]
     assert completed.headers["User-Agent"].startswith("ComplyWise-Webhooks/")
     assert receiver.of_type("control.status_changed") == []
@@ -113,6 +117,9 @@ def test_an_upload_is_announced_with_its_hash_and_controls(
     assert evidence["id"] == response.json()["id"] and evidence["sha256"] == response.json()["sha256"]
     assert [c["ref"] for c in evidence["controls"]] == ["CC6.1"]
     assert evidence["uploaded_by"]
+    # and where the upload stands in the tenant's evidence chain
+    row = Evidence.objects.get(pk=evidence["id"])
+    assert evidence["chain"] == {"sequence": row.sequence, "chain_hash": row.chain_hash}
 
 
 def test_failures_are_retried_with_backoff_and_logged(committed, admin_client, receiver, create_webhook):

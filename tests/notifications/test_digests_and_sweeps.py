@@ -58,6 +58,19 @@ def test_a_daily_digest_mails_the_events_since_the_last_one(admin_client, tenant
     assert EmailDigest.objects.get(pk=digest["id"]).last_sent_at is not None
 
 
+def test_a_digest_records_the_evidence_chain_head_as_it_was_sent(admin_client, tenant, settings):
+    # given a digest of uploads, and a document uploaded (the chain's first position)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    make_digest(admin_client, events=["evidence.uploaded"])
+    document = manual_evidence(tenant=tenant, control=active_control(tenant, ref="CC6.1"), name="policy.txt")
+    services.evidence_uploaded_record(evidence_id=document.pk)
+    # when it is sent
+    assert services.digests_send_due(now=timezone.now() + timedelta(days=1, minutes=5)) == 1
+    # then the mail names the head, a copy of the chain's state outside the platform
+    [message] = mail.outbox
+    assert f"Evidence chain head as this digest was sent: sequence 1, {document.chain_hash}" in message.body
+
+
 def test_digest_input_is_validated(admin_client):
     bad = admin_client.post(
         "/api/email-digests", {"name": "x", "recipients": ["not-an-address"], "events": ["scan.failed"]}, format="json"
