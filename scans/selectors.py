@@ -215,8 +215,7 @@ def _rows_key(kind: str, rows: QuerySet) -> str:
 def scan_rows_page(
     *, rows: QuerySet, offset: int, limit: int, scan_job: ScanJob | None = None, fields: Sequence[str] = ()
 ) -> list[Any]:
-    """One page of ``rows`` in their order: the page's ids first, then those rows (as dictionaries of ``fields``
-    when given).
+    """One page of ``rows`` in their order (as dictionaries of ``fields`` when given), read by the page's ids.
 
     The ids come from the list-order index alone (outcome_page, result_page_fw). A deep page of a finished scan
     starts from the nearest anchor (``scan_rows_anchors``) rather than from the first row, so page 2,000 of a
@@ -225,10 +224,10 @@ def scan_rows_page(
     page_rows = _page_rows(rows=rows, offset=offset, limit=limit, scan_job=scan_job)
     if fields:
         # Plain rows (``values()``, "pk" included) for a page that is only read out: no model instances. The ids
-        # are a subquery of the same statement (one round trip), and the list's order ends on the primary key,
-        # so ordering the page's rows again gives exactly the ids' order.
+        # are a subquery of the same statement (one round trip); ordering the page's rows again, ending on the
+        # primary key, gives exactly the ids' order (the scans' lists already end on it).
         page = rows.model._default_manager.filter(pk__in=page_rows.values("pk"))
-        return list(page.order_by(*rows.query.order_by).values("pk", *fields))
+        return list(page.order_by(*rows.query.order_by, "pk").values("pk", *fields))
     ids = list(page_rows.values_list("pk", flat=True))
     # By primary key alone: the ids come from the tenant-scoped ``rows``, and an equality on the tenant or the
     # job here leads SQLite's planner (no statistics) to walk the whole job's index instead of 50 key lookups.
