@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.loadclient import drive
-from bench.scale import _cpu_seconds, _tree
+from bench.scale import cpu_seconds, process_tree
 
 INSERT_BATCH = 5000
 PAGE = 50
@@ -337,8 +337,8 @@ def cpu_split(server_pid: int) -> dict[str, float]:
             except OSError:
                 continue
     return {
-        "web server": _cpu_seconds(_tree(server_pid)),
-        "postgresql": _cpu_seconds(postgres),
+        "web server": cpu_seconds(process_tree(server_pid)),
+        "postgresql": cpu_seconds(postgres),
         "load clients": time.process_time(),
     }
 

@@ -78,20 +78,20 @@ def _wait_http(url: str, seconds: float = 30) -> None:
 # --- /proc ------------------------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """The process and all its descendants."""
     found = [pid]
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
             children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
             for child in children:
-                found.extend(_tree(int(child)))
+                found.extend(process_tree(int(child)))
     except OSError:
         pass
     return found
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
         try:
@@ -186,7 +186,7 @@ class Workers:
                 time.sleep(0.2)
 
     def pids(self) -> list[int]:
-        return [pid for proc, _ in self.procs for pid in _tree(proc.pid)]
+        return [pid for proc, _ in self.procs for pid in process_tree(proc.pid)]
 
     def stop(self) -> None:
         for proc, _ in self.procs:
@@ -202,8 +202,8 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
     from scans import services
     from scans.models import CheckOutcome, ScanUnit
 
-    cpu_before = _cpu_seconds(workers.pids())
-    provider_before = _cpu_seconds(provider_pids)
+    cpu_before = cpu_seconds(workers.pids())
+    provider_before = cpu_seconds(provider_pids)
     job = services.scan_trigger(tenant=tenant, actor=None, integration_types=["aws"])
     deadline = time.monotonic() + SCAN_TIMEOUT
     while True:
@@ -213,7 +213,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
         if time.monotonic() > deadline:
             raise RuntimeError(f"scan {job.pk} did not finish in {SCAN_TIMEOUT} s")
         time.sleep(0.25)
-    worker_cpu = _cpu_seconds(workers.pids()) - cpu_before
+    worker_cpu = cpu_seconds(workers.pids()) - cpu_before
     part = job.parts.get()
     units = list(ScanUnit.objects.filter(part=part).order_by("key"))
     outcomes = CheckOutcome.objects.filter(scan_job=job)
@@ -237,7 +237,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
         "rollup": job.timings.get("rollup"),
         "evidence": job.timings.get("evidence"),
         "worker_cpu_seconds": round(worker_cpu, 2),
-        "provider_cpu_seconds": round(_cpu_seconds(provider_pids) - provider_before, 2),
+        "provider_cpu_seconds": round(cpu_seconds(provider_pids) - provider_before, 2),
         "peak_rss_mib": {str(pid): round(_peak_rss_mib(pid), 1) for pid in workers.pids()},
         "rows": sorted(outcomes.values_list("check_id", "resource_id", "region", "status")),
     }

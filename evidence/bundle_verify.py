@@ -125,15 +125,24 @@ def file_digest(bundle: Bundle, path: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
+def sealed_refs(sealed: dict[str, Any], framework_key: str) -> set[str]:
+    """The controls of ``framework_key`` a seal names (where the file was filed, and its sealed links); empty for a
+    format 1 seal, which named no links. The platform builds a bundle's ``unlinked`` from the same answer."""
+    if sealed.get("format", 1) < 2:
+        return set()
+    named = {ref for key, ref in sealed.get("links", []) if key == framework_key}
+    if sealed.get("framework_key") == framework_key:
+        named.add(sealed.get("control_ref"))
+    return named
+
+
 def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], framework_key: str) -> list[str]:
     failures = []
     filed = f"{sealed.get('framework_key', '')} {sealed.get('control_ref', '')}".strip()
     if entry.get("filed_under", filed) != filed:
         failures.append(f"{name}: filed under {entry.get('filed_under')!r}, sealed under {filed!r}")
     if sealed.get("format", 1) >= 2:
-        named = {ref for key, ref in sealed.get("links", []) if key == framework_key}
-        if sealed.get("framework_key") == framework_key:
-            named.add(sealed.get("control_ref"))
+        named = sealed_refs(sealed, framework_key)
         said = set(entry.get("supports", []))
         extra = [ref for ref in entry.get("supports", []) if ref not in named]
         if extra:

@@ -36,6 +36,7 @@ from complywise.services import audit_record, real_user, tenant_lock
 from frameworks.models import Control
 
 from . import selectors
+from .bundle_verify import sealed_refs
 from .chain import CHAIN_FILE, VERIFIER_FILE, chain_head, verifier_source, write_chain_csv
 from .choices import ExportStatus
 from .integrity import sealed_fields
@@ -188,18 +189,13 @@ class _ExportRef(TypedDict):
     export_ref: str | None
 
 
-def _unlinked(row: Evidence, framework_key: str, supports: list[str]) -> list[dict[str, str]]:
+def _unlinked(row: Evidence, sealed: dict[str, Any], framework_key: str, supports: list[str]) -> list[dict[str, str]]:
     """The controls of this framework the row's seal names but no longer supports because the control is gone.
 
     One whose control still stands is left out on purpose: nothing explains it, and ``verify.py`` then reports
     it, as the platform's own verification does (``selectors.link_problem``).
     """
-    if row.chain_format < 2:
-        return []
-    named = {ref for key, ref in row.sealed_links if key == framework_key}
-    if row.framework_key == framework_key and row.control_ref:
-        named.add(row.control_ref)
-    missing = named - set(supports)
+    missing = sealed_refs(sealed, framework_key) - set(supports)
     if not missing:
         return []
     standing = {ref for _, ref in selectors.sealed_controls_standing(row, {(framework_key, r) for r in missing})}
@@ -300,6 +296,7 @@ def _write_bundle(
             folder = folders.get(ref) or _folder_name(ref or "unassigned", "removed-control")
             path = f"{folder}/{row.pk.hex[:8]}-{safe_key_name(row.filename)}"
             supports = [link.control.ref for link in row.control_links.all()] or [ref]
+            sealed = sealed_fields(row)
             entry: dict[str, Any] = {
                 "path": path,
                 "evidence_id": str(row.pk),
@@ -310,7 +307,7 @@ def _write_bundle(
                 "filed_under": f"{row.framework_key} {row.control_ref}".strip(),
                 "supports": supports,
                 # Controls of this framework the seal names that the file no longer supports, each explained.
-                "unlinked": _unlinked(row, export.framework.key, supports),
+                "unlinked": _unlinked(row, sealed, export.framework.key, supports),
                 "type": row.type,
                 "title": row.title,
                 "filename": row.filename,
@@ -325,7 +322,7 @@ def _write_bundle(
                 "chain_hash": row.chain_hash,
                 # What verify.py needs to recompute chain_hash without the platform.
                 "previous_hash": row.previous_hash,
-                "sealed": sealed_fields(row),
+                "sealed": sealed,
             }
             try:
                 with open_for_read(storage, row.file_key) as source:
