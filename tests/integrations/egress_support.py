@@ -105,10 +105,11 @@ class BannerServer:
                 conn.settimeout(1)
                 try:
                     conn.recv(65536)
+                    # Counted before the answer goes out: a client that has read the answer must see the count.
+                    self.served += 1
                     conn.sendall(self.banner)
                 except OSError:
                     pass
-            self.served += 1
 
     def close(self) -> None:
         self._stop.set()
