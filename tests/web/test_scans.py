@@ -151,6 +151,25 @@ def test_scan_detail_queries_do_not_grow_with_rows(admin_web, tenant, django_ass
     assert page.count("sg-ctl-") == rows * 3
 
 
+def test_scan_detail_reads_none_of_the_large_columns_it_does_not_show(admin_web, tenant):
+    # given a scan whose failing outcomes carry a detail document and whose controls have long texts
+    framework, controls = custom_framework(tenant, controls=3)
+    map_checks(controls)
+    job = completed_scan(tenant, framework, {c: "fail" for c in controls}, resources=2)
+    job.outcomes.update(detail={"policy": "x" * 5000})
+    # when the page is read
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_web.get(f"/scans/{job.pk}/").content.decode()
+    # then it shows every failing resource, and the queries that read rows (results, outcomes) leave out the
+    # outcomes' detail, the controls' descriptions and attributes and the frameworks' descriptions
+    assert page.count("sg-ctl-") == 6
+    per_row = [q["sql"] for q in queries.captured_queries if 'FROM "scans_scanresult"' in q["sql"]]
+    per_row += [q["sql"] for q in queries.captured_queries if 'FROM "scans_checkoutcome"' in q["sql"]]
+    assert len(per_row) >= 3  # the count, the page of results, the failing resources (and their ranking)
+    for column in ('"detail"', '"description"', '"attributes"'):
+        assert not [sql for sql in per_row if column in sql]
+
+
 def test_results_filter_by_status_framework_and_search(admin_web, scan_data):
     # given the scan of scan_data: CTL-1 pass, CTL-2 fail, CTL-3 not applicable
     url = f"/scans/{scan_data.job.pk}/"

@@ -135,7 +135,11 @@ def scan_detail(request: TenantRequest, pk: Any) -> HttpResponse:
     context: dict[str, Any] = {"job": job, "running": not job.is_finished}
     if job.is_finished:
         filters, query = _result_filters(request, job)
-        page = paginate(request, scan_results(scan_job=job, **query), per_page=RESULTS_PER_PAGE)
+        # What the rows show only: a control's text and attributes, a framework's description are not on this page.
+        results = scan_results(scan_job=job, **query).defer(
+            "control__description", "control__attributes", "framework__description"
+        )
+        page = paginate(request, results, per_page=RESULTS_PER_PAGE)
         failing_ids = [r.control_id for r in page.object_list if r.status == ResultStatus.FAIL]
         context |= {
             "filters": filters,
