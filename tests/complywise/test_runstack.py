@@ -58,6 +58,11 @@ def test_runstack_serves_logs_each_request_once_and_stops_cleanly_on_ctrl_c(tmp_
             assert stack.poll() is None, (tmp_path / "stack.log").read_text()
             assert time.monotonic() < deadline, "the stack did not serve /healthz in time"
             time.sleep(0.5)
+        # (the worker and beat start alongside the web server: Ctrl-C comes once all three are up, as a user's would)
+        while not all(mark in (tmp_path / "stack.log").read_text() for mark in (" ready.", "beat: Starting")):
+            assert stack.poll() is None, (tmp_path / "stack.log").read_text()
+            assert time.monotonic() < deadline, "the worker and beat did not start in time"
+            time.sleep(0.5)
         # when a request is served and then Ctrl-C reaches the command (the terminal signals its process group)
         assert _alive(port, request_id=ONE_REQUEST)
         # (its children run in their own sessions, so the terminal's SIGINT reaches the command alone)

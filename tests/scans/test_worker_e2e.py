@@ -3,16 +3,12 @@
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from complywise.celery import app as celery_app
@@ -21,67 +17,27 @@ from frameworks.services import tenant_activate_default_frameworks
 from integrations.services import integration_create
 from scans import services
 from scans.models import CheckOutcome, ScanJob, ScanResult
+from tests.scans.worker_support import purge_broker, start_worker, stop_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-access-key-00000000000000000000"
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _purge_broker() -> None:
-    if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        for folder in ("queue", "processed"):
-            for path in (settings.BROKER_DIR / folder).glob("*"):
-                path.unlink(missing_ok=True)
-    else:
-        celery_app.control.purge()
 
 
 @pytest.fixture
 def worker(tmp_path):
     """A real `celery worker` process on this test database; the test process publishes to it."""
-    _purge_broker()
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "complywise.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": _database_url(),
-        "SCAN_RUNNING_STALL_SECONDS": "900",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "complywise", "worker", "--loglevel", "INFO", "--concurrency", "2",
-        "--without-gossip", "--without-mingle", "--hostname", f"e2e-{os.getpid()}@%h",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    purge_broker()
+    process = start_worker(tmp_path, env={"SCAN_RUNNING_STALL_SECONDS": "900"}, name="e2e")
     was_eager = celery_app.conf.task_always_eager
+    # Whatever the test does, the worker is stopped and the suite runs tasks eagerly again: a worker left
+    # behind would take the next tests' tasks from the shared broker.
     celery_app.conf.task_always_eager = False
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"worker did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    process.log = log
-    yield process
-    celery_app.conf.task_always_eager = was_eager
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    try:
+        yield process
+    finally:
+        celery_app.conf.task_always_eager = was_eager
+        stop_worker(process)
 
 
 def _poll(client, job_id: str, timeout: float = 120) -> dict:

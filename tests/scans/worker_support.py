@@ -129,7 +129,8 @@ def start_worker(tmp_path: Path, *, concurrency: int = 2, env: dict | None = Non
             command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     process.log = log
-    deadline = time.monotonic() + 60
+    # Generous: on a loaded two-core machine a worker's imports alone can take a while.
+    deadline = time.monotonic() + 120
     while "ready." not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
             stop_worker(process)

@@ -43,8 +43,10 @@ TIMEOUT_MS = 30_000
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium); browser tests skipped.")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The default timeout of a context covers actions only; assertions keep Playwright's 5 s unless told.
+    expect.set_options(timeout=TIMEOUT_MS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests (and the
     # database teardown) are still plain synchronous code, so Django's async guard is lifted here only.
@@ -186,13 +188,13 @@ def test_running_scan_page_follows_progress_and_shows_results_when_done(page, te
     # when the worker reports progress
     ScanJob.objects.filter(pk=job.pk).update(progress=70)
     # then the page follows without a reload
-    expect(page.locator("[data-progress-percent]")).to_have_text("70%", timeout=10_000)
+    expect(page.locator("[data-progress-percent]")).to_have_text("70%")
     expect(page.locator("progress")).to_have_attribute("value", "70")
     shot(page, "05-scan-running", full_page=False)
     # when the scan completes
     ScanJob.objects.filter(pk=job.pk).update(status="completed", progress=100, score=88.0)
     # then the page turns into the result view
-    expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("heading", name="Results")).to_be_visible()
     expect(page.locator("[data-progress-url]")).to_have_count(0)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 from integrations.providers.entra.client import SUPPORTED_SERVICES, build_connector
 from tests.integrations.entra.support import (
@@ -17,6 +16,7 @@ from tests.integrations.entra.support import (
     serve,
     upn,
 )
+from tests.ports import closed_port
 
 EVERY_SERVICE = set(SUPPORTED_SERVICES)
 TOKEN_PATH = f"/{TENANT_ID}/oauth2/v2.0/token"
@@ -279,10 +279,7 @@ def test_connection_to_a_web_page_instead_of_the_identity_platform(httpserver):
 
 
 def test_connection_to_a_closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     url = f"http://127.0.0.1:{port}"
     entra = build_connector(
         config={"tenant_id": TENANT_ID, "authority_url": url, "graph_url": url},
@@ -310,10 +307,7 @@ def test_the_egress_guard_stops_the_token_request_before_any_connection(httpserv
 
 def test_an_unreachable_token_endpoint_is_retried_then_reported_for_every_service():
     # given an authority on a closed port and a connector that records its pauses
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     url = f"http://127.0.0.1:{port}"
     entra = build_connector(
         config={"tenant_id": TENANT_ID, "authority_url": url, "graph_url": url},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -30,6 +29,7 @@ from tests.integrations.github.support import (
     statuses,
     user_object,
 )
+from tests.ports import closed_port
 
 ALL_SERVICES = set(SUPPORTED_SERVICES)
 
@@ -40,12 +40,6 @@ def base(server: HTTPServer) -> str:
 
 def paths(server: HTTPServer) -> list[str]:
     return [request.path for request, _ in server.log]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def assert_no_token(*texts: str) -> None:

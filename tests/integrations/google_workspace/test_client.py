@@ -4,7 +4,6 @@ limits, errors and authentication failures."""
 from __future__ import annotations
 
 import logging
-import socket
 
 from integrations.providers.google_workspace.client import OPTIONAL_SCOPES, SCOPES, SUPPORTED_SERVICES, build_connector
 from tests.integrations.google_workspace.support import (
@@ -21,6 +20,7 @@ from tests.integrations.google_workspace.support import (
     key_json,
     serve,
 )
+from tests.ports import closed_port
 
 EVERY_SERVICE = set(SUPPORTED_SERVICES)
 
@@ -234,10 +234,7 @@ def test_connection_to_a_web_page_instead_of_the_api(httpserver):
 
 
 def test_connection_to_a_closed_port(httpserver):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     key = key_json(httpserver, token_uri=f"http://127.0.0.1:{port}/token")
     google = connector(httpserver, key=key)
     google.api.retries = 0

@@ -16,6 +16,7 @@ from tests.integrations.okta.support import (
     serve,
     user_object,
 )
+from tests.ports import closed_port
 
 EVERY_SERVICE = set(SUPPORTED_SERVICES)
 
@@ -220,12 +221,7 @@ def test_connection_does_not_wait_out_a_rate_limit(httpserver):
 
 
 def test_connection_to_a_closed_port():
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     okta = build_connector(config={"org_url": f"http://127.0.0.1:{port}"}, credentials={"api_token": TOKEN})
     ok, detail = okta.test_connection()
     assert ok is False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 
 import psycopg
 import pytest
@@ -28,12 +27,7 @@ from tests.integrations.postgres.support import (
     run,
     services_for,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import closed_port
 
 
 def test_build_connector_applies_defaults_and_keeps_the_password_out_of_repr():
@@ -65,7 +59,7 @@ def test_connection_options_make_the_session_safe():
 
 def test_unreachable_server_is_a_clear_failure_without_the_password():
     # given nothing listens on the port
-    port = _free_port()
+    port = closed_port()
     built = build_connector(
         config={"host": "127.0.0.1", "port": port, "dbname": "app", "user": "auditor"},
         credentials={"password": "s3cret-pw"},
@@ -81,7 +75,7 @@ def test_unreachable_server_is_a_clear_failure_without_the_password():
 
 def test_collect_from_an_unreachable_server_records_errors_for_every_service():
     built = build_connector(
-        config={"host": "127.0.0.1", "port": _free_port(), "dbname": "app", "user": "auditor"},
+        config={"host": "127.0.0.1", "port": closed_port(), "dbname": "app", "user": "auditor"},
         credentials={"password": "s3cret-pw"},
     )
     inventory = built.collect(set(SUPPORTED_SERVICES))

@@ -1,0 +1,16 @@
+"""A loopback port that refuses connections for as long as the test run lasts."""
+
+from __future__ import annotations
+
+import socket
+
+# Bound and never listening: a connection is refused, and while the socket stays open the system gives the port
+# to nobody else (no later listener takes it, no client socket connects to itself on it).
+_held: list[socket.socket] = []
+
+
+def closed_port() -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _held.append(sock)
+    return sock.getsockname()[1]
