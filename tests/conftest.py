@@ -3,6 +3,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from rest_framework.test import APIClient
 
@@ -87,6 +88,13 @@ def loaded_frameworks(db):
     from frameworks.catalog import catalog_load_all
 
     return catalog_load_all()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: no counter (rates, reset limits) or kept answer of another test,
+    nor of an earlier run when the cache is Redis."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,7 +39,8 @@ class SecondFactorMiddleware:
 
     - An account with a confirmed authenticator whose session has not used it (a session from the admin
       login, or one that predates enrolment) is sent to the code page.
-    - In a tenant with ``require_mfa``, an account without one is sent to set it up.
+    - In a tenant with ``require_mfa``, an account without one is sent to set it up; so is a staff account
+      opening the admin site (``ADMIN_REQUIRE_MFA``), which shows every tenant's rows.
     API calls made with such a session answer 403 JSON. Bearer tokens are credentials of their own
     and are not affected.
     """
@@ -62,6 +64,13 @@ class SecondFactorMiddleware:
         standing = second_factor_standing(user=user, session_tenant_id=session_tenant_id)
         if standing.has_second_factor:
             return self._refuse(request, "login-verify", "Enter the code from your authenticator app first.")
+        if _is_admin_site(request) and user.is_staff and settings.ADMIN_REQUIRE_MFA:
+            return self._refuse(
+                request,
+                "mfa-setup",
+                "The admin site requires two-factor authentication: set it up first.",
+                required="admin",
+            )
         if standing.tenant_requires_it and url_name not in ENROLMENT_VIEWS:
             return self._refuse(
                 request,
@@ -77,3 +86,8 @@ class SecondFactorMiddleware:
             return JsonResponse({"detail": detail, "code": "mfa_required"}, status=403)
         query = urlencode({**params, "next": request.get_full_path()})
         return redirect(f"{reverse(url_name)}?{query}")
+
+
+def _is_admin_site(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return match is not None and "admin" in match.namespaces

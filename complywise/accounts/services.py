@@ -8,7 +8,9 @@ import secrets
 from base64 import b32encode
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
@@ -62,6 +64,39 @@ def auth_login_failure_record(
         return []
     data = {"username": username, "ip": ip_address, "stage": stage, "locked_out": locked_out}
     return _audit_in_user_tenants(user=user, actor=None, action="auth.login_failed", data=data)
+
+
+PASSWORD_RESET_WINDOW_SECONDS = 3600
+
+
+def auth_password_reset_request_allowed(*, email: str, ip_address: str | None) -> bool:
+    """Whether a reset e-mail may go out for this request; each request counts against both limits.
+
+    Counted per hour in the cache (shared by every web process when REDIS_URL is set): at most
+    ``PASSWORD_RESET_PER_CLIENT_PER_HOUR`` requests from one client address, and at most
+    ``PASSWORD_RESET_PER_ADDRESS_PER_HOUR`` e-mails to one address, whoever asks. The address is kept as a digest.
+    """
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    if ip_address and _counted(f"pwreset:client:{ip_address}") > settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR:
+        logger.warning("password reset refused: too many from this client", extra={"ip": ip_address})
+        return False
+    if _counted(f"pwreset:address:{address}") > settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR:
+        logger.warning(
+            "password reset refused: too many for this address", extra={"ip": ip_address, "address": address[:16]}
+        )
+        return False
+    return True
+
+
+def _counted(key: str) -> int:
+    """This request's number in the key's current window (the window starts with its first request)."""
+    cache.add(key, 0, timeout=PASSWORD_RESET_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window ended between the two calls: this request opens the next one.
+        cache.set(key, 1, timeout=PASSWORD_RESET_WINDOW_SECONDS)
+        return 1
 
 
 def auth_password_reset_record(*, user: User, ip_address: str | None) -> list[AuditEvent]:

@@ -35,6 +35,7 @@ from .selectors import recovery_codes_left, user_has_second_factor
 from .services import (
     auth_login_record,
     auth_password_reset_record,
+    auth_password_reset_request_allowed,
     mfa_disable,
     mfa_enrolment_confirm,
     mfa_enrolment_start,
@@ -212,7 +213,7 @@ def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "qr_data_uri": _qr_data_uri(device.config_url),
         "secret": _grouped_secret(device),
-        "required": bool(request.GET.get("required")),
+        "required": request.GET.get("required", ""),
     }
     return render(request, "accounts/mfa_setup.html", context, status=status)
 
@@ -262,6 +263,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     extra_email_context = {"site_name": "ComplyWise"}
+
+    def form_valid(self, form) -> HttpResponse:
+        allowed = auth_password_reset_request_allowed(
+            email=form.cleaned_data["email"], ip_address=client_ip(self.request)
+        )
+        if not allowed:
+            # The answer a sent e-mail gets: the page tells neither whether the address has an account nor that
+            # a limit was reached (that is logged for the operator).
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -145,9 +145,15 @@ AXES_LOCKOUT_CALLABLE = "complywise.accounts.lockout.lockout_response"
 # Reverse proxies in front of the web tier that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ComplyWise")
+# The Django admin reaches every tenant's rows: staff must have set up a second factor (and used it) to open it.
+ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=True)
 # Seconds between a correct password and the second-factor code before the password must be typed again.
 MFA_LOGIN_PENDING_SECONDS = env.int("MFA_LOGIN_PENDING_SECONDS", default=300)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Reset e-mails sent per hour to one address, and asked for per hour from one client address: past either, the
+# form answers as usual and sends nothing (no mailbox flooded, no relay for spam, no hint either way).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env.int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", default=20)
 # E-mail (password reset, invitations): printed on the console unless EMAIL_URL names a server,
 # e.g. smtp+tls://user:password@smtp.example.com:587.
 vars().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v is not None})

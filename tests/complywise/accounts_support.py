@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,6 +25,17 @@ def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
 def confirmed_device(user) -> TOTPDevice:
     """An authenticator app the user has already set up (no code spent on it yet)."""
     return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def verified_login(client: Client, user) -> TOTPDevice:
+    """``client`` logged in as ``user`` with a session that has used its authenticator, as after both login steps
+    (what the admin site asks of staff)."""
+    device = confirmed_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
 
 
 def post_password(client: Client, user, *, password: str = PASSWORD, ip: str = "127.0.0.1", next_url: str = ""):

@@ -11,6 +11,8 @@ from complywise.choices import Role
 from tests.factories import MembershipFactory
 from tests.web.factories import scan_job
 
+from .accounts_support import verified_login
+
 pytestmark = pytest.mark.django_db
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)
@@ -28,7 +30,7 @@ def staff_client(tenant) -> Client:
     membership.user.is_staff = membership.user.is_superuser = True
     membership.user.save()
     client = Client()
-    client.force_login(membership.user)
+    verified_login(client, membership.user)
     return client
 
 

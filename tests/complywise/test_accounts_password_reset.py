@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -136,3 +137,54 @@ def test_change_password_needs_the_old_one_and_passes_the_validators(member):
     member.user.refresh_from_db()
     assert member.user.check_password(NEW_PASSWORD)
     assert client.get("/accounts/security/").status_code == 200
+
+
+# --- limits -------------------------------------------------------------------------------------------------
+
+
+def test_resets_to_one_address_are_limited_per_hour_without_the_page_saying_so(member, settings, caplog):
+    # given a limit of three reset e-mails an hour to one address
+    settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 3
+    # when a fourth and a fifth are asked for, from different client addresses and in other letter cases
+    answers = [
+        Client(REMOTE_ADDR=f"198.51.100.{n}").post("/accounts/password_reset/", {"email": email})
+        for n, email in enumerate([member.user.email, member.user.email.upper()] * 2 + [member.user.email])
+    ]
+    # then three e-mails went out, and every request got the same answer as a sent one
+    assert len(mail.outbox) == 3
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/accounts/password_reset/done/")}
+    # and the operator's log says why the others were not sent, without the address itself
+    refused = [r for r in caplog.records if r.getMessage() == "password reset refused: too many for this address"]
+    assert len(refused) == 2
+    assert all(member.user.email not in str(r.__dict__) for r in refused)
+
+
+def test_resets_from_one_client_are_limited_per_hour_whatever_the_addresses(tenant, settings):
+    # given a limit of four reset requests an hour from one client, and five accounts
+    settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR = 4
+    members = [MembershipFactory(tenant=tenant, role=Role.MEMBER) for _ in range(5)]
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    # when one client asks a reset for each of them
+    answers = [client.post("/accounts/password_reset/", {"email": m.user.email}) for m in members]
+    # then only the first four were sent; the fifth got the same answer
+    assert [m.to for m in mail.outbox] == [[m.user.email] for m in members[:4]]
+    assert answers[-1].status_code == 302 and answers[-1]["Location"] == "/accounts/password_reset/done/"
+    # and another client is not held by that one's count
+    Client(REMOTE_ADDR="203.0.113.10").post("/accounts/password_reset/", {"email": members[4].user.email})
+    assert mail.outbox[-1].to == [members[4].user.email]
+
+
+def test_a_reset_limit_window_ends(member, settings, monkeypatch):
+    # given an address at its limit, in windows of one second
+    from complywise.accounts import services
+
+    monkeypatch.setattr(services, "PASSWORD_RESET_WINDOW_SECONDS", 1)
+    settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 1
+    Client().post("/accounts/password_reset/", {"email": member.user.email})
+    Client().post("/accounts/password_reset/", {"email": member.user.email})
+    assert len(mail.outbox) == 1
+    # when the window has ended
+    time.sleep(1.5)
+    # then the next request is sent
+    Client().post("/accounts/password_reset/", {"email": member.user.email})
+    assert len(mail.outbox) == 2

@@ -126,3 +126,58 @@ def test_without_a_chosen_tenant_the_first_by_name_decides():
     session[SESSION_TENANT_KEY] = "not-a-uuid"
     session.save()
     assert client.get("/scans/")["Location"].startswith("/accounts/security/mfa/setup/")
+
+
+# --- the admin site: staff need a second factor whatever their tenants require ------------------------------
+
+
+@pytest.fixture
+def staff(tenant):
+    membership = MembershipFactory(tenant=tenant, role=Role.ADMIN)
+    membership.user.is_staff = membership.user.is_superuser = True
+    membership.user.save()
+    return membership
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up_before_the_admin(staff):
+    # given a staff account with no authenticator, in a tenant that does not require one, logged in by password
+    client = Client()
+    post_password(client, staff.user, next_url="/admin/")
+    # when the admin is opened, on any of its pages
+    for url in ["/admin/", "/admin/complywise/tenant/", f"/admin/complywise/tenant/{staff.tenant.pk}/change/"]:
+        response = client.get(url)
+        # then each sends them to the set-up page, saying the admin asks for it, and back afterwards
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/security/mfa/setup/?required=admin&next="), url
+    setup = client.get("/accounts/security/mfa/setup/?required=admin&next=/admin/").content.decode()
+    assert "The admin site requires two-factor authentication" in setup
+    # and the tenant's own pages stay open to them, as their tenant asks no second factor
+    assert client.get("/scans/").status_code == 200
+
+
+def test_staff_reach_the_admin_once_their_session_used_the_second_factor(staff):
+    # given a staff account that sets up an authenticator when the admin sends it there
+    client = Client()
+    post_password(client, staff.user)
+    client.get("/admin/")
+    client.get("/accounts/security/mfa/setup/")
+    device = TOTPDevice.objects.get(user=staff.user)
+    # when its code confirms the set-up
+    client.post("/accounts/security/mfa/setup/", {"code": totp_code(device)})
+    # then the admin opens in that session
+    assert client.get("/admin/").status_code == 200
+    # and a later login must pass both steps before the admin opens
+    later = Client()
+    assert post_password(later, staff.user)["Location"].startswith("/accounts/login/verify/")
+    assert later.get("/admin/").status_code == 302
+    post_code(later, totp_code(device, steps_ahead=1))
+    assert later.get("/admin/").status_code == 200
+
+
+def test_an_operator_may_leave_the_admin_to_passwords(staff, settings):
+    # given an install that turned the admin's requirement off
+    settings.ADMIN_REQUIRE_MFA = False
+    client = Client()
+    post_password(client, staff.user)
+    # when / then the admin opens without a second factor
+    assert client.get("/admin/").status_code == 200

@@ -24,6 +24,8 @@ from complywise.models import ApiToken, AuditEvent, AuditLogAppendOnlyError, Ten
 from scans.retention import scans_purge_expired
 from tests.factories import MembershipFactory, UserFactory
 
+from .accounts_support import verified_login
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/audit-log"
@@ -395,7 +397,7 @@ def test_the_django_admin_shows_events_read_only(tenant):
     recorded = event(tenant, "thing.done")
     superuser = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(superuser)
+    verified_login(client, superuser)
     # when
     page = client.get(f"/admin/complywise/auditevent/{recorded.pk}/change/")
     posted = client.post(f"/admin/complywise/auditevent/{recorded.pk}/change/", {"action": "thing.undone"})

@@ -43,6 +43,8 @@ from tests.integrations.factories import IntegrationFactory
 from tests.integrations.host.support import non_compliant_host
 from tests.web.factories import evidence_for, scan_data_for, scan_job
 
+from .accounts_support import verified_login
+
 ROLE = "cw_rls_app"
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -379,7 +381,7 @@ def test_a_streamed_download_is_read_in_the_requests_tenant_then_cleared(app_rol
 def test_the_admin_shows_staff_every_tenant(app_role, world):
     staff = UserFactory(is_staff=True, is_superuser=True)
     browser = Client()
-    browser.force_login(staff)
+    verified_login(browser, staff)
     with as_app_role():
         page = browser.get("/admin/scans/scanjob/")
         assert rls.current_scope() == ""

@@ -7,6 +7,7 @@ from drf_spectacular.validation import validate_schema
 from complywise.api.urls import Router
 from evidence.api.urls import register
 from evidence.models import Evidence, EvidenceExport, EvidenceTombstone
+from tests.complywise.accounts_support import verified_login
 from tests.factories import UserFactory
 from tests.frameworks.factories import FrameworkFactory
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def superuser_client(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from frameworks.scope import control_evidence_requirement_set
+from tests.complywise.accounts_support import verified_login
 from tests.evidence.factories import active_control, manual_evidence
 from tests.factories import MembershipFactory, UserFactory
 from tests.frameworks.factories import ControlCheckFactory, TenantFrameworkFactory
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -6,6 +6,7 @@ from complywise.models import AuditEvent
 from integrations import crypto
 from integrations.choices import IntegrationStatus
 from integrations.models import Integration
+from tests.complywise.accounts_support import verified_login
 from tests.factories import UserFactory
 from tests.ports import closed_port
 
@@ -19,7 +20,7 @@ NEW_SECRET = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

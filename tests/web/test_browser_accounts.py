@@ -105,7 +105,7 @@ def test_swagger_ui_works_offline_under_the_csp(page):  # noqa: F811
 def test_django_admin_works_under_the_csp(page, tenant):  # noqa: F811
     from playwright.sync_api import expect
 
-    # given a staff user who logs in through the admin's address
+    # given a staff user without an authenticator, who logs in through the admin's address
     member = MembershipFactory(tenant=tenant, role=Role.ADMIN)
     member.user.is_staff = member.user.is_superuser = True
     member.user.save()
@@ -114,6 +114,16 @@ def test_django_admin_works_under_the_csp(page, tenant):  # noqa: F811
     page.get_by_label("Email or username").fill(member.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # then the admin first asks them to set up a second factor, and once it is on, opens
+    page.wait_for_url(re.compile(r"/accounts/security/mfa/setup/\?required=admin"))
+    expect(page.get_by_text("The admin site requires two-factor authentication")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    app = TOTP(b32decode(secret + "=" * (-len(secret) % 8)), 30, 0, 6, 0)
+    app.time = time.time()
+    page.get_by_label("Code from the app").fill(f"{app.token():06d}")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    page.get_by_role("link", name=re.compile("continue")).click()
     page.wait_for_url(re.compile(r"/admin/$"))
     # when a list and a change form are opened and the list's action checkbox is used
     page.get_by_role("link", name="Tenants").click()
