@@ -15,7 +15,7 @@ from integrations.services import integration_create
 from .factories import MembershipFactory, TenantFactory
 
 # moto_server / moto_reset: a real moto server shared by the whole run.
-pytest_plugins = ["tests.conftest_moto"]
+pytest_plugins = ["tests.conftest_moto", "tests.check_coverage"]
 
 # The live server (browser, fuzz and end-to-end tests) sends a response's headers and body in separate writes;
 # with Nagle's algorithm on, the body then waits for the client's delayed ACK, about 40 ms on every request.
