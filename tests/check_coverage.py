@@ -26,22 +26,25 @@ PASS, FAIL = "pass", "fail"
 
 # check id -> {status no fake here gives: why}. The status is then proven on a hand-built inventory.
 BUILT_ONLY: dict[str, dict[str, str]] = {
-    "aws.iam.root_mfa_enabled": {PASS: "moto's credential report never shows the root user with MFA"},
-    "aws.iam.root_hardware_mfa_enabled": {PASS: "moto cannot give the root user an MFA device"},
-    "aws.iam.root_no_access_keys": {FAIL: "moto cannot give the root user access keys"},
+    "aws.iam.root_mfa_enabled": {PASS: "moto has no root user to enable an MFA device for (AccountMFAEnabled 0)"},
+    "aws.iam.root_hardware_mfa_enabled": {PASS: "moto has no root user to enable an MFA device for"},
+    "aws.iam.root_no_access_keys": {FAIL: "moto has no root user to give access keys to"},
     "aws.iam.root_not_used_recently": {
-        PASS: "moto's credential report has no root activity dates to judge",
-        FAIL: "moto's credential report has no root activity dates to judge",
+        PASS: "moto's credential report has no row for the root user",
+        FAIL: "moto's credential report has no row for the root user",
     },
-    "aws.iam.server_certificates_not_expired": {PASS: "moto gives every uploaded certificate a past expiry"},
-    "aws.s3.bucket_mfa_delete_enabled": {PASS: "MFA delete needs the root user's MFA device, which moto lacks"},
+    "aws.iam.server_certificates_not_expired": {PASS: "moto gives every uploaded certificate an expiry in 2012"},
+    "aws.s3.bucket_mfa_delete_enabled": {PASS: "moto drops MFADelete from a bucket's versioning configuration"},
     "postgres.audit.pgaudit_loaded": {PASS: "the test server has no pgaudit extension"},
-    "postgres.connections.limits": {FAIL: "the test server's connection settings are fixed for the suite"},
-    "postgres.hba.no_cleartext_passwords": {FAIL: "the test server's pg_hba.conf is fixed (trust, no password)"},
-    "postgres.hba.no_trust_over_network": {PASS: "the test server's pg_hba.conf trusts the loopback network"},
-    "postgres.hba.remote_connections_require_ssl": {FAIL: "the test server's pg_hba.conf is fixed"},
-    "postgres.server.supported_version": {FAIL: "the test server runs a supported major version"},
-    "postgres.ssl.enabled": {PASS: "the test server has no certificate, so SSL is off"},
+    "postgres.connections.limits": {
+        FAIL: "max_connections and superuser_reserved_connections take a restart the shared test server cannot have"
+    },
+    "postgres.hba.no_cleartext_passwords": {FAIL: "the shared test server's pg_hba.conf has no password rule"},
+    "postgres.hba.no_trust_over_network": {PASS: "the shared test server's pg_hba.conf trusts loopback TCP"},
+    "postgres.hba.remote_connections_require_ssl": {
+        FAIL: "the shared test server's pg_hba.conf has only loopback rules"
+    },
+    "postgres.ssl.enabled": {PASS: "the shared test server has no certificate, so SSL is off"},
 }
 
 

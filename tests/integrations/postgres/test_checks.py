@@ -296,6 +296,11 @@ def test_version_of_the_test_server():
     outcome = only(scan("postgres.server.supported_version"))
     assert outcome.resource_id == ADDRESS
     assert outcome.observed["major_version"].isdigit()
+    # and an integration that requires a later major version than the server runs fails it, saying so
+    major = int(outcome.observed["major_version"])
+    behind = only(scan("postgres.server.supported_version", min_supported_major=major + 1))
+    assert behind.status == OutcomeStatus.FAIL
+    assert behind.reason == f"PostgreSQL {major} is older than the required {major + 1}"
 
 
 @requires_server
