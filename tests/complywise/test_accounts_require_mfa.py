@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complywise.choices import Role
 from complywise.tenancy import SESSION_TENANT_KEY
-from tests.factories import MembershipFactory, TenantFactory
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 from .accounts_support import confirmed_device, post_code, post_password, totp_code
 
@@ -180,4 +180,17 @@ def test_an_operator_may_leave_the_admin_to_passwords(staff, settings):
     client = Client()
     post_password(client, staff.user)
     # when / then the admin opens without a second factor
+    assert client.get("/admin/").status_code == 200
+
+
+def test_staff_of_no_tenant_set_up_their_second_factor_too():
+    # given a platform operator's account that belongs to no tenant
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    post_password(client, operator)
+    # when the admin is opened, then the set-up page it sends them to opens, and once confirmed the admin does
+    assert client.get("/admin/")["Location"].startswith("/accounts/security/mfa/setup/?required=admin")
+    assert client.get("/accounts/security/mfa/setup/?required=admin").status_code == 200
+    device = TOTPDevice.objects.get(user=operator)
+    assert client.post("/accounts/security/mfa/setup/", {"code": totp_code(device)}).status_code == 200
     assert client.get("/admin/").status_code == 200
