@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.registry import all_checks
-from tests.check_coverage import BUILT, BUILT_ONLY, COLLECTED, FAIL, PASS, gaps
+from tests.check_coverage import BUILT, BUILT_ONLY, COLLECTED, FAIL, OWN_SERVER_ONLY, PASS, excuses, gaps
 
 BOTH = {(COLLECTED, PASS), (COLLECTED, FAIL)}
 
@@ -52,10 +52,20 @@ def test_a_type_whose_fake_was_missing_is_not_judged():
 
 
 def test_every_excuse_names_a_registered_check_a_status_and_a_reason():
-    registered = {check.id for check in all_checks()}
-    assert set(BUILT_ONLY) <= registered
-    for excused in BUILT_ONLY.values():
+    registered = {check.id: check.integration_type for check in all_checks()}
+    own = {check_id: t for t, entries in OWN_SERVER_ONLY.items() for check_id in entries}
+    assert set(BUILT_ONLY) <= set(registered) and set(own) <= set(registered)
+    assert all(registered[check_id] == t for check_id, t in own.items())
+    for excused in [*BUILT_ONLY.values(), *(e for entries in OWN_SERVER_ONLY.values() for e in entries.values())]:
         assert excused and set(excused) <= {PASS, FAIL}
         assert all(len(reason) > 20 for reason in excused.values())
     # and the excuses stay few: most checks are proven both ways against moto or a local server
-    assert len(BUILT_ONLY) * 10 < len(registered)
+    assert len(excuses([])) * 10 < len(registered)
+
+
+def test_own_server_statuses_are_excused_only_where_no_own_server_ran():
+    # given the PostgreSQL statuses only a server of the tests' own gives
+    needed = OWN_SERVER_ONLY["postgres"]
+    # when / then a run that started one must prove them on it; a run that could not is excused
+    assert not set(needed) & set(excuses(["postgres"]))
+    assert all(excuses([])[check_id] == statuses for check_id, statuses in needed.items())

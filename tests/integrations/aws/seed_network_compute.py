@@ -9,13 +9,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime, timedelta
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
+from tests.certificates import self_signed
 from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws
 
 MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -23,25 +18,8 @@ MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 def imported_certificate(endpoint: str, domain: str, days_left: int, region: str) -> str:
     """Import a self-signed certificate valid for ``days_left`` more days into ACM."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=days_left))
-        .sign(key, hashes.SHA256())
-    )
-    return aws(endpoint, "acm", region).import_certificate(
-        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        ),
-    )["CertificateArn"]
+    certificate, key = self_signed(domain, days_left)
+    return aws(endpoint, "acm", region).import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
 
 
 def _zip() -> bytes:
