@@ -20,7 +20,9 @@ What it proves, from the bundle's bytes alone:
    of the bundle's framework listed in ``supports`` is one the seal names (format 2 seals the controls a
    document was linked to at upload; a format 1 row sealed only where it was filed, so its links are not checked),
    and every one the seal names is in ``supports`` or in ``unlinked`` with the reason it is gone (its control
-   was removed from the framework). The reason is the platform's word; a link dropped without one is reported.
+   was removed from the framework). A link dropped without a reason is reported, and so is a reason the bundle
+   contradicts: a control said to have left the framework that the manifest still lists among its controls.
+   (The list itself can be compared with the framework's published catalog.)
 5. **Nothing rewritten since an earlier bundle** (``--previous``): the earlier bundle's chain is a prefix of
    this one, hash for hash. Only appends (and tombstones in place of deleted rows) happened in between.
 
@@ -136,7 +138,10 @@ def sealed_refs(sealed: dict[str, Any], framework_key: str) -> set[str]:
     return named
 
 
-def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], framework_key: str) -> list[str]:
+def check_claims(
+    name: str, entry: dict[str, Any], sealed: dict[str, Any], framework_key: str, listed: set[str]
+) -> list[str]:
+    """``listed``: the refs of the controls the manifest lists for the bundle's framework."""
     failures = []
     filed = f"{sealed.get('framework_key', '')} {sealed.get('control_ref', '')}".strip()
     if entry.get("filed_under", filed) != filed:
@@ -147,7 +152,15 @@ def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], frame
         extra = [ref for ref in entry.get("supports", []) if ref not in named]
         if extra:
             failures.append(f"{name}: said to support {', '.join(extra)}, which its seal does not name")
-        explained = {item.get("ref") for item in entry.get("unlinked", []) if isinstance(item, dict)}
+        said_gone = {item.get("ref") for item in entry.get("unlinked", []) if isinstance(item, dict)}
+        # "Left the framework" must agree with the bundle's own list of the framework's controls.
+        contradicted = sorted(ref for ref in said_gone if ref in listed)
+        if contradicted:
+            failures.append(
+                f"{name}: said to no longer support {', '.join(contradicted)} because the control left the"
+                " framework, yet the manifest lists it among the framework's controls"
+            )
+        explained = said_gone - set(contradicted)
         dropped = sorted(ref for ref in named if ref not in said and ref not in explained)
         if dropped:
             failures.append(
@@ -157,7 +170,9 @@ def check_claims(name: str, entry: dict[str, Any], sealed: dict[str, Any], frame
     return failures
 
 
-def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str]], framework_key: str) -> list[str]:
+def check_entry(
+    bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str]], framework_key: str, listed: set[str]
+) -> list[str]:
     name = f"{entry.get('path') or entry.get('evidence_id')}"
     sealed, sequence = entry.get("sealed"), entry.get("sequence")
     if not isinstance(sealed, dict) or not isinstance(sequence, int):
@@ -174,7 +189,7 @@ def check_entry(bundle: Bundle, entry: dict[str, Any], chain: list[dict[str, str
         entry.get("evidence_id"),
     ):
         failures.append(f"{name}: not at sequence {sequence} of chain.csv")
-    failures += check_claims(name, entry, sealed, framework_key)
+    failures += check_claims(name, entry, sealed, framework_key, listed)
     path = entry.get("path")
     if not path or not bundle.exists(path):
         failures.append(f"{name}: the file is not in the bundle")
@@ -207,8 +222,9 @@ def verify(location: Path, previous: Path | None = None, out: Any = sys.stdout) 
     failures = check_chain(chain, head.get("head") or {})
     files = manifest.get("files") or []
     framework_key = (manifest.get("framework") or {}).get("key", "")
+    listed = {str(c.get("ref")) for c in manifest.get("controls") or [] if isinstance(c, dict)}
     for entry in files:
-        failures += check_entry(bundle, entry, chain, framework_key)
+        failures += check_entry(bundle, entry, chain, framework_key, listed)
     if older is not None:
         failures += check_previous(chain, older, str(previous))
     for failure in failures:

@@ -249,8 +249,16 @@ def test_a_sealed_link_the_bundle_drops_must_be_explained(tenant, chain, local_e
         {"ref": "CC6.3", "reason": "the control is no longer in the framework (removed by a catalog change)"}
     ]
     assert run(folder)[0] == 0
-    # and an explanation taken out of the manifest is missed
+    # and an explanation the bundle itself contradicts (the control still listed in the framework) is refused
     edited = json.loads((folder / "manifest.json").read_text())
+    listed = json.loads(json.dumps(edited))
+    listed["controls"].append({"control_id": str(cc63.pk), "ref": "CC6.3", "title": "Role changes"})
+    (folder / "manifest.json").write_text(json.dumps(listed))
+    code, out = run(folder)
+    assert code == 1
+    assert "said to no longer support CC6.3 because the control left the framework, yet the manifest lists it" in out
+    assert "its seal names CC6.3, which it no longer supports" in out
+    # and an explanation taken out of the manifest is missed
     next(f for f in edited["files"] if f["evidence_id"] == str(policy.pk))["unlinked"] = []
     (folder / "manifest.json").write_text(json.dumps(edited))
     code, out = run(folder)
