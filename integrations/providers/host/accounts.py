@@ -1,8 +1,9 @@
 """Who can log in to the host, for access reviews: its local accounts with a login shell or a password.
 
-Only /etc/passwd, /etc/shadow's password states and the group ids are collected: supplementary group members
-(/etc/group's fourth field), sudoers rules, authorized SSH keys and last logins are not, so an administrator is
-recognised by user id 0 or by a primary group of sudo, wheel or admin only.
+/etc/passwd, /etc/shadow's password states and /etc/group (ids and supplementary members) are collected; sudoers
+rules, authorized SSH keys and last logins are not. So an administrator is recognised by user id 0, or by sudo,
+wheel or admin as the primary group or one the user is a supplementary member of (``usermod -aG sudo``, the
+usual way on Debian and Ubuntu).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
         group_names.setdefault(group_id, group)
     admin_gids = {group_id for group, group_id in groups.items() if group in ADMIN_GROUPS}
     passwords = {str(row.get("name")): row.get("password") for row in data.get("shadow") or []}
+    supplementary: dict[str, set[str]] = {}
+    for group, names in (data.get("members") or {}).items():
+        for member in names:
+            supplementary.setdefault(member, set()).add(group)
     for user in data.get("users", []):
         name = str(user.get("name"))
         uid, gid = user.get("uid"), user.get("gid")
@@ -43,15 +48,17 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
         has_password = passwords.get(name) in ("set", "empty")
         if not (login_shell or has_password or uid == 0):
             continue
-        privileges = [f"group:{group_names.get(gid, gid)}"] if gid is not None else []
+        member_of = supplementary.get(name, set())
+        privileges = {f"group:{group_names.get(gid, gid)}"} if gid is not None else set()
+        privileges |= {f"group:{group}" for group in member_of}
         if uid == 0:
-            privileges.append("uid:0")
+            privileges.add("uid:0")
         yield Account(
             id=name,
             name=name,
             kind=AccountKind.USER,
             privileges=tuple(sorted(privileges)),
-            admin=uid == 0 or gid in admin_gids,
+            admin=uid == 0 or gid in admin_gids or bool(member_of & ADMIN_GROUPS),
             # A locked password does not close the account: whoever holds an authorized SSH key still gets the
             # shell.  Only taking the shell away does.
             active=login_shell,

@@ -231,6 +231,19 @@ def group_ids(text: str) -> dict[str, int]:
     return groups
 
 
+def group_members(text: str) -> dict[str, list[str]]:
+    """/etc/group's supplementary members: group name -> the user names its fourth field lists (groups with none
+    are left out)."""
+    members: dict[str, list[str]] = {}
+    for _, line in _lines(text):
+        fields = line.split(":")
+        if len(fields) >= 4:
+            names = [name.strip() for name in fields[3].split(",") if name.strip()]
+            if names:
+                members.setdefault(fields[0], names)
+    return members
+
+
 def password_state(field: str) -> Literal["empty", "locked", "set"]:
     """What a shadow password field means, without keeping it: empty, locked or set."""
     if field == "":

@@ -97,6 +97,8 @@ class Accounts(Collected):
     users: list[PasswdEntry]
     # group name -> gid
     groups: dict[str, int]
+    # group name -> the users /etc/group lists as its supplementary members (absent from inventories of before)
+    members: NotRequired[dict[str, list[str]]]
     files: dict[str, FileInfo]
     shadow: list[ShadowEntry] | None
     shadow_error: str

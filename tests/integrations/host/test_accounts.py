@@ -20,6 +20,8 @@ bob:x:1001:1001:Bob:/home/bob:/bin/zsh
 carol:x:1002:10:Carol:/home/carol:/usr/sbin/nologin
 svc:x:999:999::/var/lib/svc:/bin/false
 toor:x:0:0:backdoor:/root:/bin/sh
+dave:x:1003:1003:Dave:/home/dave:/bin/bash
+erin:x:1004:1004:Erin:/home/erin:/bin/bash
 """
 
 SHADOW = """\
@@ -30,22 +32,28 @@ bob:!$6$salt$lockedhash:19700:1:90:14:::
 carol:$6$salt$carolhash:19700:1:90:14:::
 svc:!:19700:0:99999:7:::
 toor:$6$salt$toorhash:19700:1:90:14:::
+dave:$6$salt$davehash:19700:1:90:14:::
+erin:$6$salt$erinhash:19700:1:90:14:::
 """
 
 GROUP = """\
 root:x:0:
 daemon:x:1:
 wheel:x:10:
-sudo:x:27:
+sudo:x:27:dave
 bob:x:1001:
 svc:x:999:
+dave:x:1003:
+erin:x:1004:
+docker:x:998:erin, dave
 """
 
 
 @pytest.fixture
 def host(tmp_path: Path) -> HostTree:
     """root, alice (primary group sudo), bob (password locked, shell kept), carol (wheel, shell taken away),
-    a service account, and a second uid 0 account."""
+    a service account, a second uid 0 account, dave (added to sudo and docker as supplementary groups, as
+    ``usermod -aG`` does) and erin (docker only)."""
     tree = base_host(tmp_path / "host")
     tree.write("/etc/passwd", PASSWD)
     tree.write("/etc/shadow", SHADOW, mode=0o640)
@@ -69,23 +77,25 @@ def test_login_accounts_are_listed_with_their_group(host: HostTree) -> None:
     # when the accounts of the collected host are extracted
     found = by_id(collect(host))
     # then the accounts with a login shell or a password are listed, the daemon and the service account are not
-    assert sorted(found) == ["alice", "bob", "carol", "root", "toor"]
+    assert sorted(found) == ["alice", "bob", "carol", "dave", "erin", "root", "toor"]
     assert {a.kind for a in found.values()} == {AccountKind.USER}
-    # and each holds its primary group, the uid 0 ones uid:0 as well
+    # and each holds its primary and supplementary groups, the uid 0 ones uid:0 as well
     assert {k: a.privileges for k, a in found.items()} == {
         "root": ("group:root", "uid:0"),
         "toor": ("group:root", "uid:0"),
         "alice": ("group:sudo",),
         "bob": ("group:bob",),
         "carol": ("group:wheel",),
+        "dave": ("group:dave", "group:docker", "group:sudo"),
+        "erin": ("group:docker", "group:erin"),
     }
 
 
 def test_admins_and_who_can_still_log_in(host: HostTree) -> None:
     # when the accounts of the collected host are extracted
     found = by_id(collect(host))
-    # then uid 0 and the sudo and wheel groups make administrators
-    assert {k for k, a in found.items() if a.admin} == {"root", "toor", "alice", "carol"}
+    # then uid 0 and the sudo and wheel groups make administrators, as primary or as supplementary groups
+    assert {k for k, a in found.items() if a.admin} == {"root", "toor", "alice", "carol", "dave"}
     # and only taking the shell away ends access (a locked password still lets an SSH key in)
     assert {k: a.active for k, a in found.items()} == {
         "root": True,
@@ -93,6 +103,8 @@ def test_admins_and_who_can_still_log_in(host: HostTree) -> None:
         "alice": True,
         "bob": True,
         "carol": False,
+        "dave": True,
+        "erin": True,
     }
     assert all(a.last_activity is None for a in found.values())
 
@@ -133,4 +145,14 @@ def test_without_a_readable_shadow_only_shells_decide(host: HostTree) -> None:
     # when its accounts are extracted
     found = by_id(inventory)
     # then carol (no shell) is no longer listed, having no password known either
-    assert sorted(found) == ["alice", "bob", "root", "toor"]
+    assert sorted(found) == ["alice", "bob", "dave", "erin", "root", "toor"]
+
+
+def test_an_inventory_collected_before_supplementary_groups_still_lists_its_accounts(host: HostTree) -> None:
+    # given an inventory kept from before group members were collected
+    inventory = collect(host)
+    del inventory.data["accounts"]["members"]
+    # when its accounts are extracted, then they are judged by their primary groups, as then
+    found = by_id(inventory)
+    assert found["dave"].privileges == ("group:dave",) and not found["dave"].admin
+    assert found["alice"].admin

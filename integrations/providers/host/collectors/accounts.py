@@ -53,6 +53,7 @@ def collect_accounts(transport: Transport) -> Accounts:
     return {
         "users": users,
         "groups": groups,
+        "members": parsers.group_members(group_text),
         "files": files,
         "shadow": shadow,
         "shadow_error": shadow_error,
