@@ -7,7 +7,8 @@ hand in a test. When the whole suite ran and passed, each check must have passed
 collected inventory. An integration type none of whose checks passed or failed on a collected inventory (its
 fake is missing on this machine: its tests skipped, its collections only failed) is named and left unjudged.
 The few checks that no fake here can make pass or fail are listed in ``BUILT_ONLY`` with the reason; each must
-then give that status on a built inventory, and must leave the list once a fake can.
+then give that status on a built inventory, and must leave the list once a fake can. ``OWN_SERVER_ONLY`` lists
+what only a server the tests start for themselves gives: required where one ran, excused where none could.
 """
 
 from __future__ import annotations
