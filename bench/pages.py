@@ -31,7 +31,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.loadclient import drive
-from bench.scale import cpu_seconds, process_tree
+from bench.scale import cpu_seconds, free_port, process_tree
 
 INSERT_BATCH = 5000
 PAGE = 50
@@ -259,12 +258,6 @@ def endpoints(scan: Scan) -> list[Endpoint]:
 
 
 # --- the server ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def app_role_url(database_url: str) -> str:

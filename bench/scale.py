@@ -57,7 +57,7 @@ SCAN_TIMEOUT = 3600
 REPLAY_RATIO_BAR = 0.8
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -310,7 +310,7 @@ def main() -> int:
     from frameworks.models import Framework, TenantFramework
     from integrations.services import integration_create
 
-    port, replay_port = _free_port(), _free_port()
+    port, replay_port = free_port(), free_port()
     moto = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -99,7 +99,7 @@ def scan_results(
 
 
 # What a failing resource shows: never its ``detail``, which can be large.
-SHOWN_FIELDS = (
+FAILING_RESOURCE_FIELDS = (
     "id",
     "tenant_id",
     "scan_job_id",
@@ -149,9 +149,8 @@ def failing_resources(*, scan_job: ScanJob, control_ids: list[Any], cap: int = 1
         if total:
             found[control_id], shown[control_id] = FailingResources(total=total), ids
     wanted = {pk for ids in shown.values() for pk in ids}
-    rows = (
-        CheckOutcome.objects.for_tenant(scan_job.tenant_id).filter(pk__in=wanted).only(*SHOWN_FIELDS) if wanted else []
-    )
+    outcomes = CheckOutcome.objects.for_tenant(scan_job.tenant_id)
+    rows = outcomes.filter(pk__in=wanted).only(*FAILING_RESOURCE_FIELDS) if wanted else []
     by_pk = {outcome.pk: outcome for outcome in rows}
     for control_id, ids in shown.items():
         found[control_id].outcomes = [by_pk[pk] for pk in ids if pk in by_pk]

@@ -1,4 +1,4 @@
-"""A loopback port that refuses connections for as long as the test run lasts."""
+"""Loopback ports for the tests: one a server may bind next, one that refuses connections for the whole run."""
 
 from __future__ import annotations
 
@@ -14,3 +14,10 @@ def closed_port() -> int:
     sock.bind(("127.0.0.1", 0))
     _held.append(sock)
     return sock.getsockname()[1]
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server the test starts next (released here so that it can bind it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

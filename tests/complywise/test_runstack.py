@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tests.ports import free_port
+
 START_TIMEOUT = 90
 STOP_TIMEOUT = 30
 ONE_REQUEST = "runstack-test-request"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _alive(port: int, request_id: str = "") -> bool:
@@ -37,7 +32,7 @@ def _alive(port: int, request_id: str = "") -> bool:
 
 def test_runstack_serves_logs_each_request_once_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
     # given the embedded stack in its own data folder (its own SQLite and filesystem broker: never the suite's)
-    port = _free_port()
+    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()

@@ -14,13 +14,13 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 from integrations.providers.postgres.client import PostgresConnector, build_connector
 from tests.certificates import self_signed
+from tests.ports import free_port
 
 USER = "postgres"
 
@@ -51,7 +51,7 @@ class OwnServer:
         self.password = secrets.token_urlsafe(16)
         self.root = Path(tempfile.mkdtemp(prefix="cw-own-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
 
     def connector(self, **config: object) -> PostgresConnector:
         return build_connector(
@@ -119,9 +119,3 @@ class OwnServer:
         finished = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
         if check and finished.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} failed:\n{finished.stdout}{finished.stderr}{self.log()[-3000:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
