@@ -112,6 +112,71 @@ class LoginDefs(Collected):
     values: dict[str, str]
 
 
+# --- sudo -----------------------------------------------------------------------------------
+
+
+class SudoDefault(TypedDict):
+    """One parameter of a ``Defaults`` line, in the order sudo reads them (a later one wins)."""
+
+    # "" for a global Defaults line, else its binding as written: "@host", ":user", "!command" or ">runas".
+    scope: str
+    name: str
+    # "" for a flag (set, or cleared with !), else "=", "+=" or "-=".
+    op: str
+    value: str
+    negated: bool
+    file: str
+    line: int
+
+
+class SudoCommand(TypedDict):
+    """One command of a rule, with the run-as list and the tags in effect for it."""
+
+    command: str
+    # The run-as list in parentheses as written ("ALL:ALL"); "" when the rule gives none (then root).
+    runas: str
+    # The tags in effect, e.g. ["NOPASSWD"]; an opposite tag later in the rule replaces an earlier one.
+    tags: list[str]
+    # "!/usr/bin/su": the command is taken away again.
+    negated: bool
+
+
+class SudoRule(TypedDict):
+    """A user specification: who may run which commands on which hosts."""
+
+    # As written: user names, %group, #uid, %#gid, User_Alias names, ALL; "!" negates an entry.
+    users: list[str]
+    hosts: list[str]
+    commands: list[SudoCommand]
+    file: str
+    line: int
+
+
+class SudoFile(TypedDict):
+    """A sudoers file or the directory of an @includedir: who owns it and its mode."""
+
+    path: str
+    kind: str
+    mode: str
+    uid: int
+    gid: int
+
+
+class Sudo(Collected):
+    """``data["sudo"]``: /etc/sudoers with every file it includes, in sudo's reading order; only the first two
+    keys when sudo is not installed (no /etc/sudoers)."""
+
+    installed: bool
+    path: str
+    # The sudo package's version from dpkg's or apk's database ("1.9.13p3-1+deb12u1"); "" when unknown.
+    version: NotRequired[str]
+    files: NotRequired[list[SudoFile]]
+    defaults: NotRequired[list[SudoDefault]]
+    # "User_Alias" -> alias name -> its members as written (Cmd_Alias is stored as Cmnd_Alias).
+    aliases: NotRequired[dict[str, dict[str, list[str]]]]
+    rules: NotRequired[list[SudoRule]]
+
+
 # --- system ---------------------------------------------------------------------------------
 
 

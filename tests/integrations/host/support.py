@@ -66,6 +66,26 @@ shadow:x:{SHADOW_GID}:
 alice:x:1000:
 """
 
+SUDOERS_COMPLIANT = """\
+Defaults\tenv_reset
+Defaults\tuse_pty
+Defaults\tlogfile="/var/log/sudo.log"
+Defaults\ttimestamp_timeout=5
+root\tALL=(ALL:ALL) ALL
+%sudo\tALL=(ALL:ALL) ALL
+@includedir /etc/sudoers.d
+"""
+
+SUDOERS_NON_COMPLIANT = """\
+Defaults\tenv_reset
+Defaults\t!use_pty
+Defaults:alice\t!authenticate
+Defaults\ttimestamp_timeout=-1
+root\tALL=(ALL:ALL) ALL
+alice\tALL=(ALL) NOPASSWD: ALL
+#includedir /etc/sudoers.d
+"""
+
 NFTABLES_RULES = """\
 #!/usr/sbin/nft -f
 flush ruleset
@@ -156,6 +176,8 @@ def compliant_host(root: Path) -> HostTree:
     tree.write("/etc/passwd", PASSWD, mode=0o644)
     tree.write("/etc/shadow", SHADOW, mode=0o640, owner=(0, SHADOW_GID))
     tree.write("/etc/login.defs", "MAIL_DIR /var/mail\nPASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t1\nPASS_WARN_AGE\t14\n")
+    tree.write("/etc/sudoers", SUDOERS_COMPLIANT, mode=0o440)
+    tree.write("/etc/sudoers.d/README", "# Files here are read by the @includedir of /etc/sudoers.\n", mode=0o440)
     tree.write("/etc/nftables.conf", NFTABLES_RULES, mode=0o755)
     tree.enable("nftables.service", "sysinit.target")
     tree.write(
@@ -183,6 +205,8 @@ def non_compliant_host(root: Path) -> HostTree:
     tree.write("/etc/passwd", PASSWD + "toor:x:0:0:backdoor:/root:/bin/bash\n", mode=0o666)
     tree.write("/etc/shadow", SHADOW + "bob::19700:0:99999:7:::\n", mode=0o644, owner=(1000, 1000))
     tree.write("/etc/login.defs", "PASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\nPASS_WARN_AGE 3\n")
+    tree.write("/etc/sudoers", SUDOERS_NON_COMPLIANT, mode=0o440)
+    tree.write("/etc/sudoers.d/deploy", "deploy ALL = NOPASSWD: /usr/bin/systemctl\n", mode=0o664)
     tree.write("/etc/nftables.conf", NFTABLES_EMPTY, mode=0o755)
     tree.write("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Unattended-Upgrade "0";\n')
     tree.write("/etc/sysctl.conf", "fs.suid_dumpable = 2\n")

@@ -23,6 +23,7 @@ from tests.integrations.host.support import (
 )
 
 SSHD = f"{HOSTNAME}:/etc/ssh/sshd_config"
+SUDOERS = f"{HOSTNAME}:/etc/sudoers"
 
 # check id -> {resource id: a phrase its failure reason must contain} on the neglected host.
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
@@ -38,6 +39,15 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "host.accounts.no_empty_passwords": {f"{HOSTNAME}:user:bob": "Account bob has an empty password"},
     "host.accounts.only_root_has_uid_0": {f"{HOSTNAME}:user:toor": "Account toor has user id 0"},
     "host.accounts.password_aging": {f"{HOSTNAME}:/etc/login.defs": "PASS_MAX_DAYS is 99999"},
+    "host.sudo.use_pty": {SUDOERS: "Defaults !use_pty (/etc/sudoers:2)"},
+    "host.sudo.logfile": {SUDOERS: "Defaults logfile is not set"},
+    "host.sudo.password_required": {
+        SUDOERS: "line 6: alice -> ALL",
+        f"{HOSTNAME}:/etc/sudoers.d/deploy": "line 1: deploy -> /usr/bin/systemctl",
+    },
+    "host.sudo.reauthentication_required": {SUDOERS: "line 3: Defaults:alice !authenticate"},
+    "host.sudo.timestamp_timeout": {SUDOERS: "Defaults timestamp_timeout=-1 (/etc/sudoers:4)"},
+    "host.sudo.policy_files_protected": {f"{HOSTNAME}:/etc/sudoers.d/deploy": "mode 0664 lets its group (gid"},
     "host.network.firewall_enabled": {f"{HOSTNAME}:firewall": "/etc/nftables.conf holds no rule"},
     "host.updates.automatic_security_updates": {f"{HOSTNAME}:updates": 'APT::Periodic::Unattended-Upgrade is "0"'},
     "host.audit.auditd_enabled": {f"{HOSTNAME}:/etc/audit/auditd.conf": "auditd is not installed"},
@@ -48,7 +58,11 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "host.filesystem.tmp_sticky_bit": {f"{HOSTNAME}:/tmp": "world-writable without the sticky bit"},
 }
 # Checks whose pass needs files owned by root: only a root test run can create those.
-NEEDS_ROOT_OWNERSHIP = {"host.accounts.shadow_file_protected", "host.accounts.passwd_file_protected"}
+NEEDS_ROOT_OWNERSHIP = {
+    "host.accounts.shadow_file_protected",
+    "host.accounts.passwd_file_protected",
+    "host.sudo.policy_files_protected",
+}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
-from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Sshd, Sysctl, Updates
+from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Sshd, Sudo, Sysctl, Updates
 
 INTEGRATION_TYPE = "host"
 
@@ -37,6 +37,10 @@ def accounts_data(inventory: Inventory) -> Accounts | None:
 
 def login_defs_data(inventory: Inventory) -> LoginDefs | None:
     return cast(LoginDefs | None, service_data(inventory, "login_defs"))
+
+
+def sudo_data(inventory: Inventory) -> Sudo | None:
+    return cast(Sudo | None, service_data(inventory, "sudo"))
 
 
 def firewall_data(inventory: Inventory) -> Firewall | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 
-from ..transport import PathOutsideRootError, Transport, exists
+from ..transport import MAX_READ_BYTES, PathOutsideRootError, Transport, exists
 
 
 def describe_error(exc: BaseException) -> str:
@@ -18,9 +18,9 @@ def describe_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def read_optional(transport: Transport, path: str) -> str | None:
+def read_optional(transport: Transport, path: str, *, max_bytes: int = MAX_READ_BYTES) -> str | None:
     try:
-        return transport.read_text(path)
+        return transport.read_text(path, max_bytes=max_bytes)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
