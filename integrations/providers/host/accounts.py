@@ -1,7 +1,8 @@
 """Who can log in to the host, for access reviews: its local accounts with a login shell or a password.
 
-/etc/passwd, /etc/shadow's password states, /etc/group (ids and supplementary members) and sudo's policy
-(/etc/sudoers and what it includes) are collected; authorized SSH keys and last logins are not. An
+/etc/passwd, /etc/shadow's password states, /etc/group (ids and supplementary members), sudo's policy
+(/etc/sudoers and what it includes) and each user's last login (lastlog, lastlog2) are collected; authorized
+SSH keys are not. An
 administrator is an account with user id 0, one in sudo, wheel or admin (as its primary group or a
 supplementary one: ``usermod -aG sudo``, the usual way on Debian and Ubuntu), or one a sudoers rule lets run
 every command as root on this host. Every sudoers rule that applies to an account is listed among its
@@ -14,21 +15,14 @@ import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from integrations.providers._saas_checks import parse_time
 from integrations.registry import Account, AccountKind, Inventory, register_accounts, revocation_check
 
-from .checks._common import accounts_data, host_name, sudo_data
+from .checks._common import accounts_data, has_login_shell, host_name, logins_data, sudo_data
 from .shapes import Sudo, SudoRule
 
-# Shells that end the session at once: the account exists for a daemon or for file ownership, not for people.
-NO_LOGIN_SHELLS = frozenset({"nologin", "false", "sync", "shutdown", "halt"})
 # The groups whose members distributions let use sudo (Debian/Ubuntu: sudo, admin; RHEL, SUSE, Arch: wheel).
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
-
-
-def _has_login_shell(user: Mapping[str, Any]) -> bool:
-    # An empty shell field means /bin/sh.
-    shell = str(user.get("shell") or "").strip()
-    return not shell or shell.rsplit("/", 1)[-1] not in NO_LOGIN_SHELLS
 
 
 # Run-as entries that let a command run as root: root itself, or anyone.
@@ -135,12 +129,14 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
     for group, names in (data.get("members") or {}).items():
         for member in names:
             supplementary.setdefault(member, set()).add(group)
+    logins = logins_data(inventory)
+    last_logins = logins.get("last", {}) if logins and logins.get("sources") else {}
     sudo = sudo_data(inventory)
     policy = _SudoPolicy(sudo, host_name(inventory), group_names) if sudo and sudo.get("installed") else None
     for user in data.get("users", []):
         name = str(user.get("name"))
         uid, gid = user.get("uid"), user.get("gid")
-        login_shell = _has_login_shell(user)
+        login_shell = has_login_shell(user)
         has_password = passwords.get(name) in ("set", "empty")
         if not (login_shell or has_password or uid == 0):
             continue
@@ -163,11 +159,12 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
             # A locked password does not close the account: whoever holds an authorized SSH key still gets the
             # shell.  Only taking the shell away does.
             active=login_shell,
+            last_activity=parse_time(last_logins[name]["at"]) if name in last_logins else None,
         )
 
 
 SOURCE = register_accounts(
-    integration_type="host", services=("accounts",), optional_services=("sudo",), extract=accounts
+    integration_type="host", services=("accounts",), optional_services=("sudo", "logins"), extract=accounts
 )
 REVOCATION_CHECK = revocation_check(
     SOURCE,

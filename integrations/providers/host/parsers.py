@@ -265,6 +265,7 @@ def shadow_entries(text: str) -> list[shapes.ShadowEntry]:
                 "name": fields[0],
                 "password": password_state(fields[1]),
                 "max_days": fields[4] if len(fields) > 4 else "",
+                "last_change": fields[2] if len(fields) > 2 else "",
                 "line": number,
             }
         )

@@ -74,6 +74,9 @@ class ShadowEntry(TypedDict):
     name: str
     password: Literal["empty", "locked", "set"]
     max_days: str
+    # The day of the last password change, in days since 1970-01-01 as written ("" when empty; absent from
+    # inventories of before).
+    last_change: NotRequired[str]
     line: int
 
 
@@ -102,6 +105,30 @@ class Accounts(Collected):
     files: dict[str, FileInfo]
     shadow: list[ShadowEntry] | None
     shadow_error: str
+
+
+class LastLogin(TypedDict):
+    """A user's most recent login, as the host's login records keep it."""
+
+    # ISO 8601, UTC
+    at: str
+    # The terminal ("pts/0", "tty1"), and the remote host for a network login ("" for a local one).
+    line: str
+    host: str
+    # The file it was read from.
+    source: str
+
+
+class Logins(Collected):
+    """``data["logins"]``: each local user's last login from lastlog (/var/log/lastlog) and lastlog2's database
+    (/var/lib/lastlog/lastlog2.db), the later of the two; a user missing from ``last`` never logged in, as far as
+    the files that were found say."""
+
+    # The login record files found ([] when the host keeps neither: then nothing is known of anyone's logins).
+    sources: list[str]
+    last: dict[str, LastLogin]
+    # Login record files that could not be read or understood, with the reason.
+    unreadable: dict[str, str]
 
 
 class LoginDefs(Collected):

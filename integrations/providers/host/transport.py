@@ -78,6 +78,8 @@ class Transport(Protocol):
 
     def read_text(self, path: str, *, max_bytes: int = MAX_READ_BYTES) -> str: ...
 
+    def read_bytes(self, path: str, *, offset: int = 0, max_bytes: int = MAX_READ_BYTES) -> bytes: ...
+
     def stat(self, path: str) -> FileStat: ...
 
     def list_dir(self, path: str) -> list[str]: ...
@@ -163,6 +165,10 @@ class LocalTransport:
     # -- operations ----------------------------------------------------------
 
     def read_text(self, path: str, *, max_bytes: int = MAX_READ_BYTES) -> str:
+        return self.read_bytes(path, max_bytes=max_bytes).decode("utf-8", errors="replace")
+
+    def read_bytes(self, path: str, *, offset: int = 0, max_bytes: int = MAX_READ_BYTES) -> bytes:
+        """Up to ``max_bytes`` from ``offset`` on (binary records such as lastlog's are read where they lie)."""
         local = self._resolve(path)
         # O_NOFOLLOW: the last component was checked not to be a symlink; O_NONBLOCK: a
         # FIFO planted where a config file should be must not hang the scan.
@@ -173,11 +179,9 @@ class LocalTransport:
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
             if not stat_module.S_ISREG(info.st_mode):
                 raise OSError(errno.EINVAL, "Not a regular file", path)
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = handle.read(max_bytes)
+            return os.pread(fd, max_bytes, offset)
         finally:
             os.close(fd)
-        return data.decode("utf-8", errors="replace")
 
     def stat(self, path: str) -> FileStat:
         local = self._resolve(path)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import closing
 from pathlib import Path
 
 from integrations.providers.host.client import HostConnector, build_connector
@@ -153,8 +156,42 @@ class HostTree:
         if IS_ROOT:
             os.chown(target, *owner, follow_symlinks=False)
 
+    def lastlog(self, logins: Mapping[int, tuple[float, str, str]]) -> Path:
+        """/var/log/lastlog as login(1) writes it: a sparse file, a 292-byte record at each uid × 292 (uid ->
+        (when, terminal, remote host))."""
+        target = self.path("/var/log/lastlog")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            for uid, (when, line, host) in sorted(logins.items()):
+                handle.seek(uid * 292)
+                record = (
+                    int(when).to_bytes(4, "little") + line.encode().ljust(32, b"\0") + host.encode().ljust(256, b"\0")
+                )
+                handle.write(record)
+        os.chmod(target, 0o664)
+        return target
+
+    def lastlog2(self, logins: Mapping[str, tuple[float, str, str]]) -> Path:
+        """/var/lib/lastlog/lastlog2.db as pam_lastlog2 writes it (user name -> (when, terminal, remote host))."""
+        target = self.path("/var/lib/lastlog/lastlog2.db")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(target)) as database, database:
+            database.execute(
+                "CREATE TABLE IF NOT EXISTS Lastlog2(Name TEXT PRIMARY KEY, Time INTEGER, TTY TEXT, RemoteHost TEXT, "
+                "Service TEXT)"
+            )
+            database.executemany(
+                "INSERT OR REPLACE INTO Lastlog2 VALUES (?, ?, ?, ?, 'sshd')",
+                [(name, int(when), line, host) for name, (when, line, host) in logins.items()],
+            )
+        return target
+
     def connector(self) -> HostConnector:
         return build_connector(config={"root": str(self.root)}, credentials={})
+
+
+def days_ago(days: float) -> float:
+    return time.time() - days * 86400
 
 
 def base_host(root: Path) -> HostTree:
@@ -177,6 +214,7 @@ def compliant_host(root: Path) -> HostTree:
     tree.write("/etc/shadow", SHADOW, mode=0o640, owner=(0, SHADOW_GID))
     tree.write("/etc/login.defs", "MAIL_DIR /var/mail\nPASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t1\nPASS_WARN_AGE\t14\n")
     tree.write("/etc/sudoers", SUDOERS_COMPLIANT, mode=0o440)
+    tree.lastlog({1000: (days_ago(3), "pts/0", "192.0.2.10")})
     tree.write("/etc/sudoers.d/README", "# Files here are read by the @includedir of /etc/sudoers.\n", mode=0o440)
     tree.write("/etc/nftables.conf", NFTABLES_RULES, mode=0o755)
     tree.enable("nftables.service", "sysinit.target")
@@ -206,6 +244,7 @@ def non_compliant_host(root: Path) -> HostTree:
     tree.write("/etc/shadow", SHADOW + "bob::19700:0:99999:7:::\n", mode=0o644, owner=(1000, 1000))
     tree.write("/etc/login.defs", "PASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\nPASS_WARN_AGE 3\n")
     tree.write("/etc/sudoers", SUDOERS_NON_COMPLIANT, mode=0o440)
+    tree.lastlog({1000: (days_ago(200), "pts/0", "203.0.113.9")})
     tree.write("/etc/sudoers.d/deploy", "deploy ALL = NOPASSWD: /usr/bin/systemctl\n", mode=0o664)
     tree.write("/etc/nftables.conf", NFTABLES_EMPTY, mode=0o755)
     tree.write("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Unattended-Upgrade "0";\n')

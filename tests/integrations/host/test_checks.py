@@ -39,6 +39,9 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "host.accounts.no_empty_passwords": {f"{HOSTNAME}:user:bob": "Account bob has an empty password"},
     "host.accounts.only_root_has_uid_0": {f"{HOSTNAME}:user:toor": "Account toor has user id 0"},
     "host.accounts.password_aging": {f"{HOSTNAME}:/etc/login.defs": "PASS_MAX_DAYS is 99999"},
+    "host.accounts.dormant_accounts_disabled": {
+        f"{HOSTNAME}:user:alice": "alice last logged in 200 days ago on pts/0 from 203.0.113.9 (more than 90)"
+    },
     "host.sudo.use_pty": {SUDOERS: "Defaults !use_pty (/etc/sudoers:2)"},
     "host.sudo.logfile": {SUDOERS: "Defaults logfile is not set"},
     "host.sudo.password_required": {

@@ -7,12 +7,22 @@ from typing import Any, cast
 
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
-from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Sshd, Sudo, Sysctl, Updates
+from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Logins, Sshd, Sudo, Sysctl, Updates
 
 INTEGRATION_TYPE = "host"
 
 
 host_check = checks_of(INTEGRATION_TYPE)
+# Shells that end the session at once: the account exists for a daemon or for file ownership, not for people.
+NO_LOGIN_SHELLS = frozenset({"nologin", "false", "sync", "shutdown", "halt"})
+
+
+def has_login_shell(user: Mapping[str, Any]) -> bool:
+    # An empty shell field means /bin/sh.
+    shell = str(user.get("shell") or "").strip()
+    return not shell or shell.rsplit("/", 1)[-1] not in NO_LOGIN_SHELLS
+
+
 # The outcome builders every check module uses, under their short names.
 result = outcome
 error = error_outcome
@@ -33,6 +43,10 @@ def sshd_data(inventory: Inventory) -> Sshd | None:
 
 def accounts_data(inventory: Inventory) -> Accounts | None:
     return cast(Accounts | None, service_data(inventory, "accounts"))
+
+
+def logins_data(inventory: Inventory) -> Logins | None:
+    return cast(Logins | None, service_data(inventory, "logins"))
 
 
 def login_defs_data(inventory: Inventory) -> LoginDefs | None:

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from integrations.providers._saas_checks import collected_at, days_between, parse_time
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import accounts_data, error, host_check, login_defs_data, resource, result
+from ._common import (
+    accounts_data,
+    error,
+    has_login_shell,
+    host_check,
+    login_defs_data,
+    logins_data,
+    resource,
+    result,
+)
 
 FILE = "Host::File"
 ACCOUNT = "Host::Account"
 LOGIN_DEFS = "Host::LoginDefs"
 
+# An account that can log in and has not for longer than this is dormant (PCI DSS 8.2.6: 90 days).
+DORMANT_DAYS = 90
 PASS_MAX_DAYS = 365
 PASS_MIN_DAYS = 1
 PASS_WARN_AGE = 7
@@ -213,3 +226,63 @@ def password_aging(inventory: Inventory) -> Iterable[Outcome]:
             not problems, resource(inventory, "/etc/login.defs"), LOGIN_DEFS, reason, **effective, defaults_used=unset
         )
     ]
+
+
+def _password_changed(value: str) -> datetime | None:
+    # /etc/shadow counts days since 1970-01-01; 0 means "change at next login", not a date.
+    days = _days(value) if value else None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days) if days else None
+
+
+@host_check(
+    id="host.accounts.dormant_accounts_disabled",
+    title=f"No account that can log in has gone unused for more than {DORMANT_DAYS} days",
+    severity=Severity.MEDIUM,
+    service="logins",
+    requires=("logins", "accounts"),
+    resource_type=ACCOUNT,
+    rationale="An account nobody logs in to belongs to a leaver or a finished project: it keeps its shell, its "
+    "password and its SSH keys, and nobody would notice someone else using it.",
+    remediation="Ask the account's owner whether it is still needed; if not, take its shell away "
+    "(usermod -s /usr/sbin/nologin <name>) and lock it (usermod -L -e 1 <name>), or remove it (userdel <name>).",
+)
+def dormant_accounts_disabled(inventory: Inventory) -> Iterable[Outcome]:
+    logins, accounts = logins_data(inventory), accounts_data(inventory)
+    if logins is None or accounts is None:
+        return []
+    records = "/var/log/lastlog, /var/lib/lastlog/lastlog2.db"
+    unreadable = logins.get("unreadable") or {}
+    if unreadable:
+        problems = "; ".join(f"{path}: {why}" for path, why in unreadable.items())
+        return [error(resource(inventory, "logins"), ACCOUNT, f"Login records could not be read: {problems}")]
+    if not logins.get("sources"):
+        reason = f"This host keeps no login records ({records}), so no account's last login is known"
+        return [error(resource(inventory, "logins"), ACCOUNT, reason)]
+    now = collected_at(logins)
+    changed = {row["name"]: row.get("last_change", "") for row in accounts.get("shadow") or []}
+    outcomes: list[Outcome] = []
+    for user in accounts.get("users", []):
+        name = str(user["name"])
+        # root's own logins are the SSH checks' concern; everyone else who has a shell is judged.
+        if name == "root" or not has_login_shell(user):
+            continue
+        resource_id = resource(inventory, f"user:{name}")
+        login = logins["last"].get(name)
+        if login:
+            days = days_between(parse_time(login["at"]) or now, now)
+            where = f" on {login['line']}" if login["line"] else ""
+            where += f" from {login['host']}" if login["host"] else ""
+            reason = f"{name} last logged in {days} days ago{where}"
+        else:
+            since = _password_changed(changed.get(name, ""))
+            if since is None:
+                reason = f"{name} has never logged in, and /etc/shadow gives no date to count from"
+                outcomes.append(error(resource_id, ACCOUNT, reason, user=name, last_login=None))
+                continue
+            days = days_between(since, now)
+            reason = f"{name} has never logged in; its password was set {days} days ago"
+        ok = days <= DORMANT_DAYS
+        reason += "" if ok else f" (more than {DORMANT_DAYS})"
+        last = login["at"] if login else None
+        outcomes.append(result(ok, resource_id, ACCOUNT, reason, user=name, last_login=last, days=days))
+    return outcomes

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..transport import Transport
-from . import accounts, ssh, sudo, system
+from . import accounts, logins, ssh, sudo, system
 from ._common import describe_error, read_optional
 
 Collector = Callable[[Transport], Mapping[str, Any]]
@@ -18,6 +18,7 @@ COLLECTORS: dict[str, Collector] = {
     "sshd": ssh.collect_sshd,
     "accounts": accounts.collect_accounts,
     "login_defs": accounts.collect_login_defs,
+    "logins": logins.collect_logins,
     "sudo": sudo.collect_sudo,
     "firewall": system.collect_firewall,
     "updates": system.collect_updates,
