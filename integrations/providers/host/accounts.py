@@ -1,12 +1,12 @@
 """Who can log in to the host, for access reviews: its local accounts with a login shell or a password.
 
 /etc/passwd, /etc/shadow's password states, /etc/group (ids and supplementary members), sudo's policy
-(/etc/sudoers and what it includes) and each user's last login (lastlog, lastlog2) are collected; authorized
-SSH keys are not. An
-administrator is an account with user id 0, one in sudo, wheel or admin (as its primary group or a
-supplementary one: ``usermod -aG sudo``, the usual way on Debian and Ubuntu), or one a sudoers rule lets run
-every command as root on this host. Every sudoers rule that applies to an account is listed among its
-privileges, as ``sudo:(run-as) [NOPASSWD: ]commands``.
+(/etc/sudoers and what it includes), each user's last login (lastlog, lastlog2) and the keys of their
+authorized_keys files are collected. An administrator is an account with user id 0, one in sudo, wheel or
+admin (as its primary group or a supplementary one: ``usermod -aG sudo``, the usual way on Debian and Ubuntu),
+or one a sudoers rule lets run every command as root on this host. Every sudoers rule that applies to an
+account is listed among its privileges, as ``sudo:(run-as) [NOPASSWD: ]commands``, and so is every authorized
+SSH key, as ``ssh-key:type SHA256:fingerprint comment``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from integrations.providers._saas_checks import parse_time
 from integrations.registry import Account, AccountKind, Inventory, register_accounts, revocation_check
 
-from .checks._common import accounts_data, has_login_shell, host_name, logins_data, sudo_data
+from .checks._common import accounts_data, has_login_shell, host_name, logins_data, ssh_keys_data, sudo_data
 from .shapes import Sudo, SudoRule
 
 # The groups whose members distributions let use sudo (Debian/Ubuntu: sudo, admin; RHEL, SUSE, Arch: wheel).
@@ -129,6 +129,8 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
     for group, names in (data.get("members") or {}).items():
         for member in names:
             supplementary.setdefault(member, set()).add(group)
+    ssh_keys = ssh_keys_data(inventory)
+    keys = ssh_keys.get("keys", {}) if ssh_keys else {}
     logins = logins_data(inventory)
     last_logins = logins.get("last", {}) if logins and logins.get("sources") else {}
     sudo = sudo_data(inventory)
@@ -145,6 +147,8 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
         privileges |= {f"group:{group}" for group in member_of}
         if uid == 0:
             privileges.add("uid:0")
+        # Each key that lets someone in as this account, so a reviewer can ask whose it is.
+        privileges |= {f"ssh-key:{k['type']} {k['fingerprint']} {k['comment']}".rstrip() for k in keys.get(name, [])}
         sudo_admin = False
         if policy is not None:
             in_groups = member_of | ({group_names[gid]} if gid in group_names else set())
@@ -164,7 +168,7 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
 
 
 SOURCE = register_accounts(
-    integration_type="host", services=("accounts",), optional_services=("sudo", "logins"), extract=accounts
+    integration_type="host", services=("accounts",), optional_services=("sudo", "logins", "ssh_keys"), extract=accounts
 )
 REVOCATION_CHECK = revocation_check(
     SOURCE,

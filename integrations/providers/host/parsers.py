@@ -222,6 +222,16 @@ def passwd_entries(text: str) -> list[shapes.PasswdEntry]:
     return rows
 
 
+# Shells that end the session at once: the account exists for a daemon or for file ownership, not for people.
+NO_LOGIN_SHELLS = frozenset({"nologin", "false", "sync", "shutdown", "halt"})
+
+
+def has_login_shell(user: shapes.PasswdEntry | dict[str, Any]) -> bool:
+    """Whether a passwd entry's shell lets a person in (an empty shell field means /bin/sh)."""
+    shell = str(user.get("shell") or "").strip()
+    return not shell or shell.rsplit("/", 1)[-1] not in NO_LOGIN_SHELLS
+
+
 def group_ids(text: str) -> dict[str, int]:
     groups: dict[str, int] = {}
     for _, line in _lines(text):

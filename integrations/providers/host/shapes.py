@@ -131,6 +131,44 @@ class Logins(Collected):
     unreadable: dict[str, str]
 
 
+class AuthorizedKey(TypedDict):
+    """A public key an authorized_keys file accepts, reduced to what identifies it (the key itself is not kept)."""
+
+    # "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "sk-ssh-ed25519@openssh.com", "...-cert-v01@openssh.com"
+    type: str
+    # The key's size: the RSA or DSA modulus, the curve's; 0 when unknown.
+    bits: int
+    # As ssh-keygen -l prints it: "SHA256:" and the unpadded base64 of the key's SHA-256.
+    fingerprint: str
+    comment: str
+    # Options as written before the key: 'from="10.0.0.0/8"', 'command="/usr/bin/backup"', "restrict".
+    options: list[str]
+    file: str
+    line: int
+
+
+class InvalidKeyLine(TypedDict):
+    file: str
+    line: int
+    reason: str
+
+
+class SshKeys(Collected):
+    """``data["ssh_keys"]``: the keys in each user's authorized_keys files (where sshd's AuthorizedKeysFile
+    says, %h and %u expanded), for users with a login shell; nothing is read without an SSH server."""
+
+    # Whether /etc/ssh/sshd_config exists.
+    installed: bool
+    # The AuthorizedKeysFile patterns in effect ("sshd default" when the configuration does not set it).
+    patterns: list[str]
+    source: str
+    # user name -> the keys that let someone in as that user
+    keys: dict[str, list[AuthorizedKey]]
+    invalid: list[InvalidKeyLine]
+    # path -> why it could not be read
+    unreadable: dict[str, str]
+
+
 class LoginDefs(Collected):
     """``data["login_defs"]``: /etc/login.defs' values (keys as written, e.g. PASS_MAX_DAYS)."""
 

@@ -69,6 +69,15 @@ shadow:x:{SHADOW_GID}:
 alice:x:1000:
 """
 
+# Public keys as ssh-keygen wrote them, with the fingerprints ssh-keygen -l printed for them.
+ED25519_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkkUr17D6W5xvN7vUzD1H14+dQlX+NSPzO6ezb9A4OM alice@laptop"
+ED25519_FINGERPRINT = "SHA256:AAxj/y0SiDRFuOBObb5b2lMoQtKUBngcZMlbXgA3WbQ"
+RSA_1024_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDCIMdnxB4B1D6/Z9LwYQX+wjKzOUB+Y5C2eKFtlbMhZHy+wkbxzHW+Byo0rZW0TyNdEYLG7"
+    "AgmwwHFW7nfT+BrTwwTlOCPpEF3xHjhZi7HkrMwUQJF90CM2M47F4o3hBa7jKDOfUZW3sKtN5f5n9/NKrwlrkCut5P/07RjRRUKDQ== old@box"
+)
+RSA_1024_FINGERPRINT = "SHA256:GJax1m+9dqRjsA0pI+AbuWkSMv6j29aBGRYl5Q7Cg7s"
+
 SUDOERS_COMPLIANT = """\
 Defaults\tenv_reset
 Defaults\tuse_pty
@@ -215,6 +224,7 @@ def compliant_host(root: Path) -> HostTree:
     tree.write("/etc/login.defs", "MAIL_DIR /var/mail\nPASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t1\nPASS_WARN_AGE\t14\n")
     tree.write("/etc/sudoers", SUDOERS_COMPLIANT, mode=0o440)
     tree.lastlog({1000: (days_ago(3), "pts/0", "192.0.2.10")})
+    tree.write("/home/alice/.ssh/authorized_keys", f"{ED25519_KEY}\n", mode=0o600, owner=(1000, 1000))
     tree.write("/etc/sudoers.d/README", "# Files here are read by the @includedir of /etc/sudoers.\n", mode=0o440)
     tree.write("/etc/nftables.conf", NFTABLES_RULES, mode=0o755)
     tree.enable("nftables.service", "sysinit.target")
@@ -245,6 +255,7 @@ def non_compliant_host(root: Path) -> HostTree:
     tree.write("/etc/login.defs", "PASS_MAX_DAYS 99999\nPASS_MIN_DAYS 0\nPASS_WARN_AGE 3\n")
     tree.write("/etc/sudoers", SUDOERS_NON_COMPLIANT, mode=0o440)
     tree.lastlog({1000: (days_ago(200), "pts/0", "203.0.113.9")})
+    tree.write("/home/alice/.ssh/authorized_keys", f"{ED25519_KEY}\n{RSA_1024_KEY}\n", mode=0o600, owner=(1000, 1000))
     tree.write("/etc/sudoers.d/deploy", "deploy ALL = NOPASSWD: /usr/bin/systemctl\n", mode=0o664)
     tree.write("/etc/nftables.conf", NFTABLES_EMPTY, mode=0o755)
     tree.write("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Unattended-Upgrade "0";\n')

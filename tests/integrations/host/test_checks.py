@@ -9,6 +9,7 @@ from integrations.registry import OutcomeStatus
 from tests.integrations.host.support import (
     HOSTNAME,
     IS_ROOT,
+    RSA_1024_FINGERPRINT,
     SSHD_DROP_IN,
     HostTree,
     base_host,
@@ -34,6 +35,10 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "host.ssh.max_auth_tries": {SSHD: "MaxAuthTries 6"},
     "host.ssh.x11_forwarding_disabled": {SSHD: "X11Forwarding yes"},
     "host.ssh.idle_timeout": {SSHD: "idle sessions are never checked"},
+    "host.ssh.authorized_keys_strong": {
+        f"{HOSTNAME}:user:alice": f"alice accepts weak keys: ssh-rsa 1024 {RSA_1024_FINGERPRINT} (old@box) in "
+        "/home/alice/.ssh/authorized_keys:2"
+    },
     "host.accounts.shadow_file_protected": {f"{HOSTNAME}:/etc/shadow": "mode 0644 grants more than 0640"},
     "host.accounts.passwd_file_protected": {f"{HOSTNAME}:/etc/passwd": "mode 0666 grants more than 0644"},
     "host.accounts.no_empty_passwords": {f"{HOSTNAME}:user:bob": "Account bob has an empty password"},

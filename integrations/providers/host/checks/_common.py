@@ -7,22 +7,26 @@ from typing import Any, cast
 
 from integrations.registry import Inventory, checks_of, error_outcome, outcome
 
-from ..shapes import Accounts, Audit, Filesystem, Firewall, Limits, LoginDefs, Logins, Sshd, Sudo, Sysctl, Updates
+from ..parsers import has_login_shell  # noqa: F401 - the checks' shared reads
+from ..shapes import (
+    Accounts,
+    Audit,
+    Filesystem,
+    Firewall,
+    Limits,
+    LoginDefs,
+    Logins,
+    Sshd,
+    SshKeys,
+    Sudo,
+    Sysctl,
+    Updates,
+)
 
 INTEGRATION_TYPE = "host"
 
 
 host_check = checks_of(INTEGRATION_TYPE)
-# Shells that end the session at once: the account exists for a daemon or for file ownership, not for people.
-NO_LOGIN_SHELLS = frozenset({"nologin", "false", "sync", "shutdown", "halt"})
-
-
-def has_login_shell(user: Mapping[str, Any]) -> bool:
-    # An empty shell field means /bin/sh.
-    shell = str(user.get("shell") or "").strip()
-    return not shell or shell.rsplit("/", 1)[-1] not in NO_LOGIN_SHELLS
-
-
 # The outcome builders every check module uses, under their short names.
 result = outcome
 error = error_outcome
@@ -39,6 +43,10 @@ def service_data(inventory: Inventory, service: str) -> Mapping[str, Any] | None
 
 def sshd_data(inventory: Inventory) -> Sshd | None:
     return cast(Sshd | None, service_data(inventory, "sshd"))
+
+
+def ssh_keys_data(inventory: Inventory) -> SshKeys | None:
+    return cast(SshKeys | None, service_data(inventory, "ssh_keys"))
 
 
 def accounts_data(inventory: Inventory) -> Accounts | None:

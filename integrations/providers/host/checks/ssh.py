@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..parsers import sshd_seconds
-from ..shapes import Sshd, SshdOverride
-from ._common import host_check, resource, result, sshd_data
+from ..shapes import AuthorizedKey, Sshd, SshdOverride
+from ._common import error, host_check, resource, result, ssh_keys_data, sshd_data
 
 SSHD = "Host::SshdConfig"
+ACCOUNT = "Host::Account"
+# NIST SP 800-131A: RSA below 2048 bits is no longer acceptable for authentication; DSA keys are 1024 bits.
+MIN_RSA_BITS = 2048
 
 MAX_AUTH_TRIES = 4
 MAX_IDLE_SECONDS = 900
@@ -326,4 +330,51 @@ def idle_timeout(inventory: Inventory) -> Iterable[Outcome]:
                 **{**outcome.observed, "ClientAliveCountMax": count},
             )
         ]
+    return outcomes
+
+
+def _key_label(key: AuthorizedKey) -> str:
+    size = f" {key['bits']}" if key["type"].startswith("ssh-rsa") else ""
+    comment = f" ({key['comment']})" if key["comment"] else ""
+    return f"{key['type']}{size} {key['fingerprint']}{comment} in {key['file']}:{key['line']}"
+
+
+def _weak(key: AuthorizedKey) -> bool:
+    base = key["type"].removesuffix("-cert-v01@openssh.com")
+    return base == "ssh-dss" or (base == "ssh-rsa" and key["bits"] < MIN_RSA_BITS)
+
+
+@host_check(
+    id="host.ssh.authorized_keys_strong",
+    title=f"Every authorized SSH key is strong (no DSA; RSA of at least {MIN_RSA_BITS} bits)",
+    severity=Severity.MEDIUM,
+    service="ssh_keys",
+    resource_type=ACCOUNT,
+    rationale="Whoever works out the private half of an authorized key logs in as the account, with no password "
+    f"asked; RSA keys under {MIN_RSA_BITS} bits and DSA keys (1024 bits by design) are below what NIST accepts for "
+    "authentication, and OpenSSH no longer accepts DSA keys since 9.8.",
+    remediation="Have the key's owner make a new key (ssh-keygen -t ed25519), put its public half in the "
+    "authorized_keys file, and delete the weak line.",
+)
+def authorized_keys_strong(inventory: Inventory) -> Iterable[Outcome]:
+    data = ssh_keys_data(inventory)
+    if data is None or not data.get("installed"):
+        return []
+    outcomes: list[Outcome] = [
+        error(resource(inventory, path), ACCOUNT, f"{path} could not be read: {why}")
+        for path, why in data.get("unreadable", {}).items()
+    ]
+    for name, keys in sorted(data.get("keys", {}).items()):
+        weak = [k for k in keys if _weak(k)]
+        kinds = sorted({k["type"] for k in keys})
+        if weak:
+            reason = f"{name} accepts weak keys: {'; '.join(_key_label(k) for k in weak)}"
+        else:
+            reason = f"{name} has {len(keys)} authorized keys, none weak ({', '.join(kinds)})"
+        observed: dict[str, Any] = {"user": name, "keys": len(keys), "weak": [k["fingerprint"] for k in weak]}
+        outcomes.append(result(not weak, resource(inventory, f"user:{name}"), ACCOUNT, reason, **observed))
+    if not outcomes:
+        patterns = " ".join(data.get("patterns", []))
+        reason = f"No account with a login shell has an authorized SSH key ({patterns})"
+        outcomes.append(result(True, resource(inventory, "authorized_keys"), ACCOUNT, reason))
     return outcomes

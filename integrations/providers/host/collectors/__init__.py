@@ -16,6 +16,7 @@ Collector = Callable[[Transport], Mapping[str, Any]]
 
 COLLECTORS: dict[str, Collector] = {
     "sshd": ssh.collect_sshd,
+    "ssh_keys": ssh.collect_ssh_keys,
     "accounts": accounts.collect_accounts,
     "login_defs": accounts.collect_login_defs,
     "logins": logins.collect_logins,
