@@ -365,3 +365,48 @@ def iptables_summary(text: str) -> dict[str, Any]:
 
 def audit_rule_count(text: str) -> int:
     return sum(1 for _, line in _lines(text) if line.startswith(("-a", "-w")))
+
+
+# --- PAM -------------------------------------------------------------------------------------
+
+PAM_TYPES = frozenset({"auth", "account", "password", "session"})
+
+
+@dataclass
+class PamLine:
+    """One rule of a /etc/pam.d file; ``kind`` is its type, or "@include" for Debian's whole-file include."""
+
+    kind: str
+    # "required", "[success=1 default=ignore]", "include", "substack"...
+    control: str
+    # The module's name without directory and ".so" ("pam_unix"), or the file an include names.
+    module: str
+    args: list[str]
+    line: int
+
+
+def pam_lines(text: str) -> list[PamLine]:
+    """The rules of a PAM service file, in order (a leading "-", "load if present", is dropped)."""
+    found: list[PamLine] = []
+    for number, line in _lines(text):
+        tokens = line.split()
+        if tokens[0] == "@include":
+            if len(tokens) > 1:
+                found.append(PamLine("@include", "include", tokens[1], [], number))
+            continue
+        kind = tokens[0].lstrip("-").lower()
+        rest = line[len(tokens[0]) :].strip()
+        if kind not in PAM_TYPES or not rest:
+            continue
+        if rest.startswith("["):
+            control, _, rest = rest[1:].partition("]")
+            control = f"[{' '.join(control.split())}]"
+        else:
+            control, *remaining = rest.split(None, 1)
+            rest = remaining[0] if remaining else ""
+        parts = rest.split()
+        if not parts:
+            continue
+        module = parts[0].rsplit("/", 1)[-1].removesuffix(".so")
+        found.append(PamLine(kind, control.lower(), module, parts[1:], number))
+    return found

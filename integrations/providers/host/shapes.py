@@ -169,6 +169,56 @@ class SshKeys(Collected):
     unreadable: dict[str, str]
 
 
+class PamRule(TypedDict):
+    """A module of a PAM stack, includes resolved: where it was written and its arguments."""
+
+    module: str
+    control: str
+    args: list[str]
+    file: str
+    line: int
+
+
+class PamSetting(TypedDict):
+    value: str
+    file: str
+
+
+class Pam(Collected):
+    """``data["pam"]``: the PAM stacks that judge passwords and logins, includes resolved, and the module
+    configuration files they read; ``present`` is False on a host without /etc/pam.d (then nothing else)."""
+
+    present: bool
+    # service ("passwd", "sshd", "login") -> rule type ("password", "auth") -> its rules in order; a service
+    # without its /etc/pam.d file is left out.
+    stacks: NotRequired[dict[str, dict[str, list[PamRule]]]]
+    # /etc/security/pwquality.conf and pwquality.conf.d/*.conf (a later file wins), faillock.conf.
+    pwquality: NotRequired[dict[str, PamSetting]]
+    faillock: NotRequired[dict[str, PamSetting]]
+    # login.defs' ENCRYPT_METHOD, which pam_unix uses when its own arguments name no algorithm ("" when unset).
+    encrypt_method: NotRequired[str]
+
+
+class TimeSync(Collected):
+    """``data["timesync"]``: the time synchronisation daemons installed, each with whether it is enabled and the
+    servers its configuration names."""
+
+    systemd: bool
+    # "chrony", "systemd-timesyncd", "ntpd" -> {"enabled": bool | None, "servers": [...], "config": path}
+    daemons: dict[str, dict[str, Any]]
+
+
+class Integrity(Collected):
+    """``data["integrity"]``: AIDE, the file integrity checker: installed, initialised, scheduled."""
+
+    installed: bool
+    config: str
+    database: str
+    # How it runs by itself: "dailyaidecheck.timer", "/etc/cron.daily/aide"... ([] when it does not).
+    scheduled: list[str]
+    systemd: bool
+
+
 class LoginDefs(Collected):
     """``data["login_defs"]``: /etc/login.defs' values (keys as written, e.g. PASS_MAX_DAYS)."""
 

@@ -98,6 +98,21 @@ alice\tALL=(ALL) NOPASSWD: ALL
 #includedir /etc/sudoers.d
 """
 
+COMMON_AUTH_COMPLIANT = """\
+auth\trequired\t\t\tpam_faillock.so preauth
+auth\t[success=1 default=ignore]\tpam_unix.so nullok
+auth\t[default=die]\t\t\tpam_faillock.so authfail
+auth\trequisite\t\t\tpam_deny.so
+auth\trequired\t\t\tpam_permit.so
+"""
+
+COMMON_PASSWORD_COMPLIANT = """\
+password\trequisite\t\t\tpam_pwquality.so retry=3
+password\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt
+password\trequisite\t\t\tpam_deny.so
+password\trequired\t\t\tpam_permit.so
+"""
+
 NFTABLES_RULES = """\
 #!/usr/sbin/nft -f
 flush ruleset
@@ -225,6 +240,19 @@ def compliant_host(root: Path) -> HostTree:
     tree.write("/etc/sudoers", SUDOERS_COMPLIANT, mode=0o440)
     tree.lastlog({1000: (days_ago(3), "pts/0", "192.0.2.10")})
     tree.write("/home/alice/.ssh/authorized_keys", f"{ED25519_KEY}\n", mode=0o600, owner=(1000, 1000))
+    tree.write("/etc/pam.d/passwd", "@include common-password\n")
+    tree.write("/etc/pam.d/common-password", COMMON_PASSWORD_COMPLIANT)
+    tree.write("/etc/pam.d/common-auth", COMMON_AUTH_COMPLIANT)
+    tree.write("/etc/pam.d/sshd", "@include common-auth\naccount required pam_nologin.so\n")
+    tree.write("/etc/pam.d/login", "auth optional pam_faildelay.so delay=3000000\n@include common-auth\n")
+    tree.write("/etc/security/pwquality.conf", "# minlen = 8\nminlen = 14\n")
+    tree.write("/etc/security/faillock.conf", "deny = 5\nunlock_time = 900\n")
+    tree.write("/etc/chrony/chrony.conf", "pool 2.debian.pool.ntp.org iburst\n")
+    tree.enable("chrony.service")
+    tree.write("/usr/bin/aide", "#!/bin/true\n", mode=0o755)
+    tree.write("/etc/aide/aide.conf", "@@define DBDIR /var/lib/aide\n")
+    tree.write("/var/lib/aide/aide.db", "database\n", mode=0o600)
+    tree.enable("dailyaidecheck.timer", "timers.target")
     tree.write("/etc/sudoers.d/README", "# Files here are read by the @includedir of /etc/sudoers.\n", mode=0o440)
     tree.write("/etc/nftables.conf", NFTABLES_RULES, mode=0o755)
     tree.enable("nftables.service", "sysinit.target")
@@ -256,6 +284,20 @@ def non_compliant_host(root: Path) -> HostTree:
     tree.write("/etc/sudoers", SUDOERS_NON_COMPLIANT, mode=0o440)
     tree.lastlog({1000: (days_ago(200), "pts/0", "203.0.113.9")})
     tree.write("/home/alice/.ssh/authorized_keys", f"{ED25519_KEY}\n{RSA_1024_KEY}\n", mode=0o600, owner=(1000, 1000))
+    tree.write("/etc/pam.d/passwd", "@include common-password\n")
+    tree.write(
+        "/etc/pam.d/common-password",
+        "password [success=1 default=ignore] pam_unix.so obscure md5\npassword requisite pam_deny.so\n",
+    )
+    tree.write("/etc/pam.d/common-auth", "auth [success=1 default=ignore] pam_unix.so nullok\n")
+    tree.write("/etc/pam.d/sshd", "@include common-auth\n")
+    tree.write(
+        "/etc/pam.d/login", "auth required pam_faillock.so preauth deny=10 unlock_time=0\n@include common-auth\n"
+    )
+    tree.write("/etc/chrony/chrony.conf", "pool 2.debian.pool.ntp.org iburst\n")
+    tree.enable("chrony.service")
+    tree.write("/lib/systemd/systemd-timesyncd", "#!/bin/true\n", mode=0o755)
+    tree.enable("systemd-timesyncd.service", "sysinit.target")
     tree.write("/etc/sudoers.d/deploy", "deploy ALL = NOPASSWD: /usr/bin/systemctl\n", mode=0o664)
     tree.write("/etc/nftables.conf", NFTABLES_EMPTY, mode=0o755)
     tree.write("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Unattended-Upgrade "0";\n')

@@ -25,6 +25,7 @@ from tests.integrations.host.support import (
 
 SSHD = f"{HOSTNAME}:/etc/ssh/sshd_config"
 SUDOERS = f"{HOSTNAME}:/etc/sudoers"
+PASSWD_STACK = f"{HOSTNAME}:/etc/pam.d/passwd"
 
 # check id -> {resource id: a phrase its failure reason must contain} on the neglected host.
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
@@ -56,6 +57,20 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "host.sudo.reauthentication_required": {SUDOERS: "line 3: Defaults:alice !authenticate"},
     "host.sudo.timestamp_timeout": {SUDOERS: "Defaults timestamp_timeout=-1 (/etc/sudoers:4)"},
     "host.sudo.policy_files_protected": {f"{HOSTNAME}:/etc/sudoers.d/deploy": "mode 0664 lets its group (gid"},
+    "host.pam.password_length": {
+        PASSWD_STACK: "No password quality module (pam_pwquality) in the passwd stack (modules: pam_unix, pam_deny)"
+    },
+    "host.pam.failed_login_lockout": {
+        f"{HOSTNAME}:/etc/pam.d": "sshd: no pam_faillock in the auth stack; login: deny = 10 (/etc/pam.d/login:1), "
+        "more than 5 or none"
+    },
+    "host.pam.strong_password_hashing": {
+        PASSWD_STACK: "passwords are hashed with md5 (/etc/pam.d/common-password:1), not sha512 or yescrypt"
+    },
+    "host.time.synchronized": {
+        f"{HOSTNAME}:timesync": "2 time daemons are enabled and would fight over the clock: chrony, systemd-timesyncd"
+    },
+    "host.integrity.file_integrity_monitoring": {f"{HOSTNAME}:aide": "AIDE is not installed"},
     "host.network.firewall_enabled": {f"{HOSTNAME}:firewall": "/etc/nftables.conf holds no rule"},
     "host.updates.automatic_security_updates": {f"{HOSTNAME}:updates": 'APT::Periodic::Unattended-Upgrade is "0"'},
     "host.audit.auditd_enabled": {f"{HOSTNAME}:/etc/audit/auditd.conf": "auditd is not installed"},

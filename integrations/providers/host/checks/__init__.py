@@ -1,5 +1,5 @@
 """Linux host checks.  Importing this package registers every host check with the registry."""
 
-from . import accounts, ssh, sudo, system
+from . import accounts, monitoring, pam, ssh, sudo, system
 
-__all__ = ["accounts", "ssh", "sudo", "system"]
+__all__ = ["accounts", "monitoring", "pam", "ssh", "sudo", "system"]

@@ -13,13 +13,16 @@ from ..shapes import (
     Audit,
     Filesystem,
     Firewall,
+    Integrity,
     Limits,
     LoginDefs,
     Logins,
+    Pam,
     Sshd,
     SshKeys,
     Sudo,
     Sysctl,
+    TimeSync,
     Updates,
 )
 
@@ -43,6 +46,18 @@ def service_data(inventory: Inventory, service: str) -> Mapping[str, Any] | None
 
 def sshd_data(inventory: Inventory) -> Sshd | None:
     return cast(Sshd | None, service_data(inventory, "sshd"))
+
+
+def pam_data(inventory: Inventory) -> Pam | None:
+    return cast(Pam | None, service_data(inventory, "pam"))
+
+
+def timesync_data(inventory: Inventory) -> TimeSync | None:
+    return cast(TimeSync | None, service_data(inventory, "timesync"))
+
+
+def integrity_data(inventory: Inventory) -> Integrity | None:
+    return cast(Integrity | None, service_data(inventory, "integrity"))
 
 
 def ssh_keys_data(inventory: Inventory) -> SshKeys | None:
@@ -87,6 +102,14 @@ def limits_data(inventory: Inventory) -> Limits | None:
 
 def filesystem_data(inventory: Inventory) -> Filesystem | None:
     return cast(Filesystem | None, service_data(inventory, "filesystem"))
+
+
+def whole_number(value: str) -> int | None:
+    """A configuration value as an integer ("14", " 90 "); None when it is not one."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
 
 
 def host_name(inventory: Inventory) -> str:

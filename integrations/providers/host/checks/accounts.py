@@ -18,6 +18,7 @@ from ._common import (
     logins_data,
     resource,
     result,
+    whole_number,
 )
 
 FILE = "Host::File"
@@ -181,13 +182,6 @@ def only_root_has_uid_0(inventory: Inventory) -> Iterable[Outcome]:
     ]
 
 
-def _days(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
 @host_check(
     id="host.accounts.password_aging",
     title="Password aging defaults are set",
@@ -205,7 +199,7 @@ def password_aging(inventory: Inventory) -> Iterable[Outcome]:
         return []
     values = data.get("values", {})
     effective = {key: values.get(key, default) for key, default in LOGIN_DEFS_DEFAULTS.items()}
-    max_days, min_days, warn_age = (_days(effective[key]) for key in LOGIN_DEFS_DEFAULTS)
+    max_days, min_days, warn_age = (whole_number(effective[key]) for key in LOGIN_DEFS_DEFAULTS)
     problems: list[str] = []
     if max_days is None or max_days < 0 or max_days > PASS_MAX_DAYS:
         problems.append(f"PASS_MAX_DAYS is {effective['PASS_MAX_DAYS']} (at most {PASS_MAX_DAYS})")
@@ -230,7 +224,7 @@ def password_aging(inventory: Inventory) -> Iterable[Outcome]:
 
 def _password_changed(value: str) -> datetime | None:
     # /etc/shadow counts days since 1970-01-01; 0 means "change at next login", not a date.
-    days = _days(value) if value else None
+    days = whole_number(value) if value else None
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days) if days else None
 
 

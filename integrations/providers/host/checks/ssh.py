@@ -16,7 +16,7 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..parsers import sshd_seconds
 from ..shapes import AuthorizedKey, Sshd, SshdOverride
-from ._common import error, host_check, resource, result, ssh_keys_data, sshd_data
+from ._common import error, host_check, resource, result, ssh_keys_data, sshd_data, whole_number
 
 SSHD = "Host::SshdConfig"
 ACCOUNT = "Host::Account"
@@ -109,13 +109,6 @@ def _evaluate(
             match_overrides=[{"match": o["match"], "value": o["value"], "file": o["file"]} for o in overrides],
         )
     ]
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
 
 
 @host_check(
@@ -241,7 +234,7 @@ def strong_macs(inventory: Inventory) -> Iterable[Outcome]:
 
 
 def _max_auth_tries_problem(value: str) -> str | None:
-    tries = _int(value)
+    tries = whole_number(value)
     if tries is None:
         return "not a number"
     if tries > MAX_AUTH_TRIES:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..transport import Transport
-from . import accounts, logins, ssh, sudo, system
+from . import accounts, logins, monitoring, pam, ssh, sudo, system
 from ._common import describe_error, read_optional
 
 Collector = Callable[[Transport], Mapping[str, Any]]
@@ -21,6 +21,9 @@ COLLECTORS: dict[str, Collector] = {
     "login_defs": accounts.collect_login_defs,
     "logins": logins.collect_logins,
     "sudo": sudo.collect_sudo,
+    "pam": pam.collect_pam,
+    "timesync": monitoring.collect_timesync,
+    "integrity": monitoring.collect_integrity,
     "firewall": system.collect_firewall,
     "updates": system.collect_updates,
     "audit": system.collect_audit,
