@@ -11,108 +11,16 @@ SSH key, as ``ssh-key:type SHA256:fingerprint comment``.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 from integrations.providers._saas_checks import parse_time
 from integrations.registry import Account, AccountKind, Inventory, register_accounts, revocation_check
 
+from . import sudoers
 from .checks._common import accounts_data, has_login_shell, host_name, logins_data, ssh_keys_data, sudo_data
-from .shapes import Sudo, SudoRule
 
 # The groups whose members distributions let use sudo (Debian/Ubuntu: sudo, admin; RHEL, SUSE, Arch: wheel).
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
-
-
-# Run-as entries that let a command run as root: root itself, or anyone.
-ROOT_RUNAS = frozenset({"root", "#0", "ALL"})
-# Alias chains longer than this are a loop (visudo rejects both).
-MAX_ALIAS_DEPTH = 32
-
-
-class _SudoPolicy:
-    """Which sudoers rules apply to a user on this host, aliases and negations resolved as sudo does."""
-
-    def __init__(self, data: Sudo, host: str, group_names: Mapping[int, str]) -> None:
-        self.rules: list[SudoRule] = data.get("rules", [])
-        self.aliases = data.get("aliases", {})
-        self.host = host.lower()
-        self.group_names = group_names
-
-    def _members(self, kind: str, item: str, depth: int) -> list[str] | None:
-        if depth < MAX_ALIAS_DEPTH and item in self.aliases.get(kind, {}):
-            return self.aliases[kind][item]
-        return None
-
-    def _list_matches(self, kind: str, items: Sequence[str], matches: Any, depth: int = 0) -> bool:
-        # The last item that matches decides: "ALL, !bob" is everyone but bob.
-        decided = False
-        for raw in items:
-            negated = raw.startswith("!")
-            item = raw.lstrip("!").strip()
-            members = self._members(kind, item, depth)
-            hit = self._list_matches(kind, members, matches, depth + 1) if members is not None else matches(item)
-            if hit:
-                decided = not negated
-        return decided
-
-    def _user_matches(self, item: str, user: Mapping[str, Any], groups: set[str]) -> bool:
-        if item == "ALL":
-            return True
-        if item.startswith("%#"):
-            return item[2:].isdigit() and int(item[2:]) in {user.get("gid"), *self._gids(groups)}
-        if item.startswith("%:"):
-            # A group from outside the host's files (sssd, Active Directory): not resolvable here.
-            return False
-        if item.startswith("%"):
-            return item[1:] in groups
-        if item.startswith("#"):
-            return item[1:].isdigit() and int(item[1:]) == user.get("uid")
-        # Netgroups (+name) are not resolved here: they live in NIS or LDAP, not in these files.
-        return item == user.get("name")
-
-    def _gids(self, groups: set[str]) -> set[int]:
-        return {gid for gid, name in self.group_names.items() if name in groups}
-
-    def _host_matches(self, item: str) -> bool:
-        if item == "ALL":
-            return True
-        short = self.host.split(".", 1)[0]
-        pattern = item.lower()
-        if any(char in pattern for char in "*?["):
-            return fnmatch.fnmatch(self.host, pattern) or fnmatch.fnmatch(short, pattern)
-        if pattern[:1].isdigit() or pattern.startswith("+") or ":" in pattern:
-            # An address, a network or a netgroup: not known from the files, so the rule is taken to apply
-            # (listing a privilege the host may not give beats hiding one it does).
-            return True
-        return pattern in (self.host, short)
-
-    def privileges(self, user: Mapping[str, Any], groups: set[str]) -> tuple[set[str], bool]:
-        """The ``sudo:`` privileges the rules give this user here, and whether one is every command as root."""
-        granted: set[str] = set()
-        admin = False
-        for rule in self.rules:
-            if not self._list_matches("User_Alias", rule["users"], lambda i: self._user_matches(i, user, groups)):
-                continue
-            if not self._list_matches("Host_Alias", rule["hosts"], self._host_matches):
-                continue
-            for command in rule["commands"]:
-                if command["negated"]:
-                    continue
-                runas = command["runas"] or "root"
-                tag = "NOPASSWD: " if "NOPASSWD" in command["tags"] else ""
-                granted.add(f"sudo:({runas}) {tag}{command['command']}")
-                every_command = self._list_matches("Cmnd_Alias", [command["command"]], lambda i: i == "ALL")
-                admin = admin or (every_command and self._as_root(command["runas"]))
-        return granted, admin
-
-    def _as_root(self, runas: str) -> bool:
-        if not runas:
-            return True
-        # "(:wheel)" changes only the group: the command runs as the user who called sudo.
-        users = [item.strip() for item in runas.split(":", 1)[0].split(",") if item.strip()]
-        return self._list_matches("Runas_Alias", users, lambda item: item in ROOT_RUNAS)
 
 
 def accounts(inventory: Inventory) -> Iterator[Account]:
@@ -134,7 +42,7 @@ def accounts(inventory: Inventory) -> Iterator[Account]:
     logins = logins_data(inventory)
     last_logins = logins.get("last", {}) if logins and logins.get("sources") else {}
     sudo = sudo_data(inventory)
-    policy = _SudoPolicy(sudo, host_name(inventory), group_names) if sudo and sudo.get("installed") else None
+    policy = sudoers.Policy(sudo, host_name(inventory), group_names) if sudo and sudo.get("installed") else None
     for user in data.get("users", []):
         name = str(user.get("name"))
         uid, gid = user.get("uid"), user.get("gid")

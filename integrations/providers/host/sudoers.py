@@ -2,14 +2,17 @@
 
 What is kept is what the checks and access reviews judge: Defaults parameters with their bindings, aliases, the
 include directives, and user specifications with each command's run-as list and tags in effect. A line this
-parser cannot read is skipped; ``visudo -c`` is what rejects them on the host.
+parser cannot read is skipped; ``visudo -c`` is what rejects them on the host. :class:`Policy` then says which
+rules give a user what on a host, aliases and negations resolved as sudo resolves them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from . import shapes
 
@@ -243,3 +246,95 @@ def entries(text: str, *, file: str) -> list[SudoersEntry]:
         else:
             entries.extend(_sudo_rules(line, file, number))
     return entries
+
+
+# --- who the policy gives what -------------------------------------------------------------
+
+# Run-as entries that let a command run as root: root itself, or anyone.
+ROOT_RUNAS = frozenset({"root", "#0", "ALL"})
+# Alias chains longer than this are a loop (visudo rejects both).
+MAX_ALIAS_DEPTH = 32
+
+
+class Policy:
+    """Which sudoers rules apply to a user on this host, aliases and negations resolved as sudo does."""
+
+    def __init__(self, data: shapes.Sudo, host: str, group_names: Mapping[int, str]) -> None:
+        self.rules: list[shapes.SudoRule] = data.get("rules", [])
+        self.aliases = data.get("aliases", {})
+        self.host = host.lower()
+        self.group_names = group_names
+
+    def _members(self, kind: str, item: str, depth: int) -> list[str] | None:
+        if depth < MAX_ALIAS_DEPTH and item in self.aliases.get(kind, {}):
+            return self.aliases[kind][item]
+        return None
+
+    def _list_matches(self, kind: str, items: Sequence[str], matches: Callable[[str], bool], depth: int = 0) -> bool:
+        # The last item that matches decides: "ALL, !bob" is everyone but bob.
+        decided = False
+        for raw in items:
+            negated = raw.startswith("!")
+            item = raw.lstrip("!").strip()
+            members = self._members(kind, item, depth)
+            hit = self._list_matches(kind, members, matches, depth + 1) if members is not None else matches(item)
+            if hit:
+                decided = not negated
+        return decided
+
+    def _user_matches(self, item: str, user: Mapping[str, Any], groups: set[str]) -> bool:
+        if item == "ALL":
+            return True
+        if item.startswith("%#"):
+            return item[2:].isdigit() and int(item[2:]) in {user.get("gid"), *self._gids(groups)}
+        if item.startswith("%:"):
+            # A group from outside the host's files (sssd, Active Directory): not resolvable here.
+            return False
+        if item.startswith("%"):
+            return item[1:] in groups
+        if item.startswith("#"):
+            return item[1:].isdigit() and int(item[1:]) == user.get("uid")
+        # Netgroups (+name) are not resolved here: they live in NIS or LDAP, not in these files.
+        return item == user.get("name")
+
+    def _gids(self, groups: set[str]) -> set[int]:
+        return {gid for gid, name in self.group_names.items() if name in groups}
+
+    def _host_matches(self, item: str) -> bool:
+        if item == "ALL":
+            return True
+        short = self.host.split(".", 1)[0]
+        pattern = item.lower()
+        if any(char in pattern for char in "*?["):
+            return fnmatch.fnmatch(self.host, pattern) or fnmatch.fnmatch(short, pattern)
+        if pattern[:1].isdigit() or pattern.startswith("+") or ":" in pattern:
+            # An address, a network or a netgroup: not known from the files, so the rule is taken to apply
+            # (listing a privilege the host may not give beats hiding one it does).
+            return True
+        return pattern in (self.host, short)
+
+    def privileges(self, user: Mapping[str, Any], groups: set[str]) -> tuple[set[str], bool]:
+        """The ``sudo:`` privileges the rules give this user here, and whether one is every command as root."""
+        granted: set[str] = set()
+        admin = False
+        for rule in self.rules:
+            if not self._list_matches("User_Alias", rule["users"], lambda i: self._user_matches(i, user, groups)):
+                continue
+            if not self._list_matches("Host_Alias", rule["hosts"], self._host_matches):
+                continue
+            for command in rule["commands"]:
+                if command["negated"]:
+                    continue
+                runas = command["runas"] or "root"
+                tag = "NOPASSWD: " if "NOPASSWD" in command["tags"] else ""
+                granted.add(f"sudo:({runas}) {tag}{command['command']}")
+                every_command = self._list_matches("Cmnd_Alias", [command["command"]], lambda i: i == "ALL")
+                admin = admin or (every_command and self._as_root(command["runas"]))
+        return granted, admin
+
+    def _as_root(self, runas: str) -> bool:
+        if not runas:
+            return True
+        # "(:wheel)" changes only the group: the command runs as the user who called sudo.
+        users = [item.strip() for item in runas.split(":", 1)[0].split(",") if item.strip()]
+        return self._list_matches("Runas_Alias", users, lambda item: item in ROOT_RUNAS)
