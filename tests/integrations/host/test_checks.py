@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from integrations.providers.host.collectors import system as host_system_collectors
-from integrations.registry import OutcomeStatus
+from integrations.registry import OutcomeStatus, all_checks
 from tests.integrations.host.support import (
     HOSTNAME,
     IS_ROOT,
@@ -446,3 +449,12 @@ def test_missing_tmp_gives_no_outcome(tmp_path):
 def test_checks_without_their_service_give_no_outcome():
     inv = inventory()
     assert all(run(inv, check_id) == [] for check_id in host_check_ids())
+
+
+def test_every_host_check_is_documented_once():
+    # given the table of docs/host-checks.md
+    doc = Path(__file__).resolve().parents[3] / "docs" / "host-checks.md"
+    documented = re.findall(r"^\| (host\.[a-z0-9_.]+) \|", doc.read_text(), re.MULTILINE)
+    # then it lists every registered host check, the access-review one included, each once
+    assert len(documented) == len(set(documented))
+    assert sorted(documented) == sorted(c.id for c in all_checks("host"))
