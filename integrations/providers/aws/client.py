@@ -97,6 +97,8 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "inspector2": ("inspector2",),
     "lambda": ("lambda",),
     "macie": ("macie2",),
+    "redshift": ("redshift",),
+    "logs": ("logs",),
 }
 
 

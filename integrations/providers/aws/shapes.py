@@ -373,6 +373,7 @@ class DbInstance(TypedDict):
     multi_az: NotRequired[bool]
     iam_auth: NotRequired[bool]
     cluster_id: NotRequired[str | None]  # set for Aurora members, whose backups live on the cluster
+    cloudwatch_logs_exports: NotRequired[list[str]]  # EnabledCloudwatchLogsExports: log types sent to Logs
 
 
 class DbSnapshot(TypedDict):

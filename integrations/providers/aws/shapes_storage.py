@@ -1,4 +1,4 @@
-"""Inventory shapes of the storage, backup and messaging services (see ``shapes`` for the conventions).
+"""Inventory shapes of the storage, backup, messaging and log services (see ``shapes`` for the conventions).
 
 Kept apart from ``shapes`` so that neither module outgrows the provider's size limit. A regional service
 stores ``{"regions": {region: <its shape>}}``; a read that failed for one resource is kept on that
@@ -73,6 +73,43 @@ class BackupRegion(TypedDict):
     vaults: list[BackupVault]
 
 
+# --- redshift ------------------------------------------------------------------------
+
+
+class RedshiftCluster(TypedDict):
+    id: str  # ClusterIdentifier
+    arn: str  # built from the account and region: DescribeClusters does not return the cluster's ARN
+    publicly_accessible: bool
+    encrypted: bool
+    kms_key_id: str | None
+    snapshot_retention_days: int  # AutomatedSnapshotRetentionPeriod; 0: automated snapshots off
+    audit_logging: bool  # DescribeLoggingStatus LoggingEnabled
+    log_destination: str | None  # LogDestinationType ("s3", "cloudwatch"); None when AWS names none
+    log_bucket: str | None
+    logging_error: NotRequired[str]
+    region: str
+
+
+class RedshiftRegion(TypedDict):
+    clusters: list[RedshiftCluster]
+
+
+# --- logs (CloudWatch Logs log groups) -------------------------------------------------
+
+
+class LogGroup(TypedDict):
+    name: str
+    arn: str | None
+    retention_days: int | None  # retentionInDays; None: events never expire
+    kms_key_id: str | None
+    region: str
+
+
+class LogsRegion(TypedDict):
+    log_groups: list[LogGroup]  # the first ``truncated_at`` by name when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more log groups than were read
+
+
 # --- sqs, sns, secretsmanager ----------------------------------------------------------
 
 
@@ -124,3 +161,5 @@ class StorageInventoryData(TypedDict, total=False):
     sqs: Regional[SqsRegion]
     sns: Regional[SnsRegion]
     secretsmanager: Regional[SecretsManagerRegion]
+    redshift: Regional[RedshiftRegion]
+    logs: Regional[LogsRegion]

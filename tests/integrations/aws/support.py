@@ -60,6 +60,19 @@ def services_for(check_ids: Iterable[str]) -> set[str]:
     return {s for cid in check_ids for s in _check(cid).services}
 
 
+def db_instance(endpoint: str, name: str, engine: str = "postgres", **settings: Any) -> None:
+    """Seed a small RDS instance; ``settings`` are create_db_instance's own (StorageEncrypted=True, ...)."""
+    aws(endpoint, "rds").create_db_instance(
+        DBInstanceIdentifier=name,
+        DBInstanceClass="db.t3.micro",
+        Engine=engine,
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+        AllocatedStorage=20,
+        **settings,
+    )
+
+
 def aws_checks() -> list[Check]:
     """The registered AWS checks.
 

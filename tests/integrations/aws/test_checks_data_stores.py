@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import aws, collect, run, scan, statuses
+from tests.integrations.aws.support import aws, collect, db_instance, run, scan, statuses
 
 PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
 RDS_CHECKS = ["aws.rds.storage_encrypted", "aws.rds.auto_minor_version_upgrade", "aws.rds.not_publicly_accessible"]
 
 
-def _db(endpoint: str, name: str, **settings: bool) -> None:
-    aws(endpoint, "rds").create_db_instance(
-        DBInstanceIdentifier=name,
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="app",
-        MasterUserPassword="a-long-password-1",
-        AllocatedStorage=20,
-        **settings,
-    )
-
-
 def test_rds_instance_checks(moto_reset: str) -> None:
     # given a hardened instance and one that is unencrypted, public and never auto-upgraded
-    _db(moto_reset, "hardened", StorageEncrypted=True, AutoMinorVersionUpgrade=True, PubliclyAccessible=False)
-    _db(moto_reset, "exposed", StorageEncrypted=False, AutoMinorVersionUpgrade=False, PubliclyAccessible=True)
+    db_instance(moto_reset, "hardened", StorageEncrypted=True, AutoMinorVersionUpgrade=True, PubliclyAccessible=False)
+    db_instance(moto_reset, "exposed", StorageEncrypted=False, AutoMinorVersionUpgrade=False, PubliclyAccessible=True)
     # when the three RDS checks run on one collection
     inv = collect(moto_reset, RDS_CHECKS)
     # then the hardened instance passes all three and the exposed one fails all three

@@ -12,6 +12,7 @@ from tests.integrations.aws.support import (
     by_region,
     collect,
     connector,
+    db_instance,
     json_reply,
     query_error,
     run,
@@ -28,21 +29,9 @@ INSTANCE_CHECKS = [
 ]
 
 
-def _db(endpoint: str, name: str, engine: str = "postgres", **settings: object) -> None:
-    aws(endpoint, "rds").create_db_instance(
-        DBInstanceIdentifier=name,
-        DBInstanceClass="db.t3.micro",
-        Engine=engine,
-        MasterUsername="app",
-        MasterUserPassword="a-long-password-1",
-        AllocatedStorage=20,
-        **settings,
-    )
-
-
 def test_rds_instance_recoverability_checks(moto_reset: str) -> None:
     # given a resilient instance and a fragile one (1-day backups, unprotected, single-AZ, passwords only)
-    _db(
+    db_instance(
         moto_reset,
         "resilient",
         BackupRetentionPeriod=7,
@@ -50,7 +39,7 @@ def test_rds_instance_recoverability_checks(moto_reset: str) -> None:
         MultiAZ=True,
         EnableIAMDatabaseAuthentication=True,
     )
-    _db(moto_reset, "fragile", BackupRetentionPeriod=1, DeletionProtection=False, MultiAZ=False)
+    db_instance(moto_reset, "fragile", BackupRetentionPeriod=1, DeletionProtection=False, MultiAZ=False)
     # when the four instance checks run on one collection
     inventory = collect(moto_reset, INSTANCE_CHECKS)
     # then the resilient instance passes all four and the fragile one fails all four
@@ -61,8 +50,8 @@ def test_rds_instance_recoverability_checks(moto_reset: str) -> None:
 
 def test_rds_iam_auth_is_judged_only_where_the_engine_supports_it(moto_reset: str) -> None:
     # given a SQL Server instance (no IAM database authentication) and a MySQL one without it
-    _db(moto_reset, "mssql", engine="sqlserver-ex")
-    _db(moto_reset, "mysql", engine="mysql")
+    db_instance(moto_reset, "mssql", engine="sqlserver-ex")
+    db_instance(moto_reset, "mysql", engine="mysql")
     # when the check runs
     outcomes = scan(moto_reset, "aws.rds.iam_authentication_enabled")
     # then only the MySQL instance is judged
@@ -72,8 +61,8 @@ def test_rds_iam_auth_is_judged_only_where_the_engine_supports_it(moto_reset: st
 def test_rds_snapshots_public_and_encrypted(moto_reset: str) -> None:
     # given an encrypted instance with a private snapshot, and a plain instance with a public snapshot
     rds = aws(moto_reset, "rds")
-    _db(moto_reset, "sealed", StorageEncrypted=True)
-    _db(moto_reset, "plain")
+    db_instance(moto_reset, "sealed", StorageEncrypted=True)
+    db_instance(moto_reset, "plain")
     rds.create_db_snapshot(DBInstanceIdentifier="sealed", DBSnapshotIdentifier="sealed-snap")
     rds.create_db_snapshot(DBInstanceIdentifier="plain", DBSnapshotIdentifier="plain-snap")
     rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="plain-snap", AttributeName="restore", ValuesToAdd=["all"])
@@ -87,7 +76,7 @@ def test_rds_snapshots_public_and_encrypted(moto_reset: str) -> None:
 
 def test_rds_snapshot_listing_denied_is_an_error_for_snapshot_checks_only(moto_reset: str) -> None:
     # given an instance, and RDS refusing DescribeDBSnapshots (and only that)
-    _db(moto_reset, "kept", DeletionProtection=True)
+    db_instance(moto_reset, "kept", DeletionProtection=True)
     built = connector(moto_reset)
     denied = answer([lambda: query_error("AccessDenied", "not authorized", status=403)])
     built.session.events.register("before-send.rds.DescribeDBSnapshots", denied)

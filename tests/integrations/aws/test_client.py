@@ -311,6 +311,8 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.ec2.DescribeSecurityGroups") == 2
     assert calls.count("before-call.ec2.DescribeVpcs") == 2
     assert calls.count("before-call.cloudtrail.DescribeTrails") == 2
+    assert calls.count("before-call.redshift.DescribeClusters") == 2
+    assert calls.count("before-call.cloudwatch-logs.DescribeLogGroups") == 2
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
     assert calls.count("before-call.s3.ListBuckets") == 1
     assert calls.count("before-call.sts.GetCallerIdentity") == 1
@@ -348,6 +350,14 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     aws(moto_reset, "cloudtrail").create_trail(Name="main", S3BucketName=_bucket(moto_reset, "trail-logs"))
     aws(moto_reset, "kms").create_key()
     aws(moto_reset, "guardduty").create_detector(Enable=True)
+    # a Redshift cluster, so its per-cluster logging status is read too
+    aws(moto_reset, "redshift").create_cluster(
+        ClusterIdentifier="warehouse",
+        NodeType="ra3.xlplus",
+        ClusterType="single-node",
+        MasterUsername="warehouse",
+        MasterUserPassword="A-long-password-1",
+    )
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
     calls: set[str] = set()

@@ -10,6 +10,7 @@ from integrations.registry import REVOCATION_CHECK_SUFFIX, OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
 from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_network_compute import seed_network_compute
+from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
 from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -258,6 +259,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         moto_reset, EAST, plain_volume=net["plain_volume"]
     )
     seeded_failures |= seed_added_later(moto_reset, EAST)
+    seeded_failures |= seed_redshift_and_logs(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
     built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
@@ -366,7 +368,11 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # the CIS AWS 7.0.0 gaps: no resource policy delegating policy management; Macie off in the west
         ("aws.organizations.policy_management_delegated", ACCOUNT, ""),
         ("aws.macie.enabled", ACCOUNT, WEST),
-        # what the #15 seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores)
+        # the legacy database exports no logs; the trail's log group has no KMS key of its own
+        ("aws.rds.logs_exported_to_cloudwatch", "legacy-db", EAST),
+        ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
+        # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose
+        # Redshift cluster, a log group kept 90 days)
         *seeded_failures,
     }
     assert failures == expected

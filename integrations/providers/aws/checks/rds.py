@@ -120,6 +120,33 @@ def iam_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
         yield result(ok, dbid, DB_INSTANCE, reason, region=str(db.get("region", "")), iam_auth=ok)
 
 
+@aws_check(
+    id="aws.rds.logs_exported_to_cloudwatch",
+    title="RDS instances export their database logs to CloudWatch Logs",
+    severity=Severity.MEDIUM,
+    service="rds",
+    resource_type=DB_INSTANCE,
+    rationale="Logs kept only on the instance rotate away within days and go with it when it is deleted; exported "
+    "to CloudWatch Logs they are kept as long as the log group says, searchable, and can raise alarms.",
+    remediation="Modify the instance to publish its engine's logs (error and audit logs at least, e.g. postgresql, "
+    "error, audit, general) to CloudWatch Logs.",
+)
+def logs_exported_to_cloudwatch(inventory: Inventory) -> Iterable[Outcome]:
+    # An Aurora member's log exports are its cluster's setting, which is not collected.
+    for db in _instances(inventory, standalone=True):
+        exports = db.get("cloudwatch_logs_exports")
+        if exports is None:
+            continue  # collected before the exports were kept
+        dbid = str(db.get("id"))
+        kinds = sorted(str(kind) for kind in exports)
+        reason = (
+            f"DB instance {dbid} exports {', '.join(kinds)} logs to CloudWatch Logs"
+            if kinds
+            else f"DB instance {dbid} exports no logs to CloudWatch Logs"
+        )
+        yield result(bool(kinds), dbid, DB_INSTANCE, reason, region=str(db.get("region", "")), log_exports=kinds)
+
+
 def _snapshots(inventory: Inventory) -> Iterator[DbSnapshot | Outcome]:
     """Every manual snapshot, or an error outcome for a region whose snapshots could not be listed."""
     data: RdsRegion

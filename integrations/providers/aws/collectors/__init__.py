@@ -24,9 +24,11 @@ from .edge import collect_acm, collect_cloudfront
 from .eks import collect_eks
 from .elb import collect_elb, collect_elbv2
 from .iam import collect_accessanalyzer, collect_iam
+from .logs import collect_logs
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
 from .network import collect_eip, collect_route_tables
 from .organizations import collect_organizations
+from .redshift import collect_redshift
 from .s3 import collect_s3
 
 Collector = Callable[[Scope], Mapping[str, Any]]
@@ -64,4 +66,6 @@ COLLECTORS: dict[str, Collector] = {
     "inspector2": collect_inspector2,
     "lambda": collect_lambda,
     "macie": collect_macie,
+    "redshift": collect_redshift,
+    "logs": collect_logs,
 }

@@ -110,6 +110,16 @@ def paginate(client: BaseClient, operation: str, key: str, **kwargs: Any) -> lis
     return items
 
 
+def paginate_at_most(client: BaseClient, operation: str, key: str, limit: int, **kwargs: Any) -> tuple[list[Any], bool]:
+    """The first ``limit`` items of a listing, and whether there were more (the pages beyond are not asked for)."""
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+        if len(items) > limit:
+            return items[:limit], True
+    return items, False
+
+
 def optional(call: Callable[[], Any], missing: Iterable[str]) -> Any:
     """Run ``call``; an error whose code says "not configured" means None, not a failure."""
     try:

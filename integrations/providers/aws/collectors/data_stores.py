@@ -28,6 +28,7 @@ def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
         "multi_az": bool(d.get("MultiAZ")),
         "iam_auth": bool(d.get("IAMDatabaseAuthenticationEnabled")),
         "cluster_id": d.get("DBClusterIdentifier"),
+        "cloudwatch_logs_exports": list(d.get("EnabledCloudwatchLogsExports") or []),
     }
 
 

@@ -1,0 +1,44 @@
+"""Seeds for the end-to-end scan: a Redshift cluster of each kind and a short-lived, KMS-encrypted log group.
+
+``seed_redshift_and_logs`` returns the failures it causes (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+from tests.integrations.aws.support import aws
+
+
+def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    redshift = aws(endpoint, "redshift", region)
+    common = {
+        "NodeType": "ra3.xlplus",
+        "ClusterType": "single-node",
+        "MasterUsername": "warehouse",
+        "MasterUserPassword": "A-long-password-1",
+    }
+    # Private, encrypted, a week of snapshots, audit logs to CloudWatch Logs (no bucket: the S3 checks stay as
+    # they are): passes every cluster check.
+    redshift.create_cluster(
+        ClusterIdentifier="warehouse",
+        PubliclyAccessible=False,
+        Encrypted=True,
+        AutomatedSnapshotRetentionPeriod=7,
+        **common,
+    )
+    redshift.enable_logging(ClusterIdentifier="warehouse", LogDestinationType="cloudwatch", LogExports=["userlog"])
+    # Public, plain, the default single day of snapshots, no audit logging: fails every cluster check.
+    redshift.create_cluster(ClusterIdentifier="reporting", PubliclyAccessible=True, **common)
+    # A log group under a rotating KMS key (so the key checks pass) that keeps events for 90 days only.
+    kms = aws(endpoint, "kms", region)
+    key = kms.create_key()["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    logs = aws(endpoint, "logs", region)
+    logs.create_log_group(logGroupName="/app/requests", kmsKeyId=key["Arn"])
+    logs.put_retention_policy(logGroupName="/app/requests", retentionInDays=90)
+    return {
+        *{
+            (f"aws.redshift.{name}", "reporting", region)
+            for name in ("audit_logging_enabled", "not_publicly_accessible", "automated_snapshots", "encrypted")
+        },
+        ("aws.logs.retention_at_least_365_days", "/app/requests", region),
+    }
