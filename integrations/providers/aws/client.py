@@ -99,6 +99,8 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "macie": ("macie2",),
     "redshift": ("redshift",),
     "logs": ("logs",),
+    "apigateway": ("apigateway",),
+    "opensearch": ("opensearch",),
 }
 
 

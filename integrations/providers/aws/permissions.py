@@ -12,6 +12,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "account:GetAlternateContact",
     "account:GetContactInformation",
     "acm:ListCertificates",
+    # API Gateway authorises reads by HTTP method: GET on /restapis (GetRestApis) and /restapis/*/stages (GetStages).
+    "apigateway:GET",
     "backup:GetBackupPlan",
     "backup:ListBackupPlans",
     "backup:ListBackupVaults",
@@ -48,6 +50,9 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeLoadBalancers",
+    # OpenSearch Service keeps the IAM prefix of its Elasticsearch days.
+    "es:DescribeDomains",
+    "es:ListDomainNames",
     "guardduty:GetDetector",
     "guardduty:ListDetectors",
     "iam:GenerateCredentialReport",

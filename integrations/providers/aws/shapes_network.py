@@ -1,8 +1,9 @@
-"""The inventory shapes of network addressing, load balancers, Lambda, ECR, CloudFront, ACM, Inspector and Macie.
+"""The inventory shapes of network addressing, load balancers, API Gateway, Lambda, ECR, CloudFront, ACM, Inspector
+and Macie.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds
-``acm``, ``ecr``, ``eip``, ``route_tables``, ``elb``, ``elbv2``, ``inspector2``, ``lambda`` and ``macie`` as
-``Regional[...]`` of their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
+``acm``, ``apigateway``, ``ecr``, ``eip``, ``route_tables``, ``elb``, ``elbv2``, ``inspector2``, ``lambda`` and
+``macie`` as ``Regional[...]`` of their region shape, and ``cloudfront`` (global) as :class:`CloudFront`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,30 @@ class ClassicLoadBalancer(TypedDict):
 
 class ElbRegion(TypedDict):
     load_balancers: list[ClassicLoadBalancer]
+
+
+class ApiStage(TypedDict):
+    name: str  # stageName
+    arn: str  # built from the partition, region, API id and stage name: GetStages returns no ARN
+    execution_log_level: str | None  # methodSettings["*/*"].loggingLevel (OFF, ERROR, INFO); None: never set
+    access_log_destination: str | None  # accessLogSettings.destinationArn
+    tracing_enabled: bool  # X-Ray active tracing
+    web_acl_arn: str | None  # the WAF web ACL associated with the stage
+
+
+class RestApi(TypedDict):
+    id: str
+    arn: str  # built like the stages' ARNs
+    name: str | None
+    endpoint_types: list[str]  # endpointConfiguration.types: EDGE, REGIONAL or PRIVATE
+    stages: list[ApiStage]
+    stages_error: NotRequired[str]  # GetStages failed for this API: only its stages go unjudged
+    region: str
+
+
+class ApiGatewayRegion(TypedDict):
+    rest_apis: list[RestApi]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more REST APIs than were read
 
 
 class LambdaFunction(TypedDict):

@@ -1,4 +1,4 @@
-"""Inventory shapes of the storage, backup, messaging and log services (see ``shapes`` for the conventions).
+"""Inventory shapes of the storage, search, backup, messaging and log services (see ``shapes`` for the conventions).
 
 Kept apart from ``shapes`` so that neither module outgrows the provider's size limit. A regional service
 stores ``{"regions": {region: <its shape>}}``; a read that failed for one resource is kept on that
@@ -94,6 +94,28 @@ class RedshiftRegion(TypedDict):
     clusters: list[RedshiftCluster]
 
 
+# --- opensearch (OpenSearch Service domains, Elasticsearch ones included) ------------------
+
+
+class SearchDomain(TypedDict):
+    name: str
+    arn: str | None
+    engine_version: str | None  # "OpenSearch_2.11", "Elasticsearch_7.10"
+    encrypted_at_rest: bool  # EncryptionAtRestOptions.Enabled
+    kms_key_id: str | None
+    node_to_node_encryption: bool  # NodeToNodeEncryptionOptions.Enabled
+    enforce_https: bool  # DomainEndpointOptions.EnforceHTTPS
+    tls_policy: str | None  # DomainEndpointOptions.TLSSecurityPolicy
+    vpc_subnet_ids: list[str]  # VPCOptions.SubnetIds; empty: the domain has a public endpoint
+    fine_grained_access_control: bool  # AdvancedSecurityOptions.Enabled
+    access_policy: PolicyDocument | None  # AccessPolicies; None: the domain has none
+    region: str
+
+
+class OpenSearchRegion(TypedDict):
+    domains: list[SearchDomain]
+
+
 # --- logs (CloudWatch Logs log groups) -------------------------------------------------
 
 
@@ -163,3 +185,4 @@ class StorageInventoryData(TypedDict, total=False):
     secretsmanager: Regional[SecretsManagerRegion]
     redshift: Regional[RedshiftRegion]
     logs: Regional[LogsRegion]
+    opensearch: Regional[OpenSearchRegion]

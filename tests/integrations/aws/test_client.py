@@ -313,6 +313,8 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.cloudtrail.DescribeTrails") == 2
     assert calls.count("before-call.redshift.DescribeClusters") == 2
     assert calls.count("before-call.cloudwatch-logs.DescribeLogGroups") == 2
+    assert calls.count("before-call.api-gateway.GetRestApis") == 2
+    assert calls.count("before-call.opensearch.ListDomainNames") == 2
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
     assert calls.count("before-call.s3.ListBuckets") == 1
     assert calls.count("before-call.sts.GetCallerIdentity") == 1
@@ -332,6 +334,9 @@ _ACTION_FOR_OPERATION = {
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    # API Gateway's IAM actions are the HTTP methods of its management API.
+    "api-gateway:GetRestApis": "apigateway:GET",
+    "api-gateway:GetStages": "apigateway:GET",
 }
 _PREFIX_FOR_SERVICE = {
     "efs": "elasticfilesystem",
@@ -341,6 +346,7 @@ _PREFIX_FOR_SERVICE = {
     "elastic-load-balancing": "elasticloadbalancing",
     "elastic-load-balancing-v2": "elasticloadbalancing",
     "secrets-manager": "secretsmanager",
+    "opensearch": "es",
 }
 
 
@@ -358,6 +364,14 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
         MasterUsername="warehouse",
         MasterUserPassword="A-long-password-1",
     )
+    # a REST API with a stage and an OpenSearch domain, so their stages and the domain are read too
+    apigateway = aws(moto_reset, "apigateway")
+    api = apigateway.create_rest_api(name="orders")["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    apigateway.create_deployment(restApiId=api, stageName="prod")
+    aws(moto_reset, "opensearch").create_domain(DomainName="search")
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
     calls: set[str] = set()
@@ -384,7 +398,8 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     assert all(f"`{action}`" in readme for action in BEYOND_SECURITY_AUDIT)
     assert all(
-        re.fullmatch(r"[a-z0-9-]+:(List|Get|Describe|Generate|BatchGet)[A-Za-z0-9]+", a) for a in REQUIRED_ACTIONS
+        re.fullmatch(r"[a-z0-9-]+:(List|Get|Describe|Generate|BatchGet)[A-Za-z0-9]+|apigateway:GET", a)
+        for a in REQUIRED_ACTIONS
     )
 
 

@@ -9,6 +9,7 @@ from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS
 from integrations.registry import REVOCATION_CHECK_SUFFIX, OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
 from tests.integrations.aws.seed_added_later import seed_added_later
+from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
 from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
@@ -260,6 +261,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     )
     seeded_failures |= seed_added_later(moto_reset, EAST)
     seeded_failures |= seed_redshift_and_logs(moto_reset, EAST)
+    seeded_failures |= seed_apigateway_and_opensearch(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
     built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
@@ -372,7 +374,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.rds.logs_exported_to_cloudwatch", "legacy-db", EAST),
         ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
         # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose
-        # Redshift cluster, a log group kept 90 days)
+        # Redshift cluster, a log group kept 90 days, a bare API stage, an open OpenSearch domain)
         *seeded_failures,
     }
     assert failures == expected

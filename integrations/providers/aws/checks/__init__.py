@@ -2,6 +2,7 @@
 
 from . import (
     account,
+    apigateway,
     backup,
     cloudtrail,
     cloudtrail_data_events,
@@ -19,6 +20,7 @@ from . import (
     logs,
     messaging,
     network,
+    opensearch,
     organizations,
     rds,
     redshift,
@@ -29,6 +31,7 @@ from . import (
 
 __all__ = [
     "account",
+    "apigateway",
     "backup",
     "cloudtrail",
     "cloudtrail_data_events",
@@ -46,6 +49,7 @@ __all__ = [
     "logs",
     "messaging",
     "network",
+    "opensearch",
     "organizations",
     "rds",
     "redshift",

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._common import Scope
 from .account import collect_account
+from .apigateway import collect_apigateway
 from .backup import collect_backup, collect_dynamodb
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
@@ -27,6 +28,7 @@ from .iam import collect_accessanalyzer, collect_iam
 from .logs import collect_logs
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
 from .network import collect_eip, collect_route_tables
+from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .s3 import collect_s3
@@ -68,4 +70,6 @@ COLLECTORS: dict[str, Collector] = {
     "macie": collect_macie,
     "redshift": collect_redshift,
     "logs": collect_logs,
+    "apigateway": collect_apigateway,
+    "opensearch": collect_opensearch,
 }

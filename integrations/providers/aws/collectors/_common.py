@@ -130,13 +130,21 @@ def optional(call: Callable[[], Any], missing: Iterable[str]) -> Any:
         raise
 
 
-def bucket_policy(s3: BaseClient, name: str) -> PolicyDocument | None:
-    """The bucket's policy document; None when it has none, ``{"unparsable": text}`` when it is not JSON."""
-    policy_text = optional(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], {"NoSuchBucketPolicy"})
+def policy_document(text: str | None) -> PolicyDocument | None:
+    """A resource policy as AWS stores it (JSON text): None when there is none, ``{"unparsable": text}`` when
+    it is not a JSON object, so a check can say so instead of judging it."""
+    if not text:
+        return None
     try:
-        return json.loads(policy_text) if policy_text else None
+        document = json.loads(text)
     except ValueError:
-        return {"unparsable": policy_text}
+        return {"unparsable": text}
+    return document if isinstance(document, dict) else {"unparsable": text}
+
+
+def bucket_policy(s3: BaseClient, name: str) -> PolicyDocument | None:
+    """The bucket's policy document (see :func:`policy_document`)."""
+    return policy_document(optional(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], {"NoSuchBucketPolicy"}))
 
 
 def describe_error(exc: BaseException) -> str:

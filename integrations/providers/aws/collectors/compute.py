@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from ..shapes import PolicyDocument
 from ..shapes_network import EcrRegion, LambdaRegion
-from ._common import Scope, optional, paginate, plain
+from ._common import Scope, optional, paginate, plain, policy_document
 
 _NOT_FOUND = {"ResourceNotFoundException"}
-
-
-def _parsed(text: str | None) -> PolicyDocument | None:
-    """A resource policy document; ``{"unparsable": text}`` when AWS stored something that is not JSON."""
-    if not text:
-        return None
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return {"unparsable": text}
-    return document if isinstance(document, dict) else {"unparsable": text}
 
 
 def collect_lambda(scope: Scope) -> LambdaRegion:
@@ -40,7 +27,7 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
                 "runtime": function.get("Runtime"),
                 "package_type": function.get("PackageType"),
                 "url_auth_type": (url or {}).get("AuthType"),
-                "policy": _parsed((policy or {}).get("Policy")),
+                "policy": policy_document((policy or {}).get("Policy")),
                 "region": scope.region,
             }
         )
@@ -62,7 +49,7 @@ def collect_ecr(scope: Scope) -> EcrRegion:
                 "arn": repo.get("repositoryArn"),
                 "scan_on_push": bool(repo.get("imageScanningConfiguration", {}).get("scanOnPush")),
                 "tag_mutability": repo.get("imageTagMutability"),
-                "policy": _parsed((policy or {}).get("policyText")),
+                "policy": policy_document((policy or {}).get("policyText")),
                 "region": scope.region,
             }
         )

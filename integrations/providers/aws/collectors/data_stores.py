@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes import EfsRegion, KmsRegion, RdsRegion
-from ._common import Scope, concurrently, describe_error, optional, paginate, plain
+from ._common import Scope, concurrently, describe_error, optional, paginate, plain, policy_document
 
 
 def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
@@ -102,10 +101,7 @@ def _key_policy(kms: BaseClient, key_id: str) -> dict[str, Any]:
         text = kms.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy")
     except ClientError as exc:
         return {"policy_error": describe_error(exc)}
-    try:
-        return {"policy": json.loads(text) if text else None}
-    except ValueError:
-        return {"policy": {"unparsable": text}}
+    return {"policy": policy_document(text)}
 
 
 def collect_kms(scope: Scope) -> KmsRegion:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from ..shapes import PolicyDocument
 from ..shapes_storage import SecretsManagerRegion, SnsRegion, SqsRegion
-from ._common import Scope, paginate, plain
-
-
-def _policy(text: str | None) -> PolicyDocument | None:
-    if not text:
-        return None
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return {"unparsable": text}
-    return document if isinstance(document, dict) else {"unparsable": text}
+from ._common import Scope, paginate, plain, policy_document
 
 
 def collect_sqs(scope: Scope) -> SqsRegion:
@@ -32,7 +20,7 @@ def collect_sqs(scope: Scope) -> SqsRegion:
                 "arn": attributes.get("QueueArn"),
                 "kms_key_id": attributes.get("KmsMasterKeyId") or None,
                 "sqs_managed_sse": str(attributes.get("SqsManagedSseEnabled", "")).lower() == "true",
-                "policy": _policy(attributes.get("Policy")),
+                "policy": policy_document(attributes.get("Policy")),
                 "region": scope.region,
             }
         )
@@ -49,7 +37,7 @@ def collect_sns(scope: Scope) -> SnsRegion:
             {
                 "arn": arn,
                 "kms_key_id": attributes.get("KmsMasterKeyId") or None,
-                "policy": _policy(attributes.get("Policy")),
+                "policy": policy_document(attributes.get("Policy")),
                 "region": scope.region,
             }
         )

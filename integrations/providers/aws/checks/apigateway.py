@@ -1,0 +1,132 @@
+"""Checks on the stages of API Gateway REST APIs: request logging, X-Ray tracing and a WAF web ACL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_network import ApiGatewayRegion, ApiStage, RestApi
+from ._common import aws_check, error, regions, result
+
+STAGE = "AWS::ApiGateway::Stage"
+REST_API = "AWS::ApiGateway::RestApi"
+# Execution logging levels that write entries to CloudWatch Logs ("OFF" writes none).
+LOGGING_LEVELS = frozenset({"ERROR", "INFO"})
+
+
+def _stages(inventory: Inventory) -> Iterator[tuple[RestApi, ApiStage] | Outcome]:
+    """Every stage with its API, an error outcome for an API whose stages could not be read, and one for a region
+    that held more REST APIs than the collector reads."""
+    data: ApiGatewayRegion
+    for region, data in regions(inventory, "apigateway"):
+        for api in data.get("rest_apis", []):
+            if api.get("stages_error"):
+                reason = f"Could not read the stages of REST API {_api_label(api)}: {api['stages_error']}"
+                yield error(str(api.get("arn") or api.get("id")), REST_API, reason, region=region)
+                continue
+            for stage in api.get("stages", []):
+                yield api, stage
+        limit = data.get("truncated_at")
+        if limit:
+            reason = f"{region} holds more than {limit} REST APIs; only the first {limit} were read and judged"
+            yield error(inventory.account_id or "aws-account", REST_API, reason, region=region, read=limit)
+
+
+def _api_label(api: RestApi) -> str:
+    name, api_id = api.get("name"), str(api.get("id"))
+    return f"{name} ({api_id})" if name else api_id
+
+
+def _label(api: RestApi, stage: ApiStage) -> str:
+    return f"Stage {stage.get('name')} of REST API {_api_label(api)}"
+
+
+@aws_check(
+    id="aws.apigateway.stage_logging_enabled",
+    title="API Gateway REST API stages log requests",
+    severity=Severity.MEDIUM,
+    service="apigateway",
+    resource_type=STAGE,
+    rationale="An API is often the front door to an application's data; without execution or access logs there "
+    "is no record of who called it, what failed or what was refused, to detect abuse or investigate it later.",
+    remediation="Set the stage's CloudWatch execution logging to ERROR or INFO for all methods, or turn on access "
+    "logging to a CloudWatch Logs log group or Firehose stream (the account needs an API Gateway CloudWatch role).",
+)
+def stage_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for found in _stages(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        api, stage = found
+        level = stage.get("execution_log_level")
+        destination = stage.get("access_log_destination")
+        executes = str(level or "").upper() in LOGGING_LEVELS
+        kept = []
+        if executes:
+            kept.append(f"logs execution at {level} level")
+        if destination:
+            kept.append(f"sends access logs to {destination}")
+        if kept:
+            reason = f"{_label(api, stage)} {' and '.join(kept)}"
+        else:
+            reason = f"{_label(api, stage)} has execution logging {level or 'not set'} and no access log destination"
+        yield result(
+            bool(kept),
+            str(stage.get("arn")),
+            STAGE,
+            reason,
+            region=str(api.get("region", "")),
+            execution_log_level=level,
+            access_log_destination=destination,
+        )
+
+
+@aws_check(
+    id="aws.apigateway.stage_tracing_enabled",
+    title="API Gateway REST API stages trace requests with X-Ray",
+    severity=Severity.LOW,
+    service="apigateway",
+    resource_type=STAGE,
+    rationale="X-Ray traces follow each request from the API through its backend, so unusual latency, errors or "
+    "call paths show up, and an incident can be followed across services.",
+    remediation="Turn on X-Ray tracing in the stage's settings (the account is charged per traced request, so "
+    "set a sampling rule that fits the traffic).",
+)
+def stage_tracing_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for found in _stages(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        api, stage = found
+        on = bool(stage.get("tracing_enabled"))
+        reason = f"{_label(api, stage)} has X-Ray tracing {'on' if on else 'off'}"
+        yield result(on, str(stage.get("arn")), STAGE, reason, region=str(api.get("region", "")), tracing_enabled=on)
+
+
+@aws_check(
+    id="aws.apigateway.stage_waf_enabled",
+    title="Public API Gateway REST API stages have a WAF web ACL",
+    severity=Severity.MEDIUM,
+    service="apigateway",
+    resource_type=STAGE,
+    rationale="A web ACL in front of a public API filters injection attempts, known bad sources and request "
+    "floods before they reach the integrations behind it.",
+    remediation="Associate an AWS WAF (WAFv2) regional web ACL, for example with the AWS managed core rule set, "
+    "with the stage.",
+)
+def stage_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for found in _stages(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        api, stage = found
+        types = list(api.get("endpoint_types") or [])
+        # A private API answers only through interface endpoints inside a VPC, not from the internet.
+        if types and set(types) == {"PRIVATE"}:
+            continue
+        acl = stage.get("web_acl_arn")
+        reason = (
+            f"{_label(api, stage)} is protected by web ACL {acl}" if acl else f"{_label(api, stage)} has no web ACL"
+        )
+        yield result(bool(acl), str(stage.get("arn")), STAGE, reason, region=str(api.get("region", "")), web_acl=acl)

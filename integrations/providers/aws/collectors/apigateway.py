@@ -1,0 +1,68 @@
+"""API Gateway collection (regional): each REST API's stages with their logging, tracing and WAF settings."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from ..shapes_network import ApiGatewayRegion
+from ._common import Scope, concurrently, describe_error, error_code, paginate_at_most, plain
+
+# Default quotas allow several hundred REST APIs per region, and each costs a GetStages call beyond the listing. Past
+# this many the rest are left unread (and the checks say so) rather than spend thousands of throttled calls on them.
+MAX_REST_APIS = 1_000
+# GetRestApis returns 25 APIs a page unless asked for more; 500 is the most it gives.
+_PAGE_SIZE = 500
+
+
+def collect_apigateway(scope: Scope) -> ApiGatewayRegion:
+    apigateway = scope.client("apigateway")
+    listed, more = paginate_at_most(
+        apigateway, "get_rest_apis", "items", MAX_REST_APIS, PaginationConfig={"PageSize": _PAGE_SIZE}
+    )
+    apis = concurrently(functools.partial(_rest_api, apigateway, scope), listed)
+    data: dict[str, Any] = {"rest_apis": [api for api in apis if api is not None]}
+    if more:
+        data["truncated_at"] = MAX_REST_APIS
+    return plain(data)
+
+
+def _rest_api(apigateway: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    api_id = listed["id"]
+    arn = f"arn:{scope.partition}:apigateway:{scope.region}::/restapis/{api_id}"
+    api: dict[str, Any] = {
+        "id": api_id,
+        "arn": arn,
+        "name": listed.get("name"),
+        "endpoint_types": list((listed.get("endpointConfiguration") or {}).get("types") or []),
+        "stages": [],
+        "region": scope.region,
+    }
+    try:
+        # GetStages is not paginated: one answer holds every stage of the API.
+        stages = apigateway.get_stages(restApiId=api_id).get("item", [])
+    except ClientError as exc:
+        if error_code(exc) == "NotFoundException":
+            return None  # deleted between the listing and this read
+        api["stages_error"] = describe_error(exc)
+        return api
+    api["stages"] = [_stage(arn, stage) for stage in stages]
+    return api
+
+
+def _stage(api_arn: str, stage: Mapping[str, Any]) -> dict[str, Any]:
+    name = stage["stageName"]
+    # "*/*" holds the settings every method of the stage inherits unless it overrides them.
+    defaults = (stage.get("methodSettings") or {}).get("*/*") or {}
+    return {
+        "name": name,
+        "arn": f"{api_arn}/stages/{name}",
+        "execution_log_level": defaults.get("loggingLevel"),
+        "access_log_destination": (stage.get("accessLogSettings") or {}).get("destinationArn") or None,
+        "tracing_enabled": bool(stage.get("tracingEnabled")),
+        "web_acl_arn": stage.get("webAclArn") or None,
+    }

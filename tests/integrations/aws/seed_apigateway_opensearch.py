@@ -1,0 +1,72 @@
+"""Seeds for the end-to-end scan: an API Gateway REST API with a hardened and a bare stage, and an OpenSearch domain
+of each kind.
+
+``seed_apigateway_and_opensearch`` returns the failures it causes (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.integrations.aws.support import aws
+
+
+def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    apigateway = aws(endpoint, "apigateway", region)
+    api = apigateway.create_rest_api(name="storefront", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = apigateway.create_deployment(restApiId=api)["id"]
+    # "prod" logs every method's errors, is traced and sits behind a web ACL: passes every stage check.
+    apigateway.create_stage(restApiId=api, stageName="prod", deploymentId=deployment, tracingEnabled=True)
+    apigateway.update_stage(
+        restApiId=api,
+        stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"}],
+    )
+    prod = f"arn:aws:apigateway:{region}::/restapis/{api}/stages/prod"
+    acl = aws(endpoint, "wafv2", region).create_web_acl(
+        Name="storefront",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "store"},
+    )["Summary"]["ARN"]
+    aws(endpoint, "wafv2", region).associate_web_acl(WebACLArn=acl, ResourceArn=prod)
+    # "beta" has none of it: fails every stage check.
+    apigateway.create_stage(restApiId=api, stageName="beta", deploymentId=deployment)
+    beta = f"arn:aws:apigateway:{region}::/restapis/{api}/stages/beta"
+
+    opensearch = aws(endpoint, "opensearch", region)
+    subnet = aws(endpoint, "ec2", region).describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
+        "Subnets"
+    ][0]["SubnetId"]
+    # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only: passes every domain check.
+    opensearch.create_domain(
+        DomainName="catalog",
+        VPCOptions={"SubnetIds": [subnet]},
+        EncryptionAtRestOptions={"Enabled": True},
+        NodeToNodeEncryptionOptions={"Enabled": True},
+        DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+    )
+    # Public, open to anyone, unencrypted, plain HTTP accepted: fails every domain check.
+    anyone = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
+    legacy = opensearch.create_domain(
+        DomainName="legacy-search",
+        AccessPolicies=json.dumps({"Version": "2012-10-17", "Statement": [anyone]}),
+    )["DomainStatus"]["ARN"]
+    return {
+        *{
+            (f"aws.apigateway.{name}", beta, region)
+            for name in ("stage_logging_enabled", "stage_tracing_enabled", "stage_waf_enabled")
+        },
+        *{
+            (f"aws.opensearch.{name}", legacy, region)
+            for name in (
+                "encrypted_at_rest",
+                "node_to_node_encryption",
+                "https_tls12_required",
+                "not_publicly_accessible",
+            )
+        },
+    }
