@@ -101,6 +101,8 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "logs": ("logs",),
     "apigateway": ("apigateway",),
     "opensearch": ("opensearch",),
+    "sagemaker": ("sagemaker",),
+    "emr": ("emr",),
 }
 
 

@@ -50,6 +50,9 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticmapreduce:DescribeCluster",
+    "elasticmapreduce:DescribeSecurityConfiguration",
+    "elasticmapreduce:ListClusters",
     # OpenSearch Service keeps the IAM prefix of its Elasticsearch days.
     "es:DescribeDomains",
     "es:ListDomainNames",
@@ -102,6 +105,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "s3:GetLifecycleConfiguration",
     "s3:GetReplicationConfiguration",
     "s3:ListAllMyBuckets",
+    "sagemaker:DescribeNotebookInstance",
+    "sagemaker:ListNotebookInstances",
     "secretsmanager:ListSecrets",
     "securityhub:DescribeHub",
     "sns:ListSubscriptions",

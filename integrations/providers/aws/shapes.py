@@ -461,3 +461,4 @@ class AwsInventoryData(TypedDict, total=False):
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
     # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda, macie and organizations: see shapes_network.py
+    # sagemaker and emr: see shapes_analytics.py

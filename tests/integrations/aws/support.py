@@ -43,7 +43,22 @@ def aws(endpoint: str, service: str, region: str = REGION) -> BaseClient:
     )
     if service == "s3control":
         client.meta.events.register("before-call.s3-control", strip_account_host_prefix)
+    if service == "emr":
+        client.meta.events.register("before-send.emr", emr_by_region)
     return client
+
+
+def emr_by_region(request: Any = None, **_: Any) -> None:
+    """A before-send hook for EMR requests (register it on a connector's session that scans several regions).
+
+    moto's server takes an EMR request's region from the host name alone, not from the signature as for other
+    services, so on a local endpoint every region would share one EMR. Naming the regional host, as AWS's own
+    endpoints do, keeps the regions apart.
+    """
+    authorization = request.headers["Authorization"]
+    signed = authorization.decode() if isinstance(authorization, bytes) else str(authorization)
+    region = signed.split("Credential=", 1)[1].split("/")[2]
+    request.headers["Host"] = f"elasticmapreduce.{region}.amazonaws.com"
 
 
 def connector(endpoint: str, regions: Iterable[str] = (REGION,), **config: Any) -> AwsConnector:

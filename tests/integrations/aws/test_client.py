@@ -315,6 +315,8 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.cloudwatch-logs.DescribeLogGroups") == 2
     assert calls.count("before-call.api-gateway.GetRestApis") == 2
     assert calls.count("before-call.opensearch.ListDomainNames") == 2
+    assert calls.count("before-call.sagemaker.ListNotebookInstances") == 2
+    assert calls.count("before-call.emr.ListClusters") == 2
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
     assert calls.count("before-call.s3.ListBuckets") == 1
     assert calls.count("before-call.sts.GetCallerIdentity") == 1
@@ -347,6 +349,7 @@ _PREFIX_FOR_SERVICE = {
     "elastic-load-balancing-v2": "elasticloadbalancing",
     "secrets-manager": "secretsmanager",
     "opensearch": "es",
+    "emr": "elasticmapreduce",
 }
 
 
@@ -372,6 +375,20 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     apigateway.create_deployment(restApiId=api, stageName="prod")
     aws(moto_reset, "opensearch").create_domain(DomainName="search")
+    # a notebook instance and an EMR cluster with a security configuration, so each is described too
+    aws(moto_reset, "sagemaker").create_notebook_instance(
+        NotebookInstanceName="research", InstanceType="ml.t3.medium", RoleArn=f"arn:aws:iam::{ACCOUNT}:role/notebooks"
+    )
+    emr = aws(moto_reset, "emr")
+    emr.create_security_configuration(Name="encrypted", SecurityConfiguration='{"EncryptionConfiguration": {}}')
+    emr.run_job_flow(
+        Name="etl",
+        ReleaseLabel="emr-7.1.0",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+        SecurityConfiguration="encrypted",
+    )
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
     calls: set[str] = set()

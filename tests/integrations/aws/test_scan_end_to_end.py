@@ -12,6 +12,7 @@ from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
+from tests.integrations.aws.seed_sagemaker_emr import seed_sagemaker_and_emr
 from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -20,6 +21,7 @@ from tests.integrations.aws.support import (
     aws,
     aws_checks,
     connector,
+    emr_by_region,
     features_reply,
     json_reply,
     services_for,
@@ -262,7 +264,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_added_later(moto_reset, EAST)
     seeded_failures |= seed_redshift_and_logs(moto_reset, EAST)
     seeded_failures |= seed_apigateway_and_opensearch(moto_reset, EAST)
+    seeded_failures |= seed_sagemaker_and_emr(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
+    built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
     built.session.events.register("before-send.accessanalyzer.ListFindings", lambda **_: json_reply({"findings": []}))
     # moto has no IAM ListOrganizationsFeatures either: the organization has centralized root access on.
@@ -374,7 +378,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.rds.logs_exported_to_cloudwatch", "legacy-db", EAST),
         ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
         # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose
-        # Redshift cluster, a log group kept 90 days, a bare API stage, an open OpenSearch domain)
+        # Redshift cluster, a log group kept 90 days, a bare API stage, an open OpenSearch domain, an open notebook
+        # instance, an unencrypted EMR cluster keeping no logs)
         *seeded_failures,
     }
     assert failures == expected

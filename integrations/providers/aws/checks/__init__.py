@@ -15,6 +15,7 @@ from . import (
     edge,
     eks,
     elb,
+    emr,
     iam,
     kms,
     logs,
@@ -26,6 +27,7 @@ from . import (
     redshift,
     s3,
     s3_exposure,
+    sagemaker,
     vpc_peering,
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "edge",
     "eks",
     "elb",
+    "emr",
     "iam",
     "kms",
     "logs",
@@ -55,5 +58,6 @@ __all__ = [
     "redshift",
     "s3",
     "s3_exposure",
+    "sagemaker",
     "vpc_peering",
 ]

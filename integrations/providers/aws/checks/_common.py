@@ -6,11 +6,11 @@ shape from ``..shapes`` in a small typed accessor of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from integrations.registry import Inventory, checks_of, error_outcome, outcome
+from integrations.registry import Inventory, Outcome, checks_of, error_outcome, outcome
 
 INTEGRATION_TYPE = "aws"
 
@@ -43,6 +43,44 @@ def items(inventory: Inventory, service: str, key: str) -> Iterator[Any]:
     """Every resource of one kind across the collected regions of a regional service."""
     for _, data in regions(inventory, service):
         yield from data.get(key, [])
+
+
+def described_items(
+    inventory: Inventory,
+    service: str,
+    key: str,
+    *,
+    noun: str,
+    resource_type: str,
+    resource_id: Callable[[Any], str],
+    label: Callable[[Any], str],
+) -> Iterator[Any]:
+    """Like :func:`items`, for resources listed and then described one by one, with the two reads' failures said:
+    a resource whose own description failed (its ``describe_error``) becomes an error outcome naming it, and a
+    region that held more ``noun`` than its collector reads (its ``truncated_at``) gets an error outcome, so a partial
+    read is never taken for a whole one."""
+    for region, data in regions(inventory, service):
+        for found in data.get(key, []):
+            if found.get("describe_error"):
+                reason = f"Could not describe {label(found)}: {found['describe_error']}"
+                yield error_outcome(resource_id(found), resource_type, reason, region=region)
+            else:
+                yield found
+        partial = partial_read(inventory, region, data, noun=noun, resource_type=resource_type)
+        if partial is not None:
+            yield partial
+
+
+def partial_read(
+    inventory: Inventory, region: str, data: Mapping[str, Any], *, noun: str, resource_type: str
+) -> Outcome | None:
+    """An error outcome for a region its collector read only in part (``truncated_at``: more ``noun`` than it
+    reads), so a partial read is never taken for a whole one; None when the region was read whole."""
+    limit = data.get("truncated_at")
+    if not limit:
+        return None
+    reason = f"{region} holds more than {limit} {noun}; only the first {limit} were read and judged"
+    return error_outcome(inventory.account_id or "aws-account", resource_type, reason, region=region, read=limit)
 
 
 def parse_time(value: Any) -> datetime | None:

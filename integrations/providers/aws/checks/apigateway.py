@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import ApiGatewayRegion, ApiStage, RestApi
-from ._common import aws_check, error, regions, result
+from ._common import aws_check, error, partial_read, regions, result
 
 STAGE = "AWS::ApiGateway::Stage"
 REST_API = "AWS::ApiGateway::RestApi"
@@ -27,10 +27,9 @@ def _stages(inventory: Inventory) -> Iterator[tuple[RestApi, ApiStage] | Outcome
                 continue
             for stage in api.get("stages", []):
                 yield api, stage
-        limit = data.get("truncated_at")
-        if limit:
-            reason = f"{region} holds more than {limit} REST APIs; only the first {limit} were read and judged"
-            yield error(inventory.account_id or "aws-account", REST_API, reason, region=region, read=limit)
+        partial = partial_read(inventory, region, data, noun="REST APIs", resource_type=REST_API)
+        if partial is not None:
+            yield partial
 
 
 def _api_label(api: RestApi) -> str:

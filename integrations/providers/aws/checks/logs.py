@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import LogGroup, LogsRegion
-from ._common import aws_check, error, regions, result
+from ._common import aws_check, partial_read, regions, result
 
 LOG_GROUP = "AWS::Logs::LogGroup"
 MIN_RETENTION_DAYS = 365
@@ -18,10 +18,9 @@ def _log_groups(inventory: Inventory) -> Iterator[LogGroup | Outcome]:
     data: LogsRegion
     for region, data in regions(inventory, "logs"):
         yield from data.get("log_groups", [])
-        limit = data.get("truncated_at")
-        if limit:
-            reason = f"{region} holds more than {limit} log groups; only the first {limit} by name were read and judged"
-            yield error(inventory.account_id or "aws-account", LOG_GROUP, reason, region=region, read=limit)
+        partial = partial_read(inventory, region, data, noun="log groups", resource_type=LOG_GROUP)
+        if partial is not None:
+            yield partial
 
 
 @aws_check(

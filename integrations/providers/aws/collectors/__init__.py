@@ -24,6 +24,7 @@ from .ec2 import collect_ec2, collect_vpc
 from .edge import collect_acm, collect_cloudfront
 from .eks import collect_eks
 from .elb import collect_elb, collect_elbv2
+from .emr import collect_emr
 from .iam import collect_accessanalyzer, collect_iam
 from .logs import collect_logs
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
@@ -32,6 +33,7 @@ from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .s3 import collect_s3
+from .sagemaker import collect_sagemaker
 
 Collector = Callable[[Scope], Mapping[str, Any]]
 
@@ -72,4 +74,6 @@ COLLECTORS: dict[str, Collector] = {
     "logs": collect_logs,
     "apigateway": collect_apigateway,
     "opensearch": collect_opensearch,
+    "sagemaker": collect_sagemaker,
+    "emr": collect_emr,
 }

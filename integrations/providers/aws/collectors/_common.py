@@ -120,6 +120,15 @@ def paginate_at_most(client: BaseClient, operation: str, key: str, limit: int, *
     return items, False
 
 
+def bounded_region(key: str, resources: list[Any], more: bool, limit: int) -> Any:
+    """A region shape holding ``resources`` under ``key`` (made plain), with ``truncated_at`` set to ``limit`` when
+    the listing held more than were read, so the checks can say the region was read in part."""
+    data: dict[str, Any] = {key: resources}
+    if more:
+        data["truncated_at"] = limit
+    return plain(data)
+
+
 def optional(call: Callable[[], Any], missing: Iterable[str]) -> Any:
     """Run ``call``; an error whose code says "not configured" means None, not a failure."""
     try:

@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_network import ApiGatewayRegion
-from ._common import Scope, concurrently, describe_error, error_code, paginate_at_most, plain
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
 
 # Default quotas allow several hundred REST APIs per region, and each costs a GetStages call beyond the listing. Past
 # this many the rest are left unread (and the checks say so) rather than spend thousands of throttled calls on them.
@@ -25,10 +25,7 @@ def collect_apigateway(scope: Scope) -> ApiGatewayRegion:
         apigateway, "get_rest_apis", "items", MAX_REST_APIS, PaginationConfig={"PageSize": _PAGE_SIZE}
     )
     apis = concurrently(functools.partial(_rest_api, apigateway, scope), listed)
-    data: dict[str, Any] = {"rest_apis": [api for api in apis if api is not None]}
-    if more:
-        data["truncated_at"] = MAX_REST_APIS
-    return plain(data)
+    return bounded_region("rest_apis", [api for api in apis if api is not None], more, MAX_REST_APIS)
 
 
 def _rest_api(apigateway: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,60 @@
+"""Inventory shapes of the analytics and machine-learning services: SageMaker notebook instances and EMR clusters.
+
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``sagemaker`` and
+``emr`` as ``Regional[...]`` of their region shape. A read that failed for one resource is kept on it (``*_error``)
+so only the checks that needed the read report an error.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from .shapes import Regional
+
+# --- sagemaker (notebook instances) ----------------------------------------------------
+
+
+class NotebookInstance(TypedDict):
+    name: str
+    arn: str | None
+    status: str | None  # NotebookInstanceStatus: InService, Stopped, Pending, ...
+    direct_internet_access: str | None  # "Enabled" or "Disabled"
+    root_access: str | None  # "Enabled" or "Disabled"; None: not reported, and AWS's default is Enabled
+    kms_key_id: str | None  # the key of the ML storage volume; None: an AWS-managed key only
+    subnet_id: str | None  # None: not attached to a VPC subnet
+    region: str
+    describe_error: NotRequired[str]  # DescribeNotebookInstance failed: only the name and ARN are known
+
+
+class SageMakerRegion(TypedDict):
+    notebook_instances: list[NotebookInstance]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more notebook instances than were read
+
+
+# --- emr (active clusters) ---------------------------------------------------------------
+
+
+class EmrCluster(TypedDict):
+    id: str
+    arn: str | None
+    name: str | None
+    state: str | None  # STARTING, BOOTSTRAPPING, RUNNING or WAITING when listed
+    log_uri: str | None  # the S3 location its logs are archived to; None: kept on the nodes only
+    security_configuration: str | None  # the security configuration's name; None: the cluster has none
+    at_rest_encryption: bool  # EncryptionConfiguration.EnableAtRestEncryption of that configuration
+    in_transit_encryption: bool  # EncryptionConfiguration.EnableInTransitEncryption of that configuration
+    region: str
+    describe_error: NotRequired[str]  # DescribeCluster failed: only the id, name and ARN are known
+    security_configuration_error: NotRequired[str]  # the configuration could not be read or parsed
+
+
+class EmrRegion(TypedDict):
+    clusters: list[EmrCluster]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more active clusters than were read
+
+
+class AnalyticsInventoryData(TypedDict, total=False):
+    """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
+
+    sagemaker: Regional[SageMakerRegion]
+    emr: Regional[EmrRegion]
