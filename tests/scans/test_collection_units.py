@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 
 from integrations import registry
+from integrations.providers.aws import client as aws_client
 from integrations.services import integration_connector
 from scans import engine, services
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanUnit
-from tests.integrations.aws.support import REGION
+from tests.integrations.aws.support import REGION, emr_by_region
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,21 @@ def no_backoff(monkeypatch):
 
 
 @pytest.fixture
-def two_region_integration(aws_integration):
+def emr_per_region(monkeypatch):
+    # moto's server takes EMR's region from the host name alone, so on a local endpoint EMR would answer for the
+    # dead region as for a live one; the scan's sessions name the regional host, as AWS's own endpoints do.
+    new_session = aws_client._new_session
+
+    def session_naming_emr_hosts(*args, **kwargs):
+        session = new_session(*args, **kwargs)
+        session.events.register("before-send.emr", emr_by_region)
+        return session
+
+    monkeypatch.setattr(aws_client, "_new_session", session_naming_emr_hosts)
+
+
+@pytest.fixture
+def two_region_integration(aws_integration, emr_per_region):
     aws_integration.config = {**aws_integration.config, "regions": [REGION, DEAD_REGION]}
     aws_integration.save(update_fields=["config"])
     return aws_integration
