@@ -55,6 +55,9 @@ from .serializers import (
 )
 
 POLL_SECONDS = "10"
+# What the results and outcomes of a scan read of the job itself: its tenant and state. The rest of the row (the
+# framework scores, timings and related rows the job's own answer shows) is left unread on the hottest pages.
+SCAN_ROWS_JOB_FIELDS = ("id", "tenant_id", "status", "partial", "created_at")
 
 
 def _failing_checks(result) -> str:
@@ -157,6 +160,8 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         queryset = super().get_queryset()
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("parts")
+        elif self.action in ("results", "outcomes"):
+            queryset = queryset.select_related(None).only(*SCAN_ROWS_JOB_FIELDS)
         return queryset
 
     def _scan_page(self, rows, job: ScanJob, fields: tuple[str, ...]) -> list:

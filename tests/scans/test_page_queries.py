@@ -267,3 +267,23 @@ def test_failing_resources_of_a_finished_scan_are_kept_per_check_and_a_running_s
         tenant=tenant, scan_job=job, check_id="bench.check.1", resource_id="sg-0", status="fail"
     )
     assert shown(failing_resources(scan_job=job, control_ids=first_page, cap=3))[controls[1].pk][1] == 26
+
+
+@pytest.mark.parametrize("rows", ["results", "outcomes"])
+def test_a_scans_pages_read_only_the_state_of_the_job(tenant, client_for, rows):
+    # given a finished scan with a page of results and outcomes
+    framework, _ = custom_framework(tenant, key="state-only", controls=0)
+    job = _scan(tenant, framework, _controls(framework, 3), outcomes=3)
+    api = client_for(tenant, Role.VIEWER)
+
+    # when a page of its rows is read
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/scans/{job.pk}/{rows}")
+
+    # then the job is read once, on its own, without the columns only the job's own answer shows
+    assert response.status_code == 200 and len(response.json()["results"]) == 3
+    job_reads = [q["sql"] for q in queries if 'FROM "scans_scanjob"' in q["sql"]]
+    assert len(job_reads) == 1, job_reads
+    assert "JOIN" not in job_reads[0]
+    for column in ("timings", "framework_scores", "framework_ids", "error"):
+        assert f'"scans_scanjob"."{column}"' not in job_reads[0]
