@@ -65,6 +65,7 @@ def scan_results(
     statuses: list[str] | None = None,
     framework_id: Any = None,
     errored: bool | None = None,
+    basis: str | None = None,
     search: str = "",
 ) -> QuerySet[ScanResult]:
     """Results in a stable order (framework, natural control ref); 409 while the scan has not finished.
@@ -92,6 +93,8 @@ def scan_results(
     if errored is not None:
         # True: only the fails that are "could not evaluate"; False: everything else (real findings and the rest).
         results = results.filter(errored=errored)
+    if basis is not None:
+        results = results.filter(basis=basis)
     search = search.strip()
     if search:
         results = results.filter(Q(control__ref__icontains=search) | Q(control__title__icontains=search))

@@ -93,6 +93,9 @@ class ScanFilterForm(forms.Form):
 
 
 COULD_NOT_EVALUATE = "could-not-evaluate"
+# The two kinds of not-applicable result, told apart by their basis.
+NOT_ASSESSED = "not-assessed"
+EXCLUDED = "excluded"
 
 
 class ResultFilterForm(forms.Form):
@@ -104,7 +107,9 @@ class ResultFilterForm(forms.Form):
             (ResultStatus.PASS, "Pass"),
             (ResultStatus.FAIL, "Fail (findings)"),
             (COULD_NOT_EVALUATE, "Could not evaluate"),
-            (ResultStatus.NOT_APPLICABLE, "Not applicable"),
+            (NOT_ASSESSED, "Not assessed (no check ran, no document required)"),
+            (EXCLUDED, "Excluded from scope"),
+            (ResultStatus.NOT_APPLICABLE, "Not assessed or excluded"),
         ],
     )
     framework = forms.ChoiceField(required=False)

@@ -75,6 +75,10 @@ def framework_entry_counts(entry: dict[str, Any]) -> dict[str, Any]:
         "findings": failed - could_not_evaluate,
         "could_not_evaluate": could_not_evaluate,
         "not_applicable": entry.get("not_applicable", 0),
+        # What "not applicable" is made of: controls the tenant excluded from scope, and controls nothing assessed
+        # (no check ran, no document is required), which are work to do before an audit, not out of scope.
+        "excluded": entry.get("excluded"),
+        "unassessed": entry.get("unassessed"),
         "applicable": entry.get("applicable"),
         "assessed": entry.get("assessed"),
         "coverage": entry.get("coverage"),

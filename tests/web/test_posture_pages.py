@@ -8,7 +8,7 @@ from django.utils.html import escape
 
 from complywise.choices import Role
 from frameworks.models import TenantFramework
-from frameworks.scope import control_evidence_requirement_set
+from frameworks.scope import control_applicability_set, control_evidence_requirement_set
 from integrations.registry import get_check
 from integrations.services import integration_create
 from scans.models import ScanJob, ScanResult
@@ -128,3 +128,55 @@ def test_could_not_evaluate_is_kept_apart_from_failing_on_dashboard_and_scan_pag
     checked, documented = host_scope["checked"].pk, host_scope["documented"].pk
     assert f"/controls/{documented}/" in findings and f"/controls/{checked}/" not in findings
     assert f"/controls/{checked}/" in errors and f"/controls/{documented}/" not in errors
+
+
+def test_not_applicable_is_told_apart_as_not_assessed_or_excluded(
+    web_login, tenant, host_scope, django_capture_on_commit_callbacks
+):
+    # given the scope's framework with one more control nothing assesses and one excluded from scope, scanned
+    framework = host_scope["framework"]
+    unassessed = ControlFactory(framework=framework, ref="A-3")
+    excluded = ControlFactory(framework=framework, ref="A-4")
+    control_applicability_set(
+        tenant=tenant, control=excluded, applicable=False, justification="No offices.", actor=None
+    )
+    compliant_host(host_scope["root"])
+    connect_host(tenant, host_scope["root"])
+    admin = web_login(tenant, Role.ADMIN)
+    job = run_ui_scan(admin, django_capture_on_commit_callbacks)
+
+    # when an admin opens the dashboard
+    card = section(admin.get("/").content.decode(), "Active frameworks", "Documents before the audit")
+    # then the card counts one control not assessed and one excluded, never a lump of "not applicable"
+    assert "<dt>Not assessed</dt><dd>" in card and "<dt>Excluded</dt><dd>" in card
+    assert "<dt>Not applicable</dt>" not in card
+    assert "Not assessed</span> 1</dd>" in card and "Excluded</span> 1</dd>" in card
+    # and says what to do about the one not assessed, linking to where documents are required
+    assert "1 control in scope has no automated check and no document required" in card
+    assert f'href="/frameworks/{framework.pk}/#require-documents"' in card
+
+    # when the scan's results are filtered on each kind
+    def refs(status: str) -> set[str]:
+        page = admin.get(f"/scans/{job.pk}/", {"status": status}).content.decode()
+        return {ref for ref in ("A-1", "A-2", "A-3", "A-4") if f"<strong>{ref}</strong>" in page}
+
+    # then each filter lists its own, and "not assessed or excluded" both
+    assert refs("not-assessed") == {"A-3"}
+    assert refs("excluded") == {"A-4"}
+    assert refs("not-applicable") == {"A-3", "A-4"}
+    page = admin.get(f"/scans/{job.pk}/", {"status": "not-assessed"}).content.decode()
+    assert "badge-not-assessed" in page and "badge-not-applicable" not in section(page, "<tbody>", "</tbody>")
+    # and the scan's summary and framework table count them apart, each count linking to its filter
+    assert "1 not assessed, 1 excluded from scope" in page
+    assert f"?framework={framework.pk}&amp;status=not-assessed#results" in page
+    assert f"?framework={framework.pk}&amp;status=excluded#results" in page
+    # and the live framework page says the same
+    detail = admin.get(f"/frameworks/{framework.pk}/").content.decode()
+    assert "badge-not-assessed" in detail and "badge-excluded" in detail
+
+    # when a viewer opens the dashboard, the way forward is to see which controls (they cannot require documents)
+    viewer_card = section(
+        web_login(tenant, Role.VIEWER).get("/").content.decode(), "Active frameworks", "Documents before the audit"
+    )
+    assert f'href="/frameworks/{framework.pk}/">See which' in viewer_card
+    assert unassessed.ref == "A-3"

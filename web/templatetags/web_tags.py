@@ -18,6 +18,9 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "fail": ("✗", "Fail"),
     "error": ("!", "Error"),
     "not-applicable": ("–", "N/A"),
+    # The two kinds of "not applicable" a result can be (its basis): out of scope, or simply not assessed.
+    "excluded": ("–", "Excluded"),
+    "not-assessed": ("?", "Not assessed"),
     "queued": ("…", "Queued"),
     "running": ("↻", "Running"),
     "completed": ("✓", "Completed"),

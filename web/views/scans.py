@@ -21,7 +21,7 @@ from complywise.http import TenantRequest
 from frameworks.selectors import frameworks_active
 from integrations.selectors import integration_types_connected
 from scans.api.views import RESULT_COLUMNS
-from scans.choices import ResultStatus, ScanTrigger
+from scans.choices import ResultBasis, ResultStatus, ScanTrigger
 from scans.models import ScanResult
 from scans.posture import check_remediation
 from scans.selectors import failing_resources, scan_frameworks, scan_jobs_for_tenant, scan_results
@@ -29,6 +29,8 @@ from scans.services import scan_cancel, scan_trigger
 from web import selectors
 from web.forms import (
     COULD_NOT_EVALUATE,
+    EXCLUDED,
+    NOT_ASSESSED,
     SERVICE_FIELDS_RUN_SCAN,
     ResultFilterForm,
     RunScanForm,
@@ -42,6 +44,7 @@ from .common import paginate
 SCANS_PER_PAGE = 25
 RESULTS_PER_PAGE = 50
 FAILING_RESOURCES_SHOWN = 10
+NOT_APPLICABLE_BASIS = {NOT_ASSESSED: ResultBasis.UNASSESSED, EXCLUDED: ResultBasis.EXCLUDED}
 
 
 def _run_form(request: TenantRequest, data: Any = None) -> RunScanForm:
@@ -106,14 +109,17 @@ def _result_filters(request: TenantRequest, job) -> tuple[ResultFilterForm, dict
     # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
     cleaned = form.cleaned_data if form.is_valid() else {}
     status = cleaned.get("status") or ""
-    errored = None
+    errored, basis = None, None
     if status == COULD_NOT_EVALUATE:
         status, errored = ResultStatus.FAIL, True
     elif status == ResultStatus.FAIL:
         errored = False
+    elif status in (NOT_ASSESSED, EXCLUDED):
+        status, basis = ResultStatus.NOT_APPLICABLE, NOT_APPLICABLE_BASIS[status]
     return form, {
         "statuses": [status] if status else None,
         "errored": errored,
+        "basis": basis,
         "framework_id": cleaned.get("framework") or None,
         "search": cleaned.get("q") or "",
     }
@@ -126,6 +132,19 @@ def _failing_checks(result: ScanResult) -> list[dict[str, Any]]:
         for row in result.checks
         if row.get("status") in ("fail", "error")
     ]
+
+
+def _framework_scores(job) -> dict[str, Any]:
+    """The scan's per-framework counts; "not applicable" split into not assessed and excluded when the scan kept
+    both (scans rolled up before the split exist only as "not applicable")."""
+    scores = [{**entry, **selectors.framework_entry_counts(entry)} for entry in job.framework_scores or []]
+    split = bool(scores) and all(s["unassessed"] is not None and s["excluded"] is not None for s in scores)
+    return {
+        "framework_scores": scores,
+        "split_not_applicable": split,
+        "unassessed": sum(s["unassessed"] for s in scores) if split else None,
+        "excluded": sum(s["excluded"] for s in scores) if split else None,
+    }
 
 
 @tenant_view()
@@ -146,9 +165,7 @@ def scan_detail(request: TenantRequest, pk: Any) -> HttpResponse:
             "page": page,
             "failing": failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
             "failing_checks": {r.pk: _failing_checks(r) for r in page.object_list if r.status == ResultStatus.FAIL},
-            "framework_scores": [
-                {**entry, **selectors.framework_entry_counts(entry)} for entry in job.framework_scores or []
-            ],
+            **_framework_scores(job),
             "csv_query": request.GET.urlencode(),
             # ``failed_controls`` counts every fail; the ones that only could not evaluate are shown apart.
             "findings": job.failed_controls - job.errored_controls,
