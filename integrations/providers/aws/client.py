@@ -103,6 +103,15 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "opensearch": ("opensearch",),
     "sagemaker": ("sagemaker",),
     "emr": ("emr",),
+    "neptune": ("neptune",),
+    "dms": ("dms",),
+    "stepfunctions": ("stepfunctions",),
+    "wafv2": ("wafv2",),
+    "apigatewayv2": ("apigatewayv2",),
+    "ecs": ("ecs",),
+    "elasticache": ("elasticache",),
+    "kinesis": ("kinesis",),
+    "mq": ("mq",),
 }
 
 

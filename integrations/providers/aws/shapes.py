@@ -462,3 +462,5 @@ class AwsInventoryData(TypedDict, total=False):
     vpc: Regional[VpcRegion]
     # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda, macie and organizations: see shapes_network.py
     # sagemaker and emr: see shapes_analytics.py
+    # neptune and dms: see shapes_databases.py; stepfunctions, wafv2 and apigatewayv2: see shapes_application.py
+    # ecs, elasticache, kinesis and mq: see shapes_containers.py

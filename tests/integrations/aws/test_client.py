@@ -317,6 +317,16 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.opensearch.ListDomainNames") == 2
     assert calls.count("before-call.sagemaker.ListNotebookInstances") == 2
     assert calls.count("before-call.emr.ListClusters") == 2
+    assert calls.count("before-call.ecs.ListTaskDefinitionFamilies") == 2
+    assert calls.count("before-call.elasticache.DescribeReplicationGroups") == 2
+    assert calls.count("before-call.kinesis.ListStreams") == 2
+    assert calls.count("before-call.mq.ListBrokers") == 2
+    assert calls.count("before-call.neptune.DescribeDBClusters") == 2
+    assert calls.count("before-call.database-migration-service.DescribeReplicationInstances") == 2
+    assert calls.count("before-call.sfn.ListStateMachines") == 2
+    # WAF's regional web ACLs in each region, CloudFront's in us-east-1 alone
+    assert calls.count("before-call.wafv2.ListWebACLs") == 3
+    assert calls.count("before-call.apigatewayv2.GetApis") == 2
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
     assert calls.count("before-call.s3.ListBuckets") == 1
     assert calls.count("before-call.sts.GetCallerIdentity") == 1
@@ -339,6 +349,8 @@ _ACTION_FOR_OPERATION = {
     # API Gateway's IAM actions are the HTTP methods of its management API.
     "api-gateway:GetRestApis": "apigateway:GET",
     "api-gateway:GetStages": "apigateway:GET",
+    "apigatewayv2:GetApis": "apigateway:GET",
+    "apigatewayv2:GetStages": "apigateway:GET",
 }
 _PREFIX_FOR_SERVICE = {
     "efs": "elasticfilesystem",
@@ -350,6 +362,10 @@ _PREFIX_FOR_SERVICE = {
     "secrets-manager": "secretsmanager",
     "opensearch": "es",
     "emr": "elasticmapreduce",
+    # Neptune's management API is RDS's, and so are its IAM actions.
+    "neptune": "rds",
+    "database-migration-service": "dms",
+    "sfn": "states",
 }
 
 
@@ -389,6 +405,37 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
         ServiceRole="EMR_DefaultRole",
         SecurityConfiguration="encrypted",
     )
+    # a task definition, a stream and a broker, so each is described too
+    aws(moto_reset, "mq").create_broker(
+        BrokerName="jobs",
+        EngineType="RABBITMQ",
+        EngineVersion="3.13",
+        HostInstanceType="mq.t3.micro",
+        DeploymentMode="SINGLE_INSTANCE",
+        PubliclyAccessible=False,
+        Users=[{"Username": "admin", "Password": "a-long-password-1"}],
+    )
+    aws(moto_reset, "kinesis").create_stream(StreamName="events", ShardCount=1)
+    aws(moto_reset, "ecs").register_task_definition(
+        family="web", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 128}]
+    )
+    # a Neptune cluster, a DMS instance and endpoint, a state machine, a web ACL and an HTTP API with a stage, so each
+    # is read or described too
+    aws(moto_reset, "neptune").create_db_cluster(DBClusterIdentifier="graph", Engine="neptune")
+    dms = aws(moto_reset, "dms")
+    dms.create_replication_instance(ReplicationInstanceIdentifier="migrate", ReplicationInstanceClass="dms.t3.medium")
+    dms.create_endpoint(EndpointIdentifier="source", EndpointType="source", EngineName="s3")
+    aws(moto_reset, "stepfunctions").create_state_machine(
+        name="orders",
+        definition='{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}}',
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/workflows",
+    )
+    visibility = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "waf"}
+    aws(moto_reset, "wafv2").create_web_acl(
+        Name="edge", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=visibility
+    )
+    http_api = aws(moto_reset, "apigatewayv2").create_api(Name="orders", ProtocolType="HTTP")["ApiId"]
+    aws(moto_reset, "apigatewayv2").create_stage(ApiId=http_api, StageName="prod")
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
     calls: set[str] = set()

@@ -10,6 +10,8 @@ from integrations.registry import REVOCATION_CHECK_SUFFIX, OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
 from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
+from tests.integrations.aws.seed_containers import seed_containers
+from tests.integrations.aws.seed_databases_application import seed_databases_and_application
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
 from tests.integrations.aws.seed_sagemaker_emr import seed_sagemaker_and_emr
@@ -265,6 +267,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_redshift_and_logs(moto_reset, EAST)
     seeded_failures |= seed_apigateway_and_opensearch(moto_reset, EAST)
     seeded_failures |= seed_sagemaker_and_emr(moto_reset, EAST)
+    seeded_failures |= seed_containers(moto_reset, EAST)
+    seeded_failures |= seed_databases_and_application(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
@@ -280,6 +284,11 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     built.session.events.register("before-send.organizations.DescribeResourcePolicy", lambda **_: no_policy)
     aws(moto_reset, "macie2", WEST).disable_macie()
     checks = aws_checks()
+    storefront_acl = next(
+        acl["ARN"]
+        for acl in aws(moto_reset, "wafv2", EAST).list_web_acls(Scope="REGIONAL")["WebACLs"]
+        if acl["Name"] == "storefront"
+    )
 
     # when one inventory is collected and every AWS check runs on it
     inventory = built.collect(services_for(c.id for c in checks))
@@ -377,6 +386,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # the legacy database exports no logs; the trail's log group has no KMS key of its own
         ("aws.rds.logs_exported_to_cloudwatch", "legacy-db", EAST),
         ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
+        # the web ACL guarding the REST API's prod stage holds no rules and logs nothing
+        *{(f"aws.wafv2.{name}", storefront_acl, EAST) for name in ("web_acl_logging_enabled", "web_acl_has_rules")},
         # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose
         # Redshift cluster, a log group kept 90 days, a bare API stage, an open OpenSearch domain, an open notebook
         # instance, an unencrypted EMR cluster keeping no logs)

@@ -71,6 +71,45 @@ def described_items(
             yield partial
 
 
+def nested_items(
+    inventory: Inventory,
+    service: str,
+    key: str,
+    child_key: str,
+    *,
+    noun: str,
+    resource_type: str,
+    label: Callable[[Any], str],
+) -> Iterator[tuple[Any, Any] | Outcome]:
+    """(parent, child) for every ``child_key`` item of every ``key`` resource (each API's stages), with the reads'
+    failures said: a parent whose children could not be read (its ``<child_key>_error``) becomes an error outcome
+    naming it (``label``), and a region that held more ``noun`` than its collector reads gets one too."""
+    for region, data in regions(inventory, service):
+        for parent in data.get(key, []):
+            failure = parent.get(f"{child_key}_error")
+            if failure:
+                reason = f"Could not read the {child_key} of {label(parent)}: {failure}"
+                yield error_outcome(str(parent.get("arn") or parent.get("id")), resource_type, reason, region=region)
+                continue
+            for child in parent.get(child_key, []):
+                yield parent, child
+        partial = partial_read(inventory, region, data, noun=noun, resource_type=resource_type)
+        if partial is not None:
+            yield partial
+
+
+def listed_items(inventory: Inventory, service: str, key: str, *, noun: str, resource_type: str) -> Iterator[Any]:
+    """Like :func:`items`, with an error outcome for each region whose ``key`` listing failed (its ``<key>_error``)
+    instead of taking the missing listing for an empty one."""
+    for region, data in regions(inventory, service):
+        failure = data.get(f"{key}_error")
+        if failure:
+            reason = f"Could not list the {noun} in {region}: {failure}"
+            yield error_outcome(inventory.account_id or "aws-account", resource_type, reason, region=region)
+            continue
+        yield from data.get(key, [])
+
+
 def partial_read(
     inventory: Inventory, region: str, data: Mapping[str, Any], *, noun: str, resource_type: str
 ) -> Outcome | None:

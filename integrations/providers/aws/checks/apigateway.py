@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_network import ApiGatewayRegion, ApiStage, RestApi
-from ._common import aws_check, error, partial_read, regions, result
+from ..shapes_network import ApiStage, RestApi
+from ._common import aws_check, nested_items, result
 
 STAGE = "AWS::ApiGateway::Stage"
 REST_API = "AWS::ApiGateway::RestApi"
@@ -18,18 +18,15 @@ LOGGING_LEVELS = frozenset({"ERROR", "INFO"})
 def _stages(inventory: Inventory) -> Iterator[tuple[RestApi, ApiStage] | Outcome]:
     """Every stage with its API, an error outcome for an API whose stages could not be read, and one for a region
     that held more REST APIs than the collector reads."""
-    data: ApiGatewayRegion
-    for region, data in regions(inventory, "apigateway"):
-        for api in data.get("rest_apis", []):
-            if api.get("stages_error"):
-                reason = f"Could not read the stages of REST API {_api_label(api)}: {api['stages_error']}"
-                yield error(str(api.get("arn") or api.get("id")), REST_API, reason, region=region)
-                continue
-            for stage in api.get("stages", []):
-                yield api, stage
-        partial = partial_read(inventory, region, data, noun="REST APIs", resource_type=REST_API)
-        if partial is not None:
-            yield partial
+    return nested_items(
+        inventory,
+        "apigateway",
+        "rest_apis",
+        "stages",
+        noun="REST APIs",
+        resource_type=REST_API,
+        label=lambda api: f"REST API {_api_label(api)}",
+    )
 
 
 def _api_label(api: RestApi) -> str:

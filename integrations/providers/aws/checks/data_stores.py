@@ -12,6 +12,9 @@ from ._common import aws_check, items, result
 DB_INSTANCE = "AWS::RDS::DBInstance"
 FILE_SYSTEM = "AWS::EFS::FileSystem"
 KEY = "AWS::KMS::Key"
+# Engines RDS's DescribeDBInstances also answers (the services share RDS's API) whose storage encryption is their
+# cluster's and is judged there, once per cluster (aws.neptune.cluster_storage_encrypted), not again per instance.
+CLUSTER_ENCRYPTED_ENGINES = frozenset({"neptune"})
 
 
 def _db_instances(inventory: Inventory) -> Iterator[DbInstance]:
@@ -39,6 +42,8 @@ def _keys(inventory: Inventory) -> Iterator[KmsKey]:
 )
 def rds_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     for db in _db_instances(inventory):
+        if db.get("engine") in CLUSTER_ENCRYPTED_ENGINES:
+            continue
         dbid = str(db.get("id"))
         ok = bool(db.get("storage_encrypted"))
         reason = f"DB instance {dbid} storage is encrypted" if ok else f"DB instance {dbid} storage is not encrypted"

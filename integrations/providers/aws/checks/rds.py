@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import DbInstance, DbSnapshot, RdsRegion
-from ._common import aws_check, error, items, regions, result
+from ..shapes import DbInstance, DbSnapshot
+from ._common import aws_check, error, items, listed_items, result
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
 DB_SNAPSHOT = "AWS::RDS::DBSnapshot"
@@ -149,13 +149,7 @@ def logs_exported_to_cloudwatch(inventory: Inventory) -> Iterable[Outcome]:
 
 def _snapshots(inventory: Inventory) -> Iterator[DbSnapshot | Outcome]:
     """Every manual snapshot, or an error outcome for a region whose snapshots could not be listed."""
-    data: RdsRegion
-    for region, data in regions(inventory, "rds"):
-        if data.get("snapshots_error"):
-            reason = f"Could not list the DB snapshots in {region}: {data['snapshots_error']}"
-            yield error(inventory.account_id or "aws-account", DB_SNAPSHOT, reason, region=region)
-            continue
-        yield from data.get("snapshots", [])
+    return listed_items(inventory, "rds", "snapshots", noun="DB snapshots", resource_type=DB_SNAPSHOT)
 
 
 @aws_check(

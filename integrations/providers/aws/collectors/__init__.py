@@ -13,27 +13,36 @@ from typing import Any
 from ._common import Scope
 from .account import collect_account
 from .apigateway import collect_apigateway
+from .apigatewayv2 import collect_apigatewayv2
 from .backup import collect_backup, collect_dynamodb
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
 from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
+from .dms import collect_dms
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
+from .ecs import collect_ecs
 from .edge import collect_acm, collect_cloudfront
 from .eks import collect_eks
+from .elasticache import collect_elasticache
 from .elb import collect_elb, collect_elbv2
 from .emr import collect_emr
 from .iam import collect_accessanalyzer, collect_iam
+from .kinesis import collect_kinesis
 from .logs import collect_logs
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
+from .mq import collect_mq
+from .neptune import collect_neptune
 from .network import collect_eip, collect_route_tables
 from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .s3 import collect_s3
 from .sagemaker import collect_sagemaker
+from .stepfunctions import collect_stepfunctions
+from .wafv2 import collect_wafv2
 
 Collector = Callable[[Scope], Mapping[str, Any]]
 
@@ -76,4 +85,13 @@ COLLECTORS: dict[str, Collector] = {
     "opensearch": collect_opensearch,
     "sagemaker": collect_sagemaker,
     "emr": collect_emr,
+    "neptune": collect_neptune,
+    "dms": collect_dms,
+    "stepfunctions": collect_stepfunctions,
+    "wafv2": collect_wafv2,
+    "apigatewayv2": collect_apigatewayv2,
+    "ecs": collect_ecs,
+    "elasticache": collect_elasticache,
+    "kinesis": collect_kinesis,
+    "mq": collect_mq,
 }

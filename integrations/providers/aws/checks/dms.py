@@ -1,0 +1,181 @@
+"""Checks on DMS: replication instances (not public, Multi-AZ, minor upgrades) and endpoints' SSL mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_databases import DmsEndpoint, ReplicationInstance
+from ._common import aws_check, items, listed_items, result
+
+INSTANCE = "AWS::DMS::ReplicationInstance"
+ENDPOINT = "AWS::DMS::Endpoint"
+# What DMS does when a setting is not given at creation (CreateReplicationInstance): a public address, one
+# Availability Zone, minor upgrades applied. A describe that leaves a setting out is read as that default.
+DEFAULT_PUBLICLY_ACCESSIBLE = True
+DEFAULT_MULTI_AZ = False
+DEFAULT_AUTO_MINOR_VERSION_UPGRADE = True
+# An endpoint created without an SslMode connects without SSL.
+DEFAULT_SSL_MODE = "none"
+# Engines whose DMS endpoints connect to a database server over a connection DMS encrypts only when the endpoint's
+# SslMode says so. The others (S3, DynamoDB, Kinesis, OpenSearch, Redshift, Kafka, Redis, Neptune, ...) reach AWS
+# service APIs over HTTPS, or set TLS in their own engine settings, and report an SslMode of none whatever they do.
+SSL_MODE_ENGINES = frozenset(
+    {
+        "aurora",
+        "aurora-postgresql",
+        "aurora-postgresql-serverless",
+        "aurora-serverless",
+        "azure-sql-managed-instance",
+        "azuredb",
+        "babelfish",
+        "db2",
+        "db2-zos",
+        "docdb",
+        "gcp-mysql",
+        "mariadb",
+        "mongodb",
+        "mysql",
+        "oracle",
+        "postgres",
+        "sqlserver",
+        "sybase",
+    }
+)
+
+
+def _instances(inventory: Inventory) -> Iterator[ReplicationInstance]:
+    return items(inventory, "dms", "replication_instances")
+
+
+def _instance_id(instance: ReplicationInstance) -> str:
+    return str(instance.get("arn") or instance.get("id"))
+
+
+def _instance_label(instance: ReplicationInstance) -> str:
+    return f"DMS replication instance {instance.get('id')}"
+
+
+def _setting(instance: ReplicationInstance, field: str, default: bool) -> tuple[bool, str]:
+    """The instance's ``field``, or DMS's ``default`` when it was not reported, and how to say which."""
+    reported = instance.get(field)
+    if isinstance(reported, bool):
+        return reported, ""
+    return default, " (not reported, so DMS's default)"
+
+
+@aws_check(
+    id="aws.dms.replication_instance_not_public",
+    title="DMS replication instances are not publicly accessible",
+    severity=Severity.HIGH,
+    service="dms",
+    resource_type=INSTANCE,
+    rationale="A publicly accessible replication instance gets a public IP address; it holds credentials for the "
+    "source and target databases and the data in flight between them, and one loose security group rule then opens "
+    "it to the internet.",
+    remediation="Public accessibility cannot be changed on an existing instance: create a replication instance "
+    "with it off, in private subnets, move the replication tasks to it and delete the old one.",
+)
+def replication_instance_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for instance in _instances(inventory):
+        public, note = _setting(instance, "publicly_accessible", DEFAULT_PUBLICLY_ACCESSIBLE)
+        reason = f"{_instance_label(instance)} is {'publicly accessible' if public else 'not publicly accessible'}"
+        yield result(
+            not public,
+            _instance_id(instance),
+            INSTANCE,
+            reason + note,
+            region=str(instance.get("region", "")),
+            publicly_accessible=public,
+        )
+
+
+@aws_check(
+    id="aws.dms.replication_instance_multi_az",
+    title="DMS replication instances are deployed across Availability Zones",
+    severity=Severity.LOW,
+    service="dms",
+    resource_type=INSTANCE,
+    rationale="A Multi-AZ replication instance keeps a standby in a second zone that takes over when the primary's "
+    "zone or host fails, so ongoing replication keeps running instead of stopping until someone rebuilds it.",
+    remediation="Modify the replication instance to a Multi-AZ deployment.",
+)
+def replication_instance_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for instance in _instances(inventory):
+        multi_az, note = _setting(instance, "multi_az", DEFAULT_MULTI_AZ)
+        where = "is Multi-AZ" if multi_az else "runs in a single Availability Zone"
+        yield result(
+            multi_az,
+            _instance_id(instance),
+            INSTANCE,
+            f"{_instance_label(instance)} {where}{note}",
+            region=str(instance.get("region", "")),
+            multi_az=multi_az,
+        )
+
+
+@aws_check(
+    id="aws.dms.replication_instance_auto_minor_version_upgrade",
+    title="DMS replication instances apply minor engine upgrades automatically",
+    severity=Severity.LOW,
+    service="dms",
+    resource_type=INSTANCE,
+    rationale="Minor DMS engine versions carry security and stability fixes; applied automatically in the "
+    "maintenance window, they keep the instance patched without anyone having to schedule it.",
+    remediation="Modify the replication instance to turn on auto minor version upgrade.",
+)
+def replication_instance_auto_minor_version_upgrade(inventory: Inventory) -> Iterable[Outcome]:
+    for instance in _instances(inventory):
+        upgrades, note = _setting(instance, "auto_minor_version_upgrade", DEFAULT_AUTO_MINOR_VERSION_UPGRADE)
+        verb = "applies minor engine upgrades automatically" if upgrades else "has auto minor version upgrade off"
+        yield result(
+            upgrades,
+            _instance_id(instance),
+            INSTANCE,
+            f"{_instance_label(instance)} {verb}{note}",
+            region=str(instance.get("region", "")),
+            auto_minor_version_upgrade=upgrades,
+        )
+
+
+def _endpoints(inventory: Inventory) -> Iterator[DmsEndpoint | Outcome]:
+    """Every endpoint, or an error outcome for a region whose endpoints could not be listed."""
+    return listed_items(inventory, "dms", "endpoints", noun="DMS endpoints", resource_type=ENDPOINT)
+
+
+@aws_check(
+    id="aws.dms.endpoint_ssl_enabled",
+    title="DMS database endpoints connect with SSL",
+    severity=Severity.MEDIUM,
+    service="dms",
+    resource_type=ENDPOINT,
+    rationale="With SslMode none, DMS reads from or writes to the database over an unencrypted connection: the "
+    "rows being migrated and the endpoint's database credentials cross the network in the clear.",
+    remediation="Modify the endpoint's SSL mode to require, or better verify-ca or verify-full with the database's "
+    "CA certificate imported into DMS, and make sure the database server accepts SSL connections.",
+)
+def endpoint_ssl_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for endpoint in _endpoints(inventory):
+        if isinstance(endpoint, Outcome):
+            yield endpoint
+            continue
+        engine = str(endpoint.get("engine") or "").lower()
+        if engine not in SSL_MODE_ENGINES:
+            continue
+        reported = endpoint.get("ssl_mode")
+        mode = str(reported or DEFAULT_SSL_MODE).lower()
+        ok = mode != "none"
+        kind = str(endpoint.get("endpoint_type") or "").lower()
+        label = f"DMS {kind + ' ' if kind else ''}endpoint {endpoint.get('id')} ({engine})"
+        shown = f"SSL mode {mode}" if reported else f"SSL mode not reported, so DMS's default {DEFAULT_SSL_MODE}"
+        reason = f"{label} connects with {shown}" if ok else f"{label} connects without SSL ({shown})"
+        yield result(
+            ok,
+            str(endpoint.get("arn") or endpoint.get("id")),
+            ENDPOINT,
+            reason,
+            region=str(endpoint.get("region", "")),
+            engine=engine,
+            ssl_mode=mode,
+        )

@@ -1,0 +1,88 @@
+"""Checks on WAFv2 web ACLs: logging configured, and at least one rule or rule group to inspect requests with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_application import Wafv2Region, WebAcl
+from ._common import aws_check, described_items, error, partial_read, regions, result
+
+WEB_ACL = "AWS::WAFv2::WebACL"
+NOUN = "web ACLs in one scope"
+
+
+def _id(acl: WebAcl) -> str:
+    return str(acl.get("arn") or acl.get("id"))
+
+
+def _label(acl: WebAcl) -> str:
+    kind = "CloudFront" if acl.get("scope") == "CLOUDFRONT" else "regional"
+    return f"WAF {kind} web ACL {acl.get('name')}"
+
+
+def _web_acls(inventory: Inventory) -> Iterator[WebAcl | Outcome]:
+    """Every web ACL whatever could be read of it, and an error outcome for a region read only in part."""
+    data: Wafv2Region
+    for region, data in regions(inventory, "wafv2"):
+        yield from data.get("web_acls", [])
+        partial = partial_read(inventory, region, data, noun=NOUN, resource_type=WEB_ACL)
+        if partial is not None:
+            yield partial
+
+
+@aws_check(
+    id="aws.wafv2.web_acl_logging_enabled",
+    title="WAF web ACLs log the requests they inspect",
+    severity=Severity.MEDIUM,
+    service="wafv2",
+    resource_type=WEB_ACL,
+    rationale="A web ACL's logs record each request it inspected, the rule that matched and what was done; without "
+    "them an attack it blocked, or let through, cannot be investigated, and rules cannot be tuned against real "
+    "traffic.",
+    remediation="Enable logging on the web ACL to a CloudWatch Logs log group, S3 bucket or Firehose stream whose "
+    "name starts with aws-waf-logs-, redacting fields that carry credentials or personal data.",
+)
+def web_acl_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for acl in _web_acls(inventory):
+        if isinstance(acl, Outcome):
+            yield acl
+            continue
+        region = str(acl.get("region", ""))
+        if acl.get("logging_error"):
+            reason = f"Could not read the logging configuration of {_label(acl)}: {acl['logging_error']}"
+            yield error(_id(acl), WEB_ACL, reason, region=region)
+            continue
+        destinations = sorted(str(d) for d in acl.get("logging_destinations") or [])
+        reason = f"{_label(acl)} logs to {', '.join(destinations)}" if destinations else f"{_label(acl)} has no logging"
+        yield result(bool(destinations), _id(acl), WEB_ACL, reason, region=region, log_destinations=destinations)
+
+
+@aws_check(
+    id="aws.wafv2.web_acl_has_rules",
+    title="WAF web ACLs hold at least one rule or rule group",
+    severity=Severity.MEDIUM,
+    service="wafv2",
+    resource_type=WEB_ACL,
+    rationale="A web ACL without rules applies its default action to every request: whatever it is attached to "
+    "looks protected by a firewall while nothing is inspected or blocked.",
+    remediation="Add rules to the web ACL, for example the AWS managed core rule set and known bad inputs rule "
+    "groups, or rate-based and IP set rules of your own; or detach and delete a web ACL that is not needed.",
+)
+def web_acl_has_rules(inventory: Inventory) -> Iterable[Outcome]:
+    acls = described_items(
+        inventory, "wafv2", "web_acls", noun=NOUN, resource_type=WEB_ACL, resource_id=_id, label=_label
+    )
+    for acl in acls:
+        if isinstance(acl, Outcome):
+            yield acl
+            continue
+        rules = [str(r) for r in acl.get("rules") or []]
+        reason = (
+            f"{_label(acl)} holds {len(rules)} rule{'' if len(rules) == 1 else 's'} or rule group"
+            f"{'' if len(rules) == 1 else 's'} ({', '.join(rules)})"
+            if rules
+            else f"{_label(acl)} holds no rules or rule groups, so every request gets its default action"
+        )
+        yield result(bool(rules), _id(acl), WEB_ACL, reason, region=str(acl.get("region", "")), rules=rules)

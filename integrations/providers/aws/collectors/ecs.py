@@ -1,0 +1,77 @@
+"""ECS collection (regional): the latest ACTIVE revision of each task definition family, container by container.
+
+Only what the checks judge is kept: a container's plain environment variables are recorded by name alone, as their
+values may be the secrets the checks look for and must never be copied into the inventory.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from ..shapes_containers import EcsRegion
+from ._common import Scope, bounded_region, concurrently, describe_error, paginate_at_most
+
+# Each family costs a DescribeTaskDefinition call beyond the listing. Past this many families with an ACTIVE
+# revision in a region the rest are left unread (and the checks say so).
+MAX_FAMILIES = 1_000
+# ListTaskDefinitionFamilies gives at most 100 a page.
+_PAGE_SIZE = 100
+
+
+def collect_ecs(scope: Scope) -> EcsRegion:
+    ecs = scope.client("ecs")
+    # Families, not revisions: an account that never deregisters keeps every revision it ever deployed ACTIVE, while
+    # only the newest of each family is what new tasks and services are started from.
+    families, more = paginate_at_most(
+        ecs,
+        "list_task_definition_families",
+        "families",
+        MAX_FAMILIES,
+        status="ACTIVE",
+        PaginationConfig={"PageSize": _PAGE_SIZE},
+    )
+    found = concurrently(functools.partial(_task_definition, ecs, scope), families)
+    return bounded_region("task_definitions", [t for t in found if t is not None], more, MAX_FAMILIES)
+
+
+def _task_definition(ecs: BaseClient, scope: Scope, family: str) -> dict[str, Any] | None:
+    task: dict[str, Any] = {
+        "family": family,
+        "arn": f"arn:{scope.partition}:ecs:{scope.region}:{scope.account_id}:task-definition/{family}",
+        "revision": None,
+        "network_mode": None,
+        "pid_mode": None,
+        "containers": [],
+        "region": scope.region,
+    }
+    try:
+        # Named by family alone, AWS describes the family's latest ACTIVE revision.
+        described = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    except ClientError as exc:
+        task["describe_error"] = describe_error(exc)
+        return task
+    if described.get("status") != "ACTIVE":
+        # Its last active revision was deregistered after the listing: nothing new can start from the family.
+        return None
+    task["arn"] = described.get("taskDefinitionArn") or task["arn"]
+    task["revision"] = described.get("revision")
+    task["network_mode"] = described.get("networkMode")
+    task["pid_mode"] = described.get("pidMode")
+    task["containers"] = [_container(c) for c in described.get("containerDefinitions", [])]
+    return task
+
+
+def _container(definition: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": str(definition.get("name") or ""),
+        "privileged": definition.get("privileged") is True,
+        "readonly_root_filesystem": definition.get("readonlyRootFilesystem") is True,
+        "log_driver": (definition.get("logConfiguration") or {}).get("logDriver") or None,
+        # Names only: the values are deliberately left behind.
+        "environment_names": [str(v["name"]) for v in definition.get("environment") or [] if v.get("name")],
+    }

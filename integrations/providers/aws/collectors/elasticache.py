@@ -1,0 +1,55 @@
+"""ElastiCache collection (regional): each Redis or Valkey replication group's encryption, failover and backups, and
+each cache cluster's minor version upgrades."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..shapes_containers import ElastiCacheRegion
+from ._common import Scope, paginate, plain
+
+# Both listings carry every setting judged, 100 to a page, and ElastiCache's quota of 300 nodes per region (raised
+# on request) keeps them short: they are read whole, with no per-resource calls.
+_PAGE_SIZE = 100
+
+
+def collect_elasticache(scope: Scope) -> ElastiCacheRegion:
+    elasticache = scope.client("elasticache")
+    pages = {"PaginationConfig": {"PageSize": _PAGE_SIZE}}
+    groups = paginate(elasticache, "describe_replication_groups", "ReplicationGroups", **pages)
+    clusters = paginate(elasticache, "describe_cache_clusters", "CacheClusters", **pages)
+    return plain(
+        {
+            "replication_groups": [_replication_group(scope, g) for g in groups],
+            "cache_clusters": [_cache_cluster(scope, c) for c in clusters],
+        }
+    )
+
+
+def _replication_group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": group["ReplicationGroupId"],
+        "arn": group.get("ARN"),
+        "engine": group.get("Engine"),
+        "status": group.get("Status"),
+        "at_rest_encryption": group.get("AtRestEncryptionEnabled") is True,
+        "transit_encryption": group.get("TransitEncryptionEnabled") is True,
+        "transit_encryption_mode": group.get("TransitEncryptionMode"),
+        "automatic_failover": group.get("AutomaticFailover"),
+        "multi_az": group.get("MultiAZ"),
+        "snapshot_retention_days": int(group.get("SnapshotRetentionLimit") or 0),
+        "region": scope.region,
+    }
+
+
+def _cache_cluster(scope: Scope, cluster: Mapping[str, Any]) -> dict[str, Any]:
+    upgrade = cluster.get("AutoMinorVersionUpgrade")
+    return {
+        "id": cluster["CacheClusterId"],
+        "arn": cluster.get("ARN"),
+        "engine": cluster.get("Engine"),
+        "replication_group_id": cluster.get("ReplicationGroupId"),
+        "auto_minor_version_upgrade": upgrade if isinstance(upgrade, bool) else None,
+        "region": scope.region,
+    }

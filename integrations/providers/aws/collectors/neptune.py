@@ -1,0 +1,40 @@
+"""Neptune collection (regional): each Neptune DB cluster's encryption, backups, log exports and deletion protection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..shapes_databases import NeptuneRegion
+from ._common import Scope, paginate, plain
+
+# Neptune, DocumentDB and RDS share one management API and one set of clusters: Neptune's DescribeDBClusters answers
+# the account's Aurora and DocumentDB clusters too unless asked for this engine's alone.
+NEPTUNE_ENGINE = "neptune"
+
+
+def collect_neptune(scope: Scope) -> NeptuneRegion:
+    listed = paginate(
+        scope.client("neptune"),
+        "describe_db_clusters",
+        "DBClusters",
+        Filters=[{"Name": "engine", "Values": [NEPTUNE_ENGINE]}],
+    )
+    # The filter is asked for, and the engine checked again: an endpoint that ignored the filter must still not get
+    # RDS's or DocumentDB's clusters judged as Neptune's.
+    clusters = [_cluster(c, scope.region) for c in listed if c.get("Engine") == NEPTUNE_ENGINE]
+    return plain({"clusters": clusters})
+
+
+def _cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
+    return {
+        "id": c["DBClusterIdentifier"],
+        "arn": c.get("DBClusterArn"),
+        "status": c.get("Status"),
+        "storage_encrypted": bool(c.get("StorageEncrypted")),
+        "kms_key_id": c.get("KmsKeyId") or None,
+        "backup_retention_period": int(c.get("BackupRetentionPeriod") or 0),
+        "cloudwatch_logs_exports": [str(kind) for kind in c.get("EnabledCloudwatchLogsExports") or []],
+        "deletion_protection": bool(c.get("DeletionProtection")),
+        "region": region,
+    }

@@ -1,0 +1,82 @@
+"""Inventory shapes of the application-facing services: Step Functions state machines, WAFv2 web ACLs and API
+Gateway v2 (HTTP and WebSocket) APIs.
+
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``stepfunctions``,
+``wafv2`` and ``apigatewayv2`` as ``Regional[...]`` of their region shape. A read that failed for one resource is
+kept on it (``*_error``) so only the checks that needed the read report an error.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from .shapes import Regional
+
+# --- stepfunctions (state machines) -----------------------------------------------------
+
+
+class StateMachine(TypedDict):
+    name: str
+    arn: str
+    type: str | None  # "STANDARD" or "EXPRESS"
+    log_level: str | None  # loggingConfiguration.level: "ALL", "ERROR", "FATAL" or "OFF"; None: not reported
+    log_destinations: list[str]  # the CloudWatch Logs log group ARNs its execution history is sent to
+    region: str
+    describe_error: NotRequired[str]  # DescribeStateMachine failed: only the name and ARN are known
+
+
+class StepFunctionsRegion(TypedDict):
+    state_machines: list[StateMachine]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more state machines than were read
+
+
+# --- wafv2 (web ACLs) ---------------------------------------------------------------------
+
+
+class WebAcl(TypedDict):
+    name: str
+    id: str
+    arn: str
+    scope: str  # "REGIONAL", or "CLOUDFRONT" (read in us-east-1 only, where AWS keeps them)
+    rules: list[str]  # the names of its rules, rule group references included
+    logging_destinations: list[str]  # LogDestinationConfigs of its logging configuration; []: none
+    region: str
+    describe_error: NotRequired[str]  # GetWebACL failed: its rules are unknown
+    logging_error: NotRequired[str]  # GetLoggingConfiguration failed: its logging is unknown
+
+
+class Wafv2Region(TypedDict):
+    web_acls: list[WebAcl]  # the first ``truncated_at`` of each scope when the region holds more
+    truncated_at: NotRequired[int]  # set only when a scope held more web ACLs than were read
+
+
+# --- apigatewayv2 (HTTP and WebSocket APIs) ---------------------------------------------------
+
+
+class ApiV2Stage(TypedDict):
+    name: str
+    arn: str
+    access_log_destination: str | None  # AccessLogSettings.DestinationArn; None: no access logging
+
+
+class ApiV2(TypedDict):
+    id: str
+    arn: str
+    name: str | None
+    protocol: str | None  # "HTTP" or "WEBSOCKET"
+    stages: list[ApiV2Stage]
+    region: str
+    stages_error: NotRequired[str]  # GetStages failed: its stages are unknown
+
+
+class ApiGatewayV2Region(TypedDict):
+    apis: list[ApiV2]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more APIs than were read
+
+
+class ApplicationInventoryData(TypedDict, total=False):
+    """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
+
+    stepfunctions: Regional[StepFunctionsRegion]
+    wafv2: Regional[Wafv2Region]
+    apigatewayv2: Regional[ApiGatewayV2Region]

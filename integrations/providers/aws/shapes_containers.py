@@ -1,0 +1,122 @@
+"""Inventory shapes of the container and caching services: ECS task definitions, ElastiCache, Kinesis Data Streams
+and Amazon MQ brokers.
+
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``ecs``, ``elasticache``,
+``kinesis`` and ``mq`` as ``Regional[...]`` of their region shape. A read that failed for one resource is kept on it
+(``describe_error``) so only that resource's outcomes are errors.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from .shapes import Regional
+
+# --- ecs (the latest ACTIVE revision of each task definition family) -------------------
+
+
+class EcsContainer(TypedDict):
+    name: str
+    privileged: bool  # containerDefinitions[].privileged; ECS's default is false
+    readonly_root_filesystem: bool  # readonlyRootFilesystem; ECS's default is false (a writable root)
+    log_driver: str | None  # logConfiguration.logDriver; None: the container has no log configuration
+    # The names of its plain ``environment`` variables, never their values (which may be the very secrets the
+    # check looks for); ``secrets`` (valueFrom Secrets Manager or Parameter Store) are not listed.
+    environment_names: list[str]
+
+
+class EcsTaskDefinition(TypedDict):
+    family: str
+    arn: str  # the revision's ARN (…:task-definition/family:revision); the family's, without one, when not described
+    revision: int | None
+    network_mode: str | None  # bridge, host, awsvpc or none; None: not reported (ECS's default on Linux is bridge)
+    pid_mode: str | None  # host or task; None: not set (each container gets its own PID namespace)
+    containers: list[EcsContainer]
+    region: str
+    describe_error: NotRequired[str]  # DescribeTaskDefinition failed: only the family is known
+
+
+class EcsRegion(TypedDict):
+    task_definitions: list[EcsTaskDefinition]  # one per family with an ACTIVE revision, the first ``truncated_at``
+    truncated_at: NotRequired[int]  # set only when the region held more active families than were read
+
+
+# --- elasticache (replication groups, cache clusters) ---------------------------------------
+
+
+class ReplicationGroup(TypedDict):
+    id: str
+    arn: str | None
+    engine: str | None  # redis or valkey (replication groups are never memcached); None: not reported
+    status: str | None
+    at_rest_encryption: bool  # AtRestEncryptionEnabled
+    transit_encryption: bool  # TransitEncryptionEnabled
+    transit_encryption_mode: str | None  # "required", or "preferred" (plain connections still accepted); None: unset
+    automatic_failover: str | None  # enabled, disabled, enabling or disabling
+    multi_az: str | None  # enabled or disabled
+    snapshot_retention_days: int  # SnapshotRetentionLimit; 0: no automatic backups
+    region: str
+
+
+class CacheCluster(TypedDict):
+    id: str
+    arn: str | None
+    engine: str | None  # redis, valkey or memcached
+    replication_group_id: str | None  # the group it is a node of; None: a standalone cluster
+    auto_minor_version_upgrade: bool | None  # None: not reported (AWS's default is true)
+    region: str
+
+
+class ElastiCacheRegion(TypedDict):
+    replication_groups: list[ReplicationGroup]
+    cache_clusters: list[CacheCluster]
+
+
+# --- kinesis (data streams) --------------------------------------------------------------
+
+
+class KinesisStream(TypedDict):
+    name: str
+    arn: str
+    status: str | None  # CREATING, ACTIVE, UPDATING (DELETING streams are not kept)
+    encryption_type: str | None  # KMS or NONE
+    kms_key_id: str | None
+    retention_hours: int | None  # RetentionPeriodHours; None: not described
+    region: str
+    describe_error: NotRequired[str]  # DescribeStreamSummary failed: only the name and ARN are known
+
+
+class KinesisRegion(TypedDict):
+    streams: list[KinesisStream]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more streams than were read
+
+
+# --- mq (Amazon MQ brokers) --------------------------------------------------------------
+
+
+class MqBroker(TypedDict):
+    id: str
+    arn: str
+    name: str | None
+    engine: str | None  # ACTIVEMQ or RABBITMQ
+    state: str | None  # RUNNING, CREATION_IN_PROGRESS, REBOOT_IN_PROGRESS, ... (DELETION_IN_PROGRESS is not kept)
+    general_logs: bool  # Logs.General
+    audit_logs: bool  # Logs.Audit (ActiveMQ only; RabbitMQ has no audit log)
+    publicly_accessible: bool | None  # None: not described
+    auto_minor_version_upgrade: bool | None  # None: not described
+    region: str
+    describe_error: NotRequired[str]  # DescribeBroker failed: only the listing's id, name and engine are known
+
+
+class MqRegion(TypedDict):
+    brokers: list[MqBroker]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more brokers than were read
+
+
+class ContainersInventoryData(TypedDict, total=False):
+    """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
+
+    ecs: Regional[EcsRegion]
+    elasticache: Regional[ElastiCacheRegion]
+    kinesis: Regional[KinesisRegion]
+    mq: Regional[MqRegion]

@@ -1,0 +1,66 @@
+"""Inventory shapes of the database services beside RDS: Neptune clusters and DMS replication.
+
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``neptune`` and
+``dms`` as ``Regional[...]`` of their region shape. A read that failed for one part of a region is kept beside it
+(``*_error``) so only the checks that needed the read report an error.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from .shapes import Regional
+
+# --- neptune (DB clusters) -------------------------------------------------------------
+
+
+class NeptuneCluster(TypedDict):
+    id: str  # DBClusterIdentifier
+    arn: str | None
+    status: str | None
+    storage_encrypted: bool
+    kms_key_id: str | None
+    backup_retention_period: int  # days of automated backups (Neptune keeps at least 1)
+    cloudwatch_logs_exports: list[str]  # EnabledCloudwatchLogsExports: "audit", "slowquery"
+    deletion_protection: bool
+    region: str
+
+
+class NeptuneRegion(TypedDict):
+    clusters: list[NeptuneCluster]
+
+
+# --- dms (replication instances and endpoints) --------------------------------------------
+
+
+class ReplicationInstance(TypedDict):
+    id: str  # ReplicationInstanceIdentifier
+    arn: str | None
+    status: str | None
+    # Each None when DMS did not report the setting; the checks then read AWS's default for it.
+    publicly_accessible: bool | None
+    multi_az: bool | None
+    auto_minor_version_upgrade: bool | None
+    region: str
+
+
+class DmsEndpoint(TypedDict):
+    id: str  # EndpointIdentifier
+    arn: str | None
+    endpoint_type: str | None  # "SOURCE" or "TARGET"
+    engine: str | None  # EngineName: "postgres", "s3", ...
+    ssl_mode: str | None  # "none", "require", "verify-ca" or "verify-full"; None: not reported
+    region: str
+
+
+class DmsRegion(TypedDict):
+    replication_instances: list[ReplicationInstance]
+    endpoints: NotRequired[list[DmsEndpoint]]
+    endpoints_error: NotRequired[str]  # DescribeEndpoints failed: only the endpoint check reports it
+
+
+class DatabasesInventoryData(TypedDict, total=False):
+    """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
+
+    neptune: Regional[NeptuneRegion]
+    dms: Regional[DmsRegion]

@@ -1,0 +1,111 @@
+"""Seeds for the end-to-end scan: Neptune clusters, DMS instances and endpoints, Step Functions state machines, WAF
+web ACLs and an HTTP API, one of each kind passing and one failing.
+
+``seed_databases_and_application`` returns the failures it causes (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+
+def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    failures: set[tuple[str, str, str]] = set()
+
+    neptune = aws(endpoint, "neptune", region)
+    # Encrypted, a week of backups, its audit log exported, protected: passes every Neptune check.
+    neptune.create_db_cluster(
+        DBClusterIdentifier="graph",
+        Engine="neptune",
+        StorageEncrypted=True,
+        BackupRetentionPeriod=7,
+        EnableCloudwatchLogsExports=["audit"],
+        DeletionProtection=True,
+    )
+    # Neptune's defaults: fails every one.
+    bare = neptune.create_db_cluster(DBClusterIdentifier="scratch-graph", Engine="neptune")["DBCluster"]
+    failures |= {
+        (f"aws.neptune.{name}", bare["DBClusterArn"], region)
+        for name in (
+            "cluster_storage_encrypted",
+            "cluster_backup_retention_7_days",
+            "cluster_audit_logs_exported",
+            "cluster_deletion_protection",
+        )
+    }
+
+    dms = aws(endpoint, "dms", region)
+    # Private, Multi-AZ, upgrading: passes the instance checks; public, one zone, not upgrading: fails them.
+    dms.create_replication_instance(
+        ReplicationInstanceIdentifier="migrate",
+        ReplicationInstanceClass="dms.t3.medium",
+        PubliclyAccessible=False,
+        MultiAZ=True,
+        AutoMinorVersionUpgrade=True,
+    )
+    legacy = dms.create_replication_instance(
+        ReplicationInstanceIdentifier="legacy-migrate",
+        ReplicationInstanceClass="dms.t3.medium",
+        PubliclyAccessible=True,
+        MultiAZ=False,
+        AutoMinorVersionUpgrade=False,
+    )["ReplicationInstance"]["ReplicationInstanceArn"]
+    failures |= {
+        (f"aws.dms.replication_instance_{name}", legacy, region)
+        for name in ("not_public", "multi_az", "auto_minor_version_upgrade")
+    }
+    server = {"ServerName": "db.internal", "Port": 5432, "DatabaseName": "orders", "Username": "dms"}
+    # A source verifying the server's certificate passes; a target without SSL fails.
+    dms.create_endpoint(
+        EndpointIdentifier="orders-src", EndpointType="source", EngineName="postgres", SslMode="verify-full", **server
+    )
+    plain = dms.create_endpoint(
+        EndpointIdentifier="orders-copy", EndpointType="target", EngineName="postgres", SslMode="none", **server
+    )["Endpoint"]["EndpointArn"]
+    failures.add(("aws.dms.endpoint_ssl_enabled", plain, region))
+
+    states = aws(endpoint, "stepfunctions", region)
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    role = f"arn:aws:iam::{ACCOUNT}:role/workflows"
+    group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/vendedlogs/states/orders:*"
+    logging = {"level": "ERROR", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}]}
+    # Logging errors to a log group passes; no logging configuration fails.
+    states.create_state_machine(name="orders", definition=definition, roleArn=role, loggingConfiguration=logging)
+    quiet = states.create_state_machine(name="reports", definition=definition, roleArn=role)["stateMachineArn"]
+    failures.add(("aws.stepfunctions.state_machine_logging_enabled", quiet, region))
+
+    wafv2 = aws(endpoint, "wafv2", region)
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "waf"}
+    rules = [
+        {
+            "Name": "aws-common",
+            "Priority": 0,
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}},
+            "OverrideAction": {"None": {}},
+            "VisibilityConfig": visibility,
+        }
+    ]
+    acl = {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "VisibilityConfig": visibility}
+    # The managed core rules, logging: passes both web ACL checks; no rules and no logging: fails both.
+    guarded = wafv2.create_web_acl(Name="shop-edge", Rules=rules, **acl)["Summary"]["ARN"]
+    destination = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:aws-waf-logs-shop-edge"
+    wafv2.put_logging_configuration(
+        LoggingConfiguration={"ResourceArn": guarded, "LogDestinationConfigs": [destination]}
+    )
+    empty = wafv2.create_web_acl(Name="placeholder", **acl)["Summary"]["ARN"]
+    failures |= {(f"aws.wafv2.{name}", empty, region) for name in ("web_acl_logging_enabled", "web_acl_has_rules")}
+
+    gateway = aws(endpoint, "apigatewayv2", region)
+    api = gateway.create_api(Name="orders-http", ProtocolType="HTTP")["ApiId"]
+    access = {
+        "DestinationArn": f"arn:aws:logs:{region}:{ACCOUNT}:log-group:orders-http",
+        "Format": "$context.requestId",
+    }
+    # The prod stage logs access and passes; the dev stage does not and fails.
+    gateway.create_stage(ApiId=api, StageName="prod", AccessLogSettings=access)
+    gateway.create_stage(ApiId=api, StageName="dev")
+    dev = f"arn:aws:apigateway:{region}::/apis/{api}/stages/dev"
+    failures.add(("aws.apigatewayv2.stage_access_logging_enabled", dev, region))
+    return failures

@@ -1,0 +1,326 @@
+"""Step Functions state machine, WAFv2 web ACL and API Gateway v2 stage checks against moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from integrations.providers.aws.client import AwsConnector
+from integrations.providers.aws.collectors import stepfunctions as stepfunctions_collector
+from integrations.providers.aws.collectors import wafv2 as wafv2_collector
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    OTHER_REGION,
+    REGION,
+    aws,
+    collect,
+    connector,
+    json_reply,
+    only,
+    run,
+    scan,
+    statuses,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+LOGGING = "aws.stepfunctions.state_machine_logging_enabled"
+WAF_CHECKS = ["aws.wafv2.web_acl_logging_enabled", "aws.wafv2.web_acl_has_rules"]
+ACCESS_LOGGING = "aws.apigatewayv2.stage_access_logging_enabled"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/workflows"
+DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+
+
+def _refusing(endpoint: str, event: str, code: str) -> AwsConnector:
+    """A connector to which AWS answers every ``event`` request with the error ``code``."""
+    built = connector(endpoint)
+    refusal = json_reply({"__type": code, "Message": "denied"}, 400)
+    built.session.events.register(event, lambda **_: refusal)
+    return built
+
+
+# --- stepfunctions -------------------------------------------------------------------------------------------------
+
+
+def _log_group(region: str = REGION) -> str:
+    return f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/vendedlogs/states/orders:*"
+
+
+def _state_machine(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
+    """Create state machine ``name`` (create_state_machine's own ``settings``) and return its ARN."""
+    created = aws(endpoint, "stepfunctions", region).create_state_machine(
+        name=name, definition=DEFINITION, roleArn=ROLE, **settings
+    )
+    return str(created["stateMachineArn"])
+
+
+def _logging(level: str, region: str = REGION) -> dict[str, Any]:
+    return {"level": level, "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": _log_group(region)}}]}
+
+
+def test_state_machines_logging_executions_pass_and_those_that_do_not_fail(moto_reset: str) -> None:
+    # given state machines logging every event, logging errors only, with logging off, and created without logging
+    everything = _state_machine(moto_reset, "orders", loggingConfiguration=_logging("ALL"))
+    errors = _state_machine(moto_reset, "refunds", type="EXPRESS", loggingConfiguration=_logging("ERROR"))
+    off = _state_machine(moto_reset, "reports", loggingConfiguration={"level": "OFF"})
+    unset = _state_machine(moto_reset, "cleanup")
+    # when the logging check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, LOGGING)}
+    # then the two logging ones pass and the other two fail, each saying what it saw
+    assert {arn: o.status for arn, o in outcomes.items()} == {everything: PASS, errors: PASS, off: FAIL, unset: FAIL}
+    assert outcomes[everything].reason == (
+        f"Step Functions standard state machine orders logs executions at ALL level to {_log_group()}"
+    )
+    assert outcomes[errors].reason.startswith("Step Functions express state machine refunds logs executions at ERROR")
+    assert outcomes[off].reason == "Step Functions standard state machine reports has logging off (level OFF)"
+    assert outcomes[unset].observed == {"log_level": "OFF", "log_destinations": []}
+
+
+def test_a_logging_level_without_a_log_group_fails(moto_reset: str) -> None:
+    # given a state machine with a logging level but no destination (moto keeps what AWS would refuse)
+    arn = _state_machine(moto_reset, "nowhere", loggingConfiguration={"level": "ALL"})
+    # when the logging check runs
+    outcome = only(scan(moto_reset, LOGGING))
+    # then it fails: its events would go nowhere
+    assert (outcome.resource_id, outcome.status) == (arn, FAIL)
+    assert outcome.reason.endswith("has logging level ALL but no log group to send it to")
+
+
+def test_logging_turned_on_later_is_seen(moto_reset: str) -> None:
+    # given a state machine created without logging and updated to log errors
+    arn = _state_machine(moto_reset, "orders")
+    aws(moto_reset, "stepfunctions").update_state_machine(stateMachineArn=arn, loggingConfiguration=_logging("ERROR"))
+    # when the logging check runs
+    # then it passes
+    assert statuses(scan(moto_reset, LOGGING)) == {arn: PASS}
+
+
+def test_a_state_machine_that_cannot_be_described_is_an_error(moto_reset: str) -> None:
+    # given a state machine Step Functions refuses to describe
+    arn = _state_machine(moto_reset, "locked", loggingConfiguration=_logging("ALL"))
+    built = _refusing(moto_reset, "before-send.sfn.DescribeStateMachine", "AccessDeniedException")
+    # when Step Functions is collected and the logging check runs
+    outcome = only(run(built.collect({"stepfunctions"}), LOGGING))
+    # then it reports an error for the state machine, naming it and the refusal
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith(
+        "Could not describe Step Functions standard state machine locked: DescribeStateMachine failed with "
+        "AccessDeniedException"
+    )
+
+
+def test_state_machines_past_the_bound_are_left_unread_and_said_so(
+    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given three logging state machines in two regions' first, and a collector that reads at most two per region
+    monkeypatch.setattr(stepfunctions_collector, "MAX_STATE_MACHINES", 2)
+    for name in ("first", "second", "third"):
+        _state_machine(moto_reset, name, loggingConfiguration=_logging("ALL"))
+    west = _state_machine(moto_reset, "west", region=OTHER_REGION)
+    # when the logging check scans both regions
+    outcomes = scan(moto_reset, LOGGING, [REGION, OTHER_REGION])
+    # then two are judged in the first region, which gets an error saying the rest were not read; the other
+    # region's one is judged there
+    assert sorted((o.region, o.status) for o in outcomes) == sorted(
+        [(REGION, PASS), (REGION, PASS), (REGION, ERROR), (OTHER_REGION, FAIL)]
+    )
+    bound = next(o for o in outcomes if o.status == ERROR)
+    assert (bound.resource_id, bound.reason) == (
+        ACCOUNT,
+        f"{REGION} holds more than 2 state machines; only the first 2 were read and judged",
+    )
+    assert next(o for o in outcomes if o.region == OTHER_REGION).resource_id == west
+
+
+# --- wafv2 ---------------------------------------------------------------------------------------------------------
+
+VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "waf"}
+COMMON_RULES = {
+    "Name": "aws-common",
+    "Priority": 0,
+    "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}},
+    "OverrideAction": {"None": {}},
+    "VisibilityConfig": VISIBILITY,
+}
+
+
+def _web_acl(endpoint: str, name: str, scope: str = "REGIONAL", region: str = REGION, **settings: Any) -> str:
+    """Create web ACL ``name`` (create_web_acl's own ``settings``) and return its ARN."""
+    created = aws(endpoint, "wafv2", region).create_web_acl(
+        Name=name, Scope=scope, DefaultAction={"Allow": {}}, VisibilityConfig=VISIBILITY, **settings
+    )
+    return str(created["Summary"]["ARN"])
+
+
+def _log_to(endpoint: str, acl: str, region: str = REGION) -> str:
+    destination = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:aws-waf-logs-{acl.rsplit('/', 2)[-2]}"
+    aws(endpoint, "wafv2", region).put_logging_configuration(
+        LoggingConfiguration={"ResourceArn": acl, "LogDestinationConfigs": [destination]}
+    )
+    return destination
+
+
+def test_web_acl_checks_pass_a_logging_acl_with_rules_and_fail_an_empty_silent_one(moto_reset: str) -> None:
+    # given a web ACL with the AWS managed core rules, logging; and one without rules or logging
+    guarded = _web_acl(moto_reset, "storefront", Rules=[COMMON_RULES])
+    destination = _log_to(moto_reset, guarded)
+    empty = _web_acl(moto_reset, "placeholder")
+    # when the two web ACL checks run on one collection
+    collected = collect(moto_reset, WAF_CHECKS)
+    # then the guarded ACL passes both and the empty one fails both
+    assert {cid: statuses(run(collected, cid)) for cid in WAF_CHECKS} == {
+        cid: {guarded: PASS, empty: FAIL} for cid in WAF_CHECKS
+    }
+    reasons = {(cid, o.resource_id): o.reason for cid in WAF_CHECKS for o in run(collected, cid)}
+    logging, rules = WAF_CHECKS
+    assert reasons[(logging, guarded)] == f"WAF regional web ACL storefront logs to {destination}"
+    assert reasons[(logging, empty)] == "WAF regional web ACL placeholder has no logging"
+    assert reasons[(rules, guarded)] == "WAF regional web ACL storefront holds 1 rule or rule group (aws-common)"
+    assert reasons[(rules, empty)] == (
+        "WAF regional web ACL placeholder holds no rules or rule groups, so every request gets its default action"
+    )
+
+
+def test_a_web_acl_referencing_its_own_rule_group_has_rules(moto_reset: str) -> None:
+    # given a web ACL whose only rule references a rule group of the account's own
+    wafv2 = aws(moto_reset, "wafv2")
+    group = wafv2.create_rule_group(Name="blocklist", Scope="REGIONAL", Capacity=10, VisibilityConfig=VISIBILITY)
+    reference = {
+        "Name": "blocklist",
+        "Priority": 0,
+        "Statement": {"RuleGroupReferenceStatement": {"ARN": group["Summary"]["ARN"]}},
+        "OverrideAction": {"None": {}},
+        "VisibilityConfig": VISIBILITY,
+    }
+    arn = _web_acl(moto_reset, "api", Rules=[reference])
+    # when the rules check runs
+    # then it passes
+    assert statuses(scan(moto_reset, "aws.wafv2.web_acl_has_rules")) == {arn: PASS}
+
+
+def test_cloudfront_web_acls_are_read_in_us_east_1_only(moto_reset: str) -> None:
+    # given a CloudFront web ACL (kept in us-east-1), and a regional one in the other region; moto answers the
+    # CloudFront scope in every region, AWS in us-east-1 alone
+    edge = _web_acl(moto_reset, "edge", scope="CLOUDFRONT", Rules=[COMMON_RULES])
+    west = _web_acl(moto_reset, "west", region=OTHER_REGION)
+    # when the rules check scans both regions
+    outcomes = scan(moto_reset, "aws.wafv2.web_acl_has_rules", [REGION, OTHER_REGION])
+    # then each ACL is judged once: the CloudFront one in us-east-1, the regional one in its region
+    assert sorted((o.resource_id, o.region, o.status) for o in outcomes) == sorted(
+        [(edge, REGION, PASS), (west, OTHER_REGION, FAIL)]
+    )
+    assert next(o for o in outcomes if o.resource_id == edge).reason.startswith("WAF CloudFront web ACL edge holds")
+
+
+def test_a_cloudfront_web_acl_logging_is_read_in_its_own_scope(moto_reset: str) -> None:
+    # given a CloudFront web ACL that logs, and a regional one in us-east-1 that does not
+    edge = _web_acl(moto_reset, "edge", scope="CLOUDFRONT")
+    _log_to(moto_reset, edge)
+    regional = _web_acl(moto_reset, "regional")
+    # when the logging check runs
+    # then the CloudFront ACL passes and the regional one fails
+    assert statuses(scan(moto_reset, "aws.wafv2.web_acl_logging_enabled")) == {edge: PASS, regional: FAIL}
+
+
+def test_each_read_that_fails_is_an_error_for_the_check_that_needed_it(moto_reset: str) -> None:
+    # given a logging web ACL with rules, and a connector WAF refuses the ACL's logging configuration
+    arn = _web_acl(moto_reset, "storefront", Rules=[COMMON_RULES])
+    _log_to(moto_reset, arn)
+    refused_logging = _refusing(moto_reset, "before-send.wafv2.GetLoggingConfiguration", "WAFInternalErrorException")
+    # when WAF is collected and both checks run
+    collected = refused_logging.collect({"wafv2"})
+    # then the logging check reports an error for the ACL, and the rules check still judges it
+    outcome = only(run(collected, "aws.wafv2.web_acl_logging_enabled"))
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith(
+        "Could not read the logging configuration of WAF regional web ACL storefront: GetLoggingConfiguration "
+        "failed with WAFInternalErrorException"
+    )
+    assert statuses(run(collected, "aws.wafv2.web_acl_has_rules")) == {arn: PASS}
+    # and when GetWebACL is refused instead, the rules check reports the error and the logging check still judges
+    refused_acl = _refusing(moto_reset, "before-send.wafv2.GetWebACL", "AccessDeniedException")
+    collected = refused_acl.collect({"wafv2"})
+    outcome = only(run(collected, "aws.wafv2.web_acl_has_rules"))
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith("Could not describe WAF regional web ACL storefront: GetWebACL failed")
+    assert statuses(run(collected, "aws.wafv2.web_acl_logging_enabled")) == {arn: PASS}
+
+
+def test_web_acls_are_listed_page_by_page_and_past_the_bound_said_so(
+    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given three web ACLs with rules, listed one a page, and a collector that reads at most two per scope
+    monkeypatch.setattr(wafv2_collector, "_PAGE_SIZE", 1)
+    monkeypatch.setattr(wafv2_collector, "MAX_WEB_ACLS", 2)
+    for name in ("first", "second", "third"):
+        _web_acl(moto_reset, name, Rules=[COMMON_RULES])
+    # when the rules check runs
+    outcomes = scan(moto_reset, "aws.wafv2.web_acl_has_rules")
+    # then two are judged and the region gets an error saying the rest were not read
+    assert sorted(o.status for o in outcomes) == sorted([PASS, PASS, ERROR])
+    bound = next(o for o in outcomes if o.status == ERROR)
+    assert (bound.resource_id, bound.region) == (ACCOUNT, REGION)
+    assert bound.reason == f"{REGION} holds more than 2 web ACLs in one scope; only the first 2 were read and judged"
+
+
+# --- apigatewayv2 --------------------------------------------------------------------------------------------------
+
+
+def _api(endpoint: str, name: str, protocol: str = "HTTP", region: str = REGION) -> str:
+    settings = {"RouteSelectionExpression": "$request.body.action"} if protocol == "WEBSOCKET" else {}
+    created = aws(endpoint, "apigatewayv2", region).create_api(Name=name, ProtocolType=protocol, **settings)
+    return str(created["ApiId"])
+
+
+def _stage_arn(api: str, stage: str, region: str = REGION) -> str:
+    return f"arn:aws:apigateway:{region}::/apis/{api}/stages/{stage}"
+
+
+def test_stages_with_access_logs_pass_and_stages_without_fail(moto_reset: str) -> None:
+    # given an HTTP API whose prod stage sends access logs and whose dev stage does not, and a WebSocket API whose
+    # stage logs execution only (which is not access logging)
+    gateway = aws(moto_reset, "apigatewayv2")
+    http = _api(moto_reset, "orders")
+    destination = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:orders-access"
+    access = {"DestinationArn": destination, "Format": "$context.requestId $context.identity.sourceIp"}
+    gateway.create_stage(ApiId=http, StageName="prod", AccessLogSettings=access)
+    gateway.create_stage(ApiId=http, StageName="dev")
+    socket = _api(moto_reset, "chat", protocol="WEBSOCKET")
+    gateway.create_stage(ApiId=socket, StageName="live", DefaultRouteSettings={"LoggingLevel": "INFO"})
+    # when the access logging check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, ACCESS_LOGGING)}
+    # then the logging stage passes and the other two fail, each named with its API
+    prod, dev, live = _stage_arn(http, "prod"), _stage_arn(http, "dev"), _stage_arn(socket, "live")
+    assert {arn: o.status for arn, o in outcomes.items()} == {prod: PASS, dev: FAIL, live: FAIL}
+    assert outcomes[prod].reason == f"Stage prod of HTTP API orders ({http}) sends access logs to {destination}"
+    assert outcomes[dev].reason == f"Stage dev of HTTP API orders ({http}) has no access logging"
+    assert outcomes[live].reason == f"Stage live of WebSocket API chat ({socket}) has no access logging"
+    assert outcomes[prod].observed == {"access_log_destination": destination}
+
+
+def test_an_api_whose_stages_cannot_be_read_is_an_error(moto_reset: str) -> None:
+    # given an API with a stage, and a connector API Gateway refuses the stages of
+    api = _api(moto_reset, "orders")
+    aws(moto_reset, "apigatewayv2").create_stage(ApiId=api, StageName="prod")
+    built = _refusing(moto_reset, "before-send.apigatewayv2.GetStages", "AccessDeniedException")
+    # when API Gateway v2 is collected and the check runs
+    outcome = only(run(built.collect({"apigatewayv2"}), ACCESS_LOGGING))
+    # then it reports an error for the API, naming it and the refusal
+    assert (outcome.resource_id, outcome.status) == (f"arn:aws:apigateway:{REGION}::/apis/{api}", ERROR)
+    assert outcome.reason.startswith(f"Could not read the stages of HTTP API orders ({api}): GetStages failed")
+
+
+def test_stages_are_judged_in_their_own_region_only(moto_reset: str) -> None:
+    # given an API with a stage in the other region only
+    api = _api(moto_reset, "west", region=OTHER_REGION)
+    aws(moto_reset, "apigatewayv2", OTHER_REGION).create_stage(ApiId=api, StageName="prod")
+    # when the check scans both regions
+    outcome = only(scan(moto_reset, ACCESS_LOGGING, [REGION, OTHER_REGION]))
+    # then the stage is judged once, in its region
+    assert (outcome.resource_id, outcome.region, outcome.status) == (
+        _stage_arn(api, "prod", OTHER_REGION),
+        OTHER_REGION,
+        FAIL,
+    )

@@ -1,0 +1,260 @@
+"""Neptune cluster checks and DMS replication instance and endpoint checks against moto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.registry import OutcomeStatus
+from tests.integrations.aws.support import (
+    OTHER_REGION,
+    REGION,
+    aws,
+    collect,
+    connector,
+    db_instance,
+    json_reply,
+    only,
+    run,
+    scan,
+    statuses,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+NEPTUNE_CHECKS = [
+    "aws.neptune.cluster_storage_encrypted",
+    "aws.neptune.cluster_backup_retention_7_days",
+    "aws.neptune.cluster_audit_logs_exported",
+    "aws.neptune.cluster_deletion_protection",
+]
+INSTANCE_CHECKS = [
+    "aws.dms.replication_instance_not_public",
+    "aws.dms.replication_instance_multi_az",
+    "aws.dms.replication_instance_auto_minor_version_upgrade",
+]
+ENDPOINT_CHECK = "aws.dms.endpoint_ssl_enabled"
+
+
+# --- neptune -------------------------------------------------------------------------------------------------------
+
+
+def _neptune(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
+    """Create Neptune cluster ``name`` (create_db_cluster's own ``settings``) and return its ARN."""
+    created = aws(endpoint, "neptune", region).create_db_cluster(DBClusterIdentifier=name, Engine="neptune", **settings)
+    return str(created["DBCluster"]["DBClusterArn"])
+
+
+def test_neptune_checks_pass_a_hardened_cluster_and_fail_a_bare_one(moto_reset: str) -> None:
+    # given a cluster encrypted, keeping a week of backups, exporting its audit log and protected from deletion; and
+    # a cluster created with Neptune's defaults
+    hardened = _neptune(
+        moto_reset,
+        "graph",
+        StorageEncrypted=True,
+        BackupRetentionPeriod=7,
+        EnableCloudwatchLogsExports=["audit"],
+        DeletionProtection=True,
+    )
+    bare = _neptune(moto_reset, "scratch-graph")
+    # when the Neptune checks run on one collection
+    collected = collect(moto_reset, NEPTUNE_CHECKS)
+    # then the hardened cluster passes each and the bare one fails each
+    assert {cid: statuses(run(collected, cid)) for cid in NEPTUNE_CHECKS} == {
+        cid: {hardened: PASS, bare: FAIL} for cid in NEPTUNE_CHECKS
+    }
+    # and the reasons name the cluster and what was seen
+    reasons = {(cid, o.resource_id): o.reason for cid in NEPTUNE_CHECKS for o in run(collected, cid)}
+    encrypted, retention, audit, protection = NEPTUNE_CHECKS
+    assert reasons[(encrypted, hardened)].startswith("Neptune cluster graph encrypts its storage (KMS key ")
+    assert reasons[(encrypted, bare)] == "Neptune cluster scratch-graph does not encrypt its storage"
+    assert reasons[(retention, hardened)] == "Neptune cluster graph keeps automated backups for 7 days"
+    assert reasons[(retention, bare)] == "Neptune cluster scratch-graph keeps automated backups for 1 day, under 7"
+    assert reasons[(audit, hardened)] == "Neptune cluster graph exports its audit log to CloudWatch Logs"
+    assert reasons[(audit, bare)] == "Neptune cluster scratch-graph exports no logs to CloudWatch Logs"
+    assert reasons[(protection, hardened)] == "Neptune cluster graph has deletion protection on"
+    assert reasons[(protection, bare)] == "Neptune cluster scratch-graph has deletion protection off"
+    # and each outcome is filed in the cluster's region with what it judged
+    outcome = next(o for o in run(collected, retention) if o.resource_id == bare)
+    assert (outcome.region, outcome.observed) == (REGION, {"backup_retention_period": 1})
+
+
+def test_exporting_only_the_slow_query_log_fails_the_audit_check(moto_reset: str) -> None:
+    # given a cluster exporting its slow query log but not its audit log
+    arn = _neptune(moto_reset, "slow", EnableCloudwatchLogsExports=["slowquery"])
+    # when the audit log check runs
+    outcome = only(scan(moto_reset, "aws.neptune.cluster_audit_logs_exported"))
+    # then it fails, saying what is exported
+    assert (outcome.resource_id, outcome.status) == (arn, FAIL)
+    assert outcome.reason == "Neptune cluster slow exports slowquery logs to CloudWatch Logs but not its audit log"
+    assert outcome.observed == {"log_exports": ["slowquery"]}
+
+
+def test_rds_clusters_are_not_judged_as_neptune_and_neptune_storage_is_judged_once(moto_reset: str) -> None:
+    # given an unencrypted Neptune cluster with an instance, an Aurora cluster beside it, and a plain RDS instance:
+    # RDS's API answers the Neptune instance among its own, and Neptune's the Aurora cluster among its own
+    graph = _neptune(moto_reset, "graph")
+    aws(moto_reset, "neptune").create_db_instance(
+        DBInstanceIdentifier="graph-1", DBClusterIdentifier="graph", Engine="neptune", DBInstanceClass="db.r5.large"
+    )
+    aws(moto_reset, "rds").create_db_cluster(
+        DBClusterIdentifier="orders",
+        Engine="aurora-postgresql",
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+    )
+    db_instance(moto_reset, "billing")
+    listed = aws(moto_reset, "rds").describe_db_instances()["DBInstances"]
+    assert {d["DBInstanceIdentifier"] for d in listed} == {"graph-1", "billing"}
+    # when the Neptune and RDS storage encryption checks run on one collection
+    encryption = ["aws.neptune.cluster_storage_encrypted", "aws.rds.storage_encrypted"]
+    collected = collect(moto_reset, encryption)
+    # then the Neptune cluster is judged once, by the Neptune check, and the Aurora cluster not at all by it; the RDS
+    # check judges the RDS instance only
+    assert statuses(run(collected, "aws.neptune.cluster_storage_encrypted")) == {graph: FAIL}
+    assert statuses(run(collected, "aws.rds.storage_encrypted")) == {"billing": FAIL}
+    # and the RDS checks of a member's own settings still see the Neptune instance
+    assert set(statuses(run(collected, "aws.rds.auto_minor_version_upgrade"))) == {"graph-1", "billing"}
+
+
+def test_an_endpoint_ignoring_the_engine_filter_still_gets_only_neptune_clusters_judged(moto_reset: str) -> None:
+    # given a Neptune cluster and an Aurora cluster, and a connector whose Neptune listing is sent without its filter
+    # (as an endpoint ignoring it would answer)
+    graph = _neptune(moto_reset, "graph", DeletionProtection=True)
+    aws(moto_reset, "rds").create_db_cluster(
+        DBClusterIdentifier="orders",
+        Engine="aurora-postgresql",
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+    )
+    built = connector(moto_reset)
+
+    def drop_filters(params: dict[str, Any], **_: Any) -> None:
+        params.pop("Filters", None)
+
+    built.session.events.register("provide-client-params.neptune.DescribeDBClusters", drop_filters)
+    # when the deletion protection check runs
+    outcomes = run(built.collect({"neptune"}), "aws.neptune.cluster_deletion_protection")
+    # then only the Neptune cluster is judged
+    assert statuses(outcomes) == {graph: PASS}
+
+
+def test_neptune_clusters_are_judged_in_their_own_region_only(moto_reset: str) -> None:
+    # given a cluster in the other region only
+    arn = _neptune(moto_reset, "west-graph", region=OTHER_REGION)
+    # when the encryption check scans both regions
+    outcome = only(scan(moto_reset, "aws.neptune.cluster_storage_encrypted", [REGION, OTHER_REGION]))
+    # then the cluster is judged once, in its region
+    assert (outcome.resource_id, outcome.region, outcome.status) == (arn, OTHER_REGION, FAIL)
+
+
+# --- dms -----------------------------------------------------------------------------------------------------------
+
+
+def _replication_instance(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
+    """Create replication instance ``name`` (create_replication_instance's own ``settings``) and return its ARN."""
+    created = aws(endpoint, "dms", region).create_replication_instance(
+        ReplicationInstanceIdentifier=name, ReplicationInstanceClass="dms.t3.medium", **settings
+    )
+    return str(created["ReplicationInstance"]["ReplicationInstanceArn"])
+
+
+def _endpoint(endpoint: str, name: str, engine: str, **settings: Any) -> str:
+    """Create DMS endpoint ``name`` of ``engine`` (create_endpoint's own ``settings``) and return its ARN."""
+    if engine != "s3":
+        server = {"ServerName": "db.internal", "Port": 5432, "Username": "dms", "Password": "a-long-password-1"}
+        settings = {**server, "DatabaseName": "orders", **settings}
+    created = aws(endpoint, "dms").create_endpoint(
+        EndpointIdentifier=name, EndpointType="source", EngineName=engine, **settings
+    )
+    return str(created["Endpoint"]["EndpointArn"])
+
+
+def test_replication_instance_checks_pass_a_private_redundant_instance_and_fail_an_exposed_one(
+    moto_reset: str,
+) -> None:
+    # given an instance private, Multi-AZ and upgrading minor versions; and one public, in one zone, not upgrading
+    hardened = _replication_instance(
+        moto_reset, "migrate", PubliclyAccessible=False, MultiAZ=True, AutoMinorVersionUpgrade=True
+    )
+    exposed = _replication_instance(
+        moto_reset, "legacy", PubliclyAccessible=True, MultiAZ=False, AutoMinorVersionUpgrade=False
+    )
+    # when the instance checks run on one collection
+    collected = collect(moto_reset, INSTANCE_CHECKS)
+    # then the hardened instance passes each and the exposed one fails each
+    assert {cid: statuses(run(collected, cid)) for cid in INSTANCE_CHECKS} == {
+        cid: {hardened: PASS, exposed: FAIL} for cid in INSTANCE_CHECKS
+    }
+    reasons = {(cid, o.resource_id): o.reason for cid in INSTANCE_CHECKS for o in run(collected, cid)}
+    public, multi_az, upgrades = INSTANCE_CHECKS
+    assert reasons[(public, hardened)] == "DMS replication instance migrate is not publicly accessible"
+    assert reasons[(public, exposed)] == "DMS replication instance legacy is publicly accessible"
+    assert reasons[(multi_az, hardened)] == "DMS replication instance migrate is Multi-AZ"
+    assert reasons[(multi_az, exposed)] == "DMS replication instance legacy runs in a single Availability Zone"
+    assert (
+        reasons[(upgrades, hardened)] == "DMS replication instance migrate applies minor engine upgrades automatically"
+    )
+    assert reasons[(upgrades, exposed)] == "DMS replication instance legacy has auto minor version upgrade off"
+
+
+def test_settings_a_replication_instance_does_not_report_are_read_as_dms_defaults(moto_reset: str) -> None:
+    # given an instance created without any of the three settings (moto then reports none of them; DMS's defaults
+    # are a public address, one zone and minor upgrades on)
+    arn = _replication_instance(moto_reset, "defaults")
+    # when the instance checks run
+    collected = collect(moto_reset, INSTANCE_CHECKS)
+    outcomes = {cid: only(run(collected, cid)) for cid in INSTANCE_CHECKS}
+    # then it is judged on those defaults, and the reasons say so
+    public, multi_az, upgrades = INSTANCE_CHECKS
+    assert {cid: (o.resource_id, o.status) for cid, o in outcomes.items()} == {
+        public: (arn, FAIL),
+        multi_az: (arn, FAIL),
+        upgrades: (arn, PASS),
+    }
+    assert outcomes[public].reason == (
+        "DMS replication instance defaults is publicly accessible (not reported, so DMS's default)"
+    )
+    assert outcomes[upgrades].observed == {"auto_minor_version_upgrade": True}
+
+
+def test_database_endpoints_pass_with_ssl_and_fail_without_and_service_endpoints_are_not_judged(
+    moto_reset: str,
+) -> None:
+    # given database endpoints verifying the server's certificate, with SSL mode none, and with no SSL mode given;
+    # and an S3 endpoint, which has no SSL mode of its own
+    verified = _endpoint(moto_reset, "orders-src", "postgres", SslMode="verify-full")
+    plain = _endpoint(moto_reset, "orders-copy", "postgres", SslMode="none")
+    unset = _endpoint(moto_reset, "shop-src", "mysql", Port=3306)
+    _endpoint(
+        moto_reset,
+        "lake",
+        "s3",
+        S3Settings={"BucketName": "lake", "ServiceAccessRoleArn": "arn:aws:iam::123456789012:role/dms"},
+    )
+    # when the endpoint check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, ENDPOINT_CHECK)}
+    # then the verified endpoint passes, the two without SSL fail, and the S3 endpoint is not judged
+    assert {arn: o.status for arn, o in outcomes.items()} == {verified: PASS, plain: FAIL, unset: FAIL}
+    assert outcomes[verified].reason == "DMS source endpoint orders-src (postgres) connects with SSL mode verify-full"
+    assert outcomes[plain].reason == "DMS source endpoint orders-copy (postgres) connects without SSL (SSL mode none)"
+    assert outcomes[unset].reason == (
+        "DMS source endpoint shop-src (mysql) connects without SSL (SSL mode not reported, so DMS's default none)"
+    )
+    assert outcomes[plain].observed == {"engine": "postgres", "ssl_mode": "none"}
+
+
+def test_endpoints_that_cannot_be_listed_are_an_error_for_the_endpoint_check_only(moto_reset: str) -> None:
+    # given a private replication instance and an endpoint, and a connector DMS refuses the endpoint listing
+    arn = _replication_instance(moto_reset, "migrate", PubliclyAccessible=False)
+    _endpoint(moto_reset, "orders-src", "postgres", SslMode="require")
+    built = connector(moto_reset)
+    refusal = json_reply({"__type": "AccessDeniedFault", "Message": "denied"}, 400)
+    built.session.events.register("before-send.database-migration-service.DescribeEndpoints", lambda **_: refusal)
+    # when DMS is collected and the checks run
+    collected = built.collect({"dms"})
+    # then the endpoint check reports an error for the region, saying why, and the instance checks still judge
+    outcome = only(run(collected, ENDPOINT_CHECK))
+    assert (outcome.status, outcome.region) == (ERROR, REGION)
+    assert outcome.reason.startswith(
+        f"Could not list the DMS endpoints in {REGION}: DescribeEndpoints failed with AccessDeniedFault"
+    )
+    assert statuses(run(collected, "aws.dms.replication_instance_not_public")) == {arn: PASS}
