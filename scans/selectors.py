@@ -21,9 +21,10 @@ from evidence.choices import EvidenceType
 from evidence.models import Evidence, EvidenceControlLink
 from frameworks.models import Control, ControlCheck, Framework
 from frameworks.selectors import framework_controls
+from integrations.models import Integration
 
-from .choices import OutcomeStatus, ResultStatus, ScanStatus
-from .models import CheckOutcome, ScanJob, ScanResult, ScanSchedule
+from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus
+from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 
 COULD_NOT_EVALUATE = "could-not-evaluate"
 
@@ -554,3 +555,36 @@ def latest_verdicts_in_window(
         }
         for row in rows
     }
+
+
+def integration_last_collections(*, tenant: Tenant | Any, integration_ids: Sequence[Any]) -> dict[Any, ScanPart]:
+    """Per integration, its share of the latest scan that finished with it (collected or failed, and why): what an
+    admin looking at the integrations wants to know beside the last connection test. Two queries for any number."""
+    if not integration_ids:
+        return {}
+    finished = (
+        ScanPart.objects.for_tenant(tenant)
+        .filter(integration_id=OuterRef("pk"), status__in=[PartStatus.DONE, PartStatus.FAILED])
+        .order_by("-completed_at", "-pk")
+    )
+    latest = (
+        Integration.objects.for_tenant(tenant)
+        .filter(pk__in=integration_ids)
+        .annotate(part_id=Subquery(finished.values("pk")[:1]))
+        .values_list("pk", "part_id")
+    )
+    part_ids = {part_id: pk for pk, part_id in latest if part_id is not None}
+    parts = ScanPart.objects.for_tenant(tenant).filter(pk__in=part_ids).select_related("scan_job")
+    return {part_ids[part.pk]: part for part in parts.only(*LAST_COLLECTION_FIELDS)}
+
+
+# What the integrations page shows of a part: its outcome, when, why it failed, and the scan to open.
+LAST_COLLECTION_FIELDS = (
+    "id",
+    "status",
+    "error",
+    "outcome_count",
+    "completed_at",
+    "scan_job__id",
+    "scan_job__partial",
+)

@@ -2,12 +2,19 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from integrations import crypto
 from integrations.models import Integration
+from scans.models import ScanPart
+from tests.factories import TenantFactory
 from tests.integrations.factories import AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, IntegrationFactory
+from tests.web.factories import scan_job
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +200,59 @@ def test_delete(admin_web, tenant):
     response = admin_web.post(f"/integrations/{integration.pk}/delete/")
     assert response.status_code == 302
     assert not Integration.objects.exists()
+
+
+def _part(tenant, integration, *, status: str, minutes_ago: int, **fields) -> ScanPart:
+    finished = timezone.now() - timedelta(minutes=minutes_ago)
+    job = scan_job(tenant, created_at=finished - timedelta(minutes=1))
+    return ScanPart.objects.create(
+        tenant=tenant,
+        scan_job=job,
+        integration=integration,
+        integration_type=integration.type,
+        integration_name=integration.name,
+        status=status,
+        completed_at=finished if status in ("done", "failed") else None,
+        **fields,
+    )
+
+
+def _row(page: str, name: str) -> str:
+    start = page.index(f"<strong>{name}</strong>")
+    return page[start : page.index("</tr>", start)]
+
+
+def test_each_integration_shows_how_its_latest_scan_went(admin_web, tenant, django_assert_num_queries):
+    # given one integration that collected yesterday and failed an hour ago, one still collecting for the first time,
+    # one never scanned, and another tenant's integration of the same name scanned a minute ago
+    failing = IntegrationFactory(tenant=tenant, name="production")
+    _part(tenant, failing, status="done", minutes_ago=24 * 60, outcome_count=120)
+    latest = _part(tenant, failing, status="failed", minutes_ago=60, error="AccessDenied: sts:AssumeRole refused")
+    healthy = IntegrationFactory(tenant=tenant, name="staging")
+    done = _part(tenant, healthy, status="done", minutes_ago=30, outcome_count=1)
+    _part(tenant, healthy, status="running", minutes_ago=0)
+    IntegrationFactory(tenant=tenant, name="never")
+    other = TenantFactory()
+    _part(other, IntegrationFactory(tenant=other, name="production"), status="done", minutes_ago=1, outcome_count=7)
+
+    # when an admin opens the integrations
+    page = admin_web.get("/integrations/").content.decode()
+
+    # then each shows its latest finished scan: failed with the reason, collected with its outcomes, or none
+    failed_row = _row(page, "production")
+    assert "badge-collection-failed" in failed_row and "AccessDenied: sts:AssumeRole refused" in failed_row
+    assert f'href="/scans/{latest.scan_job_id}/"' in failed_row and "120 outcomes" not in failed_row
+    healthy_row = _row(page, "staging")
+    assert "badge-collected" in healthy_row and "1 outcome<" in healthy_row
+    assert f'href="/scans/{done.scan_job_id}/"' in healthy_row
+    assert "not scanned yet" in _row(page, "never")
+    # and nothing of the other tenant's scans
+    assert "7 outcomes" not in page
+    # and the page costs the same queries for three integrations as for six
+    with CaptureQueriesContext(connection) as three:
+        admin_web.get("/integrations/")
+    for n in range(3):
+        extra = IntegrationFactory(tenant=tenant, name=f"extra-{n}")
+        _part(tenant, extra, status="done", minutes_ago=5, outcome_count=n)
+    with django_assert_num_queries(len(three)):
+        admin_web.get("/integrations/")

@@ -39,6 +39,9 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "could-not-evaluate": ("?", "Could not evaluate"),
     "not-run": ("–", "Not run"),
     "none": ("–", "Not scanned"),
+    # An integration's share of its latest scan.
+    "collected": ("✓", "Collected"),
+    "collection-failed": ("✗", "Collection failed"),
 }
 
 

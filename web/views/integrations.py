@@ -17,6 +17,7 @@ from integrations.choices import IntegrationStatus, IntegrationType
 from integrations.models import Integration
 from integrations.selectors import integrations_for_tenant, provider_schema_fields
 from integrations.services import integration_create, integration_delete, integration_test, integration_update
+from scans.selectors import integration_last_collections
 from web.forms import IntegrationForm, IntegrationTypeForm
 from web.tenancy import ADMIN_ROLES, tenant_object_or_404, tenant_view
 
@@ -60,11 +61,15 @@ def providers_type_choices() -> list[tuple[str, str]]:
 @tenant_view(ADMIN_ROLES)
 @require_GET
 def integration_list(request: TenantRequest) -> HttpResponse:
+    integrations = list(integrations_for_tenant(tenant=request.tenant).order_by("type", "name"))
     return render(
         request,
         "web/integrations/list.html",
         {
-            "integrations": integrations_for_tenant(tenant=request.tenant).order_by("type", "name"),
+            "integrations": integrations,
+            "last_collections": integration_last_collections(
+                tenant=request.tenant, integration_ids=[i.pk for i in integrations]
+            ),
             "type_form": IntegrationTypeForm(available_types=providers.available_types()),
         },
     )
