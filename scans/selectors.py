@@ -23,7 +23,7 @@ from frameworks.models import Control, ControlCheck, Framework
 from frameworks.selectors import framework_controls
 from integrations.models import Integration
 
-from .choices import OutcomeStatus, PartStatus, ResultStatus, ScanStatus
+from .choices import OutcomeStatus, PartStatus, ResultBasis, ResultStatus, ScanStatus
 from .models import CheckOutcome, ScanJob, ScanPart, ScanResult, ScanSchedule
 
 COULD_NOT_EVALUATE = "could-not-evaluate"
@@ -60,13 +60,27 @@ def parse_result_statuses(raw: str | None) -> list[str] | None:
     return wanted
 
 
+def parse_result_bases(raw: str | None) -> list[str] | None:
+    """``?basis=unassessed`` or ``?basis=manual,automated+manual``; anything else is a 400."""
+    if raw is None or raw == "":
+        return None
+    wanted = [b.strip() for b in raw.split(",") if b.strip()]
+    bad = [b for b in wanted if b not in ResultBasis.values]
+    if bad or not wanted:
+        allowed = ", ".join(ResultBasis.values)
+        raise FieldValidationError(
+            {"basis": [f"Unknown basis '{', '.join(bad) or raw}'. Use one or more of: {allowed}."]}
+        )
+    return wanted
+
+
 def scan_results(
     *,
     scan_job: ScanJob,
     statuses: list[str] | None = None,
     framework_id: Any = None,
     errored: bool | None = None,
-    basis: str | None = None,
+    bases: Sequence[str] | None = None,
     search: str = "",
 ) -> QuerySet[ScanResult]:
     """Results in a stable order (framework, natural control ref); 409 while the scan has not finished.
@@ -94,8 +108,8 @@ def scan_results(
     if errored is not None:
         # True: only the fails that are "could not evaluate"; False: everything else (real findings and the rest).
         results = results.filter(errored=errored)
-    if basis is not None:
-        results = results.filter(basis=basis)
+    if bases:
+        results = results.filter(basis__in=bases)
     search = search.strip()
     if search:
         results = results.filter(Q(control__ref__icontains=search) | Q(control__title__icontains=search))

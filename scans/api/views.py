@@ -211,6 +211,12 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
+            OpenApiParameter(
+                "basis",
+                str,
+                description="How the verdict was reached: automated, manual, automated+manual, excluded or "
+                "unassessed (not-applicable results are excluded or unassessed), or a comma list",
+            ),
             OpenApiParameter("framework_id", str, description=FRAMEWORK_REF_HELP),
             export_format_parameter(what="every matching result"),
         ],
@@ -223,6 +229,7 @@ class ScanJobViewSet(ExportFormatMixin, mixins.ListModelMixin, mixins.RetrieveMo
         results = selectors.scan_results(
             scan_job=job,
             statuses=selectors.parse_result_statuses(request.query_params.get("status")),
+            bases=selectors.parse_result_bases(request.query_params.get("basis")),
             framework_id=framework.pk if framework else None,
         )
         fmt = self.export_format(request)

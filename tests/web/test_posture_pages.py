@@ -131,7 +131,7 @@ def test_could_not_evaluate_is_kept_apart_from_failing_on_dashboard_and_scan_pag
 
 
 def test_not_applicable_is_told_apart_as_not_assessed_or_excluded(
-    web_login, tenant, host_scope, django_capture_on_commit_callbacks
+    web_login, client_for, tenant, host_scope, django_capture_on_commit_callbacks
 ):
     # given the scope's framework with one more control nothing assesses and one excluded from scope, scanned
     framework = host_scope["framework"]
@@ -180,3 +180,21 @@ def test_not_applicable_is_told_apart_as_not_assessed_or_excluded(
     )
     assert f'href="/frameworks/{framework.pk}/">See which' in viewer_card
     assert unassessed.ref == "A-3"
+
+    # when the API's results are filtered by basis
+    api = client_for(tenant, Role.VIEWER)
+
+    def api_refs(query: str) -> set[str]:
+        response = api.get(f"/api/scans/{job.pk}/results?{query}")
+        assert response.status_code == 200, response.content
+        return {row["control_ref"] for row in response.json()["results"]}
+
+    # then the same split is there, alone or with other bases and statuses
+    assert api_refs("basis=unassessed") == {"A-3"}
+    assert api_refs("basis=excluded") == {"A-4"}
+    assert api_refs("basis=unassessed,manual") == {"A-2", "A-3"}
+    assert api_refs("status=not-applicable&basis=manual") == set()
+    # and an unknown basis is a 400 naming the field and the choices
+    response = api.get(f"/api/scans/{job.pk}/results?basis=guessed")
+    assert response.status_code == 400
+    assert "unassessed" in str(response.json()["basis"])

@@ -109,17 +109,17 @@ def _result_filters(request: TenantRequest, job) -> tuple[ResultFilterForm, dict
     # An invalid filter (e.g. a stale framework id in a bookmarked link) is shown as an error and ignored.
     cleaned = form.cleaned_data if form.is_valid() else {}
     status = cleaned.get("status") or ""
-    errored, basis = None, None
+    errored, bases = None, None
     if status == COULD_NOT_EVALUATE:
         status, errored = ResultStatus.FAIL, True
     elif status == ResultStatus.FAIL:
         errored = False
     elif status in (NOT_ASSESSED, EXCLUDED):
-        status, basis = ResultStatus.NOT_APPLICABLE, NOT_APPLICABLE_BASIS[status]
+        status, bases = ResultStatus.NOT_APPLICABLE, [NOT_APPLICABLE_BASIS[status]]
     return form, {
         "statuses": [status] if status else None,
         "errored": errored,
-        "basis": basis,
+        "bases": bases,
         "framework_id": cleaned.get("framework") or None,
         "search": cleaned.get("q") or "",
     }
