@@ -74,6 +74,7 @@ def framework_posture(
     framework: Framework,
     now: datetime | None = None,
     statuses: list[str] | None = None,
+    bases: list[str] | None = None,
     controls: Iterable[Control] | None = None,
 ) -> FrameworkPosture:
     """Every control of the framework (or just ``controls`` of it, e.g. one page) as it stands now, without rescanning.
@@ -128,7 +129,7 @@ def framework_posture(
             evidence_state=documents[control.pk].state,
         )
         tally.add(v)
-        if statuses and v.status not in statuses:
+        if (statuses and v.status not in statuses) or (bases and v.basis not in bases):
             continue
         rows.append(
             ControlPosture(

@@ -150,6 +150,12 @@ class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, description="pass, fail, not-applicable, or a comma list"),
+            OpenApiParameter(
+                "basis",
+                str,
+                description="automated, manual, automated+manual, excluded or unassessed (in scope, nothing assesses "
+                "it: no check ran and no document is required), or a comma list",
+            ),
             export_format_parameter(what="every control's posture"),
         ],
         responses=FrameworkPostureSerializer,
@@ -160,6 +166,7 @@ class FrameworkPostureViewSet(ExportFormatMixin, TenantScopedGenericViewSet):
             tenant=request.tenant,
             framework=framework,
             statuses=selectors.parse_result_statuses(request.query_params.get("status")),
+            bases=selectors.parse_result_bases(request.query_params.get("basis")),
         )
         fmt = self.export_format(request)
         if fmt:

@@ -194,6 +194,10 @@ def test_not_applicable_is_told_apart_as_not_assessed_or_excluded(
     assert api_refs("basis=excluded") == {"A-4"}
     assert api_refs("basis=unassessed,manual") == {"A-2", "A-3"}
     assert api_refs("status=not-applicable&basis=manual") == set()
+    # and the live posture answers the same question as of now
+    live = api.get(f"/api/frameworks/{framework.pk}/posture?basis=unassessed")
+    assert live.status_code == 200, live.content
+    assert [row["control_ref"] for row in live.json()["controls"]] == ["A-3"]
     # and an unknown basis is a 400 naming the field and the choices
     response = api.get(f"/api/scans/{job.pk}/results?basis=guessed")
     assert response.status_code == 400
