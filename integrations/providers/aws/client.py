@@ -48,7 +48,7 @@ ROLE_SESSION_NAME = "complywise-scan"
 ROLE_SESSION_SECONDS = 3600
 
 # Global services are collected once, in the first configured region; every other collector runs per region.
-GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront", "organizations"})
+GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront", "organizations", "route53"})
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES
 # How the global services are split into collection units: the two that grow with the account
@@ -112,6 +112,21 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "elasticache": ("elasticache",),
     "kinesis": ("kinesis",),
     "mq": ("mq",),
+    "codebuild": ("codebuild",),
+    "ssm": ("ssm",),
+    "glue": ("glue",),
+    "route53": ("route53@global",),
+    "autoscaling": ("autoscaling",),
+    "launch_templates": ("ec2",),
+    # The KMS client tells a customer managed key of the cluster's storage from MSK's AWS managed one.
+    "msk": ("kafka", "kms"),
+    "appsync": ("appsync",),
+    "transfer": ("transfer",),
+    "eventbridge": ("events",),
+    "images": ("ec2",),
+    "instance_user_data": ("ec2",),
+    "subnets": ("ec2",),
+    "transit_gateways": ("ec2",),
 }
 
 

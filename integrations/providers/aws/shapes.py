@@ -374,6 +374,8 @@ class DbInstance(TypedDict):
     iam_auth: NotRequired[bool]
     cluster_id: NotRequired[str | None]  # set for Aurora members, whose backups live on the cluster
     cloudwatch_logs_exports: NotRequired[list[str]]  # EnabledCloudwatchLogsExports: log types sent to Logs
+    monitoring_interval: NotRequired[int]  # seconds between Enhanced Monitoring samples; 0: off
+    copy_tags_to_snapshot: NotRequired[bool]
 
 
 class DbSnapshot(TypedDict):
@@ -387,10 +389,37 @@ class DbSnapshot(TypedDict):
     region: str
 
 
+# The engines of the DB clusters RDS's own checks judge: Aurora (MySQL and PostgreSQL; "aurora" is Aurora MySQL 1's
+# name) and Multi-AZ DB clusters of MySQL and PostgreSQL. Neptune and DocumentDB clusters share the API but not these
+# checks. A member instance of such a cluster has its storage, backups and authentication set on the cluster.
+RDS_CLUSTER_ENGINES: frozenset[str] = frozenset({"aurora", "aurora-mysql", "aurora-postgresql", "mysql", "postgres"})
+
+
+class DbCluster(TypedDict):
+    """An Aurora or Multi-AZ DB cluster (engine in RDS_CLUSTER_ENGINES)."""
+
+    id: str  # DBClusterIdentifier
+    arn: str | None
+    engine: str | None
+    status: str | None
+    storage_encrypted: bool
+    kms_key_id: str | None
+    backup_retention_period: int  # days of automated backups (at least 1 on a cluster)
+    cloudwatch_logs_exports: list[str]  # EnabledCloudwatchLogsExports
+    iam_auth: bool  # IAMDatabaseAuthenticationEnabled
+    deletion_protection: bool
+    copy_tags_to_snapshot: bool
+    multi_az: bool  # MultiAZ: instances in more than one Availability Zone
+    members: list[str]  # DBClusterMembers' instance identifiers
+    region: str
+
+
 class RdsRegion(TypedDict):
     db_instances: list[DbInstance]
     snapshots: NotRequired[list[DbSnapshot]]
     snapshots_error: NotRequired[str]
+    db_clusters: NotRequired[list[DbCluster]]
+    db_clusters_error: NotRequired[str]  # DescribeDBClusters failed: only the cluster checks report it
 
 
 class FileSystem(TypedDict):
@@ -464,3 +493,6 @@ class AwsInventoryData(TypedDict, total=False):
     # sagemaker and emr: see shapes_analytics.py
     # neptune and dms: see shapes_databases.py; stepfunctions, wafv2 and apigatewayv2: see shapes_application.py
     # ecs, elasticache, kinesis and mq: see shapes_containers.py
+    # codebuild, ssm, glue and route53: see shapes_devtools.py
+    # autoscaling, launch_templates, msk, appsync, transfer and eventbridge: see shapes_platform.py
+    # images, instance_user_data, subnets and transit_gateways: see shapes_ec2.py

@@ -74,6 +74,9 @@ class ClassicLoadBalancer(TypedDict):
     listeners: list[AwsFragment]  # Listener
     access_log: AwsFragment  # AccessLog
     region: str
+    # AdditionalAttributes as key -> value ("elb.http.desyncmitigationmode": "defensive", ...); absent in inventories
+    # collected before they were kept
+    additional_attributes: NotRequired[dict[str, str]]
 
 
 class ElbRegion(TypedDict):
@@ -182,10 +185,14 @@ class EksCluster(TypedDict):
     public_access_cidrs: list[str]
     enabled_log_types: list[str]  # control-plane log types ("api", "audit", ...) that are switched on
     region: str
+    # Absent in inventories collected before they were kept:
+    version: NotRequired[str | None]  # the Kubernetes minor version, "1.31"
+    secrets_kms_key: NotRequired[str | None]  # encryptionConfig's provider keyArn for the "secrets" resource
 
 
 class EksRegion(TypedDict):
     clusters: list[EksCluster]
+    collected_at: NotRequired[str]  # ISO time of the listing: the version check judges support at this time
 
 
 class OrgScp(TypedDict):

@@ -28,6 +28,7 @@ class EbsSnapshot(TypedDict):
 
 class EbsRegion(TypedDict):
     snapshots: list[EbsSnapshot]
+    truncated_at: NotRequired[int]  # set when the region held more owned snapshots than were read
 
 
 # --- dynamodb ------------------------------------------------------------------------

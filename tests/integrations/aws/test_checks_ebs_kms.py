@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from integrations.providers.aws.collectors import ebs as ebs_collector
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import ACCOUNT, OTHER_REGION, REGION, aws, by_region, collect, run, scan, statuses
 
@@ -42,6 +45,21 @@ def test_ebs_snapshots_encrypted_in_every_region(moto_reset: str) -> None:
     # then each snapshot is judged in its own region
     assert statuses(outcomes) == {sealed: PASS, plain: FAIL}
     assert {o.resource_id: o.region for o in outcomes} == {sealed: REGION, plain: OTHER_REGION}
+
+
+def test_snapshots_past_the_bound_are_left_unread_and_said_so(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given three encrypted snapshots, and a collector that reads at most two per region
+    monkeypatch.setattr(ebs_collector, "MAX_SNAPSHOTS", 2)
+    for _ in range(3):
+        _snapshot(moto_reset, encrypted=True)
+    inventory = collect(moto_reset, ["aws.ebs.snapshot_not_public"])
+    # when both snapshot checks run
+    for check_id in ("aws.ebs.snapshot_not_public", "aws.ebs.snapshot_encrypted"):
+        outcomes = run(inventory, check_id)
+        # then two are judged and the region gets an error saying the rest were not read
+        assert sorted(o.status for o in outcomes) == sorted([PASS, PASS, ERROR]), check_id
+        bound = next(o for o in outcomes if o.status == ERROR)
+        assert bound.reason == f"{REGION} holds more than 2 owned snapshots; only the first 2 were read and judged"
 
 
 def test_ebs_volumes_in_use(moto_reset: str) -> None:

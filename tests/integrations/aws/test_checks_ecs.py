@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from integrations.providers.aws.checks.ecs import looks_secret
 from integrations.providers.aws.collectors import ecs as ecs_collector
+from integrations.providers.aws.secret_names import looks_secret
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -146,6 +146,7 @@ def test_only_the_latest_active_revision_of_a_family_is_judged(moto_reset: str) 
     [
         ("DB_PASSWORD", True),
         ("AWS_SECRET_ACCESS_KEY", True),
+        ("AWS_ACCESS_KEY_ID", True),
         ("GITHUB_TOKEN", True),
         ("stripe-api-key", True),
         ("SENDGRID_APIKEY", True),

@@ -154,3 +154,60 @@ def test_a_refused_elbv2_call_errors_only_the_elbv2_checks(moto_reset: str) -> N
     # then the ELBv2 check reports the error and the classic one still judges
     assert [o.status for o in run(inv, "aws.elbv2.deletion_protection")] == [ERROR]
     assert statuses(run(inv, "aws.elb.listeners_encrypted")) == {"legacy": FAIL}
+
+
+def _classic(endpoint: str, name: str, *listeners: dict[str, Any]) -> None:
+    aws(endpoint, "elb").create_load_balancer(
+        LoadBalancerName=name, Listeners=list(listeners), AvailabilityZones=[f"{REGION}a"]
+    )
+
+
+def _desync_mode(endpoint: str, name: str, mode: str) -> None:
+    aws(endpoint, "elb").modify_load_balancer_attributes(
+        LoadBalancerName=name,
+        LoadBalancerAttributes={"AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": mode}]},
+    )
+
+
+HTTP_80 = {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}
+
+
+def test_classic_load_balancer_desync_mitigation(moto_reset: str) -> None:
+    # given HTTP classic load balancers in strictest, defensive and monitor mode, one never set (moto then reports no
+    # mode, where AWS reports its default, defensive), and a TCP-only one (no HTTP parsing to judge)
+    for name, mode in (("strict", "strictest"), ("guarded", "defensive"), ("watching", "monitor")):
+        _classic(moto_reset, name, HTTP_80)
+        _desync_mode(moto_reset, name, mode)
+    _classic(moto_reset, "unset", HTTP_80)
+    _classic(moto_reset, "tcp", {"Protocol": "TCP", "LoadBalancerPort": 5432, "InstancePort": 5432})
+    # when the desync check runs
+    outcomes = scan(moto_reset, "aws.elb.desync_mitigation_mode")
+    # then monitor mode fails, the safe modes and the default pass, and the TCP balancer is not judged
+    assert statuses(outcomes) == {"strict": PASS, "guarded": PASS, "watching": FAIL, "unset": PASS}
+    by_name = {o.resource_id: o for o in outcomes}
+    assert by_name["watching"].reason == "Classic load balancer watching only monitors HTTP desync (monitor mode)"
+    assert by_name["unset"].reason == (
+        "Classic load balancer unset mitigates HTTP desync in defensive mode (not reported: AWS's default)"
+    )
+
+
+def test_classic_load_balancer_certificates_come_from_acm(moto_reset: str) -> None:
+    # given a balancer whose HTTPS listener has an ACM certificate, one whose SSL listener has an IAM server
+    # certificate, and a plain HTTP one (no certificate to judge)
+    acm_certificate = _certificate(moto_reset)
+    iam_certificate = aws(moto_reset, "iam").upload_server_certificate(
+        ServerCertificateName="legacy-lb",
+        CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+    )["ServerCertificateMetadata"]["Arn"]
+    https = {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80}
+    _classic(moto_reset, "managed", {**https, "SSLCertificateId": acm_certificate})
+    ssl = {"Protocol": "SSL", "LoadBalancerPort": 443, "InstancePort": 443, "SSLCertificateId": iam_certificate}
+    _classic(moto_reset, "uploaded", ssl)
+    _classic(moto_reset, "plain", HTTP_80)
+    # when the certificate check runs
+    outcomes = scan(moto_reset, "aws.elb.acm_certificates")
+    # then the ACM one passes and the IAM one fails, naming the listener and certificate
+    assert statuses(outcomes) == {"managed": PASS, "uploaded": FAIL}
+    failed = next(o for o in outcomes if o.resource_id == "uploaded")
+    assert failed.observed == {"non_acm_certificates": {"SSL:443": iam_certificate}}

@@ -28,6 +28,7 @@ from integrations.providers.aws.client import (
 from integrations.providers.aws.collectors import iam as iam_collector
 from integrations.providers.aws.permissions import BEYOND_SECURITY_AUDIT, REQUIRED_ACTIONS
 from integrations.registry import OutcomeStatus
+from tests.integrations.aws.seed_devtools import BUILD_ENVIRONMENT, DOCUMENT
 from tests.integrations.aws.support import (
     ACCESS_KEY,
     ACCOUNT,
@@ -322,11 +323,28 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.kinesis.ListStreams") == 2
     assert calls.count("before-call.mq.ListBrokers") == 2
     assert calls.count("before-call.neptune.DescribeDBClusters") == 2
+    assert calls.count("before-call.rds.DescribeDBClusters") == 2
     assert calls.count("before-call.database-migration-service.DescribeReplicationInstances") == 2
     assert calls.count("before-call.sfn.ListStateMachines") == 2
     # WAF's regional web ACLs in each region, CloudFront's in us-east-1 alone
     assert calls.count("before-call.wafv2.ListWebACLs") == 3
     assert calls.count("before-call.apigatewayv2.GetApis") == 2
+    assert calls.count("before-call.auto-scaling.DescribeAutoScalingGroups") == 2
+    # once per region for every template's default and latest versions (IMDSv2 and user data both read from it)
+    assert calls.count("before-call.ec2.DescribeLaunchTemplateVersions") == 2
+    assert calls.count("before-call.kafka.ListClustersV2") == 2
+    assert calls.count("before-call.appsync.ListGraphqlApis") == 2
+    assert calls.count("before-call.transfer.ListServers") == 2
+    assert calls.count("before-call.eventbridge.ListEventBuses") == 2
+    assert calls.count("before-call.codebuild.ListProjects") == 2
+    assert calls.count("before-call.ssm.ListDocuments") == 2
+    assert calls.count("before-call.glue.GetDataCatalogEncryptionSettings") == 2
+    assert calls.count("before-call.route-53.ListHostedZones") == 1
+    assert calls.count("before-call.ec2.DescribeImages") == 2
+    assert calls.count("before-call.ec2.DescribeSubnets") == 2
+    assert calls.count("before-call.ec2.DescribeTransitGateways") == 2
+    # DescribeInstances by the ec2 and instance_user_data collectors, each once per region
+    assert calls.count("before-call.ec2.DescribeInstances") == 4
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
     assert calls.count("before-call.s3.ListBuckets") == 1
     assert calls.count("before-call.sts.GetCallerIdentity") == 1
@@ -366,6 +384,9 @@ _PREFIX_FOR_SERVICE = {
     "neptune": "rds",
     "database-migration-service": "dms",
     "sfn": "states",
+    "route-53": "route53",
+    "auto-scaling": "autoscaling",
+    "eventbridge": "events",
 }
 
 
@@ -436,6 +457,39 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     )
     http_api = aws(moto_reset, "apigatewayv2").create_api(Name="orders", ProtocolType="HTTP")["ApiId"]
     aws(moto_reset, "apigatewayv2").create_stage(ApiId=http_api, StageName="prod")
+    # an MSK cluster on a key of the account's, so the key is described too, and a Transfer Family server
+    msk_key = aws(moto_reset, "kms").create_key()["KeyMetadata"]["Arn"]
+    aws(moto_reset, "kafka").create_cluster(
+        ClusterName="events",
+        KafkaVersion="3.6.0",
+        NumberOfBrokerNodes=2,
+        BrokerNodeGroupInfo={"InstanceType": "kafka.m5.large", "ClientSubnets": ["subnet-0a", "subnet-0b"]},
+        EncryptionInfo={"EncryptionAtRest": {"DataVolumeKMSKeyId": msk_key}},
+    )
+    aws(moto_reset, "transfer").create_server(Protocols=["SFTP"])
+    # a CodeBuild project, a document, a Glue job with a security configuration and a hosted zone, so each is
+    # described or looked up too
+    aws(moto_reset, "codebuild").create_project(
+        name="web",
+        source={"type": "S3", "location": "build-sources/web.zip"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment=BUILD_ENVIRONMENT,
+        serviceRole=f"arn:aws:iam::{ACCOUNT}:role/builds",
+    )
+    aws(moto_reset, "ssm").create_document(Content=DOCUMENT, Name="restart-web", DocumentType="Command")
+    glue = aws(moto_reset, "glue")
+    glue.create_security_configuration(Name="etl", EncryptionConfiguration={})
+    glue.create_job(
+        Name="nightly",
+        Role="etl",
+        Command={"Name": "glueetl", "ScriptLocation": "s3://etl/n.py"},
+        SecurityConfiguration="etl",
+    )
+    aws(moto_reset, "route53").create_hosted_zone(Name="example.com", CallerReference="example")
+    # an instance and a snapshot the account owns, so the instance's user data and the snapshot's sharing are read too
+    ec2 = aws(moto_reset, "ec2")
+    ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)
+    ec2.create_snapshot(VolumeId=ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"])
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
     calls: set[str] = set()

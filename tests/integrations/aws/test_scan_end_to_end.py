@@ -12,9 +12,13 @@ from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
 from tests.integrations.aws.seed_containers import seed_containers
 from tests.integrations.aws.seed_databases_application import seed_databases_and_application
+from tests.integrations.aws.seed_devtools import seed_devtools
+from tests.integrations.aws.seed_ec2_exposure import default_subnets, seed_ec2_exposure
 from tests.integrations.aws.seed_network_compute import seed_network_compute
+from tests.integrations.aws.seed_platform import seed_platform
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
 from tests.integrations.aws.seed_sagemaker_emr import seed_sagemaker_and_emr
+from tests.integrations.aws.seed_service_gaps import seed_service_gaps
 from tests.integrations.aws.seed_storage import seed_deployer_role, seed_storage
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -253,6 +257,10 @@ def _access_analyzer(request: Any = None, **_: Any) -> Any:
     return json_reply({"analyzers": [{**analyzer, "createdAt": "2026-01-01T00:00:00Z"}] if in_east else []})
 
 
+# The Glue Data Catalog's encryption checks, judged once per scanned region.
+_CATALOG_CHECKS = ("data_catalog_metadata_encrypted", "data_catalog_connection_passwords_encrypted")
+
+
 def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) -> None:
     # given a two-region moto account seeded with known good and bad configuration
     iam_ids = _seed_iam(moto_reset)
@@ -269,6 +277,10 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_sagemaker_and_emr(moto_reset, EAST)
     seeded_failures |= seed_containers(moto_reset, EAST)
     seeded_failures |= seed_databases_and_application(moto_reset, EAST)
+    seeded_failures |= seed_devtools(moto_reset, EAST)
+    seeded_failures |= seed_platform(moto_reset, EAST)
+    seeded_failures |= seed_service_gaps(moto_reset, EAST)
+    seeded_failures |= seed_ec2_exposure(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
@@ -388,10 +400,14 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
         # the web ACL guarding the REST API's prod stage holds no rules and logs nothing
         *{(f"aws.wafv2.{name}", storefront_acl, EAST) for name in ("web_acl_logging_enabled", "web_acl_has_rules")},
+        # the west's Glue Data Catalog keeps Glue's defaults: neither its metadata nor connection passwords encrypted
+        *{(f"aws.glue.{name}", f"arn:aws:glue:{WEST}:{ACCOUNT}:catalog", WEST) for name in _CATALOG_CHECKS},
         # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose
         # Redshift cluster, a log group kept 90 days, a bare API stage, an open OpenSearch domain, an open notebook
         # instance, an unencrypted EMR cluster keeping no logs)
         *seeded_failures,
+        # moto's default subnets, like AWS's, assign public IPv4 addresses on launch
+        *{("aws.ec2.subnet_no_auto_public_ip", s, r) for r in (EAST, WEST) for s in default_subnets(moto_reset, r)},
     }
     assert failures == expected
     # moto's credential report has no root row, so root last use cannot be judged

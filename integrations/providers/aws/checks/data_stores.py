@@ -8,6 +8,7 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import DbInstance, FileSystem, KmsKey
 from ._common import aws_check, items, result
+from .rds import in_rds_cluster
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
 FILE_SYSTEM = "AWS::EFS::FileSystem"
@@ -44,6 +45,8 @@ def rds_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     for db in _db_instances(inventory):
         if db.get("engine") in CLUSTER_ENCRYPTED_ENGINES:
             continue
+        if in_rds_cluster(db):
+            continue  # an Aurora or Multi-AZ DB cluster's storage: aws.rds.cluster_storage_encrypted
         dbid = str(db.get("id"))
         ok = bool(db.get("storage_encrypted"))
         reason = f"DB instance {dbid} storage is encrypted" if ok else f"DB instance {dbid} storage is not encrypted"

@@ -8,14 +8,19 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Volume
 from ..shapes_storage import EbsSnapshot
-from ._common import aws_check, error, items, result
+from ._common import aws_check, error, items, partial_read, regions, result
 
 SNAPSHOT = "AWS::EC2::Snapshot"
 VOLUME = "AWS::EC2::Volume"
 
 
-def _snapshots(inventory: Inventory) -> Iterator[EbsSnapshot]:
-    return items(inventory, "ebs", "snapshots")
+def _snapshots(inventory: Inventory) -> Iterator[EbsSnapshot | Outcome]:
+    """Every owned snapshot read, and an error outcome for each region holding more than its collector reads."""
+    for region, data in regions(inventory, "ebs"):
+        yield from data.get("snapshots", [])
+        partial = partial_read(inventory, region, data, noun="owned snapshots", resource_type=SNAPSHOT)
+        if partial is not None:
+            yield partial
 
 
 def _volumes(inventory: Inventory) -> Iterator[Volume]:
@@ -34,6 +39,9 @@ def _volumes(inventory: Inventory) -> Iterator[Volume]:
 )
 def snapshot_not_public(inventory: Inventory) -> Iterable[Outcome]:
     for snapshot in _snapshots(inventory):
+        if isinstance(snapshot, Outcome):
+            yield snapshot
+            continue
         sid, region = str(snapshot.get("id")), str(snapshot.get("region", ""))
         if snapshot.get("permission_error"):
             reason = f"Could not read who may use snapshot {sid}: {snapshot['permission_error']}"
@@ -63,6 +71,9 @@ def snapshot_not_public(inventory: Inventory) -> Iterable[Outcome]:
 )
 def snapshot_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     for snapshot in _snapshots(inventory):
+        if isinstance(snapshot, Outcome):
+            yield snapshot
+            continue
         sid = str(snapshot.get("id"))
         ok = bool(snapshot.get("encrypted"))
         reason = f"Snapshot {sid} is encrypted" if ok else f"Snapshot {sid} is not encrypted"

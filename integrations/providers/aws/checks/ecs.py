@@ -3,19 +3,15 @@ they run on, and whether they log and keep secrets out of their plain environmen
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..secret_names import looks_secret
 from ..shapes_containers import EcsContainer, EcsTaskDefinition
 from ._common import aws_check, described_items, result
 
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
-# Words in an environment variable's name that say it holds a credential (matched in the name upper-cased, with
-# "-" and "." read as "_"). A name is enough: the values are never collected.
-SECRET_NAME_MARKERS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL")
-_SEPARATORS = re.compile(r"[-.]")
 
 
 def _task_definitions(inventory: Inventory) -> Iterator[EcsTaskDefinition | Outcome]:
@@ -117,12 +113,6 @@ def task_definition_logging_configured(inventory: Inventory) -> Iterable[Outcome
         virtue="has a log configuration",
         observed="unlogged_containers",
     )
-
-
-def looks_secret(name: str) -> bool:
-    """Whether an environment variable's name says it holds a credential (see SECRET_NAME_MARKERS)."""
-    normalised = _SEPARATORS.sub("_", name.upper())
-    return any(marker in normalised for marker in SECRET_NAME_MARKERS)
 
 
 @aws_check(

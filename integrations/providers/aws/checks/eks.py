@@ -1,13 +1,16 @@
-"""EKS checks: the cluster API endpoint's exposure and control-plane audit logging."""
+"""EKS checks: the cluster API endpoint's exposure, control-plane audit logging, secrets encryption and the
+Kubernetes version's support."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import EksCluster
-from ._common import aws_check, items, result
+from ._common import aws_check, error, items, regions, result, scan_time
 
 CLUSTER = "AWS::EKS::Cluster"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -84,3 +87,116 @@ def control_plane_logging(inventory: Inventory) -> Iterable[Outcome]:
             enabled_log_types=sorted(enabled),
             missing_log_types=missing,
         )
+
+
+@aws_check(
+    id="aws.eks.secrets_encrypted_with_kms",
+    title="EKS clusters encrypt Kubernetes secrets with a KMS key",
+    severity=Severity.MEDIUM,
+    service="eks",
+    resource_type=CLUSTER,
+    rationale="Envelope encryption with a KMS key of the account's puts every read of the cluster's secrets under "
+    "a key policy the account controls and CloudTrail records, and lets the account revoke access by disabling the "
+    "key; without it, anyone who reads etcd's storage or backups reads the secrets.",
+    remediation="Associate a KMS key with the cluster for the secrets resource (aws eks associate-encryption-config); "
+    "it cannot be removed afterwards.",
+)
+def secrets_encrypted_with_kms(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "secrets_kms_key" not in cluster:
+            continue  # collected before the encryption configuration was kept
+        name = str(cluster.get("name"))
+        key = cluster.get("secrets_kms_key")
+        reason = (
+            f"Cluster {name} encrypts Kubernetes secrets with KMS key {key}"
+            if key
+            else f"Cluster {name} does not encrypt Kubernetes secrets with a KMS key"
+        )
+        yield result(
+            bool(key),
+            str(cluster.get("arn") or name),
+            CLUSTER,
+            reason,
+            region=str(cluster.get("region", "")),
+            kms_key=key,
+        )
+
+
+# When each Kubernetes minor version leaves EKS standard support (00:00 UTC of that day; the version then enters
+# paid extended support, 12 months more, before EKS upgrades the control plane itself).
+# Source: the "Amazon EKS Kubernetes release calendar" of the EKS User Guide, "Understand the Kubernetes version
+# lifecycle on EKS" (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html), read December 2026,
+# for 1.29 to 1.34, and its FAQ for 1.23 (October 11, 2023). 1.35 (EKS release January 2026, 14 months of standard
+# support) is from endoflife.date/amazon-eks and AWS's aws-samples EKS review calendar (verified 2026-04-24), as the
+# stored copy of the User Guide predated it. Add each new version as EKS announces its dates.
+# A version missing here is placed between its listed neighbours: older than a listed version whose standard support
+# has ended, it has ended too; newer than one still supported, it is supported too; otherwise it is an error.
+EKS_END_OF_STANDARD_SUPPORT: dict[tuple[int, int], datetime] = {
+    (1, 23): datetime(2023, 10, 11, tzinfo=UTC),
+    (1, 29): datetime(2025, 3, 23, tzinfo=UTC),
+    (1, 30): datetime(2025, 7, 23, tzinfo=UTC),
+    (1, 31): datetime(2025, 11, 26, tzinfo=UTC),
+    (1, 32): datetime(2026, 3, 23, tzinfo=UTC),
+    (1, 33): datetime(2026, 7, 29, tzinfo=UTC),
+    (1, 34): datetime(2026, 12, 2, tzinfo=UTC),
+    (1, 35): datetime(2027, 3, 27, tzinfo=UTC),
+}
+_MINOR_VERSION = re.compile(r"^(\d+)\.(\d+)")
+
+
+def _day(when: datetime) -> str:
+    return when.date().isoformat()
+
+
+def _standard_support(version: tuple[int, int], at: datetime) -> tuple[bool | None, str]:
+    """Whether ``version`` is in EKS standard support at ``at`` (None: the table cannot tell), and how that is known."""
+    end = EKS_END_OF_STANDARD_SUPPORT.get(version)
+    if end is not None:
+        return at < end, f"standard support {'ends' if at < end else 'ended'} {_day(end)}"
+    older_supported = [v for v, e in EKS_END_OF_STANDARD_SUPPORT.items() if v < version and at < e]
+    if older_supported:
+        listed = max(older_supported)
+        return True, f"newer than {'.'.join(map(str, listed))}, still in standard support until " + _day(
+            EKS_END_OF_STANDARD_SUPPORT[listed]
+        )
+    newer_ended = [v for v, e in EKS_END_OF_STANDARD_SUPPORT.items() if v > version and at >= e]
+    if newer_ended:
+        listed = min(newer_ended)
+        return False, f"older than {'.'.join(map(str, listed))}, whose standard support ended " + _day(
+            EKS_END_OF_STANDARD_SUPPORT[listed]
+        )
+    return None, "not in the support table, and its listed neighbours do not settle it"
+
+
+@aws_check(
+    id="aws.eks.version_in_standard_support",
+    title="EKS clusters run a Kubernetes version in standard support",
+    severity=Severity.MEDIUM,
+    service="eks",
+    resource_type=CLUSTER,
+    rationale="Past standard support the Kubernetes project no longer ships fixes for the version and EKS patches "
+    "it only under paid extended support, then upgrades the control plane on its own schedule, breaking workloads "
+    "that were never tested on the new version.",
+    remediation="Upgrade the cluster's control plane (one minor version at a time), then its node groups and "
+    "add-ons, to a version in standard support.",
+)
+def version_in_standard_support(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "eks"):
+        at = scan_time(data)
+        for cluster in data.get("clusters", []):
+            if "version" not in cluster:
+                continue  # collected before the version was kept
+            name, cid = str(cluster.get("name")), str(cluster.get("arn") or cluster.get("name"))
+            version = str(cluster.get("version") or "")
+            parsed = _MINOR_VERSION.match(version)
+            if parsed is None:
+                yield error(cid, CLUSTER, f"Cluster {name} reports no Kubernetes version we can read", region=region)
+                continue
+            supported, why = _standard_support((int(parsed[1]), int(parsed[2])), at)
+            if supported is None:
+                reason = f"Cannot tell whether Kubernetes {version} of cluster {name} is in standard support: {why}"
+                yield error(cid, CLUSTER, reason, region=region, version=version)
+                continue
+            state = "is in" if supported else "is past"
+            reason = f"Cluster {name} runs Kubernetes {version}, which {state} EKS standard support ({why})"
+            yield result(supported, cid, CLUSTER, reason, region=region, version=version, judged_at=_day(at))

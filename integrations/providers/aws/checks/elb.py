@@ -279,3 +279,86 @@ def elbv2_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
                 f"Load balancer {name} is protected by web ACL {acl}" if acl else f"Load balancer {name} has no web ACL"
             )
             yield result(bool(acl), arn, LOAD_BALANCER_V2, reason, region=region, web_acl=acl)
+
+
+# Desync mitigation modes that refuse requests AWS classes as severe risks (defensive) or every non-compliant
+# request (strictest); "monitor" forwards them all.
+_SAFE_DESYNC_MODES = frozenset({"defensive", "strictest"})
+# What a classic load balancer does when the attribute was never set (AWS reports it as such).
+_DEFAULT_DESYNC_MODE = "defensive"
+_DESYNC_ATTRIBUTE = "elb.http.desyncmitigationmode"
+
+
+@aws_check(
+    id="aws.elb.desync_mitigation_mode",
+    title="Classic load balancers mitigate HTTP desync",
+    severity=Severity.MEDIUM,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="Ambiguous requests (conflicting Content-Length and Transfer-Encoding, malformed headers) let an "
+    "attacker smuggle a request past the load balancer and poison other users' responses; in monitor mode the "
+    "load balancer forwards them all.",
+    remediation="Set the load balancer's elb.http.desyncmitigationmode attribute to defensive or strictest.",
+)
+def elb_desync_mitigation_mode(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _classic_balancers(inventory):
+        if "additional_attributes" not in lb:
+            continue  # collected before the attributes were kept
+        # The mode applies to HTTP and HTTPS listeners; a TCP or SSL balancer never parses a request.
+        if not any(str(x.get("Protocol")).upper() in {"HTTP", "HTTPS"} for x in lb.get("listeners", [])):
+            continue
+        name = str(lb.get("name"))
+        set_mode = (lb.get("additional_attributes") or {}).get(_DESYNC_ATTRIBUTE)
+        mode = str(set_mode or _DEFAULT_DESYNC_MODE).lower()
+        ok = mode in _SAFE_DESYNC_MODES
+        how = "" if set_mode else " (not reported: AWS's default)"
+        reason = (
+            f"Classic load balancer {name} mitigates HTTP desync in {mode} mode{how}"
+            if ok
+            else f"Classic load balancer {name} only monitors HTTP desync ({mode} mode)"
+        )
+        yield result(ok, name, CLASSIC_LOAD_BALANCER, reason, region=str(lb.get("region", "")), mode=mode)
+
+
+def _certificate_service(certificate_id: str) -> str:
+    """The service an SSLCertificateId ARN names: "acm" or "iam" (arn:<partition>:<service>:...)."""
+    parts = certificate_id.split(":")
+    return parts[2] if len(parts) > 2 and parts[0] == "arn" else ""
+
+
+@aws_check(
+    id="aws.elb.acm_certificates",
+    title="Classic load balancers use ACM certificates",
+    severity=Severity.LOW,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="ACM renews the certificates it issues before they expire and keeps their private keys out of "
+    "reach; an IAM server certificate's key was handled by whoever uploaded it, and it must be renewed and "
+    "uploaded again by hand before it lapses.",
+    remediation="Issue or import the certificate in AWS Certificate Manager and set it on the HTTPS/SSL listeners.",
+)
+def elb_acm_certificates(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in _classic_balancers(inventory):
+        secure = [x for x in lb.get("listeners", []) if str(x.get("Protocol")).upper() in _ENCRYPTED_CLASSIC]
+        if not secure:
+            continue  # no certificate to judge
+        name = str(lb.get("name"))
+        others = {
+            f"{x.get('Protocol')}:{x.get('LoadBalancerPort')}": str(x.get("SSLCertificateId") or "")
+            for x in secure
+            if _certificate_service(str(x.get("SSLCertificateId") or "")) != "acm"
+        }
+        reason = (
+            f"Classic load balancer {name} has listener(s) without an ACM certificate: "
+            + ", ".join(f"{where} ({cert or 'none'})" for where, cert in others.items())
+            if others
+            else f"Classic load balancer {name} uses ACM certificates on all its HTTPS/SSL listeners"
+        )
+        yield result(
+            not others,
+            name,
+            CLASSIC_LOAD_BALANCER,
+            reason,
+            region=str(lb.get("region", "")),
+            non_acm_certificates=others,
+        )

@@ -1,4 +1,4 @@
-"""RDS checks on recoverability and access: backups, deletion protection, Multi-AZ, IAM auth, snapshots."""
+"""RDS instance and snapshot checks: backups, deletion protection, Multi-AZ, IAM auth, monitoring, snapshots."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import DbInstance, DbSnapshot
+from ..shapes import RDS_CLUSTER_ENGINES, DbInstance, DbSnapshot
 from ._common import aws_check, error, items, listed_items, result
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
@@ -14,13 +14,23 @@ DB_SNAPSHOT = "AWS::RDS::DBSnapshot"
 MIN_BACKUP_RETENTION_DAYS = 7
 # Engines whose instances accept IAM database authentication.
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora")
+# Engines RDS's DescribeDBInstances also answers that have no Enhanced Monitoring (the services share RDS's API).
+NO_ENHANCED_MONITORING_ENGINES = frozenset({"neptune", "docdb"})
+
+
+def in_rds_cluster(db: DbInstance) -> bool:
+    """Whether the instance is a member of an Aurora or Multi-AZ DB cluster, whose storage encryption, backups,
+    deletion protection, IAM authentication, log exports, snapshot tags and failover are the cluster's settings,
+    judged once per cluster by the aws.rds.cluster_* checks (``rds_clusters``)."""
+    return bool(db.get("cluster_id")) and str(db.get("engine") or "") in RDS_CLUSTER_ENGINES
 
 
 def _instances(inventory: Inventory, *, standalone: bool = False) -> Iterator[DbInstance]:
     for db in items(inventory, "rds", "db_instances"):
         if "backup_retention_period" not in db:
             continue  # collected before these fields existed
-        # An Aurora member's backups, deletion protection and failover are its cluster's settings.
+        # A cluster member's backups, deletion protection and failover are its cluster's settings: an RDS cluster's
+        # are judged by the aws.rds.cluster_* checks, a Neptune cluster's by the Neptune checks.
         if standalone and db.get("cluster_id"):
             continue
         yield db
@@ -112,6 +122,8 @@ def iam_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
     for db in _instances(inventory):
         if not str(db.get("engine") or "").startswith(IAM_AUTH_ENGINES):
             continue
+        if in_rds_cluster(db):
+            continue  # judged on its cluster (aws.rds.cluster_iam_authentication_enabled)
         dbid = str(db.get("id"))
         ok = bool(db.get("iam_auth"))
         reason = (
@@ -132,7 +144,7 @@ def iam_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "error, audit, general) to CloudWatch Logs.",
 )
 def logs_exported_to_cloudwatch(inventory: Inventory) -> Iterable[Outcome]:
-    # An Aurora member's log exports are its cluster's setting, which is not collected.
+    # A cluster member's log exports are its cluster's setting (aws.rds.cluster_logs_exported_to_cloudwatch).
     for db in _instances(inventory, standalone=True):
         exports = db.get("cloudwatch_logs_exports")
         if exports is None:
@@ -194,3 +206,57 @@ def snapshot_encrypted(inventory: Inventory) -> Iterable[Outcome]:
         ok = bool(snapshot.get("encrypted"))
         reason = f"DB snapshot {sid} is encrypted" if ok else f"DB snapshot {sid} is not encrypted"
         yield result(ok, sid, DB_SNAPSHOT, reason, region=str(snapshot.get("region", "")), encrypted=ok)
+
+
+@aws_check(
+    id="aws.rds.enhanced_monitoring_enabled",
+    title="RDS instances have Enhanced Monitoring on",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=DB_INSTANCE,
+    rationale="Enhanced Monitoring samples the operating system under the database (processes, memory, disk and "
+    "network) every few seconds, the metrics that show an exhausted or misbehaving instance before it fails.",
+    remediation="Modify the instance to set a monitoring interval (1 to 60 seconds) and a monitoring role.",
+)
+def enhanced_monitoring_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    # Monitoring is an instance's own setting, an Aurora member's included (each member is monitored apart).
+    for db in _instances(inventory):
+        if "monitoring_interval" not in db:
+            continue  # collected before the interval was kept
+        if str(db.get("engine") or "") in NO_ENHANCED_MONITORING_ENGINES:
+            continue
+        dbid = str(db.get("id"))
+        seconds = int(db.get("monitoring_interval") or 0)
+        reason = (
+            f"DB instance {dbid} has Enhanced Monitoring every {seconds} seconds"
+            if seconds > 0
+            else f"DB instance {dbid} has Enhanced Monitoring off"
+        )
+        yield result(
+            seconds > 0, dbid, DB_INSTANCE, reason, region=str(db.get("region", "")), monitoring_interval=seconds
+        )
+
+
+@aws_check(
+    id="aws.rds.copy_tags_to_snapshot",
+    title="RDS instances copy their tags to snapshots",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=DB_INSTANCE,
+    rationale="A snapshot without the instance's tags loses its owner, data classification and the tag-based access "
+    "and retention rules that applied to the instance, so a copy of the data escapes them.",
+    remediation="Modify the instance to turn on copying tags to snapshots.",
+)
+def copy_tags_to_snapshot(inventory: Inventory) -> Iterable[Outcome]:
+    # A cluster member's snapshots are its cluster's (aws.rds.cluster_copy_tags_to_snapshot).
+    for db in _instances(inventory, standalone=True):
+        if "copy_tags_to_snapshot" not in db:
+            continue  # collected before the setting was kept
+        dbid = str(db.get("id"))
+        ok = bool(db.get("copy_tags_to_snapshot"))
+        reason = (
+            f"DB instance {dbid} copies its tags to snapshots"
+            if ok
+            else f"DB instance {dbid} does not copy its tags to snapshots"
+        )
+        yield result(ok, dbid, DB_INSTANCE, reason, region=str(db.get("region", "")), copy_tags_to_snapshot=ok)

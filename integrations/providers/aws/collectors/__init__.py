@@ -14,9 +14,12 @@ from ._common import Scope
 from .account import collect_account
 from .apigateway import collect_apigateway
 from .apigatewayv2 import collect_apigatewayv2
+from .appsync import collect_appsync
+from .autoscaling import collect_autoscaling, collect_launch_templates
 from .backup import collect_backup, collect_dynamodb
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
+from .codebuild import collect_codebuild
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
 from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
@@ -29,19 +32,28 @@ from .eks import collect_eks
 from .elasticache import collect_elasticache
 from .elb import collect_elb, collect_elbv2
 from .emr import collect_emr
+from .eventbridge import collect_eventbridge
+from .glue import collect_glue
 from .iam import collect_accessanalyzer, collect_iam
+from .images import collect_images
 from .kinesis import collect_kinesis
 from .logs import collect_logs
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
 from .mq import collect_mq
+from .msk import collect_msk
 from .neptune import collect_neptune
 from .network import collect_eip, collect_route_tables
 from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
+from .route53 import collect_route53
 from .s3 import collect_s3
 from .sagemaker import collect_sagemaker
+from .ssm import collect_ssm
 from .stepfunctions import collect_stepfunctions
+from .transfer import collect_transfer
+from .user_data import collect_instance_user_data
+from .vpc_settings import collect_subnets, collect_transit_gateways
 from .wafv2 import collect_wafv2
 
 Collector = Callable[[Scope], Mapping[str, Any]]
@@ -94,4 +106,18 @@ COLLECTORS: dict[str, Collector] = {
     "elasticache": collect_elasticache,
     "kinesis": collect_kinesis,
     "mq": collect_mq,
+    "codebuild": collect_codebuild,
+    "ssm": collect_ssm,
+    "glue": collect_glue,
+    "route53": collect_route53,
+    "autoscaling": collect_autoscaling,
+    "launch_templates": collect_launch_templates,
+    "msk": collect_msk,
+    "appsync": collect_appsync,
+    "transfer": collect_transfer,
+    "eventbridge": collect_eventbridge,
+    "images": collect_images,
+    "instance_user_data": collect_instance_user_data,
+    "subnets": collect_subnets,
+    "transit_gateways": collect_transit_gateways,
 }

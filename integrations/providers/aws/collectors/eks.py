@@ -1,7 +1,9 @@
-"""EKS collection (regional): each cluster's API endpoint access and control-plane logging."""
+"""EKS collection (regional): each cluster's API endpoint access, control-plane logging, Kubernetes version and
+secrets encryption."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ..shapes_network import EksRegion
@@ -14,6 +16,14 @@ def _enabled_log_types(cluster: dict[str, Any]) -> list[str]:
         if setup.get("enabled"):
             types.update(str(t) for t in setup.get("types", []))
     return sorted(types)
+
+
+def _secrets_kms_key(cluster: dict[str, Any]) -> str | None:
+    """The KMS key that envelope-encrypts the cluster's Kubernetes secrets, or None when none is configured."""
+    for config in cluster.get("encryptionConfig") or []:
+        if "secrets" in (config.get("resources") or []):
+            return (config.get("provider") or {}).get("keyArn") or None
+    return None
 
 
 def collect_eks(scope: Scope) -> EksRegion:
@@ -32,6 +42,8 @@ def collect_eks(scope: Scope) -> EksRegion:
                 "public_access_cidrs": list(vpc.get("publicAccessCidrs", ["0.0.0.0/0"])),
                 "enabled_log_types": _enabled_log_types(cluster),
                 "region": scope.region,
+                "version": cluster.get("version"),
+                "secrets_kms_key": _secrets_kms_key(cluster),
             }
         )
-    return plain({"clusters": clusters})
+    return plain({"collected_at": datetime.now(UTC), "clusters": clusters})

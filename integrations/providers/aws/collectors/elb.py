@@ -72,6 +72,11 @@ def collect_elb(scope: Scope) -> ElbRegion:
                 "scheme": lb.get("Scheme"),
                 "listeners": [d.get("Listener", {}) for d in lb.get("ListenerDescriptions", [])],
                 "access_log": attributes.get("AccessLog", {}),
+                "additional_attributes": {
+                    str(a["Key"]): str(a.get("Value"))
+                    for a in attributes.get("AdditionalAttributes", [])
+                    if a.get("Key")
+                },
                 "region": scope.region,
             }
         )

@@ -1,0 +1,98 @@
+"""EC2 Auto Scaling collection (regional): launch configurations' metadata and public IP settings, Auto Scaling
+groups' Availability Zones, and the default and latest versions of EC2 launch templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..shapes_platform import AutoScalingRegion, LaunchTemplatesRegion
+from ._common import Scope, paginate, plain
+from .user_data import scan_user_data
+
+# Both Auto Scaling listings carry every setting judged, 100 to a page (their maximum), and the quotas (200 launch
+# configurations and 500 groups per region) keep them short: they are read whole, with no per-resource calls.
+_PAGE_SIZE = 100
+# Asked for without a template id, DescribeLaunchTemplateVersions answers these two versions of every launch template
+# in the region: one listing for all of them rather than a call per template.
+_JUDGED_VERSIONS = ["$Default", "$Latest"]
+# DescribeLaunchTemplateVersions gives at most 200 a page.
+_VERSIONS_PAGE_SIZE = 200
+
+
+def collect_autoscaling(scope: Scope) -> AutoScalingRegion:
+    autoscaling = scope.client("autoscaling")
+    pages = {"PaginationConfig": {"PageSize": _PAGE_SIZE}}
+    configurations = paginate(autoscaling, "describe_launch_configurations", "LaunchConfigurations", **pages)
+    groups = paginate(autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups", **pages)
+    return plain(
+        {
+            "launch_configurations": [_launch_configuration(scope, c) for c in configurations],
+            "groups": [_group(scope, g) for g in groups],
+        }
+    )
+
+
+def _launch_configuration(scope: Scope, configuration: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = configuration.get("MetadataOptions") or {}
+    public_ip = configuration.get("AssociatePublicIpAddress")
+    return {
+        "name": configuration["LaunchConfigurationName"],
+        "arn": configuration.get("LaunchConfigurationARN") or configuration["LaunchConfigurationName"],
+        "http_tokens": metadata.get("HttpTokens"),
+        "http_endpoint": metadata.get("HttpEndpoint"),
+        "associate_public_ip": public_ip if isinstance(public_ip, bool) else None,
+        "region": scope.region,
+    }
+
+
+def _group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": group["AutoScalingGroupName"],
+        "arn": group.get("AutoScalingGroupARN") or group["AutoScalingGroupName"],
+        "availability_zones": sorted({str(zone) for zone in group.get("AvailabilityZones") or []}),
+        "region": scope.region,
+    }
+
+
+def collect_launch_templates(scope: Scope) -> LaunchTemplatesRegion:
+    ec2 = scope.client("ec2")
+    versions = paginate(
+        ec2,
+        "describe_launch_template_versions",
+        "LaunchTemplateVersions",
+        Versions=_JUDGED_VERSIONS,
+        PaginationConfig={"PageSize": _VERSIONS_PAGE_SIZE},
+    )
+    by_template: dict[str, dict[str, Any]] = {}
+    for version in versions:
+        template_id = str(version["LaunchTemplateId"])
+        template = by_template.setdefault(
+            template_id,
+            {
+                "id": template_id,
+                "name": version.get("LaunchTemplateName"),
+                "arn": f"arn:{scope.partition}:ec2:{scope.region}:{scope.account_id}:launch-template/{template_id}",
+                "versions": {},
+                "region": scope.region,
+            },
+        )
+        metadata = (version.get("LaunchTemplateData") or {}).get("MetadataOptions") or {}
+        # The default and the latest version are the same one until a newer version is added: kept once.
+        template["versions"][int(version["VersionNumber"])] = {
+            "number": int(version["VersionNumber"]),
+            "default": version.get("DefaultVersion") is True,
+            "latest": False,
+            "http_tokens": metadata.get("HttpTokens"),
+            "http_endpoint": metadata.get("HttpEndpoint"),
+            # Scanned here, where the version is read: the text never reaches the inventory, only what was found.
+            "user_data": scan_user_data((version.get("LaunchTemplateData") or {}).get("UserData")),
+        }
+    templates = []
+    for template in by_template.values():
+        numbers = sorted(template["versions"])
+        # The answer does not flag the latest version, but it is the newest of the two asked for.
+        template["versions"][numbers[-1]]["latest"] = True
+        template["versions"] = [template["versions"][n] for n in numbers]
+        templates.append(template)
+    return plain({"launch_templates": sorted(templates, key=lambda t: t["id"])})

@@ -1,0 +1,74 @@
+"""Systems Manager collection (regional): the documents the account owns, and with whom each is shared."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from ..shapes_devtools import SsmRegion
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
+
+# The listing leaves out who a document is shared with, so each costs a DescribeDocumentPermission call. Past this
+# many owned documents in a region the rest are left unread (and the check says so).
+MAX_DOCUMENTS = 1_000
+# ListDocuments gives at most 50 a page; DescribeDocumentPermission at most 200 accounts.
+_PAGE_SIZE = 50
+_PERMISSION_PAGE = 200
+# The account id DescribeDocumentPermission answers for a document shared with every AWS account.
+PUBLIC = "all"
+
+
+def collect_ssm(scope: Scope) -> SsmRegion:
+    ssm = scope.client("ssm")
+    # Owner Self: AWS's and Amazon's own documents (thousands, in every region) are not the account's to share.
+    listed, more = paginate_at_most(
+        ssm,
+        "list_documents",
+        "DocumentIdentifiers",
+        MAX_DOCUMENTS,
+        Filters=[{"Key": "Owner", "Values": ["Self"]}],
+        PaginationConfig={"PageSize": _PAGE_SIZE},
+    )
+    documents = concurrently(functools.partial(_document, ssm, scope), listed)
+    return bounded_region("documents", [d for d in documents if d is not None], more, MAX_DOCUMENTS)
+
+
+def _document(ssm: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    name = str(listed["Name"])
+    document: dict[str, Any] = {
+        "name": name,
+        "arn": f"arn:{scope.partition}:ssm:{scope.region}:{scope.account_id}:document/{name}",
+        "document_type": listed.get("DocumentType"),
+        "public": False,
+        "shared_account_count": 0,
+        "region": scope.region,
+    }
+    try:
+        accounts = _shared_with(ssm, name)
+    except ClientError as exc:
+        if error_code(exc) == "InvalidDocument":
+            return None  # deleted between the listing and this read
+        document["describe_error"] = describe_error(exc)
+        return document
+    document["public"] = PUBLIC in accounts
+    document["shared_account_count"] = len(accounts - {PUBLIC})
+    return document
+
+
+def _shared_with(ssm: BaseClient, name: str) -> set[str]:
+    """The account ids the document is shared with ("all" for every account); botocore has no paginator for it."""
+    accounts: set[str] = set()
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"Name": name, "PermissionType": "Share", "MaxResults": _PERMISSION_PAGE}
+        if token:
+            params["NextToken"] = token
+        page = ssm.describe_document_permission(**params)
+        accounts.update(str(account) for account in page.get("AccountIds") or [])
+        token = page.get("NextToken")
+        if not token:
+            return accounts

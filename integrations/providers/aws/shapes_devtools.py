@@ -1,0 +1,130 @@
+"""Inventory shapes of the build, management and data catalog services: CodeBuild projects, SSM documents, the Glue
+Data Catalog and Glue jobs, and Route 53 hosted zones.
+
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``codebuild``, ``ssm``
+and ``glue`` as ``Regional[...]`` of their region shape, and ``route53`` (global) as :class:`Route53`. A read that
+failed for one resource is kept on it (``describe_error``) so only that resource's outcomes are errors; a read that
+failed for a whole part of a region is kept on the region (``<key>_error``).
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from .shapes import Regional
+
+# --- codebuild (build projects) ---------------------------------------------------------------
+
+
+class CodeBuildSource(TypedDict):
+    identifier: str  # "primary", or the secondary source's sourceIdentifier
+    type: str | None  # GITHUB, BITBUCKET, CODECOMMIT, S3, NO_SOURCE, ...
+    # Whether its location is an http(s) URL carrying sign-in details (user:password@ or token@). The location itself
+    # is never kept: those details are the very credentials the check looks for.
+    url_has_credentials: bool
+
+
+class CodeBuildArtifacts(TypedDict):
+    identifier: str  # "primary", or the secondary artifact's artifactIdentifier
+    type: str | None  # S3, CODEPIPELINE or NO_ARTIFACTS
+    encryption_disabled: bool  # encryptionDisabled; CodeBuild's default is false (encrypted)
+
+
+class CodeBuildProject(TypedDict):
+    name: str
+    arn: str
+    # logsConfig.cloudWatchLogs.status / .s3Logs.status: ENABLED or DISABLED; None: not reported (CodeBuild's
+    # default is CloudWatch Logs ENABLED and S3 logs DISABLED)
+    cloudwatch_logs_status: str | None
+    s3_logs_status: str | None
+    s3_logs_encryption_disabled: bool  # logsConfig.s3Logs.encryptionDisabled; the default is false (encrypted)
+    # The names of its environment variables of type PLAINTEXT (CodeBuild's default type), never their values;
+    # PARAMETER_STORE and SECRETS_MANAGER variables hold only a reference and are not listed.
+    plaintext_variable_names: list[str]
+    sources: list[CodeBuildSource]  # the primary source, then the secondary ones
+    artifacts: list[CodeBuildArtifacts]  # the primary artifacts, then the secondary ones
+    region: str
+    describe_error: NotRequired[str]  # BatchGetProjects failed for its batch: only the name is known
+
+
+class CodeBuildRegion(TypedDict):
+    projects: list[CodeBuildProject]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]  # set only when the region held more projects than were read
+
+
+# --- ssm (documents the account owns) ------------------------------------------------------------
+
+
+class SsmDocument(TypedDict):
+    name: str
+    arn: str
+    document_type: str | None  # Command, Automation, Session, ...
+    # DescribeDocumentPermission's AccountIds contains "all": any AWS account may run or copy the document.
+    public: bool
+    shared_account_count: int  # how many accounts it is shared with by id (their ids are not kept)
+    region: str
+    describe_error: NotRequired[str]  # DescribeDocumentPermission failed: only the listing's fields are known
+
+
+class SsmRegion(TypedDict):
+    documents: list[SsmDocument]  # owned by the account (Owner Self); the first ``truncated_at``
+    truncated_at: NotRequired[int]  # set only when the region held more owned documents than were read
+
+
+# --- glue (the Data Catalog's encryption settings, ETL jobs) ---------------------------------------
+
+
+class GlueCatalogEncryption(TypedDict):
+    arn: str  # the region's Data Catalog: arn:aws:glue:<region>:<account>:catalog
+    mode: str | None  # EncryptionAtRest.CatalogEncryptionMode: DISABLED, SSE-KMS or SSE-KMS-WITH-SERVICE-ROLE
+    kms_key_id: str | None  # EncryptionAtRest.SseAwsKmsKeyId
+    connection_passwords_encrypted: bool  # ConnectionPasswordEncryption.ReturnConnectionPasswordEncrypted
+    connection_password_kms_key_id: str | None  # ConnectionPasswordEncryption.AwsKmsKeyId
+    region: str
+
+
+class GlueJob(TypedDict):
+    name: str
+    arn: str
+    security_configuration: str | None  # the job's SecurityConfiguration name; None: the job has none
+    # From that security configuration: the S3 encryption modes (SSE-KMS, SSE-S3 or DISABLED) and the CloudWatch
+    # Logs one (SSE-KMS or DISABLED); empty / None when the job has no security configuration.
+    s3_encryption_modes: list[str]
+    cloudwatch_encryption_mode: str | None
+    # The security configuration named could not be read (the listing failed) or no longer exists.
+    security_configuration_error: NotRequired[str]
+    region: str
+
+
+class GlueRegion(TypedDict):
+    catalog_encryption: GlueCatalogEncryption | None  # None when the read failed (``catalog_encryption_error``)
+    catalog_encryption_error: NotRequired[str]
+    jobs: list[GlueJob]  # the first ``truncated_at`` when the region holds more
+    jobs_error: NotRequired[str]  # GetJobs failed: the region's jobs are unknown
+    truncated_at: NotRequired[int]  # set only when the region held more jobs than were read
+
+
+# --- route53 (hosted zones; global) ------------------------------------------------------------------
+
+
+class HostedZone(TypedDict):
+    id: str  # without the /hostedzone/ prefix
+    arn: str  # arn:aws:route53:::hostedzone/<id>
+    name: str
+    private: bool  # Config.PrivateZone; private zones answer inside their VPCs only and are not judged
+    # The CloudWatch Logs group its public DNS queries are logged to (ListQueryLoggingConfigs); None: none.
+    query_logging_log_group: str | None
+
+
+class Route53(TypedDict):
+    hosted_zones: list[HostedZone]
+    query_logging_error: NotRequired[str]  # ListQueryLoggingConfigs failed: no zone's query logging is known
+
+
+class DevtoolsInventoryData(TypedDict, total=False):
+    """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
+
+    codebuild: Regional[CodeBuildRegion]
+    ssm: Regional[SsmRegion]
+    glue: Regional[GlueRegion]
+    route53: Route53

@@ -1,0 +1,80 @@
+"""The inventory shapes of the account's own AMIs, instance and launch template user data, subnets and transit
+gateways.
+
+Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds ``images``,
+``instance_user_data``, ``subnets`` and ``transit_gateways`` as ``Regional[...]`` of
+their region shape.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+
+class Image(TypedDict):
+    """An AMI the account owns (DescribeImages, Owners self)."""
+
+    id: str
+    name: str | None
+    public: bool  # DescribeImages' Public: launch permission granted to the "all" group
+    state: str | None
+    region: str
+
+
+class ImagesRegion(TypedDict):
+    images: list[Image]
+
+
+class SecretFinding(TypedDict):
+    """Where user data holds something that looks like a credential: its kind and line, never the value."""
+
+    kind: str  # see collectors/user_data.py SECRET_KINDS
+    line: int  # 1-based, in the decoded user data
+
+
+class UserData(TypedDict):
+    """What was found in one instance's or launch template version's user data (the text itself is not kept)."""
+
+    present: bool  # False: no user data at all
+    findings: list[SecretFinding]  # at most collectors/user_data.py MAX_FINDINGS, in line order
+    finding_count: int  # every finding, including those beyond MAX_FINDINGS
+    scanned_bytes: int  # the size of the decoded (and, when gzip-compressed, decompressed) text scanned
+    unreadable: NotRequired[str]  # why the user data could not be scanned (not base64, too large unpacked, ...)
+
+
+class InstanceUserData(TypedDict):
+    id: str
+    state: str | None
+    user_data: NotRequired[UserData]  # absent when describe_error is set
+    describe_error: NotRequired[str]  # DescribeInstanceAttribute userData failed for this instance
+    region: str
+
+
+class InstanceUserDataRegion(TypedDict):
+    instances: list[InstanceUserData]
+    truncated_at: NotRequired[int]  # set when the region held more instances than were read
+
+
+class Subnet(TypedDict):
+    id: str
+    arn: str | None
+    vpc_id: str | None
+    default_for_az: bool
+    map_public_ip_on_launch: bool
+    region: str
+
+
+class SubnetsRegion(TypedDict):
+    subnets: list[Subnet]
+
+
+class TransitGateway(TypedDict):
+    id: str
+    arn: str | None
+    state: str | None
+    auto_accept_shared_attachments: str | None  # "enable" or "disable"
+    region: str
+
+
+class TransitGatewaysRegion(TypedDict):
+    transit_gateways: list[TransitGateway]

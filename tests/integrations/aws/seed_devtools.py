@@ -1,0 +1,173 @@
+"""Seeds for the end-to-end scan: CodeBuild projects, SSM documents, the Glue Data Catalog and Glue jobs, and Route 53
+public hosted zones, one of each kind passing and one failing.
+
+``seed_devtools`` returns the failures it causes (``(check id, resource id, region)``). The Glue Data Catalog of every
+other scanned region keeps Glue's defaults (no encryption), which fail there: the scan test lists those itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/builds"
+BUILD_ENVIRONMENT = {
+    "type": "LINUX_CONTAINER",
+    "image": "aws/codebuild/standard:7.0",
+    "computeType": "BUILD_GENERAL1_SMALL",
+}
+DOCUMENT = json.dumps(
+    {
+        "schemaVersion": "2.2",
+        "description": "Restart the web server",
+        "mainSteps": [
+            {"action": "aws:runShellScript", "name": "restart", "inputs": {"runCommand": ["systemctl restart nginx"]}}
+        ],
+    }
+)
+
+
+def seed_devtools(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    kms = aws(endpoint, "kms", region)
+    key = kms.create_key()["KeyMetadata"]
+    # Rotating, so the key checks pass on it.
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    return (
+        _seed_codebuild(endpoint, region)
+        | _seed_ssm(endpoint, region)
+        | _seed_glue(endpoint, region, key["Arn"])
+        | _seed_route53(endpoint, region, key["Arn"])
+    )
+
+
+def hardened_project(endpoint: str, name: str, region: str, **changes: Any) -> str:
+    """Create project ``name`` passing every CodeBuild check, but for ``changes`` (create_project's own); its ARN."""
+    settings: dict[str, Any] = {
+        "source": {"type": "GITHUB", "location": "https://github.com/example/storefront.git"},
+        "artifacts": {"type": "S3", "location": "build-output"},
+        "environment": {
+            **BUILD_ENVIRONMENT,
+            "environmentVariables": [
+                {"name": "LOG_LEVEL", "value": "info", "type": "PLAINTEXT"},
+                {"name": "DB_PASSWORD", "value": "storefront/db", "type": "SECRETS_MANAGER"},
+            ],
+        },
+        "logsConfig": {
+            "cloudWatchLogs": {"status": "ENABLED", "groupName": "/codebuild/storefront"},
+            "s3Logs": {"status": "ENABLED", "location": "build-logs/storefront"},
+        },
+        **changes,
+    }
+    created = aws(endpoint, "codebuild", region).create_project(name=name, serviceRole=ROLE, **settings)
+    return str(created["project"]["arn"])
+
+
+def _seed_codebuild(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    hardened_project(endpoint, "storefront", region)
+    # Logs nothing, a plain access key pair, a token in its source URL, unencrypted artifacts: fails four checks (the
+    # S3 logs check does not judge a project keeping no S3 logs).
+    loose = hardened_project(
+        endpoint,
+        "legacy-deploy",
+        region,
+        source={"type": "GITHUB", "location": "https://ghp_notarealtoken@github.com/example/legacy.git"},
+        artifacts={"type": "S3", "location": "build-output", "encryptionDisabled": True},
+        environment={
+            **BUILD_ENVIRONMENT,
+            "environmentVariables": [
+                {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAEXAMPLE"},
+                {"name": "AWS_SECRET_ACCESS_KEY", "value": "not-a-real-key", "type": "PLAINTEXT"},
+            ],
+        },
+        logsConfig={"cloudWatchLogs": {"status": "DISABLED"}, "s3Logs": {"status": "DISABLED"}},
+    )
+    # S3 logs with encryption disabled, otherwise hardened: fails the S3 logs check alone.
+    plain_logs = hardened_project(
+        endpoint,
+        "nightly",
+        region,
+        logsConfig={"s3Logs": {"status": "ENABLED", "location": "build-logs/nightly", "encryptionDisabled": True}},
+    )
+    return {
+        *{
+            (f"aws.codebuild.{name}", loose, region)
+            for name in (
+                "project_logging_enabled",
+                "project_no_plaintext_secrets",
+                "project_source_url_no_credentials",
+                "project_artifacts_encrypted",
+            )
+        },
+        ("aws.codebuild.project_s3_logs_encrypted", plain_logs, region),
+    }
+
+
+def _seed_ssm(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    ssm = aws(endpoint, "ssm", region)
+    # Shared with one partner account by id: passes.
+    ssm.create_document(Content=DOCUMENT, Name="restart-web", DocumentType="Command")
+    ssm.modify_document_permission(Name="restart-web", PermissionType="Share", AccountIdsToAdd=["111122223333"])
+    # Shared with every AWS account: fails.
+    ssm.create_document(Content=DOCUMENT, Name="bootstrap", DocumentType="Command")
+    ssm.modify_document_permission(Name="bootstrap", PermissionType="Share", AccountIdsToAdd=["all"])
+    return {("aws.ssm.document_not_public", f"arn:aws:ssm:{region}:{ACCOUNT}:document/bootstrap", region)}
+
+
+def security_configuration(endpoint: str, name: str, region: str, *, s3: str, cloudwatch: str, key: str) -> str:
+    """Create Glue security configuration ``name`` encrypting S3 with ``s3`` and CloudWatch Logs with ``cloudwatch``."""
+    s3_encryption: dict[str, str] = {"S3EncryptionMode": s3}
+    watch_encryption: dict[str, str] = {"CloudWatchEncryptionMode": cloudwatch}
+    if s3 == "SSE-KMS":
+        s3_encryption["KmsKeyArn"] = key
+    if cloudwatch == "SSE-KMS":
+        watch_encryption["KmsKeyArn"] = key
+    aws(endpoint, "glue", region).create_security_configuration(
+        Name=name,
+        EncryptionConfiguration={"S3Encryption": [s3_encryption], "CloudWatchEncryption": watch_encryption},
+    )
+    return name
+
+
+def glue_job(endpoint: str, name: str, region: str, **settings: Any) -> str:
+    """Create Glue job ``name`` (create_job's own ``settings``); its ARN."""
+    aws(endpoint, "glue", region).create_job(
+        Name=name,
+        Role=f"arn:aws:iam::{ACCOUNT}:role/etl",
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://etl-scripts/{name}.py"},
+        **settings,
+    )
+    return f"arn:aws:glue:{region}:{ACCOUNT}:job/{name}"
+
+
+def _seed_glue(endpoint: str, region: str, key: str) -> set[tuple[str, str, str]]:
+    # The catalog's metadata and connection passwords encrypted: passes both catalog checks here.
+    aws(endpoint, "glue", region).put_data_catalog_encryption_settings(
+        DataCatalogEncryptionSettings={
+            "EncryptionAtRest": {"CatalogEncryptionMode": "SSE-KMS", "SseAwsKmsKeyId": key},
+            "ConnectionPasswordEncryption": {"ReturnConnectionPasswordEncrypted": True, "AwsKmsKeyId": key},
+        }
+    )
+    encrypted = security_configuration(endpoint, "encrypted", region, s3="SSE-KMS", cloudwatch="SSE-KMS", key=key)
+    glue_job(endpoint, "nightly-etl", region, SecurityConfiguration=encrypted)
+    # No security configuration: fails both job checks.
+    bare = glue_job(endpoint, "adhoc-etl", region)
+    return {
+        (f"aws.glue.{name}", bare, region) for name in ("job_s3_encryption_enabled", "job_cloudwatch_logs_encrypted")
+    }
+
+
+def _seed_route53(endpoint: str, region: str, key: str) -> set[tuple[str, str, str]]:
+    route53 = aws(endpoint, "route53", region)
+    logged = route53.create_hosted_zone(Name="example.com", CallerReference="example")["HostedZone"]["Id"]
+    quiet = route53.create_hosted_zone(Name="example.org", CallerReference="quiet")["HostedZone"]["Id"]
+    # Query logs go to a log group in us-east-1 (where Route 53 requires it), kept a year under a rotating key, so the
+    # log group checks pass on it.
+    logs = aws(endpoint, "logs", "us-east-1")
+    logs.create_log_group(logGroupName="/aws/route53/example.com", kmsKeyId=key)
+    logs.put_retention_policy(logGroupName="/aws/route53/example.com", retentionInDays=365)
+    group = next(g["arn"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/route53/")["logGroups"])
+    route53.create_query_logging_config(HostedZoneId=logged, CloudWatchLogsLogGroupArn=group)
+    zone_id = quiet.removeprefix("/hostedzone/")
+    return {("aws.route53.public_zone_query_logging_enabled", f"arn:aws:route53:::hostedzone/{zone_id}", "")}

@@ -1,0 +1,85 @@
+"""Seeds for the end-to-end scan: RDS DB clusters and a classic load balancer on an ACM certificate.
+
+A hardened Aurora cluster (two monitored members in two zones) and an HTTPS classic load balancer on an ACM
+certificate in strictest desync mode pass; a bare Aurora cluster fails every cluster check. ``seed_service_gaps``
+returns those failures and the ones the earlier seeds now cause as well: the ``legacy-db`` instance has no Enhanced
+Monitoring and does not copy its tags to snapshots, and the ``platform`` EKS cluster (moto's default Kubernetes
+version, long out of standard support) keeps its secrets without a KMS key.
+"""
+
+from __future__ import annotations
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+CLUSTER_CHECKS = (
+    "storage_encrypted",
+    "logs_exported_to_cloudwatch",
+    "iam_authentication_enabled",
+    "deletion_protection",
+    "backup_retention_7_days",
+    "copy_tags_to_snapshot",
+    "multi_az",
+)
+
+
+def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    """Seed ``region`` (after ``seed_added_later``); return the failures to expect from these checks."""
+    rds = aws(endpoint, "rds", region)
+    login = {"MasterUsername": "app", "MasterUserPassword": "a-long-password-1"}
+    rds.create_db_cluster(
+        DBClusterIdentifier="ledger",
+        Engine="aurora-postgresql",
+        StorageEncrypted=True,
+        EnableCloudwatchLogsExports=["postgresql"],
+        EnableIAMDatabaseAuthentication=True,
+        DeletionProtection=True,
+        BackupRetentionPeriod=7,
+        CopyTagsToSnapshot=True,
+        **login,
+    )
+    for name, zone in (("ledger-1", f"{region}a"), ("ledger-2", f"{region}b")):
+        rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBClusterIdentifier="ledger",
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r5.large",
+            AvailabilityZone=zone,
+            MonitoringInterval=60,
+            MonitoringRoleArn=f"arn:aws:iam::{ACCOUNT}:role/rds-monitoring",
+            AutoMinorVersionUpgrade=True,
+            PubliclyAccessible=False,
+        )
+    bare = rds.create_db_cluster(DBClusterIdentifier="scratch-aurora", Engine="aurora-mysql", **login)["DBCluster"]
+    failures = {(f"aws.rds.cluster_{name}", bare["DBClusterArn"], region) for name in CLUSTER_CHECKS}
+
+    certificate = aws(endpoint, "acm", region).request_certificate(DomainName="legacy.example.com")["CertificateArn"]
+    elb = aws(endpoint, "elb", region)
+    elb.create_load_balancer(
+        LoadBalancerName="managed-elb",
+        Listeners=[
+            {
+                "Protocol": "HTTPS",
+                "LoadBalancerPort": 443,
+                "InstanceProtocol": "HTTP",
+                "InstancePort": 80,
+                "SSLCertificateId": certificate,
+            }
+        ],
+        AvailabilityZones=[f"{region}a"],
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerName="managed-elb",
+        LoadBalancerAttributes={
+            "AccessLog": {"Enabled": True, "S3BucketName": "cw-access-logs"},
+            "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "strictest"}],
+        },
+    )
+
+    failures |= {
+        (f"aws.rds.{name}", "legacy-db", region) for name in ("enhanced_monitoring_enabled", "copy_tags_to_snapshot")
+    }
+    platform = f"arn:aws:eks:{region}:{ACCOUNT}:cluster/platform"
+    failures |= {
+        (f"aws.eks.{name}", platform, region) for name in ("secrets_encrypted_with_kms", "version_in_standard_support")
+    }
+    return failures
