@@ -12,7 +12,7 @@ from django.utils import timezone
 from complywise.choices import Role
 from frameworks.models import Framework
 from scans.api.views import RESULT_COLUMNS
-from scans.models import ScanJob
+from scans.models import ScanJob, ScanResult
 
 from .factories import completed_scan, custom_framework, map_checks, scan_job
 
@@ -323,3 +323,25 @@ def test_api_results_page_and_both_csvs_list_the_same_rows(admin_web, client_for
         expected = api_ids(**api_query)
         assert expected
         assert api_csv_ids(**api_query) == page_ids(**page_query) == page_csv_ids(**page_query) == expected
+
+
+def test_a_control_failing_many_checks_shows_the_worst_ten_and_links_to_the_rest(admin_web, tenant):
+    # given a control whose result lists 13 failing checks, worst first, and 2 passing ones
+    framework, controls = custom_framework(tenant, controls=1)
+    job = completed_scan(tenant, framework, {controls[0]: "fail"}, resources=1)
+    rows = [
+        {"id": f"aws.demo.check_{n:02d}", "title": f"Demo check {n:02d}", "severity": "high", "status": "fail"}
+        for n in range(13)
+    ] + [
+        {"id": f"aws.demo.ok_{n}", "title": f"Passing check {n}", "severity": "low", "status": "pass"} for n in range(2)
+    ]
+    ScanResult.objects.filter(scan_job=job).update(checks=rows)
+
+    # when the scan page is opened
+    page = admin_web.get(f"/scans/{job.pk}/").content.decode()
+
+    # then the first ten failing checks are listed, no passing one, and the other three are a link away
+    assert [n for n in range(13) if f"<strong>Demo check {n:02d}</strong>" in page] == list(range(10))
+    assert "Passing check" not in page
+    assert "and 3 more failing checks" in page
+    assert f'href="/controls/{controls[0].pk}/">all on the control' in page

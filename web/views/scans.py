@@ -44,6 +44,8 @@ from .common import paginate
 SCANS_PER_PAGE = 25
 RESULTS_PER_PAGE = 50
 FAILING_RESOURCES_SHOWN = 10
+# A control mapped to dozens of checks can fail many of them at once; its row shows the worst, the rest are a link away.
+FAILING_CHECKS_SHOWN = 10
 NOT_APPLICABLE_BASIS = {NOT_ASSESSED: ResultBasis.UNASSESSED, EXCLUDED: ResultBasis.EXCLUDED}
 
 
@@ -125,13 +127,12 @@ def _result_filters(request: TenantRequest, job) -> tuple[ResultFilterForm, dict
     }
 
 
-def _failing_checks(result: ScanResult) -> list[dict[str, Any]]:
-    """The checks behind a fail (the roll-up lists them first, worst first), each with the registry's remediation."""
-    return [
-        {**row, "remediation": check_remediation(row)}
-        for row in result.checks
-        if row.get("status") in ("fail", "error")
-    ]
+def _failing_checks(result: ScanResult) -> dict[str, Any]:
+    """The checks behind a fail (the roll-up lists them first, worst first), each with the registry's remediation: the
+    first ``FAILING_CHECKS_SHOWN`` of them, and how many more the control's page and the CSV list."""
+    failing = [row for row in result.checks if row.get("status") in ("fail", "error")]
+    shown = [{**row, "remediation": check_remediation(row)} for row in failing[:FAILING_CHECKS_SHOWN]]
+    return {"shown": shown, "hidden": len(failing) - len(shown)}
 
 
 def _framework_scores(job) -> dict[str, Any]:
