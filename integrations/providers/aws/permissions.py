@@ -128,6 +128,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
     "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
     "s3:GetBucketVersioning",

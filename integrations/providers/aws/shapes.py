@@ -185,6 +185,7 @@ class Bucket(TypedDict):
     error: NotRequired[str]
     # Data protection reads: each may fail on its own, recorded in read_errors.
     acl_grants: NotRequired[list[AwsFragment]]  # GetBucketAcl's Grants
+    ownership_rules: NotRequired[list[AwsFragment]]  # GetBucketOwnershipControls' Rules ([]: no ownership controls)
     replication_rules: NotRequired[list[AwsFragment] | None]  # ReplicationConfiguration's Rules; None: none
     object_lock: NotRequired[AwsFragment | None]  # ObjectLockConfiguration; None: not configured
     lifecycle_rules: NotRequired[list[AwsFragment] | None]  # GetBucketLifecycleConfiguration's Rules

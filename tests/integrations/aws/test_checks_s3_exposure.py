@@ -69,6 +69,22 @@ def test_bucket_acl_not_public(moto_reset: str) -> None:
     assert after == {"public-read": PASS, "any-account": PASS, "private": PASS}
 
 
+def test_bucket_acls_disabled(moto_reset: str) -> None:
+    # given a bucket with ACLs disabled, one whose uploader-owned objects keep ACLs, and one with no ownership controls
+    s3 = aws(moto_reset, "s3")
+    for name, setting in (("enforced", "BucketOwnerEnforced"), ("writer-owned", "ObjectWriter"), ("legacy", None)):
+        _bucket(moto_reset, name)
+        if setting:
+            s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": setting}]})
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.s3.bucket_acls_disabled")
+    # then only the bucket owner enforced passes, and the others say why ACLs are in force
+    assert statuses(outcomes) == {"enforced": PASS, "writer-owned": FAIL, "legacy": FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons["writer-owned"] == "Bucket writer-owned keeps ACLs in force (object ownership ObjectWriter)"
+    assert reasons["legacy"] == "Bucket legacy has no object ownership controls, so ACLs are in force"
+
+
 def test_bucket_replication_enabled(moto_reset: str) -> None:
     # given a versioned bucket replicating to another, and the destination itself (no rule)
     s3 = aws(moto_reset, "s3")

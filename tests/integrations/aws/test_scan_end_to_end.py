@@ -101,6 +101,9 @@ def _seed_s3(endpoint: str) -> None:
         },
     )
     s3.put_bucket_versioning(Bucket="cw-trail-logs", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_ownership_controls(
+        Bucket="cw-trail-logs", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
     s3.put_bucket_policy(
         Bucket="cw-trail-logs",
         Policy=json.dumps(
@@ -318,6 +321,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         "versioning_enabled",
         "deny_http",
         "server_access_logging",
+        "acls_disabled",
     )
     expected = {
         # root user (moto cannot enable root MFA)

@@ -105,6 +105,38 @@ def bucket_acl_not_public(inventory: Inventory) -> Iterable[Outcome]:
     return _each_bucket(inventory, "acl_grants", judge)
 
 
+# Object Ownership's setting that turns ACLs off: access is then decided by policies alone.
+OWNER_ENFORCED = "BucketOwnerEnforced"
+
+
+@aws_check(
+    id="aws.s3.bucket_acls_disabled",
+    title="S3 buckets have ACLs disabled (bucket owner enforced)",
+    severity=Severity.MEDIUM,
+    service="s3",
+    resource_type=BUCKET,
+    rationale="While ACLs are in force, access to a bucket and to each object in it can be granted outside its "
+    "policy (per object, by whoever uploads it), and objects written by other accounts stay theirs. With Object "
+    "Ownership set to bucket owner enforced, ACLs no longer grant anything: the bucket owner owns every object and "
+    "access is decided by policies, which can be reviewed in one place.",
+    remediation="Move any access still granted by ACLs into the bucket policy, then set the bucket's Object "
+    "Ownership to 'Bucket owner enforced' (PutBucketOwnershipControls), as AWS does for new buckets.",
+)
+def bucket_acls_disabled(inventory: Inventory) -> Iterable[Outcome]:
+    def judge(bucket: Bucket, name: str) -> Verdict:
+        settings = [str(rule.get("ObjectOwnership")) for rule in bucket.get("ownership_rules") or []]
+        enforced = OWNER_ENFORCED in settings
+        if enforced:
+            reason = f"Bucket {name} has ACLs disabled (bucket owner enforced)"
+        elif settings:
+            reason = f"Bucket {name} keeps ACLs in force (object ownership {', '.join(settings)})"
+        else:
+            reason = f"Bucket {name} has no object ownership controls, so ACLs are in force"
+        return enforced, reason, {"object_ownership": settings}
+
+    return _each_bucket(inventory, "ownership_rules", judge)
+
+
 @aws_check(
     id="aws.s3.bucket_replication_enabled",
     title="S3 buckets replicate to another bucket",

@@ -60,11 +60,17 @@ _PROTECTION_READS: dict[str, tuple[Callable[[BaseClient, str], Any], frozenset[s
         lambda s3, name: s3.get_bucket_lifecycle_configuration(Bucket=name).get("Rules", []),
         frozenset({"NoSuchLifecycleConfiguration"}),
     ),
+    # No ownership controls at all (a bucket made before April 2023 and never changed) reads as [] : ACLs in force.
+    "ownership_rules": (
+        lambda s3, name: s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"].get("Rules", []),
+        frozenset({"OwnershipControlsNotFoundError"}),
+    ),
 }
 
 
 def _protection_details(s3: BaseClient, name: str) -> dict[str, Any]:
-    """ACL, replication, Object Lock and lifecycle; a failed read is kept in ``read_errors`` for its checks only."""
+    """ACL, replication, Object Lock, lifecycle and object ownership; a failed read is kept in ``read_errors`` for its
+    checks only."""
     details: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, (call, missing) in _PROTECTION_READS.items():
