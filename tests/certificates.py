@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 
-def self_signed(common_name: str, days_left: int) -> tuple[bytes, bytes]:
-    """A certificate for ``common_name`` valid from yesterday for ``days_left`` more days, and its key (both PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def self_signed(
+    common_name: str, days_left: int, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+) -> tuple[bytes, bytes]:
+    """A certificate for ``common_name`` valid from yesterday for ``days_left`` more days, and its key (both PEM);
+    on a new RSA-2048 key unless ``key`` is given."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.now(UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     certificate = (

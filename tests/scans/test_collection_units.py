@@ -12,7 +12,7 @@ from integrations.providers.aws import client as aws_client
 from integrations.services import integration_connector
 from scans import engine, services
 from scans.models import CheckOutcome, ScanJob, ScanPart, ScanUnit
-from tests.integrations.aws.support import REGION, emr_by_region
+from tests.integrations.aws.support import REGION, emr_by_region, fake_response, signed_region
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +29,30 @@ def no_backoff(monkeypatch):
 
 
 @pytest.fixture
-def emr_per_region(monkeypatch):
-    # moto's server takes EMR's region from the host name alone, so on a local endpoint EMR would answer for the
-    # dead region as for a live one; the scan's sessions name the regional host, as AWS's own endpoints do.
+def regions_kept_apart(monkeypatch):
+    # Two services moto would answer for the dead region as for a live one: EMR takes its region from the host name
+    # alone (the scan's sessions name the regional host, as AWS's own endpoints do), and S3 Control keeps access
+    # points per account whatever the region (so the dead region's calls fail here, as AWS fails every one there).
     new_session = aws_client._new_session
 
-    def session_naming_emr_hosts(*args, **kwargs):
+    def session_keeping_regions_apart(*args, **kwargs):
         session = new_session(*args, **kwargs)
         session.events.register("before-send.emr", emr_by_region)
+        session.events.register("before-send.s3-control", _dead_region_fails)
         return session
 
-    monkeypatch.setattr(aws_client, "_new_session", session_naming_emr_hosts)
+    monkeypatch.setattr(aws_client, "_new_session", session_keeping_regions_apart)
+
+
+def _dead_region_fails(request=None, **_):
+    if signed_region(request) == DEAD_REGION:
+        body = "<Error><Code>InternalError</Code><Message>no such region</Message></Error>"
+        return fake_response(500, body, "application/xml")
+    return None
 
 
 @pytest.fixture
-def two_region_integration(aws_integration, emr_per_region):
+def two_region_integration(aws_integration, regions_kept_apart):
     aws_integration.config = {**aws_integration.config, "regions": [REGION, DEAD_REGION]}
     aws_integration.save(update_fields=["config"])
     return aws_integration

@@ -111,6 +111,10 @@ class Iam(TypedDict):
     inline_policies: NotRequired[list[IamInlinePolicy]]
     policies: list[IamPolicy]
     server_certificates: list[ServerCertificate]
+    # ListMFADevices' serial numbers, read only for console users to whom a virtual device is assigned (the others'
+    # MFA, if any, is all hardware); a failed read is kept per user name. Absent from older inventories.
+    user_mfa_devices: NotRequired[dict[str, list[str]]]
+    user_mfa_device_errors: NotRequired[dict[str, str]]
 
 
 class AnalyzerFinding(TypedDict):
@@ -431,10 +435,23 @@ class FileSystem(TypedDict):
     region: str
     backup_policy: NotRequired[str | None]  # BackupPolicy Status ("ENABLED", ...); None: no policy
     backup_policy_error: NotRequired[str]
+    policy: NotRequired[PolicyDocument | None]  # the file system policy; None: none (AWS's default applies)
+    policy_error: NotRequired[str]
+
+
+class EfsAccessPoint(TypedDict):
+    id: str
+    arn: str | None
+    file_system_id: str | None
+    root_directory: str  # RootDirectory Path ("/" when AWS leaves it out)
+    posix_user: AwsFragment | None  # PosixUser (Uid, Gid, SecondaryGids); None: the client's own identity
+    region: str
 
 
 class EfsRegion(TypedDict):
     file_systems: list[FileSystem]
+    access_points: NotRequired[list[EfsAccessPoint]]
+    access_points_error: NotRequired[str]  # DescribeAccessPoints failed: only the access point checks say so
 
 
 class KmsKey(TypedDict):

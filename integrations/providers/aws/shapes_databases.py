@@ -1,8 +1,8 @@
-"""Inventory shapes of the database services beside RDS: Neptune clusters and DMS replication.
+"""Inventory shapes of the database services beside RDS: Neptune clusters, DMS replication and DAX clusters.
 
-Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``neptune`` and
-``dms`` as ``Regional[...]`` of their region shape. A read that failed for one part of a region is kept beside it
-(``*_error``) so only the checks that needed the read report an error.
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``neptune``, ``dms``
+and ``dax`` as ``Regional[...]`` of their region shape. A read that failed for one part of a region is kept beside
+it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations
@@ -59,8 +59,25 @@ class DmsRegion(TypedDict):
     endpoints_error: NotRequired[str]  # DescribeEndpoints failed: only the endpoint check reports it
 
 
+# --- dax (DynamoDB Accelerator clusters) -----------------------------------------------------
+
+
+class DaxCluster(TypedDict):
+    name: str  # ClusterName
+    arn: str | None
+    status: str | None
+    sse_status: str | None  # SSEDescription Status: "ENABLED", "DISABLED", ...; None: not reported
+    endpoint_encryption: str | None  # ClusterEndpointEncryptionType: "TLS" or "NONE"; None: not reported
+    region: str
+
+
+class DaxRegion(TypedDict):
+    clusters: list[DaxCluster]
+
+
 class DatabasesInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     neptune: Regional[NeptuneRegion]
     dms: Regional[DmsRegion]
+    dax: Regional[DaxRegion]

@@ -59,6 +59,7 @@ class Subnet(TypedDict):
     id: str
     arn: str | None
     vpc_id: str | None
+    availability_zone: NotRequired[str | None]  # absent from inventories stored before it was collected
     default_for_az: bool
     map_public_ip_on_launch: bool
     region: str

@@ -115,6 +115,11 @@ class LambdaFunction(TypedDict):
     url_auth_type: str | None  # None: the function has no (unqualified) function URL
     policy: PolicyDocument | None
     region: str
+    # Absent from inventories stored before they were collected (those functions are not judged on them).
+    environment_variable_names: NotRequired[list[str]]  # names only: Lambda answers the values in clear
+    environment_error: NotRequired[str | None]  # Environment.Error's code: the variables could not be read
+    vpc_id: NotRequired[str | None]
+    vpc_subnet_ids: NotRequired[list[str]]  # VpcConfig's SubnetIds ([]: not connected to a VPC)
 
 
 class LambdaRegion(TypedDict):
@@ -143,6 +148,7 @@ class Distribution(TypedDict):
     enabled: bool
     viewer_protocol_policies: list[str]  # the default cache behaviour first, then every other one
     viewer_certificate: AwsFragment  # ViewerCertificate
+    aliases: NotRequired[list[str]]  # alternate domain names (CNAMEs); absent: collected before they were read
     origins: list[AwsFragment]  # Origin
     web_acl_id: str | None
     logging: AwsFragment | None  # LoggingConfig of the distribution's configuration
@@ -160,6 +166,7 @@ class Certificate(TypedDict):
     not_after: str | None
     in_use: bool
     region: str
+    key_algorithm: NotRequired[str | None]  # "RSA_2048", "EC_prime256v1", ...; None: not reported
 
 
 class AcmRegion(TypedDict):

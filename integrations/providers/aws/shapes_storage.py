@@ -168,11 +168,31 @@ class Secret(TypedDict):
     last_accessed: str | None
     created: str | None
     region: str
+    policy: NotRequired[PolicyDocument | None]  # the resource policy; None: none (only IAM policies grant access)
+    policy_error: NotRequired[str]  # GetResourcePolicy failed: only the policy check says so
 
 
 class SecretsManagerRegion(TypedDict):
     collected_at: str
     secrets: list[Secret]
+
+
+# --- s3 access points (regional) --------------------------------------------------------
+
+
+class S3AccessPoint(TypedDict):
+    name: str
+    arn: str
+    bucket: str | None
+    network_origin: str | None  # "Internet" or "VPC"
+    region: str
+    public_access_block: NotRequired[AwsFragment | None]  # GetAccessPoint's PublicAccessBlockConfiguration
+    describe_error: NotRequired[str]  # GetAccessPoint failed for this access point
+
+
+class S3AccessPointsRegion(TypedDict):
+    access_points: list[S3AccessPoint]
+    truncated_at: NotRequired[int]  # the region held more access points than were read
 
 
 class StorageInventoryData(TypedDict, total=False):
@@ -187,3 +207,4 @@ class StorageInventoryData(TypedDict, total=False):
     redshift: Regional[RedshiftRegion]
     logs: Regional[LogsRegion]
     opensearch: Regional[OpenSearchRegion]
+    s3_access_points: Regional[S3AccessPointsRegion]

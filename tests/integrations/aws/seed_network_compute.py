@@ -98,6 +98,8 @@ def _distribution(endpoint: str, region: str) -> None:
             "CallerReference": "site",
             "Comment": "site",
             "Enabled": True,
+            # an alternate domain name, served on the distribution's own ACM certificate
+            "Aliases": {"Quantity": 1, "Items": ["cdn.example.com"]},
             "Origins": {
                 "Quantity": 1,
                 "Items": [{"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": origin}],

@@ -55,10 +55,14 @@ def emr_by_region(request: Any = None, **_: Any) -> None:
     services, so on a local endpoint every region would share one EMR. Naming the regional host, as AWS's own
     endpoints do, keeps the regions apart.
     """
+    request.headers["Host"] = f"elasticmapreduce.{signed_region(request)}.amazonaws.com"
+
+
+def signed_region(request: Any) -> str:
+    """The region a request was signed for (its credential scope)."""
     authorization = request.headers["Authorization"]
     signed = authorization.decode() if isinstance(authorization, bytes) else str(authorization)
-    region = signed.split("Credential=", 1)[1].split("/")[2]
-    request.headers["Host"] = f"elasticmapreduce.{region}.amazonaws.com"
+    return signed.split("Credential=", 1)[1].split("/")[2]
 
 
 def connector(endpoint: str, regions: Iterable[str] = (REGION,), **config: Any) -> AwsConnector:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS, missing_terms
@@ -157,3 +159,35 @@ def test_alarm_checks_need_no_subscriber_data_when_it_was_not_collectable() -> N
     # when the VPC-changes check runs
     # then the SNS action alone is enough
     assert only(run(inv, "aws.cloudwatch.alarm_vpc_changes")).status == PASS
+
+
+def _alarm(endpoint: str, name: str, **settings: Any) -> str:
+    cloudwatch = aws(endpoint, "cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        MetricName="Errors",
+        Namespace="AWS/Lambda",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        **settings,
+    )
+    return str(cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"])
+
+
+def test_alarm_has_action(moto_reset: str) -> None:
+    # given an alarm notifying a topic, one with no ALARM action (only an OK one) and one whose actions are disabled
+    topic = _topic(moto_reset)
+    acting = _alarm(moto_reset, "errors-paged", AlarmActions=[topic])
+    silent = _alarm(moto_reset, "errors-silent", OKActions=[topic])
+    disabled = _alarm(moto_reset, "errors-muted", AlarmActions=[topic], ActionsEnabled=False)
+    # when the check runs
+    outcomes = run(collect(moto_reset, ["aws.cloudwatch.alarm_has_action"]), "aws.cloudwatch.alarm_has_action")
+    # then only the alarm that acts on ALARM passes, and the others say why not
+    assert {o.resource_id: o.status for o in outcomes} == {acting: PASS, silent: FAIL, disabled: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[silent] == "Alarm errors-silent has no action for the ALARM state"
+    assert reasons[disabled] == "Alarm errors-muted has 1 ALARM action(s), but its actions are disabled"
+    assert {o.region for o in outcomes} == {REGION}

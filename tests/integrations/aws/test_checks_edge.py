@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from integrations.registry import OutcomeStatus
 from tests.certificates import self_signed
 from tests.integrations.aws.support import (
@@ -13,12 +15,13 @@ from tests.integrations.aws.support import (
     aws,
     by_region,
     collect,
+    inventory,
     run,
     scan,
     statuses,
 )
 
-PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 CLOUDFRONT_CHECKS = (
     "aws.cloudfront.viewer_https_only",
     "aws.cloudfront.viewer_tls_modern",
@@ -28,7 +31,7 @@ CLOUDFRONT_CHECKS = (
 )
 
 
-def _distribution(endpoint: str, reference: str, *, hardened: bool) -> str:
+def _distribution(endpoint: str, reference: str, *, hardened: bool, aliases: list[str] | None = None) -> str:
     origin_policy = "https-only" if hardened else "http-only"
     config: dict[str, Any] = {
         "CallerReference": reference,
@@ -52,6 +55,8 @@ def _distribution(endpoint: str, reference: str, *, hardened: bool) -> str:
         },
         "Logging": {"Enabled": hardened, "IncludeCookies": False, "Bucket": "cdn-logs.s3.amazonaws.com", "Prefix": ""},
     }
+    if aliases:
+        config["Aliases"] = {"Quantity": len(aliases), "Items": aliases}
     if hardened:
         certificate = aws(endpoint, "acm", REGION).request_certificate(DomainName="cdn.example.com")["CertificateArn"]
         config["ViewerCertificate"] = {
@@ -65,9 +70,11 @@ def _distribution(endpoint: str, reference: str, *, hardened: bool) -> str:
     return aws(endpoint, "cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
 
-def _certificate(endpoint: str, domain: str, days_left: int) -> str:
-    certificate, key = self_signed(domain, days_left)
-    return aws(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+def _certificate(
+    endpoint: str, domain: str, days_left: int, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+) -> str:
+    certificate, key_pem = self_signed(domain, days_left, key)
+    return aws(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key_pem)["CertificateArn"]
 
 
 def test_cloudfront_distributions(moto_reset: str) -> None:
@@ -94,6 +101,49 @@ def test_certificates_expiring_soon_fail(moto_reset: str) -> None:
     assert statuses(outcomes) == {soon: FAIL, later: PASS}
     reason = next(o.reason for o in outcomes if o.resource_id == soon)
     assert reason.startswith("Certificate for soon.example.com expires in ")
+
+
+def test_cloudfront_aliases_served_with_their_own_certificate(moto_reset: str) -> None:
+    # given a distribution answering for its own name on an ACM certificate, one answering for its name on the
+    # default *.cloudfront.net certificate, and one without alternate domain names (on the default certificate)
+    own = _distribution(moto_reset, "own", hardened=True, aliases=["cdn.example.com"])
+    borrowed = _distribution(moto_reset, "borrowed", hardened=False, aliases=["www.example.com", "example.com"])
+    _distribution(moto_reset, "unnamed", hardened=False)
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.cloudfront.aliases_custom_certificate")
+    # then the one serving its names on the default certificate fails and the one without names is not judged
+    assert statuses(outcomes) == {own: PASS, borrowed: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[borrowed] == (
+        f"Distribution {borrowed} serves www.example.com, example.com with the default *.cloudfront.net certificate"
+    )
+
+
+def test_certificate_key_strength(moto_reset: str) -> None:
+    # given imported certificates on a 1024-bit RSA key, a 2048-bit RSA key and a P-384 EC key
+    weak_key = rsa.generate_private_key(65537, 1024)  # noqa: S505 - the weak key the check must fail
+    weak = _certificate(moto_reset, "legacy.example.com", 200, weak_key)
+    strong = _certificate(moto_reset, "app.example.com", 200)
+    curve = _certificate(moto_reset, "api.example.com", 200, ec.generate_private_key(ec.SECP384R1()))
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.acm.certificate_key_strength")
+    # then only the 1024-bit key fails, as ACM names it
+    assert statuses(outcomes) == {weak: FAIL, strong: PASS, curve: PASS}
+    observed = {o.resource_id: o.observed["key_algorithm"] for o in outcomes}
+    assert observed == {weak: "RSA_1024", strong: "RSA_2048", curve: "EC_secp384r1"}
+    assert {o.resource_id: o.reason for o in outcomes}[
+        weak
+    ] == "Certificate for legacy.example.com uses a 1024-bit RSA key"
+
+
+def test_certificate_key_strength_unnamed_algorithm_is_an_error() -> None:
+    # given a collected certificate whose key algorithm ACM did not report (moto always reports it)
+    certificate = {"arn": "arn:aws:acm:us-east-1:123456789012:certificate/x", "domain_name": "x.example.com"}
+    acm = {"regions": {REGION: {"certificates": [{**certificate, "region": REGION, "key_algorithm": None}]}}}
+    # when the check runs
+    outcomes = run(inventory(acm=acm), "aws.acm.certificate_key_strength")
+    # then it is an error, neither a pass nor a fail
+    assert statuses(outcomes) == {certificate["arn"]: ERROR}
 
 
 def test_inspector_enabled_in_every_region(moto_reset: str) -> None:

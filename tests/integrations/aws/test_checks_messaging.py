@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import ACCOUNT, REGION, aws, connector, json_reply, run, scan, statuses
 
-PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 
 
 def _anyone(resource: str, action: str, condition: dict | None = None) -> str:
@@ -108,7 +108,42 @@ def test_secrets_used_recently(moto_reset: str) -> None:
     # when the check runs on moto's secret, then on the backdated listing
     fresh_outcomes = run(built.collect({"secretsmanager"}), "aws.secretsmanager.secret_used_recently")
     built.session.events.register("before-send.secrets-manager.ListSecrets", lambda **_: json_reply(listing))
+    # (the backdated secrets are not moto's: their resource policies are answered too, as none)
+    built.session.events.register("before-send.secrets-manager.GetResourcePolicy", lambda **_: json_reply({}))
     old_outcomes = run(built.collect({"secretsmanager"}), "aws.secretsmanager.secret_used_recently")
     # then the new secret passes and the two unused for 90 days fail
     assert statuses(fresh_outcomes) == {fresh: PASS}
     assert statuses(old_outcomes) == {f"{arn}read-a": FAIL, f"{arn}never-b": FAIL}
+
+
+def test_secret_policies_not_public(moto_reset: str) -> None:
+    # given a secret anyone may read, one the organisation may read, and one without a resource policy
+    secrets = aws(moto_reset, "secretsmanager")
+    arns = {name: secrets.create_secret(Name=name, SecretString="s3cr3t")["ARN"] for name in ("open", "org", "plain")}
+    secrets.put_resource_policy(SecretId="open", ResourcePolicy=_anyone("*", "secretsmanager:GetSecretValue"))
+    org_only = {"StringEquals": {"aws:PrincipalOrgID": "o-example1234"}}
+    secrets.put_resource_policy(SecretId="org", ResourcePolicy=_anyone("*", "secretsmanager:GetSecretValue", org_only))
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.secretsmanager.policy_not_public")
+    # then only the open one fails
+    assert statuses(outcomes) == {arns["open"]: FAIL, arns["org"]: PASS, arns["plain"]: PASS}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[arns["open"]] == "Secret open lets anyone secretsmanager:GetSecretValue"
+    assert (
+        reasons[arns["plain"]]
+        == "Secret plain has no resource policy: only IAM policies of its own account grant access"
+    )
+
+
+def test_secret_policy_unreadable_is_an_error(moto_reset: str) -> None:
+    # given a secret whose resource policy the scanner may not read
+    guarded = aws(moto_reset, "secretsmanager").create_secret(Name="guarded", SecretString="s3cr3t")["ARN"]
+    built = connector(moto_reset)
+    denied = json_reply({"__type": "AccessDeniedException", "Message": "denied"}, 400)
+    built.session.events.register("before-send.secrets-manager.GetResourcePolicy", lambda **_: denied)
+    # when Secrets Manager is collected
+    inv = built.collect({"secretsmanager"})
+    # then the policy check is an error for it, and rotation is still judged
+    assert inv.errors == {}
+    assert statuses(run(inv, "aws.secretsmanager.policy_not_public")) == {guarded: ERROR}
+    assert statuses(run(inv, "aws.secretsmanager.rotation_enabled")) == {guarded: FAIL}

@@ -187,3 +187,66 @@ def test_unreadable_bucket_is_an_error_for_that_bucket_only(moto_reset: str) -> 
     assert inv.errors == {}
     assert statuses(outcomes) == {"locked-down": ERROR, "ordinary": FAIL}
     assert "AccessDenied" in next(o.reason for o in outcomes if o.resource_id == "locked-down")
+
+
+def _access_point(endpoint: str, name: str, bucket: str, **block: bool) -> str:
+    """An access point on ``bucket``; ``block`` turns Block Public Access settings off (AWS's default is all on)."""
+    control = aws(endpoint, "s3control")
+    settings = {"PublicAccessBlockConfiguration": {**ALL_ON, **block}} if block else {}
+    return str(control.create_access_point(AccountId=ACCOUNT, Name=name, Bucket=bucket, **settings)["AccessPointArn"])
+
+
+def test_access_point_public_access_block(moto_reset: str) -> None:
+    # given a bucket with an access point on AWS's defaults (all four on) and one letting public policies through
+    aws(moto_reset, "s3").create_bucket(Bucket="shared-data")
+    locked = _access_point(moto_reset, "analytics", "shared-data")
+    open_point = _access_point(
+        moto_reset, "partners", "shared-data", BlockPublicPolicy=False, RestrictPublicBuckets=False
+    )
+    # when the check runs over two regions (access points are regional; both live in the first)
+    outcomes = scan(moto_reset, "aws.s3.access_point_public_access_block", ["us-east-1", OTHER_REGION])
+    # then each is judged once, in its region, and the one with settings off fails naming them
+    assert statuses(outcomes) == {locked: PASS, open_point: FAIL}
+    assert {o.region for o in outcomes} == {"us-east-1"}
+    failed = next(o for o in outcomes if o.resource_id == open_point)
+    assert failed.reason == (
+        "Access point partners does not block public access: BlockPublicPolicy, RestrictPublicBuckets off"
+    )
+    assert failed.observed["bucket"] == "shared-data"
+
+
+def test_unreadable_access_point_is_an_error_for_that_access_point_only(moto_reset: str) -> None:
+    # given two access points, one of which the scanner may not describe
+    aws(moto_reset, "s3").create_bucket(Bucket="shared-data")
+    hidden = _access_point(moto_reset, "hidden", "shared-data")
+    visible = _access_point(moto_reset, "visible", "shared-data")
+    built = connector(moto_reset)
+
+    def deny_hidden(request: Any = None, **_: Any) -> Any:
+        if request.url.endswith("/accesspoint/hidden"):
+            return fake_response(403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
+        return None
+
+    built.session.events.register("before-send.s3-control.GetAccessPoint", deny_hidden)
+    # when the access points are collected and the check runs
+    inv = built.collect({"s3_access_points"})
+    outcomes = run(inv, "aws.s3.access_point_public_access_block")
+    # then the denied one is an error and the other is judged
+    assert inv.errors == {}
+    assert statuses(outcomes) == {hidden: ERROR, visible: PASS}
+    assert "AccessDenied" in next(o.reason for o in outcomes if o.resource_id == hidden)
+
+
+def test_access_points_beyond_the_bound_are_said_to_be_unread(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a region with two access points, and a collector reading one per region
+    monkeypatch.setattr("integrations.providers.aws.collectors.s3.MAX_ACCESS_POINTS", 1)
+    aws(moto_reset, "s3").create_bucket(Bucket="shared-data")
+    first = _access_point(moto_reset, "first", "shared-data")
+    _access_point(moto_reset, "second", "shared-data")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.s3.access_point_public_access_block")
+    # then the one read is judged and the region says it was read in part
+    assert statuses(outcomes) == {first: PASS, ACCOUNT: ERROR}
+    assert only([o for o in outcomes if o.resource_id == ACCOUNT]).reason == (
+        "us-east-1 holds more than 1 access points; only the first 1 were read and judged"
+    )

@@ -343,6 +343,10 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.ec2.DescribeImages") == 2
     assert calls.count("before-call.ec2.DescribeSubnets") == 2
     assert calls.count("before-call.ec2.DescribeTransitGateways") == 2
+    # S3 access points, EFS access points and DAX clusters are regional listings
+    assert calls.count("before-call.s3-control.ListAccessPoints") == 2
+    assert calls.count("before-call.efs.DescribeAccessPoints") == 2
+    assert calls.count("before-call.dax.DescribeClusters") == 2
     # DescribeInstances by the ec2 and instance_user_data collectors, each once per region
     assert calls.count("before-call.ec2.DescribeInstances") == 4
     assert calls.count("before-call.iam.GetAccountAuthorizationDetails") == 1
@@ -361,6 +365,8 @@ _ACTION_FOR_OPERATION = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3-control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    "s3-control:ListAccessPoints": "s3:ListAccessPoints",
+    "s3-control:GetAccessPoint": "s3:GetAccessPoint",
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
@@ -492,6 +498,18 @@ def test_required_actions_cover_every_call_and_are_granted_by_security_audit(mot
     ec2.create_snapshot(VolumeId=ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"])
     # an organization, so the organization's own reads (its resource policy included) are made too
     aws(moto_reset, "organizations").create_organization(FeatureSet="ALL")
+    # a console user with a virtual MFA device, so the user's MFA devices are listed too
+    iam = aws(moto_reset, "iam")
+    iam.create_user(UserName="console")
+    iam.create_login_profile(UserName="console", Password="Correct-Horse-Battery-1")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="console")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(
+        UserName="console", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+    # an S3 access point, an EFS file system and a secret, so the access point and the two policies are read too
+    aws(moto_reset, "s3control").create_access_point(AccountId=ACCOUNT, Name="shared", Bucket="trail-logs")
+    aws(moto_reset, "efs").create_file_system(CreationToken="shared")
+    aws(moto_reset, "secretsmanager").create_secret(Name="db-password", SecretString="s3cr3t")
     calls: set[str] = set()
 
     def record(event_name: str, **_: Any) -> None:

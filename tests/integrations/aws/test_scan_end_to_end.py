@@ -8,12 +8,14 @@ from typing import Any
 from integrations.providers.aws.checks.cloudwatch import ALARM_SPECS
 from integrations.registry import REVOCATION_CHECK_SUFFIX, OutcomeStatus
 from tests.integrations.aws.filter_patterns import PATTERNS
+from tests.integrations.aws.seed_access_points_dax import seed_access_points_and_dax
 from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
 from tests.integrations.aws.seed_containers import seed_containers
 from tests.integrations.aws.seed_databases_application import seed_databases_and_application
 from tests.integrations.aws.seed_devtools import seed_devtools
 from tests.integrations.aws.seed_ec2_exposure import default_subnets, seed_ec2_exposure
+from tests.integrations.aws.seed_lambda_iam_gaps import seed_lambda_and_iam_gaps
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_platform import seed_platform
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
@@ -284,6 +286,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_platform(moto_reset, EAST)
     seeded_failures |= seed_service_gaps(moto_reset, EAST)
     seeded_failures |= seed_ec2_exposure(moto_reset, EAST)
+    seeded_failures |= seed_access_points_and_dax(moto_reset, EAST, net["efs"])
+    seeded_failures |= seed_lambda_and_iam_gaps(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
@@ -385,6 +389,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         *{("aws.backup.plan_exists", ACCOUNT, region) for region in (EAST, WEST)},
         *{("aws.ec2.ebs_volume_in_use", volume, EAST) for volume in net["volumes"]},
         ("aws.efs.backup_policy_enabled", net["efs"], EAST),
+        # ... and no file system policy, so AWS's default lets any principal reaching a mount target in
+        ("aws.efs.file_system_policy_not_public", net["efs"], EAST),
         *{
             (f"aws.rds.{name}", "legacy-db", EAST)
             for name in ("backup_retention_7_days", "deletion_protection", "multi_az", "iam_authentication_enabled")

@@ -406,3 +406,42 @@ for _spec in ALARM_SPECS:
         ),
         requires=("cloudtrail", "cloudwatch"),
     )(_evaluator(_spec))
+
+
+ALARM = "AWS::CloudWatch::Alarm"
+
+
+@aws_check(
+    id="aws.cloudwatch.alarm_has_action",
+    title="CloudWatch metric alarms act when they go into ALARM",
+    severity=Severity.LOW,
+    service="cloudwatch",
+    resource_type=ALARM,
+    rationale="An alarm with no action for the ALARM state, or with its actions disabled, changes colour on a "
+    "dashboard nobody may be watching: the condition it was made to catch goes unnoticed.",
+    remediation="Give the alarm an ALARM-state action (an SNS topic that reaches the owners, an Auto Scaling or EC2 "
+    "action) and enable its actions; delete alarms nobody needs.",
+)
+def alarm_has_action(inventory: Inventory) -> Iterable[Outcome]:
+    # Every metric alarm DescribeAlarms answers (composite alarms are not read); the CIS 4.x checks above ask more of
+    # the alarms on their own metrics (an SNS topic with a confirmed subscriber), this asks any alarm to act at all.
+    for region, data in regions(inventory, "cloudwatch"):
+        for alarm in data.get("alarms", []):
+            name = str(alarm.get("name"))
+            actions = [str(a) for a in alarm.get("alarm_actions") or []]
+            enabled = bool(alarm.get("actions_enabled"))
+            if not actions:
+                reason = f"Alarm {name} has no action for the ALARM state"
+            elif not enabled:
+                reason = f"Alarm {name} has {len(actions)} ALARM action(s), but its actions are disabled"
+            else:
+                reason = f"Alarm {name} acts on ALARM ({len(actions)} action(s))"
+            yield result(
+                bool(actions) and enabled,
+                str(alarm.get("arn") or name),
+                ALARM,
+                reason,
+                region=region,
+                actions_enabled=enabled,
+                alarm_actions=actions,
+            )

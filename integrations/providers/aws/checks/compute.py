@@ -1,5 +1,5 @@
-"""Lambda and ECR checks: public function URLs and policies, runtimes past end of support,
-image scanning, tag immutability and public repositories."""
+"""Lambda and ECR checks: public function URLs and policies, runtimes past end of support, credentials in
+environment variables, VPC placement over several zones, image scanning, tag immutability and public repositories."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
+from ..secret_names import looks_secret
+from ..shapes_ec2 import SubnetsRegion
 from ..shapes_network import EcrRepository, LambdaFunction
-from ._common import aws_check, principal_is_anyone, regions, result, scan_time, statements
+from ._common import aws_check, error, principal_is_anyone, regions, result, scan_time, statements
 
 FUNCTION = "AWS::Lambda::Function"
 REPOSITORY = "AWS::ECR::Repository"
@@ -166,6 +168,118 @@ def lambda_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
         yield result(
             not public, name, FUNCTION, reason, region=str(function.get("region", "")), public_statements=public
         )
+
+
+@aws_check(
+    id="aws.lambda.environment_no_secrets",
+    title="Lambda functions keep credentials out of environment variables",
+    severity=Severity.HIGH,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="Lambda hands a function's environment variables, values included, to anyone allowed to read its "
+    "configuration (ListFunctions, GetFunctionConfiguration: SecurityAudit and ReadOnlyAccess included), and copies "
+    "them into every version published. A password, token or access key kept there is a credential in clear.",
+    remediation="Move the value into Secrets Manager or a SecureString parameter, have the function read it at run "
+    "time (the variable may then hold the secret's name or ARN, under a name that does not look like a "
+    "credential), and rotate the exposed credential; give the function AWS access through its execution role.",
+)
+def lambda_environment_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
+    for _, function in _functions(inventory):
+        # Functions in inventories stored before the names were collected are not judged.
+        if "environment_variable_names" not in function:
+            continue
+        name = str(function.get("name"))
+        region = str(function.get("region", ""))
+        failure = function.get("environment_error")
+        if failure:
+            yield error(
+                name, FUNCTION, f"Function {name}'s environment variables could not be read ({failure})", region=region
+            )
+            continue
+        # Judged by name alone, as for ECS task definitions and CodeBuild projects: the values were never kept.
+        found = sorted(n for n in function["environment_variable_names"] if looks_secret(n))
+        reason = (
+            f"Function {name} sets secret-looking environment variable(s): {', '.join(found)}"
+            if found
+            else f"Function {name} sets no secret-looking environment variable"
+        )
+        yield result(not found, name, FUNCTION, reason, region=region, secret_like=found)
+
+
+@aws_check(
+    id="aws.lambda.function_in_vpc",
+    title="Lambda functions run inside a VPC",
+    severity=Severity.LOW,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="A function outside a VPC reaches the internet and AWS APIs directly, where security groups, network "
+    "ACLs, VPC endpoints and flow logs neither limit nor record its traffic. Connected to private subnets, its "
+    "traffic goes through the network controls the account already has. A network-placement control: a function "
+    "that only calls public endpoints may have a reason to stay out, hence the low severity.",
+    remediation="Attach the function to private subnets and a security group (VpcConfig), with NAT or VPC endpoints "
+    "for what it must reach, and give its execution role AWSLambdaVPCAccessExecutionRole's permissions.",
+)
+def lambda_function_in_vpc(inventory: Inventory) -> Iterable[Outcome]:
+    for _, function in _functions(inventory):
+        if "vpc_subnet_ids" not in function:
+            continue
+        name = str(function.get("name"))
+        subnets = list(function["vpc_subnet_ids"])
+        vpc = function.get("vpc_id")
+        reason = (
+            f"Function {name} runs in VPC {vpc} ({len(subnets)} subnet(s))"
+            if subnets
+            else f"Function {name} is not connected to a VPC"
+        )
+        yield result(
+            bool(subnets), name, FUNCTION, reason, region=str(function.get("region", "")), vpc_id=vpc, subnets=subnets
+        )
+
+
+def _subnet_zones(inventory: Inventory) -> dict[str, dict[str, str | None]]:
+    """Region -> subnet id -> its Availability Zone, from the subnets the EC2 collection already read."""
+    zones: dict[str, dict[str, str | None]] = {}
+    for region, data in regions(inventory, "subnets"):
+        region_data: SubnetsRegion = data
+        zones[region] = {s["id"]: s.get("availability_zone") for s in region_data.get("subnets", [])}
+    return zones
+
+
+@aws_check(
+    id="aws.lambda.vpc_multiple_azs",
+    title="Lambda functions in a VPC use subnets in more than one Availability Zone",
+    severity=Severity.MEDIUM,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="A function connected to a VPC runs only in the Availability Zones of its subnets: with every subnet "
+    "in one zone, an outage of that zone stops the function, though Lambda itself would keep running it elsewhere.",
+    remediation="Add subnets in at least one other Availability Zone to the function's VpcConfig.",
+    requires=("lambda", "subnets"),
+)
+def lambda_vpc_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
+    zones_by_region = _subnet_zones(inventory)
+    for _, function in _functions(inventory):
+        subnets = list(function.get("vpc_subnet_ids") or [])
+        # Functions outside a VPC are aws.lambda.function_in_vpc's to judge.
+        if not subnets:
+            continue
+        name = str(function.get("name"))
+        region = str(function.get("region", ""))
+        known = zones_by_region.get(region, {})
+        unknown = [s for s in subnets if not known.get(s)]
+        if unknown:
+            reason = (
+                f"Function {name} uses subnet(s) {', '.join(unknown)}, whose Availability Zone the subnets read in "
+                f"{region} do not tell"
+            )
+            yield error(name, FUNCTION, reason, region=region, subnets=subnets)
+            continue
+        zones = sorted({str(known[s]) for s in subnets})
+        if len(zones) > 1:
+            reason = f"Function {name} runs in {len(zones)} Availability Zones ({', '.join(zones)})"
+        else:
+            reason = f"Function {name} runs in one Availability Zone only ({zones[0]})"
+        yield result(len(zones) > 1, name, FUNCTION, reason, region=region, availability_zones=zones, subnets=subnets)
 
 
 def _registry_scans(registry: Mapping[str, Any], name: str) -> bool:

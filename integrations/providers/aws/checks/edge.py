@@ -1,14 +1,17 @@
-"""CloudFront and ACM checks: HTTPS to viewers and origins, TLS versions, logging, WAF, certificate expiry."""
+"""CloudFront and ACM checks: HTTPS to viewers and origins, TLS versions, certificates for aliases, logging, WAF,
+certificate expiry and key strength."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import Certificate, Distribution
-from ._common import aws_check, parse_time, regions, result, scan_time, service_data
+from ._common import aws_check, error, items, parse_time, regions, result, scan_time, service_data
 
 DISTRIBUTION = "AWS::CloudFront::Distribution"
 CERTIFICATE = "AWS::CertificateManager::Certificate"
@@ -17,10 +20,20 @@ EXPIRY_WARNING_DAYS = 30
 # Security policies for viewers that accept TLS 1.2 or later only.
 MODERN_VIEWER_TLS = {"TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
 _WEAK_ORIGIN_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
+# ACM's key algorithm names: "RSA_<bits>" or "EC_<curve>" (EC_prime256v1, EC_secp384r1, EC_secp521r1).
+_RSA_KEY = re.compile(r"RSA_(\d+)")
+_EC_KEY = re.compile(r"EC_\w+")
+MIN_RSA_BITS = 2048
 
 
 def _distributions(inventory: Inventory) -> Iterator[Distribution]:
     yield from service_data(inventory, "cloudfront").get("distributions", [])
+
+
+def _custom_certificate(certificate: Mapping[str, Any]) -> str | None:
+    """The ACM certificate ARN or IAM certificate id a distribution serves viewers, None for the default
+    *.cloudfront.net one. A custom certificate replaces the default (some answers still flag the default as well)."""
+    return str(certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId") or "") or None
 
 
 def _certificates(inventory: Inventory) -> Iterator[tuple[str, Certificate, timedelta]]:
@@ -68,9 +81,7 @@ def cloudfront_viewer_tls_modern(inventory: Inventory) -> Iterable[Outcome]:
     for distribution in _distributions(inventory):
         did = str(distribution.get("id"))
         certificate = distribution.get("viewer_certificate") or {}
-        # A custom certificate replaces the default one (some answers still flag the default as well).
-        custom = bool(certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId"))
-        default = bool(certificate.get("CloudFrontDefaultCertificate")) and not custom
+        default = bool(certificate.get("CloudFrontDefaultCertificate")) and not _custom_certificate(certificate)
         if default:
             ok, reason = False, f"Distribution {did} uses the default CloudFront certificate, which allows TLS 1.0"
         else:
@@ -85,6 +96,35 @@ def cloudfront_viewer_tls_modern(inventory: Inventory) -> Iterable[Outcome]:
             minimum_protocol_version=certificate.get("MinimumProtocolVersion"),
             default_certificate=default,
         )
+
+
+@aws_check(
+    id="aws.cloudfront.aliases_custom_certificate",
+    title="CloudFront distributions with alternate domain names serve their own certificate",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="The default certificate covers *.cloudfront.net only: a distribution answering for its own domain "
+    "names on it leaves viewers of those names a certificate that does not match them, which browsers refuse or "
+    "users learn to click through. A certificate of the domain's own (from ACM) proves to viewers it is the site.",
+    remediation="Request or import an ACM certificate (us-east-1) covering every alternate domain name and set it "
+    "as the distribution's viewer certificate, with SNI.",
+)
+def cloudfront_aliases_custom_certificate(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        aliases = list(distribution.get("aliases") or [])
+        # Without alternate domain names viewers reach *.cloudfront.net, which the default certificate does cover.
+        if not aliases:
+            continue
+        did = str(distribution.get("id"))
+        custom = _custom_certificate(distribution.get("viewer_certificate") or {})
+        names = ", ".join(aliases)
+        reason = (
+            f"Distribution {did} serves {names} with certificate {custom}"
+            if custom
+            else f"Distribution {did} serves {names} with the default *.cloudfront.net certificate"
+        )
+        yield result(bool(custom), did, DISTRIBUTION, reason, aliases=aliases, certificate=custom)
 
 
 @aws_check(
@@ -191,3 +231,35 @@ def acm_certificate_not_expiring(inventory: Inventory) -> Iterable[Outcome]:
             type=certificate.get("type"),
             in_use=bool(certificate.get("in_use")),
         )
+
+
+@aws_check(
+    id="aws.acm.certificate_key_strength",
+    title="ACM certificates use an RSA key of at least 2048 bits or an EC key",
+    severity=Severity.MEDIUM,
+    service="acm",
+    resource_type=CERTIFICATE,
+    rationale="A 1024-bit RSA key is within reach of well-funded attackers and is no longer accepted by NIST or the "
+    "CA/Browser Forum: whoever factors it can impersonate the site or read recorded traffic. RSA keys of 2048 bits "
+    "and more and elliptic-curve keys are not.",
+    remediation="Issue or import a replacement certificate with an RSA-2048 (or larger) or ECDSA key, move the "
+    "services using this one to it, and delete the old certificate.",
+)
+def acm_certificate_key_strength(inventory: Inventory) -> Iterable[Outcome]:
+    for certificate in items(inventory, "acm", "certificates"):
+        # Collected before the key algorithm was read: nothing to judge.
+        if "key_algorithm" not in certificate:
+            continue
+        arn, region = str(certificate.get("arn")), str(certificate.get("region", ""))
+        domain, algorithm = certificate.get("domain_name"), certificate.get("key_algorithm")
+        rsa = _RSA_KEY.fullmatch(str(algorithm or ""))
+        if rsa:
+            ok = int(rsa.group(1)) >= MIN_RSA_BITS
+            reason = f"Certificate for {domain} uses a {rsa.group(1)}-bit RSA key"
+        elif _EC_KEY.fullmatch(str(algorithm or "")):
+            ok, reason = True, f"Certificate for {domain} uses an elliptic-curve key ({algorithm})"
+        else:
+            reason = f"ACM did not name the key algorithm of the certificate for {domain} (answered {algorithm!r})"
+            yield error(arn, CERTIFICATE, reason, region=region)
+            continue
+        yield result(ok, arn, CERTIFICATE, reason, region=region, domain_name=domain, key_algorithm=algorithm)

@@ -1,4 +1,4 @@
-"""Messaging and secrets checks: SQS and SNS encryption and policies, Secrets Manager rotation and use."""
+"""Messaging and secrets checks: SQS and SNS encryption and policies, Secrets Manager rotation, use and policies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import Queue, SecretsManagerRegion, Topic
-from ._common import aws_check, items, parse_time, regions, result, scan_time
+from ._common import aws_check, error, items, parse_time, regions, result, scan_time
 from ._policies import public_actions
 
 QUEUE = "AWS::SQS::Queue"
@@ -160,3 +160,40 @@ def secret_used_recently(inventory: Inventory) -> Iterable[Outcome]:
             yield result(
                 ok, arn, SECRET, reason, region=str(secret.get("region", "")), last_accessed=secret.get("last_accessed")
             )
+
+
+@aws_check(
+    id="aws.secretsmanager.policy_not_public",
+    title="Secrets Manager resource policies do not grant access to everyone",
+    severity=Severity.CRITICAL,
+    service="secretsmanager",
+    resource_type=SECRET,
+    rationale='A secret\'s resource policy allowing Principal "*" without an account, organisation or source '
+    "condition lets principals of any AWS account read the credential it holds, or change it.",
+    remediation="Name the principals in the policy, or add an aws:PrincipalOrgID or aws:PrincipalAccount "
+    "condition; turn on BlockPublicPolicy when putting the policy (PutResourcePolicy) so AWS refuses public ones.",
+)
+def policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for _, data in _secret_regions(inventory):
+        for secret in data.get("secrets", []):
+            arn, name, region = str(secret.get("arn")), secret.get("name"), str(secret.get("region", ""))
+            if secret.get("policy_error"):
+                yield error(
+                    arn, SECRET, f"Could not read the policy of secret {name}: {secret['policy_error']}", region=region
+                )
+                continue
+            # Collected before policies were read: nothing to judge.
+            if "policy" not in secret:
+                continue
+            policy = secret.get("policy")
+            if policy and "unparsable" in policy:
+                yield error(arn, SECRET, f"Secret {name} has a resource policy that is not JSON", region=region)
+                continue
+            actions = public_actions(policy)
+            if actions:
+                reason = f"Secret {name} lets anyone {', '.join(actions)}"
+            elif policy:
+                reason = f"Secret {name} grants access to named or conditioned principals only"
+            else:
+                reason = f"Secret {name} has no resource policy: only IAM policies of its own account grant access"
+            yield result(not actions, arn, SECRET, reason, region=region, public_actions=actions)

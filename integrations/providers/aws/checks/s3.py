@@ -1,4 +1,4 @@
-"""S3 checks: block public access, encryption, versioning, TLS-only policies, logging."""
+"""S3 checks: block public access (buckets and access points), encryption, versioning, TLS-only policies, logging."""
 
 from __future__ import annotations
 
@@ -8,9 +8,21 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import S3, Bucket
-from ._common import ACCOUNT, as_list, aws_check, error, principal_is_anyone, result, service_data, statements
+from ..shapes_storage import S3AccessPoint
+from ._common import (
+    ACCOUNT,
+    as_list,
+    aws_check,
+    described_items,
+    error,
+    principal_is_anyone,
+    result,
+    service_data,
+    statements,
+)
 
 BUCKET = "AWS::S3::Bucket"
+ACCESS_POINT = "AWS::S3::AccessPoint"
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -85,6 +97,53 @@ def bucket_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
         else:
             reason = f"Bucket {name} blocks all public access through the account-level setting"
         yield result(not off, name, BUCKET, reason, region=str(bucket.get("region", "")), bucket=own, account=account)
+
+
+@aws_check(
+    id="aws.s3.access_point_public_access_block",
+    title="S3 access points block public access",
+    severity=Severity.HIGH,
+    service="s3",
+    resource_type=ACCESS_POINT,
+    # Access points are regional: their own inventory service, collected in each region.
+    requires=("s3_access_points",),
+    rationale="An access point is a second door to its bucket, with a policy of its own. Its own Block Public "
+    "Access settings stop that policy, or ACLs sent through it, from opening the bucket's data to anyone, "
+    "whatever later changes the account or bucket settings.",
+    remediation="Access point settings cannot be changed once made: create a replacement access point with all "
+    "four Block Public Access settings on (the default), move its users over, and delete the old one.",
+)
+def access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
+    for found in described_items(
+        inventory,
+        "s3_access_points",
+        "access_points",
+        noun="access points",
+        resource_type=ACCESS_POINT,
+        resource_id=lambda ap: str(ap.get("arn")),
+        label=lambda ap: f"access point {ap.get('name')}",
+    ):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        access_point: S3AccessPoint = found
+        name, flags = access_point.get("name"), _flags(access_point.get("public_access_block"))
+        off = [flag for flag, on in flags.items() if not on]
+        reason = (
+            f"Access point {name} does not block public access: {', '.join(off)} off"
+            if off
+            else f"Access point {name} blocks all public access"
+        )
+        yield result(
+            not off,
+            str(access_point.get("arn")),
+            ACCESS_POINT,
+            reason,
+            region=str(access_point.get("region", "")),
+            bucket=access_point.get("bucket"),
+            network_origin=access_point.get("network_origin"),
+            **flags,
+        )
 
 
 @aws_check(

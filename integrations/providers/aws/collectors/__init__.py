@@ -22,6 +22,7 @@ from .cloudwatch import collect_cloudwatch
 from .codebuild import collect_codebuild
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
+from .dax import collect_dax
 from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
 from .dms import collect_dms
 from .ebs import collect_ebs
@@ -47,7 +48,7 @@ from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .route53 import collect_route53
-from .s3 import collect_s3
+from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
 from .ssm import collect_ssm
 from .stepfunctions import collect_stepfunctions
@@ -120,4 +121,6 @@ COLLECTORS: dict[str, Collector] = {
     "instance_user_data": collect_instance_user_data,
     "subnets": collect_subnets,
     "transit_gateways": collect_transit_gateways,
+    "s3_access_points": collect_s3_access_points,
+    "dax": collect_dax,
 }

@@ -20,6 +20,8 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
         # The unqualified URL only: a URL on an alias is not seen (ListFunctionUrlConfigs would, moto lacks it).
         url = optional(partial(client.get_function_url_config, FunctionName=name), _NOT_FOUND)
         policy = optional(partial(client.get_policy, FunctionName=name), _NOT_FOUND)
+        environment = function.get("Environment") or {}
+        vpc = function.get("VpcConfig") or {}
         functions.append(
             {
                 "name": name,
@@ -28,6 +30,12 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
                 "package_type": function.get("PackageType"),
                 "url_auth_type": (url or {}).get("AuthType"),
                 "policy": policy_document((policy or {}).get("Policy")),
+                # ListFunctions answers the variables' values in clear: the names are kept, the values left behind.
+                "environment_variable_names": sorted(str(key) for key in environment.get("Variables") or {}),
+                # Lambda could not decrypt the variables (its KMS key refused): none are listed, and the check says so.
+                "environment_error": (environment.get("Error") or {}).get("ErrorCode") or None,
+                "vpc_id": vpc.get("VpcId") or None,
+                "vpc_subnet_ids": [str(subnet) for subnet in vpc.get("SubnetIds") or []],
                 "region": scope.region,
             }
         )

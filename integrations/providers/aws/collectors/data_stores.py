@@ -1,4 +1,5 @@
-"""Data store and key collection (regional): RDS instances, clusters and snapshots, EFS file systems, KMS keys."""
+"""Data store and key collection (regional): RDS instances, clusters and snapshots, EFS file systems (with their
+policies) and access points, KMS keys."""
 
 from __future__ import annotations
 
@@ -115,24 +116,54 @@ def _backup_policy(efs: BaseClient, fs_id: str) -> dict[str, Any]:
     return {"backup_policy": (policy or {}).get("Status")}
 
 
+def _file_system_policy(efs: BaseClient, fs_id: str) -> dict[str, Any]:
+    """The file system's resource policy; None when it has none (AWS's default policy then applies)."""
+    try:
+        text = optional(lambda: efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"], {"PolicyNotFound"})
+    except ClientError as exc:
+        return {"policy_error": describe_error(exc)}
+    return {"policy": policy_document(text)}
+
+
+def _access_points(efs: BaseClient, region: str) -> dict[str, Any]:
+    """Every access point of the region's file systems (one listing: no file system named), or why not."""
+    try:
+        listed = paginate(efs, "describe_access_points", "AccessPoints")
+    except ClientError as exc:
+        # Only the access point checks depend on this listing.
+        return {"access_points_error": describe_error(exc)}
+    return {
+        "access_points": [
+            {
+                "id": ap["AccessPointId"],
+                "arn": ap.get("AccessPointArn"),
+                "file_system_id": ap.get("FileSystemId"),
+                # AWS leaves RootDirectory out, or its Path, when the access point exposes the file system's root.
+                "root_directory": (ap.get("RootDirectory") or {}).get("Path") or "/",
+                "posix_user": ap.get("PosixUser"),
+                "region": region,
+            }
+            for ap in listed
+        ]
+    }
+
+
 def collect_efs(scope: Scope) -> EfsRegion:
     efs = scope.client("efs")
     systems = paginate(efs, "describe_file_systems", "FileSystems")
-    return plain(
-        {
-            "file_systems": [
-                {
-                    "id": f["FileSystemId"],
-                    "arn": f.get("FileSystemArn"),
-                    "encrypted": bool(f.get("Encrypted")),
-                    "kms_key_id": f.get("KmsKeyId"),
-                    "region": scope.region,
-                    **_backup_policy(efs, f["FileSystemId"]),
-                }
-                for f in systems
-            ]
+
+    def read(f: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f["FileSystemId"],
+            "arn": f.get("FileSystemArn"),
+            "encrypted": bool(f.get("Encrypted")),
+            "kms_key_id": f.get("KmsKeyId"),
+            "region": scope.region,
+            **_backup_policy(efs, f["FileSystemId"]),
+            **_file_system_policy(efs, f["FileSystemId"]),
         }
-    )
+
+    return plain({"file_systems": concurrently(read, systems), **_access_points(efs, scope.region)})
 
 
 def _key_policy(kms: BaseClient, key_id: str) -> dict[str, Any]:

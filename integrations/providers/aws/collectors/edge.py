@@ -30,6 +30,7 @@ def collect_cloudfront(scope: Scope) -> CloudFront:
                 "enabled": bool(summary.get("Enabled")),
                 "viewer_protocol_policies": [str(b.get("ViewerProtocolPolicy")) for b in behaviours],
                 "viewer_certificate": summary.get("ViewerCertificate", {}),
+                "aliases": [str(alias) for alias in summary.get("Aliases", {}).get("Items") or []],
                 "origins": summary.get("Origins", {}).get("Items", []),
                 "web_acl_id": summary.get("WebACLId") or None,
                 "logging": config.get("Logging"),
@@ -52,6 +53,8 @@ def collect_acm(scope: Scope) -> AcmRegion:
                     "type": c.get("Type"),
                     "not_after": c.get("NotAfter"),
                     "in_use": bool(c.get("InUse")),
+                    # The summary names the key ("RSA_2048", "EC_prime256v1"), which spares a DescribeCertificate.
+                    "key_algorithm": c.get("KeyAlgorithm"),
                     "region": scope.region,
                 }
                 for c in summaries

@@ -1,12 +1,16 @@
-"""Messaging and secrets collection (regional): SQS queues, SNS topics, Secrets Manager secrets."""
+"""Messaging and secrets collection (regional): SQS queues, SNS topics, Secrets Manager secrets and their policies."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
 from ..shapes_storage import SecretsManagerRegion, SnsRegion, SqsRegion
-from ._common import Scope, paginate, plain, policy_document
+from ._common import Scope, concurrently, describe_error, error_code, paginate, plain, policy_document
 
 
 def collect_sqs(scope: Scope) -> SqsRegion:
@@ -44,10 +48,27 @@ def collect_sns(scope: Scope) -> SnsRegion:
     return plain({"topics": topics})
 
 
+def _secret_policy(secretsmanager: BaseClient, arn: str) -> dict[str, Any] | None:
+    """``{"policy": ...}`` (the document, None when the secret has none), ``{"policy_error": ...}`` when it cannot be
+    read, or None when the secret was deleted since the listing (it is then left out)."""
+    try:
+        text = secretsmanager.get_resource_policy(SecretId=arn).get("ResourcePolicy")
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        return {"policy_error": describe_error(exc)}
+    return {"policy": policy_document(text)}
+
+
 def collect_secretsmanager(scope: Scope) -> SecretsManagerRegion:
     secretsmanager = scope.client("secretsmanager")
-    secrets: list[dict[str, Any]] = [
-        {
+
+    def read(s: Mapping[str, Any]) -> dict[str, Any] | None:
+        # ListSecrets does not carry the resource policy: one GetResourcePolicy per secret.
+        policy = _secret_policy(secretsmanager, s["ARN"])
+        if policy is None:
+            return None
+        return {
             "name": s.get("Name") or s["ARN"],
             "arn": s["ARN"],
             "rotation_enabled": bool(s.get("RotationEnabled")),
@@ -55,7 +76,9 @@ def collect_secretsmanager(scope: Scope) -> SecretsManagerRegion:
             "last_accessed": s.get("LastAccessedDate"),
             "created": s.get("CreatedDate"),
             "region": scope.region,
+            **policy,
         }
-        for s in paginate(secretsmanager, "list_secrets", "SecretList")
-    ]
+
+    read_secrets = concurrently(read, paginate(secretsmanager, "list_secrets", "SecretList"))
+    secrets = [secret for secret in read_secrets if secret is not None]
     return plain({"collected_at": datetime.now(UTC), "secrets": secrets})

@@ -24,6 +24,7 @@ def collect_subnets(scope: Scope) -> SubnetsRegion:
                     "id": s["SubnetId"],
                     "arn": s.get("SubnetArn"),
                     "vpc_id": s.get("VpcId"),
+                    "availability_zone": s.get("AvailabilityZone"),
                     "default_for_az": s.get("DefaultForAz") is True,
                     "map_public_ip_on_launch": s.get("MapPublicIpOnLaunch") is True,
                     "region": scope.region,

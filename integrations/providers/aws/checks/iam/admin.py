@@ -116,7 +116,7 @@ def _service_wildcards(document: PolicyDocument) -> list[str]:
     return sorted(found)
 
 
-def _judged_documents(inventory: Inventory) -> Iterator[tuple[str, str, str, PolicyDocument]]:
+def judged_documents(inventory: Inventory) -> Iterator[tuple[str, str, str, PolicyDocument]]:
     """(resource id, resource type, label, document) of attached customer-managed and of inline policies."""
     iam = iam_data(inventory)
     customer: list[IamPolicy] = [
@@ -141,7 +141,7 @@ def _judged_documents(inventory: Inventory) -> Iterator[tuple[str, str, str, Pol
 )
 def policy_no_wildcard_service_admin(inventory: Inventory) -> Iterable[Outcome]:
     # AWS-managed policies are left out: they are AWS's to change, and the full-admin checks judge them.
-    for resource_id, resource_type, label, document in _judged_documents(inventory):
+    for resource_id, resource_type, label, document in judged_documents(inventory):
         wildcards = _service_wildcards(document)
         reason = (
             f"{label} allows {', '.join(wildcards)} on every resource"

@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ...shapes import AccessAnalyzerRegion
+from ...shapes import AccessAnalyzerRegion, Iam
 from .._common import ACCOUNT, as_list, aws_check, error, parse_time, regions, result, scan_time, statements
 from ._data import CERTIFICATE, POLICY, account_id, iam_data
 
@@ -78,13 +78,39 @@ def support_role_exists(inventory: Inventory) -> Iterable[Outcome]:
     iam = iam_data(inventory)
     if "roles" not in iam:
         return []
-    roles = [
-        str(r.get("name"))
-        for r in iam.get("roles", [])
-        if any(str(a).endswith(":iam::aws:policy/AWSSupportAccess") for a in r.get("attached_policies", []))
-    ]
+    roles = roles_with_aws_policy(iam, "AWSSupportAccess")
     reason = f"Role(s) {', '.join(roles)} have AWSSupportAccess" if roles else "No role has AWSSupportAccess attached"
     return [result(bool(roles), account_id(inventory), ACCOUNT, reason, support_roles=roles)]
+
+
+def roles_with_aws_policy(iam: Iam, policy_name: str) -> list[str]:
+    """The names of the roles the AWS managed policy ``policy_name`` is attached to (in any partition)."""
+    suffix = f":iam::aws:policy/{policy_name}"
+    return [
+        str(r.get("name"))
+        for r in iam.get("roles", [])
+        if any(str(a).endswith(suffix) for a in r.get("attached_policies", []))
+    ]
+
+
+@aws_check(
+    id="aws.iam.security_audit_role_exists",
+    title="A role exists for security auditors (SecurityAudit)",
+    severity=Severity.LOW,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="A role holding AWS's read-only SecurityAudit policy lets auditors and scanning tools review the "
+    "account's configuration when needed, without long-lived users or broader grants made in a hurry.",
+    remediation="Create an IAM role that the auditors (or the auditing account) may assume and attach the AWS "
+    "managed policy SecurityAudit to it.",
+)
+def security_audit_role_exists(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    if "roles" not in iam:
+        return []
+    roles = roles_with_aws_policy(iam, "SecurityAudit")
+    reason = f"Role(s) {', '.join(roles)} have SecurityAudit" if roles else "No role has SecurityAudit attached"
+    return [result(bool(roles), account_id(inventory), ACCOUNT, reason, audit_roles=roles)]
 
 
 CLOUDSHELL_FULL_ACCESS = ":iam::aws:policy/AWSCloudShellFullAccess"

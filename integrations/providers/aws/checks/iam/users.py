@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from .._common import aws_check, parse_time, result, scan_time
+from .._common import aws_check, error, parse_time, result, scan_time
 from ._data import USER, active_keys, days, iam_data, report_users
 
 
@@ -31,6 +31,54 @@ def user_mfa_enabled_console(inventory: Inventory) -> Iterable[Outcome]:
             f"User {user} has a console password and MFA" if mfa else f"User {user} has a console password but no MFA"
         )
         yield result(mfa, user, USER, reason, password_enabled=True, mfa_active=mfa)
+
+
+@aws_check(
+    id="aws.iam.user_hardware_mfa_console",
+    title="Console users have a hardware MFA device",
+    severity=Severity.MEDIUM,
+    service="iam",
+    resource_type=USER,
+    rationale="A virtual MFA app shares a phone with everyday use, and its seed can be copied with the phone's "
+    "backups; a hardware token or FIDO security key cannot be cloned or phished remotely the same way.",
+    remediation="Register a hardware TOTP token or a FIDO security key for the user (IAM allows several MFA devices "
+    "per user), then remove the virtual device if it is no longer needed.",
+)
+def user_hardware_mfa_console(inventory: Inventory) -> Iterable[Outcome]:
+    iam = iam_data(inventory)
+    # Inventories stored before the console users' devices were read are not judged.
+    if "user_mfa_devices" not in iam:
+        return
+    devices = iam.get("user_mfa_devices", {})
+    failures = iam.get("user_mfa_device_errors", {})
+    virtual_by_user: dict[str, set[str]] = {}
+    for device in iam.get("virtual_mfa_devices", []):
+        virtual_by_user.setdefault(str(device.get("user_arn")), set()).add(str(device.get("serial")))
+    for row in report_users(inventory):
+        if row.get("password_enabled") is not True:
+            continue
+        user = str(row.get("user"))
+        virtual = virtual_by_user.get(str(row.get("arn")), set())
+        if row.get("mfa_active") is not True:
+            yield result(False, user, USER, f"User {user} has a console password and no MFA device at all")
+            continue
+        if not virtual:
+            # MFA is active and no virtual device is the user's: every device it has is hardware (or a security key).
+            reason = f"User {user}'s MFA is a hardware device (no virtual device is assigned to it)"
+            yield result(True, user, USER, reason, virtual_devices=[])
+            continue
+        if user in failures:
+            yield error(user, USER, f"The MFA devices of user {user} could not be read: {failures[user]}")
+            continue
+        if user not in devices:
+            continue  # the user was deleted while its devices were being read
+        hardware = sorted(set(devices[user]) - virtual)
+        reason = (
+            f"User {user} has a hardware MFA device besides its virtual one(s)"
+            if hardware
+            else f"User {user}'s only MFA is virtual ({', '.join(sorted(virtual))})"
+        )
+        yield result(bool(hardware), user, USER, reason, virtual_devices=sorted(virtual), hardware_devices=hardware)
 
 
 @aws_check(

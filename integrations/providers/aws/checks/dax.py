@@ -1,0 +1,67 @@
+"""DynamoDB Accelerator (DAX) checks: clusters encrypt the cached items at rest and their traffic with TLS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_databases import DaxCluster
+from ._common import aws_check, items, result
+
+CLUSTER = "AWS::DAX::Cluster"
+# DAX's answers: SSEDescription Status and ClusterEndpointEncryptionType.
+SSE_ENABLED = "ENABLED"
+TLS = "TLS"
+
+
+def _clusters(inventory: Inventory) -> Iterator[DaxCluster]:
+    return items(inventory, "dax", "clusters")
+
+
+@aws_check(
+    id="aws.dax.encryption_at_rest",
+    title="DAX clusters encrypt cached data at rest",
+    severity=Severity.MEDIUM,
+    service="dax",
+    resource_type=CLUSTER,
+    rationale="A DAX cluster holds copies of the DynamoDB items it caches, its configuration and logs on its "
+    "nodes' disks; without encryption at rest those copies are not protected like the table they come from.",
+    remediation="Encryption at rest can only be chosen when a cluster is made: create a cluster with server-side "
+    "encryption enabled, point the clients at it and delete this one.",
+)
+def dax_encryption_at_rest(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        name, status = cluster.get("name"), cluster.get("sse_status")
+        ok = status == SSE_ENABLED
+        reason = (
+            f"DAX cluster {name} encrypts its data at rest"
+            if ok
+            else f"DAX cluster {name} does not encrypt its data at rest (encryption {status or 'not reported'})"
+        )
+        resource = str(cluster.get("arn") or name)
+        yield result(ok, resource, CLUSTER, reason, region=cluster["region"], sse_status=status)
+
+
+@aws_check(
+    id="aws.dax.encryption_in_transit",
+    title="DAX clusters encrypt client traffic with TLS",
+    severity=Severity.MEDIUM,
+    service="dax",
+    resource_type=CLUSTER,
+    rationale="Without TLS on the cluster endpoint, the items an application reads and writes through DAX cross "
+    "the network in plain text and the client cannot tell the cluster from an impostor.",
+    remediation="The endpoint's encryption can only be chosen when a cluster is made: create a cluster with "
+    "ClusterEndpointEncryptionType TLS, move the clients to its TLS endpoint (daxs://) and delete this one.",
+)
+def dax_encryption_in_transit(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        name, kind = cluster.get("name"), cluster.get("endpoint_encryption")
+        ok = kind == TLS
+        reason = (
+            f"DAX cluster {name} serves clients over TLS"
+            if ok
+            else f"DAX cluster {name} serves clients without TLS (endpoint encryption {kind or 'not reported'})"
+        )
+        resource = str(cluster.get("arn") or name)
+        yield result(ok, resource, CLUSTER, reason, region=cluster["region"], endpoint_encryption=kind)

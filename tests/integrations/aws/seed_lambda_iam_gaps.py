@@ -1,0 +1,59 @@
+"""Seeds for the end-to-end scan: a Lambda function in a VPC, and what the IAM, CloudWatch and Lambda gap checks find
+in the earlier seeds.
+
+``orders-worker`` runs in two default subnets of different zones with harmless environment variables, and passes
+every Lambda check; a policy granting iam:PassRole with ec2:RunInstances fails the privilege escalation check.
+``seed_lambda_and_iam_gaps`` returns that failure and the ones the earlier seeds now cause as well: the
+``thumbnailer`` function runs outside any VPC, no role holds SecurityAudit, and neither console user has a hardware
+MFA device (alice's is virtual, bob has none). The CIS alarms the logging seed creates all notify a topic, so the
+alarm action check passes on each.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    """Seed ``region`` (after the IAM and network seeds); return the failures to expect from these checks."""
+    ec2 = aws(endpoint, "ec2", region)
+    by_zone = {s["AvailabilityZone"]: s for s in ec2.describe_subnets()["Subnets"] if s["DefaultForAz"]}
+    subnets = [by_zone[zone]["SubnetId"] for zone in sorted(by_zone)[:2]]
+    vpc = by_zone[sorted(by_zone)[0]]["VpcId"]
+    group = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    iam = aws(endpoint, "iam")
+    role = iam.create_role(RoleName="orders-worker-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    aws(endpoint, "lambda", region).create_function(
+        FunctionName="orders-worker",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handle",
+        Code={"ZipFile": _zip()},
+        Environment={"Variables": {"TABLE_NAME": "orders", "LOG_LEVEL": "info"}},
+        VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]},
+    )
+    launcher = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}],
+    }
+    policy = iam.create_policy(PolicyName="InstanceLauncher", PolicyDocument=json.dumps(launcher))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="orders-worker-exec", PolicyArn=policy)
+    return {
+        ("aws.iam.policy_no_privilege_escalation", policy, ""),
+        ("aws.lambda.function_in_vpc", "thumbnailer", region),
+        ("aws.iam.security_audit_role_exists", ACCOUNT, ""),
+        *{("aws.iam.user_hardware_mfa_console", user, "") for user in ("alice", "bob")},
+    }
