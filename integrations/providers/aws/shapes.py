@@ -278,58 +278,6 @@ class VpcRegion(TypedDict):
     endpoints: NotRequired[list[VpcEndpoint]]  # absent from inventories collected before it was added
 
 
-# --- cloudtrail and config ----------------------------------------------------------
-
-
-class TrailBucket(TypedDict):
-    """A trail's log bucket: either its access settings, or ``error`` (often another account's bucket)."""
-
-    name: str
-    grants: NotRequired[list[AwsFragment]]  # GetBucketAcl's Grants
-    policy: NotRequired[PolicyDocument | None]
-    public_access_block: NotRequired[AwsFragment | None]
-    logging: NotRequired[AwsFragment | None]
-    error: NotRequired[str]
-
-
-class Trail(TypedDict):
-    """A trail, kept in its home region only."""
-
-    name: str | None
-    arn: str
-    home_region: str
-    is_multi_region: bool
-    is_organization_trail: bool
-    log_file_validation: bool
-    kms_key_id: str | None
-    s3_bucket: str | None
-    cloudwatch_log_group_arn: str | None
-    is_logging: bool
-    status_error: str | None  # set when another account's organization trail hides its status
-    latest_cloudwatch_delivery: str | None
-    event_selectors: list[AwsFragment]
-    advanced_event_selectors: list[AwsFragment]
-    bucket: TrailBucket | None
-    region: str
-
-
-class CloudTrailRegion(TypedDict):
-    collected_at: str
-    trails: list[Trail]
-
-
-class ConfigRecorder(TypedDict):
-    name: str
-    recording_group: AwsFragment  # RecordingGroup
-    recording: bool
-    last_status: str | None
-    region: str
-
-
-class ConfigRegion(TypedDict):
-    recorders: list[ConfigRecorder]
-
-
 # --- cloudwatch -------------------------------------------------------------------
 
 
@@ -497,9 +445,7 @@ class AwsInventoryData(TypedDict, total=False):
     s3: S3
     account: Account
     accessanalyzer: Regional[AccessAnalyzerRegion]
-    cloudtrail: Regional[CloudTrailRegion]
     cloudwatch: Regional[CloudWatchRegion]
-    config: Regional[ConfigRegion]
     ec2: Regional[Ec2Region]
     efs: Regional[EfsRegion]
     guardduty: Regional[GuardDutyRegion]
@@ -507,6 +453,7 @@ class AwsInventoryData(TypedDict, total=False):
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
+    # cloudtrail and config: see shapes_logging.py
     # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda, macie and organizations: see shapes_network.py
     # sagemaker and emr: see shapes_analytics.py
     # neptune and dms: see shapes_databases.py; stepfunctions, wafv2 and apigatewayv2: see shapes_application.py

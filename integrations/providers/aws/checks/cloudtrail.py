@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import CloudTrailRegion, ConfigRegion, Trail, TrailBucket
+from ..shapes_logging import CloudTrailRegion, ConfigRegion, Trail, TrailBucket
 from ._common import (
     ACCOUNT,
     aws_check,

@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import Trail
+from ..shapes_logging import Trail
 from ._common import ACCOUNT, as_list, aws_check, error, regions, result
 from .cloudtrail import trails
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from integrations.registry import Evaluator, Inventory, Outcome, Severity
 
-from ..shapes import CloudWatchRegion, Trail
+from ..shapes import CloudWatchRegion
+from ..shapes_logging import Trail
 from ._common import ACCOUNT, aws_check, items, regions, result
 
 

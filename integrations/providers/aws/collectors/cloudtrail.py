@@ -8,7 +8,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ..shapes import CloudTrailRegion, ConfigRegion, TrailBucket
+from ..shapes_logging import CloudTrailRegion, ConfigRegion, TrailBucket
 from ._common import Scope, bucket_policy, describe_error, optional, plain
 
 
