@@ -65,6 +65,23 @@ def _setting(instance: ReplicationInstance, field: str, default: bool) -> tuple[
     return default, " (not reported, so DMS's default)"
 
 
+def _judge_setting(
+    inventory: Inventory, field: str, default: bool, *, passes_when: bool, on: str, off: str
+) -> Iterator[Outcome]:
+    """One outcome per replication instance on one boolean setting (DMS's ``default`` when not reported): it passes
+    when the setting is ``passes_when``; the reason says ``on`` or ``off`` after the instance's label."""
+    for instance in _instances(inventory):
+        value, note = _setting(instance, field, default)
+        yield result(
+            value == passes_when,
+            _instance_id(instance),
+            INSTANCE,
+            f"{_instance_label(instance)} {on if value else off}{note}",
+            region=str(instance.get("region", "")),
+            **{field: value},
+        )
+
+
 @aws_check(
     id="aws.dms.replication_instance_not_public",
     title="DMS replication instances are not publicly accessible",
@@ -78,17 +95,14 @@ def _setting(instance: ReplicationInstance, field: str, default: bool) -> tuple[
     "with it off, in private subnets, move the replication tasks to it and delete the old one.",
 )
 def replication_instance_not_public(inventory: Inventory) -> Iterable[Outcome]:
-    for instance in _instances(inventory):
-        public, note = _setting(instance, "publicly_accessible", DEFAULT_PUBLICLY_ACCESSIBLE)
-        reason = f"{_instance_label(instance)} is {'publicly accessible' if public else 'not publicly accessible'}"
-        yield result(
-            not public,
-            _instance_id(instance),
-            INSTANCE,
-            reason + note,
-            region=str(instance.get("region", "")),
-            publicly_accessible=public,
-        )
+    return _judge_setting(
+        inventory,
+        "publicly_accessible",
+        DEFAULT_PUBLICLY_ACCESSIBLE,
+        passes_when=False,
+        on="is publicly accessible",
+        off="is not publicly accessible",
+    )
 
 
 @aws_check(
@@ -102,17 +116,14 @@ def replication_instance_not_public(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Modify the replication instance to a Multi-AZ deployment.",
 )
 def replication_instance_multi_az(inventory: Inventory) -> Iterable[Outcome]:
-    for instance in _instances(inventory):
-        multi_az, note = _setting(instance, "multi_az", DEFAULT_MULTI_AZ)
-        where = "is Multi-AZ" if multi_az else "runs in a single Availability Zone"
-        yield result(
-            multi_az,
-            _instance_id(instance),
-            INSTANCE,
-            f"{_instance_label(instance)} {where}{note}",
-            region=str(instance.get("region", "")),
-            multi_az=multi_az,
-        )
+    return _judge_setting(
+        inventory,
+        "multi_az",
+        DEFAULT_MULTI_AZ,
+        passes_when=True,
+        on="is Multi-AZ",
+        off="runs in a single Availability Zone",
+    )
 
 
 @aws_check(
@@ -126,17 +137,14 @@ def replication_instance_multi_az(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Modify the replication instance to turn on auto minor version upgrade.",
 )
 def replication_instance_auto_minor_version_upgrade(inventory: Inventory) -> Iterable[Outcome]:
-    for instance in _instances(inventory):
-        upgrades, note = _setting(instance, "auto_minor_version_upgrade", DEFAULT_AUTO_MINOR_VERSION_UPGRADE)
-        verb = "applies minor engine upgrades automatically" if upgrades else "has auto minor version upgrade off"
-        yield result(
-            upgrades,
-            _instance_id(instance),
-            INSTANCE,
-            f"{_instance_label(instance)} {verb}{note}",
-            region=str(instance.get("region", "")),
-            auto_minor_version_upgrade=upgrades,
-        )
+    return _judge_setting(
+        inventory,
+        "auto_minor_version_upgrade",
+        DEFAULT_AUTO_MINOR_VERSION_UPGRADE,
+        passes_when=True,
+        on="applies minor engine upgrades automatically",
+        off="has auto minor version upgrade off",
+    )
 
 
 def _endpoints(inventory: Inventory) -> Iterator[DmsEndpoint | Outcome]:
