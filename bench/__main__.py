@@ -30,16 +30,28 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/complywise_bench"
 # (module, full-size arguments, smoke arguments)
 PARTS: list[tuple[str, list[str], list[str]]] = [
     ("scale", [], ["--sizes", "200", "--compare-at", "200", "--compare-latency-ms", "0", "--smoke"]),
-    ("outcome_copy", ["--rows", "100000"], ["--rows", "2000", "--rounds", "1"]),
+    ("outcome_copy", ["--rows", "100000"], ["--rows", "2000", "--rounds", "1", "--smoke"]),
     (
         "pages",
         [],
         ["--outcomes", "2000", "--requests", "200", "--page-requests", "40", "--paced-requests", "100", "--smoke"],
     ),
     ("rollup", [], ["--sizes", "200,400", "--smoke"]),
-    ("purge", [], ["--outcomes", "20000", "--jobs", "200"]),
+    ("purge", [], ["--outcomes", "20000", "--jobs", "200", "--smoke"]),
     ("exports", [], ["--outcomes", "5000", "--smoke"]),
 ]
+
+
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names when it does not exist (connecting to ``postgres`` to do so)."""
+    import psycopg
+
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> int:
@@ -54,6 +66,8 @@ def main() -> int:
             env.pop(name, None)
     else:
         env.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+        # Every part connects to it; `--only` must not depend on scale having created it first.
+        create_database(env["DATABASE_URL"])
     chosen = {name for name in args.only.split(",") if name}
     summary: list[tuple[str, int, float]] = []
     for name, full, smoke in PARTS:

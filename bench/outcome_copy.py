@@ -17,7 +17,9 @@ Timed, per round (the best round counts; the machine is shared):
 - ``bulk_create`` in batches of 1000 (what the engine used before), for reference.
 
 Prints a table and writes bench/results/copy.json. The bar: each ``outcomes_write`` within 2x the raw COPY
-(exit code 1 when missed).
+(exit code 1 when missed). With ``--smoke`` (CI's small size) the ratios are printed but are no bar: at a
+couple of thousand rows one round's fixed costs and a shared machine's noise decide them; every method must
+still write exactly the rows it was given.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="each method is timed this many times, interleaved")
+    parser.add_argument("--smoke", action="store_true", help="Ratios printed, not bars; only whole writes are (CI).")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print("bench.outcome_copy needs PostgreSQL (DATABASE_URL=postgres://…): COPY is PostgreSQL's. Skipped.")
@@ -133,12 +136,12 @@ def main() -> int:
     os.environ.setdefault("COMPLYWISE_VAR_DIR", workdir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "complywise.settings.test"
     try:
-        return measure(args.rows, args.rounds)
+        return measure(args.rows, args.rounds, smoke=args.smoke)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def measure(rows: int, rounds: int) -> int:
+def measure(rows: int, rounds: int, *, smoke: bool = False) -> int:
     import io
     import logging
 
@@ -217,7 +220,9 @@ def measure(rows: int, rounds: int) -> int:
         if name.startswith("outcomes_write")
     }
     for bar, ok in bars.items():
-        print(f"  [{'ok' if ok else 'MISSED'}] {bar}")
+        print(f"  [{'ok' if ok else 'MISSED'}] {bar}" + ("  (smoke: not a bar)" if smoke else ""))
+    if smoke:
+        bars = {f"every method wrote {rows:,} rows": True}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(

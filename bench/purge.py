@@ -198,6 +198,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=8760, help="scans spread over the year: 8,760 is hourly")
     parser.add_argument("--batch", type=int, default=None, help="rows per DELETE (default scans.retention.PURGE_BATCH)")
     parser.add_argument("--keep", action="store_true", help="leave the bench tenants in the database")
+    parser.add_argument(
+        "--smoke", action="store_true", help="The longest transaction is printed, not a bar; the rest are (CI)."
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="complywise-bench-purge-")
@@ -310,6 +313,10 @@ def measure(args: argparse.Namespace) -> int:
         and parts_left == Counter(dict.fromkeys(kept, 1)),
         "the neighbour tenant untouched": left_per_job(neighbour) == neighbour_before,
     }
+    if args.smoke:
+        # A time bound at smoke size measures the shared CI machine more than the purge; what it deleted still counts.
+        timed = next(iter(bars))
+        print(f"  [{'ok' if bars.pop(timed) else 'slow'}] {timed}  (smoke: not a bar)")
     for bar, ok in bars.items():
         print(f"  [{'ok' if ok else 'MISSED'}] {bar}")
 

@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.__main__ import create_database
 from bench.replay import RESET_PATH
 
 REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"]
@@ -258,15 +259,6 @@ def _environment(embedded: bool, workdir: Path) -> dict[str, str]:
     return env
 
 
-def _create_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000", help="Resources per seeded account, comma-separated.")
@@ -288,7 +280,7 @@ def main() -> int:
     os.environ.clear()
     os.environ.update(env)
     if not args.embedded:
-        _create_database(env["DATABASE_URL"])
+        create_database(env["DATABASE_URL"])
         import redis
 
         redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()  # a dedicated database: no stale bench tasks
