@@ -127,6 +127,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "instance_user_data": ("ec2",),
     "subnets": ("ec2",),
     "transit_gateways": ("ec2",),
+    "network_interfaces": ("ec2",),
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
     "dax": ("dax",),

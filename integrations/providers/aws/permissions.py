@@ -11,6 +11,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "access-analyzer:ListFindings",
     "account:GetAlternateContact",
     "account:GetContactInformation",
+    "acm:DescribeCertificate",
     "acm:ListCertificates",
     # API Gateway authorises reads by HTTP method: GET on /restapis (GetRestApis) and /restapis/*/stages (GetStages),
     # and for HTTP and WebSocket APIs on /apis (GetApis) and /apis/*/stages (GetStages).
@@ -44,6 +45,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeNetworkAcls",
+    "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSnapshotAttribute",
@@ -72,6 +74,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticmapreduce:DescribeCluster",
     "elasticmapreduce:DescribeSecurityConfiguration",
+    "elasticmapreduce:GetBlockPublicAccessConfiguration",
     "elasticmapreduce:ListClusters",
     # OpenSearch Service keeps the IAM prefix of its Elasticsearch days.
     "es:DescribeDomains",
@@ -118,11 +121,14 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "organizations:ListDelegatedServicesForAccount",
     "organizations:ListParents",
     "organizations:ListPoliciesForTarget",
+    "rds:DescribeDBClusterParameters",
     # Neptune's management API is RDS's: its DescribeDBClusters is authorised as the rds action.
     "rds:DescribeDBClusters",
     "rds:DescribeDBInstances",
+    "rds:DescribeDBParameters",
     "rds:DescribeDBSnapshotAttributes",
     "rds:DescribeDBSnapshots",
+    "rds:DescribeEventSubscriptions",
     "redshift:DescribeClusters",
     "redshift:DescribeLoggingStatus",
     "route53:ListHostedZones",

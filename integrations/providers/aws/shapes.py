@@ -12,7 +12,10 @@ A global service (``iam``, ``s3``) stores its shape directly; a regional service
 
 from __future__ import annotations
 
-from typing import Any, Generic, NotRequired, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar
+
+if TYPE_CHECKING:  # the RDS settings' shapes live beside the other databases' (which import this module)
+    from .shapes_databases import RdsEventSubscription, RdsParameterGroup
 
 # A response fragment kept as AWS returned it (JSON-ready), with AWS's field names.
 AwsFragment = dict[str, Any]
@@ -226,6 +229,7 @@ class NetworkAcl(TypedDict):
     vpc_id: str | None
     is_default: bool
     entries: list[AwsFragment]  # NetworkAclEntry
+    subnet_ids: NotRequired[list[str]]  # associated subnets; absent from inventories collected before it was added
     region: str
 
 
@@ -237,6 +241,8 @@ class Instance(TypedDict):
     metadata_options: AwsFragment  # InstanceMetadataOptionsResponse
     public_ip: NotRequired[str | None]  # PublicIpAddress; absent from inventories collected before it was added
     instance_profile: NotRequired[str | None]  # IamInstanceProfile.Arn; absent from older inventories
+    monitoring: NotRequired[str | None]  # Monitoring.State: "enabled" is detailed monitoring; absent from older ones
+    vpc_id: NotRequired[str | None]  # absent from older inventories
     region: str
 
 
@@ -269,6 +275,7 @@ class VpcEndpoint(TypedDict):
     service_name: str | None  # "com.amazonaws.<region>.s3", ...
     type: str | None  # "Gateway", "Interface", "GatewayLoadBalancer"
     state: str | None
+    private_dns_enabled: NotRequired[bool | None]  # Interface endpoints; absent from older inventories
     region: str
 
 
@@ -329,6 +336,8 @@ class DbInstance(TypedDict):
     cloudwatch_logs_exports: NotRequired[list[str]]  # EnabledCloudwatchLogsExports: log types sent to Logs
     monitoring_interval: NotRequired[int]  # seconds between Enhanced Monitoring samples; 0: off
     copy_tags_to_snapshot: NotRequired[bool]
+    master_username: NotRequired[str | None]  # MasterUsername
+    parameter_group: NotRequired[str | None]  # the name of its DB parameter group (DBParameterGroups' first)
 
 
 class DbSnapshot(TypedDict):
@@ -365,6 +374,8 @@ class DbCluster(TypedDict):
     multi_az: bool  # MultiAZ: instances in more than one Availability Zone
     members: list[str]  # DBClusterMembers' instance identifiers
     region: str
+    master_username: NotRequired[str | None]  # MasterUsername
+    parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
 
 
 class RdsRegion(TypedDict):
@@ -373,6 +384,10 @@ class RdsRegion(TypedDict):
     snapshots_error: NotRequired[str]
     db_clusters: NotRequired[list[DbCluster]]
     db_clusters_error: NotRequired[str]  # DescribeDBClusters failed: only the cluster checks report it
+    parameter_groups: NotRequired[dict[str, RdsParameterGroup]]  # name -> its TLS parameters (rds_settings)
+    cluster_parameter_groups: NotRequired[dict[str, RdsParameterGroup]]  # the same for DB cluster parameter groups
+    event_subscriptions: NotRequired[list[RdsEventSubscription]]
+    event_subscriptions_error: NotRequired[str]  # DescribeEventSubscriptions failed: only that check reports it
 
 
 class FileSystem(TypedDict):

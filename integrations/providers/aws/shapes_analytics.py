@@ -48,9 +48,18 @@ class EmrCluster(TypedDict):
     security_configuration_error: NotRequired[str]  # the configuration could not be read or parsed
 
 
+class EmrBlockPublicAccess(TypedDict):
+    block_public_security_group_rules: bool | None  # BlockPublicSecurityGroupRules; None: EMR left it out
+    permitted_port_ranges: list[list[int]]  # PermittedPublicSecurityGroupRuleRanges as [first port, last port]
+
+
 class EmrRegion(TypedDict):
     clusters: list[EmrCluster]  # the first ``truncated_at`` when the region holds more
     truncated_at: NotRequired[int]  # set only when the region held more active clusters than were read
+    # GetBlockPublicAccessConfiguration, or the error that kept it from being read; both absent in inventories
+    # collected before it was read
+    block_public_access: NotRequired[EmrBlockPublicAccess]
+    block_public_access_error: NotRequired[str]
 
 
 class AnalyticsInventoryData(TypedDict, total=False):

@@ -75,6 +75,36 @@ class DaxRegion(TypedDict):
     clusters: list[DaxCluster]
 
 
+# --- rds settings (parameter groups and event subscriptions, kept in ``shapes.RdsRegion``) ---------------------
+
+# The parameter that makes an engine refuse connections without TLS, by RDS engine name (instances and clusters).
+# Oracle (an option group's SSL option), Db2 and RDS Custom have none: they are not judged.
+RDS_TLS_PARAMETERS: dict[str, str] = {
+    **dict.fromkeys(("postgres", "aurora-postgresql"), "rds.force_ssl"),
+    **dict.fromkeys(("sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web"), "rds.force_ssl"),
+    **dict.fromkeys(("mysql", "mariadb", "aurora-mysql"), "require_secure_transport"),
+}
+
+
+class RdsParameterGroup(TypedDict):
+    """What one DB (or DB cluster) parameter group sets among the ``RDS_TLS_PARAMETERS``, or why it is unknown."""
+
+    parameters: NotRequired[dict[str, str | None]]  # name -> ParameterValue (None: no value); absent: not in group
+    error: NotRequired[str]  # DescribeDBParameters (DescribeDBClusterParameters) failed for this group
+
+
+class RdsEventSubscription(TypedDict):
+    name: str  # CustSubscriptionId
+    arn: str | None
+    enabled: bool
+    status: str | None  # "active", "no-permission", "topic-not-exist", ...
+    source_type: str | None  # "db-instance", "db-cluster", ...; None: every source type
+    source_ids: list[str]  # the sources it is limited to; empty: every source of its type
+    categories: list[str]  # EventCategoriesList; empty: every category
+    topic_arn: str | None
+    region: str
+
+
 class DatabasesInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 

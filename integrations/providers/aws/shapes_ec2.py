@@ -1,8 +1,8 @@
-"""The inventory shapes of the account's own AMIs, instance and launch template user data, subnets and transit
-gateways.
+"""The inventory shapes of the account's own AMIs, instance and launch template user data, subnets, transit
+gateways and network interfaces.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds ``images``,
-``instance_user_data``, ``subnets`` and ``transit_gateways`` as ``Regional[...]`` of
+``instance_user_data``, ``subnets``, ``transit_gateways`` and ``network_interfaces`` as ``Regional[...]`` of
 their region shape.
 """
 
@@ -79,3 +79,17 @@ class TransitGateway(TypedDict):
 
 class TransitGatewaysRegion(TypedDict):
     transit_gateways: list[TransitGateway]
+
+
+class NetworkInterface(TypedDict):
+    """An elastic network interface (DescribeNetworkInterfaces): which security groups it carries."""
+
+    id: str
+    group_ids: list[str]  # Groups[].GroupId
+    interface_type: str | None  # "interface", "lambda", "nat_gateway", "vpc_endpoint", ...
+    status: str | None  # "in-use", "available", ...
+    region: str
+
+
+class NetworkInterfacesRegion(TypedDict):
+    network_interfaces: list[NetworkInterface]

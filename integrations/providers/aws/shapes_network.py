@@ -62,6 +62,8 @@ class LoadBalancerV2(TypedDict):
     # the associated WAFv2 web ACL's ARN (None: none), or the error that kept it from being read.
     web_acl: NotRequired[str | None]
     web_acl_error: NotRequired[str]
+    # The zones of its AvailabilityZones, sorted; absent in inventories collected before they were kept.
+    availability_zones: NotRequired[list[str]]
 
 
 class Elbv2Region(TypedDict):
@@ -77,6 +79,10 @@ class ClassicLoadBalancer(TypedDict):
     # AdditionalAttributes as key -> value ("elb.http.desyncmitigationmode": "defensive", ...); absent in inventories
     # collected before they were kept
     additional_attributes: NotRequired[dict[str, str]]
+    # AvailabilityZones (sorted) and CrossZoneLoadBalancing.Enabled; absent in inventories collected before they were
+    # kept
+    availability_zones: NotRequired[list[str]]
+    cross_zone: NotRequired[bool]
 
 
 class ElbRegion(TypedDict):
@@ -167,6 +173,10 @@ class Certificate(TypedDict):
     in_use: bool
     region: str
     key_algorithm: NotRequired[str | None]  # "RSA_2048", "EC_prime256v1", ...; None: not reported
+    # Options' CertificateTransparencyLoggingPreference ("ENABLED", "DISABLED"; None: not reported), read by
+    # DescribeCertificate for ISSUED and PENDING_VALIDATION certificates ACM issues (AMAZON_ISSUED) only.
+    transparency_logging: NotRequired[str | None]
+    describe_error: NotRequired[str]  # that DescribeCertificate failed
 
 
 class AcmRegion(TypedDict):

@@ -89,6 +89,10 @@ class RedshiftCluster(TypedDict):
     log_bucket: str | None
     logging_error: NotRequired[str]
     region: str
+    # Absent in inventories collected before they were kept; None when DescribeClusters left them out.
+    allow_version_upgrade: NotRequired[bool | None]  # AllowVersionUpgrade: major versions applied in maintenance
+    enhanced_vpc_routing: NotRequired[bool | None]  # EnhancedVpcRouting: COPY/UNLOAD traffic kept in the VPC
+    master_username: NotRequired[str | None]  # MasterUsername: the admin user made with the cluster
 
 
 class RedshiftRegion(TypedDict):
@@ -156,8 +160,21 @@ class Topic(TypedDict):
     region: str
 
 
+class SnsSubscription(TypedDict):
+    """A subscription of the account's (ListSubscriptions); the endpoint itself is never kept (it may be an address,
+    a phone number or a URL with credentials in it), only an http(s) endpoint's host."""
+
+    arn: str  # SubscriptionArn: an ARN, or "PendingConfirmation" while unconfirmed
+    topic_arn: str | None
+    protocol: str | None  # "http", "https", "sqs", "lambda", "email", ...
+    endpoint_host: str | None  # the host of an http or https endpoint; None for other protocols
+    region: str
+
+
 class SnsRegion(TypedDict):
     topics: list[Topic]
+    subscriptions: NotRequired[list[SnsSubscription]]
+    subscriptions_error: NotRequired[str]  # ListSubscriptions failed: only the subscription check reports it
 
 
 class Secret(TypedDict):

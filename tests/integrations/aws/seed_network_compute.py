@@ -131,4 +131,7 @@ def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]
         ("aws.ec2.eip_associated", idle_ip, region),
         ("aws.elb.listeners_encrypted", "legacy-elb", region),
         ("aws.elb.access_logging_enabled", "legacy-elb", region),
+        # one zone, without cross-zone load balancing
+        ("aws.elb.multiple_azs", "legacy-elb", region),
+        ("aws.elb.cross_zone_load_balancing", "legacy-elb", region),
     }

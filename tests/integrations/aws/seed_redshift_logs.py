@@ -17,17 +17,24 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
         "MasterUserPassword": "A-long-password-1",
     }
     # Private, encrypted, a week of snapshots, audit logs to CloudWatch Logs (no bucket: the S3 checks stay as
-    # they are): passes every cluster check.
+    # they are), enhanced VPC routing: passes every cluster check.
     redshift.create_cluster(
         ClusterIdentifier="warehouse",
         PubliclyAccessible=False,
         Encrypted=True,
         AutomatedSnapshotRetentionPeriod=7,
+        EnhancedVpcRouting=True,
         **common,
     )
     redshift.enable_logging(ClusterIdentifier="warehouse", LogDestinationType="cloudwatch", LogExports=["userlog"])
-    # Public, plain, the default single day of snapshots, no audit logging: fails every cluster check.
-    redshift.create_cluster(ClusterIdentifier="reporting", PubliclyAccessible=True, **common)
+    # Public, plain, the default single day of snapshots, no audit logging, no major version upgrades, Redshift's
+    # default routing and the console's default admin name: fails every cluster check.
+    redshift.create_cluster(
+        ClusterIdentifier="reporting",
+        PubliclyAccessible=True,
+        AllowVersionUpgrade=False,
+        **{**common, "MasterUsername": "awsuser"},
+    )
     # A log group under a rotating KMS key (so the key checks pass) that keeps events for 90 days only.
     kms = aws(endpoint, "kms", region)
     key = kms.create_key()["KeyMetadata"]
@@ -38,7 +45,15 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
     return {
         *{
             (f"aws.redshift.{name}", "reporting", region)
-            for name in ("audit_logging_enabled", "not_publicly_accessible", "automated_snapshots", "encrypted")
+            for name in (
+                "audit_logging_enabled",
+                "not_publicly_accessible",
+                "automated_snapshots",
+                "encrypted",
+                "version_upgrade_allowed",
+                "enhanced_vpc_routing",
+                "not_default_admin_username",
+            )
         },
         ("aws.logs.retention_at_least_365_days", "/app/requests", region),
     }

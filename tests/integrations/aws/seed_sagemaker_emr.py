@@ -37,6 +37,8 @@ def seed_sagemaker_and_emr(endpoint: str, region: str) -> set[tuple[str, str, st
     )["NotebookInstanceArn"]
 
     emr = aws(endpoint, "emr", region)
+    # Block public access on in this region only (the scan's other region keeps it unset, and fails).
+    emr.put_block_public_access_configuration(BlockPublicAccessConfiguration={"BlockPublicSecurityGroupRules": True})
     encryption = {
         "EnableAtRestEncryption": True,
         "EnableInTransitEncryption": True,

@@ -1,10 +1,10 @@
 """Seeds for the end-to-end scan: RDS DB clusters and a classic load balancer on an ACM certificate.
 
-A hardened Aurora cluster (two monitored members in two zones) and an HTTPS classic load balancer on an ACM
-certificate in strictest desync mode pass; a bare Aurora cluster fails every cluster check. ``seed_service_gaps``
-returns those failures and the ones the earlier seeds now cause as well: the ``legacy-db`` instance has no Enhanced
-Monitoring and does not copy its tags to snapshots, and the ``platform`` EKS cluster (moto's default Kubernetes
-version, long out of standard support) keeps its secrets without a KMS key.
+A hardened Aurora cluster (two monitored members in two zones, TLS forced by its cluster parameter group) and an
+HTTPS classic load balancer on an ACM certificate in strictest desync mode pass; a bare Aurora cluster fails every
+cluster check. ``seed_service_gaps`` returns those failures and the ones the earlier seeds now cause as well: the
+``legacy-db`` instance has no Enhanced Monitoring and does not copy its tags to snapshots, and the ``platform`` EKS
+cluster (moto's default Kubernetes version, long out of standard support) keeps its secrets without a KMS key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,18 @@ CLUSTER_CHECKS = (
     "backup_retention_7_days",
     "copy_tags_to_snapshot",
     "multi_az",
+    "transport_encrypted",
 )
+
+
+def _cluster_parameters(rds, name: str, family: str, **parameters: str) -> str:
+    """A cluster parameter group (moto keeps no default ones, which AWS has for every family)."""
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name, DBParameterGroupFamily=family, Description=name
+    )
+    values = [{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "immediate"} for k, v in parameters.items()]
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=name, Parameters=values)
+    return name
 
 
 def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
@@ -35,6 +46,9 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         DeletionProtection=True,
         BackupRetentionPeriod=7,
         CopyTagsToSnapshot=True,
+        DBClusterParameterGroupName=_cluster_parameters(
+            rds, "ledger-tls", "aurora-postgresql15", **{"rds.force_ssl": "1"}
+        ),
         **login,
     )
     for name, zone in (("ledger-1", f"{region}a"), ("ledger-2", f"{region}b")):
@@ -49,7 +63,14 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             AutoMinorVersionUpgrade=True,
             PubliclyAccessible=False,
         )
-    bare = rds.create_db_cluster(DBClusterIdentifier="scratch-aurora", Engine="aurora-mysql", **login)["DBCluster"]
+    bare = rds.create_db_cluster(
+        DBClusterIdentifier="scratch-aurora",
+        Engine="aurora-mysql",
+        DBClusterParameterGroupName=_cluster_parameters(
+            rds, "scratch-defaults", "aurora-mysql8.0", require_secure_transport="OFF"
+        ),
+        **login,
+    )["DBCluster"]
     failures = {(f"aws.rds.cluster_{name}", bare["DBClusterArn"], region) for name in CLUSTER_CHECKS}
 
     certificate = aws(endpoint, "acm", region).request_certificate(DomainName="legacy.example.com")["CertificateArn"]
@@ -65,12 +86,13 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
                 "SSLCertificateId": certificate,
             }
         ],
-        AvailabilityZones=[f"{region}a"],
+        AvailabilityZones=[f"{region}a", f"{region}b"],
     )
     elb.modify_load_balancer_attributes(
         LoadBalancerName="managed-elb",
         LoadBalancerAttributes={
             "AccessLog": {"Enabled": True, "S3BucketName": "cw-access-logs"},
+            "CrossZoneLoadBalancing": {"Enabled": True},
             "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "strictest"}],
         },
     )

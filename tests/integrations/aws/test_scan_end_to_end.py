@@ -154,6 +154,20 @@ def _seed_network_and_compute(endpoint: str) -> dict[str, Any]:
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
     )
     ids.update(ssh_sg=ssh, rdp6_sg=rdp6)
+    # A network ACL of the west's own, admitting HTTPS from the private range only, in use by one subnet.
+    kept = west.create_network_acl(VpcId=ids[f"vpc_{WEST}"])["NetworkAcl"]["NetworkAclId"]
+    west.create_network_acl_entry(
+        NetworkAclId=kept,
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="10.0.0.0/8",
+        PortRange={"From": 443, "To": 443},
+    )
+    default_acl = west.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    association = default_acl["Associations"][0]["NetworkAclAssociationId"]
+    west.replace_network_acl_association(AssociationId=association, NetworkAclId=kept)
     encrypted_root = [{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}]
     for name, tokens in (("imds_v1", "optional"), ("imds_v2", "required")):
         ids[name] = west.run_instances(
@@ -213,6 +227,7 @@ def _seed_logging(endpoint: str) -> dict[str, str]:
     sns = aws(endpoint, "sns", EAST)
     topic = sns.create_topic(Name="security-alerts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="secops@example.com")
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://hooks.example.com/security")
     logs, cloudwatch = aws(endpoint, "logs", EAST), aws(endpoint, "cloudwatch", EAST)
     for spec in ALARM_SPECS:
         if spec.id == "aws.cloudwatch.alarm_organizations_changes":
@@ -376,6 +391,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.config.recorder_enabled", ACCOUNT, WEST),
         ("aws.securityhub.enabled", ACCOUNT, WEST),
         ("aws.guardduty.enabled", ACCOUNT, WEST),
+        # EMR block public access is turned on in the east only (seed_sagemaker_and_emr)
+        ("aws.emr.account_public_access_block", ACCOUNT, WEST),
         # identity and logging (#15): no security contact; the trails log no S3 object-level events
         ("aws.account.security_contact_registered", ACCOUNT, ""),
         *{(f"aws.cloudtrail.s3_{kind}_data_events", ACCOUNT, r) for kind in ("read", "write") for r in (EAST, WEST)},
@@ -408,6 +425,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # the legacy database exports no logs; the trail's log group has no KMS key of its own
         ("aws.rds.logs_exported_to_cloudwatch", "legacy-db", EAST),
         ("aws.logs.kms_encrypted", LOG_GROUP, EAST),
+        # ... nor does its default parameter group force TLS, and no event subscription tells anyone of its failures
+        ("aws.rds.transport_encrypted", "legacy-db", EAST),
+        ("aws.rds.event_subscription_critical", ACCOUNT, EAST),
         # the web ACL guarding the REST API's prod stage holds no rules and logs nothing
         *{(f"aws.wafv2.{name}", storefront_acl, EAST) for name in ("web_acl_logging_enabled", "web_acl_has_rules")},
         # the west's Glue Data Catalog keeps Glue's defaults: neither its metadata nor connection passwords encrypted
@@ -418,6 +438,19 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         *seeded_failures,
         # moto's default subnets, like AWS's, assign public IPv4 addresses on launch
         *{("aws.ec2.subnet_no_auto_public_ip", s, r) for r in (EAST, WEST) for s in default_subnets(moto_reset, r)},
+        # network hygiene: the default ACLs admit everything; no interface carries the seeded groups, nor the groups
+        # moto makes for classic load balancers (it gives them no network interface); the west instances run on basic
+        # monitoring, in a VPC with no EC2 API endpoint
+        *{("aws.ec2.nacl_no_ingress_all_ports", acl, r) for r in (EAST, WEST) for acl in net[f"acls_{r}"]},
+        ("aws.ec2.security_group_in_use", net["ssh_sg"], EAST),
+        ("aws.ec2.security_group_in_use", net["rdp6_sg"], WEST),
+        *{
+            ("aws.ec2.security_group_in_use", g["GroupId"], EAST)
+            for g in aws(moto_reset, "ec2", EAST).describe_security_groups()["SecurityGroups"]
+            if g["GroupName"].startswith("default_elb_")
+        },
+        *{("aws.ec2.instance_detailed_monitoring", net[name], WEST) for name in ("imds_v1", "imds_v2")},
+        ("aws.vpc.ec2_interface_endpoint", net[f"vpc_{WEST}"], WEST),
     }
     assert failures == expected
     # moto's credential report has no root row, so root last use cannot be judged

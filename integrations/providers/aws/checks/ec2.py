@@ -119,17 +119,23 @@ def ebs_volume_encrypted(inventory: Inventory) -> Iterable[Outcome]:
 # --- network exposure ---------------------------------------------------------------
 
 
+def acl_world_ingress(entries: Iterable[Mapping[str, Any]], cidr_field: str, world: str) -> list[Mapping[str, Any]]:
+    """A network ACL's inbound entries for the whole address space ``world``, in evaluation order.
+
+    Rules are evaluated lowest number first and the first match wins.  Only rules for the whole
+    address space decide what "anyone" can reach; a rule for a narrower range neither opens nor
+    closes anything to everyone.
+    """
+    ingress = (e for e in entries if not e.get("Egress") and e.get(cidr_field) == world)
+    return sorted(ingress, key=lambda e: int(e.get("RuleNumber", 32767)))
+
+
 def _acl_exposures(entries: Iterable[Mapping[str, Any]], cidr_field: str, world: str) -> dict[int, int]:
     """Admin port -> number of the rule that lets the whole internet reach it."""
-    ingress = sorted((e for e in entries if not e.get("Egress")), key=lambda e: int(e.get("RuleNumber", 32767)))
+    ingress = acl_world_ingress(entries, cidr_field, world)
     exposed: dict[int, int] = {}
     for port in sorted(ADMIN_PORTS):
-        # Rules are evaluated lowest number first and the first match wins.  Only
-        # rules for the whole address space decide what "anyone" can reach; a rule
-        # for a narrower range neither opens nor closes the port to everyone.
         for entry in ingress:
-            if entry.get(cidr_field) != world:
-                continue
             ports = entry.get("PortRange") or {}
             if port not in _admin_ports(entry.get("Protocol"), ports.get("From"), ports.get("To")):
                 continue

@@ -283,9 +283,9 @@ def elbv2_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
 
 # Desync mitigation modes that refuse requests AWS classes as severe risks (defensive) or every non-compliant
 # request (strictest); "monitor" forwards them all.
-_SAFE_DESYNC_MODES = frozenset({"defensive", "strictest"})
-# What a classic load balancer does when the attribute was never set (AWS reports it as such).
-_DEFAULT_DESYNC_MODE = "defensive"
+SAFE_DESYNC_MODES = frozenset({"defensive", "strictest"})
+# What a classic or application load balancer does when the attribute was never set (AWS reports it as such).
+DEFAULT_DESYNC_MODE = "defensive"
 _DESYNC_ATTRIBUTE = "elb.http.desyncmitigationmode"
 
 
@@ -309,8 +309,8 @@ def elb_desync_mitigation_mode(inventory: Inventory) -> Iterable[Outcome]:
             continue
         name = str(lb.get("name"))
         set_mode = (lb.get("additional_attributes") or {}).get(_DESYNC_ATTRIBUTE)
-        mode = str(set_mode or _DEFAULT_DESYNC_MODE).lower()
-        ok = mode in _SAFE_DESYNC_MODES
+        mode = str(set_mode or DEFAULT_DESYNC_MODE).lower()
+        ok = mode in SAFE_DESYNC_MODES
         how = "" if set_mode else " (not reported: AWS's default)"
         reason = (
             f"Classic load balancer {name} mitigates HTTP desync in {mode} mode{how}"

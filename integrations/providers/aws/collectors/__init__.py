@@ -44,6 +44,7 @@ from .mq import collect_mq
 from .msk import collect_msk
 from .neptune import collect_neptune
 from .network import collect_eip, collect_route_tables
+from .network_hygiene import collect_network_interfaces
 from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
@@ -121,6 +122,7 @@ COLLECTORS: dict[str, Collector] = {
     "instance_user_data": collect_instance_user_data,
     "subnets": collect_subnets,
     "transit_gateways": collect_transit_gateways,
+    "network_interfaces": collect_network_interfaces,
     "s3_access_points": collect_s3_access_points,
     "dax": collect_dax,
 }

@@ -1,5 +1,5 @@
-"""Data store and key collection (regional): RDS instances, clusters and snapshots, EFS file systems (with their
-policies) and access points, KMS keys."""
+"""Data store and key collection (regional): RDS instances, clusters, snapshots, the TLS parameters of their parameter
+groups and event subscriptions, EFS file systems (with their policies) and access points, KMS keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes import RDS_CLUSTER_ENGINES, EfsRegion, KmsRegion, RdsRegion
+from ..shapes_databases import RDS_TLS_PARAMETERS
 from ._common import Scope, concurrently, describe_error, optional, paginate, plain, policy_document
 
 
@@ -31,6 +32,8 @@ def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
         "cloudwatch_logs_exports": list(d.get("EnabledCloudwatchLogsExports") or []),
         "monitoring_interval": int(d.get("MonitoringInterval") or 0),
         "copy_tags_to_snapshot": bool(d.get("CopyTagsToSnapshot")),
+        "master_username": d.get("MasterUsername"),
+        "parameter_group": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or []), None),
     }
 
 
@@ -63,6 +66,8 @@ def _db_cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "multi_az": bool(c.get("MultiAZ")),
         "members": [str(m["DBInstanceIdentifier"]) for m in c.get("DBClusterMembers") or []],
         "region": region,
+        "master_username": c.get("MasterUsername"),
+        "parameter_group": c.get("DBClusterParameterGroup"),
     }
 
 
@@ -102,7 +107,68 @@ def collect_rds(scope: Scope) -> RdsRegion:
     except ClientError as exc:
         # Only the cluster checks depend on this listing.
         data["db_clusters_error"] = describe_error(exc)
+    data.update(_rds_settings(rds, scope.region, data))
     return plain(data)
+
+
+def _rds_settings(rds: BaseClient, region: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The TLS parameters of every parameter group in use by an engine that has one, each group read once (an instance
+    in a DB cluster takes TLS from its cluster's group), and the region's event subscriptions."""
+    instance_groups = {
+        d["parameter_group"]
+        for d in data["db_instances"]
+        if d["parameter_group"] and d["engine"] in RDS_TLS_PARAMETERS and not d["cluster_id"]
+    }
+    cluster_groups = {
+        c["parameter_group"]
+        for c in data.get("db_clusters", [])
+        if c["parameter_group"] and c["engine"] in RDS_TLS_PARAMETERS
+    }
+    settings: dict[str, Any] = {
+        "parameter_groups": _tls_parameters(rds, "describe_db_parameters", "DBParameterGroupName", instance_groups),
+        "cluster_parameter_groups": _tls_parameters(
+            rds, "describe_db_cluster_parameters", "DBClusterParameterGroupName", cluster_groups
+        ),
+    }
+    try:
+        listed = paginate(rds, "describe_event_subscriptions", "EventSubscriptionsList")
+    except ClientError as exc:
+        # Only the event subscription check depends on this listing.
+        settings["event_subscriptions_error"] = describe_error(exc)
+        return settings
+    settings["event_subscriptions"] = [_event_subscription(s, region) for s in listed]
+    return settings
+
+
+def _tls_parameters(rds: BaseClient, operation: str, name_field: str, names: set[str]) -> dict[str, Any]:
+    """Group name -> the ``RDS_TLS_PARAMETERS`` it holds (name -> value), or the error reading it."""
+    wanted = set(RDS_TLS_PARAMETERS.values())
+
+    def read(name: str) -> dict[str, Any]:
+        try:
+            listed = paginate(rds, operation, "Parameters", **{name_field: name})
+        except ClientError as exc:
+            return {"error": describe_error(exc)}
+        kept = {p["ParameterName"]: p.get("ParameterValue") for p in listed if p["ParameterName"] in wanted}
+        # A parameter the group lists without a value is kept as None (unset); one it does not list is left out.
+        return {"parameters": kept}
+
+    ordered = sorted(names)
+    return dict(zip(ordered, concurrently(read, ordered), strict=True))
+
+
+def _event_subscription(s: Mapping[str, Any], region: str) -> dict[str, Any]:
+    return {
+        "name": s.get("CustSubscriptionId"),
+        "arn": s.get("EventSubscriptionArn"),
+        "enabled": bool(s.get("Enabled")),
+        "status": s.get("Status"),
+        "source_type": s.get("SourceType") or None,
+        "source_ids": [str(i) for i in s.get("SourceIdsList") or []],
+        "categories": [str(c) for c in s.get("EventCategoriesList") or []],
+        "topic_arn": s.get("SnsTopicArn"),
+        "region": region,
+    }
 
 
 def _backup_policy(efs: BaseClient, fs_id: str) -> dict[str, Any]:

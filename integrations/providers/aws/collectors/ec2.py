@@ -45,6 +45,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "vpc_id": a.get("VpcId"),
                     "is_default": bool(a.get("IsDefault")),
                     "entries": a.get("Entries", []),
+                    "subnet_ids": sorted({str(x["SubnetId"]) for x in a.get("Associations", []) if x.get("SubnetId")}),
                     "region": region,
                 }
                 for a in acls
@@ -56,6 +57,8 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "metadata_options": i.get("MetadataOptions", {}),
                     "public_ip": i.get("PublicIpAddress"),
                     "instance_profile": i.get("IamInstanceProfile", {}).get("Arn"),
+                    "monitoring": (i.get("Monitoring") or {}).get("State"),
+                    "vpc_id": i.get("VpcId"),
                     "region": region,
                 }
                 for i in instances
@@ -91,6 +94,7 @@ def collect_vpc(scope: Scope) -> VpcRegion:
                     "service_name": e.get("ServiceName"),
                     "type": e.get("VpcEndpointType"),
                     "state": e.get("State"),
+                    "private_dns_enabled": e.get("PrivateDnsEnabled"),
                     "region": scope.region,
                 }
                 for e in endpoints

@@ -1,15 +1,24 @@
-"""Edge and certificate collection: CloudFront distributions (global) and ACM certificates (regional)."""
+"""Edge and certificate collection: CloudFront distributions (global) and ACM certificates (regional), with the
+certificate transparency logging preference of those ACM issues."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
 from ..shapes_network import AcmRegion, CloudFront
-from ._common import Scope, paginate, plain
+from ._common import Scope, concurrently, describe_error, error_code, paginate, plain
 
 # ListCertificates answers RSA-2048 certificates only unless every key type is asked for.
 _KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+# The certificates whose transparency logging preference is read: those ACM issues (imported and private ones are
+# never logged by ACM) that are valid or may become so.
+_LOGGED_TYPE = "AMAZON_ISSUED"
+_LOGGED_STATUSES = frozenset({"ISSUED", "PENDING_VALIDATION"})
 
 
 def collect_cloudfront(scope: Scope) -> CloudFront:
@@ -42,11 +51,13 @@ def collect_cloudfront(scope: Scope) -> CloudFront:
 def collect_acm(scope: Scope) -> AcmRegion:
     acm = scope.client("acm")
     summaries = paginate(acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": _KEY_TYPES})
+    options = concurrently(lambda c: _transparency_logging(acm, c), summaries)
     return plain(
         {
             "collected_at": datetime.now(UTC),
             "certificates": [
                 {
+                    **extra,
                     "arn": c["CertificateArn"],
                     "domain_name": c.get("DomainName"),
                     "status": c.get("Status"),
@@ -57,7 +68,21 @@ def collect_acm(scope: Scope) -> AcmRegion:
                     "key_algorithm": c.get("KeyAlgorithm"),
                     "region": scope.region,
                 }
-                for c in summaries
+                for c, extra in zip(summaries, options, strict=True)
             ],
         }
     )
+
+
+def _transparency_logging(acm: BaseClient, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"transparency_logging": ...}`` for a certificate ACM issues (one DescribeCertificate: the summary lacks its
+    Options), ``{"describe_error": ...}`` when that read fails, {} for any other certificate or one deleted since."""
+    if summary.get("Type") != _LOGGED_TYPE or summary.get("Status") not in _LOGGED_STATUSES:
+        return {}
+    try:
+        described = acm.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return {}
+        return {"describe_error": describe_error(exc)}
+    return {"transparency_logging": (described.get("Options") or {}).get("CertificateTransparencyLoggingPreference")}

@@ -42,6 +42,9 @@ def collect_elbv2(scope: Scope) -> Elbv2Region:
                 "name": lb.get("LoadBalancerName"),
                 "type": lb.get("Type"),
                 "scheme": lb.get("Scheme"),
+                "availability_zones": sorted(
+                    {str(z["ZoneName"]) for z in lb.get("AvailabilityZones", []) if z.get("ZoneName")}
+                ),
                 "listeners": [
                     {
                         "arn": listener.get("ListenerArn"),
@@ -71,7 +74,9 @@ def collect_elb(scope: Scope) -> ElbRegion:
                 "name": name,
                 "scheme": lb.get("Scheme"),
                 "listeners": [d.get("Listener", {}) for d in lb.get("ListenerDescriptions", [])],
+                "availability_zones": sorted(set(lb.get("AvailabilityZones", []))),
                 "access_log": attributes.get("AccessLog", {}),
+                "cross_zone": bool((attributes.get("CrossZoneLoadBalancing") or {}).get("Enabled")),
                 "additional_attributes": {
                     str(a["Key"]): str(a.get("Value"))
                     for a in attributes.get("AdditionalAttributes", [])

@@ -1,4 +1,5 @@
-"""EMR collection (regional): each active cluster's log archive and the encryption its security configuration sets."""
+"""EMR collection (regional): each active cluster's log archive and the encryption its security configuration sets,
+and the region's block public access setting."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def collect_emr(scope: Scope) -> EmrRegion:
     encryption = dict(zip(names, concurrently(functools.partial(_encryption, emr), names), strict=True))
     for cluster in clusters:
         cluster.update(encryption.get(cluster.get("security_configuration") or "", {}))
-    return bounded_region("clusters", clusters, more, MAX_CLUSTERS)
+    region = bounded_region("clusters", clusters, more, MAX_CLUSTERS)
+    region.update(_block_public_access(emr))
+    return region
 
 
 def _cluster(emr: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,6 +56,27 @@ def _cluster(emr: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[s
     cluster["log_uri"] = described.get("LogUri") or None
     cluster["security_configuration"] = described.get("SecurityConfiguration") or None
     return cluster
+
+
+def _block_public_access(emr: BaseClient) -> dict[str, Any]:
+    """The region's block public access setting; a failed read is kept for the one check that needs it."""
+    try:
+        answer = emr.get_block_public_access_configuration()
+    except ClientError as exc:
+        return {"block_public_access_error": describe_error(exc)}
+    config = answer.get("BlockPublicAccessConfiguration") or {}
+    return {
+        "block_public_access": {
+            # None when EMR leaves it out, which is not taken for on.
+            "block_public_security_group_rules": config.get("BlockPublicSecurityGroupRules"),
+            # A range without MaxRange is the single port MinRange.
+            "permitted_port_ranges": [
+                [int(r["MinRange"]), int(r.get("MaxRange", r["MinRange"]))]
+                for r in config.get("PermittedPublicSecurityGroupRuleRanges") or []
+                if r.get("MinRange") is not None
+            ],
+        }
+    }
 
 
 def _encryption(emr: BaseClient, name: str) -> dict[str, Any]:

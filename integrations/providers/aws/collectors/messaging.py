@@ -1,10 +1,12 @@
-"""Messaging and secrets collection (regional): SQS queues, SNS topics, Secrets Manager secrets and their policies."""
+"""Messaging and secrets collection (regional): SQS queues, SNS topics and subscriptions, Secrets Manager secrets and
+their policies."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
@@ -45,7 +47,36 @@ def collect_sns(scope: Scope) -> SnsRegion:
                 "region": scope.region,
             }
         )
-    return plain({"topics": topics})
+    return plain({"topics": topics, **_subscriptions(sns, scope.region)})
+
+
+def _subscriptions(sns: BaseClient, region: str) -> dict[str, Any]:
+    """The account's subscriptions in the region (one listing), or why they could not be listed."""
+    try:
+        listed = paginate(sns, "list_subscriptions", "Subscriptions")
+    except ClientError as exc:
+        # Only the subscription check depends on this listing.
+        return {"subscriptions_error": describe_error(exc)}
+    return {"subscriptions": [_subscription(s, region) for s in listed]}
+
+
+def _subscription(s: Mapping[str, Any], region: str) -> dict[str, Any]:
+    protocol = s.get("Protocol")
+    # Only an http(s) endpoint's host is kept: the rest of a URL may carry credentials or tokens, and other protocols'
+    # endpoints are e-mail addresses, phone numbers or ARNs the check does not need.
+    host = None
+    if protocol in ("http", "https"):
+        try:
+            host = urlsplit(str(s.get("Endpoint") or "")).hostname
+        except ValueError:
+            host = None
+    return {
+        "arn": s.get("SubscriptionArn"),
+        "topic_arn": s.get("TopicArn"),
+        "protocol": protocol,
+        "endpoint_host": host,
+        "region": region,
+    }
 
 
 def _secret_policy(secretsmanager: BaseClient, arn: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""Redshift collection (regional): provisioned clusters with their exposure, encryption, snapshot and audit settings."""
+"""Redshift collection (regional): provisioned clusters with their exposure, encryption, snapshot, audit, upgrade,
+routing and admin user settings."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def _cluster(redshift: BaseClient, scope: Scope, c: Mapping[str, Any]) -> dict[s
         "encrypted": bool(c.get("Encrypted")),
         "kms_key_id": c.get("KmsKeyId"),
         "snapshot_retention_days": int(c.get("AutomatedSnapshotRetentionPeriod") or 0),
+        # AWS always answers these two; a missing one is kept as unknown rather than taken for off.
+        "allow_version_upgrade": c.get("AllowVersionUpgrade"),
+        "enhanced_vpc_routing": c.get("EnhancedVpcRouting"),
+        "master_username": c.get("MasterUsername"),
         "audit_logging": False,
         "log_destination": None,
         "log_bucket": None,
