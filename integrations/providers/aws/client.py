@@ -131,6 +131,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
     "dax": ("dax",),
+    "networkfirewall": ("network-firewall",),
 }
 
 

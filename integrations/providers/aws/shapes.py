@@ -196,6 +196,9 @@ class Bucket(TypedDict):
     replication_rules: NotRequired[list[AwsFragment] | None]  # ReplicationConfiguration's Rules; None: none
     object_lock: NotRequired[AwsFragment | None]  # ObjectLockConfiguration; None: not configured
     lifecycle_rules: NotRequired[list[AwsFragment] | None]  # GetBucketLifecycleConfiguration's Rules
+    # GetBucketNotificationConfiguration: TopicConfigurations, QueueConfigurations, LambdaFunctionConfigurations and
+    # EventBridgeConfiguration (present, {}, when events go to EventBridge); {}: no destination
+    notification_configuration: NotRequired[AwsFragment]
     read_errors: NotRequired[dict[str, str]]  # field name -> why that one read failed
 
 
@@ -243,6 +246,10 @@ class Instance(TypedDict):
     instance_profile: NotRequired[str | None]  # IamInstanceProfile.Arn; absent from older inventories
     monitoring: NotRequired[str | None]  # Monitoring.State: "enabled" is detailed monitoring; absent from older ones
     vpc_id: NotRequired[str | None]  # absent from older inventories
+    # The groups of the instance and of its network interfaces, and those interfaces' IPv6 addresses; absent from
+    # inventories collected before they were kept.
+    security_group_ids: NotRequired[list[str]]
+    ipv6_addresses: NotRequired[list[str]]
     region: str
 
 

@@ -96,6 +96,14 @@ class ApiStage(TypedDict):
     access_log_destination: str | None  # accessLogSettings.destinationArn
     tracing_enabled: bool  # X-Ray active tracing
     web_acl_arn: str | None  # the WAF web ACL associated with the stage
+    # Absent from inventories collected before the cache settings were kept (those stages are not judged on them).
+    cache_cluster_enabled: NotRequired[bool]  # cacheClusterEnabled: the stage has a cache cluster
+    method_caching: NotRequired[dict[str, MethodCaching]]  # methodSettings' key ("*/*", "~1pets/GET") -> its caching
+
+
+class MethodCaching(TypedDict):
+    caching_enabled: bool  # cachingEnabled: the method's responses are cached
+    data_encrypted: bool  # cacheDataEncrypted: what it caches is encrypted (AWS's default: false)
 
 
 class RestApi(TypedDict):
@@ -140,6 +148,9 @@ class EcrRepository(TypedDict):
     tag_mutability: str | None  # "MUTABLE", "IMMUTABLE", or an *_WITH_EXCLUSION variant
     policy: PolicyDocument | None
     region: str
+    # Absent from inventories collected before lifecycle policies were read (those repositories are not judged).
+    lifecycle_policy: NotRequired[bool]  # GetLifecyclePolicy found one (LifecyclePolicyNotFoundException: none)
+    lifecycle_policy_error: NotRequired[str]  # GetLifecyclePolicy failed for this repository
 
 
 class EcrRegion(TypedDict):
@@ -162,6 +173,27 @@ class Distribution(TypedDict):
 
 class CloudFront(TypedDict):
     distributions: list[Distribution]
+
+
+# --- networkfirewall (AWS Network Firewall firewalls, regional) -----------------------------
+
+
+class FirewallLogDestination(TypedDict):
+    log_type: str  # LogType: FLOW, ALERT or TLS
+    destination_type: str  # LogDestinationType: S3, CloudWatchLogs or KinesisDataFirehose
+    target: str | None  # the log group, bucket or delivery stream named in LogDestination
+
+
+class NetworkFirewall(TypedDict):
+    name: str
+    arn: str
+    log_destinations: list[FirewallLogDestination]  # LoggingConfiguration's LogDestinationConfigs; []: logs nothing
+    logging_error: NotRequired[str]  # DescribeLoggingConfiguration failed for this firewall
+    region: str
+
+
+class NetworkFirewallRegion(TypedDict):
+    firewalls: list[NetworkFirewall]
 
 
 class Certificate(TypedDict):

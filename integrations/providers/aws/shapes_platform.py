@@ -51,6 +51,9 @@ class LaunchTemplateVersion(TypedDict):
     http_tokens: str | None  # LaunchTemplateData.MetadataOptions.HttpTokens; None: not set
     http_endpoint: str | None  # MetadataOptions.HttpEndpoint; None: not set (enabled)
     user_data: UserData  # what in LaunchTemplateData.UserData looks like a credential (never the text itself)
+    # True when a network interface of LaunchTemplateData asks for AssociatePublicIpAddress, False when they set it
+    # false only, None when none sets it; absent from inventories collected before it was kept.
+    associate_public_ip: NotRequired[bool | None]
 
 
 class LaunchTemplate(TypedDict):
@@ -116,6 +119,9 @@ class TransferServer(TypedDict):
     endpoint_type: str | None  # PUBLIC, VPC or VPC_ENDPOINT
     protocols: list[str] | None  # SFTP, FTPS, FTP, AS2; None: not described or not reported (AWS's default is SFTP)
     region: str
+    # SecurityPolicyName ("TransferSecurityPolicy-2024-01", ...); None: not reported. Absent: not described, or
+    # collected before it was kept.
+    security_policy: NotRequired[str | None]
     describe_error: NotRequired[str]  # DescribeServer failed: only the listing's id and ARN are known
 
 

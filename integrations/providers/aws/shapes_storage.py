@@ -115,6 +115,9 @@ class SearchDomain(TypedDict):
     fine_grained_access_control: bool  # AdvancedSecurityOptions.Enabled
     access_policy: PolicyDocument | None  # AccessPolicies; None: the domain has none
     region: str
+    # LogPublishingOptions that are enabled: log type (ES_APPLICATION_LOGS, AUDIT_LOGS, SEARCH_SLOW_LOGS,
+    # INDEX_SLOW_LOGS) -> its CloudWatch Logs log group ARN. Absent: collected before log publishing was read.
+    published_logs: NotRequired[dict[str, str | None]]
 
 
 class OpenSearchRegion(TypedDict):
@@ -132,9 +135,18 @@ class LogGroup(TypedDict):
     region: str
 
 
+class LogResourcePolicy(TypedDict):
+    name: str  # policyName: unique in its region, and its resource id
+    policy: PolicyDocument | None  # policyDocument
+    region: str
+
+
 class LogsRegion(TypedDict):
     log_groups: list[LogGroup]  # the first ``truncated_at`` by name when the region holds more
     truncated_at: NotRequired[int]  # set only when the region held more log groups than were read
+    # DescribeResourcePolicies' account-level policies; absent from inventories collected before they were read.
+    resource_policies: NotRequired[list[LogResourcePolicy]]
+    resource_policies_error: NotRequired[str]  # DescribeResourcePolicies failed: only their check says so
 
 
 # --- sqs, sns, secretsmanager ----------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from tests.integrations.aws.support import aws
+from tests.integrations.aws.support import ACCOUNT, aws
 
 
 def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str, str, str]]:
@@ -18,12 +18,19 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
     apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     deployment = apigateway.create_deployment(restApiId=api)["id"]
-    # "prod" logs every method's errors, is traced and sits behind a web ACL: passes every stage check.
+    # "prod" logs every method's errors, is traced, encrypts its cache and sits behind a web ACL: passes every stage
+    # check.
     apigateway.create_stage(restApiId=api, stageName="prod", deploymentId=deployment, tracingEnabled=True)
     apigateway.update_stage(
         restApiId=api,
         stageName="prod",
-        patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"}],
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"},
+            # a cache, encrypted
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "true"},
+        ],
     )
     prod = f"arn:aws:apigateway:{region}::/restapis/{api}/stages/prod"
     acl = aws(endpoint, "wafv2", region).create_web_acl(
@@ -41,13 +48,23 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     subnet = aws(endpoint, "ec2", region).describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
         "Subnets"
     ][0]["SubnetId"]
-    # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only: passes every domain check.
+    # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only, fine-grained access control,
+    # error and audit logs published: passes every domain check.
+    log_group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/opensearch/catalog"
     opensearch.create_domain(
         DomainName="catalog",
         VPCOptions={"SubnetIds": [subnet]},
         EncryptionAtRestOptions={"Enabled": True},
         NodeToNodeEncryptionOptions={"Enabled": True},
         DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+        AdvancedSecurityOptions={
+            "Enabled": True,
+            "MasterUserOptions": {"MasterUserARN": f"arn:aws:iam::{ACCOUNT}:role/search-admin"},
+        },
+        LogPublishingOptions={
+            kind: {"CloudWatchLogsLogGroupArn": f"{log_group}/{kind.lower()}", "Enabled": True}
+            for kind in ("ES_APPLICATION_LOGS", "AUDIT_LOGS")
+        },
     )
     # Public, open to anyone, unencrypted, plain HTTP accepted: fails every domain check.
     anyone = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
@@ -67,6 +84,9 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
                 "node_to_node_encryption",
                 "https_tls12_required",
                 "not_publicly_accessible",
+                "cloudwatch_logging",
+                "audit_logging",
+                "fine_grained_access_control",
             )
         },
     }

@@ -121,8 +121,36 @@ def _distribution(endpoint: str, region: str) -> None:
     )
 
 
+def _firewall(endpoint: str, region: str) -> None:
+    """A Network Firewall sending its alerts to CloudWatch Logs (passes)."""
+    nfw = aws(endpoint, "network-firewall", region)
+    arn = nfw.create_firewall(
+        FirewallName="egress",
+        FirewallPolicyArn=f"arn:aws:network-firewall:{region}:{ACCOUNT}:firewall-policy/egress",
+        VpcId="vpc-0f1e2d3c",
+        SubnetMappings=[{"SubnetId": "subnet-0a1b2c3d"}],
+    )["Firewall"]["FirewallArn"]
+    destination = {"LogType": "ALERT", "LogDestinationType": "CloudWatchLogs", "LogDestination": {"logGroup": "nfw"}}
+    nfw.update_logging_configuration(FirewallArn=arn, LoggingConfiguration={"LogDestinationConfigs": [destination]})
+
+
+def _log_resource_policy(endpoint: str, region: str) -> None:
+    """The CloudWatch Logs resource policy Route 53 query logging needs, for Route 53 alone (passes)."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "route53.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/route53/*",
+    }
+    aws(endpoint, "logs", region).put_resource_policy(
+        policyName="route53-query-logs", policyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+
+
 def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     """Seed ``region``; return the failures the seed causes."""
+    _firewall(endpoint, region)
+    _log_resource_policy(endpoint, region)
     idle_ip = aws(endpoint, "ec2", region).allocate_address(Domain="vpc")["AllocationId"]
     _load_balancers(endpoint, region, imported_certificate(endpoint, "web.example.com", 200, region))
     _function_and_repository(endpoint, region)
@@ -134,4 +162,6 @@ def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]
         # one zone, without cross-zone load balancing
         ("aws.elb.multiple_azs", "legacy-elb", region),
         ("aws.elb.cross_zone_load_balancing", "legacy-elb", region),
+        # its images are kept for ever: no lifecycle policy expires them
+        ("aws.ecr.lifecycle_policy", "api", region),
     }

@@ -132,10 +132,12 @@ def _seed_appsync(endpoint: str, region: str) -> set[tuple[str, str, str]]:
 
 def _seed_transfer(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     transfer = aws(endpoint, "transfer", region)
-    transfer.create_server(Protocols=["SFTP"])
+    policy = "TransferSecurityPolicy-2024-01"
+    transfer.create_server(Protocols=["SFTP"], SecurityPolicyName=policy)
     # FTP beside SFTP (FTP needs a VPC endpoint and a custom identity provider): fails.
     ftp = transfer.create_server(
         Protocols=["SFTP", "FTP"],
+        SecurityPolicyName=policy,
         EndpointType="VPC",
         EndpointDetails={"VpcId": "vpc-0a", "SubnetIds": ["subnet-0a"]},
         IdentityProviderType="API_GATEWAY",

@@ -396,11 +396,18 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # identity and logging (#15): no security contact; the trails log no S3 object-level events
         ("aws.account.security_contact_registered", ACCOUNT, ""),
         *{(f"aws.cloudtrail.s3_{kind}_data_events", ACCOUNT, r) for kind in ("read", "write") for r in (EAST, WEST)},
-        # data protection (#15): the seeded buckets lack replication, Object Lock and lifecycle rules; no backup
-        # plan anywhere; idle volumes; the EFS file system has no backup policy; the legacy database is bare
+        # data protection (#15): the seeded buckets lack replication, Object Lock, lifecycle rules, notifications and
+        # KMS keys; no backup plan anywhere; idle volumes; the EFS file system has no backup policy; the legacy
+        # database is bare
         *{
             (f"aws.s3.bucket_{name}", bucket, EAST)
-            for name in ("replication_enabled", "object_lock_enabled", "lifecycle_configured")
+            for name in (
+                "replication_enabled",
+                "object_lock_enabled",
+                "lifecycle_configured",
+                "event_notifications",
+                "kms_encryption",
+            )
             for bucket in ("cw-access-logs", "cw-trail-logs", "cw-flow-logs", "cw-config")
         },
         *{("aws.backup.plan_exists", ACCOUNT, region) for region in (EAST, WEST)},

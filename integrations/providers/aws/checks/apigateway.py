@@ -15,7 +15,7 @@ REST_API = "AWS::ApiGateway::RestApi"
 LOGGING_LEVELS = frozenset({"ERROR", "INFO"})
 
 
-def _stages(inventory: Inventory) -> Iterator[tuple[RestApi, ApiStage] | Outcome]:
+def rest_api_stages(inventory: Inventory) -> Iterator[tuple[RestApi, ApiStage] | Outcome]:
     """Every stage with its API, an error outcome for an API whose stages could not be read, and one for a region
     that held more REST APIs than the collector reads."""
     return nested_items(
@@ -34,7 +34,7 @@ def _api_label(api: RestApi) -> str:
     return f"{name} ({api_id})" if name else api_id
 
 
-def _label(api: RestApi, stage: ApiStage) -> str:
+def stage_label(api: RestApi, stage: ApiStage) -> str:
     return f"Stage {stage.get('name')} of REST API {_api_label(api)}"
 
 
@@ -50,7 +50,7 @@ def _label(api: RestApi, stage: ApiStage) -> str:
     "logging to a CloudWatch Logs log group or Firehose stream (the account needs an API Gateway CloudWatch role).",
 )
 def stage_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for found in _stages(inventory):
+    for found in rest_api_stages(inventory):
         if isinstance(found, Outcome):
             yield found
             continue
@@ -64,9 +64,11 @@ def stage_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
         if destination:
             kept.append(f"sends access logs to {destination}")
         if kept:
-            reason = f"{_label(api, stage)} {' and '.join(kept)}"
+            reason = f"{stage_label(api, stage)} {' and '.join(kept)}"
         else:
-            reason = f"{_label(api, stage)} has execution logging {level or 'not set'} and no access log destination"
+            reason = (
+                f"{stage_label(api, stage)} has execution logging {level or 'not set'} and no access log destination"
+            )
         yield result(
             bool(kept),
             str(stage.get("arn")),
@@ -90,13 +92,13 @@ def stage_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "set a sampling rule that fits the traffic).",
 )
 def stage_tracing_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for found in _stages(inventory):
+    for found in rest_api_stages(inventory):
         if isinstance(found, Outcome):
             yield found
             continue
         api, stage = found
         on = bool(stage.get("tracing_enabled"))
-        reason = f"{_label(api, stage)} has X-Ray tracing {'on' if on else 'off'}"
+        reason = f"{stage_label(api, stage)} has X-Ray tracing {'on' if on else 'off'}"
         yield result(on, str(stage.get("arn")), STAGE, reason, region=str(api.get("region", "")), tracing_enabled=on)
 
 
@@ -112,7 +114,7 @@ def stage_tracing_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "with the stage.",
 )
 def stage_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for found in _stages(inventory):
+    for found in rest_api_stages(inventory):
         if isinstance(found, Outcome):
             yield found
             continue
@@ -123,6 +125,8 @@ def stage_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
             continue
         acl = stage.get("web_acl_arn")
         reason = (
-            f"{_label(api, stage)} is protected by web ACL {acl}" if acl else f"{_label(api, stage)} has no web ACL"
+            f"{stage_label(api, stage)} is protected by web ACL {acl}"
+            if acl
+            else f"{stage_label(api, stage)} has no web ACL"
         )
         yield result(bool(acl), str(stage.get("arn")), STAGE, reason, region=str(api.get("region", "")), web_acl=acl)

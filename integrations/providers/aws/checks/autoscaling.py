@@ -134,7 +134,8 @@ def group_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
-def _version_label(version: LaunchTemplateVersion) -> str:
+def version_label(version: LaunchTemplateVersion) -> str:
+    """How a reason names a launch template version: "version 3 (default and latest)"."""
     roles = [role for role, flag in (("default", version["default"]), ("latest", version["latest"])) if flag]
     return f"version {version['number']} ({' and '.join(roles)})"
 
@@ -160,9 +161,9 @@ def launch_template_imdsv2_required(inventory: Inventory) -> Iterable[Outcome]:
         ]
         failing = [(version, said) for version, ok, said in judged if not ok]
         if failing:
-            reason = f"{label}: " + "; ".join(f"{_version_label(v)} {said}" for v, said in failing)
+            reason = f"{label}: " + "; ".join(f"{version_label(v)} {said}" for v, said in failing)
         else:
-            reason = f"{label}: " + "; ".join(f"{_version_label(v)} {said}" for v, _, said in judged)
+            reason = f"{label}: " + "; ".join(f"{version_label(v)} {said}" for v, _, said in judged)
         yield result(
             not failing,
             template["arn"],

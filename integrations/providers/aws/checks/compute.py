@@ -58,7 +58,7 @@ def _functions(inventory: Inventory) -> Iterator[tuple[Mapping[str, Any], Lambda
             yield data, function
 
 
-def _repositories(inventory: Inventory) -> Iterator[tuple[Mapping[str, Any], EcrRepository]]:
+def ecr_repositories(inventory: Inventory) -> Iterator[tuple[Mapping[str, Any], EcrRepository]]:
     for _, data in regions(inventory, "ecr"):
         for repository in data.get("repositories", []):
             yield data, repository
@@ -304,7 +304,7 @@ def _registry_scans(registry: Mapping[str, Any], name: str) -> bool:
     remediation="Turn on scan on push for the repository, or enable enhanced scanning for it at registry level.",
 )
 def ecr_scan_on_push(inventory: Inventory) -> Iterable[Outcome]:
-    for data, repository in _repositories(inventory):
+    for data, repository in ecr_repositories(inventory):
         name = str(repository.get("name"))
         by_registry = _registry_scans(data.get("registry_scanning") or {}, name)
         ok = bool(repository.get("scan_on_push")) or by_registry
@@ -331,7 +331,7 @@ def ecr_scan_on_push(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Set the repository's image tag mutability to IMMUTABLE.",
 )
 def ecr_tag_immutability(inventory: Inventory) -> Iterable[Outcome]:
-    for _, repository in _repositories(inventory):
+    for _, repository in ecr_repositories(inventory):
         name = str(repository.get("name"))
         mutability = str(repository.get("tag_mutability") or "MUTABLE")
         # IMMUTABLE_WITH_EXCLUSION keeps tags immutable except for the listed patterns.
@@ -351,7 +351,7 @@ def ecr_tag_immutability(inventory: Inventory) -> Iterable[Outcome]:
     remediation='Replace the "*" principal with the accounts or organisation that need the images.',
 )
 def ecr_repository_not_public(inventory: Inventory) -> Iterable[Outcome]:
-    for _, repository in _repositories(inventory):
+    for _, repository in ecr_repositories(inventory):
         name = str(repository.get("name"))
         public = _public_statements(repository.get("policy"))
         reason = (

@@ -13,7 +13,7 @@ from ._policies import public_actions
 KEY = "AWS::KMS::Key"
 
 
-def _customer_keys(inventory: Inventory) -> Iterator[KmsKey]:
+def customer_keys(inventory: Inventory) -> Iterator[KmsKey]:
     return (k for k in items(inventory, "kms", "keys") if k.get("manager") == "CUSTOMER")
 
 
@@ -29,7 +29,7 @@ def _customer_keys(inventory: Inventory) -> Iterator[KmsKey]:
     "or aws:PrincipalOrgID condition to the statement.",
 )
 def key_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
-    for key in _customer_keys(inventory):
+    for key in customer_keys(inventory):
         kid, region = str(key.get("id")), str(key.get("region", ""))
         if key.get("policy_error"):
             yield error(kid, KEY, f"Could not read the policy of KMS key {kid}: {key['policy_error']}", region=region)
@@ -56,7 +56,7 @@ def key_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
     remediation="If the key still protects data, cancel the key deletion and re-enable the key.",
 )
 def key_not_pending_deletion(inventory: Inventory) -> Iterable[Outcome]:
-    for key in _customer_keys(inventory):
+    for key in customer_keys(inventory):
         kid, state = str(key.get("id")), str(key.get("state"))
         pending = state in ("PendingDeletion", "PendingReplicaDeletion")
         reason = f"KMS key {kid} is scheduled for deletion" if pending else f"KMS key {kid} is {state}"

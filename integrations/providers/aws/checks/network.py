@@ -76,16 +76,24 @@ def _ports_opened(permission: Mapping[str, Any], watched: Mapping[int, tuple[str
     ]
 
 
-def _exposure_outcomes(
+def world_exposure(group: SecurityGroup, watched: Mapping[int, tuple[str, frozenset[str]]]) -> dict[int, set[str]]:
+    """Watched port -> the whole-internet ranges (0.0.0.0/0, ::/0) the group's inbound rules admit to it."""
+    exposed: dict[int, set[str]] = {}
+    for permission in group.get("ingress", []):
+        worlds = _world_ranges(permission)
+        for port in _ports_opened(permission, watched) if worlds else []:
+            exposed.setdefault(port, set()).update(worlds)
+    return exposed
+
+
+def exposure_outcomes(
     inventory: Inventory, watched: Mapping[int, tuple[str, frozenset[str]]], kind: str
 ) -> Iterable[Outcome]:
+    """One outcome per security group: whether it admits the internet to any ``watched`` port (``kind`` names
+    the ports in the reason)."""
     for group in _security_groups(inventory):
         gid = str(group.get("id"))
-        exposed: dict[int, set[str]] = {}
-        for permission in group.get("ingress", []):
-            worlds = _world_ranges(permission)
-            for port in _ports_opened(permission, watched) if worlds else []:
-                exposed.setdefault(port, set()).update(worlds)
+        exposed = world_exposure(group, watched)
         if exposed:
             listed = ", ".join(f"{port} ({watched[port][0]})" for port in sorted(exposed))
             sources = " and ".join(sorted({w for worlds in exposed.values() for w in worlds}))
@@ -150,7 +158,7 @@ def eip_associated(inventory: Inventory) -> Iterable[Outcome]:
     "group or private ranges.",
 )
 def sg_no_ingress_database_ports(inventory: Inventory) -> Iterable[Outcome]:
-    return _exposure_outcomes(inventory, DATABASE_PORTS, "database")
+    return exposure_outcomes(inventory, DATABASE_PORTS, "database")
 
 
 @aws_check(
@@ -164,7 +172,7 @@ def sg_no_ingress_database_ports(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Remove the 0.0.0.0/0 and ::/0 sources from the rule; reach shares over a VPN or private link.",
 )
 def sg_no_ingress_file_sharing_ports(inventory: Inventory) -> Iterable[Outcome]:
-    return _exposure_outcomes(inventory, FILE_SHARING_PORTS, "file-sharing")
+    return exposure_outcomes(inventory, FILE_SHARING_PORTS, "file-sharing")
 
 
 @aws_check(

@@ -17,11 +17,11 @@ DOMAIN = "AWS::OpenSearchService::Domain"
 MODERN_TLS_POLICY = re.compile(r"^Policy-Min-TLS-1-[23]-")
 
 
-def _domains(inventory: Inventory) -> Iterator[SearchDomain]:
+def search_domains(inventory: Inventory) -> Iterator[SearchDomain]:
     return items(inventory, "opensearch", "domains")
 
 
-def _id(domain: SearchDomain) -> str:
+def domain_id(domain: SearchDomain) -> str:
     return str(domain.get("arn") or domain.get("name"))
 
 
@@ -37,14 +37,20 @@ def _id(domain: SearchDomain) -> str:
     "on older engine versions must first be upgraded to one that supports it).",
 )
 def encrypted_at_rest(inventory: Inventory) -> Iterable[Outcome]:
-    for domain in _domains(inventory):
+    for domain in search_domains(inventory):
         name, ok, key = str(domain.get("name")), bool(domain.get("encrypted_at_rest")), domain.get("kms_key_id")
         if ok:
             reason = f"OpenSearch domain {name} is encrypted at rest" + (f" with KMS key {key}" if key else "")
         else:
             reason = f"OpenSearch domain {name} is not encrypted at rest"
         yield result(
-            ok, _id(domain), DOMAIN, reason, region=str(domain.get("region", "")), encrypted_at_rest=ok, kms_key_id=key
+            ok,
+            domain_id(domain),
+            DOMAIN,
+            reason,
+            region=str(domain.get("region", "")),
+            encrypted_at_rest=ok,
+            kms_key_id=key,
         )
 
 
@@ -60,10 +66,10 @@ def encrypted_at_rest(inventory: Inventory) -> Iterable[Outcome]:
     "OpenSearch version; it cannot be turned off again).",
 )
 def node_to_node_encryption(inventory: Inventory) -> Iterable[Outcome]:
-    for domain in _domains(inventory):
+    for domain in search_domains(inventory):
         name, ok = str(domain.get("name")), bool(domain.get("node_to_node_encryption"))
         reason = f"OpenSearch domain {name} has node-to-node encryption {'on' if ok else 'off'}"
-        yield result(ok, _id(domain), DOMAIN, reason, region=str(domain.get("region", "")), node_to_node=ok)
+        yield result(ok, domain_id(domain), DOMAIN, reason, region=str(domain.get("region", "")), node_to_node=ok)
 
 
 @aws_check(
@@ -78,7 +84,7 @@ def node_to_node_encryption(inventory: Inventory) -> Iterable[Outcome]:
     "Policy-Min-TLS-1-2-PFS-2023-10) security policy; check first that every client speaks TLS 1.2.",
 )
 def https_tls12_required(inventory: Inventory) -> Iterable[Outcome]:
-    for domain in _domains(inventory):
+    for domain in search_domains(inventory):
         name, https, policy = str(domain.get("name")), bool(domain.get("enforce_https")), domain.get("tls_policy")
         modern = bool(MODERN_TLS_POLICY.match(str(policy or "")))
         if not https:
@@ -91,7 +97,7 @@ def https_tls12_required(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"OpenSearch domain {name} requires HTTPS, but names no TLS policy"
         yield result(
             https and modern,
-            _id(domain),
+            domain_id(domain),
             DOMAIN,
             reason,
             region=str(domain.get("region", "")),
@@ -113,18 +119,20 @@ def https_tls12_required(inventory: Inventory) -> Iterable[Outcome]:
     "domain), or until then limit its access policy to named IAM principals or to your source IP ranges.",
 )
 def not_publicly_accessible(inventory: Inventory) -> Iterable[Outcome]:
-    for domain in _domains(inventory):
+    for domain in search_domains(inventory):
         name, region = str(domain.get("name")), str(domain.get("region", ""))
         subnets = list(domain.get("vpc_subnet_ids") or [])
         policy = domain.get("access_policy")
         fgac = bool(domain.get("fine_grained_access_control"))
         if subnets:
             reason = f"OpenSearch domain {name} is in a VPC (subnets {', '.join(subnets)})"
-            yield result(True, _id(domain), DOMAIN, reason, region=region, vpc_subnet_ids=subnets, fine_grained=fgac)
+            yield result(
+                True, domain_id(domain), DOMAIN, reason, region=region, vpc_subnet_ids=subnets, fine_grained=fgac
+            )
             continue
         if isinstance(policy, dict) and "unparsable" in policy:
             reason = f"OpenSearch domain {name} has a public endpoint and an access policy that is not valid JSON"
-            yield error(_id(domain), DOMAIN, reason, region=region)
+            yield error(domain_id(domain), DOMAIN, reason, region=region)
             continue
         actions = public_actions(policy)
         if actions:
@@ -135,7 +143,7 @@ def not_publicly_accessible(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"OpenSearch domain {name} has a public endpoint, but its access policy lets no one in anonymously"
         yield result(
             not actions,
-            _id(domain),
+            domain_id(domain),
             DOMAIN,
             reason,
             region=region,

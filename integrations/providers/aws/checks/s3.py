@@ -42,6 +42,13 @@ def _unreadable(bucket: Bucket) -> Outcome | None:
     return error(name, BUCKET, reason, region=str(bucket.get("region", "")))
 
 
+def default_encryption(bucket: Bucket) -> list[Mapping[str, Any]]:
+    """The bucket's default encryption settings (each rule's ApplyServerSideEncryptionByDefault: SSEAlgorithm and
+    KMSMasterKeyID) that name an algorithm; [] when it has none."""
+    settings = [rule.get("ApplyServerSideEncryptionByDefault") or {} for rule in bucket.get("encryption_rules") or []]
+    return [setting for setting in settings if setting.get("SSEAlgorithm")]
+
+
 def _flags(config: Mapping[str, Any] | None) -> dict[str, bool]:
     return {flag: bool((config or {}).get(flag)) for flag in PAB_FLAGS}
 
@@ -162,11 +169,7 @@ def bucket_default_encryption(inventory: Inventory) -> Iterable[Outcome]:
             yield unreadable
             continue
         name = str(bucket.get("name"))
-        algorithms = [
-            rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
-            for rule in bucket.get("encryption_rules") or []
-        ]
-        algorithms = [a for a in algorithms if a]
+        algorithms = [str(setting["SSEAlgorithm"]) for setting in default_encryption(bucket)]
         reason = (
             f"Bucket {name} encrypts new objects with {', '.join(algorithms)}"
             if algorithms

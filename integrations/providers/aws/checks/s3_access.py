@@ -10,7 +10,7 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Bucket
 from ._common import as_list, aws_check, error, principal_is_anyone, statements
-from .s3_exposure import BUCKET, Verdict, _each_bucket
+from .s3_exposure import BUCKET, Verdict, each_bucket
 
 # An account id alone, or the account field of an IAM or STS principal ARN (root, user, role, assumed role).
 _ACCOUNT = re.compile(r"(?:arn:aws[a-z-]*:(?:iam|sts)::)?(\d{12})(?::.*)?", re.IGNORECASE)
@@ -117,4 +117,4 @@ def bucket_no_cross_account_access(inventory: Inventory) -> Iterable[Outcome]:
         }
         return not external, reason, observed
 
-    return _each_bucket(inventory, "policy", judge)
+    return each_bucket(inventory, "policy", judge)

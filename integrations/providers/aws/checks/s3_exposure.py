@@ -29,7 +29,7 @@ def _account_flag(inventory: Inventory, flag: str) -> bool:
     return bool((_s3(inventory).get("account_public_access_block") or {}).get(flag))
 
 
-def _each_bucket(inventory: Inventory, field: str, judge: Callable[[Bucket, str], Verdict]) -> Iterable[Outcome]:
+def each_bucket(inventory: Inventory, field: str, judge: Callable[[Bucket, str], Verdict]) -> Iterable[Outcome]:
     """Judge every bucket whose ``field`` was read; a bucket or field that could not be read is an error."""
     for bucket in _s3(inventory).get("buckets", []):
         name, region = str(bucket.get("name")), str(bucket.get("region", ""))
@@ -72,7 +72,7 @@ def bucket_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"Bucket {name}'s policy lets anyone {', '.join(actions)}"
         return not actions or restricted, reason, {"public_actions": actions, "restrict_public_buckets": restricted}
 
-    return _each_bucket(inventory, "policy", judge)
+    return each_bucket(inventory, "policy", judge)
 
 
 @aws_check(
@@ -102,7 +102,7 @@ def bucket_acl_not_public(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"Bucket {name}'s ACL grants {'; '.join(grants)}"
         return not grants or ignored, reason, {"public_grants": grants, "ignore_public_acls": ignored}
 
-    return _each_bucket(inventory, "acl_grants", judge)
+    return each_bucket(inventory, "acl_grants", judge)
 
 
 # Object Ownership's setting that turns ACLs off: access is then decided by policies alone.
@@ -134,7 +134,7 @@ def bucket_acls_disabled(inventory: Inventory) -> Iterable[Outcome]:
             reason = f"Bucket {name} has no object ownership controls, so ACLs are in force"
         return enforced, reason, {"object_ownership": settings}
 
-    return _each_bucket(inventory, "ownership_rules", judge)
+    return each_bucket(inventory, "ownership_rules", judge)
 
 
 @aws_check(
@@ -160,7 +160,7 @@ def bucket_replication_enabled(inventory: Inventory) -> Iterable[Outcome]:
         )
         return bool(targets), reason, {"destinations": targets}
 
-    return _each_bucket(inventory, "replication_rules", judge)
+    return each_bucket(inventory, "replication_rules", judge)
 
 
 @aws_check(
@@ -182,7 +182,7 @@ def bucket_object_lock_enabled(inventory: Inventory) -> Iterable[Outcome]:
         reason = f"Bucket {name} has Object Lock enabled" if ok else f"Bucket {name} does not have Object Lock"
         return ok, reason, {"default_retention": retention or None}
 
-    return _each_bucket(inventory, "object_lock", judge)
+    return each_bucket(inventory, "object_lock", judge)
 
 
 @aws_check(
@@ -207,4 +207,4 @@ def bucket_lifecycle_configured(inventory: Inventory) -> Iterable[Outcome]:
         )
         return bool(enabled), reason, {"rules": enabled}
 
-    return _each_bucket(inventory, "lifecycle_rules", judge)
+    return each_bucket(inventory, "lifecycle_rules", judge)

@@ -15,7 +15,7 @@ FTP = "FTP"
 DEFAULT_PROTOCOLS = ["SFTP"]
 
 
-def _servers(inventory: Inventory) -> Iterator[TransferServer | Outcome]:
+def transfer_servers(inventory: Inventory) -> Iterator[TransferServer | Outcome]:
     return described_items(
         inventory,
         "transfer",
@@ -23,11 +23,11 @@ def _servers(inventory: Inventory) -> Iterator[TransferServer | Outcome]:
         noun="servers",
         resource_type=SERVER,
         resource_id=lambda server: str(server["arn"]),
-        label=_label,
+        label=server_label,
     )
 
 
-def _label(server: TransferServer) -> str:
+def server_label(server: TransferServer) -> str:
     return f"Transfer Family server {server['id']}"
 
 
@@ -42,15 +42,15 @@ def _label(server: TransferServer) -> str:
     remediation="Remove FTP from the server's protocols (UpdateServer), moving its clients to SFTP or FTPS.",
 )
 def server_no_ftp(inventory: Inventory) -> Iterable[Outcome]:
-    for server in _servers(inventory):
+    for server in transfer_servers(inventory):
         if isinstance(server, Outcome):
             yield server
             continue
         protocols = list(server.get("protocols") or DEFAULT_PROTOCOLS)
         ftp = FTP in protocols
         reason = (
-            f"{_label(server)} accepts plain FTP ({', '.join(protocols)})"
+            f"{server_label(server)} accepts plain FTP ({', '.join(protocols)})"
             if ftp
-            else f"{_label(server)} accepts {', '.join(protocols)} only"
+            else f"{server_label(server)} accepts {', '.join(protocols)} only"
         )
         yield result(not ftp, server["arn"], SERVER, reason, region=server["region"], protocols=protocols)

@@ -34,6 +34,7 @@ from .elasticache import collect_elasticache
 from .elb import collect_elb, collect_elbv2
 from .emr import collect_emr
 from .eventbridge import collect_eventbridge
+from .filtering import collect_networkfirewall
 from .glue import collect_glue
 from .iam import collect_accessanalyzer, collect_iam
 from .images import collect_images
@@ -125,4 +126,5 @@ COLLECTORS: dict[str, Collector] = {
     "network_interfaces": collect_network_interfaces,
     "s3_access_points": collect_s3_access_points,
     "dax": collect_dax,
+    "networkfirewall": collect_networkfirewall,
 }

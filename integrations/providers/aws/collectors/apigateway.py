@@ -1,4 +1,4 @@
-"""API Gateway collection (regional): each REST API's stages with their logging, tracing and WAF settings."""
+"""API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF and cache settings."""
 
 from __future__ import annotations
 
@@ -62,4 +62,13 @@ def _stage(api_arn: str, stage: Mapping[str, Any]) -> dict[str, Any]:
         "access_log_destination": (stage.get("accessLogSettings") or {}).get("destinationArn") or None,
         "tracing_enabled": bool(stage.get("tracingEnabled")),
         "web_acl_arn": stage.get("webAclArn") or None,
+        "cache_cluster_enabled": bool(stage.get("cacheClusterEnabled")),
+        # Every entry ("*/*" and each method's override) with whether it caches and encrypts what it caches.
+        "method_caching": {
+            str(path): {
+                "caching_enabled": bool(setting.get("cachingEnabled")),
+                "data_encrypted": bool(setting.get("cacheDataEncrypted")),
+            }
+            for path, setting in (stage.get("methodSettings") or {}).items()
+        },
     }

@@ -1,5 +1,6 @@
 """EC2 Auto Scaling collection (regional): launch configurations' metadata and public IP settings, Auto Scaling
-groups' Availability Zones, and the default and latest versions of EC2 launch templates."""
+groups' Availability Zones, and the default and latest versions of EC2 launch templates (metadata options, user
+data findings, public IP request)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def _group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _asks_public_ip(interfaces: list[Mapping[str, Any]]) -> bool | None:
+    """True when a network interface of the version asks for a public IPv4 address, False when those that say
+    refuse one, None when none says (the subnet's own setting then decides)."""
+    said = [i["AssociatePublicIpAddress"] for i in interfaces if isinstance(i.get("AssociatePublicIpAddress"), bool)]
+    return any(said) if said else None
+
+
 def collect_launch_templates(scope: Scope) -> LaunchTemplatesRegion:
     ec2 = scope.client("ec2")
     versions = paginate(
@@ -77,7 +85,8 @@ def collect_launch_templates(scope: Scope) -> LaunchTemplatesRegion:
                 "region": scope.region,
             },
         )
-        metadata = (version.get("LaunchTemplateData") or {}).get("MetadataOptions") or {}
+        data = version.get("LaunchTemplateData") or {}
+        metadata = data.get("MetadataOptions") or {}
         # The default and the latest version are the same one until a newer version is added: kept once.
         template["versions"][int(version["VersionNumber"])] = {
             "number": int(version["VersionNumber"]),
@@ -86,7 +95,8 @@ def collect_launch_templates(scope: Scope) -> LaunchTemplatesRegion:
             "http_tokens": metadata.get("HttpTokens"),
             "http_endpoint": metadata.get("HttpEndpoint"),
             # Scanned here, where the version is read: the text never reaches the inventory, only what was found.
-            "user_data": scan_user_data((version.get("LaunchTemplateData") or {}).get("UserData")),
+            "user_data": scan_user_data(data.get("UserData")),
+            "associate_public_ip": _asks_public_ip(data.get("NetworkInterfaces") or []),
         }
     templates = []
     for template in by_template.values():

@@ -1,4 +1,4 @@
-"""Serverless and container collection (regional): Lambda functions and ECR repositories."""
+"""Serverless and container collection (regional): Lambda functions and ECR repositories (with their policies)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
 from ..shapes_network import EcrRegion, LambdaRegion
-from ._common import Scope, optional, paginate, plain, policy_document
+from ._common import Scope, describe_error, optional, paginate, plain, policy_document
 
 _NOT_FOUND = {"ResourceNotFoundException"}
 
@@ -59,6 +62,16 @@ def collect_ecr(scope: Scope) -> EcrRegion:
                 "tag_mutability": repo.get("imageTagMutability"),
                 "policy": policy_document((policy or {}).get("policyText")),
                 "region": scope.region,
+                **_lifecycle_policy(ecr, name),
             }
         )
     return plain({"registry_scanning": scanning, "repositories": repositories})
+
+
+def _lifecycle_policy(ecr: BaseClient, name: str) -> dict[str, Any]:
+    """Whether the repository has a lifecycle policy, or why that could not be read (for its check alone)."""
+    try:
+        found = optional(partial(ecr.get_lifecycle_policy, repositoryName=name), {"LifecyclePolicyNotFoundException"})
+    except ClientError as exc:
+        return {"lifecycle_policy_error": describe_error(exc)}
+    return {"lifecycle_policy": found is not None}

@@ -1,6 +1,10 @@
-"""EC2 and VPC collection (regional): EBS, security groups, network ACLs, instances, VPCs and flow logs."""
+"""EC2 and VPC collection (regional): EBS, security groups, network ACLs, instances (with their groups and IPv6
+addresses), VPCs and flow logs."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from ..shapes import Ec2Region, VpcRegion
 from ._common import Scope, paginate, plain
@@ -59,6 +63,8 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "instance_profile": i.get("IamInstanceProfile", {}).get("Arn"),
                     "monitoring": (i.get("Monitoring") or {}).get("State"),
                     "vpc_id": i.get("VpcId"),
+                    "security_group_ids": _instance_groups(i),
+                    "ipv6_addresses": _instance_ipv6_addresses(i),
                     "region": region,
                 }
                 for i in instances
@@ -66,6 +72,20 @@ def collect_ec2(scope: Scope) -> Ec2Region:
             ],
         }
     )
+
+
+def _instance_groups(instance: Mapping[str, Any]) -> list[str]:
+    """The security groups of the instance and of each of its network interfaces: the instance's own list can miss
+    some (moto leaves it empty for an instance launched with interfaces)."""
+    interfaces = instance.get("NetworkInterfaces", [])
+    groups = [*instance.get("SecurityGroups", []), *(g for n in interfaces for g in n.get("Groups", []))]
+    return sorted({str(g["GroupId"]) for g in groups if g.get("GroupId")})
+
+
+def _instance_ipv6_addresses(instance: Mapping[str, Any]) -> list[str]:
+    """The IPv6 addresses of the instance's network interfaces."""
+    addresses = (a for n in instance.get("NetworkInterfaces", []) for a in n.get("Ipv6Addresses", []))
+    return sorted({str(a["Ipv6Address"]) for a in addresses if a.get("Ipv6Address")})
 
 
 def collect_vpc(scope: Scope) -> VpcRegion:

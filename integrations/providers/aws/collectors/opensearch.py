@@ -1,4 +1,5 @@
-"""OpenSearch Service collection (regional): each domain's encryption, endpoint, network placement and access policy.
+"""OpenSearch Service collection (regional): each domain's encryption, endpoint, network placement, access policy
+and the logs it publishes.
 
 Elasticsearch domains are listed and described by the same API, so they are collected alike.
 """
@@ -49,4 +50,14 @@ def _domain(scope: Scope, d: Mapping[str, Any]) -> dict[str, Any]:
         "fine_grained_access_control": bool((d.get("AdvancedSecurityOptions") or {}).get("Enabled")),
         "access_policy": policy_document(d.get("AccessPolicies")),
         "region": scope.region,
+        "published_logs": _published_logs(d.get("LogPublishingOptions") or {}),
+    }
+
+
+def _published_logs(options: Mapping[str, Any]) -> dict[str, str | None]:
+    """The log types the domain publishes (their option Enabled), each with its CloudWatch Logs log group ARN."""
+    return {
+        str(kind): option.get("CloudWatchLogsLogGroupArn")
+        for kind, option in options.items()
+        if isinstance(option, Mapping) and option.get("Enabled")
     }

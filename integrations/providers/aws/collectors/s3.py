@@ -56,7 +56,7 @@ def _bucket_details(s3: BaseClient, name: str) -> dict[str, Any]:
     }
 
 
-# Data protection reads: field -> (call, error codes that mean "not configured").
+# Data protection (and event notification) reads: field -> (call, error codes that mean "not configured").
 _PROTECTION_READS: dict[str, tuple[Callable[[BaseClient, str], Any], frozenset[str]]] = {
     "acl_grants": (lambda s3, name: s3.get_bucket_acl(Bucket=name).get("Grants", []), frozenset()),
     "replication_rules": (
@@ -76,12 +76,21 @@ _PROTECTION_READS: dict[str, tuple[Callable[[BaseClient, str], Any], frozenset[s
         lambda s3, name: s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"].get("Rules", []),
         frozenset({"OwnershipControlsNotFoundError"}),
     ),
+    # No destinations at all reads as {} (S3 has no "not configured" error for it).
+    "notification_configuration": (
+        lambda s3, name: {
+            key: value
+            for key, value in s3.get_bucket_notification_configuration(Bucket=name).items()
+            if key != "ResponseMetadata"
+        },
+        frozenset(),
+    ),
 }
 
 
 def _protection_details(s3: BaseClient, name: str) -> dict[str, Any]:
-    """ACL, replication, Object Lock, lifecycle and object ownership; a failed read is kept in ``read_errors`` for its
-    checks only."""
+    """ACL, replication, Object Lock, lifecycle, object ownership and event notifications; a failed read is kept in
+    ``read_errors`` for its checks only."""
     details: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, (call, missing) in _PROTECTION_READS.items():

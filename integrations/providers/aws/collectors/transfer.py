@@ -1,4 +1,4 @@
-"""AWS Transfer Family collection (regional): the protocols each server accepts."""
+"""AWS Transfer Family collection (regional): the protocols and the security policy of each server."""
 
 from __future__ import annotations
 
@@ -52,4 +52,5 @@ def _server(transfer: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> di
     server["endpoint_type"] = described.get("EndpointType") or server["endpoint_type"]
     protocols = described.get("Protocols")
     server["protocols"] = [str(p) for p in protocols] if protocols else None
+    server["security_policy"] = described.get("SecurityPolicyName") or None
     return server

@@ -1,0 +1,58 @@
+"""Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs.
+
+WAF Classic (waf, waf-regional) web ACLs are not read: no check judges them (see docs/aws-checks.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from ..shapes_network import NetworkFirewallRegion
+from ._common import Scope, concurrently, describe_error, error_code, paginate, plain
+
+# What DescribeLoggingConfiguration answers for a firewall deleted since the listing.
+_GONE = "ResourceNotFoundException"
+# The key of LogDestination that names the target, by destination type.
+_TARGET_KEYS = ("logGroup", "bucketName", "deliveryStream")
+
+
+def collect_networkfirewall(scope: Scope) -> NetworkFirewallRegion:
+    client = scope.client("network-firewall")
+    listed = paginate(client, "list_firewalls", "Firewalls")
+    firewalls = concurrently(functools.partial(_firewall, client, scope.region), listed)
+    return plain({"firewalls": [f for f in firewalls if f is not None]})
+
+
+def _firewall(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The firewall with its log destinations, or with the failure to read them; None when it was deleted since."""
+    firewall: dict[str, Any] = {
+        "name": listed["FirewallName"],
+        "arn": listed["FirewallArn"],
+        "log_destinations": [],
+        "region": region,
+    }
+    try:
+        answer = client.describe_logging_configuration(FirewallArn=firewall["arn"])
+    except ClientError as exc:
+        if error_code(exc) == _GONE:
+            return None
+        firewall["logging_error"] = describe_error(exc)
+        return firewall
+    configured = (answer.get("LoggingConfiguration") or {}).get("LogDestinationConfigs") or []
+    firewall["log_destinations"] = [_destination(d) for d in configured]
+    return firewall
+
+
+def _destination(config: Mapping[str, Any]) -> dict[str, Any]:
+    named = config.get("LogDestination") or {}
+    target = next((str(named[k]) for k in _TARGET_KEYS if named.get(k)), None)
+    return {
+        "log_type": str(config.get("LogType")),
+        "destination_type": str(config.get("LogDestinationType")),
+        "target": target,
+    }
