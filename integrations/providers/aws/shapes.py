@@ -250,10 +250,12 @@ class Instance(TypedDict):
     # inventories collected before they were kept.
     security_group_ids: NotRequired[list[str]]
     ipv6_addresses: NotRequired[list[str]]
+    launch_time: NotRequired[str | None]  # LaunchTime (ISO 8601); absent from older inventories
     region: str
 
 
 class Ec2Region(TypedDict):
+    collected_at: NotRequired[str]  # absent from inventories collected before it was added
     ebs_encryption_by_default: bool
     volumes: list[Volume]
     security_groups: list[SecurityGroup]
@@ -283,6 +285,8 @@ class VpcEndpoint(TypedDict):
     type: str | None  # "Gateway", "Interface", "GatewayLoadBalancer"
     state: str | None
     private_dns_enabled: NotRequired[bool | None]  # Interface endpoints; absent from older inventories
+    subnet_ids: NotRequired[list[str]]  # Interface endpoints' subnets; absent from older inventories
+    policy: NotRequired[PolicyDocument | None]  # the endpoint policy; absent from older inventories
     region: str
 
 

@@ -26,9 +26,21 @@ class NotebookInstance(TypedDict):
     describe_error: NotRequired[str]  # DescribeNotebookInstance failed: only the name and ARN are known
 
 
+class SageMakerModel(TypedDict):
+    name: str
+    arn: str | None
+    subnets: list[str]  # VpcConfig.Subnets; empty: the model's containers run outside the account's VPCs
+    region: str
+    describe_error: NotRequired[str]  # DescribeModel failed: only the name and ARN are known
+
+
 class SageMakerRegion(TypedDict):
     notebook_instances: list[NotebookInstance]  # the first ``truncated_at`` when the region holds more
     truncated_at: NotRequired[int]  # set only when the region held more notebook instances than were read
+    # ListModels/DescribeModel, absent in inventories collected before they were read
+    models: NotRequired[list[SageMakerModel]]
+    models_error: NotRequired[str]
+    models_truncated_at: NotRequired[int]
 
 
 # --- emr (active clusters) ---------------------------------------------------------------

@@ -36,9 +36,29 @@ class EcsTaskDefinition(TypedDict):
     describe_error: NotRequired[str]  # DescribeTaskDefinition failed: only the family is known
 
 
+class EcsService(TypedDict):
+    name: str
+    arn: str
+    awsvpc: bool  # it has an awsvpcConfiguration (awsvpc network mode); only those get an ENI and IP of their own
+    assign_public_ip: str | None  # awsvpcConfiguration.assignPublicIp: ENABLED or DISABLED
+
+
+class EcsCluster(TypedDict):
+    name: str
+    arn: str
+    container_insights: str | None  # settings' containerInsights: enabled, enhanced or disabled
+    services: list[EcsService]  # the first ``services_truncated_at`` when the cluster holds more
+    services_error: NotRequired[str]  # ListServices or DescribeServices failed
+    services_truncated_at: NotRequired[int]
+
+
 class EcsRegion(TypedDict):
     task_definitions: list[EcsTaskDefinition]  # one per family with an ACTIVE revision, the first ``truncated_at``
     truncated_at: NotRequired[int]  # set only when the region held more active families than were read
+    # ListClusters/DescribeClusters, absent in inventories collected before they were read
+    clusters: NotRequired[list[EcsCluster]]
+    clusters_error: NotRequired[str]
+    clusters_truncated_at: NotRequired[int]
 
 
 # --- elasticache (replication groups, cache clusters) ---------------------------------------

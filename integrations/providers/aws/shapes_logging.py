@@ -38,6 +38,7 @@ class Trail(TypedDict):
     latest_cloudwatch_delivery: str | None
     event_selectors: list[AwsFragment]
     advanced_event_selectors: list[AwsFragment]
+    insight_types: NotRequired[list[str]]  # ApiCallRateInsight, ApiErrorRateInsight; absent from older inventories
     bucket: TrailBucket | None
     region: str
 

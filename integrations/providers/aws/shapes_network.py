@@ -34,6 +34,9 @@ class PeeringRoute(TypedDict):
 class RouteTable(TypedDict):
     id: str | None
     vpc_id: str | None
+    main: NotRequired[bool]  # the VPC's main route table; absent from older inventories
+    subnet_ids: NotRequired[list[str]]  # explicitly associated subnets; absent from older inventories
+    internet_gateway_route: NotRequired[bool]  # a route leads to an internet gateway; absent from older ones
     peering_routes: list[PeeringRoute]  # only the routes that lead to a VPC peering connection
     region: str
 

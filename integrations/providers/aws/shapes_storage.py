@@ -20,6 +20,8 @@ class EbsSnapshot(TypedDict):
     id: str
     volume_id: str | None
     encrypted: bool
+    state: NotRequired[str | None]  # pending, completed, error...; absent from older inventories
+    start_time: NotRequired[str | None]  # StartTime (ISO 8601); absent from older inventories
     create_volume_groups: list[str]  # createVolumePermission groups; "all" means public
     create_volume_accounts: list[str]  # account ids it is shared with
     permission_error: NotRequired[str]
@@ -27,6 +29,7 @@ class EbsSnapshot(TypedDict):
 
 
 class EbsRegion(TypedDict):
+    collected_at: NotRequired[str]  # absent from inventories collected before it was added
     snapshots: list[EbsSnapshot]
     truncated_at: NotRequired[int]  # set when the region held more owned snapshots than were read
 

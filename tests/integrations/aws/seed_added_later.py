@@ -1,6 +1,7 @@
 """Seeds for the end-to-end scan: resources for the checks added late in #15.
 
-A hardened EKS cluster, an S3 gateway endpoint in ``region``'s default VPC, an OpenID Connect
+A hardened EKS cluster, an S3 gateway endpoint in ``region``'s default VPC (on AWS's default policy, which fails the
+endpoint policy check), an SQS interface endpoint in two zones, an OpenID Connect
 provider, an organization whose root carries a customer SCP (with an active delegated administrator)
 and a narrow VPC peering route pass;
 ``seed_added_later`` returns the failures the earlier seeds now cause as well (the ``web`` application
@@ -24,7 +25,26 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     )
     ec2 = aws(endpoint, "ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway")
+    # With AWS's default policy (anyone, anything): fails the endpoint policy check.
+    gateway = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway")[
+        "VpcEndpoint"
+    ]["VpcEndpointId"]
+    # An SQS interface endpoint in two zones, its policy pinned to this account's principals: passes.
+    zones = {s["AvailabilityZone"]: s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["DefaultForAz"]}
+    pinned = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+    }
+    ec2.create_vpc_endpoint(
+        VpcId=vpc,
+        ServiceName=f"com.amazonaws.{region}.sqs",
+        VpcEndpointType="Interface",
+        SubnetIds=[zones[zone] for zone in sorted(zones)[:2]],
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [pinned]}),
+    )
     aws(endpoint, "iam").create_open_id_connect_provider(
         Url="https://token.actions.githubusercontent.com", ThumbprintList=["a" * 40], ClientIDList=["sts.amazonaws.com"]
     )
@@ -56,4 +76,5 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     return {
         ("aws.elbv2.waf_enabled", web["LoadBalancerArn"], region),
         ("aws.vpc.peering_routes_least_access", everything, region),
+        ("aws.vpc.endpoint_policy_trusted_principals", gateway, region),
     }

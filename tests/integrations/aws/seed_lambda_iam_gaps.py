@@ -6,7 +6,8 @@ every Lambda check; a policy granting iam:PassRole with ec2:RunInstances fails t
 ``seed_lambda_and_iam_gaps`` returns that failure and the ones the earlier seeds now cause as well: the
 ``thumbnailer`` function runs outside any VPC, no role holds SecurityAudit, and neither console user has a hardware
 MFA device (alice's is virtual, bob has none). The CIS alarms the logging seed creates all notify a topic, so the
-alarm action check passes on each.
+alarm action check passes on each. AWS Config's role, a private ECS service in a cluster with Container Insights, and
+a SageMaker model in the VPC pass the trust and workload checks.
 """
 
 from __future__ import annotations
@@ -51,6 +52,36 @@ def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, 
     }
     policy = iam.create_policy(PolicyName="InstanceLauncher", PolicyDocument=json.dumps(launcher))["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="orders-worker-exec", PolicyArn=policy)
+    # AWS Config's role, trusting the service only on this account's behalf (no confused deputy).
+    config_trust = {
+        "Effect": "Allow",
+        "Principal": {"Service": "config.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+    iam.create_role(
+        RoleName="config-recorder",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [config_trust]}),
+    )
+    # An ECS service on the awsvpc task definition, private, in a cluster with Container Insights.
+    ecs = aws(endpoint, "ecs", region)
+    ecs.create_cluster(clusterName="shop", settings=[{"name": "containerInsights", "value": "enabled"}])
+    ecs.create_service(
+        cluster="shop",
+        serviceName="storefront",
+        taskDefinition="storefront",
+        desiredCount=0,
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group], "assignPublicIp": "DISABLED"}
+        },
+    )
+    # A SageMaker model whose containers run in the VPC.
+    aws(endpoint, "sagemaker", region).create_model(
+        ModelName="ranker",
+        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker",
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/ranker:1"},
+        VpcConfig={"SecurityGroupIds": [group], "Subnets": subnets},
+    )
     return {
         ("aws.iam.policy_no_privilege_escalation", policy, ""),
         ("aws.lambda.function_in_vpc", "thumbnailer", region),

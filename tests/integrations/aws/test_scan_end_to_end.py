@@ -177,6 +177,8 @@ def _seed_network_and_compute(endpoint: str) -> dict[str, Any]:
             MetadataOptions={"HttpTokens": tokens},
             BlockDeviceMappings=encrypted_root,
         )["Instances"][0]["InstanceId"]
+    attached = [{"Name": "attachment.instance-id", "Values": [ids["imds_v1"], ids["imds_v2"]]}]
+    ids["west_root_volumes"] = {v["VolumeId"] for v in west.describe_volumes(Filters=attached)["Volumes"]}
     aws(endpoint, "s3").create_bucket(Bucket="cw-flow-logs")
     east.create_flow_logs(
         ResourceIds=[ids[f"vpc_{EAST}"]],
@@ -458,6 +460,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         },
         *{("aws.ec2.instance_detailed_monitoring", net[name], WEST) for name in ("imds_v1", "imds_v2")},
         ("aws.vpc.ec2_interface_endpoint", net[f"vpc_{WEST}"], WEST),
+        # the west instances' root volumes have never been snapshotted; no trail has CloudTrail Insights
+        *{("aws.ec2.ebs_volume_has_recent_snapshot", volume, WEST) for volume in net["west_root_volumes"]},
+        ("aws.cloudtrail.insights_enabled", ACCOUNT, ""),
     }
     assert failures == expected
     # moto's credential report has no root row, so root last use cannot be judged

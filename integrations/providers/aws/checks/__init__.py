@@ -62,8 +62,10 @@ from . import (
     transfer,
     user_data,
     vpc_peering,
+    vpc_resilience,
     vpc_settings,
     wafv2,
+    workloads,
 )
 
 __all__ = [
@@ -128,6 +130,8 @@ __all__ = [
     "transfer",
     "user_data",
     "vpc_peering",
+    "vpc_resilience",
     "vpc_settings",
     "wafv2",
+    "workloads",
 ]

@@ -35,7 +35,8 @@ def _anyone(principal: Any) -> bool:
     return False
 
 
-def _restricted(condition: Any) -> bool:
+def pins_key(condition: Any, keys: frozenset[str]) -> bool:
+    """Whether a statement's condition tests one of ``keys`` (lower case) against a concrete value."""
     if not isinstance(condition, Mapping):
         return False
     for operator, tests in condition.items():
@@ -44,9 +45,13 @@ def _restricted(condition: Any) -> bool:
             continue
         for key, value in tests.items():
             values = [str(v) for v in as_list(value)]
-            if str(key).lower() in RESTRICTING_KEYS and values and "*" not in values:
+            if str(key).lower() in keys and values and "*" not in values:
                 return True
     return False
+
+
+def _restricted(condition: Any) -> bool:
+    return pins_key(condition, RESTRICTING_KEYS)
 
 
 def public_statements(document: Any) -> list[Mapping[str, Any]]:

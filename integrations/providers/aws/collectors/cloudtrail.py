@@ -9,7 +9,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_logging import CloudTrailRegion, ConfigRegion, TrailBucket
-from ._common import Scope, bucket_policy, describe_error, optional, plain
+from ._common import Scope, bucket_policy, describe_error, error_code, optional, plain
 
 
 def _trail_bucket(s3: BaseClient, name: str) -> TrailBucket:
@@ -39,6 +39,17 @@ def _arn_account(arn: str) -> str:
     return parts[4] if len(parts) > 4 else ""
 
 
+def _insight_types(cloudtrail: BaseClient, arn: str) -> list[str]:
+    """The kinds of CloudTrail Insights the trail records (AWS refuses the read for a trail never given any)."""
+    try:
+        answer = cloudtrail.get_insight_selectors(TrailName=arn)
+    except ClientError as exc:
+        if error_code(exc) == "InsightNotEnabledException":
+            return []
+        raise
+    return sorted({str(s.get("InsightType")) for s in answer.get("InsightSelectors", []) if s.get("InsightType")})
+
+
 def collect_cloudtrail(scope: Scope) -> CloudTrailRegion:
     cloudtrail = scope.client("cloudtrail")
     s3 = scope.client("s3", scope.global_region)
@@ -56,11 +67,12 @@ def collect_cloudtrail(scope: Scope) -> CloudTrailRegion:
         try:
             status = cloudtrail.get_trail_status(Name=arn)
             selectors = cloudtrail.get_event_selectors(TrailName=arn)
+            insights = _insight_types(cloudtrail, arn)
         except ClientError as exc:
             if _arn_account(arn) == scope.account_id:
                 raise
             # Another account's organization trail may not disclose its status here.
-            status, selectors, status_error = {}, {}, describe_error(exc)
+            status, selectors, insights, status_error = {}, {}, [], describe_error(exc)
         bucket_name = trail.get("S3BucketName")
         if bucket_name and bucket_name not in buckets:
             buckets[bucket_name] = _trail_bucket(s3, bucket_name)
@@ -80,6 +92,7 @@ def collect_cloudtrail(scope: Scope) -> CloudTrailRegion:
                 "latest_cloudwatch_delivery": status.get("LatestCloudWatchLogsDeliveryTime"),
                 "event_selectors": selectors.get("EventSelectors", []),
                 "advanced_event_selectors": selectors.get("AdvancedEventSelectors", []),
+                "insight_types": insights,
                 "bucket": buckets.get(bucket_name) if bucket_name else None,
                 "region": scope.region,
             }

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_storage import EbsRegion
-from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most, plain
 
 # The listing leaves out who may create volumes from a snapshot, so each costs a DescribeSnapshotAttribute call.
 # Past this many owned snapshots in a region the rest are left unread (and both snapshot checks say so).
@@ -35,7 +36,9 @@ def collect_ebs(scope: Scope) -> EbsRegion:
     # "self" already limits the listing; the owner test guards against an endpoint that ignores the filter.
     owned = [s for s in listed if not s.get("OwnerId") or s["OwnerId"] == scope.account_id]
     snapshots = concurrently(functools.partial(_snapshot, ec2, scope), owned)
-    return bounded_region("snapshots", [s for s in snapshots if s is not None], more, MAX_SNAPSHOTS)
+    region = bounded_region("snapshots", [s for s in snapshots if s is not None], more, MAX_SNAPSHOTS)
+    region["collected_at"] = plain(datetime.now(UTC))
+    return region
 
 
 def _snapshot(ec2: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -43,6 +46,8 @@ def _snapshot(ec2: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[
         "id": listed["SnapshotId"],
         "volume_id": listed.get("VolumeId"),
         "encrypted": bool(listed.get("Encrypted")),
+        "state": listed.get("State"),
+        "start_time": listed.get("StartTime"),
         "create_volume_groups": [],
         "create_volume_accounts": [],
         "region": scope.region,

@@ -4,10 +4,11 @@ addresses), VPCs and flow logs."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ..shapes import Ec2Region, VpcRegion
-from ._common import Scope, paginate, plain
+from ._common import Scope, paginate, plain, policy_document
 
 
 def collect_ec2(scope: Scope) -> Ec2Region:
@@ -21,6 +22,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
     instances = [i for r in reservations for i in r.get("Instances", [])]
     return plain(
         {
+            "collected_at": datetime.now(UTC),
             "ebs_encryption_by_default": bool(default_encryption.get("EbsEncryptionByDefault")),
             "volumes": [
                 {
@@ -58,6 +60,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                 {
                     "id": i["InstanceId"],
                     "state": i.get("State", {}).get("Name"),
+                    "launch_time": i.get("LaunchTime"),
                     "metadata_options": i.get("MetadataOptions", {}),
                     "public_ip": i.get("PublicIpAddress"),
                     "instance_profile": i.get("IamInstanceProfile", {}).get("Arn"),
@@ -115,6 +118,8 @@ def collect_vpc(scope: Scope) -> VpcRegion:
                     "type": e.get("VpcEndpointType"),
                     "state": e.get("State"),
                     "private_dns_enabled": e.get("PrivateDnsEnabled"),
+                    "subnet_ids": e.get("SubnetIds", []),
+                    "policy": policy_document(e.get("PolicyDocument")),
                     "region": scope.region,
                 }
                 for e in endpoints

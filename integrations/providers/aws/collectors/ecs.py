@@ -1,4 +1,5 @@
-"""ECS collection (regional): the latest ACTIVE revision of each task definition family, container by container.
+"""ECS collection (regional): the latest ACTIVE revision of each task definition family, container by container, and
+each cluster's Container Insights setting and services' public IP assignment.
 
 Only what the checks judge is kept: a container's plain environment variables are recorded by name alone, as their
 values may be the secrets the checks look for and must never be copied into the inventory.
@@ -14,7 +15,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_containers import EcsRegion
-from ._common import Scope, bounded_region, concurrently, describe_error, paginate_at_most
+from ._common import Scope, bounded_region, concurrently, describe_error, paginate_at_most, plain
 
 # Each family costs a DescribeTaskDefinition call beyond the listing. Past this many families with an ACTIVE
 # revision in a region the rest are left unread (and the checks say so).
@@ -36,7 +37,8 @@ def collect_ecs(scope: Scope) -> EcsRegion:
         PaginationConfig={"PageSize": _PAGE_SIZE},
     )
     found = concurrently(functools.partial(_task_definition, ecs, scope), families)
-    return bounded_region("task_definitions", [t for t in found if t is not None], more, MAX_FAMILIES)
+    region = bounded_region("task_definitions", [t for t in found if t is not None], more, MAX_FAMILIES)
+    return {**region, **plain(collect_ecs_clusters(ecs))}  # type: ignore[typeddict-item]
 
 
 def _task_definition(ecs: BaseClient, scope: Scope, family: str) -> dict[str, Any] | None:
@@ -75,3 +77,56 @@ def _container(definition: Mapping[str, Any]) -> dict[str, Any]:
         # Names only: the values are deliberately left behind.
         "environment_names": [str(v["name"]) for v in definition.get("environment") or [] if v.get("name")],
     }
+
+
+# Clusters and their services: past this many clusters in a region, or services in a cluster, the rest are left
+# unread (and the checks say so).
+MAX_CLUSTERS = 1_000
+MAX_SERVICES = 1_000
+# DescribeClusters takes at most 100 clusters a call, DescribeServices at most 10 services.
+_CLUSTER_BATCH = 100
+_SERVICE_BATCH = 10
+
+
+def collect_ecs_clusters(ecs: BaseClient) -> dict[str, Any]:
+    """The region's clusters with their Container Insights setting and services, under ``clusters``; a failed listing
+    under ``clusters_error`` and a partial one as ``clusters_truncated_at``."""
+    try:
+        arns, more = paginate_at_most(ecs, "list_clusters", "clusterArns", MAX_CLUSTERS)
+        clusters: list[dict[str, Any]] = []
+        for start in range(0, len(arns), _CLUSTER_BATCH):
+            batch = arns[start : start + _CLUSTER_BATCH]
+            clusters.extend(ecs.describe_clusters(clusters=batch, include=["SETTINGS"]).get("clusters", []))
+    except ClientError as exc:
+        return {"clusters": [], "clusters_error": describe_error(exc)}
+    found = concurrently(functools.partial(_cluster, ecs), clusters)
+    return {"clusters": found, **({"clusters_truncated_at": MAX_CLUSTERS} if more else {})}
+
+
+def _cluster(ecs: BaseClient, described: Mapping[str, Any]) -> dict[str, Any]:
+    settings = {s.get("name"): s.get("value") for s in described.get("settings") or []}
+    cluster: dict[str, Any] = {
+        "name": str(described.get("clusterName") or ""),
+        "arn": str(described.get("clusterArn") or ""),
+        "container_insights": settings.get("containerInsights"),
+        "services": [],
+    }
+    try:
+        arns, more = paginate_at_most(ecs, "list_services", "serviceArns", MAX_SERVICES, cluster=cluster["arn"])
+        for start in range(0, len(arns), _SERVICE_BATCH):
+            batch = arns[start : start + _SERVICE_BATCH]
+            for service in ecs.describe_services(cluster=cluster["arn"], services=batch).get("services", []):
+                awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+                cluster["services"].append(
+                    {
+                        "name": str(service.get("serviceName") or ""),
+                        "arn": str(service.get("serviceArn") or ""),
+                        "awsvpc": awsvpc is not None,
+                        "assign_public_ip": (awsvpc or {}).get("assignPublicIp"),
+                    }
+                )
+    except ClientError as exc:
+        cluster["services_error"] = describe_error(exc)
+    if more:
+        cluster["services_truncated_at"] = MAX_SERVICES
+    return cluster

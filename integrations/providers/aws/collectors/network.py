@@ -37,6 +37,11 @@ def collect_route_tables(scope: Scope) -> RouteTablesRegion:
                 {
                     "id": t.get("RouteTableId"),
                     "vpc_id": t.get("VpcId"),
+                    "main": any(a.get("Main") for a in t.get("Associations", [])),
+                    "subnet_ids": sorted({str(a["SubnetId"]) for a in t.get("Associations", []) if a.get("SubnetId")}),
+                    "internet_gateway_route": any(
+                        str(r.get("GatewayId", "")).startswith("igw-") for r in t.get("Routes", [])
+                    ),
                     "peering_routes": [
                         {
                             "destination": r.get("DestinationCidrBlock")

@@ -3,6 +3,6 @@
 Importing this package registers them; the modules only split the checks by subject.
 """
 
-from . import account, admin, escalation, policies, service_admin, users
+from . import account, admin, escalation, policies, service_admin, trust, users
 
-__all__ = ["account", "admin", "escalation", "policies", "service_admin", "users"]
+__all__ = ["account", "admin", "escalation", "policies", "service_admin", "trust", "users"]
