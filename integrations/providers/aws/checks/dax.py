@@ -19,6 +19,17 @@ def _clusters(inventory: Inventory) -> Iterator[DaxCluster]:
     return items(inventory, "dax", "clusters")
 
 
+def _judge(inventory: Inventory, key: str, wanted: str, *, on: str, off: str) -> Iterator[Outcome]:
+    """One outcome per cluster: whether its ``key`` setting is ``wanted``; ``on``/``off`` finish the reason after the
+    cluster's name, ``off`` with ``{value}`` for what DAX reported."""
+    for cluster in _clusters(inventory):
+        name, value = cluster.get("name"), cluster.get(key)
+        ok = value == wanted
+        reason = f"DAX cluster {name} {on if ok else off.format(value=value or 'not reported')}"
+        resource = str(cluster.get("arn") or name)
+        yield result(ok, resource, CLUSTER, reason, region=cluster["region"], **{key: value})
+
+
 @aws_check(
     id="aws.dax.encryption_at_rest",
     title="DAX clusters encrypt cached data at rest",
@@ -31,16 +42,13 @@ def _clusters(inventory: Inventory) -> Iterator[DaxCluster]:
     "encryption enabled, point the clients at it and delete this one.",
 )
 def dax_encryption_at_rest(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        name, status = cluster.get("name"), cluster.get("sse_status")
-        ok = status == SSE_ENABLED
-        reason = (
-            f"DAX cluster {name} encrypts its data at rest"
-            if ok
-            else f"DAX cluster {name} does not encrypt its data at rest (encryption {status or 'not reported'})"
-        )
-        resource = str(cluster.get("arn") or name)
-        yield result(ok, resource, CLUSTER, reason, region=cluster["region"], sse_status=status)
+    return _judge(
+        inventory,
+        "sse_status",
+        SSE_ENABLED,
+        on="encrypts its data at rest",
+        off="does not encrypt its data at rest (encryption {value})",
+    )
 
 
 @aws_check(
@@ -55,13 +63,10 @@ def dax_encryption_at_rest(inventory: Inventory) -> Iterable[Outcome]:
     "ClusterEndpointEncryptionType TLS, move the clients to its TLS endpoint (daxs://) and delete this one.",
 )
 def dax_encryption_in_transit(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        name, kind = cluster.get("name"), cluster.get("endpoint_encryption")
-        ok = kind == TLS
-        reason = (
-            f"DAX cluster {name} serves clients over TLS"
-            if ok
-            else f"DAX cluster {name} serves clients without TLS (endpoint encryption {kind or 'not reported'})"
-        )
-        resource = str(cluster.get("arn") or name)
-        yield result(ok, resource, CLUSTER, reason, region=cluster["region"], endpoint_encryption=kind)
+    return _judge(
+        inventory,
+        "endpoint_encryption",
+        TLS,
+        on="serves clients over TLS",
+        off="serves clients without TLS (endpoint encryption {value})",
+    )

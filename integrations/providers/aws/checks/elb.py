@@ -21,11 +21,11 @@ _ENCRYPTED_CLASSIC = {"HTTPS", "SSL"}
 MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-")
 
 
-def _balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
+def v2_balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
     return items(inventory, "elbv2", "load_balancers")
 
 
-def _classic_balancers(inventory: Inventory) -> Iterator[ClassicLoadBalancer]:
+def classic_balancers(inventory: Inventory) -> Iterator[ClassicLoadBalancer]:
     return items(inventory, "elb", "load_balancers")
 
 
@@ -57,7 +57,7 @@ def _name(lb: LoadBalancerV2) -> str:
     "a redirect to HTTPS.",
 )
 def elbv2_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         # Network and gateway load balancers may pass TLS through to the targets: only ALBs are judged.
         if lb.get("type") != "application":
             continue
@@ -95,7 +95,7 @@ def elbv2_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     "policy).",
 )
 def elbv2_tls_policy_modern(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         secure = [x for x in lb.get("listeners", []) if str(x.get("protocol")).upper() in _ENCRYPTED_V2]
         if not secure:
             continue
@@ -133,7 +133,7 @@ def elbv2_tls_policy_modern(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Turn on access logs (access_logs.s3.enabled) with an S3 bucket the load balancer may write to.",
 )
 def elbv2_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         if lb.get("type") not in ("application", "network"):
             continue
         ok = _attribute_on(lb, "access_logs.s3.enabled")
@@ -161,7 +161,7 @@ def elbv2_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Turn on deletion protection in the load balancer's attributes.",
 )
 def elbv2_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         ok = _attribute_on(lb, "deletion_protection.enabled")
         name = _name(lb)
         reason = (
@@ -183,7 +183,7 @@ def elbv2_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Set routing.http.drop_invalid_header_fields.enabled to true on the load balancer.",
 )
 def elbv2_drop_invalid_header_fields(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         if lb.get("type") != "application":
             continue
         ok = _attribute_on(lb, "routing.http.drop_invalid_header_fields.enabled")
@@ -207,7 +207,7 @@ def elbv2_drop_invalid_header_fields(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Replace HTTP/TCP listeners with HTTPS/SSL ones, or migrate to an application load balancer.",
 )
 def elb_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         name = str(lb.get("name"))
         plain = [
             f"{x.get('Protocol')}:{x.get('LoadBalancerPort')}"
@@ -239,7 +239,7 @@ def elb_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Enable access logs in the load balancer's attributes, delivered to an S3 bucket.",
 )
 def elb_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         name = str(lb.get("name"))
         log = lb.get("access_log") or {}
         ok = bool(log.get("Enabled"))
@@ -265,7 +265,7 @@ def elb_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "with the load balancer.",
 )
 def elbv2_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         if lb.get("type") != "application" or (lb.get("scheme") or "internet-facing") != "internet-facing":
             continue
         arn, name, region = str(lb.get("arn")), _name(lb), str(lb.get("region", ""))
@@ -289,6 +289,13 @@ DEFAULT_DESYNC_MODE = "defensive"
 _DESYNC_ATTRIBUTE = "elb.http.desyncmitigationmode"
 
 
+def desync_verdict(set_mode: object) -> tuple[str, bool, str]:
+    """(the mode in force, whether it refuses risky requests, a note when AWS's default applies) for an attribute
+    value a classic or application load balancer reported (None or "" when it reported none)."""
+    mode = str(set_mode or DEFAULT_DESYNC_MODE).lower()
+    return mode, mode in SAFE_DESYNC_MODES, "" if set_mode else " (not reported: AWS's default)"
+
+
 @aws_check(
     id="aws.elb.desync_mitigation_mode",
     title="Classic load balancers mitigate HTTP desync",
@@ -301,17 +308,14 @@ _DESYNC_ATTRIBUTE = "elb.http.desyncmitigationmode"
     remediation="Set the load balancer's elb.http.desyncmitigationmode attribute to defensive or strictest.",
 )
 def elb_desync_mitigation_mode(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         if "additional_attributes" not in lb:
             continue  # collected before the attributes were kept
         # The mode applies to HTTP and HTTPS listeners; a TCP or SSL balancer never parses a request.
         if not any(str(x.get("Protocol")).upper() in {"HTTP", "HTTPS"} for x in lb.get("listeners", [])):
             continue
         name = str(lb.get("name"))
-        set_mode = (lb.get("additional_attributes") or {}).get(_DESYNC_ATTRIBUTE)
-        mode = str(set_mode or DEFAULT_DESYNC_MODE).lower()
-        ok = mode in SAFE_DESYNC_MODES
-        how = "" if set_mode else " (not reported: AWS's default)"
+        mode, ok, how = desync_verdict((lb.get("additional_attributes") or {}).get(_DESYNC_ATTRIBUTE))
         reason = (
             f"Classic load balancer {name} mitigates HTTP desync in {mode} mode{how}"
             if ok
@@ -338,7 +342,7 @@ def _certificate_service(certificate_id: str) -> str:
     remediation="Issue or import the certificate in AWS Certificate Manager and set it on the HTTPS/SSL listeners.",
 )
 def elb_acm_certificates(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         secure = [x for x in lb.get("listeners", []) if str(x.get("Protocol")).upper() in _ENCRYPTED_CLASSIC]
         if not secure:
             continue  # no certificate to judge

@@ -3,27 +3,19 @@ and application load balancers refuse ambiguous (desync) requests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_network import ClassicLoadBalancer, LoadBalancerV2
-from ._common import aws_check, items, result
-from .elb import CLASSIC_LOAD_BALANCER, DEFAULT_DESYNC_MODE, LOAD_BALANCER_V2, SAFE_DESYNC_MODES
+from ..shapes_network import LoadBalancerV2
+from ._common import aws_check, result
+from .elb import CLASSIC_LOAD_BALANCER, LOAD_BALANCER_V2, classic_balancers, desync_verdict, v2_balancers
 
 # A balancer in fewer zones than this goes down with its one zone.
 MIN_ZONES = 2
 # The ELBv2 attribute holding an application load balancer's desync mitigation mode.
 ALB_DESYNC_ATTRIBUTE = "routing.http.desync_mitigation_mode"
 _KINDS = {"application": "Application", "network": "Network", "gateway": "Gateway"}
-
-
-def _balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
-    return items(inventory, "elbv2", "load_balancers")
-
-
-def _classic_balancers(inventory: Inventory) -> Iterator[ClassicLoadBalancer]:
-    return items(inventory, "elb", "load_balancers")
 
 
 def _zones(zones: list[str]) -> str:
@@ -49,7 +41,7 @@ def _label(lb: LoadBalancerV2) -> str:
     "targets there as well.",
 )
 def elbv2_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         if "availability_zones" not in lb:
             continue  # collected before the zones were kept
         zones = list(lb.get("availability_zones") or [])
@@ -84,7 +76,7 @@ def elbv2_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
     "run instances behind it there, or migrate to an application or network load balancer in several zones.",
 )
 def elb_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         if "availability_zones" not in lb:
             continue  # collected before the zones were kept
         name = str(lb.get("name"))
@@ -112,15 +104,12 @@ def elb_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
     remediation=f"Set the load balancer's {ALB_DESYNC_ATTRIBUTE} attribute to defensive or strictest.",
 )
 def elbv2_desync_mitigation_mode(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _balancers(inventory):
+    for lb in v2_balancers(inventory):
         # Only application load balancers parse HTTP; network and gateway ones pass the bytes on.
         if lb.get("type") != "application":
             continue
         name = str(lb.get("name") or lb.get("arn"))
-        set_mode = (lb.get("attributes") or {}).get(ALB_DESYNC_ATTRIBUTE)
-        mode = str(set_mode or DEFAULT_DESYNC_MODE).lower()
-        ok = mode in SAFE_DESYNC_MODES
-        how = "" if set_mode else " (not reported: AWS's default)"
+        mode, ok, how = desync_verdict((lb.get("attributes") or {}).get(ALB_DESYNC_ATTRIBUTE))
         reason = (
             f"Application load balancer {name} mitigates HTTP desync in {mode} mode{how}"
             if ok
@@ -141,7 +130,7 @@ def elbv2_desync_mitigation_mode(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Turn on cross-zone load balancing in the load balancer's attributes (CrossZoneLoadBalancing).",
 )
 def elb_cross_zone_load_balancing(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in _classic_balancers(inventory):
+    for lb in classic_balancers(inventory):
         if "cross_zone" not in lb:
             continue  # collected before the attribute was kept
         name = str(lb.get("name"))
