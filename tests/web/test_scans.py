@@ -170,6 +170,44 @@ def test_scan_detail_reads_none_of_the_large_columns_it_does_not_show(admin_web,
         assert not [sql for sql in per_row if column in sql]
 
 
+def test_scan_detail_keeps_each_finding_cell_for_the_next_reader(admin_web, web_login, tenant):
+    # given a finished scan whose controls fail on several resources, its page read once by an admin
+    framework, controls = custom_framework(tenant, controls=4)
+    map_checks(controls)
+    job = completed_scan(tenant, framework, {c: "fail" for c in controls}, resources=3)
+    url = f"/scans/{job.pk}/"
+    first = admin_web.get(url).content.decode()
+    # when a viewer reads the same page
+    viewer = web_login(tenant, Role.VIEWER)
+    with CaptureQueriesContext(connection) as queries:
+        second = viewer.get(url).content.decode()
+    # then the rows are the same, and no outcome was read for them: the cells were kept
+    assert _result_rows(second) == _result_rows(first)
+    assert second.count("sg-ctl-") == 12
+    assert not [q for q in queries.captured_queries if 'FROM "scans_checkoutcome"' in q["sql"]]
+
+
+def test_scan_detail_finding_cell_follows_a_changed_result(admin_web, tenant):
+    # given a scan page read once, after which one result's finding changes (a save stamps updated_at)
+    framework, controls = custom_framework(tenant, controls=2)
+    map_checks(controls)
+    job = completed_scan(tenant, framework, {c: "fail" for c in controls}, resources=1)
+    url = f"/scans/{job.pk}/"
+    assert "Rewritten finding" not in admin_web.get(url).content.decode()
+    result = ScanResult.objects.filter(scan_job=job).first()
+    result.finding = "Rewritten finding"
+    result.save()
+    # when the page is read again / then the changed row shows its new finding, the other its kept cell
+    page = admin_web.get(url).content.decode()
+    assert "Rewritten finding" in page
+    assert page.count("sg-ctl-") == 2
+
+
+def _result_rows(page: str) -> str:
+    """The results table's body, without what differs per reader (nothing in it should)."""
+    return page[page.index("<tbody>") : page.index("</tbody>")]
+
+
 def test_results_filter_by_status_framework_and_search(admin_web, scan_data):
     # given the scan of scan_data: CTL-1 pass, CTL-2 fail, CTL-3 not applicable
     url = f"/scans/{scan_data.job.pk}/"

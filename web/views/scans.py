@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from complywise.exceptions import (
@@ -22,7 +27,7 @@ from frameworks.selectors import frameworks_active
 from integrations.selectors import integration_types_connected
 from scans.api.views import RESULT_COLUMNS
 from scans.choices import ResultBasis, ResultStatus, ScanTrigger
-from scans.models import ScanResult
+from scans.models import ScanJob, ScanResult
 from scans.posture import check_remediation
 from scans.selectors import failing_resources, scan_frameworks, scan_jobs_for_tenant, scan_results
 from scans.services import scan_cancel, scan_trigger
@@ -135,6 +140,55 @@ def _failing_checks(result: ScanResult) -> dict[str, Any]:
     return {"shown": shown, "hidden": len(failing) - len(shown)}
 
 
+# A finished scan's results never change (a roll-up writes new rows, with new keys); the bound limits how long a
+# purged scan's cells linger, and how long a remediation reworded by an upgrade shows its old words.
+FINDING_CELL_SECONDS = 600
+FINDING_CELL_TEMPLATE = "web/scans/_finding_cell.html"
+
+
+@functools.cache
+def _finding_cell_version() -> str:
+    """Changes with the cell's template, so an upgrade that changes it never serves cells kept by the old one."""
+    source = get_template(FINDING_CELL_TEMPLATE).template.source  # type: ignore[attr-defined]
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def _finding_cells(job: ScanJob, results: list[ScanResult]) -> dict[Any, SafeString]:
+    """Each row's "Finding" cell (failing checks with remediation, the finding, failing resources), as HTML.
+
+    The cell is most of the page's work (a failing control lists up to ten checks and ten resources) and holds
+    nothing that depends on who reads it, so it is rendered once per result and kept: the next reader's page
+    reads the cells in one cache round trip and asks the database only for the rows the cache did not have.
+    Keys name the tenant, the result and its last change.
+    """
+    version = _finding_cell_version()
+    keys = {r.pk: f"web-finding-cell:{version}:{job.tenant_id}:{r.pk}:{r.updated_at.timestamp()}" for r in results}
+    kept = cache.get_many(list(keys.values()))
+    cells = {pk: mark_safe(kept[key]) for pk, key in keys.items() if key in kept}  # noqa: S308 - our own render
+    missing = [r for r in results if r.pk not in cells]
+    if not missing:
+        return cells
+    failing = [r for r in missing if r.status == ResultStatus.FAIL]
+    resources = failing_resources(
+        scan_job=job, control_ids=[r.control_id for r in failing], cap=FAILING_RESOURCES_SHOWN
+    )
+    fresh = {}
+    for r in missing:
+        failed = r.status == ResultStatus.FAIL
+        html = render_to_string(
+            FINDING_CELL_TEMPLATE,
+            {
+                "r": r,
+                "job": job,
+                "checks": _failing_checks(r) if failed else None,
+                "bad": resources.get(r.control_id) if failed else None,
+            },
+        )
+        cells[r.pk], fresh[keys[r.pk]] = mark_safe(html), html  # noqa: S308 - autoescaped by the template
+    cache.set_many(fresh, FINDING_CELL_SECONDS)
+    return cells
+
+
 def _framework_scores(job) -> dict[str, Any]:
     """The scan's per-framework counts; "not applicable" split into not assessed and excluded when the scan kept
     both (scans rolled up before the split exist only as "not applicable")."""
@@ -160,12 +214,10 @@ def scan_detail(request: TenantRequest, pk: Any) -> HttpResponse:
             "control__description", "control__attributes", "framework__description"
         )
         page = paginate(request, results, per_page=RESULTS_PER_PAGE)
-        failing_ids = [r.control_id for r in page.object_list if r.status == ResultStatus.FAIL]
         context |= {
             "filters": filters,
             "page": page,
-            "failing": failing_resources(scan_job=job, control_ids=failing_ids, cap=FAILING_RESOURCES_SHOWN),
-            "failing_checks": {r.pk: _failing_checks(r) for r in page.object_list if r.status == ResultStatus.FAIL},
+            "finding_cells": _finding_cells(job, list(page.object_list)),
             **_framework_scores(job),
             "csv_query": request.GET.urlencode(),
             # ``failed_controls`` counts every fail; the ones that only could not evaluate are shown apart.
