@@ -409,12 +409,13 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     """The active token matching this secret, or None; records when it was last used."""
     if not raw.startswith(f"{TOKEN_PREFIX}_") or len(raw) > 200:
         return None
-    token = (
+    # The digest is unique: no ordering to compile or sort, as ``first()`` would add on every request.
+    found = (
         ApiToken.objects.active()
         .select_related("membership__user", "membership__tenant")
-        .filter(digest=token_digest(raw))
-        .first()
+        .filter(digest=token_digest(raw))[:1]
     )
+    token = next(iter(found), None)
     if token is None or not token.membership.user.is_active:
         return None
     now = timezone.now()
