@@ -79,7 +79,8 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "rds": ("rds",),
     "securityhub": ("securityhub",),
     "vpc": ("ec2",),
-    "backup": ("backup",),
+    # The KMS client tells a vault's customer managed key from AWS Backup's AWS managed one.
+    "backup": ("backup", "kms"),
     "dynamodb": ("dynamodb",),
     "ebs": ("ec2",),
     "secretsmanager": ("secretsmanager",),
@@ -131,7 +132,11 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
     "dax": ("dax",),
+    "fsx": ("fsx",),
     "networkfirewall": ("network-firewall",),
+    "vpc_endpoint_services": ("ec2",),
+    "bedrock": ("bedrock",),
+    "datasync": ("datasync",),
 }
 
 

@@ -251,6 +251,10 @@ class Instance(TypedDict):
     security_group_ids: NotRequired[list[str]]
     ipv6_addresses: NotRequired[list[str]]
     launch_time: NotRequired[str | None]  # LaunchTime (ISO 8601); absent from older inventories
+    virtualization_type: NotRequired[str | None]  # VirtualizationType: "hvm" or "paravirtual"; absent from older ones
+    # The attached interfaces: {"id", "subnet_id", "type"} (InterfaceType "interface", "efa", ...); absent from older
+    # inventories.
+    network_interfaces: NotRequired[list[AwsFragment]]
     region: str
 
 
@@ -437,6 +441,7 @@ class KmsKey(TypedDict):
     origin: str | None
     rotation_enabled: bool | None  # None: the key cannot rotate automatically
     region: str
+    multi_region: NotRequired[str | None]  # "PRIMARY" or "REPLICA" for a multi-Region key; None: single-Region
     policy: NotRequired[PolicyDocument | None]  # the "default" key policy (customer keys only)
     policy_error: NotRequired[str]
 
@@ -486,4 +491,4 @@ class AwsInventoryData(TypedDict, total=False):
     # ecs, elasticache, kinesis and mq: see shapes_containers.py
     # codebuild, ssm, glue and route53: see shapes_devtools.py
     # autoscaling, launch_templates, msk, appsync, transfer and eventbridge: see shapes_platform.py
-    # images, instance_user_data, subnets and transit_gateways: see shapes_ec2.py
+    # images, instance_user_data, subnets, transit_gateways and vpc_endpoint_services: see shapes_ec2.py

@@ -1,8 +1,8 @@
-"""Inventory shapes of the analytics and machine-learning services: SageMaker notebook instances and EMR clusters.
+"""Inventory shapes of the analytics and machine-learning services: SageMaker, EMR, Bedrock and DataSync.
 
-Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``sagemaker`` and
-``emr`` as ``Regional[...]`` of their region shape. A read that failed for one resource is kept on it (``*_error``)
-so only the checks that needed the read report an error.
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``sagemaker``, ``emr``,
+``bedrock`` and ``datasync`` as ``Regional[...]`` of their region shape. A read that failed for one resource is kept
+on it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations
@@ -41,6 +41,44 @@ class SageMakerRegion(TypedDict):
     models: NotRequired[list[SageMakerModel]]
     models_error: NotRequired[str]
     models_truncated_at: NotRequired[int]
+    # ListTrainingJobs (newest first)/DescribeTrainingJob and ListEndpointConfigs/DescribeEndpointConfig, absent in
+    # inventories collected before they were read
+    training_jobs: NotRequired[list[TrainingJob]]
+    training_jobs_error: NotRequired[str]
+    training_jobs_truncated_at: NotRequired[int]
+    endpoint_configs: NotRequired[list[EndpointConfig]]
+    endpoint_configs_error: NotRequired[str]
+    endpoint_configs_truncated_at: NotRequired[int]
+
+
+class TrainingJob(TypedDict):
+    name: str
+    arn: str | None
+    status: str | None  # TrainingJobStatus: InProgress, Completed, Failed, Stopping, Stopped
+    region: str
+    # The rest are absent when DescribeTrainingJob failed (``describe_error``).
+    instance_count: NotRequired[int | None]  # ResourceConfig.InstanceCount, or the sum of its InstanceGroups'
+    volume_kms_key_id: NotRequired[str | None]  # ResourceConfig.VolumeKmsKeyId: the ML storage volumes' key
+    output_kms_key_id: NotRequired[str | None]  # OutputDataConfig.KmsKeyId: the key of the model artifacts in S3
+    subnets: NotRequired[list[str]]  # VpcConfig.Subnets; empty: the job ran outside the account's VPCs
+    inter_container_encryption: NotRequired[bool | None]  # EnableInterContainerTrafficEncryption
+    network_isolation: NotRequired[bool | None]  # EnableNetworkIsolation
+    describe_error: NotRequired[str]
+
+
+class EndpointVariant(TypedDict):
+    name: str  # VariantName
+    instance_count: int | None  # InitialInstanceCount; None for a serverless variant
+    serverless: bool  # a ServerlessConfig: no instances of the account's to count or to attach a volume to
+
+
+class EndpointConfig(TypedDict):
+    name: str
+    arn: str | None
+    region: str
+    kms_key_id: NotRequired[str | None]  # KmsKeyId: the key of the endpoint instances' ML storage volumes
+    variants: NotRequired[list[EndpointVariant]]  # ProductionVariants
+    describe_error: NotRequired[str]  # DescribeEndpointConfig failed: only the name and ARN are known
 
 
 # --- emr (active clusters) ---------------------------------------------------------------
@@ -79,3 +117,39 @@ class AnalyticsInventoryData(TypedDict, total=False):
 
     sagemaker: Regional[SageMakerRegion]
     emr: Regional[EmrRegion]
+    bedrock: Regional[BedrockRegion]
+    datasync: Regional[DataSyncRegion]
+
+
+# --- bedrock (model invocation logging) ---------------------------------------------------
+
+
+class BedrockInvocationLogging(TypedDict):
+    s3_bucket: str | None  # s3Config.bucketName; None: no S3 destination
+    cloudwatch_log_group: str | None  # cloudWatchConfig.logGroupName; None: no CloudWatch Logs destination
+    text_data_delivery: bool | None  # textDataDeliveryEnabled (and the two below); None: not reported
+    image_data_delivery: bool | None
+    embedding_data_delivery: bool | None
+
+
+class BedrockRegion(TypedDict):
+    invocation_logging: BedrockInvocationLogging  # all None when the region has no logging configuration
+
+
+# --- datasync (tasks) ------------------------------------------------------------------------
+
+
+class DataSyncTask(TypedDict):
+    arn: str
+    name: str | None
+    status: str | None
+    log_group_arn: str | None  # CloudWatchLogGroupArn; None: no log group named
+    log_level: str | None  # Options.LogLevel: OFF, BASIC or TRANSFER; None: not reported
+    task_mode: str | None  # TaskMode: BASIC or ENHANCED (Enhanced tasks log to /aws/datasync by themselves)
+    region: str
+    describe_error: NotRequired[str]  # DescribeTask failed: only the ARN and name are known
+
+
+class DataSyncRegion(TypedDict):
+    tasks: list[DataSyncTask]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]

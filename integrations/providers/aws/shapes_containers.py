@@ -41,6 +41,11 @@ class EcsService(TypedDict):
     arn: str
     awsvpc: bool  # it has an awsvpcConfiguration (awsvpc network mode); only those get an ENI and IP of their own
     assign_public_ip: str | None  # awsvpcConfiguration.assignPublicIp: ENABLED or DISABLED
+    # Absent from inventories collected before they were kept (those services are not judged on them):
+    launch_type: NotRequired[str | None]  # EC2, FARGATE or EXTERNAL; None when a capacity provider strategy is used
+    capacity_providers: NotRequired[list[str]]  # capacityProviderStrategy's providers (FARGATE, FARGATE_SPOT, ...)
+    platform_version: NotRequired[str | None]  # Fargate platform version: LATEST, 1.4.0, ...; None: not reported
+    platform_family: NotRequired[str | None]  # Fargate platform family: LINUX or WINDOWS_SERVER_...; None: not reported
 
 
 class EcsCluster(TypedDict):
@@ -84,12 +89,21 @@ class CacheCluster(TypedDict):
     engine: str | None  # redis, valkey or memcached
     replication_group_id: str | None  # the group it is a node of; None: a standalone cluster
     auto_minor_version_upgrade: bool | None  # None: not reported (AWS's default is true)
+    cache_subnet_group: NotRequired[str | None]  # CacheSubnetGroupName; None: none reported
     region: str
+
+
+class CacheSubnetGroup(TypedDict):
+    name: str  # CacheSubnetGroupName
+    vpc_id: str | None
+    subnet_ids: list[str]
 
 
 class ElastiCacheRegion(TypedDict):
     replication_groups: list[ReplicationGroup]
     cache_clusters: list[CacheCluster]
+    subnet_groups: NotRequired[list[CacheSubnetGroup]]
+    subnet_groups_error: NotRequired[str]  # DescribeCacheSubnetGroups failed: only the subnet check reports it
 
 
 # --- kinesis (data streams) --------------------------------------------------------------

@@ -26,8 +26,20 @@ class NeptuneCluster(TypedDict):
     region: str
 
 
+class NeptuneClusterSnapshot(TypedDict):
+    id: str  # DBClusterSnapshotIdentifier (manual snapshots only)
+    arn: str | None
+    cluster_id: str | None
+    encrypted: bool  # StorageEncrypted
+    restore_shared_with: list[str]  # the "restore" attribute: account ids, or "all" for a public snapshot
+    region: str
+    attributes_error: NotRequired[str]  # DescribeDBClusterSnapshotAttributes failed: sharing unknown
+
+
 class NeptuneRegion(TypedDict):
     clusters: list[NeptuneCluster]
+    snapshots: NotRequired[list[NeptuneClusterSnapshot]]
+    snapshots_error: NotRequired[str]  # DescribeDBClusterSnapshots failed: only the snapshot checks report it
 
 
 # --- dms (replication instances and endpoints) --------------------------------------------
@@ -57,6 +69,22 @@ class DmsRegion(TypedDict):
     replication_instances: list[ReplicationInstance]
     endpoints: NotRequired[list[DmsEndpoint]]
     endpoints_error: NotRequired[str]  # DescribeEndpoints failed: only the endpoint check reports it
+    # DescribeReplicationTasks, absent in inventories collected before it was read
+    replication_tasks: NotRequired[list[ReplicationTask]]
+    replication_tasks_error: NotRequired[str]
+
+
+class ReplicationTask(TypedDict):
+    id: str  # ReplicationTaskIdentifier
+    arn: str | None
+    status: str | None
+    migration_type: str | None  # full-load, cdc or full-load-and-cdc
+    # The Logging part of ReplicationTaskSettings: EnableLogging (None: not set, and DMS's default is off) and each
+    # LogComponents entry's Severity by its Id (SOURCE_UNLOAD, SOURCE_CAPTURE, TARGET_LOAD, TARGET_APPLY, ...).
+    logging_enabled: bool | None
+    log_severities: dict[str, str]
+    settings_error: NotRequired[str]  # the settings were not a JSON document
+    region: str
 
 
 # --- dax (DynamoDB Accelerator clusters) -----------------------------------------------------

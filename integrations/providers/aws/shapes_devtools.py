@@ -22,6 +22,9 @@ class CodeBuildSource(TypedDict):
     # Whether its location is an http(s) URL carrying sign-in details (user:password@ or token@). The location itself
     # is never kept: those details are the very credentials the check looks for.
     url_has_credentials: bool
+    # Where its buildspec comes from: "source" (a file in the source: whoever can push to it sets the commands),
+    # "inline" (in the project) or "s3" (an S3 object). Absent from inventories collected before it was kept.
+    buildspec: NotRequired[str]
 
 
 class CodeBuildArtifacts(TypedDict):
@@ -45,6 +48,9 @@ class CodeBuildProject(TypedDict):
     artifacts: list[CodeBuildArtifacts]  # the primary artifacts, then the secondary ones
     region: str
     describe_error: NotRequired[str]  # BatchGetProjects failed for its batch: only the name is known
+    # environment.privilegedMode (the build container may run Docker and reach the host's devices); absent from
+    # inventories collected before it was kept, and from projects whose batch could not be described.
+    privileged_mode: NotRequired[bool]
 
 
 class CodeBuildRegion(TypedDict):
@@ -93,6 +99,11 @@ class GlueJob(TypedDict):
     cloudwatch_encryption_mode: str | None
     # The security configuration named could not be read (the listing failed) or no longer exists.
     security_configuration_error: NotRequired[str]
+    # Command.Name, GlueVersion and DefaultArguments["--enable-continuous-cloudwatch-log"] as GetJobs gives them;
+    # absent in inventories collected before they were kept.
+    command: NotRequired[str | None]
+    glue_version: NotRequired[str | None]
+    continuous_logging: NotRequired[str | None]
     region: str
 
 

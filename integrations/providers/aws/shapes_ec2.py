@@ -2,8 +2,8 @@
 gateways and network interfaces.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds ``images``,
-``instance_user_data``, ``subnets``, ``transit_gateways`` and ``network_interfaces`` as ``Regional[...]`` of
-their region shape.
+``instance_user_data``, ``subnets``, ``transit_gateways``, ``network_interfaces`` and ``vpc_endpoint_services`` as
+``Regional[...]`` of their region shape.
 """
 
 from __future__ import annotations
@@ -93,3 +93,19 @@ class NetworkInterface(TypedDict):
 
 class NetworkInterfacesRegion(TypedDict):
     network_interfaces: list[NetworkInterface]
+
+
+class EndpointService(TypedDict):
+    """A VPC endpoint service (PrivateLink) the account offers (DescribeVpcEndpointServiceConfigurations)."""
+
+    id: str  # vpce-svc-...
+    name: str | None  # com.amazonaws.vpce.<region>.vpce-svc-...
+    state: str | None  # ServiceState
+    acceptance_required: bool  # AcceptanceRequired: connection requests wait for the owner's approval
+    allowed_principals: list[str]  # DescribeVpcEndpointServicePermissions' principals ("*", ARNs)
+    permissions_error: NotRequired[str]  # DescribeVpcEndpointServicePermissions failed for this service
+    region: str
+
+
+class EndpointServicesRegion(TypedDict):
+    services: list[EndpointService]

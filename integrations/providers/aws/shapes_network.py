@@ -137,6 +137,8 @@ class LambdaFunction(TypedDict):
     environment_error: NotRequired[str | None]  # Environment.Error's code: the variables could not be read
     vpc_id: NotRequired[str | None]
     vpc_subnet_ids: NotRequired[list[str]]  # VpcConfig's SubnetIds ([]: not connected to a VPC)
+    # The function URL's Cors.AllowOrigins ([]: no CORS configuration); None when the function has no URL.
+    url_cors_origins: NotRequired[list[str] | None]
 
 
 class LambdaRegion(TypedDict):
@@ -172,6 +174,10 @@ class Distribution(TypedDict):
     origins: list[AwsFragment]  # Origin
     web_acl_id: str | None
     logging: AwsFragment | None  # LoggingConfig of the distribution's configuration
+    # DefaultRootObject of the configuration (None: not set) and the OriginGroups' Items (each with its Members);
+    # both absent from inventories collected before they were kept.
+    default_root_object: NotRequired[str | None]
+    origin_groups: NotRequired[list[AwsFragment]]
 
 
 class CloudFront(TypedDict):
@@ -192,6 +198,9 @@ class NetworkFirewall(TypedDict):
     arn: str
     log_destinations: list[FirewallLogDestination]  # LoggingConfiguration's LogDestinationConfigs; []: logs nothing
     logging_error: NotRequired[str]  # DescribeLoggingConfiguration failed for this firewall
+    # DescribeFirewall's DeleteProtection, or why that read failed; both absent from inventories stored before.
+    delete_protection: NotRequired[bool]
+    protection_error: NotRequired[str]
     region: str
 
 
@@ -258,6 +267,9 @@ class OrgAccount(TypedDict):
     id: str
     scps: list[OrgScp]  # every SCP attached to the account, its OUs and its root
     scps_error: NotRequired[str]  # set when the lookups were refused (typical from a member account)
+    # Every tag policy attached to the account, its OUs and its root (same shape as an SCP; read with the SCPs, so
+    # scps_error covers it too). Absent from inventories collected before it was kept.
+    tag_policies: NotRequired[list[OrgScp]]
 
 
 class OrgRootAccess(TypedDict):

@@ -27,6 +27,7 @@ class LaunchConfiguration(TypedDict):
     # AssociatePublicIpAddress; None: not set (the subnet's own public IP setting decides)
     associate_public_ip: bool | None
     region: str
+    spot: NotRequired[bool]  # SpotPrice is set: its instances are Spot Instances (absent from older inventories)
 
 
 class AutoScalingGroup(TypedDict):
@@ -34,6 +35,14 @@ class AutoScalingGroup(TypedDict):
     arn: str
     availability_zones: list[str]
     region: str
+    # Absent from inventories collected before they were kept (those groups are not judged on them):
+    launch_configuration: NotRequired[str | None]  # LaunchConfigurationName
+    launch_template: NotRequired[str | None]  # the launch template's name (or id), also from a MixedInstancesPolicy
+    # A MixedInstancesPolicy whose OnDemandPercentageAboveBaseCapacity is below 100: part of the group runs on Spot.
+    mixed_spot: NotRequired[bool]
+    capacity_rebalance: NotRequired[bool]  # CapacityRebalance
+    health_check_type: NotRequired[str | None]  # EC2 or ELB (EBS and VPC_LATTICE may be added beside them)
+    load_balancers: NotRequired[int]  # how many Classic load balancers and target groups it is attached to
 
 
 class AutoScalingRegion(TypedDict):

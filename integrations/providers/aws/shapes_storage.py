@@ -70,11 +70,34 @@ class BackupVault(TypedDict):
     min_retention_days: int | None
     encryption_key_arn: str | None
     region: str
+    # kms:DescribeKey's KeyManager ("CUSTOMER" or "AWS") for a key of the scanned account; absent for another
+    # account's key, or when no key was reported; key_error: the key could not be described
+    key_manager: NotRequired[str | None]
+    key_error: NotRequired[str]
 
 
 class BackupRegion(TypedDict):
     plans: list[BackupPlan]
     vaults: list[BackupVault]
+
+
+# --- fsx (file systems) ---------------------------------------------------------------
+
+
+class FsxFileSystem(TypedDict):
+    id: str  # FileSystemId
+    arn: str | None
+    type: str | None  # WINDOWS, LUSTRE, ONTAP or OPENZFS
+    lifecycle: str | None  # AVAILABLE, CREATING, DELETING, ...
+    deployment_type: str | None  # the type's DeploymentType (MULTI_AZ_1, SINGLE_AZ_2, PERSISTENT_2, SCRATCH_2, ...)
+    copy_tags_to_backups: bool | None  # None: not reported, or the type has no such setting (ONTAP)
+    copy_tags_to_volumes: bool | None  # OpenZFS only; None elsewhere or not reported
+    subnet_ids: list[str]
+    region: str
+
+
+class FsxRegion(TypedDict):
+    file_systems: list[FsxFileSystem]
 
 
 # --- redshift ------------------------------------------------------------------------
@@ -233,6 +256,7 @@ class StorageInventoryData(TypedDict, total=False):
     ebs: Regional[EbsRegion]
     dynamodb: Regional[DynamoDbRegion]
     backup: Regional[BackupRegion]
+    fsx: Regional[FsxRegion]
     sqs: Regional[SqsRegion]
     sns: Regional[SnsRegion]
     secretsmanager: Regional[SecretsManagerRegion]

@@ -100,9 +100,24 @@ def _distribution(endpoint: str, region: str) -> None:
             "Enabled": True,
             # an alternate domain name, served on the distribution's own ACM certificate
             "Aliases": {"Quantity": 1, "Items": ["cdn.example.com"]},
+            "DefaultRootObject": "index.html",
             "Origins": {
+                "Quantity": 2,
+                "Items": [
+                    {"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": origin},
+                    {"Id": "app-standby", "DomainName": "standby.example.com", "CustomOriginConfig": origin},
+                ],
+            },
+            # the standby answers when the app fails
+            "OriginGroups": {
                 "Quantity": 1,
-                "Items": [{"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": origin}],
+                "Items": [
+                    {
+                        "Id": "app-failover",
+                        "FailoverCriteria": {"StatusCodes": {"Quantity": 2, "Items": [502, 503]}},
+                        "Members": {"Quantity": 2, "Items": [{"OriginId": "app"}, {"OriginId": "app-standby"}]},
+                    }
+                ],
             },
             "DefaultCacheBehavior": {
                 "TargetOriginId": "app",

@@ -16,6 +16,7 @@ from tests.integrations.aws.seed_databases_application import seed_databases_and
 from tests.integrations.aws.seed_devtools import seed_devtools
 from tests.integrations.aws.seed_ec2_exposure import default_subnets, seed_ec2_exposure
 from tests.integrations.aws.seed_lambda_iam_gaps import seed_lambda_and_iam_gaps
+from tests.integrations.aws.seed_more_services import seed_more_services
 from tests.integrations.aws.seed_network_compute import seed_network_compute
 from tests.integrations.aws.seed_platform import seed_platform
 from tests.integrations.aws.seed_redshift_logs import seed_redshift_and_logs
@@ -305,6 +306,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_ec2_exposure(moto_reset, EAST)
     seeded_failures |= seed_access_points_and_dax(moto_reset, EAST, net["efs"])
     seeded_failures |= seed_lambda_and_iam_gaps(moto_reset, EAST)
+    seeded_failures |= seed_more_services(moto_reset, EAST, other_region=WEST, instance=net["imds_v2"])
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)
@@ -320,6 +322,12 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     built.session.events.register("before-send.organizations.DescribeResourcePolicy", lambda **_: no_policy)
     aws(moto_reset, "macie2", WEST).disable_macie()
     checks = aws_checks()
+    groups = {
+        g["AutoScalingGroupName"]: g["AutoScalingGroupARN"]
+        for g in aws(moto_reset, "autoscaling", EAST).describe_auto_scaling_groups()["AutoScalingGroups"]
+    }
+    accounts = aws(moto_reset, "organizations").list_accounts()["Accounts"]
+    member = next(a["Id"] for a in accounts if a["Name"] == "workloads")
     storefront_acl = next(
         acl["ARN"]
         for acl in aws(moto_reset, "wafv2", EAST).list_web_acls(Scope="REGIONAL")["WebACLs"]
@@ -425,8 +433,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # network and compute (#15): moto gives the west instances public addresses; Inspector is off
         *{("aws.ec2.instance_no_public_ip", net[name], WEST) for name in ("imds_v1", "imds_v2")},
         *{("aws.inspector2.enabled", ACCOUNT, region) for region in (EAST, WEST)},
-        # added later in #15: the west instances run without a role; only the east VPC has an S3 gateway endpoint
-        *{("aws.ec2.instance_profile_attached", net[name], WEST) for name in ("imds_v1", "imds_v2")},
+        # added later in #15: the first west instance runs without a role (seed_more_services gives the second one a
+        # profile); only the east VPC has an S3 gateway endpoint
+        ("aws.ec2.instance_profile_attached", net["imds_v1"], WEST),
         ("aws.vpc.s3_gateway_endpoint", net[f"vpc_{WEST}"], WEST),
         # the CIS AWS 7.0.0 gaps: no resource policy delegating policy management; Macie off in the west
         ("aws.organizations.policy_management_delegated", ACCOUNT, ""),
@@ -463,6 +472,26 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # the west instances' root volumes have never been snapshotted; no trail has CloudTrail Insights
         *{("aws.ec2.ebs_volume_has_recent_snapshot", volume, WEST) for volume in net["west_root_volumes"]},
         ("aws.cloudtrail.insights_enabled", ACCOUNT, ""),
+        # the December batch on the older seeds: the groups run on launch configurations; the default backup vault
+        # keeps AWS Backup's own key; Bedrock logs nothing in the west; the CodeBuild projects read their buildspec
+        # from the repository they build; the Glue Spark jobs (no version: Glue 0.9) log nothing continuously; the
+        # member account has no tag policy
+        *{("aws.autoscaling.group_uses_launch_template", groups[name], EAST) for name in ("web", "batch")},
+        ("aws.backup.vault_customer_managed_key", f"arn:aws:backup:{EAST}:{ACCOUNT}:backup-vault:default-vault", EAST),
+        ("aws.bedrock.model_invocation_logging_enabled", ACCOUNT, WEST),
+        *{
+            (
+                "aws.codebuild.project_buildspec_not_in_source",
+                f"arn:aws:codebuild:{EAST}:{ACCOUNT}:project/{name}",
+                EAST,
+            )
+            for name in ("storefront", "nightly", "legacy-deploy")
+        },
+        *{
+            ("aws.glue.job_continuous_logging_enabled", f"arn:aws:glue:{EAST}:{ACCOUNT}:job/{name}", EAST)
+            for name in ("nightly-etl", "adhoc-etl")
+        },
+        ("aws.organizations.tag_policies_attached", member, ""),
     }
     assert failures == expected
     # moto's credential report has no root row, so root last use cannot be judged

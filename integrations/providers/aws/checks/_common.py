@@ -110,6 +110,39 @@ def listed_items(inventory: Inventory, service: str, key: str, *, noun: str, res
         yield from data.get(key, [])
 
 
+def regional_listing(
+    inventory: Inventory,
+    service: str,
+    key: str,
+    *,
+    noun: str,
+    resource_type: str,
+    resource_id: Callable[[Any], str] | None = None,
+    label: Callable[[Any], str] | None = None,
+) -> Iterator[tuple[str, Any] | Outcome]:
+    """Each ``key`` resource with its region, for a service that keeps several listings per region: an error outcome
+    for a region whose listing failed (``<key>_error``) or was cut short (``<key>_truncated_at``), so neither is
+    taken for a whole one; with ``resource_id`` and ``label``, a resource whose own description failed (its
+    ``describe_error``) becomes an error outcome naming it."""
+    account = inventory.account_id or "aws-account"
+    for region, data in regions(inventory, service):
+        failure = data.get(f"{key}_error")
+        if failure:
+            reason = f"Could not list the {noun} in {region}: {failure}"
+            yield error_outcome(account, resource_type, reason, region=region)
+            continue
+        for found in data.get(key, []):
+            if found.get("describe_error") and resource_id and label:
+                reason = f"Could not describe {label(found)}: {found['describe_error']}"
+                yield error_outcome(resource_id(found), resource_type, reason, region=region)
+            else:
+                yield region, found
+        limit = data.get(f"{key}_truncated_at")
+        if limit:
+            reason = f"{region} holds more than {limit} {noun}; only the first {limit} were read and judged"
+            yield error_outcome(account, resource_type, reason, region=region, read=limit)
+
+
 def partial_read(
     inventory: Inventory, region: str, data: Mapping[str, Any], *, noun: str, resource_type: str
 ) -> Outcome | None:

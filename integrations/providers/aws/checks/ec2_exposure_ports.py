@@ -166,7 +166,7 @@ def sg_rules_reviewable(inventory: Inventory) -> Iterable[Outcome]:
 # --- instances -------------------------------------------------------------------------------
 
 
-def _public_ipv6(addresses: Iterable[str]) -> list[str]:
+def public_ipv6(addresses: Iterable[str]) -> list[str]:
     """The globally routable addresses (unique local fc00::/7 ones are private)."""
     found = []
     for address in addresses:
@@ -202,7 +202,7 @@ def _instance_outcome(instance: Instance, region: str, groups: Mapping[str, Secu
     iid = str(instance.get("id"))
     if "security_group_ids" not in instance or "ipv6_addresses" not in instance:
         return error(iid, INSTANCE, "The inventory predates instance security group collection", region=region)
-    public_ip, ipv6 = instance.get("public_ip"), _public_ipv6(instance.get("ipv6_addresses", []))
+    public_ip, ipv6 = instance.get("public_ip"), public_ipv6(instance.get("ipv6_addresses", []))
     group_ids = list(instance.get("security_group_ids", []))
     observed: dict[str, Any] = {"public_ip": public_ip, "ipv6_addresses": ipv6, "security_groups": group_ids}
     if not public_ip and not ipv6:

@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import aws_check, error, regions, result
+from ._common import aws_check, error, regional_listing, result
 
 CLUSTER = "AWS::ECS::Cluster"
 SERVICE = "AWS::ECS::Service"
 MODEL = "AWS::SageMaker::Model"
 
 
-def _listed(inventory: Inventory, service: str, key: str, *, noun: str, resource_type: str) -> Iterator[Any]:
-    """Every ``key`` resource of the regions where it was read, with an error outcome for a region whose listing
-    failed (``<key>_error``) or was cut short (``<key>_truncated_at``)."""
-    account = inventory.account_id or "aws-account"
-    for region, data in regions(inventory, service):
-        if data.get(f"{key}_error"):
-            reason = f"Could not list the {noun} in {region}: {data[f'{key}_error']}"
-            yield error(account, resource_type, reason, region=region)
+def ecs_services(inventory: Inventory) -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]] | Outcome]:
+    """Every ECS service as (region, cluster, service), with an error outcome for a region whose clusters could not
+    be listed or were cut short, and for a cluster whose services could not be read or were cut short."""
+    for found in regional_listing(inventory, "ecs", "clusters", noun="ECS clusters", resource_type=SERVICE):
+        if isinstance(found, Outcome):
+            yield found
             continue
-        for found in data.get(key, []):
-            yield region, found
-        limit = data.get(f"{key}_truncated_at")
+        region, cluster = found
+        if cluster.get("services_error"):
+            reason = f"Could not read the services of ECS cluster {cluster['name']}: {cluster['services_error']}"
+            yield error(cluster["arn"], SERVICE, reason, region=region)
+            continue
+        for service in cluster.get("services", []):
+            yield region, cluster, service
+        limit = cluster.get("services_truncated_at")
         if limit:
-            reason = f"{region} holds more than {limit} {noun}; only the first {limit} were read and judged"
-            yield error(account, resource_type, reason, region=region, read=limit)
+            reason = f"ECS cluster {cluster['name']} holds more than {limit} services; only the first {limit} were read"
+            yield error(cluster["arn"], SERVICE, reason, region=region, read=limit)
 
 
 @aws_check(
@@ -43,7 +46,7 @@ def _listed(inventory: Inventory, service: str, key: str, *, noun: str, resource
     "or make it the account default with PutAccountSettingDefault.",
 )
 def cluster_container_insights(inventory: Inventory) -> Iterable[Outcome]:
-    for found in _listed(inventory, "ecs", "clusters", noun="ECS clusters", resource_type=CLUSTER):
+    for found in regional_listing(inventory, "ecs", "clusters", noun="ECS clusters", resource_type=CLUSTER):
         if isinstance(found, Outcome):
             yield found
             continue
@@ -69,27 +72,18 @@ def cluster_container_insights(inventory: Inventory) -> Iterable[Outcome]:
 )
 def service_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
     # Only awsvpc services get a network interface of their own; bridge and host mode tasks use their instance's.
-    for found in _listed(inventory, "ecs", "clusters", noun="ECS clusters", resource_type=SERVICE):
+    for found in ecs_services(inventory):
         if isinstance(found, Outcome):
             yield found
             continue
-        region, cluster = found
-        if cluster.get("services_error"):
-            reason = f"Could not read the services of ECS cluster {cluster['name']}: {cluster['services_error']}"
-            yield error(cluster["arn"], SERVICE, reason, region=region)
+        region, cluster, service = found
+        if not service.get("awsvpc"):
             continue
-        for service in cluster.get("services", []):
-            if not service.get("awsvpc"):
-                continue
-            value = service.get("assign_public_ip")
-            public = value == "ENABLED"
-            label = f"ECS service {service['name']} in cluster {cluster['name']}"
-            reason = f"{label} {'assigns' if public else 'does not assign'} public IPs (assignPublicIp {value})"
-            yield result(not public, service["arn"], SERVICE, reason, region=region, assign_public_ip=value)
-        limit = cluster.get("services_truncated_at")
-        if limit:
-            reason = f"ECS cluster {cluster['name']} holds more than {limit} services; only the first {limit} were read"
-            yield error(cluster["arn"], SERVICE, reason, region=region, read=limit)
+        value = service.get("assign_public_ip")
+        public = value == "ENABLED"
+        label = f"ECS service {service['name']} in cluster {cluster['name']}"
+        reason = f"{label} {'assigns' if public else 'does not assign'} public IPs (assignPublicIp {value})"
+        yield result(not public, service["arn"], SERVICE, reason, region=region, assign_public_ip=value)
 
 
 @aws_check(
@@ -104,19 +98,27 @@ def service_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
     "its containers must reach, and reach AWS services through VPC endpoints.",
 )
 def model_in_vpc(inventory: Inventory) -> Iterable[Outcome]:
-    for found in _listed(inventory, "sagemaker", "models", noun="SageMaker models", resource_type=MODEL):
+    for found in regional_listing(
+        inventory,
+        "sagemaker",
+        "models",
+        noun="SageMaker models",
+        resource_type=MODEL,
+        resource_id=_model_id,
+        label=lambda model: f"SageMaker model {model['name']}",
+    ):
         if isinstance(found, Outcome):
             yield found
             continue
         region, model = found
-        resource_id = str(model.get("arn") or model["name"])
-        if model.get("describe_error"):
-            reason = f"Could not describe SageMaker model {model['name']}: {model['describe_error']}"
-            yield error(resource_id, MODEL, reason, region=region)
-            continue
+        resource_id = _model_id(model)
         subnets = model.get("subnets") or []
         if subnets:
             reason = f"SageMaker model {model['name']} runs in VPC subnet(s) {', '.join(subnets)}"
         else:
             reason = f"SageMaker model {model['name']} has no VPC configuration"
         yield result(bool(subnets), resource_id, MODEL, reason, region=region, subnets=subnets)
+
+
+def _model_id(model: Mapping[str, Any]) -> str:
+    return str(model.get("arn") or model["name"])

@@ -17,11 +17,13 @@ from .apigatewayv2 import collect_apigatewayv2
 from .appsync import collect_appsync
 from .autoscaling import collect_autoscaling, collect_launch_templates
 from .backup import collect_backup, collect_dynamodb
+from .bedrock import collect_bedrock
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
 from .codebuild import collect_codebuild
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
+from .datasync import collect_datasync
 from .dax import collect_dax
 from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
 from .dms import collect_dms
@@ -33,8 +35,10 @@ from .eks import collect_eks
 from .elasticache import collect_elasticache
 from .elb import collect_elb, collect_elbv2
 from .emr import collect_emr
+from .endpoint_services import collect_vpc_endpoint_services
 from .eventbridge import collect_eventbridge
 from .filtering import collect_networkfirewall
+from .fsx import collect_fsx
 from .glue import collect_glue
 from .iam import collect_accessanalyzer, collect_iam
 from .images import collect_images
@@ -126,5 +130,9 @@ COLLECTORS: dict[str, Collector] = {
     "network_interfaces": collect_network_interfaces,
     "s3_access_points": collect_s3_access_points,
     "dax": collect_dax,
+    "fsx": collect_fsx,
     "networkfirewall": collect_networkfirewall,
+    "vpc_endpoint_services": collect_vpc_endpoint_services,
+    "bedrock": collect_bedrock,
+    "datasync": collect_datasync,
 }

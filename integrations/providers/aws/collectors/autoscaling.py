@@ -43,15 +43,28 @@ def _launch_configuration(scope: Scope, configuration: Mapping[str, Any]) -> dic
         "http_tokens": metadata.get("HttpTokens"),
         "http_endpoint": metadata.get("HttpEndpoint"),
         "associate_public_ip": public_ip if isinstance(public_ip, bool) else None,
+        "spot": bool(configuration.get("SpotPrice")),
         "region": scope.region,
     }
 
 
 def _group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]:
+    mixed = group.get("MixedInstancesPolicy") or {}
+    template = group.get("LaunchTemplate") or (mixed.get("LaunchTemplate") or {}).get("LaunchTemplateSpecification")
+    distribution = mixed.get("InstancesDistribution") or {}
+    # Above its on-demand base, a mixed instances group buys this share on demand and the rest as Spot (AWS's
+    # default share is 100: no Spot).
+    on_demand_share = distribution.get("OnDemandPercentageAboveBaseCapacity")
     return {
         "name": group["AutoScalingGroupName"],
         "arn": group.get("AutoScalingGroupARN") or group["AutoScalingGroupName"],
         "availability_zones": sorted({str(zone) for zone in group.get("AvailabilityZones") or []}),
+        "launch_configuration": group.get("LaunchConfigurationName") or None,
+        "launch_template": (template or {}).get("LaunchTemplateName") or (template or {}).get("LaunchTemplateId"),
+        "mixed_spot": bool(mixed) and (on_demand_share if isinstance(on_demand_share, int) else 100) < 100,
+        "capacity_rebalance": group.get("CapacityRebalance") is True,
+        "health_check_type": group.get("HealthCheckType"),
+        "load_balancers": len(group.get("LoadBalancerNames") or []) + len(group.get("TargetGroupARNs") or []),
         "region": scope.region,
     }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ..shapes_storage import BackupRegion, DynamoDbRegion
-from ._common import Scope, describe_error, paginate, plain
+from ._common import Scope, concurrently, describe_error, paginate, plain
+from .msk import _key_manager, _own_key
 
 
 def collect_dynamodb(scope: Scope) -> DynamoDbRegion:
@@ -63,4 +65,16 @@ def collect_backup(scope: Scope) -> BackupRegion:
         }
         for v in paginate(backup, "list_backup_vaults", "BackupVaultList")
     ]
+    _add_key_managers(scope, vaults)
     return plain({"plans": plans, "vaults": vaults})
+
+
+def _add_key_managers(scope: Scope, vaults: list[dict[str, Any]]) -> None:
+    """Tell a vault's customer managed key from AWS Backup's AWS managed one (kms:DescribeKey, once for each key of
+    the account's). Another account's key is not described: AWS managed keys belong to the vault's own account."""
+    own = sorted({key for v in vaults if (key := str(v["encryption_key_arn"] or "")) and _own_key(scope, key)})
+    if not own:
+        return
+    found = dict(zip(own, concurrently(functools.partial(_key_manager, scope.client("kms")), own), strict=True))
+    for vault in vaults:
+        vault.update(found.get(str(vault["encryption_key_arn"]), {}))

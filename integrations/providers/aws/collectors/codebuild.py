@@ -7,6 +7,7 @@ are kept, and of a source only whether its URL carries sign-in details, not the 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ MAX_PROJECTS = 1_000
 _BATCH = 100
 # CodeBuild's type for a variable whose value is stored in the project itself (and the type of one given none).
 _PLAINTEXT = "PLAINTEXT"
+# How a one-line inline buildspec starts (`version: 0.2`), which no file name does.
+_VERSION_KEY = re.compile(r"""\s*["']?version["']?\s*:""")
 
 
 def collect_codebuild(scope: Scope) -> CodeBuildRegion:
@@ -67,6 +70,7 @@ def _project(scope: Scope, described: Mapping[str, Any]) -> dict[str, Any]:
     project["s3_logs_status"] = s3_logs.get("status")
     project["s3_logs_encryption_disabled"] = s3_logs.get("encryptionDisabled") is True
     variables = (described.get("environment") or {}).get("environmentVariables") or []
+    project["privileged_mode"] = (described.get("environment") or {}).get("privilegedMode") is True
     # Names only: the values are deliberately left behind.
     project["plaintext_variable_names"] = [
         str(v["name"]) for v in variables if v.get("name") and (v.get("type") or _PLAINTEXT) == _PLAINTEXT
@@ -87,7 +91,23 @@ def _source(identifier: str, source: Mapping[str, Any]) -> dict[str, Any]:
         "identifier": identifier,
         "type": source.get("type"),
         "url_has_credentials": url_has_credentials(source.get("location")),
+        "buildspec": buildspec_kind(source.get("buildspec")),
     }
+
+
+def buildspec_kind(buildspec: Any) -> str:
+    """Where a source's build commands come from, never the commands themselves (they may hold secrets):
+    "s3" (an S3 object ARN), "inline" (the YAML or JSON text in the project), or "source" (a file in the source,
+    buildspec.yml at its root when none is named)."""
+    if not isinstance(buildspec, str) or not buildspec.strip():
+        return "source"
+    text = buildspec.strip()
+    if text.startswith("arn:") and ":s3:::" in text:
+        return "s3"
+    # A file name is one line; an inline buildspec is a document with a version key (YAML or JSON).
+    if "\n" in text or text.startswith("{") or _VERSION_KEY.match(text):
+        return "inline"
+    return "source"
 
 
 def url_has_credentials(location: Any) -> bool:

@@ -32,6 +32,7 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
                 "runtime": function.get("Runtime"),
                 "package_type": function.get("PackageType"),
                 "url_auth_type": (url or {}).get("AuthType"),
+                "url_cors_origins": _cors_origins(url),
                 "policy": policy_document((policy or {}).get("Policy")),
                 # ListFunctions answers the variables' values in clear: the names are kept, the values left behind.
                 "environment_variable_names": sorted(str(key) for key in environment.get("Variables") or {}),
@@ -43,6 +44,13 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
             }
         )
     return plain({"collected_at": datetime.now(UTC), "functions": functions})
+
+
+def _cors_origins(url: Any) -> list[str] | None:
+    """The origins a function URL's CORS configuration admits ([] for none); None when the function has no URL."""
+    if url is None:
+        return None
+    return [str(origin) for origin in (url.get("Cors") or {}).get("AllowOrigins") or []]
 
 
 def collect_ecr(scope: Scope) -> EcrRegion:

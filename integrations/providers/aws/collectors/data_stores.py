@@ -267,6 +267,10 @@ def _key(kms: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, A
         "origin": meta.get("Origin"),
         "rotation_enabled": rotation,
         "region": region,
+        # PRIMARY or REPLICA for a multi-Region key, None for a single-Region one
+        "multi_region": (meta.get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType")
+        if meta.get("MultiRegion")
+        else None,
     }
     # AWS-managed keys have policies AWS writes and nobody can change: not worth a call each.
     if customer:

@@ -1,7 +1,9 @@
-"""DMS collection (regional): replication instances' exposure, Multi-AZ and upgrades, and endpoints' SSL mode."""
+"""DMS collection (regional): replication instances' exposure, Multi-AZ and upgrades, endpoints' SSL mode, and
+replication tasks' logging settings."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +22,12 @@ def collect_dms(scope: Scope) -> DmsRegion:
     except ClientError as exc:
         # Only the endpoint check depends on this listing.
         data["endpoints_error"] = describe_error(exc)
+    try:
+        tasks = paginate(dms, "describe_replication_tasks", "ReplicationTasks")
+        data["replication_tasks"] = [_task(t, scope.region) for t in tasks]
+    except ClientError as exc:
+        # Only the task logging checks depend on this listing.
+        data["replication_tasks_error"] = describe_error(exc)
     return plain(data)
 
 
@@ -49,3 +57,31 @@ def _endpoint(e: Mapping[str, Any], region: str) -> dict[str, Any]:
         "ssl_mode": e.get("SslMode"),
         "region": region,
     }
+
+
+def _task(t: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """A replication task with the Logging part of its settings (a JSON document DMS returns as text)."""
+    task: dict[str, Any] = {
+        "id": t["ReplicationTaskIdentifier"],
+        "arn": t.get("ReplicationTaskArn"),
+        "status": t.get("Status"),
+        "migration_type": t.get("MigrationType"),
+        "logging_enabled": None,
+        "log_severities": {},
+        "region": region,
+    }
+    text = t.get("ReplicationTaskSettings")
+    try:
+        settings = json.loads(text) if text else {}
+    except ValueError:
+        task["settings_error"] = "its task settings are not valid JSON"
+        return task
+    logging = settings.get("Logging") if isinstance(settings, dict) else None
+    if isinstance(logging, dict):
+        task["logging_enabled"] = _flag(logging.get("EnableLogging"))
+        task["log_severities"] = {
+            str(c["Id"]): str(c.get("Severity") or "")
+            for c in logging.get("LogComponents") or []
+            if isinstance(c, dict) and c.get("Id")
+        }
+    return task

@@ -68,6 +68,8 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "vpc_id": i.get("VpcId"),
                     "security_group_ids": _instance_groups(i),
                     "ipv6_addresses": _instance_ipv6_addresses(i),
+                    "virtualization_type": i.get("VirtualizationType"),
+                    "network_interfaces": _instance_interfaces(i),
                     "region": region,
                 }
                 for i in instances
@@ -83,6 +85,14 @@ def _instance_groups(instance: Mapping[str, Any]) -> list[str]:
     interfaces = instance.get("NetworkInterfaces", [])
     groups = [*instance.get("SecurityGroups", []), *(g for n in interfaces for g in n.get("Groups", []))]
     return sorted({str(g["GroupId"]) for g in groups if g.get("GroupId")})
+
+
+def _instance_interfaces(instance: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The network interfaces attached to the instance: id, subnet and type (interface, efa, ...)."""
+    return [
+        {"id": n.get("NetworkInterfaceId"), "subnet_id": n.get("SubnetId"), "type": n.get("InterfaceType")}
+        for n in instance.get("NetworkInterfaces", [])
+    ]
 
 
 def _instance_ipv6_addresses(instance: Mapping[str, Any]) -> list[str]:

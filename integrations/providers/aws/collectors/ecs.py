@@ -123,6 +123,14 @@ def _cluster(ecs: BaseClient, described: Mapping[str, Any]) -> dict[str, Any]:
                         "arn": str(service.get("serviceArn") or ""),
                         "awsvpc": awsvpc is not None,
                         "assign_public_ip": (awsvpc or {}).get("assignPublicIp"),
+                        "launch_type": service.get("launchType"),
+                        "capacity_providers": sorted(
+                            str(p.get("capacityProvider"))
+                            for p in service.get("capacityProviderStrategy") or []
+                            if p.get("capacityProvider")
+                        ),
+                        "platform_version": service.get("platformVersion"),
+                        "platform_family": service.get("platformFamily"),
                     }
                 )
     except ClientError as exc:

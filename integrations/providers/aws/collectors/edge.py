@@ -43,6 +43,8 @@ def collect_cloudfront(scope: Scope) -> CloudFront:
                 "origins": summary.get("Origins", {}).get("Items", []),
                 "web_acl_id": summary.get("WebACLId") or None,
                 "logging": config.get("Logging"),
+                "default_root_object": config.get("DefaultRootObject") or None,
+                "origin_groups": summary.get("OriginGroups", {}).get("Items") or [],
             }
         )
     return plain({"distributions": distributions})

@@ -1,13 +1,15 @@
-"""ElastiCache collection (regional): each Redis or Valkey replication group's encryption, failover and backups, and
-each cache cluster's minor version upgrades."""
+"""ElastiCache collection (regional): each Redis or Valkey replication group's encryption, failover and backups, each
+cache cluster's minor version upgrades and subnet group, and the subnets of each cache subnet group."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ..shapes_containers import ElastiCacheRegion
-from ._common import Scope, paginate, plain
+from ._common import Scope, describe_error, paginate, plain
 
 # Both listings carry every setting judged, 100 to a page, and ElastiCache's quota of 300 nodes per region (raised
 # on request) keeps them short: they are read whole, with no per-resource calls.
@@ -19,12 +21,25 @@ def collect_elasticache(scope: Scope) -> ElastiCacheRegion:
     pages = {"PaginationConfig": {"PageSize": _PAGE_SIZE}}
     groups = paginate(elasticache, "describe_replication_groups", "ReplicationGroups", **pages)
     clusters = paginate(elasticache, "describe_cache_clusters", "CacheClusters", **pages)
-    return plain(
-        {
-            "replication_groups": [_replication_group(scope, g) for g in groups],
-            "cache_clusters": [_cache_cluster(scope, c) for c in clusters],
-        }
-    )
+    data: dict[str, Any] = {
+        "replication_groups": [_replication_group(scope, g) for g in groups],
+        "cache_clusters": [_cache_cluster(scope, c) for c in clusters],
+    }
+    try:
+        subnet_groups = paginate(elasticache, "describe_cache_subnet_groups", "CacheSubnetGroups", **pages)
+    except ClientError as exc:
+        # Only the subnet check depends on this listing.
+        data["subnet_groups_error"] = describe_error(exc)
+    else:
+        data["subnet_groups"] = [
+            {
+                "name": g["CacheSubnetGroupName"],
+                "vpc_id": g.get("VpcId"),
+                "subnet_ids": [str(s["SubnetIdentifier"]) for s in g.get("Subnets") or [] if s.get("SubnetIdentifier")],
+            }
+            for g in subnet_groups
+        ]
+    return plain(data)
 
 
 def _replication_group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,5 +66,6 @@ def _cache_cluster(scope: Scope, cluster: Mapping[str, Any]) -> dict[str, Any]:
         "engine": cluster.get("Engine"),
         "replication_group_id": cluster.get("ReplicationGroupId"),
         "auto_minor_version_upgrade": upgrade if isinstance(upgrade, bool) else None,
+        "cache_subnet_group": cluster.get("CacheSubnetGroupName") or None,
         "region": scope.region,
     }

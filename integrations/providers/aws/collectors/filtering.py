@@ -1,4 +1,5 @@
-"""Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs.
+"""Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs, and whether it
+is protected from deletion.
 
 WAF Classic (waf, waf-regional) web ACLs are not read: no check judges them (see docs/aws-checks.md).
 """
@@ -36,6 +37,10 @@ def _firewall(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dic
         "log_destinations": [],
         "region": region,
     }
+    protection = _protection(client, firewall["arn"])
+    if protection is None:
+        return None
+    firewall.update(protection)
     try:
         answer = client.describe_logging_configuration(FirewallArn=firewall["arn"])
     except ClientError as exc:
@@ -46,6 +51,18 @@ def _firewall(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dic
     configured = (answer.get("LoggingConfiguration") or {}).get("LogDestinationConfigs") or []
     firewall["log_destinations"] = [_destination(d) for d in configured]
     return firewall
+
+
+def _protection(client: BaseClient, arn: str) -> dict[str, Any] | None:
+    """``{"delete_protection": ...}`` from DescribeFirewall, ``{"protection_error": ...}`` when that read fails, None
+    when the firewall was deleted since the listing."""
+    try:
+        described = client.describe_firewall(FirewallArn=arn).get("Firewall") or {}
+    except ClientError as exc:
+        if error_code(exc) == _GONE:
+            return None
+        return {"protection_error": describe_error(exc)}
+    return {"delete_protection": described.get("DeleteProtection") is True}
 
 
 def _destination(config: Mapping[str, Any]) -> dict[str, Any]:

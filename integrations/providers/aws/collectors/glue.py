@@ -87,6 +87,11 @@ def _job(
         "security_configuration": config,
         "s3_encryption_modes": [],
         "cloudwatch_encryption_mode": None,
+        # From GetJobs itself: the job's kind (glueetl, gluestreaming, pythonshell, glueray), its Glue version and
+        # its --enable-continuous-cloudwatch-log default argument (None when the job does not set it).
+        "command": (job.get("Command") or {}).get("Name"),
+        "glue_version": job.get("GlueVersion"),
+        "continuous_logging": (job.get("DefaultArguments") or {}).get("--enable-continuous-cloudwatch-log"),
         "region": scope.region,
     }
     if config is None:

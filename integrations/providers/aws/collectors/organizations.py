@@ -1,6 +1,6 @@
-"""AWS Organizations collection (global): the service control policies that reach the organization's accounts,
-whether IAM's centralized root access features are enabled for the organization, and the organization's resource
-policy (which delegates policy management to a member account).
+"""AWS Organizations collection (global): the service control policies and tag policies that reach the organization's
+accounts, whether IAM's centralized root access features are enabled for the organization, and the organization's
+resource policy (which delegates policy management to a member account).
 
 Scanned from the management account, every member account is judged; from a member account, only itself
 (AWS then usually refuses the policy lookups, which is kept as ``scps_error`` rather than failing the scan).
@@ -19,6 +19,7 @@ from ..shapes_network import OrgAccount, Organizations, OrgDelegatedAdmin, OrgRo
 from ._common import AwsConnectorError, Scope, describe_error, error_code, paginate, plain
 
 _SCP = "SERVICE_CONTROL_POLICY"
+_TAG_POLICY = "TAG_POLICY"
 # Accounts, OUs and roots nest at most six levels; a longer chain means a cycle in a fake answer.
 _MAX_DEPTH = 8
 # Answers of IAM's ListOrganizationsFeatures meaning the features are off (no IAM trusted access, or an organization
@@ -31,17 +32,17 @@ class _Walker:
 
     def __init__(self, client: BaseClient) -> None:
         self.client = client
-        self.policies: dict[str, list[dict[str, Any]]] = {}
+        self.policies: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.parents: dict[str, dict[str, Any] | None] = {}
 
-    def _policies(self, target: str) -> list[dict[str, Any]]:
-        if target not in self.policies:
-            found = paginate(self.client, "list_policies_for_target", "Policies", TargetId=target, Filter=_SCP)
-            self.policies[target] = [
+    def _policies(self, target: str, kind: str = _SCP) -> list[dict[str, Any]]:
+        if (target, kind) not in self.policies:
+            found = paginate(self.client, "list_policies_for_target", "Policies", TargetId=target, Filter=kind)
+            self.policies[(target, kind)] = [
                 {"target": target, "id": p.get("Id"), "name": p.get("Name"), "aws_managed": bool(p.get("AwsManaged"))}
                 for p in found
             ]
-        return self.policies[target]
+        return self.policies[(target, kind)]
 
     def _parent(self, child: str) -> dict[str, Any] | None:
         if child not in self.parents:
@@ -51,17 +52,19 @@ class _Walker:
 
     def account(self, account_id: str) -> OrgAccount:
         scps: list[dict[str, Any]] = []
+        tag_policies: list[dict[str, Any]] = []
         try:
             target: str | None = account_id
             for _ in range(_MAX_DEPTH):
                 if target is None:
                     break
                 scps.extend(self._policies(target))
+                tag_policies.extend(self._policies(target, _TAG_POLICY))
                 parent = self._parent(target) if not target.startswith("r-") else None
                 target = parent.get("Id") if parent else None
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
             return {"id": account_id, "scps": [], "scps_error": describe_error(exc)}
-        return {"id": account_id, "scps": plain(scps)}
+        return {"id": account_id, "scps": plain(scps), "tag_policies": plain(tag_policies)}
 
 
 def _root_access(scope: Scope) -> OrgRootAccess:

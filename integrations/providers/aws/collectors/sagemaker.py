@@ -1,10 +1,11 @@
 """SageMaker collection (regional): each notebook instance's network placement, root access and storage key, and
-each model's VPC placement."""
+each model's VPC placement; each recent training job's keys, network and traffic encryption, and each endpoint
+configuration's storage key and production variants."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.client import BaseClient
@@ -32,7 +33,12 @@ def collect_sagemaker(scope: Scope) -> SageMakerRegion:
     notebooks = concurrently(functools.partial(_notebook, sagemaker, scope), listed)
     found = [n for n in notebooks if n is not None]
     region = bounded_region("notebook_instances", found, more, MAX_NOTEBOOK_INSTANCES)
-    return {**region, **plain(_models(sagemaker, scope))}  # type: ignore[typeddict-item]
+    return {  # type: ignore[typeddict-item]
+        **region,
+        **plain(_models(sagemaker, scope)),
+        **plain(_training_jobs(sagemaker, scope)),
+        **plain(_endpoint_configs(sagemaker, scope)),
+    }
 
 
 def _notebook(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -70,15 +76,30 @@ def _notebook(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) ->
 MAX_MODELS = 1_000
 
 
-def _models(sagemaker: BaseClient, scope: Scope) -> dict[str, Any]:
+def _listed_and_described(
+    sagemaker: BaseClient,
+    scope: Scope,
+    key: str,
+    describe: Callable[[BaseClient, Scope, Mapping[str, Any]], dict[str, Any] | None],
+    operation: str,
+    items: str,
+    limit: int,
+    **listing: Any,
+) -> dict[str, Any]:
+    """``key``: at most ``limit`` of the region's ``operation`` listing, each described (None: gone since the
+    listing); a failed listing is ``<key>_error``, a cut-short one ``<key>_truncated_at``."""
     try:
         listed, more = paginate_at_most(
-            sagemaker, "list_models", "Models", MAX_MODELS, PaginationConfig={"PageSize": _PAGE_SIZE}
+            sagemaker, operation, items, limit, PaginationConfig={"PageSize": _PAGE_SIZE}, **listing
         )
     except ClientError as exc:
-        return {"models": [], "models_error": describe_error(exc)}
-    found = concurrently(functools.partial(_model, sagemaker, scope), listed)
-    return {"models": [m for m in found if m is not None], **({"models_truncated_at": MAX_MODELS} if more else {})}
+        return {key: [], f"{key}_error": describe_error(exc)}
+    found = concurrently(functools.partial(describe, sagemaker, scope), listed)
+    return {key: [f for f in found if f is not None], **({f"{key}_truncated_at": limit} if more else {})}
+
+
+def _models(sagemaker: BaseClient, scope: Scope) -> dict[str, Any]:
+    return _listed_and_described(sagemaker, scope, "models", _model, "list_models", "Models", MAX_MODELS)
 
 
 def _model(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -93,3 +114,90 @@ def _model(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> di
         return model
     model["subnets"] = [str(s) for s in (described.get("VpcConfig") or {}).get("Subnets") or []]
     return model
+
+
+# Training jobs are kept for ever and each costs a DescribeTrainingJob call: only the most recent are read.
+MAX_TRAINING_JOBS = 1_000
+
+
+def _training_jobs(sagemaker: BaseClient, scope: Scope) -> dict[str, Any]:
+    return _listed_and_described(
+        sagemaker,
+        scope,
+        "training_jobs",
+        _training_job,
+        "list_training_jobs",
+        "TrainingJobSummaries",
+        MAX_TRAINING_JOBS,
+        SortBy="CreationTime",
+        SortOrder="Descending",
+    )
+
+
+def _training_job(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    name = listed["TrainingJobName"]
+    job: dict[str, Any] = {
+        "name": name,
+        "arn": listed.get("TrainingJobArn"),
+        "status": listed.get("TrainingJobStatus"),
+        "region": scope.region,
+    }
+    try:
+        described = sagemaker.describe_training_job(TrainingJobName=name)
+    except ClientError as exc:
+        if error_code(exc) == "ValidationException":  # deleted since the listing
+            return None
+        job["describe_error"] = describe_error(exc)
+        return job
+    resources = described.get("ResourceConfig") or {}
+    groups = resources.get("InstanceGroups") or []
+    job.update(
+        # Inter-container traffic flows only between a job's instances: in one group, or in several.
+        instance_count=sum(int(g.get("InstanceCount") or 0) for g in groups) or resources.get("InstanceCount"),
+        volume_kms_key_id=resources.get("VolumeKmsKeyId") or None,
+        output_kms_key_id=(described.get("OutputDataConfig") or {}).get("KmsKeyId") or None,
+        subnets=[str(s) for s in (described.get("VpcConfig") or {}).get("Subnets") or []],
+        inter_container_encryption=described.get("EnableInterContainerTrafficEncryption"),
+        network_isolation=described.get("EnableNetworkIsolation"),
+    )
+    return job
+
+
+# Each endpoint configuration costs a DescribeEndpointConfig call; past this many in a region the rest are unread.
+MAX_ENDPOINT_CONFIGS = 1_000
+
+
+def _endpoint_configs(sagemaker: BaseClient, scope: Scope) -> dict[str, Any]:
+    return _listed_and_described(
+        sagemaker,
+        scope,
+        "endpoint_configs",
+        _endpoint_config,
+        "list_endpoint_configs",
+        "EndpointConfigs",
+        MAX_ENDPOINT_CONFIGS,
+    )
+
+
+def _endpoint_config(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    name = listed["EndpointConfigName"]
+    config: dict[str, Any] = {"name": name, "arn": listed.get("EndpointConfigArn"), "region": scope.region}
+    try:
+        described = sagemaker.describe_endpoint_config(EndpointConfigName=name)
+    except ClientError as exc:
+        if error_code(exc) == "ValidationException":  # deleted since the listing
+            return None
+        config["describe_error"] = describe_error(exc)
+        return config
+    config.update(
+        kms_key_id=described.get("KmsKeyId") or None,
+        variants=[
+            {
+                "name": str(v.get("VariantName") or ""),
+                "instance_count": v.get("InitialInstanceCount"),
+                "serverless": bool(v.get("ServerlessConfig")),
+            }
+            for v in described.get("ProductionVariants") or []
+        ],
+    )
+    return config
