@@ -20,7 +20,7 @@ DEFAULT_S3_LOGS = "DISABLED"
 S3_ARTIFACTS = "S3"
 
 
-def _projects(inventory: Inventory) -> Iterator[CodeBuildProject | Outcome]:
+def projects(inventory: Inventory) -> Iterator[CodeBuildProject | Outcome]:
     return described_items(
         inventory,
         "codebuild",
@@ -49,7 +49,7 @@ def _label(project: CodeBuildProject) -> str:
     "(logsConfig.s3Logs.status ENABLED, with a bucket location) in the project's settings (UpdateProject).",
 )
 def project_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
@@ -85,7 +85,7 @@ def project_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "the build AWS access through the project's service role instead of access keys.",
 )
 def project_no_plaintext_secrets(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
@@ -111,7 +111,7 @@ def project_no_plaintext_secrets(inventory: Inventory) -> Iterable[Outcome]:
     "exposed password or token.",
 )
 def project_source_url_no_credentials(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
@@ -140,7 +140,7 @@ def project_source_url_no_credentials(inventory: Inventory) -> Iterable[Outcome]
     "unless another is set).",
 )
 def project_artifacts_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
@@ -167,7 +167,7 @@ def project_artifacts_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Set logsConfig.s3Logs.encryptionDisabled to false (or leave it out) on the project (UpdateProject).",
 )
 def project_s3_logs_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue

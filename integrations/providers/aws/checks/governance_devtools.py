@@ -10,14 +10,12 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_devtools import CodeBuildProject
 from ..shapes_network import Organizations
 from ..shapes_platform import AutoScalingGroup
 from ._common import (
     ACCOUNT,
     as_list,
     aws_check,
-    described_items,
     error,
     items,
     regions,
@@ -26,7 +24,7 @@ from ._common import (
     statements,
 )
 from .autoscaling import AUTO_SCALING_GROUP
-from .codebuild import PROJECT
+from .codebuild import PROJECT, projects
 from .compute import FUNCTION
 from .workloads import SERVICE, ecs_services
 
@@ -145,19 +143,6 @@ def no_cloudwatch_sharing_role(inventory: Inventory) -> Iterable[Outcome]:
 # --- CodeBuild: where the build commands come from, privileged builds ----------------------------------------------
 
 
-def _projects(inventory: Inventory) -> Iterator[CodeBuildProject | Outcome]:
-    # Read as the other CodeBuild checks read them: failed batches and cut-short regions become errors.
-    return described_items(
-        inventory,
-        "codebuild",
-        "projects",
-        noun="build projects",
-        resource_type=PROJECT,
-        resource_id=lambda project: str(project["arn"]),
-        label=lambda project: f"CodeBuild project {project['name']}",
-    )
-
-
 @aws_check(
     id="aws.codebuild.project_buildspec_not_in_source",
     title="CodeBuild projects building from a repository keep their buildspec outside it",
@@ -172,7 +157,7 @@ def _projects(inventory: Inventory) -> Iterator[CodeBuildProject | Outcome]:
     "developers cannot write (source.buildspec naming its ARN), and keep webhook builds to trusted branches.",
 )
 def project_buildspec_not_in_source(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
@@ -211,7 +196,7 @@ def project_buildspec_not_in_source(inventory: Inventory) -> Iterable[Outcome]:
     "images; keep those projects apart, with a narrow service role and trusted sources.",
 )
 def project_not_privileged(inventory: Inventory) -> Iterable[Outcome]:
-    for project in _projects(inventory):
+    for project in projects(inventory):
         if isinstance(project, Outcome):
             yield project
             continue
