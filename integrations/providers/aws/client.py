@@ -48,7 +48,9 @@ ROLE_SESSION_NAME = "complywise-scan"
 ROLE_SESSION_SECONDS = 3600
 
 # Global services are collected once, in the first configured region; every other collector runs per region.
-GLOBAL_SERVICES: frozenset[str] = frozenset({"iam", "s3", "account", "cloudfront", "organizations", "route53"})
+GLOBAL_SERVICES: frozenset[str] = frozenset(
+    {"iam", "s3", "account", "cloudfront", "organizations", "route53", "shield"}
+)
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES
 # How the global services are split into collection units: the two that grow with the account
@@ -137,6 +139,12 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "vpc_endpoint_services": ("ec2",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
+    "directoryservice": ("ds",),
+    "workspaces": ("workspaces",),
+    # Shield Advanced is one subscription per account, answered from us-east-1 whatever the region asked.
+    "shield": ("shield@global",),
+    "firehose": ("firehose",),
+    "directconnect": ("directconnect",),
 }
 
 

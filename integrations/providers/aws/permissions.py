@@ -14,7 +14,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "acm:DescribeCertificate",
     "acm:ListCertificates",
     # API Gateway authorises reads by HTTP method: GET on /restapis (GetRestApis) and /restapis/*/stages (GetStages),
-    # and for HTTP and WebSocket APIs on /apis (GetApis) and /apis/*/stages (GetStages).
+    # /restapis/*/resources (GetResources, methods embedded), and for HTTP and WebSocket APIs on /apis (GetApis) and
+    # /apis/*/stages (GetStages).
     "apigateway:GET",
     "appsync:ListGraphqlApis",
     "autoscaling:DescribeAutoScalingGroups",
@@ -37,9 +38,11 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "datasync:DescribeTask",
     "datasync:ListTasks",
     "dax:DescribeClusters",
+    "directconnect:DescribeConnections",
     "dms:DescribeEndpoints",
     "dms:DescribeReplicationInstances",
     "dms:DescribeReplicationTasks",
+    "ds:DescribeDirectories",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTable",
     "dynamodb:ListTables",
@@ -93,12 +96,16 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "es:DescribeDomains",
     "es:ListDomainNames",
     "events:ListEventBuses",
+    "firehose:DescribeDeliveryStream",
+    "firehose:ListDeliveryStreams",
     "fsx:DescribeFileSystems",
     "glue:GetDataCatalogEncryptionSettings",
     "glue:GetJobs",
     "glue:GetSecurityConfigurations",
+    "guardduty:GetAdministratorAccount",
     "guardduty:GetDetector",
     "guardduty:ListDetectors",
+    "guardduty:ListOrganizationAdminAccounts",
     "iam:GenerateCredentialReport",
     "iam:GetAccountAuthorizationDetails",
     "iam:GetAccountPasswordPolicy",
@@ -180,6 +187,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "secretsmanager:GetResourcePolicy",
     "secretsmanager:ListSecrets",
     "securityhub:DescribeHub",
+    "shield:DescribeSubscription",
+    "shield:ListProtections",
     "sns:ListSubscriptions",
     "sns:GetTopicAttributes",
     "sns:ListTopics",
@@ -195,6 +204,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "wafv2:GetWebACL",
     "wafv2:GetWebACLForResource",
     "wafv2:ListWebACLs",
+    "workspaces:DescribeWorkspaces",
 )
 
 # The actions SecurityAudit does not grant: the scanning role needs them in a policy of its own. Without them only

@@ -459,16 +459,6 @@ class SecurityHubRegion(TypedDict):
     subscribed_at: str | None
 
 
-class Detector(TypedDict):
-    id: str
-    status: str | None
-    region: str
-
-
-class GuardDutyRegion(TypedDict):
-    detectors: list[Detector]
-
-
 class AwsInventoryData(TypedDict, total=False):
     """``Inventory.data`` of an AWS scan: one entry per collected service."""
 
@@ -479,16 +469,17 @@ class AwsInventoryData(TypedDict, total=False):
     cloudwatch: Regional[CloudWatchRegion]
     ec2: Regional[Ec2Region]
     efs: Regional[EfsRegion]
-    guardduty: Regional[GuardDutyRegion]
     kms: Regional[KmsRegion]
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
     vpc: Regional[VpcRegion]
     # cloudtrail and config: see shapes_logging.py
-    # acm, cloudfront, ecr, eip, eks, elb, elbv2, inspector2, lambda, macie and organizations: see shapes_network.py
+    # acm, cloudfront, ecr, eip, eks, elb, elbv2, guardduty, inspector2, lambda, macie and organizations: see
+    # shapes_network.py
     # sagemaker and emr: see shapes_analytics.py
     # neptune and dms: see shapes_databases.py; stepfunctions, wafv2 and apigatewayv2: see shapes_application.py
     # ecs, elasticache, kinesis and mq: see shapes_containers.py
     # codebuild, ssm, glue and route53: see shapes_devtools.py
     # autoscaling, launch_templates, msk, appsync, transfer and eventbridge: see shapes_platform.py
     # images, instance_user_data, subnets, transit_gateways and vpc_endpoint_services: see shapes_ec2.py
+    # firehose and directconnect: see shapes_delivery.py; directoryservice, workspaces and shield: shapes_directory.py

@@ -117,6 +117,17 @@ class RestApi(TypedDict):
     stages: list[ApiStage]
     stages_error: NotRequired[str]  # GetStages failed for this API: only its stages go unjudged
     region: str
+    # Read for APIs that are not PRIVATE only; absent from inventories collected before methods were kept.
+    methods: NotRequired[list[ApiMethod]]
+    methods_error: NotRequired[str]  # GetResources failed for this API: its methods go unjudged
+
+
+class ApiMethod(TypedDict):
+    path: str | None  # the resource's path ("/", "/pets/{id}")
+    http_method: str  # GET, POST, ..., ANY
+    authorization_type: str | None  # NONE, AWS_IAM, CUSTOM (a Lambda authorizer) or COGNITO_USER_POOLS
+    authorizer_id: str | None
+    api_key_required: bool
 
 
 class ApiGatewayRegion(TypedDict):
@@ -201,6 +212,10 @@ class NetworkFirewall(TypedDict):
     # DescribeFirewall's DeleteProtection, or why that read failed; both absent from inventories stored before.
     delete_protection: NotRequired[bool]
     protection_error: NotRequired[str]
+    # DescribeFirewall's VpcId and its SubnetMappings' subnet ids (one firewall endpoint each); absent from
+    # inventories stored before they were kept, and when DescribeFirewall failed (protection_error).
+    vpc_id: NotRequired[str | None]
+    subnet_ids: NotRequired[list[str]]
     region: str
 
 
@@ -226,6 +241,36 @@ class Certificate(TypedDict):
 class AcmRegion(TypedDict):
     collected_at: str
     certificates: list[Certificate]
+
+
+# --- guardduty, inspector2 and macie (regional) ---------------------------------------------
+
+
+class Detector(TypedDict):
+    id: str
+    status: str | None
+    region: str
+    # Features as name -> status (EKS_AUDIT_LOGS: "ENABLED", ...) and DataSources.Kubernetes.AuditLogs.Status; both
+    # absent in inventories collected before they were kept.
+    features: NotRequired[dict[str, str | None]]
+    kubernetes_audit_logs: NotRequired[str | None]
+    # Enabled detectors only: GetAdministratorAccount's administrator (None: the detector has none), or the error
+    # that kept it from being read.
+    administrator: NotRequired[GuardDutyAdministrator | None]
+    administrator_error: NotRequired[str]
+
+
+class GuardDutyAdministrator(TypedDict):
+    account_id: str | None
+    relationship_status: str | None  # "Enabled" once the member accepted; "Invited", "Removed", ... before or after
+
+
+class GuardDutyRegion(TypedDict):
+    detectors: list[Detector]
+    # ListOrganizationAdminAccounts (read when the region has an enabled detector): the organization's GuardDuty
+    # delegated administrators as {"account_id", "status"}, or the refusal (only the management account may ask).
+    organization_admins: NotRequired[list[dict[str, str | None]]]
+    organization_admins_error: NotRequired[str]
 
 
 class InspectorRegion(TypedDict):

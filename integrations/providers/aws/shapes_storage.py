@@ -144,6 +144,13 @@ class SearchDomain(TypedDict):
     # LogPublishingOptions that are enabled: log type (ES_APPLICATION_LOGS, AUDIT_LOGS, SEARCH_SLOW_LOGS,
     # INDEX_SLOW_LOGS) -> its CloudWatch Logs log group ARN. Absent: collected before log publishing was read.
     published_logs: NotRequired[dict[str, str | None]]
+    # Absent from inventories collected before they were kept (those domains are not judged on them).
+    data_node_count: NotRequired[int | None]  # ClusterConfig.InstanceCount
+    zone_awareness: NotRequired[bool]  # ClusterConfig.ZoneAwarenessEnabled
+    availability_zone_count: NotRequired[int | None]  # ClusterConfig.ZoneAwarenessConfig.AvailabilityZoneCount
+    dedicated_master: NotRequired[bool]  # ClusterConfig.DedicatedMasterEnabled
+    dedicated_master_count: NotRequired[int | None]  # ClusterConfig.DedicatedMasterCount
+    internal_user_database: NotRequired[bool]  # AdvancedSecurityOptions.InternalUserDatabaseEnabled
 
 
 class OpenSearchRegion(TypedDict):

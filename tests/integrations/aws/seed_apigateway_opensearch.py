@@ -1,5 +1,5 @@
-"""Seeds for the end-to-end scan: an API Gateway REST API with a hardened and a bare stage, and an OpenSearch domain
-of each kind.
+"""Seeds for the end-to-end scan: an API Gateway REST API with a hardened and a bare stage (and an unauthorized public
+method), and an OpenSearch domain of each kind.
 
 ``seed_apigateway_and_opensearch`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -48,14 +48,24 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     subnet = aws(endpoint, "ec2", region).describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
         "Subnets"
     ][0]["SubnetId"]
-    # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only, fine-grained access control,
-    # error and audit logs published: passes every domain check.
+    # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only, fine-grained access control
+    # (IAM users, no internal user database), error and audit logs published, three data nodes over three zones under
+    # three dedicated masters: passes every domain check.
     log_group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/opensearch/catalog"
     opensearch.create_domain(
         DomainName="catalog",
         VPCOptions={"SubnetIds": [subnet]},
         EncryptionAtRestOptions={"Enabled": True},
         NodeToNodeEncryptionOptions={"Enabled": True},
+        ClusterConfig={
+            "InstanceType": "r6g.large.search",
+            "InstanceCount": 3,
+            "ZoneAwarenessEnabled": True,
+            "ZoneAwarenessConfig": {"AvailabilityZoneCount": 3},
+            "DedicatedMasterEnabled": True,
+            "DedicatedMasterCount": 3,
+            "DedicatedMasterType": "m6g.large.search",
+        },
         DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
         AdvancedSecurityOptions={
             "Enabled": True,
@@ -66,7 +76,8 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
             for kind in ("ES_APPLICATION_LOGS", "AUDIT_LOGS")
         },
     )
-    # Public, open to anyone, unencrypted, plain HTTP accepted: fails every domain check.
+    # Public, open to anyone, unencrypted, plain HTTP accepted, one node: fails every domain check (but the internal
+    # user database one: it has no fine-grained access control at all, which its own check fails).
     anyone = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}
     legacy = opensearch.create_domain(
         DomainName="legacy-search",
@@ -87,6 +98,10 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
                 "cloudwatch_logging",
                 "audit_logging",
                 "fine_grained_access_control",
+                "data_nodes_fault_tolerant",
+                "dedicated_master_nodes_fault_tolerant",
             )
         },
+        # the storefront API's GET / asks for no authorization
+        ("aws.apigateway.public_rest_api_methods_authorized", f"arn:aws:apigateway:{region}::/restapis/{api}", region),
     }

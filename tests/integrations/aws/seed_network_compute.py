@@ -137,13 +137,17 @@ def _distribution(endpoint: str, region: str) -> None:
 
 
 def _firewall(endpoint: str, region: str) -> None:
-    """A Network Firewall sending its alerts to CloudWatch Logs (passes)."""
+    """A Network Firewall in two zones of the default VPC sending its alerts to CloudWatch Logs (passes)."""
     nfw = aws(endpoint, "network-firewall", region)
+    ec2 = aws(endpoint, "ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    listed = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    zones = {s["AvailabilityZone"]: s["SubnetId"] for s in listed}
     arn = nfw.create_firewall(
         FirewallName="egress",
         FirewallPolicyArn=f"arn:aws:network-firewall:{region}:{ACCOUNT}:firewall-policy/egress",
-        VpcId="vpc-0f1e2d3c",
-        SubnetMappings=[{"SubnetId": "subnet-0a1b2c3d"}],
+        VpcId=vpc,
+        SubnetMappings=[{"SubnetId": zones[f"{region}a"]}, {"SubnetId": zones[f"{region}b"]}],
     )["Firewall"]["FirewallArn"]
     destination = {"LogType": "ALERT", "LogDestinationType": "CloudWatchLogs", "LogDestination": {"logGroup": "nfw"}}
     nfw.update_logging_configuration(FirewallArn=arn, LoggingConfiguration={"LogDestinationConfigs": [destination]})

@@ -374,6 +374,7 @@ _ACTION_FOR_OPERATION = {
     # API Gateway's IAM actions are the HTTP methods of its management API.
     "api-gateway:GetRestApis": "apigateway:GET",
     "api-gateway:GetStages": "apigateway:GET",
+    "api-gateway:GetResources": "apigateway:GET",
     "apigatewayv2:GetApis": "apigateway:GET",
     "apigatewayv2:GetStages": "apigateway:GET",
 }
@@ -390,10 +391,12 @@ _PREFIX_FOR_SERVICE = {
     # Neptune's management API is RDS's, and so are its IAM actions.
     "neptune": "rds",
     "database-migration-service": "dms",
+    "directory-service": "ds",
     "sfn": "states",
     "route-53": "route53",
     "auto-scaling": "autoscaling",
     "eventbridge": "events",
+    "direct-connect": "directconnect",
 }
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import GuardDutyRegion, SecurityHubRegion
-from ..shapes_network import InspectorRegion, MacieRegion
+from ..shapes import SecurityHubRegion
+from ..shapes_network import GuardDutyRegion, InspectorRegion, MacieRegion
 from ._common import ACCOUNT, aws_check, regions, result
 
 

@@ -25,6 +25,13 @@ def v2_balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
     return items(inventory, "elbv2", "load_balancers")
 
 
+def internet_facing_albs(inventory: Inventory) -> Iterator[LoadBalancerV2]:
+    """Application load balancers open to the internet (internet-facing is AWS's default when no scheme was asked)."""
+    for lb in v2_balancers(inventory):
+        if lb.get("type") == "application" and (lb.get("scheme") or "internet-facing") == "internet-facing":
+            yield lb
+
+
 def classic_balancers(inventory: Inventory) -> Iterator[ClassicLoadBalancer]:
     return items(inventory, "elb", "load_balancers")
 
@@ -265,9 +272,7 @@ def elb_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "with the load balancer.",
 )
 def elbv2_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in v2_balancers(inventory):
-        if lb.get("type") != "application" or (lb.get("scheme") or "internet-facing") != "internet-facing":
-            continue
+    for lb in internet_facing_albs(inventory):
         arn, name, region = str(lb.get("arn")), _name(lb), str(lb.get("region", ""))
         if "web_acl_error" in lb:
             yield error(arn, LOAD_BALANCER_V2, f"Could not read the web ACL: {lb['web_acl_error']}", region=region)

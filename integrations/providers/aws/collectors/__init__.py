@@ -26,6 +26,8 @@ from .data_stores import collect_efs, collect_kms, collect_rds
 from .datasync import collect_datasync
 from .dax import collect_dax
 from .detection import collect_guardduty, collect_inspector2, collect_macie, collect_securityhub
+from .directconnect import collect_directconnect
+from .directory import collect_directoryservice
 from .dms import collect_dms
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
@@ -38,6 +40,7 @@ from .emr import collect_emr
 from .endpoint_services import collect_vpc_endpoint_services
 from .eventbridge import collect_eventbridge
 from .filtering import collect_networkfirewall
+from .firehose import collect_firehose
 from .fsx import collect_fsx
 from .glue import collect_glue
 from .iam import collect_accessanalyzer, collect_iam
@@ -56,12 +59,14 @@ from .redshift import collect_redshift
 from .route53 import collect_route53
 from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
+from .shield import collect_shield
 from .ssm import collect_ssm
 from .stepfunctions import collect_stepfunctions
 from .transfer import collect_transfer
 from .user_data import collect_instance_user_data
 from .vpc_settings import collect_subnets, collect_transit_gateways
 from .wafv2 import collect_wafv2
+from .workspaces import collect_workspaces
 
 Collector = Callable[[Scope], Mapping[str, Any]]
 
@@ -135,4 +140,9 @@ COLLECTORS: dict[str, Collector] = {
     "vpc_endpoint_services": collect_vpc_endpoint_services,
     "bedrock": collect_bedrock,
     "datasync": collect_datasync,
+    "firehose": collect_firehose,
+    "directconnect": collect_directconnect,
+    "directoryservice": collect_directoryservice,
+    "workspaces": collect_workspaces,
+    "shield": collect_shield,
 }

@@ -1,4 +1,5 @@
-"""API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF and cache settings."""
+"""API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF and cache settings, and
+the methods of the APIs that are not private, with how their callers are authorised."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_network import ApiGatewayRegion
-from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate, paginate_at_most
 
 # Default quotas allow several hundred REST APIs per region, and each costs a GetStages call beyond the listing. Past
 # this many the rest are left unread (and the checks say so) rather than spend thousands of throttled calls on them.
 MAX_REST_APIS = 1_000
-# GetRestApis returns 25 APIs a page unless asked for more; 500 is the most it gives.
+# GetRestApis and GetResources return 25 items a page unless asked for more; 500 is the most they give.
 _PAGE_SIZE = 500
+PRIVATE = "PRIVATE"
 
 
 def collect_apigateway(scope: Scope) -> ApiGatewayRegion:
@@ -48,7 +50,37 @@ def _rest_api(apigateway: BaseClient, scope: Scope, listed: Mapping[str, Any]) -
         api["stages_error"] = describe_error(exc)
         return api
     api["stages"] = [_stage(arn, stage) for stage in stages]
+    if set(api["endpoint_types"]) != {PRIVATE}:
+        _add_methods(apigateway, api)
     return api
+
+
+def _add_methods(apigateway: BaseClient, api: dict[str, Any]) -> None:
+    """The API's methods, each with how callers are authorised (one GetResources listing, methods embedded); only
+    for APIs reachable from the internet, the only ones judged on it."""
+    try:
+        resources = paginate(
+            apigateway,
+            "get_resources",
+            "items",
+            restApiId=api["id"],
+            embed=["methods"],
+            PaginationConfig={"PageSize": _PAGE_SIZE},
+        )
+    except ClientError as exc:
+        api["methods_error"] = describe_error(exc)
+        return
+    api["methods"] = [
+        {
+            "path": resource.get("path"),
+            "http_method": str(verb),
+            "authorization_type": method.get("authorizationType"),
+            "authorizer_id": method.get("authorizerId"),
+            "api_key_required": bool(method.get("apiKeyRequired")),
+        }
+        for resource in resources
+        for verb, method in sorted((resource.get("resourceMethods") or {}).items())
+    ]
 
 
 def _stage(api_arn: str, stage: Mapping[str, Any]) -> dict[str, Any]:

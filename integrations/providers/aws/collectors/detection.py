@@ -1,14 +1,17 @@
-"""Threat detection collection (regional): Security Hub, GuardDuty, Inspector and Macie."""
+"""Threat detection collection (regional): Security Hub, GuardDuty (with who administers each detector), Inspector and
+Macie."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
-from ..shapes import GuardDutyRegion, SecurityHubRegion
-from ..shapes_network import InspectorRegion, MacieRegion
-from ._common import Scope, error_code, optional, paginate, plain
+from ..shapes import SecurityHubRegion
+from ..shapes_network import GuardDutyRegion, InspectorRegion, MacieRegion
+from ._common import Scope, describe_error, error_code, optional, paginate, plain
 
 # How AWS words the refusal it gives an account without Macie; any other AccessDeniedException is a missing
 # permission and fails the region's collection instead.
@@ -34,8 +37,45 @@ def collect_guardduty(scope: Scope) -> GuardDutyRegion:
     detectors: list[dict[str, Any]] = []
     for detector_id in paginate(guardduty, "list_detectors", "DetectorIds"):
         detector = guardduty.get_detector(DetectorId=detector_id)
-        detectors.append({"id": detector_id, "status": detector.get("Status"), "region": scope.region})
-    return plain({"detectors": detectors})
+        kubernetes = (detector.get("DataSources") or {}).get("Kubernetes") or {}
+        found: dict[str, Any] = {
+            "id": detector_id,
+            "status": detector.get("Status"),
+            "region": scope.region,
+            "features": {str(f.get("Name")): f.get("Status") for f in detector.get("Features") or [] if f.get("Name")},
+            "kubernetes_audit_logs": (kubernetes.get("AuditLogs") or {}).get("Status"),
+        }
+        if found["status"] == "ENABLED":
+            found.update(_guardduty_administrator(guardduty, detector_id))
+        detectors.append(found)
+    region: dict[str, Any] = {"detectors": detectors}
+    if any(d["status"] == "ENABLED" for d in detectors):
+        # Only the organization's management account may list its delegated administrators: any other account is
+        # refused, which is kept (not raised) as the checks reading it need it only when a detector has no
+        # administrator.
+        try:
+            admins = paginate(guardduty, "list_organization_admin_accounts", "AdminAccounts")
+            region["organization_admins"] = [
+                {"account_id": a.get("AdminAccountId"), "status": a.get("AdminStatus")} for a in admins
+            ]
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            region["organization_admins_error"] = describe_error(exc)
+    return plain(region)
+
+
+def _guardduty_administrator(guardduty: BaseClient, detector_id: str) -> dict[str, Any]:
+    try:
+        answer = guardduty.get_administrator_account(DetectorId=detector_id).get("Administrator") or {}
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        return {"administrator_error": describe_error(exc)}
+    if not answer.get("AccountId"):
+        return {"administrator": None}
+    return {
+        "administrator": {
+            "account_id": answer.get("AccountId"),
+            "relationship_status": answer.get("RelationshipStatus"),
+        }
+    }
 
 
 def collect_inspector2(scope: Scope) -> InspectorRegion:

@@ -1,5 +1,5 @@
-"""Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs, and whether it
-is protected from deletion.
+"""Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs, whether it is
+protected from deletion and which subnets (hence Availability Zones) it has endpoints in.
 
 WAF Classic (waf, waf-regional) web ACLs are not read: no check judges them (see docs/aws-checks.md).
 """
@@ -54,15 +54,19 @@ def _firewall(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dic
 
 
 def _protection(client: BaseClient, arn: str) -> dict[str, Any] | None:
-    """``{"delete_protection": ...}`` from DescribeFirewall, ``{"protection_error": ...}`` when that read fails, None
-    when the firewall was deleted since the listing."""
+    """The deletion protection, VPC and subnets DescribeFirewall tells, ``{"protection_error": ...}`` when that read
+    fails, None when the firewall was deleted since the listing."""
     try:
         described = client.describe_firewall(FirewallArn=arn).get("Firewall") or {}
     except ClientError as exc:
         if error_code(exc) == _GONE:
             return None
         return {"protection_error": describe_error(exc)}
-    return {"delete_protection": described.get("DeleteProtection") is True}
+    return {
+        "delete_protection": described.get("DeleteProtection") is True,
+        "vpc_id": described.get("VpcId"),
+        "subnet_ids": [str(m["SubnetId"]) for m in described.get("SubnetMappings") or [] if m.get("SubnetId")],
+    }
 
 
 def _destination(config: Mapping[str, Any]) -> dict[str, Any]:

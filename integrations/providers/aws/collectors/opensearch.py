@@ -1,5 +1,5 @@
-"""OpenSearch Service collection (regional): each domain's encryption, endpoint, network placement, access policy
-and the logs it publishes.
+"""OpenSearch Service collection (regional): each domain's encryption, endpoint, network placement, access policy,
+the logs it publishes, its data and dedicated master nodes, and whether it keeps an internal user database.
 
 Elasticsearch domains are listed and described by the same API, so they are collected alike.
 """
@@ -37,6 +37,8 @@ def _describe(opensearch: BaseClient, names: list[str]) -> list[Mapping[str, Any
 def _domain(scope: Scope, d: Mapping[str, Any]) -> dict[str, Any]:
     at_rest = d.get("EncryptionAtRestOptions") or {}
     endpoint = d.get("DomainEndpointOptions") or {}
+    security = d.get("AdvancedSecurityOptions") or {}
+    cluster = d.get("ClusterConfig") or {}
     return {
         "name": d["DomainName"],
         "arn": d.get("ARN"),
@@ -47,10 +49,16 @@ def _domain(scope: Scope, d: Mapping[str, Any]) -> dict[str, Any]:
         "enforce_https": bool(endpoint.get("EnforceHTTPS")),
         "tls_policy": endpoint.get("TLSSecurityPolicy"),
         "vpc_subnet_ids": list((d.get("VPCOptions") or {}).get("SubnetIds") or []),
-        "fine_grained_access_control": bool((d.get("AdvancedSecurityOptions") or {}).get("Enabled")),
+        "fine_grained_access_control": bool(security.get("Enabled")),
+        "internal_user_database": bool(security.get("InternalUserDatabaseEnabled")),
         "access_policy": policy_document(d.get("AccessPolicies")),
         "region": scope.region,
         "published_logs": _published_logs(d.get("LogPublishingOptions") or {}),
+        "data_node_count": cluster.get("InstanceCount"),
+        "zone_awareness": bool(cluster.get("ZoneAwarenessEnabled")),
+        "availability_zone_count": (cluster.get("ZoneAwarenessConfig") or {}).get("AvailabilityZoneCount"),
+        "dedicated_master": bool(cluster.get("DedicatedMasterEnabled")),
+        "dedicated_master_count": cluster.get("DedicatedMasterCount"),
     }
 
 

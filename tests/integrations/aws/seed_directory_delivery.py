@@ -1,0 +1,141 @@
+"""Seeds for the end-to-end scan: one resource for each check of the directory, detection and delivery batch that
+the older seeds leave without an outcome (a Microsoft AD directory and a WorkSpace on it, a Shield Advanced
+subscription, Firehose streams, Direct Connect connections, a VPC of the account's own in each region), and GuardDuty
+administered from the organization in the first region.
+
+``seed_directory_and_delivery`` returns the failures it causes (``(check id, resource id, region)``). It runs after
+the other seeds: it reads the GuardDuty detector and the internet-facing load balancers they made.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+Failures = set[tuple[str, str, str]]
+
+
+def seed_directory_and_delivery(endpoint: str, region: str, *, other_region: str) -> Failures:
+    failures = _seed_directory_and_workspace(endpoint, region)
+    failures |= _seed_guardduty(endpoint, region)
+    failures |= _seed_shield(endpoint, region)
+    failures |= _seed_delivery(endpoint, region, other_region)
+    for each in (region, other_region):
+        _hardened_vpc(endpoint, each)
+    return failures
+
+
+def _default_subnets(endpoint: str, region: str) -> dict[str, str]:
+    """Availability Zone -> the default VPC's subnet in it."""
+    listed = aws(endpoint, "ec2", region).describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
+    return {s["AvailabilityZone"]: s["SubnetId"] for s in listed["Subnets"]}
+
+
+def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
+    """A Microsoft AD directory in the default VPC with no RADIUS server, and a WorkSpace on it with plain volumes."""
+    ec2 = aws(endpoint, "ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = _default_subnets(endpoint, region)
+    directory = aws(endpoint, "ds", region).create_microsoft_ad(
+        Name="corp.example.com",
+        Password="Str0ng-Passw0rd!",
+        VpcSettings={"VpcId": vpc, "SubnetIds": [subnets[f"{region}a"], subnets[f"{region}b"]]},
+        Edition="Standard",
+    )["DirectoryId"]
+    workspaces = aws(endpoint, "workspaces", region)
+    workspaces.register_workspace_directory(DirectoryId=directory, EnableSelfService=False, Tenancy="SHARED")
+    workspace = workspaces.create_workspaces(
+        Workspaces=[{"DirectoryId": directory, "UserName": "alice", "BundleId": "wsb-bh8rsxt14"}]
+    )["PendingRequests"][0]["WorkspaceId"]
+    registered = workspaces.describe_workspace_directories(DirectoryIds=[directory])["Directories"][0]
+    return {
+        ("aws.directoryservice.radius_mfa_enabled", directory, region),
+        ("aws.workspaces.volumes_encrypted", workspace, region),
+        # moto gives the WorkSpaces of the directory a security group but no network interface to carry it
+        ("aws.ec2.security_group_in_use", registered["WorkspaceSecurityGroupId"], region),
+    }
+
+
+def _seed_guardduty(endpoint: str, region: str) -> Failures:
+    """The account is the organization's GuardDuty administrator (passes); its detector leaves EKS audit logs off."""
+    guardduty = aws(endpoint, "guardduty", region)
+    guardduty.enable_organization_admin_account(AdminAccountId=ACCOUNT)
+    detector = guardduty.list_detectors()["DetectorIds"][0]
+    return {("aws.guardduty.eks_audit_logs_enabled", detector, region)}
+
+
+def _seed_shield(endpoint: str, region: str) -> Failures:
+    """A Shield Advanced subscription protecting the "web" load balancer; any other internet-facing ALB fails."""
+    shield = aws(endpoint, "shield", "us-east-1")
+    shield.create_subscription()
+    failures: Failures = set()
+    for balancer in aws(endpoint, "elbv2", region).describe_load_balancers()["LoadBalancers"]:
+        # moto answers no scheme where AWS answers its default, internet-facing
+        if (balancer.get("Scheme") or "internet-facing") != "internet-facing" or balancer.get("Type") != "application":
+            continue
+        if balancer["LoadBalancerName"] == "web":
+            shield.create_protection(Name="web", ResourceArn=balancer["LoadBalancerArn"])
+        else:
+            failures.add(("aws.shield.internet_facing_alb_protected", balancer["LoadBalancerArn"], region))
+    return failures
+
+
+def _seed_delivery(endpoint: str, region: str, other_region: str) -> Failures:
+    """Firehose streams with and without encryption; Direct Connect at two locations here and at one in the other."""
+    firehose = aws(endpoint, "firehose", region)
+    destination = {"RoleARN": f"arn:aws:iam::{ACCOUNT}:role/delivery", "BucketARN": "arn:aws:s3:::cw-access-logs"}
+    for name in ("audit-export", "clicks-export"):
+        firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration=destination)
+    # Encryption turned on after creation: moto drops the status of encryption given at create time.
+    firehose.start_delivery_stream_encryption(
+        DeliveryStreamName="audit-export", DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"}
+    )
+    clicks = firehose.describe_delivery_stream(DeliveryStreamName="clicks-export")["DeliveryStreamDescription"]
+    connections = aws(endpoint, "directconnect", region)
+    for location, name in (("EqDC2", "dc-primary"), ("CSVA1", "dc-secondary")):
+        connections.create_connection(location=location, bandwidth="1Gbps", connectionName=name)
+    aws(endpoint, "directconnect", other_region).create_connection(
+        location="TCSH1", bandwidth="1Gbps", connectionName="dc-single"
+    )
+    return {
+        ("aws.firehose.stream_encrypted_at_rest", clicks["DeliveryStreamARN"], region),
+        ("aws.directconnect.connections_at_two_locations", ACCOUNT, other_region),
+    }
+
+
+def _hardened_vpc(endpoint: str, region: str) -> None:
+    """A VPC of the account's own (not the default one) that passes every VPC check: flow logs, an S3 gateway
+    endpoint with a policy, a default group with no rules and an ACL admitting HTTPS only."""
+    ec2 = aws(endpoint, "ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::cw-flow-logs",
+    )
+    own_account = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": own_account}
+    ec2.create_vpc_endpoint(
+        VpcId=vpc,
+        ServiceName=f"com.amazonaws.{region}.s3",
+        VpcEndpointType="Gateway",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    only_vpc = {"Name": "vpc-id", "Values": [vpc]}
+    group = ec2.describe_security_groups(Filters=[only_vpc, {"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"
+    ][0]
+    ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+    acl = ec2.describe_network_acls(Filters=[only_vpc])["NetworkAcls"][0]["NetworkAclId"]
+    ec2.replace_network_acl_entry(
+        NetworkAclId=acl,
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 443, "To": 443},
+    )
