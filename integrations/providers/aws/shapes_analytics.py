@@ -130,6 +130,9 @@ class BedrockInvocationLogging(TypedDict):
     text_data_delivery: bool | None  # textDataDeliveryEnabled (and the two below); None: not reported
     image_data_delivery: bool | None
     embedding_data_delivery: bool | None
+    # cloudWatchConfig.largeDataDeliveryS3Config.bucketName: where records too big for CloudWatch Logs (over 100 KB,
+    # and image data) go; None: none named. Absent from inventories collected before it was read.
+    large_data_s3_bucket: NotRequired[str | None]
 
 
 class BedrockRegion(TypedDict):

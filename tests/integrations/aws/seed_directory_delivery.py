@@ -1,7 +1,8 @@
 """Seeds for the end-to-end scan: one resource for each check of the directory, detection and delivery batch that
 the older seeds leave without an outcome (a Microsoft AD directory and a WorkSpace on it, a Shield Advanced
-subscription, Firehose streams, Direct Connect connections, a VPC of the account's own in each region), and GuardDuty
-administered from the organization in the first region.
+subscription, Firehose streams, Direct Connect connections, a VPC of the account's own in each region, a policy
+letting a role subscribe to any Marketplace product), and GuardDuty administered from the organization in the first
+region.
 
 ``seed_directory_and_delivery`` returns the failures it causes (``(check id, resource id, region)``). It runs after
 the other seeds: it reads the GuardDuty detector and the internet-facing load balancers they made.
@@ -21,6 +22,7 @@ def seed_directory_and_delivery(endpoint: str, region: str, *, other_region: str
     failures |= _seed_guardduty(endpoint, region)
     failures |= _seed_shield(endpoint, region)
     failures |= _seed_delivery(endpoint, region, other_region)
+    failures |= _seed_marketplace_policy(endpoint)
     for each in (region, other_region):
         _hardened_vpc(endpoint, each)
     return failures
@@ -102,6 +104,16 @@ def _seed_delivery(endpoint: str, region: str, other_region: str) -> Failures:
         ("aws.firehose.stream_encrypted_at_rest", clicks["DeliveryStreamARN"], region),
         ("aws.directconnect.connections_at_two_locations", ACCOUNT, other_region),
     }
+
+
+def _seed_marketplace_policy(endpoint: str) -> Failures:
+    """The deployer role may subscribe the account to any Marketplace product, unconditionally: fails."""
+    iam = aws(endpoint, "iam")
+    statement = {"Effect": "Allow", "Action": "aws-marketplace:Subscribe", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    policy = iam.create_policy(PolicyName="MarketplaceBuyer", PolicyDocument=document)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="deployer", PolicyArn=policy)
+    return {("aws.iam.policy_no_wildcard_marketplace_subscribe", policy, "")}
 
 
 def _hardened_vpc(endpoint: str, region: str) -> None:

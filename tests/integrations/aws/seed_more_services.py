@@ -32,7 +32,14 @@ def _default_subnets(endpoint: str, region: str) -> list[str]:
 
 
 def _seed_logging_and_ml(endpoint: str, region: str) -> set[tuple[str, str, str]]:
-    # Bedrock logs its invocations in this region only: the other scanned region fails.
+    # Bedrock logs its invocations in this region only (the other scanned region fails), to a log group kept a year
+    # under a rotated customer managed key: passes the destination's encryption check.
+    kms = aws(endpoint, "kms", region)
+    key = kms.create_key(Description="bedrock invocation logs")["KeyMetadata"]["Arn"]
+    kms.enable_key_rotation(KeyId=key)
+    logs = aws(endpoint, "logs", region)
+    logs.create_log_group(logGroupName="bedrock-invocations", kmsKeyId=key)
+    logs.put_retention_policy(logGroupName="bedrock-invocations", retentionInDays=365)
     aws(endpoint, "bedrock", region).put_model_invocation_logging_configuration(
         loggingConfig={"cloudWatchConfig": {"logGroupName": "bedrock-invocations", "roleArn": ROLE}}
     )

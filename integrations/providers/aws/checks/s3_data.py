@@ -63,7 +63,8 @@ def bucket_event_notifications(inventory: Inventory) -> Iterable[Outcome]:
     return each_bucket(inventory, "notification_configuration", _notifications)
 
 
-def _kms_encryption(bucket: Bucket, name: str) -> Verdict:
+def kms_encryption(bucket: Bucket, name: str) -> Verdict:
+    """Whether the bucket's default encryption is under a KMS key (SSE-KMS or DSSE-KMS), and the reason."""
     settings = default_encryption(bucket)
     algorithms = [str(setting["SSEAlgorithm"]) for setting in settings]
     keyed = [setting for setting in settings if setting["SSEAlgorithm"] in _KMS_ALGORITHMS]
@@ -95,4 +96,4 @@ def _kms_encryption(bucket: Bucket, name: str) -> Verdict:
     "that need the data. Existing objects keep their encryption until they are copied over themselves.",
 )
 def bucket_kms_encryption(inventory: Inventory) -> Iterable[Outcome]:
-    return each_bucket(inventory, "encryption_rules", _kms_encryption)
+    return each_bucket(inventory, "encryption_rules", kms_encryption)

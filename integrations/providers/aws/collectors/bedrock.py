@@ -17,6 +17,7 @@ def collect_bedrock(scope: Scope) -> BedrockRegion:
     logging = {
         "s3_bucket": s3.get("bucketName") or None,
         "cloudwatch_log_group": cloudwatch.get("logGroupName") or None,
+        "large_data_s3_bucket": (cloudwatch.get("largeDataDeliveryS3Config") or {}).get("bucketName") or None,
         # What the records carry beyond their metadata (each flag AWS's default, true, when not reported).
         "text_data_delivery": config.get("textDataDeliveryEnabled"),
         "image_data_delivery": config.get("imageDataDeliveryEnabled"),

@@ -113,7 +113,19 @@ def security_audit_role_exists(inventory: Inventory) -> Iterable[Outcome]:
     return [result(bool(roles), account_id(inventory), ACCOUNT, reason, audit_roles=roles)]
 
 
-CLOUDSHELL_FULL_ACCESS = ":iam::aws:policy/AWSCloudShellFullAccess"
+def aws_policy_holders(iam: Iam, policy_name: str) -> list[str]:
+    """``"<user|group|role> <name>"`` of every principal the AWS managed policy ``policy_name`` is attached to."""
+    suffix = f":iam::aws:policy/{policy_name}"
+    return [
+        f"{kind} {p.get('name')}"
+        for kind, principals in (
+            ("user", iam.get("users", [])),
+            ("group", iam.get("groups", [])),
+            ("role", iam.get("roles", [])),
+        )
+        for p in principals
+        if any(str(arn).endswith(suffix) for arn in p.get("attached_policies", []))
+    ]
 
 
 @aws_check(
@@ -131,16 +143,7 @@ def no_cloudshell_full_access(inventory: Inventory) -> Iterable[Outcome]:
     iam = iam_data(inventory)
     if "roles" not in iam:
         return []
-    holders = [
-        f"{kind} {p.get('name')}"
-        for kind, principals in (
-            ("user", iam.get("users", [])),
-            ("group", iam.get("groups", [])),
-            ("role", iam.get("roles", [])),
-        )
-        for p in principals
-        if any(str(arn).endswith(CLOUDSHELL_FULL_ACCESS) for arn in p.get("attached_policies", []))
-    ]
+    holders = aws_policy_holders(iam, "AWSCloudShellFullAccess")
     reason = (
         f"AWSCloudShellFullAccess is attached to {', '.join(holders)}"
         if holders
