@@ -48,6 +48,8 @@ class Repository(TypedDict):
     disabled: bool | None
     fork: bool | None
     default_branch: str | None
+    # When anything was last pushed to any branch (ISO 8601); None for a repository nobody pushed to.
+    pushed_at: str | None
     # {"secret_scanning": {"status": "enabled"}, ...}; None when the token may not see it.
     security_and_analysis: dict[str, Any] | None
 
@@ -83,13 +85,16 @@ class ClassicProtection(TypedDict):
     allow_deletions: bool | None
     enforce_admins: bool | None
     required_linear_history: bool | None
+    required_conversation_resolution: bool | None
+    required_signatures: bool | None
 
 
 class Rule(TypedDict):
     """One rule of an active ruleset that applies to the default branch.
 
     ``parameters`` is kept only for the types the checks read: ``pull_request``
-    (required_approving_review_count, dismiss_stale_reviews_on_push) and
+    (required_approving_review_count, dismiss_stale_reviews_on_push, require_code_owner_review,
+    required_review_thread_resolution) and
     ``required_status_checks`` (required_status_checks, strict_required_status_checks_policy).
     """
 
@@ -100,6 +105,14 @@ class Rule(TypedDict):
     ruleset_source: str | None
 
 
+class BypassActor(TypedDict):
+    """Who may bypass a ruleset: an actor type (``OrganizationAdmin``, ``RepositoryRole``, ``Team``, ...) and id."""
+
+    actor_type: str | None
+    actor_id: int | None
+    bypass_mode: str | None
+
+
 class BranchProtection(TypedDict):
     """What protects one repository's default branch."""
 
@@ -108,10 +121,17 @@ class BranchProtection(TypedDict):
     state: Literal["protected", "unprotected", "missing"]
     protection: ClassicProtection | None
     rules: list[Rule]
+    # str(ruleset id) -> who may bypass that ruleset; None when the token may not see the list.
+    bypass_actors: dict[str, list[BypassActor] | None]
 
 
 class RepoSecurity(TypedDict):
     vulnerability_alerts: bool
+
+
+class RepoSettings(TypedDict):
+    # None when GitHub did not say (it shows merge settings only to some tokens).
+    delete_branch_on_merge: bool | None
 
 
 class DeployKey(TypedDict):
@@ -159,6 +179,12 @@ class RepoSecurityService(TypedDict):
     """``data["repo_security"]``."""
 
     repositories: dict[str, RepoSecurity]
+
+
+class RepoSettingsService(TypedDict):
+    """``data["repo_settings"]``."""
+
+    repositories: dict[str, RepoSettings]
 
 
 class DeployKeysService(TypedDict):

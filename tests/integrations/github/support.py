@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 
 from integrations.providers.github.client import GitHubConnector, build_connector
 from integrations.registry import Check, Inventory, Outcome, OutcomeStatus, get_check
+from tests.integrations.github.protection import protection_object, ruleset_object
 
 ORG = "acme"
 # Shaped like a classic personal access token; it opens nothing.
@@ -21,6 +23,8 @@ API_HEADERS = {
     "X-GitHub-Api-Version": "2022-11-28",
 }
 DOCS = "https://docs.github.com/rest"
+# A push two days ago: recent enough for an active repository whenever the tests run.
+RECENT_PUSH = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 PASS = OutcomeStatus.PASS
 FAIL = OutcomeStatus.FAIL
@@ -131,7 +135,7 @@ def repo_object(base: str, name: str, *, visibility: str = "private", **override
         "branches_url": f"{base}/repos/{full_name}/branches{{/branch}}",
         "created_at": "2020-03-01T10:00:00Z",
         "updated_at": "2025-06-01T10:00:00Z",
-        "pushed_at": "2025-06-01T10:00:00Z",
+        "pushed_at": RECENT_PUSH,
         "size": 2048,
         "language": "Python",
         "archived": False,
@@ -141,96 +145,6 @@ def repo_object(base: str, name: str, *, visibility: str = "private", **override
         "security_and_analysis": security_and_analysis(True),
         **overrides,
     }
-
-
-def protection_object(
-    base: str,
-    full_name: str,
-    branch: str = "main",
-    *,
-    reviews: int | None = 2,
-    dismiss_stale: bool = True,
-    force_pushes: bool = False,
-    deletions: bool = False,
-    status_checks: Iterable[str] = ("ci/build", "ci/test"),
-) -> dict[str, Any]:
-    """GET /repos/{owner}/{repo}/branches/{branch}/protection."""
-    url = f"{base}/repos/{full_name}/branches/{branch}/protection"
-    contexts = list(status_checks)
-    return {
-        "url": url,
-        "required_status_checks": None
-        if not contexts
-        else {
-            "url": f"{url}/required_status_checks",
-            "strict": True,
-            "contexts": contexts,
-            "contexts_url": f"{url}/required_status_checks/contexts",
-            "checks": [{"context": c, "app_id": 15368} for c in contexts],
-        },
-        "enforce_admins": {"url": f"{url}/enforce_admins", "enabled": True},
-        "required_pull_request_reviews": None
-        if reviews is None
-        else {
-            "url": f"{url}/required_pull_request_reviews",
-            "dismiss_stale_reviews": dismiss_stale,
-            "require_code_owner_reviews": True,
-            "required_approving_review_count": reviews,
-            "require_last_push_approval": False,
-        },
-        "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
-        "required_linear_history": {"enabled": True},
-        "allow_force_pushes": {"enabled": force_pushes},
-        "allow_deletions": {"enabled": deletions},
-        "block_creations": {"enabled": False},
-        "required_conversation_resolution": {"enabled": True},
-        "lock_branch": {"enabled": False},
-        "allow_fork_syncing": {"enabled": False},
-    }
-
-
-def rule_object(rule_type: str, ruleset_id: int = 42, *, source: str = "acme/api", **parameters: Any) -> dict[str, Any]:
-    """One item of GET /repos/{owner}/{repo}/rules/branches/{branch} (a rule from an active ruleset)."""
-    rule: dict[str, Any] = {
-        "type": rule_type,
-        "ruleset_source_type": "Organization" if "/" not in source else "Repository",
-        "ruleset_source": source,
-        "ruleset_id": ruleset_id,
-    }
-    if parameters:
-        rule["parameters"] = parameters
-    return rule
-
-
-def pull_request_rule(ruleset_id: int = 42, *, approvals: int = 1, dismiss_stale: bool = True) -> dict[str, Any]:
-    return rule_object(
-        "pull_request",
-        ruleset_id,
-        dismiss_stale_reviews_on_push=dismiss_stale,
-        require_code_owner_review=False,
-        require_last_push_approval=False,
-        required_approving_review_count=approvals,
-        required_review_thread_resolution=False,
-    )
-
-
-def status_checks_rule(ruleset_id: int = 42, *contexts: str, strict: bool = True) -> dict[str, Any]:
-    return rule_object(
-        "required_status_checks",
-        ruleset_id,
-        required_status_checks=[{"context": c, "integration_id": 15368} for c in contexts],
-        strict_required_status_checks_policy=strict,
-    )
-
-
-def ruleset_rules(ruleset_id: int = 42) -> list[dict[str, Any]]:
-    """The rules of a ruleset that satisfies every branch protection check on its own."""
-    return [
-        rule_object("deletion", ruleset_id),
-        rule_object("non_fast_forward", ruleset_id),
-        pull_request_rule(ruleset_id),
-        status_checks_rule(ruleset_id, "ci/build"),
-    ]
 
 
 def key_object(key_id: int, title: str, *, read_only: bool = True) -> dict[str, Any]:
@@ -294,11 +208,16 @@ class RepoState:
     protection_error: tuple[int, str] = (404, "Branch not protected")
     # The rules active rulesets apply to the default branch (none unless a test adds some).
     rules: list[dict[str, Any]] = field(default_factory=list)
+    # ruleset id -> its bypass actors (none unless listed; None: hidden from the token)
+    bypass: dict[int, list[dict[str, Any]] | None] = field(default_factory=dict)
     alerts: bool = True
+    # None: the single-repository answer leaves the setting out.
+    delete_branch_on_merge: bool | None = True
     keys: list[dict[str, Any]] = field(default_factory=list)
     hooks: list[dict[str, Any]] = field(default_factory=list)
     collaborators: list[dict[str, Any]] = field(default_factory=list)
-    # endpoint suffix ("keys", "hooks", "rules", ...) -> (status, message) to answer instead of the data
+    # endpoint ("keys", "hooks", "rules", "rulesets", "settings" for the repository itself, ...) -> (status, message)
+    # to answer instead of the data
     errors: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
@@ -369,6 +288,23 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
             )
         else:
             _paged(server, rules_path, repo.rules, {}, 100)
+        for ruleset_id in {r["ruleset_id"] for r in repo.rules}:
+            ruleset = server.expect_request(
+                f"{prefix}/rulesets/{ruleset_id}", query_string={"includes_parents": "true"}, headers=API_HEADERS
+            )
+            if "rulesets" in repo.errors:
+                status, message = repo.errors["rulesets"]
+                ruleset.respond_with_json(api_error(message, status), status=status)
+            else:
+                ruleset.respond_with_json(ruleset_object(ruleset_id, repo.rules, repo.bypass.get(ruleset_id, [])))
+        settings = server.expect_request(prefix, headers=API_HEADERS)
+        if "settings" in repo.errors:
+            status, message = repo.errors["settings"]
+            settings.respond_with_json(api_error(message, status), status=status)
+        else:
+            kept = repo.delete_branch_on_merge
+            merge = {} if kept is None else {"delete_branch_on_merge": kept}
+            settings.respond_with_json({**repo.object, "allow_squash_merge": True, **merge})
         alerts = server.expect_request(f"{prefix}/vulnerability-alerts", headers=API_HEADERS)
         if "vulnerability-alerts" in repo.errors:
             status, message = repo.errors["vulnerability-alerts"]
@@ -410,7 +346,7 @@ def compliant_org(base: str) -> OrgState:
             ),
             RepoState(
                 web,
-                protection=protection_object(base, web["full_name"], reviews=1, status_checks=["build"]),
+                protection=protection_object(base, web["full_name"], status_checks=["build"]),
             ),
             # Archived: the fake serves no per-repository endpoint for it, proving none is called.
             RepoState(legacy),
@@ -421,7 +357,13 @@ def compliant_org(base: str) -> OrgState:
 def noncompliant_org(base: str) -> OrgState:
     """An organisation that fails every check somewhere."""
     api = repo_object(base, "api")
-    site = repo_object(base, "site", visibility="public", security_and_analysis=security_and_analysis(False))
+    site = repo_object(
+        base,
+        "site",
+        visibility="public",
+        security_and_analysis=security_and_analysis(False),
+        pushed_at="2024-01-15T09:30:00Z",
+    )
     docs = repo_object(base, "docs", visibility="public", archived=True)
     return OrgState(
         org=org_object(
@@ -437,8 +379,19 @@ def noncompliant_org(base: str) -> OrgState:
             RepoState(
                 api,
                 protection=protection_object(
-                    base, api["full_name"], dismiss_stale=False, force_pushes=True, deletions=True, status_checks=()
+                    base,
+                    api["full_name"],
+                    dismiss_stale=False,
+                    force_pushes=True,
+                    deletions=True,
+                    status_checks=(),
+                    code_owners=False,
+                    conversation_resolution=False,
+                    linear_history=False,
+                    signatures=False,
+                    enforce_admins=False,
                 ),
+                delete_branch_on_merge=False,
                 keys=[key_object(22, "ci-push", read_only=False), key_object(23, "mirror")],
                 hooks=[hook_object(32, "https://deploy.acme.example/hook", insecure_ssl="1")],
                 collaborators=[
@@ -484,3 +437,19 @@ def statuses(outcomes: Iterable[Outcome]) -> dict[str, OutcomeStatus]:
 
 def reset_in(seconds: float) -> str:
     return str(int(time.time() + seconds))
+
+
+def server_base(server: HTTPServer) -> str:
+    """The fake's base URL, as the organisation's objects carry it."""
+    return server.url_for("").rstrip("/")
+
+
+def repo_state(state: OrgState, full_name: str) -> RepoState:
+    return next(r for r in state.repos if r.full_name == full_name)
+
+
+def outcome_of(server: HTTPServer, check_id: str, resource_id: str) -> Outcome:
+    """Collect what ``check_id`` needs from the fake (nothing may fail) and run it: its outcome for ``resource_id``."""
+    inventory = collect(server, [check_id])
+    assert inventory.errors == {}
+    return next(o for o in get(check_id).run(inventory) if o.resource_id == resource_id)

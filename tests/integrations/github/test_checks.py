@@ -32,6 +32,15 @@ EXPECTED = {
     "github.branch_protection.force_push_blocked": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     "github.branch_protection.deletion_blocked": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     "github.branch_protection.status_checks_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
+    "github.branch_protection.no_bypass": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
+    "github.branch_protection.code_owner_review_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
+    "github.branch_protection.multiple_approvals_required": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
+    "github.branch_protection.conversation_resolution_required": (
+        REPOS_PASS,
+        {"acme/api": FAIL, "acme/site": FAIL},
+    ),
+    "github.branch_protection.linear_history_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
+    "github.branch_protection.signed_commits_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     "github.repo_security.secret_scanning_enabled": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
     "github.repo_security.secret_scanning_push_protection": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
     "github.repo_security.dependabot_alerts_enabled": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
@@ -44,6 +53,12 @@ EXPECTED = {
         {**REPOS_PASS, "acme/legacy": PASS},
         {"acme/api": PASS, "acme/site": FAIL, "acme/docs": FAIL},
     ),
+    # Archived repositories pass: archiving is what the check asks of an inactive one.
+    "github.repos.inactive_archived": (
+        {**REPOS_PASS, "acme/legacy": PASS},
+        {"acme/api": PASS, "acme/site": FAIL, "acme/docs": PASS},
+    ),
+    "github.repos.merged_branches_deleted": (REPOS_PASS, {"acme/api": FAIL, "acme/site": PASS}),
     "github.deploy_keys.read_only": (
         {"acme/api:key-21": PASS},
         {"acme/api:key-22": FAIL, "acme/api:key-23": PASS},

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from pytest_httpserver import HTTPServer
 
+from tests.integrations.github.protection import pull_request_rule, rule_object, ruleset_rules, status_checks_rule
 from tests.integrations.github.support import (
     ERROR,
     FAIL,
     PASS,
-    OrgState,
-    RepoState,
     collect,
     compliant_org,
     get,
     noncompliant_org,
-    pull_request_rule,
-    rule_object,
-    ruleset_rules,
+    outcome_of,
+    repo_state,
     serve,
-    status_checks_rule,
+    server_base,
     statuses,
 )
 
@@ -32,29 +29,15 @@ BRANCH_CHECKS = (
 )
 
 
-def base(server: HTTPServer) -> str:
-    return server.url_for("").rstrip("/")
-
-
-def repo(state: OrgState, full_name: str) -> RepoState:
-    return next(r for r in state.repos if r.full_name == full_name)
-
-
-def run(server: HTTPServer, check_id: str, resource_id: str):
-    inventory = collect(server, [check_id])
-    assert inventory.errors == {}
-    return next(o for o in get(check_id).run(inventory) if o.resource_id == resource_id)
-
-
 @pytest.mark.parametrize("check_id", BRANCH_CHECKS)
 def test_branch_protected_only_by_a_ruleset_passes(httpserver, check_id):
     # given a repository without classic protection whose default branch an organisation ruleset protects
-    state = compliant_org(base(httpserver))
-    web = repo(state, "acme/web")
+    state = compliant_org(server_base(httpserver))
+    web = repo_state(state, "acme/web")
     web.protection, web.rules = None, ruleset_rules(7)
     serve(httpserver, state)
     # when the check runs
-    outcome = run(httpserver, check_id, "acme/web")
+    outcome = outcome_of(httpserver, check_id, "acme/web")
     # then it passes, naming the ruleset as the source
     assert outcome.status == PASS
     assert outcome.observed["sources"] == ["ruleset:7"]
@@ -65,12 +48,12 @@ def test_branch_protected_only_by_a_ruleset_passes(httpserver, check_id):
 @pytest.mark.parametrize("check_id", BRANCH_CHECKS)
 def test_no_classic_protection_and_no_rules_still_fails(httpserver, check_id):
     # given a repository without classic protection whose rules endpoint answers an empty array
-    state = compliant_org(base(httpserver))
-    web = repo(state, "acme/web")
+    state = compliant_org(server_base(httpserver))
+    web = repo_state(state, "acme/web")
     web.protection, web.rules = None, []
     serve(httpserver, state)
     # when the check runs
-    outcome = run(httpserver, check_id, "acme/web")
+    outcome = outcome_of(httpserver, check_id, "acme/web")
     # then it fails as an unprotected branch
     assert outcome.status == FAIL
     assert outcome.reason == "The default branch main of acme/web is not protected"
@@ -80,11 +63,11 @@ def test_no_classic_protection_and_no_rules_still_fails(httpserver, check_id):
 @pytest.mark.parametrize("check_id", BRANCH_CHECKS)
 def test_a_ruleset_makes_up_for_weak_classic_protection(httpserver, check_id):
     # given classic protection that fails every setting, and a ruleset that requires them all
-    state = noncompliant_org(base(httpserver))
-    repo(state, "acme/api").rules = ruleset_rules(42)
+    state = noncompliant_org(server_base(httpserver))
+    repo_state(state, "acme/api").rules = ruleset_rules(42)
     serve(httpserver, state)
     # when the check runs
-    outcome = run(httpserver, check_id, "acme/api")
+    outcome = outcome_of(httpserver, check_id, "acme/api")
     # then it passes, and both sources are recorded
     assert outcome.status == PASS
     assert outcome.observed["sources"] == ["branch_protection", "ruleset:42"]
@@ -93,15 +76,15 @@ def test_a_ruleset_makes_up_for_weak_classic_protection(httpserver, check_id):
 
 def test_settings_combine_across_classic_protection_and_rulesets(httpserver):
     # given classic protection (2 approvals, ci/build and ci/test) and two rulesets adding a check and a lax review
-    state = compliant_org(base(httpserver))
-    repo(state, "acme/api").rules = [
+    state = compliant_org(server_base(httpserver))
+    repo_state(state, "acme/api").rules = [
         status_checks_rule(5, "ci/lint", "ci/build", strict=False),
         pull_request_rule(6, approvals=1, dismiss_stale=False),
     ]
     serve(httpserver, state)
     # when the status check and review checks run
-    checks = run(httpserver, "github.branch_protection.status_checks_required", "acme/api")
-    reviews = run(httpserver, "github.branch_protection.reviews_required", "acme/api")
+    checks = outcome_of(httpserver, "github.branch_protection.status_checks_required", "acme/api")
+    reviews = outcome_of(httpserver, "github.branch_protection.reviews_required", "acme/api")
     # then the required checks are the union, and the strictest review settings apply
     assert checks.status == PASS
     assert checks.observed["required_status_checks"] == ["ci/build", "ci/lint", "ci/test"]
@@ -115,13 +98,13 @@ def test_settings_combine_across_classic_protection_and_rulesets(httpserver):
 
 def test_a_ruleset_without_the_relevant_rule_fails_that_check_and_says_what_was_checked(httpserver):
     # given a branch protected only by a ruleset that blocks deletion and requires pull requests without approval
-    state = compliant_org(base(httpserver))
-    web = repo(state, "acme/web")
+    state = compliant_org(server_base(httpserver))
+    web = repo_state(state, "acme/web")
     web.protection = None
     web.rules = [rule_object("deletion", 9), pull_request_rule(9, approvals=0)]
     serve(httpserver, state)
     # when the checks run
-    outcomes = {check_id: run(httpserver, check_id, "acme/web") for check_id in BRANCH_CHECKS}
+    outcomes = {check_id: outcome_of(httpserver, check_id, "acme/web") for check_id in BRANCH_CHECKS}
     # then only protection and deletion pass, and each failure names the ruleset it looked at
     assert {c.rsplit(".", 1)[1]: o.status for c, o in outcomes.items()} == {
         "default_branch_protected": PASS,
@@ -139,8 +122,8 @@ def test_a_ruleset_without_the_relevant_rule_fails_that_check_and_says_what_was_
 
 def test_rules_are_collected_once_per_repository_and_stored_without_unused_parameters(httpserver):
     # given a ruleset with a rule type the checks do not read
-    state = compliant_org(base(httpserver))
-    repo(state, "acme/web").rules = [
+    state = compliant_org(server_base(httpserver))
+    repo_state(state, "acme/web").rules = [
         rule_object("required_linear_history", 3),
         rule_object("code_scanning", 3, code_scanning_tools=[{"tool": "CodeQL"}]),
     ]
@@ -162,8 +145,8 @@ def test_rules_are_collected_once_per_repository_and_stored_without_unused_param
 
 def test_rules_the_token_may_not_read_are_an_error_like_classic_protection(httpserver):
     # given a repository whose rules endpoint is forbidden to the token
-    state = compliant_org(base(httpserver))
-    repo(state, "acme/web").errors["rules"] = (403, "Resource not accessible by personal access token")
+    state = compliant_org(server_base(httpserver))
+    repo_state(state, "acme/web").errors["rules"] = (403, "Resource not accessible by personal access token")
     serve(httpserver, state)
     check_id = "github.branch_protection.force_push_blocked"
     # when the check's services are collected and evaluated
@@ -179,7 +162,7 @@ def test_rules_the_token_may_not_read_are_an_error_like_classic_protection(https
 
 def test_a_server_without_rulesets_is_judged_on_classic_protection(httpserver):
     # given GitHub Enterprise Server older than rulesets: the rules endpoint does not exist
-    state = compliant_org(base(httpserver))
+    state = compliant_org(server_base(httpserver))
     for each in state.repos:
         each.errors["rules"] = (404, "Not Found")
     serve(httpserver, state)

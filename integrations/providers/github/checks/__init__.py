@@ -1,5 +1,5 @@
 """GitHub checks.  Importing this package registers every GitHub check with the registry."""
 
-from . import access, branches, organization, security
+from . import access, branch_rules, branches, organization, security, upkeep
 
-__all__ = ["access", "branches", "organization", "security"]
+__all__ = ["access", "branch_rules", "branches", "organization", "security", "upkeep"]

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import BranchProtection, ClassicProtection
 from ..shapes import Rule as RulesetRule
-from ._common import REPOSITORY, github_check, missing_repositories, not_collected, per_repository, repositories, result
+from ._common import (
+    REPOSITORY,
+    error,
+    github_check,
+    missing_repositories,
+    not_collected,
+    per_repository,
+    repositories,
+    result,
+)
 
 SERVICES = ("repos", "branch_protection")
 CLASSIC = "branch_protection"
@@ -25,21 +34,23 @@ class Protections:
 
     classic: ClassicProtection | None
     rules: tuple[RulesetRule, ...]
+    # str(ruleset id) -> who may bypass it (None: hidden from the token); only the bypass check reads it.
+    bypass_actors: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def sources(self) -> list[str]:
         found = [CLASSIC] if self.classic is not None else []
-        return list(dict.fromkeys([*found, *(_source(r) for r in self.rules)]))
+        return list(dict.fromkeys([*found, *(rule_source(r) for r in self.rules)]))
 
     def of_type(self, kind: str) -> list[RulesetRule]:
         return [r for r in self.rules if r.get("type") == kind]
 
 
-# A rule: (repository, branch, what protects it) -> (compliant, reason, observed values).
-Rule = Callable[[str, str, Protections], tuple[bool, str, dict[str, Any]]]
+# A rule: (repository, branch, what protects it) -> (compliant, reason, observed values); None when it cannot tell.
+Rule = Callable[[str, str, Protections], tuple[bool | None, str, dict[str, Any]]]
 
 
-def _source(rule: RulesetRule) -> str:
+def rule_source(rule: RulesetRule) -> str:
     ruleset = rule.get("ruleset_id")
     return "ruleset" if ruleset is None else f"ruleset:{ruleset}"
 
@@ -48,14 +59,14 @@ def _label(source: str) -> str:
     return "branch protection" if source == CLASSIC else source.replace(":", " ", 1)
 
 
-def _via(sources: Iterable[str], protections: Protections) -> str:
+def via(sources: Iterable[str], protections: Protections) -> str:
     """Which sources a reason rests on; left out when only classic protection applies, as before rulesets."""
     if all(s == CLASSIC for s in protections.sources):
         return ""
     return f" ({', '.join(_label(s) for s in sources)})"
 
 
-def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
+def evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
     collected: Mapping[str, BranchProtection] = per_repository(inventory, "branch_protection")
     outcomes = list(missing_repositories(inventory))
     for repo in repositories(inventory):
@@ -73,12 +84,20 @@ def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
         # {}: protected, with no setting recorded (every setting then reads as None).
         classic = (entry.get("protection") or cast(ClassicProtection, {})) if state == "protected" else None
         rules = tuple(r for r in entry.get("rules") or [] if isinstance(r, Mapping))
-        protections = Protections(classic=classic, rules=rules)
+        bypass = entry.get("bypass_actors")
+        protections = Protections(
+            classic=classic, rules=rules, bypass_actors=bypass if isinstance(bypass, Mapping) else {}
+        )
         if not protections.sources:
             reason = f"The default branch {branch} of {full_name} is not protected"
             outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
             continue
         ok, reason, observed = rule(full_name, str(branch), protections)
+        if ok is None:
+            outcomes.append(
+                error(full_name, REPOSITORY, reason, branch=branch, sources=protections.sources, **observed)
+            )
+            continue
         outcomes.append(
             result(
                 ok,
@@ -107,12 +126,12 @@ def _evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
     "or target it with an active repository or organisation ruleset.",
 )
 def default_branch_protected(inventory: Inventory) -> Iterable[Outcome]:
-    return _evaluate(inventory, _protected)
+    return evaluate(inventory, _protected)
 
 
 def _protected(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
     sources = protections.sources
-    return True, f"The default branch {branch} of {name} is protected{_via(sources, protections)}", {}
+    return True, f"The default branch {branch} of {name} is protected{via(sources, protections)}", {}
 
 
 def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
@@ -125,8 +144,8 @@ def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, st
     for rule in protections.of_type("pull_request"):
         params = rule.get("parameters") or {}
         count = int(params.get("required_approving_review_count") or 0)
-        required.append((_source(rule), count, bool(params.get("dismiss_stale_reviews_on_push"))))
-    checked = _via(protections.sources, protections)
+        required.append((rule_source(rule), count, bool(params.get("dismiss_stale_reviews_on_push"))))
+    checked = via(protections.sources, protections)
     if not required:
         reason = f"{branch} of {name} does not require pull request reviews{checked}"
         return False, reason, {"required_approving_reviews": 0}
@@ -140,7 +159,7 @@ def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, st
         return False, f"{branch} of {name} keeps approvals after new commits are pushed{checked}", observed
     by = list(dict.fromkeys(s for s, c, d in required if c == count or d))
     reason = f"{branch} of {name} requires {count} approving review(s) and dismisses stale approvals"
-    return True, reason + _via(by, protections), observed
+    return True, reason + via(by, protections), observed
 
 
 @github_check(
@@ -156,7 +175,7 @@ def _reviews(name: str, branch: str, protections: Protections) -> tuple[bool, st
     "approval, and tick 'Dismiss stale pull request approvals when new commits are pushed'.",
 )
 def reviews_required(inventory: Inventory) -> Iterable[Outcome]:
-    return _evaluate(inventory, _reviews)
+    return evaluate(inventory, _reviews)
 
 
 def _blocked_by(protections: Protections, classic_allows: str, rule_type: str) -> list[str]:
@@ -164,15 +183,15 @@ def _blocked_by(protections: Protections, classic_allows: str, rule_type: str) -
     blockers = []
     if protections.classic is not None and not protections.classic.get(classic_allows):
         blockers.append(CLASSIC)
-    return list(dict.fromkeys([*blockers, *(_source(r) for r in protections.of_type(rule_type))]))
+    return list(dict.fromkeys([*blockers, *(rule_source(r) for r in protections.of_type(rule_type))]))
 
 
 def _force_pushes(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
     blockers = _blocked_by(protections, "allow_force_pushes", "non_fast_forward")
     if not blockers:
-        reason = f"{branch} of {name} allows force pushes{_via(protections.sources, protections)}"
+        reason = f"{branch} of {name} allows force pushes{via(protections.sources, protections)}"
         return False, reason, {"allow_force_pushes": True}
-    return True, f"{branch} of {name} blocks force pushes{_via(blockers, protections)}", {"allow_force_pushes": False}
+    return True, f"{branch} of {name} blocks force pushes{via(blockers, protections)}", {"allow_force_pushes": False}
 
 
 @github_check(
@@ -187,15 +206,15 @@ def _force_pushes(name: str, branch: str, protections: Protections) -> tuple[boo
     remediation="In the branch protection rule, leave 'Allow force pushes' unticked.",
 )
 def force_push_blocked(inventory: Inventory) -> Iterable[Outcome]:
-    return _evaluate(inventory, _force_pushes)
+    return evaluate(inventory, _force_pushes)
 
 
 def _deletions(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
     blockers = _blocked_by(protections, "allow_deletions", "deletion")
     if not blockers:
-        reason = f"{branch} of {name} can be deleted{_via(protections.sources, protections)}"
+        reason = f"{branch} of {name} can be deleted{via(protections.sources, protections)}"
         return False, reason, {"allow_deletions": True}
-    return True, f"{branch} of {name} cannot be deleted{_via(blockers, protections)}", {"allow_deletions": False}
+    return True, f"{branch} of {name} cannot be deleted{via(blockers, protections)}", {"allow_deletions": False}
 
 
 @github_check(
@@ -210,7 +229,7 @@ def _deletions(name: str, branch: str, protections: Protections) -> tuple[bool, 
     remediation="In the branch protection rule, leave 'Allow deletions' unticked.",
 )
 def deletion_blocked(inventory: Inventory) -> Iterable[Outcome]:
-    return _evaluate(inventory, _deletions)
+    return evaluate(inventory, _deletions)
 
 
 def _status_checks(name: str, branch: str, protections: Protections) -> tuple[bool, str, dict[str, Any]]:
@@ -228,14 +247,14 @@ def _status_checks(name: str, branch: str, protections: Protections) -> tuple[bo
         contexts = params.get("required_status_checks") or []
         if contexts:
             names.update(contexts)
-            by.append(_source(rule))
+            by.append(rule_source(rule))
         strict = strict or bool(params.get("strict_required_status_checks_policy"))
     observed = {"required_status_checks": sorted(names), "strict": strict}
     if not names:
-        reason = f"{branch} of {name} merges without any required status check{_via(protections.sources, protections)}"
+        reason = f"{branch} of {name} merges without any required status check{via(protections.sources, protections)}"
         return False, reason, observed
     reason = f"{branch} of {name} requires status checks: {', '.join(sorted(names))}"
-    return True, reason + _via(dict.fromkeys(by), protections), observed
+    return True, reason + via(dict.fromkeys(by), protections), observed
 
 
 @github_check(
@@ -251,4 +270,4 @@ def _status_checks(name: str, branch: str, protections: Protections) -> tuple[bo
     "select the CI jobs that must succeed.",
 )
 def status_checks_required(inventory: Inventory) -> Iterable[Outcome]:
-    return _evaluate(inventory, _status_checks)
+    return evaluate(inventory, _status_checks)

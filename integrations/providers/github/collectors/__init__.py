@@ -14,7 +14,7 @@ from typing import Any
 
 from ..shapes import Repository
 from ..transport import GitHubApi
-from . import access, branches, organization, security
+from . import access, branches, organization, security, upkeep
 from ._common import Scope, org_path
 
 OrganizationCollector = Callable[[GitHubApi, Scope], Any]
@@ -38,6 +38,7 @@ COLLECTORS: dict[str, Collector] = {
     # Per repository, in the order the connector queues them.
     "branch_protection": Collector("branch protection", repository=branches.collect_branch_protection),
     "repo_security": Collector("Dependabot alert settings", repository=security.collect_repo_security),
+    "repo_settings": Collector("repository settings", repository=upkeep.collect_repo_settings),
     "deploy_keys": Collector("deploy keys", repository=access.collect_deploy_keys),
     "hooks": Collector("webhooks", organization=access.collect_org_hooks, repository=access.collect_repo_hooks),
     "collaborators": Collector("outside collaborators", repository=access.collect_collaborators),

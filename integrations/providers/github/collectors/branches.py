@@ -1,14 +1,14 @@
-"""What protects each repository's default branch: classic protection and active ruleset rules.
+"""What protects each repository's default branch: classic protection, active ruleset rules and who may bypass them.
 
-Read for the checks in ``checks.branches``.
+Read for the checks in ``checks.branches`` and ``checks.branch_rules``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from ..shapes import BranchProtection, ClassicProtection, Repository, Rule
+from ..shapes import BranchProtection, BypassActor, ClassicProtection, Repository, Rule
 from ..transport import GitHubApi, GitHubError, GitHubHttpError, error_message, path_segment
 from ._common import repo_path
 
@@ -41,6 +41,8 @@ def _protection(data: Mapping[str, Any]) -> ClassicProtection:
         "allow_deletions": enabled("allow_deletions"),
         "enforce_admins": enabled("enforce_admins"),
         "required_linear_history": enabled("required_linear_history"),
+        "required_conversation_resolution": enabled("required_conversation_resolution"),
+        "required_signatures": enabled("required_signatures"),
     }
 
 
@@ -53,6 +55,8 @@ def _rule(rule: Mapping[str, Any]) -> Rule:
         parameters: dict[str, Any] = {
             "required_approving_review_count": int(params.get("required_approving_review_count") or 0),
             "dismiss_stale_reviews_on_push": bool(params.get("dismiss_stale_reviews_on_push")),
+            "require_code_owner_review": bool(params.get("require_code_owner_review")),
+            "required_review_thread_resolution": bool(params.get("required_review_thread_resolution")),
         }
     elif kind == "required_status_checks":
         parameters = {
@@ -87,11 +91,52 @@ def _rules(api: GitHubApi, repo: Repository) -> list[Rule]:
         raise
 
 
+def _bypass_actors(api: GitHubApi, repo: Repository, rules: list[Rule]) -> dict[str, list[BypassActor] | None]:
+    """Who may bypass each ruleset behind ``rules``: one read per ruleset, None where the list is hidden."""
+    found: dict[str, list[BypassActor] | None] = {}
+    for ruleset_id in dict.fromkeys(r["ruleset_id"] for r in rules if r.get("ruleset_id") is not None):
+        path = f"{repo_path(repo)}/rulesets/{path_segment(str(ruleset_id))}"
+        # includes_parents: the ruleset may be the organisation's rather than the repository's own.
+        response = api._get(api._url(path, {"includes_parents": "true"}))
+        if response.status in (403, 404):
+            # Only the bypass check needs this; it reports the list as unreadable instead of failing the service.
+            found[str(ruleset_id)] = None
+            continue
+        data = api._decode(response, path)
+        # GitHub leaves bypass_actors out unless the token may edit the ruleset.
+        actors = data.get("bypass_actors") if isinstance(data, Mapping) else None
+        found[str(ruleset_id)] = (
+            None
+            if not isinstance(actors, list)
+            else [
+                {"actor_type": a.get("actor_type"), "actor_id": a.get("actor_id"), "bypass_mode": a.get("bypass_mode")}
+                for a in actors
+                if isinstance(a, Mapping)
+            ]
+        )
+    return found
+
+
+def _existing_branch(
+    api: GitHubApi, repo: Repository, branch: str, protection: ClassicProtection | None
+) -> BranchProtection:
+    """A branch that exists: its classic protection (None when it has none), the rules on it and their bypass lists."""
+    rules = _rules(api, repo)
+    state: Literal["protected", "unprotected"] = "unprotected" if protection is None else "protected"
+    return {
+        "branch": branch,
+        "state": state,
+        "protection": protection,
+        "rules": rules,
+        "bypass_actors": _bypass_actors(api, repo, rules),
+    }
+
+
 def collect_branch_protection(api: GitHubApi, repo: Repository) -> BranchProtection:
     """The default branch's classic protection and the ruleset rules that apply to it."""
     branch = repo.get("default_branch")
     if not branch:
-        return {"branch": None, "state": "missing", "protection": None, "rules": []}
+        return {"branch": None, "state": "missing", "protection": None, "rules": [], "bypass_actors": {}}
     path = f"{repo_path(repo)}/branches/{path_segment(str(branch))}/protection"
     response = api._get(api._url(path))
     if response.status == 404:
@@ -100,11 +145,11 @@ def collect_branch_protection(api: GitHubApi, repo: Repository) -> BranchProtect
         message = error_message(response.body).lower()
         if "not protected" in message:
             # Classic protection is absent, but rulesets may still protect the branch.
-            return {"branch": branch, "state": "unprotected", "protection": None, "rules": _rules(api, repo)}
+            return _existing_branch(api, repo, str(branch), None)
         if "branch not found" in message:
             # Nothing to protect yet, so the rules that would apply do not matter.
-            return {"branch": branch, "state": "missing", "protection": None, "rules": []}
+            return {"branch": branch, "state": "missing", "protection": None, "rules": [], "bypass_actors": {}}
     data = api._decode(response, path)
     if not isinstance(data, Mapping):
         raise GitHubError("GitHub's answer for branch protection is not an object")
-    return {"branch": branch, "state": "protected", "protection": _protection(data), "rules": _rules(api, repo)}
+    return _existing_branch(api, repo, str(branch), _protection(data))
