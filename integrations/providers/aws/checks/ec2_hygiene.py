@@ -6,24 +6,16 @@ The rest of that batch was already judged under other ids (see docs/aws-checks.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Vpc
-from ..shapes_ec2 import Subnet
-from ..shapes_network import NetworkFirewall
-from ._common import ACCOUNT, aws_check, error, items, regions, result
+from ._common import ACCOUNT, aws_check, error, regions, result
+from .filtering import firewalls
+from .vpc_resilience import subnets
 
 FIREWALL = "AWS::NetworkFirewall::Firewall"
-
-
-def _firewalls(inventory: Inventory) -> Iterator[NetworkFirewall]:
-    return items(inventory, "networkfirewall", "firewalls")
-
-
-def _subnets(inventory: Inventory) -> Iterator[Subnet]:
-    return items(inventory, "subnets", "subnets")
 
 
 # --- Network Firewall endpoints across Availability Zones -----------------------------------------------------------
@@ -43,8 +35,8 @@ def _subnets(inventory: Inventory) -> Iterator[Subnet]:
     "(AssociateSubnets), and route each zone's traffic through the endpoint of the same zone.",
 )
 def networkfirewall_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
-    zones = {s["id"]: s.get("availability_zone") for s in _subnets(inventory)}
-    for firewall in _firewalls(inventory):
+    zones = {s["id"]: s.get("availability_zone") for s in subnets(inventory)}
+    for firewall in firewalls(inventory):
         name, arn, region = firewall.get("name"), str(firewall.get("arn")), str(firewall.get("region", ""))
         if firewall.get("protection_error"):
             reason = f"Could not describe Network Firewall {name}: {firewall['protection_error']}"

@@ -11,9 +11,10 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Instance, SecurityGroup
 from ..shapes_ec2 import EndpointService
-from ..shapes_network import Distribution, NetworkFirewall
+from ..shapes_network import Distribution
 from ._common import aws_check, error, items, regions, result, service_data
 from .ec2_exposure_ports import public_ipv6
+from .filtering import firewalls
 
 DISTRIBUTION = "AWS::CloudFront::Distribution"
 INSTANCE = "AWS::EC2::Instance"
@@ -322,10 +323,6 @@ def endpoint_service_acceptance_required(inventory: Inventory) -> Iterable[Outco
 # --- Network Firewall ----------------------------------------------------------------------------------------------
 
 
-def _firewalls(inventory: Inventory) -> Iterator[NetworkFirewall]:
-    return items(inventory, "networkfirewall", "firewalls")
-
-
 @aws_check(
     id="aws.networkfirewall.deletion_protection",
     title="Network Firewall firewalls are protected from deletion",
@@ -337,7 +334,7 @@ def _firewalls(inventory: Inventory) -> Iterator[NetworkFirewall]:
     remediation="Turn on the firewall's delete protection (UpdateFirewallDeleteProtection).",
 )
 def networkfirewall_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
-    for firewall in _firewalls(inventory):
+    for firewall in firewalls(inventory):
         name, arn, region = firewall.get("name"), str(firewall.get("arn")), str(firewall.get("region", ""))
         if firewall.get("protection_error"):
             reason = f"Could not describe Network Firewall {name}: {firewall['protection_error']}"

@@ -15,7 +15,7 @@ FIREWALL = "AWS::NetworkFirewall::Firewall"
 TRAFFIC_LOGS = frozenset({"FLOW", "ALERT"})
 
 
-def _firewalls(inventory: Inventory) -> Iterator[NetworkFirewall]:
+def firewalls(inventory: Inventory) -> Iterator[NetworkFirewall]:
     return items(inventory, "networkfirewall", "firewalls")
 
 
@@ -38,7 +38,7 @@ def _said(destination: FirewallLogDestination) -> str:
     "affordable) to a CloudWatch Logs log group, an S3 bucket or a Firehose delivery stream.",
 )
 def networkfirewall_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for firewall in _firewalls(inventory):
+    for firewall in firewalls(inventory):
         name, arn, region = firewall.get("name"), str(firewall.get("arn")), str(firewall.get("region", ""))
         if firewall.get("logging_error"):
             reason = f"Could not read the logging configuration of Network Firewall {name}: {firewall['logging_error']}"

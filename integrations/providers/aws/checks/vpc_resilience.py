@@ -65,7 +65,7 @@ def _live_endpoints(inventory: Inventory) -> Iterator[VpcEndpoint]:
     requires=("vpc", "subnets"),
 )
 def endpoint_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
-    zones = {s["id"]: s.get("availability_zone") for s in _subnets(inventory)}
+    zones = {s["id"]: s.get("availability_zone") for s in subnets(inventory)}
     for endpoint in _live_endpoints(inventory):
         if endpoint.get("type") != "Interface":
             continue  # gateway endpoints are route-table targets with no zone of their own
@@ -90,7 +90,7 @@ def endpoint_multiple_azs(inventory: Inventory) -> Iterable[Outcome]:
 # --- public and private subnets -------------------------------------------------------------------------------------
 
 
-def _subnets(inventory: Inventory) -> Iterator[Subnet]:
+def subnets(inventory: Inventory) -> Iterator[Subnet]:
     return items(inventory, "subnets", "subnets")
 
 
@@ -119,15 +119,15 @@ def subnets_public_and_private(inventory: Inventory) -> Iterable[Outcome]:
     by_subnet = {(t["region"], s): t for t in tables for s in t.get("subnet_ids", [])}
     main = {(t["region"], t.get("vpc_id")): t for t in tables if t.get("main")}
     vpcs: dict[tuple[str, str], list[Subnet]] = {}
-    for subnet in _subnets(inventory):
+    for subnet in subnets(inventory):
         vpcs.setdefault((subnet["region"], str(subnet.get("vpc_id"))), []).append(subnet)
-    for (region, vpc_id), subnets in sorted(vpcs.items()):
-        if all(s.get("default_for_az") for s in subnets):
+    for (region, vpc_id), in_vpc in sorted(vpcs.items()):
+        if all(s.get("default_for_az") for s in in_vpc):
             continue
         public: list[str] = []
         private: list[str] = []
         unknown: list[str] = []
-        for subnet in subnets:
+        for subnet in in_vpc:
             table = by_subnet.get((region, subnet["id"])) or main.get((region, vpc_id))
             if table is None:
                 unknown.append(subnet["id"])
