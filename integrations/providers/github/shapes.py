@@ -134,6 +134,23 @@ class RepoSettings(TypedDict):
     delete_branch_on_merge: bool | None
 
 
+class SecurityPolicy(TypedDict):
+    """Where a repository's own security policy is: the first SECURITY.md of its root, ``.github`` or ``docs``."""
+
+    # False for a private or internal repository: nothing was read (the policy matters to outside reporters).
+    public: bool
+    # e.g. ".github/SECURITY.md"; None when there is none.
+    path: str | None
+
+
+class DefaultSecurityPolicy(TypedDict):
+    """The organisation's default security policy: a SECURITY.md in its public ``.github`` repository."""
+
+    # "missing" (no .github repository), "private" (GitHub ignores a private one's files) or "public".
+    repository: Literal["missing", "private", "public"]
+    path: str | None
+
+
 class DeployKey(TypedDict):
     """A deploy key without the public key itself."""
 
@@ -185,6 +202,13 @@ class RepoSettingsService(TypedDict):
     """``data["repo_settings"]``."""
 
     repositories: dict[str, RepoSettings]
+
+
+class SecurityPolicyService(TypedDict):
+    """``data["security_policy"]``: each repository's own policy and the organisation's default."""
+
+    repositories: dict[str, SecurityPolicy]
+    organization: DefaultSecurityPolicy
 
 
 class DeployKeysService(TypedDict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -213,6 +214,9 @@ class RepoState:
     alerts: bool = True
     # None: the single-repository answer leaves the setting out.
     delete_branch_on_merge: bool | None = True
+    # What the contents API lists on the default branch, read for public repositories only: folder ("" for the
+    # root) -> entry names, a trailing "/" marking a folder. Without a "" entry the repository is empty (404).
+    files: dict[str, list[str]] = field(default_factory=lambda: {"": ["README.md", "src/"]})
     keys: list[dict[str, Any]] = field(default_factory=list)
     hooks: list[dict[str, Any]] = field(default_factory=list)
     collaborators: list[dict[str, Any]] = field(default_factory=list)
@@ -233,6 +237,8 @@ class OrgState:
     org_hooks: list[dict[str, Any]] = field(default_factory=list)
     # Members without the owner role.
     members: list[str] = field(default_factory=list)
+    # The organisation's .github repository, where default community health files live (None: there is none).
+    defaults_repo: RepoState | None = None
 
 
 def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str], page_size: int) -> None:
@@ -254,6 +260,43 @@ def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str
         )
 
 
+def content_object(repo: RepoState, folder: str, name: str) -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/contents/{path} when the path is a folder."""
+    kind = "dir" if name.endswith("/") else "file"
+    name = name.rstrip("/")
+    path = f"{folder}/{name}" if folder else name
+    url = f"https://api.github.com/repos/{repo.full_name}/contents/{path}"
+    return {
+        "type": kind,
+        "name": name,
+        "path": path,
+        "sha": hashlib.sha256(f"{repo.full_name}/{path}".encode()).hexdigest()[:40],  # a blob id is 40 hex digits
+        "size": 0 if kind == "dir" else 1200,
+        "url": url,
+        "html_url": f"https://github.com/{repo.full_name}/{'tree' if kind == 'dir' else 'blob'}/main/{path}",
+        "git_url": f"https://api.github.com/repos/{repo.full_name}/git/trees/{path}",
+        "download_url": None if kind == "dir" else f"https://raw.githubusercontent.com/{repo.full_name}/main/{path}",
+        "_links": {"self": url},
+    }
+
+
+def _serve_contents(server: HTTPServer, repo: RepoState) -> None:
+    prefix = f"/repos/{repo.full_name}/contents"
+    if "contents" in repo.errors:
+        status, message = repo.errors["contents"]
+        server.expect_request(f"{prefix}/", headers=API_HEADERS).respond_with_json(
+            api_error(message, status), status=status
+        )
+        return
+    if "" not in repo.files:
+        server.expect_request(f"{prefix}/", headers=API_HEADERS).respond_with_json(
+            api_error("This repository is empty.", 404), status=404
+        )
+    for folder, names in repo.files.items():
+        listing = [content_object(repo, folder, name) for name in names]
+        server.expect_request(f"{prefix}/{folder}", headers=API_HEADERS).respond_with_json(listing)
+
+
 def _qs(query: dict[str, str]) -> str:
     return "&".join(f"{k}={v}" for k, v in query.items())
 
@@ -269,6 +312,13 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
     _paged(server, f"/orgs/{login}/members", members, {"role": "member"}, page_size)
     _paged(server, f"/orgs/{login}/repos", [r.object for r in state.repos], {"type": "all"}, page_size)
     _paged(server, f"/orgs/{login}/hooks", state.org_hooks, {}, 100)
+    defaults = server.expect_request(f"/repos/{login}/.github", headers=API_HEADERS)
+    if state.defaults_repo is None:
+        defaults.respond_with_json(api_error("Not Found", 404), status=404)
+    else:
+        defaults.respond_with_json(state.defaults_repo.object)
+        if not state.defaults_repo.object["private"]:
+            _serve_contents(server, state.defaults_repo)
     for repo in state.repos:
         if repo.object.get("archived"):
             continue
@@ -305,6 +355,8 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
             kept = repo.delete_branch_on_merge
             merge = {} if kept is None else {"delete_branch_on_merge": kept}
             settings.respond_with_json({**repo.object, "allow_squash_merge": True, **merge})
+        if repo.object["visibility"] == "public":
+            _serve_contents(server, repo)
         alerts = server.expect_request(f"{prefix}/vulnerability-alerts", headers=API_HEADERS)
         if "vulnerability-alerts" in repo.errors:
             status, message = repo.errors["vulnerability-alerts"]

@@ -59,6 +59,8 @@ EXPECTED = {
         {"acme/api": PASS, "acme/site": FAIL, "acme/docs": PASS},
     ),
     "github.repos.merged_branches_deleted": (REPOS_PASS, {"acme/api": FAIL, "acme/site": PASS}),
+    # Only public repositories are judged: the compliant organisation has none (test_disclosure.py has the passes).
+    "github.repos.security_policy": ({}, {"acme/site": FAIL}),
     "github.deploy_keys.read_only": (
         {"acme/api:key-21": PASS},
         {"acme/api:key-22": FAIL, "acme/api:key-23": PASS},

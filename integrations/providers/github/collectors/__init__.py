@@ -14,7 +14,7 @@ from typing import Any
 
 from ..shapes import Repository
 from ..transport import GitHubApi
-from . import access, branches, organization, security, upkeep
+from . import access, branches, disclosure, organization, security, upkeep
 from ._common import Scope, org_path
 
 OrganizationCollector = Callable[[GitHubApi, Scope], Any]
@@ -39,6 +39,11 @@ COLLECTORS: dict[str, Collector] = {
     "branch_protection": Collector("branch protection", repository=branches.collect_branch_protection),
     "repo_security": Collector("Dependabot alert settings", repository=security.collect_repo_security),
     "repo_settings": Collector("repository settings", repository=upkeep.collect_repo_settings),
+    "security_policy": Collector(
+        "security policies",
+        organization=disclosure.collect_default_security_policy,
+        repository=disclosure.collect_repo_security_policy,
+    ),
     "deploy_keys": Collector("deploy keys", repository=access.collect_deploy_keys),
     "hooks": Collector("webhooks", organization=access.collect_org_hooks, repository=access.collect_repo_hooks),
     "collaborators": Collector("outside collaborators", repository=access.collect_collaborators),
