@@ -134,6 +134,20 @@ class RepoSettings(TypedDict):
     delete_branch_on_merge: bool | None
 
 
+class CodeOwnersError(TypedDict):
+    line: int | None
+    kind: str | None  # e.g. "Unknown owner", "Invalid pattern"
+    path: str | None  # where the file is, e.g. ".github/CODEOWNERS"
+
+
+class CodeOwners(TypedDict):
+    """A repository's CODEOWNERS file on the default branch, as GitHub parses it."""
+
+    present: bool
+    errors: list[CodeOwnersError]  # the first few
+    error_count: int
+
+
 class SecurityPolicy(TypedDict):
     """Where a repository's own security policy is: the first SECURITY.md of its root, ``.github`` or ``docs``."""
 
@@ -202,6 +216,12 @@ class RepoSettingsService(TypedDict):
     """``data["repo_settings"]``."""
 
     repositories: dict[str, RepoSettings]
+
+
+class CodeOwnersService(TypedDict):
+    """``data["codeowners"]``."""
+
+    repositories: dict[str, CodeOwners]
 
 
 class SecurityPolicyService(TypedDict):

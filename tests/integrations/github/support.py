@@ -214,6 +214,8 @@ class RepoState:
     alerts: bool = True
     # None: the single-repository answer leaves the setting out.
     delete_branch_on_merge: bool | None = True
+    # The errors GitHub finds in the CODEOWNERS file (None: the repository has no CODEOWNERS file).
+    codeowners: list[dict[str, Any]] | None = field(default_factory=list)
     # What the contents API lists on the default branch, read for public repositories only: folder ("" for the
     # root) -> entry names, a trailing "/" marking a folder. Without a "" entry the repository is empty (404).
     files: dict[str, list[str]] = field(default_factory=lambda: {"": ["README.md", "src/"]})
@@ -258,6 +260,19 @@ def _paged(server: HTTPServer, path: str, items: list[Any], query: dict[str, str
         server.expect_request(path, method="GET", query_string=expected, headers=API_HEADERS).respond_with_json(
             page, headers=headers
         )
+
+
+def codeowners_error(line: int, kind: str, source: str, path: str = ".github/CODEOWNERS") -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/codeowners/errors."""
+    return {
+        "line": line,
+        "column": 1,
+        "kind": kind,
+        "source": source,
+        "suggestion": None,
+        "message": f"{kind} on line {line}:\n\n  {source}\n  ^",
+        "path": path,
+    }
 
 
 def content_object(repo: RepoState, folder: str, name: str) -> dict[str, Any]:
@@ -357,6 +372,14 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
             settings.respond_with_json({**repo.object, "allow_squash_merge": True, **merge})
         if repo.object["visibility"] == "public":
             _serve_contents(server, repo)
+        codeowners = server.expect_request(f"{prefix}/codeowners/errors", headers=API_HEADERS)
+        if "codeowners" in repo.errors:
+            status, message = repo.errors["codeowners"]
+            codeowners.respond_with_json(api_error(message, status), status=status)
+        elif repo.codeowners is None:
+            codeowners.respond_with_json(api_error("Not Found", 404), status=404)
+        else:
+            codeowners.respond_with_json({"errors": repo.codeowners})
         alerts = server.expect_request(f"{prefix}/vulnerability-alerts", headers=API_HEADERS)
         if "vulnerability-alerts" in repo.errors:
             status, message = repo.errors["vulnerability-alerts"]
@@ -444,6 +467,7 @@ def noncompliant_org(base: str) -> OrgState:
                     enforce_admins=False,
                 ),
                 delete_branch_on_merge=False,
+                codeowners=None,
                 keys=[key_object(22, "ci-push", read_only=False), key_object(23, "mirror")],
                 hooks=[hook_object(32, "https://deploy.acme.example/hook", insecure_ssl="1")],
                 collaborators=[
@@ -451,7 +475,12 @@ def noncompliant_org(base: str) -> OrgState:
                     collaborator_object("auditor", 502, "read"),
                 ],
             ),
-            RepoState(site, alerts=False, collaborators=[collaborator_object("agency", 503, "admin")]),
+            RepoState(
+                site,
+                alerts=False,
+                codeowners=[codeowners_error(2, "Unknown owner", "/deploy/ @acme/ops")],
+                collaborators=[collaborator_object("agency", 503, "admin")],
+            ),
             RepoState(docs),
         ],
     )

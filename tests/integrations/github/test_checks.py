@@ -59,6 +59,7 @@ EXPECTED = {
         {"acme/api": PASS, "acme/site": FAIL, "acme/docs": PASS},
     ),
     "github.repos.merged_branches_deleted": (REPOS_PASS, {"acme/api": FAIL, "acme/site": PASS}),
+    "github.repos.codeowners_valid": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     # Only public repositories are judged: the compliant organisation has none (test_disclosure.py has the passes).
     "github.repos.security_policy": ({}, {"acme/site": FAIL}),
     "github.deploy_keys.read_only": (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, checks_of, error_outcome, outcome
@@ -73,3 +73,25 @@ def per_repository(inventory: Inventory, service: str) -> Mapping[str, Any]:
 
 def not_collected(full_name: str, resource_type: str, what: str) -> Outcome:
     return error(full_name, resource_type, f"No {what} was collected for {full_name}")
+
+
+def judge_repositories(
+    inventory: Inventory, service: str, what: str, judge: Callable[[str, Any], Outcome | None]
+) -> list[Outcome]:
+    """``judge(full_name, entry)`` for each active repository's entry of a per-repository service (None: no outcome).
+
+    A repository the service has no entry for gets a "not collected" error (``what`` names the data), and a
+    configured repository GitHub did not list gets its own error, so neither can pass unseen.
+    """
+    collected = per_repository(inventory, service)
+    outcomes = list(missing_repositories(inventory))
+    for repo in repositories(inventory):
+        full_name = str(repo.get("full_name"))
+        entry = collected.get(full_name)
+        if entry is None:
+            outcomes.append(not_collected(full_name, REPOSITORY, what))
+            continue
+        judged = judge(full_name, entry)
+        if judged is not None:
+            outcomes.append(judged)
+    return outcomes

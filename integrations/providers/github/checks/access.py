@@ -13,6 +13,7 @@ from ._common import (
     REPOSITORY,
     WEBHOOK,
     github_check,
+    judge_repositories,
     missing_repositories,
     not_collected,
     organization,
@@ -75,28 +76,21 @@ def no_public_repositories(inventory: Inventory) -> Iterable[Outcome]:
     "or make the person a member subject to the organization's controls.",
 )
 def no_outside_admins(inventory: Inventory) -> Iterable[Outcome]:
-    collected: Mapping[str, list[Collaborator]] = per_repository(inventory, "collaborators")
-    outcomes = list(missing_repositories(inventory))
-    for repo in repositories(inventory):
-        full_name = str(repo.get("full_name"))
-        people = collected.get(full_name)
-        if people is None:
-            outcomes.append(not_collected(full_name, REPOSITORY, "collaborator list"))
-            continue
-        admins = sorted(
-            str(p.get("login"))
-            for p in people
-            if (p.get("permissions") or {}).get("admin") or p.get("role_name") == "admin"
-        )
-        reason = (
-            f"Outside collaborators with admin on {full_name}: {', '.join(admins)}"
-            if admins
-            else f"No outside collaborator has admin on {full_name}"
-        )
-        outcomes.append(
-            result(not admins, full_name, REPOSITORY, reason, outside_admins=admins, outside_collaborators=len(people))
-        )
-    return outcomes
+    return judge_repositories(inventory, "collaborators", "collaborator list", _judge_collaborators)
+
+
+def _judge_collaborators(full_name: str, people: list[Collaborator]) -> Outcome:
+    admins = sorted(
+        str(p.get("login"))
+        for p in people
+        if (p.get("permissions") or {}).get("admin") or p.get("role_name") == "admin"
+    )
+    reason = (
+        f"Outside collaborators with admin on {full_name}: {', '.join(admins)}"
+        if admins
+        else f"No outside collaborator has admin on {full_name}"
+    )
+    return result(not admins, full_name, REPOSITORY, reason, outside_admins=admins, outside_collaborators=len(people))
 
 
 @github_check(

@@ -14,10 +14,7 @@ from ._common import (
     REPOSITORY,
     error,
     github_check,
-    missing_repositories,
-    not_collected,
-    per_repository,
-    repositories,
+    judge_repositories,
     result,
 )
 
@@ -67,20 +64,12 @@ def via(sources: Iterable[str], protections: Protections) -> str:
 
 
 def evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
-    collected: Mapping[str, BranchProtection] = per_repository(inventory, "branch_protection")
-    outcomes = list(missing_repositories(inventory))
-    for repo in repositories(inventory):
-        full_name = str(repo.get("full_name"))
-        entry = collected.get(full_name)
-        if entry is None:
-            outcomes.append(not_collected(full_name, REPOSITORY, "branch protection"))
-            continue
+    def judge(full_name: str, entry: BranchProtection) -> Outcome:
         branch = entry.get("branch")
         state = entry.get("state")
         if state == "missing":
             reason = f"{full_name} has no default branch to protect yet ({branch or 'none set'} does not exist)"
-            outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
-            continue
+            return result(False, full_name, REPOSITORY, reason, branch=branch, protected=False)
         # {}: protected, with no setting recorded (every setting then reads as None).
         classic = (entry.get("protection") or cast(ClassicProtection, {})) if state == "protected" else None
         rules = tuple(r for r in entry.get("rules") or [] if isinstance(r, Mapping))
@@ -90,27 +79,15 @@ def evaluate(inventory: Inventory, rule: Rule) -> Iterable[Outcome]:
         )
         if not protections.sources:
             reason = f"The default branch {branch} of {full_name} is not protected"
-            outcomes.append(result(False, full_name, REPOSITORY, reason, branch=branch, protected=False))
-            continue
+            return result(False, full_name, REPOSITORY, reason, branch=branch, protected=False)
         ok, reason, observed = rule(full_name, str(branch), protections)
         if ok is None:
-            outcomes.append(
-                error(full_name, REPOSITORY, reason, branch=branch, sources=protections.sources, **observed)
-            )
-            continue
-        outcomes.append(
-            result(
-                ok,
-                full_name,
-                REPOSITORY,
-                reason,
-                branch=branch,
-                protected=True,
-                sources=protections.sources,
-                **observed,
-            )
+            return error(full_name, REPOSITORY, reason, branch=branch, sources=protections.sources, **observed)
+        return result(
+            ok, full_name, REPOSITORY, reason, branch=branch, protected=True, sources=protections.sources, **observed
         )
-    return outcomes
+
+    return judge_repositories(inventory, "branch_protection", "branch protection", judge)
 
 
 @github_check(

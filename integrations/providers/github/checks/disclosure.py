@@ -7,17 +7,7 @@ from collections.abc import Iterable, Mapping
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import DefaultSecurityPolicy, SecurityPolicy
-from ._common import (
-    REPOSITORY,
-    github_check,
-    missing_repositories,
-    not_collected,
-    organization,
-    per_repository,
-    repositories,
-    result,
-    service_data,
-)
+from ._common import REPOSITORY, github_check, judge_repositories, organization, result, service_data
 
 
 def _default_policy(inventory: Inventory) -> DefaultSecurityPolicy | None:
@@ -39,18 +29,12 @@ def _default_policy(inventory: Inventory) -> DefaultSecurityPolicy | None:
     "organization's public .github repository.",
 )
 def security_policy(inventory: Inventory) -> Iterable[Outcome]:
-    collected: Mapping[str, SecurityPolicy] = per_repository(inventory, "security_policy")
     default = _default_policy(inventory) or {"repository": "missing", "path": None}
     org = organization(inventory)
-    outcomes = list(missing_repositories(inventory))
-    for repo in repositories(inventory):
-        full_name = str(repo.get("full_name"))
-        policy = collected.get(full_name)
-        if policy is None:
-            outcomes.append(not_collected(full_name, REPOSITORY, "security policy"))
-            continue
+
+    def judge(full_name: str, policy: SecurityPolicy) -> Outcome | None:
         if not policy.get("public"):
-            continue  # only outsiders need the policy, and they cannot see a private or internal repository
+            return None  # only outsiders need the policy, and they cannot see a private or internal repository
         own, fallback = policy.get("path"), default.get("path")
         if own:
             reason = f"{full_name} publishes its security policy in {own}"
@@ -69,15 +53,14 @@ def security_policy(inventory: Inventory) -> Iterable[Outcome]:
                 f"{full_name} is public but has no SECURITY.md in its root, docs or .github folder, nor has "
                 f"{org} a default one in a public .github repository"
             )
-        outcomes.append(
-            result(
-                bool(own or fallback),
-                full_name,
-                REPOSITORY,
-                reason,
-                policy=own,
-                default_policy=fallback,
-                defaults_repository=default.get("repository"),
-            )
+        return result(
+            bool(own or fallback),
+            full_name,
+            REPOSITORY,
+            reason,
+            policy=own,
+            default_policy=fallback,
+            defaults_repository=default.get("repository"),
         )
-    return outcomes
+
+    return judge_repositories(inventory, "security_policy", "security policy", judge)

@@ -12,9 +12,8 @@ from ._common import (
     REPOSITORY,
     error,
     github_check,
+    judge_repositories,
     missing_repositories,
-    not_collected,
-    per_repository,
     repositories,
     result,
 )
@@ -100,15 +99,10 @@ def dependabot_security_updates_enabled(inventory: Inventory) -> Iterable[Outcom
     "all repositories at the organization.",
 )
 def dependabot_alerts_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    collected: Mapping[str, RepoSecurity] = per_repository(inventory, "repo_security")
-    outcomes = list(missing_repositories(inventory))
-    for repo in repositories(inventory):
-        full_name = str(repo.get("full_name"))
-        entry = collected.get(full_name)
-        if entry is None:
-            outcomes.append(not_collected(full_name, REPOSITORY, "Dependabot alert setting"))
-            continue
-        enabled = bool(entry.get("vulnerability_alerts"))
-        reason = f"Dependabot alerts are {'enabled' if enabled else 'not enabled'} on {full_name}"
-        outcomes.append(result(enabled, full_name, REPOSITORY, reason, vulnerability_alerts=enabled))
-    return outcomes
+    return judge_repositories(inventory, "repo_security", "Dependabot alert setting", _judge_alerts)
+
+
+def _judge_alerts(full_name: str, entry: RepoSecurity) -> Outcome:
+    enabled = bool(entry.get("vulnerability_alerts"))
+    reason = f"Dependabot alerts are {'enabled' if enabled else 'not enabled'} on {full_name}"
+    return result(enabled, full_name, REPOSITORY, reason, vulnerability_alerts=enabled)

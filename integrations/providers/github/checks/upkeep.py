@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +13,8 @@ from ._common import (
     REPOSITORY,
     error,
     github_check,
+    judge_repositories,
     missing_repositories,
-    not_collected,
-    per_repository,
     repos_data,
     repositories,
     result,
@@ -83,25 +82,19 @@ def inactive_archived(inventory: Inventory) -> Iterable[Outcome]:
     remediation="In the repository's Settings → General → Pull Requests, tick 'Automatically delete head branches'.",
 )
 def merged_branches_deleted(inventory: Inventory) -> Iterable[Outcome]:
-    collected: Mapping[str, RepoSettings] = per_repository(inventory, "repo_settings")
-    outcomes = list(missing_repositories(inventory))
-    for repo in repositories(inventory):
-        full_name = str(repo.get("full_name"))
-        settings = collected.get(full_name)
-        if settings is None:
-            outcomes.append(not_collected(full_name, REPOSITORY, "repository settings"))
-            continue
-        deletes = settings.get("delete_branch_on_merge")
-        if deletes is None:
-            reason = (
-                f"GitHub did not say whether {full_name} deletes head branches after merge; "
-                "the token may lack admin access to it"
-            )
-            outcomes.append(error(full_name, REPOSITORY, reason, delete_branch_on_merge=None))
-        elif deletes:
-            reason = f"{full_name} deletes head branches automatically after merge"
-            outcomes.append(result(True, full_name, REPOSITORY, reason, delete_branch_on_merge=True))
-        else:
-            reason = f"{full_name} keeps head branches after merge"
-            outcomes.append(result(False, full_name, REPOSITORY, reason, delete_branch_on_merge=False))
-    return outcomes
+    return judge_repositories(inventory, "repo_settings", "repository settings", _judge_branch_deletion)
+
+
+def _judge_branch_deletion(full_name: str, settings: RepoSettings) -> Outcome:
+    deletes = settings.get("delete_branch_on_merge")
+    if deletes is None:
+        reason = (
+            f"GitHub did not say whether {full_name} deletes head branches after merge; "
+            "the token may lack admin access to it"
+        )
+        return error(full_name, REPOSITORY, reason, delete_branch_on_merge=None)
+    if deletes:
+        reason = f"{full_name} deletes head branches automatically after merge"
+    else:
+        reason = f"{full_name} keeps head branches after merge"
+    return result(deletes, full_name, REPOSITORY, reason, delete_branch_on_merge=deletes)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..shapes import Repository
 from ..transport import GitHubApi
-from . import access, branches, disclosure, organization, security, upkeep
+from . import access, branches, disclosure, organization, ownership, security, upkeep
 from ._common import Scope, org_path
 
 OrganizationCollector = Callable[[GitHubApi, Scope], Any]
@@ -37,6 +37,7 @@ COLLECTORS: dict[str, Collector] = {
     "repos": Collector("the repositories", organization=access.collect_repos),
     # Per repository, in the order the connector queues them.
     "branch_protection": Collector("branch protection", repository=branches.collect_branch_protection),
+    "codeowners": Collector("the CODEOWNERS file", repository=ownership.collect_codeowners),
     "repo_security": Collector("Dependabot alert settings", repository=security.collect_repo_security),
     "repo_settings": Collector("repository settings", repository=upkeep.collect_repo_settings),
     "security_policy": Collector(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..shapes import Repository
-from ..transport import path_segment
+from ..transport import GitHubApi, GitHubHttpError, path_segment
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,13 @@ def org_path(scope: Scope) -> str:
 def repo_path(repo: Repository) -> str:
     owner, _, name = str(repo["full_name"]).partition("/")
     return f"/repos/{path_segment(owner)}/{path_segment(name)}"
+
+
+def json_unless_missing(api: GitHubApi, path: str) -> Any:
+    """GitHub's answer for ``path``, or None where GitHub answers 404 (for these reads: there is no such thing)."""
+    try:
+        return api._json(path)
+    except GitHubHttpError as exc:
+        if exc.status == 404:
+            return None
+        raise

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..shapes import DefaultSecurityPolicy, Repository, SecurityPolicy
-from ..transport import GitHubApi, GitHubError, GitHubHttpError, path_segment
-from ._common import Scope, repo_path
+from ..transport import GitHubApi, GitHubError, path_segment
+from ._common import Scope, json_unless_missing, repo_path
 
 POLICY_FILE = "security.md"
 # The folders GitHub looks in besides the root, exactly as named.
@@ -24,12 +24,9 @@ DEFAULTS_REPOSITORY = ".github"
 
 def _listing(api: GitHubApi, path: str) -> list[Mapping[str, Any]] | None:
     """A folder's entries on the default branch; None when GitHub has no such folder (or the repository is empty)."""
-    try:
-        entries = api._json(path)
-    except GitHubHttpError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    entries = json_unless_missing(api, path)
+    if entries is None:
+        return None
     if not isinstance(entries, list):
         raise GitHubError(f"GitHub's answer for {path} is not a folder listing")
     return [e for e in entries if isinstance(e, Mapping)]
@@ -62,12 +59,9 @@ def collect_repo_security_policy(api: GitHubApi, repo: Repository) -> SecurityPo
 
 def collect_default_security_policy(api: GitHubApi, scope: Scope) -> DefaultSecurityPolicy:
     base = f"/repos/{path_segment(scope.organization)}/{path_segment(DEFAULTS_REPOSITORY)}"
-    try:
-        repository = api._json(base)
-    except GitHubHttpError as exc:
-        if exc.status == 404:
-            return {"repository": "missing", "path": None}
-        raise
+    repository = json_unless_missing(api, base)
+    if repository is None:
+        return {"repository": "missing", "path": None}
     if not isinstance(repository, Mapping):
         raise GitHubError(f"GitHub's answer for {base} is not a repository")
     if repository.get("private") is not False:
