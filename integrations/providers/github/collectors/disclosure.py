@@ -32,22 +32,29 @@ def _listing(api: GitHubApi, path: str) -> list[Mapping[str, Any]] | None:
     return [e for e in entries if isinstance(e, Mapping)]
 
 
+def _policy_file(entries: list[Mapping[str, Any]]) -> str | None:
+    for entry in entries:
+        # GitHub matches the file name whatever its case (Security.md is shown as the policy too).
+        if str(entry.get("name", "")).lower() == POLICY_FILE and entry.get("type") in ("file", "symlink"):
+            return str(entry["name"])
+    return None
+
+
 def _policy_in(api: GitHubApi, contents: str) -> str | None:
     """The path of the first SECURITY.md GitHub would show from the repository whose contents URL is ``contents``."""
     root = _listing(api, f"{contents}/")
     if root is None:
         return None
-    for entry in root:
-        # GitHub matches the file name whatever its case (Security.md is shown as the policy too).
-        if str(entry.get("name", "")).lower() == POLICY_FILE and entry.get("type") in ("file", "symlink"):
-            return str(entry["name"])
+    found = _policy_file(root)
+    if found:
+        return found
     folders = {str(e.get("name")) for e in root if e.get("type") == "dir"}
     for folder in POLICY_FOLDERS:
         if folder not in folders:
             continue
-        for entry in _listing(api, f"{contents}/{path_segment(folder)}") or []:
-            if str(entry.get("name", "")).lower() == POLICY_FILE and entry.get("type") in ("file", "symlink"):
-                return f"{folder}/{entry['name']}"
+        found = _policy_file(_listing(api, f"{contents}/{path_segment(folder)}") or [])
+        if found:
+            return f"{folder}/{found}"
     return None
 
 
