@@ -39,13 +39,15 @@ REQUIRED_FINE_GRAINED_PERMISSIONS: tuple[str, ...] = (
     "organization: Members (read)",
     "organization: Webhooks (read)",
     "repository: Administration (read)",
+    # The CODEOWNERS error list reads the file (a public repository's SECURITY.md needs no permission).
+    "repository: Contents (read)",
     "repository: Metadata (read)",
     "repository: Webhooks (read)",
 )
 
 
 # Read once for the organisation, before the repositories are listed.
-ORG_SERVICES: tuple[str, ...] = ("org", "members")
+ORG_SERVICES: tuple[str, ...] = ("org", "members", "actions")
 # Services read once per (non-archived) repository; each needs the repository list first.
 REPO_SERVICES: tuple[str, ...] = tuple(s for s, c in COLLECTORS.items() if c.repository is not None)
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)

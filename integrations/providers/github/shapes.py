@@ -37,6 +37,13 @@ class Members(TypedDict):
     max_admins: int
 
 
+class ActionsSettings(TypedDict):
+    """``data["actions"]``: what the GITHUB_TOKEN of the organisation's workflows may do by default."""
+
+    default_workflow_permissions: str | None  # "read" or "write"
+    can_approve_pull_request_reviews: bool | None
+
+
 class Repository(TypedDict):
     """One repository as the organisation's repository list describes it."""
 

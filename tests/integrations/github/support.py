@@ -239,6 +239,10 @@ class OrgState:
     org_hooks: list[dict[str, Any]] = field(default_factory=list)
     # Members without the owner role.
     members: list[str] = field(default_factory=list)
+    # GET /orgs/{org}/actions/permissions/workflow, or (status, message) to answer instead.
+    workflow: dict[str, Any] | tuple[int, str] = field(
+        default_factory=lambda: {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
+    )
     # The organisation's .github repository, where default community health files live (None: there is none).
     defaults_repo: RepoState | None = None
 
@@ -327,6 +331,12 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
     _paged(server, f"/orgs/{login}/members", members, {"role": "member"}, page_size)
     _paged(server, f"/orgs/{login}/repos", [r.object for r in state.repos], {"type": "all"}, page_size)
     _paged(server, f"/orgs/{login}/hooks", state.org_hooks, {}, 100)
+    workflow = server.expect_request(f"/orgs/{login}/actions/permissions/workflow", headers=API_HEADERS)
+    if isinstance(state.workflow, tuple):
+        status, message = state.workflow
+        workflow.respond_with_json(api_error(message, status), status=status)
+    else:
+        workflow.respond_with_json(state.workflow)
     defaults = server.expect_request(f"/repos/{login}/.github", headers=API_HEADERS)
     if state.defaults_repo is None:
         defaults.respond_with_json(api_error("Not Found", 404), status=404)
@@ -448,6 +458,7 @@ def noncompliant_org(base: str) -> OrgState:
             members_can_create_public_repositories=True,
         ),
         admins=["alice", "bob", "carol", "dave", "erin", "frank"],
+        workflow={"default_workflow_permissions": "write", "can_approve_pull_request_reviews": True},
         members=["Grace", "heidi", "ivan"],
         org_hooks=[hook_object(12, "http://ci.acme.example/github", secret=False)],
         repos=[

@@ -26,6 +26,8 @@ EXPECTED = {
     "github.org.default_permission_restricted": (ORG_ONLY, {"acme": FAIL}),
     "github.org.members_cannot_create_public_repos": (ORG_ONLY, {"acme": FAIL}),
     "github.members.admin_count_limited": (ORG_ONLY, {"acme": FAIL}),
+    "github.actions.default_token_read_only": (ORG_ONLY, {"acme": FAIL}),
+    "github.actions.cannot_approve_pull_requests": (ORG_ONLY, {"acme": FAIL}),
     "github.collaborators.no_outside_admins": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     "github.branch_protection.default_branch_protected": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
     "github.branch_protection.reviews_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),

@@ -1,11 +1,11 @@
-"""The organisation's own settings and its owners (checked by ``checks.organization``)."""
+"""The organisation's own settings, its owners and its Actions defaults (checked by ``checks.organization``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import cast
 
-from ..shapes import Members, Organization
+from ..shapes import ActionsSettings, Members, Organization
 from ..transport import GitHubApi, GitHubError
 from ._common import Scope, org_path, pick
 
@@ -27,3 +27,12 @@ def collect_members(api: GitHubApi, scope: Scope) -> Members:
         "members": sorted(str(m.get("login")) for m in members if isinstance(m, Mapping)),
         "max_admins": scope.max_admins,
     }
+
+
+def collect_actions(api: GitHubApi, scope: Scope) -> ActionsSettings:
+    # Repositories cannot be more permissive than the organisation here: GitHub greys out the wider choices in a
+    # repository's settings once the organisation picked the narrower ones, so one read covers them all.
+    settings = api._json(f"{org_path(scope)}/actions/permissions/workflow")
+    if not isinstance(settings, Mapping):
+        raise GitHubError("GitHub's answer for the organization's workflow permissions is not an object")
+    return cast(ActionsSettings, pick(settings, ActionsSettings.__annotations__))
