@@ -28,6 +28,23 @@ def service_data(inventory: Inventory, service: str) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
+OWNER_ONLY = (
+    "GitHub only shows this setting to organization owners: use an owner's token with the admin:org scope "
+    "(classic) or organization Administration read access (fine-grained)"
+)
+
+
+def hidden_setting(inventory: Inventory, field: str) -> Outcome:
+    """The error for an organisation setting GitHub left out of its answer (it shows several only to owners)."""
+    observed: dict[str, Any] = {field: None}
+    return error(
+        organization(inventory),
+        ORGANIZATION,
+        f"GitHub did not return {field} for {organization(inventory)}. {OWNER_ONLY}",
+        **observed,
+    )
+
+
 # Typed views of the organisation-level services; each is empty when its service was not collected.
 
 

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import cast
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import ActionsSettings
-from ._common import ORGANIZATION, error, github_check, organization, result, service_data
+from ._common import ORGANIZATION, github_check, hidden_setting, organization, result, service_data
 
 
 def _settings(inventory: Inventory) -> ActionsSettings | None:
     found = service_data(inventory, "actions")
     return cast(ActionsSettings, found) if isinstance(found, Mapping) and found else None
-
-
-def _unknown(inventory: Inventory, field: str) -> Outcome:
-    login = organization(inventory)
-    reason = (
-        f"GitHub did not return {field} for {login}'s workflows: the token needs the admin:org scope (classic) or "
-        "organization Administration read access (fine-grained)"
-    )
-    observed: dict[str, Any] = {field: None}
-    return error(login, ORGANIZATION, reason, **observed)
 
 
 @github_check(
@@ -44,7 +34,7 @@ def default_token_read_only(inventory: Inventory) -> Iterable[Outcome]:
         return []
     permissions = settings.get("default_workflow_permissions")
     if permissions is None:
-        return [_unknown(inventory, "default_workflow_permissions")]
+        return [hidden_setting(inventory, "default_workflow_permissions")]
     login = organization(inventory)
     ok = permissions == "read"
     reason = (
@@ -72,7 +62,7 @@ def cannot_approve_pull_requests(inventory: Inventory) -> Iterable[Outcome]:
         return []
     can_approve = settings.get("can_approve_pull_request_reviews")
     if can_approve is None:
-        return [_unknown(inventory, "can_approve_pull_request_reviews")]
+        return [hidden_setting(inventory, "can_approve_pull_request_reviews")]
     login = organization(inventory)
     reason = (
         f"Workflows in {login} may create and approve pull requests"

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import Members, Organization
-from ._common import ORGANIZATION, error, github_check, members_data, org_data, organization, result
+from ._common import ORGANIZATION, github_check, hidden_setting, members_data, org_data, organization, result
 
 # Base permissions that let every member only read (or not even see) repositories.
 RESTRICTED_PERMISSIONS = frozenset({"none", "read"})
-_OWNER_ONLY = (
-    "GitHub only shows this setting to organization owners: use an owner's token with the admin:org scope "
-    "(classic) or organization Administration read access (fine-grained)"
-)
-
-
-def _hidden(inventory: Inventory, field: str) -> Outcome:
-    observed: dict[str, Any] = {field: None}
-    return error(
-        organization(inventory),
-        ORGANIZATION,
-        f"GitHub did not return {field} for {organization(inventory)}. {_OWNER_ONLY}",
-        **observed,
-    )
 
 
 @github_check(
@@ -45,7 +30,7 @@ def two_factor_required(inventory: Inventory) -> Iterable[Outcome]:
         return []
     required = org.get("two_factor_requirement_enabled")
     if required is None:
-        return [_hidden(inventory, "two_factor_requirement_enabled")]
+        return [hidden_setting(inventory, "two_factor_requirement_enabled")]
     login = organization(inventory)
     reason = (
         f"{login} requires two-factor authentication of its members"
@@ -72,7 +57,7 @@ def default_permission_restricted(inventory: Inventory) -> Iterable[Outcome]:
         return []
     permission = org.get("default_repository_permission")
     if permission is None:
-        return [_hidden(inventory, "default_repository_permission")]
+        return [hidden_setting(inventory, "default_repository_permission")]
     login = organization(inventory)
     ok = permission in RESTRICTED_PERMISSIONS
     reason = f"Members of {login} get '{permission}' on every repository by default"
@@ -96,7 +81,7 @@ def members_cannot_create_public_repos(inventory: Inventory) -> Iterable[Outcome
         return []
     allowed = org.get("members_can_create_public_repositories")
     if allowed is None:
-        return [_hidden(inventory, "members_can_create_public_repositories")]
+        return [hidden_setting(inventory, "members_can_create_public_repositories")]
     login = organization(inventory)
     reason = (
         f"Members of {login} can create public repositories"
