@@ -37,11 +37,23 @@ class Members(TypedDict):
     max_admins: int
 
 
+class SelectedActions(TypedDict):
+    """Which actions an organisation that allows only selected ones lets its workflows use."""
+
+    github_owned_allowed: bool | None
+    verified_allowed: bool | None
+    patterns_allowed: list[str]
+
+
 class ActionsSettings(TypedDict):
-    """``data["actions"]``: what the GITHUB_TOKEN of the organisation's workflows may do by default."""
+    """``data["actions"]``: which actions the organisation's workflows may run, and what their GITHUB_TOKEN may do."""
 
     default_workflow_permissions: str | None  # "read" or "write"
     can_approve_pull_request_reviews: bool | None
+    enabled_repositories: str | None  # "all", "selected" or "none"
+    allowed_actions: str | None  # "all", "local_only" or "selected"
+    # Only when allowed_actions is "selected".
+    selected_actions: SelectedActions | None
 
 
 class Repository(TypedDict):

@@ -243,6 +243,11 @@ class OrgState:
     workflow: dict[str, Any] | tuple[int, str] = field(
         default_factory=lambda: {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
     )
+    # GET /orgs/{org}/actions/permissions, and its selected actions (served when given).
+    actions_policy: dict[str, Any] = field(
+        default_factory=lambda: {"enabled_repositories": "all", "allowed_actions": "local_only"}
+    )
+    selected_actions: dict[str, Any] | None = None
     # The organisation's .github repository, where default community health files live (None: there is none).
     defaults_repo: RepoState | None = None
 
@@ -337,6 +342,15 @@ def serve(server: HTTPServer, state: OrgState, *, page_size: int = 2) -> None:
         workflow.respond_with_json(api_error(message, status), status=status)
     else:
         workflow.respond_with_json(state.workflow)
+    actions = f"/orgs/{login}/actions/permissions"
+    policy_url = f"https://api.github.com/orgs/{login}/actions/permissions/selected-actions"
+    server.expect_request(actions, headers=API_HEADERS).respond_with_json(
+        {**state.actions_policy, "selected_actions_url": policy_url}
+    )
+    if state.selected_actions is not None:
+        server.expect_request(f"{actions}/selected-actions", headers=API_HEADERS).respond_with_json(
+            state.selected_actions
+        )
     defaults = server.expect_request(f"/repos/{login}/.github", headers=API_HEADERS)
     if state.defaults_repo is None:
         defaults.respond_with_json(api_error("Not Found", 404), status=404)
@@ -459,6 +473,7 @@ def noncompliant_org(base: str) -> OrgState:
         ),
         admins=["alice", "bob", "carol", "dave", "erin", "frank"],
         workflow={"default_workflow_permissions": "write", "can_approve_pull_request_reviews": True},
+        actions_policy={"enabled_repositories": "all", "allowed_actions": "all"},
         members=["Grace", "heidi", "ivan"],
         org_hooks=[hook_object(12, "http://ci.acme.example/github", secret=False)],
         repos=[

@@ -19,6 +19,7 @@ from tests.integrations.github.support import (
 )
 
 TOKEN_CHECK = "github.actions.default_token_read_only"
+ALLOWED_CHECK = "github.actions.allowed_actions_restricted"
 APPROVAL_CHECK = "github.actions.cannot_approve_pull_requests"
 
 
@@ -67,7 +68,7 @@ def test_settings_github_hides_are_an_error_not_a_pass(httpserver, check_id):
     outcomes = list(get(check_id).run(inventory))
     # then the check is an error naming what could not be read
     assert statuses(outcomes) == {"acme": ERROR}
-    assert "GitHub Actions workflow permissions" in inventory.errors["actions"]
+    assert "GitHub Actions permissions" in inventory.errors["actions"]
 
 
 def test_an_answer_without_the_setting_is_an_error(httpserver):
@@ -80,3 +81,41 @@ def test_an_answer_without_the_setting_is_an_error(httpserver):
     # then it cannot pass unseen
     assert outcome.status == ERROR
     assert "did not return can_approve_pull_request_reviews" in outcome.reason
+
+
+def selection(**overrides):
+    return {"github_owned_allowed": True, "verified_allowed": False, "patterns_allowed": ["docker/*"], **overrides}
+
+
+@pytest.mark.parametrize(
+    ("policy", "selected", "status", "said"),
+    [
+        ({"enabled_repositories": "all", "allowed_actions": "local_only"}, None, PASS, "only actions and reusable"),
+        ({"enabled_repositories": "all", "allowed_actions": "all"}, None, FAIL, "any action from any repository"),
+        # Actions turned off: nothing runs, whatever the (then meaningless) allowed-actions answer.
+        ({"enabled_repositories": "none"}, None, PASS, "disabled for every repository"),
+        (
+            {"enabled_repositories": "selected", "allowed_actions": "selected"},
+            selection(),
+            PASS,
+            "only selected actions run: actions by GitHub, 1 listed pattern(s)",
+        ),
+        (
+            {"enabled_repositories": "all", "allowed_actions": "selected"},
+            selection(verified_allowed=True, patterns_allowed=["*"]),
+            FAIL,
+            "include the pattern '*'",
+        ),
+    ],
+)
+def test_which_actions_workflows_may_run(httpserver, policy, selected, status, said):
+    # given the organisation's Actions policy (and its selection, read only when actions are selected)
+    state = compliant_org(server_base(httpserver))
+    state.actions_policy, state.selected_actions = policy, selected
+    serve(httpserver, state)
+    # when the check runs
+    outcome = outcome_of(httpserver, ALLOWED_CHECK, "acme")
+    # then the verdict and its reason follow the policy
+    assert outcome.status == status
+    assert said in outcome.reason
+    assert outcome.observed["selected_actions"] == selected

@@ -28,6 +28,7 @@ EXPECTED = {
     "github.members.admin_count_limited": (ORG_ONLY, {"acme": FAIL}),
     "github.actions.default_token_read_only": (ORG_ONLY, {"acme": FAIL}),
     "github.actions.cannot_approve_pull_requests": (ORG_ONLY, {"acme": FAIL}),
+    "github.actions.allowed_actions_restricted": (ORG_ONLY, {"acme": FAIL}),
     "github.collaborators.no_outside_admins": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),
     "github.branch_protection.default_branch_protected": (REPOS_PASS, {"acme/api": PASS, "acme/site": FAIL}),
     "github.branch_protection.reviews_required": (REPOS_PASS, {"acme/api": FAIL, "acme/site": FAIL}),

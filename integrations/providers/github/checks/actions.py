@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import cast
+from typing import Any, cast
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import ActionsSettings
+from ..shapes import ActionsSettings, SelectedActions
 from ._common import ORGANIZATION, github_check, hidden_setting, organization, result, service_data
 
 
@@ -70,3 +70,64 @@ def cannot_approve_pull_requests(inventory: Inventory) -> Iterable[Outcome]:
         else f"Workflows in {login} cannot approve pull requests"
     )
     return [result(not can_approve, login, ORGANIZATION, reason, can_approve_pull_request_reviews=bool(can_approve))]
+
+
+# Patterns that allow every action, which makes "selected actions" mean "all actions".
+ALLOW_EVERYTHING = frozenset({"*", "*/*", "*/*@*", "*@*"})
+
+
+def _selected_said(selected: SelectedActions | None) -> tuple[bool, str]:
+    if selected is None:
+        return False, "GitHub did not say which actions are selected"
+    patterns = selected.get("patterns_allowed") or []
+    if ALLOW_EVERYTHING & set(patterns):
+        return False, f"the selected actions include the pattern '{sorted(ALLOW_EVERYTHING & set(patterns))[0]}'"
+    allowed = [
+        label
+        for label, on in (
+            ("actions by GitHub", selected.get("github_owned_allowed")),
+            ("actions by verified creators", selected.get("verified_allowed")),
+        )
+        if on
+    ]
+    allowed.append(f"{len(patterns)} listed pattern(s)" if patterns else "no listed pattern")
+    return True, "only selected actions run: " + ", ".join(allowed)
+
+
+@github_check(
+    id="github.actions.allowed_actions_restricted",
+    title="Workflows may run only local or selected actions",
+    severity=Severity.MEDIUM,
+    service="actions",
+    resource_type=ORGANIZATION,
+    rationale="A workflow step runs someone else's code with the workflow's token and secrets; letting any action "
+    "from any repository run means one compromised or typo-squatted action can steal them or change the code. "
+    "Allowing only the organization's own actions, or a reviewed selection, keeps that code in known hands.",
+    remediation="In the organization's Settings → Actions → General → Policies, allow only the organization's own "
+    "actions and reusable workflows, or those plus selected ones from elsewhere, listing the actions in use (pinned "
+    "to a full commit SHA where possible).",
+)
+def allowed_actions_restricted(inventory: Inventory) -> Iterable[Outcome]:
+    settings = _settings(inventory)
+    if settings is None:
+        return []
+    login = organization(inventory)
+    enabled, allowed = settings.get("enabled_repositories"), settings.get("allowed_actions")
+    observed: dict[str, Any] = {
+        "enabled_repositories": enabled,
+        "allowed_actions": allowed,
+        "selected_actions": settings.get("selected_actions"),
+    }
+    if enabled == "none":
+        return [
+            result(True, login, ORGANIZATION, f"GitHub Actions is disabled for every repository of {login}", **observed)
+        ]
+    if allowed is None:
+        return [hidden_setting(inventory, "allowed_actions")]
+    if allowed == "local_only":
+        ok, said = True, f"only actions and reusable workflows from {login}'s own repositories run"
+    elif allowed == "selected":
+        ok, said = _selected_said(settings.get("selected_actions"))
+    else:
+        ok, said = False, "any action from any repository may run"
+    return [result(ok, login, ORGANIZATION, f"In {login}'s workflows, {said}", **observed)]

@@ -34,7 +34,7 @@ class Collector:
 COLLECTORS: dict[str, Collector] = {
     "org": Collector("organization settings", organization=organization.collect_org),
     "members": Collector("organization admins", organization=organization.collect_members),
-    "actions": Collector("GitHub Actions workflow permissions", organization=organization.collect_actions),
+    "actions": Collector("GitHub Actions permissions", organization=organization.collect_actions),
     "repos": Collector("the repositories", organization=access.collect_repos),
     # Per repository, in the order the connector queues them.
     "branch_protection": Collector("branch protection", repository=branches.collect_branch_protection),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from ..shapes import ActionsSettings, Members, Organization
+from ..shapes import ActionsSettings, Members, Organization, SelectedActions
 from ..transport import GitHubApi, GitHubError
 from ._common import Scope, org_path, pick
 
@@ -30,9 +30,27 @@ def collect_members(api: GitHubApi, scope: Scope) -> Members:
 
 
 def collect_actions(api: GitHubApi, scope: Scope) -> ActionsSettings:
-    # Repositories cannot be more permissive than the organisation here: GitHub greys out the wider choices in a
-    # repository's settings once the organisation picked the narrower ones, so one read covers them all.
-    settings = api._json(f"{org_path(scope)}/actions/permissions/workflow")
-    if not isinstance(settings, Mapping):
-        raise GitHubError("GitHub's answer for the organization's workflow permissions is not an object")
-    return cast(ActionsSettings, pick(settings, ActionsSettings.__annotations__))
+    # Repositories cannot be more permissive than the organisation here: once the organisation picks the narrower
+    # choice, GitHub disables the wider one in every repository's settings, so the organisation's reads cover them.
+    base = f"{org_path(scope)}/actions/permissions"
+    workflow, policy = api._json(f"{base}/workflow"), api._json(base)
+    if not isinstance(workflow, Mapping) or not isinstance(policy, Mapping):
+        raise GitHubError("GitHub's answer for the organization's Actions permissions is not an object")
+    selected: SelectedActions | None = None
+    if policy.get("allowed_actions") == "selected":
+        chosen = api._json(f"{base}/selected-actions")
+        if not isinstance(chosen, Mapping):
+            raise GitHubError("GitHub's answer for the organization's selected actions is not an object")
+        patterns = chosen.get("patterns_allowed")
+        selected = {
+            "github_owned_allowed": chosen.get("github_owned_allowed"),
+            "verified_allowed": chosen.get("verified_allowed"),
+            "patterns_allowed": [str(p) for p in patterns] if isinstance(patterns, list) else [],
+        }
+    return {
+        "default_workflow_permissions": workflow.get("default_workflow_permissions"),
+        "can_approve_pull_request_reviews": workflow.get("can_approve_pull_request_reviews"),
+        "enabled_repositories": policy.get("enabled_repositories"),
+        "allowed_actions": policy.get("allowed_actions"),
+        "selected_actions": selected,
+    }
