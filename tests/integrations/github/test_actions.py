@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from integrations.registry import Inventory
 from tests.integrations.github.support import (
     ERROR,
     FAIL,
@@ -119,3 +120,14 @@ def test_which_actions_workflows_may_run(httpserver, policy, selected, status, s
     assert outcome.status == status
     assert said in outcome.reason
     assert outcome.observed["selected_actions"] == selected
+
+
+def test_a_selection_not_collected_is_an_error_not_a_verdict():
+    # given an inventory saying actions are selected but holding no selection (collected by an older version)
+    settings = {"enabled_repositories": "all", "allowed_actions": "selected", "selected_actions": None}
+    inventory = Inventory(integration_type="github", account_id="acme", data={"actions": settings})
+    # when the check runs
+    outcomes = list(get(ALLOWED_CHECK).run(inventory))
+    # then it cannot judge the selection
+    assert statuses(outcomes) == {"acme": ERROR}
+    assert "did not return selected_actions" in outcomes[0].reason

@@ -1,4 +1,4 @@
-"""GitHub Actions defaults: what a workflow's GITHUB_TOKEN may do unless the workflow asks for more."""
+"""GitHub Actions policy: which actions workflows may run, and what their GITHUB_TOKEN may do by default."""
 
 from __future__ import annotations
 
@@ -76,9 +76,7 @@ def cannot_approve_pull_requests(inventory: Inventory) -> Iterable[Outcome]:
 ALLOW_EVERYTHING = frozenset({"*", "*/*", "*/*@*", "*@*"})
 
 
-def _selected_said(selected: SelectedActions | None) -> tuple[bool, str]:
-    if selected is None:
-        return False, "GitHub did not say which actions are selected"
+def _selected_said(selected: SelectedActions) -> tuple[bool, str]:
     patterns = selected.get("patterns_allowed") or []
     if ALLOW_EVERYTHING & set(patterns):
         return False, f"the selected actions include the pattern '{sorted(ALLOW_EVERYTHING & set(patterns))[0]}'"
@@ -127,7 +125,10 @@ def allowed_actions_restricted(inventory: Inventory) -> Iterable[Outcome]:
     if allowed == "local_only":
         ok, said = True, f"only actions and reusable workflows from {login}'s own repositories run"
     elif allowed == "selected":
-        ok, said = _selected_said(settings.get("selected_actions"))
+        selected = settings.get("selected_actions")
+        if selected is None:
+            return [hidden_setting(inventory, "selected_actions")]
+        ok, said = _selected_said(selected)
     else:
         ok, said = False, "any action from any repository may run"
     return [result(ok, login, ORGANIZATION, f"In {login}'s workflows, {said}", **observed)]
