@@ -1,4 +1,4 @@
-"""The organisation's GitHub Actions defaults against the fake GitHub: a read-only GITHUB_TOKEN, no approving bots."""
+"""The GitHub Actions policy checks against the fake GitHub: which actions run, a read-only token, no approving bots."""
 
 from __future__ import annotations
 
