@@ -13,11 +13,11 @@ from integrations.registry import Inventory, Outcome, Severity
 from ..shapes import S3, Bucket, PolicyDocument
 from ..shapes_analytics import BedrockRegion
 from ..shapes_storage import LogsRegion
-from ._common import ACCOUNT, as_list, aws_check, error, regions, result, service_data, statements
+from ._common import ACCOUNT, aws_check, error, regions, result, service_data, statements
 from .iam._data import POLICY, account_id, iam_data
 from .iam.admin import judged_documents
 from .iam.escalation import allowed_on_everything
-from .iam.policies import aws_policy_holders, grants_everything
+from .iam.policies import aws_policy_holders, granting_actions, grants_everything
 from .s3_data import kms_encryption
 
 MARKETPLACE_SUBSCRIBE = "aws-marketplace:Subscribe"
@@ -27,27 +27,14 @@ BEDROCK_FULL_ACCESS = "AmazonBedrockFullAccess"
 # --- AWS Marketplace subscriptions ----------------------------------------------------------------------------------
 
 
+def _allows_subscribe(document: PolicyDocument) -> bool:
+    return allowed_on_everything(document, MARKETPLACE_SUBSCRIBE)
+
+
 def _unconditioned(document: PolicyDocument) -> PolicyDocument:
     """The document without its conditioned Allow statements (a condition may narrow what they grant; Denies stay)."""
     kept = [s for s in statements(document) if s.get("Effect") != "Allow" or not s.get("Condition")]
     return {"Statement": kept}
-
-
-def _subscribe_grants(document: PolicyDocument) -> list[str]:
-    """The Action patterns, or NotAction lists, of the unconditioned Allow statements that grant Subscribe on "*"."""
-    shown: set[str] = set()
-    for statement in statements(_unconditioned(document)):
-        alone_grants = allowed_on_everything({"Statement": [statement]}, MARKETPLACE_SUBSCRIBE)
-        if statement.get("Effect") != "Allow" or not alone_grants:
-            continue
-        if "NotAction" in statement:
-            shown.add(f"NotAction {', '.join(map(str, as_list(statement.get('NotAction'))))}")
-            continue
-        for action in as_list(statement.get("Action")):
-            alone = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
-            if allowed_on_everything(alone, MARKETPLACE_SUBSCRIBE):
-                shown.add(str(action))
-    return sorted(shown)
 
 
 @aws_check(
@@ -69,9 +56,9 @@ def policy_no_wildcard_marketplace_subscribe(inventory: Inventory) -> Iterable[O
     for resource_id, resource_type, label, document in judged_documents(inventory):
         if any(grants_everything(s) for s in statements(document)):
             continue
-        open_to_all = allowed_on_everything(_unconditioned(document), MARKETPLACE_SUBSCRIBE)
-        grants = _subscribe_grants(document) if open_to_all else []
-        conditioned = not grants and allowed_on_everything(document, MARKETPLACE_SUBSCRIBE)
+        open_to_all = _allows_subscribe(_unconditioned(document))
+        grants = granting_actions(_unconditioned(document), _allows_subscribe) if open_to_all else []
+        conditioned = not grants and _allows_subscribe(document)
         if grants:
             reason = (
                 f"{label} allows {MARKETPLACE_SUBSCRIBE} on every resource without a condition "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ...shapes import AccessAnalyzerRegion, Iam
+from ...shapes import AccessAnalyzerRegion, Iam, PolicyDocument
 from .._common import ACCOUNT, as_list, aws_check, error, parse_time, regions, result, scan_time, statements
 from ._data import CERTIFICATE, POLICY, account_id, iam_data
 
@@ -17,6 +17,25 @@ ANALYZER = "AWS::AccessAnalyzer::Analyzer"
 
 def _analyzer_regions(inventory: Inventory) -> Iterator[tuple[str, AccessAnalyzerRegion]]:
     return regions(inventory, "accessanalyzer")
+
+
+def granting_actions(document: PolicyDocument, grants: Callable[[PolicyDocument], bool]) -> list[str]:
+    """The Action patterns, or NotAction lists, of the Allow statements that on their own satisfy ``grants``.
+
+    What a failing policy check names as the cause: each Action pattern that alone grants it, or a statement's whole
+    NotAction list (which grants it by leaving it out).
+    """
+    shown: set[str] = set()
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or not grants({"Statement": [statement]}):
+            continue
+        if "NotAction" in statement:
+            shown.add(f"NotAction {', '.join(map(str, as_list(statement.get('NotAction'))))}")
+            continue
+        for action in as_list(statement.get("Action")):
+            if grants({"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}):
+                shown.add(str(action))
+    return sorted(shown)
 
 
 def grants_everything(statement: Mapping[str, Any]) -> bool:

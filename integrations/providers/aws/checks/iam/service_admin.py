@@ -18,7 +18,7 @@ from .._common import as_list, aws_check, result, statements
 from ._data import POLICY, iam_data
 from .admin import ADMINISTRATOR_ACCESS, ROLE, judged_documents
 from .escalation import allowed_on_everything
-from .policies import grants_everything
+from .policies import granting_actions, grants_everything
 
 GROUP = "AWS::IAM::Group"
 # Made-up action names no policy spells out (NUL characters): only a wildcard running past "<service>:" matches them,
@@ -34,29 +34,17 @@ def allows_whole_service(document: PolicyDocument, service: str) -> bool:
     return all(allowed_on_everything(document, f"{service}:{name}") for name in _PROBE_NAMES)
 
 
-def _grants_shown(document: PolicyDocument, service: str) -> list[str]:
-    """The Action patterns, or NotAction lists, of the Allow statements that on their own grant the whole service."""
-    shown: list[str] = []
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or not allows_whole_service({"Statement": [statement]}, service):
-            continue
-        if "NotAction" in statement:
-            shown.append(f"NotAction {', '.join(map(str, as_list(statement.get('NotAction'))))}")
-            continue
-        for action in as_list(statement.get("Action")):
-            alone = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
-            if allows_whole_service(alone, service):
-                shown.append(str(action))
-    return sorted(set(shown))
-
-
 def _whole_service_outcomes(inventory: Inventory, service: str, product: str, power: str) -> Iterable[Outcome]:
     # A policy allowing "*" on "*" already holds everything: aws.iam.no_full_admin_policies and
     # aws.iam.inline_policy_no_full_admin judge it, so it yields no outcome here (as for the escalation check).
     for resource_id, resource_type, label, document in judged_documents(inventory):
         if any(grants_everything(s) for s in statements(document)):
             continue
-        grants = _grants_shown(document, service) if allows_whole_service(document, service) else []
+        grants = (
+            granting_actions(document, lambda d: allows_whole_service(d, service))
+            if allows_whole_service(document, service)
+            else []
+        )
         reason = (
             f"{label} allows every {product} action on every resource ({'; '.join(grants)}), which {power}"
             if grants
