@@ -393,10 +393,25 @@ class DbCluster(TypedDict):
     parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
 
 
+class DbClusterSnapshot(TypedDict):
+    """A manual DB cluster snapshot (Aurora and Multi-AZ DB clusters in ``rds``, Neptune's in ``neptune``)."""
+
+    id: str  # DBClusterSnapshotIdentifier
+    arn: str | None
+    cluster_id: str | None
+    engine: NotRequired[str | None]  # kept since the RDS cluster snapshots were collected
+    encrypted: bool  # StorageEncrypted
+    restore_shared_with: list[str]  # the "restore" attribute: account ids, or "all" for a public snapshot
+    region: str
+    attributes_error: NotRequired[str]  # DescribeDBClusterSnapshotAttributes failed: sharing unknown
+
+
 class RdsRegion(TypedDict):
     db_instances: list[DbInstance]
     snapshots: NotRequired[list[DbSnapshot]]
     snapshots_error: NotRequired[str]
+    cluster_snapshots: NotRequired[list[DbClusterSnapshot]]  # manual snapshots of RDS_CLUSTER_ENGINES' clusters
+    cluster_snapshots_error: NotRequired[str]
     db_clusters: NotRequired[list[DbCluster]]
     db_clusters_error: NotRequired[str]  # DescribeDBClusters failed: only the cluster checks report it
     parameter_groups: NotRequired[dict[str, RdsParameterGroup]]  # name -> its TLS parameters (rds_settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from .shapes import Regional
+from .shapes import DbClusterSnapshot, Regional
 
 # --- neptune (DB clusters) -------------------------------------------------------------
 
@@ -26,19 +26,9 @@ class NeptuneCluster(TypedDict):
     region: str
 
 
-class NeptuneClusterSnapshot(TypedDict):
-    id: str  # DBClusterSnapshotIdentifier (manual snapshots only)
-    arn: str | None
-    cluster_id: str | None
-    encrypted: bool  # StorageEncrypted
-    restore_shared_with: list[str]  # the "restore" attribute: account ids, or "all" for a public snapshot
-    region: str
-    attributes_error: NotRequired[str]  # DescribeDBClusterSnapshotAttributes failed: sharing unknown
-
-
 class NeptuneRegion(TypedDict):
     clusters: list[NeptuneCluster]
-    snapshots: NotRequired[list[NeptuneClusterSnapshot]]
+    snapshots: NotRequired[list[DbClusterSnapshot]]
     snapshots_error: NotRequired[str]  # DescribeDBClusterSnapshots failed: only the snapshot checks report it
 
 

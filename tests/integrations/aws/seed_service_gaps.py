@@ -72,6 +72,18 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         **login,
     )["DBCluster"]
     failures = {(f"aws.rds.cluster_{name}", bare["DBClusterArn"], region) for name in CLUSTER_CHECKS}
+    # A manual snapshot of each: the encrypted cluster's kept private passes both cluster snapshot checks; the bare
+    # one's, unencrypted and restorable by any account, fails both.
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="ledger", DBClusterSnapshotIdentifier="ledger-monthly")
+    leaked = rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="scratch-aurora", DBClusterSnapshotIdentifier="scratch-aurora-export"
+    )["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    rds.modify_db_cluster_snapshot_attribute(
+        DBClusterSnapshotIdentifier="scratch-aurora-export", AttributeName="restore", ValuesToAdd=["all"]
+    )
+    failures |= {
+        (f"aws.rds.{name}", leaked, region) for name in ("cluster_snapshot_not_public", "cluster_snapshot_encrypted")
+    }
 
     certificate = aws(endpoint, "acm", region).request_certificate(DomainName="legacy.example.com")["CertificateArn"]
     elb = aws(endpoint, "elb", region)

@@ -1,6 +1,6 @@
 """Storage resilience checks: AWS Backup vaults under a customer managed key, customer keys kept to one Region, FSx
-file systems that copy their tags and Windows ones spread over two zones, Neptune cluster snapshots kept private and
-encrypted, and ElastiCache clusters kept off subnets routed to the internet."""
+file systems that copy their tags and Windows ones spread over two zones, and ElastiCache clusters kept off subnets
+routed to the internet (Neptune's cluster snapshots: ``cluster_snapshots``)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import KmsKey
 from ..shapes_containers import CacheCluster, CacheSubnetGroup
-from ..shapes_databases import NeptuneClusterSnapshot
 from ..shapes_network import RouteTable
 from ..shapes_storage import BackupVault, FsxFileSystem
-from ._common import aws_check, error, items, listed_items, regions, result
+from ._common import aws_check, error, items, regions, result
 
 VAULT = "AWS::Backup::BackupVault"
 KEY = "AWS::KMS::Key"
 FILE_SYSTEM = "AWS::FSx::FileSystem"
-SNAPSHOT = "AWS::Neptune::DBClusterSnapshot"
 CACHE_CLUSTER = "AWS::ElastiCache::CacheCluster"
 # File systems on their way out are not judged.
 _FSX_GONE = frozenset({"DELETING", "FAILED"})
@@ -178,72 +176,6 @@ def fsx_windows_multi_az(inventory: Inventory) -> Iterable[Outcome]:
         reason = f"{_fsx_label(fs)} is {'Multi-AZ' if ok else 'in a single Availability Zone'} ({deployment})"
         fid, region = str(fs.get("arn") or fs.get("id")), str(fs.get("region", ""))
         yield result(ok, fid, FILE_SYSTEM, reason, region=region, deployment_type=deployment)
-
-
-# --- Neptune cluster snapshots ---------------------------------------------------------------------------------------
-
-
-def _snapshots(inventory: Inventory) -> Iterator[NeptuneClusterSnapshot | Outcome]:
-    return listed_items(inventory, "neptune", "snapshots", noun="Neptune cluster snapshots", resource_type=SNAPSHOT)
-
-
-def _snapshot_id(snapshot: NeptuneClusterSnapshot) -> str:
-    return str(snapshot.get("arn") or snapshot.get("id"))
-
-
-@aws_check(
-    id="aws.neptune.cluster_snapshot_not_public",
-    title="Neptune cluster snapshots are not public",
-    severity=Severity.CRITICAL,
-    service="neptune",
-    resource_type=SNAPSHOT,
-    rationale="Any AWS account can restore a public cluster snapshot into a Neptune cluster of its own and read the "
-    "whole graph.",
-    remediation="Remove 'all' from the snapshot's restore attribute (ModifyDBClusterSnapshotAttribute "
-    "ValuesToRemove) and share it with named accounts only.",
-)
-def neptune_cluster_snapshot_not_public(inventory: Inventory) -> Iterable[Outcome]:
-    for snapshot in _snapshots(inventory):
-        if isinstance(snapshot, Outcome):
-            yield snapshot
-            continue
-        sid, region = _snapshot_id(snapshot), str(snapshot.get("region", ""))
-        name = f"Neptune cluster snapshot {snapshot.get('id')}"
-        if snapshot.get("attributes_error"):
-            reason = f"Could not read who may restore {name}: {snapshot['attributes_error']}"
-            yield error(sid, SNAPSHOT, reason, region=region)
-            continue
-        shared = snapshot.get("restore_shared_with", [])
-        public = "all" in shared
-        accounts = sorted(a for a in shared if a != "all")
-        reason = (
-            f"{name} is public: any AWS account may restore it"
-            if public
-            else f"{name} is not public (shared with {len(accounts)} named account(s))"
-        )
-        yield result(not public, sid, SNAPSHOT, reason, region=region, public=public, shared_with=accounts)
-
-
-@aws_check(
-    id="aws.neptune.cluster_snapshot_encrypted",
-    title="Neptune cluster snapshots are encrypted",
-    severity=Severity.MEDIUM,
-    service="neptune",
-    resource_type=SNAPSHOT,
-    rationale="A manual snapshot outlives its cluster and travels with every copy and share; unencrypted, it is a "
-    "plain copy of the graph.",
-    remediation="Copy the snapshot with a KMS key (CopyDBClusterSnapshot KmsKeyId), delete the unencrypted one, and "
-    "move the source cluster to encrypted storage.",
-)
-def neptune_cluster_snapshot_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for snapshot in _snapshots(inventory):
-        if isinstance(snapshot, Outcome):
-            yield snapshot
-            continue
-        ok = bool(snapshot.get("encrypted"))
-        name = f"Neptune cluster snapshot {snapshot.get('id')}"
-        reason = f"{name} is encrypted" if ok else f"{name} is not encrypted"
-        yield result(ok, _snapshot_id(snapshot), SNAPSHOT, reason, region=str(snapshot.get("region", "")), encrypted=ok)
 
 
 # --- ElastiCache clusters and public subnets -------------------------------------------------------------------------
