@@ -430,6 +430,7 @@ class FileSystem(TypedDict):
     backup_policy_error: NotRequired[str]
     policy: NotRequired[PolicyDocument | None]  # the file system policy; None: none (AWS's default applies)
     policy_error: NotRequired[str]
+    availability_zone: NotRequired[str | None]  # AvailabilityZoneName: One Zone storage's zone; None: Regional
 
 
 class EfsAccessPoint(TypedDict):

@@ -140,6 +140,8 @@ class MqBroker(TypedDict):
     auto_minor_version_upgrade: bool | None  # None: not described
     region: str
     describe_error: NotRequired[str]  # DescribeBroker failed: only the listing's id, name and engine are known
+    # SINGLE_INSTANCE, ACTIVE_STANDBY_MULTI_AZ (ActiveMQ) or CLUSTER_MULTI_AZ (RabbitMQ); kept since the zone check
+    deployment_mode: NotRequired[str | None]
 
 
 class MqRegion(TypedDict):

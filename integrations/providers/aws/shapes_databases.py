@@ -24,6 +24,10 @@ class NeptuneCluster(TypedDict):
     cloudwatch_logs_exports: list[str]  # EnabledCloudwatchLogsExports: "audit", "slowquery"
     deletion_protection: bool
     region: str
+    # Kept since the tag copying and zone checks (inventories stored before them are not judged by those):
+    copy_tags_to_snapshot: NotRequired[bool]
+    multi_az: NotRequired[bool]  # MultiAZ: instances in more than one Availability Zone
+    members: NotRequired[list[str]]  # DBClusterMembers' instance identifiers
 
 
 class NeptuneRegion(TypedDict):

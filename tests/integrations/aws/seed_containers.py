@@ -130,22 +130,24 @@ def _seed_mq(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         "EngineType": "ACTIVEMQ",
         "EngineVersion": "5.18",
         "HostInstanceType": "mq.t3.micro",
-        "DeploymentMode": "SINGLE_INSTANCE",
         "Users": [{"Username": "admin", "Password": "a-long-password-1"}],
     }
-    # Private, general and audit logs on, taking minor upgrades: passes every broker check.
+    # Private, general and audit logs on, taking minor upgrades, an active/standby pair: passes every broker check.
     mq.create_broker(
         BrokerName="orders",
+        DeploymentMode="ACTIVE_STANDBY_MULTI_AZ",
         PubliclyAccessible=False,
         AutoMinorVersionUpgrade=True,
         Logs={"General": True, "Audit": True},
         **broker,
     )
-    # Public, logging nothing, not upgraded: fails all three.
+    # Public, logging nothing, not upgraded, a single instance: fails all four.
     legacy = mq.create_broker(
-        BrokerName="legacy-jms", PubliclyAccessible=True, AutoMinorVersionUpgrade=False, **broker
+        BrokerName="legacy-jms",
+        DeploymentMode="SINGLE_INSTANCE",
+        PubliclyAccessible=True,
+        AutoMinorVersionUpgrade=False,
+        **broker,
     )["BrokerArn"]
-    return {
-        (f"aws.mq.{name}", legacy, region)
-        for name in ("broker_logging_enabled", "broker_not_publicly_accessible", "broker_auto_minor_version_upgrade")
-    }
+    checks = ("logging_enabled", "not_publicly_accessible", "auto_minor_version_upgrade", "multi_az")
+    return {(f"aws.mq.broker_{name}", legacy, region) for name in checks}

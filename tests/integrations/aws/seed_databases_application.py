@@ -15,7 +15,8 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     failures: set[tuple[str, str, str]] = set()
 
     neptune = aws(endpoint, "neptune", region)
-    # Encrypted, a week of backups, its audit log exported, protected: passes every Neptune check.
+    # Encrypted, a week of backups, its audit log exported, protected, copying its tags, with a primary and a replica
+    # in two zones: passes every Neptune check.
     neptune.create_db_cluster(
         DBClusterIdentifier="graph",
         Engine="neptune",
@@ -23,8 +24,18 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
         BackupRetentionPeriod=7,
         EnableCloudwatchLogsExports=["audit"],
         DeletionProtection=True,
+        CopyTagsToSnapshot=True,
     )
-    # Neptune's defaults: fails every one.
+    for name, zone in (("graph-1", "a"), ("graph-2", "b")):
+        neptune.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBClusterIdentifier="graph",
+            Engine="neptune",
+            DBInstanceClass="db.r5.large",
+            AvailabilityZone=f"{region}{zone}",
+            AutoMinorVersionUpgrade=True,
+        )
+    # Neptune's defaults, no instance: fails every one.
     bare = neptune.create_db_cluster(DBClusterIdentifier="scratch-graph", Engine="neptune")["DBCluster"]
     failures |= {
         (f"aws.neptune.{name}", bare["DBClusterArn"], region)
@@ -33,6 +44,8 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
             "cluster_backup_retention_7_days",
             "cluster_audit_logs_exported",
             "cluster_deletion_protection",
+            "cluster_copy_tags_to_snapshot",
+            "cluster_multi_az",
         )
     }
 

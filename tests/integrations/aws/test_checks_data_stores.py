@@ -7,6 +7,8 @@ import json
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
+    OTHER_REGION,
+    REGION,
     aws,
     collect,
     connector,
@@ -73,6 +75,32 @@ def _mount_policy(file_system: str, condition: dict | None = None) -> str:
     if condition:
         statement["Condition"] = condition
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_efs_one_zone_file_systems_fail_and_regional_ones_pass(moto_reset: str) -> None:
+    # given a Regional file system, a One Zone one in another region's zone, and one as stored before the storage
+    # zone was kept
+    regional = aws(moto_reset, "efs").create_file_system(CreationToken="shared")["FileSystemId"]
+    one_zone = aws(moto_reset, "efs", OTHER_REGION).create_file_system(
+        CreationToken="scratch", AvailabilityZoneName=f"{OTHER_REGION}a"
+    )["FileSystemId"]
+    # when the zone check runs over both regions
+    inv = collect(moto_reset, ["aws.efs.file_system_multi_az"], regions=(REGION, OTHER_REGION))
+    outcomes = {o.resource_id: o for o in run(inv, "aws.efs.file_system_multi_az")}
+    # then the Regional file system passes and the One Zone one fails, naming its zone, each in its region
+    assert {fid: (o.status, o.region) for fid, o in outcomes.items()} == {
+        regional: (PASS, REGION),
+        one_zone: (FAIL, OTHER_REGION),
+    }
+    reasons = {fid: o.reason for fid, o in outcomes.items()}
+    assert reasons[regional] == f"File system {regional} is Regional: its data is stored across Availability Zones"
+    assert reasons[one_zone] == f"File system {one_zone} is One Zone: its data is stored in {OTHER_REGION}a only"
+    assert outcomes[one_zone].observed == {"availability_zone": f"{OTHER_REGION}a"}
+    # and a file system collected before the zone was kept is not judged on it
+    for data in inv.data["efs"]["regions"].values():
+        for fs in data["file_systems"]:
+            del fs["availability_zone"]
+    assert run(inv, "aws.efs.file_system_multi_az") == []
 
 
 def test_efs_access_points_root_directory_and_posix_user(moto_reset: str) -> None:

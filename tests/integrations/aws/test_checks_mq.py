@@ -15,6 +15,7 @@ from tests.integrations.aws.support import (
     aws,
     collect,
     connector,
+    inventory,
     json_reply,
     only,
     run,
@@ -29,6 +30,7 @@ BROKER_CHECKS = [
     "aws.mq.broker_auto_minor_version_upgrade",
 ]
 VERSIONS = {"ACTIVEMQ": "5.18", "RABBITMQ": "3.13"}
+BROKER_DEFAULTS = {"DeploymentMode": "SINGLE_INSTANCE", "PubliclyAccessible": False, "AutoMinorVersionUpgrade": False}
 
 
 def broker(endpoint: str, name: str, engine: str = "ACTIVEMQ", region: str = REGION, **settings: Any) -> str:
@@ -38,9 +40,8 @@ def broker(endpoint: str, name: str, engine: str = "ACTIVEMQ", region: str = REG
         EngineType=engine,
         EngineVersion=VERSIONS[engine],
         HostInstanceType="mq.t3.micro",
-        DeploymentMode="SINGLE_INSTANCE",
         Users=[{"Username": "admin", "Password": "a-long-password-1"}],
-        **{"PubliclyAccessible": False, "AutoMinorVersionUpgrade": False, **settings},
+        **{**BROKER_DEFAULTS, **settings},
     )
     return str(created["BrokerArn"])
 
@@ -84,6 +85,38 @@ def test_activemq_needs_audit_logs_and_rabbitmq_general_logs_only(moto_reset: st
     assert outcomes[activemq].observed == {"general_logs": True, "audit_logs": False}
     assert outcomes[rabbitmq].reason == "RabbitMQ broker amqp sends its general logs to CloudWatch Logs"
     assert outcomes[rabbitmq].observed == {"general_logs": True}
+
+
+def test_brokers_spread_over_zones_pass_and_single_instance_brokers_fail(moto_reset: str) -> None:
+    # given an ActiveMQ active/standby pair and a RabbitMQ cluster across zones, and a single instance of each
+    pair = broker(moto_reset, "orders", DeploymentMode="ACTIVE_STANDBY_MULTI_AZ")
+    cluster = broker(moto_reset, "events", engine="RABBITMQ", DeploymentMode="CLUSTER_MULTI_AZ")
+    single = broker(moto_reset, "jms-dev")
+    lone = broker(moto_reset, "amqp-dev", engine="RABBITMQ")
+    # when the zone check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, "aws.mq.broker_multi_az")}
+    # then the brokers across zones pass and the single instances fail, each reason naming the mode
+    assert statuses(outcomes.values()) == {pair: PASS, cluster: PASS, single: FAIL, lone: FAIL}
+    assert outcomes[pair].reason == (
+        "ActiveMQ broker orders is deployed across Availability Zones (ACTIVE_STANDBY_MULTI_AZ)"
+    )
+    assert outcomes[cluster].reason == "RabbitMQ broker events is deployed across Availability Zones (CLUSTER_MULTI_AZ)"
+    assert outcomes[single].reason == "ActiveMQ broker jms-dev runs in a single Availability Zone (SINGLE_INSTANCE)"
+    assert outcomes[lone].observed == {"deployment_mode": "SINGLE_INSTANCE"}
+
+
+def test_a_broker_reporting_no_deployment_mode_is_an_error_and_an_old_inventory_is_not_judged() -> None:
+    # given brokers as AWS would never describe them (no deployment mode) and as stored before the mode was kept
+    arn = f"arn:aws:mq:{REGION}:{ACCOUNT}:broker:b-1"
+    described = {"id": "b-1", "arn": arn, "name": "orders", "engine": "ACTIVEMQ", "region": REGION}
+    unsaid = inventory(mq={"regions": {REGION: {"brokers": [{**described, "deployment_mode": None}]}}})
+    older = inventory(mq={"regions": {REGION: {"brokers": [described]}}})
+    # when the zone check runs on each
+    # then the first is an error naming the broker, never a pass, and the second yields nothing
+    outcome = only(run(unsaid, "aws.mq.broker_multi_az"))
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason == "ActiveMQ broker orders did not report its deployment mode"
+    assert run(older, "aws.mq.broker_multi_az") == []
 
 
 def test_brokers_are_judged_in_their_own_region(moto_reset: str) -> None:

@@ -77,6 +77,43 @@ def test_neptune_checks_pass_a_hardened_cluster_and_fail_a_bare_one(moto_reset: 
     assert (outcome.region, outcome.observed) == (REGION, {"backup_retention_period": 1})
 
 
+def test_a_cluster_copying_tags_with_replicas_in_two_zones_passes_and_a_lone_primary_fails(moto_reset: str) -> None:
+    # given a cluster copying its tags to snapshots with a primary and a replica in two zones, and a cluster with
+    # Neptune's defaults and one instance
+    spread = _neptune(moto_reset, "graph", CopyTagsToSnapshot=True)
+    lone = _neptune(moto_reset, "scratch-graph")
+    neptune = aws(moto_reset, "neptune")
+    members = (("graph-1", "graph", "a"), ("graph-2", "graph", "b"), ("scratch-1", "scratch-graph", "a"))
+    for name, cluster, zone in members:
+        neptune.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBClusterIdentifier=cluster,
+            Engine="neptune",
+            DBInstanceClass="db.r5.large",
+            AvailabilityZone=f"{REGION}{zone}",
+        )
+    checks = ["aws.neptune.cluster_copy_tags_to_snapshot", "aws.neptune.cluster_multi_az"]
+    # when both checks run on one collection
+    collected = collect(moto_reset, checks)
+    # then the spread cluster passes both and the lone one fails both, the reasons saying what was seen
+    assert {cid: statuses(run(collected, cid)) for cid in checks} == {cid: {spread: PASS, lone: FAIL} for cid in checks}
+    reasons = {(cid, o.resource_id): o.reason for cid in checks for o in run(collected, cid)}
+    tags, zones = checks
+    assert reasons[(tags, spread)] == "Neptune cluster graph copies its tags to snapshots"
+    assert reasons[(tags, lone)] == "Neptune cluster scratch-graph does not copy its tags to snapshots"
+    assert reasons[(zones, spread)] == "Neptune cluster graph has instances in more than one Availability Zone"
+    assert reasons[(zones, lone)] == (
+        "Neptune cluster scratch-graph has no instance in a second Availability Zone to fail over to (1 instance)"
+    )
+    outcome = next(o for o in run(collected, zones) if o.resource_id == spread)
+    assert outcome.observed == {"multi_az": True, "instances": 2}
+    # and clusters collected before these fields were kept are judged by neither
+    for data in collected.data["neptune"]["regions"].values():
+        for cluster in data["clusters"]:
+            del cluster["copy_tags_to_snapshot"], cluster["multi_az"], cluster["members"]
+    assert [o for cid in checks for o in run(collected, cid)] == []
+
+
 def test_exporting_only_the_slow_query_log_fails_the_audit_check(moto_reset: str) -> None:
     # given a cluster exporting its slow query log but not its audit log
     arn = _neptune(moto_reset, "slow", EnableCloudwatchLogsExports=["slowquery"])

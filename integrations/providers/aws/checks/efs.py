@@ -1,5 +1,6 @@
-"""EFS access checks: access points confined to a directory and a POSIX identity, file system policies not open
-to everyone (encryption and backups are judged in ``data_stores`` and ``backup``)."""
+"""EFS checks: access points confined to a directory and a POSIX identity, file system policies not open to everyone,
+file systems stored across Availability Zones (encryption and backups are judged in ``data_stores`` and
+``backup``)."""
 
 from __future__ import annotations
 
@@ -130,3 +131,28 @@ def efs_file_system_policy_not_public(inventory: Inventory) -> Iterable[Outcome]
             else f"File system {fsid} grants access to named or conditioned principals only"
         )
         yield result(not actions, fsid, FILE_SYSTEM, reason, region=region, has_policy=True, public_actions=actions)
+
+
+@aws_check(
+    id="aws.efs.file_system_multi_az",
+    title="EFS file systems store their data across Availability Zones",
+    severity=Severity.MEDIUM,
+    service="efs",
+    resource_type=FILE_SYSTEM,
+    rationale="A One Zone file system keeps its data in a single Availability Zone: when that zone fails the files "
+    "cannot be read until it recovers, and data on a damaged zone can be lost; Regional storage keeps copies in "
+    "several zones and stays available through the loss of one.",
+    remediation="Create a Regional file system (no AvailabilityZoneName), copy the data over (EFS replication or "
+    "DataSync), add mount targets in each zone the clients run in, and move the clients to it.",
+)
+def efs_file_system_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for fs in _file_systems(inventory):
+        if "availability_zone" not in fs:
+            continue  # collected before the storage class's zone was kept
+        fsid, zone = str(fs.get("id")), fs.get("availability_zone")
+        reason = (
+            f"File system {fsid} is One Zone: its data is stored in {zone} only"
+            if zone
+            else f"File system {fsid} is Regional: its data is stored across Availability Zones"
+        )
+        yield result(not zone, fsid, FILE_SYSTEM, reason, region=str(fs.get("region", "")), availability_zone=zone)

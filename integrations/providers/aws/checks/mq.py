@@ -1,4 +1,5 @@
-"""Checks on Amazon MQ brokers: logs sent to CloudWatch Logs, no public endpoint, and minor engine upgrades."""
+"""Checks on Amazon MQ brokers: logs sent to CloudWatch Logs, no public endpoint, minor engine upgrades, and brokers
+deployed across Availability Zones."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from ._common import aws_check, described_items, error, result
 BROKER = "AWS::AmazonMQ::Broker"
 # Only ActiveMQ brokers have an audit log (of management actions through JMX and the web console).
 AUDITED_ENGINE = "ACTIVEMQ"
+# The deployment modes that keep a broker running through the loss of one Availability Zone: an ActiveMQ
+# active/standby pair and a three-node RabbitMQ cluster, each spread over zones.
+MULTI_AZ_MODES = frozenset({"ACTIVE_STANDBY_MULTI_AZ", "CLUSTER_MULTI_AZ"})
 
 
 def _brokers(inventory: Inventory) -> Iterator[MqBroker | Outcome]:
@@ -107,3 +111,35 @@ def broker_auto_minor_version_upgrade(inventory: Inventory) -> Iterable[Outcome]
         verb = "takes" if upgrade else "does not take"
         reason = f"{_label(broker)} {verb} minor engine upgrades automatically"
         yield result(upgrade, _id(broker), BROKER, reason, region=broker["region"], auto_minor_version_upgrade=upgrade)
+
+
+@aws_check(
+    id="aws.mq.broker_multi_az",
+    title="Amazon MQ brokers are deployed across Availability Zones",
+    severity=Severity.MEDIUM,
+    service="mq",
+    resource_type=BROKER,
+    rationale="A single-instance broker is one node in one zone: a zone failure, a host failure or its maintenance "
+    "window stops every producer and consumer, and messages held on it wait until it returns. An ActiveMQ "
+    "active/standby pair or a RabbitMQ cluster spread over zones keeps the queues served.",
+    remediation="The deployment mode is fixed at creation: create an ActiveMQ broker with ACTIVE_STANDBY_MULTI_AZ "
+    "(shared storage on EFS) or a RabbitMQ broker with CLUSTER_MULTI_AZ, move the clients and their queues to it, "
+    "and delete the single-instance one.",
+)
+def broker_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for broker in _brokers(inventory):
+        if isinstance(broker, Outcome):
+            yield broker
+            continue
+        if "deployment_mode" not in broker:
+            continue  # collected before the deployment mode was kept
+        mode = broker.get("deployment_mode")
+        if not mode:
+            # AWS always reports it (it is chosen at creation): an answer without it cannot be judged.
+            reason = f"{_label(broker)} did not report its deployment mode"
+            yield error(_id(broker), BROKER, reason, region=broker["region"])
+            continue
+        ok = mode in MULTI_AZ_MODES
+        says = "is deployed across Availability Zones" if ok else "runs in a single Availability Zone"
+        reason = f"{_label(broker)} {says} ({mode})"
+        yield result(ok, _id(broker), BROKER, reason, region=broker["region"], deployment_mode=mode)

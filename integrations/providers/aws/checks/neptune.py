@@ -1,4 +1,5 @@
-"""Checks on Neptune DB clusters: storage encryption, automated backups, audit log export, deletion protection."""
+"""Checks on Neptune DB clusters: storage encryption, automated backups, audit log export, deletion protection, tags
+copied to snapshots, instances in more than one Availability Zone."""
 
 from __future__ import annotations
 
@@ -113,3 +114,52 @@ def cluster_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
         ok = bool(cluster.get("deletion_protection"))
         reason = f"{_label(cluster)} has deletion protection {'on' if ok else 'off'}"
         yield result(ok, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), deletion_protection=ok)
+
+
+def _settled(inventory: Inventory, field: str) -> Iterator[NeptuneCluster]:
+    for cluster in _clusters(inventory):
+        if field in cluster:
+            yield cluster  # clusters collected before ``field`` was kept are not judged on it
+
+
+@aws_check(
+    id="aws.neptune.cluster_copy_tags_to_snapshot",
+    title="Neptune clusters copy their tags to snapshots",
+    severity=Severity.LOW,
+    service="neptune",
+    resource_type=CLUSTER,
+    rationale="A snapshot without the cluster's tags loses its owner, data classification and the tag-based access "
+    "and retention rules that applied to the graph, so a copy of the data escapes them.",
+    remediation="Modify the cluster to turn on copying tags to snapshots (CopyTagsToSnapshot).",
+)
+def cluster_copy_tags_to_snapshot(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _settled(inventory, "copy_tags_to_snapshot"):
+        ok = bool(cluster.get("copy_tags_to_snapshot"))
+        says = "copies its tags to snapshots" if ok else "does not copy its tags to snapshots"
+        region = str(cluster.get("region", ""))
+        yield result(ok, _id(cluster), CLUSTER, f"{_label(cluster)} {says}", region=region, copy_tags_to_snapshot=ok)
+
+
+@aws_check(
+    id="aws.neptune.cluster_multi_az",
+    title="Neptune clusters have instances in more than one Availability Zone",
+    severity=Severity.MEDIUM,
+    service="neptune",
+    resource_type=CLUSTER,
+    rationale="Neptune fails over to a read replica in another zone when the primary's zone or host fails; with "
+    "every instance in one zone (or a primary alone) the graph is down until that zone recovers or a new instance "
+    "is made.",
+    remediation="Add a read replica in another Availability Zone to the cluster.",
+)
+def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _settled(inventory, "multi_az"):
+        ok = bool(cluster.get("multi_az"))
+        members = len(cluster.get("members") or [])
+        reason = (
+            f"{_label(cluster)} has instances in more than one Availability Zone"
+            if ok
+            else f"{_label(cluster)} has no instance in a second Availability Zone to fail over to "
+            f"({members} instance{'' if members == 1 else 's'})"
+        )
+        region = str(cluster.get("region", ""))
+        yield result(ok, _id(cluster), CLUSTER, reason, region=region, multi_az=ok, instances=members)

@@ -267,6 +267,8 @@ def collect_efs(scope: Scope) -> EfsRegion:
             "arn": f.get("FileSystemArn"),
             "encrypted": bool(f.get("Encrypted")),
             "kms_key_id": f.get("KmsKeyId"),
+            # Set for One Zone storage only; a Regional file system (stored across zones) has none.
+            "availability_zone": f.get("AvailabilityZoneName"),
             "region": scope.region,
             **_backup_policy(efs, f["FileSystemId"]),
             **_file_system_policy(efs, f["FileSystemId"]),

@@ -45,6 +45,7 @@ def _broker(mq: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str
         "audit_logs": False,
         "publicly_accessible": None,
         "auto_minor_version_upgrade": None,
+        "deployment_mode": listed.get("DeploymentMode"),
         "region": scope.region,
     }
     try:
@@ -61,4 +62,5 @@ def _broker(mq: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str
     broker["audit_logs"] = logs.get("Audit") is True
     broker["publicly_accessible"] = described.get("PubliclyAccessible")
     broker["auto_minor_version_upgrade"] = described.get("AutoMinorVersionUpgrade")
+    broker["deployment_mode"] = described.get("DeploymentMode") or broker["deployment_mode"]
     return broker

@@ -1,5 +1,5 @@
-"""Neptune collection (regional): each Neptune DB cluster's encryption, backups, log exports and deletion protection,
-and each manual cluster snapshot's encryption and sharing."""
+"""Neptune collection (regional): each Neptune DB cluster's encryption, backups, log exports, deletion protection,
+tag copying and zones, and each manual cluster snapshot's encryption and sharing."""
 
 from __future__ import annotations
 
@@ -46,5 +46,8 @@ def _cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "backup_retention_period": int(c.get("BackupRetentionPeriod") or 0),
         "cloudwatch_logs_exports": [str(kind) for kind in c.get("EnabledCloudwatchLogsExports") or []],
         "deletion_protection": bool(c.get("DeletionProtection")),
+        "copy_tags_to_snapshot": bool(c.get("CopyTagsToSnapshot")),
+        "multi_az": bool(c.get("MultiAZ")),
+        "members": [str(m["DBInstanceIdentifier"]) for m in c.get("DBClusterMembers") or []],
         "region": region,
     }
