@@ -393,9 +393,7 @@ class DbCluster(TypedDict):
     parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
 
 
-class DbClusterSnapshot(TypedDict):
-    """A manual DB cluster snapshot (Aurora and Multi-AZ DB clusters in ``rds``, Neptune's in ``neptune``)."""
-
+class DbClusterSnapshot(TypedDict):  # manual only: Aurora's and Multi-AZ DB clusters' in ``rds``, Neptune's too
     id: str  # DBClusterSnapshotIdentifier
     arn: str | None
     cluster_id: str | None

@@ -108,6 +108,42 @@ def test_security_groups_admitting_all_traffic(moto_reset: str) -> None:
     assert (databases[wide], databases[internal]) == (FAIL, PASS)
 
 
+def test_security_groups_admitting_wide_public_ranges_fail(moto_reset: str) -> None:
+    # given groups admitting: the internet split in two halves; a mistyped public /8 and a public IPv6 /16; a /24 of
+    # public IPv4 and a /56 of public IPv6 (one partner's network each); private and carrier-grade NAT ranges of any
+    # width; and 0.0.0.0/0 and ::/0 on 443 (whole-internet rules, judged per port by the exposure checks)
+    ec2 = aws(moto_reset, "ec2")
+    vpc = _vpc(ec2)
+    halves = _sg(ec2, vpc, "halves", _rule("tcp", 22, 22, "0.0.0.0/1"), _rule("tcp", 22, 22, "128.0.0.0/1"))
+    mistyped = _sg(ec2, vpc, "mistyped", _rule("tcp", 443, 443, "52.0.0.0/8"), _rule("tcp", 443, 443, "2600::/16"))
+    partner = _sg(
+        ec2, vpc, "partner", _rule("tcp", 443, 443, "203.0.113.0/24"), _rule("tcp", 443, 443, "2600:1f18::/56")
+    )
+    private = _sg(
+        ec2,
+        vpc,
+        "private",
+        _rule("-1", -1, -1, "10.0.0.0/8"),
+        _rule("tcp", 22, 22, "100.64.0.0/10"),
+        _rule("tcp", 22, 22, "fd00::/8"),
+    )
+    web = _sg(ec2, vpc, "web", _rule("tcp", 443, 443), _rule("tcp", 443, 443, "::/0"))
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, "aws.ec2.sg_no_wide_public_ingress")}
+    # then only the groups with public ranges broader than a /24 (IPv4) or /48 (IPv6) fail; the default group passes
+    judged = {gid: outcomes[gid].status for gid in (halves, mistyped, partner, private, web)}
+    assert judged == {halves: FAIL, mistyped: FAIL, partner: PASS, private: PASS, web: PASS}
+    # and the reasons and evidence name every wide range
+    assert outcomes[halves].reason == (
+        f"Security group {halves} admits public ranges 0.0.0.0/1, 128.0.0.0/1, broader than a /24 of IPv4 or a /48 of "
+        "IPv6"
+    )
+    assert outcomes[mistyped].observed["wide_sources"] == ["52.0.0.0/8", "2600::/16"]
+    assert outcomes[partner].reason == (
+        f"Security group {partner} admits no public range broader than a /24 of IPv4 or a /48 of IPv6"
+    )
+
+
 def test_instances_with_a_public_ip_fail(moto_reset: str) -> None:
     # given an instance in a subnet that assigns public addresses and one in a private subnet
     ec2 = aws(moto_reset, "ec2")

@@ -1,8 +1,9 @@
 """Network exposure beyond admin ports: idle Elastic IPs, databases and file shares open to the internet,
-security groups open to all traffic, instances with a public address."""
+security groups open to all traffic or to wide public address ranges, instances with a public address."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -17,6 +18,24 @@ SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 INSTANCE = "AWS::EC2::Instance"
 
 _WORLD = {"IpRanges": ("CidrIp", "0.0.0.0/0"), "Ipv6Ranges": ("CidrIpv6", "::/0")}
+# Private and special-use ranges: a source inside one of these is nobody on the internet.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",  # unique local
+        "fe80::/10",
+        "::1/128",
+    )
+)
+# The broadest public source still taken for a deliberate allow-list: a /24 of IPv4 (256 addresses), a /48 of IPv6
+# (one site's allocation). Anything broader spans networks the group's owner does not run.
+WIDEST_PUBLIC_PREFIX = {4: 24, 6: 48}
 _ALL_PROTOCOLS = {"-1", "all"}
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp"}
 
@@ -230,3 +249,56 @@ def instance_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
         public_ip = instance.get("public_ip")
         reason = f"Instance {iid} has public IP {public_ip}" if public_ip else f"Instance {iid} has no public IP"
         yield result(not public_ip, iid, INSTANCE, reason, region=str(instance.get("region", "")), public_ip=public_ip)
+
+
+def wide_public_sources(group: SecurityGroup) -> list[str]:
+    """The public IPv4 and IPv6 ranges broader than ``WIDEST_PUBLIC_PREFIX`` that ``group``'s inbound rules admit,
+    the whole internet (0.0.0.0/0, ::/0) aside: the exposure checks judge that per port."""
+    found: set[str] = set()
+    for permission in group.get("ingress", []):
+        for ranges_key, (cidr_key, _) in _WORLD.items():
+            for entry in permission.get(ranges_key, []):
+                try:
+                    network = ipaddress.ip_network(str(entry.get(cidr_key)), strict=False)
+                except ValueError:
+                    continue  # AWS validates CIDRs; nothing else can be judged here
+                if network.prefixlen == 0 or network.prefixlen >= WIDEST_PUBLIC_PREFIX[network.version]:
+                    continue
+                if any(network[0] in block and network[-1] in block for block in _NOT_PUBLIC):
+                    continue
+                found.add(str(network))
+    return sorted(found, key=lambda cidr: (ipaddress.ip_network(cidr).version, ipaddress.ip_network(cidr)))
+
+
+@aws_check(
+    id="aws.ec2.sg_no_wide_public_ingress",
+    title="Security groups do not admit wide public address ranges",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    resource_type=SECURITY_GROUP,
+    rationale="A source broader than a /24 (IPv4) or /48 (IPv6) of public addresses spans networks of many other "
+    "organisations; it is how a mistyped prefix (/8 for /28) or a split of the internet (0.0.0.0/1 and 128.0.0.0/1) "
+    "opens a group almost as widely as 0.0.0.0/0 while every check looking for 0.0.0.0/0 passes it.",
+    remediation="Replace the range with the exact addresses or prefixes of the partner or office that needs access, "
+    "or with a managed prefix list or the security group of the clients.",
+)
+def sg_no_wide_public_ingress(inventory: Inventory) -> Iterable[Outcome]:
+    for group in _security_groups(inventory):
+        gid = str(group.get("id"))
+        wide = wide_public_sources(group)
+        reason = (
+            f"Security group {gid} admits public range{'s' if len(wide) > 1 else ''} {', '.join(wide)}, broader than "
+            "a /24 of IPv4 or a /48 of IPv6"
+            if wide
+            else f"Security group {gid} admits no public range broader than a /24 of IPv4 or a /48 of IPv6"
+        )
+        yield result(
+            not wide,
+            gid,
+            SECURITY_GROUP,
+            reason,
+            region=str(group.get("region", "")),
+            group_name=group.get("name"),
+            vpc_id=group.get("vpc_id"),
+            wide_sources=wide,
+        )
