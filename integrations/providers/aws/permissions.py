@@ -101,6 +101,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "fsx:DescribeFileSystems",
     "glue:GetDataCatalogEncryptionSettings",
     "glue:GetJobs",
+    "glue:GetResourcePolicy",
     "glue:GetSecurityConfigurations",
     "guardduty:GetAdministratorAccount",
     "guardduty:GetDetector",

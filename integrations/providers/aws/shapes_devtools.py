@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from .shapes import Regional
+from .shapes import PolicyDocument, Regional
 
 # --- codebuild (build projects) ---------------------------------------------------------------
 
@@ -113,6 +113,10 @@ class GlueRegion(TypedDict):
     jobs: list[GlueJob]  # the first ``truncated_at`` when the region holds more
     jobs_error: NotRequired[str]  # GetJobs failed: the region's jobs are unknown
     truncated_at: NotRequired[int]  # set only when the region held more jobs than were read
+    # Kept since the catalog policy check; an inventory without catalog_arn is not judged on it:
+    catalog_arn: NotRequired[str]  # arn:aws:glue:<region>:<account>:catalog
+    catalog_policy: NotRequired[PolicyDocument | None]  # GetResourcePolicy's document; None: the catalog has none
+    catalog_policy_error: NotRequired[str]
 
 
 # --- route53 (hosted zones; global) ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ PROJECT_CHECKS = [
 ]
 CATALOG_CHECKS = ["aws.glue.data_catalog_metadata_encrypted", "aws.glue.data_catalog_connection_passwords_encrypted"]
 JOB_CHECKS = ["aws.glue.job_s3_encryption_enabled", "aws.glue.job_cloudwatch_logs_encrypted"]
+CATALOG_POLICY_CHECK = "aws.glue.data_catalog_policy_not_public"
 ZONE_CHECK = "aws.route53.public_zone_query_logging_enabled"
 DOCUMENT_CHECK = "aws.ssm.document_not_public"
 
@@ -357,6 +359,67 @@ def test_each_catalog_setting_is_judged_on_its_own(moto_reset: str) -> None:
     collected = collect(moto_reset, CATALOG_CHECKS)
     # then the metadata check passes and the password check fails
     assert [by_region(run(collected, cid)) for cid in CATALOG_CHECKS] == [{REGION: PASS}, {REGION: FAIL}]
+
+
+def _catalog_policy(endpoint: str, region: str, principal: Any, **condition: Any) -> None:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": ["glue:GetDatabase", "glue:GetTable"]}
+    statement["Resource"] = f"arn:aws:glue:{region}:{ACCOUNT}:*"
+    if condition:
+        statement["Condition"] = condition
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    aws(endpoint, "glue", region).put_resource_policy(PolicyInJson=json.dumps(document))
+
+
+def test_a_catalog_policy_granting_everyone_fails_and_a_named_or_absent_one_passes(moto_reset: str) -> None:
+    # given a catalog granting read to any principal in one region, one granting it only within the organization in
+    # a second, and a third region whose catalog has no resource policy
+    third = "ap-southeast-2"
+    _catalog_policy(moto_reset, REGION, {"AWS": "*"})
+    _catalog_policy(moto_reset, OTHER_REGION, "*", StringEquals={"aws:PrincipalOrgID": "o-abc123"})
+    # when the policy check runs over the three regions
+    regions = (REGION, OTHER_REGION, third)
+    outcomes = {o.region: o for o in run(collect(moto_reset, [CATALOG_POLICY_CHECK], regions), CATALOG_POLICY_CHECK)}
+    # then the public catalog fails naming what it grants, and the other two pass, each on its catalog's ARN
+    assert {region: o.status for region, o in outcomes.items()} == {REGION: FAIL, OTHER_REGION: PASS, third: PASS}
+    assert outcomes[REGION].resource_id == f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog"
+    assert outcomes[REGION].reason == (
+        f"The Glue Data Catalog in {REGION} grants glue:GetDatabase, glue:GetTable to any principal"
+    )
+    assert outcomes[REGION].observed == {"has_policy": True, "public_actions": ["glue:GetDatabase", "glue:GetTable"]}
+    assert outcomes[OTHER_REGION].reason == (
+        f"The Glue Data Catalog in {OTHER_REGION} grants access to named or conditioned principals only"
+    )
+    assert outcomes[third].reason == (
+        f"The Glue Data Catalog in {third} has no resource policy: "
+        "only this account's IAM principals are granted access"
+    )
+
+
+def test_a_catalog_policy_that_cannot_be_read_is_an_error_and_aws_no_policy_answer_passes(moto_reset: str) -> None:
+    # given a public catalog policy, and Glue refusing the policy read; then AWS's own answer for a catalog without a
+    # policy (EntityNotFoundException), which moto does not give
+    _catalog_policy(moto_reset, REGION, "*")
+    refused, missing = connector(moto_reset), connector(moto_reset)
+    denied = json_reply({"__type": "AccessDeniedException", "Message": "denied"}, 400)
+    refused.session.events.register("before-send.glue.GetResourcePolicy", lambda **_: denied)
+    none = json_reply({"__type": "EntityNotFoundException", "Message": "Policy not found"}, 400)
+    missing.session.events.register("before-send.glue.GetResourcePolicy", lambda **_: none)
+    # when Glue is collected each way
+    no_read, no_policy = refused.collect({"glue"}), missing.collect({"glue"})
+    # then the refused read is an error naming the call, never a pass, and the catalog settings are still judged
+    outcome = only(run(no_read, CATALOG_POLICY_CHECK))
+    assert outcome.status == ERROR
+    assert outcome.reason.startswith(
+        f"Could not read the resource policy of the Glue Data Catalog in {REGION}: GetResourcePolicy failed with "
+        "AccessDeniedException"
+    )
+    assert {o.status for cid in CATALOG_CHECKS for o in run(no_read, cid)} == {FAIL}
+    # and AWS's "no policy" answer is a catalog without a policy
+    assert only(run(no_policy, CATALOG_POLICY_CHECK)).status == PASS
+    # and an inventory kept before the policy was read is not judged on it
+    for data in no_policy.data["glue"]["regions"].values():
+        del data["catalog_arn"], data["catalog_policy"]
+    assert run(no_policy, CATALOG_POLICY_CHECK) == []
 
 
 def test_job_checks_follow_the_jobs_security_configuration(moto_reset: str) -> None:

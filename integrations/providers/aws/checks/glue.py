@@ -1,5 +1,5 @@
-"""Checks on Glue: the Data Catalog's encryption settings in each region, and the encryption of what ETL jobs write
-to S3 and to CloudWatch Logs (through their security configuration)."""
+"""Checks on Glue: the Data Catalog's encryption settings and resource policy in each region, and the encryption of
+what ETL jobs write to S3 and to CloudWatch Logs (through their security configuration)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_devtools import GlueCatalogEncryption, GlueJob, GlueRegion
 from ._common import aws_check, error, listed_items, partial_read, regions, result
+from ._policies import public_actions
 
 CATALOG = "AWS::Glue::DataCatalogEncryptionSettings"
+CATALOG_POLICY = "AWS::Glue::DataCatalog"
 JOB = "AWS::Glue::Job"
 # The catalog modes that encrypt its metadata with a KMS key (the second has Glue use a service role for the key).
 KMS_CATALOG_MODES = frozenset({"SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"})
@@ -109,6 +111,47 @@ def _jobs(inventory: Inventory) -> Iterator[GlueJob | Outcome]:
         partial = partial_read(inventory, region, data, noun="Glue jobs", resource_type=JOB)
         if partial is not None:
             yield partial
+
+
+@aws_check(
+    id="aws.glue.data_catalog_policy_not_public",
+    title="The Glue Data Catalog's resource policy does not grant access to everyone",
+    severity=Severity.HIGH,
+    service="glue",
+    resource_type=CATALOG_POLICY,
+    rationale="A Data Catalog resource policy granting to any principal lets every AWS account read (or change) the "
+    "catalog's databases and tables: their schemas, column names and the S3 locations of the data, a map of what "
+    "the account holds and where.",
+    remediation="Rewrite the catalog's resource policy (PutResourcePolicy) to name the accounts, roles or "
+    "organization that need it, or condition the grant on aws:PrincipalOrgID; delete it if Lake Formation or IAM "
+    "alone grants access.",
+)
+def data_catalog_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "glue"):
+        arn = data.get("catalog_arn")
+        if not arn:
+            continue  # collected before the catalog's policy was read
+        label = f"The Glue Data Catalog in {region}"
+        if data.get("catalog_policy_error"):
+            problem = data["catalog_policy_error"]
+            reason = f"Could not read the resource policy of the Glue Data Catalog in {region}: {problem}"
+            yield error(arn, CATALOG_POLICY, reason, region=region)
+            continue
+        policy = data.get("catalog_policy")
+        if policy is None:
+            reason = f"{label} has no resource policy: only this account's IAM principals are granted access"
+            yield result(True, arn, CATALOG_POLICY, reason, region=region, has_policy=False, public_actions=[])
+            continue
+        if "unparsable" in policy:
+            yield error(arn, CATALOG_POLICY, f"{label} has a resource policy that is not JSON", region=region)
+            continue
+        actions = public_actions(policy)
+        reason = (
+            f"{label} grants {', '.join(actions)} to any principal"
+            if actions
+            else f"{label} grants access to named or conditioned principals only"
+        )
+        yield result(not actions, arn, CATALOG_POLICY, reason, region=region, has_policy=True, public_actions=actions)
 
 
 @aws_check(

@@ -1,9 +1,9 @@
-"""Glue collection (regional): the Data Catalog's encryption settings, and how each ETL job's security configuration
-encrypts what the job writes to S3 and to CloudWatch Logs.
+"""Glue collection (regional): the Data Catalog's encryption settings and resource policy, and how each ETL job's
+security configuration encrypts what the job writes to S3 and to CloudWatch Logs.
 
-Each of the three reads fails on its own: a refused catalog read leaves the jobs judged, and a refused listing of
-security configurations makes only the jobs that name one unjudged. Only when neither the catalog nor the jobs could
-be read does the region's Glue collection fail as a whole.
+Each of the reads fails on its own: a refused catalog read leaves the jobs judged, a refused policy read is an error
+for the policy check only, and a refused listing of security configurations makes only the jobs that name one
+unjudged. Only when neither the catalog nor the jobs could be read does the region's Glue collection fail as a whole.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_devtools import GlueRegion
-from ._common import Scope, bounded_region, describe_error, paginate, paginate_at_most
+from ._common import Scope, bounded_region, describe_error, optional, paginate, paginate_at_most, policy_document
 
 # GetJobs carries each job's security configuration name, so jobs cost no call of their own; the bound only keeps a
 # region with a great many jobs from being listed without end (and the checks say so).
@@ -46,11 +46,25 @@ def collect_glue(scope: Scope) -> GlueRegion:
     configurations, problem = _security_configurations(glue) if named else ({}, None)
     data = bounded_region("jobs", [_job(scope, job, configurations, problem) for job in jobs], more, MAX_JOBS)
     data["catalog_encryption"] = catalog
+    data.update(_catalog_policy(glue, scope))
     if catalog_failure is not None:
         data["catalog_encryption_error"] = describe_error(catalog_failure)
     if jobs_error:
         data["jobs_error"] = jobs_error
     return data
+
+
+def _catalog_policy(glue: BaseClient, scope: Scope) -> dict[str, Any]:
+    """The region's Data Catalog resource policy (None: it has none), or why it could not be read."""
+    found: dict[str, Any] = {"catalog_arn": f"arn:{scope.partition}:glue:{scope.region}:{scope.account_id}:catalog"}
+    try:
+        # AWS answers a catalog without a policy with EntityNotFoundException; an answer without the text says the same.
+        answer = optional(glue.get_resource_policy, {"EntityNotFoundException"}) or {}
+    except ClientError as exc:
+        found["catalog_policy_error"] = describe_error(exc)
+        return found
+    found["catalog_policy"] = policy_document(answer.get("PolicyInJson"))
+    return found
 
 
 def _catalog_encryption(glue: BaseClient, scope: Scope) -> dict[str, Any]:
