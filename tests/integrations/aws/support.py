@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -202,3 +204,24 @@ def answer(responses: list[Callable[[], AWSResponse | None]]) -> Callable[..., A
 
     hook.calls = calls  # type: ignore[attr-defined]
     return hook
+
+
+def lambda_function(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
+    """Create Lambda function ``name`` (create_function's own ``settings``: Runtime, Environment, VpcConfig...) with a
+    one-line Python handler and a shared execution role; return the name."""
+    iam = aws(endpoint, "iam")
+    try:
+        role = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    aws(endpoint, "lambda", region).create_function(
+        FunctionName=name,
+        Role=role,
+        Handler="handler.handle",
+        Code={"ZipFile": code.getvalue()},
+        **{"Runtime": "python3.12", **settings},
+    )
+    return name

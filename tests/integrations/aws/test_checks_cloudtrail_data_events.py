@@ -14,6 +14,7 @@ from tests.integrations.aws.support import (
     aws,
     by_region,
     inventory,
+    lambda_function,
     only,
     run,
     scan,
@@ -164,3 +165,89 @@ def test_unreadable_organization_trail_is_an_error_not_a_fail() -> None:
     # then it cannot judge, and says which trail it could not read
     assert outcome.status == ERROR
     assert "the settings of org could not be read" in outcome.reason
+
+
+# --- Lambda invocations ---------------------------------------------------------------------------------------------
+
+LAMBDA = "aws.cloudtrail.lambda_data_events"
+_LAMBDA_TYPE = {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}
+_ONE_FUNCTION = {"Field": "resources.ARN", "Equals": [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders"]}
+
+
+def _functions(selectors: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::Lambda::Function", **selectors}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("basic", "advanced", "expected"),
+    [
+        ([_functions({"Values": ["arn:aws:lambda"]})], None, PASS),
+        ([{**_functions({"Values": ["arn:aws:lambda"]}), "ReadWriteType": "WriteOnly"}], None, PASS),
+        ([{**_functions({"Values": ["arn:aws:lambda"]}), "ReadWriteType": "ReadOnly"}], None, FAIL),
+        ([_functions({"Values": [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders"]})], None, FAIL),
+        ([_basic("All", "arn:aws:s3")], None, FAIL),
+        (None, [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, _LAMBDA_TYPE]}], PASS),
+        (
+            None,
+            [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, _LAMBDA_TYPE, _ONE_FUNCTION]}],
+            FAIL,
+        ),
+    ],
+    ids=["basic-all", "basic-writes", "basic-reads", "one-function", "s3-only", "advanced-all", "advanced-one"],
+)
+def test_lambda_invocations_are_recorded_only_for_every_function(
+    moto_reset: str, basic: list[dict[str, Any]] | None, advanced: list[dict[str, Any]] | None, expected: OutcomeStatus
+) -> None:
+    # given two functions and a logging multi-region trail with these selectors
+    lambda_function(moto_reset, "orders")
+    lambda_function(moto_reset, "billing")
+    _trail(moto_reset, basic=basic, advanced=advanced)
+    # when the Lambda data event check runs
+    outcome = only(scan(moto_reset, LAMBDA))
+    # then it passes only when every function's invocations are recorded (a read-only selector records no Invoke)
+    assert (outcome.resource_id, outcome.region, outcome.status) == (ACCOUNT, REGION, expected)
+    assert outcome.observed["functions"] == 2
+    said = {
+        PASS: f"Trail main records Lambda invocations of all functions in {REGION} (2 functions)",
+        FAIL: f"No logging trail records Lambda invocations of all functions in {REGION} (2 functions)",
+    }
+    assert outcome.reason == said[expected]
+
+
+def test_regions_without_functions_are_not_judged_on_lambda_invocations(moto_reset: str) -> None:
+    # given a function in the second region only, and no trail
+    lambda_function(moto_reset, "reports", region=OTHER_REGION)
+    # when the check runs over both regions
+    outcomes = scan(moto_reset, LAMBDA, [REGION, OTHER_REGION])
+    # then only the region with a function is judged, and it fails
+    assert by_region(outcomes) == {OTHER_REGION: FAIL}
+    assert only(outcomes).reason.endswith(f"in {OTHER_REGION} (1 function)")
+
+
+def test_an_unreadable_trail_is_an_error_for_lambda_invocations_not_a_fail() -> None:
+    # given a region with a function and only another account's organization trail, whose selectors were hidden
+    trail = {
+        "name": "org",
+        "arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
+        "home_region": REGION,
+        "is_multi_region": True,
+        "is_logging": False,
+        "status_error": "GetTrailStatus failed with AccessDeniedException",
+        "event_selectors": [],
+        "advanced_event_selectors": [],
+    }
+    inv = inventory(
+        cloudtrail={"regions": {REGION: {"trails": [trail]}}},
+        **{"lambda": {"regions": {REGION: {"collected_at": "2026-12-06T00:00:00Z", "functions": [{"name": "f"}]}}}},
+    )
+    # when the check runs
+    outcome = only(run(inv, LAMBDA))
+    # then it cannot judge, and says which trail it could not read
+    assert outcome.status == ERROR
+    assert outcome.reason == (
+        f"No readable trail records Lambda invocations in {REGION} (1 function); the settings of org could not be read"
+    )

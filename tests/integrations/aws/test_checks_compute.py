@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from typing import Any
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws, collect, inventory, run, scan, statuses
+from tests.integrations.aws.support import ACCOUNT, aws, collect, inventory, lambda_function, run, scan, statuses
 
 PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
 
 
-def _code() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
-    return buffer.getvalue()
-
-
 def _function(endpoint: str, name: str, runtime: str = "python3.12") -> str:
-    iam = aws(endpoint, "iam")
-    try:
-        role = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
-    aws(endpoint, "lambda").create_function(
-        FunctionName=name, Runtime=runtime, Role=role, Handler="handler.handle", Code={"ZipFile": _code()}
-    )
-    return name
+    return lambda_function(endpoint, name, Runtime=runtime)
 
 
 def _policy(principal: Any, **extra: Any) -> str:

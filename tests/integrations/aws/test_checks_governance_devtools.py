@@ -4,9 +4,7 @@ versions and Lambda function URL CORS."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from typing import Any
 
 from integrations.registry import Inventory, OutcomeStatus
@@ -19,6 +17,7 @@ from tests.integrations.aws.support import (
     connector,
     inventory,
     json_reply,
+    lambda_function,
     only,
     run,
     scan,
@@ -328,24 +327,10 @@ def test_fargate_services_run_the_current_platform(moto_reset: str) -> None:
 # --- Lambda function URL CORS ---------------------------------------------------------------------------------------
 
 
-def _code() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
-    return buffer.getvalue()
-
-
 def _function(endpoint: str, name: str, **url: Any) -> str:
-    iam, functions = aws(endpoint, "iam"), aws(endpoint, "lambda")
-    try:
-        role = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
-    functions.create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handle", Code={"ZipFile": _code()}
-    )
+    lambda_function(endpoint, name)
     if url:
-        functions.create_function_url_config(FunctionName=name, **url)
+        aws(endpoint, "lambda").create_function_url_config(FunctionName=name, **url)
     return name
 
 

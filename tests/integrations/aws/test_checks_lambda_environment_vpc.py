@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
-from typing import Any
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import REGION, TRUST_POLICY, aws, collect, inventory, run, scan, statuses
+from tests.integrations.aws.support import REGION, aws, collect, inventory, lambda_function, run, scan, statuses
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 IN_VPC = "aws.lambda.function_in_vpc"
 MULTI_AZ = "aws.lambda.vpc_multiple_azs"
-
-
-def _code() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
-    return buffer.getvalue()
-
-
-def _function(endpoint: str, name: str, **settings: Any) -> str:
-    iam = aws(endpoint, "iam")
-    try:
-        role = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
-    aws(endpoint, "lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="handler.handle",
-        Code={"ZipFile": _code()},
-        **settings,
-    )
-    return name
 
 
 def _network(endpoint: str) -> tuple[list[str], str]:
@@ -55,13 +28,13 @@ def _network(endpoint: str) -> tuple[list[str], str]:
 
 def test_environment_secrets_are_judged_by_name_and_values_are_never_kept(moto_reset: str) -> None:
     # given a function with a password and an access key in its environment, one with harmless settings, one bare
-    leaky = _function(
+    leaky = lambda_function(
         moto_reset,
         "leaky",
         Environment={"Variables": {"DB_PASSWORD": "hunter2-hunter2", "aws.access-key": "AKIAEXAMPLE", "STAGE": "prod"}},
     )
-    tidy = _function(moto_reset, "tidy", Environment={"Variables": {"STAGE": "prod", "TABLE": "orders"}})
-    bare = _function(moto_reset, "bare")
+    tidy = lambda_function(moto_reset, "tidy", Environment={"Variables": {"STAGE": "prod", "TABLE": "orders"}})
+    bare = lambda_function(moto_reset, "bare")
     # when the inventory is collected and the check runs
     collected = collect(moto_reset, ["aws.lambda.environment_no_secrets"])
     outcomes = run(collected, "aws.lambda.environment_no_secrets")
@@ -93,8 +66,8 @@ def test_unreadable_environment_is_an_error_and_older_inventories_are_not_judged
 def test_function_in_vpc(moto_reset: str) -> None:
     # given a function connected to a VPC's subnets and one that is not
     subnets, group = _network(moto_reset)
-    inside = _function(moto_reset, "inside", VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [group]})
-    outside = _function(moto_reset, "outside")
+    inside = lambda_function(moto_reset, "inside", VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [group]})
+    outside = lambda_function(moto_reset, "outside")
     # when the check runs
     outcomes = scan(moto_reset, IN_VPC)
     # then the one outside any VPC fails
@@ -106,11 +79,11 @@ def test_function_in_vpc(moto_reset: str) -> None:
 def test_vpc_functions_span_several_zones(moto_reset: str) -> None:
     # given functions on subnets in two zones, on two subnets of one zone, and outside any VPC
     subnets, group = _network(moto_reset)
-    spread = _function(
+    spread = lambda_function(
         moto_reset, "spread", VpcConfig={"SubnetIds": [subnets[0], subnets[2]], "SecurityGroupIds": [group]}
     )
-    huddled = _function(moto_reset, "huddled", VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [group]})
-    _function(moto_reset, "outside")
+    huddled = lambda_function(moto_reset, "huddled", VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [group]})
+    lambda_function(moto_reset, "outside")
     # when the check runs on the subnets the EC2 collection reads
     outcomes = scan(moto_reset, MULTI_AZ)
     # then the one-zone function fails and the one outside a VPC is left to the VPC check

@@ -408,6 +408,8 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # identity and logging (#15): no security contact; the trails log no S3 object-level events
         ("aws.account.security_contact_registered", ACCOUNT, ""),
         *{(f"aws.cloudtrail.s3_{kind}_data_events", ACCOUNT, r) for kind in ("read", "write") for r in (EAST, WEST)},
+        # nor the invocations of the east's functions (the west has none, so it is not judged)
+        ("aws.cloudtrail.lambda_data_events", ACCOUNT, EAST),
         # data protection (#15): the seeded buckets lack replication, Object Lock, lifecycle rules, notifications and
         # KMS keys; no backup plan anywhere; idle volumes; the EFS file system has no backup policy; the legacy
         # database is bare
