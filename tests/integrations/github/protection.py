@@ -5,6 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+# The checks of a default branch's basic protection, and those of its stricter rules; either is met by classic
+# protection, by a ruleset, or by both.
+BRANCH_CHECKS = (
+    "github.branch_protection.default_branch_protected",
+    "github.branch_protection.reviews_required",
+    "github.branch_protection.force_push_blocked",
+    "github.branch_protection.deletion_blocked",
+    "github.branch_protection.status_checks_required",
+)
+RULE_CHECKS = (
+    "github.branch_protection.code_owner_review_required",
+    "github.branch_protection.multiple_approvals_required",
+    "github.branch_protection.conversation_resolution_required",
+    "github.branch_protection.linear_history_required",
+    "github.branch_protection.signed_commits_required",
+)
+
 
 def protection_object(
     base: str,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integrations.github.protection import protection_object, pull_request_rule, rule_object, ruleset_rules
+from tests.integrations.github.protection import (
+    RULE_CHECKS,
+    protection_object,
+    pull_request_rule,
+    rule_object,
+    ruleset_rules,
+)
 from tests.integrations.github.support import (
     API_HEADERS,
     ERROR,
@@ -22,29 +28,7 @@ from tests.integrations.github.support import (
     statuses,
 )
 
-RULE_CHECKS = (
-    "github.branch_protection.code_owner_review_required",
-    "github.branch_protection.multiple_approvals_required",
-    "github.branch_protection.conversation_resolution_required",
-    "github.branch_protection.linear_history_required",
-    "github.branch_protection.signed_commits_required",
-)
 INACTIVE = "github.repos.inactive_archived"
-
-
-@pytest.mark.parametrize("check_id", RULE_CHECKS)
-def test_a_ruleset_alone_satisfies_each_rule(httpserver, check_id):
-    # given a default branch without classic protection that a ruleset with every rule protects
-    state = compliant_org(server_base(httpserver))
-    web = repo_state(state, "acme/web")
-    web.protection, web.rules = None, ruleset_rules(7)
-    serve(httpserver, state)
-    # when the check runs
-    outcome = outcome_of(httpserver, check_id, "acme/web")
-    # then it passes, naming the ruleset
-    assert outcome.status == PASS
-    assert outcome.observed["sources"] == ["ruleset:7"]
-    assert outcome.reason.endswith("(ruleset 7)")
 
 
 @pytest.mark.parametrize("check_id", RULE_CHECKS)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integrations.github.protection import pull_request_rule, rule_object, ruleset_rules, status_checks_rule
+from tests.integrations.github.protection import (
+    BRANCH_CHECKS,
+    RULE_CHECKS,
+    pull_request_rule,
+    rule_object,
+    ruleset_rules,
+    status_checks_rule,
+)
 from tests.integrations.github.support import (
     ERROR,
     FAIL,
@@ -20,18 +27,11 @@ from tests.integrations.github.support import (
     statuses,
 )
 
-BRANCH_CHECKS = (
-    "github.branch_protection.default_branch_protected",
-    "github.branch_protection.reviews_required",
-    "github.branch_protection.force_push_blocked",
-    "github.branch_protection.deletion_blocked",
-    "github.branch_protection.status_checks_required",
-)
 
-
-@pytest.mark.parametrize("check_id", BRANCH_CHECKS)
-def test_branch_protected_only_by_a_ruleset_passes(httpserver, check_id):
-    # given a repository without classic protection whose default branch an organisation ruleset protects
+@pytest.mark.parametrize("check_id", BRANCH_CHECKS + RULE_CHECKS)
+def test_a_ruleset_alone_satisfies_each_branch_check(httpserver, check_id):
+    # given a repository without classic protection whose default branch an organisation ruleset with every rule
+    # protects
     state = compliant_org(server_base(httpserver))
     web = repo_state(state, "acme/web")
     web.protection, web.rules = None, ruleset_rules(7)
@@ -42,7 +42,7 @@ def test_branch_protected_only_by_a_ruleset_passes(httpserver, check_id):
     assert outcome.status == PASS
     assert outcome.observed["sources"] == ["ruleset:7"]
     assert outcome.observed["protected"] is True
-    assert "ruleset 7" in outcome.reason
+    assert outcome.reason.endswith("(ruleset 7)")
 
 
 @pytest.mark.parametrize("check_id", BRANCH_CHECKS)
