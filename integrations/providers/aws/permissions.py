@@ -106,6 +106,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "guardduty:GetAdministratorAccount",
     "guardduty:GetDetector",
     "guardduty:ListDetectors",
+    "guardduty:ListMembers",
     "guardduty:ListOrganizationAdminAccounts",
     "iam:GenerateCredentialReport",
     "iam:GetAccountAuthorizationDetails",

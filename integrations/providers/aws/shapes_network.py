@@ -258,6 +258,10 @@ class Detector(TypedDict):
     # that kept it from being read.
     administrator: NotRequired[GuardDutyAdministrator | None]
     administrator_error: NotRequired[str]
+    # Detectors without an administrator only: whether ListMembers names an associated member (the detector is
+    # then an administrator itself), or the error that kept it from being read.
+    has_members: NotRequired[bool]
+    members_error: NotRequired[str]
 
 
 class GuardDutyAdministrator(TypedDict):

@@ -124,6 +124,50 @@ def test_a_refused_administrator_read_is_an_error_and_a_refused_listing_is_said(
     )
 
 
+def _members_reply(*accounts: str) -> Any:
+    """ListMembers as AWS answers it (moto has no ListMembers)."""
+    members = [{"accountId": a, "relationshipStatus": "Enabled", "email": f"{a}@example.com"} for a in accounts]
+    return answer([lambda: json_reply({"members": members})])
+
+
+def test_a_delegated_administrator_that_cannot_list_the_organizations_administrators_passes(moto_reset: str) -> None:
+    # given this account's detector with no administrator of its own, the delegated administrators' listing refused
+    # (this is not the management account), and member accounts under the detector
+    detector = aws(moto_reset, "guardduty").create_detector(Enable=True)["DetectorId"]
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.guardduty.ListOrganizationAdminAccounts", _refused("BadRequestException", 400)
+    )
+    built.session.events.register("before-send.guardduty.ListMembers", _members_reply("444455556666"))
+    # when the check runs
+    outcome = only(run(built.collect(services_for([CENTRAL])), CENTRAL))
+    # then it passes: a detector with members is an administrator, whatever the listing said
+    assert outcome.status == PASS
+    assert outcome.reason == (
+        f"GuardDuty detector {detector} in {REGION} is an administrator: other accounts' detectors are its members"
+    )
+    assert outcome.observed["has_members"] is True
+
+
+def test_a_detector_without_members_or_whose_members_cannot_be_read_still_fails(moto_reset: str) -> None:
+    # given a detector with no administrator and no delegated administrator, once with ListMembers answering no
+    # member and once with moto's own answer (it has no ListMembers: the read fails)
+    detector = aws(moto_reset, "guardduty").create_detector(Enable=True)["DetectorId"]
+    alone = _collect_with(moto_reset, CENTRAL, "guardduty.ListMembers", _members_reply())
+    unread = connector(moto_reset).collect(services_for([CENTRAL]))
+    # when the check runs on each
+    # then both fail as a detector nobody manages: neither shows it administering anyone
+    expected = (
+        f"GuardDuty detector {detector} in {REGION} has no administrator and the organization has no GuardDuty "
+        "delegated administrator"
+    )
+    for inv, members in ((alone, False), (unread, None)):
+        outcome = only(run(inv, CENTRAL))
+        assert (outcome.status, outcome.reason) == (FAIL, expected)
+        assert outcome.observed.get("has_members") is members
+    assert "ListMembers failed" in unread.data["guardduty"]["regions"][REGION]["detectors"][0]["members_error"]
+
+
 def test_a_detector_invited_by_an_administrator_but_not_yet_a_member_fails(moto_reset: str) -> None:
     # given an administrator whose invitation the detector has not accepted
     detector = aws(moto_reset, "guardduty").create_detector(Enable=True)["DetectorId"]

@@ -5,6 +5,7 @@ Advanced, and WorkSpaces with encrypted volumes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -67,6 +68,8 @@ def guardduty_centrally_managed(inventory: Inventory) -> Iterable[Outcome]:
             ok, reason = True, f"{name} is a member managed by administrator account {admin_id}"
         elif self_admin:
             ok, reason = True, f"{name} belongs to this account, the organization's GuardDuty delegated administrator"
+        elif not admin_id and detector.get("has_members"):
+            ok, reason = True, f"{name} is an administrator: other accounts' detectors are its members"
         elif admin_id and admin_id != own:
             ok = False
             reason = (
@@ -88,7 +91,10 @@ def guardduty_centrally_managed(inventory: Inventory) -> Iterable[Outcome]:
                 False,
                 f"{name} has no administrator and the organization has no GuardDuty delegated administrator",
             )
-        yield result(ok, did, DETECTOR, reason, region=region, administrator=admin_id, delegated_admins=delegated)
+        observed: dict[str, Any] = {"administrator": admin_id, "delegated_admins": delegated}
+        if "has_members" in detector:
+            observed["has_members"] = bool(detector["has_members"])
+        yield result(ok, did, DETECTOR, reason, region=region, **observed)
 
 
 @aws_check(

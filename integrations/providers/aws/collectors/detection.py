@@ -47,6 +47,10 @@ def collect_guardduty(scope: Scope) -> GuardDutyRegion:
         }
         if found["status"] == "ENABLED":
             found.update(_guardduty_administrator(guardduty, detector_id))
+            if found.get("administrator", False) is None:
+                # A detector nobody administers may be the administrator itself: a delegated administrator that is
+                # not the management account cannot list the organization's administrators, but it has members.
+                found.update(_guardduty_members(guardduty, detector_id))
         detectors.append(found)
     region: dict[str, Any] = {"detectors": detectors}
     if any(d["status"] == "ENABLED" for d in detectors):
@@ -76,6 +80,15 @@ def _guardduty_administrator(guardduty: BaseClient, detector_id: str) -> dict[st
             "relationship_status": answer.get("RelationshipStatus"),
         }
     }
+
+
+def _guardduty_members(guardduty: BaseClient, detector_id: str) -> dict[str, Any]:
+    try:
+        answer = guardduty.list_members(DetectorId=detector_id, OnlyAssociated="true", MaxResults=1)
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        return {"members_error": describe_error(exc)}
+    # One page of one member says enough: the detector administers at least one other account.
+    return {"has_members": bool(answer.get("Members"))}
 
 
 def collect_inspector2(scope: Scope) -> InspectorRegion:
