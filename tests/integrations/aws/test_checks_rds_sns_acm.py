@@ -202,6 +202,49 @@ def test_a_region_without_an_enabled_subscription_fails(moto_reset: str) -> None
     )
 
 
+CLUSTER_EVENTS = "aws.rds.cluster_event_subscription_critical"
+
+
+def test_cluster_event_subscriptions_must_send_failure_and_maintenance_of_every_cluster(moto_reset: str) -> None:
+    # given two clusters, a subscription for failure events of every cluster and one for maintenance of the first
+    # only; and a region whose only subscription is for every source type and category
+    _cluster(moto_reset, "orders", "aurora-postgresql")
+    _cluster(moto_reset, "billing", "aurora-mysql")
+    _subscription(moto_reset, "failures", SourceType="db-cluster", EventCategories=["failure"], Enabled=True)
+    orders_upkeep = {"SourceType": "db-cluster", "SourceIds": ["orders"], "EventCategories": ["maintenance"]}
+    _subscription(moto_reset, "orders-upkeep", Enabled=True, **orders_upkeep)
+    aws(moto_reset, "rds", OTHER_REGION).create_db_cluster(
+        DBClusterIdentifier="west", Engine="aurora-mysql", MasterUsername="app", MasterUserPassword="a-long-password-1"
+    )
+    _subscription(moto_reset, "everything", OTHER_REGION, Enabled=True)
+    # when the check runs over both regions
+    outcomes = {o.region: o for o in scan(moto_reset, CLUSTER_EVENTS, [REGION, OTHER_REGION])}
+    # then the region leaving billing's maintenance unsent fails and the covered one passes
+    assert {region: o.status for region, o in outcomes.items()} == {REGION: FAIL, OTHER_REGION: PASS}
+    assert outcomes[REGION].reason == (
+        f"RDS event subscriptions in {REGION} send no maintenance events of 1 of 2 DB cluster(s): billing"
+    )
+    assert outcomes[REGION].observed["uncovered"] == {"billing": ["maintenance"]}
+    assert outcomes[OTHER_REGION].reason == (
+        f"RDS event subscriptions in {OTHER_REGION} (everything) send failure, maintenance events of every DB cluster"
+    )
+
+
+def test_instance_subscriptions_do_not_cover_cluster_events(moto_reset: str) -> None:
+    # given a cluster and only a subscription for DB instances' events (which the cluster's member satisfies)
+    _cluster(moto_reset, "orders", "aurora-postgresql")
+    _subscription(moto_reset, "instances", SourceType="db-instance", Enabled=True)
+    # when both subscription checks run on one collection
+    inv = collect(moto_reset, ["aws.rds.event_subscription_critical", CLUSTER_EVENTS])
+    # then the instance check passes and the cluster check fails: a failover is a cluster event
+    assert only(run(inv, "aws.rds.event_subscription_critical")).status == PASS
+    outcome = only(run(inv, CLUSTER_EVENTS))
+    assert outcome.status == FAIL
+    assert outcome.reason == (
+        f"No enabled RDS event subscription in {REGION} sends DB cluster events (failure, maintenance wanted)"
+    )
+
+
 # --- administrator user names ----------------------------------------------------------------------------------------
 
 

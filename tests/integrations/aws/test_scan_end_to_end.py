@@ -450,6 +450,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         # ... nor does its default parameter group force TLS, and no event subscription tells anyone of its failures
         ("aws.rds.transport_encrypted", "legacy-db", EAST),
         ("aws.rds.event_subscription_critical", ACCOUNT, EAST),
+        ("aws.rds.cluster_event_subscription_critical", ACCOUNT, EAST),
         # the web ACL guarding the REST API's prod stage holds no rules and logs nothing
         *{(f"aws.wafv2.{name}", storefront_acl, EAST) for name in ("web_acl_logging_enabled", "web_acl_has_rules")},
         # the west's Glue Data Catalog keeps Glue's defaults: neither its metadata nor connection passwords encrypted

@@ -1,5 +1,5 @@
-"""RDS settings checks: TLS forced by the parameter groups, event subscriptions for critical instance events, and
-administrator user names that are not a well-known default.
+"""RDS settings checks: TLS forced by the parameter groups, event subscriptions for critical instance and cluster
+events, and administrator user names that are not a well-known default.
 
 TLS and the administrator user name of a member of an Aurora or Multi-AZ DB cluster are the cluster's (its DB cluster
 parameter group, its MasterUsername): they are judged once per cluster, as the other aws.rds.cluster_* checks do.
@@ -9,12 +9,12 @@ for TLS; Neptune and DocumentDB instances, which share RDS's API, are judged by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import DbCluster, DbInstance, RdsRegion
+from ..shapes import DbCluster, RdsRegion
 from ..shapes_databases import RDS_TLS_PARAMETERS, RdsEventSubscription, RdsParameterGroup
 from ._common import ACCOUNT, aws_check, error, listed_items, regions, result
 from .rds import in_rds_cluster
@@ -30,6 +30,8 @@ OTHER_SERVICES_ENGINES = frozenset({"neptune", "docdb"})
 # instance failed (or is being recovered), maintenance is due or under way (restarts, patches), and its configuration
 # changed (a security group, a parameter group, public access, master password reset).
 CRITICAL_CATEGORIES = ("failure", "maintenance", "configuration change")
+# The cluster events Security Hub's RDS.19 asks for: the cluster failed (or failed over), and its maintenance.
+CLUSTER_CRITICAL_CATEGORIES = ("failure", "maintenance")
 # Subscription states in which no notification is delivered.
 UNDELIVERED_STATUSES = frozenset({"no-permission", "topic-not-exist", "deleting"})
 # Administrator user names an attacker tries first: the console's defaults ("admin" for MySQL, MariaDB, SQL Server,
@@ -130,16 +132,72 @@ def cluster_transport_encrypted(inventory: Inventory) -> Iterable[Outcome]:
         yield _tls(f"DB cluster {cluster.get('id')}", resource, engine, cluster.get("parameter_group"), groups)
 
 
-def _covered(db: DbInstance, subscriptions: list[RdsEventSubscription]) -> set[str]:
-    """The critical categories some delivering subscription sends for the instance's events."""
+def _covered(resource_id: str, subscriptions: list[RdsEventSubscription], wanted: tuple[str, ...]) -> set[str]:
+    """The ``wanted`` categories some delivering subscription sends for the resource's events."""
     covered: set[str] = set()
     for subscription in subscriptions:
         ids = subscription.get("source_ids") or []
-        if ids and db.get("id") not in ids:
+        if ids and resource_id not in ids:
             continue
         categories = {str(c).lower() for c in subscription.get("categories") or []}
-        covered |= categories or set(CRITICAL_CATEGORIES)
+        covered |= categories or set(wanted)
     return covered
+
+
+def _subscription_outcomes(
+    inventory: Inventory,
+    resources: Callable[[RdsRegion], list[str]],
+    source_type: str,
+    wanted: tuple[str, ...],
+    noun: str,
+) -> Iterable[Outcome]:
+    """Per region holding ``resources``: whether enabled, delivering event subscriptions for ``source_type`` (or every
+    source type) send each ``wanted`` category of every one of them."""
+    account = inventory.account_id or "aws-account"
+    for region, data in _rds_regions(inventory):
+        ids = resources(data)
+        if not ids:
+            continue  # nothing to hear about
+        if data.get("event_subscriptions_error"):
+            reason = f"Could not list the RDS event subscriptions in {region}: {data['event_subscriptions_error']}"
+            yield error(account, ACCOUNT, reason, region=region)
+            continue
+        if "event_subscriptions" not in data:
+            continue  # collected before the subscriptions were read
+        delivering = [
+            s
+            for s in data["event_subscriptions"]
+            if s.get("enabled")
+            and s.get("status") not in UNDELIVERED_STATUSES
+            and s.get("source_type") in (None, source_type)
+        ]
+        missing: dict[str, list[str]] = {}
+        for rid in ids:
+            lacking = [c for c in wanted if c not in _covered(rid, delivering, wanted)]
+            if lacking:
+                missing[rid] = lacking
+        names = sorted(str(s.get("name")) for s in delivering)
+        listed = ", ".join(wanted)
+        if not missing:
+            reason = f"RDS event subscriptions in {region} ({', '.join(names)}) send {listed} events of every {noun}"
+        elif not delivering:
+            reason = f"No enabled RDS event subscription in {region} sends {noun} events ({listed} wanted)"
+        else:
+            lacking = sorted({c for categories in missing.values() for c in categories})
+            shown = ", ".join(sorted(missing)[:5]) + (", ..." if len(missing) > 5 else "")
+            reason = (
+                f"RDS event subscriptions in {region} send no {', '.join(lacking)} events of {len(missing)} of "
+                f"{len(ids)} {noun}(s): {shown}"
+            )
+        yield result(not missing, account, ACCOUNT, reason, region=region, subscriptions=names, uncovered=missing)
+
+
+def _instance_ids(data: RdsRegion) -> list[str]:
+    return [str(db.get("id")) for db in data.get("db_instances", []) if db.get("engine") not in OTHER_SERVICES_ENGINES]
+
+
+def _cluster_ids(data: RdsRegion) -> list[str]:
+    return [str(cluster.get("id")) for cluster in data.get("db_clusters") or []]
 
 
 @aws_check(
@@ -156,45 +214,23 @@ def _covered(db: DbInstance, subscriptions: list[RdsEventSubscription]) -> set[s
     "someone reads.",
 )
 def event_subscription_critical(inventory: Inventory) -> Iterable[Outcome]:
-    account = inventory.account_id or "aws-account"
-    for region, data in _rds_regions(inventory):
-        instances = [db for db in data.get("db_instances", []) if db.get("engine") not in OTHER_SERVICES_ENGINES]
-        if not instances:
-            continue  # no DB instance to hear about
-        if data.get("event_subscriptions_error"):
-            reason = f"Could not list the RDS event subscriptions in {region}: {data['event_subscriptions_error']}"
-            yield error(account, ACCOUNT, reason, region=region)
-            continue
-        if "event_subscriptions" not in data:
-            continue  # collected before the subscriptions were read
-        delivering = [
-            s
-            for s in data["event_subscriptions"]
-            if s.get("enabled")
-            and s.get("status") not in UNDELIVERED_STATUSES
-            and s.get("source_type") in (None, "db-instance")
-        ]
-        missing: dict[str, list[str]] = {}
-        for db in instances:
-            lacking = [c for c in CRITICAL_CATEGORIES if c not in _covered(db, delivering)]
-            if lacking:
-                missing[str(db.get("id"))] = lacking
-        names = sorted(str(s.get("name")) for s in delivering)
-        wanted = ", ".join(CRITICAL_CATEGORIES)
-        if not missing:
-            reason = (
-                f"RDS event subscriptions in {region} ({', '.join(names)}) send {wanted} events of every DB instance"
-            )
-        elif not delivering:
-            reason = f"No enabled RDS event subscription in {region} sends DB instance events ({wanted} wanted)"
-        else:
-            lacking = sorted({c for categories in missing.values() for c in categories})
-            shown = ", ".join(sorted(missing)[:5]) + (", ..." if len(missing) > 5 else "")
-            reason = (
-                f"RDS event subscriptions in {region} send no {', '.join(lacking)} events of {len(missing)} of "
-                f"{len(instances)} DB instance(s): {shown}"
-            )
-        yield result(not missing, account, ACCOUNT, reason, region=region, subscriptions=names, uncovered=missing)
+    return _subscription_outcomes(inventory, _instance_ids, "db-instance", CRITICAL_CATEGORIES, "DB instance")
+
+
+@aws_check(
+    id="aws.rds.cluster_event_subscription_critical",
+    title="RDS event subscriptions notify of critical DB cluster events",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=ACCOUNT,
+    rationale="A cluster's failovers, failures and maintenance are reported as cluster events, not as events of its "
+    "instances: without a subscription for them nobody hears that the writer moved, the cluster failed or is about "
+    "to be patched until users notice.",
+    remediation="Create an enabled RDS event subscription in the region for source type db-cluster (or all source "
+    "types), with the failure and maintenance categories (or all categories), on an SNS topic someone reads.",
+)
+def cluster_event_subscription_critical(inventory: Inventory) -> Iterable[Outcome]:
+    return _subscription_outcomes(inventory, _cluster_ids, "db-cluster", CLUSTER_CRITICAL_CATEGORIES, "DB cluster")
 
 
 def _admin_name(label: str, name: Any) -> tuple[bool, str, dict[str, Any]]:
