@@ -51,10 +51,15 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         ),
         **login,
     )
+    # The members share a DB parameter group of their own, whose changes no event subscription reports.
+    rds.create_db_parameter_group(
+        DBParameterGroupName="ledger-instances", DBParameterGroupFamily="aurora-postgresql15", Description="ledger"
+    )
     for name, zone in (("ledger-1", f"{region}a"), ("ledger-2", f"{region}b")):
         rds.create_db_instance(
             DBInstanceIdentifier=name,
             DBClusterIdentifier="ledger",
+            DBParameterGroupName="ledger-instances",
             Engine="aurora-postgresql",
             DBInstanceClass="db.r5.large",
             AvailabilityZone=zone,
@@ -72,6 +77,7 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         **login,
     )["DBCluster"]
     failures = {(f"aws.rds.cluster_{name}", bare["DBClusterArn"], region) for name in CLUSTER_CHECKS}
+    failures.add(("aws.rds.parameter_group_event_subscription", ACCOUNT, region))
     # A manual snapshot of each: the encrypted cluster's kept private passes both cluster snapshot checks; the bare
     # one's, unencrypted and restorable by any account, fails both.
     rds.create_db_cluster_snapshot(DBClusterIdentifier="ledger", DBClusterSnapshotIdentifier="ledger-monthly")

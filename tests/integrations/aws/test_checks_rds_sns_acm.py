@@ -245,6 +245,38 @@ def test_instance_subscriptions_do_not_cover_cluster_events(moto_reset: str) -> 
     )
 
 
+PARAMETER_GROUP_EVENTS = "aws.rds.parameter_group_event_subscription"
+
+
+def test_parameter_groups_in_use_need_their_configuration_changes_sent(moto_reset: str) -> None:
+    # given instances on two custom parameter groups and one on AWS's default group (which cannot change), and a
+    # subscription for configuration changes of the first custom group only
+    _instance(moto_reset, "orders", "postgres", DBParameterGroupName=_group(moto_reset, "orders-pg", "postgres16"))
+    _instance(moto_reset, "billing", "postgres", DBParameterGroupName=_group(moto_reset, "billing-pg", "postgres16"))
+    _instance(moto_reset, "scratch", "postgres")
+    only_orders = {"SourceType": "db-parameter-group", "SourceIds": ["orders-pg"], "Enabled": True}
+    _subscription(moto_reset, "orders-pg-changes", EventCategories=["configuration change"], **only_orders)
+    # when the check runs
+    outcome = only(scan(moto_reset, PARAMETER_GROUP_EVENTS))
+    # then it fails for the group nobody hears about; the default group is not judged
+    assert (outcome.resource_id, outcome.status) == (ACCOUNT, FAIL)
+    assert outcome.reason == (
+        f"RDS event subscriptions in {REGION} send no configuration change events of 1 of 2 DB parameter group(s): "
+        "billing-pg"
+    )
+    # given a subscription for every parameter group's events as well
+    _subscription(moto_reset, "all-pg-changes", SourceType="db-parameter-group", Enabled=True)
+    # when the check runs again, then it passes
+    assert only(scan(moto_reset, PARAMETER_GROUP_EVENTS)).status == PASS
+
+
+def test_instances_on_default_parameter_groups_only_are_not_judged_on_parameter_group_events(moto_reset: str) -> None:
+    # given an instance on AWS's default group and no subscription
+    _instance(moto_reset, "scratch", "postgres")
+    # when the check runs, then nothing is judged
+    assert scan(moto_reset, PARAMETER_GROUP_EVENTS) == []
+
+
 # --- administrator user names ----------------------------------------------------------------------------------------
 
 

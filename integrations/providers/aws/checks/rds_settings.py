@@ -1,5 +1,5 @@
 """RDS settings checks: TLS forced by the parameter groups, event subscriptions for critical instance and cluster
-events, and administrator user names that are not a well-known default.
+events and for parameter group changes, and administrator user names that are not a well-known default.
 
 TLS and the administrator user name of a member of an Aurora or Multi-AZ DB cluster are the cluster's (its DB cluster
 parameter group, its MasterUsername): they are judged once per cluster, as the other aws.rds.cluster_* checks do.
@@ -32,6 +32,8 @@ OTHER_SERVICES_ENGINES = frozenset({"neptune", "docdb"})
 CRITICAL_CATEGORIES = ("failure", "maintenance", "configuration change")
 # The cluster events Security Hub's RDS.19 asks for: the cluster failed (or failed over), and its maintenance.
 CLUSTER_CRITICAL_CATEGORIES = ("failure", "maintenance")
+# The DB parameter group events Security Hub's RDS.21 asks for.
+PARAMETER_GROUP_CATEGORIES = ("configuration change",)
 # Subscription states in which no notification is delivered.
 UNDELIVERED_STATUSES = frozenset({"no-permission", "topic-not-exist", "deleting"})
 # Administrator user names an attacker tries first: the console's defaults ("admin" for MySQL, MariaDB, SQL Server,
@@ -200,6 +202,18 @@ def _cluster_ids(data: RdsRegion) -> list[str]:
     return [str(cluster.get("id")) for cluster in data.get("db_clusters") or []]
 
 
+def _parameter_group_names(data: RdsRegion) -> list[str]:
+    # AWS's default groups ("default.<family>") cannot be modified, so they raise no configuration change event.
+    groups = {
+        str(db.get("parameter_group"))
+        for db in data.get("db_instances", [])
+        if db.get("parameter_group")
+        and not str(db.get("parameter_group")).startswith("default.")
+        and db.get("engine") not in OTHER_SERVICES_ENGINES
+    }
+    return sorted(groups)
+
+
 @aws_check(
     id="aws.rds.event_subscription_critical",
     title="RDS event subscriptions notify of critical DB instance events",
@@ -286,3 +300,21 @@ def cluster_not_default_admin_username(inventory: Inventory) -> Iterable[Outcome
         ok, reason, observed = _admin_name(f"DB cluster {cluster.get('id')}", cluster.get("master_username"))
         resource = str(cluster.get("arn") or cluster.get("id"))
         yield result(ok, resource, DB_CLUSTER, reason, region=str(cluster.get("region", "")), **observed)
+
+
+@aws_check(
+    id="aws.rds.parameter_group_event_subscription",
+    title="RDS event subscriptions notify of changes to the DB parameter groups in use",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=ACCOUNT,
+    rationale="A parameter group holds the settings that keep a database safe (TLS forced, logging, authentication "
+    "plugins); a change to one applies to every instance using it, and without a subscription to its configuration "
+    "change events nobody hears that a setting was turned off.",
+    remediation="Create an enabled RDS event subscription in the region for source type db-parameter-group (or all "
+    "source types), with the configuration change category (or all categories), on an SNS topic someone reads.",
+)
+def parameter_group_event_subscription(inventory: Inventory) -> Iterable[Outcome]:
+    return _subscription_outcomes(
+        inventory, _parameter_group_names, "db-parameter-group", PARAMETER_GROUP_CATEGORIES, "DB parameter group"
+    )
