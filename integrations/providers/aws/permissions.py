@@ -197,6 +197,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sqs:GetQueueAttributes",
     "sqs:ListQueues",
     "ssm:DescribeDocumentPermission",
+    "ssm:GetDocument",
     "ssm:ListDocuments",
     "states:DescribeStateMachine",
     "states:ListStateMachines",
@@ -214,4 +215,5 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
 BEYOND_SECURITY_AUDIT: tuple[str, ...] = (
     "account:GetContactInformation",
     "macie2:GetMacieSession",
+    "ssm:GetDocument",
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from .shapes import PolicyDocument, Regional
+from .shapes_ec2 import UserData
 
 # --- codebuild (build projects) ---------------------------------------------------------------
 
@@ -70,6 +71,10 @@ class SsmDocument(TypedDict):
     shared_account_count: int  # how many accounts it is shared with by id (their ids are not kept)
     region: str
     describe_error: NotRequired[str]  # DescribeDocumentPermission failed: only the listing's fields are known
+    # GetDocument's content scanned for credentials (kinds and lines only), or why it could not be read; both
+    # absent in inventories collected before documents' content was scanned.
+    content_scan: NotRequired[UserData]
+    content_error: NotRequired[str]
 
 
 class SsmRegion(TypedDict):

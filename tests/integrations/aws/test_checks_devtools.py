@@ -309,6 +309,75 @@ def test_documents_past_the_bound_are_left_unread_and_said_so(moto_reset: str, m
     assert bound.reason == f"{REGION} holds more than 2 owned documents; only the first 2 were read and judged"
 
 
+SECRETS_CHECK = "aws.ssm.document_no_secrets"
+# A Command document in YAML whose script writes a database password and an access key id in clear (lines 8 and 9).
+LEAKY_DOCUMENT = """schemaVersion: '2.2'
+description: Configure the reporting job
+mainSteps:
+  - action: aws:runShellScript
+    name: configure
+    inputs:
+      runCommand:
+        - export DB_PASSWORD=Tr0ub4dor-and-3
+        - aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE
+"""
+# The same job taking its password from a SecureString parameter at run time.
+TIDY_DOCUMENT = LEAKY_DOCUMENT.replace("Tr0ub4dor-and-3", "{{ssm-secure:/reports/db-password}}").replace(
+    "        - aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE\n", ""
+)
+
+
+def _yaml_document(endpoint: str, name: str, content: str) -> str:
+    aws(endpoint, "ssm").create_document(Content=content, Name=name, DocumentType="Command", DocumentFormat="YAML")
+    return f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/{name}"
+
+
+def test_documents_holding_credentials_fail_naming_kind_and_line_never_the_value(moto_reset: str) -> None:
+    # given a document writing a password and an access key id into its script, one resolving the password from a
+    # SecureString parameter, and a plain one
+    leaky = _yaml_document(moto_reset, "configure-reports", LEAKY_DOCUMENT)
+    tidy = _yaml_document(moto_reset, "configure-reports-v2", TIDY_DOCUMENT)
+    plain = _document(moto_reset, "restart-web")
+    # when the secrets check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, SECRETS_CHECK)}
+    # then only the leaky document fails, naming each kind and line, and no value is in the outcome
+    assert {arn: o.status for arn, o in outcomes.items()} == {leaky: FAIL, tidy: PASS, plain: PASS}
+    assert outcomes[leaky].reason == (
+        "SSM document configure-reports's content holds credential-looking values: password (line 8), "
+        "aws_access_key_id (line 9)"
+    )
+    assert outcomes[leaky].observed["findings"] == [
+        {"kind": "password", "line": 8},
+        {"kind": "aws_access_key_id", "line": 9},
+    ]
+    assert "Tr0ub4dor" not in str(outcomes[leaky].observed) and "AKIA" not in outcomes[leaky].reason
+    assert outcomes[tidy].reason == (
+        "SSM document configure-reports-v2's content holds nothing that looks like a credential"
+    )
+    assert outcomes[plain].observed["document_type"] == "Command"
+
+
+def test_a_document_whose_content_cannot_be_read_is_an_error_for_the_secrets_check_only(moto_reset: str) -> None:
+    # given a public document, and a role lacking ssm:GetDocument (SecurityAudit does not grant it)
+    arn = _document(moto_reset, "bootstrap", shared_with=["all"])
+    built = connector(moto_reset)
+    denied = json_reply({"__type": "AccessDeniedException", "message": "not authorized"}, 400)
+    built.session.events.register("before-send.ssm.GetDocument", lambda **_: denied)
+    # when SSM is collected and both document checks run
+    inv = built.collect({"ssm"})
+    # then the secrets check is an error naming the missing action, and the sharing check still judges the document
+    outcome = only(run(inv, SECRETS_CHECK))
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith("Could not read the content of SSM document bootstrap: GetDocument failed with ")
+    assert "ssm:GetDocument, which SecurityAudit does not grant" in outcome.reason
+    assert statuses(run(inv, DOCUMENT_CHECK)) == {arn: FAIL}
+    # and documents collected before their content was scanned are not judged on it
+    for data in inv.data["ssm"]["regions"].values():
+        for document in data["documents"]:
+            document.pop("content_error")
+    assert run(inv, SECRETS_CHECK) == []
+
+
 # --- glue ----------------------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Checks on the Systems Manager documents the account owns: none is shared with every AWS account."""
+"""Checks on the Systems Manager documents the account owns: none is shared with every AWS account, and none holds
+a credential in its content."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_devtools import SsmDocument
-from ._common import aws_check, described_items, result
+from ._common import aws_check, described_items, error, partial_read, regions, result
+from .user_data import judge_scanned_text
 
 DOCUMENT = "AWS::SSM::Document"
 
@@ -55,3 +57,40 @@ def document_not_public(inventory: Inventory) -> Iterable[Outcome]:
             public=document["public"],
             shared_account_count=shared,
         )
+
+
+@aws_check(
+    id="aws.ssm.document_no_secrets",
+    title="Systems Manager documents the account owns hold no credentials",
+    severity=Severity.HIGH,
+    service="ssm",
+    resource_type=DOCUMENT,
+    rationale="A document's content is readable by everyone allowed to describe documents in the account (and by "
+    "every account it is shared with) and is copied into each command or automation run's record; an access key, "
+    "private key or password written into it is a credential in clear, kept in every version of the document.",
+    remediation="Take the value out of the document: pass it as a parameter resolved at run time from a SecureString "
+    "parameter ({{ssm-secure:name}}) or Secrets Manager, or let the instance's role grant the access; delete the "
+    "document versions that hold it, then rotate the credential, as it has been readable all along.",
+)
+def document_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "ssm"):
+        document: SsmDocument
+        for document in data.get("documents", []):
+            label = f"SSM document {document['name']}"
+            if document.get("content_error"):
+                reason = f"Could not read the content of {label}: {document['content_error']}"
+                yield error(document["arn"], DOCUMENT, reason, region=region)
+            elif "content_scan" in document:
+                yield judge_scanned_text(
+                    document["content_scan"],
+                    label=label,
+                    resource_id=document["arn"],
+                    resource_type=DOCUMENT,
+                    region=region,
+                    what="content",
+                    document_type=document.get("document_type"),
+                )
+            # else: collected before documents' content was scanned
+        partial = partial_read(inventory, region, data, noun="owned documents", resource_type=DOCUMENT)
+        if partial is not None:
+            yield partial

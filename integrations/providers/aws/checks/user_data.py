@@ -27,28 +27,36 @@ _REMEDIATION = (
 )
 
 
-def _judge(
-    user_data: UserData, *, label: str, resource_id: str, resource_type: str, region: str, **observed: object
+def judge_scanned_text(
+    user_data: UserData,
+    *,
+    label: str,
+    resource_id: str,
+    resource_type: str,
+    region: str,
+    what: str = "user data",
+    **observed: object,
 ) -> Outcome:
+    """The outcome for a text the collector scanned for credentials (``what`` names it: user data, content)."""
     if "unreadable" in user_data:
         return error(
             resource_id,
             resource_type,
-            f"Could not scan the user data of {label}: {user_data['unreadable']}",
+            f"Could not scan the {what} of {label}: {user_data['unreadable']}",
             region=region,
             **observed,
         )
     findings = user_data["findings"]
     where = [f"{f['kind']} (line {f['line']})" for f in findings]
     if not user_data["present"]:
-        reason = f"{label} has no user data"
+        reason = f"{label} has no {what}"
     elif findings:
         more = user_data["finding_count"] - len(findings)
-        reason = f"{label}'s user data holds credential-looking values: {', '.join(where)}"
+        reason = f"{label}'s {what} holds credential-looking values: {', '.join(where)}"
         if more > 0:
             reason += f", and {more} more"
     else:
-        reason = f"{label}'s user data holds nothing that looks like a credential"
+        reason = f"{label}'s {what} holds nothing that looks like a credential"
     return result(
         not findings,
         resource_id,
@@ -86,7 +94,7 @@ def instance_user_data_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
         if isinstance(instance, Outcome):
             yield instance
             continue
-        yield _judge(
+        yield judge_scanned_text(
             instance["user_data"],
             label=f"Instance {instance['id']}",
             resource_id=instance["id"],
@@ -114,7 +122,7 @@ def launch_template_user_data_no_secrets(inventory: Inventory) -> Iterable[Outco
         if default is None:
             continue  # AWS always has a default version; a template read without one has nothing to judge
         label = f"Launch template {template['name'] or template['id']} (default version {default['number']})"
-        yield _judge(
+        yield judge_scanned_text(
             default["user_data"],
             label=label,
             resource_id=template["arn"],

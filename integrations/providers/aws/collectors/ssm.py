@@ -1,4 +1,5 @@
-"""Systems Manager collection (regional): the documents the account owns, and with whom each is shared."""
+"""Systems Manager collection (regional): the documents the account owns, with whom each is shared, and what in each
+one's content looks like a credential (only the kind and line are kept, never the text)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_devtools import SsmRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
+from .user_data import MAX_FINDINGS, secret_findings
 
 # The listing leaves out who a document is shared with, so each costs a DescribeDocumentPermission call. Past this
 # many owned documents in a region the rest are left unread (and the check says so).
@@ -47,6 +49,21 @@ def _document(ssm: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[
         "shared_account_count": 0,
         "region": scope.region,
     }
+    try:
+        # As YAML, a format SSM converts any document to: one setting per line, so a finding's line points at it.
+        content = ssm.get_document(Name=name, DocumentFormat="YAML").get("Content") or ""
+    except ClientError as exc:
+        if error_code(exc) == "InvalidDocument":
+            return None  # deleted between the listing and this read
+        document["content_error"] = describe_error(exc)
+    else:
+        findings = secret_findings(str(content))
+        document["content_scan"] = {
+            "present": bool(content),
+            "findings": findings[:MAX_FINDINGS],
+            "finding_count": len(findings),
+            "scanned_bytes": len(str(content).encode()),
+        }
     try:
         accounts = _shared_with(ssm, name)
     except ClientError as exc:
