@@ -23,6 +23,18 @@ from tests.integrations.aws.support import (
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 WRITE, READ = "aws.cloudtrail.s3_write_data_events", "aws.cloudtrail.s3_read_data_events"
 MANAGEMENT = {"ReadWriteType": "All", "IncludeManagementEvents": True}
+# Another account's organization trail whose status and selectors were hidden (moto has no organization trail
+# shadowing, so inventories holding it are built by hand).
+HIDDEN_ORGANIZATION_TRAIL = {
+    "name": "org",
+    "arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
+    "home_region": REGION,
+    "is_multi_region": True,
+    "is_logging": False,
+    "status_error": "GetTrailStatus failed with AccessDeniedException",
+    "event_selectors": [],
+    "advanced_event_selectors": [],
+}
 
 
 def _basic(read_write: str, *values: str) -> dict[str, Any]:
@@ -149,17 +161,7 @@ def test_multi_region_trail_covers_every_scanned_region(moto_reset: str) -> None
 def test_unreadable_organization_trail_is_an_error_not_a_fail() -> None:
     # given only another account's organization trail whose selectors could not be read (moto has no organizations
     # trail shadowing, so the inventory is built by hand)
-    trail = {
-        "name": "org",
-        "arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
-        "home_region": REGION,
-        "is_multi_region": True,
-        "is_logging": False,
-        "status_error": "GetTrailStatus failed with AccessDeniedException",
-        "event_selectors": [],
-        "advanced_event_selectors": [],
-    }
-    inv = inventory(cloudtrail={"regions": {REGION: {"trails": [trail]}}})
+    inv = inventory(cloudtrail={"regions": {REGION: {"trails": [HIDDEN_ORGANIZATION_TRAIL]}}})
     # when the read check runs
     outcome = only(run(inv, READ))
     # then it cannot judge, and says which trail it could not read
@@ -230,18 +232,8 @@ def test_regions_without_functions_are_not_judged_on_lambda_invocations(moto_res
 
 def test_an_unreadable_trail_is_an_error_for_lambda_invocations_not_a_fail() -> None:
     # given a region with a function and only another account's organization trail, whose selectors were hidden
-    trail = {
-        "name": "org",
-        "arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/org",
-        "home_region": REGION,
-        "is_multi_region": True,
-        "is_logging": False,
-        "status_error": "GetTrailStatus failed with AccessDeniedException",
-        "event_selectors": [],
-        "advanced_event_selectors": [],
-    }
     inv = inventory(
-        cloudtrail={"regions": {REGION: {"trails": [trail]}}},
+        cloudtrail={"regions": {REGION: {"trails": [HIDDEN_ORGANIZATION_TRAIL]}}},
         **{"lambda": {"regions": {REGION: {"collected_at": "2026-12-06T00:00:00Z", "functions": [{"name": "f"}]}}}},
     )
     # when the check runs

@@ -451,16 +451,13 @@ def test_a_catalog_policy_granting_everyone_fails_and_a_named_or_absent_one_pass
     # then the public catalog fails naming what it grants, and the other two pass, each on its catalog's ARN
     assert {region: o.status for region, o in outcomes.items()} == {REGION: FAIL, OTHER_REGION: PASS, third: PASS}
     assert outcomes[REGION].resource_id == f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog"
-    assert outcomes[REGION].reason == (
-        f"The Glue Data Catalog in {REGION} grants glue:GetDatabase, glue:GetTable to any principal"
-    )
+    assert outcomes[REGION].reason == (f"The Glue Data Catalog in {REGION} lets anyone glue:GetDatabase, glue:GetTable")
     assert outcomes[REGION].observed == {"has_policy": True, "public_actions": ["glue:GetDatabase", "glue:GetTable"]}
     assert outcomes[OTHER_REGION].reason == (
         f"The Glue Data Catalog in {OTHER_REGION} grants access to named or conditioned principals only"
     )
     assert outcomes[third].reason == (
-        f"The Glue Data Catalog in {third} has no resource policy: "
-        "only this account's IAM principals are granted access"
+        f"The Glue Data Catalog in {third} has no resource policy: only IAM policies of its own account grant access"
     )
 
 

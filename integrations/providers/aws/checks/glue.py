@@ -139,7 +139,7 @@ def data_catalog_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
             continue
         policy = data.get("catalog_policy")
         if policy is None:
-            reason = f"{label} has no resource policy: only this account's IAM principals are granted access"
+            reason = f"{label} has no resource policy: only IAM policies of its own account grant access"
             yield result(True, arn, CATALOG_POLICY, reason, region=region, has_policy=False, public_actions=[])
             continue
         if "unparsable" in policy:
@@ -147,7 +147,7 @@ def data_catalog_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
             continue
         actions = public_actions(policy)
         reason = (
-            f"{label} grants {', '.join(actions)} to any principal"
+            f"{label} lets anyone {', '.join(actions)}"
             if actions
             else f"{label} grants access to named or conditioned principals only"
         )
