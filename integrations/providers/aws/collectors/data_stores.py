@@ -98,7 +98,8 @@ def manual_cluster_snapshots(client: BaseClient, region: str, engines: Collectio
     """The region's manual DB cluster snapshots of ``engines``' clusters, each with who may restore it. RDS, Neptune
     and DocumentDB answer one another's snapshots through their shared API: the engine filter is asked for and each
     snapshot's engine checked again, so an endpoint that ignored the filter cannot get a snapshot judged twice.
-    Automated snapshots are left out: they cannot be shared and inherit their cluster's encryption."""
+    Automated snapshots are left out: they cannot be shared and inherit their cluster's encryption. The sharing
+    attributes are read concurrently, one call per snapshot."""
     listed = paginate(
         client,
         "describe_db_cluster_snapshots",
@@ -106,29 +107,30 @@ def manual_cluster_snapshots(client: BaseClient, region: str, engines: Collectio
         SnapshotType="manual",
         Filters=[{"Name": "engine", "Values": sorted(engines)}],
     )
-    snapshots: list[dict[str, Any]] = []
-    for s in listed:
-        if s.get("Engine") not in engines:
-            continue
-        entry: dict[str, Any] = {
-            "id": s["DBClusterSnapshotIdentifier"],
-            "arn": s.get("DBClusterSnapshotArn"),
-            "cluster_id": s.get("DBClusterIdentifier"),
-            "engine": s.get("Engine"),
-            "encrypted": bool(s.get("StorageEncrypted")),
-            "restore_shared_with": [],
-            "region": region,
-        }
-        try:
-            answer = client.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=entry["id"])
-        except ClientError as exc:
-            entry["attributes_error"] = describe_error(exc)
-        else:
-            for attribute in answer["DBClusterSnapshotAttributesResult"].get("DBClusterSnapshotAttributes", []):
-                if attribute.get("AttributeName") == "restore":
-                    entry["restore_shared_with"] = [str(v) for v in attribute.get("AttributeValues") or []]
-        snapshots.append(entry)
-    return snapshots
+    return concurrently(
+        functools.partial(_cluster_snapshot, client, region), [s for s in listed if s.get("Engine") in engines]
+    )
+
+
+def _cluster_snapshot(client: BaseClient, region: str, s: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": s["DBClusterSnapshotIdentifier"],
+        "arn": s.get("DBClusterSnapshotArn"),
+        "cluster_id": s.get("DBClusterIdentifier"),
+        "engine": s.get("Engine"),
+        "encrypted": bool(s.get("StorageEncrypted")),
+        "restore_shared_with": [],
+        "region": region,
+    }
+    try:
+        answer = client.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=entry["id"])
+    except ClientError as exc:
+        entry["attributes_error"] = describe_error(exc)
+    else:
+        for attribute in answer["DBClusterSnapshotAttributesResult"].get("DBClusterSnapshotAttributes", []):
+            if attribute.get("AttributeName") == "restore":
+                entry["restore_shared_with"] = [str(v) for v in attribute.get("AttributeValues") or []]
+    return entry
 
 
 def collect_rds(scope: Scope) -> RdsRegion:
