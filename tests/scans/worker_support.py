@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.db import connection
@@ -141,12 +141,16 @@ def start_worker(tmp_path: Path, *, concurrency: int = 2, env: dict | None = Non
 
 def stop_worker(process: subprocess.Popen) -> None:
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
+        # A warm shutdown is asked of the main process only, as an operator's SIGTERM does: it stops its own pool.
+        # Signalling the whole group killed the pool's children under it, and the main process then waited out the
+        # 20 seconds below for children already gone.
+        os.kill(process.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    # Whatever is left of the group (a child the main process did not reap) goes too.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def poll_job(job_id: str, worker: subprocess.Popen, timeout: float = 120) -> ScanJob:
