@@ -32,6 +32,20 @@ _ALL_PROTOCOLS = {"-1", "all"}
 _TCP = {"tcp", "6"}
 
 
+def group_result(ok: bool, group: SecurityGroup, reason: str, **observed: Any) -> Outcome:
+    """A security group's outcome, filed in its region with its name and VPC beside what the check observed."""
+    return result(
+        ok,
+        str(group.get("id")),
+        SECURITY_GROUP,
+        reason,
+        region=str(group.get("region", "")),
+        group_name=group.get("name"),
+        vpc_id=group.get("vpc_id"),
+        **observed,
+    )
+
+
 def _ec2_regions(inventory: Inventory) -> Iterator[tuple[str, Ec2Region]]:
     return regions(inventory, "ec2")
 
@@ -214,16 +228,7 @@ def _sg_outcomes(inventory: Inventory, ranges_key: str, cidr_key: str, world: st
             reason = f"Security group {gid} allows {world} on {where}"
         else:
             reason = f"Security group {gid} does not allow {world} to any admin port"
-        yield result(
-            not exposures,
-            gid,
-            SECURITY_GROUP,
-            reason,
-            region=str(group.get("region", "")),
-            group_name=group.get("name"),
-            vpc_id=group.get("vpc_id"),
-            open_rules=exposures,
-        )
+        yield group_result(not exposures, group, reason, open_rules=exposures)
 
 
 _SG_REMEDIATION = (

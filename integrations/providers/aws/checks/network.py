@@ -12,6 +12,7 @@ from integrations.registry import Inventory, Outcome, Severity
 from ..shapes import Instance, SecurityGroup
 from ..shapes_network import ElasticIp
 from ._common import aws_check, items, result
+from .ec2 import group_result
 
 ELASTIC_IP = "AWS::EC2::EIP"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -119,14 +120,10 @@ def exposure_outcomes(
             reason = f"Security group {gid} admits {sources} to {kind} port {listed}"
         else:
             reason = f"Security group {gid} admits the internet to no {kind} port"
-        yield result(
+        yield group_result(
             not exposed,
-            gid,
-            SECURITY_GROUP,
+            group,
             reason,
-            region=str(group.get("region", "")),
-            group_name=group.get("name"),
-            vpc_id=group.get("vpc_id"),
             exposed_ports={str(port): sorted(worlds) for port, worlds in sorted(exposed.items())},
         )
 
@@ -220,16 +217,7 @@ def sg_no_ingress_all_traffic(inventory: Inventory) -> Iterable[Outcome]:
             if sources
             else f"Security group {gid} admits no all-traffic rule from the internet"
         )
-        yield result(
-            not sources,
-            gid,
-            SECURITY_GROUP,
-            reason,
-            region=str(group.get("region", "")),
-            group_name=group.get("name"),
-            vpc_id=group.get("vpc_id"),
-            sources=sources,
-        )
+        yield group_result(not sources, group, reason, sources=sources)
 
 
 @aws_check(
@@ -292,13 +280,4 @@ def sg_no_wide_public_ingress(inventory: Inventory) -> Iterable[Outcome]:
             if wide
             else f"Security group {gid} admits no public range broader than a /24 of IPv4 or a /48 of IPv6"
         )
-        yield result(
-            not wide,
-            gid,
-            SECURITY_GROUP,
-            reason,
-            region=str(group.get("region", "")),
-            group_name=group.get("name"),
-            vpc_id=group.get("vpc_id"),
-            wide_sources=wide,
-        )
+        yield group_result(not wide, group, reason, wide_sources=wide)
