@@ -41,6 +41,10 @@ class WebAcl(TypedDict):
     rules: list[str]  # the names of its rules, rule group references included
     logging_destinations: list[str]  # LogDestinationConfigs of its logging configuration; []: none
     region: str
+    # From GetWebACL (absent when it failed, or from inventories collected before they were read): the web ACL's own
+    # VisibilityConfig sends CloudWatch metrics, and the names of its rules whose VisibilityConfig does not.
+    metrics_enabled: NotRequired[bool]
+    rules_without_metrics: NotRequired[list[str]]
     describe_error: NotRequired[str]  # GetWebACL failed: its rules are unknown
     logging_error: NotRequired[str]  # GetLoggingConfiguration failed: its logging is unknown
 

@@ -101,14 +101,19 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
         }
     ]
     acl = {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "VisibilityConfig": visibility}
-    # The managed core rules, logging: passes both web ACL checks; no rules and no logging: fails both.
+    # The managed core rules, logging, metrics: passes every web ACL check; no rules, no logging and its metrics
+    # off: fails them all.
     guarded = wafv2.create_web_acl(Name="shop-edge", Rules=rules, **acl)["Summary"]["ARN"]
     destination = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:aws-waf-logs-shop-edge"
     wafv2.put_logging_configuration(
         LoggingConfiguration={"ResourceArn": guarded, "LogDestinationConfigs": [destination]}
     )
-    empty = wafv2.create_web_acl(Name="placeholder", **acl)["Summary"]["ARN"]
-    failures |= {(f"aws.wafv2.{name}", empty, region) for name in ("web_acl_logging_enabled", "web_acl_has_rules")}
+    quiet = {**acl, "VisibilityConfig": {**visibility, "CloudWatchMetricsEnabled": False}}
+    empty = wafv2.create_web_acl(Name="placeholder", **quiet)["Summary"]["ARN"]
+    failures |= {
+        (f"aws.wafv2.{name}", empty, region)
+        for name in ("web_acl_logging_enabled", "web_acl_has_rules", "web_acl_metrics_enabled")
+    }
 
     gateway = aws(endpoint, "apigatewayv2", region)
     api = gateway.create_api(Name="orders-http", ProtocolType="HTTP")["ApiId"]

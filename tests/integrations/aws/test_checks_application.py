@@ -137,6 +137,8 @@ def test_state_machines_past_the_bound_are_left_unread_and_said_so(
 # --- wafv2 ---------------------------------------------------------------------------------------------------------
 
 VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "waf"}
+QUIET = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": False, "MetricName": "quiet"}
+METRICS = "aws.wafv2.web_acl_metrics_enabled"
 COMMON_RULES = {
     "Name": "aws-common",
     "Priority": 0,
@@ -246,6 +248,39 @@ def test_each_read_that_fails_is_an_error_for_the_check_that_needed_it(moto_rese
     assert (outcome.resource_id, outcome.status) == (arn, ERROR)
     assert outcome.reason.startswith("Could not describe WAF regional web ACL storefront: GetWebACL failed")
     assert statuses(run(collected, "aws.wafv2.web_acl_logging_enabled")) == {arn: PASS}
+
+
+def test_metrics_check_passes_an_acl_whose_rules_all_count_and_fails_one_rule_or_acl_that_does_not(
+    moto_reset: str,
+) -> None:
+    # given a web ACL whose own and every rule's metrics are on; one whose second rule has them off; one with them
+    # off on the ACL itself and no rules
+    silent_rule = {**COMMON_RULES, "Name": "bad-inputs", "Priority": 1, "VisibilityConfig": QUIET}
+    counted = _web_acl(moto_reset, "storefront", Rules=[COMMON_RULES])
+    half = _web_acl(moto_reset, "api", Rules=[COMMON_RULES, silent_rule])
+    bare = aws(moto_reset, "wafv2").create_web_acl(
+        Name="placeholder", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=QUIET
+    )["Summary"]["ARN"]
+    # when the metrics check runs
+    outcomes = scan(moto_reset, METRICS)
+    # then only the first passes, and each failure names what sends nothing
+    assert statuses(outcomes) == {counted: PASS, half: FAIL, bare: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[counted] == "WAF regional web ACL storefront and each of its 1 rule send CloudWatch metrics"
+    assert reasons[half] == "WAF regional web ACL api sends no CloudWatch metrics for rule bad-inputs"
+    assert reasons[bare] == "WAF regional web ACL placeholder sends no CloudWatch metrics for the web ACL itself"
+    assert next(o for o in outcomes if o.resource_id == half).observed["rules_without_metrics"] == ["bad-inputs"]
+
+
+def test_the_metrics_check_is_an_error_for_an_acl_that_could_not_be_described(moto_reset: str) -> None:
+    # given a web ACL whose description WAF refuses
+    arn = _web_acl(moto_reset, "storefront", Rules=[COMMON_RULES])
+    refused = _refusing(moto_reset, "before-send.wafv2.GetWebACL", "AccessDeniedException")
+    # when WAF is collected and the metrics check runs
+    outcome = only(run(refused.collect({"wafv2"}), METRICS))
+    # then it is an error for that ACL, never a pass
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith("Could not describe WAF regional web ACL storefront: GetWebACL failed")
 
 
 def test_web_acls_are_listed_page_by_page_and_past_the_bound_said_so(

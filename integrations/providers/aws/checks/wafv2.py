@@ -1,4 +1,5 @@
-"""Checks on WAFv2 web ACLs: logging configured, and at least one rule or rule group to inspect requests with."""
+"""Checks on WAFv2 web ACLs: logging configured, at least one rule or rule group to inspect requests with, and
+CloudWatch metrics from the ACL and every rule."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def _web_acls(inventory: Inventory) -> Iterator[WebAcl | Outcome]:
         partial = partial_read(inventory, region, data, noun=NOUN, resource_type=WEB_ACL)
         if partial is not None:
             yield partial
+
+
+def _described_acls(inventory: Inventory) -> Iterator[WebAcl | Outcome]:
+    """Every web ACL GetWebACL described, and an error outcome for each it could not or a region read in part."""
+    return described_items(
+        inventory, "wafv2", "web_acls", noun=NOUN, resource_type=WEB_ACL, resource_id=_id, label=_label
+    )
 
 
 @aws_check(
@@ -71,10 +79,7 @@ def web_acl_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "groups, or rate-based and IP set rules of your own; or detach and delete a web ACL that is not needed.",
 )
 def web_acl_has_rules(inventory: Inventory) -> Iterable[Outcome]:
-    acls = described_items(
-        inventory, "wafv2", "web_acls", noun=NOUN, resource_type=WEB_ACL, resource_id=_id, label=_label
-    )
-    for acl in acls:
+    for acl in _described_acls(inventory):
         if isinstance(acl, Outcome):
             yield acl
             continue
@@ -86,3 +91,45 @@ def web_acl_has_rules(inventory: Inventory) -> Iterable[Outcome]:
             else f"{_label(acl)} holds no rules or rule groups, so every request gets its default action"
         )
         yield result(bool(rules), _id(acl), WEB_ACL, reason, region=str(acl.get("region", "")), rules=rules)
+
+
+@aws_check(
+    id="aws.wafv2.web_acl_metrics_enabled",
+    title="WAF web ACLs and their rules send CloudWatch metrics",
+    severity=Severity.LOW,
+    service="wafv2",
+    resource_type=WEB_ACL,
+    rationale="A web ACL's CloudWatch metrics count the requests it and each rule allowed, blocked or counted; they "
+    "are what an alarm on a surge of blocked requests, or on a rule that suddenly stops matching, is built on. A rule "
+    "with metrics off is invisible to monitoring, however well its logs are kept.",
+    remediation="Turn on CloudWatch metrics in the visibility configuration of the web ACL and of each of its rules "
+    "and rule group references (CloudWatchMetricsEnabled, with a metric name).",
+)
+def web_acl_metrics_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for acl in _described_acls(inventory):
+        if isinstance(acl, Outcome):
+            yield acl
+            continue
+        region = str(acl.get("region", ""))
+        if "metrics_enabled" not in acl:
+            reason = f"The CloudWatch metrics of {_label(acl)} were not read by this collection"
+            yield error(_id(acl), WEB_ACL, reason, region=region)
+            continue
+        silent = [str(r) for r in acl.get("rules_without_metrics") or []]
+        missing = ([] if acl["metrics_enabled"] else ["the web ACL itself"]) + [f"rule {name}" for name in silent]
+        count = len(acl.get("rules") or [])
+        if missing:
+            reason = f"{_label(acl)} sends no CloudWatch metrics for {', '.join(missing)}"
+        elif count:
+            reason = f"{_label(acl)} and each of its {count} rule{'' if count == 1 else 's'} send CloudWatch metrics"
+        else:
+            reason = f"{_label(acl)} sends CloudWatch metrics (it holds no rules)"
+        yield result(
+            not missing,
+            _id(acl),
+            WEB_ACL,
+            reason,
+            region=region,
+            acl_metrics_enabled=acl["metrics_enabled"],
+            rules_without_metrics=silent,
+        )

@@ -1,4 +1,4 @@
-"""WAFv2 collection (regional): each web ACL's rules and logging configuration.
+"""WAFv2 collection (regional): each web ACL's rules, their CloudWatch metrics and the logging configuration.
 
 Regional web ACLs (load balancers, API Gateway, AppSync, Cognito) are read in every region; CloudFront's are global
 resources that AWS keeps in us-east-1 and answers only there, so they are read in that region's unit alone.
@@ -90,5 +90,14 @@ def _web_acl(wafv2: BaseClient, region: str, waf_scope: str, listed: Mapping[str
             return None  # deleted between the listing and this read
         acl["describe_error"] = describe_error(exc)
         return acl
-    acl["rules"] = [str(rule.get("Name")) for rule in described.get("Rules") or []]
+    rules = described.get("Rules") or []
+    acl["rules"] = [str(rule.get("Name")) for rule in rules]
+    acl["metrics_enabled"] = _metrics_on(described)
+    acl["rules_without_metrics"] = [str(rule.get("Name")) for rule in rules if not _metrics_on(rule)]
     return acl
+
+
+def _metrics_on(item: Mapping[str, Any]) -> bool:
+    # A visibility configuration is required on every web ACL and rule; one missing is read as metrics off, so an
+    # unexpected answer never passes.
+    return (item.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled") is True
