@@ -153,6 +153,9 @@ class AlternateContact(TypedDict):
     has_name: bool
     has_email: bool
     has_phone: bool
+    # The security contact only: the other types (BILLING, OPERATIONS) registered with the same e-mail address
+    # (compared case-insensitively at collection; the addresses are not kept).
+    shares_email_with: NotRequired[list[str]]
 
 
 class ContactInformation(TypedDict):
@@ -165,6 +168,10 @@ class ContactInformation(TypedDict):
 
 class Account(TypedDict):
     security_contact: AlternateContact | None  # None: no security contact registered
+    # Absent from inventories collected before they were read, or when reading them failed (then the error is kept).
+    billing_contact: NotRequired[AlternateContact | None]
+    operations_contact: NotRequired[AlternateContact | None]
+    alternate_contacts_error: NotRequired[str]
     # Absent from inventories collected before it was read; None: AWS holds no primary contact.
     contact_information: NotRequired[ContactInformation | None]
     contact_information_error: NotRequired[str]  # the read failed (typically account:GetContactInformation denied)
@@ -332,7 +339,7 @@ class CloudWatchRegion(TypedDict):
     topic_subscriptions: dict[str, int]  # SNS topic ARN -> confirmed subscriptions
 
 
-# --- data stores: rds, efs, kms ------------------------------------------------------
+# --- data stores: rds, kms ------------------------------------------------------------
 
 
 class DbInstance(TypedDict):
@@ -418,34 +425,6 @@ class RdsRegion(TypedDict):
     event_subscriptions_error: NotRequired[str]  # DescribeEventSubscriptions failed: only that check reports it
 
 
-class FileSystem(TypedDict):
-    id: str
-    arn: str | None
-    encrypted: bool
-    kms_key_id: str | None
-    region: str
-    backup_policy: NotRequired[str | None]  # BackupPolicy Status ("ENABLED", ...); None: no policy
-    backup_policy_error: NotRequired[str]
-    policy: NotRequired[PolicyDocument | None]  # the file system policy; None: none (AWS's default applies)
-    policy_error: NotRequired[str]
-    availability_zone: NotRequired[str | None]  # AvailabilityZoneName: One Zone storage's zone; None: Regional
-
-
-class EfsAccessPoint(TypedDict):
-    id: str
-    arn: str | None
-    file_system_id: str | None
-    root_directory: str  # RootDirectory Path ("/" when AWS leaves it out)
-    posix_user: AwsFragment | None  # PosixUser (Uid, Gid, SecondaryGids); None: the client's own identity
-    region: str
-
-
-class EfsRegion(TypedDict):
-    file_systems: list[FileSystem]
-    access_points: NotRequired[list[EfsAccessPoint]]
-    access_points_error: NotRequired[str]  # DescribeAccessPoints failed: only the access point checks say so
-
-
 class KmsKey(TypedDict):
     id: str
     arn: str | None
@@ -482,7 +461,6 @@ class AwsInventoryData(TypedDict, total=False):
     accessanalyzer: Regional[AccessAnalyzerRegion]
     cloudwatch: Regional[CloudWatchRegion]
     ec2: Regional[Ec2Region]
-    efs: Regional[EfsRegion]
     kms: Regional[KmsRegion]
     rds: Regional[RdsRegion]
     securityhub: Regional[SecurityHubRegion]
@@ -496,4 +474,5 @@ class AwsInventoryData(TypedDict, total=False):
     # codebuild, ssm, glue and route53: see shapes_devtools.py
     # autoscaling, launch_templates, msk, appsync, transfer and eventbridge: see shapes_platform.py
     # images, instance_user_data, subnets, transit_gateways and vpc_endpoint_services: see shapes_ec2.py
+    # efs: see shapes_storage.py
     # firehose and directconnect: see shapes_delivery.py; directoryservice, workspaces and shield: shapes_directory.py

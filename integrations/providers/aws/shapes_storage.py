@@ -34,6 +34,37 @@ class EbsRegion(TypedDict):
     truncated_at: NotRequired[int]  # set when the region held more owned snapshots than were read
 
 
+# --- efs (file systems and access points) ----------------------------------------------
+
+
+class FileSystem(TypedDict):
+    id: str
+    arn: str | None
+    encrypted: bool
+    kms_key_id: str | None
+    region: str
+    backup_policy: NotRequired[str | None]  # BackupPolicy Status ("ENABLED", ...); None: no policy
+    backup_policy_error: NotRequired[str]
+    policy: NotRequired[PolicyDocument | None]  # the file system policy; None: none (AWS's default applies)
+    policy_error: NotRequired[str]
+    availability_zone: NotRequired[str | None]  # AvailabilityZoneName: One Zone storage's zone; None: Regional
+
+
+class EfsAccessPoint(TypedDict):
+    id: str
+    arn: str | None
+    file_system_id: str | None
+    root_directory: str  # RootDirectory Path ("/" when AWS leaves it out)
+    posix_user: AwsFragment | None  # PosixUser (Uid, Gid, SecondaryGids); None: the client's own identity
+    region: str
+
+
+class EfsRegion(TypedDict):
+    file_systems: list[FileSystem]
+    access_points: NotRequired[list[EfsAccessPoint]]
+    access_points_error: NotRequired[str]  # DescribeAccessPoints failed: only the access point checks say so
+
+
 # --- dynamodb ------------------------------------------------------------------------
 
 
@@ -261,6 +292,7 @@ class StorageInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     ebs: Regional[EbsRegion]
+    efs: Regional[EfsRegion]
     dynamodb: Regional[DynamoDbRegion]
     backup: Regional[BackupRegion]
     fsx: Regional[FsxRegion]

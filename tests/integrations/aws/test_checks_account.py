@@ -1,4 +1,5 @@
-"""AWS account checks against moto: the security alternate contact (CIS AWS 1.2) and the primary contact."""
+"""AWS account checks against moto: the security alternate contact (CIS AWS 1.2), all three alternate contacts,
+and the primary contact."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def test_registered_security_contact_passes_without_keeping_its_details(moto_res
         "has_name": True,
         "has_email": True,
         "has_phone": True,
+        "shares_email_with": [],
     }
 
 
@@ -202,3 +204,100 @@ def test_an_inventory_collected_before_the_primary_contact_was_read_is_not_judge
     # when the check runs
     # then there is nothing to judge
     assert run(inventory(account={"security_contact": None}), PRIMARY) == []
+
+
+# --- alternate contacts: billing, operations and security ------------------------------------------------------
+
+ALTERNATES = "aws.account.alternate_contacts_registered"
+
+
+def _register(endpoint: str, **addresses: str) -> None:
+    """Register an alternate contact per ``addresses`` entry (``security="soc@example.com"``...)."""
+    account = aws(endpoint, "account")
+    for kind, address in addresses.items():
+        account.put_alternate_contact(
+            AlternateContactType=kind.upper(),
+            EmailAddress=address,
+            Name=f"{kind} team",
+            PhoneNumber="+15555550100",
+            Title=kind,
+        )
+
+
+def test_three_contacts_on_their_own_addresses_pass_without_keeping_them(moto_reset: str) -> None:
+    # given billing, operations and security contacts, the security one on its own address
+    _register(moto_reset, billing="ap@example.com", operations="ops@example.com", security="soc@example.com")
+    # when the account is collected and the check runs
+    collected = connector(moto_reset).collect({"account"})
+    outcome = only(run(collected, ALTERNATES))
+    # then it passes, and no address was kept
+    assert (outcome.resource_id, outcome.status) == (ACCOUNT, PASS)
+    assert outcome.reason == (
+        "Billing, operations and security contacts are registered, the security contact on an address of its own"
+    )
+    assert "example.com" not in json.dumps(collected.data)
+
+
+@pytest.mark.parametrize(
+    ("addresses", "reason"),
+    [
+        ({"security": "soc@example.com"}, "No billing or operations contact with an e-mail address is registered"),
+        (
+            {"billing": "ap@example.com", "operations": "ops@example.com"},
+            "No security contact with an e-mail address is registered",
+        ),
+        (
+            {"billing": "ap@example.com", "operations": "Team@Example.com", "security": " team@example.com"},
+            "The security contact shares its e-mail address with the operations contact",
+        ),
+        (
+            {"billing": "team@example.com", "security": "team@example.com"},
+            "No operations contact with an e-mail address is registered; the security contact shares its e-mail "
+            "address with the billing contact",
+        ),
+    ],
+)
+def test_a_missing_contact_or_a_security_contact_on_a_shared_address_fails(
+    moto_reset: str, addresses: dict[str, str], reason: str
+) -> None:
+    # given some alternate contacts missing, or the security contact on another contact's address (however written)
+    _register(moto_reset, **addresses)
+    # when the check runs
+    outcome = only(scan(moto_reset, ALTERNATES))
+    # then it fails naming what is missing or shared
+    assert (outcome.status, outcome.reason) == (FAIL, reason)
+
+
+def test_billing_and_operations_may_share_an_address(moto_reset: str) -> None:
+    # given billing and operations contacts on one finance-and-operations mailbox, and a security contact of its own
+    _register(moto_reset, billing="office@example.com", operations="office@example.com", security="soc@example.com")
+    # when the check runs
+    # then it passes: only security notices must not wait among invoices and maintenance mail
+    assert only(scan(moto_reset, ALTERNATES)).status == PASS
+
+
+def test_a_failed_billing_read_is_an_error_here_and_the_security_contact_is_still_judged(moto_reset: str) -> None:
+    # given a security contact, and a role whose policy allows GetAlternateContact for the SECURITY type only (the
+    # account:AlternateContactTypes condition key), so the second read (the billing contact's) is refused
+    _register(moto_reset, security="soc@example.com")
+    built = connector(moto_reset)
+    failing = json_reply({"__type": "AccessDeniedException", "message": "not this type"}, status=403)
+    built.session.events.register(
+        "before-send.account.GetAlternateContact", answer([lambda: None, lambda: failing, lambda: None])
+    )
+    # when the account is collected and both alternate contact checks run
+    collected = built.collect({"account"})
+    # then this check is an error saying what failed, and the security contact check still passes
+    outcome = only(run(collected, ALTERNATES))
+    assert outcome.status == ERROR
+    assert outcome.reason.startswith(
+        "Could not read the billing and operations contacts: GetAlternateContact failed with AccessDeniedException"
+    )
+    assert only(run(collected, CHECK)).status == PASS
+
+
+def test_an_inventory_collected_before_the_other_contacts_were_read_is_not_judged() -> None:
+    # given an account inventory with only the security contact
+    # when the check runs
+    # then there is nothing to judge
+    assert run(inventory(account={"security_contact": None}), ALTERNATES) == []

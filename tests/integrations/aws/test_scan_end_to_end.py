@@ -405,8 +405,10 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.guardduty.enabled", ACCOUNT, WEST),
         # EMR block public access is turned on in the east only (seed_sagemaker_and_emr)
         ("aws.emr.account_public_access_block", ACCOUNT, WEST),
-        # identity and logging (#15): no security contact; the trails log no S3 object-level events
+        # identity and logging (#15): no security contact (nor any other alternate contact); the trails log no S3
+        # object-level events
         ("aws.account.security_contact_registered", ACCOUNT, ""),
+        ("aws.account.alternate_contacts_registered", ACCOUNT, ""),
         *{(f"aws.cloudtrail.s3_{kind}_data_events", ACCOUNT, r) for kind in ("read", "write") for r in (EAST, WEST)},
         # nor the invocations of the east's functions (the west has none, so it is not judged)
         ("aws.cloudtrail.lambda_data_events", ACCOUNT, EAST),

@@ -1,4 +1,4 @@
-"""AWS account checks: the contacts AWS uses to reach the account's owners (security and primary contacts)."""
+"""AWS account checks: the contacts AWS uses to reach the account's owners (alternate and primary contacts)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import Account
+from ..shapes import Account, AlternateContact
 from ._common import ACCOUNT, aws_check, error, result, service_data
 
 
@@ -79,3 +79,47 @@ def contact_information_registered(inventory: Inventory) -> Iterable[Outcome]:
         else f"The primary contact has no {' and no '.join(missing)}"
     )
     return [result(not missing, account, ACCOUNT, reason, contact_information=dict(contact))]
+
+
+@aws_check(
+    id="aws.account.alternate_contacts_registered",
+    title="Billing, operations and security contacts are registered, the security one on its own address",
+    severity=Severity.LOW,
+    service="account",
+    resource_type=ACCOUNT,
+    rationale="AWS writes to each alternate contact about its own matters: invoices and payment problems, service "
+    "events and maintenance, abuse reports and security notices. Without all three, the notices of a missing type "
+    "go to the root e-mail; a security contact sharing the billing or operations mailbox puts security notices "
+    "among invoices and maintenance mail, where they wait.",
+    remediation="Register a billing, an operations and a security alternate contact under Account settings (or aws "
+    "account put-alternate-contact), each a monitored team mailbox; give the security contact the security team's "
+    "own address.",
+)
+def alternate_contacts_registered(inventory: Inventory) -> Iterable[Outcome]:
+    data = _account_data(inventory)
+    account = inventory.account_id or "aws-account"
+    if "alternate_contacts_error" in data:
+        reason = f"Could not read the billing and operations contacts: {data['alternate_contacts_error']}"
+        return [error(account, ACCOUNT, reason)]
+    # An inventory collected before the billing and operations contacts were read has nothing to judge.
+    if "billing_contact" not in data:
+        return []
+    contacts: dict[str, AlternateContact | None] = {
+        "billing": data.get("billing_contact"),
+        "operations": data.get("operations_contact"),
+        "security": data.get("security_contact"),
+    }
+    missing = [label for label, contact in contacts.items() if not (contact and contact.get("has_email"))]
+    security = contacts["security"]
+    shared = [kind.lower() for kind in security.get("shares_email_with", [])] if security else []
+    problems = []
+    if missing:
+        problems.append(f"no {' or '.join(missing)} contact with an e-mail address is registered")
+    if shared:
+        problems.append(f"the security contact shares its e-mail address with the {' and '.join(shared)} contact")
+    reason = (
+        "Billing, operations and security contacts are registered, the security contact on an address of its own"
+        if not problems
+        else "; ".join(problems).capitalize()
+    )
+    return [result(not problems, account, ACCOUNT, reason, missing_contacts=missing, security_shares_email_with=shared)]

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import FileSystem
-from ..shapes_storage import BackupRegion, BackupVault, DynamoTable
+from ..shapes_storage import BackupRegion, BackupVault, DynamoTable, FileSystem
 from ._common import ACCOUNT, aws_check, error, items, regions, result
 
 TABLE = "AWS::DynamoDB::Table"

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import DbInstance, FileSystem, KmsKey
+from ..shapes import DbInstance, KmsKey
+from ..shapes_storage import FileSystem
 from ._common import aws_check, items, result
 from .rds import in_rds_cluster
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes import EfsAccessPoint, FileSystem
+from ..shapes_storage import EfsAccessPoint, FileSystem
 from ._common import aws_check, error, items, listed_items, result
 from ._policies import public_actions
 

@@ -1,4 +1,5 @@
-"""AWS Account Management collection (global): the registered alternate contacts and the primary contact."""
+"""AWS Account Management collection (global): the registered alternate contacts (security, billing, operations)
+and the primary contact."""
 
 from __future__ import annotations
 
@@ -55,13 +56,40 @@ def _primary(raw: Any) -> ContactInformation:
     }
 
 
-def collect_account(scope: Scope) -> Account:
-    client = scope.client("account", scope.global_region)
+def _alternate(client: BaseClient, contact_type: str) -> Any:
     # AWS answers ResourceNotFoundException when no contact of that type is registered.
-    security = optional(
-        lambda: client.get_alternate_contact(AlternateContactType="SECURITY").get("AlternateContact"),
+    return optional(
+        lambda: client.get_alternate_contact(AlternateContactType=contact_type).get("AlternateContact"),
         {"ResourceNotFoundException"},
     )
+
+
+def _address(raw: Any) -> str:
+    return str((raw or {}).get("EmailAddress") or "").strip().lower()
+
+
+def _other_contacts(client: BaseClient, security: Any, found: Account) -> None:
+    """The billing and operations contacts, and which of them the security contact shares its e-mail address with.
+
+    Addresses are compared here and dropped: the scan keeps only the verdict. A failed read is kept for the check
+    that needs these two, so the security contact check still judges."""
+    try:
+        others = {kind: _alternate(client, kind) for kind in ("BILLING", "OPERATIONS")}
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        found["alternate_contacts_error"] = describe_error(exc)
+        return
+    found["billing_contact"] = _contact(others["BILLING"], "BILLING")
+    found["operations_contact"] = _contact(others["OPERATIONS"], "OPERATIONS")
+    own = _address(security)
+    contact = found["security_contact"]
+    if contact is not None:
+        contact["shares_email_with"] = [kind for kind, raw in others.items() if own and _address(raw) == own]
+
+
+def collect_account(scope: Scope) -> Account:
+    client = scope.client("account", scope.global_region)
+    security = _alternate(client, "SECURITY")
     found: Account = {"security_contact": _contact(security, "SECURITY")}
+    _other_contacts(client, security, found)
     _contact_information(client, found)
     return found

@@ -11,8 +11,9 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ..shapes import RDS_CLUSTER_ENGINES, EfsRegion, KmsRegion, RdsRegion
+from ..shapes import RDS_CLUSTER_ENGINES, KmsRegion, RdsRegion
 from ..shapes_databases import RDS_TLS_PARAMETERS
+from ..shapes_storage import EfsRegion
 from ._common import Scope, concurrently, describe_error, optional, paginate, plain, policy_document
 
 
