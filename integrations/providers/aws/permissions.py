@@ -43,6 +43,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "dms:DescribeReplicationInstances",
     "dms:DescribeReplicationTasks",
     "ds:DescribeDirectories",
+    "ds:ListLogSubscriptions",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTable",
     "dynamodb:ListTables",
@@ -214,6 +215,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
 # the checks reading them report an error (naming the action); the rest of the scan is unaffected.
 BEYOND_SECURITY_AUDIT: tuple[str, ...] = (
     "account:GetContactInformation",
+    "ds:ListLogSubscriptions",
     "macie2:GetMacieSession",
     "ssm:GetDocument",
 )

@@ -72,7 +72,7 @@ class ConfigSerializer(StrictSerializer):
         error_messages={"invalid": "Must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/ComplyWiseAudit."},
         help_text=(
             "A role to assume with the stored keys (recommended: a role with SecurityAudit, plus "
-            "account:GetContactInformation, macie2:GetMacieSession and ssm:GetDocument)."
+            "account:GetContactInformation, ds:ListLogSubscriptions, macie2:GetMacieSession and ssm:GetDocument)."
         ),
     )
     external_id = serializers.RegexField(

@@ -22,10 +22,14 @@ class Directory(TypedDict):
     radius_servers: list[str]  # RadiusSettings.RadiusServers; empty: no RADIUS server configured
     radius_status: str | None  # RadiusStatus: Creating, Completed or Failed; None: RADIUS never configured
     region: str
+    # ListLogSubscriptions: the log groups its security event logs are forwarded to ([]: none); absent when the
+    # listing failed or from inventories collected before it was read.
+    log_groups: NotRequired[list[str]]
 
 
 class DirectoryServiceRegion(TypedDict):
     directories: list[Directory]
+    log_subscriptions_error: NotRequired[str]  # ListLogSubscriptions failed: only the log forwarding check says so
 
 
 # --- workspaces ------------------------------------------------------------------------------------------------------

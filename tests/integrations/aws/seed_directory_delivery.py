@@ -35,7 +35,8 @@ def _default_subnets(endpoint: str, region: str) -> dict[str, str]:
 
 
 def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
-    """A Microsoft AD directory in the default VPC with no RADIUS server, and a WorkSpace on it with plain volumes."""
+    """A Microsoft AD directory in the default VPC with no RADIUS server and no log forwarding, and a WorkSpace on it
+    with plain volumes."""
     ec2 = aws(endpoint, "ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnets = _default_subnets(endpoint, region)
@@ -53,6 +54,7 @@ def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
     registered = workspaces.describe_workspace_directories(DirectoryIds=[directory])["Directories"][0]
     return {
         ("aws.directoryservice.radius_mfa_enabled", directory, region),
+        ("aws.directoryservice.log_forwarding_enabled", directory, region),
         ("aws.workspaces.volumes_encrypted", workspace, region),
         # moto gives the WorkSpaces of the directory a security group but no network interface to carry it
         ("aws.ec2.security_group_in_use", registered["WorkspaceSecurityGroupId"], region),

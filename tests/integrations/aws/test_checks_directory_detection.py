@@ -1,5 +1,5 @@
-"""GuardDuty administration and EKS audit logs, Directory Service RADIUS MFA, Shield Advanced on public Application
-Load Balancers and WorkSpaces volume encryption, against moto."""
+"""GuardDuty administration and EKS audit logs, Directory Service RADIUS MFA and log forwarding, Shield Advanced on
+public Application Load Balancers and WorkSpaces volume encryption, against moto."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 CENTRAL = "aws.guardduty.centrally_managed"
 EKS_AUDIT = "aws.guardduty.eks_audit_logs_enabled"
 RADIUS = "aws.directoryservice.radius_mfa_enabled"
+LOG_FORWARDING = "aws.directoryservice.log_forwarding_enabled"
 SHIELD = "aws.shield.internet_facing_alb_protected"
 WORKSPACES = "aws.workspaces.volumes_encrypted"
 ADMIN = "111122223333"
@@ -306,6 +307,59 @@ def test_a_directory_whose_radius_setup_failed_fails(moto_reset: str) -> None:
         f"Directory {directory} (corp.example.com, MicrosoftAD) has RADIUS multi-factor authentication in status "
         "Failed, not Completed"
     )
+
+
+def test_managed_microsoft_ads_pass_only_when_they_forward_their_security_logs(moto_reset: str) -> None:
+    # given a Managed Microsoft AD forwarding its logs, one that does not, and a Simple AD (which cannot forward)
+    forwarding = _microsoft_ad(moto_reset, "corp.example.com")
+    ds = aws(moto_reset, "ds")
+    ds.create_log_subscription(DirectoryId=forwarding, LogGroupName="/aws/directoryservice/corp")
+    silent = _microsoft_ad(moto_reset, "branch.example.com")
+    vpc, subnets = _vpc(moto_reset)
+    ds.create_directory(
+        Name="simple.example.com", Password=PASSWORD, Size="Small", VpcSettings={"VpcId": vpc, "SubnetIds": subnets}
+    )
+    # when the check runs
+    outcomes = scan(moto_reset, LOG_FORWARDING)
+    # then the forwarding directory passes, the other Microsoft AD fails and the Simple AD is not judged
+    assert statuses(outcomes) == {forwarding: PASS, silent: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[forwarding] == (
+        f"Directory {forwarding} (corp.example.com, MicrosoftAD) forwards its security logs to "
+        "/aws/directoryservice/corp"
+    )
+    assert reasons[silent] == (
+        f"Directory {silent} (branch.example.com, MicrosoftAD) forwards no security logs to CloudWatch Logs"
+    )
+
+
+def test_a_refused_log_subscription_listing_is_an_error_here_and_radius_is_still_judged(moto_reset: str) -> None:
+    # given a Microsoft AD with RADIUS MFA, and a role that may not list log subscriptions
+    directory = _microsoft_ad(moto_reset, "corp.example.com")
+    _radius(moto_reset, directory)
+    built = connector(moto_reset)
+    built.session.events.register("before-send.directory-service.ListLogSubscriptions", _refused())
+    # when Directory Service is collected and both directory checks run
+    inv = built.collect({"directoryservice"})
+    # then log forwarding is an error for the directory naming the action SecurityAudit lacks, never a pass, and
+    # the RADIUS check still passes
+    outcome = only(run(inv, LOG_FORWARDING))
+    assert (outcome.resource_id, outcome.status) == (directory, ERROR)
+    assert "ListLogSubscriptions failed with AccessDeniedException" in outcome.reason
+    assert "lacks ds:ListLogSubscriptions, which SecurityAudit does not grant" in outcome.reason
+    assert statuses(run(inv, RADIUS)) == {directory: PASS}
+
+
+def test_a_region_without_directories_costs_no_log_subscription_listing(moto_reset: str) -> None:
+    # given no directory, and a hook counting the log subscription listings
+    built = connector(moto_reset)
+    listings = answer([lambda: None])
+    built.session.events.register("before-send.directory-service.ListLogSubscriptions", listings)
+    # when Directory Service is collected
+    inv = built.collect({"directoryservice"})
+    # then nothing is judged and no listing was asked for
+    assert run(inv, LOG_FORWARDING) == []
+    assert listings.calls == []
 
 
 # --- Shield Advanced -------------------------------------------------------------------------------------------------

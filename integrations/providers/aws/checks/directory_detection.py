@@ -1,6 +1,6 @@
 """GuardDuty detectors under an organization's administrator and watching EKS audit logs, Directory Service
-directories asking for a second factor through RADIUS, internet-facing Application Load Balancers under Shield
-Advanced, and WorkSpaces with encrypted volumes."""
+directories asking for a second factor through RADIUS and forwarding their security logs, internet-facing Application
+Load Balancers under Shield Advanced, and WorkSpaces with encrypted volumes."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def _radius_directories(inventory: Inventory) -> Iterator[Directory]:
 def directoryservice_radius_mfa_enabled(inventory: Inventory) -> Iterable[Outcome]:
     for directory in _radius_directories(inventory):
         did, region = str(directory.get("id")), str(directory.get("region", ""))
-        label = f"Directory {did} ({directory.get('name') or 'unnamed'}, {directory.get('type')})"
+        label = _label(directory)
         servers, status = directory.get("radius_servers") or [], directory.get("radius_status")
         ok = bool(servers) and status == "Completed"
         if ok:
@@ -157,6 +157,47 @@ def directoryservice_radius_mfa_enabled(inventory: Inventory) -> Iterable[Outcom
         else:
             reason = f"{label} has RADIUS multi-factor authentication in status {status or 'unknown'}, not Completed"
         yield result(ok, did, DIRECTORY, reason, region=region, radius_status=status)
+
+
+def _label(directory: Directory) -> str:
+    return f"Directory {directory.get('id')} ({directory.get('name') or 'unnamed'}, {directory.get('type')})"
+
+
+@aws_check(
+    id="aws.directoryservice.log_forwarding_enabled",
+    title="Managed Microsoft AD directories forward their security logs to CloudWatch Logs",
+    severity=Severity.MEDIUM,
+    service="directoryservice",
+    resource_type=DIRECTORY,
+    rationale="The domain controllers' security event log records sign-ins, failed passwords, lockouts and "
+    "changes to users and groups. AWS runs the controllers, so unless the log is forwarded it cannot be searched, "
+    "alarmed on or kept beyond what the controllers themselves hold.",
+    remediation="Enable log forwarding on the directory (CreateLogSubscription, or Directory details > Networking & "
+    "security > Log forwarding) to a CloudWatch Logs log group with a retention period of its own.",
+)
+def directoryservice_log_forwarding_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "directoryservice"):
+        # Only AWS Managed Microsoft AD forwards logs; Simple AD and AD Connector have no such setting, and a shared
+        # directory's logs belong to the account that owns it.
+        for directory in data.get("directories", []):
+            if directory.get("type") != "MicrosoftAD" or directory.get("stage") in _DIRECTORY_GONE:
+                continue
+            did = str(directory.get("id"))
+            if data.get("log_subscriptions_error"):
+                reason = (
+                    f"Could not list the log subscriptions of {_label(directory)}: {data['log_subscriptions_error']}"
+                )
+                yield error(did, DIRECTORY, reason, region=region)
+                continue
+            if "log_groups" not in directory:
+                continue  # collected before log subscriptions were read
+            groups = [str(g) for g in directory.get("log_groups") or []]
+            reason = (
+                f"{_label(directory)} forwards its security logs to {', '.join(groups)}"
+                if groups
+                else f"{_label(directory)} forwards no security logs to CloudWatch Logs"
+            )
+            yield result(bool(groups), did, DIRECTORY, reason, region=region, log_groups=groups)
 
 
 # --- Shield Advanced -------------------------------------------------------------------------------------------------
