@@ -109,6 +109,11 @@ class GlueJob(TypedDict):
     command: NotRequired[str | None]
     glue_version: NotRequired[str | None]
     continuous_logging: NotRequired[str | None]
+    # DefaultArguments["--job-bookmark-option"] (job-bookmark-enable, -pause or -disable; None: not set, so disabled)
+    # and the security configuration's JobBookmarksEncryptionMode (CSE-KMS or DISABLED; None: no configuration);
+    # absent in inventories collected before they were kept.
+    bookmark_option: NotRequired[str | None]
+    bookmarks_encryption_mode: NotRequired[str | None]
     region: str
 
 

@@ -115,17 +115,27 @@ def _seed_ssm(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     return {("aws.ssm.document_not_public", f"arn:aws:ssm:{region}:{ACCOUNT}:document/bootstrap", region)}
 
 
-def security_configuration(endpoint: str, name: str, region: str, *, s3: str, cloudwatch: str, key: str) -> str:
-    """Create Glue security configuration ``name`` encrypting S3 with ``s3`` and CloudWatch Logs with ``cloudwatch``."""
+def security_configuration(
+    endpoint: str, name: str, region: str, *, s3: str, cloudwatch: str, key: str, bookmarks: str = "DISABLED"
+) -> str:
+    """Create Glue security configuration ``name`` encrypting S3 with ``s3``, CloudWatch Logs with ``cloudwatch`` and
+    job bookmarks with ``bookmarks``."""
     s3_encryption: dict[str, str] = {"S3EncryptionMode": s3}
     watch_encryption: dict[str, str] = {"CloudWatchEncryptionMode": cloudwatch}
+    bookmark_encryption: dict[str, str] = {"JobBookmarksEncryptionMode": bookmarks}
     if s3 == "SSE-KMS":
         s3_encryption["KmsKeyArn"] = key
     if cloudwatch == "SSE-KMS":
         watch_encryption["KmsKeyArn"] = key
+    if bookmarks == "CSE-KMS":
+        bookmark_encryption["KmsKeyArn"] = key
     aws(endpoint, "glue", region).create_security_configuration(
         Name=name,
-        EncryptionConfiguration={"S3Encryption": [s3_encryption], "CloudWatchEncryption": watch_encryption},
+        EncryptionConfiguration={
+            "S3Encryption": [s3_encryption],
+            "CloudWatchEncryption": watch_encryption,
+            "JobBookmarksEncryption": bookmark_encryption,
+        },
     )
     return name
 
@@ -149,12 +159,16 @@ def _seed_glue(endpoint: str, region: str, key: str) -> set[tuple[str, str, str]
             "ConnectionPasswordEncryption": {"ReturnConnectionPasswordEncrypted": True, "AwsKmsKeyId": key},
         }
     )
-    encrypted = security_configuration(endpoint, "encrypted", region, s3="SSE-KMS", cloudwatch="SSE-KMS", key=key)
-    glue_job(endpoint, "nightly-etl", region, SecurityConfiguration=encrypted)
-    # No security configuration: fails both job checks.
-    bare = glue_job(endpoint, "adhoc-etl", region)
+    encrypted = security_configuration(
+        endpoint, "encrypted", region, s3="SSE-KMS", cloudwatch="SSE-KMS", key=key, bookmarks="CSE-KMS"
+    )
+    bookmarked = {"DefaultArguments": {"--job-bookmark-option": "job-bookmark-enable"}}
+    glue_job(endpoint, "nightly-etl", region, SecurityConfiguration=encrypted, **bookmarked)
+    # Bookmarks kept, but no security configuration: fails the three job encryption checks.
+    bare = glue_job(endpoint, "adhoc-etl", region, **bookmarked)
     return {
-        (f"aws.glue.{name}", bare, region) for name in ("job_s3_encryption_enabled", "job_cloudwatch_logs_encrypted")
+        (f"aws.glue.{name}", bare, region)
+        for name in ("job_s3_encryption_enabled", "job_cloudwatch_logs_encrypted", "job_bookmarks_encrypted")
     }
 
 

@@ -45,6 +45,7 @@ PROJECT_CHECKS = [
 ]
 CATALOG_CHECKS = ["aws.glue.data_catalog_metadata_encrypted", "aws.glue.data_catalog_connection_passwords_encrypted"]
 JOB_CHECKS = ["aws.glue.job_s3_encryption_enabled", "aws.glue.job_cloudwatch_logs_encrypted"]
+BOOKMARKS = "aws.glue.job_bookmarks_encrypted"
 CATALOG_POLICY_CHECK = "aws.glue.data_catalog_policy_not_public"
 ZONE_CHECK = "aws.route53.public_zone_query_logging_enabled"
 DOCUMENT_CHECK = "aws.ssm.document_not_public"
@@ -539,20 +540,69 @@ def test_job_checks_follow_the_jobs_security_configuration(moto_reset: str) -> N
     assert cloudwatch[jobs["none"]].observed == {"security_configuration": None, "cloudwatch_encryption_mode": None}
 
 
+def test_bookmarked_spark_jobs_pass_only_with_cse_kms_bookmark_encryption(moto_reset: str) -> None:
+    # given Spark jobs keeping bookmarks: one under a configuration encrypting them with KMS, one under a configuration
+    # leaving them plain, one with no configuration; a paused job under KMS; and jobs that keep no bookmarks (the
+    # default, explicitly disabled, or a Python shell job, which cannot keep them)
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/etl"
+    security_configuration(moto_reset, "kms", REGION, s3="SSE-KMS", cloudwatch="SSE-KMS", key=key, bookmarks="CSE-KMS")
+    security_configuration(moto_reset, "plain", REGION, s3="SSE-S3", cloudwatch="DISABLED", key=key)
+
+    def bookmarks(option: str) -> dict[str, Any]:
+        return {"DefaultArguments": {"--job-bookmark-option": option}}
+
+    enabled = bookmarks("job-bookmark-enable")
+    sealed = glue_job(moto_reset, "sealed", REGION, SecurityConfiguration="kms", **enabled)
+    plain = glue_job(moto_reset, "plain", REGION, SecurityConfiguration="plain", **enabled)
+    bare = glue_job(moto_reset, "bare", REGION, **enabled)
+    paused = glue_job(moto_reset, "paused", REGION, SecurityConfiguration="kms", **bookmarks("job-bookmark-pause"))
+    glue_job(moto_reset, "stateless", REGION)
+    glue_job(moto_reset, "disabled", REGION, **bookmarks("job-bookmark-disable"))
+    aws(moto_reset, "glue").create_job(
+        Name="script",
+        Role=f"arn:aws:iam::{ACCOUNT}:role/etl",
+        Command={"Name": "pythonshell", "ScriptLocation": "s3://etl-scripts/script.py"},
+        **enabled,
+    )
+    # when the bookmark check runs
+    outcomes = scan(moto_reset, BOOKMARKS)
+    # then only the jobs keeping bookmarks are judged, and only CSE-KMS passes
+    assert statuses(outcomes) == {sealed: PASS, paused: PASS, plain: FAIL, bare: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[sealed] == (
+        "Glue job sealed (job-bookmark-enable) encrypts its bookmarks with KMS (security configuration kms)"
+    )
+    assert reasons[plain] == (
+        "Glue job plain (job-bookmark-enable) has security configuration plain, with job bookmark encryption DISABLED"
+    )
+    assert reasons[bare] == (
+        "Glue job bare (job-bookmark-enable) has no security configuration, so its bookmarks are not encrypted with KMS"
+    )
+
+
 def test_a_job_naming_a_missing_security_configuration_is_an_error(moto_reset: str) -> None:
-    # given a job naming a security configuration that was deleted after it was set
+    # given a job naming a security configuration that was deleted after it was set, and one keeping bookmarks
+    # under the same configuration
     security_configuration(moto_reset, "retired", REGION, s3="SSE-S3", cloudwatch="DISABLED", key="")
     arn = glue_job(moto_reset, "orphan", REGION, SecurityConfiguration="retired")
+    bookmarked = glue_job(
+        moto_reset,
+        "bookmarked",
+        REGION,
+        SecurityConfiguration="retired",
+        DefaultArguments={"--job-bookmark-option": "job-bookmark-enable"},
+    )
     aws(moto_reset, "glue").delete_security_configuration(Name="retired")
     # when the job checks run
-    collected = collect(moto_reset, JOB_CHECKS)
-    # then each reports an error for the job, saying why
+    collected = collect(moto_reset, [*JOB_CHECKS, BOOKMARKS])
+    # then each reports an error for each job, saying why; the bookmark check only for the job keeping bookmarks
     for cid in JOB_CHECKS:
-        outcome = only(run(collected, cid))
-        assert (outcome.resource_id, outcome.status) == (arn, ERROR)
-        assert outcome.reason == (
-            "Could not read security configuration retired of Glue job orphan: it does not exist in the region"
-        )
+        assert statuses(run(collected, cid)) == {arn: ERROR, bookmarked: ERROR}
+    outcome = only(run(collected, BOOKMARKS))
+    assert (outcome.resource_id, outcome.status) == (bookmarked, ERROR)
+    assert outcome.reason == (
+        "Could not read security configuration retired of Glue job bookmarked: it does not exist in the region"
+    )
 
 
 def test_glue_reads_fail_on_their_own(moto_reset: str) -> None:

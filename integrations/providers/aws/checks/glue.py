@@ -3,7 +3,7 @@ what ETL jobs write to S3 and to CloudWatch Logs (through their security configu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -97,10 +97,12 @@ def data_catalog_connection_passwords_encrypted(inventory: Inventory) -> Iterabl
         )
 
 
-def _jobs(inventory: Inventory) -> Iterator[GlueJob | Outcome]:
-    """Every job, an error outcome for a region whose jobs could not be listed, and one for a region read in part;
-    a job whose security configuration could not be read becomes an error outcome naming it."""
+def _jobs(inventory: Inventory, judged: Callable[[GlueJob], bool] = lambda _: True) -> Iterator[GlueJob | Outcome]:
+    """Every ``judged`` job, an error outcome for a region whose jobs could not be listed, and one for a region read
+    in part; a judged job whose security configuration could not be read becomes an error outcome naming it."""
     for job in listed_items(inventory, "glue", "jobs", noun="Glue jobs", resource_type=JOB):
+        if not isinstance(job, Outcome) and not judged(job):
+            continue
         if isinstance(job, Outcome) or not job.get("security_configuration_error"):
             yield job
             continue
@@ -219,4 +221,45 @@ def job_cloudwatch_logs_encrypted(inventory: Inventory) -> Iterable[Outcome]:
             region=job["region"],
             security_configuration=config,
             cloudwatch_encryption_mode=mode,
+        )
+
+
+# Job bookmarks are a Spark ETL feature; these default arguments turn them on for the job's runs.
+_BOOKMARKS_ON = frozenset({"job-bookmark-enable", "job-bookmark-pause"})
+
+
+def _keeps_bookmarks(job: GlueJob) -> bool:
+    # Jobs without bookmarks keep no such state (the default), and inventories collected before the option was kept
+    # cannot tell: neither is judged.
+    return job.get("command") == "glueetl" and job.get("bookmark_option") in _BOOKMARKS_ON
+
+
+@aws_check(
+    id="aws.glue.job_bookmarks_encrypted",
+    title="Glue jobs that keep bookmarks encrypt them with KMS",
+    severity=Severity.LOW,
+    service="glue",
+    resource_type=JOB,
+    rationale="A job bookmark records what a job has already processed: object keys, partitions and table "
+    "positions of the data it reads. Only a security configuration with job bookmark encryption CSE-KMS has that "
+    "state encrypted under a key whose policy limits who may read it.",
+    remediation="Create a Glue security configuration with job bookmark encryption CSE-KMS (and S3 and CloudWatch "
+    "encryption) and set it on the job (UpdateJob with SecurityConfiguration).",
+)
+def job_bookmarks_encrypted(inventory: Inventory) -> Iterable[Outcome]:
+    for job in _jobs(inventory, judged=_keeps_bookmarks):
+        if isinstance(job, Outcome):
+            yield job
+            continue
+        config, mode = job["security_configuration"], job.get("bookmarks_encryption_mode")
+        ok = mode == "CSE-KMS"
+        label = f"Glue job {job['name']} ({job.get('bookmark_option')})"
+        if not config:
+            reason = f"{label} has no security configuration, so its bookmarks are not encrypted with KMS"
+        elif ok:
+            reason = f"{label} encrypts its bookmarks with KMS (security configuration {config})"
+        else:
+            reason = f"{label} has security configuration {config}, with job bookmark encryption {mode or 'not set'}"
+        yield result(
+            ok, job["arn"], JOB, reason, region=job["region"], security_configuration=config, bookmarks_encryption=mode
         )

@@ -106,6 +106,8 @@ def _job(
         "command": (job.get("Command") or {}).get("Name"),
         "glue_version": job.get("GlueVersion"),
         "continuous_logging": (job.get("DefaultArguments") or {}).get("--enable-continuous-cloudwatch-log"),
+        "bookmark_option": (job.get("DefaultArguments") or {}).get("--job-bookmark-option"),
+        "bookmarks_encryption_mode": None,
         "region": scope.region,
     }
     if config is None:
@@ -122,4 +124,7 @@ def _job(
         str(s.get("S3EncryptionMode") or "DISABLED") for s in encryption.get("S3Encryption") or []
     ]
     found["cloudwatch_encryption_mode"] = (encryption.get("CloudWatchEncryption") or {}).get("CloudWatchEncryptionMode")
+    found["bookmarks_encryption_mode"] = (encryption.get("JobBookmarksEncryption") or {}).get(
+        "JobBookmarksEncryptionMode"
+    )
     return found
