@@ -266,10 +266,28 @@ def test_metrics_check_passes_an_acl_whose_rules_all_count_and_fails_one_rule_or
     # then only the first passes, and each failure names what sends nothing
     assert statuses(outcomes) == {counted: PASS, half: FAIL, bare: FAIL}
     reasons = {o.resource_id: o.reason for o in outcomes}
-    assert reasons[counted] == "WAF regional web ACL storefront and each of its 1 rule send CloudWatch metrics"
+    assert reasons[counted] == "WAF regional web ACL storefront and its one rule send CloudWatch metrics"
     assert reasons[half] == "WAF regional web ACL api sends no CloudWatch metrics for rule bad-inputs"
     assert reasons[bare] == "WAF regional web ACL placeholder sends no CloudWatch metrics for the web ACL itself"
     assert next(o for o in outcomes if o.resource_id == half).observed["rules_without_metrics"] == ["bad-inputs"]
+
+
+def test_all_rules_counted_and_an_acl_collected_before_its_metrics_were_kept(moto_reset: str) -> None:
+    # given a web ACL whose three rules all send metrics
+    rules = [{**COMMON_RULES, "Name": f"rule-{n}", "Priority": n} for n in range(3)]
+    arn = _web_acl(moto_reset, "storefront", Rules=rules)
+    collected = collect(moto_reset, [METRICS])
+    # when the metrics check runs
+    # then it passes, counting the rules
+    assert only(run(collected, METRICS)).reason == (
+        "WAF regional web ACL storefront and all 3 of its rules send CloudWatch metrics"
+    )
+    # and an inventory kept before the visibility configurations were read is not judged
+    for data in collected.data["wafv2"]["regions"].values():
+        for acl in data["web_acls"]:
+            del acl["metrics_enabled"], acl["rules_without_metrics"]
+    assert run(collected, METRICS) == []
+    assert statuses(run(collected, "aws.wafv2.web_acl_has_rules")) == {arn: PASS}
 
 
 def test_the_metrics_check_is_an_error_for_an_acl_that_could_not_be_described(moto_reset: str) -> None:

@@ -117,9 +117,10 @@ def alternate_contacts_registered(inventory: Inventory) -> Iterable[Outcome]:
         problems.append(f"no {' or '.join(missing)} contact with an e-mail address is registered")
     if shared:
         problems.append(f"the security contact shares its e-mail address with the {' and '.join(shared)} contact")
+    said = "; ".join(problems)
     reason = (
-        "Billing, operations and security contacts are registered, the security contact on an address of its own"
-        if not problems
-        else "; ".join(problems).capitalize()
+        f"{said[:1].upper()}{said[1:]}"
+        if problems
+        else "Billing, operations and security contacts are registered, the security contact on an address of its own"
     )
     return [result(not problems, account, ACCOUNT, reason, missing_contacts=missing, security_shares_email_with=shared)]

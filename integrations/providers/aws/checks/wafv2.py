@@ -110,18 +110,18 @@ def web_acl_metrics_enabled(inventory: Inventory) -> Iterable[Outcome]:
         if isinstance(acl, Outcome):
             yield acl
             continue
-        region = str(acl.get("region", ""))
         if "metrics_enabled" not in acl:
-            reason = f"The CloudWatch metrics of {_label(acl)} were not read by this collection"
-            yield error(_id(acl), WEB_ACL, reason, region=region)
-            continue
+            continue  # collected before the visibility configurations were kept
+        region = str(acl.get("region", ""))
         silent = [str(r) for r in acl.get("rules_without_metrics") or []]
         missing = ([] if acl["metrics_enabled"] else ["the web ACL itself"]) + [f"rule {name}" for name in silent]
         count = len(acl.get("rules") or [])
         if missing:
             reason = f"{_label(acl)} sends no CloudWatch metrics for {', '.join(missing)}"
+        elif count == 1:
+            reason = f"{_label(acl)} and its one rule send CloudWatch metrics"
         elif count:
-            reason = f"{_label(acl)} and each of its {count} rule{'' if count == 1 else 's'} send CloudWatch metrics"
+            reason = f"{_label(acl)} and all {count} of its rules send CloudWatch metrics"
         else:
             reason = f"{_label(acl)} sends CloudWatch metrics (it holds no rules)"
         yield result(
