@@ -140,6 +140,8 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),
+    # User pools and identity pools are two services' APIs.
+    "cognito": ("cognito-idp", "cognito-identity"),
     "workspaces": ("workspaces",),
     # Shield Advanced is one subscription per account, answered from us-east-1 whatever the region asked.
     "shield": ("shield@global",),

@@ -1,8 +1,8 @@
-"""Inventory shapes of Directory Service, WorkSpaces and Shield Advanced.
+"""Inventory shapes of Directory Service, Cognito, WorkSpaces and Shield Advanced.
 
-Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``directoryservice`` and
-``workspaces`` as ``Regional[...]`` of their region shape, and ``shield`` (global: one subscription per account) as
-:class:`Shield`.
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``directoryservice``,
+``cognito`` and ``workspaces`` as ``Regional[...]`` of their region shape, and ``shield`` (global: one subscription
+per account) as :class:`Shield`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,39 @@ class Directory(TypedDict):
 class DirectoryServiceRegion(TypedDict):
     directories: list[Directory]
     log_subscriptions_error: NotRequired[str]  # ListLogSubscriptions failed: only the log forwarding check says so
+
+
+# --- cognito (user pools and identity pools) -------------------------------------------------------------------------
+
+
+class CognitoUserPool(TypedDict):
+    id: str
+    name: str | None
+    region: str
+    # From DescribeUserPool (absent when it failed: ``describe_error``).
+    arn: NotRequired[str | None]
+    mfa: NotRequired[str | None]  # MfaConfiguration: OFF, ON or OPTIONAL
+    deletion_protection: NotRequired[str | None]  # ACTIVE or INACTIVE
+    advanced_security_mode: NotRequired[str | None]  # UserPoolAddOns: OFF, AUDIT or ENFORCED; None: not given
+    password_minimum_length: NotRequired[int | None]  # Policies.PasswordPolicy.MinimumLength
+    describe_error: NotRequired[str]
+
+
+class CognitoIdentityPool(TypedDict):
+    id: str
+    name: str | None
+    region: str
+    allows_unauthenticated: NotRequired[bool]  # AllowUnauthenticatedIdentities (absent when the describe failed)
+    describe_error: NotRequired[str]
+
+
+class CognitoRegion(TypedDict):
+    user_pools: list[CognitoUserPool]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+    # Absent when the cognito-identity listing failed (``identity_pools_error``: only the identity pool check says so).
+    identity_pools: NotRequired[list[CognitoIdentityPool]]
+    identity_pools_truncated_at: NotRequired[int]
+    identity_pools_error: NotRequired[str]
 
 
 # --- workspaces ------------------------------------------------------------------------------------------------------
@@ -64,5 +97,6 @@ class DirectoryInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     directoryservice: Regional[DirectoryServiceRegion]
+    cognito: Regional[CognitoRegion]
     workspaces: Regional[WorkspacesRegion]
     shield: Shield

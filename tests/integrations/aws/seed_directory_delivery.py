@@ -1,8 +1,8 @@
 """Seeds for the end-to-end scan: one resource for each check of the directory, detection and delivery batch that
 the older seeds leave without an outcome (a Microsoft AD directory and a WorkSpace on it, a Shield Advanced
 subscription, Firehose streams, Direct Connect connections, a VPC of the account's own in each region, a policy
-letting a role subscribe to any Marketplace product), and GuardDuty administered from the organization in the first
-region.
+letting a role subscribe to any Marketplace product, Cognito user and identity pools), and GuardDuty administered from
+the organization in the first region.
 
 ``seed_directory_and_delivery`` returns the failures it causes (``(check id, resource id, region)``). It runs after
 the other seeds: it reads the GuardDuty detector and the internet-facing load balancers they made.
@@ -23,9 +23,36 @@ def seed_directory_and_delivery(endpoint: str, region: str, *, other_region: str
     failures |= _seed_shield(endpoint, region)
     failures |= _seed_delivery(endpoint, region, other_region)
     failures |= _seed_marketplace_policy(endpoint)
+    failures |= _seed_cognito(endpoint, region)
     for each in (region, other_region):
         _hardened_vpc(endpoint, each)
     return failures
+
+
+def _seed_cognito(endpoint: str, region: str) -> Failures:
+    """A hardened user pool and one left at Cognito's defaults; an identity pool for signed-in users and one for
+    guests."""
+    idp = aws(endpoint, "cognito-idp", region)
+    idp.create_user_pool(
+        PoolName="customers",
+        MfaConfiguration="ON",
+        UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"},
+        Policies={"PasswordPolicy": {"MinimumLength": 16}},
+        DeletionProtection="ACTIVE",
+    )
+    loose = idp.create_user_pool(PoolName="staging")["UserPool"]["Arn"]
+    identity = aws(endpoint, "cognito-identity", region)
+    identity.create_identity_pool(IdentityPoolName="members", AllowUnauthenticatedIdentities=False)
+    guests = identity.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)
+    user_pool_checks = (
+        "user_pool_mfa_required",
+        "user_pool_threat_protection_enforced",
+        "user_pool_password_min_length",
+        "user_pool_deletion_protection",
+    )
+    return {(f"aws.cognito.{name}", loose, region) for name in user_pool_checks} | {
+        ("aws.cognito.identity_pool_no_guest_access", guests["IdentityPoolId"], region)
+    }
 
 
 def _default_subnets(endpoint: str, region: str) -> dict[str, str]:

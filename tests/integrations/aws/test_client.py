@@ -392,6 +392,7 @@ _PREFIX_FOR_SERVICE = {
     "neptune": "rds",
     "database-migration-service": "dms",
     "directory-service": "ds",
+    "cognito-identity-provider": "cognito-idp",
     "sfn": "states",
     "route-53": "route53",
     "auto-scaling": "autoscaling",

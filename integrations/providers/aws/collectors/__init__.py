@@ -21,6 +21,7 @@ from .bedrock import collect_bedrock
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
 from .codebuild import collect_codebuild
+from .cognito import collect_cognito
 from .compute import collect_ecr, collect_lambda
 from .data_stores import collect_efs, collect_kms, collect_rds
 from .datasync import collect_datasync
@@ -143,6 +144,7 @@ COLLECTORS: dict[str, Collector] = {
     "firehose": collect_firehose,
     "directconnect": collect_directconnect,
     "directoryservice": collect_directoryservice,
+    "cognito": collect_cognito,
     "workspaces": collect_workspaces,
     "shield": collect_shield,
 }

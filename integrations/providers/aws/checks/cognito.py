@@ -1,0 +1,187 @@
+"""Cognito checks: user pools that ask for a second factor, enforce threat protection, keep long passwords and cannot
+be deleted by mistake, and identity pools that hand no AWS credentials to unauthenticated guests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_directory import CognitoUserPool
+from ._common import aws_check, described_items, regional_listing, result
+
+USER_POOL = "AWS::Cognito::UserPool"
+IDENTITY_POOL = "AWS::Cognito::IdentityPool"
+# As for the account's IAM password policy (CIS AWS 1.8): long passwords rather than composition rules.
+MIN_PASSWORD_LENGTH = 14
+
+
+def _id(pool: CognitoUserPool) -> str:
+    return str(pool.get("arn") or pool.get("id"))
+
+
+def _label(pool: CognitoUserPool) -> str:
+    return f"Cognito user pool {pool.get('name') or pool.get('id')}"
+
+
+# A user pool's verdict: whether it passes, why, and what was observed.
+Verdict = tuple[bool, str, dict[str, Any]]
+
+
+def _judge_user_pools(inventory: Inventory, judge: Callable[[CognitoUserPool], Verdict]) -> Iterator[Outcome]:
+    """``judge``'s outcome for every user pool DescribeUserPool answered for, and an error outcome for each it did not
+    or a region read in part."""
+    pools = described_items(
+        inventory, "cognito", "user_pools", noun="user pools", resource_type=USER_POOL, resource_id=_id, label=_label
+    )
+    for pool in pools:
+        if isinstance(pool, Outcome):
+            yield pool
+            continue
+        ok, reason, observed = judge(pool)
+        yield result(ok, _id(pool), USER_POOL, reason, region=pool["region"], **observed)
+
+
+@aws_check(
+    id="aws.cognito.user_pool_mfa_required",
+    title="Cognito user pools require multi-factor authentication",
+    severity=Severity.HIGH,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="A user pool signs in the users of the applications built on it; with a password alone, one phished, "
+    "guessed or reused password opens the account. Optional MFA leaves it to each user, so the accounts most at risk "
+    "are the ones without it.",
+    remediation="Require MFA on the user pool (MfaConfiguration ON) with an authenticator app, SMS or e-mail "
+    "factor; where an existing pool cannot be switched to required, create its successor with MFA required and "
+    "migrate the users to it.",
+)
+def user_pool_mfa_required(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _mfa)
+
+
+def _mfa(pool: CognitoUserPool) -> Verdict:
+    mfa = pool.get("mfa")
+    if mfa == "ON":
+        reason = f"{_label(pool)} requires multi-factor authentication"
+    elif mfa == "OPTIONAL":
+        reason = f"{_label(pool)} leaves multi-factor authentication optional: users may sign in with a password alone"
+    else:
+        reason = f"{_label(pool)} does not use multi-factor authentication (MFA {mfa or 'not reported'})"
+    return mfa == "ON", reason, {"mfa": mfa}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_threat_protection_enforced",
+    title="Cognito user pools enforce threat protection",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="Threat protection (advanced security) scores each sign-in for risk and checks passwords against "
+    "leaked credential lists; in full-function (enforced) mode it blocks or challenges risky sign-ins and compromised "
+    "passwords. Audit-only mode records the risk and lets the sign-in through.",
+    remediation="Turn on threat protection in full-function mode for the user pool (UpdateUserPool with "
+    "UserPoolAddOns AdvancedSecurityMode ENFORCED; it needs the Plus feature plan) and set the actions for each risk "
+    "level.",
+)
+def user_pool_threat_protection_enforced(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _threat_protection)
+
+
+def _threat_protection(pool: CognitoUserPool) -> Verdict:
+    mode = pool.get("advanced_security_mode")
+    if mode == "ENFORCED":
+        reason = f"{_label(pool)} enforces threat protection"
+    elif mode == "AUDIT":
+        reason = f"{_label(pool)} runs threat protection in audit mode only: risky sign-ins are recorded, not stopped"
+    else:
+        reason = f"{_label(pool)} has threat protection off"
+    return mode == "ENFORCED", reason, {"advanced_security_mode": mode}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_password_min_length",
+    title=f"Cognito user pools require passwords of at least {MIN_PASSWORD_LENGTH} characters",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="Length is what makes a password hard to guess or crack offline; Cognito's default minimum of 8 "
+    "characters falls to guessing and cracking far sooner than the 14 asked of the account's own IAM users.",
+    remediation=f"Set the user pool's password policy minimum length to {MIN_PASSWORD_LENGTH} or more "
+    "(UpdateUserPool with Policies.PasswordPolicy.MinimumLength); existing users keep their passwords until they "
+    "next change them.",
+)
+def user_pool_password_min_length(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _password_length)
+
+
+def _password_length(pool: CognitoUserPool) -> Verdict:
+    length = pool.get("password_minimum_length")
+    ok = isinstance(length, int) and length >= MIN_PASSWORD_LENGTH
+    if not length:
+        reason = f"{_label(pool)} reports no minimum password length"
+    else:
+        reason = f"{_label(pool)} requires passwords of at least {length} characters"
+        reason += "" if ok else f" ({MIN_PASSWORD_LENGTH} required)"
+    return ok, reason, {"minimum_length": length}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_deletion_protection",
+    title="Cognito user pools have deletion protection",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="Deleting a user pool deletes every user in it, their passwords and factors with them, and AWS cannot "
+    "restore it; deletion protection makes that a deliberate two-step act instead of one call.",
+    remediation="Activate deletion protection on the user pool (UpdateUserPool with DeletionProtection ACTIVE).",
+)
+def user_pool_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _deletion_protection)
+
+
+def _deletion_protection(pool: CognitoUserPool) -> Verdict:
+    setting = pool.get("deletion_protection")
+    ok = setting == "ACTIVE"
+    return (
+        ok,
+        f"{_label(pool)} {'has' if ok else 'does not have'} deletion protection",
+        {"deletion_protection": setting},
+    )
+
+
+@aws_check(
+    id="aws.cognito.identity_pool_no_guest_access",
+    title="Cognito identity pools give no AWS credentials to unauthenticated guests",
+    severity=Severity.HIGH,
+    service="cognito",
+    resource_type=IDENTITY_POOL,
+    rationale="An identity pool that allows unauthenticated identities hands temporary AWS credentials, under its "
+    "guest role, to anyone who asks with the pool's id, which ships inside every copy of the application; whatever "
+    "that role may do, the whole internet may do.",
+    remediation="Turn off guest access on the identity pool (UpdateIdentityPool with AllowUnauthenticatedIdentities "
+    "false); where guests are a product need, keep the unauthenticated role to the least it needs.",
+)
+def identity_pool_no_guest_access(inventory: Inventory) -> Iterable[Outcome]:
+    pools = regional_listing(
+        inventory,
+        "cognito",
+        "identity_pools",
+        noun="identity pools",
+        resource_type=IDENTITY_POOL,
+        resource_id=lambda pool: str(pool.get("id")),
+        label=lambda pool: f"Cognito identity pool {pool.get('name') or pool.get('id')}",
+    )
+    for found in pools:
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        region, pool = found
+        guests = bool(pool.get("allows_unauthenticated"))
+        name = f"Cognito identity pool {pool.get('name') or pool.get('id')}"
+        reason = (
+            f"{name} gives AWS credentials to unauthenticated guests"
+            if guests
+            else f"{name} gives AWS credentials to authenticated identities only"
+        )
+        yield result(not guests, str(pool.get("id")), IDENTITY_POOL, reason, region=region)

@@ -1,0 +1,82 @@
+"""Cognito collection (regional): each user pool's sign-in protections and each identity pool's guest access."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from ..shapes_directory import CognitoRegion
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most, plain
+
+# Each pool costs a Describe call beyond the listing; AWS's default quota is 1,000 user pools and 1,000 identity pools
+# a region. Past this many the rest are left unread (and the checks say so).
+MAX_POOLS = 1_000
+# ListUserPools and ListIdentityPools give at most 60 a page.
+_PAGE_SIZE = 60
+
+
+def collect_cognito(scope: Scope) -> CognitoRegion:
+    idp = scope.client("cognito-idp")
+    listed, more = paginate_at_most(idp, "list_user_pools", "UserPools", MAX_POOLS, MaxResults=_PAGE_SIZE)
+    pools = concurrently(functools.partial(_user_pool, idp, scope.region), listed)
+    found: CognitoRegion = bounded_region("user_pools", [p for p in pools if p is not None], more, MAX_POOLS)
+    # Identity pools are another service (cognito-identity): a refusal there is kept for the guest access check alone.
+    try:
+        identity_pools, more_identity_pools = _identity_pools(scope.client("cognito-identity"), scope.region)
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        found["identity_pools_error"] = describe_error(exc)
+        return found
+    found["identity_pools"] = plain(identity_pools)
+    if more_identity_pools:
+        found["identity_pools_truncated_at"] = MAX_POOLS
+    return found
+
+
+def _user_pool(idp: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    pool: dict[str, Any] = {"id": str(listed["Id"]), "name": listed.get("Name"), "region": region}
+    try:
+        described = idp.describe_user_pool(UserPoolId=pool["id"])["UserPool"]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None  # deleted between the listing and this read
+        pool["describe_error"] = describe_error(exc)
+        return pool
+    password = (described.get("Policies") or {}).get("PasswordPolicy") or {}
+    pool.update(
+        {
+            "arn": described.get("Arn"),
+            "mfa": described.get("MfaConfiguration"),
+            "deletion_protection": described.get("DeletionProtection"),
+            "advanced_security_mode": (described.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode"),
+            "password_minimum_length": password.get("MinimumLength"),
+        }
+    )
+    return pool
+
+
+def _identity_pools(identity: BaseClient, region: str) -> tuple[list[dict[str, Any]], bool]:
+    listed, more = paginate_at_most(identity, "list_identity_pools", "IdentityPools", MAX_POOLS, MaxResults=_PAGE_SIZE)
+    read = concurrently(functools.partial(_identity_pool, identity, region), listed)
+    return [p for p in read if p is not None], more
+
+
+def _identity_pool(identity: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    pool: dict[str, Any] = {
+        "id": str(listed["IdentityPoolId"]),
+        "name": listed.get("IdentityPoolName"),
+        "region": region,
+    }
+    try:
+        described = identity.describe_identity_pool(IdentityPoolId=pool["id"])
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        pool["describe_error"] = describe_error(exc)
+        return pool
+    pool["allows_unauthenticated"] = bool(described.get("AllowUnauthenticatedIdentities"))
+    return pool

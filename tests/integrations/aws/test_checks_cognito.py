@@ -1,0 +1,161 @@
+"""Cognito user pool (MFA, threat protection, password length, deletion protection) and identity pool (guest access)
+checks against moto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integrations.providers.aws.collectors import cognito as cognito_collector
+from integrations.registry import Inventory, OutcomeStatus
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    REGION,
+    answer,
+    aws,
+    collect,
+    connector,
+    json_reply,
+    only,
+    run,
+    scan,
+    statuses,
+)
+
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
+MFA = "aws.cognito.user_pool_mfa_required"
+THREATS = "aws.cognito.user_pool_threat_protection_enforced"
+PASSWORD = "aws.cognito.user_pool_password_min_length"
+DELETION = "aws.cognito.user_pool_deletion_protection"
+GUESTS = "aws.cognito.identity_pool_no_guest_access"
+USER_POOL_CHECKS = [MFA, THREATS, PASSWORD, DELETION]
+HARDENED = {
+    "MfaConfiguration": "ON",
+    "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+    "Policies": {"PasswordPolicy": {"MinimumLength": 14}},
+    "DeletionProtection": "ACTIVE",
+}
+
+
+def _user_pool(endpoint: str, name: str, **settings: Any) -> str:
+    """Create user pool ``name`` (create_user_pool's own ``settings``) and return its ARN."""
+    return str(aws(endpoint, "cognito-idp").create_user_pool(PoolName=name, **settings)["UserPool"]["Arn"])
+
+
+def _identity_pool(endpoint: str, name: str, guests: bool) -> str:
+    created = aws(endpoint, "cognito-identity").create_identity_pool(
+        IdentityPoolName=name, AllowUnauthenticatedIdentities=guests
+    )
+    return str(created["IdentityPoolId"])
+
+
+def _collect_refusing(endpoint: str, operation: str) -> Inventory:
+    built = connector(endpoint)
+    refusal = answer([lambda: json_reply({"__type": "AccessDeniedException", "message": "no"}, status=403)])
+    built.session.events.register(f"before-send.{operation}", refusal)
+    return built.collect({"cognito"})
+
+
+def test_a_hardened_user_pool_passes_every_check_and_cognitos_defaults_fail_them(moto_reset: str) -> None:
+    # given a user pool with MFA required, threat protection enforced, 14-character passwords and deletion
+    # protection; and one created with Cognito's defaults
+    hardened = _user_pool(moto_reset, "customers", **HARDENED)
+    default = _user_pool(moto_reset, "staging")
+    # when the user pool checks run on one collection
+    collected = collect(moto_reset, USER_POOL_CHECKS)
+    # then the hardened pool passes each and the default one fails each, saying why
+    assert {cid: statuses(run(collected, cid)) for cid in USER_POOL_CHECKS} == {
+        cid: {hardened: PASS, default: FAIL} for cid in USER_POOL_CHECKS
+    }
+    reasons = {(cid, o.resource_id): o.reason for cid in USER_POOL_CHECKS for o in run(collected, cid)}
+    assert reasons[(MFA, hardened)] == "Cognito user pool customers requires multi-factor authentication"
+    assert reasons[(MFA, default)] == ("Cognito user pool staging does not use multi-factor authentication (MFA OFF)")
+    assert reasons[(THREATS, hardened)] == "Cognito user pool customers enforces threat protection"
+    assert reasons[(THREATS, default)] == "Cognito user pool staging has threat protection off"
+    assert reasons[(PASSWORD, hardened)] == "Cognito user pool customers requires passwords of at least 14 characters"
+    assert reasons[(PASSWORD, default)] == (
+        "Cognito user pool staging requires passwords of at least 8 characters (14 required)"
+    )
+    assert reasons[(DELETION, hardened)] == "Cognito user pool customers has deletion protection"
+    assert reasons[(DELETION, default)] == "Cognito user pool staging does not have deletion protection"
+
+
+def test_optional_mfa_and_audit_only_threat_protection_fail(moto_reset: str) -> None:
+    # given a user pool where MFA is optional and threat protection only audits
+    arn = _user_pool(
+        moto_reset, "partners", MfaConfiguration="OPTIONAL", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}
+    )
+    collected = collect(moto_reset, [MFA, THREATS])
+    # when both checks run
+    mfa, threats = only(run(collected, MFA)), only(run(collected, THREATS))
+    # then both fail, saying the protection is there but does not stop anyone
+    assert (mfa.resource_id, mfa.status, threats.status) == (arn, FAIL, FAIL)
+    assert mfa.reason == (
+        "Cognito user pool partners leaves multi-factor authentication optional: users may sign in with a password "
+        "alone"
+    )
+    assert threats.reason == (
+        "Cognito user pool partners runs threat protection in audit mode only: risky sign-ins are recorded, not stopped"
+    )
+
+
+def test_identity_pools_fail_only_when_they_admit_guests(moto_reset: str) -> None:
+    # given an identity pool for signed-in users only, and one that gives guests credentials
+    members = _identity_pool(moto_reset, "members", guests=False)
+    open_pool = _identity_pool(moto_reset, "open", guests=True)
+    # when the guest access check runs
+    outcomes = scan(moto_reset, GUESTS)
+    # then only the guest pool fails
+    assert statuses(outcomes) == {members: PASS, open_pool: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[open_pool] == "Cognito identity pool open gives AWS credentials to unauthenticated guests"
+    assert reasons[members] == "Cognito identity pool members gives AWS credentials to authenticated identities only"
+
+
+def test_a_refused_identity_pool_listing_errors_that_check_alone(moto_reset: str) -> None:
+    # given a hardened user pool, an identity pool, and a role cognito-identity refuses
+    arn = _user_pool(moto_reset, "customers", **HARDENED)
+    _identity_pool(moto_reset, "members", guests=False)
+    # when Cognito is collected
+    collected = _collect_refusing(moto_reset, "cognito-identity.ListIdentityPools")
+    # then the guest access check is an error for the region, never a pass, and the user pools are still judged
+    outcome = only(run(collected, GUESTS))
+    assert (outcome.resource_id, outcome.region, outcome.status) == (ACCOUNT, REGION, ERROR)
+    assert outcome.reason.startswith(
+        f"Could not list the identity pools in {REGION}: ListIdentityPools failed with AccessDeniedException"
+    )
+    assert {cid: statuses(run(collected, cid)) for cid in USER_POOL_CHECKS} == {
+        cid: {arn: PASS} for cid in USER_POOL_CHECKS
+    }
+
+
+def test_a_user_pool_that_cannot_be_described_is_an_error_for_each_user_pool_check(moto_reset: str) -> None:
+    # given a user pool, and a role that may list user pools but not describe them
+    _user_pool(moto_reset, "customers", **HARDENED)
+    pool_id = aws(moto_reset, "cognito-idp").list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    # when Cognito is collected
+    collected = _collect_refusing(moto_reset, "cognito-identity-provider.DescribeUserPool")
+    # then every user pool check is an error naming the pool (its id: the ARN comes with the description)
+    for cid in USER_POOL_CHECKS:
+        outcome = only(run(collected, cid))
+        assert (outcome.resource_id, outcome.status) == (pool_id, ERROR)
+        assert outcome.reason.startswith(
+            "Could not describe Cognito user pool customers: DescribeUserPool failed with AccessDeniedException"
+        )
+
+
+def test_user_pools_are_read_page_by_page_and_past_the_bound_said_so(
+    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given three hardened user pools, listed one a page, and a collector that reads at most two
+    monkeypatch.setattr(cognito_collector, "_PAGE_SIZE", 1)
+    monkeypatch.setattr(cognito_collector, "MAX_POOLS", 2)
+    for name in ("first", "second", "third"):
+        _user_pool(moto_reset, name, **HARDENED)
+    # when the MFA check runs
+    outcomes = scan(moto_reset, MFA)
+    # then two are judged and the region gets an error saying the rest were not read
+    assert sorted(o.status for o in outcomes) == sorted([PASS, PASS, ERROR])
+    bound = next(o for o in outcomes if o.status == ERROR)
+    assert bound.reason == f"{REGION} holds more than 2 user pools; only the first 2 were read and judged"
