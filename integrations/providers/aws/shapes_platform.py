@@ -93,6 +93,10 @@ class MskCluster(TypedDict):
     key_manager: str | None
     public_access: str | None  # ConnectivityInfo.PublicAccess.Type; None: not reported (AWS's default is DISABLED)
     broker_log_destinations: list[str]  # the enabled BrokerLogs destinations: CloudWatchLogs, Firehose, S3
+    # ClientAuthentication: the client authentication methods turned on (IAM, SASL/SCRAM, TLS) and whether
+    # unauthenticated access is allowed as well; absent from inventories collected before they were kept.
+    auth_methods: NotRequired[list[str]]
+    unauthenticated_access: NotRequired[bool]
     region: str
     key_error: NotRequired[str]  # DescribeKey on the cluster's key failed: only the key check reports it
 

@@ -83,7 +83,8 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "ConnectivityInfo": {"PublicAccess": {"Type": access}},
         }
 
-    # TLS both ways, a customer managed key, private, broker logs in S3: passes every MSK check.
+    # TLS both ways, a customer managed key, private, broker logs in S3, IAM client authentication: passes every MSK
+    # check.
     kafka.create_cluster(
         ClusterName="orders",
         KafkaVersion="3.6.0",
@@ -94,8 +95,9 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "EncryptionInTransit": {"ClientBroker": "TLS", "InCluster": True},
         },
         LoggingInfo={"BrokerLogs": {"S3": {"Enabled": True, "Bucket": "cw-access-logs"}}},
+        ClientAuthentication={"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}},
     )
-    # Plain text accepted, MSK's own key, public, no broker logs: fails all four.
+    # Plain text accepted, MSK's own key, public, no broker logs, no client authentication: fails all five.
     loose = kafka.create_cluster(
         ClusterName="clickstream",
         KafkaVersion="3.6.0",
@@ -110,6 +112,7 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "cluster_encrypted_with_customer_key",
             "cluster_not_publicly_accessible",
             "cluster_broker_logging_enabled",
+            "cluster_client_authentication_required",
         )
     }
 

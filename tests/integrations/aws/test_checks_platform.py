@@ -30,6 +30,7 @@ MSK_CHECKS = [
     "aws.msk.cluster_not_publicly_accessible",
     "aws.msk.cluster_broker_logging_enabled",
 ]
+CLIENT_AUTH = "aws.msk.cluster_client_authentication_required"
 APPSYNC_CHECKS = ["aws.appsync.graphql_api_field_logging_enabled", "aws.appsync.graphql_api_not_api_key_authenticated"]
 FTP_CHECK = "aws.transfer.server_no_ftp"
 BUS_CHECK = "aws.eventbridge.bus_policy_not_public"
@@ -111,6 +112,43 @@ def test_msk_reads_missing_settings_as_aws_defaults_and_skips_serverless_cluster
     # then only the provisioned cluster is judged, and passes on AWS's defaults
     assert (outcome.resource_id, outcome.status) == (arn, PASS)
     assert outcome.observed == {"client_broker": "TLS", "in_cluster": True}
+
+
+def test_msk_clusters_pass_only_when_every_client_authenticates(moto_reset: str) -> None:
+    # given clusters with IAM access control, with mutual TLS named only by its certificate authorities, with SCRAM
+    # but unauthenticated access left on, and with no client authentication at all
+    def auth(**settings: Any) -> dict[str, Any]:
+        return {"ClientAuthentication": settings}
+
+    iam = msk_cluster(moto_reset, "orders", **auth(Sasl={"Iam": {"Enabled": True}}, Unauthenticated={"Enabled": False}))
+    ca = f"arn:aws:acm-pca:{REGION}:{ACCOUNT}:certificate-authority/kafka"
+    mtls = msk_cluster(moto_reset, "ledger", **auth(Tls={"CertificateAuthorityArnList": [ca]}))
+    mixed = msk_cluster(
+        moto_reset, "billing", **auth(Sasl={"Scram": {"Enabled": True}}, Unauthenticated={"Enabled": True})
+    )
+    bare = msk_cluster(moto_reset, "legacy")
+    # when the client authentication check runs
+    outcomes = scan(moto_reset, CLIENT_AUTH)
+    # then only the clusters authenticating every client pass
+    assert statuses(outcomes) == {iam: PASS, mtls: PASS, mixed: FAIL, bare: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[iam] == "MSK cluster orders authenticates every client (IAM)"
+    assert reasons[mtls] == "MSK cluster ledger authenticates every client (TLS)"
+    assert reasons[mixed] == "MSK cluster billing admits unauthenticated clients beside SASL/SCRAM"
+    assert reasons[bare] == (
+        "MSK cluster legacy has no client authentication: every client that reaches a broker is admitted"
+    )
+
+
+def test_an_msk_cluster_collected_before_its_client_authentication_was_kept_is_not_judged(moto_reset: str) -> None:
+    # given a cluster collected, then stripped of the client authentication fields (as an older inventory holds it)
+    msk_cluster(moto_reset, "legacy")
+    collected = collect(moto_reset, [CLIENT_AUTH])
+    for data in collected.data["msk"]["regions"].values():
+        for cluster in data["clusters"]:
+            del cluster["auth_methods"], cluster["unauthenticated_access"]
+    # when the check runs, then there is nothing to judge
+    assert run(collected, CLIENT_AUTH) == []
 
 
 def test_a_key_of_another_account_is_customer_managed_and_an_unreadable_key_is_an_error(moto_reset: str) -> None:

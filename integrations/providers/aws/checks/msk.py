@@ -1,5 +1,6 @@
-"""Checks on Amazon MSK provisioned clusters: TLS in transit, a customer managed key at rest, no public access and
-broker logs delivered somewhere. MSK Serverless clusters are not judged (see collectors/msk.py)."""
+"""Checks on Amazon MSK provisioned clusters: TLS in transit, a customer managed key at rest, no public access,
+broker logs delivered somewhere and every client authenticated. MSK Serverless clusters are not judged (see
+collectors/msk.py)."""
 
 from __future__ import annotations
 
@@ -141,4 +142,40 @@ def cluster_broker_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
         )
         yield result(
             bool(destinations), cluster["arn"], CLUSTER, reason, region=cluster["region"], destinations=destinations
+        )
+
+
+@aws_check(
+    id="aws.msk.cluster_client_authentication_required",
+    title="MSK clusters authenticate every client",
+    severity=Severity.HIGH,
+    service="msk",
+    resource_type=CLUSTER,
+    rationale="A cluster that admits unauthenticated clients lets anything that reaches a broker read and write "
+    "every topic, and leaves Kafka's ACLs nothing to tell clients apart by; with no authentication method at all, "
+    "that is every client.",
+    remediation="Turn on IAM access control, SASL/SCRAM or mutual TLS client authentication and turn unauthenticated "
+    "access off (UpdateSecurity with ClientAuthentication), once the clients authenticate.",
+)
+def cluster_client_authentication_required(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "auth_methods" not in cluster:
+            continue  # collected before client authentication was kept
+        methods = list(cluster.get("auth_methods") or [])
+        open_access = bool(cluster.get("unauthenticated_access"))
+        ok = bool(methods) and not open_access
+        if ok:
+            reason = f"{_label(cluster)} authenticates every client ({', '.join(methods)})"
+        elif methods:
+            reason = f"{_label(cluster)} admits unauthenticated clients beside {', '.join(methods)}"
+        else:
+            reason = f"{_label(cluster)} has no client authentication: every client that reaches a broker is admitted"
+        yield result(
+            ok,
+            cluster["arn"],
+            CLUSTER,
+            reason,
+            region=cluster["region"],
+            auth_methods=methods,
+            unauthenticated_access=open_access,
         )

@@ -73,5 +73,29 @@ def _cluster(scope: Scope, cluster: Mapping[str, Any]) -> dict[str, Any]:
         "broker_log_destinations": [
             kind for kind in _LOG_DESTINATIONS if (broker_logs.get(kind) or {}).get("Enabled") is True
         ],
+        **_client_authentication(provisioned.get("ClientAuthentication") or {}),
         "region": scope.region,
+    }
+
+
+def _client_authentication(auth: Mapping[str, Any]) -> dict[str, Any]:
+    sasl = auth.get("Sasl") or {}
+    tls = auth.get("Tls") or {}
+    methods = [
+        name
+        for name, on in (
+            ("IAM", (sasl.get("Iam") or {}).get("Enabled") is True),
+            ("SASL/SCRAM", (sasl.get("Scram") or {}).get("Enabled") is True),
+            # A TLS block naming certificate authorities turns mutual TLS on even where AWS leaves Enabled out.
+            (
+                "TLS",
+                tls.get("Enabled") is True
+                or (tls.get("Enabled") is None and bool(tls.get("CertificateAuthorityArnList"))),
+            ),
+        )
+        if on
+    ]
+    return {
+        "auth_methods": methods,
+        "unauthenticated_access": (auth.get("Unauthenticated") or {}).get("Enabled") is True,
     }
