@@ -8,7 +8,7 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_directory import CognitoUserPool
+from ..shapes_directory import CognitoIdentityPool, CognitoUserPool
 from ._common import aws_check, described_items, regional_listing, result
 
 USER_POOL = "AWS::Cognito::UserPool"
@@ -23,6 +23,10 @@ def _id(pool: CognitoUserPool) -> str:
 
 def _label(pool: CognitoUserPool) -> str:
     return f"Cognito user pool {pool.get('name') or pool.get('id')}"
+
+
+def _identity_label(pool: CognitoIdentityPool) -> str:
+    return f"Cognito identity pool {pool.get('name') or pool.get('id')}"
 
 
 # A user pool's verdict: whether it passes, why, and what was observed.
@@ -170,7 +174,7 @@ def identity_pool_no_guest_access(inventory: Inventory) -> Iterable[Outcome]:
         noun="identity pools",
         resource_type=IDENTITY_POOL,
         resource_id=lambda pool: str(pool.get("id")),
-        label=lambda pool: f"Cognito identity pool {pool.get('name') or pool.get('id')}",
+        label=_identity_label,
     )
     for found in pools:
         if isinstance(found, Outcome):
@@ -178,7 +182,7 @@ def identity_pool_no_guest_access(inventory: Inventory) -> Iterable[Outcome]:
             continue
         region, pool = found
         guests = bool(pool.get("allows_unauthenticated"))
-        name = f"Cognito identity pool {pool.get('name') or pool.get('id')}"
+        name = _identity_label(pool)
         reason = (
             f"{name} gives AWS credentials to unauthenticated guests"
             if guests

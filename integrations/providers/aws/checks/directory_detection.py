@@ -126,6 +126,10 @@ def guardduty_eks_audit_logs_enabled(inventory: Inventory) -> Iterable[Outcome]:
 # --- Directory Service -----------------------------------------------------------------------------------------------
 
 
+def _label(directory: Directory) -> str:
+    return f"Directory {directory.get('id')} ({directory.get('name') or 'unnamed'}, {directory.get('type')})"
+
+
 def _radius_directories(inventory: Inventory) -> Iterator[Directory]:
     for directory in items(inventory, "directoryservice", "directories"):
         if directory.get("type") in _RADIUS_TYPES and directory.get("stage") not in _DIRECTORY_GONE:
@@ -157,10 +161,6 @@ def directoryservice_radius_mfa_enabled(inventory: Inventory) -> Iterable[Outcom
         else:
             reason = f"{label} has RADIUS multi-factor authentication in status {status or 'unknown'}, not Completed"
         yield result(ok, did, DIRECTORY, reason, region=region, radius_status=status)
-
-
-def _label(directory: Directory) -> str:
-    return f"Directory {directory.get('id')} ({directory.get('name') or 'unnamed'}, {directory.get('type')})"
 
 
 @aws_check(

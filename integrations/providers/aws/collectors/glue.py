@@ -95,6 +95,7 @@ def _job(
 ) -> dict[str, Any]:
     name = str(job["Name"])
     config = job.get("SecurityConfiguration") or None
+    arguments = job.get("DefaultArguments") or {}
     found: dict[str, Any] = {
         "name": name,
         "arn": f"arn:{scope.partition}:glue:{scope.region}:{scope.account_id}:job/{name}",
@@ -105,8 +106,8 @@ def _job(
         # its --enable-continuous-cloudwatch-log default argument (None when the job does not set it).
         "command": (job.get("Command") or {}).get("Name"),
         "glue_version": job.get("GlueVersion"),
-        "continuous_logging": (job.get("DefaultArguments") or {}).get("--enable-continuous-cloudwatch-log"),
-        "bookmark_option": (job.get("DefaultArguments") or {}).get("--job-bookmark-option"),
+        "continuous_logging": arguments.get("--enable-continuous-cloudwatch-log"),
+        "bookmark_option": arguments.get("--job-bookmark-option"),
         "bookmarks_encryption_mode": None,
         "region": scope.region,
     }

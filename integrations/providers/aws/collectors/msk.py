@@ -81,20 +81,14 @@ def _cluster(scope: Scope, cluster: Mapping[str, Any]) -> dict[str, Any]:
 def _client_authentication(auth: Mapping[str, Any]) -> dict[str, Any]:
     sasl = auth.get("Sasl") or {}
     tls = auth.get("Tls") or {}
-    methods = [
-        name
-        for name, on in (
-            ("IAM", (sasl.get("Iam") or {}).get("Enabled") is True),
-            ("SASL/SCRAM", (sasl.get("Scram") or {}).get("Enabled") is True),
-            # A TLS block naming certificate authorities turns mutual TLS on even where AWS leaves Enabled out.
-            (
-                "TLS",
-                tls.get("Enabled") is True
-                or (tls.get("Enabled") is None and bool(tls.get("CertificateAuthorityArnList"))),
-            ),
-        )
-        if on
-    ]
+    methods = []
+    if (sasl.get("Iam") or {}).get("Enabled") is True:
+        methods.append("IAM")
+    if (sasl.get("Scram") or {}).get("Enabled") is True:
+        methods.append("SASL/SCRAM")
+    # A TLS block naming certificate authorities turns mutual TLS on even where AWS leaves Enabled out.
+    if tls.get("Enabled") is True or (tls.get("Enabled") is None and tls.get("CertificateAuthorityArnList")):
+        methods.append("TLS")
     return {
         "auth_methods": methods,
         "unauthenticated_access": (auth.get("Unauthenticated") or {}).get("Enabled") is True,
