@@ -303,8 +303,10 @@ def main() -> int:
     from integrations.services import integration_create
 
     port, replay_port = free_port(), free_port()
+    # moto's server with what it lacks added (tests.moto_additions), as the tests' server has it.
     moto = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.moto_additions", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
+# What moto lacks (EC2 account settings, ...), served by the same server: installed on import.
+from tests import moto_additions  # noqa: F401
+
 __all__ = ["FAKE_AWS_ENV", "moto_reset", "moto_server"]
 
 FAKE_AWS_ENV = {

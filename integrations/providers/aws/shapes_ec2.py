@@ -1,9 +1,10 @@
 """The inventory shapes of the account's own AMIs, instance and launch template user data, subnets, transit
-gateways and network interfaces.
+gateways, network interfaces and EC2's regional account settings.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds ``images``,
-``instance_user_data``, ``subnets``, ``transit_gateways``, ``network_interfaces`` and ``vpc_endpoint_services`` as
-``Regional[...]`` of their region shape.
+``instance_user_data``, ``subnets``, ``transit_gateways``, ``network_interfaces``, ``vpc_endpoint_services``,
+``snapshot_block_public_access``, ``image_block_public_access``, ``instance_metadata_defaults`` and
+``serial_console_access`` as ``Regional[...]`` of their region shape.
 """
 
 from __future__ import annotations
@@ -109,3 +110,32 @@ class EndpointService(TypedDict):
 
 class EndpointServicesRegion(TypedDict):
     services: list[EndpointService]
+
+
+# EC2's account settings, one read each per region (each its own inventory service, so a refused read fails only its
+# own check).
+
+
+class SnapshotBlockPublicAccessRegion(TypedDict):
+    state: str | None  # GetSnapshotBlockPublicAccessState: "block-all-sharing", "block-new-sharing" or "unblocked"
+    managed_by: str | None  # "account", or "declarative-policy" when an organization policy sets it
+
+
+class ImageBlockPublicAccessRegion(TypedDict):
+    state: str | None  # GetImageBlockPublicAccessState: "block-new-sharing" or "unblocked"
+    managed_by: str | None
+
+
+class InstanceMetadataDefaultsRegion(TypedDict):
+    """GetInstanceMetadataDefaults' AccountLevel: what new instances get when their launch does not say."""
+
+    http_tokens: str | None  # "required" (IMDSv2 only) or "optional"; None when the account set no default
+    http_endpoint: str | None  # "enabled" or "disabled"; None when no default
+    hop_limit: int | None  # HttpPutResponseHopLimit
+    tokens_enforced: str | None  # HttpTokensEnforced: "enabled" refuses launches asking for IMDSv1
+    managed_by: str | None
+
+
+class SerialConsoleAccessRegion(TypedDict):
+    enabled: bool  # GetSerialConsoleAccessStatus' SerialConsoleAccessEnabled
+    managed_by: str | None

@@ -16,6 +16,7 @@ from tests.integrations.aws.seed_databases_application import seed_databases_and
 from tests.integrations.aws.seed_devtools import seed_devtools
 from tests.integrations.aws.seed_directory_delivery import seed_directory_and_delivery
 from tests.integrations.aws.seed_ec2_exposure import default_subnets, seed_ec2_exposure
+from tests.integrations.aws.seed_ec2_settings import seed_ec2_settings
 from tests.integrations.aws.seed_lambda_iam_gaps import seed_lambda_and_iam_gaps
 from tests.integrations.aws.seed_more_services import seed_more_services
 from tests.integrations.aws.seed_network_compute import seed_network_compute
@@ -309,6 +310,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_lambda_and_iam_gaps(moto_reset, EAST)
     seeded_failures |= seed_more_services(moto_reset, EAST, other_region=WEST, instance=net["imds_v2"])
     seeded_failures |= seed_directory_and_delivery(moto_reset, EAST, other_region=WEST)
+    seeded_failures |= seed_ec2_settings(moto_reset, EAST, other_region=WEST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)

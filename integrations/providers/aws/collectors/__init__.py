@@ -32,6 +32,12 @@ from .directory import collect_directoryservice
 from .dms import collect_dms
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
+from .ec2_settings import (
+    collect_image_block_public_access,
+    collect_instance_metadata_defaults,
+    collect_serial_console_access,
+    collect_snapshot_block_public_access,
+)
 from .ecs import collect_ecs
 from .edge import collect_acm, collect_cloudfront
 from .eks import collect_eks
@@ -147,4 +153,8 @@ COLLECTORS: dict[str, Collector] = {
     "cognito": collect_cognito,
     "workspaces": collect_workspaces,
     "shield": collect_shield,
+    "snapshot_block_public_access": collect_snapshot_block_public_access,
+    "image_block_public_access": collect_image_block_public_access,
+    "instance_metadata_defaults": collect_instance_metadata_defaults,
+    "serial_console_access": collect_serial_console_access,
 }

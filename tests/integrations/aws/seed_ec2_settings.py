@@ -1,0 +1,26 @@
+"""Seeds for the end-to-end scan: EC2's regional account settings hardened in one region and left loose in the other
+(as AWS starts an account, with the serial console turned on).
+
+``seed_ec2_settings`` returns the failures it causes (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+from tests.integrations.aws.support import ACCOUNT, aws
+
+Failures = set[tuple[str, str, str]]
+
+
+def seed_ec2_settings(endpoint: str, region: str, *, other_region: str) -> Failures:
+    hardened = aws(endpoint, "ec2", region)
+    hardened.enable_snapshot_block_public_access(State="block-all-sharing")
+    hardened.enable_image_block_public_access(ImageBlockPublicAccessState="block-new-sharing")
+    hardened.modify_instance_metadata_defaults(HttpTokens="required", HttpPutResponseHopLimit=2)
+    aws(endpoint, "ec2", other_region).enable_serial_console_access()
+    loose = (
+        "aws.ebs.snapshot_block_public_access",
+        "aws.ec2.image_block_public_access",
+        "aws.ec2.account_imdsv2_default",
+        "aws.ec2.serial_console_access_disabled",
+    )
+    return {(check_id, ACCOUNT, other_region) for check_id in loose}

@@ -1,0 +1,16 @@
+"""Operations moto 5.2 does not serve, added to its own responders so its server answers them.
+
+Each module adds one service's missing reads and writes to moto's response class for that service, keeping state on
+moto's backend of the account and region (so ``/moto-api/reset`` clears it like the rest of moto's state). A test sets
+that state with the same boto3 call an operator makes against AWS, and the connector reads it back over HTTP through
+botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionResult``).
+
+Installed on import: by ``tests.conftest_moto`` for the test servers, and by ``python -m tests.moto_additions`` (the
+benchmark's moto server process, which takes moto's own server options).
+"""
+
+from __future__ import annotations
+
+from . import ec2_settings
+
+ec2_settings.install()
