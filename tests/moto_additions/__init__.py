@@ -5,12 +5,19 @@ moto's backend of the account and region (so ``/moto-api/reset`` clears it like 
 that state with the same boto3 call an operator makes against AWS, and the connector reads it back over HTTP through
 botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionResult``).
 
+- ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
+- ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
+- ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
+  DescribeConfigurationSettings).
+
 Installed on import: by ``tests.conftest_moto`` for the test servers, and by ``python -m tests.moto_additions`` (the
 benchmark's moto server process, which takes moto's own server options).
 """
 
 from __future__ import annotations
 
-from . import ec2_settings
+from . import ec2_client_vpn, ec2_settings, elasticbeanstalk
 
 ec2_settings.install()
+ec2_client_vpn.install()
+elasticbeanstalk.install()

@@ -130,6 +130,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "instance_user_data": ("ec2",),
     "subnets": ("ec2",),
     "transit_gateways": ("ec2",),
+    "client_vpn_endpoints": ("ec2",),
     "network_interfaces": ("ec2",),
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
@@ -141,6 +142,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "image_block_public_access": ("ec2",),
     "instance_metadata_defaults": ("ec2",),
     "serial_console_access": ("ec2",),
+    "elasticbeanstalk": ("elasticbeanstalk",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),

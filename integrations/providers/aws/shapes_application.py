@@ -1,9 +1,9 @@
-"""Inventory shapes of the application-facing services: Step Functions state machines, WAFv2 web ACLs and API
-Gateway v2 (HTTP and WebSocket) APIs.
+"""Inventory shapes of the application-facing services: Step Functions state machines, WAFv2 web ACLs, API
+Gateway v2 (HTTP and WebSocket) APIs and Elastic Beanstalk environments.
 
 Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``stepfunctions``,
-``wafv2`` and ``apigatewayv2`` as ``Regional[...]`` of their region shape. A read that failed for one resource is
-kept on it (``*_error``) so only the checks that needed the read report an error.
+``wafv2``, ``apigatewayv2`` and ``elasticbeanstalk`` as ``Regional[...]`` of their region shape. A read that failed
+for one resource is kept on it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations
@@ -78,9 +78,34 @@ class ApiGatewayV2Region(TypedDict):
     truncated_at: NotRequired[int]  # set only when the region held more APIs than were read
 
 
+# --- elasticbeanstalk (environments) ------------------------------------------------------
+
+
+class BeanstalkEnvironment(TypedDict):
+    """An environment (DescribeEnvironments, not terminated) and the options judged from its
+    DescribeConfigurationSettings: each the effective value, None when the answer did not hold it."""
+
+    name: str
+    arn: str
+    application: str
+    health_reporting: NotRequired[str | None]  # aws:elasticbeanstalk:healthreporting:system SystemType
+    managed_actions: NotRequired[str | None]  # aws:elasticbeanstalk:managedactions ManagedActionsEnabled
+    update_level: NotRequired[str | None]  # aws:elasticbeanstalk:managedactions:platformupdate UpdateLevel
+    stream_logs: NotRequired[str | None]  # aws:elasticbeanstalk:cloudwatch:logs StreamLogs
+    log_retention_days: NotRequired[str | None]  # aws:elasticbeanstalk:cloudwatch:logs RetentionInDays
+    describe_error: NotRequired[str]  # DescribeConfigurationSettings failed: the options are unknown
+    region: str
+
+
+class ElasticBeanstalkRegion(TypedDict):
+    environments: list[BeanstalkEnvironment]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
 class ApplicationInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     stepfunctions: Regional[StepFunctionsRegion]
     wafv2: Regional[Wafv2Region]
     apigatewayv2: Regional[ApiGatewayV2Region]
+    elasticbeanstalk: Regional[ElasticBeanstalkRegion]

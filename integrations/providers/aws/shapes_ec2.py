@@ -1,10 +1,10 @@
 """The inventory shapes of the account's own AMIs, instance and launch template user data, subnets, transit
-gateways, network interfaces and EC2's regional account settings.
+gateways, Client VPN endpoints, network interfaces and EC2's regional account settings.
 
 Split from ``shapes`` (same conventions) to keep each module short.  ``Inventory.data`` holds ``images``,
-``instance_user_data``, ``subnets``, ``transit_gateways``, ``network_interfaces``, ``vpc_endpoint_services``,
-``snapshot_block_public_access``, ``image_block_public_access``, ``instance_metadata_defaults`` and
-``serial_console_access`` as ``Regional[...]`` of their region shape.
+``instance_user_data``, ``subnets``, ``transit_gateways``, ``client_vpn_endpoints``, ``network_interfaces``,
+``vpc_endpoint_services``, ``snapshot_block_public_access``, ``image_block_public_access``,
+``instance_metadata_defaults`` and ``serial_console_access`` as ``Regional[...]`` of their region shape.
 """
 
 from __future__ import annotations
@@ -80,6 +80,21 @@ class TransitGateway(TypedDict):
 
 class TransitGatewaysRegion(TypedDict):
     transit_gateways: list[TransitGateway]
+
+
+class ClientVpnEndpoint(TypedDict):
+    """A Client VPN endpoint (DescribeClientVpnEndpoints, not deleting or deleted)."""
+
+    id: str  # cvpn-endpoint-...
+    description: str | None
+    status: str | None  # Status.Code: "pending-associate", "available", ...
+    connection_logging: bool  # ConnectionLogOptions.Enabled
+    log_group: str | None  # ConnectionLogOptions.CloudwatchLogGroup
+    region: str
+
+
+class ClientVpnEndpointsRegion(TypedDict):
+    client_vpn_endpoints: list[ClientVpnEndpoint]
 
 
 class NetworkInterface(TypedDict):

@@ -1,5 +1,5 @@
 """Seeds for the end-to-end scan: EC2's regional account settings hardened in one region and left loose in the other
-(as AWS starts an account, with the serial console turned on).
+(as AWS starts an account, with the serial console turned on); a Client VPN endpoint logging connections and one not.
 
 ``seed_ec2_settings`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -23,4 +23,27 @@ def seed_ec2_settings(endpoint: str, region: str, *, other_region: str) -> Failu
         "aws.ec2.account_imdsv2_default",
         "aws.ec2.serial_console_access_disabled",
     )
-    return {(check_id, ACCOUNT, other_region) for check_id in loose}
+    return {(check_id, ACCOUNT, other_region) for check_id in loose} | _client_vpn(endpoint, region)
+
+
+def _client_vpn(endpoint: str, region: str) -> Failures:
+    ec2 = aws(endpoint, "ec2", region)
+    certificate = f"arn:aws:acm:{region}:{ACCOUNT}:certificate/vpn-server"
+    made = {}
+    for name, logging in (
+        ("staff", {"Enabled": True, "CloudwatchLogGroup": "/vpn/staff"}),
+        ("ops", {"Enabled": False}),
+    ):
+        made[name] = ec2.create_client_vpn_endpoint(
+            ClientCidrBlock="10.200.0.0/22",
+            ServerCertificateArn=certificate,
+            AuthenticationOptions=[
+                {
+                    "Type": "certificate-authentication",
+                    "MutualAuthentication": {"ClientRootCertificateChainArn": certificate},
+                }
+            ],
+            ConnectionLogOptions=logging,
+            Description=name,
+        )["ClientVpnEndpointId"]
+    return {("aws.ec2.client_vpn_connection_logging", made["ops"], region)}

@@ -393,6 +393,7 @@ _PREFIX_FOR_SERVICE = {
     "database-migration-service": "dms",
     "directory-service": "ds",
     "cognito-identity-provider": "cognito-idp",
+    "elastic-beanstalk": "elasticbeanstalk",
     "sfn": "states",
     "route-53": "route53",
     "auto-scaling": "autoscaling",

@@ -1,5 +1,6 @@
-"""Checks on VPC settings that decide exposure by default: subnets handing out public IPv4 addresses, and transit
-gateways accepting attachments shared with them without review."""
+"""Checks on VPC settings that decide exposure by default: subnets handing out public IPv4 addresses, transit
+gateways accepting attachments shared with them without review, and Client VPN endpoints letting people in without
+a record of who connected."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_ec2 import Subnet, TransitGateway
+from ..shapes_ec2 import ClientVpnEndpoint, Subnet, TransitGateway
 from ._common import aws_check, items, result
 
 SUBNET = "AWS::EC2::Subnet"
 TRANSIT_GATEWAY = "AWS::EC2::TransitGateway"
+CLIENT_VPN_ENDPOINT = "AWS::EC2::ClientVpnEndpoint"
 
 
 @aws_check(
@@ -79,4 +81,42 @@ def transit_gateway_no_auto_accept(inventory: Inventory) -> Iterable[Outcome]:
             reason,
             region=gateway["region"],
             auto_accept_shared_attachments=setting,
+        )
+
+
+@aws_check(
+    id="aws.ec2.client_vpn_connection_logging",
+    title="Client VPN endpoints log client connections",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    requires=("client_vpn_endpoints",),
+    resource_type=CLIENT_VPN_ENDPOINT,
+    rationale="A Client VPN endpoint lets people into the VPC from anywhere. Connection logging records each attempt "
+    "(who, from which address, when, accepted or refused, and how long the session lasted) in CloudWatch Logs; "
+    "without it there is no trail to tell a stolen certificate or password being used from a colleague working "
+    "late.",
+    remediation="Turn on client connection logging on the endpoint to a CloudWatch Logs log group "
+    "(ModifyClientVpnEndpoint ConnectionLogOptions Enabled true, CloudwatchLogGroup).",
+)
+def client_vpn_connection_logging(inventory: Inventory) -> Iterable[Outcome]:
+    endpoint: ClientVpnEndpoint
+    for endpoint in items(inventory, "client_vpn_endpoints", "client_vpn_endpoints"):
+        label = f"Client VPN endpoint {endpoint['id']}" + (
+            f" ({endpoint['description']})" if endpoint["description"] else ""
+        )
+        logged = endpoint["connection_logging"]
+        if logged:
+            reason = f"{label} logs client connections" + (
+                f" to log group {endpoint['log_group']}" if endpoint["log_group"] else ""
+            )
+        else:
+            reason = f"{label} does not log client connections"
+        yield result(
+            logged,
+            endpoint["id"],
+            CLIENT_VPN_ENDPOINT,
+            reason,
+            region=endpoint["region"],
+            connection_logging=logged,
+            log_group=endpoint["log_group"],
         )

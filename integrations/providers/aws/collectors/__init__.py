@@ -42,6 +42,7 @@ from .ecs import collect_ecs
 from .edge import collect_acm, collect_cloudfront
 from .eks import collect_eks
 from .elasticache import collect_elasticache
+from .elasticbeanstalk import collect_elasticbeanstalk
 from .elb import collect_elb, collect_elbv2
 from .emr import collect_emr
 from .endpoint_services import collect_vpc_endpoint_services
@@ -71,7 +72,7 @@ from .ssm import collect_ssm
 from .stepfunctions import collect_stepfunctions
 from .transfer import collect_transfer
 from .user_data import collect_instance_user_data
-from .vpc_settings import collect_subnets, collect_transit_gateways
+from .vpc_settings import collect_client_vpn_endpoints, collect_subnets, collect_transit_gateways
 from .wafv2 import collect_wafv2
 from .workspaces import collect_workspaces
 
@@ -157,4 +158,6 @@ COLLECTORS: dict[str, Collector] = {
     "image_block_public_access": collect_image_block_public_access,
     "instance_metadata_defaults": collect_instance_metadata_defaults,
     "serial_console_access": collect_serial_console_access,
+    "elasticbeanstalk": collect_elasticbeanstalk,
+    "client_vpn_endpoints": collect_client_vpn_endpoints,
 }

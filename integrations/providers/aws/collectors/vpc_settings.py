@@ -1,18 +1,21 @@
-"""VPC settings collection (regional): subnets' public addressing on launch and transit gateways' attachment
-acceptance.
+"""VPC settings collection (regional): subnets' public addressing on launch, transit gateways' attachment
+acceptance and Client VPN endpoints' connection logging.
 
-Each is its own inventory service, so a refused DescribeSubnets or DescribeTransitGateways fails only its own check.
+Each is its own inventory service, so a refused DescribeSubnets, DescribeTransitGateways or DescribeClientVpnEndpoints
+fails only its own check.
 """
 
 from __future__ import annotations
 
-from ..shapes_ec2 import SubnetsRegion, TransitGatewaysRegion
+from ..shapes_ec2 import ClientVpnEndpointsRegion, SubnetsRegion, TransitGatewaysRegion
 from ._common import Scope, paginate, plain
 
 # Both listings carry every setting judged, 1,000 a page at most: they are read whole, with no per-resource calls.
 _PAGE_SIZE = 1_000
-# A transit gateway on its way out accepts nothing more.
+# A transit gateway or Client VPN endpoint on its way out accepts nothing more.
 _GONE = frozenset({"deleting", "deleted"})
+# DescribeClientVpnEndpoints gives at most 1,000 a page.
+_VPN_PAGE_SIZE = 1_000
 
 
 def collect_subnets(scope: Scope) -> SubnetsRegion:
@@ -57,3 +60,29 @@ def collect_transit_gateways(scope: Scope) -> TransitGatewaysRegion:
             ]
         }
     )
+
+
+def collect_client_vpn_endpoints(scope: Scope) -> ClientVpnEndpointsRegion:
+    endpoints = paginate(
+        scope.client("ec2"),
+        "describe_client_vpn_endpoints",
+        "ClientVpnEndpoints",
+        PaginationConfig={"PageSize": _VPN_PAGE_SIZE},
+    )
+    found = []
+    for e in endpoints:
+        status = (e.get("Status") or {}).get("Code")
+        if status in _GONE:
+            continue
+        logging = e.get("ConnectionLogOptions") or {}
+        found.append(
+            {
+                "id": e["ClientVpnEndpointId"],
+                "description": e.get("Description") or None,
+                "status": status,
+                "connection_logging": logging.get("Enabled") is True,
+                "log_group": logging.get("CloudwatchLogGroup"),
+                "region": scope.region,
+            }
+        )
+    return plain({"client_vpn_endpoints": found})

@@ -1,0 +1,34 @@
+"""Seeds for the end-to-end scan: an Elastic Beanstalk environment hardened through its option settings and one
+created through the API with nothing set.
+
+``seed_beanstalk`` returns the failures it causes (``(check id, resource id, region)``).
+"""
+
+from __future__ import annotations
+
+from tests.integrations.aws.support import aws
+
+Failures = set[tuple[str, str, str]]
+
+HARDENED = [
+    {"Namespace": "aws:elasticbeanstalk:healthreporting:system", "OptionName": "SystemType", "Value": "enhanced"},
+    {"Namespace": "aws:elasticbeanstalk:managedactions", "OptionName": "ManagedActionsEnabled", "Value": "true"},
+    {"Namespace": "aws:elasticbeanstalk:cloudwatch:logs", "OptionName": "StreamLogs", "Value": "true"},
+]
+
+
+def seed_beanstalk(endpoint: str, region: str) -> Failures:
+    beanstalk = aws(endpoint, "elasticbeanstalk", region)
+    beanstalk.create_application(ApplicationName="storefront")
+    stack = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11"
+    beanstalk.create_environment(
+        ApplicationName="storefront",
+        EnvironmentName="storefront-prod",
+        SolutionStackName=stack,
+        OptionSettings=HARDENED,
+    )
+    loose = beanstalk.create_environment(
+        ApplicationName="storefront", EnvironmentName="storefront-dev", SolutionStackName=stack
+    )["EnvironmentArn"]
+    checks = ("enhanced_health_reporting", "managed_platform_updates", "cloudwatch_logs_streaming")
+    return {(f"aws.elasticbeanstalk.{name}", loose, region) for name in checks}
