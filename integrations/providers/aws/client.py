@@ -143,6 +143,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "instance_metadata_defaults": ("ec2",),
     "serial_console_access": ("ec2",),
     "elasticbeanstalk": ("elasticbeanstalk",),
+    "athena": ("athena",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),

@@ -18,6 +18,9 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     # /apis/*/stages (GetStages).
     "apigateway:GET",
     "appsync:ListGraphqlApis",
+    "athena:GetWorkGroup",
+    "athena:ListQueryExecutions",
+    "athena:ListWorkGroups",
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeLaunchConfigurations",
     "backup:GetBackupPlan",

@@ -1,8 +1,8 @@
-"""Inventory shapes of the analytics and machine-learning services: SageMaker, EMR, Bedrock and DataSync.
+"""Inventory shapes of the analytics and machine-learning services: SageMaker, EMR, Bedrock, DataSync and Athena.
 
 Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``sagemaker``, ``emr``,
-``bedrock`` and ``datasync`` as ``Regional[...]`` of their region shape. A read that failed for one resource is kept
-on it (``*_error``) so only the checks that needed the read report an error.
+``bedrock``, ``datasync`` and ``athena`` as ``Regional[...]`` of their region shape. A read that failed for one
+resource is kept on it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations
@@ -155,4 +155,28 @@ class DataSyncTask(TypedDict):
 
 class DataSyncRegion(TypedDict):
     tasks: list[DataSyncTask]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
+# --- athena (workgroups) ----------------------------------------------------------------------
+
+
+class AthenaWorkGroup(TypedDict):
+    """An ENABLED workgroup (ListWorkGroups) and its configuration (GetWorkGroup)."""
+
+    name: str
+    region: str
+    encryption_option: NotRequired[str | None]  # ResultConfiguration.EncryptionConfiguration: SSE_S3, SSE_KMS, CSE_KMS
+    enforced: NotRequired[bool]  # EnforceWorkGroupConfiguration: clients cannot override the workgroup's settings
+    minimum_encryption: NotRequired[bool]  # EnableMinimumEncryptionConfiguration: clients cannot encrypt less
+    managed_results: NotRequired[bool]  # ManagedQueryResultsConfiguration.Enabled: Athena keeps results, encrypted
+    metrics: NotRequired[bool]  # PublishCloudWatchMetricsEnabled
+    # The primary workgroup, which every region has, is asked whether it ran any query (ListQueryExecutions, the
+    # last 45 days): None for the others, which someone created.
+    has_queries: NotRequired[bool | None]
+    describe_error: NotRequired[str]  # GetWorkGroup or ListQueryExecutions failed: only the name is known
+
+
+class AthenaRegion(TypedDict):
+    work_groups: list[AthenaWorkGroup]  # the first ``truncated_at`` when the region holds more
     truncated_at: NotRequired[int]

@@ -15,6 +15,7 @@ from .account import collect_account
 from .apigateway import collect_apigateway
 from .apigatewayv2 import collect_apigatewayv2
 from .appsync import collect_appsync
+from .athena import collect_athena
 from .autoscaling import collect_autoscaling, collect_launch_templates
 from .backup import collect_backup, collect_dynamodb
 from .bedrock import collect_bedrock
@@ -160,4 +161,5 @@ COLLECTORS: dict[str, Collector] = {
     "serial_console_access": collect_serial_console_access,
     "elasticbeanstalk": collect_elasticbeanstalk,
     "client_vpn_endpoints": collect_client_vpn_endpoints,
+    "athena": collect_athena,
 }

@@ -1,7 +1,8 @@
 """Seeds for the end-to-end scan: an Elastic Beanstalk environment hardened through its option settings and one
-created through the API with nothing set.
+created through the API with nothing set; an Athena workgroup encrypting (enforced) and publishing metrics, and one
+doing neither.
 
-``seed_beanstalk`` returns the failures it causes (``(check id, resource id, region)``).
+``seed_beanstalk_and_athena`` returns the failures it causes (``(check id, resource id, region)``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ HARDENED = [
 ]
 
 
-def seed_beanstalk(endpoint: str, region: str) -> Failures:
+def seed_beanstalk_and_athena(endpoint: str, region: str) -> Failures:
+    return _beanstalk(endpoint, region) | _athena(endpoint, region)
+
+
+def _beanstalk(endpoint: str, region: str) -> Failures:
     beanstalk = aws(endpoint, "elasticbeanstalk", region)
     beanstalk.create_application(ApplicationName="storefront")
     stack = "64bit Amazon Linux 2023 v4.3.0 running Python 3.11"
@@ -32,3 +37,20 @@ def seed_beanstalk(endpoint: str, region: str) -> Failures:
     )["EnvironmentArn"]
     checks = ("enhanced_health_reporting", "managed_platform_updates", "cloudwatch_logs_streaming")
     return {(f"aws.elasticbeanstalk.{name}", loose, region) for name in checks}
+
+
+def _athena(endpoint: str, region: str) -> Failures:
+    athena = aws(endpoint, "athena", region)
+    athena.create_work_group(
+        Name="analysts",
+        Configuration={
+            "ResultConfiguration": {"EncryptionConfiguration": {"EncryptionOption": "SSE_S3"}},
+            "EnforceWorkGroupConfiguration": True,
+            "PublishCloudWatchMetricsEnabled": True,
+        },
+    )
+    athena.create_work_group(
+        Name="adhoc", Configuration={"EnforceWorkGroupConfiguration": False, "PublishCloudWatchMetricsEnabled": False}
+    )
+    checks = ("workgroup_results_encrypted", "workgroup_query_metrics_enabled")
+    return {(f"aws.athena.{name}", f"{region}/adhoc", region) for name in checks}
