@@ -223,6 +223,7 @@ class Volume(TypedDict):
     kms_key_id: str | None
     state: str | None
     region: str
+    tags: NotRequired[dict[str, str]]  # DescribeVolumes' Tags; absent from inventories kept before they were
 
 
 class SecurityGroup(TypedDict):

@@ -76,6 +76,9 @@ class DynamoTable(TypedDict):
     kms_key_arn: str | None
     pitr_status: str | None  # PointInTimeRecoveryStatus ("ENABLED", "DISABLED")
     backups_error: NotRequired[str]
+    # ListTagsOfResource (what AWS Backup selections by tag match); absent from inventories kept before it was read
+    tags: NotRequired[dict[str, str]]
+    tags_error: NotRequired[str]  # ListTagsOfResource failed: a selection by tag cannot be judged
     region: str
 
 
@@ -86,12 +89,25 @@ class DynamoDbRegion(TypedDict):
 # --- backup --------------------------------------------------------------------------
 
 
+class BackupSelection(TypedDict):
+    """GetBackupSelection's BackupSelection: which resources of its region the plan backs up."""
+
+    name: str
+    resources: list[str]  # ARNs, "*" wildcards allowed; matched OR'ed with list_of_tags
+    not_resources: list[str]  # ARNs left out
+    list_of_tags: list[AwsFragment]  # [{ConditionType: STRINGEQUALS, ConditionKey, ConditionValue}], any one matches
+    conditions: AwsFragment  # {StringEquals|StringNotEquals|StringLike|StringNotLike: [{ConditionKey, ...}]}, all
+
+
 class BackupPlan(TypedDict):
     id: str
     name: str | None
     arn: str | None
     rules: list[AwsFragment]  # BackupPlan Rules
     region: str
+    # Absent from inventories kept before selections were read; selections_error: they could not be read
+    selections: NotRequired[list[BackupSelection]]
+    selections_error: NotRequired[str]
 
 
 class BackupVault(TypedDict):

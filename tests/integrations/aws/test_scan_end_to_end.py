@@ -340,6 +340,16 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         if acl["Name"] == "storefront"
     )
 
+    volumes_everywhere = {
+        (v["VolumeId"], region)
+        for region in (EAST, WEST)
+        for v in aws(moto_reset, "ec2", region).describe_volumes()["Volumes"]
+    }
+    dynamodb = aws(moto_reset, "dynamodb", EAST)
+    tables = {
+        dynamodb.describe_table(TableName=name)["Table"]["TableArn"] for name in dynamodb.list_tables()["TableNames"]
+    }
+
     # when one inventory is collected and every AWS check runs on it
     inventory = built.collect(services_for(c.id for c in checks))
     outcomes = [(c.id, o) for c in checks for o in c.run(inventory)]
@@ -431,6 +441,9 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
             for bucket in ("cw-access-logs", "cw-trail-logs", "cw-flow-logs", "cw-config")
         },
         *{("aws.backup.plan_exists", ACCOUNT, region) for region in (EAST, WEST)},
+        # ... so no volume and no table is in a backup plan
+        *{("aws.backup.ebs_volume_in_backup_plan", volume, region) for volume, region in volumes_everywhere},
+        *{("aws.backup.dynamodb_table_in_backup_plan", arn, EAST) for arn in tables},
         *{("aws.ec2.ebs_volume_in_use", volume, EAST) for volume in net["volumes"]},
         ("aws.efs.backup_policy_enabled", net["efs"], EAST),
         # ... and no file system policy, so AWS's default lets any principal reaching a mount target in

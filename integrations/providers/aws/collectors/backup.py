@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_storage import BackupRegion, DynamoDbRegion
@@ -36,8 +37,21 @@ def collect_dynamodb(scope: Scope) -> DynamoDbRegion:
             entry["pitr_status"] = (backups.get("PointInTimeRecoveryDescription") or {}).get(
                 "PointInTimeRecoveryStatus"
             )
+        _add_tags(dynamodb, entry)
         tables.append(entry)
     return plain({"tables": tables})
+
+
+def _add_tags(dynamodb: BaseClient, table: dict[str, Any]) -> None:
+    """The table's tags, which AWS Backup selections by tag match; a failed read is kept for those checks alone."""
+    if not table["arn"]:
+        return
+    try:
+        listed = paginate(dynamodb, "list_tags_of_resource", "Tags", ResourceArn=table["arn"])
+    except ClientError as exc:
+        table["tags_error"] = describe_error(exc)
+        return
+    table["tags"] = {str(t["Key"]): str(t.get("Value", "")) for t in listed}
 
 
 def collect_backup(scope: Scope) -> BackupRegion:
@@ -45,15 +59,18 @@ def collect_backup(scope: Scope) -> BackupRegion:
     plans = []
     for listed in paginate(backup, "list_backup_plans", "BackupPlansList"):
         plan = backup.get_backup_plan(BackupPlanId=listed["BackupPlanId"])["BackupPlan"]
-        plans.append(
-            {
-                "id": listed["BackupPlanId"],
-                "name": listed.get("BackupPlanName") or plan.get("BackupPlanName"),
-                "arn": listed.get("BackupPlanArn"),
-                "rules": plan.get("Rules", []),
-                "region": scope.region,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": listed["BackupPlanId"],
+            "name": listed.get("BackupPlanName") or plan.get("BackupPlanName"),
+            "arn": listed.get("BackupPlanArn"),
+            "rules": plan.get("Rules", []),
+            "region": scope.region,
+        }
+        try:
+            entry["selections"] = _selections(backup, entry["id"])
+        except ClientError as exc:
+            entry["selections_error"] = describe_error(exc)
+        plans.append(entry)
     vaults = [
         {
             "name": v["BackupVaultName"],
@@ -67,6 +84,24 @@ def collect_backup(scope: Scope) -> BackupRegion:
     ]
     _add_key_managers(scope, vaults)
     return plain({"plans": plans, "vaults": vaults})
+
+
+def _selections(backup: BaseClient, plan_id: str) -> list[dict[str, Any]]:
+    """What each of the plan's selections assigns to it (one GetBackupSelection per selection)."""
+    found = []
+    for listed in paginate(backup, "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id):
+        selection = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=listed["SelectionId"])
+        chosen = selection.get("BackupSelection") or {}
+        found.append(
+            {
+                "name": str(chosen.get("SelectionName") or listed.get("SelectionName") or listed["SelectionId"]),
+                "resources": list(chosen.get("Resources") or []),
+                "not_resources": list(chosen.get("NotResources") or []),
+                "list_of_tags": list(chosen.get("ListOfTags") or []),
+                "conditions": dict(chosen.get("Conditions") or {}),
+            }
+        )
+    return found
 
 
 def _add_key_managers(scope: Scope, vaults: list[dict[str, Any]]) -> None:

@@ -31,6 +31,7 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "kms_key_id": v.get("KmsKeyId"),
                     "state": v.get("State"),
                     "region": region,
+                    "tags": {str(t["Key"]): str(t.get("Value", "")) for t in v.get("Tags", []) if "Key" in t},
                 }
                 for v in volumes
             ],

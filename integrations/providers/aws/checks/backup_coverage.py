@@ -1,0 +1,181 @@
+"""Checks that resources are in an AWS Backup plan: each EBS volume and DynamoDB table is matched against the
+selections of the backup plans of its region, as AWS Backup assigns resources to a plan.
+
+A selection assigns a resource when its ARN matches one of ``Resources`` or one of ``ListOfTags`` matches its tags
+(either will do), none of ``NotResources`` matches its ARN, and every one of ``Conditions`` holds on its tags.
+ARN patterns take ``*`` for any run of characters; condition keys are ``aws:ResourceTag/<key>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from integrations.registry import Inventory, Outcome, Severity
+
+from ..shapes_storage import BackupPlan, BackupSelection
+from ._common import aws_check, error, items, regions, result
+
+VOLUME = "AWS::EC2::Volume"
+TABLE = "AWS::DynamoDB::Table"
+_TAG_KEY = "aws:ResourceTag/"
+# Volumes being deleted, deleted or failed hold nothing left to back up.
+_GONE_VOLUMES = frozenset({"deleting", "deleted", "error"})
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text), re.DOTALL)
+
+
+def _like(pattern: str, value: str) -> bool:
+    return _pattern(pattern).fullmatch(value) is not None
+
+
+def _tag(tags: Mapping[str, str], condition: Mapping[str, Any]) -> str | None:
+    key = str(condition.get("ConditionKey", ""))
+    return tags.get(key[len(_TAG_KEY) :] if key.startswith(_TAG_KEY) else key)
+
+
+def _conditions_hold(conditions: Mapping[str, Any], tags: Mapping[str, str]) -> bool:
+    """All of a selection's Conditions: absent tags fail StringEquals and StringLike, and pass the negated ones."""
+    for operator, entries in conditions.items():
+        for condition in entries or []:
+            value, wanted = _tag(tags, condition), str(condition.get("ConditionValue", ""))
+            if operator == "StringEquals" and value != wanted:
+                return False
+            if operator == "StringNotEquals" and value == wanted:
+                return False
+            if operator == "StringLike" and (value is None or not _like(wanted, value)):
+                return False
+            if operator == "StringNotLike" and value is not None and _like(wanted, value):
+                return False
+    return True
+
+
+def selects(selection: BackupSelection, arn: str, tags: Mapping[str, str] | None) -> bool | None:
+    """Whether the selection assigns the resource; None when that turns on tags that could not be read."""
+    by_arn = any(_like(p, arn) for p in selection["resources"])
+    if any(_like(p, arn) for p in selection["not_resources"]):
+        return False
+    if tags is None:
+        # Without tags only a selection with no Conditions can still be told: by ARN, or not at all if it has no tags.
+        if not selection["conditions"] and (by_arn or not selection["list_of_tags"]):
+            return by_arn
+        return None
+    by_tag = any(
+        tags.get(str(t.get("ConditionKey", ""))) == str(t.get("ConditionValue", "")) for t in selection["list_of_tags"]
+    )
+    return (by_arn or by_tag) and _conditions_hold(selection["conditions"], tags)
+
+
+@dataclass(frozen=True)
+class _Cover:
+    plan: str  # "backup plan <name> (selection <name>)", or "" when none selects the resource
+    unread: list[str]  # why some plan could not be told to select it or not
+
+
+def _coverage(plans: list[BackupPlan], arn: str, tags: Mapping[str, str] | None) -> _Cover:
+    unread: list[str] = []
+    for plan in plans:
+        name = plan.get("name") or plan["id"]
+        if "selections_error" in plan:
+            unread.append(f"the selections of plan {name} could not be read: {plan['selections_error']}")
+            continue
+        if "selections" not in plan:
+            unread.append(f"the selections of plan {name} were not read (an inventory kept before they were)")
+            continue
+        for selection in plan.get("selections", []):
+            chosen = selects(selection, arn, tags)
+            if chosen:
+                return _Cover(plan=f"backup plan {name} (selection {selection['name']})", unread=[])
+            if chosen is None:
+                unread.append(f"plan {name} selects by tag and the resource's tags could not be read")
+    return _Cover(plan="", unread=unread)
+
+
+def _plans_by_region(inventory: Inventory) -> dict[str, list[BackupPlan]]:
+    return {region: list(data.get("plans", [])) for region, data in regions(inventory, "backup")}
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _judge(
+    inventory: Inventory, found: Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]
+) -> Iterable[Outcome]:
+    """(resource id, resource type, ARN, region, tags or None, label) -> an outcome against its region's plans."""
+    plans = _plans_by_region(inventory)
+    for resource_id, resource_type, arn, region, tags, label in found:
+        if region not in plans:
+            continue  # the region's plans were not read: its error outcome comes from the backup service
+        cover = _coverage(plans[region], arn, tags)
+        if cover.plan:
+            yield result(True, resource_id, resource_type, f"{label} is backed up by {cover.plan}", region=region)
+        elif cover.unread:
+            reason = f"Could not tell whether {label} is in a backup plan: " + "; ".join(cover.unread)
+            yield error(resource_id, resource_type, reason, region=region)
+        else:
+            reason = f"{label} is in no AWS Backup plan of {region}"
+            yield result(False, resource_id, resource_type, reason, region=region, plans=len(plans[region]))
+
+
+@aws_check(
+    id="aws.backup.ebs_volume_in_backup_plan",
+    title="EBS volumes are in an AWS Backup plan",
+    severity=Severity.MEDIUM,
+    service="backup",
+    requires=("ec2", "backup"),
+    resource_type=VOLUME,
+    rationale="A volume no backup plan selects is backed up only if someone remembers to snapshot it. AWS Backup "
+    "plans take scheduled, retained and (with vault lock) tamper-proof recovery points of every volume their "
+    "selections assign, by ARN or by tag, including the volumes created after the plan.",
+    remediation="Assign the volume to a backup plan of its region: add its ARN, a pattern such as "
+    "arn:aws:ec2:*:*:volume/*, or a tag the plan's selection matches (for example backup=daily) "
+    "(CreateBackupSelection).",
+)
+def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
+    account = inventory.account_id or ""
+
+    def volumes() -> Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]:
+        for volume in items(inventory, "ec2", "volumes"):
+            if volume.get("state") in _GONE_VOLUMES:
+                continue
+            region = str(volume["region"])
+            arn = f"arn:{partition_of(region)}:ec2:{region}:{account}:volume/{volume['id']}"
+            yield volume["id"], VOLUME, arn, region, volume.get("tags"), f"Volume {volume['id']}"
+
+    return _judge(inventory, volumes())
+
+
+@aws_check(
+    id="aws.backup.dynamodb_table_in_backup_plan",
+    title="DynamoDB tables are in an AWS Backup plan",
+    severity=Severity.MEDIUM,
+    service="backup",
+    requires=("dynamodb", "backup"),
+    resource_type=TABLE,
+    rationale="Point-in-time recovery keeps 35 days at most and goes with the table when it is deleted. A backup "
+    "plan keeps recovery points for as long as its rules say, in a vault apart from the table (and, with vault "
+    "lock, beyond anyone's reach), which is what a retention policy or a ransomware recovery needs.",
+    remediation="Assign the table to a backup plan of its region: add its ARN, a pattern such as "
+    "arn:aws:dynamodb:*:*:table/*, or a tag the plan's selection matches (CreateBackupSelection).",
+)
+def dynamodb_table_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
+    def tables() -> Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]:
+        for table in items(inventory, "dynamodb", "tables"):
+            if not table.get("arn"):
+                continue
+            # A failed read, or an inventory kept before tags were read: a selection by tag cannot be judged.
+            tags = None if "tags_error" in table else table.get("tags")
+            yield table["arn"], TABLE, table["arn"], str(table["region"]), tags, f"Table {table['name']}"
+
+    return _judge(inventory, tables())

@@ -1,0 +1,90 @@
+"""AWS Backup plan selections (which resources a plan backs up), which moto 5.2 does not serve.
+
+Added to moto's own Backup responder (its URL map already routes ``/backup/plans/{id}/selections/...`` to it):
+CreateBackupSelection, ListBackupSelections, GetBackupSelection and DeleteBackupSelection, each selection kept on
+moto's plan. A plan that does not exist answers ResourceNotFoundException, as from AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from moto.backup.responses import BackupResponse
+from moto.core.utils import unix_time
+
+
+def _plan_and_selection(response: Any) -> tuple[Any, str | None]:
+    # /backup/plans/{backupPlanId}/selections/[{selectionId}]
+    after = response.path.split("/backup/plans/", 1)[1]
+    plan_id, _, rest = after.partition("/selections")
+    selection_id = rest.strip("/") or None
+    plan = response.backup_backend.plans.get(plan_id)
+    return plan, selection_id
+
+
+def _missing(what: str) -> tuple[str, dict[str, int]]:
+    body = {"__type": "ResourceNotFoundException", "Message": f"{what} not found", "Type": "User"}
+    return json.dumps(body), {"status": 404}
+
+
+def _selections(plan: Any) -> dict[str, dict[str, Any]]:
+    found = getattr(plan, "complywise_selections", None)
+    if found is None:
+        found = plan.complywise_selections = {}
+    return found
+
+
+class BackupResponses:
+    """Methods set on moto's ``BackupResponse``."""
+
+    def create_backup_selection(self: Any) -> str | tuple[str, dict[str, int]]:
+        plan, _ = _plan_and_selection(self)
+        if plan is None:
+            return _missing("Backup plan")
+        params = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        created = unix_time()
+        _selections(plan)[selection_id] = {
+            "SelectionId": selection_id,
+            "BackupPlanId": plan.backup_plan_id,
+            "CreationDate": created,
+            "BackupSelection": params["BackupSelection"],
+        }
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan.backup_plan_id, "CreationDate": created})
+
+    def list_backup_selections(self: Any) -> str | tuple[str, dict[str, int]]:
+        plan, _ = _plan_and_selection(self)
+        if plan is None:
+            return _missing("Backup plan")
+        listed = [
+            {
+                "SelectionId": kept["SelectionId"],
+                "SelectionName": kept["BackupSelection"]["SelectionName"],
+                "BackupPlanId": kept["BackupPlanId"],
+                "CreationDate": kept["CreationDate"],
+                "IamRoleArn": kept["BackupSelection"].get("IamRoleArn"),
+            }
+            for kept in _selections(plan).values()
+        ]
+        return json.dumps({"BackupSelectionsList": listed})
+
+    def get_backup_selection(self: Any) -> str | tuple[str, dict[str, int]]:
+        plan, selection_id = _plan_and_selection(self)
+        kept = _selections(plan).get(str(selection_id)) if plan is not None else None
+        if kept is None:
+            return _missing("Backup selection")
+        return json.dumps(kept)
+
+    def delete_backup_selection(self: Any) -> str | tuple[str, dict[str, int]]:
+        plan, selection_id = _plan_and_selection(self)
+        if plan is None or _selections(plan).pop(str(selection_id), None) is None:
+            return _missing("Backup selection")
+        return "{}"
+
+
+def install() -> None:
+    for name, method in vars(BackupResponses).items():
+        if callable(method) and not name.startswith("_"):
+            setattr(BackupResponse, name, method)
