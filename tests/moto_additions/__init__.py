@@ -9,6 +9,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``backup``: backup plan selections (create, list, get, delete).
+- ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
 
@@ -18,10 +19,11 @@ benchmark's moto server process, which takes moto's own server options).
 
 from __future__ import annotations
 
-from . import athena, backup, ec2_client_vpn, ec2_settings, elasticbeanstalk
+from . import athena, backup, ec2_client_vpn, ec2_settings, elasticbeanstalk, networkfirewall
 
 ec2_settings.install()
 ec2_client_vpn.install()
 elasticbeanstalk.install()
 athena.install()
 backup.install()
+networkfirewall.install()

@@ -157,6 +157,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "mq:DescribeBroker",
     "mq:ListBrokers",
     "network-firewall:DescribeFirewall",
+    "network-firewall:DescribeFirewallPolicy",
     "network-firewall:DescribeLoggingConfiguration",
     "network-firewall:ListFirewalls",
     "organizations:DescribeOrganization",

@@ -216,11 +216,28 @@ class NetworkFirewall(TypedDict):
     # inventories stored before they were kept, and when DescribeFirewall failed (protection_error).
     vpc_id: NotRequired[str | None]
     subnet_ids: NotRequired[list[str]]
+    policy_arn: NotRequired[str | None]  # DescribeFirewall's FirewallPolicyArn
+    region: str
+
+
+class FirewallPolicy(TypedDict):
+    """A firewall policy some firewall of the region uses (DescribeFirewallPolicy)."""
+
+    arn: str
+    name: str
+    # What happens to packets (whole, and fragmented) no stateless rule matched: aws:pass, aws:drop or
+    # aws:forward_to_sfe (to the stateful rule groups), plus custom actions.
+    stateless_default_actions: NotRequired[list[str]]
+    stateless_fragment_default_actions: NotRequired[list[str]]
+    stateless_rule_groups: NotRequired[int]  # StatelessRuleGroupReferences
+    stateful_rule_groups: NotRequired[int]  # StatefulRuleGroupReferences
+    describe_error: NotRequired[str]  # DescribeFirewallPolicy failed: only the ARN is known
     region: str
 
 
 class NetworkFirewallRegion(TypedDict):
     firewalls: list[NetworkFirewall]
+    policies: NotRequired[list[FirewallPolicy]]  # absent from inventories stored before policies were read
 
 
 class Certificate(TypedDict):

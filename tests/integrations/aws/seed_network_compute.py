@@ -137,15 +137,26 @@ def _distribution(endpoint: str, region: str) -> None:
 
 
 def _firewall(endpoint: str, region: str) -> None:
-    """A Network Firewall in two zones of the default VPC sending its alerts to CloudWatch Logs (passes)."""
+    """A Network Firewall in two zones of the default VPC sending its alerts to CloudWatch Logs, under a policy that
+    inspects or drops what no stateless rule matched and holds a stateful rule group (passes)."""
     nfw = aws(endpoint, "network-firewall", region)
+    policy = nfw.create_firewall_policy(
+        FirewallPolicyName="egress",
+        FirewallPolicy={
+            "StatelessDefaultActions": ["aws:forward_to_sfe"],
+            "StatelessFragmentDefaultActions": ["aws:drop"],
+            "StatefulRuleGroupReferences": [
+                {"ResourceArn": f"arn:aws:network-firewall:{region}:{ACCOUNT}:stateful-rulegroup/egress-domains"}
+            ],
+        },
+    )["FirewallPolicyResponse"]["FirewallPolicyArn"]
     ec2 = aws(endpoint, "ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     listed = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
     zones = {s["AvailabilityZone"]: s["SubnetId"] for s in listed}
     arn = nfw.create_firewall(
         FirewallName="egress",
-        FirewallPolicyArn=f"arn:aws:network-firewall:{region}:{ACCOUNT}:firewall-policy/egress",
+        FirewallPolicyArn=policy,
         VpcId=vpc,
         SubnetMappings=[{"SubnetId": zones[f"{region}a"]}, {"SubnetId": zones[f"{region}b"]}],
     )["Firewall"]["FirewallArn"]

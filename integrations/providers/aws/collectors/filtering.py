@@ -1,5 +1,6 @@
 """Network filtering collection (regional): where each AWS Network Firewall firewall sends its logs, whether it is
-protected from deletion and which subnets (hence Availability Zones) it has endpoints in.
+protected from deletion, which subnets (hence Availability Zones) it has endpoints in, and what the firewall
+policies the firewalls use do with the traffic no rule decides.
 
 WAF Classic (waf, waf-regional) web ACLs are not read: no check judges them (see docs/aws-checks.md).
 """
@@ -25,8 +26,11 @@ _TARGET_KEYS = ("logGroup", "bucketName", "deliveryStream")
 def collect_networkfirewall(scope: Scope) -> NetworkFirewallRegion:
     client = scope.client("network-firewall")
     listed = paginate(client, "list_firewalls", "Firewalls")
-    firewalls = concurrently(functools.partial(_firewall, client, scope.region), listed)
-    return plain({"firewalls": [f for f in firewalls if f is not None]})
+    firewalls = [f for f in concurrently(functools.partial(_firewall, client, scope.region), listed) if f is not None]
+    # A policy often serves several firewalls: each is described once.
+    used = sorted({str(f["policy_arn"]) for f in firewalls if f.get("policy_arn")})
+    policies = concurrently(functools.partial(_policy, client, scope.region), used)
+    return plain({"firewalls": firewalls, "policies": [p for p in policies if p is not None]})
 
 
 def _firewall(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -66,7 +70,31 @@ def _protection(client: BaseClient, arn: str) -> dict[str, Any] | None:
         "delete_protection": described.get("DeleteProtection") is True,
         "vpc_id": described.get("VpcId"),
         "subnet_ids": [str(m["SubnetId"]) for m in described.get("SubnetMappings") or [] if m.get("SubnetId")],
+        "policy_arn": described.get("FirewallPolicyArn"),
     }
+
+
+def _policy(client: BaseClient, region: str, arn: str) -> dict[str, Any] | None:
+    """What a firewall policy does with packets no stateless rule matched, and how many rule groups it holds."""
+    policy: dict[str, Any] = {"arn": arn, "name": arn.rsplit("/", 1)[-1], "region": region}
+    try:
+        described = client.describe_firewall_policy(FirewallPolicyArn=arn)
+    except ClientError as exc:
+        if error_code(exc) == _GONE:
+            return None
+        policy["describe_error"] = describe_error(exc)
+        return policy
+    rules = described.get("FirewallPolicy") or {}
+    policy.update(
+        {
+            "name": (described.get("FirewallPolicyResponse") or {}).get("FirewallPolicyName") or policy["name"],
+            "stateless_default_actions": list(rules.get("StatelessDefaultActions") or []),
+            "stateless_fragment_default_actions": list(rules.get("StatelessFragmentDefaultActions") or []),
+            "stateless_rule_groups": len(rules.get("StatelessRuleGroupReferences") or []),
+            "stateful_rule_groups": len(rules.get("StatefulRuleGroupReferences") or []),
+        }
+    )
+    return policy
 
 
 def _destination(config: Mapping[str, Any]) -> dict[str, Any]:
