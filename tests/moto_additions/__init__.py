@@ -10,6 +10,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``backup``: backup plan selections (create, list, get, delete).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
+- ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
 
@@ -19,7 +20,7 @@ benchmark's moto server process, which takes moto's own server options).
 
 from __future__ import annotations
 
-from . import athena, backup, ec2_client_vpn, ec2_settings, elasticbeanstalk, networkfirewall
+from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, networkfirewall
 
 ec2_settings.install()
 ec2_client_vpn.install()
@@ -27,3 +28,4 @@ elasticbeanstalk.install()
 athena.install()
 backup.install()
 networkfirewall.install()
+dax.install()

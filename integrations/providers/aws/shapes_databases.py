@@ -90,6 +90,8 @@ class DaxCluster(TypedDict):
     status: str | None
     sse_status: str | None  # SSEDescription Status: "ENABLED", "DISABLED", ...; None: not reported
     endpoint_encryption: str | None  # ClusterEndpointEncryptionType: "TLS" or "NONE"; None: not reported
+    # Nodes[].AvailabilityZone, one per node; absent from inventories stored before it was kept
+    node_zones: NotRequired[list[str]]
     region: str
 
 

@@ -19,12 +19,15 @@ def seed_access_points_and_dax(endpoint: str, region: str, file_system: str) -> 
         PosixUser={"Uid": 1000, "Gid": 1000},
         RootDirectory={"Path": "/app", "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"}},
     )
-    aws(endpoint, "dax", region).create_cluster(
+    dax = aws(endpoint, "dax", region)
+    dax.create_cluster(
         ClusterName="sessions",
         NodeType="dax.t3.small",
-        ReplicationFactor=1,
+        ReplicationFactor=3,
         IamRoleArn=f"arn:aws:iam::{ACCOUNT}:role/dax-tables",
         SSESpecification={"Enabled": True},
         ClusterEndpointEncryptionType="TLS",
     )
+    for _ in range(4):  # moto makes a cluster available, its nodes listed across zones, on its fourth description
+        dax.describe_clusters()
     return set()

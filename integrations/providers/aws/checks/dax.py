@@ -1,4 +1,5 @@
-"""DynamoDB Accelerator (DAX) checks: clusters encrypt the cached items at rest and their traffic with TLS."""
+"""DynamoDB Accelerator (DAX) checks: clusters encrypt the cached items at rest and their traffic with TLS, and
+run nodes in more than one Availability Zone."""
 
 from __future__ import annotations
 
@@ -70,3 +71,34 @@ def dax_encryption_in_transit(inventory: Inventory) -> Iterable[Outcome]:
         on="serves clients over TLS",
         off="serves clients without TLS (endpoint encryption {value})",
     )
+
+
+@aws_check(
+    id="aws.dax.cluster_multi_az",
+    title="DAX clusters run nodes in more than one Availability Zone",
+    severity=Severity.MEDIUM,
+    service="dax",
+    resource_type=CLUSTER,
+    rationale="A DAX cluster with every node in one Availability Zone, or with one node, goes down with that zone "
+    "or node, and every read the application sends through it fails or falls back to DynamoDB at once. AWS "
+    "recommends three nodes in three zones for production.",
+    remediation="Add nodes (IncreaseReplicationFactor, naming Availability Zones other than the current one), or "
+    "recreate the cluster with a replication factor of three and its nodes left for DAX to spread over zones.",
+)
+def dax_cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        zones = cluster.get("node_zones")
+        if not zones:
+            continue  # an inventory stored before node zones were kept, or a cluster still being created
+        name = cluster["name"]
+        spread = sorted(set(zones))
+        if len(spread) > 1:
+            reason = f"DAX cluster {name} runs {len(zones)} nodes in {len(spread)} Availability Zones"
+        elif len(zones) > 1:
+            reason = f"DAX cluster {name} runs all {len(zones)} of its nodes in {spread[0]}"
+        else:
+            reason = f"DAX cluster {name} runs a single node (in {spread[0]})"
+        resource = str(cluster.get("arn") or name)
+        yield result(
+            len(spread) > 1, resource, CLUSTER, reason, region=cluster["region"], zones=spread, nodes=len(zones)
+        )

@@ -1,4 +1,5 @@
-"""DynamoDB Accelerator collection (regional): each DAX cluster's encryption at rest and on its endpoint."""
+"""DynamoDB Accelerator collection (regional): each DAX cluster's encryption at rest and on its endpoint, and the
+Availability Zones its nodes run in."""
 
 from __future__ import annotations
 
@@ -23,5 +24,6 @@ def _cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "sse_status": (c.get("SSEDescription") or {}).get("Status"),
         # Left out by clusters made before DAX offered TLS, which all serve plain text (NONE).
         "endpoint_encryption": c.get("ClusterEndpointEncryptionType"),
+        "node_zones": [str(n.get("AvailabilityZone")) for n in c.get("Nodes") or [] if n.get("AvailabilityZone")],
         "region": region,
     }
