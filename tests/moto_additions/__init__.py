@@ -11,6 +11,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``backup``: backup plan selections (create, list, get, delete).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
+- ``glacier``: vault access policies (set, get, delete).
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
 
@@ -20,7 +21,7 @@ benchmark's moto server process, which takes moto's own server options).
 
 from __future__ import annotations
 
-from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, networkfirewall
+from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, glacier, networkfirewall
 
 ec2_settings.install()
 ec2_client_vpn.install()
@@ -29,3 +30,4 @@ athena.install()
 backup.install()
 networkfirewall.install()
 dax.install()
+glacier.install()

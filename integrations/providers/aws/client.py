@@ -144,6 +144,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "serial_console_access": ("ec2",),
     "elasticbeanstalk": ("elasticbeanstalk",),
     "athena": ("athena",),
+    "glacier": ("glacier",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),

@@ -117,6 +117,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "firehose:DescribeDeliveryStream",
     "firehose:ListDeliveryStreams",
     "fsx:DescribeFileSystems",
+    "glacier:GetVaultAccessPolicy",
+    "glacier:ListVaults",
     "glue:GetDataCatalogEncryptionSettings",
     "glue:GetJobs",
     "glue:GetResourcePolicy",

@@ -304,6 +304,21 @@ class S3AccessPointsRegion(TypedDict):
     truncated_at: NotRequired[int]  # the region held more access points than were read
 
 
+# --- glacier (S3 Glacier vaults) --------------------------------------------------------------
+
+
+class GlacierVault(TypedDict):
+    name: str  # VaultName
+    arn: str | None  # VaultARN
+    policy: PolicyDocument | None  # GetVaultAccessPolicy; None: the vault has none
+    policy_error: NotRequired[str]  # GetVaultAccessPolicy failed: whether it is public is unknown
+    region: str
+
+
+class GlacierRegion(TypedDict):
+    vaults: list[GlacierVault]
+
+
 class StorageInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
@@ -319,3 +334,4 @@ class StorageInventoryData(TypedDict, total=False):
     logs: Regional[LogsRegion]
     opensearch: Regional[OpenSearchRegion]
     s3_access_points: Regional[S3AccessPointsRegion]
+    glacier: Regional[GlacierRegion]

@@ -11,7 +11,7 @@ from tests.integrations.aws.filter_patterns import PATTERNS
 from tests.integrations.aws.seed_access_points_dax import seed_access_points_and_dax
 from tests.integrations.aws.seed_added_later import seed_added_later
 from tests.integrations.aws.seed_apigateway_opensearch import seed_apigateway_and_opensearch
-from tests.integrations.aws.seed_beanstalk_athena import seed_beanstalk_and_athena
+from tests.integrations.aws.seed_beanstalk_athena_glacier import seed_beanstalk_athena_glacier
 from tests.integrations.aws.seed_containers import seed_containers
 from tests.integrations.aws.seed_databases_application import seed_databases_and_application
 from tests.integrations.aws.seed_devtools import seed_devtools
@@ -312,7 +312,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_more_services(moto_reset, EAST, other_region=WEST, instance=net["imds_v2"])
     seeded_failures |= seed_directory_and_delivery(moto_reset, EAST, other_region=WEST)
     seeded_failures |= seed_ec2_settings(moto_reset, EAST, other_region=WEST)
-    seeded_failures |= seed_beanstalk_and_athena(moto_reset, EAST)
+    seeded_failures |= seed_beanstalk_athena_glacier(moto_reset, EAST)
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)

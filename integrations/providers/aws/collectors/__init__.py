@@ -51,6 +51,7 @@ from .eventbridge import collect_eventbridge
 from .filtering import collect_networkfirewall
 from .firehose import collect_firehose
 from .fsx import collect_fsx
+from .glacier import collect_glacier
 from .glue import collect_glue
 from .iam import collect_accessanalyzer, collect_iam
 from .images import collect_images
@@ -162,4 +163,5 @@ COLLECTORS: dict[str, Collector] = {
     "elasticbeanstalk": collect_elasticbeanstalk,
     "client_vpn_endpoints": collect_client_vpn_endpoints,
     "athena": collect_athena,
+    "glacier": collect_glacier,
 }

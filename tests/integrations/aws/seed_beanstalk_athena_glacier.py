@@ -1,15 +1,18 @@
 """Seeds for the end-to-end scan: an Elastic Beanstalk environment hardened through its option settings and one
 created through the API with nothing set; an Athena workgroup encrypting (enforced) and publishing metrics, and one
-doing neither.
+doing neither; an S3 Glacier vault shared with a named account and one open to anyone.
 
-``seed_beanstalk_and_athena`` returns the failures it causes (``(check id, resource id, region)``).
+``seed_beanstalk_athena_glacier`` returns the failures it causes (``(check id, resource id, region)``).
 """
 
 from __future__ import annotations
 
-from tests.integrations.aws.support import aws
+import json
+
+from tests.integrations.aws.support import ACCOUNT, aws
 
 Failures = set[tuple[str, str, str]]
+PARTNER = "210987654321"
 
 HARDENED = [
     {"Namespace": "aws:elasticbeanstalk:healthreporting:system", "OptionName": "SystemType", "Value": "enhanced"},
@@ -18,8 +21,8 @@ HARDENED = [
 ]
 
 
-def seed_beanstalk_and_athena(endpoint: str, region: str) -> Failures:
-    return _beanstalk(endpoint, region) | _athena(endpoint, region)
+def seed_beanstalk_athena_glacier(endpoint: str, region: str) -> Failures:
+    return _beanstalk(endpoint, region) | _athena(endpoint, region) | _glacier(endpoint, region)
 
 
 def _beanstalk(endpoint: str, region: str) -> Failures:
@@ -54,3 +57,14 @@ def _athena(endpoint: str, region: str) -> Failures:
     )
     checks = ("workgroup_results_encrypted", "workgroup_query_metrics_enabled")
     return {(f"aws.athena.{name}", f"{region}/adhoc", region) for name in checks}
+
+
+def _glacier(endpoint: str, region: str) -> Failures:
+    glacier = aws(endpoint, "glacier", region)
+    grants = {"records": {"AWS": f"arn:aws:iam::{PARTNER}:root"}, "open-archive": "*"}
+    for name, principal in grants.items():
+        glacier.create_vault(vaultName=name)
+        statement = {"Effect": "Allow", "Principal": principal, "Action": "glacier:InitiateJob", "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        glacier.set_vault_access_policy(vaultName=name, policy={"Policy": document})
+    return {("aws.glacier.vault_policy_not_public", f"arn:aws:glacier:{region}:{ACCOUNT}:vaults/open-archive", region)}
