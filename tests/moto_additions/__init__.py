@@ -12,6 +12,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``glacier``: vault access policies (set, get, delete).
+- ``ssm``: service settings (get, update, reset) for the document public sharing permission.
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
 
@@ -21,7 +22,7 @@ benchmark's moto server process, which takes moto's own server options).
 
 from __future__ import annotations
 
-from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, glacier, networkfirewall
+from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, glacier, networkfirewall, ssm
 
 ec2_settings.install()
 ec2_client_vpn.install()
@@ -31,3 +32,4 @@ backup.install()
 networkfirewall.install()
 dax.install()
 glacier.install()
+ssm.install()

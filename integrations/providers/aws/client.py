@@ -145,6 +145,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "elasticbeanstalk": ("elasticbeanstalk",),
     "athena": ("athena",),
     "glacier": ("glacier",),
+    "ssm_public_sharing": ("ssm",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),

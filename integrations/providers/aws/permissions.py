@@ -219,6 +219,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sqs:ListQueues",
     "ssm:DescribeDocumentPermission",
     "ssm:GetDocument",
+    "ssm:GetServiceSetting",
     "ssm:ListDocuments",
     "states:DescribeStateMachine",
     "states:ListStateMachines",

@@ -82,6 +82,13 @@ class SsmRegion(TypedDict):
     truncated_at: NotRequired[int]  # set only when the region held more owned documents than were read
 
 
+class SsmPublicSharingRegion(TypedDict):
+    """GetServiceSetting /ssm/documents/console/public-sharing-permission: may documents be shared publicly."""
+
+    value: str | None  # SettingValue: "Enable" (AWS's default) or "Disable"
+    status: str | None  # "Default", "Customized", ...
+
+
 # --- glue (the Data Catalog's encryption settings, ETL jobs) ---------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Seeds for the end-to-end scan: EC2's regional account settings hardened in one region and left loose in the other
-(as AWS starts an account, with the serial console turned on); a Client VPN endpoint logging connections and one not.
+(as AWS starts an account, with the serial console turned on), and Systems Manager's block on public document sharing
+likewise; a Client VPN endpoint logging connections and one not.
 
 ``seed_ec2_settings`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -17,11 +18,15 @@ def seed_ec2_settings(endpoint: str, region: str, *, other_region: str) -> Failu
     hardened.enable_image_block_public_access(ImageBlockPublicAccessState="block-new-sharing")
     hardened.modify_instance_metadata_defaults(HttpTokens="required", HttpPutResponseHopLimit=2)
     aws(endpoint, "ec2", other_region).enable_serial_console_access()
+    aws(endpoint, "ssm", region).update_service_setting(
+        SettingId="/ssm/documents/console/public-sharing-permission", SettingValue="Disable"
+    )
     loose = (
         "aws.ebs.snapshot_block_public_access",
         "aws.ec2.image_block_public_access",
         "aws.ec2.account_imdsv2_default",
         "aws.ec2.serial_console_access_disabled",
+        "aws.ssm.document_public_sharing_blocked",
     )
     return {(check_id, ACCOUNT, other_region) for check_id in loose} | _client_vpn(endpoint, region)
 

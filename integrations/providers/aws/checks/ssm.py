@@ -1,5 +1,5 @@
 """Checks on the Systems Manager documents the account owns: none is shared with every AWS account, and none holds
-a credential in its content."""
+a credential in its content; and each region blocks public sharing of documents altogether."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_devtools import SsmDocument
-from ._common import aws_check, described_items, error, partial_read, regions, result
+from ..shapes_devtools import SsmDocument, SsmPublicSharingRegion
+from ._common import ACCOUNT, aws_check, described_items, error, partial_read, regions, result
 from .user_data import judge_scanned_text
 
 DOCUMENT = "AWS::SSM::Document"
@@ -94,3 +94,28 @@ def document_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
         partial = partial_read(inventory, region, data, noun="owned documents", resource_type=DOCUMENT)
         if partial is not None:
             yield partial
+
+
+@aws_check(
+    id="aws.ssm.document_public_sharing_blocked",
+    title="Systems Manager blocks public sharing of documents in every scanned region",
+    severity=Severity.MEDIUM,
+    service="ssm",
+    requires=("ssm_public_sharing",),
+    resource_type=ACCOUNT,
+    rationale="With public sharing allowed (AWS's default), anyone allowed ssm:ModifyDocumentPermission can make a "
+    "document readable and runnable by every AWS account, and documents carry the scripts, parameters and internal "
+    "names of the account's operations. Blocking public sharing holds whatever one document's permissions say.",
+    remediation="In each region: Systems Manager, Documents, Preferences, turn on 'Block public sharing' "
+    "(UpdateServiceSetting /ssm/documents/console/public-sharing-permission Disable).",
+)
+def document_public_sharing_blocked(inventory: Inventory) -> Iterable[Outcome]:
+    account = inventory.account_id or "aws-account"
+    data: SsmPublicSharingRegion
+    for region, data in regions(inventory, "ssm_public_sharing"):
+        blocked = data["value"] == "Disable"
+        if blocked:
+            reason = f"Public sharing of Systems Manager documents is blocked in {region}"
+        else:
+            reason = f"Systems Manager documents can be shared publicly in {region} (public sharing {data['value']})"
+        yield result(blocked, account, ACCOUNT, reason, region=region, setting=data["value"], status=data["status"])

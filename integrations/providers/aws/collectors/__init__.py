@@ -70,7 +70,7 @@ from .route53 import collect_route53
 from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
 from .shield import collect_shield
-from .ssm import collect_ssm
+from .ssm import collect_ssm, collect_ssm_public_sharing
 from .stepfunctions import collect_stepfunctions
 from .transfer import collect_transfer
 from .user_data import collect_instance_user_data
@@ -164,4 +164,5 @@ COLLECTORS: dict[str, Collector] = {
     "client_vpn_endpoints": collect_client_vpn_endpoints,
     "athena": collect_athena,
     "glacier": collect_glacier,
+    "ssm_public_sharing": collect_ssm_public_sharing,
 }

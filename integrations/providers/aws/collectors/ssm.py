@@ -1,5 +1,6 @@
 """Systems Manager collection (regional): the documents the account owns, with whom each is shared, and what in each
-one's content looks like a credential (only the kind and line are kept, never the text)."""
+one's content looks like a credential (only the kind and line are kept, never the text); and whether the region lets
+documents be shared publicly at all (its own inventory service, so a refused read fails that check alone)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ..shapes_devtools import SsmRegion
+from ..shapes_devtools import SsmPublicSharingRegion, SsmRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
 from .user_data import MAX_FINDINGS, secret_findings
 
@@ -22,6 +23,7 @@ _PAGE_SIZE = 50
 _PERMISSION_PAGE = 200
 # The account id DescribeDocumentPermission answers for a document shared with every AWS account.
 PUBLIC = "all"
+PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 
 
 def collect_ssm(scope: Scope) -> SsmRegion:
@@ -89,3 +91,8 @@ def _shared_with(ssm: BaseClient, name: str) -> set[str]:
         token = page.get("NextToken")
         if not token:
             return accounts
+
+
+def collect_ssm_public_sharing(scope: Scope) -> SsmPublicSharingRegion:
+    setting = scope.client("ssm").get_service_setting(SettingId=PUBLIC_SHARING_SETTING).get("ServiceSetting") or {}
+    return {"value": setting.get("SettingValue"), "status": setting.get("Status")}
