@@ -14,6 +14,8 @@ from typing import Any
 from moto.backup.responses import BackupResponse
 from moto.core.utils import unix_time
 
+_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
+
 
 def _plan_and_selection(response: Any) -> tuple[Any, str | None]:
     # /backup/plans/{backupPlanId}/selections/[{selectionId}]
@@ -75,7 +77,11 @@ class BackupResponses:
         kept = _selections(plan).get(str(selection_id)) if plan is not None else None
         if kept is None:
             return _missing("Backup selection")
-        return json.dumps(kept)
+        # AWS answers every condition operator, those the selection does not use with an empty list.
+        chosen = dict(kept["BackupSelection"])
+        given = chosen.get("Conditions") or {}
+        chosen["Conditions"] = {op: given.get(op, []) for op in _OPERATORS}
+        return json.dumps({**kept, "BackupSelection": chosen})
 
     def delete_backup_selection(self: Any) -> str | tuple[str, dict[str, int]]:
         plan, selection_id = _plan_and_selection(self)

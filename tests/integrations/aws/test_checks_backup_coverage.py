@@ -206,3 +206,6 @@ def test_selection_semantics_without_tags() -> None:
     )
     assert selects({**by_arn, "resources": ["arn:aws:dynamodb:*:*:table/users"]}, arn, None) is False
     assert selects(by_condition, arn, {"b": "1"}) is True
+    # and AWS's way of saying "no conditions" (every operator, each with an empty list) is no condition
+    no_conditions = {op: [] for op in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")}
+    assert selects({**by_arn, "conditions": no_conditions}, arn, None) is True

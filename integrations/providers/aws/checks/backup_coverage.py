@@ -61,9 +61,10 @@ def selects(selection: BackupSelection, arn: str, tags: Mapping[str, str] | None
     by_arn = any(_like(p, arn) for p in selection["resources"])
     if any(_like(p, arn) for p in selection["not_resources"]):
         return False
+    conditional = any(selection["conditions"].values())
     if tags is None:
         # Without tags only a selection with no Conditions can still be told: by ARN, or not at all if it has no tags.
-        if not selection["conditions"] and (by_arn or not selection["list_of_tags"]):
+        if not conditional and (by_arn or not selection["list_of_tags"]):
             return by_arn
         return None
     by_tag = any(

@@ -98,7 +98,8 @@ def _selections(backup: BaseClient, plan_id: str) -> list[dict[str, Any]]:
                 "resources": list(chosen.get("Resources") or []),
                 "not_resources": list(chosen.get("NotResources") or []),
                 "list_of_tags": list(chosen.get("ListOfTags") or []),
-                "conditions": dict(chosen.get("Conditions") or {}),
+                # AWS answers every operator, most with an empty list: only those holding a condition are kept.
+                "conditions": {op: list(found) for op, found in (chosen.get("Conditions") or {}).items() if found},
             }
         )
     return found
