@@ -90,8 +90,8 @@ def test_imds_defaults_pass_when_tokens_are_required_or_the_endpoint_is_off(moto
     assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: PASS, THIRD_REGION: FAIL, fourth: FAIL}
     assert _reasons(outcomes) == {
         REGION: f"New instances in {REGION} default to IMDSv2 (session tokens required)",
-        OTHER_REGION: f"New instances in {OTHER_REGION} default to the metadata service turned off",
-        THIRD_REGION: f"New instances in {THIRD_REGION} default to IMDSv1 allowed (session tokens optional)",
+        OTHER_REGION: f"New instances in {OTHER_REGION} have the metadata service turned off by default",
+        THIRD_REGION: f"New instances in {THIRD_REGION} allow IMDSv1 by default (session tokens optional)",
         fourth: f"No instance metadata default is set in {fourth}: each launch decides, and IMDSv1 is allowed",
     }
 

@@ -104,9 +104,9 @@ def account_imdsv2_default(inventory: Inventory) -> Iterable[Outcome]:
         if tokens == "required":
             passed, reason = True, f"New instances in {region} default to IMDSv2 (session tokens required)"
         elif endpoint == "disabled":
-            passed, reason = True, f"New instances in {region} default to the metadata service turned off"
+            passed, reason = True, f"New instances in {region} have the metadata service turned off by default"
         elif tokens == "optional":
-            passed, reason = False, f"New instances in {region} default to IMDSv1 allowed (session tokens optional)"
+            passed, reason = False, f"New instances in {region} allow IMDSv1 by default (session tokens optional)"
         else:
             reason = f"No instance metadata default is set in {region}: each launch decides, and IMDSv1 is allowed"
             passed = False
