@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
@@ -26,7 +26,8 @@ _TAG_KEY = "aws:ResourceTag/"
 _GONE_VOLUMES = frozenset({"deleting", "deleted", "error"})
 
 
-@cache
+# Bounded: the patterns come from tenants' selections, and a worker serves many tenants.
+@lru_cache(maxsize=1024)
 def _pattern(text: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text), re.DOTALL)
 
