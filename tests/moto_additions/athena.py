@@ -14,6 +14,8 @@ from typing import Any
 import moto.athena.urls
 from moto.athena.responses import AthenaResponse
 
+from ._responder import add_methods
+
 _PATHS = {
     "{0}/workgroups$": AthenaResponse.dispatch,
     "{0}/workgroups/(?P<WorkGroup>[^/]+)$": AthenaResponse.dispatch,
@@ -65,6 +67,4 @@ class AthenaResponses:
 
 def install() -> None:
     moto.athena.urls.url_paths.update(_PATHS)
-    for name, method in vars(AthenaResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(AthenaResponse, name, method)
+    add_methods(AthenaResponses, AthenaResponse)

@@ -14,6 +14,8 @@ from typing import Any
 from moto.backup.responses import BackupResponse
 from moto.core.utils import unix_time
 
+from ._responder import add_methods
+
 _OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
 
 
@@ -91,6 +93,4 @@ class BackupResponses:
 
 
 def install() -> None:
-    for name, method in vars(BackupResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(BackupResponse, name, method)
+    add_methods(BackupResponses, BackupResponse)

@@ -16,6 +16,8 @@ from moto.core.utils import utcnow
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses import EC2Response
 
+from ._responder import add_methods
+
 _DEFAULT_PAGE = 50
 
 
@@ -111,6 +113,4 @@ class ClientVpnResponses:
 
 
 def install() -> None:
-    for name, method in vars(ClientVpnResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(EC2Response, name, method)
+    add_methods(ClientVpnResponses, EC2Response)

@@ -17,6 +17,8 @@ from moto.core.responses import ActionResult
 from moto.ec2.exceptions import InvalidParameterValueError
 from moto.ec2.responses import EC2Response
 
+from ._responder import add_methods
+
 _SNAPSHOT_STATES = ("block-all-sharing", "block-new-sharing")
 _TOKENS = ("optional", "required")
 _ENDPOINT = ("enabled", "disabled")
@@ -116,6 +118,4 @@ class AccountSettingsResponses:
 
 
 def install() -> None:
-    for name, method in vars(AccountSettingsResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(EC2Response, name, method)
+    add_methods(AccountSettingsResponses, EC2Response)

@@ -14,6 +14,8 @@ from moto.core.responses import ActionResult
 from moto.elasticbeanstalk.exceptions import InvalidParameterValueError
 from moto.elasticbeanstalk.responses import EBResponse
 
+from ._responder import add_methods
+
 # Namespace, option, the value an environment created through the API has until set.
 _API_DEFAULTS: tuple[tuple[str, str, str], ...] = (
     ("aws:elasticbeanstalk:healthreporting:system", "SystemType", "basic"),
@@ -73,6 +75,4 @@ class ElasticBeanstalkResponses:
 
 
 def install() -> None:
-    for name, method in vars(ElasticBeanstalkResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(EBResponse, name, method)
+    add_methods(ElasticBeanstalkResponses, EBResponse)

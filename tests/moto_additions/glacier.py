@@ -13,6 +13,8 @@ from typing import Any
 import moto.glacier.urls
 from moto.glacier.responses import GlacierResponse
 
+from ._responder import add_methods
+
 _PATH = "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/access-policy$"
 
 
@@ -55,6 +57,4 @@ class GlacierResponses:
 
 def install() -> None:
     moto.glacier.urls.url_paths[_PATH] = GlacierResponse.dispatch
-    for name, method in vars(GlacierResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(GlacierResponse, name, method)
+    add_methods(GlacierResponses, GlacierResponse)

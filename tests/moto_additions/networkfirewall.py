@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.networkfirewall.responses import NetworkFirewallResponse
 
+from ._responder import add_methods
+
 
 def _policies(response: Any) -> dict[str, dict[str, Any]]:
     backend = response.networkfirewall_backend
@@ -87,6 +89,4 @@ class NetworkFirewallResponses:
 
 
 def install() -> None:
-    for name, method in vars(NetworkFirewallResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(NetworkFirewallResponse, name, method)
+    add_methods(NetworkFirewallResponses, NetworkFirewallResponse)

@@ -13,6 +13,8 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from ._responder import add_methods
+
 # Setting id -> AWS's default value.
 DEFAULTS = {"/ssm/documents/console/public-sharing-permission": "Enable"}
 
@@ -69,6 +71,4 @@ class SsmResponses:
 
 
 def install() -> None:
-    for name, method in vars(SsmResponses).items():
-        if callable(method) and not name.startswith("_"):
-            setattr(SimpleSystemManagerResponse, name, method)
+    add_methods(SsmResponses, SimpleSystemManagerResponse)
