@@ -71,6 +71,35 @@ def described_items(
             yield partial
 
 
+# A resource's verdict: whether it passes, why, and what was observed (kept on the outcome).
+Verdict = tuple[bool, str, dict[str, Any]]
+
+
+def judge_described(
+    inventory: Inventory,
+    service: str,
+    key: str,
+    *,
+    noun: str,
+    resource_type: str,
+    resource_id: Callable[[Any], str],
+    label: Callable[[Any], str],
+    judge: Callable[[Any], Verdict | None],
+) -> Iterator[Outcome]:
+    """An outcome per resource :func:`described_items` hands out, from ``judge`` (None: the resource is not judged),
+    with that function's error outcomes for what could not be read passed on."""
+    for found in described_items(
+        inventory, service, key, noun=noun, resource_type=resource_type, resource_id=resource_id, label=label
+    ):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        verdict = judge(found)
+        if verdict is not None:
+            ok, reason, observed = verdict
+            yield outcome(ok, resource_id(found), resource_type, reason, region=found["region"], **observed)
+
+
 def nested_items(
     inventory: Inventory,
     service: str,

@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_analytics import AthenaWorkGroup
-from ._common import aws_check, described_items, result
+from ._common import Verdict, aws_check, judge_described
 
 WORK_GROUP = "AWS::Athena::WorkGroup"
+# What each outcome keeps of the workgroup's settings.
+_OBSERVED = ("encryption_option", "enforced", "minimum_encryption", "managed_results", "metrics")
 
 
 def _label(work_group: AthenaWorkGroup) -> str:
@@ -22,8 +24,14 @@ def _resource_id(work_group: AthenaWorkGroup) -> str:
 
 
 def _judge(inventory: Inventory, verdict: Callable[[AthenaWorkGroup, str], tuple[bool, str]]) -> Iterable[Outcome]:
-    found: AthenaWorkGroup | Outcome
-    for found in described_items(
+    def judge(work_group: AthenaWorkGroup) -> Verdict | None:
+        if work_group.get("has_queries") is False:
+            return None  # a primary workgroup nobody has queried in: nothing it does to judge
+        passed, reason = verdict(work_group, _label(work_group))
+        observed = {name: work_group.get(name) for name in _OBSERVED}
+        return passed, reason, observed
+
+    return judge_described(
         inventory,
         "athena",
         "work_groups",
@@ -31,25 +39,8 @@ def _judge(inventory: Inventory, verdict: Callable[[AthenaWorkGroup, str], tuple
         resource_type=WORK_GROUP,
         resource_id=_resource_id,
         label=_label,
-    ):
-        if isinstance(found, Outcome):
-            yield found
-            continue
-        if found.get("has_queries") is False:
-            continue  # a primary workgroup nobody has queried in: nothing it does to judge
-        passed, reason = verdict(found, _label(found))
-        yield result(
-            passed,
-            _resource_id(found),
-            WORK_GROUP,
-            reason,
-            region=found["region"],
-            encryption_option=found.get("encryption_option"),
-            enforced=found.get("enforced"),
-            minimum_encryption=found.get("minimum_encryption"),
-            managed_results=found.get("managed_results"),
-            metrics=found.get("metrics"),
-        )
+        judge=judge,
+    )
 
 
 @aws_check(

@@ -4,12 +4,11 @@ be deleted by mistake, and identity pools that hand no AWS credentials to unauth
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_directory import CognitoIdentityPool, CognitoUserPool
-from ._common import aws_check, described_items, regional_listing, result
+from ._common import Verdict, aws_check, judge_described, regional_listing, result
 
 USER_POOL = "AWS::Cognito::UserPool"
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
@@ -29,22 +28,19 @@ def _identity_label(pool: CognitoIdentityPool) -> str:
     return f"Cognito identity pool {pool.get('name') or pool.get('id')}"
 
 
-# A user pool's verdict: whether it passes, why, and what was observed.
-Verdict = tuple[bool, str, dict[str, Any]]
-
-
 def _judge_user_pools(inventory: Inventory, judge: Callable[[CognitoUserPool], Verdict]) -> Iterator[Outcome]:
     """``judge``'s outcome for every user pool DescribeUserPool answered for, and an error outcome for each it did not
     or a region read in part."""
-    pools = described_items(
-        inventory, "cognito", "user_pools", noun="user pools", resource_type=USER_POOL, resource_id=_id, label=_label
+    return judge_described(
+        inventory,
+        "cognito",
+        "user_pools",
+        noun="user pools",
+        resource_type=USER_POOL,
+        resource_id=_id,
+        label=_label,
+        judge=judge,
     )
-    for pool in pools:
-        if isinstance(pool, Outcome):
-            yield pool
-            continue
-        ok, reason, observed = judge(pool)
-        yield result(ok, _id(pool), USER_POOL, reason, region=pool["region"], **observed)
 
 
 @aws_check(

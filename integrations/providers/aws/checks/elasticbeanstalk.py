@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_application import BeanstalkEnvironment
-from ._common import aws_check, described_items, result
+from ._common import Verdict, aws_check, judge_described
 
 ENVIRONMENT = "AWS::ElasticBeanstalk::Environment"
+# What each outcome keeps of the environment's settings.
+_OBSERVED = ("application", "health_reporting", "managed_actions", "update_level", "stream_logs", "log_retention_days")
 
 
 def _label(environment: BeanstalkEnvironment) -> str:
@@ -19,8 +21,12 @@ def _label(environment: BeanstalkEnvironment) -> str:
 
 def _judge(inventory: Inventory, verdict: Callable[[BeanstalkEnvironment, str], tuple[bool, str]]) -> Iterable[Outcome]:
     """Each environment read, judged by ``verdict`` (passed, reason) given its label; the reads' failures said."""
-    found: BeanstalkEnvironment | Outcome
-    for found in described_items(
+
+    def judge(environment: BeanstalkEnvironment) -> Verdict:
+        passed, reason = verdict(environment, _label(environment))
+        return passed, reason, {name: environment.get(name) for name in _OBSERVED}
+
+    return judge_described(
         inventory,
         "elasticbeanstalk",
         "environments",
@@ -28,24 +34,8 @@ def _judge(inventory: Inventory, verdict: Callable[[BeanstalkEnvironment, str], 
         resource_type=ENVIRONMENT,
         resource_id=lambda e: str(e["arn"]),
         label=_label,
-    ):
-        if isinstance(found, Outcome):
-            yield found
-            continue
-        passed, reason = verdict(found, _label(found))
-        yield result(
-            passed,
-            found["arn"],
-            ENVIRONMENT,
-            reason,
-            region=found["region"],
-            application=found["application"],
-            health_reporting=found.get("health_reporting"),
-            managed_actions=found.get("managed_actions"),
-            update_level=found.get("update_level"),
-            stream_logs=found.get("stream_logs"),
-            log_retention_days=found.get("log_retention_days"),
-        )
+        judge=judge,
+    )
 
 
 def _on(value: str | None) -> bool:

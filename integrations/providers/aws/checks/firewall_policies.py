@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import FirewallPolicy
-from ._common import aws_check, error, regions, result
+from ._common import Verdict, aws_check, judge_described
 
 POLICY = "AWS::NetworkFirewall::FirewallPolicy"
 # A default action that does not let the packet through uninspected: dropped, or handed to the stateful rule groups.
@@ -17,29 +17,31 @@ _GUARDED = frozenset({"aws:drop", "aws:forward_to_sfe"})
 
 
 def _judge(inventory: Inventory, verdict: Callable[[FirewallPolicy, str], tuple[bool, str]]) -> Iterable[Outcome]:
-    for region, data in regions(inventory, "networkfirewall"):
-        if "policies" not in data:
-            continue  # an inventory stored before policies were read
-        policy: FirewallPolicy
-        for policy in data["policies"]:
-            label = f"Firewall policy {policy['name']}"
-            if policy.get("describe_error"):
-                yield error(
-                    policy["arn"], POLICY, f"Could not describe {label}: {policy['describe_error']}", region=region
-                )
-                continue
-            passed, reason = verdict(policy, label)
-            yield result(
-                passed,
-                policy["arn"],
-                POLICY,
-                reason,
-                region=region,
-                stateless_default_actions=policy.get("stateless_default_actions", []),
-                stateless_fragment_default_actions=policy.get("stateless_fragment_default_actions", []),
-                stateless_rule_groups=policy.get("stateless_rule_groups", 0),
-                stateful_rule_groups=policy.get("stateful_rule_groups", 0),
-            )
+    def judge(policy: FirewallPolicy) -> Verdict:
+        passed, reason = verdict(policy, _label(policy))
+        observed = {
+            "stateless_default_actions": policy.get("stateless_default_actions", []),
+            "stateless_fragment_default_actions": policy.get("stateless_fragment_default_actions", []),
+            "stateless_rule_groups": policy.get("stateless_rule_groups", 0),
+            "stateful_rule_groups": policy.get("stateful_rule_groups", 0),
+        }
+        return passed, reason, observed
+
+    # Inventories stored before policies were read have none: no outcome, rather than a pass.
+    return judge_described(
+        inventory,
+        "networkfirewall",
+        "policies",
+        noun="firewall policies",
+        resource_type=POLICY,
+        resource_id=lambda p: str(p["arn"]),
+        label=_label,
+        judge=judge,
+    )
+
+
+def _label(policy: FirewallPolicy) -> str:
+    return f"Firewall policy {policy['name']}"
 
 
 def _default_action(actions: list[str], label: str, what: str) -> tuple[bool, str]:
