@@ -8,7 +8,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
-- ``backup``: backup plan selections (create, list, get, delete).
+- ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``glacier``: vault access policies (set, get, delete).

@@ -1,8 +1,12 @@
-"""AWS Backup plan selections (which resources a plan backs up), which moto 5.2 does not serve.
+"""AWS Backup plan selections (which resources a plan backs up) and region settings, which moto 5.2 does not serve.
 
 Added to moto's own Backup responder (its URL map already routes ``/backup/plans/{id}/selections/...`` to it):
 CreateBackupSelection, ListBackupSelections, GetBackupSelection and DeleteBackupSelection, each selection kept on
 moto's plan. A plan that does not exist answers ResourceNotFoundException, as from AWS.
+
+DescribeRegionSettings and UpdateRegionSettings (``/account-settings``, routed here) keep the region's service opt-in
+on moto's backend, starting where AWS starts an account: the long-supported resource types opted in, the newer ones
+(S3, Redshift, Timestream, VMware, CloudFormation, SAP HANA) left out until someone opts in.
 """
 
 from __future__ import annotations
@@ -11,12 +15,35 @@ import json
 import uuid
 from typing import Any
 
+import moto.backup.urls
 from moto.backup.responses import BackupResponse
 from moto.core.utils import unix_time
 
 from ._responder import add_methods
 
 _OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
+_PATHS = {"{0}/account-settings$": BackupResponse.dispatch}
+# ResourceTypeOptInPreference of an account that never changed it.
+OPT_IN_DEFAULTS = {
+    "Aurora": True,
+    "CloudFormation": False,
+    "DocumentDB": True,
+    "DynamoDB": True,
+    "EBS": True,
+    "EC2": True,
+    "EFS": True,
+    "FSx": True,
+    "Neptune": True,
+    "RDS": True,
+    "Redshift": False,
+    "S3": False,
+    "SAP HANA on Amazon EC2": False,
+    "Storage Gateway": True,
+    "Timestream": False,
+    "VirtualMachine": False,
+}
+# ResourceTypeManagementPreference: whether AWS Backup manages these types' backups itself (advanced features).
+MANAGEMENT_DEFAULTS = {"DynamoDB": False, "EFS": True}
 
 
 def _plan_and_selection(response: Any) -> tuple[Any, str | None]:
@@ -37,6 +64,17 @@ def _selections(plan: Any) -> dict[str, dict[str, Any]]:
     found = getattr(plan, "complywise_selections", None)
     if found is None:
         found = plan.complywise_selections = {}
+    return found
+
+
+def _region_settings(response: Any) -> dict[str, dict[str, bool]]:
+    backend = response.backup_backend
+    found = getattr(backend, "complywise_region_settings", None)
+    if found is None:
+        found = backend.complywise_region_settings = {
+            "ResourceTypeOptInPreference": dict(OPT_IN_DEFAULTS),
+            "ResourceTypeManagementPreference": dict(MANAGEMENT_DEFAULTS),
+        }
     return found
 
 
@@ -91,6 +129,27 @@ class BackupResponses:
             return _missing("Backup selection")
         return "{}"
 
+    def describe_region_settings(self: Any) -> str:
+        return json.dumps(_region_settings(self))
+
+    def update_region_settings(self: Any) -> str | tuple[str, dict[str, int]]:
+        params = json.loads(self.body or "{}")
+        members = {
+            "ResourceTypeOptInPreference": OPT_IN_DEFAULTS,
+            "ResourceTypeManagementPreference": MANAGEMENT_DEFAULTS,
+        }
+        unknown = sorted(
+            kind for member, known in members.items() for kind in params.get(member) or {} if kind not in known
+        )
+        if unknown:
+            body = {"__type": "InvalidParameterValueException", "Message": f"Unsupported resource types: {unknown}"}
+            return json.dumps(body), {"status": 400}
+        kept = _region_settings(self)
+        for member in members:
+            kept[member].update({kind: bool(value) for kind, value in (params.get(member) or {}).items()})
+        return "{}"
+
 
 def install() -> None:
+    moto.backup.urls.url_paths.update(_PATHS)
     add_methods(BackupResponses, BackupResponse)

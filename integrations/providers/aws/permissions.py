@@ -23,6 +23,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "athena:ListWorkGroups",
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeLaunchConfigurations",
+    "backup:DescribeRegionSettings",
     "backup:GetBackupPlan",
     "backup:GetBackupSelection",
     "backup:ListBackupPlans",

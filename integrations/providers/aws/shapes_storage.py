@@ -126,6 +126,10 @@ class BackupVault(TypedDict):
 class BackupRegion(TypedDict):
     plans: list[BackupPlan]
     vaults: list[BackupVault]
+    # DescribeRegionSettings' ResourceTypeOptInPreference ("EBS" -> whether AWS Backup backs up that type in the
+    # region at all); absent from inventories kept before it was read; region_settings_error: it could not be read
+    opt_in: NotRequired[dict[str, bool]]
+    region_settings_error: NotRequired[str]
 
 
 # --- fsx (file systems) ---------------------------------------------------------------

@@ -182,6 +182,59 @@ def test_unreadable_table_tags_are_an_error_only_for_a_selection_by_tag(moto_res
     assert statuses(outcomes) == {orders: PASS, users: ERROR}
 
 
+def test_a_region_opted_out_of_a_resource_type_backs_none_of_it_up(moto_reset: str) -> None:
+    # given a plan selecting every volume and table, and the region opted out of DynamoDB (EBS left as AWS starts it)
+    volume, orders = _volume(moto_reset), _table(moto_reset, "orders")
+    _plan(moto_reset, "everything", Resources=["*"])
+    backup = aws(moto_reset, "backup")
+    assert backup.describe_region_settings()["ResourceTypeOptInPreference"]["EBS"] is True
+    backup.update_region_settings(ResourceTypeOptInPreference={"DynamoDB": False})
+    # when both checks run
+    inventory = collect(moto_reset, [VOLUMES, TABLES])
+    volumes, tables = run(inventory, VOLUMES), run(inventory, TABLES)
+    # then the volume passes, and the table fails although the plan selects it, saying why
+    assert statuses(volumes) == {volume: PASS}
+    assert statuses(tables) == {orders: FAIL}
+    assert tables[0].reason == (
+        "Table orders is selected by backup plan everything (selection everything-resources), but AWS Backup is not "
+        f"opted in to DynamoDB in {REGION}: the plan backs up none of it"
+    )
+    # and opting back in makes it pass
+    backup.update_region_settings(ResourceTypeOptInPreference={"DynamoDB": True})
+    assert statuses(run(collect(moto_reset, [TABLES]), TABLES)) == {orders: PASS}
+
+
+def test_an_unreadable_opt_in_is_an_error_only_for_selected_resources(moto_reset: str) -> None:
+    # given a plan naming one volume, a second volume no plan selects, and DescribeRegionSettings refused
+    named, other = _volume(moto_reset), _volume(moto_reset)
+    _plan(moto_reset, "named", Resources=[f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{named}"])
+    built = connector(moto_reset)
+    refused = json_reply({"__type": "AccessDeniedException", "Message": "no"}, status=403)
+    built.session.events.register("before-send.backup.DescribeRegionSettings", lambda **_: refused)
+    # when the check runs
+    outcomes = run(built.collect({"ec2", "backup"}), VOLUMES)
+    # then the selected volume is an error naming the read that failed; the unselected one fails regardless
+    assert statuses(outcomes) == {named: ERROR, other: FAIL}
+    reason = next(o.reason for o in outcomes if o.resource_id == named)
+    assert reason.startswith(f"Volume {named} is selected by backup plan named (selection named-resources), but ")
+    assert "DescribeRegionSettings failed with AccessDeniedException (HTTP 403)" in reason
+
+
+def test_moto_refuses_an_opt_in_for_an_unknown_resource_type(moto_reset: str) -> None:
+    # given the Backup service of the test server
+    backup = aws(moto_reset, "backup")
+    # when an unknown type is opted out alongside a known one
+    try:
+        backup.update_region_settings(ResourceTypeOptInPreference={"EBS": False, "Floppy": False})
+    except backup.exceptions.InvalidParameterValueException as exc:
+        refused = str(exc)
+    else:
+        refused = ""
+    # then the call is refused as a whole, and the known type keeps its setting
+    assert "Floppy" in refused
+    assert backup.describe_region_settings()["ResourceTypeOptInPreference"]["EBS"] is True
+
+
 def test_selection_semantics_without_tags() -> None:
     # given selections by ARN, by tag and by condition, and a resource whose tags are unknown
     arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"

@@ -4,6 +4,11 @@ selections of the backup plans of its region, as AWS Backup assigns resources to
 A selection assigns a resource when its ARN matches one of ``Resources`` or one of ``ListOfTags`` matches its tags
 (either will do), none of ``NotResources`` matches its ARN, and every one of ``Conditions`` holds on its tags.
 ARN patterns take ``*`` for any run of characters; condition keys are ``aws:ResourceTag/<key>``.
+
+A plan backs up nothing of a resource type the region is not opted in to (AWS Backup's service opt-in,
+DescribeRegionSettings): a selected resource of such a type fails. An unreadable opt-in is an error only for the
+resources a plan selects, as whether they are backed up then turns on it; an inventory kept before the opt-in was read
+is judged by the selections alone (EBS and DynamoDB are opted in until someone opts them out).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from ._common import aws_check, error, items, regions, result
 
 VOLUME = "AWS::EC2::Volume"
 TABLE = "AWS::DynamoDB::Table"
+# The resource type as AWS Backup's service opt-in names it.
+_OPT_IN_NAME = {VOLUME: "EBS", TABLE: "DynamoDB"}
 _TAG_KEY = "aws:ResourceTag/"
 # Volumes being deleted, deleted or failed hold nothing left to back up.
 _GONE_VOLUMES = frozenset({"deleting", "deleted", "error"})
@@ -99,8 +106,22 @@ def _coverage(plans: list[BackupPlan], arn: str, tags: Mapping[str, str] | None)
     return _Cover(plan="", unread=unread)
 
 
-def _plans_by_region(inventory: Inventory) -> dict[str, list[BackupPlan]]:
-    return {region: list(data.get("plans", [])) for region, data in regions(inventory, "backup")}
+@dataclass(frozen=True)
+class _Region:
+    plans: list[BackupPlan]
+    opt_in: Mapping[str, bool] | None  # None: not read (an older inventory) or unreadable (opt_in_error)
+    opt_in_error: str | None
+
+
+def _backup_regions(inventory: Inventory) -> dict[str, _Region]:
+    return {
+        region: _Region(
+            plans=list(data.get("plans", [])),
+            opt_in=data.get("opt_in"),
+            opt_in_error=data.get("region_settings_error"),
+        )
+        for region, data in regions(inventory, "backup")
+    }
 
 
 def partition_of(region: str) -> str:
@@ -115,19 +136,33 @@ def _judge(
     inventory: Inventory, found: Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]
 ) -> Iterable[Outcome]:
     """(resource id, resource type, ARN, region, tags or None, label) -> an outcome against its region's plans."""
-    plans = _plans_by_region(inventory)
+    backup_regions = _backup_regions(inventory)
     for resource_id, resource_type, arn, region, tags, label in found:
-        if region not in plans:
+        if region not in backup_regions:
             continue  # the region's plans were not read: its error outcome comes from the backup service
-        cover = _coverage(plans[region], arn, tags)
-        if cover.plan:
+        settings = backup_regions[region]
+        cover = _coverage(settings.plans, arn, tags)
+        kind = _OPT_IN_NAME[resource_type]
+        if cover.plan and settings.opt_in_error is not None:
+            reason = (
+                f"{label} is selected by {cover.plan}, but whether AWS Backup is opted in to {kind} in {region} "
+                f"could not be read: {settings.opt_in_error}"
+            )
+            yield error(resource_id, resource_type, reason, region=region)
+        elif cover.plan and settings.opt_in is not None and not settings.opt_in.get(kind, True):
+            reason = (
+                f"{label} is selected by {cover.plan}, but AWS Backup is not opted in to {kind} in {region}: "
+                "the plan backs up none of it"
+            )
+            yield result(False, resource_id, resource_type, reason, region=region, opted_in=False)
+        elif cover.plan:
             yield result(True, resource_id, resource_type, f"{label} is backed up by {cover.plan}", region=region)
         elif cover.unread:
             reason = f"Could not tell whether {label} is in a backup plan: " + "; ".join(cover.unread)
             yield error(resource_id, resource_type, reason, region=region)
         else:
             reason = f"{label} is in no AWS Backup plan of {region}"
-            yield result(False, resource_id, resource_type, reason, region=region, plans=len(plans[region]))
+            yield result(False, resource_id, resource_type, reason, region=region, plans=len(settings.plans))
 
 
 @aws_check(
@@ -142,7 +177,8 @@ def _judge(
     "selections assign, by ARN or by tag, including the volumes created after the plan.",
     remediation="Assign the volume to a backup plan of its region: add its ARN, a pattern such as "
     "arn:aws:ec2:*:*:volume/*, or a tag the plan's selection matches (for example backup=daily) "
-    "(CreateBackupSelection).",
+    "(CreateBackupSelection), and keep the region opted in to EBS (AWS Backup settings, Service opt-in; "
+    "UpdateRegionSettings).",
 )
 def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     account = inventory.account_id or ""
@@ -169,7 +205,8 @@ def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     "plan keeps recovery points for as long as its rules say, in a vault apart from the table (and, with vault "
     "lock, beyond anyone's reach), which is what a retention policy or a ransomware recovery needs.",
     remediation="Assign the table to a backup plan of its region: add its ARN, a pattern such as "
-    "arn:aws:dynamodb:*:*:table/*, or a tag the plan's selection matches (CreateBackupSelection).",
+    "arn:aws:dynamodb:*:*:table/*, or a tag the plan's selection matches (CreateBackupSelection), and keep the "
+    "region opted in to DynamoDB (AWS Backup settings, Service opt-in; UpdateRegionSettings).",
 )
 def dynamodb_table_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     def tables() -> Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]:

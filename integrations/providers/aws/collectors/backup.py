@@ -1,4 +1,5 @@
-"""Backup collection (regional): DynamoDB tables with their recovery settings, AWS Backup plans and vaults."""
+"""Backup collection (regional): DynamoDB tables with their recovery settings, AWS Backup plans, vaults and the
+region's service opt-in."""
 
 from __future__ import annotations
 
@@ -83,7 +84,14 @@ def collect_backup(scope: Scope) -> BackupRegion:
         for v in paginate(backup, "list_backup_vaults", "BackupVaultList")
     ]
     _add_key_managers(scope, vaults)
-    return plain({"plans": plans, "vaults": vaults})
+    found: dict[str, Any] = {"plans": plans, "vaults": vaults}
+    try:
+        settings = backup.describe_region_settings()
+    except ClientError as exc:
+        found["region_settings_error"] = describe_error(exc)
+    else:
+        found["opt_in"] = {str(k): bool(v) for k, v in (settings.get("ResourceTypeOptInPreference") or {}).items()}
+    return plain(found)
 
 
 def _selections(backup: BaseClient, plan_id: str) -> list[dict[str, Any]]:
