@@ -7,6 +7,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
+- ``apigateway``: client certificates (generate, list, get, delete) and a stage's client certificate.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
@@ -22,11 +23,23 @@ benchmark's moto server process, which takes moto's own server options).
 
 from __future__ import annotations
 
-from . import athena, backup, dax, ec2_client_vpn, ec2_settings, elasticbeanstalk, glacier, networkfirewall, ssm
+from . import (
+    apigateway,
+    athena,
+    backup,
+    dax,
+    ec2_client_vpn,
+    ec2_settings,
+    elasticbeanstalk,
+    glacier,
+    networkfirewall,
+    ssm,
+)
 
 ec2_settings.install()
 ec2_client_vpn.install()
 elasticbeanstalk.install()
+apigateway.install()
 athena.install()
 backup.install()
 networkfirewall.install()

@@ -102,6 +102,9 @@ class ApiStage(TypedDict):
     # Absent from inventories collected before the cache settings were kept (those stages are not judged on them).
     cache_cluster_enabled: NotRequired[bool]  # cacheClusterEnabled: the stage has a cache cluster
     method_caching: NotRequired[dict[str, MethodCaching]]  # methodSettings' key ("*/*", "~1pets/GET") -> its caching
+    # clientCertificateId: the certificate the stage presents to HTTP backends; None: none. Absent from inventories
+    # collected before it was kept (those stages are not judged on it).
+    client_certificate_id: NotRequired[str | None]
 
 
 class MethodCaching(TypedDict):

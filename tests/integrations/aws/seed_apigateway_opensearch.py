@@ -18,14 +18,16 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
     apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     deployment = apigateway.create_deployment(restApiId=api)["id"]
-    # "prod" logs every method's errors, is traced, encrypts its cache and sits behind a web ACL: passes every stage
-    # check.
+    # "prod" logs every method's errors, is traced, encrypts its cache, presents a client certificate to its backend
+    # and sits behind a web ACL: passes every stage check.
     apigateway.create_stage(restApiId=api, stageName="prod", deploymentId=deployment, tracingEnabled=True)
+    certificate = apigateway.generate_client_certificate(description="storefront backend")["clientCertificateId"]
     apigateway.update_stage(
         restApiId=api,
         stageName="prod",
         patchOperations=[
             {"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"},
+            {"op": "replace", "path": "/clientCertificateId", "value": certificate},
             # a cache, encrypted
             {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
             {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
@@ -86,7 +88,12 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     return {
         *{
             (f"aws.apigateway.{name}", beta, region)
-            for name in ("stage_logging_enabled", "stage_tracing_enabled", "stage_waf_enabled")
+            for name in (
+                "stage_logging_enabled",
+                "stage_tracing_enabled",
+                "stage_waf_enabled",
+                "stage_client_certificate_enabled",
+            )
         },
         *{
             (f"aws.opensearch.{name}", legacy, region)

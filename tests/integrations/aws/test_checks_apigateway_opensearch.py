@@ -29,7 +29,9 @@ STAGE_CHECKS = [
     "aws.apigateway.stage_logging_enabled",
     "aws.apigateway.stage_tracing_enabled",
     "aws.apigateway.stage_waf_enabled",
+    "aws.apigateway.stage_client_certificate_enabled",
 ]
+CLIENT_CERTIFICATE = "aws.apigateway.stage_client_certificate_enabled"
 DOMAIN_CHECKS = [
     "aws.opensearch.encrypted_at_rest",
     "aws.opensearch.node_to_node_encryption",
@@ -81,17 +83,19 @@ def _update(endpoint: str, api_id: str, stage: str, settings: dict[str, str], re
 
 
 def test_stage_checks_pass_a_hardened_stage_and_fail_a_bare_one(moto_reset: str) -> None:
-    # given one API with a stage that logs errors of every method, traces with X-Ray and sits behind a web ACL,
-    # and a bare stage beside it
+    # given one API with a stage that logs errors of every method, traces with X-Ray, sits behind a web ACL and
+    # presents a client certificate to its backend, and a bare stage beside it
     api = _rest_api(moto_reset, "orders")
     hardened = _stage(moto_reset, api, "prod", tracingEnabled=True)
-    _update(moto_reset, api, "prod", {ALL_METHODS_LOG_LEVEL: "ERROR"})
+    certificate = aws(moto_reset, "apigateway").generate_client_certificate(description="orders backend")
+    certificate_id = certificate["clientCertificateId"]
+    _update(moto_reset, api, "prod", {ALL_METHODS_LOG_LEVEL: "ERROR", "/clientCertificateId": certificate_id})
     acl = _web_acl(moto_reset)
     aws(moto_reset, "wafv2").associate_web_acl(WebACLArn=acl, ResourceArn=hardened)
     bare = _stage(moto_reset, api, "dev")
-    # when the three stage checks run on one collection
+    # when the stage checks run on one collection
     collected = collect(moto_reset, STAGE_CHECKS)
-    # then the hardened stage passes all three and the bare one fails all three
+    # then the hardened stage passes them all and the bare one fails them all
     assert {cid: statuses(run(collected, cid)) for cid in STAGE_CHECKS} == {
         cid: {hardened: PASS, bare: FAIL} for cid in STAGE_CHECKS
     }
@@ -105,6 +109,41 @@ def test_stage_checks_pass_a_hardened_stage_and_fail_a_bare_one(moto_reset: str)
     assert reasons[("aws.apigateway.stage_tracing_enabled", hardened)] == f"{label} has X-Ray tracing on"
     assert reasons[("aws.apigateway.stage_waf_enabled", hardened)] == f"{label} is protected by web ACL {acl}"
     assert reasons[("aws.apigateway.stage_waf_enabled", bare)] == f"Stage dev of REST API orders ({api}) has no web ACL"
+    assert reasons[(CLIENT_CERTIFICATE, hardened)] == (
+        f"{label} presents client certificate {certificate_id} to its backend"
+    )
+    assert reasons[(CLIENT_CERTIFICATE, bare)] == f"Stage dev of REST API orders ({api}) has no client certificate"
+
+
+def test_a_stage_whose_client_certificate_was_removed_fails(moto_reset: str) -> None:
+    # given a stage that presented a client certificate until it was removed from the stage
+    api = _rest_api(moto_reset, "payments", region=OTHER_REGION)
+    stage = _stage(moto_reset, api, "live", region=OTHER_REGION)
+    apigateway = aws(moto_reset, "apigateway", OTHER_REGION)
+    certificate_id = apigateway.generate_client_certificate()["clientCertificateId"]
+    _update(moto_reset, api, "live", {"/clientCertificateId": certificate_id}, region=OTHER_REGION)
+    assert statuses(scan(moto_reset, CLIENT_CERTIFICATE, regions=[OTHER_REGION])) == {stage: PASS}
+    apigateway.update_stage(
+        restApiId=api, stageName="live", patchOperations=[{"op": "remove", "path": "/clientCertificateId"}]
+    )
+    # when the check runs again
+    outcome = only(scan(moto_reset, CLIENT_CERTIFICATE, regions=[OTHER_REGION]))
+    # then the stage fails, in its own region, with nothing observed
+    assert (outcome.resource_id, outcome.status, outcome.region) == (stage, FAIL, OTHER_REGION)
+    assert outcome.observed == {"client_certificate_id": None}
+
+
+def test_stages_kept_before_client_certificates_were_collected_are_not_judged_on_them(moto_reset: str) -> None:
+    # given an inventory whose stage holds no client certificate entry (collected before it was kept)
+    api = _rest_api(moto_reset, "legacy")
+    _stage(moto_reset, api, "prod", tracingEnabled=True)
+    collected = collect(moto_reset, STAGE_CHECKS)
+    for stage in collected.data["apigateway"]["regions"][REGION]["rest_apis"][0]["stages"]:
+        del stage["client_certificate_id"]
+    # when the checks run over it
+    # then the certificate check judges nothing, and the others still judge the stage
+    assert run(collected, CLIENT_CERTIFICATE) == []
+    assert len(run(collected, "aws.apigateway.stage_tracing_enabled")) == 1
 
 
 def test_access_logs_alone_pass_and_execution_logging_off_fails(moto_reset: str) -> None:

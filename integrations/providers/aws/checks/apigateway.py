@@ -1,4 +1,5 @@
-"""Checks on the stages of API Gateway REST APIs: request logging, X-Ray tracing and a WAF web ACL."""
+"""Checks on the stages of API Gateway REST APIs: request logging, X-Ray tracing, a WAF web ACL and a client
+certificate for the backend."""
 
 from __future__ import annotations
 
@@ -130,3 +131,39 @@ def stage_waf_enabled(inventory: Inventory) -> Iterable[Outcome]:
             else f"{stage_label(api, stage)} has no web ACL"
         )
         yield result(bool(acl), str(stage.get("arn")), STAGE, reason, region=str(api.get("region", "")), web_acl=acl)
+
+
+@aws_check(
+    id="aws.apigateway.stage_client_certificate_enabled",
+    title="API Gateway REST API stages present a client certificate to their backend",
+    severity=Severity.MEDIUM,
+    service="apigateway",
+    resource_type=STAGE,
+    rationale="An HTTP backend behind an API stage is reachable by its own address; without a client certificate "
+    "from the stage it cannot tell API Gateway's calls, which passed the API's authorization, throttling and WAF, "
+    "from anyone else's that went around them.",
+    remediation="Generate a client certificate in API Gateway, set it as the stage's client certificate, and have "
+    "the backend verify it (mutual TLS against the certificate's public key); renew it before its year runs out.",
+)
+def stage_client_certificate_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for found in rest_api_stages(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        api, stage = found
+        if "client_certificate_id" not in stage:
+            continue  # an inventory collected before the certificate was kept
+        certificate = stage["client_certificate_id"]
+        reason = (
+            f"{stage_label(api, stage)} presents client certificate {certificate} to its backend"
+            if certificate
+            else f"{stage_label(api, stage)} has no client certificate"
+        )
+        yield result(
+            bool(certificate),
+            str(stage.get("arn")),
+            STAGE,
+            reason,
+            region=str(api.get("region", "")),
+            client_certificate_id=certificate,
+        )

@@ -1,5 +1,5 @@
-"""API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF and cache settings, and
-the methods of the APIs that are not private, with how their callers are authorised."""
+"""API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF, cache and client
+certificate settings, and the methods of the APIs that are not private, with how their callers are authorised."""
 
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ def _stage(api_arn: str, stage: Mapping[str, Any]) -> dict[str, Any]:
         "access_log_destination": (stage.get("accessLogSettings") or {}).get("destinationArn") or None,
         "tracing_enabled": bool(stage.get("tracingEnabled")),
         "web_acl_arn": stage.get("webAclArn") or None,
+        "client_certificate_id": stage.get("clientCertificateId") or None,
         "cache_cluster_enabled": bool(stage.get("cacheClusterEnabled")),
         # Every entry ("*/*" and each method's override) with whether it caches and encrypts what it caches.
         "method_caching": {

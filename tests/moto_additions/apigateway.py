@@ -1,0 +1,134 @@
+"""API Gateway client certificates, which moto 5.2 does not serve, and a stage's ``clientCertificateId``.
+
+Added to moto's own API Gateway responder (``/clientcertificates`` routed to it): GenerateClientCertificate (a real
+self-signed certificate, valid 365 days as AWS issues them), GetClientCertificates, GetClientCertificate and
+DeleteClientCertificate, kept per account and region on moto's backend. UpdateStage takes the ``/clientCertificateId``
+patch (replace with a certificate of the region, or remove), which moto ignores, and hands the other operations to
+moto; GetStage and GetStages answer the stage's certificate. An unknown certificate answers NotFoundException.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import string
+from typing import Any
+
+import moto.apigateway.urls
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from moto.apigateway.exceptions import NotFoundException
+from moto.apigateway.models import Stage
+from moto.apigateway.responses import APIGatewayResponse
+from moto.core.utils import unix_time
+
+from ._responder import add_methods
+
+_PATHS = {
+    "{0}/clientcertificates$": APIGatewayResponse.dispatch,
+    "{0}/clientcertificates/(?P<clientcertificate_id>[^/]+)/?$": APIGatewayResponse.dispatch,
+}
+_PATCH_PATH = "/clientCertificateId"
+_VALID_DAYS = 365
+_moto_update_stage = APIGatewayResponse.update_stage
+_moto_stage_json = Stage.to_json
+
+
+def _certificates(response: Any) -> dict[str, dict[str, Any]]:
+    backend = response.backend
+    found = getattr(backend, "complywise_client_certificates", None)
+    if found is None:
+        found = backend.complywise_client_certificates = {}
+    return found
+
+
+def _certificate(response: Any, certificate_id: str) -> dict[str, Any]:
+    found = _certificates(response).get(certificate_id)
+    if found is None:
+        raise NotFoundException("Invalid Client Certificate identifier specified")
+    return found
+
+
+def _pem(common_name: str, created: datetime.datetime) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(created)
+        .not_valid_after(created + datetime.timedelta(days=_VALID_DAYS))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _path_id(response: Any) -> str:
+    return str(response.path.rstrip("/").rsplit("/", 1)[-1])
+
+
+class ApiGatewayResponses:
+    """Methods set on moto's ``APIGatewayResponse``."""
+
+    def generate_client_certificate(self: Any) -> tuple[int, dict[str, int], str]:
+        certificate_id = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
+        created = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        certificate = {
+            "clientCertificateId": certificate_id,
+            "description": self._get_param("description") or "",
+            "pemEncodedCertificate": _pem(certificate_id, created),
+            "createdDate": unix_time(created.replace(tzinfo=None)),
+            "expirationDate": unix_time((created + datetime.timedelta(days=_VALID_DAYS)).replace(tzinfo=None)),
+            "tags": self._get_param("tags") or {},
+        }
+        _certificates(self)[certificate_id] = certificate
+        return 201, {"status": 201}, json.dumps(certificate)
+
+    def get_client_certificates(self: Any) -> str:
+        return json.dumps({"item": list(_certificates(self).values())})
+
+    def get_client_certificate(self: Any) -> str:
+        return json.dumps(_certificate(self, _path_id(self)))
+
+    def delete_client_certificate(self: Any) -> tuple[int, dict[str, int], str]:
+        _certificate(self, _path_id(self))
+        del _certificates(self)[_path_id(self)]
+        return 202, {"status": 202}, "{}"
+
+    def update_stage(self: Any) -> str:
+        operations = self._get_param("patchOperations") or []
+        ours = [op for op in operations if op.get("path") == _PATCH_PATH]
+        if not ours:
+            return str(_moto_update_stage(self))
+        parts = self.path.split("/")
+        stage = self.backend.get_stage(parts[2], parts[4])
+        for op in ours:
+            if op.get("op") == "remove":
+                stage.complywise_client_certificate_id = None
+            else:
+                stage.complywise_client_certificate_id = _certificate(self, str(op.get("value")))["clientCertificateId"]
+        rest = [op for op in operations if op.get("path") != _PATCH_PATH]
+        if rest:
+            # moto reads the operations from the request body: hand it only those it knows.
+            self.body = json.dumps({"patchOperations": rest})
+            return str(_moto_update_stage(self))
+        return json.dumps(stage.to_json())
+
+
+def _stage_json(stage: Stage) -> dict[str, Any]:
+    found = _moto_stage_json(stage)
+    certificate_id = getattr(stage, "complywise_client_certificate_id", None)
+    if certificate_id:
+        found["clientCertificateId"] = certificate_id
+    return found
+
+
+def install() -> None:
+    moto.apigateway.urls.url_paths.update(_PATHS)
+    add_methods(ApiGatewayResponses, APIGatewayResponse)
+    Stage.to_json = _stage_json  # type: ignore[method-assign]
