@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
 
 def add_methods(source: type, responder: type) -> None:
     """Set each public method ``source`` defines on ``responder``, where moto's dispatch finds it by the action's
@@ -9,3 +14,14 @@ def add_methods(source: type, responder: type) -> None:
     for name, method in vars(source).items():
         if callable(method) and not name.startswith("_"):
             setattr(responder, name, method)
+
+
+def state_on(owner: Any, name: str, start: Callable[[], T]) -> T:
+    """What an addition keeps on one of moto's objects (a backend of an account and region, a plan, a vault) under
+    ``complywise_<name>``, made by ``start`` the first time it is asked for: moto's reset drops it with the object."""
+    attribute = f"complywise_{name}"
+    found: T | None = getattr(owner, attribute, None)
+    if found is None:
+        found = start()
+        setattr(owner, attribute, found)
+    return found

@@ -16,16 +16,15 @@ import string
 from typing import Any
 
 import moto.apigateway.urls
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from moto.apigateway.exceptions import NotFoundException
 from moto.apigateway.models import Stage
 from moto.apigateway.responses import APIGatewayResponse
 from moto.core.utils import unix_time
 
-from ._responder import add_methods
+from tests.certificates import self_signed
+
+from ._responder import add_methods, state_on
 
 _PATHS = {
     "{0}/clientcertificates$": APIGatewayResponse.dispatch,
@@ -38,11 +37,7 @@ _moto_stage_json = Stage.to_json
 
 
 def _certificates(response: Any) -> dict[str, dict[str, Any]]:
-    backend = response.backend
-    found = getattr(backend, "complywise_client_certificates", None)
-    if found is None:
-        found = backend.complywise_client_certificates = {}
-    return found
+    return state_on(response.backend, "client_certificates", dict)
 
 
 def _certificate(response: Any, certificate_id: str) -> dict[str, Any]:
@@ -50,22 +45,6 @@ def _certificate(response: Any, certificate_id: str) -> dict[str, Any]:
     if found is None:
         raise NotFoundException("Invalid Client Certificate identifier specified")
     return found
-
-
-def _pem(common_name: str, created: datetime.datetime) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(created)
-        .not_valid_after(created + datetime.timedelta(days=_VALID_DAYS))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def _path_id(response: Any) -> str:
@@ -78,10 +57,12 @@ class ApiGatewayResponses:
     def generate_client_certificate(self: Any) -> tuple[int, dict[str, int], str]:
         certificate_id = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
         created = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        # An EC key: the certificate is only shown, and an RSA key takes a moment to make.
+        pem, _ = self_signed(certificate_id, _VALID_DAYS, ec.generate_private_key(ec.SECP256R1()))
         certificate = {
             "clientCertificateId": certificate_id,
             "description": self._get_param("description") or "",
-            "pemEncodedCertificate": _pem(certificate_id, created),
+            "pemEncodedCertificate": pem.decode(),
             "createdDate": unix_time(created.replace(tzinfo=None)),
             "expirationDate": unix_time((created + datetime.timedelta(days=_VALID_DAYS)).replace(tzinfo=None)),
             "tags": self._get_param("tags") or {},

@@ -19,7 +19,7 @@ import moto.backup.urls
 from moto.backup.responses import BackupResponse
 from moto.core.utils import unix_time
 
-from ._responder import add_methods
+from ._responder import add_methods, state_on
 
 _OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
 _PATHS = {"{0}/account-settings$": BackupResponse.dispatch}
@@ -61,21 +61,17 @@ def _missing(what: str) -> tuple[str, dict[str, int]]:
 
 
 def _selections(plan: Any) -> dict[str, dict[str, Any]]:
-    found = getattr(plan, "complywise_selections", None)
-    if found is None:
-        found = plan.complywise_selections = {}
-    return found
+    return state_on(plan, "selections", dict)
 
 
 def _region_settings(response: Any) -> dict[str, dict[str, bool]]:
-    backend = response.backup_backend
-    found = getattr(backend, "complywise_region_settings", None)
-    if found is None:
-        found = backend.complywise_region_settings = {
+    def start() -> dict[str, dict[str, bool]]:
+        return {
             "ResourceTypeOptInPreference": dict(OPT_IN_DEFAULTS),
             "ResourceTypeManagementPreference": dict(MANAGEMENT_DEFAULTS),
         }
-    return found
+
+    return state_on(response.backup_backend, "region_settings", start)
 
 
 class BackupResponses:

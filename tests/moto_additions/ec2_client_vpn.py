@@ -16,7 +16,7 @@ from moto.core.utils import utcnow
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses import EC2Response
 
-from ._responder import add_methods
+from ._responder import add_methods, state_on
 
 _DEFAULT_PAGE = 50
 
@@ -29,11 +29,7 @@ class _NotFound(EC2ClientError):
 
 
 def _endpoints(response: Any) -> dict[str, dict[str, Any]]:
-    backend = response.ec2_backend
-    found = getattr(backend, "complywise_client_vpn_endpoints", None)
-    if found is None:
-        found = backend.complywise_client_vpn_endpoints = {}
-    return found
+    return state_on(response.ec2_backend, "client_vpn_endpoints", dict)
 
 
 def _log_options(given: dict[str, Any] | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from moto.core.responses import ActionResult
 from moto.ec2.exceptions import InvalidParameterValueError
 from moto.ec2.responses import EC2Response
 
-from ._responder import add_methods
+from ._responder import add_methods, state_on
 
 _SNAPSHOT_STATES = ("block-all-sharing", "block-new-sharing")
 _TOKENS = ("optional", "required")
@@ -27,17 +27,15 @@ _HOP_LIMIT_RANGE = range(1, 65)
 
 
 def _settings(response: EC2Response) -> dict[str, Any]:
-    backend = response.ec2_backend
-    found = getattr(backend, "complywise_account_settings", None)
-    if found is None:
-        found = {
+    def start() -> dict[str, Any]:
+        return {
             "snapshot_block_public_access": "unblocked",
             "image_block_public_access": "unblocked",
             "serial_console_access": False,
             "instance_metadata_defaults": {},
         }
-        backend.complywise_account_settings = found
-    return found
+
+    return state_on(response.ec2_backend, "account_settings", start)
 
 
 def _param(response: EC2Response, name: str) -> str | None:

@@ -13,15 +13,11 @@ from typing import Any
 
 from moto.networkfirewall.responses import NetworkFirewallResponse
 
-from ._responder import add_methods
+from ._responder import add_methods, state_on
 
 
 def _policies(response: Any) -> dict[str, dict[str, Any]]:
-    backend = response.networkfirewall_backend
-    found = getattr(backend, "complywise_firewall_policies", None)
-    if found is None:
-        found = backend.complywise_firewall_policies = {}
-    return found
+    return state_on(response.networkfirewall_backend, "firewall_policies", dict)
 
 
 def _error(kind: str, message: str) -> tuple[str, dict[str, int]]:

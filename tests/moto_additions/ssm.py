@@ -13,18 +13,14 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from ._responder import add_methods
+from ._responder import add_methods, state_on
 
 # Setting id -> AWS's default value.
 DEFAULTS = {"/ssm/documents/console/public-sharing-permission": "Enable"}
 
 
 def _settings(response: Any) -> dict[str, dict[str, Any]]:
-    backend = response.ssm_backend
-    found = getattr(backend, "complywise_service_settings", None)
-    if found is None:
-        found = backend.complywise_service_settings = {}
-    return found
+    return state_on(response.ssm_backend, "service_settings", dict)
 
 
 def _setting(response: Any, setting_id: str) -> dict[str, Any]:
