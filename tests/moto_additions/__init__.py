@@ -11,6 +11,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
+- ``docdb``: the ``docdb`` engine on moto's RDS clusters and instances (Amazon DocumentDB shares RDS's API).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``glacier``: vault access policies (set, get, delete).
 - ``ssm``: service settings (get, update, reset) for the document public sharing permission.
@@ -28,6 +29,7 @@ from . import (
     athena,
     backup,
     dax,
+    docdb,
     ec2_client_vpn,
     ec2_settings,
     elasticbeanstalk,
@@ -44,5 +46,6 @@ athena.install()
 backup.install()
 networkfirewall.install()
 dax.install()
+docdb.install()
 glacier.install()
 ssm.install()

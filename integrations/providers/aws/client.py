@@ -107,6 +107,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "sagemaker": ("sagemaker",),
     "emr": ("emr",),
     "neptune": ("neptune",),
+    "docdb": ("docdb",),
     "dms": ("dms",),
     "stepfunctions": ("stepfunctions",),
     "wafv2": ("wafv2",),

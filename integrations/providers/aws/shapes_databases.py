@@ -1,8 +1,9 @@
-"""Inventory shapes of the database services beside RDS: Neptune clusters, DMS replication and DAX clusters.
+"""Inventory shapes of the database services beside RDS: Neptune and DocumentDB clusters, DMS replication and DAX
+clusters.
 
-Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``neptune``, ``dms``
-and ``dax`` as ``Regional[...]`` of their region shape. A read that failed for one part of a region is kept beside
-it (``*_error``) so only the checks that needed the read report an error.
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``neptune``,
+``docdb``, ``dms`` and ``dax`` as ``Regional[...]`` of their region shape. A read that failed for one part of a region
+is kept beside it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class NeptuneRegion(TypedDict):
     clusters: list[NeptuneCluster]
     snapshots: NotRequired[list[DbClusterSnapshot]]
     snapshots_error: NotRequired[str]  # DescribeDBClusterSnapshots failed: only the snapshot checks report it
+
+
+# --- docdb (DocumentDB clusters) ---------------------------------------------------------
+# The same reads as Neptune's through the same management API, filtered to the docdb engine: the same fields
+# (log exports "audit" and "profiler").
+DocDbCluster = NeptuneCluster
+DocDbRegion = NeptuneRegion
 
 
 # --- dms (replication instances and endpoints) --------------------------------------------
@@ -133,5 +141,6 @@ class DatabasesInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     neptune: Regional[NeptuneRegion]
+    docdb: Regional[DocDbRegion]
     dms: Regional[DmsRegion]
     dax: Regional[DaxRegion]

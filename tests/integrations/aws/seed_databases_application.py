@@ -1,5 +1,5 @@
-"""Seeds for the end-to-end scan: Neptune clusters, DMS instances and endpoints, Step Functions state machines, WAF
-web ACLs and an HTTP API, one of each kind passing and one failing.
+"""Seeds for the end-to-end scan: Neptune and DocumentDB clusters, DMS instances and endpoints, Step Functions state
+machines, WAF web ACLs and an HTTP API, one of each kind passing and one failing.
 
 ``seed_databases_and_application`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -48,6 +48,7 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
             "cluster_multi_az",
         )
     }
+    failures |= _seed_docdb(endpoint, region)
 
     dms = aws(endpoint, "dms", region)
     # Private, Multi-AZ, upgrading: passes the instance checks; public, one zone, not upgrading: fails them.
@@ -127,3 +128,50 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     dev = f"arn:aws:apigateway:{region}::/apis/{api}/stages/dev"
     failures.add(("aws.apigatewayv2.stage_access_logging_enabled", dev, region))
     return failures
+
+
+def _seed_docdb(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    docdb = aws(endpoint, "docdb", region)
+    login = {"Engine": "docdb", "MasterUsername": "docadmin", "MasterUserPassword": "a-long-password-1"}
+    # Encrypted, a week of backups, audit and profiler logs exported, protected, two instances in two zones, and a
+    # private snapshot (encrypted, as its cluster is): passes every DocumentDB check.
+    docdb.create_db_cluster(
+        DBClusterIdentifier="catalog",
+        StorageEncrypted=True,
+        BackupRetentionPeriod=7,
+        EnableCloudwatchLogsExports=["audit", "profiler"],
+        DeletionProtection=True,
+        **login,
+    )
+    for name, zone in (("catalog-1", "a"), ("catalog-2", "b")):
+        docdb.create_db_instance(
+            DBInstanceIdentifier=name,
+            DBClusterIdentifier="catalog",
+            Engine="docdb",
+            DBInstanceClass="db.r6g.large",
+            AvailabilityZone=f"{region}{zone}",
+            AutoMinorVersionUpgrade=True,
+        )
+    docdb.create_db_cluster_snapshot(DBClusterIdentifier="catalog", DBClusterSnapshotIdentifier="catalog-monthly")
+    # DocumentDB's defaults, no instance, and a snapshot anyone may restore: fails every one.
+    bare = docdb.create_db_cluster(DBClusterIdentifier="scratch-docs", **login)["DBCluster"]["DBClusterArn"]
+    snapshot = docdb.create_db_cluster_snapshot(
+        DBClusterIdentifier="scratch-docs", DBClusterSnapshotIdentifier="scratch-docs-export"
+    )["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    docdb.modify_db_cluster_snapshot_attribute(
+        DBClusterSnapshotIdentifier="scratch-docs-export", AttributeName="restore", ValuesToAdd=["all"]
+    )
+    cluster_checks = (
+        "cluster_storage_encrypted",
+        "cluster_backup_retention_7_days",
+        "cluster_audit_logs_exported",
+        "cluster_deletion_protection",
+        "cluster_multi_az",
+    )
+    return {
+        *{(f"aws.docdb.{name}", bare, region) for name in cluster_checks},
+        *{
+            (f"aws.docdb.{name}", snapshot, region)
+            for name in ("cluster_snapshot_not_public", "cluster_snapshot_encrypted")
+        },
+    }

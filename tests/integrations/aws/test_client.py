@@ -323,6 +323,7 @@ def test_each_service_is_collected_once_per_region(moto_reset: str) -> None:
     assert calls.count("before-call.kinesis.ListStreams") == 2
     assert calls.count("before-call.mq.ListBrokers") == 2
     assert calls.count("before-call.neptune.DescribeDBClusters") == 2
+    assert calls.count("before-call.docdb.DescribeDBClusters") == 2
     assert calls.count("before-call.rds.DescribeDBClusters") == 2
     assert calls.count("before-call.database-migration-service.DescribeReplicationInstances") == 2
     assert calls.count("before-call.sfn.ListStateMachines") == 2
@@ -388,8 +389,9 @@ _PREFIX_FOR_SERVICE = {
     "secrets-manager": "secretsmanager",
     "opensearch": "es",
     "emr": "elasticmapreduce",
-    # Neptune's management API is RDS's, and so are its IAM actions.
+    # Neptune's and DocumentDB's management API is RDS's, and so are their IAM actions.
     "neptune": "rds",
+    "docdb": "rds",
     "database-migration-service": "dms",
     "directory-service": "ds",
     "cognito-identity-provider": "cognito-idp",

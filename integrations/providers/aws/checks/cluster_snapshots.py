@@ -1,5 +1,6 @@
-"""Manual DB cluster snapshots kept private and encrypted: Aurora and Multi-AZ DB clusters' (``rds``) and Neptune's
-(``neptune``), judged by one pair of rules. RDS's own instance snapshots are judged in ``rds``."""
+"""Manual DB cluster snapshots kept private and encrypted: Aurora and Multi-AZ DB clusters' (``rds``), Neptune's
+(``neptune``) and DocumentDB's (``docdb``), judged by one pair of rules. RDS's own instance snapshots are judged in
+``rds``."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from ._common import aws_check, error, listed_items, result
 
 RDS_SNAPSHOT = "AWS::RDS::DBClusterSnapshot"
 NEPTUNE_SNAPSHOT = "AWS::Neptune::DBClusterSnapshot"
+DOCDB_SNAPSHOT = "AWS::DocDB::DBClusterSnapshot"
 # Where each service's inventory keeps its manual cluster snapshots, and what the reasons call one.
 _RDS = ("rds", "cluster_snapshots", "DB cluster snapshot", RDS_SNAPSHOT)
 _NEPTUNE = ("neptune", "snapshots", "Neptune cluster snapshot", NEPTUNE_SNAPSHOT)
+_DOCDB = ("docdb", "snapshots", "DocumentDB cluster snapshot", DOCDB_SNAPSHOT)
 
 
 def _snapshots(inventory: Inventory, kind: tuple[str, str, str, str]) -> Iterator[DbClusterSnapshot | Outcome]:
@@ -126,3 +129,36 @@ def neptune_cluster_snapshot_not_public(inventory: Inventory) -> Iterable[Outcom
 )
 def neptune_cluster_snapshot_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     return _encrypted(inventory, _NEPTUNE)
+
+
+# --- DocumentDB ------------------------------------------------------------------------------------------------------
+
+
+@aws_check(
+    id="aws.docdb.cluster_snapshot_not_public",
+    title="DocumentDB cluster snapshots are not public",
+    severity=Severity.CRITICAL,
+    service="docdb",
+    resource_type=DOCDB_SNAPSHOT,
+    rationale="Any AWS account can restore a public cluster snapshot into a DocumentDB cluster of its own and read "
+    "every collection in it.",
+    remediation="Remove 'all' from the snapshot's restore attribute (ModifyDBClusterSnapshotAttribute "
+    "ValuesToRemove) and share it with named accounts only.",
+)
+def docdb_cluster_snapshot_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    return _not_public(inventory, _DOCDB)
+
+
+@aws_check(
+    id="aws.docdb.cluster_snapshot_encrypted",
+    title="DocumentDB cluster snapshots are encrypted",
+    severity=Severity.MEDIUM,
+    service="docdb",
+    resource_type=DOCDB_SNAPSHOT,
+    rationale="A manual snapshot outlives its cluster and travels with every copy and share; unencrypted, it is a "
+    "plain copy of the documents.",
+    remediation="Copy the snapshot with a KMS key (CopyDBClusterSnapshot KmsKeyId), delete the unencrypted one, and "
+    "move the source cluster to encrypted storage.",
+)
+def docdb_cluster_snapshot_encrypted(inventory: Inventory) -> Iterable[Outcome]:
+    return _encrypted(inventory, _DOCDB)

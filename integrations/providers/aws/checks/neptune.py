@@ -1,31 +1,18 @@
 """Checks on Neptune DB clusters: storage encryption, automated backups, audit log export, deletion protection, tags
-copied to snapshots, instances in more than one Availability Zone."""
+copied to snapshots, instances in more than one Availability Zone (the rules, shared with DocumentDB, in
+``_db_engines``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_databases import NeptuneCluster
-from ._common import aws_check, items, result
-from .rds import MIN_BACKUP_RETENTION_DAYS
+from . import _db_engines as rules
+from ._common import aws_check
+from ._db_engines import NEPTUNE
 
-CLUSTER = "AWS::Neptune::DBCluster"
-# The log type Neptune exports its audit log as (the other is "slowquery").
-AUDIT_LOG = "audit"
-
-
-def _clusters(inventory: Inventory) -> Iterator[NeptuneCluster]:
-    return items(inventory, "neptune", "clusters")
-
-
-def _id(cluster: NeptuneCluster) -> str:
-    return str(cluster.get("arn") or cluster.get("id"))
-
-
-def _label(cluster: NeptuneCluster) -> str:
-    return f"Neptune cluster {cluster.get('id')}"
+CLUSTER = NEPTUNE.resource_type
 
 
 @aws_check(
@@ -40,17 +27,7 @@ def _label(cluster: NeptuneCluster) -> str:
     "with storage encryption on (and a KMS key), then move the application to the new cluster.",
 )
 def cluster_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        ok = bool(cluster.get("storage_encrypted"))
-        key = cluster.get("kms_key_id")
-        reason = (
-            f"{_label(cluster)} encrypts its storage (KMS key {key})"
-            if ok
-            else f"{_label(cluster)} does not encrypt its storage"
-        )
-        yield result(
-            ok, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), storage_encrypted=ok, kms_key=key
-        )
+    return rules.storage_encrypted(inventory, NEPTUNE)
 
 
 @aws_check(
@@ -64,15 +41,7 @@ def cluster_storage_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Modify the cluster's backup retention period to 7 days or more.",
 )
 def cluster_backup_retention_7_days(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        days = int(cluster.get("backup_retention_period") or 0)
-        ok = days >= MIN_BACKUP_RETENTION_DAYS
-        reason = f"{_label(cluster)} keeps automated backups for {days} day{'' if days == 1 else 's'}"
-        if not ok:
-            reason += f", under {MIN_BACKUP_RETENTION_DAYS}"
-        yield result(
-            ok, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), backup_retention_period=days
-        )
+    return rules.backup_retention_7_days(inventory, NEPTUNE)
 
 
 @aws_check(
@@ -87,16 +56,7 @@ def cluster_backup_retention_7_days(inventory: Inventory) -> Iterable[Outcome]:
     "export the audit log type to CloudWatch Logs.",
 )
 def cluster_audit_logs_exported(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        exports = sorted(str(kind) for kind in cluster.get("cloudwatch_logs_exports") or [])
-        ok = AUDIT_LOG in exports
-        if ok:
-            reason = f"{_label(cluster)} exports its audit log to CloudWatch Logs"
-        elif exports:
-            reason = f"{_label(cluster)} exports {', '.join(exports)} logs to CloudWatch Logs but not its audit log"
-        else:
-            reason = f"{_label(cluster)} exports no logs to CloudWatch Logs"
-        yield result(ok, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), log_exports=exports)
+    return rules.audit_logs_exported(inventory, NEPTUNE)
 
 
 @aws_check(
@@ -110,16 +70,7 @@ def cluster_audit_logs_exported(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Modify the cluster to turn on deletion protection.",
 )
 def cluster_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        ok = bool(cluster.get("deletion_protection"))
-        reason = f"{_label(cluster)} has deletion protection {'on' if ok else 'off'}"
-        yield result(ok, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), deletion_protection=ok)
-
-
-def _settled(inventory: Inventory, field: str) -> Iterator[NeptuneCluster]:
-    for cluster in _clusters(inventory):
-        if field in cluster:
-            yield cluster  # clusters collected before ``field`` was kept are not judged on it
+    return rules.deletion_protection(inventory, NEPTUNE)
 
 
 @aws_check(
@@ -133,11 +84,7 @@ def _settled(inventory: Inventory, field: str) -> Iterator[NeptuneCluster]:
     remediation="Modify the cluster to turn on copying tags to snapshots (CopyTagsToSnapshot).",
 )
 def cluster_copy_tags_to_snapshot(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _settled(inventory, "copy_tags_to_snapshot"):
-        ok = bool(cluster.get("copy_tags_to_snapshot"))
-        says = "copies its tags to snapshots" if ok else "does not copy its tags to snapshots"
-        region = str(cluster.get("region", ""))
-        yield result(ok, _id(cluster), CLUSTER, f"{_label(cluster)} {says}", region=region, copy_tags_to_snapshot=ok)
+    return rules.copy_tags_to_snapshot(inventory, NEPTUNE)
 
 
 @aws_check(
@@ -152,14 +99,4 @@ def cluster_copy_tags_to_snapshot(inventory: Inventory) -> Iterable[Outcome]:
     remediation="Add a read replica in another Availability Zone to the cluster.",
 )
 def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _settled(inventory, "multi_az"):
-        ok = bool(cluster.get("multi_az"))
-        members = len(cluster.get("members") or [])
-        reason = (
-            f"{_label(cluster)} has instances in more than one Availability Zone"
-            if ok
-            else f"{_label(cluster)} has no instance in a second Availability Zone to fail over to "
-            f"({members} instance{'' if members == 1 else 's'})"
-        )
-        region = str(cluster.get("region", ""))
-        yield result(ok, _id(cluster), CLUSTER, reason, region=region, multi_az=ok, instances=members)
+    return rules.multi_az(inventory, NEPTUNE)

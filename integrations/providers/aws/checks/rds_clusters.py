@@ -3,7 +3,7 @@
 A member instance of such a cluster has its storage encryption, backups, deletion protection, IAM authentication,
 log exports, snapshot tags and failover set on the cluster: they are judged here, once per cluster, and the instance
 checks in ``rds`` and ``data_stores`` leave the members to these (see ``rds.in_rds_cluster``). Neptune's clusters
-are judged by the Neptune checks; DocumentDB's are not collected.
+are judged by the Neptune checks, DocumentDB's by the DocumentDB checks.
 """
 
 from __future__ import annotations

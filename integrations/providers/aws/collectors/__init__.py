@@ -31,6 +31,7 @@ from .detection import collect_guardduty, collect_inspector2, collect_macie, col
 from .directconnect import collect_directconnect
 from .directory import collect_directoryservice
 from .dms import collect_dms
+from .docdb import collect_docdb
 from .ebs import collect_ebs
 from .ec2 import collect_ec2, collect_vpc
 from .ec2_settings import (
@@ -120,6 +121,7 @@ COLLECTORS: dict[str, Collector] = {
     "sagemaker": collect_sagemaker,
     "emr": collect_emr,
     "neptune": collect_neptune,
+    "docdb": collect_docdb,
     "dms": collect_dms,
     "stepfunctions": collect_stepfunctions,
     "wafv2": collect_wafv2,

@@ -1,5 +1,6 @@
 """Neptune collection (regional): each Neptune DB cluster's encryption, backups, log exports, deletion protection,
-tag copying and zones, and each manual cluster snapshot's encryption and sharing."""
+tag copying and zones, and each manual cluster snapshot's encryption and sharing. DocumentDB's collector makes the
+same reads for its own engine (``engine_clusters``)."""
 
 from __future__ import annotations
 
@@ -18,18 +19,19 @@ NEPTUNE_ENGINE = "neptune"
 
 
 def collect_neptune(scope: Scope) -> NeptuneRegion:
-    listed = paginate(
-        scope.client("neptune"),
-        "describe_db_clusters",
-        "DBClusters",
-        Filters=[{"Name": "engine", "Values": [NEPTUNE_ENGINE]}],
-    )
+    return engine_clusters(scope, "neptune", NEPTUNE_ENGINE)
+
+
+def engine_clusters(scope: Scope, client_name: str, engine: str) -> NeptuneRegion:
+    """The region's DB clusters of ``engine`` and their manual snapshots, through ``client_name``'s client."""
+    client = scope.client(client_name)
+    listed = paginate(client, "describe_db_clusters", "DBClusters", Filters=[{"Name": "engine", "Values": [engine]}])
     # The filter is asked for, and the engine checked again: an endpoint that ignored the filter must still not get
-    # RDS's or DocumentDB's clusters judged as Neptune's.
-    clusters = [_cluster(c, scope.region) for c in listed if c.get("Engine") == NEPTUNE_ENGINE]
+    # another engine's clusters judged as this one's.
+    clusters = [_cluster(c, scope.region) for c in listed if c.get("Engine") == engine]
     data: dict[str, Any] = {"clusters": clusters}
     try:
-        data["snapshots"] = manual_cluster_snapshots(scope.client("neptune"), scope.region, {NEPTUNE_ENGINE})
+        data["snapshots"] = manual_cluster_snapshots(client, scope.region, {engine})
     except ClientError as exc:
         # Only the snapshot checks depend on this listing.
         data["snapshots_error"] = describe_error(exc)
