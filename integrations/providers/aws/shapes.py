@@ -361,6 +361,7 @@ class DbInstance(TypedDict):
     copy_tags_to_snapshot: NotRequired[bool]
     master_username: NotRequired[str | None]  # MasterUsername
     parameter_group: NotRequired[str | None]  # the name of its DB parameter group (DBParameterGroups' first)
+    tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
 
 
 class DbSnapshot(TypedDict):
@@ -399,6 +400,7 @@ class DbCluster(TypedDict):
     region: str
     master_username: NotRequired[str | None]  # MasterUsername
     parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
+    tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
 
 
 class DbClusterSnapshot(TypedDict):  # manual only: Aurora's and Multi-AZ DB clusters' in ``rds``, Neptune's too

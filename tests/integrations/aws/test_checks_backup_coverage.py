@@ -15,7 +15,10 @@ from tests.integrations.aws.support import (
     aws,
     collect,
     connector,
+    db_instance,
     json_reply,
+    only,
+    query_error,
     run,
     statuses,
 )
@@ -23,6 +26,8 @@ from tests.integrations.aws.support import (
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 VOLUMES = "aws.backup.ebs_volume_in_backup_plan"
 TABLES = "aws.backup.dynamodb_table_in_backup_plan"
+INSTANCES = "aws.backup.rds_instance_in_backup_plan"
+CLUSTERS = "aws.backup.rds_cluster_in_backup_plan"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
 
 
@@ -233,6 +238,85 @@ def test_moto_refuses_an_opt_in_for_an_unknown_resource_type(moto_reset: str) ->
     # then the call is refused as a whole, and the known type keeps its setting
     assert "Floppy" in refused
     assert backup.describe_region_settings()["ResourceTypeOptInPreference"]["EBS"] is True
+
+
+def _aurora(endpoint: str, name: str, **tags: str) -> str:
+    created = aws(endpoint, "rds").create_db_cluster(
+        DBClusterIdentifier=name,
+        Engine="aurora-postgresql",
+        MasterUsername="app",
+        MasterUserPassword="a-long-password-1",
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    return str(created["DBCluster"]["DBClusterArn"])
+
+
+def _instance_arn(name: str) -> str:
+    return f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{name}"
+
+
+def test_rds_instances_and_clusters_selected_by_tag_or_arn_pass(moto_reset: str) -> None:
+    # given a plan selecting RDS resources tagged backup=daily, a plan naming every Aurora cluster by ARN pattern,
+    # two standalone instances (one tagged), an Aurora cluster with a member instance, and a Neptune instance
+    db_instance(moto_reset, "orders", Tags=[{"Key": "backup", "Value": "daily"}])
+    db_instance(moto_reset, "scratch")
+    ledger = _aurora(moto_reset, "ledger")
+    db_instance(moto_reset, "ledger-1", engine="aurora-postgresql", DBClusterIdentifier="ledger")
+    aws(moto_reset, "neptune").create_db_cluster(DBClusterIdentifier="graph", Engine="neptune")
+    aws(moto_reset, "neptune").create_db_instance(
+        DBInstanceIdentifier="graph-1", DBClusterIdentifier="graph", Engine="neptune", DBInstanceClass="db.r5.large"
+    )
+    _plan(
+        moto_reset,
+        "tagged",
+        ListOfTags=[{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}],
+    )
+    _plan(moto_reset, "aurora", Resources=["arn:aws:rds:*:*:cluster:*"])
+    # when both RDS checks run on one collection
+    inventory = collect(moto_reset, [INSTANCES, CLUSTERS])
+    instances, clusters = run(inventory, INSTANCES), run(inventory, CLUSTERS)
+    # then the tagged instance and the cluster pass, the untagged instance fails; the cluster's member and the
+    # Neptune instance are not judged as instances
+    assert statuses(instances) == {_instance_arn("orders"): PASS, _instance_arn("scratch"): FAIL}
+    assert statuses(clusters) == {ledger: PASS}
+    reasons = {o.resource_id: o.reason for o in instances + clusters}
+    assert (
+        reasons[_instance_arn("orders")]
+        == "DB instance orders is backed up by backup plan tagged (selection tagged-resources)"
+    )
+    assert reasons[_instance_arn("scratch")] == f"DB instance scratch is in no AWS Backup plan of {REGION}"
+    assert reasons[ledger] == "DB cluster ledger is backed up by backup plan aurora (selection aurora-resources)"
+
+
+def test_aurora_and_rds_opt_ins_are_told_apart(moto_reset: str) -> None:
+    # given a plan selecting everything, an instance and an Aurora cluster, and the region opted out of Aurora only
+    db_instance(moto_reset, "orders")
+    ledger = _aurora(moto_reset, "ledger")
+    _plan(moto_reset, "everything", Resources=["*"])
+    aws(moto_reset, "backup").update_region_settings(ResourceTypeOptInPreference={"Aurora": False})
+    # when both RDS checks run
+    inventory = collect(moto_reset, [INSTANCES, CLUSTERS])
+    # then the instance passes and the cluster fails, naming the opt-in
+    assert statuses(run(inventory, INSTANCES)) == {_instance_arn("orders"): PASS}
+    cluster = only(run(inventory, CLUSTERS))
+    assert (cluster.resource_id, cluster.status) == (ledger, FAIL)
+    assert f"AWS Backup is not opted in to Aurora in {REGION}" in cluster.reason
+
+
+def test_a_refused_cluster_listing_is_an_error_for_the_cluster_check(moto_reset: str) -> None:
+    # given an Aurora cluster a plan selects, and RDS refusing the cluster listing
+    _aurora(moto_reset, "ledger")
+    _plan(moto_reset, "everything", Resources=["*"])
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.rds.DescribeDBClusters",
+        answer([lambda: query_error("AccessDenied", "not authorized", status=403)]),
+    )
+    # when the cluster check runs
+    outcome = only(run(built.collect({"rds", "backup"}), CLUSTERS))
+    # then the region gets one error saying the clusters could not be listed
+    assert (outcome.status, outcome.region) == (ERROR, REGION)
+    assert outcome.reason.startswith(f"Could not list the DB clusters in {REGION}: ")
 
 
 def test_selection_semantics_without_tags() -> None:

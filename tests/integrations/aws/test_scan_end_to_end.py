@@ -345,6 +345,18 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         for region in (EAST, WEST)
         for v in aws(moto_reset, "ec2", region).describe_volumes()["Volumes"]
     }
+    standalone_databases = {
+        (d["DBInstanceArn"], region)
+        for region in (EAST, WEST)
+        for d in aws(moto_reset, "rds", region).describe_db_instances()["DBInstances"]
+        if not d.get("DBClusterIdentifier") and d["Engine"] not in ("neptune", "docdb")
+    }
+    rds_clusters = {
+        (c["DBClusterArn"], region)
+        for region in (EAST, WEST)
+        for c in aws(moto_reset, "rds", region).describe_db_clusters()["DBClusters"]
+        if c["Engine"] not in ("neptune", "docdb")
+    }
     dynamodb = aws(moto_reset, "dynamodb", EAST)
     tables = {
         dynamodb.describe_table(TableName=name)["Table"]["TableArn"] for name in dynamodb.list_tables()["TableNames"]
@@ -441,9 +453,11 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
             for bucket in ("cw-access-logs", "cw-trail-logs", "cw-flow-logs", "cw-config")
         },
         *{("aws.backup.plan_exists", ACCOUNT, region) for region in (EAST, WEST)},
-        # ... so no volume and no table is in a backup plan
+        # ... so no volume, table, DB instance or DB cluster is in a backup plan
         *{("aws.backup.ebs_volume_in_backup_plan", volume, region) for volume, region in volumes_everywhere},
         *{("aws.backup.dynamodb_table_in_backup_plan", arn, EAST) for arn in tables},
+        *{("aws.backup.rds_instance_in_backup_plan", arn, region) for arn, region in standalone_databases},
+        *{("aws.backup.rds_cluster_in_backup_plan", arn, region) for arn, region in rds_clusters},
         *{("aws.ec2.ebs_volume_in_use", volume, EAST) for volume in net["volumes"]},
         ("aws.efs.backup_policy_enabled", net["efs"], EAST),
         # ... and no file system policy, so AWS's default lets any principal reaching a mount target in

@@ -1,5 +1,6 @@
-"""Checks that resources are in an AWS Backup plan: each EBS volume and DynamoDB table is matched against the
-selections of the backup plans of its region, as AWS Backup assigns resources to a plan.
+"""Checks that resources are in an AWS Backup plan: each EBS volume, DynamoDB table, RDS DB instance and Aurora or
+Multi-AZ DB cluster is matched against the selections of the backup plans of its region, as AWS Backup assigns
+resources to a plan.
 
 A selection assigns a resource when its ARN matches one of ``Resources`` or one of ``ListOfTags`` matches its tags
 (either will do), none of ``NotResources`` matches its ARN, and every one of ``Conditions`` holds on its tags.
@@ -22,12 +23,13 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import BackupPlan, BackupSelection
-from ._common import aws_check, error, items, regions, result
+from ._common import aws_check, error, items, listed_items, regions, result
+from .rds_settings import OTHER_SERVICES_ENGINES as _OTHER_SERVICES_ENGINES
 
 VOLUME = "AWS::EC2::Volume"
 TABLE = "AWS::DynamoDB::Table"
-# The resource type as AWS Backup's service opt-in names it.
-_OPT_IN_NAME = {VOLUME: "EBS", TABLE: "DynamoDB"}
+DB_INSTANCE = "AWS::RDS::DBInstance"
+DB_CLUSTER = "AWS::RDS::DBCluster"
 _TAG_KEY = "aws:ResourceTag/"
 # Volumes being deleted, deleted or failed hold nothing left to back up.
 _GONE_VOLUMES = frozenset({"deleting", "deleted", "error"})
@@ -132,37 +134,49 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def _judge(
-    inventory: Inventory, found: Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]
-) -> Iterable[Outcome]:
-    """(resource id, resource type, ARN, region, tags or None, label) -> an outcome against its region's plans."""
+@dataclass(frozen=True)
+class _Resource:
+    id: str
+    type: str
+    arn: str
+    region: str
+    tags: Mapping[str, str] | None  # None: unknown (unreadable, or an inventory kept before tags were read)
+    label: str
+    kind: str  # its type as AWS Backup's service opt-in names it: "EBS", "DynamoDB", "RDS", "Aurora"
+
+
+def _judge(inventory: Inventory, found: Iterable[_Resource | Outcome]) -> Iterable[Outcome]:
+    """Each resource judged against its region's plans and opt-in; outcomes (a failed listing) passed on."""
     backup_regions = _backup_regions(inventory)
-    for resource_id, resource_type, arn, region, tags, label in found:
+    for resource in found:
+        if isinstance(resource, Outcome):
+            yield resource
+            continue
+        region, label, kind = resource.region, resource.label, resource.kind
         if region not in backup_regions:
             continue  # the region's plans were not read: its error outcome comes from the backup service
         settings = backup_regions[region]
-        cover = _coverage(settings.plans, arn, tags)
-        kind = _OPT_IN_NAME[resource_type]
+        cover = _coverage(settings.plans, resource.arn, resource.tags)
         if cover.plan and settings.opt_in_error is not None:
             reason = (
                 f"{label} is selected by {cover.plan}, but whether AWS Backup is opted in to {kind} in {region} "
                 f"could not be read: {settings.opt_in_error}"
             )
-            yield error(resource_id, resource_type, reason, region=region)
+            yield error(resource.id, resource.type, reason, region=region)
         elif cover.plan and settings.opt_in is not None and not settings.opt_in.get(kind, True):
             reason = (
                 f"{label} is selected by {cover.plan}, but AWS Backup is not opted in to {kind} in {region}: "
                 "the plan backs up none of it"
             )
-            yield result(False, resource_id, resource_type, reason, region=region, opted_in=False)
+            yield result(False, resource.id, resource.type, reason, region=region, opted_in=False)
         elif cover.plan:
-            yield result(True, resource_id, resource_type, f"{label} is backed up by {cover.plan}", region=region)
+            yield result(True, resource.id, resource.type, f"{label} is backed up by {cover.plan}", region=region)
         elif cover.unread:
             reason = f"Could not tell whether {label} is in a backup plan: " + "; ".join(cover.unread)
-            yield error(resource_id, resource_type, reason, region=region)
+            yield error(resource.id, resource.type, reason, region=region)
         else:
             reason = f"{label} is in no AWS Backup plan of {region}"
-            yield result(False, resource_id, resource_type, reason, region=region, plans=len(settings.plans))
+            yield result(False, resource.id, resource.type, reason, region=region, plans=len(settings.plans))
 
 
 @aws_check(
@@ -183,13 +197,13 @@ def _judge(
 def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     account = inventory.account_id or ""
 
-    def volumes() -> Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]:
+    def volumes() -> Iterable[_Resource]:
         for volume in items(inventory, "ec2", "volumes"):
             if volume.get("state") in _GONE_VOLUMES:
                 continue
             region = str(volume["region"])
             arn = f"arn:{partition_of(region)}:ec2:{region}:{account}:volume/{volume['id']}"
-            yield volume["id"], VOLUME, arn, region, volume.get("tags"), f"Volume {volume['id']}"
+            yield _Resource(volume["id"], VOLUME, arn, region, volume.get("tags"), f"Volume {volume['id']}", "EBS")
 
     return _judge(inventory, volumes())
 
@@ -209,12 +223,72 @@ def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     "region opted in to DynamoDB (AWS Backup settings, Service opt-in; UpdateRegionSettings).",
 )
 def dynamodb_table_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
-    def tables() -> Iterable[tuple[str, str, str, str, Mapping[str, str] | None, str]]:
+    def tables() -> Iterable[_Resource]:
         for table in items(inventory, "dynamodb", "tables"):
             if not table.get("arn"):
                 continue
             # A failed read, or an inventory kept before tags were read: a selection by tag cannot be judged.
             tags = None if "tags_error" in table else table.get("tags")
-            yield table["arn"], TABLE, table["arn"], str(table["region"]), tags, f"Table {table['name']}"
+            label = f"Table {table['name']}"
+            yield _Resource(table["arn"], TABLE, table["arn"], str(table["region"]), tags, label, "DynamoDB")
 
     return _judge(inventory, tables())
+
+
+@aws_check(
+    id="aws.backup.rds_instance_in_backup_plan",
+    title="RDS DB instances are in an AWS Backup plan",
+    severity=Severity.MEDIUM,
+    service="backup",
+    requires=("rds", "backup"),
+    resource_type=DB_INSTANCE,
+    rationale="Automated backups keep 35 days at most and are deleted with the instance unless someone chose to "
+    "retain them. A backup plan keeps recovery points for as long as its rules say, in a vault apart from the "
+    "database (with vault lock, beyond anyone's reach), and copies them to other regions or accounts if asked.",
+    remediation="Assign the instance to a backup plan of its region: add its ARN, a pattern such as "
+    "arn:aws:rds:*:*:db:*, or a tag the plan's selection matches (CreateBackupSelection), and keep the region opted "
+    "in to RDS (AWS Backup settings, Service opt-in; UpdateRegionSettings).",
+)
+def rds_instance_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
+    def instances() -> Iterable[_Resource]:
+        for db in items(inventory, "rds", "db_instances"):
+            # A cluster member is backed up with its cluster (judged below); Neptune's and DocumentDB's instances
+            # are their clusters' too.
+            if db.get("cluster_id") or db.get("engine") in _OTHER_SERVICES_ENGINES or not db.get("arn"):
+                continue
+            label = f"DB instance {db['id']}"
+            yield _Resource(
+                str(db["arn"]), DB_INSTANCE, str(db["arn"]), str(db["region"]), db.get("tags"), label, "RDS"
+            )
+
+    return _judge(inventory, instances())
+
+
+@aws_check(
+    id="aws.backup.rds_cluster_in_backup_plan",
+    title="Aurora and Multi-AZ DB clusters are in an AWS Backup plan",
+    severity=Severity.MEDIUM,
+    service="backup",
+    requires=("rds", "backup"),
+    resource_type=DB_CLUSTER,
+    rationale="A cluster's automated backups keep 35 days at most and go with the cluster unless retained. A "
+    "backup plan keeps its recovery points for as long as its rules say, in a vault apart from the cluster (with "
+    "vault lock, beyond anyone's reach).",
+    remediation="Assign the cluster to a backup plan of its region: add its ARN, a pattern such as "
+    "arn:aws:rds:*:*:cluster:*, or a tag the plan's selection matches (CreateBackupSelection), and keep the region "
+    "opted in to Aurora (Aurora clusters) or RDS (Multi-AZ DB clusters) (AWS Backup settings, Service opt-in).",
+)
+def rds_cluster_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
+    def clusters() -> Iterable[_Resource | Outcome]:
+        for cluster in listed_items(inventory, "rds", "db_clusters", noun="DB clusters", resource_type=DB_CLUSTER):
+            if isinstance(cluster, Outcome):
+                yield cluster
+                continue
+            if not cluster.get("arn"):
+                continue
+            # AWS Backup names Aurora apart; a Multi-AZ DB cluster of MySQL or PostgreSQL is an RDS resource to it.
+            kind = "Aurora" if str(cluster.get("engine") or "").startswith("aurora") else "RDS"
+            arn, label = str(cluster["arn"]), f"DB cluster {cluster['id']}"
+            yield _Resource(arn, DB_CLUSTER, arn, str(cluster["region"]), cluster.get("tags"), label, kind)
+
+    return _judge(inventory, clusters())

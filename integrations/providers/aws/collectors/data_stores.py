@@ -36,7 +36,14 @@ def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
         "copy_tags_to_snapshot": bool(d.get("CopyTagsToSnapshot")),
         "master_username": d.get("MasterUsername"),
         "parameter_group": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or []), None),
+        "tags": _tags(d),
     }
+
+
+def _tags(answer: Mapping[str, Any]) -> dict[str, str]:
+    """An instance's or cluster's TagList, which DescribeDBInstances and DescribeDBClusters answer with it (AWS Backup
+    selections by tag match them)."""
+    return {str(t["Key"]): str(t.get("Value", "")) for t in answer.get("TagList") or []}
 
 
 def _db_clusters(rds: BaseClient, region: str) -> list[dict[str, Any]]:
@@ -70,6 +77,7 @@ def _db_cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "region": region,
         "master_username": c.get("MasterUsername"),
         "parameter_group": c.get("DBClusterParameterGroup"),
+        "tags": _tags(c),
     }
 
 
