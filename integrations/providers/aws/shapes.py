@@ -362,6 +362,7 @@ class DbInstance(TypedDict):
     master_username: NotRequired[str | None]  # MasterUsername
     parameter_group: NotRequired[str | None]  # the name of its DB parameter group (DBParameterGroups' first)
     tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
+    replica_of: NotRequired[str | None]  # ReadReplicaSourceDBInstanceIdentifier: the source of a read replica
 
 
 class DbSnapshot(TypedDict):

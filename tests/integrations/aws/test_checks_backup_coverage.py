@@ -257,9 +257,13 @@ def _instance_arn(name: str) -> str:
 
 def test_rds_instances_and_clusters_selected_by_tag_or_arn_pass(moto_reset: str) -> None:
     # given a plan selecting RDS resources tagged backup=daily, a plan naming every Aurora cluster by ARN pattern,
-    # two standalone instances (one tagged), an Aurora cluster with a member instance, and a Neptune instance
+    # two standalone instances (one tagged) and a read replica of one, an Aurora cluster with a member instance, and
+    # a Neptune instance
     db_instance(moto_reset, "orders", Tags=[{"Key": "backup", "Value": "daily"}])
     db_instance(moto_reset, "scratch")
+    aws(moto_reset, "rds").create_db_instance_read_replica(
+        DBInstanceIdentifier="orders-reader", SourceDBInstanceIdentifier="orders"
+    )
     ledger = _aurora(moto_reset, "ledger")
     db_instance(moto_reset, "ledger-1", engine="aurora-postgresql", DBClusterIdentifier="ledger")
     aws(moto_reset, "neptune").create_db_cluster(DBClusterIdentifier="graph", Engine="neptune")
@@ -275,8 +279,8 @@ def test_rds_instances_and_clusters_selected_by_tag_or_arn_pass(moto_reset: str)
     # when both RDS checks run on one collection
     inventory = collect(moto_reset, [INSTANCES, CLUSTERS])
     instances, clusters = run(inventory, INSTANCES), run(inventory, CLUSTERS)
-    # then the tagged instance and the cluster pass, the untagged instance fails; the cluster's member and the
-    # Neptune instance are not judged as instances
+    # then the tagged instance and the cluster pass, the untagged instance fails; the replica, the cluster's member
+    # and the Neptune instance are not judged as instances
     assert statuses(instances) == {_instance_arn("orders"): PASS, _instance_arn("scratch"): FAIL}
     assert statuses(clusters) == {ledger: PASS}
     reasons = {o.resource_id: o.reason for o in instances + clusters}

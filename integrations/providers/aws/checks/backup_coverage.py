@@ -253,8 +253,10 @@ def rds_instance_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
     def instances() -> Iterable[_Resource]:
         for db in items(inventory, "rds", "db_instances"):
             # A cluster member is backed up with its cluster (judged below); Neptune's and DocumentDB's instances
-            # are their clusters' too.
-            if db.get("cluster_id") or db.get("engine") in _OTHER_SERVICES_ENGINES or not db.get("arn"):
+            # are their clusters' too; a read replica is a copy of its source, which is judged.
+            if db.get("cluster_id") or db.get("replica_of") or db.get("engine") in _OTHER_SERVICES_ENGINES:
+                continue
+            if not db.get("arn"):
                 continue
             label = f"DB instance {db['id']}"
             yield _Resource(

@@ -37,6 +37,7 @@ def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
         "master_username": d.get("MasterUsername"),
         "parameter_group": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or []), None),
         "tags": _tags(d),
+        "replica_of": d.get("ReadReplicaSourceDBInstanceIdentifier") or None,
     }
 
 
