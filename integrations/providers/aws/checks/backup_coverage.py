@@ -9,7 +9,7 @@ ARN patterns take ``*`` for any run of characters; condition keys are ``aws:Reso
 A plan backs up nothing of a resource type the region is not opted in to (AWS Backup's service opt-in,
 DescribeRegionSettings): a selected resource of such a type fails. An unreadable opt-in is an error only for the
 resources a plan selects, as whether they are backed up then turns on it; an inventory kept before the opt-in was read
-is judged by the selections alone (EBS and DynamoDB are opted in until someone opts them out).
+is judged by the selections alone (EBS, DynamoDB, RDS and Aurora are opted in until someone opts them out).
 """
 
 from __future__ import annotations
