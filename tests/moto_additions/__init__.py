@@ -14,6 +14,7 @@ botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionRe
 - ``docdb``: the ``docdb`` engine on moto's RDS clusters and instances (Amazon DocumentDB shares RDS's API).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``glacier``: vault access policies (set, get, delete).
+- ``neptune``: IAM database authentication on Neptune clusters.
 - ``ssm``: service settings (get, update, reset) for the document public sharing permission.
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
@@ -34,6 +35,7 @@ from . import (
     ec2_settings,
     elasticbeanstalk,
     glacier,
+    neptune,
     networkfirewall,
     ssm,
 )
@@ -48,4 +50,5 @@ networkfirewall.install()
 dax.install()
 docdb.install()
 glacier.install()
+neptune.install()
 ssm.install()

@@ -33,14 +33,14 @@ def _engine_default(original: Callable[..., Any], value: Any) -> Any:
     return staticmethod(default)
 
 
-_moto_create_db_cluster = RDSBackend.create_db_cluster
+def _with_parameter_group(create: Callable[[RDSBackend, dict[str, Any]], DBCluster]) -> Any:
+    def create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> DBCluster:
+        cluster = create(self, kwargs)
+        if cluster.engine == ENGINE and not kwargs.get("db_cluster_parameter_group_name"):
+            cluster.parameter_group = PARAMETER_GROUP  # moto's default is Aurora's
+        return cluster
 
-
-def _create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> DBCluster:
-    cluster = _moto_create_db_cluster(self, kwargs)
-    if cluster.engine == ENGINE and not kwargs.get("db_cluster_parameter_group_name"):
-        cluster.parameter_group = PARAMETER_GROUP  # moto's default is Aurora's
-    return cluster
+    return create_db_cluster
 
 
 def install() -> None:
@@ -54,4 +54,5 @@ def install() -> None:
     DBInstance.default_port = _engine_default(DBInstance.default_port, PORT)  # type: ignore[method-assign]
     DBInstance.default_allocated_storage = _engine_default(DBInstance.default_allocated_storage, 0)  # type: ignore[method-assign]
     DBInstance.default_engine_versions = {**DBInstance.default_engine_versions, ENGINE: VERSION}
-    RDSBackend.create_db_cluster = _create_db_cluster  # type: ignore[method-assign]
+    # Wrapped as installed, so another addition wrapping the same method keeps its part.
+    RDSBackend.create_db_cluster = _with_parameter_group(RDSBackend.create_db_cluster)  # type: ignore[method-assign]

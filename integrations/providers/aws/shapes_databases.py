@@ -29,6 +29,7 @@ class NeptuneCluster(TypedDict):
     copy_tags_to_snapshot: NotRequired[bool]
     multi_az: NotRequired[bool]  # MultiAZ: instances in more than one Availability Zone
     members: NotRequired[list[str]]  # DBClusterMembers' instance identifiers
+    iam_auth: NotRequired[bool]  # IAMDatabaseAuthenticationEnabled (Neptune; DocumentDB has no such setting)
 
 
 class NeptuneRegion(TypedDict):

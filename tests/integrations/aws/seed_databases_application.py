@@ -15,8 +15,8 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     failures: set[tuple[str, str, str]] = set()
 
     neptune = aws(endpoint, "neptune", region)
-    # Encrypted, a week of backups, its audit log exported, protected, copying its tags, with a primary and a replica
-    # in two zones: passes every Neptune check.
+    # Encrypted, a week of backups, its audit log exported, protected, copying its tags, IAM authentication, with a
+    # primary and a replica in two zones: passes every Neptune check.
     neptune.create_db_cluster(
         DBClusterIdentifier="graph",
         Engine="neptune",
@@ -25,6 +25,7 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
         EnableCloudwatchLogsExports=["audit"],
         DeletionProtection=True,
         CopyTagsToSnapshot=True,
+        EnableIAMDatabaseAuthentication=True,
     )
     for name, zone in (("graph-1", "a"), ("graph-2", "b")):
         neptune.create_db_instance(
@@ -46,6 +47,7 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
             "cluster_deletion_protection",
             "cluster_copy_tags_to_snapshot",
             "cluster_multi_az",
+            "cluster_iam_authentication_enabled",
         )
     }
     failures |= _seed_docdb(endpoint, region)

@@ -114,6 +114,25 @@ def test_a_cluster_copying_tags_with_replicas_in_two_zones_passes_and_a_lone_pri
     assert [o for cid in checks for o in run(collected, cid)] == []
 
 
+def test_iam_database_authentication_passes_when_on_and_fails_when_off(moto_reset: str) -> None:
+    # given a cluster requiring IAM database authentication and one with Neptune's default (off)
+    signed = _neptune(moto_reset, "graph", EnableIAMDatabaseAuthentication=True)
+    open_graph = _neptune(moto_reset, "open-graph")
+    check = "aws.neptune.cluster_iam_authentication_enabled"
+    # when the check runs
+    collected = collect(moto_reset, [check])
+    outcomes = run(collected, check)
+    # then the first passes and the second fails, saying so
+    assert statuses(outcomes) == {signed: PASS, open_graph: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[open_graph] == "Neptune cluster open-graph has IAM database authentication off"
+    # and clusters collected before the setting was kept are not judged on it
+    for data in collected.data["neptune"]["regions"].values():
+        for cluster in data["clusters"]:
+            del cluster["iam_auth"]
+    assert run(collected, check) == []
+
+
 def test_exporting_only_the_slow_query_log_fails_the_audit_check(moto_reset: str) -> None:
     # given a cluster exporting its slow query log but not its audit log
     arn = _neptune(moto_reset, "slow", EnableCloudwatchLogsExports=["slowquery"])

@@ -115,3 +115,10 @@ def multi_az(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
         yield result(
             ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), multi_az=ok, instances=members
         )
+
+
+def iam_authentication(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
+    for cluster in _settled(inventory, engine, "iam_auth"):
+        ok = bool(cluster.get("iam_auth"))
+        reason = f"{_label(engine, cluster)} has IAM database authentication {'on' if ok else 'off'}"
+        yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), iam_auth=ok)

@@ -1,6 +1,6 @@
 """Checks on Neptune DB clusters: storage encryption, automated backups, audit log export, deletion protection, tags
-copied to snapshots, instances in more than one Availability Zone (the rules, shared with DocumentDB, in
-``_db_engines``)."""
+copied to snapshots, instances in more than one Availability Zone, IAM database authentication (the rules, shared
+with DocumentDB, in ``_db_engines``)."""
 
 from __future__ import annotations
 
@@ -100,3 +100,19 @@ def cluster_copy_tags_to_snapshot(inventory: Inventory) -> Iterable[Outcome]:
 )
 def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
     return rules.multi_az(inventory, NEPTUNE)
+
+
+@aws_check(
+    id="aws.neptune.cluster_iam_authentication_enabled",
+    title="Neptune clusters require IAM database authentication",
+    severity=Severity.MEDIUM,
+    service="neptune",
+    resource_type=CLUSTER,
+    rationale="Without IAM database authentication, anyone who can reach the cluster's endpoint on the network can "
+    "query and change the graph: Neptune has no database users or passwords of its own. With it, every connection "
+    "must be signed with AWS credentials that IAM policies allow, and is logged as such.",
+    remediation="Modify the cluster to turn on IAM database authentication, grant the applications neptune-db:* "
+    "actions on the cluster's resource id, and have their clients sign requests (Signature Version 4).",
+)
+def cluster_iam_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    return rules.iam_authentication(inventory, NEPTUNE)

@@ -51,5 +51,6 @@ def _cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "copy_tags_to_snapshot": bool(c.get("CopyTagsToSnapshot")),
         "multi_az": bool(c.get("MultiAZ")),
         "members": [str(m["DBInstanceIdentifier"]) for m in c.get("DBClusterMembers") or []],
+        "iam_auth": bool(c.get("IAMDatabaseAuthenticationEnabled")),
         "region": region,
     }
