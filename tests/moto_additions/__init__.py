@@ -3,7 +3,9 @@
 Each module adds one service's missing reads and writes to moto's response class for that service, keeping state on
 moto's backend of the account and region (so ``/moto-api/reset`` clears it like the rest of moto's state). A test sets
 that state with the same boto3 call an operator makes against AWS, and the connector reads it back over HTTP through
-botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionResult``).
+botocore, as from AWS; answers are shaped by botocore's model (moto's ``ActionResult``). Where moto models the
+operation but refuses a value AWS takes (the docdb engine, IAM authentication on Neptune), the module widens what moto's
+own models accept instead, and everything else stays moto's behaviour.
 
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
