@@ -87,12 +87,15 @@ def test_parallel_tests_of_one_tenant_are_capped_and_others_are_not_stalled(
     # then exactly the cap ran (and answered at the deadline), the rest were told to come back later
     statuses = sorted(response.status_code for response, _ in results)
     assert statuses == [200] * CAP + [429] * (len(integrations) - CAP)
+    admitted = [took for response, took in results if response.status_code == 200]
+    assert min(admitted) >= DEADLINE
     for response, took in results:
         if response.status_code == 429:
             assert int(response["Retry-After"]) >= 1
             assert "connection tests" in response.json()["detail"]
-            # refused at once: never held until the deadline as the admitted ones are
-            assert took < DEADLINE
+            # refused at once: never held until the deadline as the admitted ones are (compared with them, not
+            # with the clock, so a loaded machine that slows every request alike cannot fail it)
+            assert took < min(admitted)
         else:
             assert response.json()["ok"] is False
     assert elapsed < DEADLINE + 6
