@@ -77,28 +77,25 @@ class ApiGatewayResponses:
         return json.dumps(_certificate(self, _path_id(self)))
 
     def delete_client_certificate(self: Any) -> tuple[int, dict[str, int], str]:
-        _certificate(self, _path_id(self))
-        del _certificates(self)[_path_id(self)]
+        del _certificates(self)[_certificate(self, _path_id(self))["clientCertificateId"]]
         return 202, {"status": 202}, "{}"
 
     def update_stage(self: Any) -> str:
         operations = self._get_param("patchOperations") or []
         ours = [op for op in operations if op.get("path") == _PATCH_PATH]
-        if not ours:
-            return str(_moto_update_stage(self))
-        parts = self.path.split("/")
-        stage = self.backend.get_stage(parts[2], parts[4])
-        for op in ours:
-            if op.get("op") == "remove":
-                stage.complywise_client_certificate_id = None
-            else:
-                stage.complywise_client_certificate_id = _certificate(self, str(op.get("value")))["clientCertificateId"]
         rest = [op for op in operations if op.get("path") != _PATCH_PATH]
-        if rest:
+        if ours:
+            parts = self.path.split("/")
+            stage = self.backend.get_stage(parts[2], parts[4])
+            for op in ours:
+                removed = op.get("op") == "remove"
+                found = None if removed else _certificate(self, str(op.get("value")))["clientCertificateId"]
+                stage.complywise_client_certificate_id = found
+            if not rest:
+                return json.dumps(stage.to_json())
             # moto reads the operations from the request body: hand it only those it knows.
             self.body = json.dumps({"patchOperations": rest})
-            return str(_moto_update_stage(self))
-        return json.dumps(stage.to_json())
+        return str(_moto_update_stage(self))
 
 
 def _stage_json(stage: Stage) -> dict[str, Any]:

@@ -86,19 +86,26 @@ def audit_logs_exported(inventory: Inventory, engine: Engine) -> Iterable[Outcom
         yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), log_exports=exports)
 
 
+def _setting(
+    inventory: Inventory, engine: Engine, field: str, says: tuple[str, str], *, settled: bool = True
+) -> Iterable[Outcome]:
+    """A cluster setting that is on or off: passes when on; ``says`` is what the reason says of each.
+    ``settled``: clusters of inventories kept before ``field`` was read are not judged on it."""
+    clusters = _settled(inventory, engine, field) if settled else _clusters(inventory, engine)
+    for cluster in clusters:
+        ok = bool(cluster.get(field))
+        reason = f"{_label(engine, cluster)} {says[0] if ok else says[1]}"
+        yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), **{field: ok})
+
+
 def deletion_protection(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory, engine):
-        ok = bool(cluster.get("deletion_protection"))
-        reason = f"{_label(engine, cluster)} has deletion protection {'on' if ok else 'off'}"
-        yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), deletion_protection=ok)
+    says = ("has deletion protection on", "has deletion protection off")
+    return _setting(inventory, engine, "deletion_protection", says, settled=False)
 
 
 def copy_tags_to_snapshot(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
-    for cluster in _settled(inventory, engine, "copy_tags_to_snapshot"):
-        ok = bool(cluster.get("copy_tags_to_snapshot"))
-        says = "copies its tags to snapshots" if ok else "does not copy its tags to snapshots"
-        reason = f"{_label(engine, cluster)} {says}"
-        yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), copy_tags_to_snapshot=ok)
+    says = ("copies its tags to snapshots", "does not copy its tags to snapshots")
+    return _setting(inventory, engine, "copy_tags_to_snapshot", says)
 
 
 def multi_az(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
@@ -118,7 +125,5 @@ def multi_az(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
 
 
 def iam_authentication(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
-    for cluster in _settled(inventory, engine, "iam_auth"):
-        ok = bool(cluster.get("iam_auth"))
-        reason = f"{_label(engine, cluster)} has IAM database authentication {'on' if ok else 'off'}"
-        yield result(ok, _id(cluster), engine.resource_type, reason, region=_region(cluster), iam_auth=ok)
+    says = ("has IAM database authentication on", "has IAM database authentication off")
+    return _setting(inventory, engine, "iam_auth", says)
