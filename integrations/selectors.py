@@ -11,6 +11,7 @@ from complywise.models import Tenant
 
 from . import providers
 from .choices import IntegrationStatus
+from .equivalents import Equivalent, equivalents_by_check
 from .models import Integration
 from .registry import Check, all_checks
 
@@ -52,7 +53,11 @@ def checks_list(
     service: str | None = None,
     search: str | None = None,
 ) -> list[Check]:
-    """Registered checks, sorted by id, filtered on exact type/severity/service and a case-insensitive search."""
+    """Registered checks, sorted by id, filtered on exact type/severity/service and a case-insensitive search.
+
+    The search also reads the ids of other scanners' checks each one answers, so ``s3_bucket_default_encryption``
+    finds the check that tests what Prowler's check of that name tests.
+    """
     checks = all_checks(integration_type or None)
     if severity:
         checks = [c for c in checks if c.severity == severity]
@@ -60,12 +65,25 @@ def checks_list(
         checks = [c for c in checks if c.service == service]
     if search:
         needle = search.casefold()
+        others = equivalents_by_check()
         checks = [
             c
             for c in checks
-            if any(needle in text.casefold() for text in (c.id, c.title, c.service, c.resource_type, c.rationale))
+            if any(
+                needle in text.casefold()
+                for text in (c.id, c.title, c.service, c.resource_type, c.rationale, *_other_ids(others, c.id))
+            )
         ]
     return checks
+
+
+def _other_ids(others: dict[str, tuple[Equivalent, ...]], check_id: str) -> list[str]:
+    return [equivalent.id for equivalent in others.get(check_id, ())]
+
+
+def check_equivalents(*, check_id: str) -> tuple[Equivalent, ...]:
+    """The other scanners' checks that ``check_id`` answers, fully or in part."""
+    return equivalents_by_check().get(check_id, ())
 
 
 # --- a provider's schema, described for forms ---------------------------------------------------------

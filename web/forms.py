@@ -12,6 +12,7 @@ from complywise.choices import Role
 from complywise.exceptions import ApplicationError, FieldValidationError
 from evidence.choices import EvidenceType
 from integrations.choices import IntegrationType
+from integrations.registry import Severity
 from integrations.selectors import MULTILINE, SchemaField
 from scans.choices import ResultStatus, ScanStatus
 
@@ -90,6 +91,21 @@ SERVICE_FIELDS_RUN_SCAN = {"framework_id": "framework"}
 
 class ScanFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ScanStatus.choices])
+
+
+class CheckFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text="Id, title, service, resource type, or another scanner's check id (e.g. Prowler's).",
+    )
+    integration_type = forms.ChoiceField(
+        required=False, label="Provider", choices=[("", "Every provider"), *IntegrationType.choices]
+    )
+    severity = forms.ChoiceField(
+        required=False, choices=[("", "Any severity"), *((s.value, s.value.capitalize()) for s in Severity)]
+    )
 
 
 COULD_NOT_EVALUATE = "could-not-evaluate"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     audit,
+    checks,
     controls,
     dashboard,
     evidence,
@@ -52,8 +53,9 @@ urlpatterns = [
     path("reviews/<uuid:pk>/decide/", reviews.review_decide, name="review-decide"),
     path("reviews/<uuid:pk>/complete/", reviews.review_complete, name="review-complete"),
     path("reviews/<uuid:pk>/cancel/", reviews.review_cancel, name="review-cancel"),
-    # frameworks
+    # frameworks and checks
     path("frameworks/", frameworks.framework_list, name="framework-list"),
+    path("checks/", checks.check_list, name="check-list"),
     path("frameworks/<uuid:pk>/", frameworks.framework_detail, name="framework-detail"),
     path("frameworks/<uuid:pk>/soa/", frameworks.framework_soa_page, name="framework-soa"),
     path("frameworks/<uuid:pk>/activation/", frameworks.framework_activation, name="framework-activation"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from integrations.choices import IntegrationType
+from integrations.equivalents import Match
 from integrations.models import Integration
 from integrations.registry import Severity
 
@@ -65,6 +66,17 @@ class IntegrationTestResultSerializer(serializers.Serializer):
     last_tested_at = serializers.DateTimeField()
 
 
+class CheckEquivalentSerializer(serializers.Serializer):
+    scanner = serializers.CharField(help_text="The other scanner, e.g. 'prowler'.")
+    id = serializers.CharField(help_text="That scanner's check id.")
+    match = serializers.ChoiceField(
+        choices=[Match.SAME.value, Match.PARTIAL.value],
+        help_text="'same': this check (with the others listed for that id) tests what it tests; "
+        "'partial': close, and the note says what differs.",
+    )
+    note = serializers.CharField(allow_blank=True)
+
+
 class CheckSerializer(serializers.Serializer):
     id = serializers.CharField()
     integration_type = serializers.CharField()
@@ -77,10 +89,18 @@ class CheckSerializer(serializers.Serializer):
     control_count = serializers.IntegerField(
         help_text="Controls of the frameworks visible to the tenant that this check serves."
     )
+    equivalents = CheckEquivalentSerializer(
+        many=True, help_text="Other scanners' checks this one answers (searchable by their ids)."
+    )
 
 
 class CheckQuerySerializer(serializers.Serializer):
     integration_type = serializers.ChoiceField(choices=IntegrationType.choices, required=False)
     severity = serializers.ChoiceField(choices=[s.value for s in Severity], required=False)
     service = serializers.CharField(required=False, max_length=64)
-    search = serializers.CharField(required=False, max_length=200)
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Case-insensitive text in the id, title, service, resource type, rationale or the id of another "
+        "scanner's check it answers (e.g. a Prowler check id).",
+    )

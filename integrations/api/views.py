@@ -109,6 +109,10 @@ class CheckViewSet(StrictInputMixin, viewsets.GenericViewSet):
                 "rationale": c.rationale,
                 "remediation": c.remediation,
                 "control_count": counts.get(c.id, 0),
+                "equivalents": [
+                    {"scanner": e.scanner, "id": e.id, "match": str(e.match), "note": e.note}
+                    for e in selectors.check_equivalents(check_id=c.id)
+                ],
             }
             for c in checks
         ]

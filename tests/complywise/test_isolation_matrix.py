@@ -351,6 +351,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "web:evidence-verify": {"POST": roles(ALL, 302, obj="evidence")},
     "web:evidence-delete": {"POST": roles(ADMINS, 302, obj="evidence", payload=lambda o: {"reason": "duplicate"})},
     "web:framework-list": {"GET": roles(ALL, 200)},
+    "web:check-list": {"GET": roles(ALL, 200)},
     "web:framework-detail": {"GET": roles(ALL, 200, obj="framework")},
     "web:framework-soa": {"GET": roles(ALL, 200, obj="framework")},
     "web:framework-activation": {"POST": roles(ADMINS, 302, obj="framework", payload=lambda o: {"active": "false"})},

@@ -18,6 +18,7 @@ CHECK_FIELDS = {
     "rationale",
     "remediation",
     "control_count",
+    "equivalents",
 }
 
 

@@ -48,6 +48,7 @@ def read_pages(o):
         "/evidence/",
         "/frameworks/",
         f"/frameworks/{o['framework'].pk}/",
+        "/checks/",
     ]
 
 
