@@ -10,6 +10,7 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
 - ``apigateway``: client certificates (generate, list, get, delete) and a stage's client certificate.
+- ``cloudfront``: which origin access control (or identity) an origin uses, kept and answered.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
@@ -17,6 +18,8 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``glacier``: vault access policies (set, get, delete).
 - ``neptune``: IAM database authentication on Neptune clusters.
+- ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
+  parameter values (ModifyClusterParameterGroup, DescribeClusterParameters).
 - ``ssm``: service settings (get, update, reset) for the document public sharing permission.
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
@@ -31,6 +34,7 @@ from . import (
     apigateway,
     athena,
     backup,
+    cloudfront,
     dax,
     docdb,
     ec2_client_vpn,
@@ -39,6 +43,7 @@ from . import (
     glacier,
     neptune,
     networkfirewall,
+    redshift,
     ssm,
 )
 
@@ -48,9 +53,11 @@ elasticbeanstalk.install()
 apigateway.install()
 athena.install()
 backup.install()
+cloudfront.install()
 networkfirewall.install()
 dax.install()
 docdb.install()
 glacier.install()
 neptune.install()
+redshift.install()
 ssm.install()

@@ -180,6 +180,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "rds:DescribeDBSnapshotAttributes",
     "rds:DescribeDBSnapshots",
     "rds:DescribeEventSubscriptions",
+    "redshift:DescribeClusterParameters",
     "redshift:DescribeClusters",
     "redshift:DescribeLoggingStatus",
     "route53:ListHostedZones",

@@ -65,6 +65,9 @@ class DmsEndpoint(TypedDict):
     endpoint_type: str | None  # "SOURCE" or "TARGET"
     engine: str | None  # EngineName: "postgres", "s3", ...
     ssl_mode: str | None  # "none", "require", "verify-ca" or "verify-full"; None: not reported
+    # RedisSettings.SslSecurityProtocol: "plaintext" or "ssl-encryption"; None: not reported (DMS's default is TLS).
+    # Absent in inventories collected before it was read.
+    redis_ssl_protocol: NotRequired[str | None]
     region: str
 
 

@@ -170,10 +170,19 @@ class RedshiftCluster(TypedDict):
     allow_version_upgrade: NotRequired[bool | None]  # AllowVersionUpgrade: major versions applied in maintenance
     enhanced_vpc_routing: NotRequired[bool | None]  # EnhancedVpcRouting: COPY/UNLOAD traffic kept in the VPC
     master_username: NotRequired[str | None]  # MasterUsername: the admin user made with the cluster
+    multi_az: NotRequired[str | None]  # MultiAZ: "Enabled" (compute in two Availability Zones) or "Disabled"
+    parameter_groups: NotRequired[list[str]]  # ClusterParameterGroups' names (one, in practice)
+
+
+class RedshiftParameterGroup(TypedDict, total=False):
+    require_ssl: bool | None  # the require_ssl parameter; None when the group lists no such parameter
+    error: str  # DescribeClusterParameters failed
 
 
 class RedshiftRegion(TypedDict):
     clusters: list[RedshiftCluster]
+    # Each group the region's clusters use, by name; absent in inventories collected before they were read.
+    parameter_groups: NotRequired[dict[str, RedshiftParameterGroup]]
 
 
 # --- opensearch (OpenSearch Service domains, Elasticsearch ones included) ------------------

@@ -11,7 +11,7 @@ import json
 import zipfile
 
 from tests.certificates import self_signed
-from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws
+from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws, origin_access_control
 
 MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -93,7 +93,16 @@ def _function_and_repository(endpoint: str, region: str) -> None:
 def _distribution(endpoint: str, region: str) -> None:
     certificate = imported_certificate(endpoint, "cdn.example.com", 300, region)
     origin = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
-    aws(endpoint, "cloudfront", region).create_distribution(
+    cloudfront = aws(endpoint, "cloudfront", region)
+    # static assets from a private bucket, which the distribution signs its requests to
+    control = origin_access_control(endpoint, "site-assets")
+    assets = {
+        "Id": "assets",
+        "DomainName": f"site-assets.s3.{region}.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+        "OriginAccessControlId": control,
+    }
+    cloudfront.create_distribution(
         DistributionConfig={
             "CallerReference": "site",
             "Comment": "site",
@@ -102,10 +111,11 @@ def _distribution(endpoint: str, region: str) -> None:
             "Aliases": {"Quantity": 1, "Items": ["cdn.example.com"]},
             "DefaultRootObject": "index.html",
             "Origins": {
-                "Quantity": 2,
+                "Quantity": 3,
                 "Items": [
                     {"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": origin},
                     {"Id": "app-standby", "DomainName": "standby.example.com", "CustomOriginConfig": origin},
+                    assets,
                 ],
             },
             # the standby answers when the app fails

@@ -17,18 +17,27 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
         "MasterUserPassword": "A-long-password-1",
     }
     # Private, encrypted, a week of snapshots, audit logs to CloudWatch Logs (no bucket: the S3 checks stay as
-    # they are), enhanced VPC routing: passes every cluster check.
+    # they are), enhanced VPC routing, compute in two zones, SSL required: passes every cluster check.
+    redshift.create_cluster_parameter_group(
+        ParameterGroupName="ssl-only", ParameterGroupFamily="redshift-1.0", Description="SSL only"
+    )
+    redshift.modify_cluster_parameter_group(
+        ParameterGroupName="ssl-only", Parameters=[{"ParameterName": "require_ssl", "ParameterValue": "true"}]
+    )
     redshift.create_cluster(
         ClusterIdentifier="warehouse",
         PubliclyAccessible=False,
         Encrypted=True,
         AutomatedSnapshotRetentionPeriod=7,
         EnhancedVpcRouting=True,
-        **common,
+        MultiAZ=True,
+        ClusterParameterGroupName="ssl-only",
+        **{**common, "ClusterType": "multi-node", "NumberOfNodes": 2},
     )
     redshift.enable_logging(ClusterIdentifier="warehouse", LogDestinationType="cloudwatch", LogExports=["userlog"])
     # Public, plain, the default single day of snapshots, no audit logging, no major version upgrades, Redshift's
-    # default routing and the console's default admin name: fails every cluster check.
+    # default routing, the console's default admin name, one zone and AWS's default parameter group (SSL not required):
+    # fails every cluster check.
     redshift.create_cluster(
         ClusterIdentifier="reporting",
         PubliclyAccessible=True,
@@ -53,6 +62,8 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
                 "version_upgrade_allowed",
                 "enhanced_vpc_routing",
                 "not_default_admin_username",
+                "cluster_multi_az",
+                "cluster_requires_ssl",
             )
         },
         ("aws.logs.retention_at_least_365_days", "/app/requests", region),

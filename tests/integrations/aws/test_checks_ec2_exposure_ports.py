@@ -64,6 +64,40 @@ def test_the_high_risk_ports_are_none_the_other_exposure_checks_judge() -> None:
     assert {9092, 389, 636, 88, 5601, 9300, 7199, 9160, 8888} <= set(HIGH_RISK_PORTS)
 
 
+def test_each_port_of_a_service_is_judged_not_only_its_best_known(moto_reset: str) -> None:
+    # given groups opening to the internet only a service's lesser-known port: MongoDB's shard, Oracle's listeners,
+    # the SQL Server Browser (over UDP), Cassandra's internode traffic and Kerberos administration
+    ec2 = aws(moto_reset, "ec2")
+    opened = {
+        (port, protocol): _group(ec2, f"{protocol}-{port}", (protocol, port, port, {"IpRanges": WORLD}))
+        for port, protocol in [
+            (27018, "tcp"),
+            (2483, "tcp"),
+            (2484, "tcp"),
+            (1434, "udp"),
+            (7000, "tcp"),
+            (7001, "tcp"),
+            (464, "udp"),
+            (749, "tcp"),
+            (750, "udp"),
+        ]
+    }
+    # when the database and high-risk checks run
+    inv = collect(moto_reset, [HIGH_RISK])
+    failing = {
+        o.resource_id: o.reason
+        for check in (HIGH_RISK, "aws.ec2.sg_no_ingress_database_ports")
+        for o in run(inv, check)
+        if o.status == FAIL
+    }
+    # then each group fails, its reason naming the port and the service
+    for (port, _), gid in opened.items():
+        assert f"port {port} (" in failing[gid], (port, failing.get(gid))
+    assert "MongoDB shard" in failing[opened[(27018, "tcp")]]
+    assert "SQL Server Browser" in failing[opened[(1434, "udp")]]
+    assert "Kerberos administration" in failing[opened[(749, "tcp")]]
+
+
 def test_security_groups_admitting_the_internet_to_high_risk_ports(moto_reset: str) -> None:
     # given groups open to the internet on Kafka, on LDAP over UDP from ::/0, on a range holding Kibana, and on MySQL
     # only (the database check's); and groups admitting Kafka from a private range, or on UDP (Kafka is TCP)

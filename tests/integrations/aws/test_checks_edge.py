@@ -16,6 +16,7 @@ from tests.integrations.aws.support import (
     by_region,
     collect,
     inventory,
+    origin_access_control,
     run,
     scan,
     statuses,
@@ -89,6 +90,91 @@ def test_cloudfront_distributions(moto_reset: str) -> None:
         outcomes = run(inv, check_id)
         assert len(outcomes) == 2, check_id
         assert statuses(outcomes) == {hardened: PASS, loose: FAIL}, check_id
+
+
+OAC_CHECK = "aws.cloudfront.s3_origin_access_control"
+
+
+def _origins_distribution(endpoint: str, reference: str, *origins: dict[str, Any]) -> str:
+    config: dict[str, Any] = {
+        "CallerReference": reference,
+        "Comment": reference,
+        "Enabled": True,
+        "Origins": {"Quantity": len(origins), "Items": list(origins)},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": origins[0]["Id"],
+            "ViewerProtocolPolicy": "https-only",
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+        },
+    }
+    return str(aws(endpoint, "cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"])
+
+
+def _s3_origin(origin_id: str, bucket: str, *, control: str = "", identity: str = "") -> dict[str, Any]:
+    return {
+        "Id": origin_id,
+        "DomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": identity},
+        "OriginAccessControlId": control,
+    }
+
+
+def _custom_origin(origin_id: str, domain: str) -> dict[str, Any]:
+    config = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+    return {"Id": origin_id, "DomainName": domain, "CustomOriginConfig": config}
+
+
+def test_s3_origins_pass_behind_origin_access_control_and_fail_otherwise(moto_reset: str) -> None:
+    # given an origin access control, and a legacy origin access identity
+    control = origin_access_control(moto_reset, "assets")
+    # (moto serves no origin access identities; the origin names one as an operator names an existing one)
+    identity = "origin-access-identity/cloudfront/E2QWRUHAPOMQZL"
+    # and distributions: two S3 origins behind the control beside an API origin; one S3 origin on the identity; one
+    # on neither; a bucket's REST endpoint set up as a custom origin; and only an API and a bucket website endpoint
+    # (which cannot take origin access control)
+    guarded = _origins_distribution(
+        moto_reset,
+        "guarded",
+        _s3_origin("assets", "assets", control=control),
+        _s3_origin("media", "media", control=control),
+        _custom_origin("api", "api.example.com"),
+    )
+    legacy = _origins_distribution(
+        moto_reset,
+        "legacy",
+        _s3_origin("assets", "old-assets", identity=identity),
+    )
+    open_bucket = _origins_distribution(moto_reset, "open", _s3_origin("files", "files"))
+    as_custom = _origins_distribution(
+        moto_reset, "as-custom", _custom_origin("raw", f"raw-files.s3.{REGION}.amazonaws.com")
+    )
+    _origins_distribution(
+        moto_reset,
+        "no-bucket",
+        _custom_origin("api", "api.example.com"),
+        _custom_origin("site", f"site.s3-website-{REGION}.amazonaws.com"),
+    )
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, OAC_CHECK)}
+    # then the distribution whose S3 origins all use the control passes, the other three with a bucket origin fail,
+    # each saying why, and the one without a bucket REST origin is not judged
+    assert {did: o.status for did, o in outcomes.items()} == {
+        guarded: PASS,
+        legacy: FAIL,
+        open_bucket: FAIL,
+        as_custom: FAIL,
+    }
+    assert outcomes[guarded].reason == (
+        f"Distribution {guarded} reaches its S3 origins (assets, media) through origin access control"
+    )
+    assert outcomes[legacy].reason == (
+        f"Distribution {legacy} reaches S3 origins without origin access control "
+        "(assets: a legacy origin access identity)"
+    )
+    assert "files: no origin access control, so the bucket must be public" in outcomes[open_bucket].reason
+    assert "raw: an S3 bucket reached as a custom origin" in outcomes[as_custom].reason
+    assert outcomes[guarded].observed == {"s3_origins": ["assets", "media"], "problems": {}}
 
 
 def test_certificates_expiring_soon_fail(moto_reset: str) -> None:

@@ -298,6 +298,35 @@ def test_database_endpoints_pass_with_ssl_and_fail_without_and_service_endpoints
     assert outcomes[plain].observed == {"engine": "postgres", "ssl_mode": "none"}
 
 
+def test_redis_targets_are_judged_by_their_own_tls_setting(moto_reset: str) -> None:
+    # given Redis target endpoints: TLS asked for, plaintext, and no protocol given (DMS's default is TLS); each
+    # reports SslMode none, as Redis endpoints do whatever their TLS
+    def redis(name: str, **tls: str) -> str:
+        created = aws(moto_reset, "dms").create_endpoint(
+            EndpointIdentifier=name,
+            EndpointType="target",
+            EngineName="redis",
+            RedisSettings={"ServerName": "cache.internal", "Port": 6379, **tls},
+        )
+        return str(created["Endpoint"]["EndpointArn"])
+
+    tls = redis("cache-tls", SslSecurityProtocol="ssl-encryption")
+    plain = redis("cache-plain", SslSecurityProtocol="plaintext")
+    unset = redis("cache-default")
+    # when the endpoint check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, ENDPOINT_CHECK)}
+    # then the plaintext one fails and the other two pass, the reasons naming the setting
+    assert {arn: o.status for arn, o in outcomes.items()} == {tls: PASS, plain: FAIL, unset: PASS}
+    assert outcomes[plain].reason == (
+        "DMS target endpoint cache-plain (redis) connects without TLS (Redis security protocol plaintext)"
+    )
+    assert outcomes[unset].reason == (
+        "DMS target endpoint cache-default (redis) connects with TLS "
+        "(Redis security protocol not reported, so DMS's default ssl-encryption)"
+    )
+    assert outcomes[plain].observed == {"engine": "redis", "redis_ssl_protocol": "plaintext"}
+
+
 def test_endpoints_that_cannot_be_listed_are_an_error_for_the_endpoint_check_only(moto_reset: str) -> None:
     # given a private replication instance and an endpoint, and a connector DMS refuses the endpoint listing
     arn = _replication_instance(moto_reset, "migrate", PubliclyAccessible=False)

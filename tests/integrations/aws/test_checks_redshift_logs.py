@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from integrations.providers.aws.collectors import logs as logs_collector
@@ -121,6 +123,91 @@ def test_redshift_checks_keep_the_account_and_region_in_the_arn(moto_reset: str)
     # then the cluster's ARN is built from the account, partition and region (DescribeClusters gives none)
     (cluster,) = collected.data["redshift"]["regions"][REGION]["clusters"]
     assert cluster["arn"] == f"arn:aws:redshift:{REGION}:{ACCOUNT}:cluster:analytics"
+
+
+SSL_CHECK = "aws.redshift.cluster_requires_ssl"
+
+
+def _parameter_group(endpoint: str, name: str, **values: str) -> str:
+    redshift = aws(endpoint, "redshift")
+    redshift.create_cluster_parameter_group(
+        ParameterGroupName=name, ParameterGroupFamily="redshift-1.0", Description=name
+    )
+    if values:
+        redshift.modify_cluster_parameter_group(
+            ParameterGroupName=name, Parameters=[{"ParameterName": k, "ParameterValue": v} for k, v in values.items()]
+        )
+    return name
+
+
+def test_redshift_clusters_pass_when_their_parameter_group_requires_ssl(moto_reset: str) -> None:
+    # given two clusters sharing a group that requires SSL, one on a group of its own that does not, and one on
+    # AWS's default group (require_ssl false, and it cannot be changed)
+    strict = _parameter_group(moto_reset, "strict", require_ssl="true")
+    loose = _parameter_group(moto_reset, "loose", require_ssl="false", enable_user_activity_logging="true")
+    _cluster(moto_reset, "sales", ClusterParameterGroupName=strict)
+    _cluster(moto_reset, "finance", ClusterParameterGroupName=strict)
+    _cluster(moto_reset, "lab", ClusterParameterGroupName=loose)
+    _cluster(moto_reset, "scratch")
+    # when the check runs
+    collected = collect(moto_reset, [SSL_CHECK])
+    outcomes = {o.resource_id: o for o in run(collected, SSL_CHECK)}
+    # then only the clusters whose group requires SSL pass, the reasons naming the group
+    assert {cid: o.status for cid, o in outcomes.items()} == {
+        "sales": PASS,
+        "finance": PASS,
+        "lab": FAIL,
+        "scratch": FAIL,
+    }
+    assert (
+        outcomes["sales"].reason == "Redshift cluster sales requires SSL (require_ssl true in parameter group strict)"
+    )
+    assert outcomes["scratch"].reason == (
+        "Redshift cluster scratch accepts connections without SSL (require_ssl false in default.redshift-1.0)"
+    )
+    # and each group was read once for the region
+    assert set(collected.data["redshift"]["regions"][REGION]["parameter_groups"]) == {
+        "strict",
+        "loose",
+        "default.redshift-1.0",
+    }
+
+
+def test_a_parameter_group_that_cannot_be_read_is_an_error_for_its_clusters_only(moto_reset: str) -> None:
+    # given a cluster on a group that requires SSL and one on the default group, and Redshift refusing the default
+    # group's parameters
+    _cluster(moto_reset, "sales", ClusterParameterGroupName=_parameter_group(moto_reset, "strict", require_ssl="true"))
+    _cluster(moto_reset, "scratch")
+    built = connector(moto_reset)
+
+    def refuse_default(request: Any, **_: Any) -> Any:
+        body = request.body or b""
+        if "default.redshift-1.0" in (body.decode() if isinstance(body, bytes) else body):
+            return query_error("AccessDenied", "not authorized", status=403)
+        return None
+
+    built.session.events.register("before-send.redshift.DescribeClusterParameters", refuse_default)
+    # when Redshift is collected and the check runs
+    outcomes = {o.resource_id: o for o in run(built.collect({"redshift"}), SSL_CHECK)}
+    # then the cluster on the refused group is an error saying so, and the other is judged
+    assert {cid: o.status for cid, o in outcomes.items()} == {"sales": PASS, "scratch": ERROR}
+    assert outcomes["scratch"].reason.startswith(
+        "Could not read parameter group default.redshift-1.0 of Redshift cluster scratch: "
+    )
+    assert "AccessDenied" in outcomes["scratch"].reason
+
+
+def test_the_default_parameter_group_cannot_be_modified_in_moto_as_in_aws(moto_reset: str) -> None:
+    with pytest.raises(Exception, match="InvalidParameterValue"):
+        aws(moto_reset, "redshift").modify_cluster_parameter_group(
+            ParameterGroupName="default.redshift-1.0",
+            Parameters=[{"ParameterName": "require_ssl", "ParameterValue": "true"}],
+        )
+
+
+def test_redshift_ssl_is_not_judged_on_inventories_kept_before_groups_were_read() -> None:
+    collected = inventory(redshift={"regions": {REGION: {"clusters": [{"id": "old", "region": REGION}]}}})
+    assert run(collected, SSL_CHECK) == []
 
 
 # --- rds log exports -----------------------------------------------------------------------------------------------

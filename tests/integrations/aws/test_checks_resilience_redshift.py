@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import botocore.exceptions
+import pytest
+
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -130,11 +133,9 @@ def test_balancers_collected_before_the_new_fields_are_not_judged() -> None:
 def _cluster(endpoint: str, name: str, username: str, region: str = REGION, **settings: Any) -> None:
     aws(endpoint, "redshift", region).create_cluster(
         ClusterIdentifier=name,
-        NodeType="ra3.xlplus",
-        ClusterType="single-node",
         MasterUsername=username,
         MasterUserPassword="A-long-password-1",
-        **settings,
+        **{"NodeType": "ra3.xlplus", "ClusterType": "single-node", **settings},
     )
 
 
@@ -181,6 +182,49 @@ def test_redshift_settings_not_reported_are_errors_and_older_inventories_are_ski
         outcome = only(run(collected, check_id))
         assert (outcome.resource_id, outcome.status) == ("bare", ERROR)
         assert outcome.reason == f"Redshift did not report {field} for cluster bare"
+
+
+MULTI_AZ_CHECK = "aws.redshift.cluster_multi_az"
+
+
+def test_redshift_clusters_pass_across_two_zones_and_fail_in_one(moto_reset: str) -> None:
+    # given an RA3 cluster made Multi-AZ at creation, one made Multi-AZ later, and one left in one zone
+    _cluster(moto_reset, "spread", "warehouse_admin", MultiAZ=True, ClusterType="multi-node", NumberOfNodes=2)
+    _cluster(moto_reset, "moved", "warehouse_admin")
+    aws(moto_reset, "redshift").modify_cluster(ClusterIdentifier="moved", MultiAZ=True)
+    _cluster(moto_reset, "single", "warehouse_admin")
+    # when the check runs
+    outcomes = {o.resource_id: o for o in run(collect(moto_reset, [MULTI_AZ_CHECK]), MULTI_AZ_CHECK)}
+    # then the two Multi-AZ clusters pass and the single-zone one fails, saying so
+    assert {cid: o.status for cid, o in outcomes.items()} == {"spread": PASS, "moved": PASS, "single": FAIL}
+    assert outcomes["single"].reason == "Redshift cluster single runs in one Availability Zone (MultiAZ Disabled)"
+    assert outcomes["spread"].reason == "Redshift cluster spread is deployed across two Availability Zones"
+    assert outcomes["single"].observed == {"multi_az": "Disabled"}
+
+
+def test_redshift_multi_az_not_reported_reads_as_one_zone_and_older_inventories_are_skipped() -> None:
+    # given a cluster whose description left MultiAZ out, and one collected before the setting was kept
+    base = {"arn": "arn", "publicly_accessible": False, "encrypted": True, "region": REGION}
+    collected = inventory(
+        redshift={"regions": {REGION: {"clusters": [{**base, "id": "bare", "multi_az": None}, {**base, "id": "old"}]}}}
+    )
+    # when the check runs, then the first fails on Redshift's default and the second is not judged
+    outcome = only(run(collected, MULTI_AZ_CHECK))
+    assert (outcome.resource_id, outcome.status) == ("bare", FAIL)
+    assert outcome.reason == "Redshift cluster bare reports no Multi-AZ setting, so it runs in one Availability Zone"
+
+
+def test_moto_refuses_multi_az_on_node_types_aws_refuses_it_for(moto_reset: str) -> None:
+    # given the addition serving Multi-AZ: a DC2 cluster asking for it is refused, as AWS refuses it
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidParameterCombination"):
+        aws(moto_reset, "redshift").create_cluster(
+            ClusterIdentifier="old-nodes",
+            NodeType="dc2.large",
+            ClusterType="single-node",
+            MasterUsername="warehouse_admin",
+            MasterUserPassword="A-long-password-1",
+            MultiAZ=True,
+        )
 
 
 # --- emr -------------------------------------------------------------------------------------------------------------

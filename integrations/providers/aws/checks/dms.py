@@ -1,4 +1,4 @@
-"""Checks on DMS: replication instances (not public, Multi-AZ, minor upgrades) and endpoints' SSL mode."""
+"""Checks on DMS: replication instances (not public, Multi-AZ, minor upgrades) and endpoints' SSL (or Redis TLS)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ DEFAULT_MULTI_AZ = False
 DEFAULT_AUTO_MINOR_VERSION_UPGRADE = True
 # An endpoint created without an SslMode connects without SSL.
 DEFAULT_SSL_MODE = "none"
+REDIS_DEFAULT_PROTOCOL = "ssl-encryption"
 # Engines whose DMS endpoints connect to a database server over a connection DMS encrypts only when the endpoint's
 # SslMode says so. The others (S3, DynamoDB, Kinesis, OpenSearch, Redshift, Kafka, Redis, Neptune, ...) reach AWS
-# service APIs over HTTPS, or set TLS in their own engine settings, and report an SslMode of none whatever they do.
+# service APIs over HTTPS, or set TLS in their own engine settings, and report an SslMode of none whatever they do;
+# of those, Redis targets are judged by their own setting (a Redis server is a database the network sits in front of).
+# A Redis target created without a security protocol connects with TLS.
 SSL_MODE_ENGINES = frozenset(
     {
         "aurora",
@@ -161,7 +164,8 @@ def _endpoints(inventory: Inventory) -> Iterator[DmsEndpoint | Outcome]:
     rationale="With SslMode none, DMS reads from or writes to the database over an unencrypted connection: the "
     "rows being migrated and the endpoint's database credentials cross the network in the clear.",
     remediation="Modify the endpoint's SSL mode to require, or better verify-ca or verify-full with the database's "
-    "CA certificate imported into DMS, and make sure the database server accepts SSL connections.",
+    "CA certificate imported into DMS, and make sure the database server accepts SSL connections. For a Redis "
+    "target, set its security protocol (RedisSettings) to ssl-encryption.",
 )
 def endpoint_ssl_enabled(inventory: Inventory) -> Iterable[Outcome]:
     for endpoint in _endpoints(inventory):
@@ -169,21 +173,32 @@ def endpoint_ssl_enabled(inventory: Inventory) -> Iterable[Outcome]:
             yield endpoint
             continue
         engine = str(endpoint.get("engine") or "").lower()
-        if engine not in SSL_MODE_ENGINES:
-            continue
-        reported = endpoint.get("ssl_mode")
-        mode = str(reported or DEFAULT_SSL_MODE).lower()
-        ok = mode != "none"
-        kind = str(endpoint.get("endpoint_type") or "").lower()
-        label = f"DMS {kind + ' ' if kind else ''}endpoint {endpoint.get('id')} ({engine})"
-        shown = f"SSL mode {mode}" if reported else f"SSL mode not reported, so DMS's default {DEFAULT_SSL_MODE}"
-        reason = f"{label} connects with {shown}" if ok else f"{label} connects without SSL ({shown})"
-        yield result(
-            ok,
-            str(endpoint.get("arn") or endpoint.get("id")),
-            ENDPOINT,
-            reason,
-            region=str(endpoint.get("region", "")),
-            engine=engine,
-            ssl_mode=mode,
-        )
+        if engine == "redis" and "redis_ssl_protocol" in endpoint:
+            # A Redis target sets TLS in its own settings; ssl-encryption unless set.
+            reported = endpoint.get("redis_ssl_protocol")
+            protocol = _endpoint_setting(reported, REDIS_DEFAULT_PROTOCOL, "Redis security protocol")
+            ok = protocol[0] != "plaintext"
+            yield _endpoint_outcome(endpoint, engine, ok, "TLS", protocol, redis_ssl_protocol=protocol[0])
+        elif engine in SSL_MODE_ENGINES:
+            mode = _endpoint_setting(endpoint.get("ssl_mode"), DEFAULT_SSL_MODE, "SSL mode")
+            yield _endpoint_outcome(endpoint, engine, mode[0] != "none", "SSL", mode, ssl_mode=mode[0])
+
+
+def _endpoint_setting(reported: str | None, default: str, name: str) -> tuple[str, str]:
+    """The value in force (the reported one, else DMS's default) and how the reason shows it."""
+    value = str(reported or default).lower()
+    return value, f"{name} {value}" if reported else f"{name} not reported, so DMS's default {default}"
+
+
+def _endpoint_outcome(
+    endpoint: DmsEndpoint, engine: str, ok: bool, protection: str, setting: tuple[str, str], **observed: str
+) -> Outcome:
+    kind = str(endpoint.get("endpoint_type") or "").lower()
+    label = f"DMS {kind + ' ' if kind else ''}endpoint {endpoint.get('id')} ({engine})"
+    shown = setting[1]
+    if ok:
+        reason = f"{label} connects with {shown}" if protection == "SSL" else f"{label} connects with TLS ({shown})"
+    else:
+        reason = f"{label} connects without {protection} ({shown})"
+    arn = str(endpoint.get("arn") or endpoint.get("id"))
+    return result(ok, arn, ENDPOINT, reason, region=str(endpoint.get("region", "")), engine=engine, **observed)

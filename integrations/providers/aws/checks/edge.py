@@ -1,5 +1,5 @@
-"""CloudFront and ACM checks: HTTPS to viewers and origins, TLS versions, certificates for aliases, logging, WAF,
-certificate expiry and key strength."""
+"""CloudFront and ACM checks: HTTPS to viewers and origins, TLS versions, certificates for aliases, S3 origins behind
+origin access control, logging, WAF, certificate expiry and key strength."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ _WEAK_ORIGIN_PROTOCOLS = {"SSLv3", "TLSv1", "TLSv1.1"}
 _RSA_KEY = re.compile(r"RSA_(\d+)")
 _EC_KEY = re.compile(r"EC_\w+")
 MIN_RSA_BITS = 2048
+# A bucket's REST endpoint (bucket.s3.amazonaws.com, bucket.s3.<region>.amazonaws.com, the dual-stack and legacy
+# s3-<region> forms); website endpoints (s3-website) serve public buckets and cannot take origin access control.
+_S3_REST_DOMAIN = re.compile(r"^.+\.s3(?:[.-](?!website)[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 
 
 def _distributions(inventory: Inventory) -> Iterator[Distribution]:
@@ -158,6 +161,55 @@ def cloudfront_origin_https(inventory: Inventory) -> Iterable[Outcome]:
             else f"Distribution {did} reaches its custom origins over HTTPS with TLS 1.2"
         )
         yield result(not problems, did, DISTRIBUTION, reason, problems=problems)
+
+
+def _s3_origin_problem(origin: Mapping[str, Any]) -> str | None:
+    """Why an S3 bucket origin is not behind origin access control ("" when it is); None for other origins."""
+    domain = str(origin.get("DomainName") or "").lower()
+    if "S3OriginConfig" not in origin:
+        if _S3_REST_DOMAIN.match(domain):
+            return "an S3 bucket reached as a custom origin, so the bucket must be public"
+        return None
+    if origin.get("OriginAccessControlId"):
+        return ""
+    if (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity"):
+        return "a legacy origin access identity"
+    return "no origin access control, so the bucket must be public"
+
+
+@aws_check(
+    id="aws.cloudfront.s3_origin_access_control",
+    title="CloudFront reaches S3 origins through origin access control",
+    severity=Severity.MEDIUM,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="With origin access control CloudFront signs its requests to the bucket, so the bucket can stay "
+    "private and admit the distribution alone; without it the bucket must be public, and readers can bypass the "
+    "distribution's HTTPS, WAF, geo and signed-URL rules by asking S3 directly. Legacy origin access identities "
+    "work with fewer buckets (no SSE-KMS) and fewer regions, and AWS now recommends moving off them.",
+    remediation="Create an origin access control (signing always, SigV4), set it on each S3 origin, give the bucket "
+    "a policy admitting cloudfront.amazonaws.com for this distribution's ARN only, then remove the origin access "
+    "identity and any public access from the bucket.",
+)
+def cloudfront_s3_origin_access_control(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        did = str(distribution.get("id"))
+        judged = {
+            str(origin.get("Id")): problem
+            for origin in distribution.get("origins", [])
+            if (problem := _s3_origin_problem(origin)) is not None
+        }
+        if not judged:
+            continue  # no S3 bucket origin
+        problems = {origin_id: problem for origin_id, problem in judged.items() if problem}
+        if problems:
+            shown = "; ".join(f"{origin_id}: {problem}" for origin_id, problem in sorted(problems.items()))
+            reason = f"Distribution {did} reaches S3 origins without origin access control ({shown})"
+        else:
+            reason = (
+                f"Distribution {did} reaches its S3 origins ({', '.join(sorted(judged))}) through origin access control"
+            )
+        yield result(not problems, did, DISTRIBUTION, reason, s3_origins=sorted(judged), problems=problems)
 
 
 @aws_check(

@@ -43,7 +43,11 @@ _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp"}
 # Ports of data services that belong behind a private network: port -> (service, protocols it listens on).
 DATABASE_PORTS: dict[int, tuple[str, frozenset[str]]] = {
     1433: ("SQL Server", frozenset({"tcp"})),
+    # The SQL Server Browser (UDP) and the dedicated admin connection (TCP) share 1434.
+    1434: ("SQL Server Browser", frozenset({"tcp", "udp"})),
     1521: ("Oracle", frozenset({"tcp"})),
+    2483: ("Oracle", frozenset({"tcp"})),
+    2484: ("Oracle over TLS", frozenset({"tcp"})),
     3306: ("MySQL", frozenset({"tcp"})),
     5432: ("PostgreSQL", frozenset({"tcp"})),
     6379: ("Redis", frozenset({"tcp"})),
@@ -51,6 +55,7 @@ DATABASE_PORTS: dict[int, tuple[str, frozenset[str]]] = {
     9200: ("Elasticsearch", frozenset({"tcp"})),
     11211: ("Memcached", frozenset({"tcp", "udp"})),
     27017: ("MongoDB", frozenset({"tcp"})),
+    27018: ("MongoDB shard", frozenset({"tcp"})),
 }
 FILE_SHARING_PORTS: dict[int, tuple[str, frozenset[str]]] = {
     20: ("FTP data", frozenset({"tcp"})),

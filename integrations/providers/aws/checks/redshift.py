@@ -1,4 +1,5 @@
-"""Checks on Redshift provisioned clusters: audit logging, exposure, automated snapshots and encryption."""
+"""Checks on Redshift provisioned clusters: audit logging, exposure, automated snapshots, encryption at rest and SSL
+required by their parameter groups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import RedshiftCluster
-from ._common import aws_check, error, items, result
+from ._common import aws_check, error, items, regions, result
 
 CLUSTER = "AWS::Redshift::Cluster"
 MIN_SNAPSHOT_RETENTION_DAYS = 7
@@ -128,3 +129,41 @@ def encrypted(inventory: Inventory) -> Iterable[Outcome]:
         else:
             reason = f"Redshift cluster {cid} is not encrypted"
         yield result(ok, cid, CLUSTER, reason, region=str(cluster.get("region", "")), encrypted=ok, kms_key_id=key)
+
+
+@aws_check(
+    id="aws.redshift.cluster_requires_ssl",
+    title="Redshift clusters accept SSL connections only",
+    severity=Severity.MEDIUM,
+    service="redshift",
+    resource_type=CLUSTER,
+    rationale="Unless the cluster's parameter group sets require_ssl, Redshift also takes unencrypted connections: a "
+    "client that does not ask for SSL sends its credentials and query results across the network in the clear.",
+    remediation="Give the cluster a parameter group of its own (AWS's default groups cannot be changed) with "
+    "require_ssl set to true, and reboot the cluster for the static parameter to take effect; check first that "
+    "every client connects with SSL.",
+)
+def cluster_requires_ssl(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "redshift"):
+        groups = data.get("parameter_groups")
+        if groups is None:
+            continue  # collected before the parameter groups were read
+        for cluster in data.get("clusters", []):
+            cid = str(cluster.get("id"))
+            names = cluster.get("parameter_groups") or []
+            failed = [(name, groups[name]["error"]) for name in names if "error" in groups.get(name, {})]
+            if failed:
+                name, why = failed[0]
+                reason = f"Could not read parameter group {name} of Redshift cluster {cid}: {why}"
+                yield error(cid, CLUSTER, reason, region=region)
+                continue
+            requiring = [name for name in names if groups.get(name, {}).get("require_ssl")]
+            ok = bool(names) and len(requiring) == len(names)
+            shown = ", ".join(names) or "none"
+            if ok:
+                reason = f"Redshift cluster {cid} requires SSL (require_ssl true in parameter group {shown})"
+            elif not names:
+                reason = f"Redshift cluster {cid} reports no parameter group, so nothing requires SSL"
+            else:
+                reason = f"Redshift cluster {cid} accepts connections without SSL (require_ssl false in {shown})"
+            yield result(ok, cid, CLUSTER, reason, region=region, parameter_groups=names, require_ssl=ok)

@@ -1,5 +1,5 @@
-"""Redshift cluster settings (major version upgrades, enhanced VPC routing, a non-default admin user) and EMR's
-per-region block public access setting."""
+"""Redshift cluster settings (major version upgrades, enhanced VPC routing, a non-default admin user, Multi-AZ) and
+EMR's per-region block public access setting."""
 
 from __future__ import annotations
 
@@ -61,6 +61,33 @@ def version_upgrade_allowed(inventory: Inventory) -> Iterable[Outcome]:
         on="takes major version upgrades in its maintenance window",
         off="does not allow major version upgrades (AllowVersionUpgrade false)",
     )
+
+
+@aws_check(
+    id="aws.redshift.cluster_multi_az",
+    title="Redshift clusters are deployed across two Availability Zones",
+    severity=Severity.MEDIUM,
+    service="redshift",
+    resource_type=CLUSTER,
+    rationale="A Multi-AZ cluster runs its compute in two Availability Zones at once, so losing a zone leaves the "
+    "warehouse answering queries; a single-AZ cluster is down until the zone recovers or the cluster is relocated "
+    "or restored from a snapshot.",
+    remediation="Modify the cluster (RA3 node types) to a Multi-AZ deployment; a cluster of another node type is "
+    "first resized or restored onto RA3 nodes.",
+)
+def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "multi_az" not in cluster:
+            continue  # collected before the setting was kept
+        cid, reported = str(cluster.get("id")), cluster.get("multi_az")
+        ok = str(reported).lower() == "enabled"
+        if ok:
+            reason = f"Redshift cluster {cid} is deployed across two Availability Zones"
+        elif reported is None:
+            reason = f"Redshift cluster {cid} reports no Multi-AZ setting, so it runs in one Availability Zone"
+        else:
+            reason = f"Redshift cluster {cid} runs in one Availability Zone (MultiAZ {reported})"
+        yield result(ok, cid, CLUSTER, reason, region=str(cluster.get("region", "")), multi_az=reported)
 
 
 @aws_check(

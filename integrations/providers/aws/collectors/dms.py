@@ -55,6 +55,8 @@ def _endpoint(e: Mapping[str, Any], region: str) -> dict[str, Any]:
         "endpoint_type": e.get("EndpointType"),
         "engine": e.get("EngineName"),
         "ssl_mode": e.get("SslMode"),
+        # A Redis target sets TLS in its own settings (SslMode says none whatever it does); None: not reported.
+        "redis_ssl_protocol": (e.get("RedisSettings") or {}).get("SslSecurityProtocol"),
         "region": region,
     }
 

@@ -1,5 +1,5 @@
 """Redshift collection (regional): provisioned clusters with their exposure, encryption, snapshot, audit, upgrade,
-routing and admin user settings."""
+routing, admin user and Multi-AZ settings, and whether their parameter groups require SSL."""
 
 from __future__ import annotations
 
@@ -17,7 +17,21 @@ from ._common import Scope, concurrently, describe_error, paginate, plain
 def collect_redshift(scope: Scope) -> RedshiftRegion:
     redshift = scope.client("redshift")
     listed = paginate(redshift, "describe_clusters", "Clusters")
-    return plain({"clusters": concurrently(functools.partial(_cluster, redshift, scope), listed)})
+    clusters = concurrently(functools.partial(_cluster, redshift, scope), listed)
+    # Clusters share groups: each group the region's clusters use is read once.
+    names = sorted({name for cluster in clusters for name in cluster["parameter_groups"]})
+    groups = dict(zip(names, concurrently(functools.partial(_parameter_group, redshift), names), strict=True))
+    return plain({"clusters": clusters, "parameter_groups": groups})
+
+
+def _parameter_group(redshift: BaseClient, name: str) -> dict[str, Any]:
+    """What the group sets for ``require_ssl`` (None when it lists no such parameter), or why it could not be read."""
+    try:
+        parameters = paginate(redshift, "describe_cluster_parameters", "Parameters", ParameterGroupName=name)
+    except ClientError as exc:
+        return {"error": describe_error(exc)}
+    value = next((p.get("ParameterValue") for p in parameters if p.get("ParameterName") == "require_ssl"), None)
+    return {"require_ssl": None if value is None else str(value).lower() == "true"}
 
 
 def _cluster(redshift: BaseClient, scope: Scope, c: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,6 +47,9 @@ def _cluster(redshift: BaseClient, scope: Scope, c: Mapping[str, Any]) -> dict[s
         "allow_version_upgrade": c.get("AllowVersionUpgrade"),
         "enhanced_vpc_routing": c.get("EnhancedVpcRouting"),
         "master_username": c.get("MasterUsername"),
+        # "Enabled" or "Disabled"; None when DescribeClusters left it out.
+        "multi_az": c.get("MultiAZ"),
+        "parameter_groups": [g["ParameterGroupName"] for g in c.get("ClusterParameterGroups") or []],
         "audit_logging": False,
         "log_destination": None,
         "log_bucket": None,
