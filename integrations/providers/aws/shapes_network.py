@@ -133,9 +133,20 @@ class ApiMethod(TypedDict):
     api_key_required: bool
 
 
+class ApiDomainName(TypedDict):
+    name: str  # domainName
+    arn: str  # domainNameArn, or built like the REST APIs' ARNs
+    endpoint_types: list[str]  # EDGE, REGIONAL or PRIVATE
+    security_policy: str | None  # securityPolicy: "TLS_1_0", "TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", ...
+    region: str
+
+
 class ApiGatewayRegion(TypedDict):
     rest_apis: list[RestApi]  # the first ``truncated_at`` when the region holds more
     truncated_at: NotRequired[int]  # set only when the region held more REST APIs than were read
+    # GetDomainNames; absent in inventories collected before it was read
+    domain_names: NotRequired[list[ApiDomainName]]
+    domain_names_error: NotRequired[str]  # the listing failed: only the domain name check reports it
 
 
 class LambdaFunction(TypedDict):

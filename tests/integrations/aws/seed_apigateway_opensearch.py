@@ -1,5 +1,5 @@
 """Seeds for the end-to-end scan: an API Gateway REST API with a hardened and a bare stage (and an unauthorized public
-method), and an OpenSearch domain of each kind.
+method), a modern and an old custom domain name, and an OpenSearch domain of each kind.
 
 ``seed_apigateway_and_opensearch`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -45,6 +45,15 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
     # "beta" has none of it: fails every stage check.
     apigateway.create_stage(restApiId=api, stageName="beta", deploymentId=deployment)
     beta = f"arn:aws:apigateway:{region}::/restapis/{api}/stages/beta"
+    # Custom domain names: one on a TLS 1.3 policy, one still accepting TLS 1.0.
+    certificate_arn = f"arn:aws:acm:{region}:{ACCOUNT}:certificate/storefront"
+    for domain, policy in (("api.example.com", "SecurityPolicy_TLS13_1_3_2025_09"), ("old-api.example.com", "TLS_1_0")):
+        apigateway.create_domain_name(
+            domainName=domain,
+            regionalCertificateArn=certificate_arn,
+            endpointConfiguration={"types": ["REGIONAL"]},
+            securityPolicy=policy,
+        )
 
     opensearch = aws(endpoint, "opensearch", region)
     subnet = aws(endpoint, "ec2", region).describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
@@ -86,6 +95,7 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
         AccessPolicies=json.dumps({"Version": "2012-10-17", "Statement": [anyone]}),
     )["DomainStatus"]["ARN"]
     return {
+        ("aws.apigateway.domain_name_tls_1_2", "old-api.example.com", region),
         *{
             (f"aws.apigateway.{name}", beta, region)
             for name in (

@@ -219,6 +219,69 @@ def test_rest_apis_past_the_bound_are_left_unread_and_said_so(moto_reset: str, m
     assert "more than 2 REST APIs" in bound.reason
 
 
+DOMAIN_NAME_CHECK = "aws.apigateway.domain_name_tls_1_2"
+
+
+def _domain_name(endpoint: str, name: str, region: str = REGION, **settings: Any) -> None:
+    aws(endpoint, "apigateway", region).create_domain_name(
+        domainName=name,
+        regionalCertificateArn=f"arn:aws:acm:{region}:{ACCOUNT}:certificate/api",
+        endpointConfiguration={"types": ["REGIONAL"]},
+        **settings,
+    )
+
+
+def test_custom_domain_names_pass_from_tls_1_2_and_fail_on_tls_1_0(moto_reset: str) -> None:
+    # given domain names on TLS_1_2, on a TLS 1.3 policy (in the other region), on TLS_1_0, and one answered without a
+    # security policy
+    _domain_name(moto_reset, "api.example.com", securityPolicy="TLS_1_2")
+    _domain_name(moto_reset, "edge.example.com", OTHER_REGION, securityPolicy="SecurityPolicy_TLS13_1_3_2025_09")
+    _domain_name(moto_reset, "legacy.example.com", securityPolicy="TLS_1_0")
+    _domain_name(moto_reset, "unknown.example.com")
+    # when the check runs over both regions
+    outcomes = {
+        o.resource_id: o
+        for o in run(collect(moto_reset, [DOMAIN_NAME_CHECK], [REGION, OTHER_REGION]), DOMAIN_NAME_CHECK)
+    }
+    # then the TLS 1.0 one fails, the unreported one is an error, the others pass in their regions
+    assert {name: (o.status, o.region) for name, o in outcomes.items()} == {
+        "api.example.com": (PASS, REGION),
+        "edge.example.com": (PASS, OTHER_REGION),
+        "legacy.example.com": (FAIL, REGION),
+        "unknown.example.com": (ERROR, REGION),
+    }
+    assert outcomes["legacy.example.com"].reason == (
+        "Custom domain name legacy.example.com uses security policy TLS_1_0, which accepts TLS 1.0 and 1.1"
+    )
+    assert outcomes["unknown.example.com"].reason == (
+        "API Gateway reported no security policy for domain name unknown.example.com"
+    )
+    assert outcomes["legacy.example.com"].observed == {"security_policy": "TLS_1_0"}
+
+
+def test_domain_names_refused_are_an_error_for_the_region_and_the_stage_checks_still_judge(moto_reset: str) -> None:
+    # given a traced stage and a domain name, and API Gateway refusing the domain name listing
+    _stage(moto_reset, _rest_api(moto_reset, "guarded"), "prod", tracingEnabled=True)
+    _domain_name(moto_reset, "api.example.com", securityPolicy="TLS_1_2")
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.api-gateway.GetDomainNames",
+        lambda **_: json_reply({"__type": "AccessDeniedException", "message": "denied"}, 403),
+    )
+    # when API Gateway is collected
+    collected = built.collect({"apigateway"})
+    # then the domain name check reports one error for the region, naming the refusal, and the stages are judged
+    outcome = only(run(collected, DOMAIN_NAME_CHECK))
+    assert (outcome.resource_id, outcome.status, outcome.region) == (ACCOUNT, ERROR, REGION)
+    assert outcome.reason.startswith(f"Could not list the custom domain names in {REGION}: GetDomainNames failed")
+    assert [o.status for o in run(collected, "aws.apigateway.stage_tracing_enabled")] == [PASS]
+
+
+def test_domain_names_are_not_judged_on_inventories_kept_before_they_were_read() -> None:
+    collected = inventory(apigateway={"regions": {REGION: {"rest_apis": []}}})
+    assert run(collected, DOMAIN_NAME_CHECK) == []
+
+
 # --- opensearch ----------------------------------------------------------------------------------------------------
 
 

@@ -376,6 +376,7 @@ _ACTION_FOR_OPERATION = {
     "api-gateway:GetRestApis": "apigateway:GET",
     "api-gateway:GetStages": "apigateway:GET",
     "api-gateway:GetResources": "apigateway:GET",
+    "api-gateway:GetDomainNames": "apigateway:GET",
     "apigatewayv2:GetApis": "apigateway:GET",
     "apigatewayv2:GetStages": "apigateway:GET",
 }

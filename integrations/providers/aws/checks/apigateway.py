@@ -1,5 +1,5 @@
-"""Checks on the stages of API Gateway REST APIs: request logging, X-Ray tracing, a WAF web ACL and a client
-certificate for the backend."""
+"""Checks on the stages of API Gateway REST APIs (request logging, X-Ray tracing, a WAF web ACL and a client
+certificate for the backend) and on custom domain names (no TLS 1.0)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import ApiStage, RestApi
-from ._common import aws_check, nested_items, result
+from ._common import aws_check, error, listed_items, nested_items, result
 
 STAGE = "AWS::ApiGateway::Stage"
 REST_API = "AWS::ApiGateway::RestApi"
+DOMAIN_NAME = "AWS::ApiGateway::DomainName"
+# The one security policy that still accepts TLS 1.0 and 1.1; every other (TLS_1_2 and the SecurityPolicy_TLS12_* and
+# SecurityPolicy_TLS13_* families) starts at TLS 1.2.
+WEAK_DOMAIN_POLICY = "TLS_1_0"
 # Execution logging levels that write entries to CloudWatch Logs ("OFF" writes none).
 LOGGING_LEVELS = frozenset({"ERROR", "INFO"})
 
@@ -167,3 +171,36 @@ def stage_client_certificate_enabled(inventory: Inventory) -> Iterable[Outcome]:
             region=str(api.get("region", "")),
             client_certificate_id=certificate,
         )
+
+
+@aws_check(
+    id="aws.apigateway.domain_name_tls_1_2",
+    title="API Gateway custom domain names refuse TLS below 1.2",
+    severity=Severity.MEDIUM,
+    service="apigateway",
+    resource_type=DOMAIN_NAME,
+    rationale="A custom domain on the TLS_1_0 security policy still negotiates TLS 1.0 and 1.1 with callers, "
+    "protocol versions with known weaknesses that PCI DSS and NIST guidance retired; an attacker able to force a "
+    "downgrade reads or alters the API traffic.",
+    remediation="Update the domain name's security policy to TLS_1_2 (or a SecurityPolicy_TLS13_* policy) once the "
+    "API's callers speak TLS 1.2; the change does not touch the certificate or the base path mappings.",
+)
+def domain_name_tls_1_2(inventory: Inventory) -> Iterable[Outcome]:
+    names = listed_items(inventory, "apigateway", "domain_names", noun="custom domain names", resource_type=DOMAIN_NAME)
+    for domain in names:
+        if isinstance(domain, Outcome):
+            yield domain
+            continue
+        name, region, policy = str(domain.get("name")), str(domain.get("region", "")), domain.get("security_policy")
+        if not policy:
+            yield error(
+                name, DOMAIN_NAME, f"API Gateway reported no security policy for domain name {name}", region=region
+            )
+            continue
+        ok = policy != WEAK_DOMAIN_POLICY
+        reason = (
+            f"Custom domain name {name} uses security policy {policy}, which starts at TLS 1.2"
+            if ok
+            else f"Custom domain name {name} uses security policy {policy}, which accepts TLS 1.0 and 1.1"
+        )
+        yield result(ok, name, DOMAIN_NAME, reason, region=region, security_policy=policy)

@@ -1,5 +1,6 @@
 """API Gateway collection (regional): each REST API's stages with their logging, tracing, WAF, cache and client
-certificate settings, and the methods of the APIs that are not private, with how their callers are authorised."""
+certificate settings, the methods of the APIs that are not private, with how their callers are authorised, and the
+region's custom domain names with their TLS security policies."""
 
 from __future__ import annotations
 
@@ -27,7 +28,27 @@ def collect_apigateway(scope: Scope) -> ApiGatewayRegion:
         apigateway, "get_rest_apis", "items", MAX_REST_APIS, PaginationConfig={"PageSize": _PAGE_SIZE}
     )
     apis = concurrently(functools.partial(_rest_api, apigateway, scope), listed)
-    return bounded_region("rest_apis", [api for api in apis if api is not None], more, MAX_REST_APIS)
+    region = bounded_region("rest_apis", [api for api in apis if api is not None], more, MAX_REST_APIS)
+    try:
+        # Custom domain names are shared by REST, HTTP and WebSocket APIs; this listing holds every one of them.
+        domains = paginate(apigateway, "get_domain_names", "items", PaginationConfig={"PageSize": _PAGE_SIZE})
+    except ClientError as exc:
+        # Only the domain name check depends on this listing.
+        region["domain_names_error"] = describe_error(exc)
+    else:
+        region["domain_names"] = [_domain_name(scope, domain) for domain in domains]
+    return region
+
+
+def _domain_name(scope: Scope, domain: Mapping[str, Any]) -> dict[str, Any]:
+    name = domain["domainName"]
+    return {
+        "name": name,
+        "arn": domain.get("domainNameArn") or f"arn:{scope.partition}:apigateway:{scope.region}::/domainnames/{name}",
+        "endpoint_types": list((domain.get("endpointConfiguration") or {}).get("types") or []),
+        "security_policy": domain.get("securityPolicy"),
+        "region": scope.region,
+    }
 
 
 def _rest_api(apigateway: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
