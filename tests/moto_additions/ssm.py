@@ -1,8 +1,14 @@
-"""Systems Manager service settings, which moto 5.2 does not serve.
+"""Systems Manager service settings and compliance, which moto 5.2 does not serve.
 
-Added to moto's own SSM responder: GetServiceSetting, UpdateServiceSetting and ResetServiceSetting for the settings
-listed here, each starting at AWS's default for an account that never changed it, kept per account and region on
-moto's SSM backend. Any other setting id answers ServiceSettingNotFound.
+Added to moto's own SSM responder, kept per account and region on moto's SSM backend:
+
+- GetServiceSetting, UpdateServiceSetting and ResetServiceSetting for the settings listed here, each starting at
+  AWS's default for an account that never changed it. Any other setting id answers ServiceSettingNotFound.
+- PutComplianceItems (what the SSM Agent reports after a patch scan, or what an operator reports for a custom
+  type: the resource's items of that type are replaced, as with UploadType COMPLETE) and
+  ListResourceComplianceSummaries (one summary per resource and type: NON_COMPLIANT when any item is, with the
+  highest severity among those, and the counts by severity), filtered by ComplianceType, Status or ResourceId
+  (EQUAL) and paged with MaxResults and NextToken.
 """
 
 from __future__ import annotations
@@ -14,6 +20,11 @@ from moto.core.utils import utcnow
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ._responder import add_methods, state_on
+
+# Compliance severities, most severe first; SeveritySummary's key for each.
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")
+_SEVERITY_KEYS = {severity: f"{severity.capitalize()}Count" for severity in SEVERITIES}
+_FILTER_FIELDS = {"ComplianceType": "ComplianceType", "Status": "Status", "ResourceId": "ResourceId"}
 
 # Setting id -> AWS's default value.
 DEFAULTS = {"/ssm/documents/console/public-sharing-permission": "Enable"}
@@ -64,6 +75,67 @@ class SsmResponses:
             return _not_found(setting_id)
         _settings(self).pop(setting_id, None)
         return json.dumps({"ServiceSetting": _setting(self, setting_id)})
+
+    def put_compliance_items(self: Any) -> str | tuple[str, dict[str, int]]:
+        compliance_type = str(self._get_param("ComplianceType"))
+        if compliance_type not in ("Patch", "Association") and not compliance_type.startswith("Custom:"):
+            return _invalid("ValidationException", f"Invalid compliance type {compliance_type}")
+        items = self._get_param("Items") or []
+        bad = [i for i in items if i.get("Severity") not in SEVERITIES or i.get("Status") not in _STATUSES]
+        if bad:
+            return _invalid(
+                "ValidationException", "Each item needs a Severity and a Status of COMPLIANT or NON_COMPLIANT"
+            )
+        key = (str(self._get_param("ResourceType")), str(self._get_param("ResourceId")), compliance_type)
+        _compliance(self)[key] = {"items": items, "execution": self._get_param("ExecutionSummary") or {}}
+        return "{}"
+
+    def list_resource_compliance_summaries(self: Any) -> str | tuple[str, dict[str, int]]:
+        summaries = [_summary(key, kept) for key, kept in sorted(_compliance(self).items())]
+        for wanted in self._get_param("Filters") or []:
+            field = _FILTER_FIELDS.get(wanted.get("Key"))
+            if field is None or wanted.get("Type", "EQUAL") != "EQUAL":
+                return _invalid("InvalidFilter", f"Unsupported filter {wanted.get('Key')}")
+            summaries = [s for s in summaries if s[field] in wanted.get("Values", [])]
+        start = int(self._get_param("NextToken") or 0)
+        size = int(self._get_param("MaxResults") or 50)
+        page: dict[str, Any] = {"ResourceComplianceSummaryItems": summaries[start : start + size]}
+        if start + size < len(summaries):
+            page["NextToken"] = str(start + size)
+        return json.dumps(page)
+
+
+_STATUSES = ("COMPLIANT", "NON_COMPLIANT")
+
+
+def _compliance(response: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return state_on(response.ssm_backend, "compliance", dict)
+
+
+def _invalid(code: str, message: str) -> tuple[str, dict[str, int]]:
+    return json.dumps({"__type": code, "message": message}), {"status": 400}
+
+
+def _summary(key: tuple[str, str, str], kept: dict[str, Any]) -> dict[str, Any]:
+    resource_type, resource_id, compliance_type = key
+    failing = [i for i in kept["items"] if i["Status"] == "NON_COMPLIANT"]
+    passing = [i for i in kept["items"] if i["Status"] == "COMPLIANT"]
+
+    def counts(items: list[dict[str, Any]]) -> dict[str, int]:
+        return {_SEVERITY_KEYS[s]: sum(1 for i in items if i["Severity"] == s) for s in SEVERITIES}
+
+    worst = next((s for s in SEVERITIES if any(i["Severity"] == s for i in failing)), "UNSPECIFIED")
+    execution = {"ExecutionTime": kept["execution"].get("ExecutionTime", 0), **kept["execution"]}
+    return {
+        "ComplianceType": compliance_type,
+        "ResourceType": resource_type,
+        "ResourceId": resource_id,
+        "Status": "NON_COMPLIANT" if failing else "COMPLIANT",
+        "OverallSeverity": worst,
+        "ExecutionSummary": execution,
+        "CompliantSummary": {"CompliantCount": len(passing), "SeveritySummary": counts(passing)},
+        "NonCompliantSummary": {"NonCompliantCount": len(failing), "SeveritySummary": counts(failing)},
+    }
 
 
 def install() -> None:

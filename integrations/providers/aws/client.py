@@ -147,6 +147,7 @@ _CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "athena": ("athena",),
     "glacier": ("glacier",),
     "ssm_public_sharing": ("ssm",),
+    "ssm_patching": ("ssm",),
     "bedrock": ("bedrock",),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),

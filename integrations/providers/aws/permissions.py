@@ -223,6 +223,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "ssm:GetDocument",
     "ssm:GetServiceSetting",
     "ssm:ListDocuments",
+    "ssm:ListResourceComplianceSummaries",
     "states:DescribeStateMachine",
     "states:ListStateMachines",
     "transfer:DescribeServer",

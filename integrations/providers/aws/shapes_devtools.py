@@ -89,6 +89,24 @@ class SsmPublicSharingRegion(TypedDict):
     status: str | None  # "Default", "Customized", ...
 
 
+class SsmPatchSummary(TypedDict):
+    """One managed node's patch compliance (ListResourceComplianceSummaries, ComplianceType Patch)."""
+
+    id: str  # ResourceId: an instance id (i-...) or a hybrid node's id (mi-...)
+    resource_type: str | None  # "ManagedInstance"
+    status: str | None  # "COMPLIANT" or "NON_COMPLIANT"
+    overall_severity: str | None  # the most severe missing patch's severity: "CRITICAL", ... "UNSPECIFIED"
+    missing_count: int  # NonCompliantSummary.NonCompliantCount
+    missing_by_severity: dict[str, int]  # "critical", "high", ...: only severities with missing patches
+    scanned_at: str | None  # ExecutionSummary.ExecutionTime: when the node last scanned (ISO 8601)
+    region: str
+
+
+class SsmPatchingRegion(TypedDict):
+    nodes: list[SsmPatchSummary]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
 # --- glue (the Data Catalog's encryption settings, ETL jobs) ---------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Seeds for the end-to-end scan: CodeBuild projects, SSM documents, the Glue Data Catalog and Glue jobs, and Route 53
-public hosted zones, one of each kind passing and one failing.
+"""Seeds for the end-to-end scan: CodeBuild projects, SSM documents and managed nodes' patch scans, the Glue Data
+Catalog and Glue jobs, and Route 53 public hosted zones, one of each kind passing and one failing.
 
 ``seed_devtools`` returns the failures it causes (``(check id, resource id, region)``). The Glue Data Catalog of every
 other scanned region keeps Glue's defaults (no encryption), which fail there: the scan test lists those itself.
@@ -8,6 +8,7 @@ other scanned region keeps Glue's defaults (no encryption), which fail there: th
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.integrations.aws.support import ACCOUNT, aws
@@ -112,7 +113,19 @@ def _seed_ssm(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     # Shared with every AWS account: fails.
     ssm.create_document(Content=DOCUMENT, Name="bootstrap", DocumentType="Command")
     ssm.modify_document_permission(Name="bootstrap", PermissionType="Share", AccountIdsToAdd=["all"])
-    return {("aws.ssm.document_not_public", f"arn:aws:ssm:{region}:{ACCOUNT}:document/bootstrap", region)}
+    # Two managed nodes' last patch scans: one up to date, one missing a critical patch.
+    for node, status in (("i-0patched00000001", "COMPLIANT"), ("i-0behind000000002", "NON_COMPLIANT")):
+        ssm.put_compliance_items(
+            ResourceId=node,
+            ResourceType="ManagedInstance",
+            ComplianceType="Patch",
+            ExecutionSummary={"ExecutionTime": datetime(2026, 12, 1, tzinfo=UTC)},
+            Items=[{"Id": "KB5031356", "Severity": "CRITICAL", "Status": status}],
+        )
+    return {
+        ("aws.ssm.document_not_public", f"arn:aws:ssm:{region}:{ACCOUNT}:document/bootstrap", region),
+        ("aws.ssm.managed_instance_patch_compliant", "i-0behind000000002", region),
+    }
 
 
 def security_configuration(

@@ -1,17 +1,20 @@
 """Checks on the Systems Manager documents the account owns: none is shared with every AWS account, and none holds
-a credential in its content; and each region blocks public sharing of documents altogether."""
+a credential in its content; each region blocks public sharing of documents altogether; and managed nodes report
+every patch their baseline approves installed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_devtools import SsmDocument, SsmPublicSharingRegion
+from ..shapes_devtools import SsmDocument, SsmPatchingRegion, SsmPublicSharingRegion
 from ._common import ACCOUNT, aws_check, described_items, error, partial_read, regions, result
 from .user_data import judge_scanned_text
 
 DOCUMENT = "AWS::SSM::Document"
+PATCH_COMPLIANCE = "AWS::SSM::PatchCompliance"
 
 
 @aws_check(
@@ -119,3 +122,49 @@ def document_public_sharing_blocked(inventory: Inventory) -> Iterable[Outcome]:
         else:
             reason = f"Systems Manager documents can be shared publicly in {region} (public sharing {data['value']})"
         yield result(blocked, account, ACCOUNT, reason, region=region, setting=data["value"], status=data["status"])
+
+
+def _missing(node: Mapping[str, Any]) -> str:
+    by_severity = node.get("missing_by_severity") or {}
+    shown = ", ".join(f"{count} {severity}" for severity, count in by_severity.items())
+    count = int(node.get("missing_count") or 0)
+    return f"{count} patch{'es' if count != 1 else ''}" + (f" ({shown})" if shown else "")
+
+
+@aws_check(
+    id="aws.ssm.managed_instance_patch_compliant",
+    title="Systems Manager managed nodes have every approved patch installed",
+    severity=Severity.HIGH,
+    service="ssm",
+    requires=("ssm_patching",),
+    resource_type=PATCH_COMPLIANCE,
+    rationale="Patch Manager compares each node with its patch baseline: a node reported non-compliant is missing "
+    "security updates the baseline approves, and known vulnerabilities stay exploitable on it until they are "
+    "installed.",
+    remediation="Install the missing patches (Patch Manager, run AWS-RunPatchBaseline with Operation Install, or "
+    "a patch policy on a maintenance window), then scan again so the node reports compliant; if a patch cannot be "
+    "installed, reject it in the baseline with a recorded exception.",
+)
+def managed_instance_patch_compliant(inventory: Inventory) -> Iterable[Outcome]:
+    data: SsmPatchingRegion
+    for region, data in regions(inventory, "ssm_patching"):
+        for node in data.get("nodes", []):
+            node_id, scanned = str(node.get("id")), node.get("scanned_at")
+            when = f"; last patch scan {scanned}" if scanned else ""
+            status = node.get("status")
+            if status not in ("COMPLIANT", "NON_COMPLIANT"):
+                reason = f"Systems Manager reported no patch compliance status for managed node {node_id}"
+                yield error(node_id, PATCH_COMPLIANCE, reason, region=region)
+                continue
+            ok = status == "COMPLIANT"
+            if ok:
+                reason = f"Managed node {node_id} has every patch its baseline approves installed{when}"
+            else:
+                reason = f"Managed node {node_id} is missing {_missing(node)} its baseline approves{when}"
+            observed = {"missing": node.get("missing_by_severity") or {}, "scanned_at": scanned}
+            yield result(ok, node_id, PATCH_COMPLIANCE, reason, region=region, **observed)
+        partial = partial_read(
+            inventory, region, data, noun="managed nodes with patch data", resource_type=PATCH_COMPLIANCE
+        )
+        if partial is not None:
+            yield partial

@@ -1,6 +1,7 @@
 """Systems Manager collection (regional): the documents the account owns, with whom each is shared, and what in each
 one's content looks like a credential (only the kind and line are kept, never the text); and whether the region lets
-documents be shared publicly at all (its own inventory service, so a refused read fails that check alone)."""
+documents be shared publicly at all, and the patch compliance each managed node last reported (each its own inventory
+service, so a refused read fails its check alone)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ..shapes_devtools import SsmPublicSharingRegion, SsmRegion
+from ..shapes_devtools import SsmPatchingRegion, SsmPublicSharingRegion, SsmRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
 from .user_data import MAX_FINDINGS, secret_findings
 
@@ -24,6 +25,9 @@ _PERMISSION_PAGE = 200
 # The account id DescribeDocumentPermission answers for a document shared with every AWS account.
 PUBLIC = "all"
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
+# One summary per managed node: a region with more nodes than this is read in part (and the check says so).
+MAX_PATCH_SUMMARIES = 10_000
+_PATCH_FILTER = [{"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"}]
 
 
 def collect_ssm(scope: Scope) -> SsmRegion:
@@ -96,3 +100,32 @@ def _shared_with(ssm: BaseClient, name: str) -> set[str]:
 def collect_ssm_public_sharing(scope: Scope) -> SsmPublicSharingRegion:
     setting = scope.client("ssm").get_service_setting(SettingId=PUBLIC_SHARING_SETTING).get("ServiceSetting") or {}
     return {"value": setting.get("SettingValue"), "status": setting.get("Status")}
+
+
+def collect_ssm_patching(scope: Scope) -> SsmPatchingRegion:
+    """What each managed node reported after its last patch scan (ListResourceComplianceSummaries, type Patch)."""
+    listed, more = paginate_at_most(
+        scope.client("ssm"),
+        "list_resource_compliance_summaries",
+        "ResourceComplianceSummaryItems",
+        MAX_PATCH_SUMMARIES,
+        Filters=_PATCH_FILTER,
+    )
+    return bounded_region("nodes", [_patch_summary(s, scope.region) for s in listed], more, MAX_PATCH_SUMMARIES)
+
+
+def _patch_summary(summary: Mapping[str, Any], region: str) -> dict[str, Any]:
+    missing = (summary.get("NonCompliantSummary") or {}).get("SeveritySummary") or {}
+    return {
+        "id": summary.get("ResourceId"),
+        "resource_type": summary.get("ResourceType"),
+        "status": summary.get("Status"),
+        "overall_severity": summary.get("OverallSeverity"),
+        "missing_count": int((summary.get("NonCompliantSummary") or {}).get("NonCompliantCount") or 0),
+        # Missing patches by severity, only the severities that have some.
+        "missing_by_severity": {
+            key.removesuffix("Count").lower(): int(count) for key, count in missing.items() if count
+        },
+        "scanned_at": (summary.get("ExecutionSummary") or {}).get("ExecutionTime"),  # made ISO by bounded_region
+        "region": region,
+    }
