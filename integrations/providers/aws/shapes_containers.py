@@ -23,6 +23,9 @@ class EcsContainer(TypedDict):
     # The names of its plain ``environment`` variables, never their values (which may be the very secrets the
     # check looks for); ``secrets`` (valueFrom Secrets Manager or Parameter Store) are not listed.
     environment_names: list[str]
+    # Variable name -> the kinds of credential its value looks like (collectors/user_data.py SECRET_KINDS), only for
+    # values that look like one; absent in inventories collected before values were scanned.
+    environment_findings: NotRequired[dict[str, list[str]]]
 
 
 class EcsTaskDefinition(TypedDict):

@@ -45,6 +45,9 @@ class CodeBuildProject(TypedDict):
     # The names of its environment variables of type PLAINTEXT (CodeBuild's default type), never their values;
     # PARAMETER_STORE and SECRETS_MANAGER variables hold only a reference and are not listed.
     plaintext_variable_names: list[str]
+    # PLAINTEXT variable name -> the kinds of credential its value looks like (collectors/user_data.py SECRET_KINDS),
+    # only for values that look like one; absent in inventories collected before values were scanned.
+    plaintext_variable_findings: NotRequired[dict[str, list[str]]]
     sources: list[CodeBuildSource]  # the primary source, then the secondary ones
     artifacts: list[CodeBuildArtifacts]  # the primary artifacts, then the secondary ones
     region: str

@@ -117,6 +117,41 @@ def test_project_checks_pass_a_hardened_project_and_fail_a_loose_one(moto_reset:
     )
 
 
+def test_plain_variables_whose_values_hold_credentials_fail_whatever_they_are_named(moto_reset: str) -> None:
+    # given a project whose innocently named plain variables hold an access key id, a GitHub token and a connection
+    # string with a password, beside one named like a credential and ordinary settings
+    access_key = "AKIA" + "IOSFODNN7EXAMPL1"
+    token = "ghp_" + "a1B2" * 9
+    project = hardened_project(
+        moto_reset,
+        "deployer",
+        REGION,
+        environment={
+            **BUILD_ENVIRONMENT,
+            "environmentVariables": [
+                {"name": "UPLOAD_CONFIG", "value": access_key},
+                {"name": "REPO_HOOK", "value": token},
+                {"name": "DATABASE_URL", "value": "host=db user=app password=Tr0ub4dor-and-3"},
+                {"name": "SIGNING_SECRET", "value": "short"},
+                {"name": "STAGE", "value": "prod"},
+                {"name": "FROM_VAULT", "value": "deploy/key", "type": "SECRETS_MANAGER"},
+            ],
+        },
+    )
+    # when the check runs
+    collected = collect(moto_reset, ["aws.codebuild.project_no_plaintext_secrets"])
+    outcome = only(run(collected, "aws.codebuild.project_no_plaintext_secrets"))
+    # then it fails, naming each variable and what its value holds, never the value
+    assert (outcome.resource_id, outcome.status) == (project, FAIL)
+    assert outcome.reason == (
+        "CodeBuild project deployer sets secret-looking plain environment variable(s): DATABASE_URL (its value holds "
+        "password), REPO_HOOK (its value holds service_token), SIGNING_SECRET, UPLOAD_CONFIG (its value holds "
+        "aws_access_key_id)"
+    )
+    inventory_text = str(collected.data)
+    assert access_key not in inventory_text and token not in inventory_text and "Tr0ub4dor" not in inventory_text
+
+
 def test_a_project_logging_nowhere_fails(moto_reset: str) -> None:
     # given a project with CloudWatch Logs and S3 logs both disabled
     arn = hardened_project(

@@ -257,6 +257,30 @@ def test_secret_findings_leave_references_and_plain_settings_alone() -> None:
     assert secret_findings(text) == []
 
 
+# Fake tokens in each service's format, built here so that no token-shaped literal sits in the repository.
+SERVICE_TOKENS = {
+    "GitHub": "ghp_" + "a1B2" * 9,
+    "GitHub fine-grained": "github_pat_" + "x9_Y" * 20 + "zz",
+    "GitLab": "glpat-" + "AbCd-_" * 3 + "xy",
+    "Slack": "xoxb-" + "1234-5678-abcd",
+    "Stripe": "sk_live_" + "Q" * 24,
+    "Google": "AIza" + "Sy_-" * 8 + "abc",
+    "npm": "npm_" + "n0Pq" * 9,
+    "SendGrid": "SG." + "s" * 22 + "." + "g" * 43,
+}
+
+
+def test_tokens_of_well_known_services_are_found_whatever_they_are_named() -> None:
+    # given each service's token given to a setting named like nothing secret, or alone on a line
+    for service, token in SERVICE_TOKENS.items():
+        # when it is scanned, then it is found as a service token
+        assert secret_findings(f"NOTIFY_HOOK={token}") == [{"kind": "service_token", "line": 1}], service
+        assert secret_findings(f"  - {token}") == [{"kind": "service_token", "line": 1}], service
+    # and text only resembling one is left alone: too short, or part of a longer word
+    near_misses = ["ghp_short", "xoxb-abc", "sk_test_" + "Q" * 24, "prefixghp_" + "a1B2" * 9, "AIza" + "S" * 20]
+    assert secret_findings("\n".join(near_misses)) == []
+
+
 # --- subnets and transit gateways ----------------------------------------------------------------------------------
 
 

@@ -179,7 +179,32 @@ def test_secret_variables_are_named_per_container(moto_reset: str) -> None:
     outcome = only(scan(moto_reset, TASK_CHECKS[3]))
     # then it fails, naming each container and variable, and never a value
     assert (outcome.resource_id, outcome.status) == (arn, FAIL)
-    assert outcome.observed == {"secret_like": ["agent/agent-token", "app/API_KEY"]}
+    assert outcome.observed == {"secret_like": ["agent/agent-token", "app/API_KEY"], "value_kinds": {}}
+
+
+def test_plain_variables_whose_values_hold_credentials_fail_whatever_they_are_named(moto_reset: str) -> None:
+    # given a task whose containers' innocently named variables hold a Slack token and a PEM private key, beside
+    # ordinary settings
+    token = "xoxb-" + "1234-5678-abcdefgh"
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+    arn = register(
+        moto_reset,
+        "notifier",
+        [
+            hardened("app", environment=[{"name": "NOTIFY", "value": token}, {"name": "REGION", "value": REGION}]),
+            hardened("tls", environment=[{"name": "BUNDLE", "value": key}]),
+        ],
+    )
+    # when the plaintext secrets check runs
+    collected = collect(moto_reset, [TASK_CHECKS[3]])
+    outcome = only(run(collected, TASK_CHECKS[3]))
+    # then it fails, naming each container and variable with what its value holds, never the value
+    assert (outcome.resource_id, outcome.status) == (arn, FAIL)
+    assert outcome.reason.endswith(
+        "sets secret-looking variable(s) in plain environment: app/NOTIFY (its value holds service_token), "
+        "tls/BUNDLE (its value holds private_key)"
+    )
+    assert token not in str(collected.data) and "MIIEpAIBAAKCAQEA" not in str(collected.data)
 
 
 def test_a_task_definition_that_cannot_be_described_is_an_error(moto_reset: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..secret_names import looks_secret
+from ..secret_names import credential_variable, looks_secret
 from ..shapes_devtools import CodeBuildProject
 from ._common import aws_check, described_items, result
 
@@ -89,12 +89,16 @@ def project_no_plaintext_secrets(inventory: Inventory) -> Iterable[Outcome]:
         if isinstance(project, Outcome):
             yield project
             continue
-        found = sorted(name for name in project["plaintext_variable_names"] if looks_secret(name))
+        values = project.get("plaintext_variable_findings") or {}
+        found = sorted({name for name in project["plaintext_variable_names"] if looks_secret(name)} | set(values))
         if found:
-            reason = f"{_label(project)} sets secret-looking plain environment variable(s): {', '.join(found)}"
+            shown = ", ".join(credential_variable(name, values.get(name)) for name in found)
+            reason = f"{_label(project)} sets secret-looking plain environment variable(s): {shown}"
         else:
             reason = f"{_label(project)} sets no secret-looking plain environment variable"
-        yield result(not found, project["arn"], PROJECT, reason, region=project["region"], secret_like=found)
+        yield result(
+            not found, project["arn"], PROJECT, reason, region=project["region"], secret_like=found, value_kinds=values
+        )
 
 
 @aws_check(

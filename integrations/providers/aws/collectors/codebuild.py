@@ -1,7 +1,8 @@
 """CodeBuild collection (regional): each build project's logging, environment variable names, sources and artifacts.
 
 What could be a credential is never copied into the inventory: of the environment only the names of plain variables
-are kept, and of a source only whether its URL carries sign-in details, not the URL.
+are kept, with the kinds of credential a value looks like (scanned here), and of a source only whether its URL
+carries sign-in details, not the URL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_devtools import CodeBuildRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, paginate_at_most
+from .user_data import value_credential_kinds
 
 # The listing gives names only; the projects are read 100 at a time (BatchGetProjects' limit). Past this many projects
 # in a region the rest are left unread (and the checks say so).
@@ -71,10 +73,12 @@ def _project(scope: Scope, described: Mapping[str, Any]) -> dict[str, Any]:
     project["s3_logs_encryption_disabled"] = s3_logs.get("encryptionDisabled") is True
     variables = (described.get("environment") or {}).get("environmentVariables") or []
     project["privileged_mode"] = (described.get("environment") or {}).get("privilegedMode") is True
-    # Names only: the values are deliberately left behind.
-    project["plaintext_variable_names"] = [
-        str(v["name"]) for v in variables if v.get("name") and (v.get("type") or _PLAINTEXT) == _PLAINTEXT
-    ]
+    plain_variables = [v for v in variables if v.get("name") and (v.get("type") or _PLAINTEXT) == _PLAINTEXT]
+    # Names, and what kind of credential a value holds: the values themselves are deliberately left behind.
+    project["plaintext_variable_names"] = [str(v["name"]) for v in plain_variables]
+    project["plaintext_variable_findings"] = {
+        str(v["name"]): kinds for v in plain_variables if (kinds := value_credential_kinds(v.get("value")))
+    }
     project["sources"] = [
         _source("primary", described.get("source") or {}),
         *(_source(str(s.get("sourceIdentifier") or ""), s) for s in described.get("secondarySources") or []),

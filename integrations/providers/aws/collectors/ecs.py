@@ -1,8 +1,9 @@
 """ECS collection (regional): the latest ACTIVE revision of each task definition family, container by container, and
 each cluster's Container Insights setting and services' public IP assignment.
 
-Only what the checks judge is kept: a container's plain environment variables are recorded by name alone, as their
-values may be the secrets the checks look for and must never be copied into the inventory.
+Only what the checks judge is kept: a container's plain environment variables are recorded by name, with the kinds of
+credential a value looks like (scanned here), as the values may be the secrets the checks look for and must never be
+copied into the inventory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_containers import EcsRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, paginate_at_most, plain
+from .user_data import value_credential_kinds
 
 # Each family costs a DescribeTaskDefinition call beyond the listing. Past this many families with an ACTIVE
 # revision in a region the rest are left unread (and the checks say so).
@@ -69,13 +71,17 @@ def _task_definition(ecs: BaseClient, scope: Scope, family: str) -> dict[str, An
 
 
 def _container(definition: Mapping[str, Any]) -> dict[str, Any]:
+    environment = [v for v in definition.get("environment") or [] if v.get("name")]
     return {
         "name": str(definition.get("name") or ""),
         "privileged": definition.get("privileged") is True,
         "readonly_root_filesystem": definition.get("readonlyRootFilesystem") is True,
         "log_driver": (definition.get("logConfiguration") or {}).get("logDriver") or None,
-        # Names only: the values are deliberately left behind.
-        "environment_names": [str(v["name"]) for v in definition.get("environment") or [] if v.get("name")],
+        # Names, and what kind of credential a value holds: the values themselves are deliberately left behind.
+        "environment_names": [str(v["name"]) for v in environment],
+        "environment_findings": {
+            str(v["name"]): kinds for v in environment if (kinds := value_credential_kinds(v.get("value")))
+        },
     }
 
 

@@ -45,7 +45,23 @@ SECRET_KINDS = {
     "private_key": "a PEM private key",
     "password": "a password assigned a value",
     "secret_assignment": "a setting named like a credential (token, secret, API key) assigned a value",
+    "service_token": "a token in the format of a well-known service (GitHub, GitLab, Slack, Stripe, Google, npm, "
+    "SendGrid), whatever it is named",
 }
+# Tokens whose own format says what they are: each service prefixes its tokens so that scanners like this one can
+# tell them apart from random text without guessing from a setting's name.
+_SERVICE_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_])(?:"
+    r"gh[pousr]_[A-Za-z0-9]{36}"  # GitHub personal, OAuth, user-to-server, server-to-server and refresh tokens
+    r"|github_pat_[A-Za-z0-9_]{82}"  # GitHub fine-grained personal access tokens
+    r"|glpat-[A-Za-z0-9_-]{20}"  # GitLab personal access tokens
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack bot, user, app and refresh tokens
+    r"|[sr]k_live_[A-Za-z0-9]{24,}"  # Stripe live secret and restricted keys
+    r"|AIza[A-Za-z0-9_-]{35}"  # Google API keys
+    r"|npm_[A-Za-z0-9]{36}"  # npm access tokens
+    r"|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"  # SendGrid API keys
+    r")(?![A-Za-z0-9_])"
+)
 # Long-term (AKIA) and temporary (ASIA) access key ids: the prefix and 16 upper-case letters or digits.
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
@@ -150,6 +166,8 @@ def secret_findings(text: str) -> list[SecretFinding]:
             kinds.add("aws_access_key_id")
         if _PRIVATE_KEY.search(line):
             kinds.add("private_key")
+        if _SERVICE_TOKEN.search(line):
+            kinds.add("service_token")
         if any(_literal(line, m.start("first")) for m in _SECRET_ACCESS_KEY.finditer(line)):
             kinds.add("aws_secret_access_key")
         for match in _ASSIGNMENT.finditer(line):
@@ -160,6 +178,13 @@ def secret_findings(text: str) -> list[SecretFinding]:
                 kinds.add(kind)
         found.extend({"kind": kind, "line": number} for kind in sorted(kinds))
     return found
+
+
+def value_credential_kinds(value: object) -> list[str]:
+    """The kinds of credential a variable's value holds whatever the variable is named (an access key, a private key,
+    a service token, a connection string assigning a password); never the value itself. A name that says it holds a
+    credential is judged apart (secret_names.looks_secret)."""
+    return sorted({finding["kind"] for finding in secret_findings(str(value or ""))})
 
 
 def _assignment_kind(name: str) -> str | None:
