@@ -128,6 +128,35 @@ def test_action_wildcards_expand_to_the_paths_they_cover(action: str, expected: 
     assert [p.actions for p in found] == expected
 
 
+@pytest.mark.parametrize("path", ESCALATION_PATHS, ids=lambda p: p.label)
+def test_each_path_is_found_when_all_its_actions_are_allowed_and_not_with_one_missing(path: Any) -> None:
+    # given a document allowing exactly the path's actions on every resource
+    found = escalation_paths(_doc(*(_allow(action) for action in path.actions)))
+    # then the path is found
+    assert path in found
+    # and with any one of its actions denied, it is not
+    for denied in path.actions:
+        document = _doc(
+            *(_allow(action) for action in path.actions), {"Effect": "Deny", "Action": denied, "Resource": "*"}
+        )
+        assert path not in escalation_paths(document), denied
+
+
+def test_service_paths_that_run_code_as_a_passed_role_are_known() -> None:
+    # given the paths through services that run code as a role the holder passes, or reuse one already there
+    labels = {p.label for p in ESCALATION_PATHS}
+    # then the well-known ones beyond EC2, Lambda and CloudFormation are among them
+    assert {
+        "lambda:UpdateFunctionCode",
+        "iam:PassRole + glue:CreateDevEndpoint",
+        "glue:UpdateDevEndpoint",
+        "iam:PassRole + ecs:RegisterTaskDefinition + ecs:RunTask",
+        "iam:PassRole + codebuild:CreateProject + codebuild:StartBuild",
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+        "ssm:SendCommand",
+    } <= labels
+
+
 def test_security_audit_role_exists(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # given moto with AWS managed policies loaded, a role with SecurityAudit and one with ReadOnlyAccess
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")

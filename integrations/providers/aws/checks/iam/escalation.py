@@ -68,6 +68,50 @@ ESCALATION_PATHS: tuple[EscalationPath, ...] = (
         ("iam:PassRole", "cloudformation:CreateStack"),
         "creates a stack run by a more privileged service role, which creates whatever the template says",
     ),
+    EscalationPath(
+        ("iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+        "creates a function running as a more privileged role and has a stream or queue trigger it, without invoking",
+    ),
+    EscalationPath(
+        ("lambda:UpdateFunctionCode",),
+        "replaces the code of an existing function whose role is more privileged, which then runs as that role",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "glue:CreateDevEndpoint"),
+        "creates a Glue development endpoint with a more privileged role and signs in to it over SSH",
+    ),
+    EscalationPath(
+        ("glue:UpdateDevEndpoint",),
+        "adds its own SSH key to an existing Glue development endpoint and uses the endpoint's role",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"),
+        "runs a task whose task role is more privileged, with a command of its choosing",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"),
+        "creates a build project with a more privileged service role and runs a buildspec of its choosing",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"),
+        "creates a notebook instance with a more privileged role and opens its Jupyter terminal",
+    ),
+    EscalationPath(
+        ("sagemaker:CreatePresignedNotebookInstanceUrl",),
+        "opens the Jupyter terminal of an existing notebook instance and acts as its role",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"),
+        "defines a pipeline that runs commands as a more privileged role",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "autoscaling:CreateLaunchConfiguration", "autoscaling:CreateAutoScalingGroup"),
+        "has Auto Scaling launch instances with a more privileged role and takes its credentials from them",
+    ),
+    EscalationPath(
+        ("ssm:SendCommand",),
+        "runs commands on managed instances whose instance profiles may be more privileged",
+    ),
 )
 
 
