@@ -261,6 +261,9 @@ def test_control_page_lists_each_mapped_check_with_its_status_in_the_latest_scan
     assert 'data-state="not-run"' in checks[checks.index(f'data-check="{GITHUB_CHECK}"') :]
     # and how much of the mapping ran, naming the integration the scan lacked
     assert "Checks ran: 2 of 3 mapped; no github integration in the latest scan." in page
+    # and each check links to its entry in the check catalog, which finds it
+    assert f'href="/checks/?q={SG_CHECK}#{SG_CHECK}"' in failing
+    assert f'<tr id="{SG_CHECK}">' in admin_web.get("/checks/", {"q": SG_CHECK}).content.decode()
 
 
 def test_a_check_that_could_not_evaluate_is_shown_apart_from_a_failure(admin_web, scan_data):
