@@ -16,6 +16,7 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``docdb``: the ``docdb`` engine on moto's RDS clusters and instances (Amazon DocumentDB shares RDS's API).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
+- ``guardduty``: findings (sample findings of documented types, list, get, archive, unarchive).
 - ``glacier``: vault access policies (set, get, delete).
 - ``neptune``: IAM database authentication on Neptune clusters.
 - ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
@@ -41,6 +42,7 @@ from . import (
     ec2_settings,
     elasticbeanstalk,
     glacier,
+    guardduty,
     neptune,
     networkfirewall,
     redshift,
@@ -58,6 +60,7 @@ networkfirewall.install()
 dax.install()
 docdb.install()
 glacier.install()
+guardduty.install()
 neptune.install()
 redshift.install()
 ssm.install()

@@ -293,6 +293,17 @@ class Detector(TypedDict):
     # then an administrator itself), or the error that kept it from being read.
     has_members: NotRequired[bool]
     members_error: NotRequired[str]
+    # Enabled detectors only, absent in inventories collected before they were read: the active (unarchived)
+    # findings of severity 7 or more (ListFindings, one page, then GetFindings), or the error that kept them unread.
+    high_findings: NotRequired[GuardDutyHighFindings]
+    high_findings_error: NotRequired[str]
+
+
+class GuardDutyHighFindings(TypedDict):
+    count: int  # ids on the first page (at most 50)
+    more: bool  # ListFindings had another page
+    types: list[str]  # the finding types among them, sorted
+    highest_severity: float | None
 
 
 class GuardDutyAdministrator(TypedDict):

@@ -89,11 +89,18 @@ def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
 
 
 def _seed_guardduty(endpoint: str, region: str) -> Failures:
-    """The account is the organization's GuardDuty administrator (passes); its detector leaves EKS audit logs off."""
+    """The account is the organization's GuardDuty administrator (passes); its detector leaves EKS audit logs off and
+    holds an active high-severity finding beside a low one."""
     guardduty = aws(endpoint, "guardduty", region)
     guardduty.enable_organization_admin_account(AdminAccountId=ACCOUNT)
     detector = guardduty.list_detectors()["DetectorIds"][0]
-    return {("aws.guardduty.eks_audit_logs_enabled", detector, region)}
+    guardduty.create_sample_findings(
+        DetectorId=detector, FindingTypes=["Backdoor:EC2/C&CActivity.B!DNS", "Recon:EC2/PortProbeUnprotectedPort"]
+    )
+    return {
+        ("aws.guardduty.eks_audit_logs_enabled", detector, region),
+        ("aws.guardduty.no_high_severity_findings", detector, region),
+    }
 
 
 def _seed_shield(endpoint: str, region: str) -> Failures:

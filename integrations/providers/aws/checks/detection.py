@@ -1,5 +1,5 @@
 """Detection services that should be on in every region: Security Hub, GuardDuty, Inspector, and Macie for
-sensitive data in S3."""
+sensitive data in S3; and GuardDuty's high-severity findings dealt with."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import SecurityHubRegion
 from ..shapes_network import GuardDutyRegion, InspectorRegion, MacieRegion
-from ._common import ACCOUNT, aws_check, regions, result
+from ._common import ACCOUNT, aws_check, error, regions, result
+
+DETECTOR = "AWS::GuardDuty::Detector"
 
 
 def _securityhub_regions(inventory: Inventory) -> Iterator[tuple[str, SecurityHubRegion]]:
@@ -75,6 +77,54 @@ def guardduty_enabled(inventory: Inventory) -> Iterable[Outcome]:
             region=region,
             detectors=[{"id": d.get("id"), "status": d.get("status")} for d in detectors],
         )
+
+
+@aws_check(
+    id="aws.guardduty.no_high_severity_findings",
+    title="GuardDuty has no active high or critical severity findings",
+    severity=Severity.HIGH,
+    service="guardduty",
+    resource_type=DETECTOR,
+    rationale="A high or critical GuardDuty finding reports a resource that is probably compromised (a backdoor, "
+    "crypto-mining, credentials used from outside AWS); one still active, not archived after triage, is a threat "
+    "nobody has closed, or an alert nobody reads.",
+    remediation="Triage each finding (GuardDuty console, Findings, severity High and Critical): contain and remediate "
+    "what it reports, then archive it; send new findings to the responders (EventBridge to SNS or a ticketing "
+    "system) and suppress known-benign patterns with a suppression rule rather than leaving them open.",
+)
+def guardduty_no_high_severity_findings(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _guardduty_regions(inventory):
+        for detector in data.get("detectors", []):
+            if detector.get("status") != "ENABLED":
+                continue  # a suspended detector reports nothing: aws.guardduty.enabled fails the region
+            detector_id = str(detector.get("id"))
+            if detector.get("high_findings_error"):
+                reason = (
+                    f"Could not read GuardDuty findings of detector {detector_id}: {detector['high_findings_error']}"
+                )
+                yield error(detector_id, DETECTOR, reason, region=region)
+                continue
+            found = detector.get("high_findings")
+            if found is None:
+                continue  # collected before findings were read
+            count = f"{found['count']}{' or more' if found['more'] else ''}"
+            if found["count"]:
+                reason = (
+                    f"GuardDuty in {region} has {count} active high or critical finding(s): {', '.join(found['types'])}"
+                )
+            else:
+                reason = f"GuardDuty in {region} has no active high or critical finding"
+            yield result(
+                not found["count"],
+                detector_id,
+                DETECTOR,
+                reason,
+                region=region,
+                finding_count=found["count"],
+                more=found["more"],
+                types=found["types"],
+                highest_severity=found["highest_severity"],
+            )
 
 
 @aws_check(

@@ -32,6 +32,15 @@ def collect_securityhub(scope: Scope) -> SecurityHubRegion:
     )
 
 
+# High is 7.0-8.9 and Critical 9.0-10.0 on GuardDuty's scale; archived findings are the ones someone dealt with.
+HIGH_SEVERITY = 7
+_ACTIVE_HIGH_FINDINGS = {
+    "Criterion": {"severity": {"GreaterThanOrEqual": HIGH_SEVERITY}, "service.archived": {"Equals": ["false"]}}
+}
+# One page of ids is enough to say there are findings and to name their types; the count says "or more" beyond it.
+_FINDINGS_PAGE = 50
+
+
 def collect_guardduty(scope: Scope) -> GuardDutyRegion:
     guardduty = scope.client("guardduty")
     detectors: list[dict[str, Any]] = []
@@ -46,6 +55,7 @@ def collect_guardduty(scope: Scope) -> GuardDutyRegion:
             "kubernetes_audit_logs": (kubernetes.get("AuditLogs") or {}).get("Status"),
         }
         if found["status"] == "ENABLED":
+            found.update(_guardduty_high_findings(guardduty, detector_id))
             found.update(_guardduty_administrator(guardduty, detector_id))
             if found.get("administrator", False) is None:
                 # A detector nobody administers may be the administrator itself: a delegated administrator that is
@@ -65,6 +75,27 @@ def collect_guardduty(scope: Scope) -> GuardDutyRegion:
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
             region["organization_admins_error"] = describe_error(exc)
     return plain(region)
+
+
+def _guardduty_high_findings(guardduty: BaseClient, detector_id: str) -> dict[str, Any]:
+    """The detector's active (unarchived) findings of High or Critical severity: how many (up to a page) and their
+    types; or why they could not be read."""
+    try:
+        page = guardduty.list_findings(
+            DetectorId=detector_id, FindingCriteria=_ACTIVE_HIGH_FINDINGS, MaxResults=_FINDINGS_PAGE
+        )
+        ids = list(page.get("FindingIds") or [])
+        findings = guardduty.get_findings(DetectorId=detector_id, FindingIds=ids).get("Findings", []) if ids else []
+    except ClientError as exc:
+        return {"high_findings_error": describe_error(exc)}
+    return {
+        "high_findings": {
+            "count": len(ids),
+            "more": bool(page.get("NextToken")),
+            "types": sorted({str(f.get("Type")) for f in findings if f.get("Type")}),
+            "highest_severity": max((float(f.get("Severity") or 0) for f in findings), default=None),
+        }
+    }
 
 
 def _guardduty_administrator(guardduty: BaseClient, detector_id: str) -> dict[str, Any]:
