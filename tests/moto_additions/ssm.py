@@ -9,11 +9,16 @@ Added to moto's own SSM responder, kept per account and region on moto's SSM bac
   ListResourceComplianceSummaries (one summary per resource and type: NON_COMPLIANT when any item is, with the
   highest severity among those, and the counts by severity), filtered by ComplianceType, Status or ResourceId
   (EQUAL) and paged with MaxResults and NextToken.
+- UpdateInstanceInformation, the call the SSM Agent makes on a node to register it and report in (it is not in
+  botocore's public model: tests send it with :func:`agent_reports`, as the agent does), and
+  DescribeInstanceInformation, listing the nodes that reported with their ping status: Online, or what the agent
+  said (ConnectionLost and Inactive are AWS's own words for a node gone quiet), paged with MaxResults and NextToken.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import Any
 
 from moto.core.utils import utcnow
@@ -90,6 +95,34 @@ class SsmResponses:
         _compliance(self)[key] = {"items": items, "execution": self._get_param("ExecutionSummary") or {}}
         return "{}"
 
+    def update_instance_information(self: Any) -> str | tuple[str, dict[str, int]]:
+        instance_id = str(self._get_param("InstanceId") or "")
+        status = str(self._get_param("AgentStatus") or "Online")
+        if not instance_id or status not in _PING_STATUSES:
+            return _invalid(
+                "ValidationException", "InstanceId and an AgentStatus of Online, ConnectionLost or Inactive"
+            )
+        _nodes(self)[instance_id] = {
+            "InstanceId": instance_id,
+            "PingStatus": status,
+            "LastPingDateTime": utcnow().timestamp(),
+            "AgentVersion": str(self._get_param("AgentVersion") or "3.3.0.0"),
+            "IsLatestVersion": True,
+            "PlatformType": str(self._get_param("PlatformType") or "Linux"),
+            "PlatformName": str(self._get_param("PlatformName") or "Amazon Linux"),
+            "ResourceType": "ManagedInstance" if instance_id.startswith("mi-") else "EC2Instance",
+        }
+        return "{}"
+
+    def describe_instance_information(self: Any) -> str | tuple[str, dict[str, int]]:
+        nodes = [node for _, node in sorted(_nodes(self).items())]
+        start = int(self._get_param("NextToken") or 0)
+        size = int(self._get_param("MaxResults") or 50)
+        page: dict[str, Any] = {"InstanceInformationList": nodes[start : start + size]}
+        if start + size < len(nodes):
+            page["NextToken"] = str(start + size)
+        return json.dumps(page)
+
     def list_resource_compliance_summaries(self: Any) -> str | tuple[str, dict[str, int]]:
         summaries = [_summary(key, kept) for key, kept in sorted(_compliance(self).items())]
         for wanted in self._get_param("Filters") or []:
@@ -106,6 +139,11 @@ class SsmResponses:
 
 
 _STATUSES = ("COMPLIANT", "NON_COMPLIANT")
+_PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
+
+
+def _nodes(response: Any) -> dict[str, dict[str, Any]]:
+    return state_on(response.ssm_backend, "managed_nodes", dict)
 
 
 def _compliance(response: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -140,3 +178,22 @@ def _summary(key: tuple[str, str, str], kept: dict[str, Any]) -> dict[str, Any]:
 
 def install() -> None:
     add_methods(SsmResponses, SimpleSystemManagerResponse)
+
+
+def agent_reports(endpoint: str, region: str, instance_id: str, status: str = "Online") -> None:
+    """What the SSM Agent on ``instance_id`` sends to Systems Manager in ``region`` (UpdateInstanceInformation), signed
+    as a request of that region so the server files it there."""
+    body = json.dumps({"InstanceId": instance_id, "AgentStatus": status, "AgentVersion": "3.3.987.0"}).encode()
+    credential = f"testing/20261201/{region}/ssm/aws4_request"
+    request = urllib.request.Request(
+        endpoint,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AmazonSSM.UpdateInstanceInformation",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=agent",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()

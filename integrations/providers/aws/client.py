@@ -28,6 +28,7 @@ from complywise import egress
 from integrations.redaction import redact
 from integrations.registry import CollectionUnit, Inventory
 
+from .client_needs import CLIENT_NEEDS
 from .collectors import COLLECTORS
 from .collectors._common import AwsConnectorError, Scope, describe_error
 from .collectors.iam import CREDENTIAL_REPORT_ATTEMPTS, CREDENTIAL_REPORT_FIRST_PAUSE
@@ -63,103 +64,6 @@ GLOBAL_UNITS: tuple[tuple[str, frozenset[str]], ...] = (
     ("s3", frozenset({"s3"})),
     ("other", GLOBAL_SERVICES - {"iam", "s3"}),
 )
-
-# Inventory service -> boto3 clients it needs; "@global" means one client in the
-# global region rather than one per configured region.
-_CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
-    "iam": ("iam@global",),
-    "account": ("account@global",),
-    "s3": ("s3@global", "s3", "s3control@global"),
-    "accessanalyzer": ("accessanalyzer",),
-    "cloudtrail": ("cloudtrail", "s3@global"),
-    "cloudwatch": ("logs", "cloudwatch", "sns"),
-    "config": ("config",),
-    "ec2": ("ec2",),
-    "efs": ("efs",),
-    "guardduty": ("guardduty",),
-    "kms": ("kms",),
-    "rds": ("rds",),
-    "securityhub": ("securityhub",),
-    "vpc": ("ec2",),
-    # The KMS client tells a vault's customer managed key from AWS Backup's AWS managed one.
-    "backup": ("backup", "kms"),
-    "dynamodb": ("dynamodb",),
-    "ebs": ("ec2",),
-    "secretsmanager": ("secretsmanager",),
-    "sns": ("sns",),
-    "sqs": ("sqs",),
-    "acm": ("acm",),
-    "cloudfront": ("cloudfront@global",),
-    "ecr": ("ecr",),
-    "eip": ("ec2",),
-    "route_tables": ("ec2",),
-    "elb": ("elb",),
-    "elbv2": ("elbv2", "wafv2"),
-    "eks": ("eks",),
-    "organizations": ("organizations@global", "iam@global"),
-    "inspector2": ("inspector2",),
-    "lambda": ("lambda",),
-    "macie": ("macie2",),
-    "redshift": ("redshift",),
-    "logs": ("logs",),
-    "apigateway": ("apigateway",),
-    "opensearch": ("opensearch",),
-    "sagemaker": ("sagemaker",),
-    "emr": ("emr",),
-    "neptune": ("neptune",),
-    "docdb": ("docdb",),
-    "dms": ("dms",),
-    "stepfunctions": ("stepfunctions",),
-    "wafv2": ("wafv2",),
-    "apigatewayv2": ("apigatewayv2",),
-    "ecs": ("ecs",),
-    "elasticache": ("elasticache",),
-    "kinesis": ("kinesis",),
-    "mq": ("mq",),
-    "codebuild": ("codebuild",),
-    "ssm": ("ssm",),
-    "glue": ("glue",),
-    "route53": ("route53@global",),
-    "autoscaling": ("autoscaling",),
-    "launch_templates": ("ec2",),
-    # The KMS client tells a customer managed key of the cluster's storage from MSK's AWS managed one.
-    "msk": ("kafka", "kms"),
-    "appsync": ("appsync",),
-    "transfer": ("transfer",),
-    "eventbridge": ("events",),
-    "images": ("ec2",),
-    "instance_user_data": ("ec2",),
-    "subnets": ("ec2",),
-    "transit_gateways": ("ec2",),
-    "client_vpn_endpoints": ("ec2",),
-    "network_interfaces": ("ec2",),
-    # Access points are regional: S3 Control in each region lists its own.
-    "s3_access_points": ("s3control",),
-    "dax": ("dax",),
-    "fsx": ("fsx",),
-    "networkfirewall": ("network-firewall",),
-    "vpc_endpoint_services": ("ec2",),
-    "snapshot_block_public_access": ("ec2",),
-    "image_block_public_access": ("ec2",),
-    "instance_metadata_defaults": ("ec2",),
-    "serial_console_access": ("ec2",),
-    "elasticbeanstalk": ("elasticbeanstalk",),
-    "athena": ("athena",),
-    "glacier": ("glacier",),
-    "ssm_public_sharing": ("ssm",),
-    "ssm_patching": ("ssm",),
-    "bedrock": ("bedrock",),
-    "datasync": ("datasync",),
-    "directoryservice": ("ds",),
-    # User pools and identity pools are two services' APIs.
-    "cognito": ("cognito-idp", "cognito-identity"),
-    "workspaces": ("workspaces",),
-    # Shield Advanced is one subscription per account, answered from us-east-1 whatever the region asked.
-    "shield": ("shield@global",),
-    "firehose": ("firehose",),
-    "directconnect": ("directconnect",),
-}
-
 
 # Parsing the service model files is a large part of building clients; one loader per
 # process lets every scan reuse what an earlier scan already parsed.
@@ -478,7 +382,7 @@ def _record_failure(inventory: Inventory, service: str, region: str, message: st
 
 def _needed(service: str, region: str, connector: AwsConnector) -> set[tuple[str, str]]:
     needs: set[tuple[str, str]] = set()
-    for spec in _CLIENT_NEEDS.get(service, ()):
+    for spec in CLIENT_NEEDS.get(service, ()):
         name, _, scope = spec.partition("@")
         needs.add((name, connector.global_region if scope == "global" else region))
     return needs

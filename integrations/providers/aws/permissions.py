@@ -222,6 +222,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sqs:GetQueueAttributes",
     "sqs:ListQueues",
     "ssm:DescribeDocumentPermission",
+    "ssm:DescribeInstanceInformation",
     "ssm:GetDocument",
     "ssm:GetServiceSetting",
     "ssm:ListDocuments",

@@ -92,6 +92,21 @@ class SsmPublicSharingRegion(TypedDict):
     status: str | None  # "Default", "Customized", ...
 
 
+class SsmManagedNode(TypedDict):
+    """A node whose SSM Agent registered with Systems Manager (DescribeInstanceInformation)."""
+
+    id: str  # InstanceId: an EC2 instance id (i-...) or a hybrid node's id (mi-...)
+    ping_status: str | None  # "Online", "ConnectionLost" or "Inactive"
+    last_ping: str | None  # LastPingDateTime (ISO 8601)
+    resource_type: str | None  # "EC2Instance", "ManagedInstance"
+    region: str
+
+
+class SsmManagedNodesRegion(TypedDict):
+    nodes: list[SsmManagedNode]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
 class SsmPatchSummary(TypedDict):
     """One managed node's patch compliance (ListResourceComplianceSummaries, ComplianceType Patch)."""
 

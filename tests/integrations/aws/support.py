@@ -67,6 +67,15 @@ def signed_region(request: Any) -> str:
     return signed.split("Credential=", 1)[1].split("/")[2]
 
 
+def refused_in(region: str, answer: Callable[[], AWSResponse]) -> Callable[..., AWSResponse | None]:
+    """A before-send hook answering ``answer()`` to the requests signed for ``region`` (the others go through)."""
+
+    def hook(request: Any = None, **_: Any) -> AWSResponse | None:
+        return answer() if signed_region(request) == region else None
+
+    return hook
+
+
 def connector(endpoint: str, regions: Iterable[str] = (REGION,), **config: Any) -> AwsConnector:
     built = build_connector(
         config={"regions": list(regions), "endpoint_url": endpoint, **config},

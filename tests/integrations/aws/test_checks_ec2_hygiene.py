@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -19,8 +17,8 @@ from tests.integrations.aws.support import (
     inventory,
     json_reply,
     only,
+    refused_in,
     run,
-    signed_region,
     statuses,
 )
 
@@ -158,10 +156,9 @@ def test_a_scan_of_one_region_is_an_error_not_a_fail(moto_reset: str) -> None:
     )
 
 
-def _refuse_west(request: Any = None, **_: Any) -> AWSResponse | None:
-    if signed_region(request) == OTHER_REGION:
-        return ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
-    return None
+_refuse_west = refused_in(
+    OTHER_REGION, lambda: ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
+)
 
 
 def test_a_region_whose_vpcs_could_not_be_read_is_an_error_not_a_fail(moto_reset: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     OTHER_REGION,
@@ -16,8 +14,8 @@ from tests.integrations.aws.support import (
     collect,
     connector,
     ec2_error,
+    refused_in,
     run,
-    signed_region,
 )
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
@@ -121,10 +119,9 @@ def test_serial_console_access_fails_where_it_is_on(moto_reset: str) -> None:
     assert _reasons(outcomes)[REGION] == f"EC2 serial console access is on in {REGION}"
 
 
-def _refuse_west(request: Any = None, **_: Any) -> AWSResponse | None:
-    if signed_region(request) == OTHER_REGION:
-        return ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
-    return None
+_refuse_west = refused_in(
+    OTHER_REGION, lambda: ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
+)
 
 
 def test_a_refused_read_is_an_error_for_that_check_in_that_region_alone(moto_reset: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     OTHER_REGION,
@@ -16,8 +14,8 @@ from tests.integrations.aws.support import (
     collect,
     connector,
     query_error,
+    refused_in,
     run,
-    signed_region,
     statuses,
 )
 
@@ -154,10 +152,7 @@ def test_an_environment_terminated_after_the_listing_is_left_out(moto_reset: str
     assert all(run(collected, cid) == [] for cid in CHECKS)
 
 
-def _refuse_west(request: Any = None, **_: Any) -> AWSResponse | None:
-    if signed_region(request) == OTHER_REGION:
-        return query_error("AccessDenied", "no", 403)
-    return None
+_refuse_west = refused_in(OTHER_REGION, lambda: query_error("AccessDenied", "no", 403))
 
 
 def test_a_refused_listing_is_an_error_for_its_region_alone(moto_reset: str) -> None:

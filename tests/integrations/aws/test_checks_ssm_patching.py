@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import botocore.exceptions
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from integrations.providers.aws.collectors import ssm as ssm_collector
 from integrations.registry import OutcomeStatus
@@ -19,8 +17,8 @@ from tests.integrations.aws.support import (
     collect,
     connector,
     json_reply,
+    refused_in,
     run,
-    signed_region,
 )
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
@@ -89,10 +87,9 @@ def test_a_node_that_installed_its_patches_passes_after_the_next_scan(moto_reset
     assert [o.status for o in run(collect(moto_reset, [PATCHING]), PATCHING)] == [PASS]
 
 
-def _refuse_other_region(request: Any = None, **_: Any) -> AWSResponse | None:
-    if signed_region(request) == OTHER_REGION:
-        return json_reply({"__type": "AccessDeniedException", "message": "no"}, status=400)
-    return None
+_refuse_other_region = refused_in(
+    OTHER_REGION, lambda: json_reply({"__type": "AccessDeniedException", "message": "no"}, status=400)
+)
 
 
 def test_a_refused_read_is_an_error_for_its_region_alone(moto_reset: str) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from botocore.awsrequest import AWSResponse
-
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     OTHER_REGION,
@@ -15,8 +11,8 @@ from tests.integrations.aws.support import (
     collect,
     connector,
     json_reply,
+    refused_in,
     run,
-    signed_region,
 )
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
@@ -42,10 +38,9 @@ def test_public_sharing_passes_only_where_blocked(moto_reset: str) -> None:
     )
 
 
-def _refuse_west(request: Any = None, **_: Any) -> AWSResponse | None:
-    if signed_region(request) == OTHER_REGION:
-        return json_reply({"__type": "AccessDeniedException", "message": "no"}, status=400)
-    return None
+_refuse_west = refused_in(
+    OTHER_REGION, lambda: json_reply({"__type": "AccessDeniedException", "message": "no"}, status=400)
+)
 
 
 def test_a_refused_read_is_an_error_for_its_region_alone(moto_reset: str) -> None:

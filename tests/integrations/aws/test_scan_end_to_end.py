@@ -38,8 +38,24 @@ from tests.integrations.aws.support import (
     json_reply,
     services_for,
 )
+from tests.moto_additions.ssm import agent_reports
 
 EAST, WEST = REGION, OTHER_REGION
+
+
+def _seed_ssm_agents(endpoint: str, managed: str) -> set[tuple[str, str, str]]:
+    """The SSM Agent of one west instance reports in; every other running instance, in either region, has none."""
+    agent_reports(endpoint, WEST, managed)
+    running = [{"Name": "instance-state-name", "Values": ["running"]}]
+    return {
+        ("aws.ec2.instance_managed_by_ssm", instance["InstanceId"], region)
+        for region in (EAST, WEST)
+        for reservation in aws(endpoint, "ec2", region).describe_instances(Filters=running)["Reservations"]
+        for instance in reservation["Instances"]
+        if instance["InstanceId"] != managed
+    }
+
+
 AMI = "ami-12c6146b"
 LOG_GROUP = "org-trail-events"
 ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
@@ -313,6 +329,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
     seeded_failures |= seed_directory_and_delivery(moto_reset, EAST, other_region=WEST)
     seeded_failures |= seed_ec2_settings(moto_reset, EAST, other_region=WEST)
     seeded_failures |= seed_beanstalk_athena_glacier(moto_reset, EAST)
+    seeded_failures |= _seed_ssm_agents(moto_reset, net["imds_v2"])
     built = connector(moto_reset, [EAST, WEST])
     built.session.events.register("before-send.emr", emr_by_region)
     built.session.events.register("before-send.accessanalyzer.ListAnalyzers", _access_analyzer)

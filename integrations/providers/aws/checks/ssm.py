@@ -1,6 +1,6 @@
 """Checks on the Systems Manager documents the account owns: none is shared with every AWS account, and none holds
-a credential in its content; each region blocks public sharing of documents altogether; and managed nodes report
-every patch their baseline approves installed."""
+a credential in its content; each region blocks public sharing of documents altogether; running EC2 instances are
+managed by Systems Manager; and managed nodes report every patch their baseline approves installed."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_devtools import SsmDocument, SsmPatchingRegion, SsmPublicSharingRegion
+from ..shapes import Instance
+from ..shapes_devtools import SsmDocument, SsmManagedNodesRegion, SsmPatchingRegion, SsmPublicSharingRegion
 from ._common import ACCOUNT, aws_check, described_items, error, partial_read, regions, result
 from .user_data import judge_scanned_text
 
 DOCUMENT = "AWS::SSM::Document"
 PATCH_COMPLIANCE = "AWS::SSM::PatchCompliance"
+INSTANCE = "AWS::EC2::Instance"
 
 
 @aws_check(
@@ -166,5 +168,51 @@ def managed_instance_patch_compliant(inventory: Inventory) -> Iterable[Outcome]:
         partial = partial_read(
             inventory, region, data, noun="managed nodes with patch data", resource_type=PATCH_COMPLIANCE
         )
+        if partial is not None:
+            yield partial
+
+
+def _instance_managed(instance: Instance, node: Mapping[str, Any] | None) -> tuple[bool, str]:
+    instance_id = str(instance.get("id"))
+    if node is None:
+        return False, f"Instance {instance_id} is not managed by Systems Manager: no SSM Agent has registered it"
+    status, seen = node.get("ping_status"), node.get("last_ping")
+    if status == "Online":
+        return True, f"Instance {instance_id} is managed by Systems Manager (agent online)"
+    return False, f"Instance {instance_id}'s SSM Agent is {status}, last seen {seen or 'never'}"
+
+
+@aws_check(
+    id="aws.ec2.instance_managed_by_ssm",
+    title="Running EC2 instances are managed by Systems Manager",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    requires=("ec2", "ssm_managed_nodes"),
+    resource_type=INSTANCE,
+    rationale="An instance Systems Manager manages can be patched, inventoried, configured and reached for "
+    "investigation without opening SSH or RDP; one outside it is patched and checked only if someone remembers it, "
+    "and never appears in patch compliance reports.",
+    remediation="Give the instance a profile with AmazonSSMManagedInstanceCore, run the SSM Agent (preinstalled on "
+    "Amazon Linux, Ubuntu and Windows AMIs from AWS), let it reach Systems Manager (a VPC endpoint or outbound "
+    "HTTPS), or turn on Default Host Management Configuration for the region.",
+)
+def instance_managed_by_ssm(inventory: Inventory) -> Iterable[Outcome]:
+    managed: dict[str, tuple[SsmManagedNodesRegion, dict[str, Any]]] = {}
+    for region, data in regions(inventory, "ssm_managed_nodes"):
+        managed[region] = (data, {str(n.get("id")): n for n in data.get("nodes", [])})
+    for region, ec2 in regions(inventory, "ec2"):
+        if region not in managed:
+            continue  # the managed nodes were not read in that region
+        data, nodes = managed[region]
+        partial = partial_read(inventory, region, data, noun="managed nodes", resource_type=INSTANCE)
+        for instance in ec2.get("instances", []):
+            if instance.get("state") != "running":
+                continue  # a stopped instance's agent is silent whatever its setup
+            node = nodes.get(str(instance.get("id")))
+            if node is None and partial is not None:
+                continue  # perhaps among the nodes left unread: the region's error says so
+            ok, reason = _instance_managed(instance, node)
+            observed = {"ping_status": node.get("ping_status") if node else None}
+            yield result(ok, str(instance.get("id")), INSTANCE, reason, region=region, **observed)
         if partial is not None:
             yield partial

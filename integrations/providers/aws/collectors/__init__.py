@@ -71,7 +71,7 @@ from .route53 import collect_route53
 from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
 from .shield import collect_shield
-from .ssm import collect_ssm, collect_ssm_patching, collect_ssm_public_sharing
+from .ssm import collect_ssm, collect_ssm_managed_nodes, collect_ssm_patching, collect_ssm_public_sharing
 from .stepfunctions import collect_stepfunctions
 from .transfer import collect_transfer
 from .user_data import collect_instance_user_data
@@ -168,4 +168,5 @@ COLLECTORS: dict[str, Collector] = {
     "glacier": collect_glacier,
     "ssm_public_sharing": collect_ssm_public_sharing,
     "ssm_patching": collect_ssm_patching,
+    "ssm_managed_nodes": collect_ssm_managed_nodes,
 }

@@ -1,7 +1,7 @@
 """Systems Manager collection (regional): the documents the account owns, with whom each is shared, and what in each
 one's content looks like a credential (only the kind and line are kept, never the text); and whether the region lets
-documents be shared publicly at all, and the patch compliance each managed node last reported (each its own inventory
-service, so a refused read fails its check alone)."""
+documents be shared publicly at all, the nodes whose SSM Agent reports to Systems Manager, and the patch compliance
+each managed node last reported (each its own inventory service, so a refused read fails its check alone)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from ..shapes_devtools import SsmPatchingRegion, SsmPublicSharingRegion, SsmRegion
+from ..shapes_devtools import SsmManagedNodesRegion, SsmPatchingRegion, SsmPublicSharingRegion, SsmRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
 from .user_data import MAX_FINDINGS, secret_findings
 
@@ -28,6 +28,9 @@ PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 # One summary per managed node: a region with more nodes than this is read in part (and the check says so).
 MAX_PATCH_SUMMARIES = 10_000
 _PATCH_FILTER = [{"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"}]
+MAX_MANAGED_NODES = 10_000
+# DescribeInstanceInformation gives at most 50 nodes a page.
+_NODES_PAGE = 50
 
 
 def collect_ssm(scope: Scope) -> SsmRegion:
@@ -129,3 +132,25 @@ def _patch_summary(summary: Mapping[str, Any], region: str) -> dict[str, Any]:
         "scanned_at": (summary.get("ExecutionSummary") or {}).get("ExecutionTime"),  # made ISO by bounded_region
         "region": region,
     }
+
+
+def collect_ssm_managed_nodes(scope: Scope) -> SsmManagedNodesRegion:
+    """The nodes whose SSM Agent registered with Systems Manager in the region, with how they last reported."""
+    listed, more = paginate_at_most(
+        scope.client("ssm"),
+        "describe_instance_information",
+        "InstanceInformationList",
+        MAX_MANAGED_NODES,
+        PaginationConfig={"PageSize": _NODES_PAGE},
+    )
+    nodes = [
+        {
+            "id": node.get("InstanceId"),
+            "ping_status": node.get("PingStatus"),
+            "last_ping": node.get("LastPingDateTime"),
+            "resource_type": node.get("ResourceType"),
+            "region": scope.region,
+        }
+        for node in listed
+    ]
+    return bounded_region("nodes", nodes, more, MAX_MANAGED_NODES)
