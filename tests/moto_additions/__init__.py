@@ -17,6 +17,7 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``docdb``: the ``docdb`` engine on moto's RDS clusters and instances (Amazon DocumentDB shares RDS's API).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
 - ``guardduty``: findings (sample findings of documented types, list, get, archive, unarchive).
+- ``emr``: a cluster's master node named privately when its subnet maps no public IPs.
 - ``glacier``: vault access policies (set, get, delete).
 - ``neptune``: IAM database authentication on Neptune clusters.
 - ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
@@ -41,6 +42,7 @@ from . import (
     ec2_client_vpn,
     ec2_settings,
     elasticbeanstalk,
+    emr,
     glacier,
     guardduty,
     neptune,
@@ -52,6 +54,7 @@ from . import (
 ec2_settings.install()
 ec2_client_vpn.install()
 elasticbeanstalk.install()
+emr.install()
 apigateway.install()
 athena.install()
 backup.install()

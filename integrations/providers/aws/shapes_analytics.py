@@ -96,6 +96,11 @@ class EmrCluster(TypedDict):
     region: str
     describe_error: NotRequired[str]  # DescribeCluster failed: only the id, name and ARN are known
     security_configuration_error: NotRequired[str]  # the configuration could not be read or parsed
+    # From DescribeCluster; absent in inventories collected before they were kept. MasterPublicDnsName is the master
+    # node's public DNS name, or its private one when it has no public address; None until the master is up.
+    master_public_dns: NotRequired[str | None]
+    master_security_groups: NotRequired[list[str]]  # EmrManagedMasterSecurityGroup and AdditionalMasterSecurityGroups
+    subnet_id: NotRequired[str | None]  # Ec2InstanceAttributes.Ec2SubnetId
 
 
 class EmrBlockPublicAccess(TypedDict):

@@ -58,8 +58,12 @@ def seed_sagemaker_and_emr(endpoint: str, region: str) -> set[tuple[str, str, st
         "JobFlowRole": "EMR_EC2_DefaultRole",
         "ServiceRole": "EMR_DefaultRole",
     }
-    # Encrypted at rest and in transit, logs archived to S3: passes both cluster checks.
-    emr.run_job_flow(Name="nightly-etl", SecurityConfiguration="encrypt-all", LogUri="s3://emr-logs/etl/", **cluster)
+    # Encrypted at rest and in transit, logs archived to S3: passes both cluster checks. Both clusters run in the
+    # default subnets, which map public IPs: their masters have public addresses (but no group EMR made for them in
+    # moto, so nothing admits the internet to them).
+    etl = emr.run_job_flow(
+        Name="nightly-etl", SecurityConfiguration="encrypt-all", LogUri="s3://emr-logs/etl/", **cluster
+    )["ClusterArn"]
     # Neither: fails both.
     adhoc = emr.run_job_flow(Name="adhoc", **cluster)["ClusterArn"]
     return {
@@ -73,4 +77,5 @@ def seed_sagemaker_and_emr(endpoint: str, region: str) -> set[tuple[str, str, st
             )
         },
         *{(f"aws.emr.{name}", adhoc, region) for name in ("cluster_encryption_enabled", "cluster_logging_enabled")},
+        *{("aws.emr.cluster_master_no_public_address", arn, region) for arn in (etl, adhoc)},
     }

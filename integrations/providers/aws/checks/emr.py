@@ -1,13 +1,16 @@
-"""Checks on active EMR clusters: encryption at rest and in transit, and logs archived to S3."""
+"""Checks on active EMR clusters: encryption at rest and in transit, logs archived to S3, and a master node with no
+public address, or at least none the internet can reach."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_analytics import EmrCluster
-from ._common import aws_check, described_items, error, result
+from ._common import aws_check, described_items, error, regions, result
+from .network import admits_internet
 
 CLUSTER = "AWS::EMR::Cluster"
 
@@ -94,3 +97,94 @@ def cluster_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
         else:
             reason = f"{_label(cluster)} has no log URI, so its logs are lost when it terminates"
         yield result(bool(uri), _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), log_uri=uri)
+
+
+def public_master(name: str) -> bool:
+    """Whether a MasterPublicDnsName is a public address: an internet IP, or a name outside AWS's internal domains."""
+    try:
+        return ipaddress.ip_address(name).is_global
+    except ValueError:
+        return not name.lower().rstrip(".").endswith(".internal")
+
+
+def _masters(inventory: Inventory) -> Iterator[tuple[EmrCluster, str] | Outcome]:
+    """Each cluster whose master node is up, with its DNS name; clusters kept before it was read are left out."""
+    for cluster in _clusters(inventory):
+        if isinstance(cluster, Outcome):
+            yield cluster
+        elif cluster.get("master_public_dns"):
+            yield cluster, str(cluster["master_public_dns"])
+
+
+@aws_check(
+    id="aws.emr.cluster_master_no_public_address",
+    title="EMR cluster master nodes have no public address",
+    severity=Severity.MEDIUM,
+    service="emr",
+    resource_type=CLUSTER,
+    rationale="A master node with a public address is one security group rule away from the internet, and it runs "
+    "the cluster's web interfaces (YARN, Spark history, Jupyter) and SSH; in a private subnet it is reached only "
+    "through the VPC, a bastion or Session Manager.",
+    remediation="Launch the cluster in a private subnet (one that maps no public IPs, with a NAT gateway or VPC "
+    "endpoints for the AWS services it calls); a running cluster cannot move, so clone it into the private subnet.",
+)
+def cluster_master_no_public_address(inventory: Inventory) -> Iterable[Outcome]:
+    for found in _masters(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        cluster, name = found
+        public = public_master(name)
+        reason = (
+            f"{_label(cluster)} has a master node with a public address ({name})"
+            if public
+            else f"{_label(cluster)} has a master node with a private address only"
+        )
+        yield result(not public, _id(cluster), CLUSTER, reason, region=str(cluster.get("region", "")), public=public)
+
+
+@aws_check(
+    id="aws.emr.cluster_not_publicly_accessible",
+    title="EMR cluster master nodes are not reachable from the internet",
+    severity=Severity.HIGH,
+    service="emr",
+    requires=("emr", "ec2"),
+    resource_type=CLUSTER,
+    rationale="A master node with a public address whose security groups admit 0.0.0.0/0 or ::/0 exposes the "
+    "cluster's SSH and web interfaces to anyone: Hadoop and Spark interfaces were built for trusted networks, and "
+    "open ones are scanned for and taken over to run crypto-miners.",
+    remediation="Remove the whole-internet rules from the master's security groups (keep EMR block public access on "
+    "to stop new ones), reach the interfaces through SSH tunnels, a bastion or Session Manager, and move the cluster "
+    "to a private subnet.",
+)
+def cluster_not_publicly_accessible(inventory: Inventory) -> Iterable[Outcome]:
+    groups = {
+        (region, str(g.get("id"))): g
+        for region, data in regions(inventory, "ec2")
+        for g in data.get("security_groups", [])
+    }
+    for found in _masters(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        cluster, name = found
+        region, label = str(cluster.get("region", "")), _label(cluster)
+        if not public_master(name):
+            yield result(True, _id(cluster), CLUSTER, f"{label} has no public address to reach", region=region)
+            continue
+        missing = [g for g in cluster.get("master_security_groups", []) if (region, g) not in groups]
+        if missing:
+            reason = f"{label}: its master security group {missing[0]} was not found among the region's groups"
+            yield error(_id(cluster), CLUSTER, reason, region=region)
+            continue
+        open_groups = {
+            g: worlds
+            for g in cluster.get("master_security_groups", [])
+            if (worlds := admits_internet(groups[(region, g)]))
+        }
+        if open_groups:
+            shown = "; ".join(f"{g} admits {' and '.join(w)}" for g, w in sorted(open_groups.items()))
+            reason = f"{label} has a public master node reachable from the internet: {shown}"
+        else:
+            reason = f"{label} has a public master node, but its security groups admit no whole-internet range"
+        yield result(not open_groups, _id(cluster), CLUSTER, reason, region=region, open_groups=sorted(open_groups))

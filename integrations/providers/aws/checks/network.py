@@ -89,6 +89,11 @@ def _world_ranges(permission: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def admits_internet(group: Mapping[str, Any]) -> list[str]:
+    """The whole-internet ranges (0.0.0.0/0, ::/0) any inbound rule of the group admits, on any port."""
+    return sorted({world for permission in group.get("ingress", []) for world in _world_ranges(permission)})
+
+
 def _ports_opened(permission: Mapping[str, Any], watched: Mapping[int, tuple[str, frozenset[str]]]) -> list[int]:
     protocol = str(permission.get("IpProtocol")).lower()
     protocol = _PROTOCOL_NUMBERS.get(protocol, protocol)

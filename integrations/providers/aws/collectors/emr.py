@@ -55,6 +55,18 @@ def _cluster(emr: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[s
         return cluster
     cluster["log_uri"] = described.get("LogUri") or None
     cluster["security_configuration"] = described.get("SecurityConfiguration") or None
+    attributes = described.get("Ec2InstanceAttributes") or {}
+    # None until the master node is up (STARTING): its address is not known yet.
+    cluster["master_public_dns"] = described.get("MasterPublicDnsName") or None
+    cluster["master_security_groups"] = [
+        str(g)
+        for g in [
+            attributes.get("EmrManagedMasterSecurityGroup"),
+            *(attributes.get("AdditionalMasterSecurityGroups") or []),
+        ]
+        if g
+    ]
+    cluster["subnet_id"] = attributes.get("Ec2SubnetId") or None
     return cluster
 
 
