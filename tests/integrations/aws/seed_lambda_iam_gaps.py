@@ -82,7 +82,13 @@ def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, 
         PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/ranker:1"},
         VpcConfig={"SecurityGroupIds": [group], "Subnets": subnets},
     )
+    # Customer policies attached to nobody: a full-admin one kept around (fails) and a scoped one (passes).
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    dormant = iam.create_policy(PolicyName="DormantAdmin", PolicyDocument=json.dumps(admin))["Policy"]["Arn"]
+    iam.create_policy(PolicyName="SpareReader", PolicyDocument=json.dumps(reader))
     return {
+        ("aws.iam.unattached_policy_no_full_admin", dormant, ""),
         ("aws.iam.policy_no_privilege_escalation", policy, ""),
         ("aws.lambda.function_in_vpc", "thumbnailer", region),
         ("aws.iam.security_audit_role_exists", ACCOUNT, ""),

@@ -76,6 +76,21 @@ def test_unattached_full_admin_customer_policy_is_not_judged(moto_reset: str) ->
     assert unattached not in statuses(outcomes)
 
 
+def test_unattached_customer_policies_granting_everything_fail_their_own_check(moto_reset: str) -> None:
+    # given an unattached customer policy allowing everything, an unattached scoped one, and an attached admin one
+    iam = aws(moto_reset, "iam")
+    dormant = iam.create_policy(PolicyName="Dormant", PolicyDocument=EVERYTHING)["Policy"]["Arn"]
+    spare = iam.create_policy(PolicyName="Spare", PolicyDocument=SCOPED)["Policy"]["Arn"]
+    attached = iam.create_policy(PolicyName="GodMode", PolicyDocument=EVERYTHING)["Policy"]["Arn"]
+    _attach(moto_reset, "role", "deployer", attached)
+    # when the unattached-policy check runs
+    outcomes = scan(moto_reset, "aws.iam.unattached_policy_no_full_admin")
+    # then the dormant admin policy fails, the scoped one passes, and the attached one is left to the CIS 1.16 check
+    assert statuses(outcomes) == {dormant: FAIL, spare: PASS}
+    failed = next(o for o in outcomes if o.resource_id == dormant)
+    assert failed.reason == 'Policy Dormant is attached to nobody but allows "*" actions on "*" resources'
+
+
 def test_user_no_administrator_access(managed: str) -> None:
     # given a user with AdministratorAccess directly, one through a group, one with only ReadOnlyAccess, one bare
     iam = aws(managed, "iam")

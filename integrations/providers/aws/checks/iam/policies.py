@@ -84,6 +84,32 @@ def no_full_admin_policies(inventory: Inventory) -> Iterable[Outcome]:
 
 
 @aws_check(
+    id="aws.iam.unattached_policy_no_full_admin",
+    title="No unattached customer managed policy grants full administrative access",
+    severity=Severity.LOW,
+    service="iam",
+    resource_type=POLICY,
+    rationale="A customer managed policy allowing every action on every resource grants nothing while attached to "
+    "nobody, but one attachment makes its holder an administrator, and reviews of who holds what never see it; "
+    "kept around, it is the ready-made way to escalate.",
+    remediation="Delete the policy if nothing needs it; otherwise rewrite it to the actions and resources its future "
+    "holder needs before it is attached.",
+)
+def unattached_policy_no_full_admin(inventory: Inventory) -> Iterable[Outcome]:
+    # The attached ones, AWS-managed included, are aws.iam.no_full_admin_policies's; AWS's own are AWS's to keep.
+    for policy in iam_data(inventory).get("policies", []):
+        if policy.get("attachment_count") or policy.get("aws_managed"):
+            continue
+        offending = [s for s in statements(policy.get("document")) if grants_everything(s)]
+        name = policy.get("name")
+        if offending:
+            reason = f'Policy {name} is attached to nobody but allows "*" actions on "*" resources'
+        else:
+            reason = f'Policy {name} is attached to nobody and does not allow "*" on "*"'
+        yield result(not offending, str(policy.get("arn")), POLICY, reason, offending_statements=offending)
+
+
+@aws_check(
     id="aws.iam.support_role_exists",
     title="A role exists for AWS Support access",
     severity=Severity.LOW,
