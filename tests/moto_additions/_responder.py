@@ -25,3 +25,13 @@ def state_on(owner: Any, name: str, start: Callable[[], T]) -> T:
         found = start()
         setattr(owner, attribute, found)
     return found
+
+
+def paged(items: list[Any], key: str, token: Any, size: Any, *, token_key: str = "NextToken") -> dict[str, Any]:
+    """One page of ``items`` under ``key``, as AWS pages a listing: ``token`` is where the page starts (the previous
+    page's token, a position here), ``size`` how many it holds; the answer carries the next token while any are left."""
+    start, count = int(token or 0), int(size)
+    page: dict[str, Any] = {key: items[start : start + count]}
+    if start + count < len(items):
+        page[token_key] = str(start + count)
+    return page

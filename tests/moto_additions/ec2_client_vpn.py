@@ -16,7 +16,7 @@ from moto.core.utils import utcnow
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses import EC2Response
 
-from ._responder import add_methods, state_on
+from ._responder import add_methods, paged, state_on
 
 _DEFAULT_PAGE = 50
 
@@ -83,12 +83,8 @@ class ClientVpnResponses:
             if wanted
             else sorted(_endpoints(self).values(), key=lambda e: e["ClientVpnEndpointId"])
         )
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxResults") or _DEFAULT_PAGE)
-        page: dict[str, Any] = {"ClientVpnEndpoints": listed[start : start + size]}
-        if start + size < len(listed):
-            page["NextToken"] = str(start + size)
-        return ActionResult(page)
+        size = self._get_param("MaxResults") or _DEFAULT_PAGE
+        return ActionResult(paged(listed, "ClientVpnEndpoints", self._get_param("NextToken"), size))
 
     def modify_client_vpn_endpoint(self: Any) -> ActionResult:
         endpoint = _endpoint(self, self._get_param("ClientVpnEndpointId"))

@@ -10,15 +10,17 @@ equals), and pages with maxResults and nextToken. A detector that does not exist
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import moto.guardduty.urls
 from moto.core.utils import utcnow
 from moto.guardduty.responses import GuardDutyResponse
 
-from ._responder import add_methods, state_on
+from ._responder import add_methods, paged, state_on
 
 # Finding type -> the severity GuardDuty gives it (High is 7.0-8.9, Critical 9.0-10.0, Medium 4.0-6.9, Low 1.0-3.9).
 SAMPLE_SEVERITIES = {
@@ -68,15 +70,29 @@ def _matches(finding: dict[str, Any], criterion: dict[str, Any]) -> bool:
     return True
 
 
-class GuardDutyResponses:
-    """Methods set on moto's ``GuardDutyResponse``."""
+Handler = Callable[[Any, dict[str, dict[str, Any]]], tuple[int, dict[str, Any], str]]
 
-    def create_sample_findings(self: Any) -> tuple[int, dict[str, Any], str]:
-        findings = _findings(self)
+
+def _on_detector(handler: Handler) -> Callable[[Any], tuple[int, dict[str, Any], str]]:
+    """Run ``handler`` with the findings of the detector the path names, or refuse as AWS does when there is none."""
+
+    @functools.wraps(handler)
+    def run(response: Any) -> tuple[int, dict[str, Any], str]:
+        findings = _findings(response)
         if findings is None:
             return _bad_request(
                 "The request is rejected because the input detectorId is not owned by the current account."
             )
+        return handler(response, findings)
+
+    return run
+
+
+class GuardDutyResponses:
+    """Methods set on moto's ``GuardDutyResponse``."""
+
+    @_on_detector
+    def create_sample_findings(self: Any, findings: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any], str]:
         types = json.loads(self.body or "{}").get("findingTypes") or list(SAMPLE_SEVERITIES)
         unknown = [t for t in types if t not in SAMPLE_SEVERITIES]
         if unknown:
@@ -105,41 +121,31 @@ class GuardDutyResponses:
             }
         return 200, {"status": 200}, "{}"
 
-    def list_findings(self: Any) -> tuple[int, dict[str, Any], str]:
-        findings = _findings(self)
-        if findings is None:
-            return _bad_request(
-                "The request is rejected because the input detectorId is not owned by the current account."
-            )
+    @_on_detector
+    def list_findings(self: Any, findings: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any], str]:
         body = json.loads(self.body or "{}")
         criterion = (body.get("findingCriteria") or {}).get("criterion") or {}
         ids = [f["id"] for f in findings.values() if _matches(f, criterion)]
-        start, size = int(body.get("nextToken") or 0), int(body.get("maxResults") or 50)
-        page: dict[str, Any] = {"findingIds": ids[start : start + size]}
-        if start + size < len(ids):
-            page["nextToken"] = str(start + size)
+        page = paged(ids, "findingIds", body.get("nextToken"), body.get("maxResults") or 50, token_key="nextToken")
         return 200, {"status": 200}, json.dumps(page)
 
-    def get_findings(self: Any) -> tuple[int, dict[str, Any], str]:
-        findings = _findings(self)
-        if findings is None:
-            return _bad_request(
-                "The request is rejected because the input detectorId is not owned by the current account."
-            )
+    @_on_detector
+    def get_findings(self: Any, findings: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any], str]:
         wanted = json.loads(self.body or "{}").get("findingIds") or []
         return 200, {"status": 200}, json.dumps({"findings": [findings[i] for i in wanted if i in findings]})
 
-    def archive_findings(self: Any) -> tuple[int, dict[str, Any], str]:
-        return _set_archived(self, True)
+    @_on_detector
+    def archive_findings(self: Any, findings: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any], str]:
+        return _set_archived(self, findings, True)
 
-    def unarchive_findings(self: Any) -> tuple[int, dict[str, Any], str]:
-        return _set_archived(self, False)
+    @_on_detector
+    def unarchive_findings(self: Any, findings: dict[str, dict[str, Any]]) -> tuple[int, dict[str, Any], str]:
+        return _set_archived(self, findings, False)
 
 
-def _set_archived(response: Any, archived: bool) -> tuple[int, dict[str, Any], str]:
-    findings = _findings(response)
-    if findings is None:
-        return _bad_request("The request is rejected because the input detectorId is not owned by the current account.")
+def _set_archived(
+    response: Any, findings: dict[str, dict[str, Any]], archived: bool
+) -> tuple[int, dict[str, Any], str]:
     for finding_id in json.loads(response.body or "{}").get("findingIds") or []:
         if finding_id in findings:
             findings[finding_id]["service"]["archived"] = archived

@@ -24,7 +24,7 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from ._responder import add_methods, state_on
+from ._responder import add_methods, paged, state_on
 
 # Compliance severities, most severe first; SeveritySummary's key for each.
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")
@@ -116,12 +116,8 @@ class SsmResponses:
 
     def describe_instance_information(self: Any) -> str | tuple[str, dict[str, int]]:
         nodes = [node for _, node in sorted(_nodes(self).items())]
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxResults") or 50)
-        page: dict[str, Any] = {"InstanceInformationList": nodes[start : start + size]}
-        if start + size < len(nodes):
-            page["NextToken"] = str(start + size)
-        return json.dumps(page)
+        size = self._get_param("MaxResults") or 50
+        return json.dumps(paged(nodes, "InstanceInformationList", self._get_param("NextToken"), size))
 
     def list_resource_compliance_summaries(self: Any) -> str | tuple[str, dict[str, int]]:
         summaries = [_summary(key, kept) for key, kept in sorted(_compliance(self).items())]
@@ -130,12 +126,8 @@ class SsmResponses:
             if field is None or wanted.get("Type", "EQUAL") != "EQUAL":
                 return _invalid("InvalidFilter", f"Unsupported filter {wanted.get('Key')}")
             summaries = [s for s in summaries if s[field] in wanted.get("Values", [])]
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxResults") or 50)
-        page: dict[str, Any] = {"ResourceComplianceSummaryItems": summaries[start : start + size]}
-        if start + size < len(summaries):
-            page["NextToken"] = str(start + size)
-        return json.dumps(page)
+        size = self._get_param("MaxResults") or 50
+        return json.dumps(paged(summaries, "ResourceComplianceSummaryItems", self._get_param("NextToken"), size))
 
 
 _STATUSES = ("COMPLIANT", "NON_COMPLIANT")

@@ -8,6 +8,7 @@ a value looks like.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # Words in an environment variable's name that say it holds a credential (matched in the name upper-cased, with
 # "-" and "." read as "_"). ACCESS_KEY catches AWS_ACCESS_KEY_ID, half of an access key pair, beside
@@ -32,6 +33,11 @@ def looks_secret(name: str) -> bool:
     return any(marker in normalised for marker in SECRET_NAME_MARKERS)
 
 
-def credential_variable(name: str, kinds: list[str] | None) -> str:
-    """How a reason names a variable: its name, and what its value was found to hold, if anything."""
-    return f"{name} (its value holds {', '.join(kinds)})" if kinds else name
+def secret_variables(names: Mapping[str, str], value_kinds: Mapping[str, list[str]]) -> tuple[list[str], str]:
+    """The variables named like a credential or whose value holds one, sorted, and how a reason lists them.
+
+    ``names`` maps how a variable is shown (``container/NAME`` for ECS) to its own name, which ``looks_secret``
+    reads; ``value_kinds`` maps how it is shown to the kinds of credential its value holds."""
+    found = sorted({shown for shown, name in names.items() if looks_secret(name)} | set(value_kinds))
+    listed = (f"{v} (its value holds {', '.join(value_kinds[v])})" if value_kinds.get(v) else v for v in found)
+    return found, ", ".join(listed)

@@ -100,7 +100,6 @@ class EmrCluster(TypedDict):
     # node's public DNS name, or its private one when it has no public address; None until the master is up.
     master_public_dns: NotRequired[str | None]
     master_security_groups: NotRequired[list[str]]  # EmrManagedMasterSecurityGroup and AdditionalMasterSecurityGroups
-    subnet_id: NotRequired[str | None]  # Ec2InstanceAttributes.Ec2SubnetId
 
 
 class EmrBlockPublicAccess(TypedDict):

@@ -98,7 +98,6 @@ class SsmManagedNode(TypedDict):
     id: str  # InstanceId: an EC2 instance id (i-...) or a hybrid node's id (mi-...)
     ping_status: str | None  # "Online", "ConnectionLost" or "Inactive"
     last_ping: str | None  # LastPingDateTime (ISO 8601)
-    resource_type: str | None  # "EC2Instance", "ManagedInstance"
     region: str
 
 
@@ -111,9 +110,7 @@ class SsmPatchSummary(TypedDict):
     """One managed node's patch compliance (ListResourceComplianceSummaries, ComplianceType Patch)."""
 
     id: str  # ResourceId: an instance id (i-...) or a hybrid node's id (mi-...)
-    resource_type: str | None  # "ManagedInstance"
     status: str | None  # "COMPLIANT" or "NON_COMPLIANT"
-    overall_severity: str | None  # the most severe missing patch's severity: "CRITICAL", ... "UNSPECIFIED"
     missing_count: int  # NonCompliantSummary.NonCompliantCount
     missing_by_severity: dict[str, int]  # "critical", "high", ...: only severities with missing patches
     scanned_at: str | None  # ExecutionSummary.ExecutionTime: when the node last scanned (ISO 8601)

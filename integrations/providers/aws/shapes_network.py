@@ -136,7 +136,6 @@ class ApiMethod(TypedDict):
 class ApiDomainName(TypedDict):
     name: str  # domainName
     arn: str  # domainNameArn, or built like the REST APIs' ARNs
-    endpoint_types: list[str]  # EDGE, REGIONAL or PRIVATE
     security_policy: str | None  # securityPolicy: "TLS_1_0", "TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", ...
     region: str
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..secret_names import credential_variable, looks_secret
+from ..secret_names import secret_variables
 from ..shapes_devtools import CodeBuildProject
 from ._common import aws_check, described_items, result
 
@@ -90,9 +90,8 @@ def project_no_plaintext_secrets(inventory: Inventory) -> Iterable[Outcome]:
             yield project
             continue
         values = project.get("plaintext_variable_findings") or {}
-        found = sorted({name for name in project["plaintext_variable_names"] if looks_secret(name)} | set(values))
+        found, shown = secret_variables({name: name for name in project["plaintext_variable_names"]}, values)
         if found:
-            shown = ", ".join(credential_variable(name, values.get(name)) for name in found)
             reason = f"{_label(project)} sets secret-looking plain environment variable(s): {shown}"
         else:
             reason = f"{_label(project)} sets no secret-looking plain environment variable"

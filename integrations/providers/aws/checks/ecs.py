@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..secret_names import credential_variable, looks_secret
+from ..secret_names import secret_variables
 from ..shapes_containers import EcsContainer, EcsTaskDefinition
 from ._common import aws_check, described_items, result
 
@@ -138,12 +138,9 @@ def task_definition_no_plaintext_secrets(inventory: Inventory) -> Iterable[Outco
             for c in task["containers"]
             for name, kinds in (c.get("environment_findings") or {}).items()
         }
-        named = {
-            f"{c['name']}/{name}" for c in task["containers"] for name in c["environment_names"] if looks_secret(name)
-        }
-        found = sorted(named | set(values))
+        names = {f"{c['name']}/{name}": name for c in task["containers"] for name in c["environment_names"]}
+        found, shown = secret_variables(names, values)
         if found:
-            shown = ", ".join(credential_variable(name, values.get(name)) for name in found)
             reason = f"{_label(task)} sets secret-looking variable(s) in plain environment: {shown}"
         else:
             reason = f"{_label(task)} sets no secret-looking variable in its containers' plain environment"

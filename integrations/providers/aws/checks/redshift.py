@@ -157,8 +157,7 @@ def cluster_requires_ssl(inventory: Inventory) -> Iterable[Outcome]:
                 reason = f"Could not read parameter group {name} of Redshift cluster {cid}: {why}"
                 yield error(cid, CLUSTER, reason, region=region)
                 continue
-            requiring = [name for name in names if groups.get(name, {}).get("require_ssl")]
-            ok = bool(names) and len(requiring) == len(names)
+            ok = bool(names) and all(groups.get(name, {}).get("require_ssl") for name in names)
             shown = ", ".join(names) or "none"
             if ok:
                 reason = f"Redshift cluster {cid} requires SSL (require_ssl true in parameter group {shown})"

@@ -45,7 +45,6 @@ def _domain_name(scope: Scope, domain: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "arn": domain.get("domainNameArn") or f"arn:{scope.partition}:apigateway:{scope.region}::/domainnames/{name}",
-        "endpoint_types": list((domain.get("endpointConfiguration") or {}).get("types") or []),
         "security_policy": domain.get("securityPolicy"),
         "region": scope.region,
     }

@@ -66,7 +66,6 @@ def _cluster(emr: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[s
         ]
         if g
     ]
-    cluster["subnet_id"] = attributes.get("Ec2SubnetId") or None
     return cluster
 
 

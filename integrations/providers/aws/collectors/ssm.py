@@ -121,9 +121,7 @@ def _patch_summary(summary: Mapping[str, Any], region: str) -> dict[str, Any]:
     missing = (summary.get("NonCompliantSummary") or {}).get("SeveritySummary") or {}
     return {
         "id": summary.get("ResourceId"),
-        "resource_type": summary.get("ResourceType"),
         "status": summary.get("Status"),
-        "overall_severity": summary.get("OverallSeverity"),
         "missing_count": int((summary.get("NonCompliantSummary") or {}).get("NonCompliantCount") or 0),
         # Missing patches by severity, only the severities that have some.
         "missing_by_severity": {
@@ -148,7 +146,6 @@ def collect_ssm_managed_nodes(scope: Scope) -> SsmManagedNodesRegion:
             "id": node.get("InstanceId"),
             "ping_status": node.get("PingStatus"),
             "last_ping": node.get("LastPingDateTime"),
-            "resource_type": node.get("ResourceType"),
             "region": scope.region,
         }
         for node in listed
