@@ -13,7 +13,7 @@ import zipfile
 from tests.certificates import self_signed
 from tests.integrations.aws.support import ACCOUNT, TRUST_POLICY, aws, origin_access_control
 
-MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+MODERN_TLS = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 
 def imported_certificate(endpoint: str, domain: str, days_left: int, region: str) -> str:

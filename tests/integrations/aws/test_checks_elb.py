@@ -10,6 +10,8 @@ from tests.integrations.aws.support import REGION, aws, collect, connector, quer
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 MODERN = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 OLD = "ELBSecurityPolicy-2016-08"
+PQ = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+TLS13 = "ELBSecurityPolicy-TLS13-1-3-2021-06"
 
 
 def _subnets(ec2: Any) -> list[str]:
@@ -40,11 +42,11 @@ def _certificate(endpoint: str) -> str:
     return aws(endpoint, "acm").request_certificate(DomainName="shop.example.com")["CertificateArn"]
 
 
-def _https(endpoint: str, arn: str, policy: str, target_group: str) -> None:
+def _https(endpoint: str, arn: str, policy: str, target_group: str, protocol: str = "HTTPS", port: int = 443) -> None:
     aws(endpoint, "elbv2").create_listener(
         LoadBalancerArn=arn,
-        Protocol="HTTPS",
-        Port=443,
+        Protocol=protocol,
+        Port=port,
         SslPolicy=policy,
         Certificates=[{"CertificateArn": _certificate(endpoint)}],
         DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
@@ -87,6 +89,26 @@ def test_tls_listeners_use_a_modern_policy(moto_reset: str) -> None:
     # then the outdated policy fails and the balancer without TLS is not judged
     assert statuses(outcomes) == {modern: PASS, old: FAIL}
     assert next(o for o in outcomes if o.resource_id == old).observed["weak_policies"] == {"HTTPS:443": OLD}
+
+
+def test_tls_listeners_offer_post_quantum_key_exchange(moto_reset: str) -> None:
+    # given an ALB on a PQ policy, a network load balancer whose TLS listener is on a classical TLS 1.3 policy, an ALB
+    # with one PQ and one classical HTTPS listener, and one without TLS listeners
+    tg = _target_group(moto_reset, "web")
+    hybrid = _balancer(moto_reset, "hybrid")
+    _https(moto_reset, hybrid, PQ, tg)
+    network = _balancer(moto_reset, "network", "network")
+    _https(moto_reset, network, TLS13, tg, protocol="TLS")
+    mixed = _balancer(moto_reset, "mixed")
+    _https(moto_reset, mixed, PQ, tg)
+    _https(moto_reset, mixed, MODERN, tg, port=8443)
+    _http(moto_reset, _balancer(moto_reset, "http-only"), REDIRECT)
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.elbv2.listener_post_quantum_tls")
+    # then only the balancer whose every TLS listener is on a PQ policy passes, naming the classical listeners
+    assert statuses(outcomes) == {hybrid: PASS, network: FAIL, mixed: FAIL}
+    observed = {o.resource_id: o.observed["classical_policies"] for o in outcomes}
+    assert observed == {hybrid: {}, network: {"TLS:443": TLS13}, mixed: {"HTTPS:8443": MODERN}}
 
 
 def test_load_balancer_attributes(moto_reset: str) -> None:

@@ -1,10 +1,10 @@
-"""Load balancer checks: encrypted listeners, modern TLS policies, access logs, deletion protection,
-header hygiene (ELBv2 and classic load balancers)."""
+"""Load balancer checks: encrypted listeners, modern and post-quantum TLS policies, access logs, deletion
+protection, header hygiene (ELBv2 and classic load balancers)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
@@ -19,6 +19,9 @@ _ENCRYPTED_CLASSIC = {"HTTPS", "SSL"}
 # Predefined ELB security policies that accept TLS 1.2 and later only (TLS13-1-2*, TLS13-1-3*,
 # TLS-1-2*, FS-1-2*, with their FIPS and post-quantum variants); TLS13-1-0/1-1, FS-2018 and 2016-08 do not.
 MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-")
+# AWS names the policies that add hybrid ML-KEM key exchange with a PQ part (…-TLS13-1-2-Res-PQ-2025-09,
+# …-TLS13-1-3-FIPS-PQ-2025-09); a custom name cannot be given to a listener's policy.
+POST_QUANTUM_POLICY = re.compile(r"-PQ(-|$)")
 
 
 def v2_balancers(inventory: Inventory) -> Iterator[LoadBalancerV2]:
@@ -90,6 +93,38 @@ def elbv2_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
+def _tls_policy_outcomes(
+    inventory: Inventory, fits: Callable[[str], bool], observed_as: str, failing: str, passing: str
+) -> Iterator[Outcome]:
+    """One outcome per load balancer with HTTPS or TLS listeners: whether every such listener's policy ``fits``; the
+    listeners whose policy does not are named in the reason and observed as ``observed_as``."""
+    for lb in v2_balancers(inventory):
+        secure = [x for x in lb.get("listeners", []) if str(x.get("protocol")).upper() in _ENCRYPTED_V2]
+        if not secure:
+            continue
+        unfit = {
+            f"{x.get('protocol')}:{x.get('port')}": x.get("ssl_policy")
+            for x in secure
+            if not fits(str(x.get("ssl_policy") or ""))
+        }
+        name = _name(lb)
+        reason = (
+            f"Load balancer {name} has listener(s) {failing}: "
+            + ", ".join(f"{where} ({policy})" for where, policy in unfit.items())
+            if unfit
+            else f"Load balancer {name} {passing}"
+        )
+        yield result(
+            not unfit,
+            str(lb.get("arn")),
+            LOAD_BALANCER_V2,
+            reason,
+            region=str(lb.get("region", "")),
+            name=name,
+            **{observed_as: unfit},
+        )
+
+
 @aws_check(
     id="aws.elbv2.tls_policy_modern",
     title="Load balancer TLS listeners accept TLS 1.2 or later only",
@@ -102,31 +137,35 @@ def elbv2_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     "policy).",
 )
 def elbv2_tls_policy_modern(inventory: Inventory) -> Iterable[Outcome]:
-    for lb in v2_balancers(inventory):
-        secure = [x for x in lb.get("listeners", []) if str(x.get("protocol")).upper() in _ENCRYPTED_V2]
-        if not secure:
-            continue
-        weak = {
-            f"{x.get('protocol')}:{x.get('port')}": x.get("ssl_policy")
-            for x in secure
-            if not MODERN_TLS_POLICY.match(str(x.get("ssl_policy") or ""))
-        }
-        name = _name(lb)
-        reason = (
-            f"Load balancer {name} has listener(s) with an outdated TLS policy: "
-            + ", ".join(f"{where} ({policy})" for where, policy in weak.items())
-            if weak
-            else f"Load balancer {name} accepts TLS 1.2 or later only"
-        )
-        yield result(
-            not weak,
-            str(lb.get("arn")),
-            LOAD_BALANCER_V2,
-            reason,
-            region=str(lb.get("region", "")),
-            name=name,
-            weak_policies=weak,
-        )
+    return _tls_policy_outcomes(
+        inventory,
+        lambda policy: bool(MODERN_TLS_POLICY.match(policy)),
+        "weak_policies",
+        "with an outdated TLS policy",
+        "accepts TLS 1.2 or later only",
+    )
+
+
+@aws_check(
+    id="aws.elbv2.listener_post_quantum_tls",
+    title="Load balancer TLS listeners offer hybrid post-quantum key exchange",
+    severity=Severity.LOW,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="Traffic recorded today can be decrypted once a quantum computer breaks the classical key exchange "
+    "that protected it (harvest now, decrypt later); a security policy with PQ in its name adds ML-KEM to the key "
+    "exchange, still accepting clients that only speak the classical one, and is what the console now offers first.",
+    remediation="Move each HTTPS and TLS listener to a post-quantum policy that keeps its TLS floor, such as "
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (or its FIPS variant); clients without ML-KEM keep connecting.",
+)
+def elbv2_listener_post_quantum_tls(inventory: Inventory) -> Iterable[Outcome]:
+    return _tls_policy_outcomes(
+        inventory,
+        lambda policy: bool(POST_QUANTUM_POLICY.search(policy)),
+        "classical_policies",
+        "without post-quantum key exchange",
+        "offers hybrid post-quantum key exchange on every TLS listener",
+    )
 
 
 @aws_check(
