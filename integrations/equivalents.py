@@ -1,9 +1,10 @@
 """Other scanners' checks that test what ours test, so an engineer who knows one finds ours by its ids.
 
 A provider may ship ``equivalents.yaml`` beside its checks: every check id of another scanner that a public
-framework map names for that provider (Prowler's, for AWS), each with how ComplyWise answers it — ``same`` (our
-checks together test what it tests), ``partial`` (close, and the note says what differs) or ``none`` (not checked,
-and the note says why). The ids are facts about a public project; every note is our own.
+framework map names for that provider (Prowler's, for AWS), and others that ComplyWise checks answer, each with how
+ComplyWise answers it — ``same`` (our checks together test what it tests), ``partial`` (close, and the note says
+what differs) or ``none`` (not checked, and the note says why). The ids are facts about a public project; every
+note is our own.
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ def _crosswalk_markdown(scanner: str, integration_type: str, rows: list[Equivale
         "",
         f"Generated from `integrations/providers/{integration_type}/{FILE_NAME}` by `manage.py mapping_docs --write`;",
         "a test fails when this file is stale. For every check of that scanner which a public framework map names for",
-        f"{_provider_label(integration_type)} (CIS, SOC 2, ISO 27001, NIST 800-53, HIPAA, PCI DSS, FedRAMP, GDPR):",
-        "the ComplyWise checks that answer it.",
+        f"{_provider_label(integration_type)} (CIS, SOC 2, ISO 27001, NIST 800-53, HIPAA, PCI DSS, FedRAMP, GDPR), and",
+        "for the ones no map names that ComplyWise checks answer: the ComplyWise checks that answer it.",
         "",
         "- **same**: ours, together, test what it tests (ours may be stricter, or split in several checks);",
         "- **partial**: close, and the note says what differs;",

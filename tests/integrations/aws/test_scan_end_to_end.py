@@ -284,7 +284,10 @@ def _seed_logging(endpoint: str) -> dict[str, str]:
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "cw-config"})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     aws(endpoint, "securityhub", EAST).enable_security_hub()
-    aws(endpoint, "guardduty", EAST).create_detector(Enable=True)
+    # Every protection plan on; EKS audit logs stay off (a seeded failure, see seed_directory_delivery).
+    plans = ("S3_DATA_EVENTS", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS", "EBS_MALWARE_PROTECTION")
+    features = [{"Name": name, "Status": "ENABLED"} for name in (*plans, "RUNTIME_MONITORING")]
+    aws(endpoint, "guardduty", EAST).create_detector(Enable=True, Features=features)
     return {"stale_key": stale_key, "legacy_trail": f"arn:aws:cloudtrail:{WEST}:{ACCOUNT}:trail/legacy"}
 
 

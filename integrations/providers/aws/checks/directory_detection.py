@@ -25,7 +25,7 @@ _DIRECTORY_GONE = frozenset({"Deleting", "Deleted", "Failed"})
 _WORKSPACE_GONE = frozenset({"TERMINATING", "TERMINATED", "ERROR"})
 
 
-def _enabled_detectors(inventory: Inventory) -> Iterator[tuple[str, GuardDutyRegion, Detector]]:
+def enabled_detectors(inventory: Inventory) -> Iterator[tuple[str, GuardDutyRegion, Detector]]:
     for region, data in regions(inventory, "guardduty"):
         for detector in data.get("detectors", []):
             if detector.get("status") == "ENABLED":
@@ -50,7 +50,7 @@ def _enabled_detectors(inventory: Inventory) -> Iterator[tuple[str, GuardDutyReg
 )
 def guardduty_centrally_managed(inventory: Inventory) -> Iterable[Outcome]:
     own = inventory.account_id
-    for region, data, detector in _enabled_detectors(inventory):
+    for region, data, detector in enabled_detectors(inventory):
         did = str(detector.get("id"))
         name = f"GuardDuty detector {did} in {region}"
         if detector.get("administrator_error"):
@@ -110,7 +110,7 @@ def guardduty_centrally_managed(inventory: Inventory) -> Iterable[Outcome]:
     "ENABLED, or from the delegated administrator for every member).",
 )
 def guardduty_eks_audit_logs_enabled(inventory: Inventory) -> Iterable[Outcome]:
-    for region, _, detector in _enabled_detectors(inventory):
+    for region, _, detector in enabled_detectors(inventory):
         if "features" not in detector:
             continue  # collected before the detector's protection plans were kept
         did = str(detector.get("id"))
