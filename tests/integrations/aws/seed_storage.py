@@ -23,7 +23,17 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
         BillingMode="PAY_PER_REQUEST",
     )
     aws(endpoint, "backup", region).create_backup_vault(BackupVaultName="default-vault")
-    aws(endpoint, "sqs", region).create_queue(QueueName="jobs", Attributes={"SqsManagedSseEnabled": "true"})
+    deny_http = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": f"arn:aws:sqs:{region}:{ACCOUNT}:jobs",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [deny_http]})
+    aws(endpoint, "sqs", region).create_queue(
+        QueueName="jobs", Attributes={"SqsManagedSseEnabled": "true", "Policy": policy}
+    )
     secret = aws(endpoint, "secretsmanager", region).create_secret(Name="db-password", SecretString="s3cr3t-value")
     return {
         ("aws.ebs.snapshot_encrypted", snapshot, region),
@@ -38,7 +48,9 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
 
 
 def seed_deployer_role(endpoint: str) -> None:
-    """A role only this account may assume, with a scoped inline policy: passes the trust and inline checks."""
+    """A role only this account may assume, with a scoped inline policy: passes the trust and inline checks. Beside it,
+    a role GitHub Actions may assume for one repository's main branch, and one a partner account may assume with an
+    external id and no ReadOnlyAccess: both pass their trust checks."""
     iam = aws(endpoint, "iam")
     trust: dict[str, Any] = {
         "Version": "2012-10-17",
@@ -49,3 +61,22 @@ def seed_deployer_role(endpoint: str) -> None:
     iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust))
     scoped = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
     iam.put_role_policy(RoleName="deployer", PolicyName="read-artifacts", PolicyDocument=json.dumps(scoped))
+    github = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:example-org/site:ref:refs/heads/main",
+            }
+        },
+    }
+    iam.create_role(RoleName="site-deploy", AssumeRolePolicyDocument=json.dumps({"Statement": [github]}))
+    partner = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "partner-7"}},
+    }
+    iam.create_role(RoleName="partner-review", AssumeRolePolicyDocument=json.dumps({"Statement": [partner]}))

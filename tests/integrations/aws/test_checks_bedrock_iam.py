@@ -30,6 +30,7 @@ from tests.integrations.aws.support import (
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 MARKETPLACE = "aws.iam.policy_no_wildcard_marketplace_subscribe"
 BEDROCK_FULL = "aws.iam.no_bedrock_full_access"
+SAGEMAKER_FULL = "aws.iam.no_sagemaker_full_access"
 LOG_KEYS = "aws.bedrock.invocation_log_destinations_kms_encrypted"
 BEDROCK_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonBedrockFullAccess"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/bedrock-logging"
@@ -148,6 +149,27 @@ def test_bedrock_full_access_must_be_attached_nowhere(moto_reset: str, monkeypat
     after = only(scan(moto_reset, BEDROCK_FULL))
     assert (after.status, after.observed["holders"]) == (FAIL, ["user data-scientist", "role chatbot"])
     assert after.reason == "AmazonBedrockFullAccess is attached to user data-scientist, role chatbot"
+
+
+def test_sagemaker_full_access_must_be_attached_nowhere(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given moto with the AWS-managed policies loaded, a notebook execution role holding AmazonSageMakerFullAccess
+    # and a group holding AmazonSageMakerReadOnly
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    _post(f"{moto_reset}/moto-api/reset")
+    iam = aws(moto_reset, "iam")
+    iam.create_role(RoleName="notebook-exec", AssumeRolePolicyDocument=TRUST_POLICY)
+    iam.attach_role_policy(RoleName="notebook-exec", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerFullAccess")
+    iam.create_group(GroupName="analysts")
+    iam.attach_group_policy(GroupName="analysts", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerReadOnly")
+    # when the check runs
+    outcome = only(scan(moto_reset, SAGEMAKER_FULL))
+    # then it fails naming the role only; Bedrock's check, on the same account, passes
+    assert (outcome.resource_id, outcome.status, outcome.observed["holders"]) == (ACCOUNT, FAIL, ["role notebook-exec"])
+    assert outcome.reason == "AmazonSageMakerFullAccess is attached to role notebook-exec"
+    assert only(scan(moto_reset, BEDROCK_FULL)).status == PASS
+    # given the role moved to a policy of its own, when the check runs again, then it passes
+    iam.detach_role_policy(RoleName="notebook-exec", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerFullAccess")
+    assert only(scan(moto_reset, SAGEMAKER_FULL)).status == PASS
 
 
 def test_bedrock_full_access_is_an_error_when_iam_cannot_be_read(moto_reset: str) -> None:

@@ -38,6 +38,20 @@ def test_cluster_endpoints_must_not_face_the_whole_internet(moto_reset: str) -> 
     assert next(o for o in outcomes if o.resource_id == limited).observed["public_access_cidrs"] == ["203.0.113.0/24"]
 
 
+def test_clusters_let_their_nodes_reach_the_api_privately(moto_reset: str) -> None:
+    # given a private-only cluster, one with both endpoints, and one public only (AWS's default)
+    private = _cluster(moto_reset, "private", {"endpointPublicAccess": False, "endpointPrivateAccess": True})
+    both = _cluster(moto_reset, "both", {"endpointPublicAccess": True, "endpointPrivateAccess": True})
+    public = _cluster(moto_reset, "public", {})
+    # when the check runs
+    outcomes = run(collect(moto_reset, ["aws.eks.private_endpoint_enabled"]), "aws.eks.private_endpoint_enabled")
+    # then the public-only cluster fails, saying why
+    assert statuses(outcomes) == {private: PASS, both: PASS, public: FAIL}
+    assert next(o for o in outcomes if o.resource_id == public).reason == (
+        "Cluster public has private endpoint access off: its nodes reach the API over the public endpoint"
+    )
+
+
 def test_clusters_log_api_audit_and_authenticator_events(moto_reset: str) -> None:
     # given a cluster logging every required type, one missing the authenticator log, and one logging nothing
     full = _cluster(moto_reset, "full", {}, [*AUDIT_LOGS, "scheduler"])
@@ -60,8 +74,12 @@ def test_a_refused_eks_call_becomes_an_error_for_the_eks_checks(moto_reset: str)
     )
     # when EKS is collected
     inventory = built.collect({"eks"})
-    # then both EKS checks answer one error naming the refusal, instead of judging nothing as passing
-    for check_id in ("aws.eks.endpoint_not_public", "aws.eks.control_plane_logging"):
+    # then the EKS checks answer one error naming the refusal, instead of judging nothing as passing
+    for check_id in (
+        "aws.eks.endpoint_not_public",
+        "aws.eks.private_endpoint_enabled",
+        "aws.eks.control_plane_logging",
+    ):
         outcomes = run(inventory, check_id)
         assert [o.status for o in outcomes] == [ERROR], check_id
         assert "AccessDeniedException" in outcomes[0].reason and REGION in outcomes[0].reason

@@ -37,6 +37,38 @@ def test_sqs_queues_encrypted(moto_reset: str) -> None:
     assert statuses(outcomes) == {kms_queue: PASS, managed: PASS, plain: FAIL}
 
 
+def _deny_http(resource: str, action: str = "sqs:*", secure_transport: str = "false") -> dict:
+    return {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": secure_transport}},
+    }
+
+
+def test_sqs_queue_policies_deny_plain_http(moto_reset: str) -> None:
+    # given a queue whose policy denies sqs:* without TLS beside a grant, one denying only SendMessage, one whose
+    # condition is inverted (denies TLS requests), and one without a policy
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}"
+    grant = {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sqs:SendMessage", "Resource": f"{arn}:tls"}
+
+    def policy(*statements: dict) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+    tls = _queue(moto_reset, "tls", Policy=policy(grant, _deny_http(f"{arn}:tls")))
+    narrow = _queue(moto_reset, "narrow", Policy=policy(_deny_http(f"{arn}:narrow", "sqs:SendMessage")))
+    inverted = _queue(moto_reset, "inverted", Policy=policy(_deny_http(f"{arn}:inverted", secure_transport="true")))
+    bare = _queue(moto_reset, "bare")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.sqs.queue_deny_http")
+    # then only the queue refusing every action over plain HTTP passes
+    assert statuses(outcomes) == {tls: PASS, narrow: FAIL, inverted: FAIL, bare: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[tls] == f"Queue {tls}'s policy denies requests without TLS"
+    assert reasons[bare] == f"Queue {bare} has no queue policy, so plain HTTP requests are allowed"
+
+
 def test_sqs_queue_policies_not_public(moto_reset: str) -> None:
     # given a queue anyone may send to, one open to "*" only for one SNS topic, and one without a policy
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}"

@@ -1,17 +1,24 @@
-"""IAM trust and ECS/SageMaker workload checks against moto: service trusts without a source condition, sts:AssumeRole
-on every role, ECS public IPs and Container Insights, and SageMaker models outside a VPC."""
+"""IAM trust and ECS/SageMaker workload checks against moto: service trusts without a source condition, GitHub Actions
+trusts open to any repository, other accounts trusted with ReadOnlyAccess, sts:AssumeRole on every role, ECS public
+IPs and Container Insights, and SageMaker models outside a VPC."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pytest
+
 from integrations.registry import OutcomeStatus
+from tests.conftest_moto import _post
 from tests.integrations.aws.support import ACCOUNT, OTHER_REGION, REGION, TRUST_POLICY, aws, collect, run, statuses
 
 PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
 DEPUTY = "aws.iam.role_trust_confused_deputy"
 ASSUME = "aws.iam.policy_no_wildcard_assume_role"
+GITHUB = "aws.iam.role_trust_github_actions_subject_restricted"
+READ_ONLY = "aws.iam.role_cross_account_read_only_access"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 PUBLIC_IP = "aws.ecs.service_no_public_ip"
 INSIGHTS = "aws.ecs.cluster_container_insights"
 MODEL_VPC = "aws.sagemaker.model_in_vpc"
@@ -50,6 +57,104 @@ def test_role_trust_confused_deputy(moto_reset: str) -> None:
     assert _reasons(inv, DEPUTY)["config-open"] == (
         "Role config-open trusts config.amazonaws.com with no aws:SourceAccount or aws:SourceArn condition"
     )
+
+
+def _github_trust(provider: str = GITHUB_PROVIDER, **condition: Any) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_roles_trusting_github_actions_name_the_repositories(moto_reset: str) -> None:
+    # given roles trusting GitHub's OIDC provider: for one repository's main branch, for an organisation's
+    # repositories, for the audience only, for any repository (repo:*), for a subject only excluded
+    # (StringNotLike), under ForAllValues (true for a token without the key), and for an enterprise issuer without a
+    # subject condition; and a role trusting a service
+    iam = aws(moto_reset, "iam")
+    audience = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    roles = {
+        "deploy-main": _github_trust(
+            StringEquals={
+                **audience,
+                "token.actions.githubusercontent.com:sub": "repo:example-org/payments:ref:refs/heads/main",
+            }
+        ),
+        "org-wide": _github_trust(StringLike={"token.actions.githubusercontent.com:sub": "repo:example-org/*"}),
+        "audience-only": _github_trust(StringEquals=audience),
+        "any-repo": _github_trust(StringLike={"token.actions.githubusercontent.com:sub": "repo:*"}),
+        "excluded-only": _github_trust(StringNotLike={"token.actions.githubusercontent.com:sub": "repo:evil/*"}),
+        "for-all-values": _github_trust(
+            **{"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": "repo:example-org/*"}}
+        ),
+        "enterprise": _github_trust(f"{GITHUB_PROVIDER}/example-enterprise"),
+        "lambda": TRUST_POLICY,
+    }
+    for name, trust in roles.items():
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    # when the check runs
+    inv = collect(moto_reset, [GITHUB])
+    # then the roles narrowed to a named owner or repository pass, every other GitHub trust fails, and the service
+    # role is not judged
+    assert statuses(run(inv, GITHUB)) == {
+        "deploy-main": PASS,
+        "org-wide": PASS,
+        "audience-only": FAIL,
+        "any-repo": FAIL,
+        "excluded-only": FAIL,
+        "for-all-values": FAIL,
+        "enterprise": FAIL,
+    }
+    reasons = _reasons(inv, GITHUB)
+    assert reasons["any-repo"] == (
+        "Role any-repo trusts token.actions.githubusercontent.com for subject(s) repo:*, which name no owner or "
+        "repository"
+    )
+    assert reasons["enterprise"] == (
+        "Role enterprise trusts token.actions.githubusercontent.com/example-enterprise with no condition on the "
+        "token's subject (sub)"
+    )
+
+
+def _account_trust(*principals: str, **extra: Any) -> str:
+    statement = {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole", **extra}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_roles_other_accounts_assume_do_not_hold_read_only_access(
+    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given moto with AWS's managed policies, and ReadOnlyAccess on: a role a partner account may assume (with an
+    # external id), one this account's own admin role may assume, one open to anyone; and a partner role holding
+    # SecurityAudit instead
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    _post(f"{moto_reset}/moto-api/reset")
+    iam = aws(moto_reset, "iam")
+    partner = "210987654321"
+    roles = {
+        "partner-read": (
+            _account_trust(f"arn:aws:iam::{partner}:root", Condition={"StringEquals": {"sts:ExternalId": "x1"}}),
+            "ReadOnlyAccess",
+        ),
+        "own-read": (_account_trust(f"arn:aws:iam::{ACCOUNT}:role/admin", ACCOUNT), "ReadOnlyAccess"),
+        "anyone-read": (_account_trust("*"), "ReadOnlyAccess"),
+        "partner-audit": (_account_trust(partner), "SecurityAudit"),
+    }
+    for name, (trust, policy) in roles.items():
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+        iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+    # when the check runs
+    inv = collect(moto_reset, [READ_ONLY])
+    # then the roles other accounts (or anyone) may assume fail when they hold ReadOnlyAccess, the partner's audit
+    # role passes, and the role only this account assumes is not judged
+    assert statuses(run(inv, READ_ONLY)) == {"partner-read": FAIL, "anyone-read": FAIL, "partner-audit": PASS}
+    reasons = _reasons(inv, READ_ONLY)
+    assert reasons["partner-read"] == f"Role partner-read, which {partner} may assume, holds ReadOnlyAccess"
+    assert reasons["partner-audit"] == f"Role partner-audit, which {partner} may assume, does not hold ReadOnlyAccess"
 
 
 def test_policy_no_wildcard_assume_role(moto_reset: str) -> None:

@@ -1,11 +1,12 @@
-"""Whether a resource policy (bucket, key, queue, topic) lets anyone in (no AWS calls happen here)."""
+"""Whether a resource policy (bucket, key, queue, topic) lets anyone in, or refuses plain HTTP (no AWS calls happen
+here)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ._common import as_list, statements
+from ._common import as_list, principal_is_anyone, statements
 
 # Condition keys that tie a statement to known accounts, organisations, networks or callers; a
 # statement for Principal "*" that tests one of them with a concrete value is not open to everyone.
@@ -66,3 +67,20 @@ def public_statements(document: Any) -> list[Mapping[str, Any]]:
 def public_actions(document: Any) -> list[str]:
     """The actions those statements grant, for the outcome's evidence."""
     return sorted({str(a) for s in public_statements(document) for a in as_list(s.get("Action"))})
+
+
+def denies_plain_http(statement: Mapping[str, Any], service: str) -> bool:
+    """Whether ``statement`` denies every principal all of ``service``'s actions (``s3``, ``sqs``) over plain HTTP."""
+    if statement.get("Effect") != "Deny" or not principal_is_anyone(statement.get("Principal")):
+        return False
+    actions = as_list(statement.get("Action"))
+    if not any(a in ("*", f"{service}:*") for a in actions):
+        return False
+    condition = statement.get("Condition") or {}
+    for operator, tests in condition.items():
+        if not str(operator).startswith("Bool") or not isinstance(tests, Mapping):
+            continue
+        for key, value in tests.items():
+            if key.lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == ["false"]:
+                return True
+    return False

@@ -1,6 +1,6 @@
-"""Checks on AWS Marketplace subscriptions and Bedrock governance: customer and inline policies letting their holder
-subscribe to any Marketplace product, AmazonBedrockFullAccess held by anyone, and Bedrock invocation logs kept in
-destinations encrypted under a KMS key."""
+"""Checks on AWS Marketplace subscriptions and AI service governance: customer and inline policies letting their holder
+subscribe to any Marketplace product, AmazonBedrockFullAccess or AmazonSageMakerFullAccess held by anyone, and
+Bedrock invocation logs kept in destinations encrypted under a KMS key."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .s3_data import kms_encryption
 
 MARKETPLACE_SUBSCRIBE = "aws-marketplace:Subscribe"
 BEDROCK_FULL_ACCESS = "AmazonBedrockFullAccess"
+SAGEMAKER_FULL_ACCESS = "AmazonSageMakerFullAccess"
 
 
 # --- AWS Marketplace subscriptions ----------------------------------------------------------------------------------
@@ -71,7 +72,21 @@ def policy_no_wildcard_marketplace_subscribe(inventory: Inventory) -> Iterable[O
         yield result(not grants, resource_id, resource_type, reason, granted_by=grants, conditioned=conditioned)
 
 
-# --- AmazonBedrockFullAccess ----------------------------------------------------------------------------------------
+# --- AmazonBedrockFullAccess and AmazonSageMakerFullAccess ---------------------------------------------------------
+
+
+def _held_by_nobody(inventory: Inventory, policy_name: str) -> list[Outcome]:
+    """One account outcome: whether AWS managed policy ``policy_name`` is attached to any user, group or role."""
+    iam = iam_data(inventory)
+    if "roles" not in iam:
+        return []
+    holders = aws_policy_holders(iam, policy_name)
+    reason = (
+        f"{policy_name} is attached to {', '.join(holders)}"
+        if holders
+        else f"{policy_name} is attached to no user, group or role"
+    )
+    return [result(not holders, account_id(inventory), ACCOUNT, reason, holders=holders)]
 
 
 @aws_check(
@@ -89,16 +104,25 @@ def policy_no_wildcard_marketplace_subscribe(inventory: Inventory) -> Iterable[O
     "keep logging and guardrail administration to a few administrators.",
 )
 def no_bedrock_full_access(inventory: Inventory) -> Iterable[Outcome]:
-    iam = iam_data(inventory)
-    if "roles" not in iam:
-        return []
-    holders = aws_policy_holders(iam, BEDROCK_FULL_ACCESS)
-    reason = (
-        f"{BEDROCK_FULL_ACCESS} is attached to {', '.join(holders)}"
-        if holders
-        else f"{BEDROCK_FULL_ACCESS} is attached to no user, group or role"
-    )
-    return [result(not holders, account_id(inventory), ACCOUNT, reason, holders=holders)]
+    return _held_by_nobody(inventory, BEDROCK_FULL_ACCESS)
+
+
+@aws_check(
+    id="aws.iam.no_sagemaker_full_access",
+    title="AmazonSageMakerFullAccess is attached to no user, group or role",
+    severity=Severity.MEDIUM,
+    service="iam",
+    resource_type=ACCOUNT,
+    rationale="AWS's AmazonSageMakerFullAccess allows every SageMaker action on every resource, plus passing roles "
+    "to SageMaker and reading and writing objects in buckets named for it: whoever holds it can delete or replace "
+    "any model, endpoint and training job, open any user's Studio space or notebook, and run jobs under the roles "
+    "SageMaker may use. The console still offers it to new execution roles, so it stays on roles needing few actions.",
+    remediation="Detach AmazonSageMakerFullAccess from every user, group and role; give each execution role a "
+    "customer managed policy for the buckets, images and SageMaker actions of its own jobs, and people the "
+    "SageMaker actions of their work, on their own resources.",
+)
+def no_sagemaker_full_access(inventory: Inventory) -> Iterable[Outcome]:
+    return _held_by_nobody(inventory, SAGEMAKER_FULL_ACCESS)
 
 
 # --- Bedrock invocation log destinations ----------------------------------------------------------------------------

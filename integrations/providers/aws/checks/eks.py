@@ -58,6 +58,38 @@ def endpoint_not_public(inventory: Inventory) -> Iterable[Outcome]:
 
 
 @aws_check(
+    id="aws.eks.private_endpoint_enabled",
+    title="EKS clusters let their nodes reach the Kubernetes API privately",
+    severity=Severity.MEDIUM,
+    service="eks",
+    resource_type=CLUSTER,
+    rationale="With private endpoint access off, the nodes and everything else in the VPC reach the Kubernetes API "
+    "through its public endpoint: the traffic leaves the VPC, and the public endpoint must stay open to the nodes' "
+    "egress addresses, so it cannot be closed or narrowed to administrators.",
+    remediation="Turn on private endpoint access (UpdateClusterConfig, resourcesVpcConfig endpointPrivateAccess "
+    "true); then turn the public endpoint off or limit it to the administrators' and pipelines' ranges.",
+)
+def private_endpoint_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        name = str(cluster.get("name"))
+        private = bool(cluster.get("endpoint_private_access"))
+        reason = (
+            f"Cluster {name} has private endpoint access on"
+            if private
+            else f"Cluster {name} has private endpoint access off: its nodes reach the API over the public endpoint"
+        )
+        yield result(
+            private,
+            str(cluster.get("arn") or name),
+            CLUSTER,
+            reason,
+            region=str(cluster.get("region", "")),
+            endpoint_private_access=private,
+            endpoint_public_access=bool(cluster.get("endpoint_public_access")),
+        )
+
+
+@aws_check(
     id="aws.eks.control_plane_logging",
     title="EKS clusters log API, audit and authenticator events",
     severity=Severity.MEDIUM,

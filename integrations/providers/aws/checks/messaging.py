@@ -8,8 +8,8 @@ from datetime import timedelta
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import Queue, SecretsManagerRegion, Topic
-from ._common import aws_check, error, items, parse_time, regions, result, scan_time
-from ._policies import public_actions
+from ._common import aws_check, error, items, parse_time, regions, result, scan_time, statements
+from ._policies import denies_plain_http, public_actions
 
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
@@ -70,6 +70,32 @@ def queue_policy_not_public(inventory: Inventory) -> Iterable[Outcome]:
         actions = public_actions(queue.get("policy"))
         reason = f"Queue {qid} lets anyone {', '.join(actions)}" if actions else f"Queue {qid} is not public"
         yield result(not actions, qid, QUEUE, reason, region=str(queue.get("region", "")), public_actions=actions)
+
+
+@aws_check(
+    id="aws.sqs.queue_deny_http",
+    title="SQS queue policies deny requests over plain HTTP",
+    severity=Severity.MEDIUM,
+    service="sqs",
+    resource_type=QUEUE,
+    rationale="SQS still answers on plain HTTP endpoints, where messages, receipt handles and the request's signed "
+    "headers cross the network unencrypted; only the queue policy can refuse such requests for every caller, "
+    "whatever endpoint their SDK or script was given.",
+    remediation='Add a queue policy statement with Effect Deny, Principal "*", Action sqs:* and the condition '
+    '{"Bool": {"aws:SecureTransport": "false"}} (SetQueueAttributes, Policy).',
+)
+def queue_deny_http(inventory: Inventory) -> Iterable[Outcome]:
+    for queue in _queues(inventory):
+        qid = str(queue.get("arn") or queue.get("url"))
+        policy = queue.get("policy")
+        ok = any(denies_plain_http(s, "sqs") for s in statements(policy))
+        if ok:
+            reason = f"Queue {qid}'s policy denies requests without TLS"
+        elif policy:
+            reason = f"Queue {qid}'s policy does not deny requests without TLS"
+        else:
+            reason = f"Queue {qid} has no queue policy, so plain HTTP requests are allowed"
+        yield result(ok, qid, QUEUE, reason, region=str(queue.get("region", "")), has_policy=bool(policy))
 
 
 @aws_check(

@@ -11,15 +11,14 @@ from ..shapes import S3, Bucket
 from ..shapes_storage import S3AccessPoint
 from ._common import (
     ACCOUNT,
-    as_list,
     aws_check,
     described_items,
     error,
-    principal_is_anyone,
     result,
     service_data,
     statements,
 )
+from ._policies import denies_plain_http
 
 BUCKET = "AWS::S3::Bucket"
 ACCESS_POINT = "AWS::S3::AccessPoint"
@@ -235,22 +234,6 @@ def bucket_mfa_delete_enabled(inventory: Inventory) -> Iterable[Outcome]:
         )
 
 
-def _denies_plain_http(statement: Mapping[str, Any]) -> bool:
-    if statement.get("Effect") != "Deny" or not principal_is_anyone(statement.get("Principal")):
-        return False
-    actions = as_list(statement.get("Action"))
-    if not any(a in ("*", "s3:*") for a in actions):
-        return False
-    condition = statement.get("Condition") or {}
-    for operator, tests in condition.items():
-        if not str(operator).startswith("Bool") or not isinstance(tests, Mapping):
-            continue
-        for key, value in tests.items():
-            if key.lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == ["false"]:
-                return True
-    return False
-
-
 @aws_check(
     id="aws.s3.bucket_deny_http",
     title="S3 bucket policies deny requests over plain HTTP",
@@ -268,7 +251,7 @@ def bucket_deny_http(inventory: Inventory) -> Iterable[Outcome]:
             continue
         name = str(bucket.get("name"))
         policy = bucket.get("policy")
-        ok = any(_denies_plain_http(s) for s in statements(policy))
+        ok = any(denies_plain_http(s, "s3") for s in statements(policy))
         if ok:
             reason = f"Bucket {name}'s policy denies requests without TLS"
         elif policy:
