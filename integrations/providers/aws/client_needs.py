@@ -29,7 +29,8 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "sns": ("sns",),
     "sqs": ("sqs",),
     "acm": ("acm",),
-    "cloudfront": ("cloudfront@global",),
+    # S3: whether the buckets its origins serve from exist (HeadBucket).
+    "cloudfront": ("cloudfront@global", "s3@global"),
     "ecr": ("ecr",),
     "eip": ("ec2",),
     "route_tables": ("ec2",),

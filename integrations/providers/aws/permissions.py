@@ -203,6 +203,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "s3:GetReplicationConfiguration",
     "s3:ListAccessPoints",
     "s3:ListAllMyBuckets",
+    "s3:ListBucket",
     "sagemaker:DescribeEndpointConfig",
     "sagemaker:DescribeModel",
     "sagemaker:DescribeNotebookInstance",

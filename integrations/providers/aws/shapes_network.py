@@ -202,6 +202,14 @@ class Distribution(TypedDict):
     # both absent from inventories collected before they were kept.
     default_root_object: NotRequired[str | None]
     origin_groups: NotRequired[list[AwsFragment]]
+    # Origin id -> the bucket an S3 (REST or website) origin serves from and its state: "exists", "missing" or
+    # "unread: <why>" (HeadBucket); absent from inventories collected before it was read.
+    origin_buckets: NotRequired[dict[str, OriginBucket]]
+
+
+class OriginBucket(TypedDict):
+    bucket: str
+    state: str
 
 
 class CloudFront(TypedDict):

@@ -1,6 +1,7 @@
 """Seeds for the end-to-end scan: one resource per network/compute/edge service, so every such check has an outcome.
 
-Everything seeded is hardened except an idle Elastic IP and a classic load balancer serving plain HTTP;
+Everything seeded is hardened except an idle Elastic IP, a classic load balancer serving plain HTTP and the bucket a
+CloudFront origin serves from (deleted);
 ``seed_network_compute`` returns the failures they cause (``(check id, resource id, region)``).
 """
 
@@ -90,11 +91,12 @@ def _function_and_repository(endpoint: str, region: str) -> None:
     )
 
 
-def _distribution(endpoint: str, region: str) -> None:
+def _distribution(endpoint: str, region: str) -> str:
     certificate = imported_certificate(endpoint, "cdn.example.com", 300, region)
     origin = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
     cloudfront = aws(endpoint, "cloudfront", region)
-    # static assets from a private bucket, which the distribution signs its requests to
+    # static assets from a private bucket the distribution signs its requests to, deleted since: anyone may now create
+    # it (the one seeded failure of the distribution)
     control = origin_access_control(endpoint, "site-assets")
     assets = {
         "Id": "assets",
@@ -102,7 +104,7 @@ def _distribution(endpoint: str, region: str) -> None:
         "S3OriginConfig": {"OriginAccessIdentity": ""},
         "OriginAccessControlId": control,
     }
-    cloudfront.create_distribution(
+    created = cloudfront.create_distribution(
         DistributionConfig={
             "CallerReference": "site",
             "Comment": "site",
@@ -144,6 +146,7 @@ def _distribution(endpoint: str, region: str) -> None:
             "WebACLId": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/edge/1",
         }
     )
+    return str(created["Distribution"]["Id"])
 
 
 def _firewall(endpoint: str, region: str) -> None:
@@ -194,8 +197,9 @@ def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]
     idle_ip = aws(endpoint, "ec2", region).allocate_address(Domain="vpc")["AllocationId"]
     _load_balancers(endpoint, region, imported_certificate(endpoint, "web.example.com", 200, region))
     _function_and_repository(endpoint, region)
-    _distribution(endpoint, region)
+    distribution = _distribution(endpoint, region)
     return {
+        ("aws.cloudfront.s3_origin_bucket_exists", distribution, ""),
         ("aws.ec2.eip_associated", idle_ip, region),
         ("aws.elb.listeners_encrypted", "legacy-elb", region),
         ("aws.elb.access_logging_enabled", "legacy-elb", region),

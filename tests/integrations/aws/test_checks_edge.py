@@ -15,6 +15,8 @@ from tests.integrations.aws.support import (
     aws,
     by_region,
     collect,
+    connector,
+    fake_response,
     inventory,
     origin_access_control,
     run,
@@ -175,6 +177,48 @@ def test_s3_origins_pass_behind_origin_access_control_and_fail_otherwise(moto_re
     assert "files: no origin access control, so the bucket must be public" in outcomes[open_bucket].reason
     assert "raw: an S3 bucket reached as a custom origin" in outcomes[as_custom].reason
     assert outcomes[guarded].observed == {"s3_origins": ["assets", "media"], "problems": {}}
+
+
+BUCKET_CHECK = "aws.cloudfront.s3_origin_bucket_exists"
+
+
+def test_s3_origins_serve_from_buckets_that_exist(moto_reset: str) -> None:
+    # given buckets "assets" (here) and "media" (in another region); a distribution serving from both; one whose
+    # website origin's bucket was deleted beside a REST origin to "assets"; and one with an API origin only
+    aws(moto_reset, "s3").create_bucket(Bucket="assets")
+    aws(moto_reset, "s3", OTHER_REGION).create_bucket(
+        Bucket="media", CreateBucketConfiguration={"LocationConstraint": OTHER_REGION}
+    )
+    live = _origins_distribution(moto_reset, "live", _s3_origin("assets", "assets"), _s3_origin("media", "media"))
+    dangling = _origins_distribution(
+        moto_reset,
+        "dangling",
+        _s3_origin("assets", "assets"),
+        _custom_origin("site", f"old-site.s3-website-{REGION}.amazonaws.com"),
+    )
+    _origins_distribution(moto_reset, "api-only", _custom_origin("api", "api.example.com"))
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, BUCKET_CHECK)}
+    # then the distribution serving from a bucket anyone may now create fails, naming it; the API-only one is not
+    # judged
+    assert {did: o.status for did, o in outcomes.items()} == {live: PASS, dangling: FAIL}
+    assert outcomes[dangling].reason == (
+        f"Distribution {dangling} serves from buckets that do not exist, free for anyone to create: site (old-site)"
+    )
+    assert outcomes[live].observed == {"origin_buckets": {"assets": "assets", "media": "media"}, "missing": []}
+
+
+def test_an_origin_bucket_s3_will_not_describe_is_an_error_not_a_pass(moto_reset: str) -> None:
+    # given a distribution serving from a bucket, and S3 answering HeadBucket with a server error
+    aws(moto_reset, "s3").create_bucket(Bucket="assets")
+    did = _origins_distribution(moto_reset, "busy", _s3_origin("assets", "assets"))
+    built = connector(moto_reset)
+    built.session.events.register("before-send.s3.HeadBucket", lambda **_: fake_response(500, b""))
+    # when the check runs on what was collected
+    outcomes = run(built.collect({"cloudfront"}), BUCKET_CHECK)
+    # then it is one error for the distribution, saying the bucket could not be looked up
+    assert [(o.resource_id, o.status) for o in outcomes] == [(did, ERROR)]
+    assert outcomes[0].reason.startswith(f"Could not tell whether the buckets of distribution {did} exist: assets")
 
 
 def test_certificates_expiring_soon_fail(moto_reset: str) -> None:

@@ -372,6 +372,7 @@ _ACTION_FOR_OPERATION = {
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
     "s3:GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+    "s3:HeadBucket": "s3:ListBucket",
     # API Gateway's IAM actions are the HTTP methods of its management API.
     "api-gateway:GetRestApis": "apigateway:GET",
     "api-gateway:GetStages": "apigateway:GET",

@@ -178,6 +178,45 @@ def _s3_origin_problem(origin: Mapping[str, Any]) -> str | None:
 
 
 @aws_check(
+    id="aws.cloudfront.s3_origin_bucket_exists",
+    title="CloudFront S3 origins serve from buckets that exist",
+    severity=Severity.HIGH,
+    service="cloudfront",
+    resource_type=DISTRIBUTION,
+    rationale="Bucket names are global: once the bucket behind an S3 origin is deleted, anyone can create a bucket "
+    "of that name in their own account, and the distribution then serves their objects under the site's own "
+    "domain and certificate, to its users and with its cookies.",
+    remediation="Recreate the bucket in this account at once (keep it private behind origin access control), or "
+    "remove the origin and the cache behaviours that use it, or the distribution itself if nothing else uses it.",
+)
+def cloudfront_s3_origin_bucket_exists(inventory: Inventory) -> Iterable[Outcome]:
+    for distribution in _distributions(inventory):
+        buckets = distribution.get("origin_buckets")
+        if not buckets:
+            continue  # no bucket origin, or collected before the origins' buckets were looked up
+        did = str(distribution.get("id"))
+        missing = sorted(f"{o} ({b['bucket']})" for o, b in buckets.items() if b["state"] == "missing")
+        unread = sorted(
+            f"{o} ({b['bucket']}): {b['state'].removeprefix('unread: ')}"
+            for o, b in buckets.items()
+            if b["state"] not in ("missing", "exists")
+        )
+        observed = {origin: bucket["bucket"] for origin, bucket in buckets.items()}
+        if missing:
+            reason = (
+                f"Distribution {did} serves from buckets that do not exist, free for anyone to create: "
+                + ", ".join(missing)
+            )
+            yield result(False, did, DISTRIBUTION, reason, origin_buckets=observed, missing=missing)
+        elif unread:
+            reason = f"Could not tell whether the buckets of distribution {did} exist: {'; '.join(unread)}"
+            yield error(did, DISTRIBUTION, reason)
+        else:
+            reason = f"Distribution {did} serves from existing buckets ({', '.join(sorted(set(observed.values())))})"
+            yield result(True, did, DISTRIBUTION, reason, origin_buckets=observed, missing=[])
+
+
+@aws_check(
     id="aws.cloudfront.s3_origin_access_control",
     title="CloudFront reaches S3 origins through origin access control",
     severity=Severity.MEDIUM,

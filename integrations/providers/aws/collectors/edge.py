@@ -1,8 +1,9 @@
-"""Edge and certificate collection: CloudFront distributions (global) and ACM certificates (regional), with the
-certificate transparency logging preference of those ACM issues."""
+"""Edge and certificate collection: CloudFront distributions (global) with whether their S3 origins' buckets exist, and
+ACM certificates (regional), with the certificate transparency logging preference of those ACM issues."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,9 @@ _KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "
 # never logged by ACM) that are valid or may become so.
 _LOGGED_TYPE = "AMAZON_ISSUED"
 _LOGGED_STATUSES = frozenset({"ISSUED", "PENDING_VALIDATION"})
+# An origin served from a bucket: its REST endpoint (bucket.s3.amazonaws.com, bucket.s3.<region>.amazonaws.com, the
+# dual-stack and legacy s3-<region> forms) or its website endpoint (bucket.s3-website[.-]<region>.amazonaws.com).
+_BUCKET_ORIGIN = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 
 
 def collect_cloudfront(scope: Scope) -> CloudFront:
@@ -47,7 +51,37 @@ def collect_cloudfront(scope: Scope) -> CloudFront:
                 "origin_groups": summary.get("OriginGroups", {}).get("Items") or [],
             }
         )
+    _add_origin_buckets(scope.client("s3", scope.global_region), distributions)
     return plain({"distributions": distributions})
+
+
+def _add_origin_buckets(s3: BaseClient, distributions: list[dict[str, Any]]) -> None:
+    """Give each distribution ``origin_buckets``: origin id -> the bucket it serves from and whether that exists."""
+    by_origin = [
+        {str(o.get("Id")): m["bucket"] for o in d["origins"] if (m := _BUCKET_ORIGIN.match(str(o.get("DomainName"))))}
+        for d in distributions
+    ]
+    names = sorted({bucket for origins in by_origin for bucket in origins.values()})
+    states = dict(zip(names, concurrently(lambda name: _bucket_state(s3, name), names), strict=True))
+    for distribution, origins in zip(distributions, by_origin, strict=True):
+        distribution["origin_buckets"] = {
+            origin: {"bucket": bucket, "state": states[bucket]} for origin, bucket in origins.items()
+        }
+
+
+def _bucket_state(s3: BaseClient, name: str) -> str:
+    """ "exists", "missing" (S3 knows no such bucket: anyone may create it) or "unread: <why>"."""
+    try:
+        s3.head_bucket(Bucket=name)
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in ("404", "NoSuchBucket"):
+            return "missing"
+        # Another account's bucket refuses us, which says that it exists.
+        if code in ("403", "AccessDenied"):
+            return "exists"
+        return f"unread: {describe_error(exc)}"
+    return "exists"
 
 
 def collect_acm(scope: Scope) -> AcmRegion:
