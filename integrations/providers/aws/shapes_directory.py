@@ -45,6 +45,10 @@ class CognitoUserPool(TypedDict):
     deletion_protection: NotRequired[str | None]  # ACTIVE or INACTIVE
     advanced_security_mode: NotRequired[str | None]  # UserPoolAddOns: OFF, AUDIT or ENFORCED; None: not given
     password_minimum_length: NotRequired[int | None]  # Policies.PasswordPolicy.MinimumLength
+    # Policies.PasswordPolicy.TemporaryPasswordValidityDays, and the AccountRecoverySetting mechanisms' names by
+    # priority (None: not set); both absent from inventories collected before they were kept.
+    temporary_password_days: NotRequired[int | None]
+    account_recovery: NotRequired[list[str] | None]
     describe_error: NotRequired[str]
 
 

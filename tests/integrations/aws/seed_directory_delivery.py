@@ -37,8 +37,9 @@ def _seed_cognito(endpoint: str, region: str) -> Failures:
         PoolName="customers",
         MfaConfiguration="ON",
         UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"},
-        Policies={"PasswordPolicy": {"MinimumLength": 16}},
+        Policies={"PasswordPolicy": {"MinimumLength": 16, "TemporaryPasswordValidityDays": 3}},
         DeletionProtection="ACTIVE",
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
     )
     loose = idp.create_user_pool(PoolName="staging")["UserPool"]["Arn"]
     identity = aws(endpoint, "cognito-identity", region)
@@ -49,6 +50,7 @@ def _seed_cognito(endpoint: str, region: str) -> Failures:
         "user_pool_threat_protection_enforced",
         "user_pool_password_min_length",
         "user_pool_deletion_protection",
+        "user_pool_account_recovery_not_sms_first",
     )
     return {(f"aws.cognito.{name}", loose, region) for name in user_pool_checks} | {
         ("aws.cognito.identity_pool_no_guest_access", guests["IdentityPoolId"], region)

@@ -29,6 +29,8 @@ THREATS = "aws.cognito.user_pool_threat_protection_enforced"
 PASSWORD = "aws.cognito.user_pool_password_min_length"
 DELETION = "aws.cognito.user_pool_deletion_protection"
 GUESTS = "aws.cognito.identity_pool_no_guest_access"
+TEMPORARY = "aws.cognito.user_pool_temporary_password_expiry"
+RECOVERY = "aws.cognito.user_pool_account_recovery_not_sms_first"
 USER_POOL_CHECKS = [MFA, THREATS, PASSWORD, DELETION]
 HARDENED = {
     "MfaConfiguration": "ON",
@@ -100,6 +102,43 @@ def test_optional_mfa_and_audit_only_threat_protection_fail(moto_reset: str) -> 
     )
 
 
+def _recovery(*names: str) -> dict[str, Any]:
+    return {"RecoveryMechanisms": [{"Name": name, "Priority": n} for n, name in enumerate(names, start=1)]}
+
+
+def test_temporary_passwords_lapse_within_a_week(moto_reset: str) -> None:
+    # given user pools whose temporary passwords last 3 days, 7 days and 30 days
+    short = _user_pool(moto_reset, "short", Policies={"PasswordPolicy": {"TemporaryPasswordValidityDays": 3}})
+    week = _user_pool(moto_reset, "week", Policies={"PasswordPolicy": {"TemporaryPasswordValidityDays": 7}})
+    month = _user_pool(moto_reset, "month", Policies={"PasswordPolicy": {"TemporaryPasswordValidityDays": 30}})
+    # when the check runs
+    outcomes = scan(moto_reset, TEMPORARY)
+    # then only the pool keeping them for a month fails
+    assert statuses(outcomes) == {short: PASS, week: PASS, month: FAIL}
+    assert next(o for o in outcomes if o.resource_id == month).reason == (
+        "Cognito user pool month lets temporary passwords be used for 30 days (at most 7)"
+    )
+
+
+def test_accounts_are_not_recovered_by_sms_first(moto_reset: str) -> None:
+    # given pools recovering by e-mail first, by SMS first, by an administrator only, and one setting no order
+    email = _user_pool(moto_reset, "email", AccountRecoverySetting=_recovery("verified_email", "verified_phone_number"))
+    sms = _user_pool(moto_reset, "sms", AccountRecoverySetting=_recovery("verified_phone_number", "verified_email"))
+    admin = _user_pool(moto_reset, "admin", AccountRecoverySetting=_recovery("admin_only"))
+    legacy = _user_pool(moto_reset, "legacy")
+    # when the check runs
+    outcomes = scan(moto_reset, RECOVERY)
+    # then SMS first fails, and so does the legacy order (which prefers SMS)
+    assert statuses(outcomes) == {email: PASS, sms: FAIL, admin: PASS, legacy: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert (
+        reasons[sms] == "Cognito user pool sms recovers accounts by SMS first (verified_phone_number, verified_email)"
+    )
+    assert reasons[legacy] == (
+        "Cognito user pool legacy sets no recovery order, so Cognito's legacy one recovers by SMS first"
+    )
+
+
 def test_identity_pools_fail_only_when_they_admit_guests(moto_reset: str) -> None:
     # given an identity pool for signed-in users only, and one that gives guests credentials
     members = _identity_pool(moto_reset, "members", guests=False)
@@ -137,7 +176,7 @@ def test_a_user_pool_that_cannot_be_described_is_an_error_for_each_user_pool_che
     # when Cognito is collected
     collected = _collect_refusing(moto_reset, "cognito-identity-provider.DescribeUserPool")
     # then every user pool check is an error naming the pool (its id: the ARN comes with the description)
-    for cid in USER_POOL_CHECKS:
+    for cid in [*USER_POOL_CHECKS, TEMPORARY, RECOVERY]:
         outcome = only(run(collected, cid))
         assert (outcome.resource_id, outcome.status) == (pool_id, ERROR)
         assert outcome.reason.startswith(

@@ -1,5 +1,6 @@
-"""Cognito checks: user pools that ask for a second factor, enforce threat protection, keep long passwords and cannot
-be deleted by mistake, and identity pools that hand no AWS credentials to unauthenticated guests."""
+"""Cognito checks: user pools that ask for a second factor, enforce threat protection, keep long passwords, let
+temporary passwords lapse within a week, do not recover accounts by SMS first and cannot be deleted by mistake, and
+identity pools that hand no AWS credentials to unauthenticated guests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ USER_POOL = "AWS::Cognito::UserPool"
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
 # As for the account's IAM password policy (CIS AWS 1.8): long passwords rather than composition rules.
 MIN_PASSWORD_LENGTH = 14
+# Cognito's own default validity of an administrator-set temporary password, and the most this check accepts.
+MAX_TEMPORARY_PASSWORD_DAYS = 7
+SMS_RECOVERY = "verified_phone_number"
 
 
 def _id(pool: CognitoUserPool) -> str:
@@ -28,7 +32,7 @@ def _identity_label(pool: CognitoIdentityPool) -> str:
     return f"Cognito identity pool {pool.get('name') or pool.get('id')}"
 
 
-def _judge_user_pools(inventory: Inventory, judge: Callable[[CognitoUserPool], Verdict]) -> Iterator[Outcome]:
+def _judge_user_pools(inventory: Inventory, judge: Callable[[CognitoUserPool], Verdict | None]) -> Iterator[Outcome]:
     """``judge``'s outcome for every user pool DescribeUserPool answered for, and an error outcome for each it did not
     or a region read in part."""
     return judge_described(
@@ -124,6 +128,64 @@ def _password_length(pool: CognitoUserPool) -> Verdict:
         reason = f"{_label(pool)} requires passwords of at least {length} characters"
         reason += "" if ok else f" ({MIN_PASSWORD_LENGTH} required)"
     return ok, reason, {"minimum_length": length}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_temporary_password_expiry",
+    title=f"Cognito user pools let temporary passwords lapse within {MAX_TEMPORARY_PASSWORD_DAYS} days",
+    severity=Severity.LOW,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="A temporary password set by an administrator travels by e-mail or SMS and is known to whoever created "
+    "the user; until the user signs in and replaces it, it opens the account, so the window should be short.",
+    remediation=f"Set the password policy's temporary password validity to {MAX_TEMPORARY_PASSWORD_DAYS} days or fewer "
+    "(UpdateUserPool with Policies.PasswordPolicy.TemporaryPasswordValidityDays); resend invitations that lapse.",
+)
+def user_pool_temporary_password_expiry(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _temporary_password)
+
+
+def _temporary_password(pool: CognitoUserPool) -> Verdict | None:
+    if "temporary_password_days" not in pool:
+        return None  # collected before the setting was kept
+    days = pool.get("temporary_password_days")
+    ok = days is None or days <= MAX_TEMPORARY_PASSWORD_DAYS
+    if days is None:
+        reason = f"{_label(pool)} keeps Cognito's default: temporary passwords lapse after 7 days"
+    else:
+        reason = f"{_label(pool)} lets temporary passwords be used for {days} days"
+        reason += "" if ok else f" (at most {MAX_TEMPORARY_PASSWORD_DAYS})"
+    return ok, reason, {"temporary_password_days": days}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_account_recovery_not_sms_first",
+    title="Cognito user pools do not recover accounts by SMS first",
+    severity=Severity.LOW,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="A recovery code sent by SMS goes to whoever holds the phone number, and numbers are taken over by SIM "
+    "swaps and port-outs; recovering by SMS first lets such an attacker reset the password. Pools that set no "
+    "recovery order keep Cognito's legacy behaviour, which prefers SMS.",
+    remediation="Set the user pool's account recovery to verified e-mail first (AccountRecoverySetting with "
+    "verified_email at priority 1, SMS second or not at all), or to admin_only for pools whose users an "
+    "administrator recovers.",
+)
+def user_pool_account_recovery_not_sms_first(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _account_recovery)
+
+
+def _account_recovery(pool: CognitoUserPool) -> Verdict | None:
+    if "account_recovery" not in pool:
+        return None  # collected before the setting was kept
+    order = pool.get("account_recovery")
+    if order is None:
+        ok, reason = False, f"{_label(pool)} sets no recovery order, so Cognito's legacy one recovers by SMS first"
+    elif order and order[0] == SMS_RECOVERY:
+        ok, reason = False, f"{_label(pool)} recovers accounts by SMS first ({', '.join(order)})"
+    else:
+        ok, reason = True, f"{_label(pool)} recovers accounts by {', '.join(order) or 'no mechanism'} first"
+    return ok, reason, {"account_recovery": order}
 
 
 @aws_check(

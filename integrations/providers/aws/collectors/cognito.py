@@ -54,9 +54,19 @@ def _user_pool(idp: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[
             "deletion_protection": described.get("DeletionProtection"),
             "advanced_security_mode": (described.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode"),
             "password_minimum_length": password.get("MinimumLength"),
+            "temporary_password_days": password.get("TemporaryPasswordValidityDays"),
+            # The recovery mechanisms in the order Cognito offers them; None: not set (Cognito's legacy order).
+            "account_recovery": _recovery_order(described.get("AccountRecoverySetting")),
         }
     )
     return pool
+
+
+def _recovery_order(setting: Mapping[str, Any] | None) -> list[str] | None:
+    if not setting:
+        return None
+    mechanisms = sorted(setting.get("RecoveryMechanisms") or [], key=lambda m: int(m.get("Priority") or 0))
+    return [str(m.get("Name")) for m in mechanisms]
 
 
 def _identity_pools(identity: BaseClient, region: str) -> tuple[list[dict[str, Any]], bool]:
