@@ -106,7 +106,9 @@ def _seed_guardduty(endpoint: str, region: str) -> Failures:
 
 
 def _seed_shield(endpoint: str, region: str) -> Failures:
-    """A Shield Advanced subscription protecting the "web" load balancer; any other internet-facing ALB fails."""
+    """A Shield Advanced subscription protecting the "web" load balancer (any other internet-facing ALB fails), every
+    internet-facing classic load balancer, distribution and public hosted zone, and an Elastic IP on a network
+    interface of its own."""
     shield = aws(endpoint, "shield", "us-east-1")
     shield.create_subscription()
     failures: Failures = set()
@@ -118,6 +120,27 @@ def _seed_shield(endpoint: str, region: str) -> Failures:
             shield.create_protection(Name="web", ResourceArn=balancer["LoadBalancerArn"])
         else:
             failures.add(("aws.shield.internet_facing_alb_protected", balancer["LoadBalancerArn"], region))
+    protected = [
+        f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/{lb['LoadBalancerName']}"
+        for lb in aws(endpoint, "elb", region).describe_load_balancers()["LoadBalancerDescriptions"]
+        if (lb.get("Scheme") or "internet-facing") == "internet-facing"
+    ]
+    protected += [
+        d["ARN"] for d in aws(endpoint, "cloudfront").list_distributions()["DistributionList"].get("Items", [])
+    ]
+    protected += [
+        f"arn:aws:route53:::hostedzone/{zone['Id'].split('/')[-1]}"
+        for zone in aws(endpoint, "route53").list_hosted_zones()["HostedZones"]
+        if not zone.get("Config", {}).get("PrivateZone")
+    ]
+    ec2 = aws(endpoint, "ec2", region)
+    subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
+    interface = ec2.create_network_interface(SubnetId=subnet, Description="nat-egress")["NetworkInterface"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=interface["NetworkInterfaceId"])
+    protected.append(f"arn:aws:ec2:{region}:{ACCOUNT}:eip-allocation/{allocation}")
+    for n, arn in enumerate(protected):
+        shield.create_protection(Name=f"edge-{n}", ResourceArn=arn)
     return failures
 
 

@@ -26,6 +26,15 @@ result = outcome
 error = error_outcome
 
 
+def partition_of(region: str) -> str:
+    """The ARN partition of a region's resources."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def service_data(inventory: Inventory, service: str) -> Any:
     """A global service's shape (``shapes.Iam``, ``shapes.S3``), or {} when it was not collected."""
     data = inventory.data.get(service)

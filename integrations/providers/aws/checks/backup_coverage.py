@@ -23,7 +23,7 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import BackupPlan, BackupSelection
-from ._common import aws_check, error, items, listed_items, regions, result
+from ._common import aws_check, error, items, listed_items, partition_of, regions, result
 from .rds_settings import OTHER_SERVICES_ENGINES as _OTHER_SERVICES_ENGINES
 
 VOLUME = "AWS::EC2::Volume"
@@ -124,14 +124,6 @@ def _backup_regions(inventory: Inventory) -> dict[str, _Region]:
         )
         for region, data in regions(inventory, "backup")
     }
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)

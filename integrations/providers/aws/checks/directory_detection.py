@@ -1,6 +1,6 @@
 """GuardDuty detectors under an organization's administrator and watching EKS audit logs, Directory Service
-directories asking for a second factor through RADIUS and forwarding their security logs, internet-facing Application
-Load Balancers under Shield Advanced, and WorkSpaces with encrypted volumes."""
+directories asking for a second factor through RADIUS and forwarding their security logs, and WorkSpaces with
+encrypted volumes."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_directory import Directory, Workspace
 from ..shapes_network import Detector, GuardDutyRegion
-from ._common import aws_check, error, items, partial_read, regions, result, service_data
-from .elb import internet_facing_albs
+from ._common import aws_check, error, items, partial_read, regions, result
 
 DETECTOR = "AWS::GuardDuty::Detector"
 DIRECTORY = "AWS::DirectoryService::Directory"
-LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 WORKSPACE = "AWS::WorkSpaces::Workspace"
 EKS_AUDIT_LOGS = "EKS_AUDIT_LOGS"
 # Directory types that can ask for a second factor through RADIUS; Simple AD cannot.
@@ -198,35 +196,6 @@ def directoryservice_log_forwarding_enabled(inventory: Inventory) -> Iterable[Ou
                 else f"{_label(directory)} forwards no security logs to CloudWatch Logs"
             )
             yield result(bool(groups), did, DIRECTORY, reason, region=region, log_groups=groups)
-
-
-# --- Shield Advanced -------------------------------------------------------------------------------------------------
-
-
-@aws_check(
-    id="aws.shield.internet_facing_alb_protected",
-    title="Internet-facing Application Load Balancers are protected by Shield Advanced",
-    severity=Severity.MEDIUM,
-    service="shield",
-    resource_type=LOAD_BALANCER,
-    rationale="An account that pays for Shield Advanced gets tailored detection, automatic application-layer "
-    "mitigation, the response team's help and cost protection only for the resources it names; a public load "
-    "balancer left out has Shield Standard's network-layer defence alone.",
-    remediation="Add a Shield Advanced protection for the load balancer (CreateProtection with its ARN), associate a "
-    "health check, and consider application-layer automatic mitigation with its WAF web ACL.",
-    requires=("shield", "elbv2"),
-)
-def shield_internet_facing_alb_protected(inventory: Inventory) -> Iterable[Outcome]:
-    shield = service_data(inventory, "shield")
-    if not shield.get("subscribed"):
-        return  # without Shield Advanced there is nothing to add a protection to: not judged
-    protected = set(shield.get("protected_resources") or [])
-    for lb in internet_facing_albs(inventory):
-        arn, region = str(lb.get("arn")), str(lb.get("region", ""))
-        ok = arn in protected
-        label = f"Internet-facing Application Load Balancer {lb.get('name') or arn}"
-        reason = f"{label} {'is' if ok else 'is not'} protected by Shield Advanced"
-        yield result(ok, arn, LOAD_BALANCER, reason, region=region)
 
 
 # --- WorkSpaces ------------------------------------------------------------------------------------------------------
