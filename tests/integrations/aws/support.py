@@ -246,3 +246,26 @@ def origin_access_control(endpoint: str, name: str) -> str:
     }
     created = aws(endpoint, "cloudfront").create_origin_access_control(OriginAccessControlConfig=config)
     return str(created["OriginAccessControl"]["Id"])
+
+
+def custom_origin(origin_id: str, domain: str) -> dict[str, Any]:
+    """A CloudFront origin reached over HTTPS only at ``domain``."""
+    config = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
+    return {"Id": origin_id, "DomainName": domain, "CustomOriginConfig": config}
+
+
+def cloudfront_distribution(endpoint: str, reference: str, *origins: dict[str, Any]) -> str:
+    """Create an enabled distribution serving ``origins`` (the first as default) over HTTPS; return its id."""
+    config: dict[str, Any] = {
+        "CallerReference": reference,
+        "Comment": reference,
+        "Enabled": True,
+        "Origins": {"Quantity": len(origins), "Items": list(origins)},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": origins[0]["Id"],
+            "ViewerProtocolPolicy": "https-only",
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+        },
+    }
+    return str(aws(endpoint, "cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"])

@@ -14,8 +14,10 @@ from tests.integrations.aws.support import (
     REGION,
     aws,
     by_region,
+    cloudfront_distribution,
     collect,
     connector,
+    custom_origin,
     fake_response,
     inventory,
     origin_access_control,
@@ -97,22 +99,6 @@ def test_cloudfront_distributions(moto_reset: str) -> None:
 OAC_CHECK = "aws.cloudfront.s3_origin_access_control"
 
 
-def _origins_distribution(endpoint: str, reference: str, *origins: dict[str, Any]) -> str:
-    config: dict[str, Any] = {
-        "CallerReference": reference,
-        "Comment": reference,
-        "Enabled": True,
-        "Origins": {"Quantity": len(origins), "Items": list(origins)},
-        "DefaultCacheBehavior": {
-            "TargetOriginId": origins[0]["Id"],
-            "ViewerProtocolPolicy": "https-only",
-            "MinTTL": 0,
-            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-        },
-    }
-    return str(aws(endpoint, "cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"])
-
-
 def _s3_origin(origin_id: str, bucket: str, *, control: str = "", identity: str = "") -> dict[str, Any]:
     return {
         "Id": origin_id,
@@ -120,11 +106,6 @@ def _s3_origin(origin_id: str, bucket: str, *, control: str = "", identity: str 
         "S3OriginConfig": {"OriginAccessIdentity": identity},
         "OriginAccessControlId": control,
     }
-
-
-def _custom_origin(origin_id: str, domain: str) -> dict[str, Any]:
-    config = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}
-    return {"Id": origin_id, "DomainName": domain, "CustomOriginConfig": config}
 
 
 def test_s3_origins_pass_behind_origin_access_control_and_fail_otherwise(moto_reset: str) -> None:
@@ -135,27 +116,27 @@ def test_s3_origins_pass_behind_origin_access_control_and_fail_otherwise(moto_re
     # and distributions: two S3 origins behind the control beside an API origin; one S3 origin on the identity; one
     # on neither; a bucket's REST endpoint set up as a custom origin; and only an API and a bucket website endpoint
     # (which cannot take origin access control)
-    guarded = _origins_distribution(
+    guarded = cloudfront_distribution(
         moto_reset,
         "guarded",
         _s3_origin("assets", "assets", control=control),
         _s3_origin("media", "media", control=control),
-        _custom_origin("api", "api.example.com"),
+        custom_origin("api", "api.example.com"),
     )
-    legacy = _origins_distribution(
+    legacy = cloudfront_distribution(
         moto_reset,
         "legacy",
         _s3_origin("assets", "old-assets", identity=identity),
     )
-    open_bucket = _origins_distribution(moto_reset, "open", _s3_origin("files", "files"))
-    as_custom = _origins_distribution(
-        moto_reset, "as-custom", _custom_origin("raw", f"raw-files.s3.{REGION}.amazonaws.com")
+    open_bucket = cloudfront_distribution(moto_reset, "open", _s3_origin("files", "files"))
+    as_custom = cloudfront_distribution(
+        moto_reset, "as-custom", custom_origin("raw", f"raw-files.s3.{REGION}.amazonaws.com")
     )
-    _origins_distribution(
+    cloudfront_distribution(
         moto_reset,
         "no-bucket",
-        _custom_origin("api", "api.example.com"),
-        _custom_origin("site", f"site.s3-website-{REGION}.amazonaws.com"),
+        custom_origin("api", "api.example.com"),
+        custom_origin("site", f"site.s3-website-{REGION}.amazonaws.com"),
     )
     # when the check runs
     outcomes = {o.resource_id: o for o in scan(moto_reset, OAC_CHECK)}
@@ -189,14 +170,14 @@ def test_s3_origins_serve_from_buckets_that_exist(moto_reset: str) -> None:
     aws(moto_reset, "s3", OTHER_REGION).create_bucket(
         Bucket="media", CreateBucketConfiguration={"LocationConstraint": OTHER_REGION}
     )
-    live = _origins_distribution(moto_reset, "live", _s3_origin("assets", "assets"), _s3_origin("media", "media"))
-    dangling = _origins_distribution(
+    live = cloudfront_distribution(moto_reset, "live", _s3_origin("assets", "assets"), _s3_origin("media", "media"))
+    dangling = cloudfront_distribution(
         moto_reset,
         "dangling",
         _s3_origin("assets", "assets"),
-        _custom_origin("site", f"old-site.s3-website-{REGION}.amazonaws.com"),
+        custom_origin("site", f"old-site.s3-website-{REGION}.amazonaws.com"),
     )
-    _origins_distribution(moto_reset, "api-only", _custom_origin("api", "api.example.com"))
+    cloudfront_distribution(moto_reset, "api-only", custom_origin("api", "api.example.com"))
     # when the check runs
     outcomes = {o.resource_id: o for o in scan(moto_reset, BUCKET_CHECK)}
     # then the distribution serving from a bucket anyone may now create fails, naming it; the API-only one is not
@@ -211,7 +192,7 @@ def test_s3_origins_serve_from_buckets_that_exist(moto_reset: str) -> None:
 def test_an_origin_bucket_s3_will_not_describe_is_an_error_not_a_pass(moto_reset: str) -> None:
     # given a distribution serving from a bucket, and S3 answering HeadBucket with a server error
     aws(moto_reset, "s3").create_bucket(Bucket="assets")
-    did = _origins_distribution(moto_reset, "busy", _s3_origin("assets", "assets"))
+    did = cloudfront_distribution(moto_reset, "busy", _s3_origin("assets", "assets"))
     built = connector(moto_reset)
     built.session.events.register("before-send.s3.HeadBucket", lambda **_: fake_response(500, b""))
     # when the check runs on what was collected

@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import ACCOUNT, REGION, aws, collect, run, statuses
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    REGION,
+    aws,
+    cloudfront_distribution,
+    collect,
+    custom_origin,
+    run,
+    statuses,
+)
 
 PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
 CLASSIC = "aws.shield.classic_load_balancer_protected"
@@ -25,32 +34,6 @@ def _classic(endpoint: str, name: str, scheme: str) -> str:
         Scheme=scheme,
     )
     return f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/{name}"
-
-
-def _distribution(endpoint: str, reference: str) -> tuple[str, str]:
-    config: dict[str, Any] = {
-        "CallerReference": reference,
-        "Comment": reference,
-        "Enabled": True,
-        "Origins": {
-            "Quantity": 1,
-            "Items": [
-                {
-                    "Id": "app",
-                    "DomainName": "app.example.com",
-                    "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
-                }
-            ],
-        },
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "app",
-            "ViewerProtocolPolicy": "https-only",
-            "MinTTL": 0,
-            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-        },
-    }
-    created = aws(endpoint, "cloudfront").create_distribution(DistributionConfig=config)["Distribution"]
-    return str(created["Id"]), str(created["ARN"])
 
 
 def _zone(endpoint: str, name: str, vpc: str | None = None) -> str:
@@ -76,10 +59,9 @@ def test_public_resources_pass_only_when_a_protection_names_them(moto_reset: str
     covered_lb = _classic(moto_reset, "covered", "internet-facing")
     _classic(moto_reset, "exposed", "internet-facing")
     _classic(moto_reset, "inside", "internal")
-    (covered_cdn, covered_cdn_arn), (exposed_cdn, _) = (
-        _distribution(moto_reset, "covered"),
-        _distribution(moto_reset, "exposed"),
-    )
+    api = custom_origin("app", "app.example.com")
+    covered_cdn = cloudfront_distribution(moto_reset, "covered", api)
+    exposed_cdn = cloudfront_distribution(moto_reset, "exposed", api)
     covered_zone, exposed_zone = _zone(moto_reset, "covered.example.com"), _zone(moto_reset, "exposed.example.com")
     vpc = aws(moto_reset, "ec2").create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     _zone(moto_reset, "internal.example.com", vpc)
@@ -93,7 +75,7 @@ def test_public_resources_pass_only_when_a_protection_names_them(moto_reset: str
     shield.create_subscription()
     for name, arn in (
         ("lb", covered_lb),
-        ("cdn", covered_cdn_arn),
+        ("cdn", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{covered_cdn}"),
         ("zone", f"arn:aws:route53:::hostedzone/{covered_zone}"),
         ("ip", f"arn:aws:ec2:{REGION}:{ACCOUNT}:eip-allocation/{covered_ip}"),
     ):
