@@ -35,6 +35,11 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+def regional_arn(service: str, region: str, account: str, resource: str) -> str:
+    """The ARN of a regional resource whose inventory entry carries only its id or name."""
+    return f"arn:{partition_of(region)}:{service}:{region}:{account}:{resource}"
+
+
 def service_data(inventory: Inventory, service: str) -> Any:
     """A global service's shape (``shapes.Iam``, ``shapes.S3``), or {} when it was not collected."""
     data = inventory.data.get(service)

@@ -84,3 +84,13 @@ def denies_plain_http(statement: Mapping[str, Any], service: str) -> bool:
             if key.lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == ["false"]:
                 return True
     return False
+
+
+def plain_http_verdict(policy: Any, service: str, label: str, kind: str) -> tuple[bool, str]:
+    """Whether a resource's ``policy`` refuses plain HTTP for all of ``service``, and why, for "<label>" (a ``kind``
+    of resource: bucket, queue)."""
+    if any(denies_plain_http(s, service) for s in statements(policy)):
+        return True, f"{label}'s policy denies requests without TLS"
+    if policy:
+        return False, f"{label}'s policy does not deny requests without TLS"
+    return False, f"{label} has no {kind} policy, so plain HTTP requests are allowed"

@@ -23,7 +23,7 @@ from typing import Any
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import BackupPlan, BackupSelection
-from ._common import aws_check, error, items, listed_items, partition_of, regions, result
+from ._common import aws_check, error, items, listed_items, regional_arn, regions, result
 from .rds_settings import OTHER_SERVICES_ENGINES as _OTHER_SERVICES_ENGINES
 
 VOLUME = "AWS::EC2::Volume"
@@ -194,7 +194,7 @@ def ebs_volume_in_backup_plan(inventory: Inventory) -> Iterable[Outcome]:
             if volume.get("state") in _GONE_VOLUMES:
                 continue
             region = str(volume["region"])
-            arn = f"arn:{partition_of(region)}:ec2:{region}:{account}:volume/{volume['id']}"
+            arn = regional_arn("ec2", region, account, f"volume/{volume['id']}")
             yield _Resource(volume["id"], VOLUME, arn, region, volume.get("tags"), f"Volume {volume['id']}", "EBS")
 
     return _judge(inventory, volumes())

@@ -8,8 +8,8 @@ from datetime import timedelta
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import Queue, SecretsManagerRegion, Topic
-from ._common import aws_check, error, items, parse_time, regions, result, scan_time, statements
-from ._policies import denies_plain_http, public_actions
+from ._common import aws_check, error, items, parse_time, regions, result, scan_time
+from ._policies import plain_http_verdict, public_actions
 
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
@@ -88,13 +88,7 @@ def queue_deny_http(inventory: Inventory) -> Iterable[Outcome]:
     for queue in _queues(inventory):
         qid = str(queue.get("arn") or queue.get("url"))
         policy = queue.get("policy")
-        ok = any(denies_plain_http(s, "sqs") for s in statements(policy))
-        if ok:
-            reason = f"Queue {qid}'s policy denies requests without TLS"
-        elif policy:
-            reason = f"Queue {qid}'s policy does not deny requests without TLS"
-        else:
-            reason = f"Queue {qid} has no queue policy, so plain HTTP requests are allowed"
+        ok, reason = plain_http_verdict(policy, "sqs", f"Queue {qid}", "queue")
         yield result(ok, qid, QUEUE, reason, region=str(queue.get("region", "")), has_policy=bool(policy))
 
 

@@ -16,9 +16,8 @@ from ._common import (
     error,
     result,
     service_data,
-    statements,
 )
-from ._policies import denies_plain_http
+from ._policies import plain_http_verdict
 
 BUCKET = "AWS::S3::Bucket"
 ACCESS_POINT = "AWS::S3::AccessPoint"
@@ -251,13 +250,7 @@ def bucket_deny_http(inventory: Inventory) -> Iterable[Outcome]:
             continue
         name = str(bucket.get("name"))
         policy = bucket.get("policy")
-        ok = any(denies_plain_http(s, "s3") for s in statements(policy))
-        if ok:
-            reason = f"Bucket {name}'s policy denies requests without TLS"
-        elif policy:
-            reason = f"Bucket {name}'s policy does not deny requests without TLS"
-        else:
-            reason = f"Bucket {name} has no bucket policy, so plain HTTP requests are allowed"
+        ok, reason = plain_http_verdict(policy, "s3", f"Bucket {name}", "bucket")
         yield result(ok, name, BUCKET, reason, region=str(bucket.get("region", "")), has_policy=bool(policy))
 
 

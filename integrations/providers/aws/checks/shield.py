@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ._common import aws_check, items, partition_of, result, service_data
+from ._common import aws_check, items, regional_arn, result, service_data
 from .elb import CLASSIC_LOAD_BALANCER, LOAD_BALANCER_V2, classic_balancers, internet_facing_albs
 
 DISTRIBUTION = "AWS::CloudFront::Distribution"
@@ -92,7 +92,7 @@ def shield_classic_load_balancer_protected(inventory: Inventory) -> Iterable[Out
             if (lb.get("scheme") or "internet-facing") != "internet-facing":
                 continue
             region, name = str(lb.get("region", "")), str(lb.get("name"))
-            arn = f"arn:{partition_of(region)}:elasticloadbalancing:{region}:{account}:loadbalancer/{name}"
+            arn = regional_arn("elasticloadbalancing", region, account, f"loadbalancer/{name}")
             yield _Protectable(
                 arn, name, CLASSIC_LOAD_BALANCER, f"Internet-facing classic load balancer {name}", region
             )
@@ -171,7 +171,7 @@ def shield_elastic_ip_protected(inventory: Inventory) -> Iterable[Outcome]:
             if not allocation or not address.get("association_id"):
                 continue  # idle addresses are aws.ec2.eip_associated's; EC2-Classic ones cannot be protected
             region = str(address.get("region", ""))
-            arn = f"arn:{partition_of(region)}:ec2:{region}:{account}:eip-allocation/{allocation}"
+            arn = regional_arn("ec2", region, account, f"eip-allocation/{allocation}")
             label = f"Elastic IP {address.get('public_ip')} ({allocation})"
             yield _Protectable(arn, str(allocation), ELASTIC_IP, label, region)
 
