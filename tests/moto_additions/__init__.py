@@ -22,6 +22,7 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``neptune``: IAM database authentication on Neptune clusters.
 - ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
   parameter values (ModifyClusterParameterGroup, DescribeClusterParameters).
+- ``sagemaker``: network isolation on models (CreateModel keeps it, DescribeModel reports it).
 - ``ssm``: service settings (get, update, reset) for the document public sharing permission.
 - ``elasticbeanstalk``: environments' option settings (CreateEnvironment keeps them, UpdateEnvironment,
   DescribeConfigurationSettings).
@@ -48,6 +49,7 @@ from . import (
     neptune,
     networkfirewall,
     redshift,
+    sagemaker,
     ssm,
 )
 
@@ -67,3 +69,4 @@ guardduty.install()
 neptune.install()
 redshift.install()
 ssm.install()
+sagemaker.install()

@@ -60,6 +60,7 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "codebuild": ("codebuild",),
     "ssm": ("ssm",),
     "glue": ("glue",),
+    "cloudformation": ("cloudformation",),
     "route53": ("route53@global",),
     "autoscaling": ("autoscaling",),
     "launch_templates": ("ec2",),

@@ -32,6 +32,8 @@ class SageMakerModel(TypedDict):
     subnets: list[str]  # VpcConfig.Subnets; empty: the model's containers run outside the account's VPCs
     region: str
     describe_error: NotRequired[str]  # DescribeModel failed: only the name and ARN are known
+    # EnableNetworkIsolation; absent from inventories collected before it was kept.
+    network_isolation: NotRequired[bool]
 
 
 class SageMakerRegion(TypedDict):

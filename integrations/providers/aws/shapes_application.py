@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from .shapes import Regional
+from .shapes_ec2 import NamedSecretFinding
 
 # --- stepfunctions (state machines) -----------------------------------------------------
 
@@ -23,6 +24,13 @@ class StateMachine(TypedDict):
     log_destinations: list[str]  # the CloudWatch Logs log group ARNs its execution history is sent to
     region: str
     describe_error: NotRequired[str]  # DescribeStateMachine failed: only the name and ARN are known
+    # From DescribeStateMachine, absent from inventories collected before they were kept: encryptionConfiguration's
+    # type (AWS_OWNED_KEY or CUSTOMER_MANAGED_KMS_KEY) and key, and what in the definition looks like a credential
+    # (by path, at most user_data.MAX_FINDINGS of them; the count is of all).
+    encryption_type: NotRequired[str]
+    kms_key_id: NotRequired[str | None]
+    definition_secrets: NotRequired[list[NamedSecretFinding]]
+    definition_secret_count: NotRequired[int]
 
 
 class StepFunctionsRegion(TypedDict):
@@ -95,6 +103,9 @@ class BeanstalkEnvironment(TypedDict):
     log_retention_days: NotRequired[str | None]  # aws:elasticbeanstalk:cloudwatch:logs RetentionInDays
     describe_error: NotRequired[str]  # DescribeConfigurationSettings failed: the options are unknown
     region: str
+    # The environment properties (aws:elasticbeanstalk:application:environment) holding a credential, by name and kind;
+    # absent from inventories collected before they were scanned.
+    property_secrets: NotRequired[list[NamedSecretFinding]]
 
 
 class ElasticBeanstalkRegion(TypedDict):

@@ -84,6 +84,9 @@ class ReplicationGroup(TypedDict):
     multi_az: str | None  # enabled or disabled
     snapshot_retention_days: int  # SnapshotRetentionLimit; 0: no automatic backups
     region: str
+    # AuthTokenEnabled and UserGroupIds (role-based access control); absent in inventories collected before.
+    auth_token_enabled: NotRequired[bool]
+    user_group_ids: NotRequired[list[str]]
 
 
 class CacheCluster(TypedDict):

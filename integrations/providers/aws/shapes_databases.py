@@ -68,6 +68,10 @@ class DmsEndpoint(TypedDict):
     # RedisSettings.SslSecurityProtocol: "plaintext" or "ssl-encryption"; None: not reported (DMS's default is TLS).
     # Absent in inventories collected before it was read.
     redis_ssl_protocol: NotRequired[str | None]
+    # MongoDbSettings.AuthType ("no" or "password"; None: not reported) and NeptuneSettings.IamAuthEnabled (None: not
+    # reported); absent in inventories collected before they were read.
+    mongodb_auth_type: NotRequired[str | None]
+    neptune_iam_auth: NotRequired[bool | None]
     region: str
 
 

@@ -1,10 +1,10 @@
 """Inventory shapes of the build, management and data catalog services: CodeBuild projects, SSM documents, the Glue
-Data Catalog and Glue jobs, and Route 53 hosted zones.
+Data Catalog and Glue jobs, CloudFormation stacks, and Route 53 hosted zones.
 
-Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``codebuild``, ``ssm``
-and ``glue`` as ``Regional[...]`` of their region shape, and ``route53`` (global) as :class:`Route53`. A read that
-failed for one resource is kept on it (``describe_error``) so only that resource's outcomes are errors; a read that
-failed for a whole part of a region is kept on the region (``<key>_error``).
+Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``codebuild``, ``ssm``,
+``glue`` and ``cloudformation`` as ``Regional[...]`` of their region shape, and ``route53`` (global) as
+:class:`Route53`. A read that failed for one resource is kept on it (``describe_error``) so only that resource's
+outcomes are errors; a read that failed for a whole part of a region is kept on the region (``<key>_error``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from .shapes import PolicyDocument, Regional
-from .shapes_ec2 import UserData
+from .shapes_ec2 import NamedSecretFinding, UserData
 
 # --- codebuild (build projects) ---------------------------------------------------------------
 
@@ -155,6 +155,8 @@ class GlueJob(TypedDict):
     bookmark_option: NotRequired[str | None]
     bookmarks_encryption_mode: NotRequired[str | None]
     region: str
+    # The DefaultArguments holding a credential, by name and kind; absent from inventories collected before.
+    argument_secrets: NotRequired[list[NamedSecretFinding]]
 
 
 class GlueRegion(TypedDict):
@@ -186,10 +188,31 @@ class Route53(TypedDict):
     query_logging_error: NotRequired[str]  # ListQueryLoggingConfigs failed: no zone's query logging is known
 
 
+# --- cloudformation (stacks) -------------------------------------------------------------------------
+
+
+class CloudFormationStack(TypedDict):
+    name: str
+    arn: str  # StackId
+    status: str | None  # StackStatus: CREATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...
+    parent_id: str | None  # ParentId: the stack this one is nested in; None: a root stack
+    termination_protection: bool  # EnableTerminationProtection
+    # The BootstrapVersion output of a CDK bootstrap stack; None: no such output, or not a number.
+    bootstrap_version: int | None
+    output_secrets: list[NamedSecretFinding]  # the outputs holding a credential, by name and kind
+    region: str
+
+
+class CloudFormationRegion(TypedDict):
+    stacks: list[CloudFormationStack]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
 class DevtoolsInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
     codebuild: Regional[CodeBuildRegion]
     ssm: Regional[SsmRegion]
     glue: Regional[GlueRegion]
+    cloudformation: Regional[CloudFormationRegion]
     route53: Route53

@@ -33,6 +33,14 @@ class SecretFinding(TypedDict):
     line: int  # 1-based, in the decoded user data
 
 
+class NamedSecretFinding(TypedDict):
+    """A named setting (an argument, a stage variable, an environment property, a path in a JSON document) that holds
+    something looking like a credential: its name and the kinds found, never the value."""
+
+    name: str
+    kinds: list[str]  # see collectors/user_data.py SECRET_KINDS
+
+
 class UserData(TypedDict):
     """What was found in one instance's or launch template version's user data (the text itself is not kept)."""
 

@@ -54,6 +54,7 @@ class ConfigRecorder(TypedDict):
     recording: bool
     last_status: str | None
     region: str
+    role_arn: NotRequired[str | None]  # roleARN; absent from inventories collected before it was kept
 
 
 class ConfigRegion(TypedDict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from .shapes import AwsFragment, PolicyDocument
+from .shapes_ec2 import NamedSecretFinding
 
 
 class ElasticIp(TypedDict):
@@ -86,6 +87,18 @@ class ClassicLoadBalancer(TypedDict):
     # kept
     availability_zones: NotRequired[list[str]]
     cross_zone: NotRequired[bool]
+    # Absent in inventories collected before they were kept: ConnectionDraining.Enabled; each HTTPS or SSL listener
+    # ("HTTPS:443") -> its PolicyNames; the load balancer's SSL negotiation policies by name (only read when it has
+    # such a listener), or the error reading them.
+    connection_draining: NotRequired[bool]
+    secure_listener_policies: NotRequired[dict[str, list[str]]]
+    negotiation_policies: NotRequired[dict[str, NegotiationPolicy]]
+    negotiation_policies_error: NotRequired[str]
+
+
+class NegotiationPolicy(TypedDict):
+    reference: str | None  # Reference-Security-Policy: the predefined policy it was made from; None: custom
+    protocols: list[str]  # the Protocol-* attributes set true, without the prefix ("TLSv1.2")
 
 
 class ElbRegion(TypedDict):
@@ -102,6 +115,8 @@ class ApiStage(TypedDict):
     # Absent from inventories collected before the cache settings were kept (those stages are not judged on them).
     cache_cluster_enabled: NotRequired[bool]  # cacheClusterEnabled: the stage has a cache cluster
     method_caching: NotRequired[dict[str, MethodCaching]]  # methodSettings' key ("*/*", "~1pets/GET") -> its caching
+    # The stage variables holding a credential, by name and kind; absent from inventories collected before.
+    variable_secrets: NotRequired[list[NamedSecretFinding]]
     # clientCertificateId: the certificate the stage presents to HTTP backends; None: none. Absent from inventories
     # collected before it was kept (those stages are not judged on it).
     client_certificate_id: NotRequired[str | None]
@@ -180,6 +195,19 @@ class EcrRepository(TypedDict):
     # Absent from inventories collected before lifecycle policies were read (those repositories are not judged).
     lifecycle_policy: NotRequired[bool]  # GetLifecyclePolicy found one (LifecyclePolicyNotFoundException: none)
     lifecycle_policy_error: NotRequired[str]  # GetLifecyclePolicy failed for this repository
+    # The most recently pushed image and its last scan (None: no image), or why it could not be read; absent from
+    # inventories collected before images were read.
+    latest_image: NotRequired[EcrImage | None]
+    latest_image_error: NotRequired[str]
+
+
+class EcrImage(TypedDict):
+    digest: str
+    tags: list[str]  # its first five tags, sorted
+    pushed_at: str | None  # imagePushedAt
+    scan_status: str | None  # imageScanStatus.status: COMPLETE, ACTIVE, IN_PROGRESS, FAILED, ...; None: never scanned
+    scan_description: NotRequired[str | None]
+    severity_counts: NotRequired[dict[str, int]]  # findingSeverityCounts: CRITICAL, HIGH, ... -> count
 
 
 class EcrRegion(TypedDict):
@@ -329,6 +357,17 @@ class GuardDutyRegion(TypedDict):
 class InspectorRegion(TypedDict):
     status: str | None  # the account's Inspector status; None: never enabled in the region
     resource_state: dict[str, str | None]  # scan type ("ec2", "ecr", "lambda", ...) -> its status
+    # Where Inspector is enabled (absent elsewhere and from older inventories): its active critical findings (a page's
+    # worth counted, ``more`` when there are others), or the error reading them.
+    critical_findings: NotRequired[InspectorFindings]
+    critical_findings_error: NotRequired[str]
+
+
+class InspectorFindings(TypedDict):
+    count: int
+    more: bool
+    vulnerabilities: list[str]  # packageVulnerabilityDetails.vulnerabilityId (CVE-...), the first 20, sorted
+    resources: list[str]  # the affected resources' ids (instance ids, image ARNs, function ARNs), the first 20
 
 
 class MacieRegion(TypedDict):

@@ -28,6 +28,7 @@ class LaunchConfiguration(TypedDict):
     associate_public_ip: bool | None
     region: str
     spot: NotRequired[bool]  # SpotPrice is set: its instances are Spot Instances (absent from older inventories)
+    user_data: NotRequired[UserData]  # what its user data holds (absent from inventories collected before it was kept)
 
 
 class AutoScalingGroup(TypedDict):

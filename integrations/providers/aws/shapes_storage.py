@@ -80,6 +80,9 @@ class DynamoTable(TypedDict):
     tags: NotRequired[dict[str, str]]
     tags_error: NotRequired[str]  # ListTagsOfResource failed: a selection by tag cannot be judged
     region: str
+    # GetResourcePolicy (None: the table has none) or why it failed; absent from inventories kept before it was read
+    policy: NotRequired[PolicyDocument | None]
+    policy_error: NotRequired[str]
 
 
 class DynamoDbRegion(TypedDict):

@@ -62,19 +62,21 @@ def _seed_ecs(endpoint: str, region: str) -> set[tuple[str, str, str]]:
 def _seed_elasticache(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     elasticache = aws(endpoint, "elasticache", region)
     group = {"CacheNodeType": "cache.t3.micro", "NumCacheClusters": 2, "Engine": "redis"}
-    # Encrypted both ways, failing over across zones, a week of backups: passes every replication group check.
+    # Encrypted both ways, clients signing in with its AUTH token, failing over across zones, a week of backups:
+    # passes every replication group check.
     elasticache.create_replication_group(
         ReplicationGroupId="sessions",
         ReplicationGroupDescription="web sessions",
         AtRestEncryptionEnabled=True,
         TransitEncryptionEnabled=True,
+        AuthToken="sessions-auth-token-of-32-characters",
         TransitEncryptionMode="required",
         AutomaticFailoverEnabled=True,
         MultiAZEnabled=True,
         SnapshotRetentionLimit=7,
         **group,
     )
-    # None of it: fails all five.
+    # None of it: fails all six.
     bare = elasticache.create_replication_group(
         ReplicationGroupId="page-cache", ReplicationGroupDescription="rendered pages", **group
     )["ReplicationGroup"]["ARN"]
@@ -102,6 +104,7 @@ def _seed_elasticache(endpoint: str, region: str) -> set[tuple[str, str, str]]:
                 "automatic_failover",
                 "multi_az",
                 "backups_enabled",
+                "auth_required",
             )
         },
         ("aws.elasticache.cache_cluster_auto_minor_version_upgrade", frozen, region),

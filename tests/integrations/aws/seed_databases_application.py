@@ -81,16 +81,46 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
         EndpointIdentifier="orders-copy", EndpointType="target", EngineName="postgres", SslMode="none", **server
     )["Endpoint"]["EndpointArn"]
     failures.add(("aws.dms.endpoint_ssl_enabled", plain, region))
+    # A MongoDB source read without signing in fails; a Neptune target DMS reaches through IAM passes.
+    reviews = dms.create_endpoint(
+        EndpointIdentifier="reviews-src",
+        EndpointType="source",
+        EngineName="mongodb",
+        SslMode="require",
+        MongoDbSettings={"ServerName": "docs.internal", "Port": 27017, "AuthType": "no"},
+    )["Endpoint"]["EndpointArn"]
+    failures.add(("aws.dms.endpoint_mongodb_authentication_enabled", reviews, region))
+    dms.create_endpoint(
+        EndpointIdentifier="graph-copy",
+        EndpointType="target",
+        EngineName="neptune",
+        NeptuneSettings={"S3BucketName": "graph-staging", "S3BucketFolder": "load", "IamAuthEnabled": True},
+    )
 
     states = aws(endpoint, "stepfunctions", region)
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
     role = f"arn:aws:iam::{ACCOUNT}:role/workflows"
     group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/vendedlogs/states/orders:*"
     logging = {"level": "ERROR", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}]}
-    # Logging errors to a log group passes; no logging configuration fails.
-    states.create_state_machine(name="orders", definition=definition, roleArn=role, loggingConfiguration=logging)
-    quiet = states.create_state_machine(name="reports", definition=definition, roleArn=role)["stateMachineArn"]
+    # Logging errors to a log group under the account's key passes; no logging configuration, AWS's key and a
+    # password written into a task's parameters fail.
+    kms = aws(endpoint, "kms", region)
+    key = kms.create_key(Description="workflows")["KeyMetadata"]["Arn"]
+    kms.enable_key_rotation(KeyId=key)
+    states.create_state_machine(
+        name="orders",
+        definition=definition,
+        roleArn=role,
+        loggingConfiguration=logging,
+        encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key},
+    )
+    login = {"Type": "Pass", "Parameters": {"username": "reports", "password": "Rep0rts-2026"}, "End": True}
+    quiet = states.create_state_machine(
+        name="reports", definition=json.dumps({"StartAt": "Login", "States": {"Login": login}}), roleArn=role
+    )["stateMachineArn"]
     failures.add(("aws.stepfunctions.state_machine_logging_enabled", quiet, region))
+    failures.add(("aws.stepfunctions.state_machine_encrypted_with_cmk", quiet, region))
+    failures.add(("aws.stepfunctions.state_machine_no_secrets_in_definition", quiet, region))
 
     wafv2 = aws(endpoint, "wafv2", region)
     visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "waf"}

@@ -1,5 +1,6 @@
 """Seeds for the end-to-end scan: CodeBuild projects, SSM documents and managed nodes' patch scans, the Glue Data
-Catalog and Glue jobs, and Route 53 public hosted zones, one of each kind passing and one failing.
+Catalog and Glue jobs, Route 53 public hosted zones and CloudFormation stacks, one of each kind passing and one
+failing.
 
 ``seed_devtools`` returns the failures it causes (``(check id, resource id, region)``). The Glue Data Catalog of every
 other scanned region keeps Glue's defaults (no encryption), which fail there: the scan test lists those itself.
@@ -40,7 +41,31 @@ def seed_devtools(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         | _seed_ssm(endpoint, region)
         | _seed_glue(endpoint, region, key["Arn"])
         | _seed_route53(endpoint, region, key["Arn"])
+        | _seed_cloudformation(endpoint, region)
     )
+
+
+def _seed_cloudformation(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    def stack(name: str, outputs: dict[str, str], protected: bool) -> str:
+        template = {
+            "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+        }
+        return str(
+            aws(endpoint, "cloudformation", region).create_stack(
+                StackName=name, TemplateBody=json.dumps(template), EnableTerminationProtection=protected
+            )["StackId"]
+        )
+
+    # A protected CDK bootstrap stack on a template from before the staging bucket fix: fails that check only.
+    toolkit = stack("CDKToolkit", {"BootstrapVersion": "19", "BucketName": "cdk-hnb659fds-assets"}, protected=True)
+    # An unprotected stack returning its database password: fails the other two.
+    orders = stack("orders-db", {"DbPassword": "Orders-db-2026", "DbPort": "5432"}, protected=False)
+    return {
+        ("aws.cloudformation.cdk_bootstrap_version_current", toolkit, region),
+        ("aws.cloudformation.stack_outputs_no_secrets", orders, region),
+        ("aws.cloudformation.stack_termination_protection", orders, region),
+    }
 
 
 def hardened_project(endpoint: str, name: str, region: str, **changes: Any) -> str:

@@ -75,9 +75,10 @@ def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, 
             "awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group], "assignPublicIp": "DISABLED"}
         },
     )
-    # A SageMaker model whose containers run in the VPC.
+    # A SageMaker model whose containers run in the VPC, isolated from the network.
     aws(endpoint, "sagemaker", region).create_model(
         ModelName="ranker",
+        EnableNetworkIsolation=True,
         ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker",
         PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/ranker:1"},
         VpcConfig={"SecurityGroupIds": [group], "Subnets": subnets},

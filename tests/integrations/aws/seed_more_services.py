@@ -156,13 +156,17 @@ def _seed_compute(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     subnets = _default_subnets(endpoint, region)
     # An endpoint service any principal may connect to, accepting every request unasked: fails both.
     ec2, elbv2 = aws(endpoint, "ec2", region), aws(endpoint, "elbv2", region)
-    # Behind a network load balancer across two zones that logs its access and cannot be deleted by mistake.
+    # Behind a network load balancer across two zones, balancing across them, that logs its access and cannot be
+    # deleted by mistake.
     balancer = elbv2.create_load_balancer(Name="partner-api", Type="network", Scheme="internal", Subnets=subnets)[
         "LoadBalancers"
     ][0]["LoadBalancerArn"]
     elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=balancer,
-        Attributes=[{"Key": f"{key}.enabled", "Value": "true"} for key in ("access_logs.s3", "deletion_protection")],
+        Attributes=[
+            {"Key": f"{key}.enabled", "Value": "true"}
+            for key in ("access_logs.s3", "deletion_protection", "load_balancing.cross_zone")
+        ],
     )
     service = ec2.create_vpc_endpoint_service_configuration(
         NetworkLoadBalancerArns=[balancer], AcceptanceRequired=False

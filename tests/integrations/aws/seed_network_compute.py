@@ -89,6 +89,21 @@ def _function_and_repository(endpoint: str, region: str) -> None:
             }
         ),
     )
+    # One image, scanned: moto's scan reports one high finding and no critical one, so it passes.
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 7023,
+            "digest": "sha256:" + "a" * 64,
+        },
+        "layers": [],
+    }
+    digest = ecr.put_image(repositoryName="api", imageManifest=json.dumps(manifest), imageTag="1.0.0")["image"][
+        "imageId"
+    ]
+    ecr.start_image_scan(repositoryName="api", imageId={"imageDigest": digest["imageDigest"]})
 
 
 def _distribution(endpoint: str, region: str) -> str:
@@ -203,9 +218,12 @@ def seed_network_compute(endpoint: str, region: str) -> set[tuple[str, str, str]
         ("aws.ec2.eip_associated", idle_ip, region),
         ("aws.elb.listeners_encrypted", "legacy-elb", region),
         ("aws.elb.access_logging_enabled", "legacy-elb", region),
-        # one zone, without cross-zone load balancing
+        # one zone, without cross-zone load balancing or connection draining
         ("aws.elb.multiple_azs", "legacy-elb", region),
         ("aws.elb.cross_zone_load_balancing", "legacy-elb", region),
+        ("aws.elb.connection_draining_enabled", "legacy-elb", region),
+        # the registry is left on basic scanning
+        ("aws.ecr.registry_enhanced_scanning", f"arn:aws:ecr:{region}:{ACCOUNT}:registry", region),
         # its images are kept for ever: no lifecycle policy expires them
         ("aws.ecr.lifecycle_policy", "api", region),
     }

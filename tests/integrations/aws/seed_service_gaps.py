@@ -112,7 +112,20 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "AccessLog": {"Enabled": True, "S3BucketName": "cw-access-logs"},
             "CrossZoneLoadBalancing": {"Enabled": True},
             "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "strictest"}],
+            "ConnectionDraining": {"Enabled": True, "Timeout": 300},
         },
+    )
+    # Its HTTPS listener negotiates under a policy made from the TLS 1.2 predefined policy.
+    elb.create_load_balancer_policy(
+        LoadBalancerName="managed-elb",
+        PolicyName="tls-1-2",
+        PolicyTypeName="SSLNegotiationPolicyType",
+        PolicyAttributes=[
+            {"AttributeName": "Reference-Security-Policy", "AttributeValue": "ELBSecurityPolicy-TLS-1-2-2017-01"}
+        ],
+    )
+    elb.set_load_balancer_policies_of_listener(
+        LoadBalancerName="managed-elb", LoadBalancerPort=443, PolicyNames=["tls-1-2"]
     )
 
     failures |= {

@@ -22,6 +22,13 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+    # Shared with a partner account outside any organisation condition.
+    sessions = f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/sessions"
+    partner = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "dynamodb:Query"}
+    aws(endpoint, "dynamodb", region).put_resource_policy(
+        ResourceArn=sessions,
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [{**partner, "Resource": sessions}]}),
+    )
     aws(endpoint, "backup", region).create_backup_vault(BackupVaultName="default-vault")
     deny_http = {
         "Effect": "Deny",
@@ -40,7 +47,7 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
         ("aws.rds.snapshot_encrypted", "legacy-db-before-upgrade", region),
         *{
             (f"aws.dynamodb.{name}", "sessions", region)
-            for name in ("pitr_enabled", "deletion_protection", "kms_encryption")
+            for name in ("pitr_enabled", "deletion_protection", "kms_encryption", "table_policy_no_outside_access")
         },
         ("aws.backup.vault_locked", f"arn:aws:backup:{region}:{ACCOUNT}:backup-vault:default-vault", region),
         ("aws.secretsmanager.rotation_enabled", secret["ARN"], region),

@@ -231,6 +231,34 @@ def _domain_name(endpoint: str, name: str, region: str = REGION, **settings: Any
     )
 
 
+VARIABLE_SECRETS = "aws.apigateway.stage_no_secrets_in_variables"
+
+
+def test_stage_variables_holding_credentials_fail_by_name_without_the_value(moto_reset: str) -> None:
+    # given a stage whose variables hold a backend's API key and a private key, one naming a Lambda alias and a
+    # secret, and one without variables
+    api = _rest_api(moto_reset, "orders")
+    leaky = _stage(
+        moto_reset,
+        api,
+        "prod",
+        variables={"backendApiKey": "a8f5f167f44f4964e6c998dee827110c", "alias": "live"},
+    )
+    named = _stage(moto_reset, api, "beta", variables={"lambdaAlias": "beta", "tokenSecretName": "orders/token"})
+    bare = _stage(moto_reset, api, "dev")
+    # when the stage variable check runs
+    collected = collect(moto_reset, [VARIABLE_SECRETS])
+    outcomes = {o.resource_id: o for o in run(collected, VARIABLE_SECRETS)}
+    # then only the leaky stage fails, naming the variable and the kind; the value is kept nowhere
+    assert statuses(outcomes.values()) == {leaky: FAIL, named: PASS, bare: PASS}
+    assert outcomes[leaky].reason == (
+        "Stage prod of REST API orders (" + api + ")'s stage variables hold credential-looking values: "
+        "backendApiKey (secret_assignment)"
+    )
+    assert outcomes[named].observed == {"findings": [], "finding_count": 0}
+    assert "a8f5f167f44f4964e6c998dee827110c" not in json.dumps(collected.data)
+
+
 def test_custom_domain_names_pass_from_tls_1_2_and_fail_on_tls_1_0(moto_reset: str) -> None:
     # given domain names on TLS_1_2, on a TLS 1.3 policy (in the other region), on TLS_1_0, and one answered without a
     # security policy

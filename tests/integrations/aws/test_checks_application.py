@@ -51,7 +51,7 @@ def _log_group(region: str = REGION) -> str:
 def _state_machine(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
     """Create state machine ``name`` (create_state_machine's own ``settings``) and return its ARN."""
     created = aws(endpoint, "stepfunctions", region).create_state_machine(
-        name=name, definition=DEFINITION, roleArn=ROLE, **settings
+        name=name, roleArn=ROLE, **{"definition": DEFINITION, **settings}
     )
     return str(created["stateMachineArn"])
 
@@ -132,6 +132,82 @@ def test_state_machines_past_the_bound_are_left_unread_and_said_so(
         f"{REGION} holds more than 2 state machines; only the first 2 were read and judged",
     )
     assert next(o for o in outcomes if o.region == OTHER_REGION).resource_id == west
+
+
+ENCRYPTED = "aws.stepfunctions.state_machine_encrypted_with_cmk"
+NO_SECRETS = "aws.stepfunctions.state_machine_no_secrets_in_definition"
+
+
+def _calling(headers: dict[str, Any]) -> str:
+    """A definition with one HTTP task sending ``headers`` and a Pass state whose parameters hold a list."""
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::http:invoke",
+        "Parameters": {"ApiEndpoint": "https://api.example.com/orders", "Method": "POST", "Headers": headers},
+        "Next": "Done",
+    }
+    done = {"Type": "Pass", "Parameters": {"tags": ["orders", "nightly"]}, "End": True}
+    return json.dumps({"StartAt": "Call", "States": {"Call": task, "Done": done}})
+
+
+def test_state_machines_encrypted_with_a_key_of_the_account_pass_and_aws_owned_keys_fail(moto_reset: str) -> None:
+    # given a state machine encrypted with a customer managed key, one left on AWS's key, and one set to it explicitly
+    key = aws(moto_reset, "kms").create_key(Description="workflows")["KeyMetadata"]["Arn"]
+    own = _state_machine(
+        moto_reset,
+        "orders",
+        encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key},
+    )
+    default = _state_machine(moto_reset, "reports")
+    explicit = _state_machine(moto_reset, "refunds", encryptionConfiguration={"type": "AWS_OWNED_KEY"})
+    # when the encryption check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, ENCRYPTED)}
+    # then only the one under the account's key passes, each saying which key it saw
+    assert {arn: o.status for arn, o in outcomes.items()} == {own: PASS, default: FAIL, explicit: FAIL}
+    assert outcomes[own].reason == f"Step Functions standard state machine orders encrypts its data with KMS key {key}"
+    assert outcomes[default].reason == (
+        "Step Functions standard state machine reports encrypts its data with a key AWS owns (AWS_OWNED_KEY), not one "
+        "of the account's"
+    )
+    assert outcomes[explicit].observed == {"encryption_type": "AWS_OWNED_KEY", "kms_key_id": None}
+
+
+def test_state_machine_definitions_holding_credentials_fail_by_path_and_kind_without_the_value(
+    moto_reset: str,
+) -> None:
+    # given a definition sending an API key written out, one reading it from the execution's input (a path), one
+    # whose header value is a GitHub token under a harmless name, and one with nothing secret
+    written = _state_machine(moto_reset, "billing", definition=_calling({"X-Api-Key": "k3y-written-0ut-here"}))
+    referenced = _state_machine(moto_reset, "orders", definition=_calling({"X-Api-Key.$": "$.credentials.key"}))
+    token = "ghp_" + "a1B2" * 9
+    by_format = _state_machine(moto_reset, "deploys", definition=_calling({"Authorization": f"Bearer {token}"}))
+    plain = _state_machine(moto_reset, "reports")
+    # when the definition check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, NO_SECRETS)}
+    # then the two holding a credential fail, naming where and what kind, never the value; the path and the plain
+    # one pass
+    assert {arn: o.status for arn, o in outcomes.items()} == {
+        written: FAIL,
+        referenced: PASS,
+        by_format: FAIL,
+        plain: PASS,
+    }
+    assert outcomes[written].reason == (
+        "Step Functions standard state machine billing's definition's values hold credential-looking values: "
+        "States.Call.Parameters.Headers.X-Api-Key (secret_assignment)"
+    )
+    assert outcomes[written].observed == {
+        "findings": [{"name": "States.Call.Parameters.Headers.X-Api-Key", "kinds": ["secret_assignment"]}],
+        "finding_count": 1,
+    }
+    assert outcomes[by_format].observed["findings"] == [
+        {"name": "States.Call.Parameters.Headers.Authorization", "kinds": ["service_token"]}
+    ]
+    assert "k3y-written-0ut-here" not in json.dumps([o.observed for o in outcomes.values()])
+    assert token not in json.dumps(collect(moto_reset, [NO_SECRETS]).data)
+    assert outcomes[plain].reason == (
+        "Step Functions standard state machine reports's definition's values hold nothing that looks like a credential"
+    )
 
 
 # --- wafv2 ---------------------------------------------------------------------------------------------------------

@@ -145,3 +145,45 @@ def test_auto_scaling_is_judged_in_each_region(moto_reset: str) -> None:
     # then the configuration is judged once, in its region
     assert statuses(outcomes) == {arn: FAIL}
     assert only(outcomes).region == OTHER_REGION
+
+
+USER_DATA_CHECK = "aws.autoscaling.launch_configuration_user_data_no_secrets"
+
+
+def test_launch_configuration_user_data_with_credentials_fails_without_keeping_them(moto_reset: str) -> None:
+    # given a launch configuration whose user data exports an access key pair, one fetching its secret at boot, and
+    # one without user data
+    leaked_key = "AKIA" + "Q" * 16
+    leaky = launch_configuration(
+        moto_reset,
+        "leaky",
+        UserData=f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={leaked_key}\nexport AWS_SECRET_ACCESS_KEY=wJalr/EXAMPLE\n",
+    )
+    fetching = launch_configuration(
+        moto_reset,
+        "fetching",
+        UserData='#!/bin/bash\nDB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id db)"\n',
+    )
+    bare = launch_configuration(moto_reset, "bare")
+    # when the user data check runs
+    collected = collect(moto_reset, [USER_DATA_CHECK])
+    outcomes = {o.resource_id: o for o in run(collected, USER_DATA_CHECK)}
+    # then only the leaky one fails, saying what kinds it found on which lines; the key is kept nowhere
+    assert statuses(outcomes.values()) == {leaky: FAIL, fetching: PASS, bare: PASS}
+    assert outcomes[leaky].reason == (
+        "Launch configuration leaky's user data holds credential-looking values: aws_access_key_id (line 2), "
+        "aws_secret_access_key (line 3)"
+    )
+    assert outcomes[bare].reason == "Launch configuration bare has no user data"
+    assert leaked_key not in str(collected.data)
+
+
+def test_a_launch_configuration_in_an_older_inventory_is_not_judged_on_user_data(moto_reset: str) -> None:
+    # given an inventory collected before launch configurations' user data was scanned
+    launch_configuration(moto_reset, "old", UserData="#!/bin/bash\nPASSWORD=hunter2\n")
+    collected = collect(moto_reset, [USER_DATA_CHECK])
+    for configuration in collected.data["autoscaling"]["regions"][REGION]["launch_configurations"]:
+        del configuration["user_data"]
+    # when the user data check runs
+    # then it has nothing to judge
+    assert run(collected, USER_DATA_CHECK) == []

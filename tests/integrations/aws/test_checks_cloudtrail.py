@@ -228,3 +228,26 @@ def test_organization_trail_with_unreadable_status_is_explained() -> None:
     # then it fails, saying why the trail could not be counted
     assert outcome.status == FAIL
     assert "org's status could not be read (GetTrailStatus failed with AccessDeniedException)" in outcome.reason
+
+
+SERVICE_LINKED = "aws.config.recorder_uses_service_linked_role"
+CONFIG_ROLE = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+
+
+def test_config_recorders_pass_under_configs_service_linked_role(moto_reset: str) -> None:
+    # given a recorder under Config's service-linked role in one region and one under a custom role in the other
+    for region, role in ((REGION, CONFIG_ROLE), (OTHER_REGION, f"arn:aws:iam::{ACCOUNT}:role/config")):
+        aws(moto_reset, "config", region).put_configuration_recorder(
+            ConfigurationRecorder={"name": "default", "roleARN": role, "recordingGroup": {"allSupported": True}}
+        )
+    # when the role check runs over both regions
+    outcomes = scan(moto_reset, SERVICE_LINKED, [REGION, OTHER_REGION])
+    # then the custom role fails, naming it; each recorder is its own resource
+    assert by_region(outcomes) == {REGION: PASS, OTHER_REGION: FAIL}
+    assert {o.region: o.resource_id for o in outcomes}[REGION] == (
+        f"arn:aws:config:{REGION}:{ACCOUNT}:configuration-recorder/default"
+    )
+    assert {o.region: o.reason for o in outcomes}[OTHER_REGION] == (
+        f"Config recorder default in {OTHER_REGION} uses role arn:aws:iam::{ACCOUNT}:role/config, not Config's "
+        "service-linked role"
+    )

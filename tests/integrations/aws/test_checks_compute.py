@@ -6,9 +6,21 @@ import json
 from typing import Any
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import ACCOUNT, aws, collect, inventory, lambda_function, run, scan, statuses
+from tests.conftest_moto import _post
+from tests.integrations.aws.support import (
+    ACCOUNT,
+    aws,
+    collect,
+    connector,
+    fake_response,
+    inventory,
+    lambda_function,
+    run,
+    scan,
+    statuses,
+)
 
-PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 
 
 def _function(endpoint: str, name: str, runtime: str = "python3.12") -> str:
@@ -116,6 +128,104 @@ def test_enhanced_registry_scanning_covers_repositories(moto_reset: str) -> None
     assert statuses(outcomes) == {"prod-api": PASS, "dev-api": FAIL}
 
 
+ENHANCED = "aws.ecr.registry_enhanced_scanning"
+REGISTRY_ARN = f"arn:aws:ecr:us-east-1:{ACCOUNT}:registry"
+
+
+def test_registries_pass_when_enhanced_scanning_covers_every_repository(moto_reset: str) -> None:
+    # given a registry scanning prod-* repositories with enhanced scanning, holding prod-api and dev-api
+    ecr = aws(moto_reset, "ecr")
+    ecr.put_registry_scanning_configuration(
+        scanType="ENHANCED",
+        rules=[
+            {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}]}
+        ],
+    )
+    ecr.create_repository(repositoryName="prod-api")
+    ecr.create_repository(repositoryName="dev-api")
+    # when the registry check runs
+    outcome = scan(moto_reset, ENHANCED)
+    # then it fails, naming the repository no rule covers
+    assert statuses(outcome) == {REGISTRY_ARN: FAIL}
+    assert outcome[0].reason == (
+        "The ECR registry in us-east-1 scans with enhanced scanning, but no rule covers dev-api"
+    )
+    # and when a rule covers every repository, it passes
+    ecr.put_registry_scanning_configuration(
+        scanType="ENHANCED",
+        rules=[{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
+    )
+    assert statuses(scan(moto_reset, ENHANCED)) == {REGISTRY_ARN: PASS}
+
+
+def test_registries_on_basic_scanning_fail_and_empty_ones_are_not_judged(moto_reset: str) -> None:
+    # given a registry left on basic scanning (the default) and holding one repository, and another region empty
+    aws(moto_reset, "ecr").create_repository(repositoryName="api")
+    # when the registry check runs
+    outcome = scan(moto_reset, ENHANCED, ["us-east-1", "us-west-2"])
+    # then only the registry holding a repository is judged, and it fails
+    assert [(o.resource_id, o.status, o.reason) for o in outcome] == [
+        (REGISTRY_ARN, FAIL, "The ECR registry in us-east-1 uses basic scanning, not enhanced scanning")
+    ]
+
+
+LATEST_IMAGE = "aws.ecr.latest_image_no_critical_vulnerabilities"
+
+
+def _push(endpoint: str, repository: str, tag: str) -> str:
+    """Push a one-layer image manifest tagged ``tag``; its digest."""
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 7023,
+            "digest": f"sha256:{tag:0>64}",
+        },
+        "layers": [],
+    }
+    pushed = aws(endpoint, "ecr").put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+    return str(pushed["image"]["imageId"]["imageDigest"])
+
+
+def _scan_result(endpoint: str, repository: str, digest: str, counts: dict[str, int]) -> None:
+    """What moto's DescribeImageScanFindings answers for this image (moto's own default is one HIGH finding)."""
+    result = {
+        "registryId": ACCOUNT,
+        "repositoryName": repository,
+        "imageId": {"imageDigest": digest},
+        "imageScanStatus": {"status": "COMPLETE", "description": "The scan was completed successfully."},
+        "imageScanFindings": {"findings": [], "findingSeverityCounts": counts},
+    }
+    body = json.dumps({"results": [result], "region": "us-east-1"}).encode()
+    _post(f"{endpoint}/moto-api/static/ecr/scan-finding-results", body)
+
+
+def test_latest_images_fail_with_critical_findings_or_never_scanned(moto_reset: str) -> None:
+    # given a repository whose latest image has a critical finding (an older clean one before it), one whose latest
+    # image has high findings only, one whose latest image was never scanned, and an empty one
+    ecr = aws(moto_reset, "ecr")
+    for name in ("api", "worker", "batch", "empty"):
+        ecr.create_repository(repositoryName=name)
+    _push(moto_reset, "api", "1")
+    vulnerable = _push(moto_reset, "api", "2")
+    ecr.start_image_scan(repositoryName="api", imageId={"imageDigest": vulnerable})
+    _scan_result(moto_reset, "api", vulnerable, {"CRITICAL": 2, "HIGH": 5})
+    worker = _push(moto_reset, "worker", "3")
+    ecr.start_image_scan(repositoryName="worker", imageId={"imageDigest": worker})
+    _push(moto_reset, "batch", "4")
+    # when the latest image check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, LATEST_IMAGE)}
+    # then the critical and the unscanned ones fail; the empty repository is not judged
+    assert statuses(outcomes.values()) == {"api": FAIL, "worker": PASS, "batch": FAIL}
+    assert (
+        outcomes["api"].reason
+        == "The latest image of repository api (2) has 2 critical and 5 high vulnerability finding(s)"
+    )
+    assert outcomes["worker"].observed == {"scan_status": "COMPLETE", "severity_counts": {"HIGH": 1}}
+    assert outcomes["batch"].reason == "The latest image of repository batch (4) has never been scanned"
+
+
 def test_public_repository_policies_fail(moto_reset: str) -> None:
     # given a repository anyone may pull from, one shared with one account, and one without a policy
     ecr = aws(moto_reset, "ecr")
@@ -127,3 +237,20 @@ def test_public_repository_policies_fail(moto_reset: str) -> None:
     outcomes = scan(moto_reset, "aws.ecr.repository_not_public")
     # then only the public one fails
     assert statuses(outcomes) == {"public": FAIL, "shared": PASS, "private": PASS}
+
+
+def test_a_repository_whose_images_cannot_be_read_is_an_error_for_the_image_check_only(moto_reset: str) -> None:
+    # given a repository whose images ECR refuses to list
+    aws(moto_reset, "ecr").create_repository(repositoryName="api")
+    built = connector(moto_reset)
+    refusal = fake_response(
+        400, json.dumps({"__type": "AccessDeniedException", "message": "denied"}), "application/json"
+    )
+    built.session.events.register("before-send.ecr.DescribeImages", lambda **_: refusal)
+    # when ECR is collected
+    inv = built.collect({"ecr"})
+    # then the image check is an error naming the refusal, and the other repository checks still judge
+    outcome = run(inv, LATEST_IMAGE)[0]
+    assert (outcome.resource_id, outcome.status) == ("api", ERROR)
+    assert outcome.reason.startswith("Could not read the latest image of repository api: DescribeImages failed")
+    assert statuses(run(inv, "aws.ecr.tag_immutability")) == {"api": FAIL}

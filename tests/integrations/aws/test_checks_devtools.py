@@ -757,3 +757,46 @@ def test_a_region_where_glue_answers_nothing_fails_as_a_whole(moto_reset: str) -
     assert "glue" not in collected.data
     for cid in CATALOG_CHECKS + JOB_CHECKS:
         assert {o.status for o in run(collected, cid)} == {ERROR}
+
+
+ARGUMENT_SECRETS = "aws.glue.job_no_secrets_in_arguments"
+
+
+def test_glue_jobs_passing_credentials_as_arguments_fail_by_name_without_the_value(moto_reset: str) -> None:
+    # given a job passing a database password and a Slack token (under a harmless name) as default arguments, one
+    # passing only the secret's name and ARN, and one without arguments
+    slack = "xoxb-" + "1234567890-abcdefghij"
+    leaky = glue_job(
+        moto_reset,
+        "leaky",
+        REGION,
+        DefaultArguments={"--db_password": "Sup3r-s3cret", "--notify": slack, "--job-language": "python"},
+    )
+    named = glue_job(
+        moto_reset,
+        "named",
+        REGION,
+        DefaultArguments={
+            "--db_secret_name": "prod/orders/db",
+            "--db_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/orders/db",
+        },
+    )
+    bare = glue_job(moto_reset, "bare", REGION)
+    # when the argument check runs
+    collected = collect(moto_reset, [ARGUMENT_SECRETS])
+    outcomes = {o.resource_id: o for o in run(collected, ARGUMENT_SECRETS)}
+    # then only the leaky job fails, naming the arguments and the kinds; the values are kept nowhere
+    assert statuses(outcomes.values()) == {leaky: FAIL, named: PASS, bare: PASS}
+    assert outcomes[leaky].reason == (
+        "Glue job leaky's default arguments hold credential-looking values: --db_password (password), "
+        "--notify (service_token)"
+    )
+    assert outcomes[leaky].observed == {
+        "findings": [
+            {"name": "--db_password", "kinds": ["password"]},
+            {"name": "--notify", "kinds": ["service_token"]},
+        ],
+        "finding_count": 2,
+    }
+    assert outcomes[bare].reason == "Glue job bare's default arguments hold nothing that looks like a credential"
+    assert "Sup3r-s3cret" not in str(collected.data) and slack not in str(collected.data)

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from integrations.providers.aws.collectors import user_data as user_data_collector
-from integrations.providers.aws.collectors.user_data import scan_user_data, secret_findings
+from integrations.providers.aws.collectors.user_data import (
+    document_findings,
+    named_values_findings,
+    scan_user_data,
+    secret_findings,
+)
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.seed_ec2_exposure import (
     CLEAN_USER_DATA,
@@ -332,3 +337,53 @@ def test_the_seed_causes_exactly_the_failures_it_returns(moto_reset: str) -> Non
     failures = {(cid, o.resource_id, o.region) for cid in check_ids for o in run(inventory, cid) if o.status == FAIL}
     # then the failures are the ones it says
     assert failures == expected
+
+
+def test_urls_signing_in_with_a_written_password_are_found_and_references_are_not() -> None:
+    # given connection strings with a password written out, read from a variable, or without one
+    text = "\n".join(
+        [
+            "DATABASE_URL=postgres://app:hunter22@db.internal:5432/orders",
+            "mongo mongodb+srv://reader:Pa55word!@cluster0.example.net/app",
+            "DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal/orders",
+            "git clone https://github.com/example/app.git",
+            "ssh git@github.com:example/app.git",
+        ]
+    )
+    # when it is scanned
+    # then the two written passwords are found, on their lines
+    assert secret_findings(text) == [{"kind": "url_password", "line": 1}, {"kind": "url_password", "line": 2}]
+
+
+def test_named_settings_are_judged_by_name_and_value_and_camel_case_references_are_left_alone() -> None:
+    # given settings named like credentials with values, camelCase names of references, and a harmless name holding
+    # an access key id
+    settings = {
+        "apiToken": "0123456789abcdef",
+        "tokenSecretName": "orders/api-token",
+        "dbPasswordFile": "/run/secrets/db",
+        "mirror": "AKIA" + "Z" * 16,
+        "retries": "5",
+    }
+    # when they are scanned
+    # then the token and the access key id are found, by name
+    assert named_values_findings(settings) == [
+        {"name": "apiToken", "kinds": ["secret_assignment"]},
+        {"name": "mirror", "kinds": ["aws_access_key_id"]},
+    ]
+
+
+def test_json_documents_are_scanned_by_path_through_objects_and_lists() -> None:
+    # given a document with a password in an object, a token in a list, and a path reference
+    document = {
+        "States": {
+            "Login": {"Parameters": {"Password": "s3cret-value", "User.$": "$.user"}},
+            "Notify": {"Parameters": {"Hooks": ["https://hooks.example.com", "xoxb-" + "1234567890-abcdefghij"]}},
+        }
+    }
+    # when it is scanned
+    # then each finding is named by its path
+    assert document_findings(document) == [
+        {"name": "States.Login.Parameters.Password", "kinds": ["password"]},
+        {"name": "States.Notify.Parameters.Hooks[1]", "kinds": ["service_token"]},
+    ]

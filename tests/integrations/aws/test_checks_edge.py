@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from integrations.registry import OutcomeStatus
 from tests.certificates import self_signed
+from tests.conftest_moto import _post
 from tests.integrations.aws.support import (
     ACCOUNT,
     OTHER_REGION,
@@ -20,6 +22,7 @@ from tests.integrations.aws.support import (
     custom_origin,
     fake_response,
     inventory,
+    only,
     origin_access_control,
     run,
     scan,
@@ -277,3 +280,62 @@ def test_inspector_never_enabled_fails(moto_reset: str) -> None:
     outcomes = scan(moto_reset, "aws.inspector2.enabled")
     # then the region fails
     assert by_region(outcomes) == {REGION: FAIL}
+
+
+CRITICAL_FINDINGS = "aws.inspector2.no_active_critical_findings"
+
+
+def _inspector_finding(vulnerability: str, severity: str, status: str, resource: str) -> dict[str, Any]:
+    return {
+        "awsAccountId": ACCOUNT,
+        "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/{vulnerability}-{resource}",
+        "severity": severity,
+        "status": status,
+        "type": "PACKAGE_VULNERABILITY",
+        "packageVulnerabilityDetails": {"vulnerabilityId": vulnerability, "source": "NVD"},
+        "resources": [{"id": resource, "type": "AWS_EC2_INSTANCE"}],
+    }
+
+
+def _queue_inspector_findings(endpoint: str, findings: list[dict[str, Any]]) -> None:
+    """What moto's ListFindings answers next in REGION (moto ignores the filter; the collector judges each finding)."""
+    body = json.dumps({"results": [findings], "account_id": ACCOUNT, "region": REGION}).encode()
+    _post(f"{endpoint}/moto-api/static/inspector2/findings-results", body)
+
+
+def test_active_critical_inspector_findings_fail_the_region_naming_the_vulnerabilities(moto_reset: str) -> None:
+    # given Inspector enabled with two active critical findings, an active high one and a closed critical one; and a
+    # region where Inspector is off
+    aws(moto_reset, "inspector2", REGION).enable(resourceTypes=["EC2", "ECR"], accountIds=[ACCOUNT])
+    _queue_inspector_findings(
+        moto_reset,
+        [
+            _inspector_finding("CVE-2024-3094", "CRITICAL", "ACTIVE", "i-0aaa"),
+            _inspector_finding("CVE-2021-44228", "CRITICAL", "ACTIVE", "i-0bbb"),
+            _inspector_finding("CVE-2023-38545", "HIGH", "ACTIVE", "i-0aaa"),
+            _inspector_finding("CVE-2014-0160", "CRITICAL", "CLOSED", "i-0ccc"),
+        ],
+    )
+    # when the findings check runs over both regions
+    outcomes = scan(moto_reset, CRITICAL_FINDINGS, [REGION, OTHER_REGION])
+    # then the enabled region fails, counting and naming the active critical ones only; the other is not judged
+    outcome = only(outcomes)
+    assert (outcome.resource_id, outcome.region, outcome.status) == (ACCOUNT, REGION, FAIL)
+    assert outcome.reason == (
+        f"Amazon Inspector in {REGION} has 2 active critical finding(s): CVE-2021-44228, CVE-2024-3094"
+    )
+    assert outcome.observed["resources"] == ["i-0aaa", "i-0bbb"]
+
+
+def test_inspector_without_critical_findings_passes_and_a_refused_read_is_an_error(moto_reset: str) -> None:
+    # given Inspector enabled with no finding
+    aws(moto_reset, "inspector2", REGION).enable(resourceTypes=["EC2", "ECR"], accountIds=[ACCOUNT])
+    # when the findings check runs, then it passes
+    assert by_region(scan(moto_reset, CRITICAL_FINDINGS)) == {REGION: PASS}
+    # and when ListFindings is refused, the region is an error saying so
+    built = connector(moto_reset)
+    refusal = fake_response(403, json.dumps({"message": "denied"}), "application/json")
+    built.session.events.register("before-send.inspector2.ListFindings", lambda **_: refusal)
+    outcome = only(run(built.collect({"inspector2"}), CRITICAL_FINDINGS))
+    assert (outcome.status, outcome.region) == (ERROR, REGION)
+    assert outcome.reason.startswith(f"Could not read Amazon Inspector findings in {REGION}: ListFindings failed")

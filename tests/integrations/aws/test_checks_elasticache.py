@@ -119,3 +119,30 @@ def test_cache_clusters_pass_with_minor_upgrades_on_and_fail_with_them_off(moto_
         "ElastiCache cache cluster memcached-off (memcached) does not take minor engine upgrades automatically"
     )
     assert outcomes[unset].reason.endswith("(not reported, so on by AWS's default)")
+
+
+AUTH = "aws.elasticache.replication_group_auth_required"
+
+
+def test_groups_pass_when_clients_authenticate_by_token_or_user_group(moto_reset: str) -> None:
+    # given a group with an AUTH token, one with role-based access control, and one open to any client
+    token = replication_group(
+        moto_reset, "sessions", TransitEncryptionEnabled=True, AuthToken="a-long-auth-token-of-32-characters"
+    )
+    users = replication_group(moto_reset, "carts", TransitEncryptionEnabled=True, UserGroupIds=["app-users"])
+    open_group = replication_group(moto_reset, "scratch")
+    # when the authentication check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, AUTH)}
+    # then the open one fails; each says how clients authenticate
+    assert statuses(outcomes.values()) == {token: PASS, users: PASS, open_group: FAIL}
+    assert outcomes[token].reason == (
+        "ElastiCache replication group sessions (redis) requires clients to present its AUTH token"
+    )
+    assert outcomes[users].reason == (
+        "ElastiCache replication group carts (redis) requires clients to sign in as users of app-users "
+        "(role-based access control)"
+    )
+    assert outcomes[open_group].reason == (
+        "ElastiCache replication group scratch (redis) lets any client that reaches it run commands without "
+        "authenticating"
+    )

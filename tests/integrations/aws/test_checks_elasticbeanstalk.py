@@ -167,3 +167,41 @@ def test_a_refused_listing_is_an_error_for_its_region_alone(moto_reset: str) -> 
     for cid in CHECKS:
         assert {(o.region, o.status) for o in run(collected, cid)} == {(REGION, PASS), (OTHER_REGION, ERROR)}
         assert next(o for o in run(collected, cid) if o.status == PASS).resource_id == east
+
+
+PROPERTY_SECRETS = "aws.elasticbeanstalk.environment_no_secrets_in_properties"
+PROPERTIES = "aws:elasticbeanstalk:application:environment"
+
+
+def _property(name: str, value: str) -> dict[str, str]:
+    return {"Namespace": PROPERTIES, "OptionName": name, "Value": value}
+
+
+def test_environment_properties_holding_credentials_fail_by_name_without_the_value(moto_reset: str) -> None:
+    # given an environment whose properties hold a database URL with its password and a Stripe key, one whose
+    # properties only name where its secrets are, and one without properties
+    stripe = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    leaky = _environment(
+        moto_reset,
+        "prod",
+        OptionSettings=[
+            _property("DATABASE_URL", "postgres://app:hunter22@db.internal:5432/orders"),
+            _property("PAYMENTS", stripe),
+            _property("LOG_LEVEL", "info"),
+        ],
+    )
+    named = _environment(
+        moto_reset, "staging", OptionSettings=[_property("DB_PASSWORD_PARAMETER", "/staging/db/password")]
+    )
+    bare = _environment(moto_reset, "devel")
+    # when the property check runs
+    collected = collect(moto_reset, [PROPERTY_SECRETS])
+    outcomes = {o.resource_id: o for o in run(collected, PROPERTY_SECRETS)}
+    # then only the leaky environment fails, naming the properties and kinds; the values are kept nowhere
+    assert statuses(outcomes.values()) == {leaky: FAIL, named: PASS, bare: PASS}
+    assert outcomes[leaky].reason == (
+        "Environment prod of application shop's environment properties hold credential-looking values: "
+        "DATABASE_URL (url_password), PAYMENTS (service_token)"
+    )
+    assert outcomes[leaky].observed["application"] == "shop"
+    assert stripe not in str(collected.data) and "hunter22" not in str(collected.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.registry import OutcomeStatus
-from tests.integrations.aws.support import REGION, aws, collect, connector, query_error, run, scan, statuses
+from tests.integrations.aws.support import REGION, aws, collect, connector, only, query_error, run, scan, statuses
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 MODERN = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -233,3 +233,103 @@ def test_classic_load_balancer_certificates_come_from_acm(moto_reset: str) -> No
     assert statuses(outcomes) == {"managed": PASS, "uploaded": FAIL}
     failed = next(o for o in outcomes if o.resource_id == "uploaded")
     assert failed.observed == {"non_acm_certificates": {"SSL:443": iam_certificate}}
+
+
+CLASSIC_TLS = "aws.elb.tls_policy_modern"
+DRAINING = "aws.elb.connection_draining_enabled"
+V2_CROSS_ZONE = "aws.elbv2.cross_zone_load_balancing"
+
+
+def _negotiation_policy(endpoint: str, balancer: str, name: str, *attributes: tuple[str, str]) -> None:
+    aws(endpoint, "elb").create_load_balancer_policy(
+        LoadBalancerName=balancer,
+        PolicyName=name,
+        PolicyTypeName="SSLNegotiationPolicyType",
+        PolicyAttributes=[{"AttributeName": k, "AttributeValue": v} for k, v in attributes],
+    )
+    aws(endpoint, "elb").set_load_balancer_policies_of_listener(
+        LoadBalancerName=balancer, LoadBalancerPort=443, PolicyNames=[name]
+    )
+
+
+def test_classic_tls_listeners_pass_only_under_a_tls_1_2_policy(moto_reset: str) -> None:
+    # given classic load balancers whose HTTPS listener negotiates under a policy made from the TLS 1.2 predefined
+    # policy, under one enabling TLS 1.0, under one named only by an old predefined policy, under none of their own
+    # (AWS's default), and one serving plain HTTP only
+    cert = _certificate(moto_reset)
+    https = {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstancePort": 80, "SSLCertificateId": cert}
+    for name in ("modern", "legacy", "referenced", "defaulted"):
+        _classic(moto_reset, name, https)
+    _classic(moto_reset, "plain", HTTP_80)
+    _negotiation_policy(
+        moto_reset,
+        "modern",
+        "tls12",
+        ("Reference-Security-Policy", "ELBSecurityPolicy-TLS-1-2-2017-01"),
+        ("Protocol-TLSv1.2", "true"),
+        ("Protocol-TLSv1.1", "false"),
+        ("Protocol-TLSv1", "false"),
+    )
+    _negotiation_policy(moto_reset, "legacy", "old", ("Protocol-TLSv1.2", "true"), ("Protocol-TLSv1", "true"))
+    _negotiation_policy(moto_reset, "referenced", "made", ("Reference-Security-Policy", "ELBSecurityPolicy-2016-08"))
+    # when the classic TLS policy check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, CLASSIC_TLS)}
+    # then only the TLS 1.2 one passes; each failure says which listener and why; the HTTP-only one is not judged
+    assert statuses(outcomes.values()) == {"modern": PASS, "legacy": FAIL, "referenced": FAIL, "defaulted": FAIL}
+    assert outcomes["modern"].reason == "Classic load balancer modern accepts TLS 1.2 or later only on HTTPS:443"
+    assert outcomes["legacy"].reason == (
+        "Classic load balancer legacy has listener(s) accepting outdated TLS: HTTPS:443 (policy old enables TLSv1)"
+    )
+    assert outcomes["referenced"].observed["weak_listeners"] == {
+        "HTTPS:443": "policy made is made from ELBSecurityPolicy-2016-08, which accepts TLS 1.0"
+    }
+    assert outcomes["defaulted"].observed["weak_listeners"] == {
+        "HTTPS:443": "no negotiation policy of its own, so ELBSecurityPolicy-2016-08, which accepts TLS 1.0 and 1.1"
+    }
+
+
+def test_classic_negotiation_policies_refused_are_an_error_for_that_check_only(moto_reset: str) -> None:
+    # given a classic HTTPS load balancer whose policies the account may not describe
+    cert = _certificate(moto_reset)
+    _classic(
+        moto_reset, "shop", {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstancePort": 80, "SSLCertificateId": cert}
+    )
+    built = connector(moto_reset)
+    built.session.events.register(
+        "before-send.elastic-load-balancing.DescribeLoadBalancerPolicies",
+        lambda **_: query_error("AccessDenied", "denied", 403),
+    )
+    # when the classic load balancers are collected
+    inv = built.collect({"elb"})
+    # then the TLS policy check is an error naming the refusal, and the listener check still judges
+    outcome = only(run(inv, CLASSIC_TLS))
+    assert (outcome.resource_id, outcome.status) == ("shop", ERROR)
+    assert outcome.reason.startswith("Could not read the SSL negotiation policies of classic load balancer shop: ")
+    assert statuses(run(inv, "aws.elb.listeners_encrypted")) == {"shop": PASS}
+
+
+def test_classic_connection_draining_passes_when_on(moto_reset: str) -> None:
+    # given a classic load balancer draining connections and one that does not
+    _classic(moto_reset, "draining", HTTP_80)
+    _classic(moto_reset, "abrupt", HTTP_80)
+    aws(moto_reset, "elb").modify_load_balancer_attributes(
+        LoadBalancerName="draining",
+        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 300}},
+    )
+    # when the draining check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, DRAINING)}
+    # then the draining one passes
+    assert statuses(outcomes.values()) == {"draining": PASS, "abrupt": FAIL}
+    assert outcomes["abrupt"].reason == "Classic load balancer abrupt has connection draining off"
+
+
+def test_network_load_balancers_pass_with_cross_zone_balancing_and_albs_are_not_judged(moto_reset: str) -> None:
+    # given network load balancers with cross-zone balancing on and left off, and an application load balancer
+    spread = _balancer(moto_reset, "spread", "network", **{"load_balancing.cross_zone.enabled": "true"})
+    zonal = _balancer(moto_reset, "zonal", "network")
+    _balancer(moto_reset, "web", "application")
+    # when the cross-zone check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, V2_CROSS_ZONE)}
+    # then the network ones are judged on the attribute
+    assert statuses(outcomes.values()) == {spread: PASS, zonal: FAIL}
+    assert outcomes[zonal].reason == "Network load balancer zonal has cross-zone load balancing off"

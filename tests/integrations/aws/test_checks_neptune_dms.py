@@ -343,3 +343,51 @@ def test_endpoints_that_cannot_be_listed_are_an_error_for_the_endpoint_check_onl
         f"Could not list the DMS endpoints in {REGION}: DescribeEndpoints failed with AccessDeniedFault"
     )
     assert statuses(run(collected, "aws.dms.replication_instance_not_public")) == {arn: PASS}
+
+
+MONGODB_AUTH = "aws.dms.endpoint_mongodb_authentication_enabled"
+NEPTUNE_IAM = "aws.dms.endpoint_neptune_iam_authorization_enabled"
+
+
+def test_mongodb_endpoints_pass_unless_they_connect_without_signing_in(moto_reset: str) -> None:
+    # given MongoDB source endpoints signing in with a password, connecting without authentication, and giving no
+    # authentication type (DMS's default, password); and a PostgreSQL endpoint, which this check does not judge
+    def mongodb(name: str, **auth: str) -> str:
+        return _endpoint(moto_reset, name, "mongodb", MongoDbSettings={"ServerName": "docs.internal", **auth})
+
+    signed = mongodb("catalog", AuthType="password", AuthMechanism="scram_sha_1")
+    open_door = mongodb("reviews", AuthType="no")
+    unset = mongodb("carts")
+    _endpoint(moto_reset, "orders", "postgres")
+    # when the MongoDB check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, MONGODB_AUTH)}
+    # then only the one without authentication fails
+    assert {arn: o.status for arn, o in outcomes.items()} == {signed: PASS, open_door: FAIL, unset: PASS}
+    assert outcomes[open_door].reason == (
+        "DMS source endpoint reviews (mongodb) connects without signing in: authentication type no"
+    )
+    assert outcomes[unset].reason == (
+        "DMS source endpoint carts (mongodb) signs in with authentication type password (not reported: DMS's default)"
+    )
+
+
+def test_neptune_targets_pass_only_with_iam_authorization(moto_reset: str) -> None:
+    # given Neptune target endpoints with IAM authorization on, off, and not given (DMS's default, off)
+    def neptune(name: str, **iam: bool) -> str:
+        created = aws(moto_reset, "dms").create_endpoint(
+            EndpointIdentifier=name,
+            EndpointType="target",
+            EngineName="neptune",
+            NeptuneSettings={"S3BucketName": "graph-staging", "S3BucketFolder": name, **iam},
+        )
+        return str(created["Endpoint"]["EndpointArn"])
+
+    authorized = neptune("graph", IamAuthEnabled=True)
+    anonymous = neptune("legacy-graph", IamAuthEnabled=False)
+    unset = neptune("new-graph")
+    # when the Neptune check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, NEPTUNE_IAM)}
+    # then only the one authorized with IAM passes
+    assert {arn: o.status for arn, o in outcomes.items()} == {authorized: PASS, anonymous: FAIL, unset: FAIL}
+    assert outcomes[anonymous].reason == "DMS target endpoint legacy-graph (neptune) is not authorized with IAM"
+    assert outcomes[authorized].observed == {"iam_auth_enabled": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.support import (
     ACCOUNT,
@@ -177,3 +179,70 @@ def test_efs_backup_policy_unreadable_is_an_error_for_that_check_only(moto_reset
     # then the backup check reports an error and the encryption check still passes the file system
     assert statuses(run(inventory, "aws.efs.backup_policy_enabled")) == {fsid: ERROR}
     assert statuses(run(inventory, "aws.efs.encrypted")) == {fsid: PASS}
+
+
+TABLE_POLICY = "aws.dynamodb.table_policy_no_outside_access"
+
+
+def _table_policy(endpoint: str, name: str, principal: object, condition: dict[str, object] | None = None) -> None:
+    arn = aws(endpoint, "dynamodb").describe_table(TableName=name)["Table"]["TableArn"]
+    statement: dict[str, object] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+        "Resource": arn,
+    }
+    if condition:
+        statement["Condition"] = condition
+    aws(endpoint, "dynamodb").put_resource_policy(
+        ResourceArn=arn, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+
+
+def test_table_policies_fail_when_open_to_anyone_or_to_another_account(moto_reset: str) -> None:
+    # given tables whose policy is open to anyone, names another account, names another account within the
+    # organisation, names the account itself, and one without a policy
+    for name in ("public", "shared", "in-org", "own", "plain"):
+        _table(moto_reset, name)
+    _table_policy(moto_reset, "public", "*")
+    _table_policy(moto_reset, "shared", {"AWS": "arn:aws:iam::210987654321:root"})
+    _table_policy(
+        moto_reset,
+        "in-org",
+        {"AWS": "arn:aws:iam::210987654321:root"},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+    )
+    _table_policy(moto_reset, "own", {"AWS": f"arn:aws:iam::{ACCOUNT}:role/reporting"})
+    # when the table policy check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, TABLE_POLICY)}
+    # then the public and the cross-account ones fail, each saying what it grants
+    assert statuses(outcomes.values()) == {
+        "public": FAIL,
+        "shared": FAIL,
+        "in-org": PASS,
+        "own": PASS,
+        "plain": PASS,
+    }
+    assert outcomes["public"].reason == (
+        "DynamoDB table public's resource policy lets any principal dynamodb:GetItem, dynamodb:Query"
+    )
+    assert outcomes["shared"].reason == (
+        "DynamoDB table shared's resource policy grants access to other account(s) 210987654321"
+    )
+    assert outcomes["in-org"].observed["organization_accounts"] == ["210987654321"]
+    assert outcomes["plain"].reason == "DynamoDB table plain has no resource policy"
+
+
+def test_a_table_policy_that_cannot_be_read_is_an_error_for_that_check_only(moto_reset: str) -> None:
+    # given a table whose resource policy DynamoDB refuses to return
+    _table(moto_reset, "orders")
+    built = connector(moto_reset)
+    refusal = json_reply({"__type": "AccessDeniedException", "message": "denied"}, 400)
+    built.session.events.register("before-send.dynamodb.GetResourcePolicy", lambda **_: refusal)
+    # when DynamoDB is collected
+    inv = built.collect({"dynamodb"})
+    # then the policy check is an error and the other table checks still judge
+    outcome = run(inv, TABLE_POLICY)[0]
+    assert (outcome.resource_id, outcome.status) == ("orders", ERROR)
+    assert outcome.reason.startswith("Could not read the resource policy of DynamoDB table orders: GetResourcePolicy")
+    assert statuses(run(inv, "aws.dynamodb.deletion_protection")) == {"orders": FAIL}

@@ -249,3 +249,22 @@ def test_sagemaker_model_in_vpc(moto_reset: str) -> None:
     # then the model without a VPC fails
     assert statuses(run(inv, MODEL_VPC)) == {placed: PASS, loose: FAIL}
     assert _reasons(inv, MODEL_VPC)[loose] == "SageMaker model loose has no VPC configuration"
+
+
+MODEL_ISOLATION = "aws.sagemaker.model_network_isolation"
+
+
+def test_sagemaker_models_pass_only_with_network_isolation(moto_reset: str) -> None:
+    # given a model whose containers are isolated from the network and one left open (SageMaker's default)
+    sagemaker = aws(moto_reset, "sagemaker")
+    role = f"arn:aws:iam::{ACCOUNT}:role/sagemaker"
+    container = {"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:latest"}
+    sealed = sagemaker.create_model(
+        ModelName="sealed", ExecutionRoleArn=role, PrimaryContainer=container, EnableNetworkIsolation=True
+    )["ModelArn"]
+    chatty = sagemaker.create_model(ModelName="chatty", ExecutionRoleArn=role, PrimaryContainer=container)["ModelArn"]
+    # when the isolation check runs
+    inv = collect(moto_reset, [MODEL_ISOLATION])
+    # then the open one fails
+    assert statuses(run(inv, MODEL_ISOLATION)) == {sealed: PASS, chatty: FAIL}
+    assert _reasons(inv, MODEL_ISOLATION)[chatty] == "SageMaker model chatty does not run with network isolation"

@@ -284,6 +284,8 @@ def _seed_logging(endpoint: str) -> dict[str, str]:
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "cw-config"})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     aws(endpoint, "securityhub", EAST).enable_security_hub()
+    # Inspector scans EC2 and ECR in the east (with no finding yet) and is off in the west.
+    aws(endpoint, "inspector2", EAST).enable(resourceTypes=["EC2", "ECR"], accountIds=[ACCOUNT])
     # Every protection plan on; EKS audit logs stay off (a seeded failure, see seed_directory_delivery).
     plans = ("S3_DATA_EVENTS", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS", "EBS_MALWARE_PROTECTION")
     features = [{"Name": name, "Status": "ENABLED"} for name in (*plans, "RUNTIME_MONITORING")]
@@ -489,7 +491,13 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.sns.topic_encrypted", f"arn:aws:sns:{EAST}:{ACCOUNT}:security-alerts", EAST),
         # network and compute (#15): moto gives the west instances public addresses; Inspector is off
         *{("aws.ec2.instance_no_public_ip", net[name], WEST) for name in ("imds_v1", "imds_v2")},
-        *{("aws.inspector2.enabled", ACCOUNT, region) for region in (EAST, WEST)},
+        ("aws.inspector2.enabled", ACCOUNT, WEST),
+        # the recorder runs under a role of the account's own
+        (
+            "aws.config.recorder_uses_service_linked_role",
+            f"arn:aws:config:{EAST}:{ACCOUNT}:configuration-recorder/default",
+            EAST,
+        ),
         # added later in #15: the first west instance runs without a role (seed_more_services gives the second one a
         # profile); only the east VPC has an S3 gateway endpoint
         ("aws.ec2.instance_profile_attached", net["imds_v1"], WEST),

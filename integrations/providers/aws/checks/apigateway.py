@@ -9,6 +9,7 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_network import ApiStage, RestApi
 from ._common import aws_check, error, listed_items, nested_items, result
+from .user_data import judge_named_settings
 
 STAGE = "AWS::ApiGateway::Stage"
 REST_API = "AWS::ApiGateway::RestApi"
@@ -204,3 +205,34 @@ def domain_name_tls_1_2(inventory: Inventory) -> Iterable[Outcome]:
             else f"Custom domain name {name} uses security policy {policy}, which accepts TLS 1.0 and 1.1"
         )
         yield result(ok, name, DOMAIN_NAME, reason, region=region, security_policy=policy)
+
+
+@aws_check(
+    id="aws.apigateway.stage_no_secrets_in_variables",
+    title="API Gateway REST API stage variables hold no credentials",
+    severity=Severity.HIGH,
+    service="apigateway",
+    resource_type=STAGE,
+    rationale="Stage variables are configuration, not secret storage: anyone allowed to read the API's stages "
+    "(apigateway:GET, in SecurityAudit and ReadOnlyAccess) reads them in clear, and they are copied into every "
+    "deployment's settings. A backend's API key or password kept there is a credential in clear.",
+    remediation="Keep the credential in Secrets Manager and have the integration (a Lambda authorizer or function) "
+    "read it with its role; leave only the secret's name in the stage variable, then rotate the credential, as it "
+    "has been readable all along.",
+)
+def stage_no_secrets_in_variables(inventory: Inventory) -> Iterable[Outcome]:
+    for found in rest_api_stages(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        api, stage = found
+        if "variable_secrets" not in stage:
+            continue  # collected before the stage variables were scanned
+        yield judge_named_settings(
+            stage["variable_secrets"],
+            label=stage_label(api, stage),
+            resource_id=str(stage.get("arn")),
+            resource_type=STAGE,
+            region=str(api.get("region", "")),
+            what="stage variables",
+        )

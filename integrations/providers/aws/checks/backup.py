@@ -8,6 +8,8 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_storage import BackupRegion, BackupVault, DynamoTable, FileSystem
 from ._common import ACCOUNT, aws_check, error, items, regions, result
+from ._policies import public_actions
+from .s3_access import cross_account_grants
 
 TABLE = "AWS::DynamoDB::Table"
 VAULT = "AWS::Backup::BackupVault"
@@ -71,6 +73,58 @@ def dynamodb_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
         ok = bool(table.get("deletion_protection"))
         reason = f"Table {name} has deletion protection" if ok else f"Table {name} has deletion protection off"
         yield result(ok, name, TABLE, reason, region=str(table.get("region", "")), deletion_protection=ok)
+
+
+@aws_check(
+    id="aws.dynamodb.table_policy_no_outside_access",
+    title="DynamoDB table resource policies grant no access to anyone or to other AWS accounts",
+    severity=Severity.HIGH,
+    service="dynamodb",
+    resource_type=TABLE,
+    rationale="A table's resource policy works beside IAM: a statement for any principal opens the table to every AWS "
+    "account, and one naming another account lets that account's principals read or change the items under that "
+    "account's controls, not this one's. Sharing should be deliberate, limited to the organisation, and reviewed.",
+    remediation="Remove the statements for any principal and for other accounts from the table's resource policy "
+    "(PutResourcePolicy, or DeleteResourcePolicy when none is needed), or narrow them to the organisation with an "
+    "aws:PrincipalOrgID condition; grant access in the account through IAM roles instead.",
+)
+def dynamodb_table_policy_no_outside_access(inventory: Inventory) -> Iterable[Outcome]:
+    own = inventory.account_id or ""
+    for table in _tables(inventory):
+        if "policy" not in table and "policy_error" not in table:
+            continue  # collected before resource policies were read
+        name, region = table["name"], table["region"]
+        resource = name  # as the other table checks name tables
+        if table.get("policy_error"):
+            reason = f"Could not read the resource policy of DynamoDB table {name}: {table['policy_error']}"
+            yield error(resource, TABLE, reason, region=region)
+            continue
+        policy = table.get("policy")
+        public = public_actions(policy)
+        external, in_organization, organizations = cross_account_grants(policy, own)
+        if policy is None:
+            reason = f"DynamoDB table {name} has no resource policy"
+        elif public:
+            reason = f"DynamoDB table {name}'s resource policy lets any principal {', '.join(public)}"
+        elif external:
+            reason = f"DynamoDB table {name}'s resource policy grants access to other account(s) {', '.join(external)}"
+        elif in_organization:
+            reason = (
+                f"DynamoDB table {name}'s resource policy grants other account(s) {', '.join(in_organization)} "
+                f"access only within organization {', '.join(organizations)}"
+            )
+        else:
+            reason = f"DynamoDB table {name}'s resource policy grants no one outside the account access"
+        yield result(
+            not public and not external,
+            resource,
+            TABLE,
+            reason,
+            region=region,
+            public_actions=public,
+            other_accounts=external,
+            organization_accounts=in_organization,
+        )
 
 
 @aws_check(

@@ -16,6 +16,7 @@ from ._common import (
     items,
     parse_time,
     principal_is_anyone,
+    regional_arn,
     regions,
     result,
     scan_time,
@@ -331,3 +332,41 @@ def recorder_enabled(inventory: Inventory) -> Iterable[Outcome]:
                 for r in recorders
             ],
         )
+
+
+RECORDER = "AWS::Config::ConfigurationRecorder"
+# AWS Config's service-linked role: its permissions are AWS's to keep current, and IAM refuses to delete it in use.
+CONFIG_SERVICE_LINKED_ROLE = "role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+
+
+@aws_check(
+    id="aws.config.recorder_uses_service_linked_role",
+    title="AWS Config recorders use Config's service-linked role",
+    severity=Severity.LOW,
+    service="config",
+    resource_type=RECORDER,
+    rationale="A recorder running under a role of the account's own records only what that role may read: anyone "
+    "able to edit or delete the role can quietly narrow or stop the configuration history, and the role falls behind "
+    "as AWS adds resource types. Config's service-linked role is kept current by AWS and cannot be changed or "
+    "deleted while Config uses it.",
+    remediation="Point the recorder at the service-linked role (PutConfigurationRecorder with roleARN "
+    "arn:aws:iam::ACCOUNT:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig; IAM creates it with "
+    "CreateServiceLinkedRole for config.amazonaws.com), then delete the custom role.",
+)
+def recorder_uses_service_linked_role(inventory: Inventory) -> Iterable[Outcome]:
+    account = inventory.account_id or ""
+    for region, data in _config_regions(inventory):
+        for recorder in data.get("recorders", []):
+            if "role_arn" not in recorder:
+                continue  # collected before the role was kept
+            role = str(recorder.get("role_arn") or "")
+            ok = role.endswith(f":{CONFIG_SERVICE_LINKED_ROLE}")
+            name = str(recorder.get("name"))
+            label = f"Config recorder {name} in {region}"
+            reason = (
+                f"{label} uses Config's service-linked role"
+                if ok
+                else f"{label} uses role {role or '(none)'}, not Config's service-linked role"
+            )
+            resource = regional_arn("config", region, account, f"configuration-recorder/{name}")
+            yield result(ok, resource, RECORDER, reason, region=region, role_arn=role or None)

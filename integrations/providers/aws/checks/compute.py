@@ -13,10 +13,11 @@ from integrations.registry import Inventory, Outcome, Severity
 from ..secret_names import looks_secret
 from ..shapes_ec2 import SubnetsRegion
 from ..shapes_network import EcrRepository, LambdaFunction
-from ._common import aws_check, error, principal_is_anyone, regions, result, scan_time, statements
+from ._common import aws_check, error, principal_is_anyone, regional_arn, regions, result, scan_time, statements
 
 FUNCTION = "AWS::Lambda::Function"
 REPOSITORY = "AWS::ECR::Repository"
+REGISTRY = "AWS::ECR::RegistryScanningConfiguration"
 
 # Runtime -> the day AWS deprecated it (ended security patches), as published in the Lambda runtimes table.
 DEPRECATED_RUNTIMES: dict[str, date] = {
@@ -318,6 +319,84 @@ def ecr_scan_on_push(inventory: Inventory) -> Iterable[Outcome]:
             scan_on_push=bool(repository.get("scan_on_push")),
             registry_scanning=by_registry,
         )
+
+
+@aws_check(
+    id="aws.ecr.registry_enhanced_scanning",
+    title="ECR registries scan their repositories continuously with enhanced scanning",
+    severity=Severity.MEDIUM,
+    service="ecr",
+    resource_type=REGISTRY,
+    rationale="Basic scanning looks at an image's operating system packages once, when it is pushed; enhanced "
+    "scanning (Amazon Inspector) also reads language packages and scans again as new vulnerabilities are published, "
+    "so an image deployed months ago is still known to be vulnerable when a flaw in it comes to light.",
+    remediation="Set the registry's scanning configuration to ENHANCED with a continuous-scan rule whose filter "
+    "covers every repository (PutRegistryScanningConfiguration, filter * for all); Amazon Inspector is enabled for "
+    "ECR and charged per image scanned.",
+)
+def ecr_registry_enhanced_scanning(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "ecr"):
+        names = sorted(str(r.get("name")) for r in data.get("repositories", []))
+        if not names:
+            continue  # a registry holding no repository has no image to scan
+        registry = data.get("registry_scanning") or {}
+        kind = str(registry.get("scanType") or "BASIC")
+        uncovered = [n for n in names if not _registry_scans(registry, n)]
+        if kind != "ENHANCED":
+            reason = f"The ECR registry in {region} uses {kind.lower()} scanning, not enhanced scanning"
+        elif uncovered:
+            reason = f"The ECR registry in {region} scans with enhanced scanning, but no rule covers "
+            reason += ", ".join(uncovered)
+        else:
+            reason = f"The ECR registry in {region} scans all {len(names)} repositories with enhanced scanning"
+        yield result(
+            kind == "ENHANCED" and not uncovered,
+            regional_arn("ecr", region, inventory.account_id or "", "registry"),
+            REGISTRY,
+            reason,
+            region=region,
+            scan_type=kind,
+            uncovered_repositories=uncovered,
+        )
+
+
+# Scan states whose severity counts are final: basic scanning's COMPLETE, enhanced (continuous) scanning's ACTIVE.
+_SCANNED = frozenset({"COMPLETE", "ACTIVE"})
+
+
+@aws_check(
+    id="aws.ecr.latest_image_no_critical_vulnerabilities",
+    title="ECR repositories' most recent images have no critical vulnerabilities",
+    severity=Severity.HIGH,
+    service="ecr",
+    resource_type=REPOSITORY,
+    rationale="The image pushed last is the one the next deployment runs; a critical finding in it is a known, "
+    "usually remotely exploitable flaw about to be shipped, and an image never scanned may carry one unseen.",
+    remediation="Rebuild the image on an updated base image and dependencies, push it, and check its scan before "
+    "deploying; turn on scan on push or enhanced scanning so every new image is scanned.",
+)
+def ecr_latest_image_no_critical_vulnerabilities(inventory: Inventory) -> Iterable[Outcome]:
+    for _, repository in ecr_repositories(inventory):
+        name, region = str(repository.get("name")), str(repository.get("region", ""))
+        if repository.get("latest_image_error"):
+            reason = f"Could not read the latest image of repository {name}: {repository['latest_image_error']}"
+            yield error(name, REPOSITORY, reason, region=region)
+            continue
+        image = repository.get("latest_image")
+        if image is None:
+            continue  # no image to judge, or collected before images were read
+        label = f"The latest image of repository {name} ({', '.join(image['tags']) or image['digest'][:19]})"
+        status, counts = image["scan_status"], image.get("severity_counts") or {}
+        if status is None:
+            yield result(False, name, REPOSITORY, f"{label} has never been scanned", region=region, scan_status=None)
+            continue
+        if status not in _SCANNED:
+            detail = image.get("scan_description") or status
+            yield error(name, REPOSITORY, f"{label} has no finished scan: {detail}", region=region)
+            continue
+        critical, high = int(counts.get("CRITICAL", 0)), int(counts.get("HIGH", 0))
+        reason = f"{label} has {critical} critical and {high} high vulnerability finding(s)"
+        yield result(not critical, name, REPOSITORY, reason, region=region, scan_status=status, severity_counts=counts)
 
 
 @aws_check(

@@ -161,6 +161,50 @@ def inspector2_enabled(inventory: Inventory) -> Iterable[Outcome]:
 
 
 @aws_check(
+    id="aws.inspector2.no_active_critical_findings",
+    title="Amazon Inspector has no active critical vulnerability findings",
+    severity=Severity.HIGH,
+    service="inspector2",
+    resource_type=ACCOUNT,
+    rationale="A critical Inspector finding is a vulnerability with a known, usually remotely exploitable, flaw "
+    "(CVSS 9 or more) in software an instance, image or function runs; one still active has not been patched, and "
+    "PCI DSS and most policies give critical fixes a month at most.",
+    remediation="Patch or rebuild what each finding names (Systems Manager Patch Manager for instances, a rebuilt "
+    "image or function package with the fixed version), and redeploy; Inspector closes the finding on its next scan. "
+    "Suppress a finding with a suppression rule only when the flaw cannot be reached, and record why.",
+)
+def inspector2_no_active_critical_findings(inventory: Inventory) -> Iterable[Outcome]:
+    account = inventory.account_id or "aws-account"
+    for region, data in _inspector_regions(inventory):
+        if data.get("status") != "ENABLED":
+            continue  # nothing is scanned: aws.inspector2.enabled fails the region
+        if data.get("critical_findings_error"):
+            reason = f"Could not read Amazon Inspector findings in {region}: {data['critical_findings_error']}"
+            yield error(account, ACCOUNT, reason, region=region)
+            continue
+        found = data.get("critical_findings")
+        if found is None:
+            continue  # collected before findings were read
+        count = f"{found['count']}{' or more' if found['more'] else ''}"
+        if found["count"]:
+            named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
+            reason = f"Amazon Inspector in {region} has {count} active critical finding(s): {named}"
+        else:
+            reason = f"Amazon Inspector in {region} has no active critical finding"
+        yield result(
+            not found["count"],
+            account,
+            ACCOUNT,
+            reason,
+            region=region,
+            finding_count=found["count"],
+            more=found["more"],
+            vulnerabilities=found["vulnerabilities"],
+            resources=found["resources"],
+        )
+
+
+@aws_check(
     id="aws.macie.enabled",
     title="Amazon Macie is enabled in every scanned region",
     severity=Severity.MEDIUM,

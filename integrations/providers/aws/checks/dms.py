@@ -19,6 +19,9 @@ DEFAULT_AUTO_MINOR_VERSION_UPGRADE = True
 # An endpoint created without an SslMode connects without SSL.
 DEFAULT_SSL_MODE = "none"
 REDIS_DEFAULT_PROTOCOL = "ssl-encryption"
+# DMS's engine name for MongoDB endpoints, and the authentication type it uses when none is given.
+MONGODB_ENGINES = frozenset({"mongodb"})
+MONGODB_DEFAULT_AUTH = "password"
 # Engines whose DMS endpoints connect to a database server over a connection DMS encrypts only when the endpoint's
 # SslMode says so. The others (S3, DynamoDB, Kinesis, OpenSearch, Redshift, Kafka, Redis, Neptune, ...) reach AWS
 # service APIs over HTTPS, or set TLS in their own engine settings, and report an SslMode of none whatever they do;
@@ -202,3 +205,65 @@ def _endpoint_outcome(
         reason = f"{label} connects without {protection} ({shown})"
     arn = str(endpoint.get("arn") or endpoint.get("id"))
     return result(ok, arn, ENDPOINT, reason, region=str(endpoint.get("region", "")), engine=engine, **observed)
+
+
+def _endpoints_of(inventory: Inventory, engines: frozenset[str], field: str) -> Iterator[DmsEndpoint | Outcome]:
+    """The endpoints of ``engines`` collected with ``field``, and the listings' error outcomes."""
+    for endpoint in _endpoints(inventory):
+        judged = not isinstance(endpoint, Outcome) and str(endpoint.get("engine") or "").lower() in engines
+        if isinstance(endpoint, Outcome) or (judged and field in endpoint):
+            yield endpoint
+
+
+def _label(endpoint: DmsEndpoint) -> str:
+    kind = str(endpoint.get("endpoint_type") or "").lower()
+    return f"DMS {kind + ' ' if kind else ''}endpoint {endpoint.get('id')} ({endpoint.get('engine')})"
+
+
+@aws_check(
+    id="aws.dms.endpoint_mongodb_authentication_enabled",
+    title="DMS MongoDB endpoints sign in to the database",
+    severity=Severity.MEDIUM,
+    service="dms",
+    resource_type=ENDPOINT,
+    rationale="An endpoint with authentication type no connects to a MongoDB database that lets anyone on its network "
+    "read and write it without a password: the database DMS migrates from or to is open to every host that can reach "
+    "it.",
+    remediation="Turn on access control on the MongoDB database, create a user for DMS, and modify the endpoint's "
+    "MongoDB settings to authentication type password with that user (its password in Secrets Manager).",
+)
+def endpoint_mongodb_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for endpoint in _endpoints_of(inventory, MONGODB_ENGINES, "mongodb_auth_type"):
+        if isinstance(endpoint, Outcome):
+            yield endpoint
+            continue
+        reported = endpoint.get("mongodb_auth_type")
+        auth = str(reported or MONGODB_DEFAULT_AUTH).lower()
+        shown = f"authentication type {auth}" + ("" if reported else " (not reported: DMS's default)")
+        ok = auth != "no"
+        reason = f"{_label(endpoint)} {'signs in with' if ok else 'connects without signing in:'} {shown}"
+        arn = str(endpoint.get("arn") or endpoint.get("id"))
+        yield result(ok, arn, ENDPOINT, reason, region=str(endpoint.get("region", "")), auth_type=auth)
+
+
+@aws_check(
+    id="aws.dms.endpoint_neptune_iam_authorization_enabled",
+    title="DMS Neptune endpoints are authorized with IAM",
+    severity=Severity.MEDIUM,
+    service="dms",
+    resource_type=ENDPOINT,
+    rationale="Without IAM authorization DMS writes to the Neptune cluster as an unauthenticated client, which only "
+    "works when the cluster itself accepts unauthenticated requests: anything that reaches it may then read and "
+    "change the graph.",
+    remediation="Turn on IAM database authentication on the Neptune cluster, give the endpoint's service access role "
+    "neptune-db:* on it, and modify the endpoint's Neptune settings with IamAuthEnabled true.",
+)
+def endpoint_neptune_iam_authorization_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for endpoint in _endpoints_of(inventory, frozenset({"neptune"}), "neptune_iam_auth"):
+        if isinstance(endpoint, Outcome):
+            yield endpoint
+            continue
+        ok = endpoint.get("neptune_iam_auth") is True
+        reason = f"{_label(endpoint)} {'is' if ok else 'is not'} authorized with IAM"
+        arn = str(endpoint.get("arn") or endpoint.get("id"))
+        yield result(ok, arn, ENDPOINT, reason, region=str(endpoint.get("region", "")), iam_auth_enabled=ok)

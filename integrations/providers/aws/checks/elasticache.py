@@ -1,5 +1,5 @@
-"""Checks on ElastiCache: Redis and Valkey replication groups (encryption, failover, Multi-AZ, backups) and every
-cache cluster's minor version upgrades."""
+"""Checks on ElastiCache: Redis and Valkey replication groups (encryption, client authentication, failover, Multi-AZ,
+backups) and every cache cluster's minor version upgrades."""
 
 from __future__ import annotations
 
@@ -98,6 +98,41 @@ def replication_group_encrypted_in_transit(inventory: Inventory) -> Iterable[Out
         transit_encryption=lambda g: g["transit_encryption"],
         transit_encryption_mode=lambda g: g.get("transit_encryption_mode"),
     )
+
+
+@aws_check(
+    id="aws.elasticache.replication_group_auth_required",
+    title="ElastiCache replication groups make clients authenticate",
+    severity=Severity.HIGH,
+    service="elasticache",
+    resource_type=REPLICATION_GROUP,
+    rationale="A Redis or Valkey group without an AUTH token or access control user groups serves every command to "
+    "whoever reaches its port: anything in the VPC, or any compromised host with a route to it, can read every key, "
+    "change data and flush the cache.",
+    remediation="Turn on role-based access control (a user group with named users and command and key permissions, "
+    "ModifyReplicationGroup with UserGroupIdsToAdd; Redis 6 or later, or Valkey), or set an AUTH token "
+    "(ModifyReplicationGroup with AuthToken and AuthTokenUpdateStrategy ROTATE); both need in-transit encryption.",
+)
+def replication_group_auth_required(inventory: Inventory) -> Iterable[Outcome]:
+    for group in _groups(inventory):
+        if "auth_token_enabled" not in group:
+            continue  # collected before the authentication settings were kept
+        users, token = list(group.get("user_group_ids") or []), bool(group["auth_token_enabled"])
+        if users:
+            reason = f"requires clients to sign in as users of {', '.join(users)} (role-based access control)"
+        elif token:
+            reason = "requires clients to present its AUTH token"
+        else:
+            reason = "lets any client that reaches it run commands without authenticating"
+        yield result(
+            bool(users) or token,
+            _group_id(group),
+            REPLICATION_GROUP,
+            f"{_group_label(group)} {reason}",
+            region=group["region"],
+            auth_token_enabled=token,
+            user_group_ids=users,
+        )
 
 
 @aws_check(

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_application import BeanstalkEnvironment
-from ._common import Verdict, aws_check, judge_described
+from ._common import Verdict, aws_check, described_items, judge_described
+from .user_data import judge_named_settings
 
 ENVIRONMENT = "AWS::ElasticBeanstalk::Environment"
 # What each outcome keeps of the environment's settings.
@@ -111,3 +112,40 @@ def cloudwatch_logs_streaming(inventory: Inventory) -> Iterable[Outcome]:
         return True, f"{label} streams its instance logs to CloudWatch Logs{kept}"
 
     return _judge(inventory, verdict)
+
+
+@aws_check(
+    id="aws.elasticbeanstalk.environment_no_secrets_in_properties",
+    title="Elastic Beanstalk environment properties hold no credentials",
+    severity=Severity.HIGH,
+    service="elasticbeanstalk",
+    resource_type=ENVIRONMENT,
+    rationale="Environment properties are configuration, not secret storage: anyone allowed to describe the "
+    "environment's configuration (SecurityAudit and ReadOnlyAccess included) reads them in clear, and saved "
+    "configurations copy them. A database password or API key set as a property is a credential in clear.",
+    remediation="Keep the credential in Secrets Manager or a SecureString parameter and reference it from the "
+    "environment (Elastic Beanstalk's environment secrets resolve it at deploy time), or have the application read it "
+    "with the instance profile; remove the property and rotate the credential, as it has been readable all along.",
+)
+def environment_no_secrets_in_properties(inventory: Inventory) -> Iterable[Outcome]:
+    for environment in described_items(
+        inventory,
+        "elasticbeanstalk",
+        "environments",
+        noun="Elastic Beanstalk environments",
+        resource_type=ENVIRONMENT,
+        resource_id=lambda e: str(e["arn"]),
+        label=_label,
+    ):
+        if isinstance(environment, Outcome):
+            yield environment
+        elif "property_secrets" in environment:  # absent: collected before the properties were scanned
+            yield judge_named_settings(
+                environment["property_secrets"],
+                label=_label(environment),
+                resource_id=str(environment["arn"]),
+                resource_type=ENVIRONMENT,
+                region=str(environment["region"]),
+                what="environment properties",
+                application=environment["application"],
+            )

@@ -4,11 +4,11 @@ protection, header hygiene (ELBv2 and classic load balancers)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_network import ClassicLoadBalancer, ListenerV2, LoadBalancerV2
+from ..shapes_network import ClassicLoadBalancer, ListenerV2, LoadBalancerV2, NegotiationPolicy
 from ._common import aws_check, error, items, result
 
 LOAD_BALANCER_V2 = "AWS::ElasticLoadBalancingV2::LoadBalancer"
@@ -273,6 +273,71 @@ def elb_listeners_encrypted(inventory: Inventory) -> Iterable[Outcome]:
             region=str(lb.get("region", "")),
             unencrypted_listeners=plain,
         )
+
+
+# Protocols a classic SSL negotiation policy must not enable, and the predefined policies that enable none of them
+# (read when a policy reports only the predefined policy it was made from).
+OUTDATED_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
+MODERN_CLASSIC_POLICIES = frozenset({"ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06"})
+# What a classic HTTPS or SSL listener negotiates under when it names no policy of its own.
+DEFAULT_CLASSIC_POLICY = "ELBSecurityPolicy-2016-08"
+
+
+def _classic_policy_problem(names: list[str], policies: Mapping[str, NegotiationPolicy]) -> str | None:
+    """Why a listener with these PolicyNames accepts an outdated protocol, or None when it does not."""
+    own = [(name, policies[name]) for name in names if name in policies]
+    if not own:
+        return f"no negotiation policy of its own, so {DEFAULT_CLASSIC_POLICY}, which accepts TLS 1.0 and 1.1"
+    name, policy = own[0]
+    if policy["protocols"]:
+        outdated = [p for p in OUTDATED_PROTOCOLS if p in policy["protocols"]]
+        return f"policy {name} enables {', '.join(outdated)}" if outdated else None
+    reference = policy["reference"]
+    if reference in MODERN_CLASSIC_POLICIES:
+        return None
+    return (
+        f"policy {name} is made from {reference}, which accepts TLS 1.0"
+        if reference
+        else (f"policy {name} names neither its protocols nor a predefined policy")
+    )
+
+
+@aws_check(
+    id="aws.elb.tls_policy_modern",
+    title="Classic load balancer HTTPS and SSL listeners accept TLS 1.2 or later only",
+    severity=Severity.MEDIUM,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="A classic listener negotiates TLS under its SSL negotiation policy; AWS's default one and most older "
+    "predefined policies still accept TLS 1.0 and 1.1, whose weaknesses let an attacker in the path downgrade or "
+    "attack the connection, and which PCI DSS no longer accepts.",
+    remediation="Create a policy from ELBSecurityPolicy-TLS-1-2-2017-01 (CreateLoadBalancerPolicy with "
+    "Reference-Security-Policy) and set it on each HTTPS and SSL listener (SetLoadBalancerPoliciesOfListener), or "
+    "move to an application or network load balancer with a TLS 1.2+ policy.",
+)
+def elb_tls_policy_modern(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in classic_balancers(inventory):
+        listeners = lb.get("secure_listener_policies")
+        if not listeners:
+            continue  # no HTTPS or SSL listener, or collected before the policies were kept
+        name, region = str(lb.get("name")), str(lb.get("region", ""))
+        if "negotiation_policies_error" in lb:
+            reason = f"Could not read the SSL negotiation policies of classic load balancer {name}: "
+            yield error(name, CLASSIC_LOAD_BALANCER, reason + lb["negotiation_policies_error"], region=region)
+            continue
+        policies = lb.get("negotiation_policies") or {}
+        weak = {
+            where: problem
+            for where, names in sorted(listeners.items())
+            if (problem := _classic_policy_problem(names, policies)) is not None
+        }
+        reason = (
+            f"Classic load balancer {name} has listener(s) accepting outdated TLS: "
+            + "; ".join(f"{where} ({problem})" for where, problem in weak.items())
+            if weak
+            else f"Classic load balancer {name} accepts TLS 1.2 or later only on {', '.join(sorted(listeners))}"
+        )
+        yield result(not weak, name, CLASSIC_LOAD_BALANCER, reason, region=region, weak_listeners=weak)
 
 
 @aws_check(

@@ -10,6 +10,7 @@ from integrations.registry import Inventory, Outcome, Severity
 from ..shapes_devtools import GlueCatalogEncryption, GlueJob, GlueRegion
 from ._common import aws_check, error, listed_items, partial_read, regions, result
 from ._policies import public_actions
+from .user_data import judge_named_settings
 
 CATALOG = "AWS::Glue::DataCatalogEncryptionSettings"
 CATALOG_POLICY = "AWS::Glue::DataCatalog"
@@ -263,3 +264,35 @@ def job_bookmarks_encrypted(inventory: Inventory) -> Iterable[Outcome]:
         yield result(
             ok, job["arn"], JOB, reason, region=job["region"], security_configuration=config, bookmarks_encryption=mode
         )
+
+
+@aws_check(
+    id="aws.glue.job_no_secrets_in_arguments",
+    title="Glue jobs' default arguments hold no credentials",
+    severity=Severity.HIGH,
+    service="glue",
+    resource_type=JOB,
+    rationale="A job's default arguments are configuration, not secret storage: anyone allowed to read jobs "
+    "(glue:GetJob, in SecurityAudit and ReadOnlyAccess) reads them, and every run's arguments are shown beside it. A "
+    "database password or API key passed as --password is a credential in clear.",
+    remediation="Keep the credential in Secrets Manager (or a Glue connection, whose password the Data Catalog can "
+    "encrypt) and have the script read it with the job's role; pass only the secret's name as an argument, then "
+    "rotate the credential, as it has been readable all along.",
+)
+def job_no_secrets_in_arguments(inventory: Inventory) -> Iterable[Outcome]:
+    for job in listed_items(inventory, "glue", "jobs", noun="Glue jobs", resource_type=JOB):
+        if isinstance(job, Outcome):
+            yield job
+        elif "argument_secrets" in job:  # absent: collected before the arguments were scanned
+            yield judge_named_settings(
+                job["argument_secrets"],
+                label=f"Glue job {job['name']}",
+                resource_id=job["arn"],
+                resource_type=JOB,
+                region=job["region"],
+                what="default arguments",
+            )
+    for region, data in regions(inventory, "glue"):
+        partial = partial_read(inventory, region, data, noun="Glue jobs", resource_type=JOB)
+        if partial is not None:
+            yield partial

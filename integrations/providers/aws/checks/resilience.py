@@ -141,3 +141,55 @@ def elb_cross_zone_load_balancing(inventory: Inventory) -> Iterable[Outcome]:
             else f"Classic load balancer {name} has cross-zone load balancing off"
         )
         yield result(ok, name, CLASSIC_LOAD_BALANCER, reason, region=str(lb.get("region", "")), cross_zone=ok)
+
+
+@aws_check(
+    id="aws.elb.connection_draining_enabled",
+    title="Classic load balancers drain connections from instances leaving service",
+    severity=Severity.LOW,
+    service="elb",
+    resource_type=CLASSIC_LOAD_BALANCER,
+    rationale="Without connection draining, an instance deregistered or failing its health check has its open "
+    "requests cut at once, so every deployment and scale-in drops requests in flight.",
+    remediation="Turn on connection draining in the load balancer's attributes (ConnectionDraining, with a timeout "
+    "longer than the slowest expected request, 300 seconds by default).",
+)
+def elb_connection_draining_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in classic_balancers(inventory):
+        if "connection_draining" not in lb:
+            continue  # collected before the attribute was kept
+        name, ok = str(lb.get("name")), bool(lb.get("connection_draining"))
+        reason = f"Classic load balancer {name} has connection draining {'on' if ok else 'off'}"
+        yield result(ok, name, CLASSIC_LOAD_BALANCER, reason, region=str(lb.get("region", "")), connection_draining=ok)
+
+
+# The attribute network and gateway load balancers keep cross-zone balancing in (off unless turned on); application
+# load balancers always balance across zones.
+CROSS_ZONE_ATTRIBUTE = "load_balancing.cross_zone.enabled"
+
+
+@aws_check(
+    id="aws.elbv2.cross_zone_load_balancing",
+    title="Network and Gateway Load Balancers balance across Availability Zones",
+    severity=Severity.LOW,
+    service="elbv2",
+    resource_type=LOAD_BALANCER_V2,
+    rationale="A network or gateway load balancer sends each zone's traffic only to targets in that zone unless "
+    "cross-zone load balancing is on, so a zone with fewer healthy targets is overloaded while the others idle, and "
+    "a zone left without healthy targets drops the traffic its clients send there.",
+    remediation="Turn on cross-zone load balancing in the load balancer's attributes "
+    "(load_balancing.cross_zone.enabled true); traffic between zones is charged.",
+)
+def elbv2_cross_zone_load_balancing(inventory: Inventory) -> Iterable[Outcome]:
+    for lb in v2_balancers(inventory):
+        kind = str(lb.get("type") or "")
+        if kind not in {"network", "gateway"}:
+            continue
+        name = str(lb.get("name") or lb.get("arn"))
+        value = (lb.get("attributes") or {}).get(CROSS_ZONE_ATTRIBUTE)
+        ok = str(value).lower() == "true"
+        label = f"{kind.capitalize()} load balancer {name}"
+        reason = f"{label} has cross-zone load balancing {'on' if ok else 'off'}"
+        yield result(
+            ok, str(lb.get("arn")), LOAD_BALANCER_V2, reason, region=str(lb.get("region", "")), cross_zone=value
+        )

@@ -1,6 +1,6 @@
-"""Checks on EC2 user data: neither running instances' nor launch templates' user data holds credential-looking
-values. The collector (collectors/user_data.py) scans the text and keeps only which kinds were found on which
-lines; no value reaches the inventory or these outcomes."""
+"""Checks on EC2 user data: neither running instances', launch templates' nor Auto Scaling launch configurations'
+user data holds credential-looking values. The collector (collectors/user_data.py) scans the text and keeps only
+which kinds were found on which lines; no value reaches the inventory or these outcomes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Iterable
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_ec2 import InstanceUserData, UserData
-from ..shapes_platform import LaunchTemplate
+from ..shapes_ec2 import InstanceUserData, NamedSecretFinding, UserData
+from ..shapes_platform import LaunchConfiguration, LaunchTemplate
 from ._common import aws_check, described_items, error, items, result
 
 INSTANCE = "AWS::EC2::Instance"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 _RATIONALE = (
     "User data is not secret storage: anyone allowed to describe instances or launch templates (SecurityAudit and "
     "ReadOnlyAccess included) reads it, and so does every process on the instance through the metadata service. An "
@@ -66,6 +67,38 @@ def judge_scanned_text(
         findings=findings,
         finding_count=user_data["finding_count"],
         scanned_bytes=user_data["scanned_bytes"],
+        **observed,
+    )
+
+
+def judge_named_settings(
+    found: list[NamedSecretFinding],
+    *,
+    total: int | None = None,
+    label: str,
+    resource_id: str,
+    resource_type: str,
+    region: str,
+    what: str,
+    **observed: object,
+) -> Outcome:
+    """The outcome for named settings the collector scanned for credentials (``what`` names them: its arguments, its
+    stage variables); ``found`` lists those holding one (at most the collector's bound; ``total`` counts them all)."""
+    count = len(found) if total is None else total
+    if found:
+        listed = ", ".join(f"{f['name']} ({', '.join(f['kinds'])})" for f in found)
+        more = count - len(found)
+        reason = f"{label}'s {what} hold credential-looking values: {listed}" + (f", and {more} more" if more else "")
+    else:
+        reason = f"{label}'s {what} hold nothing that looks like a credential"
+    return result(
+        not found,
+        resource_id,
+        resource_type,
+        reason,
+        region=region,
+        findings=[{"name": f["name"], "kinds": list(f["kinds"])} for f in found],
+        finding_count=count,
         **observed,
     )
 
@@ -129,4 +162,30 @@ def launch_template_user_data_no_secrets(inventory: Inventory) -> Iterable[Outco
             resource_type=LAUNCH_TEMPLATE,
             region=template["region"],
             version=default["number"],
+        )
+
+
+@aws_check(
+    id="aws.autoscaling.launch_configuration_user_data_no_secrets",
+    title="Auto Scaling launch configurations' user data holds no credentials",
+    severity=Severity.HIGH,
+    service="autoscaling",
+    resource_type=LAUNCH_CONFIGURATION,
+    rationale=_RATIONALE + " A launch configuration hands it to every instance its Auto Scaling groups launch, and "
+    "cannot be changed, only replaced.",
+    remediation=_REMEDIATION + " Replace the launch configuration with a launch template whose user data fetches "
+    "the value (launch configurations take no new instance types and are being retired), move the groups to it, "
+    "and delete the launch configuration.",
+)
+def launch_configuration_user_data_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
+    configuration: LaunchConfiguration
+    for configuration in items(inventory, "autoscaling", "launch_configurations"):
+        if "user_data" not in configuration:
+            continue  # collected before the user data was scanned
+        yield judge_scanned_text(
+            configuration["user_data"],
+            label=f"Launch configuration {configuration['name']}",
+            resource_id=configuration["arn"],
+            resource_type=LAUNCH_CONFIGURATION,
+            region=configuration["region"],
         )

@@ -98,15 +98,7 @@ def service_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
     "its containers must reach, and reach AWS services through VPC endpoints.",
 )
 def model_in_vpc(inventory: Inventory) -> Iterable[Outcome]:
-    for found in regional_listing(
-        inventory,
-        "sagemaker",
-        "models",
-        noun="SageMaker models",
-        resource_type=MODEL,
-        resource_id=_model_id,
-        label=lambda model: f"SageMaker model {model['name']}",
-    ):
+    for found in _models(inventory):
         if isinstance(found, Outcome):
             yield found
             continue
@@ -118,6 +110,45 @@ def model_in_vpc(inventory: Inventory) -> Iterable[Outcome]:
         else:
             reason = f"SageMaker model {model['name']} has no VPC configuration"
         yield result(bool(subnets), resource_id, MODEL, reason, region=region, subnets=subnets)
+
+
+@aws_check(
+    id="aws.sagemaker.model_network_isolation",
+    title="SageMaker models run their containers with network isolation",
+    severity=Severity.MEDIUM,
+    service="sagemaker",
+    resource_type=MODEL,
+    rationale="Without network isolation a model's inference containers may open connections of their own, to the "
+    "internet or to the VPC they run in: a tampered model image or a malicious dependency can send out the data it "
+    "is asked to score, or reach further in.",
+    remediation="Re-create the model with EnableNetworkIsolation true (a model cannot be changed in place), then "
+    "update the endpoint configurations and endpoints that use it; model artifacts are still fetched from S3 for "
+    "the container.",
+)
+def model_network_isolation(inventory: Inventory) -> Iterable[Outcome]:
+    for found in _models(inventory):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        region, model = found
+        if "network_isolation" not in model:
+            continue  # collected before the setting was kept
+        isolated = bool(model["network_isolation"])
+        reason = f"SageMaker model {model['name']} {'runs' if isolated else 'does not run'} with network isolation"
+        yield result(isolated, _model_id(model), MODEL, reason, region=region, network_isolation=isolated)
+
+
+def _models(inventory: Inventory) -> Iterator[tuple[str, Mapping[str, Any]] | Outcome]:
+    """(region, model) for every SageMaker model read, and the listings' and reads' error outcomes."""
+    return regional_listing(
+        inventory,
+        "sagemaker",
+        "models",
+        noun="SageMaker models",
+        resource_type=MODEL,
+        resource_id=_model_id,
+        label=lambda model: f"SageMaker model {model['name']}",
+    )
 
 
 def _model_id(model: Mapping[str, Any]) -> str:

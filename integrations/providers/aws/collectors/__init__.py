@@ -19,6 +19,7 @@ from .athena import collect_athena
 from .autoscaling import collect_autoscaling, collect_launch_templates
 from .backup import collect_backup, collect_dynamodb
 from .bedrock import collect_bedrock
+from .cloudformation import collect_cloudformation
 from .cloudtrail import collect_cloudtrail, collect_config
 from .cloudwatch import collect_cloudwatch
 from .codebuild import collect_codebuild
@@ -133,6 +134,7 @@ COLLECTORS: dict[str, Collector] = {
     "codebuild": collect_codebuild,
     "ssm": collect_ssm,
     "glue": collect_glue,
+    "cloudformation": collect_cloudformation,
     "route53": collect_route53,
     "autoscaling": collect_autoscaling,
     "launch_templates": collect_launch_templates,

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_network import ApiGatewayRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate, paginate_at_most
+from .user_data import named_values_findings
 
 # Default quotas allow several hundred REST APIs per region, and each costs a GetStages call beyond the listing. Past
 # this many the rest are left unread (and the checks say so) rather than spend thousands of throttled calls on them.
@@ -124,4 +125,6 @@ def _stage(api_arn: str, stage: Mapping[str, Any]) -> dict[str, Any]:
             }
             for path, setting in (stage.get("methodSettings") or {}).items()
         },
+        # Which stage variables hold a credential, by name and kind; never their values.
+        "variable_secrets": named_values_findings(stage.get("variables") or {}),
     }

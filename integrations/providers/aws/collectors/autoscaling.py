@@ -45,6 +45,8 @@ def _launch_configuration(scope: Scope, configuration: Mapping[str, Any]) -> dic
         "associate_public_ip": public_ip if isinstance(public_ip, bool) else None,
         "spot": bool(configuration.get("SpotPrice")),
         "region": scope.region,
+        # The listing carries the user data (base64): scanned here, and only what was found is kept.
+        "user_data": scan_user_data(configuration.get("UserData")),
     }
 
 

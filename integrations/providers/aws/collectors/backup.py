@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_storage import BackupRegion, DynamoDbRegion
-from ._common import Scope, concurrently, describe_error, paginate, plain
+from ._common import Scope, concurrently, describe_error, error_code, paginate, plain, policy_document
 from .msk import _key_manager, _own_key
 
 
@@ -39,8 +39,24 @@ def collect_dynamodb(scope: Scope) -> DynamoDbRegion:
                 "PointInTimeRecoveryStatus"
             )
         _add_tags(dynamodb, entry)
+        _add_resource_policy(dynamodb, entry)
         tables.append(entry)
     return plain({"tables": tables})
+
+
+def _add_resource_policy(dynamodb: BaseClient, table: dict[str, Any]) -> None:
+    """The table's resource policy (None: it has none); a failed read is kept for the policy check alone."""
+    if not table["arn"]:
+        return
+    try:
+        answer = dynamodb.get_resource_policy(ResourceArn=table["arn"])
+    except ClientError as exc:
+        if error_code(exc) == "PolicyNotFoundException":
+            table["policy"] = None
+        else:
+            table["policy_error"] = describe_error(exc)
+        return
+    table["policy"] = policy_document(answer.get("Policy"))
 
 
 def _add_tags(dynamodb: BaseClient, table: dict[str, Any]) -> None:

@@ -114,6 +114,7 @@ def collect_config(scope: Scope) -> ConfigRegion:
                     "recording_group": r.get("recordingGroup", {}),
                     "recording": bool(statuses.get(r["name"], {}).get("recording")),
                     "last_status": statuses.get(r["name"], {}).get("lastStatus"),
+                    "role_arn": r.get("roleARN"),
                     "region": scope.region,
                 }
                 for r in recorders

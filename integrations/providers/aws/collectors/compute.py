@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_network import EcrRegion, LambdaRegion
-from ._common import Scope, describe_error, optional, paginate, plain, policy_document
+from ._common import Scope, describe_error, error_code, optional, paginate, plain, policy_document
 
 _NOT_FOUND = {"ResourceNotFoundException"}
 
@@ -53,6 +53,11 @@ def _cors_origins(url: Any) -> list[str] | None:
     return [str(origin) for origin in (url.get("Cors") or {}).get("AllowOrigins") or []]
 
 
+# DescribeImages gives at most 1,000 images a page.
+_IMAGE_PAGES = {"PageSize": 1_000}
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
 def collect_ecr(scope: Scope) -> EcrRegion:
     ecr = scope.client("ecr")
     scanning = ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
@@ -71,9 +76,41 @@ def collect_ecr(scope: Scope) -> EcrRegion:
                 "policy": policy_document((policy or {}).get("policyText")),
                 "region": scope.region,
                 **_lifecycle_policy(ecr, name),
+                **_latest_image_scan(ecr, name),
             }
         )
     return plain({"registry_scanning": scanning, "repositories": repositories})
+
+
+def _latest_image_scan(ecr: BaseClient, name: str) -> dict[str, Any]:
+    """The repository's most recently pushed image with its last scan's status and finding counts by severity (None:
+    the repository holds no image), or why that could not be read (for its check alone)."""
+    try:
+        images = paginate(ecr, "describe_images", "imageDetails", repositoryName=name, PaginationConfig=_IMAGE_PAGES)
+    except ClientError as exc:
+        return {"latest_image_error": describe_error(exc)}
+    if not images:
+        return {"latest_image": None}
+    # Pushed in the same instant (times are to the second in some answers): the one listed later is taken as newer.
+    latest = max(enumerate(images), key=lambda pair: (pair[1].get("imagePushedAt") or _NEVER, pair[0]))[1]
+    image: dict[str, Any] = {
+        "digest": latest["imageDigest"],
+        "tags": sorted(str(t) for t in latest.get("imageTags") or [])[:5],
+        "pushed_at": latest.get("imagePushedAt"),
+        "scan_status": None,
+    }
+    try:
+        scan = ecr.describe_image_scan_findings(repositoryName=name, imageId={"imageDigest": image["digest"]})
+    except ClientError as exc:
+        if error_code(exc) == "ScanNotFoundException":
+            return {"latest_image": image}  # never scanned
+        return {"latest_image": image, "latest_image_error": describe_error(exc)}
+    status = scan.get("imageScanStatus") or {}
+    counts = (scan.get("imageScanFindings") or {}).get("findingSeverityCounts") or {}
+    image["scan_status"] = status.get("status")
+    image["scan_description"] = status.get("description")
+    image["severity_counts"] = {str(k): int(v) for k, v in counts.items()}
+    return {"latest_image": image}
 
 
 def _lifecycle_policy(ecr: BaseClient, name: str) -> dict[str, Any]:

@@ -123,17 +123,56 @@ def _guardduty_members(guardduty: BaseClient, detector_id: str) -> dict[str, Any
 
 
 def collect_inspector2(scope: Scope) -> InspectorRegion:
-    answer = scope.client("inspector2").batch_get_account_status(accountIds=[scope.account_id])
+    inspector = scope.client("inspector2")
+    answer = inspector.batch_get_account_status(accountIds=[scope.account_id])
     # An account Inspector has never been enabled for is simply absent from the answer.
     account: dict[str, Any] = next(
         (a for a in answer.get("accounts", []) if a.get("accountId") == scope.account_id), {}
     )
-    return plain(
-        {
-            "status": account.get("state", {}).get("status"),
-            "resource_state": {str(k): (v or {}).get("status") for k, v in account.get("resourceState", {}).items()},
-        }
+    region: dict[str, Any] = {
+        "status": account.get("state", {}).get("status"),
+        "resource_state": {str(k): (v or {}).get("status") for k, v in account.get("resourceState", {}).items()},
+    }
+    if region["status"] == "ENABLED":
+        region.update(_inspector_critical_findings(inspector))
+    return plain(region)
+
+
+_ACTIVE_CRITICAL = {
+    "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+    "severity": [{"comparison": "EQUALS", "value": "CRITICAL"}],
+}
+# One page says there are critical findings and names the first of them; the count says "or more" beyond it.
+_INSPECTOR_PAGE = 100
+# The vulnerabilities and resources an outcome names (all are counted).
+_INSPECTOR_NAMED = 20
+
+
+def _inspector_critical_findings(inspector: BaseClient) -> dict[str, Any]:
+    """The region's active findings of critical severity: how many (up to a page), which vulnerabilities on which
+    resources (the first few); or why they could not be read."""
+    try:
+        page = inspector.list_findings(filterCriteria=_ACTIVE_CRITICAL, maxResults=_INSPECTOR_PAGE)
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        return {"critical_findings_error": describe_error(exc)}
+    # The filter is asked for, and each finding judged again: what is counted is what was asked for.
+    found = [
+        f
+        for f in page.get("findings") or []
+        if f.get("status") == "ACTIVE" and str(f.get("severity") or "").upper() == "CRITICAL"
+    ]
+    vulnerabilities = sorted(
+        {str(v) for f in found if (v := (f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId"))}
     )
+    resources = sorted({str(r.get("id")) for f in found for r in f.get("resources") or [] if r.get("id")})
+    return {
+        "critical_findings": {
+            "count": len(found),
+            "more": bool(page.get("nextToken")),
+            "vulnerabilities": vulnerabilities[:_INSPECTOR_NAMED],
+            "resources": resources[:_INSPECTOR_NAMED],
+        }
+    }
 
 
 def collect_macie(scope: Scope) -> MacieRegion:

@@ -57,6 +57,10 @@ def _endpoint(e: Mapping[str, Any], region: str) -> dict[str, Any]:
         "ssl_mode": e.get("SslMode"),
         # A Redis target sets TLS in its own settings (SslMode says none whatever it does); None: not reported.
         "redis_ssl_protocol": (e.get("RedisSettings") or {}).get("SslSecurityProtocol"),
+        # How a MongoDB endpoint signs in ("no", "password"; None: not reported, DMS's default password) and whether a
+        # Neptune target authorizes DMS with IAM (None: not reported, DMS's default off).
+        "mongodb_auth_type": (e.get("MongoDbSettings") or {}).get("AuthType"),
+        "neptune_iam_auth": (e.get("NeptuneSettings") or {}).get("IamAuthEnabled"),
         "region": region,
     }
 

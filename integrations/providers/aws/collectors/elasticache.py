@@ -55,6 +55,9 @@ def _replication_group(scope: Scope, group: Mapping[str, Any]) -> dict[str, Any]
         "multi_az": group.get("MultiAZ"),
         "snapshot_retention_days": int(group.get("SnapshotRetentionLimit") or 0),
         "region": scope.region,
+        # How clients prove who they are: an AUTH token, or role-based access control through user groups.
+        "auth_token_enabled": group.get("AuthTokenEnabled") is True,
+        "user_group_ids": [str(g) for g in group.get("UserGroupIds") or []],
     }
 
 

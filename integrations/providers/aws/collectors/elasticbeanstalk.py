@@ -12,12 +12,14 @@ from botocore.exceptions import ClientError
 
 from ..shapes_application import ElasticBeanstalkRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
+from .user_data import named_values_findings
 
 # Each environment costs a DescribeConfigurationSettings call beyond the listing; past this many a region's rest are
 # left unread, and the checks say so.
 MAX_ENVIRONMENTS = 1_000
 # Environments on their way out (or gone) run nothing left to judge.
 _GONE = frozenset({"Terminating", "Terminated"})
+ENVIRONMENT_PROPERTIES = "aws:elasticbeanstalk:application:environment"
 # (namespace, option name) -> the field of the shape it fills.
 OPTIONS: dict[tuple[str, str], str] = {
     ("aws:elasticbeanstalk:healthreporting:system", "SystemType"): "health_reporting",
@@ -62,4 +64,8 @@ def _environment(client: BaseClient, region: str, listed: Mapping[str, Any]) -> 
     }
     for key, field in OPTIONS.items():
         environment[field] = options.get(key)
+    # Which environment properties (the variables every instance's application gets) hold a credential, by name and
+    # kind; never their values.
+    properties = {name: value for (namespace, name), value in options.items() if namespace == ENVIRONMENT_PROPERTIES}
+    environment["property_secrets"] = named_values_findings(properties)
     return environment

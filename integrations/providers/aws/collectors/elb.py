@@ -1,4 +1,5 @@
-"""Load balancer collection (regional): application/network/gateway (ELBv2) and classic load balancers."""
+"""Load balancer collection (regional): application/network/gateway (ELBv2) and classic load balancers (with the SSL
+negotiation policies of those terminating TLS: one DescribeLoadBalancerPolicies call each)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from botocore.parsers import ResponseParserError
 
 from ..shapes_network import ElbRegion, Elbv2Region
 from ._common import AwsConnectorError, Scope, describe_error, paginate, plain
+
+# Classic listeners that terminate TLS, and so negotiate it under an SSL negotiation policy.
+SECURE_CLASSIC_PROTOCOLS = frozenset({"HTTPS", "SSL"})
+NEGOTIATION_POLICY_TYPE = "SSLNegotiationPolicyType"
 
 
 def _web_acl(scope: Scope, lb: dict[str, Any]) -> dict[str, Any]:
@@ -69,11 +74,21 @@ def collect_elb(scope: Scope) -> ElbRegion:
     for lb in paginate(elb, "describe_load_balancers", "LoadBalancerDescriptions"):
         name = lb["LoadBalancerName"]
         attributes = elb.describe_load_balancer_attributes(LoadBalancerName=name).get("LoadBalancerAttributes", {})
+        secure = {
+            f"{listener.get('Protocol')}:{listener.get('LoadBalancerPort')}": [
+                str(n) for n in d.get("PolicyNames") or []
+            ]
+            for d in lb.get("ListenerDescriptions", [])
+            if str((listener := d.get("Listener") or {}).get("Protocol")).upper() in SECURE_CLASSIC_PROTOCOLS
+        }
         balancers.append(
             {
                 "name": name,
                 "scheme": lb.get("Scheme"),
                 "listeners": [d.get("Listener", {}) for d in lb.get("ListenerDescriptions", [])],
+                "secure_listener_policies": secure,
+                **(_negotiation_policies(elb, name) if secure else {"negotiation_policies": {}}),
+                "connection_draining": bool((attributes.get("ConnectionDraining") or {}).get("Enabled")),
                 "availability_zones": sorted(set(lb.get("AvailabilityZones", []))),
                 "access_log": attributes.get("AccessLog", {}),
                 "cross_zone": bool((attributes.get("CrossZoneLoadBalancing") or {}).get("Enabled")),
@@ -86,3 +101,29 @@ def collect_elb(scope: Scope) -> ElbRegion:
             }
         )
     return plain({"load_balancers": balancers})
+
+
+def _negotiation_policies(elb: BaseClient, name: str) -> dict[str, Any]:
+    """The load balancer's SSL negotiation policies: name -> the predefined policy it was made from and the protocols
+    it enables (or the error reading them, which only the TLS policy check reports)."""
+    try:
+        described = elb.describe_load_balancer_policies(LoadBalancerName=name).get("PolicyDescriptions", [])
+    except ClientError as exc:
+        return {"negotiation_policies_error": describe_error(exc)}
+    policies: dict[str, Any] = {}
+    for policy in described:
+        if policy.get("PolicyTypeName") != NEGOTIATION_POLICY_TYPE:
+            continue
+        attributes = {
+            str(a.get("AttributeName")): str(a.get("AttributeValue"))
+            for a in policy.get("PolicyAttributeDescriptions") or []
+        }
+        policies[str(policy["PolicyName"])] = {
+            "reference": attributes.get("Reference-Security-Policy"),
+            "protocols": sorted(
+                key.removeprefix("Protocol-")
+                for key, value in attributes.items()
+                if key.startswith("Protocol-") and value.lower() == "true"
+            ),
+        }
+    return {"negotiation_policies": policies}

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_devtools import GlueRegion
 from ._common import Scope, bounded_region, describe_error, optional, paginate, paginate_at_most, policy_document
+from .user_data import named_values_findings
 
 # GetJobs carries each job's security configuration name, so jobs cost no call of their own; the bound only keeps a
 # region with a great many jobs from being listed without end (and the checks say so).
@@ -110,6 +111,8 @@ def _job(
         "bookmark_option": arguments.get("--job-bookmark-option"),
         "bookmarks_encryption_mode": None,
         "region": scope.region,
+        # Which default arguments hold a credential, by name and kind; never their values.
+        "argument_secrets": named_values_findings(arguments),
     }
     if config is None:
         return found

@@ -113,6 +113,7 @@ def _model(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> di
         model["describe_error"] = describe_error(exc)
         return model
     model["subnets"] = [str(s) for s in (described.get("VpcConfig") or {}).get("Subnets") or []]
+    model["network_isolation"] = described.get("EnableNetworkIsolation") is True
     return model
 
 

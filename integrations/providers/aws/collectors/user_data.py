@@ -21,7 +21,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..secret_names import looks_secret
-from ..shapes_ec2 import InstanceUserData, InstanceUserDataRegion, SecretFinding, UserData
+from ..shapes_ec2 import InstanceUserData, InstanceUserDataRegion, NamedSecretFinding, SecretFinding, UserData
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most
 
 # DescribeInstances does not return user data: each instance costs a DescribeInstanceAttribute call. Past this many
@@ -45,6 +45,7 @@ SECRET_KINDS = {
     "private_key": "a PEM private key",
     "password": "a password assigned a value",
     "secret_assignment": "a setting named like a credential (token, secret, API key) assigned a value",
+    "url_password": "a URL with a password written before its host (scheme://user:password@host)",
     "service_token": "a token in the format of a well-known service (GitHub, GitLab, Slack, Stripe, Google, npm, "
     "SendGrid), whatever it is named",
 }
@@ -65,6 +66,8 @@ _SERVICE_TOKEN = re.compile(
 # Long-term (AKIA) and temporary (ASIA) access key ids: the prefix and 16 upper-case letters or digits.
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+# A connection string or URL signing in with a password: postgres://app:PASSWORD@db, https://user:PASSWORD@host.
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@[^\s/@]")
 # aws_secret_access_key set in an assignment, a credentials file or `aws configure set aws_secret_access_key VALUE`.
 _SECRET_ACCESS_KEY = re.compile(
     r"aws_secret_access_key[\"']?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?(?P<first>[^\s\"'])", re.I
@@ -82,6 +85,7 @@ _MIN_SECRET_LENGTH = 8
 _REFERENCE_STARTS = frozenset("${<%")
 # Settings named like a credential whose value only names where the credential is.
 _REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_ARN", "_ID", "_NAME", "_PARAMETER")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def collect_instance_user_data(scope: Scope) -> InstanceUserDataRegion:
@@ -168,6 +172,8 @@ def secret_findings(text: str) -> list[SecretFinding]:
             kinds.add("private_key")
         if _SERVICE_TOKEN.search(line):
             kinds.add("service_token")
+        if any(_literal(line, m.start("password")) for m in _URL_PASSWORD.finditer(line)):
+            kinds.add("url_password")
         if any(_literal(line, m.start("first")) for m in _SECRET_ACCESS_KEY.finditer(line)):
             kinds.add("aws_secret_access_key")
         for match in _ASSIGNMENT.finditer(line):
@@ -187,9 +193,46 @@ def value_credential_kinds(value: object) -> list[str]:
     return sorted({finding["kind"] for finding in secret_findings(str(value or ""))})
 
 
+def named_value_kinds(name: str, value: object) -> list[str]:
+    """The kinds of credential a named setting holds: its name saying so with a value written out (the rules of
+    :func:`secret_findings` for ``NAME=value``), or its value holding one whatever the name; never the value."""
+    return sorted({finding["kind"] for finding in secret_findings(f"{name}={value if value is not None else ''}")})
+
+
+def named_values_findings(values: Mapping[str, object]) -> list[NamedSecretFinding]:
+    """Each setting of ``values`` (name -> value) that holds a credential, by name, with the kinds found."""
+    return [
+        {"name": str(name), "kinds": kinds}
+        for name, value in sorted(values.items())
+        if (kinds := named_value_kinds(str(name), value))
+    ]
+
+
+def document_findings(document: object, path: str = "") -> list[NamedSecretFinding]:
+    """Each string in a JSON document (a state machine's definition, a policy) that holds a credential, named by
+    its path of keys and list positions (``States.Call.Parameters.ApiKey``), with the kinds found."""
+    found: list[NamedSecretFinding] = []
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, Mapping | list):
+                found.extend(document_findings(value, where))
+            elif isinstance(value, str) and (kinds := named_value_kinds(str(key), value)):
+                found.append({"name": where, "kinds": kinds})
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            where = f"{path}[{index}]"
+            if isinstance(value, Mapping | list):
+                found.extend(document_findings(value, where))
+            elif isinstance(value, str) and (kinds := value_credential_kinds(value)):
+                found.append({"name": where, "kinds": kinds})
+    return found
+
+
 def _assignment_kind(name: str) -> str | None:
     """The kind of credential a setting's name says it holds, or None (see _REFERENCE_SUFFIXES)."""
-    normalised = re.sub(r"[-.]", "_", name.upper())
+    # camelCase words are split too, so dbPasswordFile ends in _FILE as db-password-file does.
+    normalised = re.sub(r"[-.]", "_", _CAMEL_BOUNDARY.sub("_", name)).upper()
     if "AWS_SECRET_ACCESS_KEY" in normalised:
         return None  # _SECRET_ACCESS_KEY looks for it, in more forms
     if normalised.endswith(_REFERENCE_SUFFIXES):
