@@ -61,6 +61,7 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "ssm": ("ssm",),
     "glue": ("glue",),
     "cloudformation": ("cloudformation",),
+    "batch": ("batch",),
     "route53": ("route53@global",),
     "autoscaling": ("autoscaling",),
     "launch_templates": ("ec2",),

@@ -208,6 +208,24 @@ class CloudFormationRegion(TypedDict):
     truncated_at: NotRequired[int]
 
 
+# --- batch (job definitions) --------------------------------------------------------------------------
+
+
+class BatchJobDefinition(TypedDict):
+    name: str
+    arn: str  # jobDefinitionArn, with its revision
+    revision: int | None
+    # Environment variables (``NAME``, or ``nodes 0:/NAME`` for a node range's container) and commands holding a
+    # credential, by name and kind.
+    secrets: list[NamedSecretFinding]
+    region: str
+
+
+class BatchRegion(TypedDict):
+    job_definitions: list[BatchJobDefinition]  # the ACTIVE revisions; the first ``truncated_at`` when more
+    truncated_at: NotRequired[int]
+
+
 class DevtoolsInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
@@ -215,4 +233,5 @@ class DevtoolsInventoryData(TypedDict, total=False):
     ssm: Regional[SsmRegion]
     glue: Regional[GlueRegion]
     cloudformation: Regional[CloudFormationRegion]
+    batch: Regional[BatchRegion]
     route53: Route53

@@ -48,6 +48,15 @@ class FileSystem(TypedDict):
     policy: NotRequired[PolicyDocument | None]  # the file system policy; None: none (AWS's default applies)
     policy_error: NotRequired[str]
     availability_zone: NotRequired[str | None]  # AvailabilityZoneName: One Zone storage's zone; None: Regional
+    # DescribeMountTargets (or why it failed); absent from inventories collected before mount targets were read.
+    mount_targets: NotRequired[list[MountTarget]]
+    mount_targets_error: NotRequired[str]
+
+
+class MountTarget(TypedDict):
+    id: str
+    subnet_id: str
+    vpc_id: str | None
 
 
 class EfsAccessPoint(TypedDict):

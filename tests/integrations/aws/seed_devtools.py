@@ -42,7 +42,28 @@ def seed_devtools(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         | _seed_glue(endpoint, region, key["Arn"])
         | _seed_route53(endpoint, region, key["Arn"])
         | _seed_cloudformation(endpoint, region)
+        | _seed_batch(endpoint, region)
     )
+
+
+def _seed_batch(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    def definition(name: str, environment: dict[str, str]) -> str:
+        container = {
+            "image": "public.ecr.aws/docker/library/busybox:latest",
+            "vcpus": 1,
+            "memory": 512,
+            "command": ["echo", name],
+            "environment": [{"name": k, "value": v} for k, v in environment.items()],
+        }
+        registered = aws(endpoint, "batch", region).register_job_definition(
+            jobDefinitionName=name, type="container", containerProperties=container
+        )
+        return str(registered["jobDefinitionArn"])
+
+    # One naming where its secret is (passes), one holding an API key in clear (fails).
+    definition("reports", {"API_KEY_SECRET_ARN": f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:reports"})
+    export = definition("export", {"PARTNER_API_KEY": "pk-4f1e2d3c4b5a69788796"})
+    return {("aws.batch.job_definition_no_secrets", export, region)}
 
 
 def _seed_cloudformation(endpoint: str, region: str) -> set[tuple[str, str, str]]:

@@ -314,3 +314,35 @@ def test_an_unreadable_cache_subnet_group_listing_is_an_error_for_the_subnet_che
     assert statuses(run(inv, CACHE_SUBNETS)) == {cluster: ERROR}
     assert "AccessDenied" in _reasons(inv, CACHE_SUBNETS)[cluster]
     assert statuses(run(inv, "aws.elasticache.cache_cluster_auto_minor_version_upgrade")) == {cluster: PASS}
+
+
+EFS_SUBNETS = "aws.efs.mount_targets_not_in_public_subnets"
+
+
+def test_efs_file_systems_with_a_mount_target_in_a_public_subnet_fail(moto_reset: str) -> None:
+    # given a file system with mount targets in two private subnets, one with a mount target in a subnet routed to
+    # an internet gateway, and one without mount targets
+    ec2, efs = aws(moto_reset, "ec2"), aws(moto_reset, "efs")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    private_a, private_b, public = (
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "a"), (2, "b"), (3, "c"))
+    )
+    _internet_route(moto_reset, vpc, public)
+    systems = {name: efs.create_file_system(CreationToken=name)["FileSystemId"] for name in ("home", "web", "spare")}
+    for subnet in (private_a, private_b):
+        efs.create_mount_target(FileSystemId=systems["home"], SubnetId=subnet)
+    efs.create_mount_target(FileSystemId=systems["web"], SubnetId=public)
+    # when the mount target check runs
+    inv = collect(moto_reset, [EFS_SUBNETS])
+    outcomes = {o.resource_id: o for o in run(inv, EFS_SUBNETS)}
+    # then the file system reachable from a public subnet fails, naming it; the one without mount targets is not judged
+    assert {fid: o.status for fid, o in outcomes.items()} == {systems["home"]: PASS, systems["web"]: FAIL}
+    assert outcomes[systems["web"]].reason == (
+        f"EFS file system {systems['web']} has mount targets in subnets routed to an internet gateway: ['{public}']"
+    )
+    assert outcomes[systems["home"]].reason == (
+        f"EFS file system {systems['home']} has mount targets in 2 subnet(s), none routed to an internet gateway"
+    )

@@ -219,6 +219,9 @@ def _seed_network_and_compute(endpoint: str) -> dict[str, Any]:
         AutoMinorVersionUpgrade=False,
     )
     ids["efs"] = aws(endpoint, "efs", EAST).create_file_system(CreationToken="shared", Encrypted=True)["FileSystemId"]
+    # Mounted from a default subnet, whose route table (moto's default VPC main table) has no internet gateway route.
+    default_subnet = east.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
+    aws(endpoint, "efs", EAST).create_mount_target(FileSystemId=ids["efs"], SubnetId=default_subnet["SubnetId"])
     return ids
 
 

@@ -198,6 +198,17 @@ def partial_read(
     return error_outcome(inventory.account_id or "aws-account", resource_type, reason, region=region, read=limit)
 
 
+def bounded_listed_items(
+    inventory: Inventory, service: str, key: str, *, noun: str, resource_type: str
+) -> Iterator[Any]:
+    """:func:`listed_items`, then an error outcome (:func:`partial_read`) for each region read only in part."""
+    yield from listed_items(inventory, service, key, noun=noun, resource_type=resource_type)
+    for region, data in regions(inventory, service):
+        partial = partial_read(inventory, region, data, noun=noun, resource_type=resource_type)
+        if partial is not None:
+            yield partial
+
+
 def parse_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value

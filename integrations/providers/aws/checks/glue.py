@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_devtools import GlueCatalogEncryption, GlueJob, GlueRegion
-from ._common import aws_check, error, listed_items, partial_read, regions, result
+from ._common import aws_check, bounded_listed_items, error, listed_items, partial_read, regions, result
 from ._policies import public_actions
 from .user_data import judge_named_settings
 
@@ -280,7 +280,7 @@ def job_bookmarks_encrypted(inventory: Inventory) -> Iterable[Outcome]:
     "rotate the credential, as it has been readable all along.",
 )
 def job_no_secrets_in_arguments(inventory: Inventory) -> Iterable[Outcome]:
-    for job in listed_items(inventory, "glue", "jobs", noun="Glue jobs", resource_type=JOB):
+    for job in bounded_listed_items(inventory, "glue", "jobs", noun="Glue jobs", resource_type=JOB):
         if isinstance(job, Outcome):
             yield job
         elif "argument_secrets" in job:  # absent: collected before the arguments were scanned
@@ -292,7 +292,3 @@ def job_no_secrets_in_arguments(inventory: Inventory) -> Iterable[Outcome]:
                 region=job["region"],
                 what="default arguments",
             )
-    for region, data in regions(inventory, "glue"):
-        partial = partial_read(inventory, region, data, noun="Glue jobs", resource_type=JOB)
-        if partial is not None:
-            yield partial

@@ -221,20 +221,73 @@ def elasticache_not_in_public_subnet(inventory: Inventory) -> Iterable[Outcome]:
                 reason = f"Could not read subnet group {group_name} of {label}: {failure}"
                 yield error(cid, CACHE_CLUSTER, reason, region=region)
                 continue
-            public, unknown = [], []
-            for subnet in group.get("subnet_ids", []):
-                table = tables.get((region, subnet)) or tables.get((region, f"main:{group.get('vpc_id')}"))
-                if table is None:
-                    unknown.append(subnet)
-                elif table.get("internet_gateway_route"):
-                    public.append(subnet)
+            public, unknown = _public_subnets(
+                tables, region, [(subnet, group.get("vpc_id")) for subnet in group.get("subnet_ids", [])]
+            )
             if unknown and not public:
-                reason = f"Could not find the route tables of subnets {sorted(unknown)} of {label}"
+                reason = f"Could not find the route tables of subnets {unknown} of {label}"
                 yield error(cid, CACHE_CLUSTER, reason, region=region)
                 continue
             reason = (
-                f"{label} uses subnet group {group_name} with subnets routed to an internet gateway: {sorted(public)}"
+                f"{label} uses subnet group {group_name} with subnets routed to an internet gateway: {public}"
                 if public
                 else f"{label} uses subnet group {group_name}, none of whose subnets routes to an internet gateway"
             )
-            yield result(not public, cid, CACHE_CLUSTER, reason, region=region, public_subnets=sorted(public))
+            yield result(not public, cid, CACHE_CLUSTER, reason, region=region, public_subnets=public)
+
+
+def _public_subnets(
+    tables: dict[tuple[str, str], RouteTable], region: str, subnets: list[tuple[str, str | None]]
+) -> tuple[list[str], list[str]]:
+    """(subnets routed to an internet gateway, subnets whose route table was not found) among (subnet, VPC) pairs."""
+    public, unknown = set(), set()
+    for subnet, vpc in subnets:
+        table = tables.get((region, subnet)) or tables.get((region, f"main:{vpc}"))
+        if table is None:
+            unknown.add(subnet)
+        elif table.get("internet_gateway_route"):
+            public.add(subnet)
+    return sorted(public), sorted(unknown)
+
+
+EFS_FILE_SYSTEM = "AWS::EFS::FileSystem"
+
+
+@aws_check(
+    id="aws.efs.mount_targets_not_in_public_subnets",
+    title="EFS file systems have no mount targets in subnets routed to an internet gateway",
+    severity=Severity.MEDIUM,
+    service="efs",
+    resource_type=EFS_FILE_SYSTEM,
+    rationale="A mount target is the file system's NFS endpoint in a subnet; in a subnet routed to an internet "
+    "gateway it sits beside what faces the internet, under routes and network ACLs made for that, so one security "
+    "group mistake leaves the shared files one hop from the internet. File storage belongs in private subnets.",
+    remediation="Create mount targets in private subnets (no route to an internet gateway) of the same zones, move "
+    "the clients to them, and delete the mount targets in public subnets.",
+    requires=("efs", "route_tables"),
+)
+def efs_mount_targets_not_in_public_subnets(inventory: Inventory) -> Iterable[Outcome]:
+    tables = _route_table_of(list(items(inventory, "route_tables", "route_tables")))
+    for region, data in regions(inventory, "efs"):
+        for fs in data.get("file_systems", []):
+            if "mount_targets" not in fs and "mount_targets_error" not in fs:
+                continue  # collected before mount targets were read
+            fid, label = str(fs["id"]), f"EFS file system {fs['id']}"  # as the other EFS checks name it
+            if fs.get("mount_targets_error"):
+                reason = f"Could not read the mount targets of {label}: {fs['mount_targets_error']}"
+                yield error(fid, EFS_FILE_SYSTEM, reason, region=region)
+                continue
+            targets = fs.get("mount_targets") or []
+            if not targets:
+                continue  # no mount target: nothing reaches the file system over the network
+            public, unknown = _public_subnets(tables, region, [(t["subnet_id"], t.get("vpc_id")) for t in targets])
+            if unknown and not public:
+                reason = f"Could not find the route tables of subnets {unknown} of {label}'s mount targets"
+                yield error(fid, EFS_FILE_SYSTEM, reason, region=region)
+                continue
+            reason = (
+                f"{label} has mount targets in subnets routed to an internet gateway: {public}"
+                if public
+                else f"{label} has mount targets in {len(targets)} subnet(s), none routed to an internet gateway"
+            )
+            yield result(not public, fid, EFS_FILE_SYSTEM, reason, region=region, public_subnets=public)

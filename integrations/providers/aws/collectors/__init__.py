@@ -18,6 +18,7 @@ from .appsync import collect_appsync
 from .athena import collect_athena
 from .autoscaling import collect_autoscaling, collect_launch_templates
 from .backup import collect_backup, collect_dynamodb
+from .batch import collect_batch
 from .bedrock import collect_bedrock
 from .cloudformation import collect_cloudformation
 from .cloudtrail import collect_cloudtrail, collect_config
@@ -135,6 +136,7 @@ COLLECTORS: dict[str, Collector] = {
     "ssm": collect_ssm,
     "glue": collect_glue,
     "cloudformation": collect_cloudformation,
+    "batch": collect_batch,
     "route53": collect_route53,
     "autoscaling": collect_autoscaling,
     "launch_templates": collect_launch_templates,

@@ -246,6 +246,20 @@ def _file_system_policy(efs: BaseClient, fs_id: str) -> dict[str, Any]:
     return {"policy": policy_document(text)}
 
 
+def _mount_targets(efs: BaseClient, fs_id: str) -> dict[str, Any]:
+    """The subnets (with their VPC) the file system has mount targets in, or why they could not be read."""
+    try:
+        targets = paginate(efs, "describe_mount_targets", "MountTargets", FileSystemId=fs_id)
+    except ClientError as exc:
+        return {"mount_targets_error": describe_error(exc)}
+    return {
+        "mount_targets": [
+            {"id": str(t.get("MountTargetId")), "subnet_id": str(t.get("SubnetId")), "vpc_id": t.get("VpcId")}
+            for t in targets
+        ]
+    }
+
+
 def _access_points(efs: BaseClient, region: str) -> dict[str, Any]:
     """Every access point of the region's file systems (one listing: no file system named), or why not."""
     try:
@@ -284,6 +298,7 @@ def collect_efs(scope: Scope) -> EfsRegion:
             "region": scope.region,
             **_backup_policy(efs, f["FileSystemId"]),
             **_file_system_policy(efs, f["FileSystemId"]),
+            **_mount_targets(efs, f["FileSystemId"]),
         }
 
     return plain({"file_systems": concurrently(read, systems), **_access_points(efs, scope.region)})
