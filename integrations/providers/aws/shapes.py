@@ -363,6 +363,7 @@ class DbInstance(TypedDict):
     parameter_group: NotRequired[str | None]  # the name of its DB parameter group (DBParameterGroups' first)
     tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
     replica_of: NotRequired[str | None]  # ReadReplicaSourceDBInstanceIdentifier: the source of a read replica
+    port: NotRequired[int | None]  # Endpoint.Port (or DbInstancePort); absent from inventories kept before it was
 
 
 class DbSnapshot(TypedDict):
@@ -402,6 +403,7 @@ class DbCluster(TypedDict):
     master_username: NotRequired[str | None]  # MasterUsername
     parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
     tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
+    port: NotRequired[int | None]  # Port; absent from inventories kept before it was
 
 
 class DbClusterSnapshot(TypedDict):  # manual only: Aurora's and Multi-AZ DB clusters' in ``rds``, Neptune's too

@@ -182,6 +182,7 @@ class RedshiftCluster(TypedDict):
     allow_version_upgrade: NotRequired[bool | None]  # AllowVersionUpgrade: major versions applied in maintenance
     enhanced_vpc_routing: NotRequired[bool | None]  # EnhancedVpcRouting: COPY/UNLOAD traffic kept in the VPC
     master_username: NotRequired[str | None]  # MasterUsername: the admin user made with the cluster
+    database_name: NotRequired[str | None]  # DBName: the database created with the cluster ("dev" by default)
     multi_az: NotRequired[str | None]  # MultiAZ: "Enabled" (compute in two Availability Zones) or "Disabled"
     parameter_groups: NotRequired[list[str]]  # ClusterParameterGroups' names (one, in practice)
 

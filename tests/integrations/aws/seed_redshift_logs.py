@@ -17,7 +17,8 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
         "MasterUserPassword": "A-long-password-1",
     }
     # Private, encrypted, a week of snapshots, audit logs to CloudWatch Logs (no bucket: the S3 checks stay as
-    # they are), enhanced VPC routing, compute in two zones, SSL required: passes every cluster check.
+    # they are), enhanced VPC routing, compute in two zones, SSL required, a database of its own name: passes every
+    # cluster check.
     redshift.create_cluster_parameter_group(
         ParameterGroupName="ssl-only", ParameterGroupFamily="redshift-1.0", Description="SSL only"
     )
@@ -32,12 +33,13 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
         EnhancedVpcRouting=True,
         MultiAZ=True,
         ClusterParameterGroupName="ssl-only",
+        DBName="analytics",
         **{**common, "ClusterType": "multi-node", "NumberOfNodes": 2},
     )
     redshift.enable_logging(ClusterIdentifier="warehouse", LogDestinationType="cloudwatch", LogExports=["userlog"])
     # Public, plain, the default single day of snapshots, no audit logging, no major version upgrades, Redshift's
-    # default routing, the console's default admin name, one zone and AWS's default parameter group (SSL not required):
-    # fails every cluster check.
+    # default routing, the console's default admin name and database name, one zone and AWS's default parameter group
+    # (SSL not required): fails every cluster check.
     redshift.create_cluster(
         ClusterIdentifier="reporting",
         PubliclyAccessible=True,
@@ -62,6 +64,7 @@ def seed_redshift_and_logs(endpoint: str, region: str) -> set[tuple[str, str, st
                 "version_upgrade_allowed",
                 "enhanced_vpc_routing",
                 "not_default_admin_username",
+                "non_default_database_name",
                 "cluster_multi_az",
                 "cluster_requires_ssl",
             )

@@ -20,6 +20,7 @@ CLUSTER_CHECKS = (
     "copy_tags_to_snapshot",
     "multi_az",
     "transport_encrypted",
+    "non_default_port",
 )
 
 
@@ -40,6 +41,7 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     rds.create_db_cluster(
         DBClusterIdentifier="ledger",
         Engine="aurora-postgresql",
+        Port=15432,
         StorageEncrypted=True,
         EnableCloudwatchLogsExports=["postgresql"],
         EnableIAMDatabaseAuthentication=True,

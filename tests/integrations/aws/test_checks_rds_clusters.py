@@ -219,3 +219,28 @@ def test_neptune_instances_are_not_judged_for_enhanced_monitoring(moto_reset: st
     outcomes = scan(moto_reset, "aws.rds.enhanced_monitoring_enabled")
     # then only the RDS instance is judged
     assert statuses(outcomes) == {"billing": FAIL}
+
+
+INSTANCE_PORT = "aws.rds.instance_non_default_port"
+CLUSTER_PORT = "aws.rds.cluster_non_default_port"
+
+
+def test_instances_and_clusters_on_their_engine_default_port_fail(moto_reset: str) -> None:
+    # given PostgreSQL and MySQL instances on their default ports and on others, a cluster member (judged on its
+    # cluster), and Aurora clusters on the default and on another port
+    db_instance(moto_reset, "pg-default")
+    db_instance(moto_reset, "pg-moved", Port=6432)
+    db_instance(moto_reset, "my-default", engine="mysql")
+    default_cluster = _cluster(moto_reset, "orders")
+    moved_cluster = _cluster(moto_reset, "billing", Port=15432)
+    db_instance(moto_reset, "orders-1", engine="aurora-postgresql", DBClusterIdentifier="orders")
+    # when both port checks run on one collection
+    collected = collect(moto_reset, [INSTANCE_PORT, CLUSTER_PORT])
+    instances = {o.resource_id: o for o in run(collected, INSTANCE_PORT)}
+    clusters = {o.resource_id: o for o in run(collected, CLUSTER_PORT)}
+    # then the default ports fail, each naming it; the cluster member is left to its cluster
+    assert statuses(instances.values()) == {"pg-default": FAIL, "pg-moved": PASS, "my-default": FAIL}
+    assert instances["my-default"].reason == "DB instance my-default listens on its engine default port 3306"
+    assert instances["pg-moved"].observed == {"port": 6432, "engine_default_port": 5432}
+    assert statuses(clusters.values()) == {default_cluster: FAIL, moved_cluster: PASS}
+    assert clusters[moved_cluster].reason == "DB cluster billing listens on port 15432"

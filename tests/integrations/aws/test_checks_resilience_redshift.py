@@ -20,6 +20,7 @@ from tests.integrations.aws.support import (
     json_reply,
     only,
     run,
+    scan,
     statuses,
 )
 
@@ -281,3 +282,17 @@ def test_a_refused_emr_block_public_access_read_is_an_error_for_that_check_only(
         f"Could not read the EMR block public access setting in {REGION}: GetBlockPublicAccessConfiguration failed "
         "with AccessDeniedException"
     )
+
+
+DATABASE_NAME = "aws.redshift.non_default_database_name"
+
+
+def test_redshift_clusters_keeping_the_default_database_name_fail(moto_reset: str) -> None:
+    # given a cluster created with a database of its own name and one created without (Redshift names it dev)
+    _cluster(moto_reset, "named", "warehouse_admin", DBName="orders")
+    _cluster(moto_reset, "unnamed", "warehouse_admin")
+    # when the database name check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, DATABASE_NAME)}
+    # then the one on the default name fails
+    assert statuses(outcomes.values()) == {"named": PASS, "unnamed": FAIL}
+    assert outcomes["unnamed"].reason == "Redshift cluster unnamed keeps the default database name dev"

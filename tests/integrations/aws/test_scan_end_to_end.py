@@ -442,6 +442,7 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.rds.storage_encrypted", "legacy-db", EAST),
         ("aws.rds.auto_minor_version_upgrade", "legacy-db", EAST),
         ("aws.rds.not_publicly_accessible", "legacy-db", EAST),
+        ("aws.rds.instance_non_default_port", "legacy-db", EAST),
         ("aws.kms.key_rotation_enabled", log_ids["stale_key"], EAST),
         # moto creates the aws/ebs key for encrypted volumes as a customer-managed key
         *{("aws.kms.key_rotation_enabled", _ebs_key(moto_reset, region), region) for region in (EAST, WEST)},

@@ -302,6 +302,84 @@ def cluster_not_default_admin_username(inventory: Inventory) -> Iterable[Outcome
         yield result(ok, resource, DB_CLUSTER, reason, region=str(cluster.get("region", "")), **observed)
 
 
+# Each engine's default listener port (by engine name prefix, longest first where one prefixes another).
+DEFAULT_PORTS: tuple[tuple[str, int], ...] = (
+    ("aurora-postgresql", 5432),
+    ("aurora-mysql", 3306),
+    ("aurora", 3306),
+    ("postgres", 5432),
+    ("mysql", 3306),
+    ("mariadb", 3306),
+    ("oracle", 1521),
+    ("sqlserver", 1433),
+    ("db2", 50000),
+)
+_PORT_RATIONALE = (
+    "Scanners and bots sweep the internet and internal networks for databases on their engines' default ports and "
+    "try default users and leaked passwords on whatever answers. Another port is no protection on its own, but it "
+    "drops the database out of those untargeted sweeps and makes one that does arrive stand out in the logs."
+)
+
+
+def _default_port(engine: object) -> int | None:
+    name = str(engine or "").lower()
+    return next((port for prefix, port in DEFAULT_PORTS if name.startswith(prefix)), None)
+
+
+def _port_verdict(label: str, engine: object, port: object) -> tuple[bool, str, dict[str, Any]] | None:
+    default = _default_port(engine)
+    if default is None or not isinstance(port, int):
+        return None  # an engine without a known default, or no port reported
+    ok = port != default
+    reason = f"{label} listens on {'port ' + str(port) if ok else f'its engine default port {port}'}"
+    return ok, reason, {"port": port, "engine_default_port": default}
+
+
+@aws_check(
+    id="aws.rds.instance_non_default_port",
+    title="RDS instances do not listen on their engine's default port",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=DB_INSTANCE,
+    rationale=_PORT_RATIONALE,
+    remediation="Modify the instance with another DB port number (ModifyDBInstance DBPortNumber; the instance "
+    "restarts), then update the security groups and the applications' connection settings.",
+)
+def instance_non_default_port(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in _rds_regions(inventory):
+        for db in data.get("db_instances", []):
+            # A cluster member listens on its cluster's port (aws.rds.cluster_non_default_port).
+            if db.get("engine") in OTHER_SERVICES_ENGINES or in_rds_cluster(db):
+                continue
+            dbid = str(db.get("id"))
+            verdict = _port_verdict(f"DB instance {dbid}", db.get("engine"), db.get("port"))
+            if verdict is not None:
+                yield result(verdict[0], dbid, DB_INSTANCE, verdict[1], region=region, **verdict[2])
+
+
+@aws_check(
+    id="aws.rds.cluster_non_default_port",
+    title="RDS DB clusters do not listen on their engine's default port",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=DB_CLUSTER,
+    rationale=_PORT_RATIONALE,
+    remediation="Modify the cluster with another port (ModifyDBCluster Port; its instances restart), then update the "
+    "security groups and the applications' connection settings.",
+)
+def cluster_non_default_port(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if isinstance(cluster, Outcome):
+            yield cluster
+            continue
+        verdict = _port_verdict(f"DB cluster {cluster.get('id')}", cluster.get("engine"), cluster.get("port"))
+        if verdict is not None:
+            resource = str(cluster.get("arn") or cluster.get("id"))
+            yield result(
+                verdict[0], resource, DB_CLUSTER, verdict[1], region=str(cluster.get("region", "")), **verdict[2]
+            )
+
+
 @aws_check(
     id="aws.rds.parameter_group_event_subscription",
     title="RDS event subscriptions notify of changes to the DB parameter groups in use",

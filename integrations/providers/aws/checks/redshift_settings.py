@@ -145,6 +145,39 @@ def not_default_admin_username(inventory: Inventory) -> Iterable[Outcome]:
         yield result(ok, cid, CLUSTER, reason, region=str(cluster.get("region", "")), **observed)
 
 
+# The database Redshift creates when CreateCluster is given no DBName.
+DEFAULT_DATABASE_NAME = "dev"
+
+
+@aws_check(
+    id="aws.redshift.non_default_database_name",
+    title="Redshift clusters do not keep the default database name",
+    severity=Severity.LOW,
+    service="redshift",
+    resource_type=CLUSTER,
+    rationale=f"A cluster created without a database name gets one called {DEFAULT_DATABASE_NAME}: with it and the "
+    "default admin name, whoever reaches the endpoint already knows everything a sign-in needs but the password.",
+    remediation="Create the warehouse's database under a name of its own (CREATE DATABASE, or DBName when creating "
+    f"or restoring a cluster), move the schemas and users to it and drop {DEFAULT_DATABASE_NAME}.",
+)
+def non_default_database_name(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "database_name" not in cluster:
+            continue  # collected before the database name was kept
+        name = cluster.get("database_name")
+        if not name:
+            yield _unreported(cluster, "DBName")
+            continue
+        cid = str(cluster.get("id"))
+        ok = name.lower() != DEFAULT_DATABASE_NAME
+        reason = (
+            f"Redshift cluster {cid} has a database of its own name, not the default"
+            if ok
+            else f"Redshift cluster {cid} keeps the default database name {name}"
+        )
+        yield result(ok, cid, CLUSTER, reason, region=str(cluster.get("region", "")), default_name=not ok)
+
+
 def _ports(ranges: list[list[int]]) -> str:
     return ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
 

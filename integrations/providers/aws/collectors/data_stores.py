@@ -38,6 +38,7 @@ def _db_instance(d: dict[str, Any], region: str) -> dict[str, Any]:
         "parameter_group": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or []), None),
         "tags": _tags(d),
         "replica_of": d.get("ReadReplicaSourceDBInstanceIdentifier") or None,
+        "port": (d.get("Endpoint") or {}).get("Port") or d.get("DbInstancePort") or None,
     }
 
 
@@ -79,6 +80,7 @@ def _db_cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "master_username": c.get("MasterUsername"),
         "parameter_group": c.get("DBClusterParameterGroup"),
         "tags": _tags(c),
+        "port": c.get("Port") or None,
     }
 
 

@@ -47,6 +47,7 @@ def _cluster(redshift: BaseClient, scope: Scope, c: Mapping[str, Any]) -> dict[s
         "allow_version_upgrade": c.get("AllowVersionUpgrade"),
         "enhanced_vpc_routing": c.get("EnhancedVpcRouting"),
         "master_username": c.get("MasterUsername"),
+        "database_name": c.get("DBName"),
         # "Enabled" or "Disabled"; None when DescribeClusters left it out.
         "multi_az": c.get("MultiAZ"),
         "parameter_groups": [g["ParameterGroupName"] for g in c.get("ClusterParameterGroups") or []],
