@@ -26,6 +26,19 @@ def _unreported(cluster: RedshiftCluster, field: str) -> Outcome:
     return error(cid, CLUSTER, reason, region=str(cluster.get("region", "")))
 
 
+def _named(inventory: Inventory, key: str, field: str) -> Iterator[tuple[RedshiftCluster | Outcome, str]]:
+    """(cluster, its name kept under ``key``) for each cluster collected with it; an error outcome (with "") for one
+    Redshift answered without ``field``. Clusters collected before ``key`` was kept are skipped."""
+    for cluster in _clusters(inventory):
+        if key not in cluster:
+            continue
+        value = cluster.get(key)
+        if value:
+            yield cluster, str(value)
+        else:
+            yield _unreported(cluster, field), ""
+
+
 def _judge_flag(inventory: Inventory, key: str, field: str, *, on: str, off: str) -> Iterator[Outcome]:
     """One outcome per cluster from the yes/no setting ``key`` (Redshift's ``field``): ``on``/``off`` finish the
     reason after the cluster's name."""
@@ -125,12 +138,9 @@ def enhanced_vpc_routing(inventory: Inventory) -> Iterable[Outcome]:
     "and rotated, or managed in Secrets Manager.",
 )
 def not_default_admin_username(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        if "master_username" not in cluster:
-            continue  # collected before the user name was kept
-        username = cluster.get("master_username")
-        if not username:
-            yield _unreported(cluster, "MasterUsername")
+    for cluster, username in _named(inventory, "master_username", "MasterUsername"):
+        if isinstance(cluster, Outcome):
+            yield cluster
             continue
         cid = str(cluster.get("id"))
         # Redshift folds user names to lower case.
@@ -161,12 +171,9 @@ DEFAULT_DATABASE_NAME = "dev"
     f"or restoring a cluster), move the schemas and users to it and drop {DEFAULT_DATABASE_NAME}.",
 )
 def non_default_database_name(inventory: Inventory) -> Iterable[Outcome]:
-    for cluster in _clusters(inventory):
-        if "database_name" not in cluster:
-            continue  # collected before the database name was kept
-        name = cluster.get("database_name")
-        if not name:
-            yield _unreported(cluster, "DBName")
+    for cluster, name in _named(inventory, "database_name", "DBName"):
+        if isinstance(cluster, Outcome):
+            yield cluster
             continue
         cid = str(cluster.get("id"))
         ok = name.lower() != DEFAULT_DATABASE_NAME

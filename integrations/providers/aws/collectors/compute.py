@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -10,7 +11,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_network import EcrRegion, LambdaRegion
-from ._common import Scope, describe_error, error_code, optional, paginate, plain, policy_document
+from ._common import Scope, concurrently, describe_error, error_code, optional, paginate, plain, policy_document
 
 _NOT_FOUND = {"ResourceNotFoundException"}
 
@@ -61,25 +62,27 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 def collect_ecr(scope: Scope) -> EcrRegion:
     ecr = scope.client("ecr")
     scanning = ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
-    repositories: list[dict[str, Any]] = []
-    for repo in paginate(ecr, "describe_repositories", "repositories"):
-        name = repo["repositoryName"]
-        policy = optional(
-            partial(ecr.get_repository_policy, repositoryName=name), {"RepositoryPolicyNotFoundException"}
-        )
-        repositories.append(
-            {
-                "name": name,
-                "arn": repo.get("repositoryArn"),
-                "scan_on_push": bool(repo.get("imageScanningConfiguration", {}).get("scanOnPush")),
-                "tag_mutability": repo.get("imageTagMutability"),
-                "policy": policy_document((policy or {}).get("policyText")),
-                "region": scope.region,
-                **_lifecycle_policy(ecr, name),
-                **_latest_image_scan(ecr, name),
-            }
-        )
+    # Each repository costs four reads (policy, lifecycle policy, images, the latest image's scan): read several
+    # repositories at a time rather than one after another.
+    repositories = concurrently(
+        partial(_repository, ecr, scope.region), paginate(ecr, "describe_repositories", "repositories")
+    )
     return plain({"registry_scanning": scanning, "repositories": repositories})
+
+
+def _repository(ecr: BaseClient, region: str, repo: Mapping[str, Any]) -> dict[str, Any]:
+    name = repo["repositoryName"]
+    policy = optional(partial(ecr.get_repository_policy, repositoryName=name), {"RepositoryPolicyNotFoundException"})
+    return {
+        "name": name,
+        "arn": repo.get("repositoryArn"),
+        "scan_on_push": bool(repo.get("imageScanningConfiguration", {}).get("scanOnPush")),
+        "tag_mutability": repo.get("imageTagMutability"),
+        "policy": policy_document((policy or {}).get("policyText")),
+        "region": region,
+        **_lifecycle_policy(ecr, name),
+        **_latest_image_scan(ecr, name),
+    }
 
 
 def _latest_image_scan(ecr: BaseClient, name: str) -> dict[str, Any]:
