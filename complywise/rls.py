@@ -194,11 +194,35 @@ def _postgres(using: str) -> BaseDatabaseWrapper | None:
 TRACKED = "complywise_rls_scope"
 
 
-def _execute(connection: BaseDatabaseWrapper, sql: str, params: list[str]) -> str:
+def _run(connection: BaseDatabaseWrapper, sql: str, params: list[str]) -> str:
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0] or UNSET
+
+
+def _execute(connection: BaseDatabaseWrapper, sql: str, params: list[str]) -> str:
+    # A kept connection (CONN_MAX_AGE) is health-checked by Django before a request's first query, with a
+    # round trip of its own. The scope is nearly always a request's first statement, and it went around that
+    # check, so a connection that died since the last request (a database restart) failed the request. The
+    # write is the check now: on a dead connection, reconnect and write once more; on a live one, no SELECT 1.
+    # health_check_enabled/health_check_done are Django's (BaseDatabaseWrapper), absent from django-stubs.
+    checking = (
+        connection.connection is not None
+        and getattr(connection, "health_check_enabled", False)
+        and not getattr(connection, "health_check_done", True)
+        and not connection.in_atomic_block
+    )
+    try:
+        value = _run(connection, sql, params)
+    except DatabaseError:
+        if not checking or connection.is_usable():
+            raise
+        connection.close()
+        value = _run(connection, sql, params)  # a new connection: on_connection_created has set it up
+    if checking:
+        connection.health_check_done = True  # type: ignore[attr-defined]
+    return value
 
 
 def _query(connection: BaseDatabaseWrapper) -> str:

@@ -414,6 +414,65 @@ def test_a_tenant_never_leaks_into_the_next_request_on_the_same_connection(app_r
         assert rls.current_scope() == ""
 
 
+def _kept_connection_between_requests(monkeypatch) -> list[int]:
+    """The test connection as gunicorn keeps it (CONN_MAX_AGE, health checks on), at a request's start.
+
+    Returns the list that counts Django's own health checks (``is_usable``) from here on.
+    """
+    assert connection.health_check_enabled, "kept connections are health-checked (CONN_HEALTH_CHECKS)"
+    checks: list[int] = []
+    usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or usable())
+    connection.close_if_unusable_or_obsolete()  # what request_started does before every request
+    return checks
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_request_on_a_kept_connection_writes_its_scope_without_a_separate_health_check(monkeypatch):
+    # given a token, and a connection kept from an earlier request
+    member = MembershipFactory(role=Role.ADMIN)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(membership=member, name='ci').secret}")
+    assert client.get("/api/scans").status_code == 200
+    backend = connection.connection.info.backend_pid
+    checks = _kept_connection_between_requests(monkeypatch)
+    # when the next request comes
+    assert client.get("/api/scans").status_code == 200
+    # then the scope write was the connection's check: no SELECT 1 before it, the same server process
+    assert checks == []
+    assert connection.connection.info.backend_pid == backend
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_request_on_a_kept_connection_that_died_is_answered_on_a_new_one(monkeypatch):
+    # given a token, and the kept connection's server process ended between two requests (a database restart)
+    member = MembershipFactory(role=Role.ADMIN)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(membership=member, name='ci').secret}")
+    assert client.get("/api/scans").status_code == 200
+    backend = connection.connection.info.backend_pid
+    checks = _kept_connection_between_requests(monkeypatch)
+    other = connection.copy()  # a second connection to the same database
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+            assert cursor.fetchone() == (True,)
+    finally:
+        other.close()
+    # when the next request comes
+    response = client.get("/api/scans")
+    # then it is answered, on a new connection, in the token's tenant; the dead one was found by one check
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 0
+    assert connection.connection.info.backend_pid != backend
+    assert checks == [1]
+    # and the new connection serves the next request as the old one did
+    scan_job(member.tenant)
+    assert client.get("/api/scans").json()["count"] == 1
+
+
 @postgres_only
 def test_operator_tasks_span_tenants_and_give_back_the_callers_scope(app_role, world):
     # given a scan of each tenant queued long ago (no worker ever took it)

@@ -67,6 +67,29 @@ def test_the_error_lists_what_is_accepted(admin_client):
     }
 
 
+def _hint(path: str) -> str:
+    operation = next(o for p, m, o in OPERATIONS if p == path and m == "GET")
+    names = sorted(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
+    return f"Accepted: {', '.join(names)}." if names else "This endpoint takes none."
+
+
+def test_each_path_is_held_to_its_own_operation_in_any_order(admin_client):
+    # given two paths Django resolves to one URL pattern (two scans), and a literal path beside that pattern
+    paths = [
+        ("/api/scans/trend", "/api/scans/trend"),
+        (f"/api/scans/{uuid.uuid4()}", "/api/scans/{id}"),
+        (f"/api/scans/{uuid.uuid4()}", "/api/scans/{id}"),
+        ("/api/scans/trend", "/api/scans/trend"),
+        (f"/api/scans/{uuid.uuid4()}/outcomes", "/api/scans/{id}/outcomes"),
+    ]
+    for path, operation in paths:
+        # when each is asked with a parameter no operation has
+        response = admin_client.get(f"{path}?{UNKNOWN}=1")
+        # then the 400 names what that path's own operation accepts
+        assert response.status_code == 400, path
+        assert response.json()[UNKNOWN] == [f"Unknown query parameter. {_hint(operation)}"], path
+
+
 def test_a_mistyped_check_filter_is_refused_rather_than_ignored(admin_client):
     # when
     response = admin_client.get("/api/checks?integration_typ=aws")
