@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from rest_framework.test import APIClient
 
 from complywise import rls, services
 from complywise.choices import Role
-from complywise.models import AuditEvent, Invitation, Tenant
+from complywise.models import AuditEvent, Invitation, Membership, Tenant
 from evidence.models import EvidenceExport, EvidenceTombstone
 from frameworks.choices import FrameworkSource
 from frameworks.models import Framework
@@ -414,63 +415,60 @@ def test_a_tenant_never_leaks_into_the_next_request_on_the_same_connection(app_r
         assert rls.current_scope() == ""
 
 
-def _kept_connection_between_requests(monkeypatch) -> list[int]:
-    """The test connection as gunicorn keeps it (CONN_MAX_AGE, health checks on), at a request's start.
+@dataclass
+class KeptConnection:
+    client: APIClient
+    member: Membership
+    backend: int  # the server process of the connection kept from the earlier request
+    health_checks: list[int]  # Django's own checks (``is_usable``) since the new request began
 
-    Returns the list that counts Django's own health checks (``is_usable``) from here on.
-    """
+
+@pytest.fixture
+def kept_connection(monkeypatch) -> KeptConnection:
+    """A token's client after one request, and the connection as gunicorn keeps it, at the next request's start."""
+    member = MembershipFactory(role=Role.ADMIN)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(membership=member, name='ci').secret}")
+    assert client.get("/api/scans").status_code == 200
     assert connection.health_check_enabled, "kept connections are health-checked (CONN_HEALTH_CHECKS)"
     checks: list[int] = []
     usable = connection.is_usable
     monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or usable())
     connection.close_if_unusable_or_obsolete()  # what request_started does before every request
-    return checks
+    return KeptConnection(client, member, connection.connection.info.backend_pid, checks)
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_request_on_a_kept_connection_writes_its_scope_without_a_separate_health_check(monkeypatch):
-    # given a token, and a connection kept from an earlier request
-    member = MembershipFactory(role=Role.ADMIN)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(membership=member, name='ci').secret}")
-    assert client.get("/api/scans").status_code == 200
-    backend = connection.connection.info.backend_pid
-    checks = _kept_connection_between_requests(monkeypatch)
-    # when the next request comes
-    assert client.get("/api/scans").status_code == 200
+def test_a_request_on_a_kept_connection_writes_its_scope_without_a_separate_health_check(kept_connection):
+    # when the next request comes on the kept connection
+    assert kept_connection.client.get("/api/scans").status_code == 200
     # then the scope write was the connection's check: no SELECT 1 before it, the same server process
-    assert checks == []
-    assert connection.connection.info.backend_pid == backend
+    assert kept_connection.health_checks == []
+    assert connection.connection.info.backend_pid == kept_connection.backend
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_request_on_a_kept_connection_that_died_is_answered_on_a_new_one(monkeypatch):
-    # given a token, and the kept connection's server process ended between two requests (a database restart)
-    member = MembershipFactory(role=Role.ADMIN)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(membership=member, name='ci').secret}")
-    assert client.get("/api/scans").status_code == 200
-    backend = connection.connection.info.backend_pid
-    checks = _kept_connection_between_requests(monkeypatch)
+def test_a_request_on_a_kept_connection_that_died_is_answered_on_a_new_one(kept_connection):
+    # given the kept connection's server process ended between two requests (a database restart)
     other = connection.copy()  # a second connection to the same database
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+            cursor.execute("SELECT pg_terminate_backend(%s)", [kept_connection.backend])
             assert cursor.fetchone() == (True,)
     finally:
         other.close()
     # when the next request comes
-    response = client.get("/api/scans")
-    # then it is answered, on a new connection, in the token's tenant; the dead one was found by one check
+    response = kept_connection.client.get("/api/scans")
+    # then it is answered, on a new connection; the dead one was found by one check
     assert response.status_code == 200, response.content
     assert response.json()["count"] == 0
-    assert connection.connection.info.backend_pid != backend
-    assert checks == [1]
+    assert connection.connection.info.backend_pid != kept_connection.backend
+    assert kept_connection.health_checks == [1]
     # and the new connection serves the next request as the old one did
-    scan_job(member.tenant)
-    assert client.get("/api/scans").json()["count"] == 1
+    scan_job(kept_connection.member.tenant)
+    assert kept_connection.client.get("/api/scans").json()["count"] == 1
 
 
 @postgres_only
