@@ -30,12 +30,22 @@ class NeptuneCluster(TypedDict):
     multi_az: NotRequired[bool]  # MultiAZ: instances in more than one Availability Zone
     members: NotRequired[list[str]]  # DBClusterMembers' instance identifiers
     iam_auth: NotRequired[bool]  # IAMDatabaseAuthenticationEnabled (Neptune; DocumentDB has no such setting)
+    subnet_group: NotRequired[str | None]  # DBSubnetGroup: the name of the cluster's DB subnet group
+
+
+class DbSubnetGroup(TypedDict):
+    name: str  # DBSubnetGroupName
+    vpc_id: str | None
+    subnet_ids: list[str]
 
 
 class NeptuneRegion(TypedDict):
     clusters: list[NeptuneCluster]
     snapshots: NotRequired[list[DbClusterSnapshot]]
     snapshots_error: NotRequired[str]  # DescribeDBClusterSnapshots failed: only the snapshot checks report it
+    # The region's DB subnet groups, listed only where it has clusters; or why DescribeDBSubnetGroups failed.
+    subnet_groups: NotRequired[list[DbSubnetGroup]]
+    subnet_groups_error: NotRequired[str]
 
 
 # --- docdb (DocumentDB clusters) ---------------------------------------------------------

@@ -50,6 +50,17 @@ class CognitoUserPool(TypedDict):
     temporary_password_days: NotRequired[int | None]
     account_recovery: NotRequired[list[str] | None]
     describe_error: NotRequired[str]
+    # The pool's app clients (ListUserPoolClients, DescribeUserPoolClient each), or why they could not be read; both
+    # absent when the pool's own describe failed or from inventories collected before clients were read.
+    clients: NotRequired[list[CognitoAppClient]]
+    clients_error: NotRequired[str]
+
+
+class CognitoAppClient(TypedDict):
+    id: str  # ClientId
+    name: str | None
+    prevent_user_existence_errors: str | None  # ENABLED or LEGACY; None: not reported (AWS's default is LEGACY)
+    token_revocation: bool | None  # EnableTokenRevocation
 
 
 class CognitoIdentityPool(TypedDict):

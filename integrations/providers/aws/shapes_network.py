@@ -174,6 +174,9 @@ class LambdaFunction(TypedDict):
     # Absent from inventories stored before they were collected (those functions are not judged on them).
     environment_variable_names: NotRequired[list[str]]  # names only: Lambda answers the values in clear
     environment_error: NotRequired[str | None]  # Environment.Error's code: the variables could not be read
+    environment_kms_key_arn: NotRequired[
+        str | None
+    ]  # KMSKeyArn: the variables' customer managed key (None: aws/lambda)
     vpc_id: NotRequired[str | None]
     vpc_subnet_ids: NotRequired[list[str]]  # VpcConfig's SubnetIds ([]: not connected to a VPC)
     # The function URL's Cors.AllowOrigins ([]: no CORS configuration); None when the function has no URL.

@@ -98,6 +98,9 @@ class MskCluster(TypedDict):
     # unauthenticated access is allowed as well; absent from inventories collected before they were kept.
     auth_methods: NotRequired[list[str]]
     unauthenticated_access: NotRequired[bool]
+    # EnhancedMonitoring: DEFAULT, PER_BROKER, PER_TOPIC_PER_BROKER or PER_TOPIC_PER_PARTITION; None: not reported
+    # (AWS's default is DEFAULT); absent from inventories collected before it was kept.
+    enhanced_monitoring: NotRequired[str | None]
     region: str
     key_error: NotRequired[str]  # DescribeKey on the cluster's key failed: only the key check reports it
 

@@ -15,11 +15,21 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     failures: set[tuple[str, str, str]] = set()
 
     neptune = aws(endpoint, "neptune", region)
+    # Both clusters in the default VPC's subnets, none routed to an internet gateway: both pass the subnet check.
+    default_subnets = aws(endpoint, "ec2", region).describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+    )["Subnets"]
+    neptune.create_db_subnet_group(
+        DBSubnetGroupName="graph-private",
+        DBSubnetGroupDescription="private",
+        SubnetIds=[s["SubnetId"] for s in default_subnets[:2]],
+    )
     # Encrypted, a week of backups, its audit log exported, protected, copying its tags, IAM authentication, with a
     # primary and a replica in two zones: passes every Neptune check.
     neptune.create_db_cluster(
         DBClusterIdentifier="graph",
         Engine="neptune",
+        DBSubnetGroupName="graph-private",
         StorageEncrypted=True,
         BackupRetentionPeriod=7,
         EnableCloudwatchLogsExports=["audit"],
@@ -37,7 +47,9 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
             AutoMinorVersionUpgrade=True,
         )
     # Neptune's defaults, no instance: fails every one.
-    bare = neptune.create_db_cluster(DBClusterIdentifier="scratch-graph", Engine="neptune")["DBCluster"]
+    bare = neptune.create_db_cluster(
+        DBClusterIdentifier="scratch-graph", Engine="neptune", DBSubnetGroupName="graph-private"
+    )["DBCluster"]
     failures |= {
         (f"aws.neptune.{name}", bare["DBClusterArn"], region)
         for name in (

@@ -30,18 +30,26 @@ def seed_directory_and_delivery(endpoint: str, region: str, *, other_region: str
 
 
 def _seed_cognito(endpoint: str, region: str) -> Failures:
-    """A hardened user pool and one left at Cognito's defaults; an identity pool for signed-in users and one for
-    guests."""
+    """A hardened user pool and one left at Cognito's defaults, each with an app client like itself; an identity pool
+    for signed-in users and one for guests."""
     idp = aws(endpoint, "cognito-idp", region)
-    idp.create_user_pool(
+    hardened = idp.create_user_pool(
         PoolName="customers",
         MfaConfiguration="ON",
         UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"},
         Policies={"PasswordPolicy": {"MinimumLength": 16, "TemporaryPasswordValidityDays": 3}},
         DeletionProtection="ACTIVE",
         AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+    )["UserPool"]["Id"]
+    idp.create_user_pool_client(
+        UserPoolId=hardened, ClientName="web", PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True
     )
-    loose = idp.create_user_pool(PoolName="staging")["UserPool"]["Arn"]
+    staging = idp.create_user_pool(PoolName="staging")["UserPool"]
+    loose = staging["Arn"]
+    # LEGACY existence errors (the API's default) and no token revocation: fails both app client checks.
+    legacy_client = idp.create_user_pool_client(
+        UserPoolId=staging["Id"], ClientName="tester", EnableTokenRevocation=False
+    )["UserPoolClient"]["ClientId"]
     identity = aws(endpoint, "cognito-identity", region)
     identity.create_identity_pool(IdentityPoolName="members", AllowUnauthenticatedIdentities=False)
     guests = identity.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)
@@ -52,9 +60,12 @@ def _seed_cognito(endpoint: str, region: str) -> Failures:
         "user_pool_deletion_protection",
         "user_pool_account_recovery_not_sms_first",
     )
-    return {(f"aws.cognito.{name}", loose, region) for name in user_pool_checks} | {
-        ("aws.cognito.identity_pool_no_guest_access", guests["IdentityPoolId"], region)
-    }
+    client_checks = ("app_client_prevents_user_existence_errors", "app_client_token_revocation_enabled")
+    return (
+        {(f"aws.cognito.{name}", loose, region) for name in user_pool_checks}
+        | {(f"aws.cognito.{name}", legacy_client, region) for name in client_checks}
+        | {("aws.cognito.identity_pool_no_guest_access", guests["IdentityPoolId"], region)}
+    )
 
 
 def _default_subnets(endpoint: str, region: str) -> dict[str, str]:

@@ -37,6 +37,10 @@ def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, 
     )["SecurityGroups"][0]["GroupId"]
     iam = aws(endpoint, "iam")
     role = iam.create_role(RoleName="orders-worker-exec", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    # Its variables under a customer managed key (rotating, so the key passes the KMS checks).
+    kms = aws(endpoint, "kms", region)
+    key = kms.create_key(Description="orders-worker environment")["KeyMetadata"]["Arn"]
+    kms.enable_key_rotation(KeyId=key)
     aws(endpoint, "lambda", region).create_function(
         FunctionName="orders-worker",
         Runtime="python3.12",
@@ -44,6 +48,7 @@ def seed_lambda_and_iam_gaps(endpoint: str, region: str) -> set[tuple[str, str, 
         Handler="handler.handle",
         Code={"ZipFile": _zip()},
         Environment={"Variables": {"TABLE_NAME": "orders", "LOG_LEVEL": "info"}},
+        KMSKeyArn=key,
         VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]},
     )
     launcher = {

@@ -83,8 +83,8 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "ConnectivityInfo": {"PublicAccess": {"Type": access}},
         }
 
-    # TLS both ways, a customer managed key, private, broker logs in S3, IAM client authentication: passes every MSK
-    # check.
+    # TLS both ways, a customer managed key, private, broker logs in S3, IAM client authentication, per-broker
+    # metrics: passes every MSK check.
     kafka.create_cluster(
         ClusterName="orders",
         KafkaVersion="3.6.0",
@@ -96,8 +96,10 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         },
         LoggingInfo={"BrokerLogs": {"S3": {"Enabled": True, "Bucket": "cw-access-logs"}}},
         ClientAuthentication={"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}},
+        EnhancedMonitoring="PER_BROKER",
     )
-    # Plain text accepted, MSK's own key, public, no broker logs, no client authentication: fails all five.
+    # Plain text accepted, MSK's own key, public, no broker logs, no client authentication, DEFAULT monitoring: fails
+    # all six.
     loose = kafka.create_cluster(
         ClusterName="clickstream",
         KafkaVersion="3.6.0",
@@ -113,6 +115,7 @@ def _seed_msk(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             "cluster_not_publicly_accessible",
             "cluster_broker_logging_enabled",
             "cluster_client_authentication_required",
+            "cluster_enhanced_monitoring_enabled",
         )
     }
 

@@ -215,6 +215,31 @@ def answer(responses: list[Callable[[], AWSResponse | None]]) -> Callable[..., A
     return hook
 
 
+def internet_route(endpoint: str, vpc: str, subnet: str) -> None:
+    """Give ``subnet`` a route table of its own with a default route to a new internet gateway of ``vpc``."""
+    ec2 = aws(endpoint, "ec2")
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+
+
+def two_private_one_public_subnet(endpoint: str, octet: int) -> tuple[str, str, str]:
+    """A new VPC 10.<octet>.0.0/16 with subnets in zones a and b and a third, in zone c, routed to an internet
+    gateway: (private a, private b, public)."""
+    ec2 = aws(endpoint, "ec2")
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    private_a, private_b, public = (
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "a"), (2, "b"), (3, "c"))
+    )
+    internet_route(endpoint, vpc, public)
+    return private_a, private_b, public
+
+
 def lambda_function(endpoint: str, name: str, region: str = REGION, **settings: Any) -> str:
     """Create Lambda function ``name`` (create_function's own ``settings``: Runtime, Environment, VpcConfig...) with a
     one-line Python handler and a shared execution role; return the name."""

@@ -198,3 +198,68 @@ def test_user_pools_are_read_page_by_page_and_past_the_bound_said_so(
     assert sorted(o.status for o in outcomes) == sorted([PASS, PASS, ERROR])
     bound = next(o for o in outcomes if o.status == ERROR)
     assert bound.reason == f"{REGION} holds more than 2 user pools; only the first 2 were read and judged"
+
+
+# --- app clients -----------------------------------------------------------------------------------------------------
+
+EXISTENCE = "aws.cognito.app_client_prevents_user_existence_errors"
+REVOCATION = "aws.cognito.app_client_token_revocation_enabled"
+
+
+def _app_client(endpoint: str, pool_arn: str, name: str, **settings: Any) -> str:
+    """Create app client ``name`` in the pool (create_user_pool_client's own ``settings``) and return its id."""
+    created = aws(endpoint, "cognito-idp").create_user_pool_client(
+        UserPoolId=pool_arn.rsplit("/", 1)[-1], ClientName=name, **settings
+    )
+    return str(created["UserPoolClient"]["ClientId"])
+
+
+def test_app_clients_pass_when_they_hide_who_exists_and_can_revoke_tokens(moto_reset: str) -> None:
+    # given a pool with a hardened client and one left at the API's defaults (LEGACY errors), and a client with
+    # token revocation turned off
+    pool = _user_pool(moto_reset, "customers")
+    hardened = _app_client(moto_reset, pool, "web", PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True)
+    legacy = _app_client(moto_reset, pool, "mobile")
+    lasting = _app_client(moto_reset, pool, "kiosk", PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=False)
+    # when both checks run on one collection
+    collected = collect(moto_reset, [EXISTENCE, REVOCATION])
+    existence, revocation = run(collected, EXISTENCE), run(collected, REVOCATION)
+    # then each client is judged on its own setting
+    assert statuses(existence) == {hardened: PASS, legacy: FAIL, lasting: PASS}
+    assert statuses(revocation) == {hardened: PASS, legacy: PASS, lasting: FAIL}
+    reasons = {
+        (check, o.resource_id): o.reason
+        for check, found in ((EXISTENCE, existence), (REVOCATION, revocation))
+        for o in found
+    }
+    assert reasons[(EXISTENCE, legacy)] == (
+        "App client mobile of Cognito user pool customers tells an unknown user from a wrong password (LEGACY)"
+    )
+    assert reasons[(EXISTENCE, hardened)] == (
+        "App client web of Cognito user pool customers answers an unknown user as a wrong password"
+    )
+    assert (
+        reasons[(REVOCATION, lasting)]
+        == "App client kiosk of Cognito user pool customers cannot revoke its refresh tokens"
+    )
+    # and each outcome names its pool
+    assert {o.observed["user_pool"] for o in existence} == {pool}
+
+
+def test_app_clients_that_cannot_be_read_are_an_error_and_older_inventories_are_not_judged(moto_reset: str) -> None:
+    # given a pool with a client, and Cognito refusing to list the pool's clients
+    pool = _user_pool(moto_reset, "customers")
+    _app_client(moto_reset, pool, "web")
+    refused = _collect_refusing(moto_reset, "cognito-identity-provider.ListUserPoolClients")
+    # when the check runs
+    outcome = only(run(refused, EXISTENCE))
+    # then the pool is an error naming the refusal
+    assert (outcome.resource_id, outcome.status) == (pool, ERROR)
+    assert outcome.reason.startswith("Could not read the clients of Cognito user pool customers: ")
+    assert "AccessDeniedException" in outcome.reason
+    # and a pool collected before clients were read yields nothing
+    collected = collect(moto_reset, [EXISTENCE])
+    for data in collected.data["cognito"]["regions"].values():
+        for user_pool in data["user_pools"]:
+            del user_pool["clients"]
+    assert run(collected, EXISTENCE) == []

@@ -10,6 +10,7 @@ from tests.integrations.aws.support import REGION, aws, collect, inventory, lamb
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 IN_VPC = "aws.lambda.function_in_vpc"
 MULTI_AZ = "aws.lambda.vpc_multiple_azs"
+CUSTOMER_KEY = "aws.lambda.environment_customer_key"
 
 
 def _network(endpoint: str) -> tuple[list[str], str]:
@@ -61,6 +62,29 @@ def test_unreadable_environment_is_an_error_and_older_inventories_are_not_judged
     # then the unreadable one is an error and the older one yields nothing
     assert statuses(outcomes) == {"locked": ERROR}
     assert outcomes[0].reason == "Function locked's environment variables could not be read (KMSAccessDenied)"
+
+
+def test_environment_variables_pass_under_a_customer_managed_key(moto_reset: str) -> None:
+    # given functions with variables under a customer managed key and under Lambda's own key, one with no
+    # variables, and one collected before keys were kept
+    key = aws(moto_reset, "kms").create_key(Description="lambda")["KeyMetadata"]["Arn"]
+    settings = {"Environment": {"Variables": {"STAGE": "prod"}}}
+    guarded = lambda_function(moto_reset, "guarded", KMSKeyArn=key, **settings)
+    plain = lambda_function(moto_reset, "plain", **settings)
+    lambda_function(moto_reset, "bare")
+    older = lambda_function(moto_reset, "older", KMSKeyArn=key, **settings)
+    collected = collect(moto_reset, [CUSTOMER_KEY])
+    for data in collected.data["lambda"]["regions"].values():
+        for function in data["functions"]:
+            if function["name"] == older:
+                del function["environment_kms_key_arn"]
+    # when the check runs
+    outcomes = run(collected, CUSTOMER_KEY)
+    # then only the functions with variables are judged, and the one under the customer managed key passes
+    assert statuses(outcomes) == {guarded: PASS, plain: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[guarded] == f"Function guarded encrypts its environment variables with customer managed key {key}"
+    assert reasons[plain] == "Function plain encrypts its environment variables with Lambda's AWS managed key"
 
 
 def test_function_in_vpc(moto_reset: str) -> None:

@@ -14,9 +14,11 @@ from tests.integrations.aws.support import (
     db_instance,
     json_reply,
     only,
+    query_error,
     run,
     scan,
     statuses,
+    two_private_one_public_subnet,
 )
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
@@ -32,6 +34,7 @@ INSTANCE_CHECKS = [
     "aws.dms.replication_instance_auto_minor_version_upgrade",
 ]
 ENDPOINT_CHECK = "aws.dms.endpoint_ssl_enabled"
+PUBLIC_SUBNETS = "aws.neptune.cluster_not_in_public_subnets"
 
 
 # --- neptune -------------------------------------------------------------------------------------------------------
@@ -131,6 +134,53 @@ def test_iam_database_authentication_passes_when_on_and_fails_when_off(moto_rese
         for cluster in data["clusters"]:
             del cluster["iam_auth"]
     assert run(collected, check) == []
+
+
+def test_neptune_clusters_fail_when_their_subnet_group_holds_a_subnet_routed_to_the_internet(moto_reset: str) -> None:
+    # given a VPC with two private subnets and one routed to an internet gateway, a subnet group of the private two
+    # and one mixing a private subnet with the public one, and a cluster in each
+    neptune = aws(moto_reset, "neptune")
+    private_a, private_b, public = two_private_one_public_subnet(moto_reset, 9)
+    for name, subnets in (("graph-private", [private_a, private_b]), ("graph-mixed", [private_a, public])):
+        neptune.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=name, SubnetIds=subnets)
+    hidden = _neptune(moto_reset, "graph", DBSubnetGroupName="graph-private")
+    exposed = _neptune(moto_reset, "exposed", DBSubnetGroupName="graph-mixed")
+    # when the check runs
+    collected = collect(moto_reset, [PUBLIC_SUBNETS])
+    outcomes = run(collected, PUBLIC_SUBNETS)
+    # then the cluster beside the public subnet fails, naming it
+    assert statuses(outcomes) == {hidden: PASS, exposed: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[exposed] == (
+        "Neptune cluster exposed uses subnet group graph-mixed with subnets routed to an internet gateway: "
+        f"['{public}']"
+    )
+    assert reasons[hidden] == (
+        "Neptune cluster graph uses subnet group graph-private, none of whose subnets routes to an internet gateway"
+    )
+    # and clusters collected before the subnet group was kept are not judged on it
+    for data in collected.data["neptune"]["regions"].values():
+        for cluster in data["clusters"]:
+            del cluster["subnet_group"]
+    assert run(collected, PUBLIC_SUBNETS) == []
+
+
+def test_a_neptune_subnet_group_that_cannot_be_listed_is_an_error(moto_reset: str) -> None:
+    # given a cluster in a subnet group, and RDS refusing to list subnet groups
+    subnet = aws(moto_reset, "ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    aws(moto_reset, "neptune").create_db_subnet_group(
+        DBSubnetGroupName="graph", DBSubnetGroupDescription="graph", SubnetIds=[subnet]
+    )
+    arn = _neptune(moto_reset, "graph", DBSubnetGroupName="graph")
+    built = connector(moto_reset)
+    refused = query_error("AccessDenied", "not allowed")
+    built.session.events.register("before-send.neptune.DescribeDBSubnetGroups", lambda **_: refused)
+    # when the check runs
+    outcome = only(run(built.collect({"neptune", "route_tables"}), PUBLIC_SUBNETS))
+    # then the cluster is an error naming the refusal
+    assert (outcome.resource_id, outcome.status) == (arn, ERROR)
+    assert outcome.reason.startswith("Could not read subnet group graph of Neptune cluster graph: ")
+    assert "AccessDenied" in outcome.reason
 
 
 def test_exporting_only_the_slow_query_log_fails_the_audit_check(moto_reset: str) -> None:

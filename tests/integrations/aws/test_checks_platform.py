@@ -31,6 +31,7 @@ MSK_CHECKS = [
     "aws.msk.cluster_broker_logging_enabled",
 ]
 CLIENT_AUTH = "aws.msk.cluster_client_authentication_required"
+MONITORING = "aws.msk.cluster_enhanced_monitoring_enabled"
 APPSYNC_CHECKS = ["aws.appsync.graphql_api_field_logging_enabled", "aws.appsync.graphql_api_not_api_key_authenticated"]
 FTP_CHECK = "aws.transfer.server_no_ftp"
 BUS_CHECK = "aws.eventbridge.bus_policy_not_public"
@@ -149,6 +150,28 @@ def test_an_msk_cluster_collected_before_its_client_authentication_was_kept_is_n
             del cluster["auth_methods"], cluster["unauthenticated_access"]
     # when the check runs, then there is nothing to judge
     assert run(collected, CLIENT_AUTH) == []
+
+
+def test_msk_clusters_pass_enhanced_monitoring_only_above_the_default_level(moto_reset: str) -> None:
+    # given clusters monitored per broker and per topic, one left at MSK's default, and one collected before the
+    # level was kept
+    per_broker = msk_cluster(moto_reset, "orders", EnhancedMonitoring="PER_BROKER")
+    per_topic = msk_cluster(moto_reset, "ledger", EnhancedMonitoring="PER_TOPIC_PER_PARTITION")
+    default = msk_cluster(moto_reset, "legacy")
+    older = msk_cluster(moto_reset, "older", EnhancedMonitoring="PER_BROKER")
+    collected = collect(moto_reset, [MONITORING])
+    for data in collected.data["msk"]["regions"].values():
+        for cluster in data["clusters"]:
+            if cluster["arn"] == older:
+                del cluster["enhanced_monitoring"]
+    # when the check runs
+    outcomes = run(collected, MONITORING)
+    # then the clusters above DEFAULT pass, the default one fails, and the older inventory is not judged
+    assert statuses(outcomes) == {per_broker: PASS, per_topic: PASS, default: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[per_topic] == "MSK cluster ledger sends CloudWatch metrics at the PER_TOPIC_PER_PARTITION level"
+    assert reasons[default] == "MSK cluster legacy sends CloudWatch only the DEFAULT level of metrics, none per broker"
+    assert {o.resource_id: o.observed for o in outcomes}[default] == {"enhanced_monitoring": "DEFAULT"}
 
 
 def test_a_key_of_another_account_is_customer_managed_and_an_unreadable_key_is_an_error(moto_reset: str) -> None:

@@ -14,10 +14,12 @@ from tests.integrations.aws.support import (
     aws,
     collect,
     connector,
+    internet_route,
     json_reply,
     query_error,
     run,
     statuses,
+    two_private_one_public_subnet,
 )
 
 PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
@@ -251,16 +253,6 @@ def test_neptune_snapshot_reads_that_fail_are_errors_for_the_snapshot_checks_onl
 # --- ElastiCache clusters in public subnets --------------------------------------------------------------------------
 
 
-def _internet_route(endpoint: str, vpc: str, subnet: str) -> None:
-    """Give ``subnet`` a route table of its own with a default route to a new internet gateway of ``vpc``."""
-    ec2 = aws(endpoint, "ec2")
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-
-
 def _cache_cluster(endpoint: str, name: str, group: str | None = None) -> str:
     settings = {"CacheSubnetGroupName": group} if group else {}
     created = aws(endpoint, "elasticache").create_cache_cluster(
@@ -277,7 +269,7 @@ def test_elasticache_clusters_in_subnets_routed_to_the_internet_fail(moto_reset:
     private_a, private_b, public = (
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{n}.0/24")["Subnet"]["SubnetId"] for n in (1, 2, 3)
     )
-    _internet_route(moto_reset, vpc, public)
+    internet_route(moto_reset, vpc, public)
     for group, subnets in (("private", [private_a, private_b]), ("mixed", [private_a, public])):
         elasticache.create_cache_subnet_group(
             CacheSubnetGroupName=group, CacheSubnetGroupDescription=group, SubnetIds=subnets
@@ -322,15 +314,8 @@ EFS_SUBNETS = "aws.efs.mount_targets_not_in_public_subnets"
 def test_efs_file_systems_with_a_mount_target_in_a_public_subnet_fail(moto_reset: str) -> None:
     # given a file system with mount targets in two private subnets, one with a mount target in a subnet routed to
     # an internet gateway, and one without mount targets
-    ec2, efs = aws(moto_reset, "ec2"), aws(moto_reset, "efs")
-    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-    private_a, private_b, public = (
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for n, zone in ((1, "a"), (2, "b"), (3, "c"))
-    )
-    _internet_route(moto_reset, vpc, public)
+    efs = aws(moto_reset, "efs")
+    private_a, private_b, public = two_private_one_public_subnet(moto_reset, 8)
     systems = {name: efs.create_file_system(CreationToken=name)["FileSystemId"] for name in ("home", "web", "spare")}
     for subnet in (private_a, private_b):
         efs.create_mount_target(FileSystemId=systems["home"], SubnetId=subnet)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from integrations.registry import Inventory, Outcome
 
 from ..shapes_databases import NeptuneCluster
-from ._common import items, result
+from ._common import error, items, regions, result
 from .rds import MIN_BACKUP_RETENTION_DAYS
+from .storage_resilience import route_tables_by_subnet, subnet_group_placement
 
 # The log type both engines export their audit log as (beside Neptune's "slowquery" and DocumentDB's "profiler").
 AUDIT_LOG = "audit"
@@ -127,3 +128,33 @@ def multi_az(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
 def iam_authentication(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
     says = ("has IAM database authentication on", "has IAM database authentication off")
     return _setting(inventory, engine, "iam_auth", says)
+
+
+def not_in_public_subnets(inventory: Inventory, engine: Engine) -> Iterable[Outcome]:
+    tables = route_tables_by_subnet(list(items(inventory, "route_tables", "route_tables")))
+    for region, data in regions(inventory, engine.service):
+        groups = {group["name"]: group for group in data.get("subnet_groups", [])}
+        for cluster in data.get("clusters", []):
+            group_name = cluster.get("subnet_group")
+            if not group_name:
+                continue  # collected before the subnet group was kept, or none reported
+            verdict = subnet_group_placement(
+                tables,
+                region,
+                _label(engine, cluster),
+                group_name,
+                groups.get(group_name),
+                data.get("subnet_groups_error"),
+            )
+            if verdict.passed is None:
+                yield error(_id(cluster), engine.resource_type, verdict.reason, region=region)
+            else:
+                yield result(
+                    verdict.passed,
+                    _id(cluster),
+                    engine.resource_type,
+                    verdict.reason,
+                    region=region,
+                    subnet_group=group_name,
+                    public_subnets=verdict.public,
+                )

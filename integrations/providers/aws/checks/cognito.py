@@ -1,6 +1,7 @@
 """Cognito checks: user pools that ask for a second factor, enforce threat protection, keep long passwords, let
-temporary passwords lapse within a week, do not recover accounts by SMS first and cannot be deleted by mistake, and
-identity pools that hand no AWS credentials to unauthenticated guests."""
+temporary passwords lapse within a week, do not recover accounts by SMS first and cannot be deleted by mistake; app
+clients that do not tell who has an account and can revoke refresh tokens; identity pools that hand no AWS
+credentials to unauthenticated guests."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_directory import CognitoIdentityPool, CognitoUserPool
-from ._common import Verdict, aws_check, judge_described, regional_listing, result
+from ..shapes_directory import CognitoAppClient, CognitoIdentityPool, CognitoUserPool
+from ._common import Verdict, aws_check, judge_described, nested_items, regional_listing, result
 
 USER_POOL = "AWS::Cognito::UserPool"
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
+APP_CLIENT = "AWS::Cognito::UserPoolClient"
 # As for the account's IAM password policy (CIS AWS 1.8): long passwords rather than composition rules.
 MIN_PASSWORD_LENGTH = 14
 # Cognito's own default validity of an administrator-set temporary password, and the most this check accepts.
@@ -247,3 +249,62 @@ def identity_pool_no_guest_access(inventory: Inventory) -> Iterable[Outcome]:
             else f"{name} gives AWS credentials to authenticated identities only"
         )
         yield result(not guests, str(pool.get("id")), IDENTITY_POOL, reason, region=region)
+
+
+def _judge_app_clients(inventory: Inventory, judge: Callable[[str, CognitoAppClient], Verdict]) -> Iterator[Outcome]:
+    """``judge``'s outcome for every app client of every user pool (given the client's label), and an error outcome
+    for each pool whose clients could not be read."""
+    for found in nested_items(
+        inventory, "cognito", "user_pools", "clients", noun="user pools", resource_type=USER_POOL, label=_label
+    ):
+        if isinstance(found, Outcome):
+            yield found
+            continue
+        pool, client = found
+        ok, reason, observed = judge(f"App client {client.get('name') or client['id']} of {_label(pool)}", client)
+        yield result(ok, client["id"], APP_CLIENT, reason, region=pool["region"], user_pool=_id(pool), **observed)
+
+
+@aws_check(
+    id="aws.cognito.app_client_prevents_user_existence_errors",
+    title="Cognito app clients do not reveal whether a user exists",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=APP_CLIENT,
+    rationale="With the LEGACY setting, sign-in, password reset and confirmation answer UserNotFoundException for an "
+    "unknown user name and another error for a wrong password, so anyone can test which e-mail addresses or user "
+    "names have accounts and aim password guessing and phishing at those.",
+    remediation="Set the app client's PreventUserExistenceErrors to ENABLED (UpdateUserPoolClient), so Cognito "
+    "answers an unknown user as it answers a wrong password.",
+)
+def app_client_prevents_user_existence_errors(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_app_clients(inventory, _existence_errors)
+
+
+def _existence_errors(label: str, client: CognitoAppClient) -> Verdict:
+    setting = client.get("prevent_user_existence_errors") or "LEGACY"
+    if setting == "ENABLED":
+        return True, f"{label} answers an unknown user as a wrong password", {"setting": setting}
+    return False, f"{label} tells an unknown user from a wrong password ({setting})", {"setting": setting}
+
+
+@aws_check(
+    id="aws.cognito.app_client_token_revocation_enabled",
+    title="Cognito app clients can revoke refresh tokens",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=APP_CLIENT,
+    rationale="A refresh token stays valid for up to ten years (30 days by default); without token revocation, "
+    "signing a user out or revoking a stolen token does not stop it from minting new access and ID tokens until it "
+    "expires.",
+    remediation="Turn on token revocation for the app client (UpdateUserPoolClient with EnableTokenRevocation true) "
+    "and have the application call RevokeToken when a user signs out or a token is reported stolen.",
+)
+def app_client_token_revocation_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_app_clients(inventory, _token_revocation)
+
+
+def _token_revocation(label: str, client: CognitoAppClient) -> Verdict:
+    enabled = client.get("token_revocation") is True
+    reason = f"{label} can revoke its refresh tokens" if enabled else f"{label} cannot revoke its refresh tokens"
+    return enabled, reason, {"token_revocation": enabled}

@@ -208,6 +208,34 @@ def lambda_environment_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
 
 
 @aws_check(
+    id="aws.lambda.environment_customer_key",
+    title="Lambda functions encrypt their environment variables with a customer managed KMS key",
+    severity=Severity.LOW,
+    service="lambda",
+    resource_type=FUNCTION,
+    rationale="Lambda encrypts environment variables at rest, by default with its AWS managed aws/lambda key, which "
+    "every principal allowed to read the function's configuration may use: under a customer managed key the key "
+    "policy decides who can decrypt them, CloudTrail shows each use, and disabling the key locks them away.",
+    remediation="Create a customer managed KMS key whose policy admits the function's execution role and the people "
+    "who deploy it, and set it as the function's KMSKeyArn (UpdateFunctionConfiguration); values that are secrets "
+    "belong in Secrets Manager all the same.",
+)
+def lambda_environment_customer_key(inventory: Inventory) -> Iterable[Outcome]:
+    for _, function in _functions(inventory):
+        # Only functions that set variables have anything to encrypt; older inventories kept no key.
+        if "environment_kms_key_arn" not in function or not function.get("environment_variable_names"):
+            continue
+        name, region = str(function.get("name")), str(function.get("region", ""))
+        key = function.get("environment_kms_key_arn")
+        reason = (
+            f"Function {name} encrypts its environment variables with customer managed key {key}"
+            if key
+            else f"Function {name} encrypts its environment variables with Lambda's AWS managed key"
+        )
+        yield result(bool(key), name, FUNCTION, reason, region=region, kms_key_arn=key)
+
+
+@aws_check(
     id="aws.lambda.function_in_vpc",
     title="Lambda functions run inside a VPC",
     severity=Severity.LOW,

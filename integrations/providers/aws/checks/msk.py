@@ -1,6 +1,6 @@
 """Checks on Amazon MSK provisioned clusters: TLS in transit, a customer managed key at rest, no public access,
-broker logs delivered somewhere and every client authenticated. MSK Serverless clusters are not judged (see
-collectors/msk.py)."""
+broker logs delivered somewhere, every client authenticated and per-broker monitoring. MSK Serverless clusters are
+not judged (see collectors/msk.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ DEFAULT_PUBLIC_ACCESS = "DISABLED"
 # The public access type that gives each broker an Elastic IP reachable from the internet.
 PUBLIC = "SERVICE_PROVIDED_EIPS"
 CUSTOMER = "CUSTOMER"
+# The monitoring level MSK applies when a cluster is created without saying: cluster and broker basics only.
+DEFAULT_MONITORING = "DEFAULT"
 
 
 def _clusters(inventory: Inventory) -> Iterator[MskCluster]:
@@ -179,3 +181,29 @@ def cluster_client_authentication_required(inventory: Inventory) -> Iterable[Out
             auth_methods=methods,
             unauthenticated_access=open_access,
         )
+
+
+@aws_check(
+    id="aws.msk.cluster_enhanced_monitoring_enabled",
+    title="MSK clusters send per-broker metrics to CloudWatch (enhanced monitoring)",
+    severity=Severity.LOW,
+    service="msk",
+    resource_type=CLUSTER,
+    rationale="At the DEFAULT level MSK sends CloudWatch only a cluster's basic metrics; from PER_BROKER up it adds "
+    "each broker's network, disk, request-time and replication metrics, the ones that show a broker running out of "
+    "capacity or falling behind before its clients fail, and that an alarm can be set on.",
+    remediation="Raise the cluster's monitoring level to PER_BROKER or finer (UpdateMonitoring with "
+    "EnhancedMonitoring); the levels above DEFAULT are billed as CloudWatch custom metrics.",
+)
+def cluster_enhanced_monitoring_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "enhanced_monitoring" not in cluster:
+            continue  # collected before the monitoring level was kept
+        level = cluster.get("enhanced_monitoring") or DEFAULT_MONITORING
+        ok = level != DEFAULT_MONITORING
+        reason = (
+            f"{_label(cluster)} sends CloudWatch metrics at the {level} level"
+            if ok
+            else f"{_label(cluster)} sends CloudWatch only the DEFAULT level of metrics, none per broker"
+        )
+        yield result(ok, cluster["arn"], CLUSTER, reason, region=cluster["region"], enhanced_monitoring=level)

@@ -1,6 +1,6 @@
 """Checks on Neptune DB clusters: storage encryption, automated backups, audit log export, deletion protection, tags
-copied to snapshots, instances in more than one Availability Zone, IAM database authentication (the rules, shared
-with DocumentDB, in ``_db_engines``)."""
+copied to snapshots, instances in more than one Availability Zone, IAM database authentication, subnets not routed
+to an internet gateway (the rules, shared with DocumentDB, in ``_db_engines``)."""
 
 from __future__ import annotations
 
@@ -116,3 +116,21 @@ def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
 )
 def cluster_iam_authentication_enabled(inventory: Inventory) -> Iterable[Outcome]:
     return rules.iam_authentication(inventory, NEPTUNE)
+
+
+@aws_check(
+    id="aws.neptune.cluster_not_in_public_subnets",
+    title="Neptune clusters keep out of subnets routed to an internet gateway",
+    severity=Severity.MEDIUM,
+    service="neptune",
+    resource_type=CLUSTER,
+    rationale="Neptune instances are never given public addresses, but a cluster whose subnet group holds subnets "
+    "routed to an internet gateway sits beside what faces the internet, under routes and network ACLs made for "
+    "that, so one security group or routing mistake leaves the graph one hop from the internet.",
+    remediation="Create a DB subnet group of private subnets (no route to an internet gateway), restore a snapshot "
+    "of the cluster into a new cluster in that group, move the application to it and delete the old cluster: a "
+    "cluster's subnet group is chosen when it is created.",
+    requires=("neptune", "route_tables"),
+)
+def cluster_not_in_public_subnets(inventory: Inventory) -> Iterable[Outcome]:
+    return rules.not_in_public_subnets(inventory, NEPTUNE)

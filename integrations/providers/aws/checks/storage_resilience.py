@@ -5,11 +5,13 @@ routed to the internet (Neptune's cluster snapshots: ``cluster_snapshots``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import KmsKey
 from ..shapes_containers import CacheCluster, CacheSubnetGroup
+from ..shapes_databases import DbSubnetGroup
 from ..shapes_network import RouteTable
 from ..shapes_storage import BackupVault, FsxFileSystem
 from ._common import aws_check, error, items, regions, result
@@ -181,7 +183,7 @@ def fsx_windows_multi_az(inventory: Inventory) -> Iterable[Outcome]:
 # --- ElastiCache clusters and public subnets -------------------------------------------------------------------------
 
 
-def _route_table_of(tables: list[RouteTable]) -> dict[tuple[str, str], RouteTable]:
+def route_tables_by_subnet(tables: list[RouteTable]) -> dict[tuple[str, str], RouteTable]:
     """(region, subnet id) -> its route table: the explicitly associated one, else (keyed by the VPC) the main one."""
     found: dict[tuple[str, str], RouteTable] = {}
     for table in tables:
@@ -206,7 +208,7 @@ def _route_table_of(tables: list[RouteTable]) -> dict[tuple[str, str], RouteTabl
     requires=("elasticache", "route_tables"),
 )
 def elasticache_not_in_public_subnet(inventory: Inventory) -> Iterable[Outcome]:
-    tables = _route_table_of(list(items(inventory, "route_tables", "route_tables")))
+    tables = route_tables_by_subnet(list(items(inventory, "route_tables", "route_tables")))
     for region, data in regions(inventory, "elasticache"):
         groups: dict[str, CacheSubnetGroup] = {g["name"]: g for g in data.get("subnet_groups", [])}
         cluster: CacheCluster
@@ -215,25 +217,44 @@ def elasticache_not_in_public_subnet(inventory: Inventory) -> Iterable[Outcome]:
             if not group_name:
                 continue  # no subnet group reported: not placed in a VPC's subnets
             cid, label = str(cluster.get("arn") or cluster.get("id")), f"Cache cluster {cluster.get('id')}"
-            group = groups.get(group_name)
-            if group is None:
-                failure = data.get("subnet_groups_error") or "the group was not listed"
-                reason = f"Could not read subnet group {group_name} of {label}: {failure}"
-                yield error(cid, CACHE_CLUSTER, reason, region=region)
-                continue
-            public, unknown = _public_subnets(
-                tables, region, [(subnet, group.get("vpc_id")) for subnet in group.get("subnet_ids", [])]
+            verdict = subnet_group_placement(
+                tables, region, label, group_name, groups.get(group_name), data.get("subnet_groups_error")
             )
-            if unknown and not public:
-                reason = f"Could not find the route tables of subnets {unknown} of {label}"
-                yield error(cid, CACHE_CLUSTER, reason, region=region)
-                continue
-            reason = (
-                f"{label} uses subnet group {group_name} with subnets routed to an internet gateway: {public}"
-                if public
-                else f"{label} uses subnet group {group_name}, none of whose subnets routes to an internet gateway"
-            )
-            yield result(not public, cid, CACHE_CLUSTER, reason, region=region, public_subnets=public)
+            if verdict.passed is None:
+                yield error(cid, CACHE_CLUSTER, verdict.reason, region=region)
+            else:
+                yield result(
+                    verdict.passed, cid, CACHE_CLUSTER, verdict.reason, region=region, public_subnets=verdict.public
+                )
+
+
+@dataclass(frozen=True)
+class Placement:
+    passed: bool | None  # None: not judged (the reason says what could not be read)
+    reason: str
+    public: list[str]  # the group's subnets routed to an internet gateway
+
+
+def subnet_group_placement(
+    tables: dict[tuple[str, str], RouteTable],
+    region: str,
+    label: str,
+    group_name: str,
+    group: CacheSubnetGroup | DbSubnetGroup | None,
+    listing_error: str | None,
+) -> Placement:
+    """Whether a resource placed by a subnet group (ElastiCache's, Neptune's) keeps out of subnets routed out."""
+    if group is None:
+        failure = listing_error or "the group was not listed"
+        return Placement(None, f"Could not read subnet group {group_name} of {label}: {failure}", [])
+    public, unknown = _public_subnets(tables, region, [(subnet, group.get("vpc_id")) for subnet in group["subnet_ids"]])
+    if unknown and not public:
+        return Placement(None, f"Could not find the route tables of subnets {unknown} of {label}", [])
+    if public:
+        reason = f"{label} uses subnet group {group_name} with subnets routed to an internet gateway: {public}"
+    else:
+        reason = f"{label} uses subnet group {group_name}, none of whose subnets routes to an internet gateway"
+    return Placement(not public, reason, public)
 
 
 def _public_subnets(
@@ -267,7 +288,7 @@ EFS_FILE_SYSTEM = "AWS::EFS::FileSystem"
     requires=("efs", "route_tables"),
 )
 def efs_mount_targets_not_in_public_subnets(inventory: Inventory) -> Iterable[Outcome]:
-    tables = _route_table_of(list(items(inventory, "route_tables", "route_tables")))
+    tables = route_tables_by_subnet(list(items(inventory, "route_tables", "route_tables")))
     for region, data in regions(inventory, "efs"):
         for fs in data.get("file_systems", []):
             if "mount_targets" not in fs and "mount_targets_error" not in fs:

@@ -1,4 +1,5 @@
-"""Cognito collection (regional): each user pool's sign-in protections and each identity pool's guest access."""
+"""Cognito collection (regional): each user pool's sign-in protections and its app clients' error and token
+settings, and each identity pool's guest access."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from ._common import Scope, bounded_region, concurrently, describe_error, error_
 MAX_POOLS = 1_000
 # ListUserPools and ListIdentityPools give at most 60 a page.
 _PAGE_SIZE = 60
+# AWS's quota of app clients per user pool; each costs a DescribeUserPoolClient.
+MAX_CLIENTS = 1_000
 
 
 def collect_cognito(scope: Scope) -> CognitoRegion:
@@ -59,7 +62,35 @@ def _user_pool(idp: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[
             "account_recovery": _recovery_order(described.get("AccountRecoverySetting")),
         }
     )
+    try:
+        pool["clients"] = _app_clients(idp, pool["id"])
+    except ClientError as exc:
+        pool["clients_error"] = describe_error(exc)  # only the app client checks depend on them
     return pool
+
+
+def _app_clients(idp: BaseClient, pool_id: str) -> list[dict[str, Any]]:
+    listed, _ = paginate_at_most(
+        idp, "list_user_pool_clients", "UserPoolClients", MAX_CLIENTS, UserPoolId=pool_id, MaxResults=_PAGE_SIZE
+    )
+    clients = []
+    for summary in listed:
+        try:
+            client = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=summary["ClientId"])["UserPoolClient"]
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                continue  # deleted between the listing and this read
+            raise
+        clients.append(
+            {
+                "id": str(client["ClientId"]),
+                "name": client.get("ClientName"),
+                # ENABLED or LEGACY; None: not reported (AWS then applies LEGACY)
+                "prevent_user_existence_errors": client.get("PreventUserExistenceErrors"),
+                "token_revocation": client.get("EnableTokenRevocation"),
+            }
+        )
+    return clients
 
 
 def _recovery_order(setting: Mapping[str, Any] | None) -> list[str] | None:

@@ -39,6 +39,8 @@ def collect_lambda(scope: Scope) -> LambdaRegion:
                 "environment_variable_names": sorted(str(key) for key in environment.get("Variables") or {}),
                 # Lambda could not decrypt the variables (its KMS key refused): none are listed, and the check says so.
                 "environment_error": (environment.get("Error") or {}).get("ErrorCode") or None,
+                # Lambda takes only a customer managed key here; without one it uses its AWS managed aws/lambda key.
+                "environment_kms_key_arn": function.get("KMSKeyArn") or None,
                 "vpc_id": vpc.get("VpcId") or None,
                 "vpc_subnet_ids": [str(subnet) for subnet in vpc.get("SubnetIds") or []],
                 "region": scope.region,

@@ -1,5 +1,5 @@
-"""Amazon MSK collection (regional): each provisioned cluster's encryption, public access and broker logs, and who
-manages the KMS key of its storage."""
+"""Amazon MSK collection (regional): each provisioned cluster's encryption, public access, client authentication,
+broker logs and monitoring level, and who manages the KMS key of its storage."""
 
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ def _cluster(scope: Scope, cluster: Mapping[str, Any]) -> dict[str, Any]:
             kind for kind in _LOG_DESTINATIONS if (broker_logs.get(kind) or {}).get("Enabled") is True
         ],
         **_client_authentication(provisioned.get("ClientAuthentication") or {}),
+        "enhanced_monitoring": provisioned.get("EnhancedMonitoring"),
         "region": scope.region,
     }
 

@@ -1,5 +1,6 @@
 """Neptune collection (regional): each Neptune DB cluster's encryption, backups, log exports, deletion protection,
-tag copying and zones, and each manual cluster snapshot's encryption and sharing. DocumentDB's collector makes the
+tag copying, zones and subnet group (with the region's subnet groups, where it has clusters), and each manual
+cluster snapshot's encryption and sharing. DocumentDB's collector makes the
 same reads for its own engine (``engine_clusters``)."""
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def engine_clusters(scope: Scope, client_name: str, engine: str) -> NeptuneRegio
     # another engine's clusters judged as this one's.
     clusters = [_cluster(c, scope.region) for c in listed if c.get("Engine") == engine]
     data: dict[str, Any] = {"clusters": clusters}
+    if clusters:  # where the clusters' subnets are: one listing, read only where there are clusters to place
+        try:
+            groups = paginate(client, "describe_db_subnet_groups", "DBSubnetGroups")
+        except ClientError as exc:
+            data["subnet_groups_error"] = describe_error(exc)  # only the subnet check depends on it
+        else:
+            data["subnet_groups"] = [
+                {
+                    "name": g["DBSubnetGroupName"],
+                    "vpc_id": g.get("VpcId"),
+                    "subnet_ids": [
+                        str(s["SubnetIdentifier"]) for s in g.get("Subnets") or [] if s.get("SubnetIdentifier")
+                    ],
+                }
+                for g in groups
+            ]
     try:
         data["snapshots"] = manual_cluster_snapshots(client, scope.region, {engine})
     except ClientError as exc:
@@ -52,5 +69,6 @@ def _cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "multi_az": bool(c.get("MultiAZ")),
         "members": [str(m["DBInstanceIdentifier"]) for m in c.get("DBClusterMembers") or []],
         "iam_auth": bool(c.get("IAMDatabaseAuthenticationEnabled")),
+        "subnet_group": c.get("DBSubnetGroup") or None,
         "region": region,
     }
