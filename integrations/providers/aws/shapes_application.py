@@ -1,8 +1,8 @@
 """Inventory shapes of the application-facing services: Step Functions state machines, WAFv2 web ACLs, API
-Gateway v2 (HTTP and WebSocket) APIs and Elastic Beanstalk environments.
+Gateway v2 (HTTP and WebSocket) APIs, Elastic Beanstalk environments and SES sending identities.
 
 Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``stepfunctions``,
-``wafv2``, ``apigatewayv2`` and ``elasticbeanstalk`` as ``Regional[...]`` of their region shape. A read that failed
+``wafv2``, ``apigatewayv2``, ``elasticbeanstalk`` and ``ses`` as ``Regional[...]`` of their region shape. A read that failed
 for one resource is kept on it (``*_error``) so only the checks that needed the read report an error.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from .shapes import Regional
+from .shapes import PolicyDocument, Regional
 from .shapes_ec2 import NamedSecretFinding
 
 # --- stepfunctions (state machines) -----------------------------------------------------
@@ -53,6 +53,8 @@ class WebAcl(TypedDict):
     # VisibilityConfig sends CloudWatch metrics, and the names of its rules whose VisibilityConfig does not.
     metrics_enabled: NotRequired[bool]
     rules_without_metrics: NotRequired[list[str]]
+    # "Vendor:Name" of each managed rule group it runs, its own rules' or Firewall Manager's (absent as above).
+    managed_rule_groups: NotRequired[list[str]]
     describe_error: NotRequired[str]  # GetWebACL failed: its rules are unknown
     logging_error: NotRequired[str]  # GetLoggingConfiguration failed: its logging is unknown
 
@@ -113,6 +115,26 @@ class ElasticBeanstalkRegion(TypedDict):
     truncated_at: NotRequired[int]
 
 
+# --- ses (sending identities) --------------------------------------------------------------
+
+
+class SesIdentity(TypedDict):
+    name: str  # the domain or e-mail address
+    region: str
+    # From SES v2's GetEmailIdentity (absent when it failed: ``describe_error``).
+    type: NotRequired[str | None]  # IdentityType: DOMAIN, EMAIL_ADDRESS or MANAGED_DOMAIN
+    verified_for_sending: NotRequired[bool]
+    dkim_signing_enabled: NotRequired[bool]  # DkimAttributes.SigningEnabled
+    dkim_status: NotRequired[str | None]  # DkimAttributes.Status: SUCCESS, PENDING, FAILED, ...
+    policies: NotRequired[dict[str, PolicyDocument | None]]  # sending authorization policies by name
+    describe_error: NotRequired[str]
+
+
+class SesRegion(TypedDict):
+    identities: list[SesIdentity]  # the first ``truncated_at`` when the region holds more
+    truncated_at: NotRequired[int]
+
+
 class ApplicationInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
@@ -120,3 +142,4 @@ class ApplicationInventoryData(TypedDict, total=False):
     wafv2: Regional[Wafv2Region]
     apigatewayv2: Regional[ApiGatewayV2Region]
     elasticbeanstalk: Regional[ElasticBeanstalkRegion]
+    ses: Regional[SesRegion]

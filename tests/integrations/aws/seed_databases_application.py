@@ -157,7 +157,12 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     empty = wafv2.create_web_acl(Name="placeholder", **quiet)["Summary"]["ARN"]
     failures |= {
         (f"aws.wafv2.{name}", empty, region)
-        for name in ("web_acl_logging_enabled", "web_acl_has_rules", "web_acl_metrics_enabled")
+        for name in (
+            "web_acl_logging_enabled",
+            "web_acl_has_rules",
+            "web_acl_metrics_enabled",
+            "web_acl_managed_rule_groups",
+        )
     }
 
     gateway = aws(endpoint, "apigatewayv2", region)

@@ -278,6 +278,75 @@ def test_a_web_acl_referencing_its_own_rule_group_has_rules(moto_reset: str) -> 
     assert statuses(scan(moto_reset, "aws.wafv2.web_acl_has_rules")) == {arn: PASS}
 
 
+MANAGED = "aws.wafv2.web_acl_managed_rule_groups"
+
+
+def test_web_acls_pass_with_a_managed_rule_group_and_fail_with_only_their_own_rules(moto_reset: str) -> None:
+    # given a web ACL running the AWS managed core rules, one running only a rate-based rule of its own, and one
+    # collected before managed rule groups were read
+    managed = _web_acl(moto_reset, "storefront", Rules=[COMMON_RULES])
+    rate_limit = {
+        "Name": "per-ip",
+        "Priority": 0,
+        "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}},
+        "Action": {"Block": {}},
+        "VisibilityConfig": VISIBILITY,
+    }
+    custom = _web_acl(moto_reset, "api", Rules=[rate_limit])
+    older = _web_acl(moto_reset, "older", Rules=[COMMON_RULES])
+    collected = collect(moto_reset, [MANAGED])
+    for data in collected.data["wafv2"]["regions"].values():
+        for acl in data["web_acls"]:
+            if acl["arn"] == older:
+                del acl["managed_rule_groups"]
+    # when the check runs
+    outcomes = run(collected, MANAGED)
+    # then the ACL with the managed group passes, naming it, and the one with its own rules only fails
+    assert statuses(outcomes) == {managed: PASS, custom: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert (
+        reasons[managed] == "WAF regional web ACL storefront runs managed rule groups AWS:AWSManagedRulesCommonRuleSet"
+    )
+    assert reasons[custom] == "WAF regional web ACL api runs no managed rule group, only rules of its own"
+
+
+def test_a_managed_rule_group_firewall_manager_adds_counts(moto_reset: str) -> None:
+    # given a web ACL with no rules of its own, to which Firewall Manager adds the AWS IP reputation list (moto
+    # keeps no Firewall Manager rule groups: GetWebACL's answer is AWS's shape, served here)
+    arn = _web_acl(moto_reset, "fms-managed")
+    acl_id = arn.rsplit("/", 1)[-1]
+    fms_group = {
+        "Name": "FMManagedWebACLV2-reputation",
+        "Priority": 1,
+        "FirewallManagerStatement": {
+            "ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}
+        },
+        "OverrideAction": {"None": {}},
+        "VisibilityConfig": VISIBILITY,
+    }
+    answer_acl = {
+        "WebACL": {
+            "Name": "fms-managed",
+            "Id": acl_id,
+            "ARN": arn,
+            "DefaultAction": {"Allow": {}},
+            "Rules": [],
+            "VisibilityConfig": VISIBILITY,
+            "Capacity": 25,
+            "PreProcessFirewallManagerRuleGroups": [fms_group],
+            "ManagedByFirewallManager": True,
+        },
+        "LockToken": "token",
+    }
+    built = connector(moto_reset)
+    built.session.events.register("before-send.wafv2.GetWebACL", lambda **_: json_reply(answer_acl))
+    # when the check runs
+    outcome = only(run(built.collect({"wafv2"}), MANAGED))
+    # then it passes on Firewall Manager's managed group
+    assert (outcome.resource_id, outcome.status) == (arn, PASS)
+    assert outcome.observed["managed"] == ["AWS:AWSManagedRulesAmazonIpReputationList"]
+
+
 def test_cloudfront_web_acls_are_read_in_us_east_1_only(moto_reset: str) -> None:
     # given a CloudFront web ACL (kept in us-east-1), and a regional one in the other region; moto answers the
     # CloudFront scope in every region, AWS in us-east-1 alone

@@ -516,8 +516,11 @@ def test_seeded_account_yields_exactly_the_expected_findings(moto_reset: str) ->
         ("aws.rds.transport_encrypted", "legacy-db", EAST),
         ("aws.rds.event_subscription_critical", ACCOUNT, EAST),
         ("aws.rds.cluster_event_subscription_critical", ACCOUNT, EAST),
-        # the web ACL guarding the REST API's prod stage holds no rules and logs nothing
-        *{(f"aws.wafv2.{name}", storefront_acl, EAST) for name in ("web_acl_logging_enabled", "web_acl_has_rules")},
+        # the web ACL guarding the REST API's prod stage holds no rules (so no managed ones) and logs nothing
+        *{
+            (f"aws.wafv2.{name}", storefront_acl, EAST)
+            for name in ("web_acl_logging_enabled", "web_acl_has_rules", "web_acl_managed_rule_groups")
+        },
         # the west's Glue Data Catalog keeps Glue's defaults: neither its metadata nor connection passwords encrypted
         *{(f"aws.glue.{name}", f"arn:aws:glue:{WEST}:{ACCOUNT}:catalog", WEST) for name in _CATALOG_CHECKS},
         # what the seeds add on purpose (an idle Elastic IP, a plain-HTTP classic ELB, unprotected stores, a loose

@@ -1,5 +1,5 @@
-"""Checks on WAFv2 web ACLs: logging configured, at least one rule or rule group to inspect requests with, and
-CloudWatch metrics from the ACL and every rule."""
+"""Checks on WAFv2 web ACLs: logging configured, at least one rule or rule group to inspect requests with, at least
+one managed rule group among them, and CloudWatch metrics from the ACL and every rule."""
 
 from __future__ import annotations
 
@@ -91,6 +91,35 @@ def web_acl_has_rules(inventory: Inventory) -> Iterable[Outcome]:
             else f"{_label(acl)} holds no rules or rule groups, so every request gets its default action"
         )
         yield result(bool(rules), _id(acl), WEB_ACL, reason, region=str(acl.get("region", "")), rules=rules)
+
+
+@aws_check(
+    id="aws.wafv2.web_acl_managed_rule_groups",
+    title="WAF web ACLs run at least one managed rule group",
+    severity=Severity.MEDIUM,
+    service="wafv2",
+    resource_type=WEB_ACL,
+    rationale="Managed rule groups (AWS Managed Rules, or a Marketplace seller's) are kept up to date by their "
+    "vendor against common web exploits, known bad inputs and malicious sources as new ones appear; a web ACL of "
+    "custom rules only blocks what its authors thought of when they wrote them.",
+    remediation="Add a managed rule group to the web ACL, starting with AWSManagedRulesCommonRuleSet and "
+    "AWSManagedRulesKnownBadInputsRuleSet (in count mode first, to see what they would block), or have Firewall "
+    "Manager apply them across the organization.",
+)
+def web_acl_managed_rule_groups(inventory: Inventory) -> Iterable[Outcome]:
+    for acl in _described_acls(inventory):
+        if isinstance(acl, Outcome):
+            yield acl
+            continue
+        if "managed_rule_groups" not in acl:
+            continue  # collected before managed rule groups were read
+        groups = [str(g) for g in acl["managed_rule_groups"]]
+        reason = (
+            f"{_label(acl)} runs managed rule groups {', '.join(groups)}"
+            if groups
+            else f"{_label(acl)} runs no managed rule group, only rules of its own"
+        )
+        yield result(bool(groups), _id(acl), WEB_ACL, reason, region=str(acl.get("region", "")), managed=groups)
 
 
 @aws_check(

@@ -94,6 +94,21 @@ def _web_acl(wafv2: BaseClient, region: str, waf_scope: str, listed: Mapping[str
     acl["rules"] = [str(rule.get("Name")) for rule in rules]
     acl["metrics_enabled"] = _metrics_on(described)
     acl["rules_without_metrics"] = [str(rule.get("Name")) for rule in rules if not _metrics_on(rule)]
+    # Firewall Manager's rule groups run before and after the ACL's own rules and can be managed ones too.
+    fms = [
+        *(described.get("PreProcessFirewallManagerRuleGroups") or []),
+        *(described.get("PostProcessFirewallManagerRuleGroups") or []),
+    ]
+    statements = [rule.get("Statement") or {} for rule in rules] + [
+        group.get("FirewallManagerStatement") or {} for group in fms
+    ]
+    acl["managed_rule_groups"] = sorted(
+        {
+            f"{managed.get('VendorName')}:{managed.get('Name')}"
+            for statement in statements
+            if (managed := statement.get("ManagedRuleGroupStatement"))
+        }
+    )
     return acl
 
 
