@@ -62,6 +62,8 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "glue": ("glue",),
     "cloudformation": ("cloudformation",),
     "batch": ("batch",),
+    # SES's ListIdentities (SecurityAudit grants it; SES v2's listing it does not), then SES v2's GetEmailIdentity.
+    "ses": ("ses", "sesv2"),
     "route53": ("route53@global",),
     "autoscaling": ("autoscaling",),
     "launch_templates": ("ec2",),

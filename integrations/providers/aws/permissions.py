@@ -225,6 +225,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "secretsmanager:GetResourcePolicy",
     "secretsmanager:ListSecrets",
     "securityhub:DescribeHub",
+    "ses:GetEmailIdentity",
+    "ses:ListIdentities",
     "shield:DescribeSubscription",
     "shield:ListProtections",
     "sns:ListSubscriptions",

@@ -2,8 +2,8 @@
 Gateway v2 (HTTP and WebSocket) APIs, Elastic Beanstalk environments and SES sending identities.
 
 Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``stepfunctions``,
-``wafv2``, ``apigatewayv2``, ``elasticbeanstalk`` and ``ses`` as ``Regional[...]`` of their region shape. A read that failed
-for one resource is kept on it (``*_error``) so only the checks that needed the read report an error.
+``wafv2``, ``apigatewayv2``, ``elasticbeanstalk`` and ``ses`` as ``Regional[...]`` of their region shape. A read that
+failed for one resource is kept on it (``*_error``) so only the checks that needed the read report an error.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Seeds for the end-to-end scan: Neptune and DocumentDB clusters, DMS instances and endpoints, Step Functions state
-machines, WAF web ACLs and an HTTP API, one of each kind passing and one failing.
+machines, WAF web ACLs, an HTTP API and SES identities, one of each kind passing and one failing.
 
 ``seed_databases_and_application`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -176,7 +176,38 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
     gateway.create_stage(ApiId=api, StageName="dev")
     dev = f"arn:aws:apigateway:{region}::/apis/{api}/stages/dev"
     failures.add(("aws.apigatewayv2.stage_access_logging_enabled", dev, region))
-    return failures
+    return failures | _seed_ses(endpoint, region)
+
+
+def _seed_ses(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    sesv2 = aws(endpoint, "sesv2", region)
+    # A domain signing with DKIM whose sending policy names a partner account: passes both SES checks.
+    sesv2.create_email_identity(
+        EmailIdentity="example.com", DkimSigningAttributes={"NextSigningKeyLength": "RSA_2048_BIT"}
+    )
+
+    def sending(principal: object, domain: str) -> str:
+        statement = {
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": "ses:SendEmail",
+            "Resource": f"arn:aws:ses:{region}:{ACCOUNT}:identity/{domain}",
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    partner = {"AWS": "arn:aws:iam::111122223333:root"}
+    sesv2.create_email_identity_policy(
+        EmailIdentity="example.com", PolicyName="partner", Policy=sending(partner, "example.com")
+    )
+    # A domain not signing, whose policy lets anyone send as it: fails both.
+    sesv2.create_email_identity(EmailIdentity="legacy.example.org")
+    sesv2.create_email_identity_policy(
+        EmailIdentity="legacy.example.org", PolicyName="anyone", Policy=sending("*", "legacy.example.org")
+    )
+    return {
+        ("aws.ses.domain_dkim_signing", "legacy.example.org", region),
+        ("aws.ses.identity_policy_not_public", "legacy.example.org", region),
+    }
 
 
 def _seed_docdb(endpoint: str, region: str) -> set[tuple[str, str, str]]:

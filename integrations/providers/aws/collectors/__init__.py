@@ -72,6 +72,7 @@ from .redshift import collect_redshift
 from .route53 import collect_route53
 from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
+from .ses import collect_ses
 from .shield import collect_shield
 from .ssm import collect_ssm, collect_ssm_managed_nodes, collect_ssm_patching, collect_ssm_public_sharing
 from .stepfunctions import collect_stepfunctions
@@ -137,6 +138,7 @@ COLLECTORS: dict[str, Collector] = {
     "glue": collect_glue,
     "cloudformation": collect_cloudformation,
     "batch": collect_batch,
+    "ses": collect_ses,
     "route53": collect_route53,
     "autoscaling": collect_autoscaling,
     "launch_templates": collect_launch_templates,
