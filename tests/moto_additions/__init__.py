@@ -20,6 +20,8 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``emr``: a cluster's master node named privately when its subnet maps no public IPs.
 - ``glacier``: vault access policies (set, get, delete).
 - ``neptune``: IAM database authentication on Neptune clusters.
+- ``route53domains``: transfer locks (EnableDomainTransferLock, DisableDomainTransferLock; ListDomains and
+  GetDomainDetail answer them).
 - ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
   parameter values (ModifyClusterParameterGroup, DescribeClusterParameters).
 - ``sagemaker``: network isolation on models (CreateModel keeps it, DescribeModel reports it).
@@ -49,6 +51,7 @@ from . import (
     neptune,
     networkfirewall,
     redshift,
+    route53domains,
     sagemaker,
     ssm,
 )
@@ -68,5 +71,6 @@ glacier.install()
 guardduty.install()
 neptune.install()
 redshift.install()
+route53domains.install()
 ssm.install()
 sagemaker.install()

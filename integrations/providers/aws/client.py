@@ -50,7 +50,7 @@ ROLE_SESSION_SECONDS = 3600
 
 # Global services are collected once, in the first configured region; every other collector runs per region.
 GLOBAL_SERVICES: frozenset[str] = frozenset(
-    {"iam", "s3", "account", "cloudfront", "organizations", "route53", "shield"}
+    {"iam", "s3", "account", "cloudfront", "organizations", "route53", "route53domains", "shield"}
 )
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES

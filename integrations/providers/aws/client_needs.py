@@ -65,6 +65,8 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     # SES's ListIdentities (SecurityAudit grants it; SES v2's listing it does not), then SES v2's GetEmailIdentity.
     "ses": ("ses", "sesv2"),
     "route53": ("route53@global",),
+    # Route 53 Domains answers in us-east-1 alone (the commercial partition's global region).
+    "route53domains": ("route53domains@global",),
     "autoscaling": ("autoscaling",),
     "launch_templates": ("ec2",),
     # The KMS client tells a customer managed key of the cluster's storage from MSK's AWS managed one.

@@ -197,6 +197,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "redshift:DescribeLoggingStatus",
     "route53:ListHostedZones",
     "route53:ListQueryLoggingConfigs",
+    "route53domains:GetDomainDetail",
+    "route53domains:ListDomains",
     "s3:GetAccessPoint",
     "s3:GetAccountPublicAccessBlock",
     "s3:GetBucketAcl",

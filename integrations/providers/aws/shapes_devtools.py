@@ -1,10 +1,12 @@
 """Inventory shapes of the build, management and data catalog services: CodeBuild projects, SSM documents, the Glue
-Data Catalog and Glue jobs, CloudFormation stacks, and Route 53 hosted zones.
+Data Catalog and Glue jobs, CloudFormation stacks, Batch job definitions, Route 53 hosted zones and the domains
+registered through Route 53.
 
 Split from ``shapes`` (same conventions) to keep each module short. ``Inventory.data`` holds ``codebuild``, ``ssm``,
-``glue`` and ``cloudformation`` as ``Regional[...]`` of their region shape, and ``route53`` (global) as
-:class:`Route53`. A read that failed for one resource is kept on it (``describe_error``) so only that resource's
-outcomes are errors; a read that failed for a whole part of a region is kept on the region (``<key>_error``).
+``glue``, ``cloudformation`` and ``batch`` as ``Regional[...]`` of their region shape, and ``route53`` and
+``route53domains`` (global) as :class:`Route53` and :class:`Route53Domains`. A read that failed for one resource is
+kept on it (``describe_error``) so only that resource's outcomes are errors; a read that failed for a whole part of a
+region is kept on the region (``<key>_error``).
 """
 
 from __future__ import annotations
@@ -226,6 +228,29 @@ class BatchRegion(TypedDict):
     truncated_at: NotRequired[int]
 
 
+# --- route53domains (registered domains; global) ----------------------------------------------------
+
+
+class DomainPrivacy(TypedDict):
+    admin: bool  # AdminPrivacy
+    registrant: bool  # RegistrantPrivacy
+    tech: bool  # TechPrivacy
+
+
+class RegisteredDomain(TypedDict):
+    name: str
+    auto_renew: bool  # ListDomains' AutoRenew
+    expiry: str | None  # ListDomains' Expiry
+    # ListDomains' TransferLock, or clientTransferProhibited among GetDomainDetail's StatusList
+    transfer_lock: bool
+    privacy: NotRequired[DomainPrivacy]  # from GetDomainDetail (absent when it failed: ``describe_error``)
+    describe_error: NotRequired[str]
+
+
+class Route53Domains(TypedDict):
+    domains: list[RegisteredDomain]  # none outside the commercial partition, where Route 53 Domains does not answer
+
+
 class DevtoolsInventoryData(TypedDict, total=False):
     """The entries of ``Inventory.data`` these services add beside ``shapes.AwsInventoryData``."""
 
@@ -235,3 +260,4 @@ class DevtoolsInventoryData(TypedDict, total=False):
     cloudformation: Regional[CloudFormationRegion]
     batch: Regional[BatchRegion]
     route53: Route53
+    route53domains: Route53Domains

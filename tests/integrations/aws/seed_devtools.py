@@ -243,4 +243,62 @@ def _seed_route53(endpoint: str, region: str, key: str) -> set[tuple[str, str, s
     group = next(g["arn"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/route53/")["logGroups"])
     route53.create_query_logging_config(HostedZoneId=logged, CloudWatchLogsLogGroupArn=group)
     zone_id = quiet.removeprefix("/hostedzone/")
-    return {("aws.route53.public_zone_query_logging_enabled", f"arn:aws:route53:::hostedzone/{zone_id}", "")}
+    return {
+        ("aws.route53.public_zone_query_logging_enabled", f"arn:aws:route53:::hostedzone/{zone_id}", ""),
+        *_seed_domains(endpoint),
+    }
+
+
+DOMAIN_CONTACT = {
+    "FirstName": "Dana",
+    "LastName": "Ops",
+    "ContactType": "COMPANY",
+    "OrganizationName": "Example Corp",
+    "AddressLine1": "1 Main Street",
+    "City": "Springfield",
+    "CountryCode": "US",
+    "ZipCode": "12345",
+    "PhoneNumber": "+1.5555550100",
+    "Email": "dns@example.com",
+    "State": "OR",
+}
+
+
+def register_domain(endpoint: str, name: str, **settings: Any) -> str:
+    """Register ``name`` through Route 53 Domains, in us-east-1 where it answers (register_domain's own ``settings``:
+    AutoRenew, PrivacyProtect*Contact); the name."""
+    contacts = {"AdminContact": DOMAIN_CONTACT, "RegistrantContact": DOMAIN_CONTACT, "TechContact": DOMAIN_CONTACT}
+    aws(endpoint, "route53domains", "us-east-1").register_domain(
+        DomainName=name, DurationInYears=2, **contacts, **settings
+    )
+    return name
+
+
+def _seed_domains(endpoint: str) -> set[tuple[str, str, str]]:
+    """A registered domain renewing, locked and private, and one that is none of these."""
+    domains = aws(endpoint, "route53domains", "us-east-1")
+    route53 = aws(endpoint, "route53", "us-east-1")
+
+    def zones() -> set[str]:
+        return {z["Id"].removeprefix("/hostedzone/") for z in route53.list_hosted_zones()["HostedZones"]}
+
+    before = zones()
+    register_domain(endpoint, "example.com")
+    register_domain(
+        endpoint,
+        "example.net",
+        AutoRenew=False,
+        PrivacyProtectAdminContact=False,
+        PrivacyProtectRegistrantContact=False,
+        PrivacyProtectTechContact=False,
+    )
+    domains.disable_domain_transfer_lock(DomainName="example.net")
+    # Registering a domain creates its public hosted zone, as in AWS, and logs none of its queries.
+    created = {
+        ("aws.route53.public_zone_query_logging_enabled", f"arn:aws:route53:::hostedzone/{z}", "")
+        for z in zones() - before
+    }
+    return created | {
+        (f"aws.route53domains.{name}", "example.net", "")
+        for name in ("auto_renew_enabled", "transfer_lock_enabled", "contact_privacy_enabled")
+    }

@@ -400,6 +400,9 @@ _PREFIX_FOR_SERVICE = {
     "elastic-beanstalk": "elasticbeanstalk",
     "sfn": "states",
     "route-53": "route53",
+    "route-53-domains": "route53domains",
+    # SES v2's API is authorised by the ses actions.
+    "sesv2": "ses",
     "auto-scaling": "autoscaling",
     "eventbridge": "events",
     "direct-connect": "directconnect",

@@ -70,6 +70,7 @@ from .opensearch import collect_opensearch
 from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .route53 import collect_route53
+from .route53domains import collect_route53domains
 from .s3 import collect_s3, collect_s3_access_points
 from .sagemaker import collect_sagemaker
 from .ses import collect_ses
@@ -140,6 +141,7 @@ COLLECTORS: dict[str, Collector] = {
     "batch": collect_batch,
     "ses": collect_ses,
     "route53": collect_route53,
+    "route53domains": collect_route53domains,
     "autoscaling": collect_autoscaling,
     "launch_templates": collect_launch_templates,
     "msk": collect_msk,
