@@ -104,12 +104,16 @@ def _route_for(request: Any) -> _Route | None:
     path = request.path_info
     match = getattr(request, "resolver_match", None)
     if match is None or not match.route:
-        return next((route for route in _api_routes(urlconf) if route.pattern.match(path)), None)
+        return _matching(urlconf, path)
     # Every path Django resolves to one URL pattern has one schema path: the first one seen answers for all.
     key = (urlconf, match.route)
     if key not in _by_pattern:
-        _by_pattern[key] = next((route for route in _api_routes(urlconf) if route.pattern.match(path)), None)
+        _by_pattern[key] = _matching(urlconf, path)
     return _by_pattern[key]
+
+
+def _matching(urlconf: str, path: str) -> _Route | None:
+    return next((route for route in _api_routes(urlconf) if route.pattern.match(path)), None)
 
 
 def _declared(view: Any, attribute: str, action: str) -> set[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from integrations.registry import Inventory, Outcome
 
 from ..shapes_databases import NeptuneCluster
-from ._common import error, items, regions, result
+from ._common import items, regions, result
 from .rds import MIN_BACKUP_RETENTION_DAYS
 from .storage_resilience import route_tables_by_subnet, subnet_group_placement
 
@@ -138,7 +138,7 @@ def not_in_public_subnets(inventory: Inventory, engine: Engine) -> Iterable[Outc
             group_name = cluster.get("subnet_group")
             if not group_name:
                 continue  # collected before the subnet group was kept, or none reported
-            verdict = subnet_group_placement(
+            placement = subnet_group_placement(
                 tables,
                 region,
                 _label(engine, cluster),
@@ -146,15 +146,4 @@ def not_in_public_subnets(inventory: Inventory, engine: Engine) -> Iterable[Outc
                 groups.get(group_name),
                 data.get("subnet_groups_error"),
             )
-            if verdict.passed is None:
-                yield error(_id(cluster), engine.resource_type, verdict.reason, region=region)
-            else:
-                yield result(
-                    verdict.passed,
-                    _id(cluster),
-                    engine.resource_type,
-                    verdict.reason,
-                    region=region,
-                    subnet_group=group_name,
-                    public_subnets=verdict.public,
-                )
+            yield placement.outcome(_id(cluster), engine.resource_type, region, subnet_group=group_name)

@@ -16,7 +16,7 @@ from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import DbCluster, RdsRegion
 from ..shapes_databases import RDS_TLS_PARAMETERS, RdsEventSubscription, RdsParameterGroup
-from ._common import ACCOUNT, aws_check, error, listed_items, regions, result
+from ._common import ACCOUNT, Verdict, aws_check, error, listed_items, regions, result
 from .rds import in_rds_cluster
 
 DB_INSTANCE = "AWS::RDS::DBInstance"
@@ -326,7 +326,7 @@ def _default_port(engine: object) -> int | None:
     return next((port for prefix, port in DEFAULT_PORTS if name.startswith(prefix)), None)
 
 
-def _port_verdict(label: str, engine: object, port: object) -> tuple[bool, str, dict[str, Any]] | None:
+def _port_verdict(label: str, engine: object, port: object) -> Verdict | None:
     default = _default_port(engine)
     if default is None or not isinstance(port, int):
         return None  # an engine without a known default, or no port reported
@@ -354,7 +354,8 @@ def instance_non_default_port(inventory: Inventory) -> Iterable[Outcome]:
             dbid = str(db.get("id"))
             verdict = _port_verdict(f"DB instance {dbid}", db.get("engine"), db.get("port"))
             if verdict is not None:
-                yield result(verdict[0], dbid, DB_INSTANCE, verdict[1], region=region, **verdict[2])
+                ok, reason, observed = verdict
+                yield result(ok, dbid, DB_INSTANCE, reason, region=region, **observed)
 
 
 @aws_check(
@@ -374,10 +375,9 @@ def cluster_non_default_port(inventory: Inventory) -> Iterable[Outcome]:
             continue
         verdict = _port_verdict(f"DB cluster {cluster.get('id')}", cluster.get("engine"), cluster.get("port"))
         if verdict is not None:
+            ok, reason, observed = verdict
             resource = str(cluster.get("arn") or cluster.get("id"))
-            yield result(
-                verdict[0], resource, DB_CLUSTER, verdict[1], region=str(cluster.get("region", "")), **verdict[2]
-            )
+            yield result(ok, resource, DB_CLUSTER, reason, region=str(cluster.get("region", "")), **observed)
 
 
 @aws_check(

@@ -217,15 +217,10 @@ def elasticache_not_in_public_subnet(inventory: Inventory) -> Iterable[Outcome]:
             if not group_name:
                 continue  # no subnet group reported: not placed in a VPC's subnets
             cid, label = str(cluster.get("arn") or cluster.get("id")), f"Cache cluster {cluster.get('id')}"
-            verdict = subnet_group_placement(
+            placement = subnet_group_placement(
                 tables, region, label, group_name, groups.get(group_name), data.get("subnet_groups_error")
             )
-            if verdict.passed is None:
-                yield error(cid, CACHE_CLUSTER, verdict.reason, region=region)
-            else:
-                yield result(
-                    verdict.passed, cid, CACHE_CLUSTER, verdict.reason, region=region, public_subnets=verdict.public
-                )
+            yield placement.outcome(cid, CACHE_CLUSTER, region)
 
 
 @dataclass(frozen=True)
@@ -233,6 +228,14 @@ class Placement:
     passed: bool | None  # None: not judged (the reason says what could not be read)
     reason: str
     public: list[str]  # the group's subnets routed to an internet gateway
+
+    def outcome(self, resource_id: str, resource_type: str, region: str, **observed: object) -> Outcome:
+        """The resource's outcome: an error when the placement could not be judged."""
+        if self.passed is None:
+            return error(resource_id, resource_type, self.reason, region=region)
+        return result(
+            self.passed, resource_id, resource_type, self.reason, region=region, public_subnets=self.public, **observed
+        )
 
 
 def subnet_group_placement(

@@ -84,6 +84,16 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+def subnet_group(name: str, group: Mapping[str, Any]) -> dict[str, Any]:
+    """A subnet group as ElastiCache and RDS (Neptune) answer it, under its ``name``: its VPC and subnet ids."""
+    subnets = group.get("Subnets") or []
+    return {
+        "name": name,
+        "vpc_id": group.get("VpcId"),
+        "subnet_ids": [str(s["SubnetIdentifier"]) for s in subnets if s.get("SubnetIdentifier")],
+    }
+
+
 def plain(value: Any) -> Any:
     """Turn a boto3 response fragment into JSON-serialisable data."""
     if isinstance(value, Mapping):

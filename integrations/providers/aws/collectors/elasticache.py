@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..shapes_containers import ElastiCacheRegion
-from ._common import Scope, describe_error, paginate, plain
+from ._common import Scope, describe_error, paginate, plain, subnet_group
 
 # Both listings carry every setting judged, 100 to a page, and ElastiCache's quota of 300 nodes per region (raised
 # on request) keeps them short: they are read whole, with no per-resource calls.
@@ -31,14 +31,7 @@ def collect_elasticache(scope: Scope) -> ElastiCacheRegion:
         # Only the subnet check depends on this listing.
         data["subnet_groups_error"] = describe_error(exc)
     else:
-        data["subnet_groups"] = [
-            {
-                "name": g["CacheSubnetGroupName"],
-                "vpc_id": g.get("VpcId"),
-                "subnet_ids": [str(s["SubnetIdentifier"]) for s in g.get("Subnets") or [] if s.get("SubnetIdentifier")],
-            }
-            for g in subnet_groups
-        ]
+        data["subnet_groups"] = [subnet_group(g["CacheSubnetGroupName"], g) for g in subnet_groups]
     return plain(data)
 
 

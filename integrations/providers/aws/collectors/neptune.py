@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..shapes_databases import NeptuneRegion
-from ._common import Scope, describe_error, paginate, plain
+from ._common import Scope, describe_error, paginate, plain, subnet_group
 from .data_stores import manual_cluster_snapshots
 
 # Neptune, DocumentDB and RDS share one management API and one set of clusters: Neptune's DescribeDBClusters answers
@@ -20,33 +20,25 @@ NEPTUNE_ENGINE = "neptune"
 
 
 def collect_neptune(scope: Scope) -> NeptuneRegion:
-    return engine_clusters(scope, "neptune", NEPTUNE_ENGINE)
+    return engine_clusters(scope, "neptune", NEPTUNE_ENGINE, subnet_groups=True)
 
 
-def engine_clusters(scope: Scope, client_name: str, engine: str) -> NeptuneRegion:
-    """The region's DB clusters of ``engine`` and their manual snapshots, through ``client_name``'s client."""
+def engine_clusters(scope: Scope, client_name: str, engine: str, *, subnet_groups: bool = False) -> NeptuneRegion:
+    """The region's DB clusters of ``engine`` and their manual snapshots, through ``client_name``'s client; with
+    ``subnet_groups``, the region's DB subnet groups too where it has clusters (a check judges where they are)."""
     client = scope.client(client_name)
     listed = paginate(client, "describe_db_clusters", "DBClusters", Filters=[{"Name": "engine", "Values": [engine]}])
     # The filter is asked for, and the engine checked again: an endpoint that ignored the filter must still not get
     # another engine's clusters judged as this one's.
     clusters = [_cluster(c, scope.region) for c in listed if c.get("Engine") == engine]
     data: dict[str, Any] = {"clusters": clusters}
-    if clusters:  # where the clusters' subnets are: one listing, read only where there are clusters to place
+    if subnet_groups and clusters:  # one listing, read only where there are clusters to place
         try:
             groups = paginate(client, "describe_db_subnet_groups", "DBSubnetGroups")
         except ClientError as exc:
             data["subnet_groups_error"] = describe_error(exc)  # only the subnet check depends on it
         else:
-            data["subnet_groups"] = [
-                {
-                    "name": g["DBSubnetGroupName"],
-                    "vpc_id": g.get("VpcId"),
-                    "subnet_ids": [
-                        str(s["SubnetIdentifier"]) for s in g.get("Subnets") or [] if s.get("SubnetIdentifier")
-                    ],
-                }
-                for g in groups
-            ]
+            data["subnet_groups"] = [subnet_group(g["DBSubnetGroupName"], g) for g in groups]
     try:
         data["snapshots"] = manual_cluster_snapshots(client, scope.region, {engine})
     except ClientError as exc:

@@ -30,8 +30,7 @@ def collect_ses(scope: Scope) -> SesRegion:
     )
     read = functools.partial(_identity, scope.client("sesv2"), scope.region)
     identities = [i for i in concurrently(read, [str(name) for name in listed]) if i is not None]
-    found: SesRegion = bounded_region("identities", identities, more, MAX_IDENTITIES)
-    return found
+    return bounded_region("identities", identities, more, MAX_IDENTITIES)
 
 
 def _identity(sesv2: BaseClient, region: str, name: str) -> dict[str, Any] | None:
