@@ -12,14 +12,19 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``apigateway``: client certificates (generate, list, get, delete) and a stage's client certificate.
 - ``cloudfront``: which origin access control (or identity) an origin uses, kept and answered.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
+- ``bedrock``: custom models keep the KMS key their customization job named, or none.
+- ``bedrockagent``: Bedrock agents' guardrails (CreateAgent keeps guardrailConfiguration, GetAgent reports it).
 - ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
 - ``docdb``: the ``docdb`` engine on moto's RDS clusters and instances (Amazon DocumentDB shares RDS's API).
 - ``dax``: cluster nodes placed in Availability Zones as AWS places them.
+- ``eks``: cluster deletion protection (CreateCluster and UpdateClusterConfig keep it, DescribeCluster reports it).
 - ``guardduty``: findings (sample findings of documented types, list, get, archive, unarchive).
 - ``emr``: a cluster's master node named privately when its subnet maps no public IPs.
 - ``glacier``: vault access policies (set, get, delete).
+- ``memorydb``: clusters without replicas (Single-AZ), which moto turns into one replica per shard.
 - ``neptune``: IAM database authentication on Neptune clusters.
+- ``organizations``: DescribeEffectivePolicy for AI services opt-out policies (inheritance worked out as AWS does).
 - ``route53domains``: transfer locks (EnableDomainTransferLock, DisableDomainTransferLock; ListDomains and
   GetDomainDetail answer them).
 - ``redshift``: Multi-AZ clusters (CreateCluster and ModifyCluster take it, DescribeClusters reports it) and
@@ -39,17 +44,22 @@ from . import (
     apigateway,
     athena,
     backup,
+    bedrock,
+    bedrockagent,
     cloudfront,
     dax,
     docdb,
     ec2_client_vpn,
     ec2_settings,
+    eks,
     elasticbeanstalk,
     emr,
     glacier,
     guardduty,
+    memorydb,
     neptune,
     networkfirewall,
+    organizations,
     redshift,
     route53domains,
     sagemaker,
@@ -59,17 +69,22 @@ from . import (
 ec2_settings.install()
 ec2_client_vpn.install()
 elasticbeanstalk.install()
+eks.install()
 emr.install()
 apigateway.install()
 athena.install()
 backup.install()
+bedrock.install()
+bedrockagent.install()
 cloudfront.install()
 networkfirewall.install()
 dax.install()
 docdb.install()
 glacier.install()
 guardduty.install()
+memorydb.install()
 neptune.install()
+organizations.install()
 redshift.install()
 route53domains.install()
 ssm.install()

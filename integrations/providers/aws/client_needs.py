@@ -23,7 +23,7 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "vpc": ("ec2",),
     # The KMS client tells a vault's customer managed key from AWS Backup's AWS managed one.
     "backup": ("backup", "kms"),
-    "dynamodb": ("dynamodb",),
+    "dynamodb": ("dynamodb", "application-autoscaling"),
     "ebs": ("ec2",),
     "secretsmanager": ("secretsmanager",),
     "sns": ("sns",),
@@ -83,6 +83,7 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
     "dax": ("dax",),
+    "memorydb": ("memorydb",),
     "fsx": ("fsx",),
     "networkfirewall": ("network-firewall",),
     "vpc_endpoint_services": ("ec2",),
@@ -96,11 +97,11 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "ssm_public_sharing": ("ssm",),
     "ssm_patching": ("ssm",),
     "ssm_managed_nodes": ("ssm",),
-    "bedrock": ("bedrock",),
+    "bedrock": ("bedrock", "bedrock-agent"),
     "datasync": ("datasync",),
     "directoryservice": ("ds",),
     # User pools and identity pools are two services' APIs.
-    "cognito": ("cognito-idp", "cognito-identity"),
+    "cognito": ("cognito-idp", "cognito-identity", "wafv2"),
     "workspaces": ("workspaces",),
     # Shield Advanced is one subscription per account, answered from us-east-1 whatever the region asked.
     "shield": ("shield@global",),

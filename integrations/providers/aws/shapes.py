@@ -259,6 +259,7 @@ class Instance(TypedDict):
     security_group_ids: NotRequired[list[str]]
     ipv6_addresses: NotRequired[list[str]]
     launch_time: NotRequired[str | None]  # LaunchTime (ISO 8601); absent from older inventories
+    state_transition_reason: NotRequired[str | None]  # StateTransitionReason; absent from older inventories
     virtualization_type: NotRequired[str | None]  # VirtualizationType: "hvm" or "paravirtual"; absent from older ones
     # The attached interfaces: {"id", "subnet_id", "type"} (InterfaceType "interface", "efa", ...); absent from older
     # inventories.
@@ -404,6 +405,9 @@ class DbCluster(TypedDict):
     parameter_group: NotRequired[str | None]  # DBClusterParameterGroup (its name)
     tags: NotRequired[dict[str, str]]  # TagList; absent from inventories kept before tags were
     port: NotRequired[int | None]  # Port; absent from inventories kept before it was
+    # EngineMode (provisioned, serverless, ...) and BacktrackWindow in seconds (0: off); absent from older inventories.
+    engine_mode: NotRequired[str | None]
+    backtrack_window: NotRequired[int]
 
 
 class DbClusterSnapshot(TypedDict):  # manual only: Aurora's and Multi-AZ DB clusters' in ``rds``, Neptune's too

@@ -141,8 +141,36 @@ class BedrockInvocationLogging(TypedDict):
     large_data_s3_bucket: NotRequired[str | None]
 
 
+class BedrockAgent(TypedDict):
+    """An agent (bedrock-agent ListAgents, then GetAgent)."""
+
+    id: str  # agentId
+    name: str | None
+    arn: str | None
+    status: str | None  # agentStatus: PREPARED, NOT_PREPARED, FAILED, ...
+    role_arn: str | None  # agentResourceRoleArn: the service role the agent acts as
+    guardrail: str | None  # guardrailConfiguration.guardrailIdentifier; None: no guardrail
+    guardrail_version: str | None
+    customer_key: str | None  # customerEncryptionKeyArn; None: an AWS owned key encrypts the agent's data
+    region: str
+
+
+class BedrockCustomModel(TypedDict):
+    """A custom (fine-tuned or continued pre-training) model (ListCustomModels, then GetCustomModel)."""
+
+    name: str | None
+    arn: str
+    kms_key: str | None  # modelKmsKeyArn; None: an AWS owned key encrypts the model
+    region: str
+
+
 class BedrockRegion(TypedDict):
     invocation_logging: BedrockInvocationLogging  # all None when the region has no logging configuration
+    # The region's agents and custom models, or why they could not be read; all absent from older inventories.
+    agents: NotRequired[list[BedrockAgent]]
+    agents_error: NotRequired[str]
+    custom_models: NotRequired[list[BedrockCustomModel]]
+    custom_models_error: NotRequired[str]
 
 
 # --- datasync (tasks) ------------------------------------------------------------------------

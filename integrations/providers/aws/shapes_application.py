@@ -81,6 +81,10 @@ class ApiV2(TypedDict):
     stages: list[ApiV2Stage]
     region: str
     stages_error: NotRequired[str]  # GetStages failed: its stages are unknown
+    # GetRoutes: {"key": RouteKey, "authorization_type": NONE, AWS_IAM, CUSTOM or JWT}, or why it failed; both absent
+    # from inventories collected before routes were read.
+    routes: NotRequired[list[dict[str, str]]]
+    routes_error: NotRequired[str]
 
 
 class ApiGatewayV2Region(TypedDict):

@@ -125,6 +125,25 @@ class DaxRegion(TypedDict):
     clusters: list[DaxCluster]
 
 
+# --- memorydb (MemoryDB clusters) ------------------------------------------------------------
+
+
+class MemoryDbCluster(TypedDict):
+    name: str  # Name
+    arn: str | None
+    status: str | None
+    tls_enabled: bool | None  # TLSEnabled; None: not reported
+    acl_name: str | None  # ACLName: "open-access" lets any client connect without a password
+    auto_minor_version_upgrade: bool | None  # AutoMinorVersionUpgrade; None: not reported
+    snapshot_retention_limit: int  # SnapshotRetentionLimit: days of automatic snapshots (0: none)
+    availability_mode: str | None  # AvailabilityMode: "MultiAZ" (replicas in other zones) or "SingleAZ"
+    region: str
+
+
+class MemoryDbRegion(TypedDict):
+    clusters: list[MemoryDbCluster]
+
+
 # --- rds settings (parameter groups and event subscriptions, kept in ``shapes.RdsRegion``) ---------------------
 
 # The parameter that makes an engine refuse connections without TLS, by RDS engine name (instances and clusters).
@@ -162,3 +181,4 @@ class DatabasesInventoryData(TypedDict, total=False):
     docdb: Regional[DocDbRegion]
     dms: Regional[DmsRegion]
     dax: Regional[DaxRegion]
+    memorydb: Regional[MemoryDbRegion]

@@ -21,6 +21,8 @@ class Directory(TypedDict):
     stage: str | None  # Active, Creating, Impaired, Deleting, ...
     radius_servers: list[str]  # RadiusSettings.RadiusServers; empty: no RADIUS server configured
     radius_status: str | None  # RadiusStatus: Creating, Completed or Failed; None: RADIUS never configured
+    # RadiusSettings.AuthenticationProtocol (PAP, CHAP, MS-CHAPv1, MS-CHAPv2); absent from older inventories
+    radius_protocol: NotRequired[str | None]
     region: str
     # ListLogSubscriptions: the log groups its security event logs are forwarded to ([]: none); absent when the
     # listing failed or from inventories collected before it was read.
@@ -49,6 +51,13 @@ class CognitoUserPool(TypedDict):
     # priority (None: not set); both absent from inventories collected before they were kept.
     temporary_password_days: NotRequired[int | None]
     account_recovery: NotRequired[list[str] | None]
+    # AdminCreateUserConfig.AllowAdminCreateUserOnly negated: anyone may sign up (absent from older inventories).
+    self_sign_up: NotRequired[bool]
+    # WAFv2 GetWebACLForResource: the associated web ACL's ARN and name (None: none), or why it could not be read;
+    # all absent from inventories collected before the association was read.
+    web_acl: NotRequired[str | None]
+    web_acl_name: NotRequired[str | None]
+    web_acl_error: NotRequired[str]
     describe_error: NotRequired[str]
     # The pool's app clients (ListUserPoolClients, DescribeUserPoolClient each), or why they could not be read; both
     # absent when the pool's own describe failed or from inventories collected before clients were read.

@@ -389,6 +389,7 @@ class EksCluster(TypedDict):
     # Absent in inventories collected before they were kept:
     version: NotRequired[str | None]  # the Kubernetes minor version, "1.31"
     secrets_kms_key: NotRequired[str | None]  # encryptionConfig's provider keyArn for the "secrets" resource
+    deletion_protection: NotRequired[bool]  # deletionProtection
 
 
 class EksRegion(TypedDict):
@@ -425,6 +426,14 @@ class OrgDelegatedAdmin(TypedDict):
     services: list[str]  # the service principals it administers for the organization
 
 
+class OrgAiOptOut(TypedDict):
+    """An account's effective AI services opt-out policy: each service's setting ("default" for those not named),
+    None when no policy reaches the account, or why it could not be read."""
+
+    services: NotRequired[dict[str, str] | None]  # service -> "optOut" or "optIn"
+    error: NotRequired[str]
+
+
 class Organizations(TypedDict):
     in_organization: bool
     delegated_admins: NotRequired[list[OrgDelegatedAdmin]]  # only when scanned from the management account
@@ -437,3 +446,6 @@ class Organizations(TypedDict):
     resource_policy: NotRequired[PolicyDocument | None]
     resource_policy_error: NotRequired[str]  # the read failed (a plain member account is refused it)
     accounts: list[OrgAccount]  # the members (scanned from the management account) or the scanned account
+    # Each account's effective AI services opt-out policy (DescribeEffectivePolicy), the management account included
+    # when it is the one scanned; absent outside an organization with all features and from older inventories.
+    ai_opt_out: NotRequired[dict[str, OrgAiOptOut]]

@@ -85,6 +85,7 @@ class DynamoTable(TypedDict):
     kms_key_arn: str | None
     pitr_status: str | None  # PointInTimeRecoveryStatus ("ENABLED", "DISABLED")
     backups_error: NotRequired[str]
+    billing_mode: NotRequired[str]  # PROVISIONED or PAY_PER_REQUEST; absent from older inventories
     # ListTagsOfResource (what AWS Backup selections by tag match); absent from inventories kept before it was read
     tags: NotRequired[dict[str, str]]
     tags_error: NotRequired[str]  # ListTagsOfResource failed: a selection by tag cannot be judged
@@ -96,6 +97,10 @@ class DynamoTable(TypedDict):
 
 class DynamoDbRegion(TypedDict):
     tables: list[DynamoTable]
+    # Application Auto Scaling's scalable targets of the region's tables: {table name: [ScalableDimension, ...]}, or
+    # why they could not be read; both absent when no table is provisioned, or from older inventories.
+    autoscaled: NotRequired[dict[str, list[str]]]
+    autoscaling_error: NotRequired[str]
 
 
 # --- backup --------------------------------------------------------------------------

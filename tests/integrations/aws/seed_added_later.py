@@ -1,9 +1,9 @@
 """Seeds for the end-to-end scan: resources for the checks added late in #15.
 
 A hardened EKS cluster, an S3 gateway endpoint in ``region``'s default VPC (on AWS's default policy, which fails the
-endpoint policy check), an SQS interface endpoint in two zones, an OpenID Connect
-provider, an organization whose root carries a customer SCP (with an active delegated administrator)
-and a narrow VPC peering route pass;
+endpoint policy check), an SQS interface endpoint in two zones, an OpenID Connect provider, an organization whose
+root carries a customer SCP and an AI services opt-out policy (with an active delegated administrator) and a narrow
+VPC peering route pass;
 ``seed_added_later`` returns the failures the earlier seeds now cause as well (the ``web`` application
 load balancer of ``seed_network_compute`` has no web ACL) and a route table sending 0.0.0.0/0 to the peering.
 """
@@ -22,6 +22,7 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
         resourcesVpcConfig={"subnetIds": ["subnet-1"], "endpointPublicAccess": False, "endpointPrivateAccess": True},
         logging={"clusterLogging": [{"types": ["api", "audit", "authenticator"], "enabled": True}]},
+        deletionProtection=True,
     )
     ec2 = aws(endpoint, "ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
@@ -61,7 +62,17 @@ def seed_added_later(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     policy = org.create_policy(
         Name="baseline", Description="baseline", Content=json.dumps(deny), Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
-    org.attach_policy(PolicyId=policy, TargetId=org.list_roots()["Roots"][0]["Id"])
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.attach_policy(PolicyId=policy, TargetId=root)
+    # Every account opted out of AI services' use of its content, locked at the root: passes.
+    opt_out = {"opt_out_policy": {"@@assign": "optOut", "@@operators_allowed_for_child_policies": ["@@none"]}}
+    ai_policy = org.create_policy(
+        Name="ai-opt-out",
+        Description="ai-opt-out",
+        Content=json.dumps({"services": {"default": opt_out}}),
+        Type="AISERVICES_OPT_OUT_POLICY",
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=ai_policy, TargetId=root)
     # The default VPC peers with the other region's default VPC: its main route table reaches the peer's range
     # (narrow, passes) and one more table sends everything there (fails).
     peer = aws(endpoint, "ec2", OTHER_REGION).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])

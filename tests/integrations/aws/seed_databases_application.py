@@ -1,5 +1,5 @@
-"""Seeds for the end-to-end scan: Neptune and DocumentDB clusters, DMS instances and endpoints, Step Functions state
-machines, WAF web ACLs, an HTTP API and SES identities, one of each kind passing and one failing.
+"""Seeds for the end-to-end scan: Neptune, DocumentDB and MemoryDB clusters, DMS instances and endpoints, Step
+Functions state machines, WAF web ACLs, an HTTP API and SES identities, one of each kind passing and one failing.
 
 ``seed_databases_and_application`` returns the failures it causes (``(check id, resource id, region)``).
 """
@@ -171,12 +171,41 @@ def seed_databases_and_application(endpoint: str, region: str) -> set[tuple[str,
         "DestinationArn": f"arn:aws:logs:{region}:{ACCOUNT}:log-group:orders-http",
         "Format": "$context.requestId",
     }
+    # Its one route takes IAM authorization: passes the route check.
+    gateway.create_route(ApiId=api, RouteKey="GET /orders", AuthorizationType="AWS_IAM")
     # The prod stage logs access and passes; the dev stage does not and fails.
     gateway.create_stage(ApiId=api, StageName="prod", AccessLogSettings=access)
     gateway.create_stage(ApiId=api, StageName="dev")
     dev = f"arn:aws:apigateway:{region}::/apis/{api}/stages/dev"
     failures.add(("aws.apigatewayv2.stage_access_logging_enabled", dev, region))
-    return failures | _seed_ses(endpoint, region)
+    return failures | _seed_ses(endpoint, region) | _seed_memorydb(endpoint, region)
+
+
+def _seed_memorydb(endpoint: str, region: str) -> set[tuple[str, str, str]]:
+    memorydb = aws(endpoint, "memorydb", region)
+    # TLS, a named users' list, a week of snapshots, minor upgrades (the default): passes every MemoryDB check.
+    memorydb.create_cluster(
+        ClusterName="sessions-store", NodeType="db.t4g.small", ACLName="sessions-users", SnapshotRetentionLimit=7
+    )
+    # No TLS (so open-access), no snapshots, no minor upgrades, no replicas: fails them all.
+    bare = memorydb.create_cluster(
+        ClusterName="scratch-store",
+        NodeType="db.t4g.small",
+        ACLName="open-access",
+        TLSEnabled=False,
+        AutoMinorVersionUpgrade=False,
+        NumReplicasPerShard=0,
+    )["Cluster"]["ARN"]
+    return {
+        (f"aws.memorydb.cluster_{name}", bare, region)
+        for name in (
+            "tls_enabled",
+            "acl_not_open_access",
+            "snapshots_enabled",
+            "auto_minor_version_upgrade",
+            "multi_az",
+        )
+    }
 
 
 def _seed_ses(endpoint: str, region: str) -> set[tuple[str, str, str]]:

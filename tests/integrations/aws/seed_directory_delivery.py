@@ -30,8 +30,8 @@ def seed_directory_and_delivery(endpoint: str, region: str, *, other_region: str
 
 
 def _seed_cognito(endpoint: str, region: str) -> Failures:
-    """A hardened user pool and one left at Cognito's defaults, each with an app client like itself; an identity pool
-    for signed-in users and one for guests."""
+    """A hardened user pool (invitation only, behind a web ACL) and one left at Cognito's defaults, each with an app
+    client like itself; an identity pool for signed-in users and one for guests."""
     idp = aws(endpoint, "cognito-idp", region)
     hardened = idp.create_user_pool(
         PoolName="customers",
@@ -40,9 +40,14 @@ def _seed_cognito(endpoint: str, region: str) -> Failures:
         Policies={"PasswordPolicy": {"MinimumLength": 16, "TemporaryPasswordValidityDays": 3}},
         DeletionProtection="ACTIVE",
         AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
-    )["UserPool"]["Id"]
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+    )["UserPool"]
+    # Behind the hardened web ACL seed_databases_and_application made.
+    wafv2 = aws(endpoint, "wafv2", region)
+    shop_edge = next(a["ARN"] for a in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == "shop-edge")
+    wafv2.associate_web_acl(WebACLArn=shop_edge, ResourceArn=hardened["Arn"])
     idp.create_user_pool_client(
-        UserPoolId=hardened, ClientName="web", PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True
+        UserPoolId=hardened["Id"], ClientName="web", PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True
     )
     staging = idp.create_user_pool(PoolName="staging")["UserPool"]
     loose = staging["Arn"]
@@ -59,6 +64,8 @@ def _seed_cognito(endpoint: str, region: str) -> Failures:
         "user_pool_password_min_length",
         "user_pool_deletion_protection",
         "user_pool_account_recovery_not_sms_first",
+        "user_pool_self_registration_disabled",
+        "user_pool_waf_protected",
     )
     client_checks = ("app_client_prevents_user_existence_errors", "app_client_token_revocation_enabled")
     return (
@@ -75,8 +82,8 @@ def _default_subnets(endpoint: str, region: str) -> dict[str, str]:
 
 
 def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
-    """A Microsoft AD directory in the default VPC with no RADIUS server and no log forwarding, and a WorkSpace on it
-    with plain volumes."""
+    """A Microsoft AD directory in the default VPC asking for MFA through a RADIUS server over PAP, without log
+    forwarding, and a WorkSpace on it with plain volumes."""
     ec2 = aws(endpoint, "ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnets = _default_subnets(endpoint, region)
@@ -86,6 +93,19 @@ def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
         VpcSettings={"VpcId": vpc, "SubnetIds": [subnets[f"{region}a"], subnets[f"{region}b"]]},
         Edition="Standard",
     )["DirectoryId"]
+    aws(endpoint, "ds", region).enable_radius(
+        DirectoryId=directory,
+        RadiusSettings={
+            "RadiusServers": ["172.31.0.10"],
+            "RadiusPort": 1812,
+            "RadiusTimeout": 5,
+            "RadiusRetries": 3,
+            "SharedSecret": "a-shared-secret-1",
+            "AuthenticationProtocol": "PAP",
+            "DisplayLabel": "MFA",
+            "UseSameUsername": True,
+        },
+    )
     workspaces = aws(endpoint, "workspaces", region)
     workspaces.register_workspace_directory(DirectoryId=directory, EnableSelfService=False, Tenancy="SHARED")
     workspace = workspaces.create_workspaces(
@@ -93,7 +113,7 @@ def _seed_directory_and_workspace(endpoint: str, region: str) -> Failures:
     )["PendingRequests"][0]["WorkspaceId"]
     registered = workspaces.describe_workspace_directories(DirectoryIds=[directory])["Directories"][0]
     return {
-        ("aws.directoryservice.radius_mfa_enabled", directory, region),
+        ("aws.directoryservice.radius_protocol_mschapv2", directory, region),
         ("aws.directoryservice.log_forwarding_enabled", directory, region),
         ("aws.workspaces.volumes_encrypted", workspace, region),
         # moto gives the WorkSpaces of the directory a security group but no network interface to carry it

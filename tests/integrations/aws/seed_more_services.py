@@ -1,7 +1,7 @@
 """Seeds for the end-to-end scan: one resource for each check of the December batch that the older seeds leave
 without an outcome (DataSync, SageMaker training jobs and endpoint configurations, DMS replication tasks, FSx,
 Neptune snapshots, ElastiCache subnet groups, VPC endpoint services, Auto Scaling on Spot, Fargate services, an
-internet-facing instance profile), and Bedrock invocation logging in one region.
+internet-facing instance profile), and Bedrock invocation logging, an agent and a custom model in one region.
 
 ``seed_more_services`` returns the failures it causes (``(check id, resource id, region)``). It runs after the other
 seeds: it reuses the DMS endpoints and replication instance, the Neptune cluster without encryption, the ECS cluster
@@ -42,6 +42,24 @@ def _seed_logging_and_ml(endpoint: str, region: str) -> set[tuple[str, str, str]
     logs.put_retention_policy(logGroupName="bedrock-invocations", retentionInDays=365)
     aws(endpoint, "bedrock", region).put_model_invocation_logging_configuration(
         loggingConfig={"cloudWatchConfig": {"logGroupName": "bedrock-invocations", "roleArn": ROLE}}
+    )
+    # An agent behind a guardrail, under a role of its own and the same key, and a model tuned under that key: pass.
+    aws(endpoint, "bedrock-agent", region).create_agent(
+        agentName="support",
+        agentResourceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/support-agent",
+        foundationModel="anthropic.claude-3-5-sonnet-20240620-v1:0",
+        guardrailConfiguration={"guardrailIdentifier": "gr-support", "guardrailVersion": "1"},
+        customerEncryptionKeyArn=key,
+    )
+    aws(endpoint, "bedrock", region).create_model_customization_job(
+        jobName="support-tuning",
+        customModelName="support-tuned",
+        roleArn=ROLE,
+        baseModelIdentifier="amazon.titan-text-express-v1",
+        trainingDataConfig={"s3Uri": "s3://cw-config/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://cw-config/tuned/"},
+        hyperParameters={"epochCount": "1"},
+        customModelKmsKeyId=key,
     )
     # A DataSync task at DataSync's default log level, OFF, with no log group: fails.
     datasync = aws(endpoint, "datasync", region)
@@ -167,6 +185,15 @@ def _seed_compute(endpoint: str, region: str) -> set[tuple[str, str, str]]:
             {"Key": f"{key}.enabled", "Value": "true"}
             for key in ("access_logs.s3", "deletion_protection", "load_balancing.cross_zone")
         ],
+    )
+    # Serving TCP 443 to its targets.
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    partners = elbv2.create_target_group(Name="partner-api", Protocol="TCP", Port=443, VpcId=vpc)["TargetGroups"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=balancer,
+        Protocol="TCP",
+        Port=443,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": partners["TargetGroupArn"]}],
     )
     service = ec2.create_vpc_endpoint_service_configuration(
         NetworkLoadBalancerArns=[balancer], AcceptanceRequired=False

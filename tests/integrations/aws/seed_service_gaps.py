@@ -79,6 +79,8 @@ def seed_service_gaps(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         **login,
     )["DBCluster"]
     failures = {(f"aws.rds.cluster_{name}", bare["DBClusterArn"], region) for name in CLUSTER_CHECKS}
+    # An Aurora MySQL cluster without a backtrack window.
+    failures.add(("aws.rds.cluster_backtrack_enabled", bare["DBClusterArn"], region))
     failures.add(("aws.rds.parameter_group_event_subscription", ACCOUNT, region))
     # A manual snapshot of each: the encrypted cluster's kept private passes both cluster snapshot checks; the bare
     # one's, unencrypted and restorable by any account, fails both.

@@ -20,7 +20,8 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
         TableName="sessions",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+        # Provisioned capacity that nothing scales: fails the auto scaling check.
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
     )
     # Shared with a partner account outside any organisation condition.
     sessions = f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/sessions"
@@ -47,7 +48,13 @@ def seed_storage(endpoint: str, region: str, *, plain_volume: str) -> set[tuple[
         ("aws.rds.snapshot_encrypted", "legacy-db-before-upgrade", region),
         *{
             (f"aws.dynamodb.{name}", "sessions", region)
-            for name in ("pitr_enabled", "deletion_protection", "kms_encryption", "table_policy_no_outside_access")
+            for name in (
+                "pitr_enabled",
+                "deletion_protection",
+                "kms_encryption",
+                "table_policy_no_outside_access",
+                "table_autoscaling_enabled",
+            )
         },
         ("aws.backup.vault_locked", f"arn:aws:backup:{region}:{ACCOUNT}:backup-vault:default-vault", region),
         ("aws.secretsmanager.rotation_enabled", secret["ARN"], region),

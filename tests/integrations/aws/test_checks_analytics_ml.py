@@ -45,6 +45,24 @@ def test_bedrock_invocation_logging_is_judged_per_region(moto_reset: str) -> Non
     )
 
 
+def test_bedrock_invocation_logs_fail_when_they_leave_out_the_text(moto_reset: str) -> None:
+    check = "aws.bedrock.model_invocation_logging_text_data"
+    # given a region without invocation logging, then it is not judged here (the logging check fails it)
+    assert scan(moto_reset, check) == []
+    bedrock = aws(moto_reset, "bedrock")
+    # given invocations logged without their text, then the region fails saying so
+    config = {"cloudWatchConfig": {"logGroupName": "bedrock-invocations", "roleArn": ROLE}}
+    bedrock.put_model_invocation_logging_configuration(loggingConfig={**config, "textDataDeliveryEnabled": False})
+    outcome = only(scan(moto_reset, check))
+    assert (outcome.status, outcome.resource_id, outcome.region) == (FAIL, ACCOUNT, REGION)
+    assert outcome.reason == (
+        f"Bedrock model invocation logs in {REGION} leave out the text of prompts and completions"
+    )
+    # and with the text delivered, it passes
+    bedrock.put_model_invocation_logging_configuration(loggingConfig={**config, "textDataDeliveryEnabled": True})
+    assert only(scan(moto_reset, check)).status == PASS
+
+
 # --- DataSync ------------------------------------------------------------------------------------------------------
 
 

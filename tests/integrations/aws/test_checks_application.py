@@ -522,3 +522,77 @@ def test_stages_are_judged_in_their_own_region_only(moto_reset: str) -> None:
         OTHER_REGION,
         FAIL,
     )
+
+
+ROUTES = "aws.apigatewayv2.routes_require_authorization"
+
+
+def _api_arn(api: str, region: str = REGION) -> str:
+    return f"arn:aws:apigateway:{region}::/apis/{api}"
+
+
+def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(moto_reset: str) -> None:
+    # given an HTTP API whose routes all take IAM or a JWT authorizer, one with a route open to anyone, a WebSocket
+    # API authorizing $connect through IAM (its message routes cannot authorize), and one whose $connect is open
+    gateway = aws(moto_reset, "apigatewayv2")
+    guarded = _api(moto_reset, "orders")
+    issuer = {"Audience": ["orders"], "Issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"}
+    jwt = gateway.create_authorizer(
+        ApiId=guarded,
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        Name="cognito",
+        JwtConfiguration=issuer,
+    )["AuthorizerId"]
+    gateway.create_route(ApiId=guarded, RouteKey="GET /orders", AuthorizationType="JWT", AuthorizerId=jwt)
+    gateway.create_route(ApiId=guarded, RouteKey="POST /orders", AuthorizationType="AWS_IAM")
+    leaky = _api(moto_reset, "catalog")
+    gateway.create_route(ApiId=leaky, RouteKey="GET /items", AuthorizationType="AWS_IAM")
+    gateway.create_route(ApiId=leaky, RouteKey="DELETE /items/{id}")
+    socket = _api(moto_reset, "chat", protocol="WEBSOCKET")
+    gateway.create_route(ApiId=socket, RouteKey="$connect", AuthorizationType="AWS_IAM")
+    gateway.create_route(ApiId=socket, RouteKey="sendMessage")
+    open_socket = _api(moto_reset, "feed", protocol="WEBSOCKET")
+    gateway.create_route(ApiId=open_socket, RouteKey="$connect")
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, ROUTES)}
+    # then the API with an open route and the WebSocket API with an open $connect fail, naming them
+    assert {arn: o.status for arn, o in outcomes.items()} == {
+        _api_arn(guarded): PASS,
+        _api_arn(leaky): FAIL,
+        _api_arn(socket): PASS,
+        _api_arn(open_socket): FAIL,
+    }
+    assert outcomes[_api_arn(guarded)].reason == f"HTTP API orders ({guarded}) authorizes every one of its 2 routes"
+    assert outcomes[_api_arn(leaky)].reason == (
+        f"HTTP API catalog ({leaky}) has routes without authorization: DELETE /items/{{id}}"
+    )
+    assert outcomes[_api_arn(leaky)].observed == {"routes_without_authorization": ["DELETE /items/{id}"]}
+    assert (
+        outcomes[_api_arn(socket)].reason
+        == f"WebSocket API chat ({socket}) authorizes connections on $connect (AWS_IAM)"
+    )
+    assert outcomes[_api_arn(open_socket)].reason == (
+        f"WebSocket API feed ({open_socket}) lets anyone connect: its $connect route has no authorization"
+    )
+
+
+def test_refused_routes_are_an_error_for_that_check_and_older_inventories_are_not_judged(moto_reset: str) -> None:
+    # given an API with an open route and a stage, and a connector API Gateway refuses the routes of
+    api = _api(moto_reset, "orders")
+    gateway = aws(moto_reset, "apigatewayv2")
+    gateway.create_route(ApiId=api, RouteKey="GET /orders")
+    gateway.create_stage(ApiId=api, StageName="prod")
+    built = _refusing(moto_reset, "before-send.apigatewayv2.GetRoutes", "AccessDeniedException")
+    collected = built.collect({"apigatewayv2"})
+    # when the checks run
+    outcome = only(run(collected, ROUTES))
+    # then the route check is an error naming the API, and the stage check still judges its stage
+    assert (outcome.resource_id, outcome.status) == (_api_arn(api), ERROR)
+    assert outcome.reason.startswith(f"Could not read the routes of HTTP API orders ({api}): GetRoutes failed")
+    assert statuses(run(collected, ACCESS_LOGGING)) == {_stage_arn(api, "prod"): FAIL}
+    # and an API collected before routes were read gives no route outcome
+    for data in collected.data["apigatewayv2"]["regions"].values():
+        for found in data["apis"]:
+            del found["routes_error"]
+    assert run(collected, ROUTES) == []

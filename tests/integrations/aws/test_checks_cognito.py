@@ -263,3 +263,58 @@ def test_app_clients_that_cannot_be_read_are_an_error_and_older_inventories_are_
         for user_pool in data["user_pools"]:
             del user_pool["clients"]
     assert run(collected, EXISTENCE) == []
+
+
+# --- who may sign up, and the WAF in front ---------------------------------------------------------------------------
+
+SIGN_UP = "aws.cognito.user_pool_self_registration_disabled"
+WAF = "aws.cognito.user_pool_waf_protected"
+
+
+def _web_acl(endpoint: str, name: str) -> str:
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+    created = aws(endpoint, "wafv2").create_web_acl(
+        Name=name, Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=visibility
+    )
+    return str(created["Summary"]["ARN"])
+
+
+def test_only_pools_open_to_sign_up_fail_and_only_pools_without_a_web_acl_fail(moto_reset: str) -> None:
+    # given an invitation-only pool behind a web ACL, and a pool at Cognito's defaults (open sign-up, no web ACL)
+    staff = _user_pool(moto_reset, "staff", AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
+    public = _user_pool(moto_reset, "public")
+    acl = _web_acl(moto_reset, "sign-in")
+    aws(moto_reset, "wafv2").associate_web_acl(WebACLArn=acl, ResourceArn=staff)
+    # when both checks run on one collection
+    collected = collect(moto_reset, [SIGN_UP, WAF])
+    sign_up, waf = run(collected, SIGN_UP), run(collected, WAF)
+    # then the open pool fails each and the invitation-only pool behind the web ACL passes each, saying why
+    assert statuses(sign_up) == {staff: PASS, public: FAIL}
+    assert statuses(waf) == {staff: PASS, public: FAIL}
+    reasons = {(cid, o.resource_id): o.reason for cid, found in ((SIGN_UP, sign_up), (WAF, waf)) for o in found}
+    assert reasons[(SIGN_UP, staff)] == "Cognito user pool staff admits only the users an administrator creates"
+    assert reasons[(SIGN_UP, public)] == "Cognito user pool public lets anyone sign up"
+    assert reasons[(WAF, staff)] == "Cognito user pool staff is protected by web ACL sign-in"
+    assert reasons[(WAF, public)] == "Cognito user pool public has no web ACL"
+    assert next(o for o in waf if o.resource_id == staff).observed["web_acl"] == acl
+
+
+def test_a_refused_web_acl_read_errors_that_check_alone_and_older_inventories_are_not_judged(moto_reset: str) -> None:
+    # given an invitation-only pool, and WAF refusing to say which web ACL protects it
+    pool = _user_pool(moto_reset, "staff", AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
+    built = connector(moto_reset)
+    refusal = answer([lambda: json_reply({"__type": "WAFNonexistentItemException", "Message": "no"}, status=400)])
+    built.session.events.register("before-send.wafv2.GetWebACLForResource", refusal)
+    refused = built.collect({"cognito"})
+    # when both checks run
+    outcome = only(run(refused, WAF))
+    # then the WAF check is an error naming the pool, and the sign-up check still judges it
+    assert (outcome.resource_id, outcome.status) == (pool, ERROR)
+    assert outcome.reason.startswith("Could not read the web ACL of Cognito user pool staff: ")
+    assert "WAFNonexistentItemException" in outcome.reason
+    assert statuses(run(refused, SIGN_UP)) == {pool: PASS}
+    # and a pool collected before either setting was read yields nothing for them
+    for data in refused.data["cognito"]["regions"].values():
+        for user_pool in data["user_pools"]:
+            del user_pool["self_sign_up"], user_pool["web_acl_error"]
+    assert run(refused, SIGN_UP) == run(refused, WAF) == []

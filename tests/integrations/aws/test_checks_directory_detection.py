@@ -242,7 +242,7 @@ def _microsoft_ad(endpoint: str, name: str) -> str:
     )
 
 
-def _radius(endpoint: str, directory: str) -> None:
+def _radius(endpoint: str, directory: str, protocol: str = "MS-CHAPv2") -> None:
     aws(endpoint, "ds").enable_radius(
         DirectoryId=directory,
         RadiusSettings={
@@ -251,7 +251,7 @@ def _radius(endpoint: str, directory: str) -> None:
             "RadiusTimeout": 5,
             "RadiusRetries": 3,
             "SharedSecret": "a-shared-secret-1",
-            "AuthenticationProtocol": "PAP",
+            "AuthenticationProtocol": protocol,
             "DisplayLabel": "MFA",
             "UseSameUsername": True,
         },
@@ -306,6 +306,24 @@ def test_a_directory_whose_radius_setup_failed_fails(moto_reset: str) -> None:
     assert outcome.reason == (
         f"Directory {directory} (corp.example.com, MicrosoftAD) has RADIUS multi-factor authentication in status "
         "Failed, not Completed"
+    )
+
+
+def test_radius_passes_only_over_ms_chapv2(moto_reset: str) -> None:
+    # given a Microsoft AD authenticating to RADIUS with MS-CHAPv2, one with PAP, and one without RADIUS
+    check = "aws.directoryservice.radius_protocol_mschapv2"
+    strong, weak = _microsoft_ad(moto_reset, "corp.example.com"), _microsoft_ad(moto_reset, "lab.example.com")
+    _radius(moto_reset, strong)
+    _radius(moto_reset, weak, protocol="PAP")
+    _microsoft_ad(moto_reset, "plain.example.com")
+    # when the check runs
+    outcomes = run(collect(moto_reset, [check]), check)
+    # then the PAP directory fails, and the one without RADIUS is left to the MFA check
+    assert statuses(outcomes) == {strong: PASS, weak: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[weak] == (
+        f"Directory {weak} (lab.example.com, MicrosoftAD) authenticates to its RADIUS servers with PAP (MS-CHAPv2 "
+        "required)"
     )
 
 

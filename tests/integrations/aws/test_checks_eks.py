@@ -144,3 +144,17 @@ def test_an_unlisted_version_the_calendar_cannot_place_is_an_error(moto_reset: s
     # then the cluster gets an error, not a pass or a fail
     assert [(o.resource_id, o.status) for o in outcomes] == [(arn, ERROR)]
     assert "not in the support table" in outcomes[0].reason
+
+
+def test_clusters_pass_only_with_deletion_protection(moto_reset: str) -> None:
+    # given a cluster made with deletion protection, one made without, and one given it afterwards
+    check = "aws.eks.deletion_protection"
+    guarded = _versioned(moto_reset, "guarded", "1.33", deletionProtection=True)
+    bare = _versioned(moto_reset, "bare", "1.33")
+    later = _versioned(moto_reset, "later", "1.33")
+    aws(moto_reset, "eks").update_cluster_config(name="later", deletionProtection=True)
+    # when the check runs
+    outcomes = run(collect(moto_reset, [check]), check)
+    # then only the cluster without it fails
+    assert statuses(outcomes) == {guarded: PASS, bare: FAIL, later: PASS}
+    assert next(o for o in outcomes if o.resource_id == bare).reason == "Cluster bare does not have deletion protection"

@@ -333,3 +333,20 @@ def test_network_load_balancers_pass_with_cross_zone_balancing_and_albs_are_not_
     # then the network ones are judged on the attribute
     assert statuses(outcomes.values()) == {spread: PASS, zonal: FAIL}
     assert outcomes[zonal].reason == "Network load balancer zonal has cross-zone load balancing off"
+
+
+def test_load_balancers_without_a_listener_fail(moto_reset: str) -> None:
+    # given an ALB with two listeners, a network load balancer with none, and an ALB with none
+    tg = _target_group(moto_reset, "web")
+    serving = _balancer(moto_reset, "serving")
+    _http(moto_reset, serving, REDIRECT)
+    _https(moto_reset, serving, MODERN, tg)
+    idle_network = _balancer(moto_reset, "idle-network", "network")
+    idle = _balancer(moto_reset, "idle")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.elbv2.has_listeners")
+    # then every kind of ELBv2 balancer is judged, and the two without a listener fail
+    assert statuses(outcomes) == {serving: PASS, idle_network: FAIL, idle: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[serving] == "Load balancer serving has 2 listeners"
+    assert reasons[idle] == "Load balancer idle has no listener"

@@ -144,6 +144,26 @@ def test_security_groups_admitting_wide_public_ranges_fail(moto_reset: str) -> N
     )
 
 
+def test_security_groups_opening_every_port_to_a_public_address_fail(moto_reset: str) -> None:
+    # given groups opening: all traffic to one public address; every TCP port to a public IPv6 /64; HTTPS only to a
+    # public address; all traffic to a private range; and all traffic to the whole internet (the all-traffic check's)
+    ec2 = aws(moto_reset, "ec2")
+    vpc = _vpc(ec2)
+    home = _sg(ec2, vpc, "home", _rule("-1", -1, -1, "198.51.100.7/32"))
+    partner = _sg(ec2, vpc, "partner", _rule("tcp", 0, 65535, "2600:1f18:1:2::/64"))
+    https = _sg(ec2, vpc, "https", _rule("tcp", 443, 443, "198.51.100.7/32"))
+    private = _sg(ec2, vpc, "private", _rule("-1", -1, -1, "10.0.0.0/8"))
+    world = _sg(ec2, vpc, "world", _rule("-1", -1, -1))
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, "aws.ec2.sg_no_all_ports_from_public_addresses")}
+    # then the two groups opening every port to a public source fail, naming it
+    judged = {gid: outcomes[gid].status for gid in (home, partner, https, private, world)}
+    assert judged == {home: FAIL, partner: FAIL, https: PASS, private: PASS, world: PASS}
+    assert outcomes[home].reason == f"Security group {home} opens every port to public source 198.51.100.7/32"
+    assert outcomes[partner].observed["sources"] == ["2600:1f18:1:2::/64"]
+    assert outcomes[https].reason == f"Security group {https} does not open every port to a public address"
+
+
 def test_instances_with_a_public_ip_fail(moto_reset: str) -> None:
     # given an instance in a subnet that assigns public addresses and one in a private subnet
     ec2 = aws(moto_reset, "ec2")

@@ -130,3 +130,111 @@ def test_a_refused_delegated_administrator_listing_errors_that_check_only(moto_r
     outcome = only(run(inventory, ADMINS))
     assert (outcome.resource_id, outcome.status) == (ACCOUNT, ERROR)
     assert statuses(run(inventory, CHECK)) == {member: FAIL}
+
+
+# --- AI services opt-out ----------------------------------------------------------------------------------------------
+
+AI_OPT_OUT = "aws.organizations.ai_services_opt_out"
+
+
+def _ai_policy(org: Any, name: str, services: dict[str, Any]) -> str:
+    content = json.dumps({"services": services})
+    policy = org.create_policy(Name=name, Description=name, Content=content, Type="AISERVICES_OPT_OUT_POLICY")
+    return str(policy["Policy"]["PolicySummary"]["Id"])
+
+
+def _opt(setting: str, *, locked: bool = False) -> dict[str, Any]:
+    value: dict[str, Any] = {"@@assign": setting}
+    if locked:
+        value["@@operators_allowed_for_child_policies"] = ["@@none"]
+    return {"opt_out_policy": value}
+
+
+def _research_ou(endpoint: str) -> tuple[Any, str, str, str]:
+    """An organization with all features, its root, an OU "research" under it and a member account in that OU."""
+    org = aws(endpoint, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = org.create_organizational_unit(ParentId=root, Name="research")["OrganizationalUnit"]["Id"]
+    member = _member(org, "research")
+    org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+    return org, root, ou, member
+
+
+def test_accounts_pass_when_their_effective_policy_opts_out_of_every_ai_service(moto_reset: str) -> None:
+    # given an organization whose root opts every service out by default (locking the default), a member under an OU
+    # whose policy opts Rekognition back in (a service the root did not name, so not locked), and a member under the
+    # root
+    org, root, ou, locked_in = _research_ou(moto_reset)
+    plain_member = _member(org, "plain")
+    org.attach_policy(PolicyId=_ai_policy(org, "opt-out-all", {"default": _opt("optOut", locked=True)}), TargetId=root)
+    org.attach_policy(PolicyId=_ai_policy(org, "rekognition-in", {"rekognition": _opt("optIn")}), TargetId=ou)
+    # when the check runs
+    outcomes = scan(moto_reset, AI_OPT_OUT)
+    # then the management account and the member under the root pass, and the OU's member fails: its opt-in applies
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert statuses(outcomes)[ACCOUNT] == PASS
+    assert statuses(outcomes)[plain_member] == PASS
+    assert reasons[ACCOUNT] == f"Account {ACCOUNT} is opted out of every AWS AI service"
+    assert statuses(outcomes)[locked_in] == FAIL
+    assert reasons[locked_in] == f"Account {locked_in} is opted out by default but opted in for rekognition"
+
+
+def test_accounts_no_policy_reaches_fail_and_a_policy_naming_some_services_is_not_enough(moto_reset: str) -> None:
+    # given an OU whose policy opts Rekognition out (nothing sets the default), a member under it, and a member under
+    # the root, which no policy reaches
+    org, _, ou, member = _research_ou(moto_reset)
+    untouched = _member(org, "untouched")
+    org.attach_policy(PolicyId=_ai_policy(org, "rekognition-out", {"rekognition": _opt("optOut")}), TargetId=ou)
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, AI_OPT_OUT)}
+    # then the member fails for the services left at AWS's default, and the others fail for having no policy
+    assert {rid: o.status for rid, o in outcomes.items()} == {member: FAIL, untouched: FAIL, ACCOUNT: FAIL}
+    assert outcomes[member].reason == (
+        f"Account {member} is not opted out by default: only the services its policy names are"
+    )
+    assert outcomes[member].observed["opted_in"] == ["default"]
+    assert outcomes[untouched].reason == f"No AI services opt-out policy reaches account {untouched}"
+
+
+def test_an_opt_in_below_a_locked_opt_out_does_not_apply(moto_reset: str) -> None:
+    # given a root opting every service out and locking it, and an OU whose policy opts every service back in
+    org, root, ou, member = _research_ou(moto_reset)
+    org.attach_policy(PolicyId=_ai_policy(org, "all-out", {"default": _opt("optOut", locked=True)}), TargetId=root)
+    org.attach_policy(PolicyId=_ai_policy(org, "all-in", {"default": _opt("optIn")}), TargetId=ou)
+    # when the check runs
+    outcomes = scan(moto_reset, AI_OPT_OUT)
+    # then the member's effective policy keeps the root's opt-out, and it passes
+    assert statuses(outcomes) == {member: PASS, ACCOUNT: PASS}
+
+
+def test_a_refused_effective_policy_errors_that_account_only(moto_reset: str) -> None:
+    # given an organization with a member, and DescribeEffectivePolicy refused
+    org = aws(moto_reset, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = _member(org, "workloads")
+    built = connector(moto_reset)
+    refusal = json_reply({"__type": "AccessDeniedException", "Message": "no"}, status=400)
+    built.session.events.register("before-send.organizations.DescribeEffectivePolicy", lambda **_: refusal)
+    inventory = built.collect({"organizations"})
+    # when the check runs
+    outcomes = run(inventory, AI_OPT_OUT)
+    # then each account is an error naming the refusal, and the SCP check still judges the member
+    assert statuses(outcomes) == {ACCOUNT: ERROR, member: ERROR}
+    assert next(iter(outcomes)).reason.startswith("Could not read the AI services opt-out policy of account ")
+    assert statuses(run(inventory, CHECK)) == {member: FAIL}
+
+
+def test_an_organization_with_consolidated_billing_only_fails_and_a_lone_account_is_not_judged(moto_reset: str) -> None:
+    # given an account outside any organization, then the check has nothing to judge
+    assert scan(moto_reset, AI_OPT_OUT) == []
+    # given an organization created with consolidated billing only (no policy types at all)
+    org = aws(moto_reset, "organizations")
+    org.create_organization(FeatureSet="CONSOLIDATED_BILLING")
+    _member(org, "member")
+    # when the check runs, then the scanned account fails, saying why
+    outcome = only(scan(moto_reset, AI_OPT_OUT))
+    assert (outcome.resource_id, outcome.status) == (ACCOUNT, FAIL)
+    assert (
+        outcome.reason == "The organization uses consolidated billing only, which has no AI services opt-out policies"
+    )

@@ -246,3 +246,67 @@ def test_a_table_policy_that_cannot_be_read_is_an_error_for_that_check_only(moto
     assert (outcome.resource_id, outcome.status) == ("orders", ERROR)
     assert outcome.reason.startswith("Could not read the resource policy of DynamoDB table orders: GetResourcePolicy")
     assert statuses(run(inv, "aws.dynamodb.deletion_protection")) == {"orders": FAIL}
+
+
+AUTOSCALING = "aws.dynamodb.table_autoscaling_enabled"
+
+
+def _provisioned_table(endpoint: str, name: str, *scaled: str) -> None:
+    """A table on 5 read and 5 write units, with auto scaling registered for the ``scaled`` dimensions."""
+    aws(endpoint, "dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    )
+    for dimension in scaled:
+        aws(endpoint, "application-autoscaling").register_scalable_target(
+            ServiceNamespace="dynamodb",
+            ResourceId=f"table/{name}",
+            ScalableDimension=f"dynamodb:table:{dimension}",
+            MinCapacity=5,
+            MaxCapacity=100,
+        )
+
+
+def test_provisioned_tables_pass_only_when_reads_and_writes_scale(moto_reset: str) -> None:
+    # given an on-demand table, a provisioned one scaling both ways, one scaling reads only, and one fixed; and an
+    # index of the fixed table scaling (its own capacity, not the table's)
+    _table(moto_reset, "events")
+    _provisioned_table(moto_reset, "orders", "ReadCapacityUnits", "WriteCapacityUnits")
+    _provisioned_table(moto_reset, "ledger", "ReadCapacityUnits")
+    _provisioned_table(moto_reset, "archive")
+    aws(moto_reset, "application-autoscaling").register_scalable_target(
+        ServiceNamespace="dynamodb",
+        ResourceId="table/archive/index/by-day",
+        ScalableDimension="dynamodb:index:ReadCapacityUnits",
+        MinCapacity=1,
+        MaxCapacity=10,
+    )
+    # when the check runs
+    outcomes = scan(moto_reset, AUTOSCALING)
+    # then the on-demand table and the one scaling both ways pass, and the others fail naming what stays fixed
+    assert statuses(outcomes) == {"events": PASS, "orders": PASS, "ledger": FAIL, "archive": FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons["events"] == "Table events is on on-demand capacity"
+    assert reasons["orders"] == "Table orders scales its provisioned read and write capacity"
+    assert reasons["ledger"] == "Table ledger has fixed provisioned WriteCapacityUnits"
+    assert reasons["archive"] == "Table archive has fixed provisioned ReadCapacityUnits and WriteCapacityUnits"
+
+
+def test_refused_auto_scaling_errors_only_provisioned_tables_for_that_check(moto_reset: str) -> None:
+    # given an on-demand and a provisioned table, and Application Auto Scaling refusing the role
+    _table(moto_reset, "events")
+    _provisioned_table(moto_reset, "orders")
+    built = connector(moto_reset)
+    refusal = answer([lambda: json_reply({"__type": "AccessDeniedException", "Message": "no"}, status=400)])
+    built.session.events.register("before-send.application-auto-scaling.DescribeScalableTargets", refusal)
+    inventory = built.collect({"dynamodb"})
+    # when the check runs
+    outcomes = run(inventory, AUTOSCALING)
+    # then the provisioned table is an error naming the refusal and the on-demand one is still judged
+    assert statuses(outcomes) == {"events": PASS, "orders": ERROR}
+    failed = next(o for o in outcomes if o.status == ERROR)
+    assert failed.reason.startswith("Could not read the auto scaling of table orders: DescribeScalableTargets failed")
+    # and the table's other checks are unaffected
+    assert statuses(run(inventory, "aws.dynamodb.pitr_enabled")) == {"events": FAIL, "orders": FAIL}

@@ -244,3 +244,19 @@ def test_instances_and_clusters_on_their_engine_default_port_fail(moto_reset: st
     assert instances["pg-moved"].observed == {"port": 6432, "engine_default_port": 5432}
     assert statuses(clusters.values()) == {default_cluster: FAIL, moved_cluster: PASS}
     assert clusters[moved_cluster].reason == "DB cluster billing listens on port 15432"
+
+
+def test_aurora_mysql_clusters_without_a_backtrack_window_fail_and_other_engines_are_not_judged(
+    moto_reset: str,
+) -> None:
+    # given an Aurora MySQL cluster with a day of backtracking, one without, and an Aurora PostgreSQL cluster
+    rewindable = _cluster(moto_reset, "orders", engine="aurora-mysql", BacktrackWindow=86_400)
+    fixed = _cluster(moto_reset, "ledger", engine="aurora-mysql")
+    _cluster(moto_reset, "reports")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.rds.cluster_backtrack_enabled")
+    # then only the MySQL clusters are judged, and the one without a window fails
+    assert statuses(outcomes) == {rewindable: PASS, fixed: FAIL}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[rewindable] == "DB cluster orders can be backtracked up to 24 hours"
+    assert reasons[fixed] == "DB cluster ledger has no backtrack window"

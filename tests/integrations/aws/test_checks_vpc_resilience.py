@@ -9,7 +9,7 @@ from typing import Any
 from integrations.registry import Inventory, OutcomeStatus
 from tests.integrations.aws.support import ACCOUNT, REGION, aws, collect, only, run, statuses
 
-PASS, FAIL = OutcomeStatus.PASS, OutcomeStatus.FAIL
+PASS, FAIL, ERROR = OutcomeStatus.PASS, OutcomeStatus.FAIL, OutcomeStatus.ERROR
 AMI = "ami-12c6146b"
 
 
@@ -179,6 +179,48 @@ def test_running_instances_are_recent(moto_reset: str) -> None:
     assert (outcome.resource_id, outcome.status) == (instance, FAIL)
     assert outcome.reason.startswith(f"EC2 instance {instance} has been running since ")
     assert outcome.reason.endswith("days (over 180) before the scan")
+
+
+def test_instances_left_stopped_over_30_days_fail(moto_reset: str) -> None:
+    # given a running instance and one stopped now
+    ec2 = aws(moto_reset, "ec2")
+    running, stopped = (i["InstanceId"] for i in ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2)["Instances"])
+    ec2.stop_instances(InstanceIds=[stopped])
+    check = "aws.ec2.instance_not_stopped_over_30_days"
+    inv = collect(moto_reset, [check])
+    # then both pass today, the stopped one saying since when
+    assert statuses(run(inv, check)) == {running: PASS, stopped: PASS}
+    today = datetime.now(UTC).date().isoformat()
+    assert _reasons(inv, check)[stopped] == (
+        f"EC2 instance {stopped} has been stopped since {today}, 0 days before the scan"
+    )
+    assert _reasons(inv, check)[running] == f"EC2 instance {running} is running, not stopped"
+    # and judged 31 days on, the stopped one fails and the running one still passes
+    _shift_scan(inv, "ec2", 31)
+    assert statuses(run(inv, check)) == {running: PASS, stopped: FAIL}
+    assert _reasons(inv, check)[stopped].endswith("31 days before the scan (over 30)")
+
+
+def test_a_stopped_instance_without_a_time_of_stopping_is_an_error_and_older_inventories_are_not_judged(
+    moto_reset: str,
+) -> None:
+    # given a stopped instance whose transition reason carries no date (as AWS gives for some stops)
+    ec2 = aws(moto_reset, "ec2")
+    instance = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ec2.stop_instances(InstanceIds=[instance])
+    check = "aws.ec2.instance_not_stopped_over_30_days"
+    inv = collect(moto_reset, [check])
+    (found,) = inv.data["ec2"]["regions"][REGION]["instances"]
+    found["state_transition_reason"] = "Server.ScheduledStop"
+    # then it is an error saying so, never a pass
+    outcome = only(run(inv, check))
+    assert (outcome.resource_id, outcome.status) == (instance, ERROR)
+    assert outcome.reason == (
+        f"EC2 instance {instance} is stopped and AWS gives no time of stopping (Server.ScheduledStop)"
+    )
+    # and an instance collected before the reason was kept is not judged
+    del found["state_transition_reason"]
+    assert run(inv, check) == []
 
 
 def test_cloudtrail_insights(moto_reset: str) -> None:

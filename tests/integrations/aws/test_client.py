@@ -380,6 +380,7 @@ _ACTION_FOR_OPERATION = {
     "api-gateway:GetDomainNames": "apigateway:GET",
     "apigatewayv2:GetApis": "apigateway:GET",
     "apigatewayv2:GetStages": "apigateway:GET",
+    "apigatewayv2:GetRoutes": "apigateway:GET",
 }
 _PREFIX_FOR_SERVICE = {
     "efs": "elasticfilesystem",
@@ -406,6 +407,9 @@ _PREFIX_FOR_SERVICE = {
     "auto-scaling": "autoscaling",
     "eventbridge": "events",
     "direct-connect": "directconnect",
+    "application-auto-scaling": "application-autoscaling",
+    # Bedrock Agents' API (bedrock-agent) is authorised by bedrock actions.
+    "bedrock-agent": "bedrock",
 }
 
 

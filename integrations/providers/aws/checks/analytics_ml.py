@@ -56,6 +56,35 @@ def bedrock_model_invocation_logging_enabled(inventory: Inventory) -> Iterable[O
         )
 
 
+@aws_check(
+    id="aws.bedrock.model_invocation_logging_text_data",
+    title="Bedrock model invocation logs keep the text of prompts and completions",
+    severity=Severity.LOW,
+    service="bedrock",
+    resource_type=ACCOUNT,
+    rationale="Invocation logging can be set to leave out the text of requests and responses; its records then say "
+    "that a model was called and by whom, but not what was asked or answered, which is what an investigation of "
+    "prompt injection, data leaking through prompts or misuse of a model needs.",
+    remediation="Turn on text data delivery in the region's model invocation logging (PutModelInvocationLogging"
+    "Configuration with textDataDeliveryEnabled true), and keep the log group or bucket encrypted and access to it "
+    "narrow, since it then holds whatever users send to the models.",
+)
+def bedrock_model_invocation_logging_text_data(inventory: Inventory) -> Iterable[Outcome]:
+    data: BedrockRegion
+    for region, data in regions(inventory, "bedrock"):
+        logging = data.get("invocation_logging") or {}
+        if not (logging.get("s3_bucket") or logging.get("cloudwatch_log_group")):
+            continue  # not logging at all: aws.bedrock.model_invocation_logging_enabled fails the region
+        # Not reported: AWS's default, which delivers text data.
+        ok = logging.get("text_data_delivery") is not False
+        reason = (
+            f"Bedrock model invocation logs in {region} keep the text of prompts and completions"
+            if ok
+            else f"Bedrock model invocation logs in {region} leave out the text of prompts and completions"
+        )
+        yield result(ok, inventory.account_id or "aws-account", ACCOUNT, reason, region=region, text_data_delivery=ok)
+
+
 # --- DataSync task logging ------------------------------------------------------------------------------------------
 
 # What a DataSync task publishes when its Options name no LogLevel: nothing.

@@ -1,4 +1,4 @@
-"""Checks on the stages of API Gateway v2 (HTTP and WebSocket) APIs: access logging."""
+"""Checks on API Gateway v2 (HTTP and WebSocket) APIs: their stages log access, and their routes authorize callers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_application import ApiV2, ApiV2Stage
-from ._common import aws_check, nested_items, result
+from ._common import aws_check, error, nested_items, partial_read, regions, result
 
 STAGE = "AWS::ApiGatewayV2::Stage"
 API = "AWS::ApiGatewayV2::Api"
@@ -62,3 +62,56 @@ def stage_access_logging_enabled(inventory: Inventory) -> Iterable[Outcome]:
             region=str(api.get("region", "")),
             access_log_destination=destination,
         )
+
+
+# The one route of a WebSocket API that can authorize: the connection is authorized once, when it is opened.
+CONNECT_ROUTE = "$connect"
+
+
+@aws_check(
+    id="aws.apigatewayv2.routes_require_authorization",
+    title="API Gateway HTTP and WebSocket APIs authorize their callers",
+    severity=Severity.MEDIUM,
+    service="apigatewayv2",
+    resource_type=API,
+    rationale="A route whose authorization type is NONE passes every request from the internet to its integration, "
+    "a Lambda function or a private service, which then has to tell callers apart itself; an IAM, JWT or Lambda "
+    "authorizer refuses unauthenticated calls before they reach it. A WebSocket API authorizes once, on $connect.",
+    remediation="Attach an authorizer to each route (UpdateRoute with AuthorizationType AWS_IAM, JWT with a JWT "
+    "authorizer, or CUSTOM with a Lambda authorizer); for a WebSocket API, to its $connect route. Where a route is "
+    "public on purpose, accept the finding for that API with the reason.",
+)
+def routes_require_authorization(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "apigatewayv2"):
+        api: ApiV2
+        for api in data.get("apis", []):
+            label = _api_label(api)
+            if "routes_error" in api:
+                yield error(
+                    api["arn"], API, f"Could not read the routes of {label}: {api['routes_error']}", region=region
+                )
+            elif "routes" in api:
+                ok, reason, open_routes = _authorization(label, api)
+                yield result(ok, api["arn"], API, reason, region=region, routes_without_authorization=open_routes)
+        partial = partial_read(inventory, region, data, noun="HTTP and WebSocket APIs", resource_type=API)
+        if partial is not None:
+            yield partial
+
+
+def _authorization(label: str, api: ApiV2) -> tuple[bool, str, list[str]]:
+    """Whether the API authorizes its callers, why, and the routes that let anyone in."""
+    routes = {route["key"]: route["authorization_type"] for route in api.get("routes", [])}
+    if api.get("protocol") == "WEBSOCKET":
+        kind = routes.get(CONNECT_ROUTE)
+        if kind is None:
+            return False, f"{label} has no $connect route, so anyone may connect", [CONNECT_ROUTE]
+        if kind == "NONE":
+            return False, f"{label} lets anyone connect: its $connect route has no authorization", [CONNECT_ROUTE]
+        return True, f"{label} authorizes connections on $connect ({kind})", []
+    open_routes = sorted(key for key, kind in routes.items() if kind == "NONE")
+    if not routes:
+        return True, f"{label} has no routes", []
+    if open_routes:
+        shown = ", ".join(open_routes[:5]) + (f" and {len(open_routes) - 5} more" if len(open_routes) > 5 else "")
+        return False, f"{label} has routes without authorization: {shown}", open_routes
+    return True, f"{label} authorizes every one of its {len(routes)} routes", []

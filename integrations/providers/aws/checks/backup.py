@@ -75,6 +75,46 @@ def dynamodb_deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
         yield result(ok, name, TABLE, reason, region=str(table.get("region", "")), deletion_protection=ok)
 
 
+# A provisioned table's own read and write capacity; its indexes scale apart and are not judged here.
+CAPACITY_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits")
+
+
+@aws_check(
+    id="aws.dynamodb.table_autoscaling_enabled",
+    title="Provisioned DynamoDB tables scale their read and write capacity",
+    severity=Severity.MEDIUM,
+    service="dynamodb",
+    resource_type=TABLE,
+    rationale="A table on provisioned capacity throttles every request past the units set for it: a rise in traffic "
+    "then becomes failed reads and writes, an outage of whatever depends on the table. Auto scaling follows the load "
+    "within set bounds; on-demand tables scale by themselves.",
+    remediation="Register the table's read and write capacity with Application Auto Scaling (a target tracking policy "
+    "on each, e.g. 70 % utilisation, with sensible minimum and maximum units), or switch the table to on-demand "
+    "capacity (BillingMode PAY_PER_REQUEST).",
+)
+def dynamodb_table_autoscaling_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "dynamodb"):
+        tables: list[DynamoTable] = data.get("tables", [])
+        for table in tables:
+            name, mode = str(table.get("name")), table.get("billing_mode")
+            if mode is None:
+                continue  # collected before the billing mode was kept
+            if mode != "PROVISIONED":
+                yield result(True, name, TABLE, f"Table {name} is on on-demand capacity", region=region)
+            elif "autoscaling_error" in data:
+                reason = f"Could not read the auto scaling of table {name}: {data['autoscaling_error']}"
+                yield error(name, TABLE, reason, region=region)
+            else:
+                scaled = set((data.get("autoscaled") or {}).get(name, []))
+                fixed = [d.rsplit(":", 1)[-1] for d in CAPACITY_DIMENSIONS if d not in scaled]
+                reason = (
+                    f"Table {name} scales its provisioned read and write capacity"
+                    if not fixed
+                    else f"Table {name} has fixed provisioned {' and '.join(fixed)}"
+                )
+                yield result(not fixed, name, TABLE, reason, region=region, fixed_capacity=fixed)
+
+
 @aws_check(
     id="aws.dynamodb.table_policy_no_outside_access",
     title="DynamoDB table resource policies grant no access to anyone or to other AWS accounts",

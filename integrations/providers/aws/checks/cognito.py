@@ -1,5 +1,6 @@
 """Cognito checks: user pools that ask for a second factor, enforce threat protection, keep long passwords, let
-temporary passwords lapse within a week, do not recover accounts by SMS first and cannot be deleted by mistake; app
+temporary passwords lapse within a week, do not recover accounts by SMS first, cannot be deleted by mistake, admit
+only the users an administrator creates and sit behind a WAF web ACL; app
 clients that do not tell who has an account and can revoke refresh tokens; identity pools that hand no AWS
 credentials to unauthenticated guests."""
 
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes_directory import CognitoAppClient, CognitoIdentityPool, CognitoUserPool
-from ._common import Verdict, aws_check, judge_described, nested_items, regional_listing, result
+from ._common import Verdict, aws_check, described_items, error, judge_described, nested_items, regional_listing, result
 
 USER_POOL = "AWS::Cognito::UserPool"
 IDENTITY_POOL = "AWS::Cognito::IdentityPool"
@@ -212,6 +213,68 @@ def _deletion_protection(pool: CognitoUserPool) -> Verdict:
         f"{_label(pool)} {'has' if ok else 'does not have'} deletion protection",
         {"deletion_protection": setting},
     )
+
+
+@aws_check(
+    id="aws.cognito.user_pool_self_registration_disabled",
+    title="Cognito user pools let only administrators create users",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="A pool that allows self-registration gives an account to anyone who calls SignUp with one of its app "
+    "client ids, which ship inside the application; whatever a signed-in user may reach (an application's data, an "
+    "identity pool's authenticated role and its AWS credentials) is then open to strangers. Pools of staff or invited "
+    "customers should not admit them.",
+    remediation="Allow only administrators to create users (UpdateUserPool with AdminCreateUserConfig "
+    "AllowAdminCreateUserOnly true) and invite users instead; where public sign-up is the product, accept the finding "
+    "as an exception and keep signed-in users' permissions to what a stranger may have.",
+)
+def user_pool_self_registration_disabled(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_user_pools(inventory, _self_sign_up)
+
+
+def _self_sign_up(pool: CognitoUserPool) -> Verdict | None:
+    if "self_sign_up" not in pool:
+        return None  # collected before the setting was kept
+    open_to_all = pool["self_sign_up"]
+    reason = (
+        f"{_label(pool)} lets anyone sign up"
+        if open_to_all
+        else f"{_label(pool)} admits only the users an administrator creates"
+    )
+    return not open_to_all, reason, {"self_sign_up": open_to_all}
+
+
+@aws_check(
+    id="aws.cognito.user_pool_waf_protected",
+    title="Cognito user pools are protected by a WAF web ACL",
+    severity=Severity.MEDIUM,
+    service="cognito",
+    resource_type=USER_POOL,
+    rationale="A user pool's sign-in, sign-up and password-reset endpoints answer the whole internet; without a web "
+    "ACL nothing rate-limits credential stuffing, password spraying or bots that create accounts or run up SMS "
+    "charges, beyond Cognito's own quotas.",
+    remediation="Associate a regional AWS WAF web ACL with the user pool (AssociateWebACL with the pool's ARN) holding "
+    "at least a rate-based rule and the managed IP reputation and bot control groups; watch its metrics before "
+    "blocking.",
+)
+def user_pool_waf_protected(inventory: Inventory) -> Iterable[Outcome]:
+    for found in described_items(
+        inventory, "cognito", "user_pools", noun="user pools", resource_type=USER_POOL, resource_id=_id, label=_label
+    ):
+        if isinstance(found, Outcome):
+            yield found
+        elif "web_acl_error" in found:
+            reason = f"Could not read the web ACL of {_label(found)}: {found['web_acl_error']}"
+            yield error(_id(found), USER_POOL, reason, region=found["region"])
+        elif "web_acl" in found:
+            acl = found["web_acl"]
+            reason = (
+                f"{_label(found)} is protected by web ACL {found.get('web_acl_name') or acl}"
+                if acl
+                else f"{_label(found)} has no web ACL"
+            )
+            yield result(bool(acl), _id(found), USER_POOL, reason, region=found["region"], web_acl=acl)
 
 
 @aws_check(

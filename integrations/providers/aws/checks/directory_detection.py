@@ -161,6 +161,36 @@ def directoryservice_radius_mfa_enabled(inventory: Inventory) -> Iterable[Outcom
         yield result(ok, did, DIRECTORY, reason, region=region, radius_status=status)
 
 
+# The one protocol Directory Service offers that neither sends the password in the clear (PAP) nor rests on MD4 and
+# DES challenges that are cracked offline (CHAP, MS-CHAPv1).
+RADIUS_PROTOCOL = "MS-CHAPv2"
+
+
+@aws_check(
+    id="aws.directoryservice.radius_protocol_mschapv2",
+    title="Directory Service directories talk to their RADIUS servers with MS-CHAPv2",
+    severity=Severity.MEDIUM,
+    service="directoryservice",
+    resource_type=DIRECTORY,
+    rationale="The RADIUS protocol decides how the user's password and one-time code travel to the MFA server: PAP "
+    "sends them hidden only by the shared secret, and CHAP and MS-CHAPv1 answer challenges that anyone capturing the "
+    "traffic can crack offline. MS-CHAPv2 is the strongest protocol Directory Service offers.",
+    remediation="Set the directory's RADIUS authentication protocol to MS-CHAPv2 (UpdateRadius with "
+    "AuthenticationProtocol MS-CHAPv2), after enabling MS-CHAPv2 on the RADIUS servers.",
+)
+def directoryservice_radius_protocol_mschapv2(inventory: Inventory) -> Iterable[Outcome]:
+    for directory in _radius_directories(inventory):
+        if not directory.get("radius_servers") or "radius_protocol" not in directory:
+            continue  # no RADIUS (the MFA check fails it), or collected before the protocol was kept
+        protocol = directory.get("radius_protocol")
+        ok = protocol == RADIUS_PROTOCOL
+        reason = f"{_label(directory)} authenticates to its RADIUS servers with {protocol or 'no protocol reported'}"
+        reason += "" if ok else f" ({RADIUS_PROTOCOL} required)"
+        yield result(
+            ok, str(directory.get("id")), DIRECTORY, reason, region=str(directory.get("region", "")), protocol=protocol
+        )
+
+
 @aws_check(
     id="aws.directoryservice.log_forwarding_enabled",
     title="Managed Microsoft AD directories forward their security logs to CloudWatch Logs",

@@ -1,5 +1,5 @@
-"""EKS checks: the cluster API endpoint's exposure, control-plane audit logging, secrets encryption and the
-Kubernetes version's support."""
+"""EKS checks: the cluster API endpoint's exposure, control-plane audit logging, secrets encryption, deletion
+protection and the Kubernetes version's support."""
 
 from __future__ import annotations
 
@@ -152,6 +152,28 @@ def secrets_encrypted_with_kms(inventory: Inventory) -> Iterable[Outcome]:
             region=str(cluster.get("region", "")),
             kms_key=key,
         )
+
+
+@aws_check(
+    id="aws.eks.deletion_protection",
+    title="EKS clusters have deletion protection",
+    severity=Severity.MEDIUM,
+    service="eks",
+    resource_type=CLUSTER,
+    rationale="Deleting an EKS cluster deletes its control plane and etcd, every Kubernetes object and secret in it, "
+    "and AWS cannot restore them; the workloads stop at once. Deletion protection turns that into a deliberate "
+    "two-step act instead of one mistaken or malicious call.",
+    remediation="Turn on deletion protection for the cluster (aws eks update-cluster-config --deletion-protection), "
+    "and turn it off only as part of a reviewed decommissioning.",
+)
+def deletion_protection(inventory: Inventory) -> Iterable[Outcome]:
+    for cluster in _clusters(inventory):
+        if "deletion_protection" not in cluster:
+            continue  # collected before the setting was kept
+        name, ok = str(cluster.get("name")), bool(cluster.get("deletion_protection"))
+        reason = f"Cluster {name} {'has' if ok else 'does not have'} deletion protection"
+        arn = str(cluster.get("arn") or name)
+        yield result(ok, arn, CLUSTER, reason, region=str(cluster.get("region", "")), deletion_protection=ok)
 
 
 # When each Kubernetes minor version leaves EKS standard support (00:00 UTC of that day; the version then enters

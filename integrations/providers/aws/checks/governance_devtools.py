@@ -26,6 +26,7 @@ from ._common import (
 from .autoscaling import AUTO_SCALING_GROUP
 from .codebuild import PROJECT, projects
 from .compute import FUNCTION
+from .organizations import billing_only
 from .workloads import SERVICE, ecs_services
 
 # The role CloudWatch's console creates in an account that shares its CloudWatch data with monitoring accounts.
@@ -61,9 +62,7 @@ def tag_policies_attached(inventory: Inventory) -> Iterable[Outcome]:
     if not org.get("in_organization"):
         return
     if org.get("feature_set") == "CONSOLIDATED_BILLING":
-        account = inventory.account_id or "aws-account"
-        reason = "The organization uses consolidated billing only, which has no tag policies"
-        yield result(False, account, ACCOUNT, reason, feature_set="CONSOLIDATED_BILLING")
+        yield billing_only(inventory, "tag policies")
         return
     for member in org.get("accounts", []):
         member_id = str(member.get("id"))

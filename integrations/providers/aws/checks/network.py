@@ -1,5 +1,6 @@
 """Network exposure beyond admin ports: idle Elastic IPs, databases and file shares open to the internet,
-security groups open to all traffic or to wide public address ranges, instances with a public address."""
+security groups open to all traffic, to wide public address ranges or on every port to any public address, instances
+with a public address."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .ec2 import group_result
 ELASTIC_IP = "AWS::EC2::EIP"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 INSTANCE = "AWS::EC2::Instance"
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _WORLD = {"IpRanges": ("CidrIp", "0.0.0.0/0"), "Ipv6Ranges": ("CidrIpv6", "::/0")}
 # Private and special-use ranges: a source inside one of these is nobody on the internet.
@@ -249,23 +251,32 @@ def instance_no_public_ip(inventory: Inventory) -> Iterable[Outcome]:
         yield result(not public_ip, iid, INSTANCE, reason, region=str(instance.get("region", "")), public_ip=public_ip)
 
 
+def _public_sources(permission: Mapping[str, Any]) -> Iterator[IpNetwork]:
+    """The public IPv4 and IPv6 ranges a security group rule admits, the whole internet (0.0.0.0/0, ::/0) aside: the
+    exposure checks judge that per port."""
+    for ranges_key, (cidr_key, _) in _WORLD.items():
+        for entry in permission.get(ranges_key, []):
+            try:
+                network = ipaddress.ip_network(str(entry.get(cidr_key)), strict=False)
+            except ValueError:
+                continue  # AWS validates CIDRs; nothing else can be judged here
+            if network.prefixlen and not any(network[0] in block and network[-1] in block for block in _NOT_PUBLIC):
+                yield network
+
+
+def _sorted_cidrs(networks: Iterable[IpNetwork]) -> list[str]:
+    return [str(n) for n in sorted(set(networks), key=lambda n: (n.version, n))]
+
+
 def wide_public_sources(group: SecurityGroup) -> list[str]:
     """The public IPv4 and IPv6 ranges broader than ``WIDEST_PUBLIC_PREFIX`` that ``group``'s inbound rules admit,
-    the whole internet (0.0.0.0/0, ::/0) aside: the exposure checks judge that per port."""
-    found: set[str] = set()
-    for permission in group.get("ingress", []):
-        for ranges_key, (cidr_key, _) in _WORLD.items():
-            for entry in permission.get(ranges_key, []):
-                try:
-                    network = ipaddress.ip_network(str(entry.get(cidr_key)), strict=False)
-                except ValueError:
-                    continue  # AWS validates CIDRs; nothing else can be judged here
-                if network.prefixlen == 0 or network.prefixlen >= WIDEST_PUBLIC_PREFIX[network.version]:
-                    continue
-                if any(network[0] in block and network[-1] in block for block in _NOT_PUBLIC):
-                    continue
-                found.add(str(network))
-    return sorted(found, key=lambda cidr: (ipaddress.ip_network(cidr).version, ipaddress.ip_network(cidr)))
+    the whole internet aside."""
+    return _sorted_cidrs(
+        network
+        for permission in group.get("ingress", [])
+        for network in _public_sources(permission)
+        if network.prefixlen < WIDEST_PUBLIC_PREFIX[network.version]
+    )
 
 
 @aws_check(
@@ -291,3 +302,43 @@ def sg_no_wide_public_ingress(inventory: Inventory) -> Iterable[Outcome]:
             else f"Security group {gid} admits no public range broader than a /24 of IPv4 or a /48 of IPv6"
         )
         yield group_result(not wide, group, reason, wide_sources=wide)
+
+
+def _every_port(permission: Mapping[str, Any]) -> bool:
+    """Whether the rule admits every protocol, or every port of TCP or UDP."""
+    protocol = str(permission.get("IpProtocol")).lower()
+    if protocol in _ALL_PROTOCOLS:
+        return True
+    protocol = _PROTOCOL_NUMBERS.get(protocol, protocol)
+    low, high = permission.get("FromPort"), permission.get("ToPort")
+    return protocol in ("tcp", "udp") and low in (0, -1, None) and high in (65535, -1, None)
+
+
+@aws_check(
+    id="aws.ec2.sg_no_all_ports_from_public_addresses",
+    title="Security groups do not open every port to public addresses",
+    severity=Severity.MEDIUM,
+    service="ec2",
+    resource_type=SECURITY_GROUP,
+    rationale="A rule opening every protocol or port to one public address (a developer's home, a partner, a "
+    "contractor's laptop) exposes every service on the group's interfaces, including ones started later, to that "
+    "address; such rules outlive the need, the address changes hands, and no check of 0.0.0.0/0 sees them.",
+    remediation="Replace the rule with rules for the ports that source needs, or reach the instances through "
+    "Systems Manager Session Manager, a VPN or a bastion instead of opening them to a home or partner address.",
+)
+def sg_no_all_ports_from_public_addresses(inventory: Inventory) -> Iterable[Outcome]:
+    for group in _security_groups(inventory):
+        gid = str(group.get("id"))
+        sources = _sorted_cidrs(
+            network
+            for permission in group.get("ingress", [])
+            if _every_port(permission)
+            for network in _public_sources(permission)
+        )
+        reason = (
+            f"Security group {gid} opens every port to public source{'s' if len(sources) > 1 else ''} "
+            f"{', '.join(sources)}"
+            if sources
+            else f"Security group {gid} does not open every port to a public address"
+        )
+        yield group_result(not sources, group, reason, sources=sources)

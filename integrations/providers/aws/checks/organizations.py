@@ -1,6 +1,6 @@
 """AWS Organizations checks: service control policies as guardrails on the organization's accounts,
-centralized root access (no standing root credentials in member accounts), delegated administrators, and policy
-management delegated to a member account."""
+centralized root access (no standing root credentials in member accounts), delegated administrators, policy
+management delegated to a member account, and every account opted out of AWS AI services' use of its content."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from ._common import ACCOUNT, as_list, aws_check, error, principal_is_anyone, re
 
 def _organizations(inventory: Inventory) -> Organizations:
     return service_data(inventory, "organizations")
+
+
+def billing_only(inventory: Inventory, policies: str) -> Outcome:
+    """The failure of a management policy check for an organization on consolidated billing, which has no
+    ``policies``."""
+    reason = f"The organization uses consolidated billing only, which has no {policies}"
+    return result(False, inventory.account_id or "aws-account", ACCOUNT, reason, feature_set="CONSOLIDATED_BILLING")
 
 
 @aws_check(
@@ -254,3 +261,47 @@ def policy_management_delegated(inventory: Inventory) -> Iterable[Outcome]:
         has_resource_policy=bool(policy),
         delegated_to=delegated,
     )
+
+
+OPT_OUT = "optOut"
+
+
+@aws_check(
+    id="aws.organizations.ai_services_opt_out",
+    title="Every account is opted out of AWS AI services keeping its content",
+    severity=Severity.LOW,
+    service="organizations",
+    resource_type=ACCOUNT,
+    rationale="Unless an account opts out, AWS AI services (Rekognition, Transcribe, Comprehend, Lex, Polly and "
+    "others) may store and use the content they process to improve AWS's own models, outside the regions and "
+    "retention the organization chose; an AI services opt-out policy is the only way to refuse that for every service "
+    "and account.",
+    remediation="Enable the AI services opt-out policy type on the organization's root and attach a policy setting "
+    'services.default.opt_out_policy to optOut, with @@operators_allowed_for_child_policies ["@@none"] so no OU or '
+    "account can opt back in; remove any service set to optIn.",
+)
+def ai_services_opt_out(inventory: Inventory) -> Iterable[Outcome]:
+    org = _organizations(inventory)
+    if not org.get("in_organization"):
+        return  # outside an organization there is no such policy (aws.organizations.scps_attached fails the account)
+    if org.get("feature_set") == "CONSOLIDATED_BILLING":
+        yield billing_only(inventory, "AI services opt-out policies")
+        return
+    for account_id, policy in (org.get("ai_opt_out") or {}).items():
+        if "error" in policy:
+            reason = f"Could not read the AI services opt-out policy of account {account_id}: {policy['error']}"
+            yield error(account_id, ACCOUNT, reason)
+            continue
+        services = policy.get("services")
+        if services is None:
+            yield result(False, account_id, ACCOUNT, f"No AI services opt-out policy reaches account {account_id}")
+            continue
+        opted_in = sorted(name for name, setting in services.items() if setting != OPT_OUT)
+        if services.get("default") != OPT_OUT:
+            reason = f"Account {account_id} is not opted out by default: only the services its policy names are"
+            opted_in = sorted({*opted_in, "default"})
+        elif opted_in:
+            reason = f"Account {account_id} is opted out by default but opted in for {', '.join(opted_in)}"
+        else:
+            reason = f"Account {account_id} is opted out of every AWS AI service"
+        yield result(not opted_in, account_id, ACCOUNT, reason, opted_in=opted_in)

@@ -35,14 +35,18 @@ def _label(cluster: DbCluster) -> str:
 
 def _cluster_check(
     inventory: Inventory,
-    judge: Callable[[DbCluster], tuple[bool, str, dict[str, Any]]],
+    judge: Callable[[DbCluster], tuple[bool, str, dict[str, Any]] | None],
 ) -> Iterable[Outcome]:
-    """One outcome per cluster from ``judge`` (passed, reason, observed), and the regions' listing errors."""
+    """One outcome per cluster from ``judge`` (passed, reason, observed; None: not judged), and the regions' listing
+    errors."""
     for cluster in _clusters(inventory):
         if isinstance(cluster, Outcome):
             yield cluster
             continue
-        ok, reason, observed = judge(cluster)
+        verdict = judge(cluster)
+        if verdict is None:
+            continue
+        ok, reason, observed = verdict
         yield result(ok, _id(cluster), DB_CLUSTER, reason, region=str(cluster.get("region", "")), **observed)
 
 
@@ -190,5 +194,39 @@ def cluster_multi_az(inventory: Inventory) -> Iterable[Outcome]:
             else f"{_label(cluster)} has no instance in a second Availability Zone to fail over to"
         )
         return ok, reason, {"multi_az": ok, "instances": members}
+
+    return _cluster_check(inventory, judge)
+
+
+# Backtracking is an Aurora MySQL feature, of provisioned clusters only (not Serverless v1).
+BACKTRACK_ENGINES = frozenset({"aurora", "aurora-mysql"})
+
+
+@aws_check(
+    id="aws.rds.cluster_backtrack_enabled",
+    title="Aurora MySQL clusters can be backtracked",
+    severity=Severity.LOW,
+    service="rds",
+    resource_type=DB_CLUSTER,
+    rationale="A wrong DELETE, a bad migration or a ransomware-style overwrite is undone by backtracking the "
+    "cluster to just before it, in minutes and in place; without it the way back is a point-in-time restore into a "
+    "new cluster, which takes hours and moves every client to a new endpoint.",
+    remediation="Backtracking can only be set when a cluster is created or restored: restore a snapshot (or a point "
+    "in time) of the cluster into a new one with a backtrack window (BacktrackWindow, e.g. 86,400 seconds), then "
+    "move the application to it.",
+)
+def cluster_backtrack_enabled(inventory: Inventory) -> Iterable[Outcome]:
+    def judge(cluster: DbCluster) -> tuple[bool, str, dict[str, Any]] | None:
+        if "backtrack_window" not in cluster or cluster.get("engine") not in BACKTRACK_ENGINES:
+            return None  # another engine, or collected before the window was kept
+        if (cluster.get("engine_mode") or "provisioned") != "provisioned":
+            return None
+        window = cluster.get("backtrack_window") or 0
+        reason = (
+            f"{_label(cluster)} can be backtracked up to {window / 3600:g} hours"
+            if window
+            else f"{_label(cluster)} has no backtrack window"
+        )
+        return bool(window), reason, {"backtrack_window_seconds": window}
 
     return _cluster_check(inventory, judge)

@@ -60,6 +60,7 @@ from .iam import collect_accessanalyzer, collect_iam
 from .images import collect_images
 from .kinesis import collect_kinesis
 from .logs import collect_logs
+from .memorydb import collect_memorydb
 from .messaging import collect_secretsmanager, collect_sns, collect_sqs
 from .mq import collect_mq
 from .msk import collect_msk
@@ -155,6 +156,7 @@ COLLECTORS: dict[str, Collector] = {
     "network_interfaces": collect_network_interfaces,
     "s3_access_points": collect_s3_access_points,
     "dax": collect_dax,
+    "memorydb": collect_memorydb,
     "fsx": collect_fsx,
     "networkfirewall": collect_networkfirewall,
     "vpc_endpoint_services": collect_vpc_endpoint_services,

@@ -1,4 +1,5 @@
-"""API Gateway v2 collection (regional): each HTTP or WebSocket API's stages and where they send access logs."""
+"""API Gateway v2 collection (regional): each HTTP or WebSocket API's stages and where they send access logs, and
+how each of its routes authorizes callers."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from botocore.exceptions import ClientError
 from ..shapes_application import ApiGatewayV2Region
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate, paginate_at_most
 
-# Each API costs a GetStages call beyond the listing. Past this many in a region the rest are left unread (and the
-# check says so) rather than spend thousands of throttled calls on them, as for REST APIs.
+# Each API costs a GetStages and a GetRoutes call beyond the listing. Past this many in a region the rest are left
+# unread (and the checks say so) rather than spend thousands of throttled calls on them, as for REST APIs.
 MAX_APIS = 1_000
 
 
@@ -50,4 +51,20 @@ def _api(apigatewayv2: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> d
         }
         for stage in stages
     ]
+    api.update(_routes(apigatewayv2, api_id))
     return api
+
+
+def _routes(apigatewayv2: BaseClient, api_id: str) -> dict[str, Any]:
+    """The API's routes and their authorization types, or why they could not be read (kept for the route check)."""
+    try:
+        routes = paginate(apigatewayv2, "get_routes", "Items", ApiId=api_id)
+    except ClientError as exc:
+        return {"routes_error": describe_error(exc)}
+    return {
+        "routes": [
+            # AuthorizationType: NONE, AWS_IAM, CUSTOM (a Lambda authorizer) or JWT; AWS leaves it out for NONE.
+            {"key": str(route.get("RouteKey")), "authorization_type": route.get("AuthorizationType") or "NONE"}
+            for route in routes
+        ]
+    }

@@ -1,5 +1,5 @@
-"""Backup collection (regional): DynamoDB tables with their recovery settings, AWS Backup plans, vaults and the
-region's service opt-in."""
+"""Backup collection (regional): DynamoDB tables with their recovery settings and capacity auto scaling, AWS Backup
+plans, vaults and the region's service opt-in."""
 
 from __future__ import annotations
 
@@ -7,10 +7,20 @@ import functools
 from typing import Any
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from ..shapes_storage import BackupRegion, DynamoDbRegion
-from ._common import Scope, concurrently, describe_error, error_code, paginate, plain, policy_document
+from ._common import (
+    AwsConnectorError,
+    Scope,
+    concurrently,
+    describe_error,
+    error_code,
+    paginate,
+    plain,
+    policy_document,
+)
 from .msk import _key_manager, _own_key
 
 
@@ -20,7 +30,31 @@ def collect_dynamodb(scope: Scope) -> DynamoDbRegion:
     tables = concurrently(
         functools.partial(_table, dynamodb, scope.region), paginate(dynamodb, "list_tables", "TableNames")
     )
-    return plain({"tables": tables})
+    found: dict[str, Any] = {"tables": tables}
+    if any(t["billing_mode"] == "PROVISIONED" for t in tables):
+        found.update(_scaled_tables(scope))
+    return plain(found)
+
+
+def _scaled_tables(scope: Scope) -> dict[str, Any]:
+    """Which tables' capacity Application Auto Scaling manages: {table: [dimensions]}, or why it could not be read
+    (kept for the auto scaling check alone)."""
+    try:
+        targets = paginate(
+            scope.client("application-autoscaling"),
+            "describe_scalable_targets",
+            "ScalableTargets",
+            ServiceNamespace="dynamodb",
+        )
+    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {"autoscaling_error": describe_error(exc)}
+    scaled: dict[str, set[str]] = {}
+    for target in targets:
+        kind, _, name = str(target.get("ResourceId") or "").partition("/")
+        # "table/orders" is the table itself; "table/orders/index/by-day" one of its indexes.
+        if kind == "table" and "/" not in name:
+            scaled.setdefault(name, set()).add(str(target.get("ScalableDimension")))
+    return {"autoscaled": {name: sorted(dimensions) for name, dimensions in scaled.items()}}
 
 
 def _table(dynamodb: BaseClient, region: str, name: str) -> dict[str, Any]:
@@ -34,6 +68,8 @@ def _table(dynamodb: BaseClient, region: str, name: str) -> dict[str, Any]:
         "sse_type": sse.get("SSEType") if enabled else None,
         "kms_key_arn": sse.get("KMSMasterKeyArn") if enabled else None,
         "pitr_status": None,
+        # Tables made before on-demand existed report no BillingModeSummary: they are provisioned.
+        "billing_mode": (table.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED",
         "region": region,
     }
     try:

@@ -1,11 +1,17 @@
-"""Bedrock collection (regional): where the region's model invocation logging sends its records, if anywhere."""
+"""Bedrock collection (regional): where the region's model invocation logging sends its records, if anywhere; its
+agents (guardrail, service role, key) and its custom models' keys."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
 from ..shapes_analytics import BedrockRegion
-from ._common import Scope, plain
+from ._common import AwsConnectorError, Scope, concurrently, describe_error, error_code, paginate, plain
 
 
 def collect_bedrock(scope: Scope) -> BedrockRegion:
@@ -23,4 +29,68 @@ def collect_bedrock(scope: Scope) -> BedrockRegion:
         "image_data_delivery": config.get("imageDataDeliveryEnabled"),
         "embedding_data_delivery": config.get("embeddingDataDeliveryEnabled"),
     }
-    return plain({"invocation_logging": logging})
+    found: dict[str, Any] = {"invocation_logging": logging}
+    found.update(_read("agents", _agents, scope))
+    found.update(_read("custom_models", _custom_models, scope))
+    return plain(found)
+
+
+def _read(key: str, read: Callable[[Scope], list[dict[str, Any]]], scope: Scope) -> dict[str, Any]:
+    """``{key: read(scope)}``, or why it failed (kept for the checks of ``key`` alone)."""
+    try:
+        return {key: read(scope)}
+    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {f"{key}_error": describe_error(exc)}
+
+
+def _agents(scope: Scope) -> list[dict[str, Any]]:
+    return _each_described(scope.client("bedrock-agent"), "list_agents", "agentSummaries", _agent, scope.region)
+
+
+def _each_described(
+    client: BaseClient,
+    listing: str,
+    key: str,
+    describe: Callable[[BaseClient, Mapping[str, Any]], Mapping[str, Any]],
+    region: str,
+) -> list[dict[str, Any]]:
+    """Each item of the ``listing`` as ``describe`` reads it, several at a time; one deleted between the listing and
+    its read is left out."""
+
+    def read(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            return {**describe(client, summary), "region": region}
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+
+    return [item for item in concurrently(read, paginate(client, listing, key)) if item is not None]
+
+
+def _agent(client: BaseClient, summary: Mapping[str, Any]) -> dict[str, Any]:
+    agent = client.get_agent(agentId=summary["agentId"])["agent"]
+    guardrail = agent.get("guardrailConfiguration") or {}
+    return {
+        "id": str(agent["agentId"]),
+        "name": agent.get("agentName"),
+        "arn": agent.get("agentArn"),
+        "status": agent.get("agentStatus"),
+        "role_arn": agent.get("agentResourceRoleArn"),
+        "guardrail": guardrail.get("guardrailIdentifier") or None,
+        "guardrail_version": guardrail.get("guardrailVersion") or None,
+        "customer_key": agent.get("customerEncryptionKeyArn") or None,
+    }
+
+
+def _custom_models(scope: Scope) -> list[dict[str, Any]]:
+    return _each_described(scope.client("bedrock"), "list_custom_models", "modelSummaries", _custom_model, scope.region)
+
+
+def _custom_model(client: BaseClient, summary: Mapping[str, Any]) -> dict[str, Any]:
+    model = client.get_custom_model(modelIdentifier=summary["modelArn"])
+    return {
+        "name": model.get("modelName"),
+        "arn": str(model.get("modelArn") or summary["modelArn"]),
+        "kms_key": model.get("modelKmsKeyArn") or None,
+    }

@@ -1,5 +1,5 @@
-"""Cognito collection (regional): each user pool's sign-in protections and its app clients' error and token
-settings, and each identity pool's guest access."""
+"""Cognito collection (regional): each user pool's sign-in protections, who may sign up, the WAF web ACL in front of
+it and its app clients' error and token settings, and each identity pool's guest access."""
 
 from __future__ import annotations
 
@@ -12,7 +12,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from ..shapes_directory import CognitoRegion
-from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most, plain
+from ._common import (
+    AwsConnectorError,
+    Scope,
+    bounded_region,
+    concurrently,
+    describe_error,
+    error_code,
+    paginate_at_most,
+    plain,
+)
 
 # Each pool costs a Describe call beyond the listing; AWS's default quota is 1,000 user pools and 1,000 identity pools
 # a region. Past this many the rest are left unread (and the checks say so).
@@ -26,7 +35,7 @@ MAX_CLIENTS = 1_000
 def collect_cognito(scope: Scope) -> CognitoRegion:
     idp = scope.client("cognito-idp")
     listed, more = paginate_at_most(idp, "list_user_pools", "UserPools", MAX_POOLS, MaxResults=_PAGE_SIZE)
-    pools = concurrently(functools.partial(_user_pool, idp, scope.region), listed)
+    pools = concurrently(functools.partial(_user_pool, idp, scope), listed)
     found: CognitoRegion = bounded_region("user_pools", [p for p in pools if p is not None], more, MAX_POOLS)
     # Identity pools are another service (cognito-identity): a refusal there is kept for the guest access check alone.
     try:
@@ -40,8 +49,8 @@ def collect_cognito(scope: Scope) -> CognitoRegion:
     return found
 
 
-def _user_pool(idp: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
-    pool: dict[str, Any] = {"id": str(listed["Id"]), "name": listed.get("Name"), "region": region}
+def _user_pool(idp: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    pool: dict[str, Any] = {"id": str(listed["Id"]), "name": listed.get("Name"), "region": scope.region}
     try:
         described = idp.describe_user_pool(UserPoolId=pool["id"])["UserPool"]
     except ClientError as exc:
@@ -60,13 +69,27 @@ def _user_pool(idp: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[
             "temporary_password_days": password.get("TemporaryPasswordValidityDays"),
             # The recovery mechanisms in the order Cognito offers them; None: not set (Cognito's legacy order).
             "account_recovery": _recovery_order(described.get("AccountRecoverySetting")),
+            # AllowAdminCreateUserOnly false (Cognito's default) lets anyone who reaches the pool sign up.
+            "self_sign_up": not (described.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"),
         }
     )
+    pool.update(_web_acl(scope, pool.get("arn")))
     try:
         pool["clients"] = _app_clients(idp, pool["id"])
     except ClientError as exc:
         pool["clients_error"] = describe_error(exc)  # only the app client checks depend on them
     return pool
+
+
+def _web_acl(scope: Scope, arn: str | None) -> dict[str, Any]:
+    """The WAFv2 web ACL associated with the pool (None: none), or why it could not be read (kept for that check)."""
+    if not arn:
+        return {}
+    try:
+        acl = scope.client("wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL") or {}
+    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {"web_acl_error": describe_error(exc)}
+    return {"web_acl": acl.get("ARN"), "web_acl_name": acl.get("Name")}
 
 
 def _app_clients(idp: BaseClient, pool_id: str) -> list[dict[str, Any]]:

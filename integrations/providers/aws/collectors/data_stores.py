@@ -81,6 +81,8 @@ def _db_cluster(c: Mapping[str, Any], region: str) -> dict[str, Any]:
         "parameter_group": c.get("DBClusterParameterGroup"),
         "tags": _tags(c),
         "port": c.get("Port") or None,
+        "engine_mode": c.get("EngineMode"),
+        "backtrack_window": int(c.get("BacktrackWindow") or 0),
     }
 
 

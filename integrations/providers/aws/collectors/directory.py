@@ -1,5 +1,5 @@
-"""Directory Service collection (regional): each directory's type, stage, RADIUS (multi-factor) settings and the
-CloudWatch Logs log groups its domain controllers' security logs are forwarded to."""
+"""Directory Service collection (regional): each directory's type, stage, RADIUS (multi-factor) servers and protocol,
+and the CloudWatch Logs log groups its domain controllers' security logs are forwarded to."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def collect_directoryservice(scope: Scope) -> DirectoryServiceRegion:
                         str(s) for s in (d.get("RadiusSettings") or {}).get("RadiusServers") or []
                     ),
                     "radius_status": d.get("RadiusStatus"),
+                    # PAP, CHAP, MS-CHAPv1 or MS-CHAPv2: how the directory sends the password to the RADIUS server.
+                    "radius_protocol": (d.get("RadiusSettings") or {}).get("AuthenticationProtocol"),
                     "region": scope.region,
                 }
                 for d in described

@@ -62,6 +62,8 @@ def collect_ec2(scope: Scope) -> Ec2Region:
                     "id": i["InstanceId"],
                     "state": i.get("State", {}).get("Name"),
                     "launch_time": i.get("LaunchTime"),
+                    # "User initiated (2026-10-24 15:13:04 GMT)" for a stop: the only record of when it happened.
+                    "state_transition_reason": i.get("StateTransitionReason"),
                     "metadata_options": i.get("MetadataOptions", {}),
                     "public_ip": i.get("PublicIpAddress"),
                     "instance_profile": i.get("IamInstanceProfile", {}).get("Arn"),

@@ -1,5 +1,5 @@
-"""EKS collection (regional): each cluster's API endpoint access, control-plane logging, Kubernetes version and
-secrets encryption."""
+"""EKS collection (regional): each cluster's API endpoint access, control-plane logging, Kubernetes version, secrets
+encryption and deletion protection."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ def collect_eks(scope: Scope) -> EksRegion:
                 "region": scope.region,
                 "version": cluster.get("version"),
                 "secrets_kms_key": _secrets_kms_key(cluster),
+                # Left out for clusters made before EKS offered it (they have none).
+                "deletion_protection": bool(cluster.get("deletionProtection")),
             }
         )
     return plain({"collected_at": datetime.now(UTC), "clusters": clusters})

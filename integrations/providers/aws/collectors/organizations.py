@@ -1,6 +1,7 @@
 """AWS Organizations collection (global): the service control policies and tag policies that reach the organization's
-accounts, whether IAM's centralized root access features are enabled for the organization, and the organization's
-resource policy (which delegates policy management to a member account).
+accounts, the AI services opt-out policy in effect for each, whether IAM's centralized root access features are
+enabled for the organization, and the organization's resource policy (which delegates policy management to a member
+account).
 
 Scanned from the management account, every member account is judged; from a member account, only itself
 (AWS then usually refuses the policy lookups, which is kept as ``scps_error`` rather than failing the scan).
@@ -8,6 +9,7 @@ Scanned from the management account, every member account is judged; from a memb
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -15,11 +17,12 @@ from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from ..shapes_network import OrgAccount, Organizations, OrgDelegatedAdmin, OrgRootAccess
-from ._common import AwsConnectorError, Scope, describe_error, error_code, paginate, plain
+from ..shapes_network import OrgAccount, OrgAiOptOut, Organizations, OrgDelegatedAdmin, OrgRootAccess
+from ._common import AwsConnectorError, Scope, concurrently, describe_error, error_code, paginate, plain
 
 _SCP = "SERVICE_CONTROL_POLICY"
 _TAG_POLICY = "TAG_POLICY"
+_AI_OPT_OUT_POLICY = "AISERVICES_OPT_OUT_POLICY"
 # Accounts, OUs and roots nest at most six levels; a longer chain means a cycle in a fake answer.
 _MAX_DEPTH = 8
 # Answers of IAM's ListOrganizationsFeatures meaning the features are off (no IAM trusted access, or an organization
@@ -78,6 +81,25 @@ def _root_access(scope: Scope) -> OrgRootAccess:
     except (BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
         return {"features": [], "error": describe_error(exc)}
     return {"features": sorted(str(f) for f in answer.get("EnabledFeatures") or [])}
+
+
+def _ai_opt_out(client: BaseClient, account_id: str) -> OrgAiOptOut:
+    """The account's effective AI services opt-out policy, as AWS merges the policies of its root, OUs and itself."""
+    try:
+        answer = client.describe_effective_policy(PolicyType=_AI_OPT_OUT_POLICY, TargetId=account_id)
+    except ClientError as exc:
+        if error_code(exc) == "EffectivePolicyNotFoundException":
+            return {"services": None}
+        return {"error": describe_error(exc)}
+    except (BotoCoreError, ResponseParserError) as exc:
+        return {"error": describe_error(exc)}
+    try:
+        content = json.loads((answer.get("EffectivePolicy") or {}).get("PolicyContent") or "{}")
+        services = content.get("services") or {}
+        settings = {name: s.get("opt_out_policy") for name, s in services.items() if isinstance(s, dict)}
+        return {"services": {str(name): str(value) for name, value in settings.items() if value}}
+    except (TypeError, ValueError, AttributeError):
+        return {"error": "DescribeEffectivePolicy answered content that is not an AI opt-out policy"}
 
 
 def _delegated_admins(client: BaseClient) -> list[OrgDelegatedAdmin]:
@@ -152,6 +174,11 @@ def collect_organizations(scope: Scope) -> Organizations:
         "root_access": _root_access(scope),
     }
     _resource_policy(client, found)
+    if organization.get("FeatureSet") == "ALL":
+        # Unlike SCPs, AI opt-out policies bind the management account too.
+        judged = [*account_ids, management] if management == scope.account_id else account_ids
+        policies = concurrently(functools.partial(_ai_opt_out, client), judged)
+        found["ai_opt_out"] = dict(zip(judged, policies, strict=True))
     if management == scope.account_id:
         try:
             found["delegated_admins"] = plain(_delegated_admins(client))
