@@ -226,6 +226,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "sagemaker:DescribeEndpointConfig",
     "sagemaker:DescribeModel",
     "sagemaker:DescribeNotebookInstance",
+    "sagemaker:DescribeNotebookInstanceLifecycleConfig",
     "sagemaker:DescribeTrainingJob",
     "sagemaker:ListEndpointConfigs",
     "sagemaker:ListModels",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from .shapes import Regional
+from .shapes_ec2 import UserData
 
 # --- sagemaker (notebook instances) ----------------------------------------------------
 
@@ -24,6 +25,19 @@ class NotebookInstance(TypedDict):
     subnet_id: str | None  # None: not attached to a VPC subnet
     region: str
     describe_error: NotRequired[str]  # DescribeNotebookInstance failed: only the name and ARN are known
+    # NotebookInstanceLifecycleConfigName (None: none); absent from inventories collected before it was kept
+    lifecycle_config: NotRequired[str | None]
+
+
+class LifecycleConfig(TypedDict):
+    """A notebook instance lifecycle configuration some notebook of the region uses: its scripts as scanned for
+    credentials (the scripts themselves are not kept)."""
+
+    name: str
+    arn: NotRequired[str | None]
+    notebooks: list[str]  # the notebook instances using it
+    scripts: NotRequired[dict[str, UserData]]  # "OnCreate" / "OnStart" -> what was found in that script
+    describe_error: NotRequired[str]  # DescribeNotebookInstanceLifecycleConfig failed
 
 
 class SageMakerModel(TypedDict):
@@ -51,6 +65,8 @@ class SageMakerRegion(TypedDict):
     endpoint_configs: NotRequired[list[EndpointConfig]]
     endpoint_configs_error: NotRequired[str]
     endpoint_configs_truncated_at: NotRequired[int]
+    # The lifecycle configurations the region's notebooks use; absent in inventories collected before they were read
+    lifecycle_configs: NotRequired[list[LifecycleConfig]]
 
 
 class TrainingJob(TypedDict):

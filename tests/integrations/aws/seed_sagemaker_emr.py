@@ -6,6 +6,7 @@ register ``support.emr_by_region`` on its connector, or moto shows the EMR clust
 
 from __future__ import annotations
 
+import base64
 import json
 
 from tests.integrations.aws.support import ACCOUNT, aws
@@ -21,9 +22,16 @@ def seed_sagemaker_and_emr(endpoint: str, region: str) -> set[tuple[str, str, st
     kms.enable_key_rotation(KeyId=key["KeyId"])
     sagemaker = aws(endpoint, "sagemaker", region)
     common = {"InstanceType": "ml.t3.medium", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/notebooks"}
+    # A lifecycle script fetching its token from Secrets Manager rather than holding one: passes.
+    fetch = "GIT_TOKEN=$(aws secretsmanager get-secret-value --secret-id git-token --query SecretString)"
+    sagemaker.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="research-setup",
+        OnStart=[{"Content": base64.b64encode(fetch.encode()).decode()}],
+    )
     # In a default subnet, no direct internet access, no root, its volume under the key: passes every notebook check.
     sagemaker.create_notebook_instance(
         NotebookInstanceName="research",
+        LifecycleConfigName="research-setup",
         SubnetId=subnet,
         SecurityGroupIds=[group],
         DirectInternetAccess="Disabled",

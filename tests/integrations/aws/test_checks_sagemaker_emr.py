@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -114,6 +115,67 @@ def test_a_notebook_created_with_the_defaults_fails_each_check_in_its_own_region
         "SageMaker notebook instance quickstart gives its users root access (RootAccess not set, so Enabled by default)"
     )
     assert root.observed == {"root_access": "Enabled"}
+
+
+LIFECYCLE = "aws.sagemaker.lifecycle_config_no_secrets"
+
+
+def _lifecycle_config(endpoint: str, name: str, on_start: str, on_create: str | None = None) -> str:
+    def script(text: str) -> list[dict[str, str]]:
+        return [{"Content": base64.b64encode(text.encode()).decode()}]
+
+    created = aws(endpoint, "sagemaker").create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=name,
+        OnStart=script(on_start),
+        **({"OnCreate": script(on_create)} if on_create else {}),
+    )
+    return str(created["NotebookInstanceLifecycleConfigArn"])
+
+
+def test_lifecycle_scripts_fail_when_they_hold_credentials_and_unused_ones_are_not_read(moto_reset: str) -> None:
+    # given a lifecycle configuration fetching its token from Secrets Manager, one writing an access key pair into its
+    # OnStart script (used by two notebooks), and one no notebook uses
+    clean = _lifecycle_config(
+        moto_reset, "fetch-token", "TOKEN=$(aws secretsmanager get-secret-value --secret-id git --query SecretString)"
+    )
+    leaky = _lifecycle_config(
+        moto_reset,
+        "pip-setup",
+        "#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"
+        "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        on_create="pip install pandas",
+    )
+    _lifecycle_config(moto_reset, "unused", "export PASSWORD=hunter2-hunter2")
+    _notebook(moto_reset, "analysis", LifecycleConfigName="fetch-token")
+    _notebook(moto_reset, "training", LifecycleConfigName="pip-setup")
+    _notebook(moto_reset, "scratch", LifecycleConfigName="pip-setup")
+    _notebook(moto_reset, "plain")
+    # when the check runs
+    outcomes = {o.resource_id: o for o in scan(moto_reset, LIFECYCLE)}
+    # then each configuration a notebook uses is judged once, and the one holding the key pair fails naming the lines
+    assert {arn: o.status for arn, o in outcomes.items()} == {clean: PASS, leaky: FAIL}
+    assert outcomes[leaky].reason == (
+        "SageMaker lifecycle configuration pip-setup's scripts hold credential-looking values: OnStart "
+        "aws_access_key_id (line 2), OnStart aws_secret_access_key (line 3)"
+    )
+    assert outcomes[leaky].observed["notebooks"] == ["scratch", "training"]
+    assert outcomes[clean].reason == (
+        "SageMaker lifecycle configuration fetch-token's scripts hold nothing that looks like a credential"
+    )
+
+
+def test_a_lifecycle_config_that_cannot_be_described_is_an_error_for_that_check_only(moto_reset: str) -> None:
+    # given a hardened notebook using a lifecycle configuration SageMaker refuses to describe
+    _lifecycle_config(moto_reset, "fetch-token", "echo ready")
+    arn = _notebook(moto_reset, "analysis", LifecycleConfigName="fetch-token", DirectInternetAccess="Disabled")
+    built = _refusing(moto_reset, "before-send.sagemaker.DescribeNotebookInstanceLifecycleConfig")
+    collected = built.collect({"sagemaker"})
+    # when the checks run, then the lifecycle check is an error naming the configuration
+    outcome = only(run(collected, LIFECYCLE))
+    assert (outcome.resource_id, outcome.status) == ("fetch-token", ERROR)
+    assert outcome.reason.startswith("Could not describe SageMaker lifecycle configuration fetch-token: ")
+    # and the notebook is still judged
+    assert statuses(run(collected, "aws.sagemaker.notebook_no_direct_internet_access")) == {arn: PASS}
 
 
 def test_a_notebook_that_cannot_be_described_is_an_error_for_it_only(moto_reset: str) -> None:

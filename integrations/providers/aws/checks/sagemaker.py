@@ -1,4 +1,5 @@
-"""Checks on SageMaker notebook instances: internet access, root access, a KMS key for storage, VPC placement."""
+"""Checks on SageMaker notebook instances: internet access, root access, a KMS key for storage, VPC placement, and
+no credentials written into the lifecycle scripts they run."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import Iterable, Iterator
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_analytics import NotebookInstance
-from ._common import aws_check, described_items, result
+from ..shapes_analytics import LifecycleConfig, NotebookInstance
+from ._common import aws_check, described_items, error, regions, result
 
 NOTEBOOK = "AWS::SageMaker::NotebookInstance"
+LIFECYCLE_CONFIG = "AWS::SageMaker::NotebookInstanceLifecycleConfig"
 # What SageMaker does when RootAccess is not set: notebook users may become root.
 DEFAULT_ROOT_ACCESS = "Enabled"
 
@@ -135,3 +137,43 @@ def notebook_in_vpc(inventory: Inventory) -> Iterable[Outcome]:
         yield result(
             bool(subnet), _id(notebook), NOTEBOOK, reason, region=str(notebook.get("region", "")), subnet_id=subnet
         )
+
+
+@aws_check(
+    id="aws.sagemaker.lifecycle_config_no_secrets",
+    title="SageMaker notebook lifecycle scripts hold no credentials",
+    severity=Severity.HIGH,
+    service="sagemaker",
+    resource_type=LIFECYCLE_CONFIG,
+    rationale="A lifecycle configuration's OnCreate and OnStart scripts are readable by anyone who may describe it, "
+    "are copied into every notebook that uses it and run as root there; an access key, password or token written "
+    "into them leaks to all of those and stays valid until someone notices.",
+    remediation="Move the value to Secrets Manager or a SecureString parameter and fetch it in the script with the "
+    "notebook's execution role (give AWS access through that role, never access keys); update the lifecycle "
+    "configuration, then rotate the exposed credential, as it has been readable all along.",
+)
+def lifecycle_config_no_secrets(inventory: Inventory) -> Iterable[Outcome]:
+    for region, data in regions(inventory, "sagemaker"):
+        config: LifecycleConfig
+        for config in data.get("lifecycle_configs", []):
+            label = f"SageMaker lifecycle configuration {config['name']}"
+            resource = str(config.get("arn") or config["name"])
+            used_by = {"notebooks": config["notebooks"]}
+            if "describe_error" in config:
+                reason = f"Could not describe {label}: {config['describe_error']}"
+                yield error(resource, LIFECYCLE_CONFIG, reason, region=region, **used_by)
+                continue
+            scripts = config.get("scripts", {})
+            unreadable = [f"{hook}: {s['unreadable']}" for hook, s in scripts.items() if "unreadable" in s]
+            if unreadable:
+                reason = f"Could not scan the scripts of {label}: {'; '.join(unreadable)}"
+                yield error(resource, LIFECYCLE_CONFIG, reason, region=region, **used_by)
+                continue
+            found = [f"{hook} {f['kind']} (line {f['line']})" for hook, s in scripts.items() for f in s["findings"]]
+            total = sum(s["finding_count"] for s in scripts.values())
+            if found:
+                reason = f"{label}'s scripts hold credential-looking values: {', '.join(found)}"
+                reason += f", and {total - len(found)} more" if total > len(found) else ""
+            else:
+                reason = f"{label}'s scripts hold nothing that looks like a credential"
+            yield result(not found, resource, LIFECYCLE_CONFIG, reason, region=region, finding_count=total, **used_by)

@@ -1,6 +1,6 @@
-"""SageMaker collection (regional): each notebook instance's network placement, root access and storage key, and
-each model's VPC placement; each recent training job's keys, network and traffic encryption, and each endpoint
-configuration's storage key and production variants."""
+"""SageMaker collection (regional): each notebook instance's network placement, root access and storage key, and the
+lifecycle configurations they use (scripts scanned for credentials); each model's VPC placement; each recent training
+job's keys, network and traffic encryption, and each endpoint configuration's storage key and production variants."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from ..shapes_analytics import SageMakerRegion
 from ._common import Scope, bounded_region, concurrently, describe_error, error_code, paginate_at_most, plain
+from .user_data import scan_user_data
 
 # The listing leaves out the settings judged here, so each instance costs a DescribeNotebookInstance call. Past this
 # many in a region the rest are left unread (and the checks say so) rather than spend thousands of calls on them.
@@ -35,6 +36,7 @@ def collect_sagemaker(scope: Scope) -> SageMakerRegion:
     region = bounded_region("notebook_instances", found, more, MAX_NOTEBOOK_INSTANCES)
     return {  # type: ignore[typeddict-item]
         **region,
+        "lifecycle_configs": plain(_lifecycle_configs(sagemaker, found)),
         **plain(_models(sagemaker, scope)),
         **plain(_training_jobs(sagemaker, scope)),
         **plain(_endpoint_configs(sagemaker, scope)),
@@ -68,8 +70,35 @@ def _notebook(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) ->
         root_access=described.get("RootAccess"),
         kms_key_id=described.get("KmsKeyId") or None,
         subnet_id=described.get("SubnetId") or None,
+        lifecycle_config=described.get("NotebookInstanceLifecycleConfigName") or None,
     )
     return notebook
+
+
+def _lifecycle_configs(sagemaker: BaseClient, notebooks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each lifecycle configuration the notebooks use, described once, its scripts scanned for credentials."""
+    users: dict[str, list[str]] = {}
+    for notebook in notebooks:
+        if notebook.get("lifecycle_config"):
+            users.setdefault(notebook["lifecycle_config"], []).append(notebook["name"])
+    return concurrently(functools.partial(_lifecycle_config, sagemaker), sorted(users.items()))
+
+
+def _lifecycle_config(sagemaker: BaseClient, used: tuple[str, list[str]]) -> dict[str, Any]:
+    name, notebooks = used
+    config: dict[str, Any] = {"name": name, "notebooks": sorted(notebooks)}
+    try:
+        described = sagemaker.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+    except ClientError as exc:
+        config["describe_error"] = describe_error(exc)
+        return config
+    config["arn"] = described.get("NotebookInstanceLifecycleConfigArn")
+    # Each hook holds at most one script (base64, as user data is); a hook left empty holds none.
+    config["scripts"] = {
+        hook: scan_user_data(next((s.get("Content") for s in described.get(hook) or []), None))
+        for hook in ("OnCreate", "OnStart")
+    }
+    return config
 
 
 # Each model costs a DescribeModel call beyond the listing; past this many in a region the rest are left unread.
