@@ -10,6 +10,7 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
 - ``apigateway``: client certificates (generate, list, get, delete) and a stage's client certificate.
+- ``codebuild``: project visibility (UpdateProjectVisibility; BatchGetProjects reports it).
 - ``cloudfront``: which origin access control (or identity) an origin uses, kept and answered.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``bedrock``: custom models keep the KMS key their customization job named, or none.
@@ -47,6 +48,7 @@ from . import (
     bedrock,
     bedrockagent,
     cloudfront,
+    codebuild,
     dax,
     docdb,
     ec2_client_vpn,
@@ -77,6 +79,7 @@ backup.install()
 bedrock.install()
 bedrockagent.install()
 cloudfront.install()
+codebuild.install()
 networkfirewall.install()
 dax.install()
 docdb.install()

@@ -57,6 +57,8 @@ class CodeBuildProject(TypedDict):
     # environment.privilegedMode (the build container may run Docker and reach the host's devices); absent from
     # inventories collected before it was kept, and from projects whose batch could not be described.
     privileged_mode: NotRequired[bool]
+    # projectVisibility: PRIVATE or PUBLIC_READ; absent as privileged_mode is.
+    visibility: NotRequired[str]
 
 
 class CodeBuildRegion(TypedDict):

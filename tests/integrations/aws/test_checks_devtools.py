@@ -195,6 +195,34 @@ def test_a_project_with_codebuilds_defaults_logs_to_cloudwatch_and_is_judged_onl
     }
 
 
+def test_projects_made_public_fail_and_private_ones_pass(moto_reset: str) -> None:
+    # given a project left at CodeBuild's default visibility, one made public, and one made public and private again
+    codebuild = aws(moto_reset, "codebuild")
+
+    def project(name: str) -> str:
+        return str(
+            codebuild.create_project(
+                name=name,
+                source={"type": "S3", "location": f"build-sources/{name}.zip"},
+                artifacts={"type": "NO_ARTIFACTS"},
+                environment=BUILD_ENVIRONMENT,
+                serviceRole=ROLE,
+            )["project"]["arn"]
+        )
+
+    private, public, reverted = project("private"), project("public"), project("reverted")
+    for arn in (public, reverted):
+        codebuild.update_project_visibility(projectArn=arn, projectVisibility="PUBLIC_READ", resourceAccessRole=ROLE)
+    codebuild.update_project_visibility(projectArn=reverted, projectVisibility="PRIVATE")
+    # when the check runs
+    outcomes = scan(moto_reset, "aws.codebuild.project_not_public")
+    # then only the public project fails
+    assert statuses(outcomes) == {private: PASS, public: FAIL, reverted: PASS}
+    reasons = {o.resource_id: o.reason for o in outcomes}
+    assert reasons[public] == "CodeBuild project public shows its builds, logs and artifacts to the public"
+    assert reasons[private] == "CodeBuild project private keeps its builds private"
+
+
 @pytest.mark.parametrize(
     ("location", "leaks"),
     [

@@ -1,5 +1,5 @@
-"""Checks on CodeBuild projects: build logs kept, no credentials in plain environment variables or source URLs, and
-build artifacts and S3 build logs left encrypted."""
+"""Checks on CodeBuild projects: build logs kept, no credentials in plain environment variables or source URLs,
+build artifacts and S3 build logs left encrypted, and builds not shown to the public."""
 
 from __future__ import annotations
 
@@ -182,3 +182,32 @@ def project_s3_logs_encrypted(inventory: Inventory) -> Iterable[Outcome]:
         yield result(
             not disabled, project["arn"], PROJECT, reason, region=project["region"], encryption_disabled=disabled
         )
+
+
+@aws_check(
+    id="aws.codebuild.project_not_public",
+    title="CodeBuild projects do not show their builds to the public",
+    severity=Severity.HIGH,
+    service="codebuild",
+    resource_type=PROJECT,
+    rationale="A project with public visibility lets anyone on the internet, without an AWS account, read its builds' "
+    "logs, results and artifacts through a public URL; build logs print environment details, internal host names and, "
+    "by accident, secrets.",
+    remediation="Set the project's visibility back to private (UpdateProjectVisibility with projectVisibility "
+    "PRIVATE); rotate whatever its build logs printed while they were public.",
+)
+def project_not_public(inventory: Inventory) -> Iterable[Outcome]:
+    for project in projects(inventory):
+        if isinstance(project, Outcome):
+            yield project
+            continue
+        if "visibility" not in project:
+            continue  # collected before the visibility was kept
+        visibility = project["visibility"]
+        public = visibility == "PUBLIC_READ"
+        reason = (
+            f"{_label(project)} shows its builds, logs and artifacts to the public"
+            if public
+            else f"{_label(project)} keeps its builds private"
+        )
+        yield result(not public, project["arn"], PROJECT, reason, region=project["region"], visibility=visibility)

@@ -1,4 +1,5 @@
-"""CodeBuild collection (regional): each build project's logging, environment variable names, sources and artifacts.
+"""CodeBuild collection (regional): each build project's logging, visibility, environment variable names, sources and
+artifacts.
 
 What could be a credential is never copied into the inventory: of the environment only the names of plain variables
 are kept, with the kinds of credential a value looks like (scanned here), and of a source only whether its URL
@@ -73,6 +74,8 @@ def _project(scope: Scope, described: Mapping[str, Any]) -> dict[str, Any]:
     project["s3_logs_encryption_disabled"] = s3_logs.get("encryptionDisabled") is True
     variables = (described.get("environment") or {}).get("environmentVariables") or []
     project["privileged_mode"] = (described.get("environment") or {}).get("privilegedMode") is True
+    # PUBLIC_READ lets anyone see the project's builds, logs and artifacts; left out: PRIVATE, CodeBuild's default.
+    project["visibility"] = described.get("projectVisibility") or "PRIVATE"
     plain_variables = [v for v in variables if v.get("name") and (v.get("type") or _PLAINTEXT) == _PLAINTEXT]
     # Names, and what kind of credential a value holds: the values themselves are deliberately left behind.
     project["plaintext_variable_names"] = [str(v["name"]) for v in plain_variables]
