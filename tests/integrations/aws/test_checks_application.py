@@ -533,7 +533,8 @@ def _api_arn(api: str, region: str = REGION) -> str:
 
 def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(moto_reset: str) -> None:
     # given an HTTP API whose routes all take IAM or a JWT authorizer, one with a route open to anyone, a WebSocket
-    # API authorizing $connect through IAM (its message routes cannot authorize), and one whose $connect is open
+    # API authorizing $connect through IAM (its message routes cannot authorize), one whose $connect is open, and one
+    # without a $connect route
     gateway = aws(moto_reset, "apigatewayv2")
     guarded = _api(moto_reset, "orders")
     issuer = {"Audience": ["orders"], "Issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"}
@@ -546,6 +547,8 @@ def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(
     )["AuthorizerId"]
     gateway.create_route(ApiId=guarded, RouteKey="GET /orders", AuthorizationType="JWT", AuthorizerId=jwt)
     gateway.create_route(ApiId=guarded, RouteKey="POST /orders", AuthorizationType="AWS_IAM")
+    # (a CORS preflight route answers without authorization, as it must)
+    gateway.create_route(ApiId=guarded, RouteKey="OPTIONS /orders")
     leaky = _api(moto_reset, "catalog")
     gateway.create_route(ApiId=leaky, RouteKey="GET /items", AuthorizationType="AWS_IAM")
     gateway.create_route(ApiId=leaky, RouteKey="DELETE /items/{id}")
@@ -554,6 +557,8 @@ def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(
     gateway.create_route(ApiId=socket, RouteKey="sendMessage")
     open_socket = _api(moto_reset, "feed", protocol="WEBSOCKET")
     gateway.create_route(ApiId=open_socket, RouteKey="$connect")
+    no_connect = _api(moto_reset, "ticker", protocol="WEBSOCKET")
+    gateway.create_route(ApiId=no_connect, RouteKey="$default")
     # when the check runs
     outcomes = {o.resource_id: o for o in scan(moto_reset, ROUTES)}
     # then the API with an open route and the WebSocket API with an open $connect fail, naming them
@@ -562,8 +567,9 @@ def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(
         _api_arn(leaky): FAIL,
         _api_arn(socket): PASS,
         _api_arn(open_socket): FAIL,
+        _api_arn(no_connect): FAIL,
     }
-    assert outcomes[_api_arn(guarded)].reason == f"HTTP API orders ({guarded}) authorizes every one of its 2 routes"
+    assert outcomes[_api_arn(guarded)].reason == f"HTTP API orders ({guarded}) authorizes every one of its 3 routes"
     assert outcomes[_api_arn(leaky)].reason == (
         f"HTTP API catalog ({leaky}) has routes without authorization: DELETE /items/{{id}}"
     )
@@ -574,6 +580,9 @@ def test_apis_pass_when_every_route_authorizes_and_websockets_when_connect_does(
     )
     assert outcomes[_api_arn(open_socket)].reason == (
         f"WebSocket API feed ({open_socket}) lets anyone connect: its $connect route has no authorization"
+    )
+    assert outcomes[_api_arn(no_connect)].reason == (
+        f"WebSocket API ticker ({no_connect}) has no $connect route, so anyone may connect"
     )
 
 

@@ -108,7 +108,8 @@ def _authorization(label: str, api: ApiV2) -> tuple[bool, str, list[str]]:
         if kind == "NONE":
             return False, f"{label} lets anyone connect: its $connect route has no authorization", [CONNECT_ROUTE]
         return True, f"{label} authorizes connections on $connect ({kind})", []
-    open_routes = sorted(key for key, kind in routes.items() if kind == "NONE")
+    # A CORS preflight carries no credentials by design, so an OPTIONS route must answer without authorization.
+    open_routes = sorted(key for key, kind in routes.items() if kind == "NONE" and not key.startswith("OPTIONS "))
     if not routes:
         return True, f"{label} has no routes", []
     if open_routes:
