@@ -65,6 +65,7 @@ class LoadBalancerV2(TypedDict):
     # Internet-facing application load balancers only (absent elsewhere and from older inventories):
     # the associated WAFv2 web ACL's ARN (None: none), or the error that kept it from being read.
     web_acl: NotRequired[str | None]
+    web_acl_name: NotRequired[str | None]
     web_acl_error: NotRequired[str]
     # The zones of its AvailabilityZones, sorted; absent in inventories collected before they were kept.
     availability_zones: NotRequired[list[str]]

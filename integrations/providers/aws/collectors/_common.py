@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
@@ -164,6 +165,16 @@ def policy_document(text: str | None) -> PolicyDocument | None:
 def bucket_policy(s3: BaseClient, name: str) -> PolicyDocument | None:
     """The bucket's policy document (see :func:`policy_document`)."""
     return policy_document(optional(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], {"NoSuchBucketPolicy"}))
+
+
+def web_acl_of(scope: Scope, arn: str) -> dict[str, Any]:
+    """The WAFv2 web ACL associated with the resource ``arn`` (``web_acl``: its ARN, None for none; ``web_acl_name``),
+    or why it could not be read (``web_acl_error``), kept on the resource so only its WAF check reports it."""
+    try:
+        acl = scope.client("wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL") or {}
+    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
+        return {"web_acl_error": describe_error(exc)}
+    return {"web_acl": acl.get("ARN"), "web_acl_name": acl.get("Name")}
 
 
 def describe_error(exc: BaseException) -> str:

@@ -13,7 +13,6 @@ from botocore.parsers import ResponseParserError
 
 from ..shapes_directory import CognitoRegion
 from ._common import (
-    AwsConnectorError,
     Scope,
     bounded_region,
     concurrently,
@@ -21,6 +20,7 @@ from ._common import (
     error_code,
     paginate_at_most,
     plain,
+    web_acl_of,
 )
 
 # Each pool costs a Describe call beyond the listing; AWS's default quota is 1,000 user pools and 1,000 identity pools
@@ -73,23 +73,13 @@ def _user_pool(idp: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict
             "self_sign_up": not (described.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"),
         }
     )
-    pool.update(_web_acl(scope, pool.get("arn")))
+    if pool.get("arn"):
+        pool.update(web_acl_of(scope, pool["arn"]))
     try:
         pool["clients"] = _app_clients(idp, pool["id"])
     except ClientError as exc:
         pool["clients_error"] = describe_error(exc)  # only the app client checks depend on them
     return pool
-
-
-def _web_acl(scope: Scope, arn: str | None) -> dict[str, Any]:
-    """The WAFv2 web ACL associated with the pool (None: none), or why it could not be read (kept for that check)."""
-    if not arn:
-        return {}
-    try:
-        acl = scope.client("wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL") or {}
-    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
-        return {"web_acl_error": describe_error(exc)}
-    return {"web_acl": acl.get("ARN"), "web_acl_name": acl.get("Name")}
 
 
 def _app_clients(idp: BaseClient, pool_id: str) -> list[dict[str, Any]]:

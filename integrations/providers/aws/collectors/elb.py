@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.client import BaseClient
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
+from botocore.exceptions import ClientError
 
 from ..shapes_network import ElbRegion, Elbv2Region
-from ._common import AwsConnectorError, Scope, describe_error, paginate, plain
+from ._common import Scope, describe_error, paginate, plain, web_acl_of
 
 # Classic listeners that terminate TLS, and so negotiate it under an SSL negotiation policy.
 SECURE_CLASSIC_PROTOCOLS = frozenset({"HTTPS", "SSL"})
@@ -26,12 +25,7 @@ def _web_acl(scope: Scope, lb: dict[str, Any]) -> dict[str, Any]:
     # AWS always answers a scheme; internet-facing is its default when none was asked for.
     if lb.get("Type") != "application" or (lb.get("Scheme") or "internet-facing") != "internet-facing":
         return {}
-    try:
-        wafv2: BaseClient = scope.client("wafv2")
-        acl = wafv2.get_web_acl_for_resource(ResourceArn=lb["LoadBalancerArn"]).get("WebACL") or {}
-    except (ClientError, BotoCoreError, ResponseParserError, AwsConnectorError) as exc:
-        return {"web_acl_error": describe_error(exc)}
-    return {"web_acl": acl.get("ARN")}
+    return web_acl_of(scope, lb["LoadBalancerArn"])
 
 
 def collect_elbv2(scope: Scope) -> Elbv2Region:
