@@ -14,6 +14,8 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``cloudfront``: which origin access control (or identity) an origin uses, kept and answered.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``bedrock``: custom models keep the KMS key their customization job named, or none.
+- ``bedrock_guardrails``: Bedrock guardrails (create, get, list) with their content, sensitive information and
+  contextual grounding policies.
 - ``bedrockagent``: Bedrock agents' guardrails (CreateAgent keeps guardrailConfiguration, GetAgent reports it).
 - ``backup``: backup plan selections (create, list, get, delete) and region settings (service opt-in).
 - ``networkfirewall``: firewall policies (create, describe, update, list).
@@ -46,6 +48,7 @@ from . import (
     athena,
     backup,
     bedrock,
+    bedrock_guardrails,
     bedrockagent,
     cloudfront,
     codebuild,
@@ -77,6 +80,7 @@ apigateway.install()
 athena.install()
 backup.install()
 bedrock.install()
+bedrock_guardrails.install()
 bedrockagent.install()
 cloudfront.install()
 codebuild.install()

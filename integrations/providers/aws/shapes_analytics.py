@@ -67,6 +67,23 @@ class SageMakerRegion(TypedDict):
     endpoint_configs_truncated_at: NotRequired[int]
     # The lifecycle configurations the region's notebooks use; absent in inventories collected before they were read
     lifecycle_configs: NotRequired[list[LifecycleConfig]]
+    # ListDomains/DescribeDomain (Studio domains), absent in inventories collected before they were read
+    domains: NotRequired[list[SageMakerDomain]]
+    domains_error: NotRequired[str]
+    domains_truncated_at: NotRequired[int]
+
+
+class SageMakerDomain(TypedDict):
+    id: str  # DomainId
+    name: str | None
+    arn: str | None
+    status: str | None  # InService, Pending, Failed, ...
+    region: str
+    describe_error: NotRequired[str]  # DescribeDomain failed: only the listing's fields are known
+    # The rest are absent when DescribeDomain failed.
+    auth_mode: NotRequired[str | None]  # SSO (IAM Identity Center) or IAM
+    app_network_access_type: NotRequired[str | None]  # PublicInternetOnly or VpcOnly
+    kms_key_id: NotRequired[str | None]  # KmsKeyId (HomeEfsFileSystemKmsKeyId on older domains); None: AWS managed
 
 
 class TrainingJob(TypedDict):
@@ -180,13 +197,54 @@ class BedrockCustomModel(TypedDict):
     region: str
 
 
+class GuardrailPath(TypedDict):
+    """What one filter does on one path (the prompt or the answer)."""
+
+    action: str | None  # <path>Action, else the filter's action: BLOCK, ANONYMIZE or NONE (detect only); None: unset
+    enabled: bool | None  # <path>Enabled; None: not reported (the path is on)
+
+
+class GuardrailPromptAttack(GuardrailPath):
+    strength: str | None  # inputStrength: NONE, LOW, MEDIUM or HIGH
+
+
+class GuardrailSensitiveEntry(GuardrailPath):
+    """A PII entity type or a custom regex of the sensitive information policy, on the answer's path."""
+
+    name: str  # the entity type (EMAIL, US_SOCIAL_SECURITY_NUMBER, ...) or the regex's name
+    kind: str  # "entity" or "regex"
+
+
+class GuardrailGroundingFilter(TypedDict):
+    type: str  # GROUNDING or RELEVANCE
+    threshold: float | None
+    action: str | None  # BLOCK or NONE; None: not reported (BLOCK)
+    enabled: bool | None
+
+
+class BedrockGuardrail(TypedDict):
+    """A guardrail's working draft (ListGuardrails, then GetGuardrail without a version)."""
+
+    id: str
+    name: str | None
+    arn: str
+    version: str | None
+    prompt_attack: GuardrailPromptAttack | None  # the content policy's PROMPT_ATTACK filter; None: none
+    sensitive_information: list[GuardrailSensitiveEntry]
+    grounding: list[GuardrailGroundingFilter]  # the contextual grounding policy's filters
+    region: str
+
+
 class BedrockRegion(TypedDict):
     invocation_logging: BedrockInvocationLogging  # all None when the region has no logging configuration
-    # The region's agents and custom models, or why they could not be read; all absent from older inventories.
+    # The region's agents, custom models and guardrails, or why they could not be read; all absent from older
+    # inventories.
     agents: NotRequired[list[BedrockAgent]]
     agents_error: NotRequired[str]
     custom_models: NotRequired[list[BedrockCustomModel]]
     custom_models_error: NotRequired[str]
+    guardrails: NotRequired[list[BedrockGuardrail]]
+    guardrails_error: NotRequired[str]
 
 
 # --- datasync (tasks) ------------------------------------------------------------------------

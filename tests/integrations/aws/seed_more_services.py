@@ -61,6 +61,24 @@ def _seed_logging_and_ml(endpoint: str, region: str) -> set[tuple[str, str, str]
         hyperParameters={"epochCount": "1"},
         customModelKmsKeyId=key,
     )
+    # A guardrail blocking prompt attacks at high strength, masking e-mail addresses in answers and blocking answers
+    # its sources do not support: passes the three guardrail checks; a draft holding only a word filter fails them.
+    bedrock = aws(endpoint, "bedrock", region)
+    messages = {"blockedInputMessaging": "Blocked.", "blockedOutputsMessaging": "Blocked."}
+    bedrock.create_guardrail(
+        name="support",
+        contentPolicyConfig={
+            "filtersConfig": [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+        },
+        sensitiveInformationPolicyConfig={"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+        contextualGroundingPolicyConfig={
+            "filtersConfig": [{"type": "GROUNDING", "threshold": 0.75}, {"type": "RELEVANCE", "threshold": 0.5}]
+        },
+        **messages,
+    )
+    draft = bedrock.create_guardrail(
+        name="draft", wordPolicyConfig={"wordsConfig": [{"text": "internal-only"}]}, **messages
+    )["guardrailArn"]
     # A DataSync task at DataSync's default log level, OFF, with no log group: fails.
     datasync = aws(endpoint, "datasync", region)
     source, target = (
@@ -83,6 +101,16 @@ def _seed_logging_and_ml(endpoint: str, region: str) -> set[tuple[str, str, str]
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 10},
         StoppingCondition={"MaxRuntimeInSeconds": 3600},
     )["TrainingJobArn"]
+    # A Studio domain with SageMaker's defaults (IAM sign-in, public internet access, AWS managed key): fails the three
+    # domain checks.
+    default_vpc = aws(endpoint, "ec2", region).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+    domain = sagemaker.create_domain(
+        DomainName="analysts",
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE},
+        SubnetIds=_default_subnets(endpoint, region),
+        VpcId=default_vpc["Vpcs"][0]["VpcId"],
+    )["DomainArn"]
     # An endpoint configuration serving the VPC model on one instance, without a key: fails both.
     config = sagemaker.create_endpoint_config(
         EndpointConfigName="ranker-live",
@@ -106,6 +134,11 @@ def _seed_logging_and_ml(endpoint: str, region: str) -> set[tuple[str, str, str]
     )["ReplicationTask"]["ReplicationTaskArn"]
     return {
         ("aws.datasync.task_logging_enabled", task, region),
+        *{(f"aws.sagemaker.domain_{name}", domain, region) for name in ("sso_auth", "vpc_only", "customer_key")},
+        *{
+            (f"aws.bedrock.guardrail_{name}", draft, region)
+            for name in ("prompt_attack_filter", "sensitive_information_filter", "contextual_grounding")
+        },
         *{
             (f"aws.sagemaker.training_job_{name}", job, region)
             for name in ("kms_encrypted", "in_vpc", "inter_container_encryption", "network_isolation")

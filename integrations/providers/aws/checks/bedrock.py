@@ -1,5 +1,6 @@
 """Bedrock resource checks: agents answer behind a guardrail, under their own service role and a customer managed
-key; custom models are encrypted with a customer managed key."""
+key; custom models are encrypted with a customer managed key; guardrails block prompt attacks, keep personal data out
+of answers and catch answers their sources do not support."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any
 
 from integrations.registry import Inventory, Outcome, Severity
 
-from ..shapes_analytics import BedrockAgent, BedrockCustomModel
+from ..shapes_analytics import BedrockAgent, BedrockCustomModel, BedrockGuardrail
 from ._common import Verdict, aws_check, error, regions, result
 
 AGENT = "AWS::Bedrock::Agent"
 CUSTOM_MODEL = "AWS::Bedrock::CustomModel"
+GUARDRAIL = "AWS::Bedrock::Guardrail"
+# What a filter may do with what it matches and still protect: refuse it, or mask it (sensitive information only).
+_ACTING = {"BLOCK", "ANONYMIZE"}
 
 
 def _judge(
@@ -158,3 +162,108 @@ def _model_key(model: BedrockCustomModel, _: list[BedrockCustomModel]) -> Verdic
         else f"{label} is encrypted with an AWS owned key"
     )
     return bool(key), reason, {"kms_key": key}
+
+
+# --- guardrails ---------------------------------------------------------------------------------------------------
+
+
+def _guardrail_label(guardrail: BedrockGuardrail) -> str:
+    return f"Bedrock guardrail {guardrail.get('name') or guardrail['id']}"
+
+
+def _judge_guardrails(
+    inventory: Inventory, judge: Callable[[BedrockGuardrail, list[BedrockGuardrail]], Verdict]
+) -> Iterator[Outcome]:
+    return _judge(inventory, "guardrails", "guardrails", GUARDRAIL, judge)
+
+
+@aws_check(
+    id="aws.bedrock.guardrail_prompt_attack_filter",
+    title="Bedrock guardrails block prompt attacks at high strength",
+    severity=Severity.HIGH,
+    service="bedrock",
+    resource_type=GUARDRAIL,
+    rationale="Jailbreaks and prompt injections are how a user, or a document the model reads, talks a model out of "
+    "its instructions; the guardrail's prompt attack filter is the screen for them, and below high strength or set "
+    "only to detect it lets through attacks it recognises.",
+    remediation="Edit the guardrail's content filters: turn on the prompt attack filter for prompts at HIGH strength "
+    "with the Block action (UpdateGuardrail with contentPolicyConfig), then publish a version and move the "
+    "applications and agents to it.",
+)
+def guardrail_prompt_attack_filter(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_guardrails(inventory, _prompt_attack)
+
+
+def _prompt_attack(guardrail: BedrockGuardrail, _: list[BedrockGuardrail]) -> Verdict:
+    label, attack = _guardrail_label(guardrail), guardrail.get("prompt_attack")
+    if attack is None:
+        return False, f"{label} has no prompt attack filter", {"strength": None, "action": None}
+    strength, action = attack.get("strength"), attack.get("action") or "BLOCK"
+    observed = {"strength": strength, "action": action}
+    if attack.get("enabled") is False:
+        return False, f"{label} has its prompt attack filter switched off for prompts", observed
+    if strength != "HIGH":
+        return False, f"{label} filters prompt attacks at {strength or 'no'} strength, not HIGH", observed
+    if action not in _ACTING:
+        return False, f"{label} only detects prompt attacks (action {action}), it does not block them", observed
+    return True, f"{label} blocks prompt attacks at HIGH strength", observed
+
+
+@aws_check(
+    id="aws.bedrock.guardrail_sensitive_information_filter",
+    title="Bedrock guardrails block or mask sensitive information in answers",
+    severity=Severity.HIGH,
+    service="bedrock",
+    resource_type=GUARDRAIL,
+    rationale="A model answers with whatever its context holds, knowledge bases and earlier turns included; a "
+    "guardrail without sensitive information filters, or with filters that only detect, passes personal data, "
+    "credentials and account numbers straight to whoever asked.",
+    remediation="Add the personal data types (and regexes for the organisation's own identifiers) the application "
+    "must never return to the guardrail's sensitive information filters with the Block or Mask action on responses "
+    "(UpdateGuardrail with sensitiveInformationPolicyConfig), then publish a version and move its users to it.",
+)
+def guardrail_sensitive_information_filter(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_guardrails(inventory, _sensitive_information)
+
+
+def _sensitive_information(guardrail: BedrockGuardrail, _: list[BedrockGuardrail]) -> Verdict:
+    label, entries = _guardrail_label(guardrail), guardrail.get("sensitive_information", [])
+    if not entries:
+        return False, f"{label} has no sensitive information filters", {"filters": 0, "not_acting": []}
+    idle = sorted(e["name"] for e in entries if e.get("enabled") is False or e.get("action") not in _ACTING)
+    observed = {"filters": len(entries), "not_acting": idle}
+    if idle:
+        return False, f"{label} lets answers through unmasked for {', '.join(idle)} (detect only or off)", observed
+    return True, f"{label} blocks or masks {len(entries)} kinds of sensitive information in answers", observed
+
+
+@aws_check(
+    id="aws.bedrock.guardrail_contextual_grounding",
+    title="Bedrock guardrails check answers against their sources",
+    severity=Severity.MEDIUM,
+    service="bedrock",
+    resource_type=GUARDRAIL,
+    rationale="A model answering from retrieved documents can still invent facts or drift from the question; the "
+    "contextual grounding check scores each answer against its source (grounding) and the query (relevance) and "
+    "blocks the ones below the threshold, so users are not handed made-up answers as if they came from the "
+    "organisation's own records.",
+    remediation="Turn on both contextual grounding filters, grounding and relevance, with the Block action and a "
+    "threshold suited to the application (UpdateGuardrail with contextualGroundingPolicyConfig), then publish a "
+    "version and move its users to it.",
+)
+def guardrail_contextual_grounding(inventory: Inventory) -> Iterable[Outcome]:
+    return _judge_guardrails(inventory, _grounding)
+
+
+def _grounding(guardrail: BedrockGuardrail, _: list[BedrockGuardrail]) -> Verdict:
+    label = _guardrail_label(guardrail)
+    acting = {
+        f["type"]: f.get("threshold")
+        for f in guardrail.get("grounding", [])
+        if f.get("enabled") is not False and (f.get("action") or "BLOCK") == "BLOCK"
+    }
+    missing = [kind for kind in ("GROUNDING", "RELEVANCE") if kind not in acting]
+    observed = {"blocking": dict(sorted(acting.items())), "missing": missing}
+    if missing:
+        return False, f"{label} does not block answers failing {' or '.join(m.lower() for m in missing)}", observed
+    return True, f"{label} blocks answers below its grounding and relevance thresholds", observed

@@ -1,5 +1,5 @@
 """Bedrock collection (regional): where the region's model invocation logging sends its records, if anywhere; its
-agents (guardrail, service role, key) and its custom models' keys."""
+agents (guardrail, service role, key), its custom models' keys and what each guardrail filters."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def collect_bedrock(scope: Scope) -> BedrockRegion:
     found: dict[str, Any] = {"invocation_logging": logging}
     found.update(_read("agents", _agents, scope))
     found.update(_read("custom_models", _custom_models, scope))
+    found.update(_read("guardrails", _guardrails, scope))
     return plain(found)
 
 
@@ -94,3 +95,49 @@ def _custom_model(client: BaseClient, summary: Mapping[str, Any]) -> dict[str, A
         "arn": str(model.get("modelArn") or summary["modelArn"]),
         "kms_key": model.get("modelKmsKeyArn") or None,
     }
+
+
+def _guardrails(scope: Scope) -> list[dict[str, Any]]:
+    return _each_described(scope.client("bedrock"), "list_guardrails", "guardrails", _guardrail, scope.region)
+
+
+def _guardrail(client: BaseClient, summary: Mapping[str, Any]) -> dict[str, Any]:
+    # Without a version GetGuardrail answers the working draft, which every later version is published from.
+    guardrail = client.get_guardrail(guardrailIdentifier=summary["id"])
+    content = (guardrail.get("contentPolicy") or {}).get("filters") or []
+    attack = next((f for f in content if f.get("type") == "PROMPT_ATTACK"), None)
+    sensitive = guardrail.get("sensitiveInformationPolicy") or {}
+    grounding = (guardrail.get("contextualGroundingPolicy") or {}).get("filters") or []
+    return {
+        "id": str(guardrail.get("guardrailId") or summary["id"]),
+        "name": guardrail.get("name") or summary.get("name"),
+        "arn": str(guardrail.get("guardrailArn") or summary.get("arn") or summary["id"]),
+        "version": guardrail.get("version"),
+        "prompt_attack": None if attack is None else _filter_path(attack, "input", strength=True),
+        "sensitive_information": [
+            {"name": str(entry.get("type") or entry.get("name")), "kind": kind, **_filter_path(entry, "output")}
+            for kind, entries in (("entity", sensitive.get("piiEntities")), ("regex", sensitive.get("regexes")))
+            for entry in entries or []
+        ],
+        "grounding": [
+            {
+                "type": str(f.get("type")),
+                "threshold": f.get("threshold"),
+                "action": f.get("action"),
+                "enabled": f.get("enabled"),
+            }
+            for f in grounding
+        ],
+    }
+
+
+def _filter_path(entry: Mapping[str, Any], path: str, *, strength: bool = False) -> dict[str, Any]:
+    """What a filter does on one path (``input``: the prompt, ``output``: the answer). GetGuardrail leaves a path's
+    action and switch out unless they were set: the filter's own ``action`` then applies, and a path is on."""
+    found = {
+        "action": entry.get(f"{path}Action") or entry.get("action"),
+        "enabled": entry.get(f"{path}Enabled"),
+    }
+    if strength:
+        found["strength"] = entry.get(f"{path}Strength")
+    return found

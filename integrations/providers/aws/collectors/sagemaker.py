@@ -1,6 +1,7 @@
 """SageMaker collection (regional): each notebook instance's network placement, root access and storage key, and the
 lifecycle configurations they use (scripts scanned for credentials); each model's VPC placement; each recent training
-job's keys, network and traffic encryption, and each endpoint configuration's storage key and production variants."""
+job's keys, network and traffic encryption, each endpoint configuration's storage key and production variants, and each
+Studio domain's sign-in, network access and key."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def collect_sagemaker(scope: Scope) -> SageMakerRegion:
         **plain(_models(sagemaker, scope)),
         **plain(_training_jobs(sagemaker, scope)),
         **plain(_endpoint_configs(sagemaker, scope)),
+        **plain(_domains(sagemaker, scope)),
     }
 
 
@@ -231,3 +233,37 @@ def _endpoint_config(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, A
         ],
     )
     return config
+
+
+# Each Studio domain costs a DescribeDomain call; an account holds a few (the quota's default is one per region).
+MAX_DOMAINS = 100
+
+
+def _domains(sagemaker: BaseClient, scope: Scope) -> dict[str, Any]:
+    return _listed_and_described(sagemaker, scope, "domains", _domain, "list_domains", "Domains", MAX_DOMAINS)
+
+
+def _domain(sagemaker: BaseClient, scope: Scope, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    domain_id = listed["DomainId"]
+    domain: dict[str, Any] = {
+        "id": domain_id,
+        "name": listed.get("DomainName"),
+        "arn": listed.get("DomainArn"),
+        "status": listed.get("Status"),
+        "region": scope.region,
+    }
+    try:
+        described = sagemaker.describe_domain(DomainId=domain_id)
+    except ClientError as exc:
+        if error_code(exc) in ("ResourceNotFound", "ValidationException"):  # deleted since the listing
+            return None
+        domain["describe_error"] = describe_error(exc)
+        return domain
+    domain.update(
+        arn=described.get("DomainArn") or domain["arn"],
+        auth_mode=described.get("AuthMode"),
+        # PublicInternetOnly (SageMaker's default) or VpcOnly; None: not reported.
+        app_network_access_type=described.get("AppNetworkAccessType"),
+        kms_key_id=described.get("KmsKeyId") or described.get("HomeEfsFileSystemKmsKeyId") or None,
+    )
+    return domain
