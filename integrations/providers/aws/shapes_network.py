@@ -358,6 +358,11 @@ class GuardDutyRegion(TypedDict):
     organization_admins_error: NotRequired[str]
 
 
+# An active critical or high Inspector finding first seen longer ago than this many days is overdue (PCI DSS 6.3.3 and
+# FedRAMP give critical and high vulnerabilities a month): the collector asks for these, the check words them.
+INSPECTOR_OVERDUE_DAYS = 30
+
+
 class InspectorRegion(TypedDict):
     status: str | None  # the account's Inspector status; None: never enabled in the region
     resource_state: dict[str, str | None]  # scan type ("ec2", "ecr", "lambda", ...) -> its status
@@ -365,6 +370,12 @@ class InspectorRegion(TypedDict):
     # worth counted, ``more`` when there are others), or the error reading them.
     critical_findings: NotRequired[InspectorFindings]
     critical_findings_error: NotRequired[str]
+    # Likewise its active critical and high findings first seen over INSPECTOR_OVERDUE_DAYS ago, and its active
+    # findings with a public exploit (exploitAvailable YES); absent from inventories collected before they were read.
+    overdue_findings: NotRequired[InspectorFindings]
+    overdue_findings_error: NotRequired[str]
+    exploitable_findings: NotRequired[InspectorFindings]
+    exploitable_findings_error: NotRequired[str]
 
 
 class InspectorFindings(TypedDict):
@@ -372,6 +383,7 @@ class InspectorFindings(TypedDict):
     more: bool
     vulnerabilities: list[str]  # packageVulnerabilityDetails.vulnerabilityId (CVE-...), the first 20, sorted
     resources: list[str]  # the affected resources' ids (instance ids, image ARNs, function ARNs), the first 20
+    first_seen: NotRequired[str | None]  # the earliest firstObservedAt of those counted (ISO 8601); None: not given
 
 
 class MacieRegion(TypedDict):

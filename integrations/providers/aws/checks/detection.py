@@ -3,12 +3,19 @@ sensitive data in S3; and GuardDuty's high-severity findings dealt with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from integrations.registry import Inventory, Outcome, Severity
 
 from ..shapes import SecurityHubRegion
-from ..shapes_network import GuardDutyRegion, InspectorRegion, MacieRegion
+from ..shapes_network import (
+    INSPECTOR_OVERDUE_DAYS,
+    GuardDutyRegion,
+    InspectorFindings,
+    InspectorRegion,
+    MacieRegion,
+)
 from ._common import ACCOUNT, aws_check, error, regions, result
 
 DETECTOR = "AWS::GuardDuty::Detector"
@@ -174,34 +181,102 @@ def inspector2_enabled(inventory: Inventory) -> Iterable[Outcome]:
     "Suppress a finding with a suppression rule only when the flaw cannot be reached, and record why.",
 )
 def inspector2_no_active_critical_findings(inventory: Inventory) -> Iterable[Outcome]:
+    return _finding_outcomes(inventory, "critical_findings", _critical_reason)
+
+
+def _critical_reason(region: str, found: InspectorFindings, count: str) -> str:
+    if found["count"]:
+        named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
+        return f"Amazon Inspector in {region} has {count} active critical finding(s): {named}"
+    return f"Amazon Inspector in {region} has no active critical finding"
+
+
+def _finding_outcomes(
+    inventory: Inventory,
+    key: str,
+    describe: Callable[[str, InspectorFindings, str], str],
+    *,
+    dated: bool = False,
+) -> Iterator[Outcome]:
+    """Per region where Inspector is enabled, a pass when its ``key`` read found no finding, else a failure that
+    ``describe`` words (given the region, what was found and its count in words); an error when the read failed.
+    Regions collected before ``key`` was read give nothing."""
     account = inventory.account_id or "aws-account"
     for region, data in _inspector_regions(inventory):
         if data.get("status") != "ENABLED":
             continue  # nothing is scanned: aws.inspector2.enabled fails the region
-        if data.get("critical_findings_error"):
-            reason = f"Could not read Amazon Inspector findings in {region}: {data['critical_findings_error']}"
+        failure = data.get(f"{key}_error")
+        if failure:
+            reason = f"Could not read Amazon Inspector findings in {region}: {failure}"
             yield error(account, ACCOUNT, reason, region=region)
             continue
-        found = data.get("critical_findings")
+        found = cast("InspectorFindings | None", data.get(key))
         if found is None:
-            continue  # collected before findings were read
+            continue
         count = f"{found['count']}{' or more' if found['more'] else ''}"
-        if found["count"]:
-            named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
-            reason = f"Amazon Inspector in {region} has {count} active critical finding(s): {named}"
-        else:
-            reason = f"Amazon Inspector in {region} has no active critical finding"
-        yield result(
-            not found["count"],
-            account,
-            ACCOUNT,
-            reason,
-            region=region,
-            finding_count=found["count"],
-            more=found["more"],
-            vulnerabilities=found["vulnerabilities"],
-            resources=found["resources"],
-        )
+        observed = {
+            "finding_count": found["count"],
+            "more": found["more"],
+            "vulnerabilities": found["vulnerabilities"],
+            "resources": found["resources"],
+        }
+        if dated:
+            observed["first_seen"] = found.get("first_seen")
+        yield result(not found["count"], account, ACCOUNT, describe(region, found, count), region=region, **observed)
+
+
+@aws_check(
+    id="aws.inspector2.no_overdue_findings",
+    title=f"Amazon Inspector has no critical or high finding left open over {INSPECTOR_OVERDUE_DAYS} days",
+    severity=Severity.HIGH,
+    service="inspector2",
+    resource_type=ACCOUNT,
+    rationale="A vulnerability management programme is judged on how long known flaws stay open, not on whether "
+    "scanning runs: PCI DSS and FedRAMP give critical and high vulnerabilities a month. An active critical or high "
+    "finding first seen longer ago than that shows patching is not keeping up, and attackers have had that long "
+    "to find it.",
+    remediation="Patch or rebuild what the oldest findings name first (Patch Manager for instances, rebuilt images "
+    "and function packages), then work through the rest; where a flaw cannot be reached, suppress the finding with "
+    "a suppression rule and record the risk acceptance, so the open backlog shows only what still needs fixing.",
+)
+def inspector2_no_overdue_findings(inventory: Inventory) -> Iterable[Outcome]:
+    return _finding_outcomes(inventory, "overdue_findings", _overdue_reason, dated=True)
+
+
+def _overdue_reason(region: str, found: InspectorFindings, count: str) -> str:
+    if not found["count"]:
+        return f"Amazon Inspector in {region} has no critical or high finding open over {INSPECTOR_OVERDUE_DAYS} days"
+    named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
+    first_seen = found.get("first_seen")
+    since = f", the oldest first seen {first_seen[:10]}" if first_seen else ""
+    return (
+        f"Amazon Inspector in {region} has {count} critical or high finding(s) open over {INSPECTOR_OVERDUE_DAYS} days"
+        f"{since}: {named}"
+    )
+
+
+@aws_check(
+    id="aws.inspector2.no_active_exploitable_findings",
+    title="Amazon Inspector has no active finding with a public exploit",
+    severity=Severity.HIGH,
+    service="inspector2",
+    resource_type=ACCOUNT,
+    rationale="Inspector marks a finding exploitAvailable when exploit code for the vulnerability is public; from "
+    "then on attacking it takes no skill, and such flaws are the ones seen exploited in the wild, whatever their "
+    "CVSS score. They are the first to fix, ahead of severity order.",
+    remediation="Patch or rebuild what each finding names ahead of the rest of the backlog and redeploy; Inspector "
+    "closes the finding on its next scan. Where the flaw cannot be reached, suppress the finding with a suppression "
+    "rule and record why.",
+)
+def inspector2_no_active_exploitable_findings(inventory: Inventory) -> Iterable[Outcome]:
+    return _finding_outcomes(inventory, "exploitable_findings", _exploitable_reason)
+
+
+def _exploitable_reason(region: str, found: InspectorFindings, count: str) -> str:
+    if not found["count"]:
+        return f"Amazon Inspector in {region} has no active finding with a public exploit"
+    named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
+    return f"Amazon Inspector in {region} has {count} active finding(s) with a public exploit: {named}"
 
 
 @aws_check(

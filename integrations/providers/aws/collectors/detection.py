@@ -3,6 +3,8 @@ Macie."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.client import BaseClient
@@ -10,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from ..shapes import SecurityHubRegion
-from ..shapes_network import GuardDutyRegion, InspectorRegion, MacieRegion
+from ..shapes_network import INSPECTOR_OVERDUE_DAYS, GuardDutyRegion, InspectorRegion, MacieRegion
 from ._common import Scope, describe_error, error_code, optional, paginate, plain
 
 # How AWS words the refusal it gives an account without Macie; any other AccessDeniedException is a missing
@@ -134,44 +136,81 @@ def collect_inspector2(scope: Scope) -> InspectorRegion:
         "resource_state": {str(k): (v or {}).get("status") for k, v in account.get("resourceState", {}).items()},
     }
     if region["status"] == "ENABLED":
-        region.update(_inspector_critical_findings(inspector))
+        region.update(_inspector_findings(inspector))
     return plain(region)
 
 
-_ACTIVE_CRITICAL = {
-    "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
-    "severity": [{"comparison": "EQUALS", "value": "CRITICAL"}],
-}
-# One page says there are critical findings and names the first of them; the count says "or more" beyond it.
+_OVERDUE_SEVERITIES = ("CRITICAL", "HIGH")
+# One page says there are such findings and names the first of them; the count says "or more" beyond it.
 _INSPECTOR_PAGE = 100
 # The vulnerabilities and resources an outcome names (all are counted).
 _INSPECTOR_NAMED = 20
 
 
-def _inspector_critical_findings(inspector: BaseClient) -> dict[str, Any]:
-    """The region's active findings of critical severity: how many (up to a page), which vulnerabilities on which
-    resources (the first few); or why they could not be read."""
-    try:
-        page = inspector.list_findings(filterCriteria=_ACTIVE_CRITICAL, maxResults=_INSPECTOR_PAGE)
-    except (ClientError, BotoCoreError, ResponseParserError) as exc:
-        return {"critical_findings_error": describe_error(exc)}
-    # The filter is asked for, and each finding judged again: what is counted is what was asked for.
-    found = [
-        f
-        for f in page.get("findings") or []
-        if f.get("status") == "ACTIVE" and str(f.get("severity") or "").upper() == "CRITICAL"
-    ]
+def _active(*criteria: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}], **dict(criteria)}
+
+
+def _severity(finding: Mapping[str, Any]) -> str:
+    return str(finding.get("severity") or "").upper()
+
+
+def _inspector_findings(inspector: BaseClient) -> dict[str, Any]:
+    """Three reads of the region's active findings, each kept (or its error) on its own key: the critical ones, the
+    critical and high ones first seen over ``INSPECTOR_OVERDUE_DAYS`` ago, and the ones with a public exploit."""
+    cutoff = datetime.now(UTC) - timedelta(days=INSPECTOR_OVERDUE_DAYS)
+    reads: dict[str, tuple[dict[str, Any], Callable[[Mapping[str, Any]], bool]]] = {
+        "critical_findings": (
+            _active(("severity", [{"comparison": "EQUALS", "value": "CRITICAL"}])),
+            lambda f: _severity(f) == "CRITICAL",
+        ),
+        "overdue_findings": (
+            _active(
+                ("severity", [{"comparison": "EQUALS", "value": s} for s in _OVERDUE_SEVERITIES]),
+                ("firstObservedAt", [{"endInclusive": cutoff}]),
+            ),
+            lambda f: _severity(f) in _OVERDUE_SEVERITIES and _seen_by(f, cutoff),
+        ),
+        "exploitable_findings": (
+            _active(("exploitAvailable", [{"comparison": "EQUALS", "value": "YES"}])),
+            lambda f: f.get("exploitAvailable") == "YES",
+        ),
+    }
+    found: dict[str, Any] = {}
+    for key, (criteria, keep) in reads.items():
+        try:
+            page = inspector.list_findings(filterCriteria=criteria, maxResults=_INSPECTOR_PAGE)
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+            found[f"{key}_error"] = describe_error(exc)
+            continue
+        # The filter is asked for, and each finding judged again: what is counted is what was asked for.
+        kept = [f for f in page.get("findings") or [] if f.get("status") == "ACTIVE" and keep(f)]
+        found[key] = _summary(kept, more=bool(page.get("nextToken")))
+    return found
+
+
+def _seen_by(finding: Mapping[str, Any], cutoff: datetime) -> bool:
+    seen = _first_seen(finding)
+    return seen is not None and seen <= cutoff
+
+
+def _first_seen(finding: Mapping[str, Any]) -> datetime | None:
+    seen = finding.get("firstObservedAt")
+    return seen if isinstance(seen, datetime) else None
+
+
+def _summary(findings: list[Mapping[str, Any]], *, more: bool) -> dict[str, Any]:
     vulnerabilities = sorted(
-        {str(v) for f in found if (v := (f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId"))}
+        {str(v) for f in findings if (v := (f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId"))}
     )
-    resources = sorted({str(r.get("id")) for f in found for r in f.get("resources") or [] if r.get("id")})
+    resources = sorted({str(r.get("id")) for f in findings for r in f.get("resources") or [] if r.get("id")})
+    seen = [when for f in findings if (when := _first_seen(f)) is not None]
     return {
-        "critical_findings": {
-            "count": len(found),
-            "more": bool(page.get("nextToken")),
-            "vulnerabilities": vulnerabilities[:_INSPECTOR_NAMED],
-            "resources": resources[:_INSPECTOR_NAMED],
-        }
+        "count": len(findings),
+        "more": more,
+        "vulnerabilities": vulnerabilities[:_INSPECTOR_NAMED],
+        "resources": resources[:_INSPECTOR_NAMED],
+        "first_seen": min(seen) if seen else None,
     }
 
 
