@@ -10,7 +10,8 @@ own models accept instead, and everything else stays moto's behaviour.
 - ``ec2_settings``: block public access for EBS snapshots and AMIs, instance metadata defaults, serial console access.
 - ``ec2_client_vpn``: Client VPN endpoints (create, describe, modify, delete).
 - ``apigateway``: client certificates (generate, list, get, delete) and a stage's client certificate.
-- ``codebuild``: project visibility (UpdateProjectVisibility; BatchGetProjects reports it).
+- ``codebuild``: project visibility (UpdateProjectVisibility) and webhooks (create, update, delete); BatchGetProjects
+  reports both.
 - ``cloudfront``: which origin access control (or identity) an origin uses, kept and answered.
 - ``athena``: the REST paths botocore's Athena model now uses, and UpdateWorkGroup.
 - ``bedrock``: custom models keep the KMS key their customization job named, or none.

@@ -59,6 +59,22 @@ class CodeBuildProject(TypedDict):
     privileged_mode: NotRequired[bool]
     # projectVisibility: PRIVATE or PUBLIC_READ; absent as privileged_mode is.
     visibility: NotRequired[str]
+    # The webhook that starts builds from the source repository; None: none. Absent as privileged_mode is.
+    webhook: NotRequired[CodeBuildWebhook | None]
+
+
+class CodeBuildWebhookFilter(TypedDict):
+    type: str  # EVENT, ACTOR_ACCOUNT_ID, HEAD_REF, BASE_REF, FILE_PATH, COMMIT_MESSAGE, ...
+    pattern: str  # a regular expression (for EVENT: a comma-separated list of events)
+    exclude: bool  # excludeMatchedPattern: the group matches what the pattern does not
+
+
+class CodeBuildWebhook(TypedDict):
+    # filterGroups: a build starts when every filter of any one group matches; no group: every event builds
+    filter_groups: list[list[CodeBuildWebhookFilter]]
+    # pullRequestBuildPolicy.requiresCommentApproval: DISABLED (also when not reported), ALL_PULL_REQUESTS or
+    # FORK_PULL_REQUESTS
+    pull_request_approval: str
 
 
 class CodeBuildRegion(TypedDict):

@@ -113,6 +113,17 @@ def hardened_project(endpoint: str, name: str, region: str, **changes: Any) -> s
 
 def _seed_codebuild(endpoint: str, region: str) -> set[tuple[str, str, str]]:
     hardened_project(endpoint, "storefront", region)
+    codebuild = aws(endpoint, "codebuild", region)
+    # The storefront builds pull requests from two named accounts only (anchored) and pushes to main: passes both
+    # webhook checks; the nightly project builds pull requests from an account id left unanchored: fails both.
+    pull_requests = {"type": "EVENT", "pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"}
+    codebuild.create_webhook(
+        projectName="storefront",
+        filterGroups=[
+            [pull_requests, {"type": "ACTOR_ACCOUNT_ID", "pattern": "^(1234567|7654321)$"}],
+            [{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"}],
+        ],
+    )
     # Logs nothing, a plain access key pair, a token in its source URL, unencrypted artifacts: fails four checks (the
     # S3 logs check does not judge a project keeping no S3 logs).
     loose = hardened_project(
@@ -130,14 +141,20 @@ def _seed_codebuild(endpoint: str, region: str) -> set[tuple[str, str, str]]:
         },
         logsConfig={"cloudWatchLogs": {"status": "DISABLED"}, "s3Logs": {"status": "DISABLED"}},
     )
-    # S3 logs with encryption disabled, otherwise hardened: fails the S3 logs check alone.
+    # S3 logs with encryption disabled, otherwise hardened: fails the S3 logs check alone (and, with its webhook below,
+    # the two webhook checks).
     plain_logs = hardened_project(
         endpoint,
         "nightly",
         region,
         logsConfig={"s3Logs": {"status": "ENABLED", "location": "build-logs/nightly", "encryptionDisabled": True}},
     )
+    codebuild.create_webhook(
+        projectName="nightly", filterGroups=[[pull_requests, {"type": "ACTOR_ACCOUNT_ID", "pattern": "1234567"}]]
+    )
     return {
+        ("aws.codebuild.webhook_filters_anchored", plain_logs, region),
+        ("aws.codebuild.webhook_pull_requests_need_approval", plain_logs, region),
         *{
             (f"aws.codebuild.{name}", loose, region)
             for name in (

@@ -82,6 +82,7 @@ def _project(scope: Scope, described: Mapping[str, Any]) -> dict[str, Any]:
     project["plaintext_variable_findings"] = {
         str(v["name"]): kinds for v in plain_variables if (kinds := value_credential_kinds(v.get("value")))
     }
+    project["webhook"] = _webhook(described.get("webhook"))
     project["sources"] = [
         _source("primary", described.get("source") or {}),
         *(_source(str(s.get("sourceIdentifier") or ""), s) for s in described.get("secondarySources") or []),
@@ -91,6 +92,28 @@ def _project(scope: Scope, described: Mapping[str, Any]) -> dict[str, Any]:
         *(_artifacts(str(a.get("artifactIdentifier") or ""), a) for a in described.get("secondaryArtifacts") or []),
     ]
     return project
+
+
+def _webhook(webhook: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What starts the project's builds from its repository: the webhook's filter groups and pull request build
+    policy (absent: builds start without approval), or None when the project has no webhook."""
+    if not webhook:
+        return None
+    policy = webhook.get("pullRequestBuildPolicy") or {}
+    return {
+        "filter_groups": [
+            [
+                {
+                    "type": str(f.get("type") or ""),
+                    "pattern": str(f.get("pattern") or ""),
+                    "exclude": f.get("excludeMatchedPattern") is True,
+                }
+                for f in group or []
+            ]
+            for group in webhook.get("filterGroups") or []
+        ],
+        "pull_request_approval": policy.get("requiresCommentApproval") or "DISABLED",
+    }
 
 
 def _source(identifier: str, source: Mapping[str, Any]) -> dict[str, Any]:
