@@ -28,6 +28,7 @@ from complywise import egress
 from integrations.redaction import redact
 from integrations.registry import CollectionUnit, Inventory
 
+from .availability import offered
 from .client_needs import CLIENT_NEEDS
 from .collectors import COLLECTORS
 from .collectors._common import AwsConnectorError, Scope, describe_error
@@ -206,9 +207,19 @@ class AwsConnector:
         if not wanted:
             return inventory
         tasks: list[tuple[str, str]] = []
+        not_offered: dict[str, list[str]] = {}
         for service in wanted:
             for region in [self.global_region] if service in GLOBAL_SERVICES else regions:
-                tasks.append((service, region))
+                if service in GLOBAL_SERVICES or offered(service, region):
+                    tasks.append((service, region))
+                else:
+                    not_offered.setdefault(service, []).append(region)
+        for service, skipped in not_offered.items():
+            # Kept on the service's data (its checks judge the regions collected, and give nothing for these).
+            inventory.data[service] = {"regions": {}, "not_offered": skipped}
+            logger.info("AWS does not offer %s in %s: not collected there", service, ", ".join(skipped))
+        if not tasks:
+            return inventory
         try:
             identity = self._identity(self._config())
         except _FAILURES as exc:

@@ -29,6 +29,9 @@ class Regional(TypedDict, Generic[RegionT]):
     """A regional service's data: one shape per scanned region."""
 
     regions: dict[str, RegionT]
+    # Scanned regions where AWS does not offer the service (botocore's endpoint data), not collected; absent when
+    # every scanned region offers it.
+    not_offered: NotRequired[list[str]]
 
 
 # --- iam (global) and accessanalyzer ---------------------------------------------

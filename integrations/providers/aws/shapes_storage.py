@@ -229,6 +229,9 @@ class SearchDomain(TypedDict):
     dedicated_master: NotRequired[bool]  # ClusterConfig.DedicatedMasterEnabled
     dedicated_master_count: NotRequired[int | None]  # ClusterConfig.DedicatedMasterCount
     internal_user_database: NotRequired[bool]  # AdvancedSecurityOptions.InternalUserDatabaseEnabled
+    # "Cognito" (CognitoOptions.Enabled) and/or "SAML" (AdvancedSecurityOptions.SAMLOptions.Enabled): who signs people
+    # in to OpenSearch Dashboards; empty: neither.
+    dashboards_identity_providers: NotRequired[list[str]]
 
 
 class OpenSearchRegion(TypedDict):

@@ -60,8 +60,8 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
         "Subnets"
     ][0]["SubnetId"]
     # In a default subnet, encrypted at rest and between nodes, HTTPS with TLS 1.2 only, fine-grained access control
-    # (IAM users, no internal user database), error and audit logs published, three data nodes over three zones under
-    # three dedicated masters: passes every domain check.
+    # (IAM users, no internal user database, Dashboards behind SAML), error and audit logs published, three data nodes
+    # over three zones under three dedicated masters: passes every domain check.
     log_group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/opensearch/catalog"
     opensearch.create_domain(
         DomainName="catalog",
@@ -81,6 +81,7 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
         AdvancedSecurityOptions={
             "Enabled": True,
             "MasterUserOptions": {"MasterUserARN": f"arn:aws:iam::{ACCOUNT}:role/search-admin"},
+            "SAMLOptions": {"Enabled": True, "Idp": {"MetadataContent": "<md/>" * 20, "EntityId": "https://idp"}},
         },
         LogPublishingOptions={
             kind: {"CloudWatchLogsLogGroupArn": f"{log_group}/{kind.lower()}", "Enabled": True}
@@ -117,6 +118,7 @@ def seed_apigateway_and_opensearch(endpoint: str, region: str) -> set[tuple[str,
                 "fine_grained_access_control",
                 "data_nodes_fault_tolerant",
                 "dedicated_master_nodes_fault_tolerant",
+                "dashboards_identity_provider",
             )
         },
         # the storefront API's GET / asks for no authorization

@@ -117,3 +117,44 @@ def test_domains_collected_before_their_cluster_settings_were_kept_are_errors() 
         assert (
             outcome.reason == "OpenSearch domain old was collected before its cluster and security settings were read"
         )
+
+
+DASHBOARDS = "aws.opensearch.dashboards_identity_provider"
+
+
+def test_dashboards_pass_only_behind_cognito_or_saml(moto_reset: str) -> None:
+    # given a domain signing Dashboards users in through Cognito, one through SAML, and one through neither
+    cognito = _domain(
+        moto_reset,
+        "cognito",
+        CognitoOptions={
+            "Enabled": True,
+            "UserPoolId": f"{REGION}_Pool1",
+            "IdentityPoolId": f"{REGION}:identities",
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/dashboards",
+        },
+    )
+    saml = _domain(
+        moto_reset,
+        "saml",
+        AdvancedSecurityOptions={
+            "Enabled": True,
+            "InternalUserDatabaseEnabled": False,
+            "MasterUserOptions": {"MasterUserARN": f"arn:aws:iam::{ACCOUNT}:role/search-admin"},
+            "SAMLOptions": {"Enabled": True, "Idp": {"MetadataContent": "<md/>" * 20, "EntityId": "https://idp"}},
+        },
+    )
+    neither = _domain(moto_reset, "neither", "eu-west-1")
+    # when the check runs over both regions
+    outcomes = run(collect(moto_reset, [DASHBOARDS], [REGION, "eu-west-1"]), DASHBOARDS)
+    # then only the domain behind neither fails, each saying who signs users in
+    assert statuses(outcomes) == {cognito: PASS, saml: PASS, neither: FAIL}
+    assert _reasons(outcomes) == {
+        cognito: "OpenSearch domain cognito signs Dashboards users in through Cognito",
+        saml: "OpenSearch domain saml signs Dashboards users in through SAML",
+        neither: "OpenSearch domain neither signs Dashboards users in through neither Cognito nor SAML",
+    }
+    assert next(o for o in outcomes if o.resource_id == neither).region == "eu-west-1"
+    # and a domain collected before Dashboards sign-in was read is not judged
+    stored = inventory(opensearch={"regions": {REGION: {"domains": [{"name": "old", "region": REGION}]}}})
+    assert run(stored, DASHBOARDS) == []

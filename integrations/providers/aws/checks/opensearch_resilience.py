@@ -1,5 +1,6 @@
 """OpenSearch Service domain resilience and sign-in checks: data nodes spread over Availability Zones, three
-dedicated master nodes, and no internal user database beside the account's identities."""
+dedicated master nodes, no internal user database beside the account's identities, and Dashboards users signed in by
+the organisation's identity provider."""
 
 from __future__ import annotations
 
@@ -133,4 +134,38 @@ def opensearch_internal_user_database_disabled(inventory: Inventory) -> Iterable
             reason,
             region=str(domain.get("region", "")),
             internal_user_database=internal,
+        )
+
+
+@aws_check(
+    id="aws.opensearch.dashboards_identity_provider",
+    title="OpenSearch Dashboards sign users in through Cognito or SAML",
+    severity=Severity.MEDIUM,
+    service="opensearch",
+    resource_type=DOMAIN,
+    rationale="Without Cognito or SAML authentication, people reach OpenSearch Dashboards with the domain's own "
+    "internal users' passwords or with signed AWS requests through a proxy, outside the workforce's identity "
+    "provider, its MFA and its leaver process; Cognito or a SAML provider signs each person in with their "
+    "organisation identity and maps their groups to the domain's roles.",
+    remediation="Turn on SAML authentication for Dashboards with the organisation's identity provider "
+    "(UpdateDomainConfig AdvancedSecurityOptions SAMLOptions, fine-grained access control on) or Amazon Cognito "
+    "authentication (CognitoOptions with a user pool federated to it), and map its groups to the domain's roles.",
+)
+def opensearch_dashboards_identity_provider(inventory: Inventory) -> Iterable[Outcome]:
+    for domain in search_domains(inventory):
+        providers = domain.get("dashboards_identity_providers")
+        if providers is None:
+            continue  # collected before Dashboards sign-in was read
+        reason = (
+            f"{_label(domain)} signs Dashboards users in through {' and '.join(providers)}"
+            if providers
+            else f"{_label(domain)} signs Dashboards users in through neither Cognito nor SAML"
+        )
+        yield result(
+            bool(providers),
+            domain_id(domain),
+            DOMAIN,
+            reason,
+            region=str(domain.get("region", "")),
+            identity_providers=providers,
         )

@@ -1,5 +1,6 @@
 """OpenSearch Service collection (regional): each domain's encryption, endpoint, network placement, access policy,
-the logs it publishes, its data and dedicated master nodes, and whether it keeps an internal user database.
+the logs it publishes, its data and dedicated master nodes, whether it keeps an internal user database and who signs
+people in to its Dashboards.
 
 Elasticsearch domains are listed and described by the same API, so they are collected alike.
 """
@@ -51,6 +52,12 @@ def _domain(scope: Scope, d: Mapping[str, Any]) -> dict[str, Any]:
         "vpc_subnet_ids": list((d.get("VPCOptions") or {}).get("SubnetIds") or []),
         "fine_grained_access_control": bool(security.get("Enabled")),
         "internal_user_database": bool(security.get("InternalUserDatabaseEnabled")),
+        # Who signs people in to OpenSearch Dashboards besides the domain itself: Cognito user pools, a SAML provider.
+        "dashboards_identity_providers": [
+            name
+            for name, options in (("Cognito", d.get("CognitoOptions")), ("SAML", security.get("SAMLOptions")))
+            if (options or {}).get("Enabled")
+        ],
         "access_policy": policy_document(d.get("AccessPolicies")),
         "region": scope.region,
         "published_logs": _published_logs(d.get("LogPublishingOptions") or {}),
