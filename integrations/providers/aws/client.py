@@ -51,7 +51,17 @@ ROLE_SESSION_SECONDS = 3600
 
 # Global services are collected once, in the first configured region; every other collector runs per region.
 GLOBAL_SERVICES: frozenset[str] = frozenset(
-    {"iam", "s3", "account", "cloudfront", "organizations", "route53", "route53domains", "shield"}
+    {
+        "iam",
+        "s3",
+        "account",
+        "cloudfront",
+        "organizations",
+        "route53",
+        "route53domains",
+        "shield",
+        "s3_multi_region_access_points",
+    }
 )
 SUPPORTED_SERVICES: frozenset[str] = frozenset(COLLECTORS)
 REGIONAL_SERVICES: frozenset[str] = SUPPORTED_SERVICES - GLOBAL_SERVICES
@@ -395,7 +405,7 @@ def _needed(service: str, region: str, connector: AwsConnector) -> set[tuple[str
     needs: set[tuple[str, str]] = set()
     for spec in CLIENT_NEEDS.get(service, ()):
         name, _, scope = spec.partition("@")
-        needs.add((name, connector.global_region if scope == "global" else region))
+        needs.add((name, connector.global_region if scope == "global" else scope or region))
     return needs
 
 

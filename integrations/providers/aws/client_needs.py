@@ -1,6 +1,7 @@
 """The boto3 clients each inventory service needs (read by ``client`` when it builds a scope's clients).
 
-Inventory service -> clients; "@global" means one client in the global region rather than one per configured region.
+Inventory service -> clients; "@global" means one client in the global region rather than one per configured region,
+and "@<region>" one client in that region (an API AWS serves from one region only).
 A new inventory service adds its line here, beside its ``collectors.COLLECTORS`` entry.
 """
 
@@ -82,6 +83,8 @@ CLIENT_NEEDS: dict[str, tuple[str, ...]] = {
     "network_interfaces": ("ec2",),
     # Access points are regional: S3 Control in each region lists its own.
     "s3_access_points": ("s3control",),
+    # Multi-Region Access Points are managed through US West (Oregon) only, whatever the regions they span.
+    "s3_multi_region_access_points": ("s3control@us-west-2",),
     "dax": ("dax",),
     "memorydb": ("memorydb",),
     "fsx": ("fsx",),

@@ -225,6 +225,7 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "s3:ListAccessPoints",
     "s3:ListAllMyBuckets",
     "s3:ListBucket",
+    "s3:ListMultiRegionAccessPoints",
     "sagemaker:DescribeDomain",
     "sagemaker:DescribeEndpointConfig",
     "sagemaker:DescribeModel",

@@ -333,6 +333,21 @@ class S3AccessPoint(TypedDict):
     describe_error: NotRequired[str]  # GetAccessPoint failed for this access point
 
 
+class S3MultiRegionAccessPoint(TypedDict):
+    """One of ListMultiRegionAccessPoints' reports."""
+
+    name: str
+    alias: str | None
+    status: str | None  # READY, INCONSISTENT_ACROSS_REGIONS, CREATING, ...
+    public_access_block: AwsFragment | None  # PublicAccessBlock: the four settings, fixed at creation
+    buckets: list[str]  # the buckets it routes to, one per region
+
+
+class S3MultiRegionAccessPoints(TypedDict):
+    # The account's Multi-Region Access Points (global); always empty outside the aws partition, which has none.
+    access_points: list[S3MultiRegionAccessPoint]
+
+
 class S3AccessPointsRegion(TypedDict):
     access_points: list[S3AccessPoint]
     truncated_at: NotRequired[int]  # the region held more access points than were read
@@ -368,4 +383,5 @@ class StorageInventoryData(TypedDict, total=False):
     logs: Regional[LogsRegion]
     opensearch: Regional[OpenSearchRegion]
     s3_access_points: Regional[S3AccessPointsRegion]
+    s3_multi_region_access_points: S3MultiRegionAccessPoints
     glacier: Regional[GlacierRegion]

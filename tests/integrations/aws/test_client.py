@@ -368,6 +368,7 @@ _ACTION_FOR_OPERATION = {
     "s3-control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
     "s3-control:ListAccessPoints": "s3:ListAccessPoints",
     "s3-control:GetAccessPoint": "s3:GetAccessPoint",
+    "s3-control:ListMultiRegionAccessPoints": "s3:ListMultiRegionAccessPoints",
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",

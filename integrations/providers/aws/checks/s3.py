@@ -21,6 +21,7 @@ from ._policies import plain_http_verdict
 
 BUCKET = "AWS::S3::Bucket"
 ACCESS_POINT = "AWS::S3::AccessPoint"
+MULTI_REGION_ACCESS_POINT = "AWS::S3::MultiRegionAccessPoint"
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -148,6 +149,34 @@ def access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
             bucket=access_point.get("bucket"),
             network_origin=access_point.get("network_origin"),
             **flags,
+        )
+
+
+@aws_check(
+    id="aws.s3.multi_region_access_point_public_access_block",
+    title="S3 Multi-Region Access Points block public access",
+    severity=Severity.HIGH,
+    service="s3",
+    resource_type=MULTI_REGION_ACCESS_POINT,
+    requires=("s3_multi_region_access_points",),
+    rationale="A Multi-Region Access Point is one global name in front of buckets in several regions, with a "
+    "policy of its own; its Block Public Access settings stop that policy, or ACLs sent through it, from opening "
+    "every one of those buckets to anyone. They are fixed when it is created.",
+    remediation="Create a replacement Multi-Region Access Point over the same buckets with all four Block Public "
+    "Access settings on (the default), move its clients to the new alias, and delete the old one.",
+)
+def multi_region_access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
+    for access_point in service_data(inventory, "s3_multi_region_access_points").get("access_points", []):
+        name, flags = access_point["name"], _flags(access_point.get("public_access_block"))
+        off = [flag for flag, on in flags.items() if not on]
+        reason = (
+            f"Multi-Region Access Point {name} does not block public access: {', '.join(off)} off"
+            if off
+            else f"Multi-Region Access Point {name} blocks all public access"
+        )
+        # Global: one name across the regions of its buckets.
+        yield result(
+            not off, name, MULTI_REGION_ACCESS_POINT, reason, region="", buckets=access_point.get("buckets"), **flags
         )
 
 

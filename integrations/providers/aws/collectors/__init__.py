@@ -72,7 +72,7 @@ from .organizations import collect_organizations
 from .redshift import collect_redshift
 from .route53 import collect_route53
 from .route53domains import collect_route53domains
-from .s3 import collect_s3, collect_s3_access_points
+from .s3 import collect_s3, collect_s3_access_points, collect_s3_multi_region_access_points
 from .sagemaker import collect_sagemaker
 from .ses import collect_ses
 from .shield import collect_shield
@@ -155,6 +155,7 @@ COLLECTORS: dict[str, Collector] = {
     "transit_gateways": collect_transit_gateways,
     "network_interfaces": collect_network_interfaces,
     "s3_access_points": collect_s3_access_points,
+    "s3_multi_region_access_points": collect_s3_multi_region_access_points,
     "dax": collect_dax,
     "memorydb": collect_memorydb,
     "fsx": collect_fsx,

@@ -1,4 +1,5 @@
-"""S3 collection: the account's Block Public Access and every bucket's settings (global); access points (regional)."""
+"""S3 collection: the account's Block Public Access and every bucket's settings (global); access points (regional);
+Multi-Region Access Points (global)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes import S3
-from ..shapes_storage import S3AccessPointsRegion
+from ..shapes_storage import S3AccessPointsRegion, S3MultiRegionAccessPoints
 from ._common import (
     Scope,
     bounded_region,
@@ -193,3 +194,32 @@ def collect_s3_access_points(scope: Scope) -> S3AccessPointsRegion:
 
     read_points = concurrently(read, listed)
     return bounded_region("access_points", [ap for ap in read_points if ap is not None], more, MAX_ACCESS_POINTS)
+
+
+# Multi-Region Access Points exist in the aws partition only, and are managed through this region's endpoint.
+MRAP_PARTITION, MRAP_CONTROL_REGION = "aws", "us-west-2"
+
+
+def collect_s3_multi_region_access_points(scope: Scope) -> S3MultiRegionAccessPoints:
+    if scope.partition != MRAP_PARTITION:
+        return {"access_points": []}
+    control = scope.client("s3control", MRAP_CONTROL_REGION)
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:  # ListMultiRegionAccessPoints has no paginator: NextToken by hand
+        page = control.list_multi_region_access_points(
+            AccountId=scope.account_id, **({"NextToken": token} if token else {})
+        )
+        found.extend(
+            {
+                "name": str(ap["Name"]),
+                "alias": ap.get("Alias"),
+                "status": ap.get("Status"),
+                "public_access_block": ap.get("PublicAccessBlock"),
+                "buckets": sorted(str(r.get("Bucket")) for r in ap.get("Regions") or [] if r.get("Bucket")),
+            }
+            for ap in page.get("AccessPoints", [])
+        )
+        token = page.get("NextToken")
+        if not token:
+            return plain({"access_points": found})
