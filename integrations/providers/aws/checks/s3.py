@@ -52,6 +52,16 @@ def _flags(config: Mapping[str, Any] | None) -> dict[str, bool]:
     return {flag: bool((config or {}).get(flag)) for flag in PAB_FLAGS}
 
 
+def _blocking(label: str, config: Mapping[str, Any] | None) -> tuple[list[str], dict[str, bool], str]:
+    """An access point's Block Public Access settings judged: the flags off, every flag, and the reason."""
+    flags = _flags(config)
+    off = [flag for flag, on in flags.items() if not on]
+    reason = (
+        f"{label} does not block public access: {', '.join(off)} off" if off else f"{label} blocks all public access"
+    )
+    return off, flags, reason
+
+
 @aws_check(
     id="aws.s3.account_public_access_block",
     title="S3 Block Public Access is on for the account",
@@ -133,12 +143,8 @@ def access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
             yield found
             continue
         access_point: S3AccessPoint = found
-        name, flags = access_point.get("name"), _flags(access_point.get("public_access_block"))
-        off = [flag for flag, on in flags.items() if not on]
-        reason = (
-            f"Access point {name} does not block public access: {', '.join(off)} off"
-            if off
-            else f"Access point {name} blocks all public access"
+        off, flags, reason = _blocking(
+            f"Access point {access_point.get('name')}", access_point.get("public_access_block")
         )
         yield result(
             not off,
@@ -167,13 +173,8 @@ def access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
 )
 def multi_region_access_point_public_access_block(inventory: Inventory) -> Iterable[Outcome]:
     for access_point in service_data(inventory, "s3_multi_region_access_points").get("access_points", []):
-        name, flags = access_point["name"], _flags(access_point.get("public_access_block"))
-        off = [flag for flag, on in flags.items() if not on]
-        reason = (
-            f"Multi-Region Access Point {name} does not block public access: {', '.join(off)} off"
-            if off
-            else f"Multi-Region Access Point {name} blocks all public access"
-        )
+        name = access_point["name"]
+        off, flags, reason = _blocking(f"Multi-Region Access Point {name}", access_point.get("public_access_block"))
         # Global: one name across the regions of its buckets.
         yield result(
             not off, name, MULTI_REGION_ACCESS_POINT, reason, region="", buckets=access_point.get("buckets"), **flags
