@@ -8,7 +8,6 @@ stopped and restarted under a running worker, and a worker killed with SIGKILL.
 import json
 import os
 import signal
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -27,9 +26,9 @@ from scans import engine, services
 from scans.models import ScanJob, ScanPart, ScanResult
 from tests.frameworks.factories import ControlFactory, FrameworkFactory
 from tests.integrations.host.support import non_compliant_host
+from tests.ports import closed_port
 
 from .worker_support import (
-    PRIVATE_REDIS_PORT,
     PrivateRedis,
     broker,
     poll_job,
@@ -42,7 +41,8 @@ from .worker_support import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DOWN_REDIS = f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0"
+# A Redis that is down: a port held, never listening, for the whole run (refused, and no other test run takes it).
+DOWN_REDIS = f"redis://127.0.0.1:{closed_port()}/0"
 REDIS_OPTIONS = {"visibility_timeout": 3600}
 
 
@@ -51,14 +51,6 @@ def own_broker(tmp_path):
     """Publish to a broker no other test run in this tree shares (their workers and purges stay out)."""
     with private_broker(tmp_path) as worker_env:
         yield worker_env
-
-
-@pytest.fixture
-def redis_port_closed():
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        if probe.connect_ex(("127.0.0.1", PRIVATE_REDIS_PORT)) == 0:
-            pytest.skip(f"port {PRIVATE_REDIS_PORT} is in use; it must be closed to stand for a Redis that is down")
 
 
 @pytest.fixture
@@ -106,7 +98,7 @@ def test_a_lost_roll_up_is_rolled_up_by_the_reaper(scan_tenant):
     assert Evidence.objects.filter(scan_job_id=job.pk).count() == 1
 
 
-def test_redis_down_at_the_end_of_a_scan_rolls_up_in_the_worker(scan_tenant, redis_port_closed, caplog):
+def test_redis_down_at_the_end_of_a_scan_rolls_up_in_the_worker(scan_tenant, caplog):
     # given a scan started while the broker worked
     with published_not_run():
         job = _started_job(scan_tenant)
@@ -145,7 +137,7 @@ def test_a_part_whose_worker_died_fails_with_a_reason_and_the_scan_completes_par
     assert ScanResult.objects.filter(scan_job=job).count() == 1
 
 
-def test_parts_that_never_started_fail_and_so_does_the_scan(scan_tenant, redis_port_closed, caplog):
+def test_parts_that_never_started_fail_and_so_does_the_scan(scan_tenant, caplog):
     # given a scan whose fan-out could not be published (Redis down as the worker started it)
     with published_not_run():
         job = services.scan_trigger(tenant=scan_tenant, actor=None)
@@ -185,7 +177,7 @@ def unwritable_broker_folder(tmp_path):
 
 @pytest.mark.parametrize("fault", ["redis-down", "embedded-folder-unwritable"])
 def test_export_requested_while_the_broker_is_down_is_503_and_failed(
-    fault, tenant, client_for, redis_port_closed, unwritable_broker_folder
+    fault, tenant, client_for, unwritable_broker_folder
 ):
     # given a broker that cannot take a message
     url, options = (DOWN_REDIS, REDIS_OPTIONS) if fault == "redis-down" else ("filesystem://", unwritable_broker_folder)
@@ -303,7 +295,7 @@ def _wait_for(condition, what: str, worker, timeout: float = 60) -> None:
 
 
 @pytest.fixture
-def private_redis(tmp_path, redis_port_closed):
+def private_redis(tmp_path):
     if not PrivateRedis.available():
         pytest.skip("redis-server is not installed; the Redis restart test needs its own server")
     redis = PrivateRedis(tmp_path)

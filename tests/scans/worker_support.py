@@ -16,9 +16,9 @@ from django.db import connection
 
 from complywise.celery import app as celery_app
 from scans.models import ScanJob
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PRIVATE_REDIS_PORT = 6391
 
 
 def database_url() -> str:
@@ -172,9 +172,10 @@ def _port_open(port: int) -> bool:
 class PrivateRedis:
     """A throw-away redis-server on its own port (no persistence), to stop and start under a test."""
 
-    def __init__(self, tmp_path: Path, port: int = PRIVATE_REDIS_PORT) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
+    def __init__(self, tmp_path: Path, port: int | None = None) -> None:
+        # A port of its own (suites run side by side in CI; a fixed one would be taken by the other's server).
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = tmp_path
         self.process: subprocess.Popen | None = None
 
