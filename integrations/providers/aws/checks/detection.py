@@ -184,9 +184,8 @@ def inspector2_no_active_critical_findings(inventory: Inventory) -> Iterable[Out
     return _finding_outcomes(inventory, "critical_findings", _critical_reason)
 
 
-def _critical_reason(region: str, found: InspectorFindings, count: str) -> str:
+def _critical_reason(region: str, found: InspectorFindings, count: str, named: str) -> str:
     if found["count"]:
-        named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
         return f"Amazon Inspector in {region} has {count} active critical finding(s): {named}"
     return f"Amazon Inspector in {region} has no active critical finding"
 
@@ -194,12 +193,13 @@ def _critical_reason(region: str, found: InspectorFindings, count: str) -> str:
 def _finding_outcomes(
     inventory: Inventory,
     key: str,
-    describe: Callable[[str, InspectorFindings, str], str],
+    describe: Callable[[str, InspectorFindings, str, str], str],
     *,
     dated: bool = False,
 ) -> Iterator[Outcome]:
     """Per region where Inspector is enabled, a pass when its ``key`` read found no finding, else a failure that
-    ``describe`` words (given the region, what was found and its count in words); an error when the read failed.
+    ``describe`` words (given the region, what was found, its count and the vulnerabilities it names, in words); an
+    error when the read failed.
     Regions collected before ``key`` was read give nothing."""
     account = inventory.account_id or "aws-account"
     for region, data in _inspector_regions(inventory):
@@ -214,6 +214,7 @@ def _finding_outcomes(
         if found is None:
             continue
         count = f"{found['count']}{' or more' if found['more'] else ''}"
+        named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
         observed = {
             "finding_count": found["count"],
             "more": found["more"],
@@ -222,7 +223,9 @@ def _finding_outcomes(
         }
         if dated:
             observed["first_seen"] = found.get("first_seen")
-        yield result(not found["count"], account, ACCOUNT, describe(region, found, count), region=region, **observed)
+        yield result(
+            not found["count"], account, ACCOUNT, describe(region, found, count, named), region=region, **observed
+        )
 
 
 @aws_check(
@@ -243,10 +246,9 @@ def inspector2_no_overdue_findings(inventory: Inventory) -> Iterable[Outcome]:
     return _finding_outcomes(inventory, "overdue_findings", _overdue_reason, dated=True)
 
 
-def _overdue_reason(region: str, found: InspectorFindings, count: str) -> str:
+def _overdue_reason(region: str, found: InspectorFindings, count: str, named: str) -> str:
     if not found["count"]:
         return f"Amazon Inspector in {region} has no critical or high finding open over {INSPECTOR_OVERDUE_DAYS} days"
-    named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
     first_seen = found.get("first_seen")
     since = f", the oldest first seen {first_seen[:10]}" if first_seen else ""
     return (
@@ -272,10 +274,9 @@ def inspector2_no_active_exploitable_findings(inventory: Inventory) -> Iterable[
     return _finding_outcomes(inventory, "exploitable_findings", _exploitable_reason)
 
 
-def _exploitable_reason(region: str, found: InspectorFindings, count: str) -> str:
+def _exploitable_reason(region: str, found: InspectorFindings, count: str, named: str) -> str:
     if not found["count"]:
         return f"Amazon Inspector in {region} has no active finding with a public exploit"
-    named = ", ".join(found["vulnerabilities"]) or "no vulnerability id given"
     return f"Amazon Inspector in {region} has {count} active finding(s) with a public exploit: {named}"
 
 

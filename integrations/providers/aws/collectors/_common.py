@@ -131,6 +131,25 @@ def paginate_at_most(client: BaseClient, operation: str, key: str, limit: int, *
     return items, False
 
 
+def follow_next_token(
+    call: Callable[..., Mapping[str, Any]], key: str, *, limit: int | None = None, **kwargs: Any
+) -> tuple[list[Any], bool]:
+    """The items under ``key`` of a listing botocore has no paginator for, following its NextToken; an empty page
+    ends it too (a token that never runs out must not loop forever). With ``limit``: the first ``limit`` items and
+    whether there were more (the pages beyond are not asked for)."""
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        batch = page.get(key) or []
+        items.extend(batch)
+        if limit is not None and len(items) > limit:
+            return items[:limit], True
+        token = page.get("NextToken")
+        if not token or not batch:
+            return items, False
+
+
 def bounded_region(key: str, resources: list[Any], more: bool, limit: int) -> Any:
     """A region shape holding ``resources`` under ``key`` (made plain), with ``truncated_at`` set to ``limit`` when
     the listing held more than were read, so the checks can say the region was read in part."""

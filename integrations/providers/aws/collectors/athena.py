@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from ..shapes_analytics import AthenaRegion
-from ._common import Scope, bounded_region, concurrently, describe_error, error_code
+from ._common import Scope, bounded_region, concurrently, describe_error, error_code, follow_next_token
 
 # Each workgroup costs a GetWorkGroup beyond the listing (AWS's default quota is 1,000 a region); past this many a
 # region's rest are left unread, and the checks say so.
@@ -29,16 +29,7 @@ def collect_athena(scope: Scope) -> AthenaRegion:
 
 
 def _work_groups(client: BaseClient) -> tuple[list[Mapping[str, Any]], bool]:
-    found: list[Mapping[str, Any]] = []
-    token: str | None = None
-    while True:
-        page = client.list_work_groups(MaxResults=_PAGE_SIZE, **({"NextToken": token} if token else {}))
-        found.extend(page.get("WorkGroups", []))
-        token = page.get("NextToken")
-        if len(found) > MAX_WORK_GROUPS:
-            return found[:MAX_WORK_GROUPS], True
-        if not token:
-            return found, False
+    return follow_next_token(client.list_work_groups, "WorkGroups", limit=MAX_WORK_GROUPS, MaxResults=_PAGE_SIZE)
 
 
 def _work_group(client: BaseClient, region: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -6,24 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..shapes_platform import EventBridgeRegion
-from ._common import Scope, plain, policy_document
+from ._common import Scope, follow_next_token, plain, policy_document
 
 # ListEventBuses carries each bus's policy (no per-bus call), 100 to a page, and EventBridge's quota of 100 buses
-# per region keeps it short: it is read whole. botocore has no paginator for it, so NextToken is followed here.
+# per region keeps it short: it is read whole. botocore has no paginator for it.
 _PAGE_SIZE = 100
 
 
 def collect_eventbridge(scope: Scope) -> EventBridgeRegion:
-    events = scope.client("events")
-    buses: list[Mapping[str, Any]] = []
-    token: str | None = None
-    while True:
-        page = events.list_event_buses(Limit=_PAGE_SIZE, **({"NextToken": token} if token else {}))
-        buses.extend(page.get("EventBuses", []))
-        token = page.get("NextToken")
-        # An empty page ends the listing too: a token that never runs out must not loop forever.
-        if not token or not page.get("EventBuses"):
-            break
+    buses, _ = follow_next_token(scope.client("events").list_event_buses, "EventBuses", Limit=_PAGE_SIZE)
     return plain({"buses": [_bus(scope, bus) for bus in buses]})
 
 

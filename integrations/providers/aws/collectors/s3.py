@@ -19,6 +19,7 @@ from ._common import (
     concurrently,
     describe_error,
     error_code,
+    follow_next_token,
     optional,
     paginate,
     plain,
@@ -204,22 +205,18 @@ def collect_s3_multi_region_access_points(scope: Scope) -> S3MultiRegionAccessPo
     if scope.partition != MRAP_PARTITION:
         return {"access_points": []}
     control = scope.client("s3control", MRAP_CONTROL_REGION)
-    found: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:  # ListMultiRegionAccessPoints has no paginator: NextToken by hand
-        page = control.list_multi_region_access_points(
-            AccountId=scope.account_id, **({"NextToken": token} if token else {})
-        )
-        found.extend(
-            {
-                "name": str(ap["Name"]),
-                "alias": ap.get("Alias"),
-                "status": ap.get("Status"),
-                "public_access_block": ap.get("PublicAccessBlock"),
-                "buckets": sorted(str(r.get("Bucket")) for r in ap.get("Regions") or [] if r.get("Bucket")),
-            }
-            for ap in page.get("AccessPoints", [])
-        )
-        token = page.get("NextToken")
-        if not token:
-            return plain({"access_points": found})
+    listed, _ = follow_next_token(control.list_multi_region_access_points, "AccessPoints", AccountId=scope.account_id)
+    return plain(
+        {
+            "access_points": [
+                {
+                    "name": str(ap["Name"]),
+                    "alias": ap.get("Alias"),
+                    "status": ap.get("Status"),
+                    "public_access_block": ap.get("PublicAccessBlock"),
+                    "buckets": sorted(str(r.get("Bucket")) for r in ap.get("Regions") or [] if r.get("Bucket")),
+                }
+                for ap in listed
+            ]
+        }
+    )
