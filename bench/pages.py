@@ -332,7 +332,7 @@ def cpu_split(server_pid: int) -> dict[str, float]:
                 continue
     return {
         "web server": cpu_seconds(process_tree(server_pid)),
-        "postgresql": cpu_seconds(postgres),
+        "postgresql": cpu_seconds(postgres, reaped=True),
         "load clients": time.process_time(),
     }
 

@@ -92,7 +92,12 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], *, reaped: bool = False) -> float:
+    """CPU seconds the processes used so far; with ``reaped``, also that of their children that have exited.
+
+    Without it, a child that exits between two readings takes its CPU with it and the difference can go
+    negative (a PostgreSQL backend whose connection closed: its postmaster keeps the count).
+    """
     total = 0
     for pid in pids:
         try:
@@ -100,6 +105,8 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: children waited for
     return total / CLK_TCK
 
 
@@ -203,7 +210,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
     from scans import services
     from scans.models import CheckOutcome, ScanUnit
 
-    cpu_before = cpu_seconds(workers.pids())
+    cpu_before = cpu_seconds(workers.pids(), reaped=True)
     provider_before = cpu_seconds(provider_pids)
     job = services.scan_trigger(tenant=tenant, actor=None, integration_types=["aws"])
     deadline = time.monotonic() + SCAN_TIMEOUT
@@ -214,7 +221,7 @@ def scan_once(*, tenant: Any, workers: Workers, provider_pids: list[int]) -> dic
         if time.monotonic() > deadline:
             raise RuntimeError(f"scan {job.pk} did not finish in {SCAN_TIMEOUT} s")
         time.sleep(0.25)
-    worker_cpu = cpu_seconds(workers.pids()) - cpu_before
+    worker_cpu = cpu_seconds(workers.pids(), reaped=True) - cpu_before
     part = job.parts.get()
     units = list(ScanUnit.objects.filter(part=part).order_by("key"))
     outcomes = CheckOutcome.objects.filter(scan_job=job)
