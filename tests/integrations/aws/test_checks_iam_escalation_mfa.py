@@ -154,7 +154,28 @@ def test_service_paths_that_run_code_as_a_passed_role_are_known() -> None:
         "iam:PassRole + codebuild:CreateProject + codebuild:StartBuild",
         "sagemaker:CreatePresignedNotebookInstanceUrl",
         "ssm:SendCommand",
+        "iam:PassRole + bedrock-agentcore:CreateAgentRuntime + bedrock-agentcore:InvokeAgentRuntime",
     } <= labels
+
+
+def test_agentcore_paths_fail_an_unscoped_pass_role_and_pass_one_limited_to_a_role(moto_reset: str) -> None:
+    # given attached customer policies granting Bedrock AgentCore's code interpreter actions (a service prefix
+    # wildcard) with iam:PassRole on every role, and the same with PassRole limited to one execution role
+    iam = aws(moto_reset, "iam")
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_POLICY)
+    interpreter = ["bedrock-agentcore:*CodeInterpreter*"]
+    open_pass = _attached(moto_reset, "AgentBuilder", _doc(_allow("iam:PassRole"), _allow(interpreter)))
+    pinned = _attached(
+        moto_reset,
+        "PinnedAgentBuilder",
+        _doc(_allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/agent-sandbox"), _allow(interpreter)),
+    )
+    # when the check runs
+    outcomes = scan(moto_reset, ESCALATION)
+    # then the unscoped grant fails naming the code interpreter path, and the one limited to a role passes
+    assert statuses(outcomes) == {open_pass: FAIL, pinned: PASS}
+    failed = next(o for o in outcomes if o.resource_id == open_pass)
+    assert [p["actions"][1] for p in failed.observed["escalation_paths"]] == ["bedrock-agentcore:CreateCodeInterpreter"]
 
 
 def test_security_audit_role_exists(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -112,6 +112,19 @@ ESCALATION_PATHS: tuple[EscalationPath, ...] = (
         ("ssm:SendCommand",),
         "runs commands on managed instances whose instance profiles may be more privileged",
     ),
+    EscalationPath(
+        (
+            "iam:PassRole",
+            "bedrock-agentcore:CreateCodeInterpreter",
+            "bedrock-agentcore:StartCodeInterpreterSession",
+            "bedrock-agentcore:InvokeCodeInterpreter",
+        ),
+        "creates a Bedrock AgentCore code interpreter with a more privileged execution role and runs code in it",
+    ),
+    EscalationPath(
+        ("iam:PassRole", "bedrock-agentcore:CreateAgentRuntime", "bedrock-agentcore:InvokeAgentRuntime"),
+        "deploys a Bedrock AgentCore agent runtime of its choosing with a more privileged role and invokes it",
+    ),
 )
 
 
