@@ -8,6 +8,9 @@ Everything runs inside the test's transaction, so the role's creation and grants
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import io
 import os
 import secrets
@@ -450,6 +453,21 @@ def test_a_request_on_a_kept_connection_writes_its_scope_without_a_separate_heal
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_prepares_the_statements_its_requests_repeat(kept_connection):
+    # when the same API page is read a few more times on the kept connection
+    for _ in range(5):
+        assert kept_connection.client.get("/api/scans").status_code == 200
+    # then PostgreSQL holds the credential lookup and the scope write prepared for it (parsed and planned once)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"complywise_apitoken"."digest" = $' in statement for statement in prepared)
+    assert any(statement.startswith("SELECT set_config($1, $2, false)") for statement in prepared)
+    assert connection.connection.info.backend_pid == kept_connection.backend
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_a_request_on_a_kept_connection_that_died_is_answered_on_a_new_one(kept_connection):
     # given the kept connection's server process ended between two requests (a database restart)
     other = connection.copy()  # a second connection to the same database
@@ -535,6 +553,37 @@ def test_setup_database_roles_takes_role_and_password_from_database_app_url(db, 
         # but not the right to change the schema
         cursor.execute("SELECT has_schema_privilege(%s, current_schema(), 'CREATE')", [ROLE])
         assert cursor.fetchone()[0] is False
+
+
+def _scram_verifies(stored: str, password: str) -> bool:
+    """Whether PostgreSQL's SCRAM-SHA-256 verifier (RFC 5803) was made from ``password``."""
+    scheme, _, rest = stored.partition("$")
+    iterations_salt, _, keys = rest.partition("$")
+    iterations, _, salt = iterations_salt.partition(":")
+    stored_key, _, server_key = keys.partition(":")
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return scheme == "SCRAM-SHA-256" and (
+        hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
+        and hmac.new(salted, b"Server Key", "sha256").digest() == base64.b64decode(server_key)
+    )
+
+
+@postgres_only
+def test_setup_database_roles_stores_a_password_holding_quotes_as_given(db, monkeypatch):
+    # given a password holding quotes, a backslash and SQL, where utility statements take no bound parameters
+    password = 'it\'s a \\ "test"; DROP ROLE cw_rls_app; --'
+    monkeypatch.setenv("CW_RLS_APP_PASSWORD", password)
+    for _ in ("create", "alter"):
+        # when the command creates the role, and then runs again on it (which sets the password anew)
+        call_command("setup_database_roles", role=ROLE, password_env="CW_RLS_APP_PASSWORD", stdout=io.StringIO())
+        # then the role may log in with exactly that password
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = %s", [ROLE])
+            can_login, stored = cursor.fetchone()
+        assert can_login is True
+        assert _scram_verifies(stored, password)
+        assert not _scram_verifies(stored, password + "x")
 
 
 def test_only_manage_py_commands_other_than_servers_are_operator_jobs():
