@@ -16,10 +16,14 @@ import botocore.session
 from botocore.exceptions import BotoCoreError
 
 from .client_needs import CLIENT_NEEDS
+from .loader import SHARED_LOADER
 
 # EC2 runs in every region of a partition: its list is the partition's regions as botocore knows them.
 _EVERYWHERE = "ec2"
 _SESSION = botocore.session.get_session()
+# A service's regions are found through its model (its endpoint prefix): the clients' loader, so each model is
+# parsed once per process rather than once here and once for the clients.
+_SESSION.register_component("data_loader", SHARED_LOADER)
 # botocore builds its endpoint resolver on first use, which is not safe to race; scans run in threads.
 _LOCK = threading.Lock()
 

@@ -21,7 +21,6 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.loaders import Loader, create_loader
 from botocore.parsers import ResponseParserError
 
 from complywise import egress
@@ -33,6 +32,7 @@ from .client_needs import CLIENT_NEEDS
 from .collectors import COLLECTORS
 from .collectors._common import AwsConnectorError, Scope, describe_error
 from .collectors.iam import CREDENTIAL_REPORT_ATTEMPTS, CREDENTIAL_REPORT_FIRST_PAUSE
+from .loader import SHARED_LOADER
 from .transport import guard_client
 
 logger = logging.getLogger(__name__)
@@ -76,14 +76,10 @@ GLOBAL_UNITS: tuple[tuple[str, frozenset[str]], ...] = (
     ("other", GLOBAL_SERVICES - {"iam", "s3"}),
 )
 
-# Parsing the service model files is a large part of building clients; one loader per
-# process lets every scan reuse what an earlier scan already parsed.
-_LOADER: Loader = create_loader()
-
 
 def _new_session(access_key_id: str, secret_access_key: str, session_token: str | None, region: str) -> boto3.Session:
     core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
+    core.register_component("data_loader", SHARED_LOADER)
     session = boto3.Session(
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
@@ -93,7 +89,7 @@ def _new_session(access_key_id: str, secret_access_key: str, session_token: str 
     )
     # boto3 adds its data folder to the session's loader each time: on the shared loader that list would grow
     # by one entry per session, for the life of the worker. Keep each folder once.
-    paths = _LOADER.search_paths
+    paths = SHARED_LOADER.search_paths
     if len(paths) != len(set(paths)):
         paths[:] = list(dict.fromkeys(paths))
     return session

@@ -18,7 +18,9 @@ from botocore.exceptions import ClientError
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.sts.models import sts_backends
 
+from integrations.providers.aws import availability
 from integrations.providers.aws import client as aws_client
+from integrations.providers.aws.availability import offered
 from integrations.providers.aws.client import (
     SUPPORTED_SERVICES,
     AwsConnectorError,
@@ -26,6 +28,7 @@ from integrations.providers.aws.client import (
     strip_account_host_prefix,
 )
 from integrations.providers.aws.collectors import iam as iam_collector
+from integrations.providers.aws.loader import SHARED_LOADER
 from integrations.providers.aws.permissions import BEYOND_SECURITY_AUDIT, REQUIRED_ACTIONS
 from integrations.registry import OutcomeStatus
 from tests.integrations.aws.seed_devtools import BUILD_ENVIRONMENT, DOCUMENT
@@ -607,10 +610,21 @@ def test_an_endpoint_that_answers_200_but_not_like_aws_is_explained_not_raised(h
 def test_sessions_do_not_grow_the_shared_loader(moto_reset: str) -> None:
     # given a connector built once (one session)
     _secret_connector(moto_reset).test_connection()
-    before = list(aws_client._LOADER.search_paths)
+    before = list(SHARED_LOADER.search_paths)
     # when many more sessions are made, as every scan and connection test does
     for _ in range(5):
         _secret_connector(moto_reset).test_connection()
     # then the loader's search path is the same list, each folder once
-    assert aws_client._LOADER.search_paths == before
+    assert SHARED_LOADER.search_paths == before
     assert len(before) == len(set(before))
+
+
+def test_region_lookups_parse_models_through_the_clients_loader(moto_reset: str) -> None:
+    # given a connection test (its clients' sessions) and a region lookup for a service
+    _secret_connector(moto_reset).test_connection()
+    assert offered("memorydb", "us-east-1")
+    # then both read botocore's files through the one loader: each model is parsed once per process
+    assert aws_client.SHARED_LOADER is SHARED_LOADER
+    assert availability._SESSION.get_component("data_loader") is SHARED_LOADER
+    cached = [args for (name, *args) in SHARED_LOADER._cache if name == "load_service_model"]
+    assert ("memorydb", "service-2") in [tuple(args[:2]) for args in cached]
