@@ -22,10 +22,10 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
 from . import rls
+from .api.renderers import JSONRenderer
 from .services import audit_record
 
 FORMATS = ("csv", "json")

@@ -323,7 +323,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "complywise.api.exceptions.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["complywise.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         # Bounded in size and depth; they refuse body fields the operation does not declare (400 naming them).
         "complywise.api.parsers.JSONParser",
