@@ -46,16 +46,15 @@ class Command(BaseCommand):
                 )
             cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
             row = cursor.fetchone()
+            # Utility statements take no bound parameters (the connection binds them server-side): the password
+            # goes in as a literal quoted by the driver.
+            login = connection.ops.compose_sql("LOGIN PASSWORD %s", [password]) if password else "NOLOGIN"
             if row is None:
-                # Utility statements take no bound parameters (the connection binds them server-side): the
-                # password goes in as a literal quoted by the driver.
-                login = connection.ops.compose_sql("LOGIN PASSWORD %s", [password]) if password else "NOLOGIN"
                 cursor.execute(f"CREATE ROLE {quote(role)} {login} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
                 self.stdout.write(f"created role {role}")
             elif row[0] or row[1]:
                 raise CommandError(f"'{role}' is a superuser or has BYPASSRLS: row-level security would not hold it.")
             elif password:
-                login = connection.ops.compose_sql("LOGIN PASSWORD %s", [password])
                 cursor.execute(f"ALTER ROLE {quote(role)} {login}")
             cursor.execute(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
